@@ -1,0 +1,81 @@
+// Command devserver is `make dev`: the whole of paylinks on one port against
+// the local emulators, with the sandbox PSP and the demo merchant.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/devenv"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "devserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	port := env("PORT", "8080")
+	addr := "127.0.0.1:" + port
+	if os.Getenv("PUBLIC_BASE_URL") == "" {
+		os.Setenv("PUBLIC_BASE_URL", "http://"+addr)
+	}
+	if os.Getenv("SANDBOX_SECRET") == "" {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		os.Setenv("SANDBOX_SECRET", hex.EncodeToString(b[:]))
+	}
+	log := config.Logger()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	awsCfg, err := config.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	db := config.DynamoDB(awsCfg)
+	key, err := devenv.Bootstrap(ctx, db, cfg.Table, "demo", os.Getenv("PAYLINKS_DEV_API_KEY"))
+	if err != nil {
+		return fmt.Errorf("bootstrap (are the emulators running? make emulators-start): %w", err)
+	}
+	svc := service.New(store.New(db, cfg.Table), cfg.PublicBaseURL, []byte(cfg.SandboxSecret))
+	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n\n", cfg.PublicBaseURL, key)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

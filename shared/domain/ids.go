@@ -1,0 +1,120 @@
+package domain
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"math/big"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Id prefixes of API.md.
+const (
+	PrefixLink   = "pl_"
+	PrefixRefund = "re_"
+	PrefixEvent  = "ev_"
+	PrefixImport = "im_"
+)
+
+// NewID returns prefix + a ULID (time-ordered, 80 random bits from crypto/rand).
+func NewID(prefix string, t time.Time) string {
+	return prefix + ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+}
+
+// IDTime returns the time encoded in an id made by NewID.
+func IDTime(id string) (time.Time, bool) {
+	i := strings.IndexByte(id, '_')
+	u, err := ulid.ParseStrict(id[i+1:])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return ulid.Time(u.Time()), true
+}
+
+// ValidID reports an id with the prefix and a well-formed ULID.
+func ValidID(prefix, id string) bool {
+	if !strings.HasPrefix(id, prefix) {
+		return false
+	}
+	_, err := ulid.ParseStrict(id[len(prefix):])
+	return err == nil
+}
+
+var merchantRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
+
+// ValidMerchantID reports a merchant id: lowercase letters, digits and dashes.
+func ValidMerchantID(m string) bool { return merchantRe.MatchString(m) }
+
+// ErrBadCode is returned for a public code that cannot be one of ours.
+var ErrBadCode = errors.New("malformed link code")
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// codeLen is the base62 width of 20 bytes (160 bits): the link's ULID (16
+// bytes) and a 32-bit secret.
+const codeLen = 27
+
+// Code is the public part of a link's URL: "<merchant>_<27 base62>". It
+// locates the link (merchant and id) so that a click is one round trip, and
+// is unguessable: the ULID's 80 random bits plus a 32-bit secret, 112 bits
+// from crypto/rand, checked against the stored code on every use.
+type Code struct {
+	Merchant string
+	LinkID   string
+	Secret   uint32
+}
+
+// NewCode makes the code for a new link.
+func NewCode(merchant, linkID string) (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return Code{merchant, linkID, binary.BigEndian.Uint32(b[:])}.String(), nil
+}
+
+// String encodes the code.
+func (c Code) String() string {
+	u := ulid.MustParseStrict(strings.TrimPrefix(c.LinkID, PrefixLink))
+	var raw [20]byte
+	copy(raw[:16], u[:])
+	binary.BigEndian.PutUint32(raw[16:], c.Secret)
+	n := new(big.Int).SetBytes(raw[:])
+	out := make([]byte, codeLen)
+	base := big.NewInt(62)
+	mod := new(big.Int)
+	for i := codeLen - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = base62[mod.Int64()]
+	}
+	return c.Merchant + "_" + string(out)
+}
+
+// ParseCode decodes a public code; it does not prove the code exists.
+func ParseCode(s string) (Code, error) {
+	i := strings.LastIndexByte(s, '_')
+	if i < 0 || len(s)-i-1 != codeLen || !ValidMerchantID(s[:i]) {
+		return Code{}, ErrBadCode
+	}
+	n := new(big.Int)
+	base := big.NewInt(62)
+	for _, ch := range []byte(s[i+1:]) {
+		d := strings.IndexByte(base62, ch)
+		if d < 0 {
+			return Code{}, ErrBadCode
+		}
+		n.Mul(n, base).Add(n, big.NewInt(int64(d)))
+	}
+	if n.BitLen() > 160 {
+		return Code{}, ErrBadCode
+	}
+	var raw [20]byte
+	n.FillBytes(raw[:])
+	var u ulid.ULID
+	copy(u[:], raw[:16])
+	return Code{Merchant: s[:i], LinkID: PrefixLink + u.String(), Secret: binary.BigEndian.Uint32(raw[16:])}, nil
+}

@@ -1,0 +1,131 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/paylinks/paylinks/shared/money"
+)
+
+// Customer is who pays: a person (first and last name) or a company.
+type Customer struct {
+	FirstName   string `json:"first_name,omitempty"`
+	LastName    string `json:"last_name,omitempty"`
+	CompanyName string `json:"company_name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	Language    string `json:"language,omitempty"`
+	Country     string `json:"country,omitempty"`
+}
+
+// Name is how the customer is addressed.
+func (c Customer) Name() string {
+	if c.CompanyName != "" {
+		return c.CompanyName
+	}
+	return c.FirstName + " " + c.LastName
+}
+
+// Beneficiary is the account the money goes to.
+type Beneficiary struct {
+	Name string `json:"name,omitempty"`
+	IBAN string `json:"iban,omitempty"`
+	BIC  string `json:"bic,omitempty"`
+}
+
+// Link is a payment link.
+type Link struct {
+	ID              string
+	Merchant        string
+	Code            string
+	Status          Status
+	Amount          money.Amount
+	AmountRefunded  money.Amount
+	Description     string
+	Reference       string
+	Customer        Customer
+	Language        string
+	RedirectURL     string
+	Beneficiary     *Beneficiary
+	EndToEndID      string
+	PaymentMethods  []string
+	Origin          Origin
+	Metadata        map[string]string
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClickedAt       *time.Time
+	ClickCount      int
+	PaidAt          *time.Time
+	PaidAfterExpiry bool
+	PSP             string
+	PSPReference    string
+	FailureReason   string
+	Archived        bool
+	// Attempt counts checkout attempts: it grows when a declined link is
+	// reopened, so each attempt gets its own PSP session.
+	Attempt int
+	// Checkout is the PSP session of the current attempt, when stored.
+	CheckoutURL       string
+	CheckoutExpiresAt *time.Time
+	Version           int
+}
+
+// ExpiredAt reports whether the link's expiry has passed at now.
+func (l *Link) ExpiredAt(now time.Time) bool { return !now.Before(l.ExpiresAt) }
+
+// Event is one entry of a link's timeline.
+type Event struct {
+	ID     string            `json:"id"`
+	LinkID string            `json:"link_id"`
+	Type   string            `json:"type"`
+	From   Status            `json:"from,omitempty"`
+	To     Status            `json:"to,omitempty"`
+	At     time.Time         `json:"created_at"`
+	Data   map[string]string `json:"data,omitempty"`
+}
+
+// Event types (outbound webhook names).
+const (
+	EventCreated        = "payment_link.created"
+	EventClicked        = "payment_link.clicked"
+	EventPaid           = "payment_link.paid"
+	EventDeclined       = "payment_link.declined"
+	EventExpired        = "payment_link.expired"
+	EventArchived       = "payment_link.archived"
+	EventRefundCreated  = "refund.created"
+	EventRefundSucceded = "refund.succeeded"
+	EventRefundFailed   = "refund.failed"
+)
+
+// EventFor names the event of a move to status s.
+func EventFor(s Status) string { return "payment_link." + string(s) }
+
+// NewEvent makes a timeline event for a link.
+func NewEvent(linkID, typ string, from, to Status, at time.Time, data map[string]string) Event {
+	return Event{ID: NewID(PrefixEvent, at), LinkID: linkID, Type: typ, From: from, To: to, At: at.UTC(), Data: data}
+}
+
+// clone copies a link deeply enough for a state change.
+func (l *Link) clone() *Link {
+	n := *l
+	return &n
+}
+
+// Open is a person opening a created or declined link: it becomes clicked,
+// the click is counted, clicked_at is stamped once, and reopening a declined
+// link starts a new checkout attempt.
+func Open(cur *Link, now time.Time) *Link {
+	n := cur.clone()
+	if n.Status == StatusDeclined || n.Attempt == 0 {
+		n.Attempt++
+		n.CheckoutURL, n.CheckoutExpiresAt = "", nil
+	}
+	n.Status = StatusClicked
+	n.ClickCount++
+	if n.ClickedAt == nil {
+		t := now.UTC()
+		n.ClickedAt = &t
+	}
+	n.UpdatedAt = now.UTC()
+	return n
+}

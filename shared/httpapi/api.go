@@ -1,0 +1,126 @@
+// Package httpapi is the integrator API of API.md as a plain http.Handler:
+// the same handler serves `make dev`, the tests (httptest) and the Lambda
+// (wrapped by httpadapter only in functions/api/main.go).
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// MaxBody is the largest request body accepted (413 above).
+const MaxBody = 1 << 20
+
+// authTTL is how long a verified key and a merchant's settings are kept in
+// memory by a warm function, so that hot paths spend their round trip on the
+// work itself. Settings changed through this process are dropped at once.
+const authTTL = 30 * time.Second
+
+// API serves the integrator routes.
+type API struct {
+	Store         *store.Store
+	PublicBaseURL string
+	Now           func() time.Time
+
+	keys      *merchant.Cache[string, string]
+	merchants *merchant.Cache[string, *merchant.Merchant]
+}
+
+// New returns the API over a store.
+func New(st *store.Store, publicBaseURL string) *API {
+	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now}
+	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
+	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
+	return a
+}
+
+// Handler returns the routes.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/payment-links", a.auth(a.createLink))
+	mux.HandleFunc("GET /v1/payment-links/{id}", a.auth(a.getLink))
+	mux.HandleFunc("GET /v1/payment-links/{id}/events", a.auth(a.listEvents))
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
+	})
+	return mux
+}
+
+type ctxKey struct{}
+
+func merchantOf(ctx context.Context) *merchant.Merchant { return ctx.Value(ctxKey{}).(*merchant.Merchant) }
+
+// auth resolves the bearer key to its merchant; 401 otherwise.
+func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !merchant.WellFormed(secret) {
+			a.unauthorized(w)
+			return
+		}
+		m, err := a.merchantForKey(r.Context(), secret)
+		if errors.Is(err, store.ErrNotFound) {
+			a.unauthorized(w)
+			return
+		}
+		if err != nil {
+			reqlog.Set(r.Context(), "error", err.Error())
+			problem.Write(w, problem.From(err))
+			return
+		}
+		reqlog.Set(r.Context(), "merchant", m.ID)
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
+	}
+}
+
+func (a *API) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="paylinks"`)
+	problem.Write(w, problem.New(http.StatusUnauthorized, "a valid API key is required: Authorization: Bearer sk_..."))
+}
+
+func (a *API) merchantForKey(ctx context.Context, secret string) (*merchant.Merchant, error) {
+	id, err := a.keys.Get(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	return a.merchants.Get(ctx, id)
+}
+
+// fail writes err as a problem and logs its cause.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem.From(err)
+	if p.Status >= 500 {
+		reqlog.Set(r.Context(), "error", err.Error())
+	}
+	reqlog.Set(r.Context(), "outcome", "error")
+	problem.Write(w, p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readBody reads at most MaxBody bytes; 413 above.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, problem.New(http.StatusBadRequest, "could not read the body")
+	}
+	if len(b) > MaxBody {
+		return nil, problem.New(http.StatusRequestEntityTooLarge, "the body is over 1 MiB")
+	}
+	return b, nil
+}

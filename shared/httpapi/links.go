@@ -1,0 +1,309 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/validate"
+)
+
+// Metadata limits.
+const (
+	maxMetadataPairs = 20
+	maxMetadataKey   = 40
+	maxMetadataValue = 500
+)
+
+type createRequest struct {
+	Amount         json.RawMessage     `json:"amount"`
+	Description    *string             `json:"description"`
+	Reference      *string             `json:"reference"`
+	ExpiresAt      *string             `json:"expires_at"`
+	ExpiresInDays  *int                `json:"expires_in_days"`
+	Customer       *domain.Customer    `json:"customer"`
+	RedirectURL    *string             `json:"redirect_url"`
+	Beneficiary    *domain.Beneficiary `json:"beneficiary"`
+	EndToEndID     *string             `json:"end_to_end_id"`
+	PaymentMethods []string            `json:"payment_methods"`
+	Origin         *string             `json:"origin"`
+	Metadata       map[string]string   `json:"metadata"`
+}
+
+// decodeStrict decodes one JSON object into v: 400 when malformed, 422 for
+// unknown fields and wrong types, naming the field.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, err2 := dec.Token(); err2 != io.EOF {
+			return problem.New(http.StatusBadRequest, "malformed JSON: data after the object")
+		}
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return problem.New(http.StatusBadRequest, "the body must be a JSON object")
+		}
+		return problem.Invalid(problem.FieldError{Field: field, Message: "must be of type " + typeErr.Type.String()})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return problem.Invalid(problem.FieldError{Field: field, Message: "is not a known field"})
+	default:
+		return problem.New(http.StatusBadRequest, "malformed JSON: "+err.Error())
+	}
+}
+
+type fieldErrs []problem.FieldError
+
+func (f *fieldErrs) add(field, msg string) { *f = append(*f, problem.FieldError{Field: field, Message: msg}) }
+
+// newLink validates a create request against the merchant's settings and
+// builds the link and its first event. It returns a 422 naming every bad
+// field.
+func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.Link, domain.Event, error) {
+	var errs fieldErrs
+	l := &domain.Link{Merchant: m.ID, Status: domain.StatusCreated, Origin: domain.OriginAPI, Language: "en",
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(), PSP: m.PSP}
+
+	if len(req.Amount) == 0 || string(req.Amount) == "null" {
+		errs.add("amount", "is required")
+	} else if err := json.Unmarshal(req.Amount, &l.Amount); err != nil {
+		var fe *money.FieldError
+		if errors.As(err, &fe) {
+			errs.add(strings.TrimSuffix("amount."+fe.Field, "."), fe.Msg)
+		} else {
+			errs.add("amount", "must be an object {\"currency\", \"value\"}")
+		}
+	} else {
+		l.AmountRefunded = money.Zero(l.Amount.Currency)
+	}
+
+	switch {
+	case req.Description == nil:
+		errs.add("description", "is required")
+	case !validate.Text(*req.Description, 140):
+		errs.add("description", "must be 1 to 140 characters, no control characters")
+	default:
+		l.Description = *req.Description
+	}
+
+	if req.Reference != nil {
+		if !validate.Text(*req.Reference, 64) {
+			errs.add("reference", "must be 1 to 64 characters, no control characters")
+		}
+		l.Reference = *req.Reference
+	}
+
+	var at *time.Time
+	if req.ExpiresAt != nil {
+		t, err := time.Parse(time.RFC3339, *req.ExpiresAt)
+		if err != nil {
+			errs.add("expires_at", "must be an RFC 3339 time such as 2026-12-24T22:00:00Z")
+		} else {
+			at = &t
+		}
+	}
+	if at != nil || req.ExpiresAt == nil {
+		exp, err := domain.ResolveExpiry(now, at, req.ExpiresInDays)
+		switch {
+		case errors.Is(err, domain.ErrExpiryDaysZero):
+			errs.add("expires_in_days", err.Error())
+		case errors.Is(err, domain.ErrExpiryBoth):
+			errs.add("expires_in_days", err.Error())
+		case err != nil:
+			errs.add("expires_at", err.Error())
+		}
+		l.ExpiresAt = exp.Truncate(time.Millisecond)
+	}
+
+	if req.Customer == nil {
+		errs.add("customer", "is required")
+	} else {
+		c := *req.Customer
+		hasPerson := c.FirstName != "" || c.LastName != ""
+		switch {
+		case c.CompanyName == "" && !hasPerson:
+			errs.add("customer", "needs first_name and last_name, or company_name")
+		case hasPerson && (c.FirstName == "" || c.LastName == ""):
+			if c.FirstName == "" {
+				errs.add("customer.first_name", "is required with last_name")
+			} else {
+				errs.add("customer.last_name", "is required with first_name")
+			}
+		}
+		for field, v := range map[string]string{"first_name": c.FirstName, "last_name": c.LastName, "company_name": c.CompanyName} {
+			if v != "" && !validate.Text(v, 100) {
+				errs.add("customer."+field, "must be 1 to 100 characters, no control characters")
+			}
+		}
+		if c.Email != "" && !validate.Email(c.Email) {
+			errs.add("customer.email", "must be an e-mail address such as ana@example.be")
+		}
+		if c.Phone != "" && !validate.Phone(c.Phone) {
+			errs.add("customer.phone", "must be an E.164 number such as +32470123456")
+		}
+		if c.Language != "" && !domain.ValidLanguage(c.Language) {
+			errs.add("customer.language", "must be one of en, nl, fr, de")
+		}
+		if c.Country != "" && !validate.Country(c.Country) {
+			errs.add("customer.country", "must be an ISO 3166-1 alpha-2 code such as BE")
+		}
+		l.Customer = c
+		if c.Language != "" {
+			l.Language = c.Language
+		}
+	}
+
+	if req.RedirectURL != nil {
+		if err := validate.RedirectURL(*req.RedirectURL, m.AllowsRedirectHost); err != nil {
+			errs.add("redirect_url", err.Error())
+		}
+		l.RedirectURL = *req.RedirectURL
+	}
+
+	if b := req.Beneficiary; b != nil {
+		if !validate.Text(b.Name, 70) {
+			errs.add("beneficiary.name", "is required, at most 70 characters")
+		}
+		if !validate.IBAN(b.IBAN) {
+			errs.add("beneficiary.iban", "must be a valid IBAN (checksum checked)")
+		}
+		if b.BIC != "" && !validate.BIC(b.BIC) {
+			errs.add("beneficiary.bic", "must be an 8 or 11 character BIC")
+		}
+		nb := *b
+		nb.IBAN = strings.ReplaceAll(nb.IBAN, " ", "")
+		l.Beneficiary = &nb
+	} else if m.DefaultBeneficiary != nil {
+		nb := *m.DefaultBeneficiary
+		l.Beneficiary = &nb
+	}
+
+	if req.EndToEndID != nil {
+		if !validate.EndToEndID(*req.EndToEndID) {
+			errs.add("end_to_end_id", "must be 1 to 35 characters of the SEPA character set")
+		}
+		l.EndToEndID = *req.EndToEndID
+	}
+
+	if req.PaymentMethods != nil {
+		seen := map[string]bool{}
+		if len(req.PaymentMethods) == 0 {
+			errs.add("payment_methods", "must not be empty when given")
+		}
+		for i, pm := range req.PaymentMethods {
+			switch {
+			case seen[pm]:
+				errs.add(fmt.Sprintf("payment_methods[%d]", i), "is listed twice")
+			case !m.AllowsMethod(pm):
+				errs.add(fmt.Sprintf("payment_methods[%d]", i), fmt.Sprintf("%q is not enabled for this merchant (enabled: %s)", pm, strings.Join(m.PaymentMethods, ", ")))
+			}
+			seen[pm] = true
+		}
+		l.PaymentMethods = req.PaymentMethods
+	}
+
+	if req.Origin != nil {
+		if !domain.Origin(*req.Origin).Valid() {
+			errs.add("origin", "must be one of api, import, dashboard, dunning, invoice, first_payment, card_renewal")
+		}
+		l.Origin = domain.Origin(*req.Origin)
+	}
+
+	if len(req.Metadata) > maxMetadataPairs {
+		errs.add("metadata", fmt.Sprintf("has at most %d pairs", maxMetadataPairs))
+	}
+	for k, v := range req.Metadata {
+		if !validate.Text(k, maxMetadataKey) {
+			errs.add("metadata."+k, fmt.Sprintf("keys are 1 to %d characters", maxMetadataKey))
+		} else if len(v) > maxMetadataValue {
+			errs.add("metadata."+k, fmt.Sprintf("values are at most %d characters", maxMetadataValue))
+		}
+	}
+	if len(req.Metadata) > 0 {
+		l.Metadata = req.Metadata
+	}
+
+	if len(errs) > 0 {
+		return nil, domain.Event{}, problem.Invalid(errs...)
+	}
+	l.ID = domain.NewID(domain.PrefixLink, now)
+	code, err := domain.NewCode(m.ID, l.ID)
+	if err != nil {
+		return nil, domain.Event{}, fmt.Errorf("link code: %w", err)
+	}
+	l.Code = code
+	return l, domain.NewEvent(l.ID, domain.EventCreated, "", domain.StatusCreated, now, map[string]string{"origin": string(l.Origin)}), nil
+}
+
+func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	body, err := readBody(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var req createRequest
+	if err := decodeStrict(body, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	l, ev, err := newLink(&req, m, a.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := a.Store.Create(r.Context(), l, ev); err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	reqlog.Set(r.Context(), "outcome", "created")
+	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
+	writeJSON(w, http.StatusCreated, a.view(l))
+}
+
+func (a *API) getLink(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	writeJSON(w, http.StatusOK, a.view(l))
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	evs, err := a.Store.Events(r.Context(), m.ID, l.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if evs == nil {
+		evs = []domain.Event{}
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"data": evs})
+}

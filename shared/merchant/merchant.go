@@ -1,0 +1,103 @@
+// Package merchant holds a merchant's profile and settings, and its API keys:
+// generated with 192 random bits, stored only as a SHA-256 hash, shown by
+// prefix and last four.
+package merchant
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// Merchant is a tenant of paylinks.
+type Merchant struct {
+	ID                 string              `json:"id" dynamodbav:"id"`
+	Name               string              `json:"name" dynamodbav:"name"`
+	Live               bool                `json:"live" dynamodbav:"live"`
+	PSP                string              `json:"psp" dynamodbav:"psp"`
+	PSPCredentials     map[string]string   `json:"-" dynamodbav:"psp_credentials,omitempty"`
+	PaymentMethods     []string            `json:"payment_methods" dynamodbav:"payment_methods"`
+	RedirectDomains    []string            `json:"redirect_domains" dynamodbav:"redirect_domains"`
+	DefaultBeneficiary *domain.Beneficiary `json:"default_beneficiary,omitempty" dynamodbav:"default_beneficiary,omitempty"`
+	WebhookURL         string              `json:"webhook_url,omitempty" dynamodbav:"webhook_url,omitempty"`
+	WebhookSecrets     []string            `json:"-" dynamodbav:"webhook_secrets,omitempty"`
+	// PSPWebhookSecret signs the webhooks the PSP sends us (sandbox, Stripe).
+	PSPWebhookSecret string `json:"-" dynamodbav:"psp_webhook_secret,omitempty"`
+	Version          int    `json:"-" dynamodbav:"version"`
+}
+
+// AllowsMethod reports an enabled payment method.
+func (m *Merchant) AllowsMethod(method string) bool {
+	for _, x := range m.PaymentMethods {
+		if x == method {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsRedirectHost reports a host on the redirect allow-list (exact, or a
+// subdomain of an entry).
+func (m *Merchant) AllowsRedirectHost(host string) bool {
+	host = strings.ToLower(host)
+	for _, d := range m.RedirectDomains {
+		d = strings.ToLower(d)
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Key is an API key as stored: never the secret itself.
+type Key struct {
+	Hash     string `dynamodbav:"hash"`
+	Merchant string `dynamodbav:"merchant"`
+	Prefix   string `dynamodbav:"prefix"`
+	Last4    string `dynamodbav:"last4"`
+	Created  string `dynamodbav:"created_at"`
+}
+
+// HashKey is the stored form of a secret key.
+func HashKey(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// NewKey makes a secret key (sk_test_ or sk_live_ + 32 base64url chars, 192
+// bits) and its stored form.
+func NewKey(merchantID string, live bool) (secret string, k Key, err error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", Key{}, fmt.Errorf("random key: %w", err)
+	}
+	prefix := "sk_test_"
+	if live {
+		prefix = "sk_live_"
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, KeyFor(merchantID, secret), nil
+}
+
+// KeyFor is the stored form of a given secret.
+func KeyFor(merchantID, secret string) Key {
+	prefix := "sk_test_"
+	if strings.HasPrefix(secret, "sk_live_") {
+		prefix = "sk_live_"
+	}
+	return Key{Hash: HashKey(secret), Merchant: merchantID, Prefix: prefix, Last4: secret[len(secret)-4:]}
+}
+
+// WellFormed reports a string shaped like one of our keys (checked before any
+// lookup, so garbage never reaches the table).
+func WellFormed(secret string) bool {
+	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
+		return false
+	}
+	return len(secret) > 8 && len(secret) <= 128
+}

@@ -1,0 +1,88 @@
+// Package problem writes RFC 9457 problem+json answers and maps the
+// project's sentinel errors to HTTP status codes, in this one place.
+package problem
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+// New makes a problem of a status with a detail.
+func New(status int, detail string) *Problem {
+	return &Problem{Type: typeFor(status), Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+// Invalid is a 422 naming fields.
+func Invalid(errs ...FieldError) *Problem {
+	p := New(http.StatusUnprocessableEntity, "the request has invalid fields")
+	p.Errors = errs
+	return p
+}
+
+func typeFor(status int) string {
+	switch status {
+	case 400:
+		return "https://paylinks.dev/problems/malformed-request"
+	case 401:
+		return "https://paylinks.dev/problems/unauthorized"
+	case 404:
+		return "https://paylinks.dev/problems/not-found"
+	case 409:
+		return "https://paylinks.dev/problems/conflict"
+	case 413:
+		return "https://paylinks.dev/problems/too-large"
+	case 422:
+		return "https://paylinks.dev/problems/invalid-request"
+	default:
+		return "about:blank"
+	}
+}
+
+// From maps an error to a problem: a *Problem as it is, the sentinel errors
+// to their codes, anything else to 500 (whose detail hides the cause).
+func From(err error) *Problem {
+	var p *Problem
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.Is(err, store.ErrNotFound):
+		return New(http.StatusNotFound, "no such resource")
+	case errors.Is(err, store.ErrDuplicateReference):
+		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []FieldError{{"reference", "is already used by another link"}}}
+	case errors.Is(err, store.ErrConflict):
+		return New(http.StatusConflict, "the link changed concurrently; retry")
+	case errors.Is(err, domain.ErrTransition):
+		return New(http.StatusConflict, err.Error())
+	default:
+		return New(http.StatusInternalServerError, "internal error")
+	}
+}
+
+// Write sends p as application/problem+json.
+func Write(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

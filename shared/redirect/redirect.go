@@ -1,0 +1,155 @@
+// Package redirect serves the customer's side of a link: GET /l/{code}
+// records a person's click and sends them to the PSP checkout; bots and HEAD
+// get a preview; paid, expired and unknown links get their pages, in the
+// link's language.
+package redirect
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Handler serves /l/{code}.
+type Handler struct {
+	Store         *store.Store
+	PSPs          psp.Registry
+	PublicBaseURL string
+	Now           func() time.Time
+	merchants     *merchant.Cache[string, *merchant.Merchant]
+}
+
+// New returns the handler.
+func New(st *store.Store, psps psp.Registry, publicBaseURL string) *Handler {
+	return &Handler{Store: st, PSPs: psps, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now,
+		merchants: &merchant.Cache[string, *merchant.Merchant]{TTL: 30 * time.Second, Load: st.GetMerchant}}
+}
+
+// Routes registers the public link routes on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /l/{code}", h.open)
+}
+
+func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
+		h.preview(w, r, code)
+		return
+	}
+	l, outcome, err := h.Store.Click(ctx, code, h.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		reqlog.Set(ctx, "outcome", "not_found")
+		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	reqlog.Set(ctx, "link_id", l.ID)
+	reqlog.Set(ctx, "merchant", l.Merchant)
+	m, err := h.merchants.Get(ctx, l.Merchant)
+	if err != nil {
+		h.fail(w, r, l, err)
+		return
+	}
+	switch outcome {
+	case store.ClickPaid:
+		reqlog.Set(ctx, "outcome", "already_paid")
+		render(w, http.StatusOK, h.page(l, m, "paid"))
+		return
+	case store.ClickExpired:
+		reqlog.Set(ctx, "outcome", "expired")
+		render(w, http.StatusGone, h.page(l, m, "expired"))
+		return
+	}
+	target, err := h.checkout(ctx, m, l)
+	if err != nil {
+		h.fail(w, r, l, err)
+		return
+	}
+	reqlog.Set(ctx, "outcome", "redirected")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// checkout returns the PSP checkout for the link's attempt: the stored one
+// while it is valid, else a new one made with the attempt's idempotency key.
+// The URL is checked against the provider's hosts before it is used.
+func (h *Handler) checkout(ctx context.Context, m *merchant.Merchant, l *domain.Link) (string, error) {
+	p, err := h.PSPs.Get(m.PSP)
+	if err != nil {
+		return "", err
+	}
+	now := h.Now()
+	if l.CheckoutURL != "" && l.CheckoutExpiresAt != nil && now.Add(time.Minute).Before(*l.CheckoutExpiresAt) {
+		return l.CheckoutURL, psp.CheckCheckoutURL(p, l.CheckoutURL)
+	}
+	c, err := p.CreateCheckout(ctx, m, l, psp.IdempotencyKey(l))
+	if err != nil {
+		return "", err
+	}
+	if err := psp.CheckCheckoutURL(p, c.URL); err != nil {
+		return "", err
+	}
+	if c.Persist {
+		if err := h.Store.SaveCheckout(ctx, l, c.URL, c.ExpiresAt); err != nil {
+			return "", err
+		}
+	}
+	return c.URL, nil
+}
+
+func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) {
+	ctx := r.Context()
+	reqlog.Set(ctx, "outcome", "preview")
+	l, err := h.Store.GetByCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && l.Archived) {
+		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	m, err := h.merchants.Get(ctx, l.Merchant)
+	if err != nil {
+		h.fail(w, r, l, err)
+		return
+	}
+	reqlog.Set(ctx, "link_id", l.ID)
+	render(w, http.StatusOK, h.page(l, m, "preview"))
+}
+
+func (h *Handler) page(l *domain.Link, m *merchant.Merchant, kind string) Page {
+	lang := Lang(l)
+	return Page{Lang: lang, Kind: kind, Merchant: m.Name, Amount: l.Amount.Display(lang), Description: l.Description,
+		URL: h.PublicBaseURL + "/l/" + l.Code, QRURL: h.PublicBaseURL + "/l/" + l.Code + "/qr.png"}
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, l *domain.Link, err error) {
+	reqlog.Set(r.Context(), "outcome", "error")
+	reqlog.Set(r.Context(), "error", err.Error())
+	render(w, http.StatusServiceUnavailable, Page{Lang: Lang(l), Kind: "error"})
+}
+
+// langHint picks a page language from Accept-Language when no link is known.
+func langHint(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		if len(tag) >= 2 && domain.ValidLanguage(tag[:2]) {
+			return tag[:2]
+		}
+	}
+	return "en"
+}

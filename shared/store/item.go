@@ -1,0 +1,197 @@
+package store
+
+import (
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
+)
+
+// timeLayout is fixed-width so stored times compare as strings.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func ft(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func fpt(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return ft(*t)
+}
+
+func pt(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func ppt(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := pt(s)
+	return &t, err
+}
+
+// Key builders. Every merchant-owned item's partition starts with M#<merchant>.
+func merchantPK(m string) string         { return "M#" + m }
+func linkSK(id string) string            { return "L#" + id }
+func eventSK(linkID, evID string) string { return "E#" + linkID + "#" + evID }
+func refSK(ref string) string            { return "REF#" + ref }
+func codePK(code string) string          { return "CODE#" + code }
+func statusPK(m string, s domain.Status) string {
+	return merchantPK(m) + "#S#" + string(s)
+}
+
+// ExpiryShards is the write-sharding of the expiry index.
+const ExpiryShards = 8
+
+// ExpiryBucket is the minute bucket of the expiry index for a time.
+func ExpiryBucket(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") }
+
+// ExpiryPK is the expiry index partition of a bucket and shard.
+func ExpiryPK(bucket string, shard int) string { return fmt.Sprintf("X#%s#%d", bucket, shard) }
+
+func expiryShard(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % ExpiryShards)
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
+}
+
+// linkItem is a link as stored.
+type linkItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	Type   string `dynamodbav:"type"`
+	GSI1PK string `dynamodbav:"GSI1PK"`
+	GSI1SK string `dynamodbav:"GSI1SK"`
+	GSI2PK string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK string `dynamodbav:"GSI2SK,omitempty"`
+
+	ID                string              `dynamodbav:"id"`
+	Merchant          string              `dynamodbav:"merchant"`
+	Code              string              `dynamodbav:"code"`
+	Status            string              `dynamodbav:"status"`
+	Currency          string              `dynamodbav:"currency"`
+	Amount            string              `dynamodbav:"amount"`
+	AmountRefunded    string              `dynamodbav:"amount_refunded"`
+	Description       string              `dynamodbav:"description"`
+	Reference         string              `dynamodbav:"reference,omitempty"`
+	Customer          domain.Customer     `dynamodbav:"customer"`
+	Language          string              `dynamodbav:"language"`
+	RedirectURL       string              `dynamodbav:"redirect_url,omitempty"`
+	Beneficiary       *domain.Beneficiary `dynamodbav:"beneficiary,omitempty"`
+	EndToEndID        string              `dynamodbav:"end_to_end_id,omitempty"`
+	PaymentMethods    []string            `dynamodbav:"payment_methods,omitempty"`
+	Origin            string              `dynamodbav:"origin"`
+	Metadata          map[string]string   `dynamodbav:"metadata,omitempty"`
+	ExpiresAt         string              `dynamodbav:"expires_at"`
+	CreatedAt         string              `dynamodbav:"created_at"`
+	UpdatedAt         string              `dynamodbav:"updated_at"`
+	ClickedAt         string              `dynamodbav:"clicked_at,omitempty"`
+	ClickCount        int                 `dynamodbav:"click_count"`
+	PaidAt            string              `dynamodbav:"paid_at,omitempty"`
+	PaidAfterExpiry   bool                `dynamodbav:"paid_after_expiry"`
+	PSP               string              `dynamodbav:"psp,omitempty"`
+	PSPReference      string              `dynamodbav:"psp_reference,omitempty"`
+	FailureReason     string              `dynamodbav:"failure_reason,omitempty"`
+	Archived          bool                `dynamodbav:"archived"`
+	Attempt           int                 `dynamodbav:"attempt"`
+	CheckoutURL       string              `dynamodbav:"checkout_url,omitempty"`
+	CheckoutExpiresAt string              `dynamodbav:"checkout_expires_at,omitempty"`
+	Version           int                 `dynamodbav:"version"`
+}
+
+func toItem(l *domain.Link) linkItem {
+	it := linkItem{
+		PK: merchantPK(l.Merchant), SK: linkSK(l.ID), Type: "link",
+		GSI1PK: statusPK(l.Merchant, l.Status), GSI1SK: ft(l.CreatedAt) + "#" + l.ID,
+		ID: l.ID, Merchant: l.Merchant, Code: l.Code, Status: string(l.Status),
+		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountRefunded: l.AmountRefunded.String(),
+		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
+		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
+		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
+		ExpiresAt: ft(l.ExpiresAt), CreatedAt: ft(l.CreatedAt), UpdatedAt: ft(l.UpdatedAt),
+		ClickedAt: fpt(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: fpt(l.PaidAt),
+		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
+		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
+		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
+	}
+	if l.Status.Open() && !l.Archived {
+		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), expiryShard(l.ID))
+		it.GSI2SK = ft(l.ExpiresAt) + "#" + l.Merchant + "#" + l.ID
+	}
+	return it
+}
+
+func fromItem(it *linkItem) (*domain.Link, error) {
+	amt, err := money.Parse(it.Currency, it.Amount)
+	if err != nil {
+		return nil, fmt.Errorf("link %s amount: %w", it.ID, err)
+	}
+	refunded, err := decimal.NewFromString(it.AmountRefunded)
+	if err != nil {
+		return nil, fmt.Errorf("link %s amount_refunded: %w", it.ID, err)
+	}
+	l := &domain.Link{
+		ID: it.ID, Merchant: it.Merchant, Code: it.Code, Status: domain.Status(it.Status),
+		Amount: amt, AmountRefunded: money.Amount{Currency: it.Currency, Value: refunded},
+		Description: it.Description, Reference: it.Reference, Customer: it.Customer, Language: it.Language,
+		RedirectURL: it.RedirectURL, Beneficiary: it.Beneficiary, EndToEndID: it.EndToEndID,
+		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
+		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
+		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
+		Version: it.Version,
+	}
+	var errs [6]error
+	l.ExpiresAt, errs[0] = pt(it.ExpiresAt)
+	l.CreatedAt, errs[1] = pt(it.CreatedAt)
+	l.UpdatedAt, errs[2] = pt(it.UpdatedAt)
+	l.ClickedAt, errs[3] = ppt(it.ClickedAt)
+	l.PaidAt, errs[4] = ppt(it.PaidAt)
+	l.CheckoutExpiresAt, errs[5] = ppt(it.CheckoutExpiresAt)
+	for _, e := range errs {
+		if e != nil {
+			return nil, fmt.Errorf("link %s time: %w", it.ID, e)
+		}
+	}
+	return l, nil
+}
+
+func unmarshalLink(av map[string]types.AttributeValue) (*domain.Link, error) {
+	var it linkItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, fmt.Errorf("unmarshal link: %w", err)
+	}
+	return fromItem(&it)
+}
+
+// eventItem is a timeline entry as stored.
+type eventItem struct {
+	PK     string            `dynamodbav:"PK"`
+	SK     string            `dynamodbav:"SK"`
+	Type   string            `dynamodbav:"type"`
+	ID     string            `dynamodbav:"id"`
+	LinkID string            `dynamodbav:"link_id"`
+	Event  string            `dynamodbav:"event"`
+	From   string            `dynamodbav:"from,omitempty"`
+	To     string            `dynamodbav:"to,omitempty"`
+	At     string            `dynamodbav:"at"`
+	Data   map[string]string `dynamodbav:"data,omitempty"`
+}
+
+func eventToItem(merchant string, e domain.Event) eventItem {
+	return eventItem{PK: merchantPK(merchant), SK: eventSK(e.LinkID, e.ID), Type: "event", ID: e.ID, LinkID: e.LinkID,
+		Event: e.Type, From: string(e.From), To: string(e.To), At: ft(e.At), Data: e.Data}
+}
+
+func eventFromItem(it *eventItem) (domain.Event, error) {
+	at, err := pt(it.At)
+	return domain.Event{ID: it.ID, LinkID: it.LinkID, Type: it.Event, From: domain.Status(it.From), To: domain.Status(it.To), At: at, Data: it.Data}, err
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// Sentinel errors; the HTTP layer maps them to status codes in one place.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrDuplicateReference = errors.New("reference already used by another link")
+	ErrConflict           = errors.New("link changed concurrently")
+)
+
+// Store reads and writes the single table.
+type Store struct {
+	DB    *dynamodb.Client
+	Table string
+}
+
+// New returns a store over the named table.
+func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table: table} }
+
+func (s *Store) tbl() *string { return aws.String(s.Table) }
+
+// Create writes a new link in one TransactWriteItems: the link, its code
+// marker, its reference marker (when it has a reference) and its first
+// timeline event. A reused reference fails with ErrDuplicateReference and
+// writes nothing.
+func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event) error {
+	items, err := s.createItems(l, ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	if reasons, ok := cancelReasons(err); ok {
+		for i, r := range reasons {
+			if r == "ConditionalCheckFailed" && i == 2 && l.Reference != "" {
+				return ErrDuplicateReference
+			}
+		}
+	}
+	return fmt.Errorf("create link %s: %w", l.ID, err)
+}
+
+// CreateItems returns the transaction items of Create, for callers that add
+// their own (an idempotency record) to the same transaction.
+func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWriteItem, error) {
+	linkAV, err := attributevalue.MarshalMap(toItem(l))
+	if err != nil {
+		return nil, fmt.Errorf("marshal link: %w", err)
+	}
+	evAV, err := attributevalue.MarshalMap(eventToItem(l.Merchant, ev))
+	if err != nil {
+		return nil, fmt.Errorf("marshal event: %w", err)
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), Item: linkAV, ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+			"PK": sv(codePK(l.Code)), "SK": sv("CODE"), "type": sv("code"), "merchant": sv(l.Merchant), "link_id": sv(l.ID),
+		}}},
+	}
+	if l.Reference != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(l.Merchant)), "SK": sv(refSK(l.Reference)), "type": sv("reference"), "link_id": sv(l.ID),
+		}}})
+	}
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
+	return items, nil
+}
+
+// Get reads a merchant's link (strongly consistent).
+func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, error) {
+	if !domain.ValidID(domain.PrefixLink, id) {
+		return nil, ErrNotFound
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get link %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, ErrNotFound
+	}
+	return unmarshalLink(out.Item)
+}
+
+// GetByCode reads the link a public code points at.
+func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error) {
+	c, err := domain.ParseCode(code)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	l, err := s.Get(ctx, c.Merchant, c.LinkID)
+	if err != nil {
+		return nil, err
+	}
+	if l.Code != code {
+		return nil, ErrNotFound
+	}
+	return l, nil
+}
+
+// Events returns a link's timeline, oldest first.
+func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+	var evs []domain.Event
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName:              s.tbl(),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(merchantPK(merchant)), ":sk": sv(eventSK(linkID, "")),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query events of %s: %w", linkID, err)
+		}
+		var items []eventItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("unmarshal events: %w", err)
+		}
+		for i := range items {
+			e, err := eventFromItem(&items[i])
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, e)
+		}
+	}
+	return evs, nil
+}
+
+// fixedAttrs never change after creation (or change only through counters).
+var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
+	"created_at": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true}
+
+// optionalAttrs are removed when the new state lacks them.
+var optionalAttrs = []string{"GSI2PK", "GSI2SK", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",
+	"checkout_url", "checkout_expires_at", "metadata", "reference", "redirect_url", "beneficiary", "end_to_end_id", "payment_methods"}
+
+// transitionItems builds the guarded update of cur to next (optimistic lock on
+// cur.Version and a status guard on cur.Status) and the event put.
+func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]types.TransactWriteItem, error) {
+	next.Version = cur.Version + 1
+	av, err := attributevalue.MarshalMap(toItem(next))
+	if err != nil {
+		return nil, fmt.Errorf("marshal link: %w", err)
+	}
+	names := map[string]string{"#status": "status", "#version": "version"}
+	values := map[string]types.AttributeValue{":cur_version": nv(cur.Version), ":cur_status": sv(string(cur.Status))}
+	var set, remove []string
+	keys := make([]string, 0, len(av))
+	for k := range av {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if fixedAttrs[k] {
+			continue
+		}
+		n, v := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		names[n], values[v] = k, av[k]
+		set = append(set, n+" = "+v)
+	}
+	for i, k := range optionalAttrs {
+		if _, ok := av[k]; !ok {
+			n := "#r" + strconv.Itoa(i)
+			names[n] = k
+			remove = append(remove, n)
+		}
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	if d := next.ClickCount - cur.ClickCount; d > 0 {
+		values[":clicks"] = nv(d)
+		expr += " ADD click_count :clicks"
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 s.tbl(),
+		Key:                       key(merchantPK(cur.Merchant), linkSK(cur.ID)),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("#version = :cur_version AND #status = :cur_status"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}}
+	if ev != nil {
+		evAV, err := attributevalue.MarshalMap(eventToItem(cur.Merchant, *ev))
+		if err != nil {
+			return nil, fmt.Errorf("marshal event: %w", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	return items, nil
+}
+
+// Transition writes next over cur in one TransactWriteItems with its timeline
+// event. It fails with ErrConflict when the link changed since cur was read
+// (version or status), and writes nothing then. next.Version is set.
+func (s *Store) Transition(ctx context.Context, cur, next *domain.Link, ev domain.Event) error {
+	if next.Status != cur.Status {
+		if err := domain.CheckTransition(cur.Status, next.Status); err != nil {
+			return err
+		}
+	}
+	items, err := s.transitionItems(cur, next, &ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err != nil {
+		if _, ok := cancelReasons(err); ok {
+			return ErrConflict
+		}
+		return fmt.Errorf("transition %s %s -> %s: %w", cur.ID, cur.Status, next.Status, err)
+	}
+	return nil
+}
+
+func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func nv(n int) types.AttributeValue    { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
+func bv(b bool) types.AttributeValue   { return &types.AttributeValueMemberBOOL{Value: b} }
+
+// cancelReasons returns the per-item codes of a cancelled transaction.
+func cancelReasons(err error) ([]string, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	out := make([]string, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		out[i] = aws.ToString(r.Code)
+	}
+	return out, true
+}
+
+func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
+	var ccf *types.ConditionalCheckFailedException
+	return ccf, errors.As(err, &ccf)
+}
+
