@@ -58,7 +58,9 @@ func (a *API) Handler() http.Handler {
 
 type ctxKey struct{}
 
-func merchantOf(ctx context.Context) *merchant.Merchant { return ctx.Value(ctxKey{}).(*merchant.Merchant) }
+func merchantOf(ctx context.Context) *merchant.Merchant {
+	return ctx.Value(ctxKey{}).(*merchant.Merchant)
+}
 
 // auth resolves the bearer key to its merchant; 401 otherwise.
 func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {

@@ -70,7 +70,9 @@ func decodeStrict(body []byte, v any) error {
 
 type fieldErrs []problem.FieldError
 
-func (f *fieldErrs) add(field, msg string) { *f = append(*f, problem.FieldError{Field: field, Message: msg}) }
+func (f *fieldErrs) add(field, msg string) {
+	*f = append(*f, problem.FieldError{Field: field, Message: msg})
+}
 
 // newLink validates a create request against the merchant's settings and
 // builds the link and its first event. It returns a 422 naming every bad

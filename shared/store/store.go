@@ -255,4 +255,3 @@ func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool)
 	var ccf *types.ConditionalCheckFailedException
 	return ccf, errors.As(err, &ccf)
 }
-

@@ -55,7 +55,7 @@ func IBAN(s string) bool {
 	var digits strings.Builder
 	for _, c := range r {
 		if c >= 'A' && c <= 'Z' {
-			digits.WriteString(big.NewInt(int64(c-'A'+10)).String())
+			digits.WriteString(big.NewInt(int64(c - 'A' + 10)).String())
 		} else {
 			digits.WriteRune(c)
 		}

@@ -98,4 +98,3 @@ func (p *Provider) ParseToken(tok string) (Session, error) {
 }
 
 var _ psp.Provider = (*Provider)(nil)
-
