@@ -53,7 +53,15 @@ func AWS(ctx context.Context) (aws.Config, error) {
 
 // DynamoDB builds the client.
 func DynamoDB(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, opts...)
+	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){LocalDynamoDB}, opts...)...)
+}
+
+// LocalDynamoDB turns off CRC32 response validation when an emulator
+// endpoint is set: DynamoDB Local's error responses carry none that match.
+func LocalDynamoDB(o *dynamodb.Options) {
+	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+		o.DisableValidateResponseChecksum = true
+	}
 }
 
 // Logger is the JSON logger every function writes with (Lambda's JSON log

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -23,6 +24,20 @@ const (
 // NewID returns prefix + a ULID (time-ordered, 80 random bits from crypto/rand).
 func NewID(prefix string, t time.Time) string {
 	return prefix + ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+}
+
+var (
+	monoMu      sync.Mutex
+	monoEntropy = ulid.Monotonic(rand.Reader, 0)
+)
+
+// NewSeqID is NewID with monotonic entropy: ids made by one process in the
+// same millisecond still sort in the order they were made (timeline events).
+// Not for anything that must be unguessable.
+func NewSeqID(prefix string, t time.Time) string {
+	monoMu.Lock()
+	defer monoMu.Unlock()
+	return prefix + ulid.MustNew(ulid.Timestamp(t), monoEntropy).String()
 }
 
 // IDTime returns the time encoded in an id made by NewID.

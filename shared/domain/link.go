@@ -102,7 +102,7 @@ func EventFor(s Status) string { return "payment_link." + string(s) }
 
 // NewEvent makes a timeline event for a link.
 func NewEvent(linkID, typ string, from, to Status, at time.Time, data map[string]string) Event {
-	return Event{ID: NewID(PrefixEvent, at), LinkID: linkID, Type: typ, From: from, To: to, At: at.UTC(), Data: data}
+	return Event{ID: NewSeqID(PrefixEvent, at), LinkID: linkID, Type: typ, From: from, To: to, At: at.UTC(), Data: data}
 }
 
 // clone copies a link deeply enough for a state change.

@@ -255,3 +255,26 @@ func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool)
 	var ccf *types.ConditionalCheckFailedException
 	return ccf, errors.As(err, &ccf)
 }
+
+// CountLinks counts a merchant's links (archived included) with a Query on
+// its partition; for tests and operators, never on a hot path.
+func (s *Store) CountLinks(ctx context.Context, merchant string) (int, error) {
+	n := 0
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName:              s.tbl(),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :l)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(merchantPK(merchant)), ":l": sv(linkSK("")),
+		},
+		Select:         types.SelectCount,
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("count links of %s: %w", merchant, err)
+		}
+		n += int(page.Count)
+	}
+	return n, nil
+}

@@ -1,0 +1,114 @@
+// Package testenv gives integration tests a fresh table on the DynamoDB
+// emulator (started by `make test`), a call counter on the client, seeded
+// merchants, and the whole HTTP service on an httptest server.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/ddbcount"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/seed"
+	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Env is one test's table and clients.
+type Env struct {
+	DB    *dynamodb.Client
+	Count *ddbcount.Counter
+	Table string
+	Store *store.Store
+}
+
+func setDefault(k, v string) {
+	if os.Getenv(k) == "" {
+		os.Setenv(k, v)
+	}
+}
+
+// AWSConfig is the SDK configuration pointed at the local emulators.
+func AWSConfig(t testing.TB) aws.Config {
+	setDefault("AWS_REGION", "us-east-1")
+	setDefault("AWS_ACCESS_KEY_ID", "local")
+	setDefault("AWS_SECRET_ACCESS_KEY", "local")
+	setDefault("AWS_EC2_METADATA_DISABLED", "true")
+	setDefault("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:18000")
+	setDefault("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:19324")
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatalf("aws config: %v", err)
+	}
+	return cfg
+}
+
+// New makes a fresh table for the test and drops it afterwards.
+func New(t testing.TB) *Env {
+	t.Helper()
+	cfg := AWSConfig(t)
+	count := ddbcount.New()
+	db := config.DynamoDB(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, count.Attach) })
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	table := "test-" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := store.CreateTable(ctx, db, table); err != nil {
+		t.Fatalf("create table on the DynamoDB emulator (run `make test`, which starts it): %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+	})
+	count.Reset()
+	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table)}
+}
+
+// Merchant seeds a sandbox merchant and returns its API key.
+func (e *Env) Merchant(t testing.TB, id string) string {
+	t.Helper()
+	key, err := seed.Merchant(context.Background(), e.Store, seed.Demo(id), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// MerchantWith seeds a merchant with the given settings.
+func (e *Env) MerchantWith(t testing.TB, m *merchant.Merchant) string {
+	t.Helper()
+	key, err := seed.Merchant(context.Background(), e.Store, m, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// Server is the whole HTTP service on an httptest server, its links and
+// sandbox pages under the server's own URL.
+type Server struct {
+	*httptest.Server
+	Service *service.Service
+}
+
+// Serve starts the service over the env's table.
+func (e *Env) Serve(t testing.TB) *Server {
+	t.Helper()
+	var h http.Handler
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(ts.Close)
+	svc := service.New(e.Store, ts.URL, []byte("test-sandbox-secret"))
+	h = svc.Handler()
+	return &Server{Server: ts, Service: svc}
+}
