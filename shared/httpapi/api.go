@@ -31,6 +31,8 @@ type API struct {
 	Store         *store.Store
 	PublicBaseURL string
 	Now           func() time.Time
+	// PSPNames are the providers a merchant may choose.
+	PSPNames map[string]struct{}
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -38,18 +40,40 @@ type API struct {
 
 // New returns the API over a store.
 func New(st *store.Store, publicBaseURL string) *API {
-	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now}
+	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}}
 	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	return a
 }
 
+// Route is one integrator route.
+type Route struct {
+	Pattern string // Go ServeMux pattern: "METHOD /path/{param}"
+	handler func(*API) http.HandlerFunc
+}
+
+// Routes are the integrator API's routes; the contract test holds the
+// OpenAPI document to exactly these.
+var Routes = []Route{
+	{"POST /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createLink)) }},
+	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.listLinks) }},
+	{"GET /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getLink) }},
+	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.patchLink) }},
+	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.archiveLink)) }},
+	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(a.listEvents) }},
+	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.getSettings) }},
+	{"PUT /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.putSettings) }},
+	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.listKeys) }},
+	{"POST /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createKey)) }},
+	{"DELETE /v1/api-keys/{id}", func(a *API) http.HandlerFunc { return a.auth(a.revokeKey) }},
+}
+
 // Handler returns the routes.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/payment-links", a.auth(a.createLink))
-	mux.HandleFunc("GET /v1/payment-links/{id}", a.auth(a.getLink))
-	mux.HandleFunc("GET /v1/payment-links/{id}/events", a.auth(a.listEvents))
+	for _, rt := range Routes {
+		mux.HandleFunc(rt.Pattern, rt.handler(a))
+	}
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
 	})

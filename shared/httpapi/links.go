@@ -270,14 +270,27 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if err := a.Store.Create(r.Context(), l, ev); err != nil {
+	out, err := json.Marshal(a.view(l))
+	if err != nil {
 		fail(w, r, err)
 		return
+	}
+	out = append(out, '\n')
+	slot := slotOf(r.Context())
+	if err := a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json")); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if slot != nil {
+		slot.done = true
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
 	reqlog.Set(r.Context(), "outcome", "created")
 	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
-	writeJSON(w, http.StatusCreated, a.view(l))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(out)
 }
 
 func (a *API) getLink(w http.ResponseWriter, r *http.Request) {

@@ -53,3 +53,10 @@ func (c *Cache[K, V]) Forget(k K) {
 	delete(c.m, k)
 	c.mu.Unlock()
 }
+
+// Clear drops every entry.
+func (c *Cache[K, V]) Clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
+}

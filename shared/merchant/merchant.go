@@ -63,6 +63,10 @@ type Key struct {
 	Created  string `dynamodbav:"created_at"`
 }
 
+// ID names a key without revealing it: "key_" and the first 16 hex digits
+// of its hash.
+func (k Key) ID() string { return "key_" + k.Hash[:16] }
+
 // HashKey is the stored form of a secret key.
 func HashKey(secret string) string {
 	h := sha256.Sum256([]byte(secret))

@@ -4,6 +4,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
@@ -37,6 +38,9 @@ func Merchant(ctx context.Context, st *store.Store, m *merchant.Merchant, secret
 			return "", fmt.Errorf("API key must start with sk_test_ or sk_live_")
 		}
 		k = merchant.KeyFor(m.ID, secret)
+	}
+	if k.Created == "" {
+		k.Created = time.Now().UTC().Format(time.RFC3339)
 	}
 	if err := st.PutKey(ctx, k); err != nil {
 		return "", err

@@ -34,9 +34,13 @@ type Service struct {
 func New(st *store.Store, publicBaseURL string, sandboxSecret []byte) *Service {
 	sb := &sandbox.Provider{BaseURL: publicBaseURL, Secret: sandboxSecret}
 	psps := psp.Registry{sandbox.Name: sb}
+	api := httpapi.New(st, publicBaseURL)
+	for name := range psps {
+		api.PSPNames[name] = struct{}{}
+	}
 	return &Service{
 		Store:    st,
-		API:      httpapi.New(st, publicBaseURL),
+		API:      api,
 		Redirect: redirect.New(st, psps, publicBaseURL),
 		Sandbox:  sb,
 		PSPs:     psps,
@@ -67,6 +71,7 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/l/", s.PublicHandler())
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.HandleFunc("GET /healthz", Health)
+	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
 	return mux
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -74,38 +75,40 @@ type linkItem struct {
 	GSI2PK string `dynamodbav:"GSI2PK,omitempty"`
 	GSI2SK string `dynamodbav:"GSI2SK,omitempty"`
 
-	ID                string              `dynamodbav:"id"`
-	Merchant          string              `dynamodbav:"merchant"`
-	Code              string              `dynamodbav:"code"`
-	Status            string              `dynamodbav:"status"`
-	Currency          string              `dynamodbav:"currency"`
-	Amount            string              `dynamodbav:"amount"`
-	AmountRefunded    string              `dynamodbav:"amount_refunded"`
-	Description       string              `dynamodbav:"description"`
-	Reference         string              `dynamodbav:"reference,omitempty"`
-	Customer          domain.Customer     `dynamodbav:"customer"`
-	Language          string              `dynamodbav:"language"`
-	RedirectURL       string              `dynamodbav:"redirect_url,omitempty"`
-	Beneficiary       *domain.Beneficiary `dynamodbav:"beneficiary,omitempty"`
-	EndToEndID        string              `dynamodbav:"end_to_end_id,omitempty"`
-	PaymentMethods    []string            `dynamodbav:"payment_methods,omitempty"`
-	Origin            string              `dynamodbav:"origin"`
-	Metadata          map[string]string   `dynamodbav:"metadata,omitempty"`
-	ExpiresAt         string              `dynamodbav:"expires_at"`
-	CreatedAt         string              `dynamodbav:"created_at"`
-	UpdatedAt         string              `dynamodbav:"updated_at"`
-	ClickedAt         string              `dynamodbav:"clicked_at,omitempty"`
-	ClickCount        int                 `dynamodbav:"click_count"`
-	PaidAt            string              `dynamodbav:"paid_at,omitempty"`
-	PaidAfterExpiry   bool                `dynamodbav:"paid_after_expiry"`
-	PSP               string              `dynamodbav:"psp,omitempty"`
-	PSPReference      string              `dynamodbav:"psp_reference,omitempty"`
-	FailureReason     string              `dynamodbav:"failure_reason,omitempty"`
-	Archived          bool                `dynamodbav:"archived"`
-	Attempt           int                 `dynamodbav:"attempt"`
-	CheckoutURL       string              `dynamodbav:"checkout_url,omitempty"`
-	CheckoutExpiresAt string              `dynamodbav:"checkout_expires_at,omitempty"`
-	Version           int                 `dynamodbav:"version"`
+	ID                string                `dynamodbav:"id"`
+	Merchant          string                `dynamodbav:"merchant"`
+	Code              string                `dynamodbav:"code"`
+	Status            string                `dynamodbav:"status"`
+	Currency          string                `dynamodbav:"currency"`
+	Amount            string                `dynamodbav:"amount"`
+	AmountNum         attributevalue.Number `dynamodbav:"amount_num"`
+	CustomerSearch    string                `dynamodbav:"customer_search"`
+	AmountRefunded    string                `dynamodbav:"amount_refunded"`
+	Description       string                `dynamodbav:"description"`
+	Reference         string                `dynamodbav:"reference,omitempty"`
+	Customer          domain.Customer       `dynamodbav:"customer"`
+	Language          string                `dynamodbav:"language"`
+	RedirectURL       string                `dynamodbav:"redirect_url,omitempty"`
+	Beneficiary       *domain.Beneficiary   `dynamodbav:"beneficiary,omitempty"`
+	EndToEndID        string                `dynamodbav:"end_to_end_id,omitempty"`
+	PaymentMethods    []string              `dynamodbav:"payment_methods,omitempty"`
+	Origin            string                `dynamodbav:"origin"`
+	Metadata          map[string]string     `dynamodbav:"metadata,omitempty"`
+	ExpiresAt         string                `dynamodbav:"expires_at"`
+	CreatedAt         string                `dynamodbav:"created_at"`
+	UpdatedAt         string                `dynamodbav:"updated_at"`
+	ClickedAt         string                `dynamodbav:"clicked_at,omitempty"`
+	ClickCount        int                   `dynamodbav:"click_count"`
+	PaidAt            string                `dynamodbav:"paid_at,omitempty"`
+	PaidAfterExpiry   bool                  `dynamodbav:"paid_after_expiry"`
+	PSP               string                `dynamodbav:"psp,omitempty"`
+	PSPReference      string                `dynamodbav:"psp_reference,omitempty"`
+	FailureReason     string                `dynamodbav:"failure_reason,omitempty"`
+	Archived          bool                  `dynamodbav:"archived"`
+	Attempt           int                   `dynamodbav:"attempt"`
+	CheckoutURL       string                `dynamodbav:"checkout_url,omitempty"`
+	CheckoutExpiresAt string                `dynamodbav:"checkout_expires_at,omitempty"`
+	Version           int                   `dynamodbav:"version"`
 }
 
 func toItem(l *domain.Link) linkItem {
@@ -113,7 +116,8 @@ func toItem(l *domain.Link) linkItem {
 		PK: merchantPK(l.Merchant), SK: linkSK(l.ID), Type: "link",
 		GSI1PK: statusPK(l.Merchant, l.Status), GSI1SK: ft(l.CreatedAt) + "#" + l.ID,
 		ID: l.ID, Merchant: l.Merchant, Code: l.Code, Status: string(l.Status),
-		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountRefunded: l.AmountRefunded.String(),
+		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountNum: attributevalue.Number(l.Amount.String()),
+		CustomerSearch: CustomerSearch(l.Customer), AmountRefunded: l.AmountRefunded.String(),
 		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
 		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
 		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
@@ -170,6 +174,11 @@ func unmarshalLink(av map[string]types.AttributeValue) (*domain.Link, error) {
 		return nil, fmt.Errorf("unmarshal link: %w", err)
 	}
 	return fromItem(&it)
+}
+
+// CustomerSearch is the lower-case text the customer filter matches.
+func CustomerSearch(c domain.Customer) string {
+	return strings.ToLower(strings.Join([]string{c.FirstName, c.LastName, c.CompanyName, c.Email, c.Phone}, " "))
 }
 
 // eventItem is a timeline entry as stored.

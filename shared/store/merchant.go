@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/merchant"
 )
@@ -40,6 +41,28 @@ func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
 	return nil
 }
 
+// UpdateMerchant writes new settings over those read at version
+// m.Version-1 (optimistic lock); ErrConflict when they changed meanwhile.
+func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error {
+	av, err := attributevalue.MarshalMap(merchantItem{PK: merchantPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m})
+	if err != nil {
+		return fmt.Errorf("marshal merchant: %w", err)
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: s.tbl(), Item: av,
+		ConditionExpression:       aws.String("#version = :v"),
+		ExpressionAttributeNames:  map[string]string{"#version": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": nv(m.Version - 1)},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.ID, err)
+	}
+	return nil
+}
+
 // GetMerchant reads a merchant.
 func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(id), "MERCHANT"), ConsistentRead: aws.Bool(true)})
@@ -56,25 +79,73 @@ func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant,
 	return &it.Merchant, nil
 }
 
-// PutKey stores an API key (its hash).
+func keySK(id string) string { return "KEY#" + id }
+
+// PutKey stores an API key (its hash): the lookup item and the merchant's
+// listing item, in one transaction.
 func (s *Store) PutKey(ctx context.Context, k merchant.Key) error {
-	av, err := attributevalue.MarshalMap(keyItem{PK: apiKeyPK(k.Hash), SK: "APIKEY", Type: "apikey", Key: k})
+	look, err := attributevalue.MarshalMap(keyItem{PK: apiKeyPK(k.Hash), SK: "APIKEY", Type: "apikey", Key: k})
 	if err != nil {
 		return fmt.Errorf("marshal key: %w", err)
 	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av}); err != nil {
+	list, err := attributevalue.MarshalMap(keyItem{PK: merchantPK(k.Merchant), SK: keySK(k.ID()), Type: "apikey_ref", Key: k})
+	if err != nil {
+		return fmt.Errorf("marshal key: %w", err)
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), Item: look}},
+		{Put: &types.Put{TableName: s.tbl(), Item: list}},
+	}})
+	if err != nil {
 		return fmt.Errorf("put key: %w", err)
 	}
 	return nil
 }
 
-// DeleteKey revokes an API key.
-func (s *Store) DeleteKey(ctx context.Context, hash string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(apiKeyPK(hash), "APIKEY")})
+// ListKeys lists a merchant's active keys (prefix and last four only).
+func (s *Store) ListKeys(ctx context.Context, merchantID string) ([]merchant.Key, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              s.tbl(),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :k)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(merchantPK(merchantID)), ":k": sv(keySK("")),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
 	if err != nil {
-		return fmt.Errorf("delete key: %w", err)
+		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	return nil
+	var items []keyItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, fmt.Errorf("unmarshal keys: %w", err)
+	}
+	keys := make([]merchant.Key, len(items))
+	for i := range items {
+		keys[i] = items[i].Key
+	}
+	return keys, nil
+}
+
+// DeleteKey revokes a merchant's key by its id.
+func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
+	keys, err := s.ListKeys(ctx, merchantID)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k.ID() != id {
+			continue
+		}
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Delete: &types.Delete{TableName: s.tbl(), Key: key(apiKeyPK(k.Hash), "APIKEY")}},
+			{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(merchantID), keySK(id))}},
+		}})
+		if err != nil {
+			return fmt.Errorf("delete key: %w", err)
+		}
+		return nil
+	}
+	return ErrNotFound
 }
 
 // LookupKey finds the merchant of a secret key, or ErrNotFound.

@@ -38,10 +38,16 @@ func (s *Store) tbl() *string { return aws.String(s.Table) }
 // marker, its reference marker (when it has a reference) and its first
 // timeline event. A reused reference fails with ErrDuplicateReference and
 // writes nothing.
-func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event) error {
+//
+// done, when given, stores the request's idempotent answer in the same
+// transaction, so a create with an Idempotency-Key costs no extra write.
+func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone) error {
 	items, err := s.createItems(l, ev)
 	if err != nil {
 		return err
+	}
+	if done != nil {
+		items = append(items, types.TransactWriteItem{Update: done.update(s.tbl())})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
@@ -148,7 +154,7 @@ func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.E
 
 // fixedAttrs never change after creation (or change only through counters).
 var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
-	"created_at": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true}
+	"created_at": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true}
 
 // optionalAttrs are removed when the new state lacks them.
 var optionalAttrs = []string{"GSI2PK", "GSI2SK", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",

@@ -58,7 +58,7 @@ func TestCreateGetByIDAndCode(t *testing.T) {
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "ORDER-1", now)
 	env.Count.Reset()
-	if err := env.Store.Create(ctx, l, ev); err != nil {
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := env.Count.Snapshot(); got["TransactWriteItems"] != 1 || env.Count.Total() != 1 {
@@ -97,10 +97,10 @@ func TestDuplicateReference(t *testing.T) {
 	now := time.Now().UTC()
 	a, evA := newLink(t, "m1", "ORDER-7", now)
 	b, evB := newLink(t, "m1", "ORDER-7", now)
-	if err := env.Store.Create(ctx, a, evA); err != nil {
+	if err := env.Store.Create(ctx, a, evA, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.Create(ctx, b, evB); !errors.Is(err, store.ErrDuplicateReference) {
+	if err := env.Store.Create(ctx, b, evB, nil); !errors.Is(err, store.ErrDuplicateReference) {
 		t.Fatalf("second create: %v", err)
 	}
 	if n := countLinks(t, env, "m1"); n != 1 {
@@ -111,7 +111,7 @@ func TestDuplicateReference(t *testing.T) {
 	}
 	// Another merchant may use the same reference.
 	c, evC := newLink(t, "m2", "ORDER-7", now)
-	if err := env.Store.Create(ctx, c, evC); err != nil {
+	if err := env.Store.Create(ctx, c, evC, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -120,7 +120,7 @@ func TestTransitionGuards(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev); err != nil {
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	paid := *l
@@ -163,7 +163,7 @@ func TestClick(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev); err != nil {
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	env.Count.Reset()
@@ -205,7 +205,7 @@ func TestClickPaidAndDeclined(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev); err != nil {
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	opened, _, _ := env.Store.Click(ctx, l.Code, now)
@@ -235,7 +235,7 @@ func TestConcurrentFirstClicks(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev); err != nil {
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+type idemKey struct{}
+
+// idemSlot is a reserved Idempotency-Key. A handler that stores its answer
+// in its own transaction (create) sets done; otherwise the middleware stores
+// the answer once the handler returns.
+type idemSlot struct {
+	merchant, key string
+	done          bool
+}
+
+func slotOf(ctx context.Context) *idemSlot {
+	s, _ := ctx.Value(idemKey{}).(*idemSlot)
+	return s
+}
+
+// answer is the stored form of a response about to be written, for handlers
+// that store it in their own transaction.
+func (s *idemSlot) answer(status int, body []byte, contentType string) *store.IdempotencyDone {
+	if s == nil {
+		return nil
+	}
+	return &store.IdempotencyDone{Merchant: s.merchant, Key: s.key, Answer: store.Stored{Status: status, Body: body, Type: contentType}}
+}
+
+type capture struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *capture) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *capture) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.buf.Write(b)
+	return c.ResponseWriter.Write(b)
+}
+
+func validIdemKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// idempotent makes a POST replayable under an Idempotency-Key: the key is
+// reserved in DynamoDB before the work; the answer is stored and replayed for
+// 24 h to the same request; another request with the key is 422, and the
+// same one while the first still runs is 409. Answers to requests refused
+// before any work (400, 413, 422) and failures (5xx) are not stored: the key
+// is released so a corrected or retried request runs.
+func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		k := r.Header.Get("Idempotency-Key")
+		if k == "" {
+			next(w, r)
+			return
+		}
+		if !validIdemKey(k) {
+			p := problem.New(http.StatusBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters")
+			p.Errors = []problem.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
+			fail(w, r, p)
+			return
+		}
+		body, err := readBody(r)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		m := merchantOf(r.Context())
+		h := sha256.New()
+		h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + r.Header.Get("Content-Type") + "\n"))
+		h.Write(body)
+		fingerprint := hex.EncodeToString(h.Sum(nil))
+		stored, err := a.Store.ReserveIdempotency(r.Context(), m.ID, k, fingerprint, a.Now())
+		switch {
+		case errors.Is(err, store.ErrIdempotencyMismatch):
+			fail(w, r, problem.New(http.StatusUnprocessableEntity, "this Idempotency-Key was already used with another request body"))
+			return
+		case errors.Is(err, store.ErrIdempotencyInFlight):
+			fail(w, r, problem.New(http.StatusConflict, "a request with this Idempotency-Key is still being processed; retry later"))
+			return
+		case err != nil:
+			fail(w, r, err)
+			return
+		case stored != nil:
+			reqlog.Set(r.Context(), "outcome", "idempotent_replay")
+			w.Header().Set("Content-Type", stored.Type)
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.Header().Set("Content-Length", strconv.Itoa(len(stored.Body)))
+			w.WriteHeader(stored.Status)
+			_, _ = w.Write(stored.Body)
+			return
+		}
+		slot := &idemSlot{merchant: m.ID, key: k}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		c := &capture{ResponseWriter: w}
+		next(c, r.WithContext(context.WithValue(r.Context(), idemKey{}, slot)))
+		if slot.done {
+			return
+		}
+		ctx := context.WithoutCancel(r.Context())
+		switch {
+		case c.status >= 500 || c.status == 400 || c.status == 413 || c.status == 422 || c.status == 0:
+			err = a.Store.ReleaseIdempotency(ctx, m.ID, k)
+		default:
+			err = a.Store.CompleteIdempotency(ctx, &store.IdempotencyDone{Merchant: m.ID, Key: k,
+				Answer: store.Stored{Status: c.status, Body: c.buf.Bytes(), Type: c.Header().Get("Content-Type")}})
+		}
+		if err != nil {
+			reqlog.Set(r.Context(), "idempotency_error", err.Error())
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/validate"
+)
+
+// Listing limits.
+const (
+	defaultLimit  = 50
+	maxLimit      = 500
+	defaultWindow = 90 * 24 * time.Hour
+)
+
+var listParams = map[string]bool{"status": true, "customer": true, "reference": true, "amount_min": true, "amount_max": true,
+	"created_from": true, "created_to": true, "archived": true, "limit": true, "cursor": true}
+
+// parseListQuery reads the list filters of API.md; 422 naming the parameter.
+func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
+	var errs fieldErrs
+	q := store.ListQuery{Merchant: merchantID, Limit: defaultLimit, CreatedTo: now, CreatedFrom: now.Add(-defaultWindow)}
+	for k, vals := range v {
+		if !listParams[k] {
+			errs.add(k, "is not a known filter")
+		} else if len(vals) > 1 {
+			errs.add(k, "is given more than once")
+		}
+	}
+	if s := v.Get("status"); s != "" {
+		if !domain.Status(s).Valid() {
+			errs.add("status", "must be one of created, clicked, paid, declined, expired")
+		}
+		q.Status = domain.Status(s)
+	}
+	if s := v.Get("customer"); s != "" {
+		if !validate.Text(s, 100) {
+			errs.add("customer", "must be 1 to 100 characters")
+		}
+		q.Customer = s
+	}
+	if s := v.Get("reference"); s != "" {
+		if !validate.Text(s, 64) {
+			errs.add("reference", "must be 1 to 64 characters")
+		}
+		q.Reference = s
+	}
+	for _, p := range []struct {
+		name string
+		dst  **decimal.Decimal
+	}{{"amount_min", &q.AmountMin}, {"amount_max", &q.AmountMax}} {
+		if s := v.Get(p.name); s != "" {
+			d, err := decimal.NewFromString(s)
+			if err != nil || len(s) > 40 || d.IsNegative() {
+				errs.add(p.name, "must be a non-negative decimal such as 10.00")
+				continue
+			}
+			*p.dst = &d
+		}
+	}
+	if q.AmountMin != nil && q.AmountMax != nil && q.AmountMin.GreaterThan(*q.AmountMax) {
+		errs.add("amount_min", "must not be above amount_max")
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"created_from", &q.CreatedFrom}, {"created_to", &q.CreatedTo}} {
+		if s := v.Get(p.name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				errs.add(p.name, "must be an RFC 3339 time")
+				continue
+			}
+			*p.dst = t.UTC()
+		}
+	}
+	if v.Get("created_from") == "" && v.Get("created_to") != "" {
+		q.CreatedFrom = q.CreatedTo.Add(-defaultWindow)
+	}
+	if q.CreatedFrom.After(q.CreatedTo) {
+		errs.add("created_from", "must not be after created_to")
+	}
+	if s := v.Get("archived"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil || (s != "true" && s != "false") {
+			errs.add("archived", "must be true or false")
+		}
+		q.Archived = b
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			errs.add("limit", "must be an integer from 1 to 500")
+		}
+		q.Limit = n
+	}
+	q.Cursor = v.Get("cursor")
+	if len(errs) > 0 {
+		return q, problem.Invalid(errs...)
+	}
+	return q, nil
+}
+
+func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	q, err := parseListQuery(r.URL.Query(), m.ID, a.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	links, next, err := a.Store.List(r.Context(), q)
+	if errors.Is(err, store.ErrBadCursor) {
+		p := problem.New(http.StatusBadRequest, "the cursor is not one this listing handed out")
+		p.Errors = []problem.FieldError{{Field: "cursor", Message: "is invalid"}}
+		fail(w, r, p)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	data := make([]LinkView, len(links))
+	for i, l := range links {
+		data[i] = a.view(l)
+	}
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	reqlog.Set(r.Context(), "outcome", "listed")
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
+}
+
+type patchRequest struct {
+	Language *string           `json:"language"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// patchLink changes the language and merges metadata (an empty value
+// deletes a key), with its timeline event; any status may change them.
+func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	body, err := readBody(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var req patchRequest
+	if err := decodeStrict(body, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	var errs fieldErrs
+	if req.Language == nil && req.Metadata == nil {
+		errs.add("language", "give language and/or metadata to change")
+	}
+	if req.Language != nil && !domain.ValidLanguage(*req.Language) {
+		errs.add("language", "must be one of en, nl, fr, de")
+	}
+	for k, v := range req.Metadata {
+		if !validate.Text(k, maxMetadataKey) {
+			errs.add("metadata."+k, "keys are 1 to 40 characters")
+		} else if len(v) > maxMetadataValue {
+			errs.add("metadata."+k, "values are at most 500 characters")
+		}
+	}
+	if len(errs) > 0 {
+		fail(w, r, problem.Invalid(errs...))
+		return
+	}
+	for try := 0; ; try++ {
+		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		next := *cur
+		data := map[string]string{}
+		if req.Language != nil {
+			next.Language = *req.Language
+			data["language"] = *req.Language
+		}
+		if req.Metadata != nil {
+			meta := map[string]string{}
+			for k, v := range cur.Metadata {
+				meta[k] = v
+			}
+			for k, v := range req.Metadata {
+				if v == "" {
+					delete(meta, k)
+				} else {
+					meta[k] = v
+				}
+			}
+			if len(meta) > maxMetadataPairs {
+				fail(w, r, problem.Invalid(problem.FieldError{Field: "metadata", Message: "has at most 20 pairs"}))
+				return
+			}
+			if len(meta) == 0 {
+				meta = nil
+			}
+			next.Metadata = meta
+			data["metadata"] = "changed"
+		}
+		next.UpdatedAt = a.Now().UTC()
+		ev := domain.NewEvent(cur.ID, "payment_link.updated", "", "", a.Now(), data)
+		err = a.Store.Transition(r.Context(), cur, &next, ev)
+		if errors.Is(err, store.ErrConflict) && try < 5 {
+			continue
+		}
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		reqlog.Set(r.Context(), "link_id", cur.ID)
+		reqlog.Set(r.Context(), "outcome", "updated")
+		writeJSON(w, http.StatusOK, a.view(&next))
+		return
+	}
+}
+
+// archiveLink deletes a never-opened, non-dunning link for good (204), and
+// archives any other (200, hidden from default listings, kept).
+func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	for try := 0; ; try++ {
+		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		reqlog.Set(r.Context(), "link_id", cur.ID)
+		if cur.Archived {
+			writeJSON(w, http.StatusOK, a.view(cur))
+			return
+		}
+		if cur.Status == domain.StatusCreated && cur.Origin != domain.OriginDunning {
+			err = a.Store.Delete(r.Context(), cur)
+			if err == nil {
+				reqlog.Set(r.Context(), "outcome", "deleted")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		} else {
+			next := *cur
+			next.Archived = true
+			next.UpdatedAt = a.Now().UTC()
+			err = a.Store.Transition(r.Context(), cur, &next, domain.NewEvent(cur.ID, domain.EventArchived, "", "", a.Now(), nil))
+			if err == nil {
+				reqlog.Set(r.Context(), "outcome", "archived")
+				writeJSON(w, http.StatusOK, a.view(&next))
+				return
+			}
+		}
+		if errors.Is(err, store.ErrConflict) && try < 5 {
+			continue // it changed (a click, a payment): decide again
+		}
+		fail(w, r, err)
+		return
+	}
+}

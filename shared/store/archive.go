@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// maxDeleteItems keeps a delete inside one transaction (100 items at most).
+const maxDeleteItems = 100
+
+// Delete removes a never-opened link for good in one transaction: the link
+// (guarded: still created, same version), its code and reference markers
+// and its timeline. ErrConflict when it changed meanwhile.
+func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
+	evs, err := s.Events(ctx, cur.Merchant, cur.ID)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), linkSK(cur.ID)),
+			ConditionExpression:       aws.String("#version = :v AND #status = :created"),
+			ExpressionAttributeNames:  map[string]string{"#version": "version", "#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": nv(cur.Version), ":created": sv(string(domain.StatusCreated))},
+		}},
+		{Delete: &types.Delete{TableName: s.tbl(), Key: key(codePK(cur.Code), "CODE")}},
+	}
+	if cur.Reference != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), refSK(cur.Reference))}})
+	}
+	if len(items)+len(evs) > maxDeleteItems {
+		return fmt.Errorf("%w: too many timeline events to delete at once", ErrConflict)
+	}
+	for _, e := range evs {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), eventSK(cur.ID, e.ID))}})
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, ok := cancelReasons(err); ok {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("delete link %s: %w", cur.ID, err)
+	}
+	return nil
+}
