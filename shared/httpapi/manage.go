@@ -87,7 +87,7 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 	if v.Get("created_from") == "" && v.Get("created_to") != "" {
 		q.CreatedFrom = q.CreatedTo.Add(-defaultWindow)
 	}
-	if q.CreatedFrom.After(q.CreatedTo) {
+	if v.Get("created_from") != "" && v.Get("created_to") != "" && q.CreatedFrom.After(q.CreatedTo) {
 		errs.add("created_from", "must not be after created_to")
 	}
 	if s := v.Get("archived"); s != "" {
@@ -113,7 +113,12 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	q, err := parseListQuery(r.URL.Query(), m.ID, a.Now())
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		return
+	}
+	q, err := parseListQuery(values, m.ID, a.Now())
 	if err != nil {
 		fail(w, r, err)
 		return

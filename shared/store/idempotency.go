@@ -14,7 +14,7 @@ import (
 
 // Idempotency windows.
 const (
-	IdempotencyRetention = 24 * time.Hour  // a stored answer is replayed this long
+	IdempotencyRetention = 24 * time.Hour   // a stored answer is replayed this long
 	IdempotencyLock      = 60 * time.Second // an in-flight reservation is taken over after this
 )
 
@@ -47,7 +47,7 @@ func (s *Store) ReserveIdempotency(ctx context.Context, merchant, k, hash string
 			"locked_until": sv(ft(now.Add(IdempotencyLock))), "expires_at": sv(ft(now.Add(IdempotencyRetention))),
 			"ttl": nv(int(now.Add(2 * IdempotencyRetention).Unix())),
 		},
-		ConditionExpression: aws.String("attribute_not_exists(PK) OR expires_at < :now OR (#state = :in_flight AND locked_until < :now AND #hash = :hash)"),
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR expires_at < :now OR (#state = :in_flight AND locked_until < :now AND #hash = :hash)"),
 		ExpressionAttributeNames: map[string]string{"#state": "state", "#hash": "hash"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":now": sv(ft(now)), ":in_flight": sv("in_flight"), ":hash": sv(hash),

@@ -81,6 +81,9 @@ func ulidBound(t time.Time, max bool) string {
 // page ("" at the end). It reads the merchant's partition (or the status
 // index) between the creation bounds, never Scans.
 func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, error) {
+	if q.CreatedFrom.After(q.CreatedTo) {
+		return []*domain.Link{}, "", nil
+	}
 	if q.Reference != "" {
 		return s.listByReference(ctx, q)
 	}
