@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devenv"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -55,7 +57,14 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("bootstrap (are the emulators running? make emulators-start): %w", err)
 	}
-	svc := service.New(store.New(db, cfg.Table), cfg.PublicBaseURL, []byte(cfg.SandboxSecret))
+	sqsc := sqs.NewFromConfig(awsCfg)
+	urls, err := devenv.Queues(ctx, sqsc, cfg.Table)
+	if err != nil {
+		return fmt.Errorf("bootstrap queues: %w", err)
+	}
+	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
+		SQS: sqsc, Queues: urls, Log: log})
+	devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n\n", cfg.PublicBaseURL, key)
 	errc := make(chan error, 1)

@@ -6,12 +6,38 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// Queues creates every queue (and DLQ) with the prefix and returns their
+// URLs by name.
+func Queues(ctx context.Context, c *sqs.Client, prefix string) (map[string]string, error) {
+	urls := map[string]string{}
+	for _, d := range queue.Defs {
+		u, err := queue.Create(ctx, c, prefix, d, 0)
+		if err != nil {
+			return nil, err
+		}
+		urls[d.Name] = u
+	}
+	return urls, nil
+}
+
+// Consume polls every queue into its consumer until ctx ends, as Lambda's
+// event source mappings do.
+func Consume(ctx context.Context, log *slog.Logger, c *sqs.Client, urls map[string]string, consumers map[string]queue.Handler) {
+	for name, h := range consumers {
+		go queue.Poll(ctx, log, c, name, urls[name], h)
+	}
+}
 
 // Bootstrap creates the table (when missing) and seeds the demo merchant
 // with apiKey (a new key when empty). It returns the key.

@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/money"
 )
 
 // Checkout is a PSP's hosted payment session for one attempt of a link.
@@ -32,7 +34,69 @@ type Provider interface {
 	CreateCheckout(ctx context.Context, m *merchant.Merchant, l *domain.Link, idempotencyKey string) (Checkout, error)
 	// CheckoutHosts are the only hosts a checkout URL may point at.
 	CheckoutHosts() []string
+	// ParseWebhook verifies a webhook's raw body and headers with the
+	// merchant's secrets and returns what it reports. Providers whose
+	// webhooks are unsigned fetch the payment back before answering.
+	ParseWebhook(ctx context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]Event, error)
+	// Refund asks the PSP to refund part of a payment; the idempotency key
+	// derives from the refund id so a retried message refunds once.
+	Refund(ctx context.Context, m *merchant.Merchant, r RefundRequest) (RefundResult, error)
 }
+
+// Kind is what a PSP event means for a link.
+type Kind string
+
+// Event kinds.
+const (
+	PaymentSucceeded Kind = "payment_succeeded"
+	PaymentFailed    Kind = "payment_failed"
+	CheckoutExpired  Kind = "checkout_expired"
+	RefundSucceeded  Kind = "refund_succeeded"
+	RefundFailed     Kind = "refund_failed"
+	Ignored          Kind = "ignored"
+)
+
+// Event is one thing a PSP reported, normalised.
+type Event struct {
+	ID            string        `json:"id"` // the PSP's event id: the dedupe key
+	Kind          Kind          `json:"kind"`
+	Type          string        `json:"type"` // the PSP's own event type
+	LinkID        string        `json:"link_id,omitempty"`
+	Attempt       int           `json:"attempt,omitempty"`
+	PaymentRef    string        `json:"payment_ref,omitempty"`
+	Amount        *money.Amount `json:"amount,omitempty"`
+	FailureReason string        `json:"failure_reason,omitempty"`
+	RefundID      string        `json:"refund_id,omitempty"`
+	RefundRef     string        `json:"refund_ref,omitempty"`
+	CheckoutURL   string        `json:"checkout_url,omitempty"`
+	At            time.Time     `json:"at"`
+}
+
+// RefundRequest asks for a refund of Amount on a payment.
+type RefundRequest struct {
+	RefundID   string
+	LinkID     string
+	PaymentRef string
+	Amount     money.Amount
+	Reason     string
+}
+
+// RefundResult is the PSP's answer; Pending means a webhook will settle it.
+type RefundResult struct {
+	Ref     string
+	Status  Kind // RefundSucceeded, RefundFailed, or "" while pending
+	Reason  string
+	Pending bool
+}
+
+// Webhook errors: 401 and 400.
+var (
+	ErrSignature = errors.New("webhook signature invalid")
+	ErrPayload   = errors.New("webhook payload invalid")
+	// ErrTransient is a PSP call that may succeed when retried (timeouts,
+	// 429, 5xx).
+	ErrTransient = errors.New("psp temporarily unavailable")
+)
 
 // ErrUnsafeCheckout is a checkout URL off the provider's allow-listed hosts.
 var ErrUnsafeCheckout = errors.New("checkout URL is not on the provider's hosts")

@@ -1,50 +1,79 @@
-// Package service assembles paylinks' HTTP surface from its parts, so every
-// function's main.go, the dev server and the tests build it the same way.
+// Package service assembles paylinks from its parts, so every function's
+// main.go, the dev server and the tests build it the same way.
 package service
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/paylinks/paylinks/shared/config"
-	"github.com/paylinks/paylinks/shared/reqlog"
-
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/redirect"
+	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/webhook"
 )
+
+// Options are what the service needs besides the store.
+type Options struct {
+	PublicBaseURL string
+	SandboxSecret []byte
+	// SandboxSync makes the sandbox send its webhooks before answering
+	// (Lambda); otherwise in the background like a PSP.
+	SandboxSync bool
+	SQS         *sqs.Client
+	Queues      map[string]string // queue name -> URL
+	Log         *slog.Logger
+	// ExtraPSPs are further providers (Stripe, Mollie) by name.
+	ExtraPSPs psp.Registry
+}
 
 // Service holds the handlers over one store.
 type Service struct {
 	Store    *store.Store
+	Opts     Options
 	API      *httpapi.API
 	Redirect *redirect.Handler
 	Sandbox  *sandbox.Provider
 	PSPs     psp.Registry
+	Ingest   *webhook.Ingest
+	Apply    *webhook.Apply
 }
 
-// New wires the service. publicBaseURL is where links and the sandbox pages
-// are served.
-func New(st *store.Store, publicBaseURL string, sandboxSecret []byte) *Service {
-	sb := &sandbox.Provider{BaseURL: publicBaseURL, Secret: sandboxSecret}
+// New wires the service.
+func New(st *store.Store, o Options) *Service {
+	if o.Log == nil {
+		o.Log = config.Logger()
+	}
+	sb := &sandbox.Provider{BaseURL: o.PublicBaseURL, Secret: o.SandboxSecret, Sync: o.SandboxSync}
 	psps := psp.Registry{sandbox.Name: sb}
-	api := httpapi.New(st, publicBaseURL)
+	for name, p := range o.ExtraPSPs {
+		psps[name] = p
+	}
+	api := httpapi.New(st, o.PublicBaseURL)
 	for name := range psps {
 		api.PSPNames[name] = struct{}{}
 	}
-	return &Service{
-		Store:    st,
-		API:      api,
-		Redirect: redirect.New(st, psps, publicBaseURL),
-		Sandbox:  sb,
-		PSPs:     psps,
-	}
+	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
+	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
+	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now}
+	return s
+}
+
+// Sender is the sender of a named queue.
+func (s *Service) Sender(name string) *queue.Sender {
+	return &queue.Sender{SQS: s.Opts.SQS, URL: s.Opts.Queues[name]}
 }
 
 // APIHandler is the integrator API (functions/api).
@@ -60,7 +89,14 @@ func (s *Service) PublicHandler() http.Handler {
 // SandboxHandler serves the sandbox PSP's pages (functions/sandbox).
 func (s *Service) SandboxHandler() http.Handler {
 	mux := http.NewServeMux()
-	(&sandbox.Pages{Provider: s.Sandbox, Links: s.Store}).Routes(mux)
+	(&sandbox.Pages{Provider: s.Sandbox, Links: s.Store, Merchants: s.Store.GetMerchant}).Routes(mux)
+	return mux
+}
+
+// WebhookHandler serves PSP webhooks (functions/webhook).
+func (s *Service) WebhookHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.Ingest.Routes(mux)
 	return mux
 }
 
@@ -70,9 +106,15 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/v1/", s.APIHandler())
 	mux.Handle("/l/", s.PublicHandler())
 	mux.Handle("/sandbox/", s.SandboxHandler())
+	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
 	return mux
+}
+
+// Consumers are the SQS handlers by queue name.
+func (s *Service) Consumers() map[string]queue.Handler {
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle}
 }
 
 // Health answers the health check.
@@ -81,8 +123,13 @@ func Health(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 }
 
-// FromEnv builds the service from the environment (config.FromEnv) with
-// clients made once per cold start.
+// QueueEnv is the environment variable holding a queue's URL.
+func QueueEnv(name string) string {
+	return "QUEUE_URL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// FromEnv builds the service from the environment with clients made once per
+// cold start.
 func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 	log := config.Logger()
 	cfg, err := config.FromEnv()
@@ -93,12 +140,28 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 	if err != nil {
 		return nil, log, err
 	}
+	queues := map[string]string{}
+	for _, d := range queue.Defs {
+		queues[d.Name] = os.Getenv(QueueEnv(d.Name))
+	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
-	return New(st, cfg.PublicBaseURL, []byte(cfg.SandboxSecret)), log, nil
+	return New(st, Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
+		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log}), log, nil
 }
 
 // Lambda wraps an HTTP handler for API Gateway HTTP API (payload v2) with
 // the request log.
 func Lambda(log *slog.Logger, h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return httpadapter.NewV2(reqlog.Middleware(log, h)).ProxyWithContext
+}
+
+// SQSLambda wraps a queue's consumer for an SQS event source mapping with
+// ReportBatchItemFailures.
+func SQSLambda(log *slog.Logger, name string, h queue.Handler) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	if h == nil {
+		panic(fmt.Sprintf("no consumer for queue %s", name))
+	}
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		return queue.Batch(ctx, log, name, h, ev), nil
+	}
 }

@@ -5,6 +5,8 @@ package testenv
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -16,21 +18,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/ddbcount"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Env is one test's table and clients.
+// Env is one test's table, queues and clients.
 type Env struct {
-	DB    *dynamodb.Client
-	Count *ddbcount.Counter
-	Table string
-	Store *store.Store
+	DB     *dynamodb.Client
+	Count  *ddbcount.Counter
+	Table  string
+	Store  *store.Store
+	SQS    *sqs.Client
+	Queues map[string]string
 }
 
 func setDefault(k, v string) {
@@ -71,8 +77,25 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	})
+	sqsc := sqs.NewFromConfig(cfg)
+	queues := map[string]string{}
+	for _, d := range queue.Defs {
+		u, err := queue.Create(ctx, sqsc, table, d, 2*time.Second)
+		if err != nil {
+			t.Fatalf("create queue on the SQS emulator (run `make test`, which starts it): %v", err)
+		}
+		queues[d.Name] = u
+	}
+	t.Cleanup(func() {
+		out, err := sqsc.ListQueues(context.Background(), &sqs.ListQueuesInput{QueueNamePrefix: aws.String(table)})
+		if err == nil {
+			for _, u := range out.QueueUrls {
+				_, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(u)})
+			}
+		}
+	})
 	count.Reset()
-	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table)}
+	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, Queues: queues}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.
@@ -108,7 +131,29 @@ func (e *Env) Serve(t testing.TB) *Server {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	svc := service.New(e.Store, ts.URL, []byte("test-sandbox-secret"))
+	svc := service.New(e.Store, service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"),
+		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	h = svc.Handler()
 	return &Server{Server: ts, Service: svc}
+}
+
+// Consume runs the service's queue consumers until the test ends.
+func (s *Server) Consume(t testing.TB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	for name, h := range s.Service.Consumers() {
+		go queue.Poll(ctx, s.Service.Opts.Log, s.Service.Opts.SQS, name, s.Service.Opts.Queues[name], h)
+	}
+}
+
+// Eventually polls cond every 50 ms until it holds or the timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/reqlog"
 )
 
@@ -23,13 +25,86 @@ type LinkReader interface {
 
 // Pages serves the hosted checkout.
 type Pages struct {
-	Provider *Provider
-	Links    LinkReader
+	Provider  *Provider
+	Links     LinkReader
+	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Now       func() time.Time
 }
 
 // Routes registers the sandbox checkout routes.
 func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sandbox/checkout/{session}", p.checkout)
+	mux.HandleFunc("POST /sandbox/checkout/{session}/pay", p.result(true))
+	mux.HandleFunc("POST /sandbox/checkout/{session}/decline", p.result(false))
+	mux.HandleFunc("GET /sandbox/checkout/{session}/done", p.done)
+	mux.HandleFunc("POST /sandbox/merchants/{merchant}/events/{event}/redeliver", p.redeliver)
+}
+
+// result is the customer pressing Pay or Decline: the signed webhook goes to
+// paylinks as a PSP's would, and the customer goes to the link's redirect
+// URL (or the sandbox's thank-you page) with 303.
+func (p *Pages) result(pay bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, l, ok := p.session(w, r)
+		if !ok {
+			return
+		}
+		m, err := p.Merchants(r.Context(), s.Merchant)
+		if err != nil {
+			http.Error(w, "unknown merchant", http.StatusNotFound)
+			return
+		}
+		session := r.PathValue("session")
+		now := time.Now()
+		if p.Now != nil {
+			now = p.Now()
+		}
+		ev := WebhookEvent{ID: domain.NewID("evt_sb_", now), Created: now.Unix(), Data: WebhookData{
+			LinkID: l.ID, Attempt: s.Attempt, PaymentID: PaymentID(session), Amount: &l.Amount}}
+		outcome := "paid"
+		if pay {
+			ev.Type = "payment.succeeded"
+		} else {
+			ev.Type = "payment.failed"
+			ev.Data.FailureReason = "card_declined"
+			outcome = "declined"
+		}
+		if err := p.Provider.Emit(r.Context(), m, ev); err != nil {
+			reqlog.Set(r.Context(), "error", err.Error())
+			http.Error(w, "the sandbox could not notify paylinks; try again", http.StatusBadGateway)
+			return
+		}
+		reqlog.Set(r.Context(), "outcome", "sandbox_"+outcome)
+		target := "/sandbox/checkout/" + session + "/done?result=" + outcome
+		if pay && l.RedirectURL != "" {
+			target = l.RedirectURL
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	}
+}
+
+func (p *Pages) done(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	result := "paid"
+	if r.URL.Query().Get("result") == "declined" {
+		result = "declined"
+	}
+	_ = pages.ExecuteTemplate(w, "done.html", map[string]string{"Result": result})
+}
+
+// redeliver sends a webhook the sandbox sent before again (tests, demos).
+func (p *Pages) redeliver(w http.ResponseWriter, r *http.Request) {
+	m, err := p.Merchants(r.Context(), r.PathValue("merchant"))
+	if err != nil {
+		http.Error(w, "unknown merchant", http.StatusNotFound)
+		return
+	}
+	if err := p.Provider.Redeliver(r.Context(), m, r.PathValue("event")); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }
 
 type checkoutView struct {

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,6 +30,14 @@ const Name = "sandbox"
 type Provider struct {
 	BaseURL string // where the sandbox pages are served, e.g. http://127.0.0.1:8080
 	Secret  []byte // signs session tokens
+	// WebhookURL is paylinks' public base the webhooks go to (BaseURL when
+	// empty).
+	WebhookURL string
+	// Sync sends webhooks before answering the customer (in Lambda, where
+	// nothing runs after the answer); otherwise they go in the background.
+	Sync bool
+	HTTP *http.Client
+	out  outbox
 }
 
 // Name implements psp.Provider.

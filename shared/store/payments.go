@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/psp"
+)
+
+// How long PSP event markers are kept: well beyond the PSPs' retry windows
+// (Stripe retries for 3 days, Mollie for about 26 hours).
+const pspMarkerTTL = 30 * 24 * time.Hour
+
+// Applied is what applying a PSP event did.
+type Applied string
+
+// Outcomes of ApplyPSPEvent.
+const (
+	AppliedChange    Applied = "applied"   // the link moved
+	AppliedDuplicate Applied = "duplicate" // this event was applied before
+	AppliedNoChange  Applied = "no_change" // the link's status does not allow it (e.g. a decline after paid)
+	AppliedUnmatched Applied = "unmatched" // no such link, or a second payment: kept for review
+)
+
+func pspEventSK(provider, id string) string    { return "PSPEV#" + provider + "#" + id }
+func pspIngestSK(provider, id string) string   { return "PSPIN#" + provider + "#" + id }
+func unmatchedSK(provider, id string) string   { return "UNMATCHED#" + provider + "#" + id }
+func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
+
+// RecordWebhook notes an incoming PSP event before it is enqueued. It
+// returns true when the same event was already recorded and enqueued (a PSP
+// retry): the caller answers 2xx and does nothing else.
+func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev psp.Event, now time.Time) (bool, error) {
+	payload, _ := json.Marshal(ev)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: s.tbl(),
+		Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(pspIngestSK(provider, ev.ID)), "type": sv("psp_webhook"),
+			"provider": sv(provider), "event": sv(string(payload)), "received_at": sv(ft(now)), "enqueued": bv(false),
+			"ttl": nv(ttlAt(now, pspMarkerTTL)),
+		},
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR enqueued = :false"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":false": bv(false)},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record webhook %s: %w", ev.ID, err)
+	}
+	return false, nil
+}
+
+// MarkEnqueued notes that a recorded webhook is on the queue.
+func (s *Store) MarkEnqueued(ctx context.Context, merchant, provider, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), pspIngestSK(provider, id)),
+		UpdateExpression:          aws.String("SET enqueued = :true"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": bv(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("mark webhook %s enqueued: %w", id, err)
+	}
+	return nil
+}
+
+// maxApplyTries bounds retries of transactions that lost a race.
+const maxApplyTries = 10
+
+// ApplyPSPEvent applies a payment or decline to its link in one
+// TransactWriteItems: the guarded link update (status guard, version bump),
+// the timeline event and the event's dedupe marker. A duplicate changes
+// nothing; a payment for an unknown link, or a second payment on a paid link,
+// is kept for review. Money that moved is never dropped.
+func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev psp.Event, now time.Time) (Applied, error) {
+	switch ev.Kind {
+	case psp.PaymentSucceeded, psp.PaymentFailed:
+	default:
+		return AppliedNoChange, nil
+	}
+	fromExpired := false
+	for try := 0; try < maxApplyTries; try++ {
+		items, err := s.applyItems(merchant, provider, ev, now, fromExpired)
+		if err != nil {
+			return "", err
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return AppliedChange, nil
+		}
+		var tce *types.TransactionCanceledException
+		if !errorsAs(err, &tce) {
+			return "", fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
+		}
+		r := tce.CancellationReasons
+		if len(r) > 1 && aws.ToString(r[1].Code) == "ConditionalCheckFailed" {
+			return AppliedDuplicate, nil
+		}
+		if aws.ToString(r[0].Code) != "ConditionalCheckFailed" {
+			continue // TransactionConflict: another write to the link; try again
+		}
+		if r[0].Item == nil {
+			return s.keepUnmatched(ctx, merchant, provider, ev, "unknown_link", now)
+		}
+		cur, err := unmarshalLink(r[0].Item)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
+			fromExpired = true
+			continue
+		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusPaid:
+			if cur.PSPReference == ev.PaymentRef {
+				return AppliedDuplicate, nil
+			}
+			return s.keepUnmatched(ctx, merchant, provider, ev, "second_payment_on_paid_link", now)
+		default:
+			return AppliedNoChange, nil
+		}
+	}
+	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, ErrConflict, maxApplyTries)
+}
+
+func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Time, fromExpired bool) ([]types.TransactWriteItem, error) {
+	at := ev.At
+	if at.IsZero() {
+		at = now
+	}
+	names := map[string]string{"#status": "status", "#version": "version"}
+	values := map[string]types.AttributeValue{":one": nv(1), ":now": sv(ft(now))}
+	var update, cond string
+	var to domain.Status
+	data := map[string]string{"psp": provider, "psp_event_id": ev.ID}
+	if ev.PaymentRef != "" {
+		data["payment_ref"] = ev.PaymentRef
+	}
+	switch ev.Kind {
+	case psp.PaymentSucceeded:
+		to = domain.StatusPaid
+		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
+			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
+		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
+		if fromExpired {
+			cond = "#status = :expired"
+			values[":expired"] = sv(string(domain.StatusExpired))
+			data["paid_after_expiry"] = "true"
+		} else {
+			cond = "#status IN (:created, :clicked, :declined)"
+			values[":created"], values[":clicked"], values[":declined"] = sv(string(domain.StatusCreated)), sv(string(domain.StatusClicked)), sv(string(domain.StatusDeclined))
+		}
+		if ev.Amount != nil {
+			data["amount"] = ev.Amount.Currency + " " + ev.Amount.String()
+		}
+	case psp.PaymentFailed:
+		to = domain.StatusDeclined
+		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now, GSI1PK = :g1"
+		reason := ev.FailureReason
+		if reason == "" {
+			reason = "declined"
+		}
+		values[":reason"], values[":psp"] = sv(reason), sv(provider)
+		cond = "#status IN (:created, :clicked)"
+		values[":created"], values[":clicked"] = sv(string(domain.StatusCreated)), sv(string(domain.StatusClicked))
+		if ev.Attempt > 0 {
+			cond += " AND attempt = :attempt" // a late decline of an earlier attempt changes nothing
+			values[":attempt"] = nv(ev.Attempt)
+		}
+		data["reason"] = reason
+	}
+	values[":to"] = sv(string(to))
+	values[":g1"] = sv(statusPK(merchant, to))
+	evItem, err := attributevalue.MarshalMap(eventToItem(merchant, domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)))
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(ev.LinkID)),
+			UpdateExpression: aws.String(update), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
+			"link_id": sv(ev.LinkID), "kind": sv(string(ev.Kind)), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
+		}}},
+		{Put: &types.Put{TableName: s.tbl(), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}, nil
+}
+
+// keepUnmatched stores a payment paylinks could not put on a link, with the
+// event's marker, for an operator to review (and refund).
+func (s *Store) keepUnmatched(ctx context.Context, merchant, provider string, ev psp.Event, why string, now time.Time) (Applied, error) {
+	payload, _ := json.Marshal(ev)
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(unmatchedSK(provider, ev.ID)), "type": sv("unmatched_payment"),
+			"provider": sv(provider), "reason": sv(why), "event": sv(string(payload)), "at": sv(ft(now)),
+		}}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
+			"link_id": sv(ev.LinkID), "kind": sv("unmatched"), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
+		}}},
+	}})
+	if _, ok := cancelReasons(err); ok {
+		return AppliedDuplicate, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("keep unmatched %s: %w", ev.ID, err)
+	}
+	return AppliedUnmatched, nil
+}
+
+// Unmatched lists a merchant's payments kept for review.
+func (s *Store) Unmatched(ctx context.Context, merchant string) ([]map[string]string, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :u)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":u": sv("UNMATCHED#")},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list unmatched: %w", err)
+	}
+	var rows []map[string]string
+	for _, it := range out.Items {
+		rows = append(rows, map[string]string{"provider": avS(it["provider"]), "reason": avS(it["reason"]), "event": avS(it["event"]), "at": avS(it["at"])})
+	}
+	return rows, nil
+}
+
+// ClearCheckout forgets an expired PSP session so the next click makes a
+// new one.
+func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, url string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
+		UpdateExpression:          aws.String("REMOVE checkout_url, checkout_expires_at"),
+		ConditionExpression:       aws.String("checkout_url = :u"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": sv(url)},
+	})
+	if _, ok := isConditionFailed(err); ok || err == nil {
+		return nil
+	}
+	return fmt.Errorf("clear checkout of %s: %w", linkID, err)
+}

@@ -1,0 +1,179 @@
+// Package webhook takes PSP webhooks in: Ingest verifies, records and
+// enqueues them and answers fast; Apply (the SQS consumer) applies each event
+// to its link exactly once.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// MaxBody is the largest webhook accepted.
+const MaxBody = 1 << 20
+
+// Message is what goes on the PSP events queue.
+type Message struct {
+	Merchant string    `json:"merchant"`
+	Provider string    `json:"provider"`
+	Event    psp.Event `json:"event"`
+}
+
+// Enqueuer puts a message on the PSP events queue.
+type Enqueuer interface {
+	Send(ctx context.Context, v any, delay time.Duration) error
+}
+
+// Ingest serves POST /webhooks/psp/{provider}/{merchant}.
+type Ingest struct {
+	Store     *store.Store
+	PSPs      psp.Registry
+	Queue     Enqueuer
+	Now       func() time.Time
+	merchants *merchant.Cache[string, *merchant.Merchant]
+}
+
+// NewIngest wires the ingest handler.
+func NewIngest(st *store.Store, psps psp.Registry, q Enqueuer) *Ingest {
+	return &Ingest{Store: st, PSPs: psps, Queue: q, Now: time.Now,
+		merchants: &merchant.Cache[string, *merchant.Merchant]{TTL: 30 * time.Second, Load: st.GetMerchant}}
+}
+
+// Routes registers the ingest route.
+func (in *Ingest) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /webhooks/psp/{provider}/{merchant}", in.serve)
+}
+
+func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name, mid := r.PathValue("provider"), r.PathValue("merchant")
+	reqlog.Set(ctx, "provider", name)
+	reqlog.Set(ctx, "merchant", mid)
+	p, err := in.PSPs.Get(name)
+	if err != nil {
+		answer(w, r, http.StatusNotFound, "unknown provider")
+		return
+	}
+	m, err := in.merchants.Get(ctx, mid)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.PSP != name) {
+		answer(w, r, http.StatusNotFound, "unknown merchant")
+		return
+	}
+	if err != nil {
+		reqlog.Set(ctx, "error", err.Error())
+		answer(w, r, http.StatusServiceUnavailable, "could not record; retry")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		answer(w, r, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	if len(body) > MaxBody {
+		answer(w, r, http.StatusRequestEntityTooLarge, "body over 1 MiB")
+		return
+	}
+	evs, err := p.ParseWebhook(ctx, m, r.Header, body, in.Now())
+	switch {
+	case errors.Is(err, psp.ErrSignature):
+		answer(w, r, http.StatusUnauthorized, "signature invalid")
+		return
+	case errors.Is(err, psp.ErrPayload):
+		answer(w, r, http.StatusBadRequest, "payload invalid")
+		return
+	case err != nil:
+		reqlog.Set(ctx, "error", err.Error())
+		answer(w, r, http.StatusServiceUnavailable, "could not verify; retry")
+		return
+	}
+	for _, ev := range evs {
+		reqlog.Set(ctx, "link_id", ev.LinkID)
+		reqlog.Set(ctx, "psp_event", ev.ID)
+		if err := in.record(ctx, m.ID, name, ev); err != nil {
+			reqlog.Set(ctx, "error", err.Error())
+			answer(w, r, http.StatusServiceUnavailable, "could not record; retry")
+			return
+		}
+	}
+	answer(w, r, http.StatusOK, fmt.Sprintf("recorded %d event(s)", len(evs)))
+}
+
+// record dedupes on the PSP event id and enqueues: a retry of an event that
+// is already on the queue does nothing; one whose enqueue failed before is
+// enqueued now. Apply is idempotent too, so a crash between the two steps
+// cannot apply an event twice.
+func (in *Ingest) record(ctx context.Context, m, provider string, ev psp.Event) error {
+	done, err := in.Store.RecordWebhook(ctx, m, provider, ev, in.Now())
+	if err != nil || done {
+		return err
+	}
+	if err := in.Queue.Send(ctx, Message{Merchant: m, Provider: provider, Event: ev}, 0); err != nil {
+		return err
+	}
+	return in.Store.MarkEnqueued(ctx, m, provider, ev.ID)
+}
+
+func answer(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	outcome := "recorded"
+	if status >= 300 {
+		outcome = "refused"
+	}
+	reqlog.Set(r.Context(), "outcome", outcome)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"status\":%d,\"message\":%q}\n", status, msg)
+}
+
+// Apply is the SQS consumer of the PSP events queue.
+type Apply struct {
+	Store *store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+	// Refunds settles refund events; nil until refunds are wired.
+	Refunds func(ctx context.Context, msg Message) (string, error)
+}
+
+// Handle applies one message.
+func (a *Apply) Handle(ctx context.Context, m events.SQSMessage) error {
+	msg, err := decode(m.Body)
+	if err != nil {
+		return err
+	}
+	var outcome string
+	switch msg.Event.Kind {
+	case psp.PaymentSucceeded, psp.PaymentFailed:
+		var res store.Applied
+		res, err = a.Store.ApplyPSPEvent(ctx, msg.Merchant, msg.Provider, msg.Event, a.Now())
+		outcome = string(res)
+	case psp.CheckoutExpired:
+		err = a.Store.ClearCheckout(ctx, msg.Merchant, msg.Event.LinkID, msg.Event.CheckoutURL)
+		outcome = "checkout_cleared"
+	case psp.RefundSucceeded, psp.RefundFailed:
+		if a.Refunds == nil {
+			return fmt.Errorf("refund event %s: no refund handler", msg.Event.ID)
+		}
+		outcome, err = a.Refunds(ctx, msg)
+	default:
+		outcome = "ignored"
+	}
+	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.Event.LinkID),
+		slog.String("psp", msg.Provider), slog.String("psp_event", msg.Event.ID), slog.String("kind", string(msg.Event.Kind)),
+		slog.String("outcome", outcome)}
+	if err != nil {
+		a.Log.LogAttrs(ctx, slog.LevelWarn, "psp event", append(attrs, slog.String("error", err.Error()))...)
+		return err
+	}
+	a.Log.LogAttrs(ctx, slog.LevelInfo, "psp event", attrs...)
+	return nil
+}
