@@ -5,10 +5,10 @@ package testenv
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"

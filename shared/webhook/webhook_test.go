@@ -349,4 +349,3 @@ func TestPoisonMessageReachesTheDLQ(t *testing.T) {
 		t.Fatalf("poison message still on the queue (%d)", d)
 	}
 }
-
