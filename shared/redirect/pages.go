@@ -28,6 +28,8 @@ var messages = map[string]map[string]string{
 		"error":        "Something went wrong",
 		"error_body":   "We could not open the payment page. Please try again in a moment.",
 		"open":         "Open to pay",
+		"done_title":   "Thank you",
+		"done_body":    "Your payment is being confirmed. You will receive a confirmation from %s.",
 	},
 	"nl": {
 		"pay":          "Betalen",
@@ -42,6 +44,8 @@ var messages = map[string]map[string]string{
 		"error":        "Er ging iets mis",
 		"error_body":   "We konden de betaalpagina niet openen. Probeer het zo opnieuw.",
 		"open":         "Openen om te betalen",
+		"done_title":   "Bedankt",
+		"done_body":    "Je betaling wordt bevestigd. Je ontvangt een bevestiging van %s.",
 	},
 	"fr": {
 		"pay":          "Payer",
@@ -56,6 +60,8 @@ var messages = map[string]map[string]string{
 		"error":        "Une erreur est survenue",
 		"error_body":   "La page de paiement n'a pas pu être ouverte. Réessayez dans un instant.",
 		"open":         "Ouvrir pour payer",
+		"done_title":   "Merci",
+		"done_body":    "Votre paiement est en cours de confirmation. Vous recevrez une confirmation de %s.",
 	},
 	"de": {
 		"pay":          "Bezahlen",
@@ -70,13 +76,15 @@ var messages = map[string]map[string]string{
 		"error":        "Etwas ist schiefgelaufen",
 		"error_body":   "Die Zahlungsseite konnte nicht geöffnet werden. Bitte versuchen Sie es gleich noch einmal.",
 		"open":         "Zum Bezahlen öffnen",
+		"done_title":   "Vielen Dank",
+		"done_body":    "Ihre Zahlung wird bestätigt. Sie erhalten eine Bestätigung von %s.",
 	},
 }
 
 // Page is what a customer page shows.
 type Page struct {
 	Lang        string
-	Kind        string // preview, paid, expired, notfound, error
+	Kind        string // preview, paid, expired, notfound, done, error
 	Merchant    string
 	Amount      string
 	Description string

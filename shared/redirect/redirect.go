@@ -36,6 +36,7 @@ func New(st *store.Store, psps psp.Registry, publicBaseURL string) *Handler {
 // Routes registers the public link routes on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{code}", h.open)
+	mux.HandleFunc("GET /l/{code}/done", h.done)
 }
 
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
@@ -108,6 +109,23 @@ func (h *Handler) checkout(ctx context.Context, m *merchant.Merchant, l *domain.
 		}
 	}
 	return c.URL, nil
+}
+
+// done is where the PSP sends the customer back when the link has no
+// redirect URL: a thank-you while the PSP's webhook confirms the payment.
+func (h *Handler) done(w http.ResponseWriter, r *http.Request) {
+	l, err := h.Store.GetByCode(r.Context(), r.PathValue("code"))
+	if err != nil || l.Archived {
+		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
+		return
+	}
+	m, err := h.merchants.Get(r.Context(), l.Merchant)
+	if err != nil {
+		h.fail(w, r, l, err)
+		return
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	render(w, http.StatusOK, h.page(l, m, "done"))
 }
 
 func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) {

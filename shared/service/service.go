@@ -17,7 +17,9 @@ import (
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/psp/mollie"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/redirect"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -35,8 +37,9 @@ type Options struct {
 	SQS         *sqs.Client
 	Queues      map[string]string // queue name -> URL
 	Log         *slog.Logger
-	// ExtraPSPs are further providers (Stripe, Mollie) by name.
-	ExtraPSPs psp.Registry
+	// StripeAPI and MollieAPI are the PSPs' API bases (the real ones when
+	// empty; doubles in tests).
+	StripeAPI, MollieAPI string
 }
 
 // Service holds the handlers over one store.
@@ -57,9 +60,16 @@ func New(st *store.Store, o Options) *Service {
 		o.Log = config.Logger()
 	}
 	sb := &sandbox.Provider{BaseURL: o.PublicBaseURL, Secret: o.SandboxSecret, Sync: o.SandboxSync}
-	psps := psp.Registry{sandbox.Name: sb}
-	for name, p := range o.ExtraPSPs {
-		psps[name] = p
+	if o.StripeAPI == "" {
+		o.StripeAPI = "https://api.stripe.com"
+	}
+	if o.MollieAPI == "" {
+		o.MollieAPI = "https://api.mollie.com"
+	}
+	psps := psp.Registry{
+		sandbox.Name: sb,
+		stripe.Name:  &stripe.Provider{BaseURL: o.StripeAPI, PublicBaseURL: o.PublicBaseURL},
+		mollie.Name:  &mollie.Provider{BaseURL: o.MollieAPI, PublicBaseURL: o.PublicBaseURL},
 	}
 	api := httpapi.New(st, o.PublicBaseURL)
 	for name := range psps {
@@ -146,7 +156,7 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
 	return New(st, Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
-		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log}), log, nil
+		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log, StripeAPI: os.Getenv("STRIPE_API_BASE"), MollieAPI: os.Getenv("MOLLIE_API_BASE")}), log, nil
 }
 
 // Lambda wraps an HTTP handler for API Gateway HTTP API (payload v2) with

@@ -237,14 +237,17 @@ func (s *Store) Unmatched(ctx context.Context, merchant string) ([]map[string]st
 	return rows, nil
 }
 
-// ClearCheckout forgets an expired PSP session so the next click makes a
-// new one.
-func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, url string) error {
+// ClearCheckout forgets an expired PSP session (named by its id, which its
+// URL contains) so the next click makes a new one.
+func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, sessionID string) error {
+	if sessionID == "" {
+		return nil
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
 		UpdateExpression:          aws.String("REMOVE checkout_url, checkout_expires_at"),
-		ConditionExpression:       aws.String("checkout_url = :u"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": sv(url)},
+		ConditionExpression:       aws.String("contains(checkout_url, :u)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": sv(sessionID)},
 	})
 	if _, ok := isConditionFailed(err); ok || err == nil {
 		return nil

@@ -126,13 +126,20 @@ type Server struct {
 }
 
 // Serve starts the service over the env's table.
-func (e *Env) Serve(t testing.TB) *Server {
+func (e *Env) Serve(t testing.TB) *Server { return e.ServeWith(t, nil) }
+
+// ServeWith starts the service with options changed by tweak.
+func (e *Env) ServeWith(t testing.TB, tweak func(*service.Options)) *Server {
 	t.Helper()
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	svc := service.New(e.Store, service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"),
-		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	opts := service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"),
+		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	svc := service.New(e.Store, opts)
 	h = svc.Handler()
 	return &Server{Server: ts, Service: svc}
 }

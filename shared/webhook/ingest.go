@@ -115,8 +115,8 @@ func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
 // cannot apply an event twice.
 func (in *Ingest) record(ctx context.Context, m, provider string, ev psp.Event) error {
 	done, err := in.Store.RecordWebhook(ctx, m, provider, ev, in.Now())
-	if err != nil || done {
-		return err
+	if err != nil || done || ev.Kind == psp.Ignored {
+		return err // ignored kinds are kept on record, not queued
 	}
 	if err := in.Queue.Send(ctx, Message{Merchant: m, Provider: provider, Event: ev}, 0); err != nil {
 		return err

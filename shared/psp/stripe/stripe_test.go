@@ -1,0 +1,203 @@
+package stripe
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/psp/psptest"
+)
+
+const whsec = "whsec_test_5f3b2c1d"
+
+func TestVerify(t *testing.T) {
+	now := time.Unix(1795435260, 0)
+	body := []byte(`{"id":"evt_1"}`)
+	good := SignedHeader(whsec, now, body)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	other := hex.EncodeToString(Sign("whsec_other", now.Unix(), body))
+	cases := []struct {
+		name    string
+		header  string
+		secrets []string
+		now     time.Time
+		ok      bool
+	}{
+		{"valid", good, []string{whsec}, now, true},
+		{"second secret during rotation", good, []string{"whsec_new", whsec}, now, true},
+		{"several v1, one valid", "t=" + ts + ",v1=" + other + ",v1=" + hex.EncodeToString(Sign(whsec, now.Unix(), body)), []string{whsec}, now, true},
+		{"v0 and unknown schemes ignored", good + ",v0=abc,x=1", []string{whsec}, now, true},
+		{"299 s old", good, []string{whsec}, now.Add(299 * time.Second), true},
+		{"301 s old", good, []string{whsec}, now.Add(301 * time.Second), false},
+		{"301 s in the future", good, []string{whsec}, now.Add(-301 * time.Second), false},
+		{"wrong secret", good, []string{"whsec_wrong"}, now, false},
+		{"no secret", good, []string{""}, now, false},
+		{"no header", "", []string{whsec}, now, false},
+		{"no t", "v1=" + other, []string{whsec}, now, false},
+		{"no v1", "t=" + ts, []string{whsec}, now, false},
+		{"two t", "t=" + ts + ",t=" + ts + ",v1=" + other, []string{whsec}, now, false},
+		{"bad t", "t=abc,v1=" + other, []string{whsec}, now, false},
+		{"other timestamp", "t=" + strconv.FormatInt(now.Unix()+1, 10) + ",v1=" + hex.EncodeToString(Sign(whsec, now.Unix(), body)), []string{whsec}, now, false},
+	}
+	for _, c := range cases {
+		err := Verify(c.header, body, c.secrets, c.now)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, psp.ErrSignature)) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	if Verify(good, append(body, ' '), []string{whsec}, now) == nil {
+		t.Error("a changed body verified")
+	}
+}
+
+func FuzzParseSignatureHeader(f *testing.F) {
+	f.Add("t=1795435260,v1=" + strings.Repeat("ab", 32))
+	f.Add("t=1,v1=zz,v0=00")
+	f.Add(",,,=")
+	f.Fuzz(func(t *testing.T, h string) {
+		p, err := ParseSignatureHeader(h)
+		if err != nil {
+			if !errors.Is(err, psp.ErrSignature) {
+				t.Fatalf("error not ErrSignature: %v", err)
+			}
+			return
+		}
+		if p.Timestamp <= 0 || len(p.V1) == 0 || len(p.V1) > 8 {
+			t.Fatalf("accepted %q as %+v", h, p)
+		}
+		for _, s := range p.V1 {
+			if len(s) != 32 {
+				t.Fatalf("signature of %d bytes", len(s))
+			}
+		}
+	})
+}
+
+func testMerchant() *merchant.Merchant {
+	return &merchant.Merchant{ID: "shop", PSP: Name, PSPCredentials: map[string]string{CredSecretKey: "sk_test_stripe", CredWebhookSecret: whsec}}
+}
+
+func testLink() *domain.Link {
+	return &domain.Link{ID: "pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S", Merchant: "shop", Code: "shop_x", Amount: money.MustParse("EUR", "120.98"),
+		Description: "Invoice 2026-113", Language: "nl", Attempt: 1, PaymentMethods: []string{"card", "bancontact", "apple_pay"},
+		Customer: domain.Customer{Email: "ana@example.be"}, ExpiresAt: time.Now().Add(30 * 24 * time.Hour)}
+}
+
+func TestCreateCheckout(t *testing.T) {
+	d := psptest.NewStripe(t, "sk_test_stripe")
+	p := &Provider{BaseURL: d.URL, PublicBaseURL: "https://pay.example"}
+	l := testLink()
+	c1, err := p.CreateCheckout(context.Background(), testMerchant(), l, "pl_x-attempt-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := p.CreateCheckout(context.Background(), testMerchant(), l, "pl_x-attempt-1")
+	if c1.URL != c2.URL || !strings.HasPrefix(c1.URL, "https://checkout.stripe.com/") || !c1.Persist {
+		t.Fatalf("sessions %+v %+v", c1, c2)
+	}
+	if err := psp.CheckCheckoutURL(p, c1.URL); err != nil {
+		t.Fatal(err)
+	}
+	f := d.Sessions[0]
+	want := map[string]string{"line_items[0][price_data][unit_amount]": "12098", "line_items[0][price_data][currency]": "eur",
+		"client_reference_id": l.ID, "metadata[paylinks_link_id]": l.ID, "metadata[paylinks_attempt]": "1",
+		"payment_intent_data[metadata][paylinks_link_id]": l.ID, "payment_method_types[0]": "card", "payment_method_types[1]": "bancontact",
+		"payment_method_types[2]": "", "success_url": "https://pay.example/l/shop_x/done", "cancel_url": "https://pay.example/l/shop_x", "locale": "nl",
+		"line_items[0][price_data][product_data][name]": "Invoice 2026-113", "customer_email": "ana@example.be", "mode": "payment"}
+	for k, v := range want {
+		if f.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, f.Get(k), v)
+		}
+	}
+	exp, _ := strconv.ParseInt(f.Get("expires_at"), 10, 64)
+	if d := time.Until(time.Unix(exp, 0)); d > 24*time.Hour || d < 23*time.Hour {
+		t.Errorf("session expiry in %v", d)
+	}
+	// Bad key: an error, not a session.
+	if _, err := p.CreateCheckout(context.Background(), &merchant.Merchant{ID: "shop", PSPCredentials: map[string]string{CredSecretKey: "sk_wrong"}}, l, "k"); err == nil {
+		t.Fatal("wrong key accepted")
+	}
+	d.Fail = 1
+	if _, err := p.CreateCheckout(context.Background(), testMerchant(), l, "k2"); !errors.Is(err, psp.ErrTransient) {
+		t.Fatalf("503: %v", err)
+	}
+}
+
+func TestParseDocumentedEvents(t *testing.T) {
+	p := &Provider{}
+	now := time.Unix(1795435260, 0)
+	want := map[string]psp.Kind{
+		"checkout.session.completed.json":               psp.PaymentSucceeded,
+		"checkout.session.completed.unpaid.json":        psp.Ignored,
+		"checkout.session.async_payment_succeeded.json": psp.PaymentSucceeded,
+		"checkout.session.async_payment_failed.json":    psp.PaymentFailed,
+		"checkout.session.expired.json":                 psp.CheckoutExpired,
+		"refund.updated.succeeded.json":                 psp.RefundSucceeded,
+		"refund.failed.json":                            psp.RefundFailed,
+		"charge.succeeded.json":                         psp.Ignored,
+	}
+	files, _ := filepath.Glob("../../../testdata/stripe/*.json")
+	if len(files) != len(want) {
+		t.Fatalf("%d testdata files", len(files))
+	}
+	for _, f := range files {
+		body, _ := os.ReadFile(f)
+		h := http.Header{}
+		h.Set("Stripe-Signature", SignedHeader(whsec, now, body))
+		evs, err := p.ParseWebhook(context.Background(), testMerchant(), h, body, now)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v", f, err)
+		}
+		ev := evs[0]
+		if ev.Kind != want[filepath.Base(f)] {
+			t.Errorf("%s: kind %s", f, ev.Kind)
+		}
+		switch ev.Kind {
+		case psp.PaymentSucceeded:
+			if ev.LinkID != "pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S" || ev.PaymentRef != "pi_3OaBcDeFgHiJkLmN1a2b3c4d" || ev.Amount.String() != "120.98" || ev.Attempt != 1 {
+				t.Errorf("%s: %+v", f, ev)
+			}
+		case psp.RefundSucceeded, psp.RefundFailed:
+			if ev.RefundID != "re_01JDA3N0000000000000000000" || ev.RefundRef != "re_3OaBcDeFgHiJkLmN1x2y3z4w" || ev.Amount.String() != "50.00" {
+				t.Errorf("%s: %+v", f, ev)
+			}
+		}
+		// Rotation: the previous secret still verifies.
+		m := testMerchant()
+		m.PSPCredentials[CredWebhookSecret], m.PSPCredentials[CredWebhookSecretPrevious] = "whsec_new", whsec
+		if _, err := p.ParseWebhook(context.Background(), m, h, body, now); err != nil {
+			t.Errorf("%s with the previous secret: %v", f, err)
+		}
+	}
+	h := http.Header{}
+	h.Set("Stripe-Signature", SignedHeader(whsec, now, []byte(`not json`)))
+	if _, err := p.ParseWebhook(context.Background(), testMerchant(), h, []byte(`not json`), now); !errors.Is(err, psp.ErrPayload) {
+		t.Fatalf("garbage: %v", err)
+	}
+}
+
+func TestRefund(t *testing.T) {
+	d := psptest.NewStripe(t, "sk_test_stripe")
+	p := &Provider{BaseURL: d.URL}
+	req := psp.RefundRequest{RefundID: "re_01", LinkID: "pl_x", PaymentRef: "pi_1", Amount: money.MustParse("EUR", "5.00")}
+	r1, err := p.Refund(context.Background(), testMerchant(), req)
+	r2, _ := p.Refund(context.Background(), testMerchant(), req)
+	if err != nil || r1.Status != psp.RefundSucceeded || r1.Ref != r2.Ref {
+		t.Fatalf("%+v %+v %v", r1, r2, err)
+	}
+	d.RefundStatus = "pending"
+	if r, _ := p.Refund(context.Background(), testMerchant(), psp.RefundRequest{RefundID: "re_02", PaymentRef: "pi_1", Amount: req.Amount}); !r.Pending {
+		t.Fatalf("pending: %+v", r)
+	}
+}
