@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -20,6 +22,7 @@ import (
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
 
@@ -347,5 +350,31 @@ func TestPoisonMessageReachesTheDLQ(t *testing.T) {
 	})
 	if d := queueDepth(t, w, queue.PSPEvents); d != 0 {
 		t.Fatalf("poison message still on the queue (%d)", d)
+	}
+}
+
+// TestIngestThroughLambdaBase64 sends a webhook the way API Gateway hands it
+// to the function: the raw body base64-encoded. The signature is over the
+// decoded bytes.
+func TestIngestThroughLambdaBase64(t *testing.T) {
+	w := newWorld(t)
+	id, url := w.create(body)
+	w.click(url)
+	ev := sandbox.WebhookEvent{ID: "evt_sb_b64", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_b64"}}
+	raw, _ := json.Marshal(ev)
+	h := service.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/webhooks/psp/sandbox/shop", IsBase64Encoded: true,
+		Body:    base64.StdEncoding.EncodeToString(raw),
+		Headers: map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): stripe.SignedHeader(secret, time.Now(), raw)},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/webhooks/psp/sandbox/shop"}}}
+	resp, err := h(t.Context(), req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %d %s", err, resp.StatusCode, resp.Body)
+	}
+	w.waitStatus(id, domain.StatusPaid)
+	// The same bytes with the signature of other bytes: 401.
+	req.Headers[strings.ToLower(sandbox.SignatureHeader)] = stripe.SignedHeader(secret, time.Now(), append(raw, ' '))
+	if resp, _ := h(t.Context(), req); resp.StatusCode != 401 {
+		t.Fatalf("bad signature through Lambda: %d", resp.StatusCode)
 	}
 }

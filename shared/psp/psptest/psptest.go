@@ -225,7 +225,7 @@ func (m *Mollie) serve(w http.ResponseWriter, r *http.Request) {
 			p := map[string]any{"resource": "payment", "id": id, "status": "open", "amount": in["amount"], "description": in["description"],
 				"metadata": in["metadata"], "redirectUrl": in["redirectUrl"], "webhookUrl": in["webhookUrl"],
 				"expiresAt": time.Now().Add(15 * time.Minute).UTC().Format(time.RFC3339),
-				"_links": map[string]any{"checkout": map[string]string{"href": "https://www.mollie.com/checkout/select-method/" + id}}}
+				"_links":    map[string]any{"checkout": map[string]string{"href": "https://www.mollie.com/checkout/select-method/" + id}}}
 			m.payments[id] = p
 			m.mu.Unlock()
 			b, _ := json.Marshal(p)
