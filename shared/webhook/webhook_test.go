@@ -364,8 +364,8 @@ func TestIngestThroughLambdaBase64(t *testing.T) {
 	raw, _ := json.Marshal(ev)
 	h := service.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/webhooks/psp/sandbox/shop", IsBase64Encoded: true,
-		Body:    base64.StdEncoding.EncodeToString(raw),
-		Headers: map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): stripe.SignedHeader(secret, time.Now(), raw)},
+		Body:           base64.StdEncoding.EncodeToString(raw),
+		Headers:        map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): stripe.SignedHeader(secret, time.Now(), raw)},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/webhooks/psp/sandbox/shop"}}}
 	resp, err := h(t.Context(), req)
 	if err != nil || resp.StatusCode != 200 {
