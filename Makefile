@@ -17,15 +17,15 @@ export TABLE_NAME ?= paylinks-dev
 
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: dev test unit tools emulators-start emulators-stop fmt vet
+.PHONY: dev test unit tools browser-deps emulators-start emulators-stop fmt vet bench
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP
 dev:
 	@infra/local/emulators.sh start
 	@trap 'infra/local/emulators.sh stop' EXIT; go run ./infra/devserver
 
-## test: vet, unit and integration tests against the emulators (started and stopped here)
-test:
+## test: vet, unit, integration and browser tests against the emulators (started and stopped here)
+test: browser-deps
 	@infra/local/emulators.sh start
 	@rc=0; \
 	  test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; rc=1; }; \
@@ -41,6 +41,13 @@ unit:
 tools:
 	@infra/local/emulators.sh install
 
+## browser-deps: Debian's chromium for the browser tests
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
 emulators-start:
 	@infra/local/emulators.sh start
 
@@ -52,3 +59,9 @@ fmt:
 
 vet:
 	go vet ./...
+
+## bench: the benchmarks against the emulators (started and stopped here)
+bench:
+	@infra/local/emulators.sh start
+	@rc=0; go test -run '^$$' -bench . -benchtime $${BENCHTIME:-200x} ./... | grep -v '^{' || rc=1; \
+	  infra/local/emulators.sh stop; exit $$rc

@@ -37,6 +37,8 @@ func New(st *store.Store, psps psp.Registry, publicBaseURL string) *Handler {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{code}", h.open)
 	mux.HandleFunc("GET /l/{code}/done", h.done)
+	mux.HandleFunc("GET /l/{code}/qr.png", h.qr("png"))
+	mux.HandleFunc("GET /l/{code}/qr.svg", h.qr("svg"))
 }
 
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {

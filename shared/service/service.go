@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -93,7 +94,7 @@ func (s *Service) APIHandler() http.Handler { return s.API.Handler() }
 func (s *Service) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.Redirect.Routes(mux)
-	return mux
+	return Canonical(mux)
 }
 
 // SandboxHandler serves the sandbox PSP's pages (functions/sandbox).
@@ -119,7 +120,21 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
-	return mux
+	return Canonical(mux)
+}
+
+// Canonical answers 404 to paths that are not clean (//, /./, /../) instead
+// of letting ServeMux redirect them: paylinks sends no Location but the PSP
+// checkout's.
+func Canonical(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == "" || p[0] != '/' || (p != "/" && path.Clean(p) != strings.TrimSuffix(p, "/")) || strings.HasSuffix(p, "//") {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Consumers are the SQS handlers by queue name.

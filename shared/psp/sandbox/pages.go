@@ -121,13 +121,17 @@ func (p *Pages) checkout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	name := s.Merchant
+	if m, err := p.Merchants(r.Context(), s.Merchant); err == nil && m.Name != "" {
+		name = m.Name
+	}
 	reqlog.Set(r.Context(), "outcome", "checkout_shown")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	_ = pages.ExecuteTemplate(w, "checkout.html", checkoutView{
 		Session: r.PathValue("session"), Amount: l.Amount.Display("en"), Description: l.Description,
-		Merchant: s.Merchant, Status: string(l.Status), Attempt: s.Attempt,
+		Merchant: name, Status: string(l.Status), Attempt: s.Attempt,
 	})
 }
 
