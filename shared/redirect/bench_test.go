@@ -37,8 +37,8 @@ func BenchmarkClick(b *testing.B) {
 	req.Header.Set("User-Agent", browserUA)
 	h.ServeHTTP(httptest.NewRecorder(), req) // the first click opens it; the rest count
 	raw := &dynamodb.UpdateItemInput{
-		TableName: aws.String(env.Table),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "M#demo"}, "SK": &types.AttributeValueMemberS{Value: "L#" + id}},
+		TableName:                 aws.String(env.Table),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "M#demo"}, "SK": &types.AttributeValueMemberS{Value: "L#" + id}},
 		UpdateExpression:          aws.String("ADD click_count :one SET last_clicked_at = :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":now": &types.AttributeValueMemberS{Value: "x"}},
 		ReturnValues:              types.ReturnValueAllNew,
