@@ -39,7 +39,10 @@ type Link struct {
 	Code            string
 	Status          Status
 	Amount          money.Amount
-	AmountRefunded  money.Amount
+	AmountRefunded  money.Amount // refunds that succeeded
+	// RefundCommitted is what refunds hold: succeeded plus pending. Never
+	// above Amount.
+	RefundCommitted money.Amount
 	Description     string
 	Reference       string
 	Customer        Customer
@@ -68,6 +71,22 @@ type Link struct {
 	CheckoutURL       string
 	CheckoutExpiresAt *time.Time
 	Version           int
+}
+
+// RefundLeft is what may still be refunded.
+func (l *Link) RefundLeft() money.Amount { return l.Amount.Sub(l.RefundCommitted) }
+
+// RefundState says how much of a paid link was given back: none, partial
+// or full.
+func (l *Link) RefundState() string {
+	switch {
+	case l.AmountRefunded.Value.IsZero():
+		return "none"
+	case l.AmountRefunded.Value.GreaterThanOrEqual(l.Amount.Value):
+		return "full"
+	default:
+		return "partial"
+	}
 }
 
 // ExpiredAt reports whether the link's expiry has passed at now.

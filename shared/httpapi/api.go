@@ -14,6 +14,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -33,6 +34,7 @@ type API struct {
 	Now           func() time.Time
 	// PSPNames are the providers a merchant may choose.
 	PSPNames map[string]struct{}
+	Refunds  *refund.Service
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -61,6 +63,8 @@ var Routes = []Route{
 	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.patchLink) }},
 	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.archiveLink)) }},
 	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(a.listEvents) }},
+	{"POST /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createRefund)) }},
+	{"GET /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.listRefunds) }},
 	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.getSettings) }},
 	{"PUT /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.putSettings) }},
 	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.listKeys) }},

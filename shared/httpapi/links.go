@@ -93,6 +93,7 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 		}
 	} else {
 		l.AmountRefunded = money.Zero(l.Amount.Currency)
+		l.RefundCommitted = money.Zero(l.Amount.Currency)
 	}
 
 	switch {

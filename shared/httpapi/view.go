@@ -16,6 +16,7 @@ type LinkView struct {
 	Status          domain.Status       `json:"status"`
 	Amount          money.Amount        `json:"amount"`
 	AmountRefunded  money.Amount        `json:"amount_refunded"`
+	RefundState     string              `json:"refund_state"`
 	Description     string              `json:"description"`
 	Reference       *string             `json:"reference"`
 	Customer        domain.Customer     `json:"customer"`
@@ -67,7 +68,7 @@ func (a *API) view(l *domain.Link) LinkView {
 	}
 	return LinkView{
 		ID: l.ID, Object: "payment_link", URL: a.PublicBaseURL + "/l/" + l.Code, QRURL: a.PublicBaseURL + "/l/" + l.Code + "/qr.png",
-		Status: l.Status, Amount: l.Amount, AmountRefunded: l.AmountRefunded, Description: l.Description,
+		Status: l.Status, Amount: l.Amount, AmountRefunded: l.AmountRefunded, RefundState: l.RefundState(), Description: l.Description,
 		Reference: strp(l.Reference), Customer: l.Customer, Language: l.Language, RedirectURL: strp(l.RedirectURL),
 		Beneficiary: l.Beneficiary, EndToEndID: strp(l.EndToEndID), PaymentMethods: methods, Origin: l.Origin,
 		Metadata: meta, ExpiresAt: rfc(l.ExpiresAt), CreatedAt: rfc(l.CreatedAt), UpdatedAt: rfc(l.UpdatedAt),

@@ -72,6 +72,10 @@ func From(err error) *Problem {
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []FieldError{{"reference", "is already used by another link"}}}
 	case errors.Is(err, store.ErrConflict):
 		return New(http.StatusConflict, "the link changed concurrently; retry")
+	case errors.Is(err, store.ErrNotPaid):
+		return New(http.StatusConflict, "only a paid link can be refunded")
+	case errors.Is(err, store.ErrRefundTooLarge):
+		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []FieldError{{"amount.value", "is above what is left to refund"}}}
 	case errors.Is(err, domain.ErrTransition):
 		return New(http.StatusConflict, err.Error())
 	default:

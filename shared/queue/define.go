@@ -27,11 +27,13 @@ func (d Def) Visibility() time.Duration { return 6 * d.ConsumerTimeout }
 // Queue names.
 const (
 	PSPEvents = "psp-events"
+	Refunds   = "refunds"
 )
 
 // Defs are paylinks' queues.
 var Defs = []Def{
 	{Name: PSPEvents, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
+	{Name: Refunds, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 8, Retention: 4 * 24 * time.Hour},
 }
 
 // Lookup returns the definition of a queue.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -23,6 +24,7 @@ import (
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/redirect"
+	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/webhook"
@@ -53,6 +55,7 @@ type Service struct {
 	PSPs     psp.Registry
 	Ingest   *webhook.Ingest
 	Apply    *webhook.Apply
+	Refunds  *refund.Service
 }
 
 // New wires the service.
@@ -78,7 +81,11 @@ func New(st *store.Store, o Options) *Service {
 	}
 	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
 	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
-	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now}
+	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: st.GetMerchant, Log: o.Log, Now: time.Now}
+	api.Refunds = s.Refunds
+	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
+		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
+	}}
 	return s
 }
 
@@ -139,7 +146,7 @@ func Canonical(h http.Handler) http.Handler {
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle}
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle}
 }
 
 // Health answers the health check.

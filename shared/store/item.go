@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/shopspring/decimal"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
@@ -84,6 +83,8 @@ type linkItem struct {
 	AmountNum         attributevalue.Number `dynamodbav:"amount_num"`
 	CustomerSearch    string                `dynamodbav:"customer_search"`
 	AmountRefunded    string                `dynamodbav:"amount_refunded"`
+	RefundedMinor     int64                 `dynamodbav:"refunded_minor"`
+	CommittedMinor    int64                 `dynamodbav:"refund_committed_minor"`
 	Description       string                `dynamodbav:"description"`
 	Reference         string                `dynamodbav:"reference,omitempty"`
 	Customer          domain.Customer       `dynamodbav:"customer"`
@@ -118,6 +119,7 @@ func toItem(l *domain.Link) linkItem {
 		ID: l.ID, Merchant: l.Merchant, Code: l.Code, Status: string(l.Status),
 		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountNum: attributevalue.Number(l.Amount.String()),
 		CustomerSearch: CustomerSearch(l.Customer), AmountRefunded: l.AmountRefunded.String(),
+		RefundedMinor: l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(),
 		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
 		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
 		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
@@ -139,13 +141,17 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("link %s amount: %w", it.ID, err)
 	}
-	refunded, err := decimal.NewFromString(it.AmountRefunded)
+	refunded, err := money.FromMinor(it.Currency, it.RefundedMinor)
 	if err != nil {
-		return nil, fmt.Errorf("link %s amount_refunded: %w", it.ID, err)
+		return nil, fmt.Errorf("link %s refunded: %w", it.ID, err)
+	}
+	committed, err := money.FromMinor(it.Currency, it.CommittedMinor)
+	if err != nil {
+		return nil, fmt.Errorf("link %s refund committed: %w", it.ID, err)
 	}
 	l := &domain.Link{
 		ID: it.ID, Merchant: it.Merchant, Code: it.Code, Status: domain.Status(it.Status),
-		Amount: amt, AmountRefunded: money.Amount{Currency: it.Currency, Value: refunded},
+		Amount: amt, AmountRefunded: refunded, RefundCommitted: committed,
 		Description: it.Description, Reference: it.Reference, Customer: it.Customer, Language: it.Language,
 		RedirectURL: it.RedirectURL, Beneficiary: it.Beneficiary, EndToEndID: it.EndToEndID,
 		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,

@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/validate"
+)
+
+// RefundView is a refund as the API shows it.
+type RefundView struct {
+	ID            string       `json:"id"`
+	Object        string       `json:"object"`
+	LinkID        string       `json:"link_id"`
+	Amount        money.Amount `json:"amount"`
+	Reason        *string      `json:"reason"`
+	Status        string       `json:"status"`
+	PSP           *string      `json:"psp"`
+	PSPReference  *string      `json:"psp_reference"`
+	FailureReason *string      `json:"failure_reason"`
+	CreatedAt     string       `json:"created_at"`
+	UpdatedAt     string       `json:"updated_at"`
+}
+
+func refundView(r *store.Refund) RefundView {
+	return RefundView{ID: r.ID, Object: "refund", LinkID: r.LinkID, Amount: r.Amount, Reason: strp(r.Reason), Status: r.Status,
+		PSP: strp(r.PSP), PSPReference: strp(r.PSPReference), FailureReason: strp(r.FailureReason),
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
+}
+
+type refundRequest struct {
+	Amount json.RawMessage `json:"amount"`
+	Reason *string         `json:"reason"`
+}
+
+// createRefund: 201 pending refund; 409 unless paid; 422 above what is left.
+func (a *API) createRefund(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	body, err := readBody(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var req refundRequest
+	if len(body) > 0 {
+		if err := decodeStrict(body, &req); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	var errs fieldErrs
+	var amt *money.Amount
+	if len(req.Amount) > 0 && string(req.Amount) != "null" {
+		var a money.Amount
+		if err := json.Unmarshal(req.Amount, &a); err != nil {
+			var fe *money.FieldError
+			if errors.As(err, &fe) {
+				errs.add("amount."+fe.Field, fe.Msg)
+			} else {
+				errs.add("amount", "must be an object {\"currency\", \"value\"}")
+			}
+		} else if a.Currency != l.Amount.Currency {
+			errs.add("amount.currency", "must be the link's currency, "+l.Amount.Currency)
+		} else {
+			amt = &a
+		}
+	}
+	reason := ""
+	if req.Reason != nil {
+		if !validate.Text(*req.Reason, 200) {
+			errs.add("reason", "must be 1 to 200 characters")
+		}
+		reason = *req.Reason
+	}
+	if len(errs) > 0 {
+		fail(w, r, problem.Invalid(errs...))
+		return
+	}
+	if l.Status == "paid" && amt == nil && !l.RefundLeft().Value.IsPositive() {
+		fail(w, r, store.ErrRefundTooLarge)
+		return
+	}
+	ref, err := a.Refunds.Create(r.Context(), m, l, amt, reason)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "outcome", "refund_created")
+	writeJSON(w, http.StatusCreated, refundView(ref))
+}
+
+func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	rs, err := a.Store.Refunds(r.Context(), m.ID, l.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := make([]RefundView, len(rs))
+	for i, x := range rs {
+		out[i] = refundView(x)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}

@@ -1,0 +1,146 @@
+// Package refund gives money back on paid links: the API reserves the
+// amount and enqueues; the worker submits to the PSP once (a claim and the
+// PSP's idempotency key derived from the refund id); the PSP's answer or
+// webhook settles it pending -> succeeded | failed.
+package refund
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Message asks the worker to submit a refund.
+type Message struct {
+	Merchant string `json:"merchant"`
+	LinkID   string `json:"link_id"`
+	RefundID string `json:"refund_id"`
+}
+
+// Enqueuer puts a message on the refunds queue.
+type Enqueuer interface {
+	Send(ctx context.Context, v any, delay time.Duration) error
+}
+
+// Service creates, submits and settles refunds.
+type Service struct {
+	Store     *store.Store
+	PSPs      psp.Registry
+	Queue     Enqueuer
+	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// claimLease is how long a worker holds a refund while it calls the PSP.
+const claimLease = 60 * time.Second
+
+// Create reserves and records a refund of amount (nil: what is left) on a
+// merchant's paid link, then enqueues it. If the enqueue fails the refund is
+// failed at once and its reservation released, and the error returned.
+func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Link, amount *money.Amount, reason string) (*store.Refund, error) {
+	if l.Status != domain.StatusPaid {
+		return nil, store.ErrNotPaid
+	}
+	a := l.RefundLeft()
+	if amount != nil {
+		a = *amount
+	}
+	r := &store.Refund{ID: domain.NewID(domain.PrefixRefund, s.Now()), Merchant: m.ID, Amount: a, Reason: reason, PSP: l.PSP}
+	if err := s.Store.CreateRefund(ctx, l, r, s.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.Queue.Send(ctx, Message{Merchant: m.ID, LinkID: l.ID, RefundID: r.ID}, 0); err != nil {
+		_, serr := s.Store.SettleRefund(context.WithoutCancel(ctx), m.ID, l.ID, r.ID, false, "", "could_not_enqueue", s.Now())
+		return nil, errors.Join(fmt.Errorf("enqueue refund %s: %w", r.ID, err), serr)
+	}
+	return r, nil
+}
+
+// Handle is the refunds queue's consumer: it submits the refund to the PSP
+// once and settles it with the PSP's answer (or leaves it for the webhook).
+func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
+	var msg Message
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.RefundID == "" || msg.LinkID == "" || msg.Merchant == "" {
+		return fmt.Errorf("%w: malformed refund message", queue.ErrPermanent)
+	}
+	outcome, err := s.submit(ctx, msg)
+	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.LinkID), slog.String("refund_id", msg.RefundID), slog.String("outcome", outcome)}
+	if err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "refund", append(attrs, slog.String("error", err.Error()))...)
+		return err
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "refund", attrs...)
+	return nil
+}
+
+func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
+	r, claimed, err := s.Store.ClaimRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, s.Now(), claimLease)
+	if errors.Is(err, store.ErrNotFound) {
+		return "unknown_refund", fmt.Errorf("%w: refund %s not found", queue.ErrPermanent, msg.RefundID)
+	}
+	if err != nil {
+		return "claimed_elsewhere", err // redelivered later: by then submitted or free again
+	}
+	if !claimed {
+		return "already_" + r.Status, nil // a duplicate delivery: the PSP is not called again
+	}
+	l, err := s.Store.Get(ctx, msg.Merchant, msg.LinkID)
+	if err != nil {
+		return "link_error", err
+	}
+	m, err := s.Merchants(ctx, msg.Merchant)
+	if err != nil {
+		return "merchant_error", err
+	}
+	p, err := s.PSPs.Get(r.PSP)
+	if err != nil {
+		return "no_psp", err
+	}
+	res, err := p.Refund(ctx, m, psp.RefundRequest{RefundID: r.ID, LinkID: l.ID, PaymentRef: l.PSPReference, Amount: r.Amount, Reason: r.Reason})
+	if err != nil {
+		_ = s.Store.ReleaseRefundClaim(context.WithoutCancel(ctx), msg.Merchant, msg.LinkID, msg.RefundID)
+		return "psp_error", err // transient: SQS redelivers, the PSP's idempotency key keeps it one refund
+	}
+	switch {
+	case res.Pending:
+		return "submitted", s.Store.MarkRefundSubmitted(ctx, msg.Merchant, msg.LinkID, msg.RefundID, res.Ref, s.Now())
+	case res.Status == psp.RefundSucceeded:
+		_, err = s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, true, res.Ref, "", s.Now())
+		return "succeeded", err
+	default:
+		_, err = s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, false, res.Ref, res.Reason, s.Now())
+		return "failed", err
+	}
+}
+
+// Settle applies a PSP's refund webhook: the refund named by the event moves
+// to succeeded or failed once.
+func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (string, error) {
+	if ev.RefundID == "" || ev.LinkID == "" {
+		return "not_ours", nil
+	}
+	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return "unknown_refund", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !changed {
+		return "duplicate", nil
+	}
+	return string(ev.Kind), nil
+}

@@ -1,0 +1,314 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
+)
+
+// Refund errors.
+var (
+	ErrNotPaid        = errors.New("only a paid link can be refunded")
+	ErrRefundTooLarge = errors.New("the refund is above what is left to refund")
+	ErrRefundClaimed  = errors.New("the refund is being submitted by another worker")
+)
+
+// Refund statuses.
+const (
+	RefundPending   = "pending"
+	RefundSucceeded = "succeeded"
+	RefundFailed    = "failed"
+)
+
+// Refund is a (partial) refund of a paid link.
+type Refund struct {
+	ID            string       `json:"id"`
+	LinkID        string       `json:"link_id"`
+	Merchant      string       `json:"-"`
+	Amount        money.Amount `json:"amount"`
+	Reason        string       `json:"reason,omitempty"`
+	Status        string       `json:"status"`
+	PSP           string       `json:"psp"`
+	PSPReference  string       `json:"psp_reference,omitempty"`
+	FailureReason string       `json:"failure_reason,omitempty"`
+	Submitted     bool         `json:"-"`
+	CreatedAt     time.Time    `json:"created_at"`
+	UpdatedAt     time.Time    `json:"updated_at"`
+}
+
+type refundItem struct {
+	PK            string `dynamodbav:"PK"`
+	SK            string `dynamodbav:"SK"`
+	Type          string `dynamodbav:"type"`
+	ID            string `dynamodbav:"id"`
+	LinkID        string `dynamodbav:"link_id"`
+	Merchant      string `dynamodbav:"merchant"`
+	Currency      string `dynamodbav:"currency"`
+	Amount        string `dynamodbav:"amount"`
+	Reason        string `dynamodbav:"reason,omitempty"`
+	Status        string `dynamodbav:"status"`
+	PSP           string `dynamodbav:"psp"`
+	PSPReference  string `dynamodbav:"psp_reference,omitempty"`
+	FailureReason string `dynamodbav:"failure_reason,omitempty"`
+	Submitted     bool   `dynamodbav:"submitted"`
+	ClaimedUntil  string `dynamodbav:"claimed_until,omitempty"`
+	CreatedAt     string `dynamodbav:"created_at"`
+	UpdatedAt     string `dynamodbav:"updated_at"`
+}
+
+func refundSK(linkID, id string) string { return "R#" + linkID + "#" + id }
+
+func refundFromItem(it *refundItem) (*Refund, error) {
+	a, err := money.Parse(it.Currency, it.Amount)
+	if err != nil {
+		return nil, fmt.Errorf("refund %s amount: %w", it.ID, err)
+	}
+	c, _ := pt(it.CreatedAt)
+	u, _ := pt(it.UpdatedAt)
+	return &Refund{ID: it.ID, LinkID: it.LinkID, Merchant: it.Merchant, Amount: a, Reason: it.Reason, Status: it.Status, PSP: it.PSP,
+		PSPReference: it.PSPReference, FailureReason: it.FailureReason, Submitted: it.Submitted, CreatedAt: c, UpdatedAt: u}, nil
+}
+
+// CreateRefund reserves the amount on the paid link and writes the pending
+// refund and its timeline event, in one transaction. The guard keeps what
+// refunds hold (succeeded + pending) at or below the paid amount, whatever
+// runs concurrently: ErrNotPaid or ErrRefundTooLarge otherwise.
+func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
+	limit := l.Amount.Minor() - r.Amount.Minor()
+	if limit < 0 {
+		return ErrRefundTooLarge
+	}
+	it := refundItem{PK: merchantPK(l.Merchant), SK: refundSK(l.ID, r.ID), Type: "refund", ID: r.ID, LinkID: l.ID, Merchant: l.Merchant,
+		Currency: r.Amount.Currency, Amount: r.Amount.String(), Reason: r.Reason, Status: RefundPending, PSP: r.PSP,
+		CreatedAt: ft(now), UpdatedAt: ft(now)}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	ev := domain.NewEvent(l.ID, "refund.created", "", "", now, map[string]string{"refund_id": r.ID, "amount": r.Amount.String(), "currency": r.Amount.Currency})
+	evAV, err := attributevalue.MarshalMap(eventToItem(l.Merchant, ev))
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
+			UpdateExpression:         aws.String("ADD refund_committed_minor :amt"),
+			ConditionExpression:      aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid)),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if err == nil {
+		r.Status, r.CreatedAt, r.UpdatedAt, r.LinkID = RefundPending, now, now, l.ID
+		return nil
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		if item := tce.CancellationReasons[0].Item; item != nil && avS(item["status"]) != string(domain.StatusPaid) {
+			return ErrNotPaid
+		}
+		return ErrRefundTooLarge
+	}
+	if errors.As(err, &tce) {
+		return ErrConflict
+	}
+	return fmt.Errorf("create refund on %s: %w", l.ID, err)
+}
+
+func n64(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: fmt.Sprint(n)}
+}
+
+// GetRefund reads one refund.
+func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Refund, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get refund %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, ErrNotFound
+	}
+	var it refundItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, err
+	}
+	return refundFromItem(&it)
+}
+
+// Refunds lists a link's refunds, oldest first.
+func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund, error) {
+	var out []*Refund
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :r)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":r": sv(refundSK(linkID, ""))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list refunds of %s: %w", linkID, err)
+		}
+		var items []refundItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, err
+		}
+		for i := range items {
+			r, err := refundFromItem(&items[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ClaimRefund gives one worker the right to submit a pending refund to the
+// PSP for lease; a refund already submitted or settled is not claimed
+// (false). ErrRefundClaimed while another worker holds it.
+func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, now time.Time, lease time.Duration) (*Refund, bool, error) {
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		UpdateExpression:         aws.String("SET claimed_until = :until"),
+		ConditionExpression:      aws.String("#status = :pending AND submitted = :false AND (attribute_not_exists(claimed_until) OR claimed_until < :now)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":until": sv(ft(now.Add(lease))), ":now": sv(ft(now)), ":pending": sv(RefundPending), ":false": bv(false),
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := isConditionFailed(err); ok {
+		if ccf.Item == nil {
+			return nil, false, ErrNotFound
+		}
+		var it refundItem
+		_ = attributevalue.UnmarshalMap(ccf.Item, &it)
+		r, _ := refundFromItem(&it)
+		if it.Status == RefundPending && !it.Submitted {
+			return r, false, ErrRefundClaimed
+		}
+		return r, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("claim refund %s: %w", id, err)
+	}
+	var it refundItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return nil, false, err
+	}
+	r, err := refundFromItem(&it)
+	return r, true, err
+}
+
+// MarkRefundSubmitted notes that the PSP accepted the refund and will
+// settle it later (a webhook).
+func (s *Store) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, ref string, now time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		UpdateExpression:          aws.String("SET submitted = :true, psp_reference = :ref, updated_at = :now REMOVE claimed_until"),
+		ConditionExpression:       aws.String("#status = :pending"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": bv(true), ":ref": sv(ref), ":now": sv(ft(now)), ":pending": sv(RefundPending)},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return nil // settled meanwhile (a fast webhook)
+	}
+	if err != nil {
+		return fmt.Errorf("mark refund %s submitted: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseRefundClaim gives a claim back after a transient PSP failure.
+func (s *Store) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		UpdateExpression: aws.String("REMOVE claimed_until"),
+	})
+	if err != nil {
+		return fmt.Errorf("release refund %s: %w", id, err)
+	}
+	return nil
+}
+
+// SettleRefund moves a pending refund to succeeded or failed in one
+// transaction with the link's counters and the timeline event: a success
+// adds to amount_refunded, a failure releases the reservation. It returns
+// false when the refund was already settled (a duplicate).
+func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, ok bool, ref, reason string, now time.Time) (bool, error) {
+	r, err := s.GetRefund(ctx, merchant, linkID, id)
+	if err != nil {
+		return false, err
+	}
+	if r.Status != RefundPending {
+		return false, nil
+	}
+	status, linkUpdate, typ := RefundSucceeded, "ADD refunded_minor :amt", "refund.succeeded"
+	amt := r.Amount.Minor()
+	if !ok {
+		status, linkUpdate, typ = RefundFailed, "ADD refund_committed_minor :amt", "refund.failed"
+		amt = -amt
+	}
+	if ref == "" {
+		ref = r.PSPReference
+	}
+	data := map[string]string{"refund_id": id, "amount": r.Amount.String(), "currency": r.Amount.Currency}
+	if reason != "" {
+		data["reason"] = reason
+	}
+	evAV, err := attributevalue.MarshalMap(eventToItem(merchant, domain.NewEvent(linkID, typ, "", "", now, data)))
+	if err != nil {
+		return false, err
+	}
+	sets := []string{"#status = :st", "updated_at = :now"}
+	values := map[string]types.AttributeValue{":st": sv(status), ":now": sv(ft(now)), ":pending": sv(RefundPending)}
+	if ref != "" {
+		sets = append(sets, "psp_reference = :ref")
+		values[":ref"] = sv(ref)
+	}
+	if reason != "" && !ok {
+		sets = append(sets, "failure_reason = :reason")
+		values[":reason"] = sv(reason)
+	}
+	refUpdate := "SET " + strings.Join(sets, ", ") + " REMOVE claimed_until"
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+			UpdateExpression: aws.String(refUpdate), ConditionExpression: aws.String("#status = :pending"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: values,
+		}},
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
+			UpdateExpression: aws.String(linkUpdate), ExpressionAttributeValues: map[string]types.AttributeValue{":amt": n64(amt)},
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}},
+		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if reasons, isCancel := cancelReasons(err); isCancel {
+		if len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
+			return false, nil // settled by someone else
+		}
+		return false, ErrConflict
+	}
+	if err != nil {
+		return false, fmt.Errorf("settle refund %s: %w", id, err)
+	}
+	return true, nil
+}
