@@ -34,12 +34,12 @@ type Beneficiary struct {
 
 // Link is a payment link.
 type Link struct {
-	ID              string
-	Merchant        string
-	Code            string
-	Status          Status
-	Amount          money.Amount
-	AmountRefunded  money.Amount // refunds that succeeded
+	ID             string
+	Merchant       string
+	Code           string
+	Status         Status
+	Amount         money.Amount
+	AmountRefunded money.Amount // refunds that succeeded
 	// RefundCommitted is what refunds hold: succeeded plus pending. Never
 	// above Amount.
 	RefundCommitted money.Amount
