@@ -65,6 +65,7 @@ func run() error {
 	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
 		SQS: sqsc, Queues: urls, Log: log})
 	devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
+	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n\n", cfg.PublicBaseURL, key)
 	errc := make(chan error, 1)
@@ -80,6 +81,16 @@ func run() error {
 		}
 		return nil
 	}
+}
+
+// sweepEvery is SWEEP_INTERVAL (a Go duration), one minute by default as
+// the EventBridge schedule.
+func sweepEvery() time.Duration {
+	d, err := time.ParseDuration(os.Getenv("SWEEP_INTERVAL"))
+	if err != nil || d <= 0 {
+		return time.Minute
+	}
+	return d
 }
 
 func env(k, def string) string {

@@ -47,8 +47,9 @@ start() {
   else
     d="$(ddb_jar_dir)"
     log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT"
-    nohup java -Xmx1g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
-      -inMemory -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
+    rm -rf "$RUN/ddb"; mkdir -p "$RUN/ddb"
+    nohup java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
+      -dbPath "$RUN/ddb" -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
     echo $! >"$RUN/dynamodb.pid"
   fi
   if answers "$SQS_PORT" AmazonSQS.ListQueues sqs; then

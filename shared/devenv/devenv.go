@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -36,6 +37,23 @@ func Queues(ctx context.Context, c *sqs.Client, prefix string) (map[string]strin
 func Consume(ctx context.Context, log *slog.Logger, c *sqs.Client, urls map[string]string, consumers map[string]queue.Handler) {
 	for name, h := range consumers {
 		go queue.Poll(ctx, log, c, name, urls[name], h)
+	}
+}
+
+// Every runs f every interval until ctx ends, as an EventBridge schedule
+// would, each run bounded by the interval.
+func Every(ctx context.Context, interval time.Duration, f func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rctx, cancel := context.WithTimeout(ctx, interval)
+			f(rctx)
+			cancel()
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 
@@ -56,6 +57,7 @@ type Service struct {
 	Ingest   *webhook.Ingest
 	Apply    *webhook.Apply
 	Refunds  *refund.Service
+	Sweeper  *sweep.Sweeper
 }
 
 // New wires the service.
@@ -83,6 +85,7 @@ func New(st *store.Store, o Options) *Service {
 	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
 	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: st.GetMerchant, Log: o.Log, Now: time.Now}
 	api.Refunds = s.Refunds
+	s.Sweeper = sweep.New(st, o.Log)
 	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
 	}}

@@ -48,8 +48,16 @@ func statusPK(m string, s domain.Status) string {
 // ExpiryShards is the write-sharding of the expiry index.
 const ExpiryShards = 8
 
-// ExpiryBucket is the minute bucket of the expiry index for a time.
-func ExpiryBucket(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") }
+// ExpiryBucketSize is the width of an expiry index bucket.
+const ExpiryBucketSize = time.Hour
+
+const bucketLayout = "2006-01-02T15"
+
+// ExpiryBucket is the hour bucket of the expiry index for a time.
+func ExpiryBucket(t time.Time) string { return t.UTC().Format(bucketLayout) }
+
+// BucketStart parses a bucket back to its start.
+func BucketStart(b string) (time.Time, error) { return time.Parse(bucketLayout, b) }
 
 // ExpiryPK is the expiry index partition of a bucket and shard.
 func ExpiryPK(bucket string, shard int) string { return fmt.Sprintf("X#%s#%d", bucket, shard) }

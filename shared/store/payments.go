@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -105,7 +106,8 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			return AppliedDuplicate, nil
 		}
 		if aws.ToString(r[0].Code) != "ConditionalCheckFailed" {
-			continue // TransactionConflict: another write to the link; try again
+			backoff(try) // TransactionConflict: another write to the link; try again
+			continue
 		}
 		if r[0].Item == nil {
 			return s.keepUnmatched(ctx, merchant, provider, ev, "unknown_link", now)
@@ -128,6 +130,12 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 		}
 	}
 	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, ErrConflict, maxApplyTries)
+}
+
+// backoff sleeps a little, more with each try, with jitter.
+func backoff(try int) {
+	d := time.Duration(5<<min(try, 5)) * time.Millisecond
+	time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
 }
 
 func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Time, fromExpired bool) ([]types.TransactWriteItem, error) {

@@ -86,7 +86,20 @@ func (d TableDef) CreateTableInput(name string) *dynamodb.CreateTableInput {
 // CreateTable makes the table, waits until it is active and turns TTL on.
 // An existing table is left as it is.
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
-	_, err := db.CreateTable(ctx, Table.CreateTableInput(name))
+	return createTable(ctx, db, Table.CreateTableInput(name), name)
+}
+
+// CreateTableNoStream is CreateTable without the stream, for tests that do
+// not read it: DynamoDB Local keeps every stream record of a run in memory
+// and slows down as they pile up.
+func CreateTableNoStream(ctx context.Context, db *dynamodb.Client, name string) error {
+	in := Table.CreateTableInput(name)
+	in.StreamSpecification = nil
+	return createTable(ctx, db, in, name)
+}
+
+func createTable(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput, name string) error {
+	_, err := db.CreateTable(ctx, in)
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)

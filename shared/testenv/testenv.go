@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +61,14 @@ func AWSConfig(t testing.TB) aws.Config {
 	return cfg
 }
 
+var streamTests sync.Map
+
+// NeedStream marks a test whose table must have the stream (call before New).
+func NeedStream(t testing.TB) { streamTests.Store(t.Name(), true) }
+
+// WithStream reports whether the test asked for the stream.
+func WithStream(t testing.TB) bool { _, ok := streamTests.Load(t.Name()); return ok }
+
 // New makes a fresh table for the test and drops it afterwards.
 func New(t testing.TB) *Env {
 	t.Helper()
@@ -71,7 +80,11 @@ func New(t testing.TB) *Env {
 	table := "test-" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := store.CreateTable(ctx, db, table); err != nil {
+	create := store.CreateTableNoStream
+	if WithStream(t) {
+		create = store.CreateTable
+	}
+	if err := create(ctx, db, table); err != nil {
 		t.Fatalf("create table on the DynamoDB emulator (run `make test`, which starts it): %v", err)
 	}
 	t.Cleanup(func() {

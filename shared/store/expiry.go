@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// Due is an open link whose expiry has passed, as the expiry index holds it.
+type Due struct {
+	Merchant, ID string
+}
+
+// Capacity sums consumed capacity units.
+type Capacity struct {
+	Read, Write float64
+}
+
+func (c *Capacity) addOne(x *types.ConsumedCapacity, write bool) {
+	if x == nil {
+		return
+	}
+	v := aws.ToFloat64(x.CapacityUnits)
+	if write {
+		c.Write += v
+	} else {
+		c.Read += v
+	}
+}
+
+// DuePage reads one page of due links from a bucket's shard of the sparse
+// expiry index (only open links are in it), oldest expiry first.
+func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *Capacity) ([]Due, map[string]types.AttributeValue, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.tbl(), IndexName: aws.String(IndexExpiry),
+		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK <= :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(ExpiryPK(bucket, shard)), ":now": sv(ft(now) + "~"),
+		},
+		ProjectionExpression:   aws.String("merchant, id"),
+		ExclusiveStartKey:      start,
+		Limit:                  aws.Int32(limit),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("query expiry %s#%d: %w", bucket, shard, err)
+	}
+	cap.addOne(out.ConsumedCapacity, false)
+	due := make([]Due, 0, len(out.Items))
+	for _, it := range out.Items {
+		due = append(due, Due{Merchant: avS(it["merchant"]), ID: avS(it["id"])})
+	}
+	return due, out.LastEvaluatedKey, nil
+}
+
+// Expire moves a due link to expired with its timeline event, in one
+// transaction guarded by status (still open) and time (expiry passed): a
+// link paid meanwhile, or expired by another sweep, is left alone (false).
+func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity) (bool, error) {
+	ev := domain.NewEvent(d.ID, domain.EventExpired, "", domain.StatusExpired, now, nil)
+	evAV, err := attributevalue.MarshalMap(eventToItem(d.Merchant, ev))
+	if err != nil {
+		return false, err
+	}
+	out, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{
+				TableName: s.tbl(), Key: key(merchantPK(d.Merchant), linkSK(d.ID)),
+				UpdateExpression:         aws.String("SET #status = :expired, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
+				ConditionExpression:      aws.String("#status IN (:created, :clicked, :declined) AND expires_at <= :now"),
+				ExpressionAttributeNames: map[string]string{"#status": "status", "#version": "version"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":expired": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
+					":created": sv(string(domain.StatusCreated)), ":clicked": sv(string(domain.StatusClicked)), ":declined": sv(string(domain.StatusDeclined)),
+				},
+			}},
+			{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		},
+	})
+	if reasons, ok := cancelReasons(err); ok {
+		if len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
+			return false, nil
+		}
+		return false, ErrConflict
+	}
+	if err != nil {
+		return false, fmt.Errorf("expire %s: %w", d.ID, err)
+	}
+	if out != nil {
+		for i := range out.ConsumedCapacity {
+			cap.addOne(&out.ConsumedCapacity[i], true)
+		}
+	}
+	return true, nil
+}
+
+// SweepCursor is the first expiry bucket not yet fully swept ("" if none).
+func (s *Store) SweepCursor(ctx context.Context) (string, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key("SWEEP", "CURSOR"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", fmt.Errorf("read sweep cursor: %w", err)
+	}
+	return avS(out.Item["bucket"]), nil
+}
+
+// AdvanceSweepCursor moves the cursor forward (never back: two sweeps at
+// once cannot undo each other's progress).
+func (s *Store) AdvanceSweepCursor(ctx context.Context, bucket string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key("SWEEP", "CURSOR"),
+		UpdateExpression:          aws.String("SET #b = :b"),
+		ConditionExpression:       aws.String("attribute_not_exists(#b) OR #b < :b"),
+		ExpressionAttributeNames:  map[string]string{"#b": "bucket"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(bucket)},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("advance sweep cursor: %w", err)
+	}
+	return nil
+}
+
+// PutLinks writes links (and nothing else) in batches of 25, for seeding
+// large tables in tests and benchmarks; never on a request path.
+func (s *Store) PutLinks(ctx context.Context, links []*domain.Link) error {
+	for i := 0; i < len(links); i += 25 {
+		var reqs []types.WriteRequest
+		for _, l := range links[i:min(i+25, len(links))] {
+			av, err := attributevalue.MarshalMap(toItem(l))
+			if err != nil {
+				return err
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		}
+		for len(reqs) > 0 {
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
+			if err != nil {
+				return fmt.Errorf("batch write links: %w", err)
+			}
+			reqs = out.UnprocessedItems[s.Table]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+// Package sweep expires links whose expiry passed. It reads the sparse,
+// write-sharded expiry index bucket by bucket from a cursor, so its cost
+// grows with the links due, not with the table; it never Scans.
+package sweep
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Sweeper runs sweeps.
+type Sweeper struct {
+	Store *store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+	// PageSize is how many due links one index query reads.
+	PageSize int32
+	// Margin is how long before the context's deadline the sweep stops, so
+	// it ends cleanly inside its function's timeout.
+	Margin time.Duration
+	// Lookback is where a sweep without a cursor starts (a new deployment).
+	Lookback time.Duration
+	// Workers is how many links each shard expires at once.
+	Workers int
+}
+
+// Result is what one run did.
+type Result struct {
+	Expired  int            `json:"expired"`
+	Skipped  int            `json:"skipped"` // paid or expired meanwhile
+	Buckets  int            `json:"buckets"`
+	Queries  int            `json:"queries"`
+	Complete bool           `json:"complete"` // false: stopped before its deadline; the next run carries on
+	Capacity store.Capacity `json:"capacity"`
+	Took     time.Duration  `json:"took_ns"`
+}
+
+// New returns a sweeper with the defaults.
+func New(st *store.Store, log *slog.Logger) *Sweeper {
+	return &Sweeper{Store: st, Log: log, Now: time.Now, PageSize: 100, Margin: 5 * time.Second, Lookback: 2 * time.Hour, Workers: 4}
+}
+
+// Run sweeps every bucket from the cursor up to now.
+func (s *Sweeper) Run(ctx context.Context) (Result, error) {
+	start := time.Now()
+	now := s.Now().UTC()
+	res := Result{Complete: true}
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-s.Margin))
+		defer cancel()
+	}
+	cursor, err := s.Store.SweepCursor(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			res.Complete = false
+			return s.done(ctx, res, start, nil)
+		}
+		return res, err
+	}
+	if cursor == "" {
+		cursor = store.ExpiryBucket(now.Add(-s.Lookback))
+	}
+	b, err := store.BucketStart(cursor)
+	if err != nil {
+		return res, err
+	}
+	last := store.ExpiryBucket(now)
+	for ; store.ExpiryBucket(b) <= last; b = b.Add(store.ExpiryBucketSize) {
+		bucket := store.ExpiryBucket(b)
+		drained, err := s.bucket(ctx, bucket, now, &res)
+		res.Buckets++
+		if err != nil {
+			return s.done(ctx, res, start, err)
+		}
+		if !drained {
+			res.Complete = false
+			break
+		}
+		if !b.Add(store.ExpiryBucketSize).After(now) { // the whole hour is past and drained
+			if err := s.Store.AdvanceSweepCursor(context.WithoutCancel(ctx), store.ExpiryBucket(b.Add(store.ExpiryBucketSize))); err != nil {
+				return s.done(ctx, res, start, err)
+			}
+		}
+	}
+	return s.done(ctx, res, start, nil)
+}
+
+func (s *Sweeper) done(ctx context.Context, res Result, start time.Time, err error) (Result, error) {
+	res.Took = time.Since(start)
+	attrs := []slog.Attr{slog.Int("expired", res.Expired), slog.Int("skipped", res.Skipped), slog.Int("buckets", res.Buckets),
+		slog.Bool("complete", res.Complete), slog.Float64("rcu", res.Capacity.Read), slog.Float64("wcu", res.Capacity.Write),
+		slog.Duration("took", res.Took), slog.String("outcome", "swept")}
+	if err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelError, "sweep", append(attrs, slog.String("error", err.Error()))...)
+		return res, err
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "sweep", attrs...)
+	return res, nil
+}
+
+// bucket works a bucket's shards in parallel; it reports whether every
+// shard was drained before the deadline.
+func (s *Sweeper) bucket(ctx context.Context, bucket string, now time.Time, res *Result) (bool, error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	drained := true
+	var firstErr error
+	for shard := 0; shard < store.ExpiryShards; shard++ {
+		wg.Add(1)
+		go func(shard int) {
+			defer wg.Done()
+			var part Result
+			ok, err := s.shard(ctx, bucket, shard, now, &part)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Expired += part.Expired
+			res.Skipped += part.Skipped
+			res.Queries += part.Queries
+			res.Capacity.Read += part.Capacity.Read
+			res.Capacity.Write += part.Capacity.Write
+			if !ok {
+				drained = false
+			}
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}(shard)
+	}
+	wg.Wait()
+	return drained && firstErr == nil, firstErr
+}
+
+// expireAll expires a page of due links, a few at a time.
+func (s *Sweeper) expireAll(ctx context.Context, due []store.Due, now time.Time, res *Result) error {
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.Workers)
+	for _, d := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(d store.Due) {
+			defer func() { <-sem; wg.Done() }()
+			var c store.Capacity
+			// Started before the deadline: let it finish, so that what
+			// the run reports is what it did.
+			ok, err := s.Store.Expire(context.WithoutCancel(ctx), d, now, &c)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Capacity.Write += c.Write
+			switch {
+			case err != nil:
+				if firstErr == nil {
+					firstErr = err
+				}
+			case ok:
+				res.Expired++
+			case err == nil:
+				res.Skipped++
+			}
+		}(d)
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func (s *Sweeper) shard(ctx context.Context, bucket string, shard int, now time.Time, res *Result) (bool, error) {
+	var startKey map[string]types.AttributeValue
+	for {
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		due, next, err := s.Store.DuePage(ctx, bucket, shard, now, startKey, s.PageSize, &res.Capacity)
+		res.Queries++
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, nil
+			}
+			return false, err
+		}
+		if err := s.expireAll(ctx, due, now, res); err != nil {
+			return false, err
+		}
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		// Carry on after the last key read (it stays a valid position even
+		// though the links just expired left the index).
+		if next == nil {
+			return true, nil
+		}
+		startKey = next
+	}
+}
