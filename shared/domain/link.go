@@ -70,7 +70,11 @@ type Link struct {
 	// Checkout is the PSP session of the current attempt, when stored.
 	CheckoutURL       string
 	CheckoutExpiresAt *time.Time
-	Version           int
+	// ReminderAt is when a second-chance message goes out (if still
+	// unpaid and unexpired), on ReminderChannel.
+	ReminderAt      *time.Time
+	ReminderChannel string
+	Version         int
 }
 
 // RefundLeft is what may still be refunded.

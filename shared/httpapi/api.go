@@ -16,6 +16,7 @@ import (
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -35,6 +36,7 @@ type API struct {
 	// PSPNames are the providers a merchant may choose.
 	PSPNames map[string]struct{}
 	Refunds  *refund.Service
+	Send     *send.Service
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -63,6 +65,7 @@ var Routes = []Route{
 	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.patchLink) }},
 	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.archiveLink)) }},
 	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(a.listEvents) }},
+	{"POST /v1/payment-links/{id}/send", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.sendLink)) }},
 	{"POST /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createRefund)) }},
 	{"GET /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.listRefunds) }},
 	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.getSettings) }},

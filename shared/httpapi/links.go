@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/validate"
 )
 
@@ -38,6 +41,12 @@ type createRequest struct {
 	PaymentMethods []string            `json:"payment_methods"`
 	Origin         *string             `json:"origin"`
 	Metadata       map[string]string   `json:"metadata"`
+	Send           *struct {
+		Channel string `json:"channel"`
+	} `json:"send"`
+	Reminder *struct {
+		BeforeExpiryHours *int `json:"before_expiry_hours"`
+	} `json:"reminder"`
 }
 
 // decodeStrict decodes one JSON object into v: 400 when malformed, 422 for
@@ -242,6 +251,36 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 		l.Metadata = req.Metadata
 	}
 
+	if req.Send != nil {
+		switch {
+		case !channel.Valid(req.Send.Channel):
+			errs.add("send.channel", "must be one of email, sms, whatsapp")
+		case send.Address(l, req.Send.Channel) == "":
+			errs.add("send.channel", "the customer has no address for this channel")
+		}
+	}
+	if req.Reminder != nil {
+		h := req.Reminder.BeforeExpiryHours
+		switch {
+		case h == nil:
+			errs.add("reminder.before_expiry_hours", "is required")
+		case *h < 1 || *h > domain.MaxExpiryDays*24:
+			errs.add("reminder.before_expiry_hours", "must be between 1 and 2160")
+		case !l.ExpiresAt.IsZero() && !l.ExpiresAt.Add(-time.Duration(*h)*time.Hour).After(now):
+			errs.add("reminder.before_expiry_hours", "puts the reminder in the past: the link expires sooner")
+		default:
+			at := l.ExpiresAt.Add(-time.Duration(*h) * time.Hour)
+			l.ReminderAt = &at
+			if req.Send != nil {
+				l.ReminderChannel = req.Send.Channel
+			} else {
+				l.ReminderChannel = send.DefaultChannel(l)
+			}
+			if l.ReminderChannel == "" {
+				errs.add("reminder", "the customer has no email or phone to remind")
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return nil, domain.Event{}, problem.Invalid(errs...)
 	}
@@ -287,11 +326,55 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
 	reqlog.Set(r.Context(), "outcome", "created")
+	if req.Send != nil {
+		if _, err := a.Send.Enqueue(r.Context(), l, req.Send.Channel, "link", ""); err != nil {
+			reqlog.Set(r.Context(), "send_error", err.Error())
+			_ = a.Store.AddEvent(context.WithoutCancel(r.Context()), l.Merchant, domain.NewEvent(l.ID, "message.failed", "", "", a.Now(),
+				map[string]string{"channel": req.Send.Channel, "reason": "could_not_enqueue"}))
+		}
+	}
 	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(out)
+}
+
+type sendRequest struct {
+	Channel string `json:"channel"`
+}
+
+// sendLink queues a delivery: 202; 409 when paid, expired or archived; 422
+// when the customer lacks the address.
+func (a *API) sendLink(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	body, err := readBody(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var req sendRequest
+	if err := decodeStrict(body, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if !channel.Valid(req.Channel) {
+		fail(w, r, problem.Invalid(problem.FieldError{Field: "channel", Message: "must be one of email, sms, whatsapp"}))
+		return
+	}
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	id, err := a.Send.Enqueue(r.Context(), l, req.Channel, "link", "")
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "outcome", "send_queued")
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "object": "message", "channel": req.Channel, "status": "queued", "link_id": l.ID})
 }
 
 func (a *API) getLink(w http.ResponseWriter, r *http.Request) {

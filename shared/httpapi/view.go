@@ -38,6 +38,7 @@ type LinkView struct {
 	PSPReference    *string             `json:"psp_reference"`
 	FailureReason   *string             `json:"failure_reason"`
 	Archived        bool                `json:"archived"`
+	ReminderAt      *string             `json:"reminder_at"`
 }
 
 func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -73,6 +74,6 @@ func (a *API) view(l *domain.Link) LinkView {
 		Beneficiary: l.Beneficiary, EndToEndID: strp(l.EndToEndID), PaymentMethods: methods, Origin: l.Origin,
 		Metadata: meta, ExpiresAt: rfc(l.ExpiresAt), CreatedAt: rfc(l.CreatedAt), UpdatedAt: rfc(l.UpdatedAt),
 		ClickedAt: rfcp(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: rfcp(l.PaidAt), PaidAfterExpiry: l.PaidAfterExpiry,
-		PSP: strp(l.PSP), PSPReference: strp(l.PSPReference), FailureReason: strp(l.FailureReason), Archived: l.Archived,
+		PSP: strp(l.PSP), PSPReference: strp(l.PSPReference), FailureReason: strp(l.FailureReason), Archived: l.Archived, ReminderAt: rfcp(l.ReminderAt),
 	}
 }

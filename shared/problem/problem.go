@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -72,6 +73,10 @@ func From(err error) *Problem {
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []FieldError{{"reference", "is already used by another link"}}}
 	case errors.Is(err, store.ErrConflict):
 		return New(http.StatusConflict, "the link changed concurrently; retry")
+	case errors.Is(err, send.ErrNotSendable):
+		return New(http.StatusConflict, "the link is paid, expired or archived: it is not sent")
+	case errors.Is(err, send.ErrNoAddress):
+		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []FieldError{{"channel", "the customer has no address for this channel"}}}
 	case errors.Is(err, store.ErrNotPaid):
 		return New(http.StatusConflict, "only a paid link can be refunded")
 	case errors.Is(err, store.ErrRefundTooLarge):

@@ -28,12 +28,14 @@ func (d Def) Visibility() time.Duration { return 6 * d.ConsumerTimeout }
 const (
 	PSPEvents = "psp-events"
 	Refunds   = "refunds"
+	Send      = "send"
 )
 
 // Defs are paylinks' queues.
 var Defs = []Def{
 	{Name: PSPEvents, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
 	{Name: Refunds, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 8, Retention: 4 * 24 * time.Hour},
+	{Name: Send, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 6, Retention: 2 * 24 * time.Hour},
 }
 
 // Lookup returns the definition of a queue.

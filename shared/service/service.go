@@ -13,9 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/socialmessaging"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -26,6 +31,7 @@ import (
 	"github.com/paylinks/paylinks/shared/redirect"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/webhook"
@@ -44,6 +50,9 @@ type Options struct {
 	// StripeAPI and MollieAPI are the PSPs' API bases (the real ones when
 	// empty; doubles in tests).
 	StripeAPI, MollieAPI string
+	// Channels deliver messages; nil means the local outbox for every
+	// channel (make dev, tests), readable at GET /dev/outbox.
+	Channels channel.Registry
 }
 
 // Service holds the handlers over one store.
@@ -58,6 +67,8 @@ type Service struct {
 	Apply    *webhook.Apply
 	Refunds  *refund.Service
 	Sweeper  *sweep.Sweeper
+	Send     *send.Service
+	Outbox   *channel.Outbox // when the local outbox is in use
 }
 
 // New wires the service.
@@ -85,7 +96,16 @@ func New(st *store.Store, o Options) *Service {
 	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
 	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: st.GetMerchant, Log: o.Log, Now: time.Now}
 	api.Refunds = s.Refunds
+	if o.Channels == nil {
+		s.Outbox = &channel.Outbox{}
+		o.Channels = channel.Registry{channel.Email: s.Outbox, channel.SMS: s.Outbox, channel.WhatsApp: s.Outbox}
+		s.Opts.Channels = o.Channels
+	}
+	s.Send = &send.Service{Store: st, Queue: s.Sender(queue.Send), Channels: o.Channels, Merchants: st.GetMerchant,
+		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
+	api.Send = s.Send
 	s.Sweeper = sweep.New(st, o.Log)
+	s.Sweeper.Remind = s.Send.Remind
 	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
 	}}
@@ -130,6 +150,9 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
+	if s.Outbox != nil {
+		mux.Handle("GET /dev/outbox", s.Outbox)
+	}
 	return Canonical(mux)
 }
 
@@ -149,7 +172,7 @@ func Canonical(h http.Handler) http.Handler {
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle}
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle}
 }
 
 // Health answers the health check.
@@ -180,8 +203,26 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 		queues[d.Name] = os.Getenv(QueueEnv(d.Name))
 	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
-	return New(st, Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
+	return New(st, Options{Channels: Channels(awsCfg),PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
 		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log, StripeAPI: os.Getenv("STRIPE_API_BASE"), MollieAPI: os.Getenv("MOLLIE_API_BASE")}), log, nil
+}
+
+// Channels builds the AWS senders the environment configures: EMAIL_FROM
+// (SES v2), SMS_ENABLED=1 (SNS, SMS_SENDER_ID optional),
+// WHATSAPP_PHONE_NUMBER_ID (End User Messaging Social). A channel left out
+// fails its messages permanently ("not configured"), on the timeline.
+func Channels(cfg aws.Config) channel.Registry {
+	r := channel.Registry{}
+	if from := os.Getenv("EMAIL_FROM"); from != "" {
+		r[channel.Email] = &channel.SESSender{Client: sesv2.NewFromConfig(cfg), From: from}
+	}
+	if os.Getenv("SMS_ENABLED") == "1" {
+		r[channel.SMS] = &channel.SNSSender{Client: sns.NewFromConfig(cfg), SenderID: os.Getenv("SMS_SENDER_ID")}
+	}
+	if id := os.Getenv("WHATSAPP_PHONE_NUMBER_ID"); id != "" {
+		r[channel.WhatsApp] = &channel.WhatsAppSender{Client: socialmessaging.NewFromConfig(cfg), PhoneNumberID: id, MetaAPI: "v20.0"}
+	}
+	return r
 }
 
 // Lambda wraps an HTTP handler for API Gateway HTTP API (payload v2) with

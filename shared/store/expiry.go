@@ -13,9 +13,12 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
-// Due is an open link whose expiry has passed, as the expiry index holds it.
+// Due is an entry of the expiry index whose time has passed: an open link
+// to expire, or a reminder to hand to the send queue.
 type Due struct {
 	Merchant, ID string
+	Reminder     bool
+	Channel      string // of a reminder
 }
 
 // Capacity sums consumed capacity units.
@@ -44,10 +47,11 @@ func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": sv(ExpiryPK(bucket, shard)), ":now": sv(ft(now) + "~"),
 		},
-		ProjectionExpression:   aws.String("merchant, id"),
-		ExclusiveStartKey:      start,
-		Limit:                  aws.Int32(limit),
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		ProjectionExpression:     aws.String("merchant, id, #type, channel"),
+		ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExclusiveStartKey:        start,
+		Limit:                    aws.Int32(limit),
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("query expiry %s#%d: %w", bucket, shard, err)
@@ -55,7 +59,7 @@ func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.
 	cap.addOne(out.ConsumedCapacity, false)
 	due := make([]Due, 0, len(out.Items))
 	for _, it := range out.Items {
-		due = append(due, Due{Merchant: avS(it["merchant"]), ID: avS(it["id"])})
+		due = append(due, Due{Merchant: avS(it["merchant"]), ID: avS(it["id"]), Reminder: avS(it["type"]) == "reminder", Channel: avS(it["channel"])})
 	}
 	return due, out.LastEvaluatedKey, nil
 }

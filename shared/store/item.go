@@ -117,6 +117,8 @@ type linkItem struct {
 	Attempt           int                   `dynamodbav:"attempt"`
 	CheckoutURL       string                `dynamodbav:"checkout_url,omitempty"`
 	CheckoutExpiresAt string                `dynamodbav:"checkout_expires_at,omitempty"`
+	ReminderAt        string                `dynamodbav:"reminder_at,omitempty"`
+	ReminderChannel   string                `dynamodbav:"reminder_channel,omitempty"`
 	Version           int                   `dynamodbav:"version"`
 }
 
@@ -136,6 +138,7 @@ func toItem(l *domain.Link) linkItem {
 		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
 		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
 		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
+		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel,
 	}
 	if l.Status.Open() && !l.Archived {
 		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), expiryShard(l.ID))
@@ -165,15 +168,16 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
 		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
-		Version: it.Version,
+		Version: it.Version, ReminderChannel: it.ReminderChannel,
 	}
-	var errs [6]error
+	var errs [7]error
 	l.ExpiresAt, errs[0] = pt(it.ExpiresAt)
 	l.CreatedAt, errs[1] = pt(it.CreatedAt)
 	l.UpdatedAt, errs[2] = pt(it.UpdatedAt)
 	l.ClickedAt, errs[3] = ppt(it.ClickedAt)
 	l.PaidAt, errs[4] = ppt(it.PaidAt)
 	l.CheckoutExpiresAt, errs[5] = ppt(it.CheckoutExpiresAt)
+	l.ReminderAt, errs[6] = ppt(it.ReminderAt)
 	for _, e := range errs {
 		if e != nil {
 			return nil, fmt.Errorf("link %s time: %w", it.ID, e)

@@ -87,6 +87,9 @@ func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWr
 		}}})
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
+	if l.ReminderAt != nil {
+		items = append(items, reminderItem(s.tbl(), l))
+	}
 	return items, nil
 }
 

@@ -28,12 +28,16 @@ type Sweeper struct {
 	Lookback time.Duration
 	// Workers is how many links each shard expires at once.
 	Workers int
+	// Remind hands a due reminder on (to the send queue); nil drops none:
+	// reminders then wait in the index.
+	Remind func(ctx context.Context, d store.Due) error
 }
 
 // Result is what one run did.
 type Result struct {
 	Expired  int            `json:"expired"`
 	Skipped  int            `json:"skipped"` // paid or expired meanwhile
+	Reminded int            `json:"reminded"`
 	Buckets  int            `json:"buckets"`
 	Queries  int            `json:"queries"`
 	Complete bool           `json:"complete"` // false: stopped before its deadline; the next run carries on
@@ -122,6 +126,7 @@ func (s *Sweeper) bucket(ctx context.Context, bucket string, now time.Time, res 
 			defer mu.Unlock()
 			res.Expired += part.Expired
 			res.Skipped += part.Skipped
+			res.Reminded += part.Reminded
 			res.Queries += part.Queries
 			res.Capacity.Read += part.Capacity.Read
 			res.Capacity.Write += part.Capacity.Write
@@ -152,6 +157,17 @@ func (s *Sweeper) expireAll(ctx context.Context, due []store.Due, now time.Time,
 		go func(d store.Due) {
 			defer func() { <-sem; wg.Done() }()
 			var c store.Capacity
+			if d.Reminder {
+				err := s.remind(context.WithoutCancel(ctx), d)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				} else if err == nil && s.Remind != nil {
+					res.Reminded++
+				}
+				return
+			}
 			// Started before the deadline: let it finish, so that what
 			// the run reports is what it did.
 			ok, err := s.Store.Expire(context.WithoutCancel(ctx), d, now, &c)
@@ -172,6 +188,18 @@ func (s *Sweeper) expireAll(ctx context.Context, due []store.Due, now time.Time,
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// remind hands a reminder on, then takes it out of the index (a reminder
+// handed on twice is sent once: its send id is fixed).
+func (s *Sweeper) remind(ctx context.Context, d store.Due) error {
+	if s.Remind == nil {
+		return nil
+	}
+	if err := s.Remind(ctx, d); err != nil {
+		return err
+	}
+	return s.Store.DeleteReminder(ctx, d.Merchant, d.ID)
 }
 
 func (s *Sweeper) shard(ctx context.Context, bucket string, shard int, now time.Time, res *Result) (bool, error) {

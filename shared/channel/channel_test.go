@@ -1,0 +1,95 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	. "github.com/paylinks/paylinks/shared/channel"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestTemplatesGolden(t *testing.T) {
+	exp := time.Date(2026, 12, 24, 22, 0, 0, 0, time.UTC)
+	amt := money.MustParse("EUR", "1234.5")
+	for _, kind := range []string{"link", "reminder"} {
+		for _, ch := range []string{Email, SMS, WhatsApp} {
+			for _, lang := range []string{"en", "nl", "fr", "de"} {
+				m, err := Render(kind, ch, lang, Data{Name: "Ana Peeters", Merchant: "Bakkerij <Peeters>", Amount: amt.Display(lang),
+					Description: "Taart & koffie", URL: "https://pay.example/l/demo_0ERd4Yz5eQNGPrsdKHLWui0o2yw", Expires: exp})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := "subject: " + m.Subject + "\n--- text\n" + m.Text + "\n--- html\n" + m.HTML
+				file := filepath.Join("..", "..", "testdata", "golden", "channel", kind+"-"+ch+"-"+lang+".txt")
+				if *update {
+					_ = os.MkdirAll(filepath.Dir(file), 0o755)
+					if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatalf("%s: %v (run go test ./shared/channel -update)", file, err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs:\n%s", file, got)
+				}
+				if ch == Email && !strings.Contains(m.HTML, "Bakkerij &lt;Peeters&gt;") {
+					t.Errorf("%s: HTML not escaped", file)
+				}
+			}
+		}
+	}
+	// An unknown language falls back to English.
+	m, _ := Render("link", SMS, "es", Data{Merchant: "M", Amount: "€1.00", Description: "d", URL: "u", Expires: exp})
+	if m.Lang != "en" || !strings.Contains(m.Text, "please pay") {
+		t.Fatalf("fallback: %+v", m)
+	}
+}
+
+// TestSESAndSNSAgainstTheEmulator sends through the real SDK calls against
+// the SES v2 and SNS emulation of the local moto server.
+func TestSESAndSNSAgainstTheEmulator(t *testing.T) {
+	cfg := testenv.AWSConfig(t)
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_SQS") // moto serves SES and SNS on the same port
+	ses := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = &endpoint })
+	if _, err := ses.CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: ptr("pay@shop.example")}); err != nil {
+		t.Fatalf("verify identity on the emulator: %v", err)
+	}
+	m, _ := Render("link", Email, "en", Data{Name: "Ana", Merchant: "Shop", Amount: "€1.00", Description: "d", URL: "https://pay.example/l/x", Expires: time.Now()})
+	m.To = "ana@example.be"
+	id, err := (&SESSender{Client: ses, From: "pay@shop.example"}).Send(context.Background(), m)
+	if err != nil || id == "" {
+		t.Fatalf("ses: %q %v", id, err)
+	}
+	// An unverified sender is refused for good, not retried.
+	if _, err := (&SESSender{Client: ses, From: "nobody@nowhere.example"}).Send(context.Background(), m); !errors.Is(err, ErrPermanent) {
+		t.Fatalf("unverified sender: %v", err)
+	}
+	snsc := sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = &endpoint })
+	sms, _ := Render("link", SMS, "en", Data{Merchant: "Shop", Amount: "€1.00", Description: "d", URL: "https://pay.example/l/x", Expires: time.Now()})
+	sms.To = "+32470123456"
+	id, err = (&SNSSender{Client: snsc, SenderID: "SHOP"}).Send(context.Background(), sms)
+	if err != nil || id == "" {
+		t.Fatalf("sns: %q %v", id, err)
+	}
+	sms.To = "not-a-number"
+	if _, err := (&SNSSender{Client: snsc}).Send(context.Background(), sms); !errors.Is(err, ErrPermanent) {
+		t.Fatalf("bad number: %v", err)
+	}
+}
+
+func ptr(s string) *string { return &s }

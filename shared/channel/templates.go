@@ -1,0 +1,135 @@
+package channel
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Data fills a template.
+type Data struct {
+	Name        string
+	Merchant    string
+	Amount      string // already formatted for the language
+	Description string
+	URL         string
+	Expires     time.Time
+}
+
+type words struct {
+	subject, reminderSubject, greeting, body, reminderBody, pay, until, sms, reminderSMS string
+	months                                                                              [12]string
+	dateLayout                                                                          string
+}
+
+var lang = map[string]words{
+	"en": {
+		subject: "Payment request from {{.Merchant}}: {{.Amount}}", reminderSubject: "Reminder: your payment to {{.Merchant}} of {{.Amount}}",
+		greeting: "Hello {{.Name}},", body: "{{.Merchant}} asks you to pay {{.Amount}} for {{.Description}}.",
+		reminderBody: "This is a reminder: {{.Merchant}} still awaits your payment of {{.Amount}} for {{.Description}}.",
+		pay:          "Pay now", until: "The link is valid until {{date .Expires}}.",
+		sms:         "{{.Merchant}}: please pay {{.Amount}} for {{.Description}}: {{.URL}} (valid until {{date .Expires}})",
+		reminderSMS: "Reminder from {{.Merchant}}: {{.Amount}} for {{.Description}} is still open: {{.URL}} (valid until {{date .Expires}})",
+		months:      [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+		dateLayout:  "{month} {day}, {year}",
+	},
+	"nl": {
+		subject: "Betaalverzoek van {{.Merchant}}: {{.Amount}}", reminderSubject: "Herinnering: je betaling aan {{.Merchant}} van {{.Amount}}",
+		greeting: "Beste {{.Name}},", body: "{{.Merchant}} vraagt je {{.Amount}} te betalen voor {{.Description}}.",
+		reminderBody: "Dit is een herinnering: {{.Merchant}} wacht nog op je betaling van {{.Amount}} voor {{.Description}}.",
+		pay:          "Nu betalen", until: "De link is geldig tot {{date .Expires}}.",
+		sms:         "{{.Merchant}}: betaal {{.Amount}} voor {{.Description}}: {{.URL}} (geldig tot {{date .Expires}})",
+		reminderSMS: "Herinnering van {{.Merchant}}: {{.Amount}} voor {{.Description}} staat nog open: {{.URL}} (geldig tot {{date .Expires}})",
+		months:      [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+		dateLayout:  "{day} {month} {year}",
+	},
+	"fr": {
+		subject: "Demande de paiement de {{.Merchant}} : {{.Amount}}", reminderSubject: "Rappel : votre paiement de {{.Amount}} à {{.Merchant}}",
+		greeting: "Bonjour {{.Name}},", body: "{{.Merchant}} vous demande de payer {{.Amount}} pour {{.Description}}.",
+		reminderBody: "Ceci est un rappel : {{.Merchant}} attend toujours votre paiement de {{.Amount}} pour {{.Description}}.",
+		pay:          "Payer maintenant", until: "Le lien est valable jusqu'au {{date .Expires}}.",
+		sms:         "{{.Merchant}} : merci de payer {{.Amount}} pour {{.Description}} : {{.URL}} (valable jusqu'au {{date .Expires}})",
+		reminderSMS: "Rappel de {{.Merchant}} : {{.Amount}} pour {{.Description}} reste à payer : {{.URL}} (valable jusqu'au {{date .Expires}})",
+		months:      [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+		dateLayout:  "{day} {month} {year}",
+	},
+	"de": {
+		subject: "Zahlungsaufforderung von {{.Merchant}}: {{.Amount}}", reminderSubject: "Erinnerung: Ihre Zahlung von {{.Amount}} an {{.Merchant}}",
+		greeting: "Guten Tag {{.Name}},", body: "{{.Merchant}} bittet Sie, {{.Amount}} für {{.Description}} zu bezahlen.",
+		reminderBody: "Dies ist eine Erinnerung: {{.Merchant}} wartet noch auf Ihre Zahlung von {{.Amount}} für {{.Description}}.",
+		pay:          "Jetzt bezahlen", until: "Der Link ist gültig bis zum {{date .Expires}}.",
+		sms:         "{{.Merchant}}: Bitte zahlen Sie {{.Amount}} für {{.Description}}: {{.URL}} (gültig bis {{date .Expires}})",
+		reminderSMS: "Erinnerung von {{.Merchant}}: {{.Amount}} für {{.Description}} ist noch offen: {{.URL}} (gültig bis {{date .Expires}})",
+		months:      [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+		dateLayout:  "{day}. {month} {year}",
+	},
+}
+
+func (w words) date(t time.Time) string {
+	t = t.UTC()
+	r := strings.NewReplacer("{day}", fmt.Sprint(t.Day()), "{month}", w.months[t.Month()-1], "{year}", fmt.Sprint(t.Year()))
+	return r.Replace(w.dateLayout)
+}
+
+func text(w words, tmpl string, d Data) (string, error) {
+	t, err := template.New("t").Funcs(template.FuncMap{"date": w.date}).Parse(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	err = t.Execute(&b, d)
+	return b.String(), err
+}
+
+const emailHTML = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family:Arial,sans-serif;color:#1b1f24;max-width:560px;margin:auto;padding:24px">
+<p>{{.Greeting}}</p>
+<p>{{.Body}}</p>
+<p style="font-size:24px;font-weight:bold">{{.Amount}}</p>
+<p><a href="{{.URL}}" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">{{.Pay}}</a></p>
+<p style="color:#57606a">{{.Until}}</p>
+<p style="color:#57606a;font-size:12px">{{.URL}}</p>
+</body></html>
+`
+
+var emailHTMLTmpl = htmltemplate.Must(htmltemplate.New("email").Parse(emailHTML))
+
+// Render builds the message of kind ("link" or "reminder") for a channel
+// in a language (en when unknown).
+func Render(kind, ch, language string, d Data) (Message, error) {
+	w, ok := lang[language]
+	if !ok {
+		language, w = "en", lang["en"]
+	}
+	m := Message{Channel: ch, Lang: language, Kind: kind}
+	body, subject, short := w.body, w.subject, w.sms
+	if kind == "reminder" {
+		body, subject, short = w.reminderBody, w.reminderSubject, w.reminderSMS
+	}
+	var err error
+	switch ch {
+	case SMS, WhatsApp:
+		m.Text, err = text(w, short, d)
+		return m, err
+	case Email:
+	default:
+		return m, fmt.Errorf("%w: channel %q", ErrPermanent, ch)
+	}
+	parts := map[string]string{}
+	for k, v := range map[string]string{"subject": subject, "greeting": w.greeting, "body": body, "until": w.until} {
+		if parts[k], err = text(w, v, d); err != nil {
+			return m, err
+		}
+	}
+	m.Subject = parts["subject"]
+	m.Text = parts["greeting"] + "\n\n" + parts["body"] + "\n\n" + w.pay + ": " + d.URL + "\n\n" + parts["until"] + "\n"
+	var b bytes.Buffer
+	err = emailHTMLTmpl.Execute(&b, map[string]string{"Lang": language, "Subject": m.Subject, "Greeting": parts["greeting"], "Body": parts["body"],
+		"Amount": d.Amount, "URL": d.URL, "Pay": w.pay, "Until": parts["until"]})
+	m.HTML = b.String()
+	return m, err
+}

@@ -1,0 +1,190 @@
+// Package send delivers payment links to customers through the channel
+// port: the API and the sweep enqueue, the worker (SQS) checks the link
+// again, renders the localized message, sends it once and writes the
+// outcome on the link's timeline.
+package send
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/channel"
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Message asks the worker to deliver a link once; (link, channel, send id)
+// is the idempotency key.
+type Message struct {
+	Merchant string `json:"merchant"`
+	LinkID   string `json:"link_id"`
+	Channel  string `json:"channel"`
+	SendID   string `json:"send_id"`
+	Kind     string `json:"kind"` // link or reminder
+}
+
+// Errors the API maps.
+var (
+	ErrNotSendable = errors.New("the link is paid, expired or archived")
+	ErrNoAddress   = errors.New("the customer has no address for this channel")
+)
+
+// Enqueuer puts a message on the send queue.
+type Enqueuer interface {
+	Send(ctx context.Context, v any, delay time.Duration) error
+}
+
+// Service enqueues and delivers.
+type Service struct {
+	Store         *store.Store
+	Queue         Enqueuer
+	Channels      channel.Registry
+	Merchants     func(ctx context.Context, id string) (*merchant.Merchant, error)
+	PublicBaseURL string
+	Log           *slog.Logger
+	Now           func() time.Time
+}
+
+const lease = 60 * time.Second
+
+// Address is the customer's address for a channel ("" if none).
+func Address(l *domain.Link, ch string) string {
+	switch ch {
+	case channel.Email:
+		return l.Customer.Email
+	case channel.SMS, channel.WhatsApp:
+		return l.Customer.Phone
+	}
+	return ""
+}
+
+// DefaultChannel is the channel a reminder uses when none was named.
+func DefaultChannel(l *domain.Link) string {
+	for _, ch := range []string{channel.Email, channel.SMS, channel.WhatsApp} {
+		if Address(l, ch) != "" {
+			return ch
+		}
+	}
+	return ""
+}
+
+// Sendable reports whether a link may be sent now.
+func Sendable(l *domain.Link, now time.Time) error {
+	if l.Archived || !l.Status.Open() || l.ExpiredAt(now) {
+		return ErrNotSendable
+	}
+	return nil
+}
+
+// Enqueue checks the link and queues one delivery; it returns the send id.
+func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID string) (string, error) {
+	if err := Sendable(l, s.Now()); err != nil {
+		return "", err
+	}
+	if Address(l, ch) == "" {
+		return "", ErrNoAddress
+	}
+	if sendID == "" {
+		sendID = domain.NewID("snd_", s.Now())
+	}
+	if err := s.Queue.Send(ctx, Message{Merchant: l.Merchant, LinkID: l.ID, Channel: ch, SendID: sendID, Kind: kind}, 0); err != nil {
+		return "", err
+	}
+	ev := domain.NewEvent(l.ID, "message.queued", "", "", s.Now(), map[string]string{"channel": ch, "send_id": sendID, "kind": kind})
+	return sendID, s.Store.AddEvent(ctx, l.Merchant, ev)
+}
+
+// Remind is the sweep's hand-off of a due reminder.
+func (s *Service) Remind(ctx context.Context, d store.Due) error {
+	return s.Queue.Send(ctx, Message{Merchant: d.Merchant, LinkID: d.ID, Channel: d.Channel, SendID: "reminder", Kind: "reminder"}, 0)
+}
+
+// Handle is the send queue's consumer.
+func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
+	var msg Message
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.LinkID == "" || msg.SendID == "" || msg.Merchant == "" {
+		return fmt.Errorf("%w: malformed send message", queue.ErrPermanent)
+	}
+	outcome, err := s.deliver(ctx, msg)
+	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.LinkID), slog.String("channel", msg.Channel),
+		slog.String("send_id", msg.SendID), slog.String("kind", msg.Kind), slog.String("outcome", outcome)}
+	if err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "send", append(attrs, slog.String("error", err.Error()))...)
+		return err
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "send", attrs...)
+	return nil
+}
+
+func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
+	done, err := s.Store.ClaimSend(ctx, msg.Merchant, msg.LinkID, msg.SendID, s.Now(), lease)
+	if err != nil {
+		return "busy", err
+	}
+	if done {
+		return "duplicate", nil
+	}
+	finish := func(outcome, typ string, data map[string]string) (string, error) {
+		if data == nil {
+			data = map[string]string{}
+		}
+		data["channel"], data["send_id"], data["kind"] = msg.Channel, msg.SendID, msg.Kind
+		ev := domain.NewEvent(msg.LinkID, typ, "", "", s.Now(), data)
+		return outcome, s.Store.FinishSend(ctx, msg.Merchant, msg.LinkID, msg.SendID, outcome, ev)
+	}
+	l, err := s.Store.Get(ctx, msg.Merchant, msg.LinkID)
+	if errors.Is(err, store.ErrNotFound) {
+		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
+		return "unknown_link", nil // deleted: nothing to send
+	}
+	if err != nil {
+		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
+		return "error", err
+	}
+	// Checked again now, not only when enqueued.
+	if err := Sendable(l, s.Now()); err != nil {
+		return finish("skipped", "message.skipped", map[string]string{"reason": string(l.Status)})
+	}
+	to := Address(l, msg.Channel)
+	if to == "" {
+		return finish("failed", "message.failed", map[string]string{"reason": "no_address"})
+	}
+	m, err := s.Merchants(ctx, msg.Merchant)
+	if err != nil {
+		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
+		return "error", err
+	}
+	name := l.Customer.Name()
+	if strings.TrimSpace(name) == "" {
+		name = l.Customer.Email
+	}
+	lang := l.Language
+	rendered, err := channel.Render(msg.Kind, msg.Channel, lang, channel.Data{Name: name, Merchant: m.Name, Amount: l.Amount.Display(lang),
+		Description: l.Description, URL: s.PublicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt})
+	if err != nil {
+		return finish("failed", "message.failed", map[string]string{"reason": "render"})
+	}
+	rendered.To, rendered.Merchant, rendered.LinkID = to, l.Merchant, l.ID
+	id, err := s.Channels.Send(ctx, rendered)
+	switch {
+	case errors.Is(err, channel.ErrPermanent):
+		return finish("failed", "message.failed", map[string]string{"reason": err.Error()})
+	case err != nil:
+		_ = s.Store.ReleaseSend(context.WithoutCancel(ctx), msg.Merchant, msg.LinkID, msg.SendID)
+		return "retry", err // throttled or down: the queue retries, the DLQ catches the rest
+	}
+	typ := "message.sent"
+	if msg.Kind == "reminder" {
+		typ = "reminder.sent"
+	}
+	return finish("sent", typ, map[string]string{"provider_id": id})
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+func sendSK(linkID, sendID string) string { return "SEND#" + linkID + "#" + sendID }
+func reminderSK(linkID string) string     { return "REM#" + linkID }
+
+// AddEvent writes a timeline event that comes with no state change of the
+// link itself (a message queued, sent or failed).
+func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) error {
+	av, err := attributevalue.MarshalMap(eventToItem(merchant, ev))
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if _, ok := isConditionFailed(err); ok {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add event to %s: %w", ev.LinkID, err)
+	}
+	return nil
+}
+
+// ClaimSend takes the right to deliver message sendID of a link for lease.
+// done reports a message already delivered (or given up on): a redelivered
+// queue message sends nothing. ErrRefundClaimed-like contention is
+// ErrConflict.
+func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, now time.Time, lease time.Duration) (done bool, err error) {
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: s.tbl(),
+		Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(sendSK(linkID, sendID)), "type": sv("send"), "state": sv("sending"),
+			"claimed_until": sv(ft(now.Add(lease))), "ttl": nv(ttlAt(now, pspMarkerTTL)),
+		},
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR (#state = :sending AND claimed_until < :now)"),
+		ExpressionAttributeNames:            map[string]string{"#state": "state"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":sending": sv("sending"), ":now": sv(ft(now))},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := isConditionFailed(err); ok {
+		if ccf.Item != nil && avS(ccf.Item["state"]) == "done" {
+			return true, nil
+		}
+		return false, ErrConflict
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim send %s: %w", sendID, err)
+	}
+	return false, nil
+}
+
+// FinishSend marks a message done with its outcome and writes its timeline
+// event, in one transaction.
+func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcome string, ev domain.Event) error {
+	av, err := attributevalue.MarshalMap(eventToItem(merchant, ev))
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
+			UpdateExpression: aws.String("SET #state = :done, outcome = :o REMOVE claimed_until"), ExpressionAttributeNames: map[string]string{"#state": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":done": sv("done"), ":o": sv(outcome)},
+		}},
+		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if err != nil {
+		return fmt.Errorf("finish send %s: %w", sendID, err)
+	}
+	return nil
+}
+
+// ReleaseSend gives a claim back after a transient failure.
+func (s *Store) ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
+		ConditionExpression:       aws.String("#state = :sending"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": sv("sending")},
+	})
+	if _, ok := isConditionFailed(err); ok || err == nil {
+		return nil
+	}
+	return fmt.Errorf("release send %s: %w", sendID, err)
+}
+
+// reminderItem puts a second-chance message in the expiry index at its
+// time; the sweep hands it to the send queue when it is due.
+func reminderItem(table *string, l *domain.Link) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: table, Item: map[string]types.AttributeValue{
+		"PK": sv(merchantPK(l.Merchant)), "SK": sv(reminderSK(l.ID)), "type": sv("reminder"),
+		"merchant": sv(l.Merchant), "id": sv(l.ID), "channel": sv(l.ReminderChannel), "at": sv(ft(*l.ReminderAt)),
+		"GSI2PK": sv(ExpiryPK(ExpiryBucket(*l.ReminderAt), expiryShard(l.ID))), "GSI2SK": sv(ft(*l.ReminderAt) + "#" + l.Merchant + "#" + l.ID),
+	}}}
+}
+
+// DeleteReminder removes a reminder the sweep has handed on.
+func (s *Store) DeleteReminder(ctx context.Context, merchant, linkID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), reminderSK(linkID))})
+	if err != nil {
+		return fmt.Errorf("delete reminder of %s: %w", linkID, err)
+	}
+	return nil
+}
