@@ -21,8 +21,8 @@ type Data struct {
 
 type words struct {
 	subject, reminderSubject, greeting, body, reminderBody, pay, until, sms, reminderSMS string
-	months                                                                              [12]string
-	dateLayout                                                                          string
+	months                                                                               [12]string
+	dateLayout                                                                           string
 }
 
 var lang = map[string]words{

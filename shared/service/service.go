@@ -203,7 +203,7 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 		queues[d.Name] = os.Getenv(QueueEnv(d.Name))
 	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
-	return New(st, Options{Channels: Channels(awsCfg),PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
+	return New(st, Options{Channels: Channels(awsCfg), PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
 		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log, StripeAPI: os.Getenv("STRIPE_API_BASE"), MollieAPI: os.Getenv("MOLLIE_API_BASE")}), log, nil
 }
 
