@@ -16,5 +16,5 @@ func main() {
 		log.Error("start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(service.Lambda(log, svc.APIHandler()))
+	lambda.Start(service.Lambda(log, svc.APIFunctionHandler()))
 }

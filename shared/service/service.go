@@ -117,8 +117,18 @@ func (s *Service) Sender(name string) *queue.Sender {
 	return &queue.Sender{SQS: s.Opts.SQS, URL: s.Opts.Queues[name]}
 }
 
-// APIHandler is the integrator API (functions/api).
+// APIHandler is the integrator API.
 func (s *Service) APIHandler() http.Handler { return s.API.Handler() }
+
+// APIFunctionHandler is what functions/api serves: the integrator API, the
+// OpenAPI document and the health check.
+func (s *Service) APIFunctionHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", s.APIHandler())
+	mux.HandleFunc("GET /healthz", Health)
+	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
+	return Canonical(mux)
+}
 
 // PublicHandler serves /l/{code} (functions/redirect).
 func (s *Service) PublicHandler() http.Handler {

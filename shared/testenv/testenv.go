@@ -52,8 +52,10 @@ func AWSConfig(t testing.TB) aws.Config {
 	setDefault("AWS_ACCESS_KEY_ID", "local")
 	setDefault("AWS_SECRET_ACCESS_KEY", "local")
 	setDefault("AWS_EC2_METADATA_DISABLED", "true")
-	setDefault("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:18000")
-	setDefault("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:19324")
+	if os.Getenv("AWS_ENDPOINT_URL") == "" { // LocalStack and friends set only this one
+		setDefault("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:18000")
+		setDefault("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:19324")
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatalf("aws config: %v", err)

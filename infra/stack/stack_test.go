@@ -1,0 +1,177 @@
+package stack
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+type resource struct {
+	Type       string         `json:"Type"`
+	Properties map[string]any `json:"Properties"`
+}
+
+func synth(t *testing.T, stage string) (assertions.Template, map[string]resource) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range Functions {
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".zip"), []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	st := New(app, "paylinks-"+stage, &Props{Stage: stage, AssetDir: dir, EmailFrom: "Demo <pay@shop.example>", SMS: true,
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}}})
+	tpl := assertions.Template_FromStack(st, nil)
+	raw, _ := json.Marshal(tpl.ToJSON())
+	var doc struct {
+		Resources map[string]resource `json:"Resources"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return tpl, doc.Resources
+}
+
+func of(res map[string]resource, typ string) []resource {
+	var out []resource
+	for _, r := range res {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestStack(t *testing.T) {
+	tpl, res := synth(t, "dev")
+
+	// The table, from the shared definition.
+	tpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
+	tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+		"BillingMode":                      "PAY_PER_REQUEST",
+		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		"TimeToLiveSpecification":          map[string]any{"AttributeName": store.Table.TTLAttr, "Enabled": true},
+		"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+		"DeletionProtectionEnabled":        false,
+	})
+	table := of(res, "AWS::DynamoDB::Table")[0]
+	gsis := table.Properties["GlobalSecondaryIndexes"].([]any)
+	if len(gsis) != len(store.Table.Indexes) {
+		t.Fatalf("%d GSIs", len(gsis))
+	}
+
+	// Queues: each with a DLQ, redrive >= 5, visibility >= 6x its consumer's timeout.
+	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Defs))))
+	timeouts := map[string]float64{}
+	for _, f := range Functions {
+		timeouts[f.Name] = f.Timeout
+	}
+	work := 0
+	for _, q := range of(res, "AWS::SQS::Queue") {
+		rp, ok := q.Properties["RedrivePolicy"].(map[string]any)
+		if !ok {
+			continue // a DLQ
+		}
+		work++
+		if rp["maxReceiveCount"].(float64) < 5 {
+			t.Errorf("maxReceiveCount %v", rp["maxReceiveCount"])
+		}
+		if v := q.Properties["VisibilityTimeout"].(float64); v < 6*30 {
+			t.Errorf("visibility %v below 6x the consumer timeout", v)
+		}
+	}
+	if work != len(queue.Defs) {
+		t.Fatalf("%d work queues", work)
+	}
+
+	// Functions: provided.al2023 on arm64, bootstrap.
+	fns := of(res, "AWS::Lambda::Function")
+	if len(fns) != len(Functions) {
+		t.Fatalf("%d functions", len(fns))
+	}
+	for _, f := range fns {
+		if f.Properties["Runtime"] != "provided.al2023" || f.Properties["Handler"] != "bootstrap" || f.Properties["Architectures"].([]any)[0] != "arm64" {
+			t.Errorf("function %v", f.Properties)
+		}
+	}
+
+	// Event source mappings report batch item failures.
+	esms := of(res, "AWS::Lambda::EventSourceMapping")
+	if len(esms) != len(queue.Defs) {
+		t.Fatalf("%d event source mappings", len(esms))
+	}
+	for _, m := range esms {
+		if frt, _ := m.Properties["FunctionResponseTypes"].([]any); len(frt) != 1 || frt[0] != "ReportBatchItemFailures" {
+			t.Errorf("mapping without ReportBatchItemFailures: %v", m.Properties)
+		}
+	}
+
+	// The HTTP API's routes and the sweep's schedule.
+	var keys []string
+	for _, r := range of(res, "AWS::ApiGatewayV2::Route") {
+		keys = append(keys, r.Properties["RouteKey"].(string))
+	}
+	joined := strings.Join(keys, "\n")
+	for _, want := range []string{"ANY /v1/{proxy+}", "GET /l/{proxy+}", "HEAD /l/{proxy+}", "POST /webhooks/psp/{provider}/{merchant}", "POST /sandbox/{proxy+}", "GET /openapi.json"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("route %q missing from %v", want, keys)
+		}
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(1 minute)"})
+
+	// Least privilege: no "*" action anywhere; "*" resource only where AWS
+	// has no narrower one (sns:Publish to phone numbers).
+	for _, p := range of(res, "AWS::IAM::Policy") {
+		doc := p.Properties["PolicyDocument"].(map[string]any)
+		for _, s := range doc["Statement"].([]any) {
+			st := s.(map[string]any)
+			actions := list(st["Action"])
+			for _, a := range actions {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					t.Errorf("wildcard action %q", a)
+				}
+			}
+			if r, ok := st["Resource"].(string); ok && r == "*" && !(len(actions) == 1 && actions[0] == "sns:Publish") {
+				t.Errorf("wildcard resource for %v", actions)
+			}
+		}
+	}
+
+	// Alarms: a DLQ depth and an oldest-message alarm per queue, errors and
+	// throttles per function, the API's 5xx rate; and a dashboard.
+	alarms := of(res, "AWS::CloudWatch::Alarm")
+	if want := 2*len(queue.Defs) + 2*len(Functions) + 1; len(alarms) != want {
+		t.Fatalf("%d alarms, want %d", len(alarms), want)
+	}
+	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+}
+
+func TestProdKeepsItsData(t *testing.T) {
+	tpl, _ := synth(t, "prod")
+	tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionProtectionEnabled": true})
+	tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Retain"})
+}
+
+func list(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i], _ = s.(string)
+		}
+		return out
+	}
+	return nil
+}
