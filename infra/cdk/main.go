@@ -27,7 +27,7 @@ func main() {
 	}
 	stack.New(app, "paylinks-"+stage, &stack.Props{
 		StackProps: awscdk.StackProps{Env: env},
-		Stage: stage, AssetDir: str("assetDir", "build"), PublicBaseURL: str("publicBaseUrl", ""),
+		Stage:      stage, AssetDir: str("assetDir", "build"), PublicBaseURL: str("publicBaseUrl", ""),
 		EmailFrom: str("emailFrom", ""), SMS: str("sms", "") == "true",
 	})
 	app.Synth(nil)

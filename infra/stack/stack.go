@@ -68,14 +68,14 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 	prod := p.Stage == "prod"
 
 	table := awsdynamodb.NewTable(st, jsii.String("Table"), &awsdynamodb.TableProps{
-		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(store.Table.PK), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:             &awsdynamodb.Attribute{Name: jsii.String(store.Table.SK), Type: awsdynamodb.AttributeType_STRING},
-		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
-		TimeToLiveAttribute: jsii.String(store.Table.TTLAttr),
-		Stream:              awsdynamodb.StreamViewType(string(store.Table.StreamView)),
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(store.Table.PK), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String(store.Table.SK), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		TimeToLiveAttribute:              jsii.String(store.Table.TTLAttr),
+		Stream:                           awsdynamodb.StreamViewType(string(store.Table.StreamView)),
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
-		DeletionProtection:  jsii.Bool(prod),
-		RemovalPolicy:       removal(prod),
+		DeletionProtection:               jsii.Bool(prod),
+		RemovalPolicy:                    removal(prod),
 	})
 	for _, ix := range store.Table.Indexes {
 		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
