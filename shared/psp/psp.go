@@ -38,10 +38,25 @@ type Provider interface {
 	// merchant's secrets and returns what it reports. Providers whose
 	// webhooks are unsigned fetch the payment back before answering.
 	ParseWebhook(ctx context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]Event, error)
+	// FetchPayment asks the PSP for a payment's state, with the merchant's
+	// credentials (reconciliation; Mollie's webhooks rely on it).
+	FetchPayment(ctx context.Context, m *merchant.Merchant, ref string) (Payment, error)
 	// Refund asks the PSP to refund part of a payment; the idempotency key
 	// derives from the refund id so a retried message refunds once.
 	Refund(ctx context.Context, m *merchant.Merchant, r RefundRequest) (RefundResult, error)
 }
+
+// Payment is a PSP's view of one payment. Status is PaymentSucceeded,
+// PaymentFailed, or Ignored while it is still open.
+type Payment struct {
+	Ref    string
+	Status Kind
+	LinkID string
+	Amount *money.Amount
+}
+
+// ErrUnknownPayment is a payment the PSP does not know (for this merchant).
+var ErrUnknownPayment = errors.New("payment not found at the PSP")
 
 // Kind is what a PSP event means for a link.
 type Kind string

@@ -123,14 +123,29 @@ func (p *Provider) CreateCheckout(ctx context.Context, m *merchant.Merchant, l *
 
 var paymentID = regexp.MustCompile(`^tr_[A-Za-z0-9]{4,64}$`)
 
-// ErrUnknownPayment is a payment id the merchant's key cannot see.
-var ErrUnknownPayment = errors.New("mollie payment not found")
-
-// FetchPayment reads a payment (with its refunds) with the merchant's key.
-func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id string) (Payment, error) {
+// fetch reads a payment (with its refunds) with the merchant's key.
+func (p *Provider) fetch(ctx context.Context, m *merchant.Merchant, id string) (Payment, error) {
 	var out Payment
 	err := p.call(ctx, m, http.MethodGet, "/v2/payments/"+url.PathEscape(id)+"?embed=refunds", nil, "", &out)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.status == http.StatusNotFound {
+		return out, psp.ErrUnknownPayment
+	}
 	return out, err
+}
+
+// FetchPayment implements psp.Provider.
+func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id string) (psp.Payment, error) {
+	pay, err := p.fetch(ctx, m, id)
+	if err != nil {
+		return psp.Payment{}, err
+	}
+	evs := mapPayment(&pay, time.Now())
+	out := psp.Payment{Ref: pay.ID, Status: psp.Ignored, LinkID: evs[0].LinkID, Amount: evs[0].Amount}
+	if k := evs[0].Kind; k == psp.PaymentSucceeded || k == psp.PaymentFailed {
+		out.Status = k
+	}
+	return out, nil
 }
 
 // ParseWebhook implements psp.Provider. Mollie's webhook is `id=tr_...`,
@@ -141,10 +156,9 @@ func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ htt
 	if err != nil || !paymentID.MatchString(form.Get("id")) {
 		return nil, fmt.Errorf("%w: expected id=tr_...", psp.ErrPayload)
 	}
-	pay, err := p.FetchPayment(ctx, m, form.Get("id"))
-	var ae *apiError
-	if errors.As(err, &ae) && ae.status == http.StatusNotFound {
-		return nil, fmt.Errorf("%w: %v", psp.ErrPayload, ErrUnknownPayment)
+	pay, err := p.fetch(ctx, m, form.Get("id"))
+	if errors.Is(err, psp.ErrUnknownPayment) {
+		return nil, fmt.Errorf("%w: %v", psp.ErrPayload, err)
 	}
 	if err != nil {
 		return nil, err

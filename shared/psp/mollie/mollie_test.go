@@ -135,3 +135,16 @@ func FuzzParseWebhookBody(f *testing.F) {
 		}
 	})
 }
+
+func TestFetchPayment(t *testing.T) {
+	d := psptest.NewMollie(t, "test_mollie_key")
+	d.Put(load(t, "payment-paid.json"))
+	p := &Provider{BaseURL: d.URL}
+	got, err := p.FetchPayment(context.Background(), testMerchant(), "tr_WDqYK6vllg")
+	if err != nil || got.Status != psp.PaymentSucceeded || got.Amount.String() != "120.98" || got.LinkID != "pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if _, err := p.FetchPayment(context.Background(), testMerchant(), "tr_nothere"); !errors.Is(err, psp.ErrUnknownPayment) {
+		t.Fatalf("unknown: %v", err)
+	}
+}

@@ -78,9 +78,11 @@ type Stripe struct {
 	// RefundStatus is the status of new refunds (default succeeded).
 	RefundStatus string
 	Sessions     []url.Values
-	mu           sync.Mutex
-	idem         idem
-	n            int
+	// PaymentIntents answer GET /v1/payment_intents/{id}.
+	PaymentIntents map[string]map[string]any
+	mu             sync.Mutex
+	idem           idem
+	n              int
 }
 
 // NewStripe starts the double.
@@ -109,6 +111,16 @@ func (s *Stripe) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1/payment_intents/"):
+		s.mu.Lock()
+		pi, ok := s.PaymentIntents[strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/")]
+		s.mu.Unlock()
+		if !ok {
+			w.WriteHeader(404)
+			_, _ = w.Write([]byte(`{"error":{"message":"No such payment_intent"}}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(pi)
 	case r.Method == "POST" && r.URL.Path == "/v1/checkout/sessions":
 		for _, req := range []string{"mode", "line_items[0][price_data][currency]", "line_items[0][price_data][unit_amount]", "success_url"} {
 			if r.PostForm.Get(req) == "" {

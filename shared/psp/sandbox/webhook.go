@@ -112,6 +112,31 @@ func (p *Provider) Emit(ctx context.Context, m *merchant.Merchant, ev WebhookEve
 	return nil
 }
 
+// FetchPayment implements psp.Provider from what the sandbox itself sent:
+// the last event about the payment says its state.
+func (p *Provider) FetchPayment(_ context.Context, m *merchant.Merchant, ref string) (psp.Payment, error) {
+	p.out.mu.Lock()
+	defer p.out.mu.Unlock()
+	for i := len(p.out.ids) - 1; i >= 0; i-- {
+		s := p.out.sent[p.out.ids[i]]
+		var ev WebhookEvent
+		if s.merchant != m.ID || json.Unmarshal(s.body, &ev) != nil || ev.Data.PaymentID != ref {
+			continue
+		}
+		pay := psp.Payment{Ref: ref, LinkID: ev.Data.LinkID, Amount: ev.Data.Amount, Status: psp.Ignored}
+		switch ev.Type {
+		case "payment.succeeded":
+			pay.Status = psp.PaymentSucceeded
+		case "payment.failed":
+			pay.Status = psp.PaymentFailed
+		default:
+			continue
+		}
+		return pay, nil
+	}
+	return psp.Payment{}, psp.ErrUnknownPayment
+}
+
 // Redeliver posts a sent event again (what PSP dashboards offer), signed
 // anew with the current time.
 func (p *Provider) Redeliver(ctx context.Context, m *merchant.Merchant, eventID string) error {

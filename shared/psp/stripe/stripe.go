@@ -145,6 +145,36 @@ func (p *Provider) Refund(ctx context.Context, m *merchant.Merchant, r psp.Refun
 	}
 }
 
+// FetchPayment implements psp.Provider with GET /v1/payment_intents/{id}.
+func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, ref string) (psp.Payment, error) {
+	var out struct {
+		ID       string            `json:"id"`
+		Status   string            `json:"status"`
+		Amount   int64             `json:"amount"`
+		Currency string            `json:"currency"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	err := p.call(ctx, m, http.MethodGet, "/v1/payment_intents/"+url.PathEscape(ref), nil, "", &out)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.status == http.StatusNotFound {
+		return psp.Payment{}, psp.ErrUnknownPayment
+	}
+	if err != nil {
+		return psp.Payment{}, err
+	}
+	pay := psp.Payment{Ref: out.ID, Status: psp.Ignored, LinkID: out.Metadata["paylinks_link_id"]}
+	if a, err := money.FromMinor(strings.ToUpper(out.Currency), out.Amount); err == nil {
+		pay.Amount = &a
+	}
+	switch out.Status {
+	case "succeeded":
+		pay.Status = psp.PaymentSucceeded
+	case "canceled", "requires_payment_method":
+		pay.Status = psp.PaymentFailed
+	}
+	return pay, nil
+}
+
 type apiError struct {
 	status int
 	msg    string
@@ -157,7 +187,11 @@ func (p *Provider) call(ctx context.Context, m *merchant.Merchant, method, path 
 	if key == "" {
 		return fmt.Errorf("stripe: merchant %s has no %s", m.ID, CredSecretKey)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(p.BaseURL, "/")+path, strings.NewReader(form.Encode()))
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(p.BaseURL, "/")+path, body)
 	if err != nil {
 		return err
 	}

@@ -201,3 +201,26 @@ func TestRefund(t *testing.T) {
 		t.Fatalf("pending: %+v", r)
 	}
 }
+
+func TestFetchPayment(t *testing.T) {
+	d := psptest.NewStripe(t, "sk_test_stripe")
+	d.PaymentIntents = map[string]map[string]any{
+		"pi_ok":   {"id": "pi_ok", "object": "payment_intent", "status": "succeeded", "amount": 12098, "currency": "eur", "metadata": map[string]string{"paylinks_link_id": "pl_x"}},
+		"pi_open": {"id": "pi_open", "object": "payment_intent", "status": "processing", "amount": 100, "currency": "eur"},
+		"pi_no":   {"id": "pi_no", "object": "payment_intent", "status": "canceled", "amount": 100, "currency": "eur"},
+	}
+	p := &Provider{BaseURL: d.URL}
+	for ref, want := range map[string]psp.Kind{"pi_ok": psp.PaymentSucceeded, "pi_open": psp.Ignored, "pi_no": psp.PaymentFailed} {
+		got, err := p.FetchPayment(context.Background(), testMerchant(), ref)
+		if err != nil || got.Status != want {
+			t.Errorf("%s: %+v %v", ref, got, err)
+		}
+	}
+	got, _ := p.FetchPayment(context.Background(), testMerchant(), "pi_ok")
+	if got.Amount.String() != "120.98" || got.LinkID != "pl_x" {
+		t.Fatalf("%+v", got)
+	}
+	if _, err := p.FetchPayment(context.Background(), testMerchant(), "pi_missing"); !errors.Is(err, psp.ErrUnknownPayment) {
+		t.Fatalf("missing: %v", err)
+	}
+}
