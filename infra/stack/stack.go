@@ -50,15 +50,15 @@ type Function struct {
 // functions/<name> into <name>.zip.
 var Functions = []Function{
 	{"api", 10, 256}, {"redirect", 10, 256}, {"sandbox", 10, 256}, {"webhook", 10, 256},
-	{"apply", 30, 256}, {"refund", 30, 256}, {"send", 30, 256}, {"sweep", 120, 512},
+	{"apply", 30, 256}, {"refund", 30, 256}, {"send", 30, 256}, {"sweep", 120, 512}, {"import", 120, 512},
 }
 
 // consumers maps a queue to its consuming function.
-var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send"}
+var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send", queue.Imports: "import"}
 
 // producers maps a function to the queues it sends to.
 var producers = map[string][]string{
-	"webhook": {queue.PSPEvents}, "api": {queue.Refunds, queue.Send}, "apply": {queue.Refunds, queue.Send},
+	"webhook": {queue.PSPEvents}, "api": {queue.Refunds, queue.Send, queue.Imports}, "apply": {queue.Refunds, queue.Send}, "import": {queue.Send},
 	"sweep": {queue.Send}, "refund": {queue.Refunds},
 }
 

@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -37,6 +39,11 @@ type API struct {
 	PSPNames map[string]struct{}
 	Refunds  *refund.Service
 	Send     *send.Service
+	Log      *slog.Logger
+	// Imports is the import queue.
+	Imports interface {
+		Send(ctx context.Context, v any, delay time.Duration) error
+	}
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -44,7 +51,7 @@ type API struct {
 
 // New returns the API over a store.
 func New(st *store.Store, publicBaseURL string) *API {
-	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}}
+	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}, Log: slog.Default()}
 	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	return a
@@ -61,6 +68,9 @@ type Route struct {
 var Routes = []Route{
 	{"POST /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createLink)) }},
 	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.listLinks) }},
+	{"POST /v1/payment-links/import", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.importLinks)) }},
+	{"GET /v1/payment-links/export", func(a *API) http.HandlerFunc { return a.auth(a.exportLinks) }},
+	{"GET /v1/imports/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getImport) }},
 	{"GET /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getLink) }},
 	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.patchLink) }},
 	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.archiveLink)) }},
@@ -147,13 +157,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // readBody reads at most MaxBody bytes; 413 above.
-func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
+
+func readBodyMax(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d MiB", max>>20))
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
 		return nil, problem.New(http.StatusBadRequest, "could not read the body")
 	}
-	if len(b) > MaxBody {
-		return nil, problem.New(http.StatusRequestEntityTooLarge, "the body is over 1 MiB")
+	if int64(len(b)) > max {
+		return nil, problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d MiB", max>>20))
 	}
 	return b, nil
 }

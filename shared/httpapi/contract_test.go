@@ -146,6 +146,7 @@ func call(t *testing.T, method, url, key, body string, headers map[string]string
 // specPath maps a concrete path to its template in the document.
 func specPath(p string) string {
 	parts := strings.Split(p, "/")
+	best, bestParams := p, 1<<30
 	for tmpl := range specOps {
 		_, path, _ := strings.Cut(tmpl, " ")
 		tp := strings.Split(path, "/")
@@ -159,9 +160,9 @@ func specPath(p string) string {
 				break
 			}
 		}
-		if match {
-			return path
+		if n := strings.Count(path, "{"); match && n < bestParams {
+			best, bestParams = path, n
 		}
 	}
-	return p
+	return best
 }

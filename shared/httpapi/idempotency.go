@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -91,7 +92,11 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			fail(w, r, p)
 			return
 		}
-		body, err := readBody(r)
+		limit := int64(MaxBody)
+		if strings.HasSuffix(r.URL.Path, "/import") {
+			limit = MaxImportBody
+		}
+		body, err := readBodyMax(r, limit)
 		if err != nil {
 			fail(w, r, err)
 			return

@@ -29,6 +29,7 @@ const (
 	PSPEvents = "psp-events"
 	Refunds   = "refunds"
 	Send      = "send"
+	Imports   = "imports"
 )
 
 // Defs are paylinks' queues.
@@ -36,6 +37,7 @@ var Defs = []Def{
 	{Name: PSPEvents, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
 	{Name: Refunds, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 8, Retention: 4 * 24 * time.Hour},
 	{Name: Send, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 6, Retention: 2 * 24 * time.Hour},
+	{Name: Imports, ConsumerTimeout: 120 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
 }
 
 // Lookup returns the definition of a queue.

@@ -104,6 +104,8 @@ func New(st *store.Store, o Options) *Service {
 	s.Send = &send.Service{Store: st, Queue: s.Sender(queue.Send), Channels: o.Channels, Merchants: st.GetMerchant,
 		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
 	api.Send = s.Send
+	api.Imports = s.Sender(queue.Imports)
+	api.Log = o.Log
 	s.Sweeper = sweep.New(st, o.Log)
 	s.Sweeper.Remind = s.Send.Remind
 	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
@@ -182,7 +184,7 @@ func Canonical(h http.Handler) http.Handler {
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle}
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.API.HandleImport}
 }
 
 // Health answers the health check.

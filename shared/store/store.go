@@ -42,6 +42,17 @@ func (s *Store) tbl() *string { return aws.String(s.Table) }
 // done, when given, stores the request's idempotent answer in the same
 // transaction, so a create with an Idempotency-Key costs no extra write.
 func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone) error {
+	return s.create(ctx, l, ev, done, nil)
+}
+
+// CreateImported is Create for a CSV row: the row's marker and the import's
+// counter go in the same transaction, so a redelivered row creates nothing
+// (ErrRowDone).
+func (s *Store) CreateImported(ctx context.Context, l *domain.Link, ev domain.Event, row ImportRow) error {
+	return s.create(ctx, l, ev, nil, &row)
+}
+
+func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow) error {
 	items, err := s.createItems(l, ev)
 	if err != nil {
 		return err
@@ -49,11 +60,19 @@ func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event, don
 	if done != nil {
 		items = append(items, types.TransactWriteItem{Update: done.update(s.tbl())})
 	}
+	rowAt := -1
+	if row != nil {
+		rowAt = len(items)
+		items = append(items, row.items(s.tbl())...)
+	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}
 	if reasons, ok := cancelReasons(err); ok {
+		if rowAt >= 0 && rowAt < len(reasons) && reasons[rowAt] == "ConditionalCheckFailed" {
+			return ErrRowDone
+		}
 		for i, r := range reasons {
 			if r == "ConditionalCheckFailed" && i == 2 && l.Reference != "" {
 				return ErrDuplicateReference

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// ErrRowDone is an import row that was already created or failed (a
+// redelivered batch): nothing is written again.
+var ErrRowDone = errors.New("import row already handled")
+
+// Import is a CSV import's progress.
+type Import struct {
+	ID        string     `json:"id" dynamodbav:"id"`
+	Merchant  string     `json:"-" dynamodbav:"merchant"`
+	RowsTotal int        `json:"rows_total" dynamodbav:"rows_total"`
+	RowsDone  int        `json:"rows_done" dynamodbav:"rows_done"`
+	RowsFail  int        `json:"rows_failed" dynamodbav:"rows_failed"`
+	CreatedAt string     `json:"created_at" dynamodbav:"created_at"`
+	Errors    []RowError `json:"errors" dynamodbav:"-"`
+	Status    string     `json:"status" dynamodbav:"-"`
+}
+
+// RowError is why one row was not created.
+type RowError struct {
+	Row     int    `json:"row" dynamodbav:"row"`
+	Field   string `json:"field" dynamodbav:"field"`
+	Message string `json:"message" dynamodbav:"message"`
+}
+
+func importSK(id string) string { return "IMP#" + id }
+func importRowSK(id string, row int) string {
+	return fmt.Sprintf("IMPROW#%s#%06d", id, row)
+}
+func importErrSK(id string, row int) string { return fmt.Sprintf("IMPERR#%s#%06d", id, row) }
+
+// CreateImport records a new import of total rows.
+func (s *Store) CreateImport(ctx context.Context, imp *Import) error {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: map[string]types.AttributeValue{
+		"PK": sv(merchantPK(imp.Merchant)), "SK": sv(importSK(imp.ID)), "type": sv("import"), "id": sv(imp.ID), "merchant": sv(imp.Merchant),
+		"rows_total": nv(imp.RowsTotal), "rows_done": nv(0), "rows_failed": nv(0), "created_at": sv(imp.CreatedAt),
+	}, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if err != nil {
+		return fmt.Errorf("create import %s: %w", imp.ID, err)
+	}
+	return nil
+}
+
+// ImportRow is the part of a link's create transaction that ties it to its
+// import row: a marker that exists once, and the progress counter.
+type ImportRow struct {
+	Merchant, ImportID string
+	Row                int
+}
+
+func (r *ImportRow) items(table *string) []types.TransactWriteItem {
+	return []types.TransactWriteItem{
+		{Put: &types.Put{TableName: table, ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importRowSK(r.ImportID, r.Row)), "type": sv("import_row"),
+		}}},
+		{Update: &types.Update{TableName: table, Key: key(merchantPK(r.Merchant), importSK(r.ImportID)),
+			UpdateExpression: aws.String("ADD rows_done :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)}}},
+	}
+}
+
+// FailImportRow records a row's error and counts it, once.
+func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg string) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importErrSK(r.ImportID, r.Row)), "type": sv("import_error"),
+			"row": nv(r.Row), "field": sv(field), "message": sv(msg),
+		}}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importRowSK(r.ImportID, r.Row)), "type": sv("import_row"),
+		}}},
+		{Update: &types.Update{TableName: s.tbl(), Key: key(merchantPK(r.Merchant), importSK(r.ImportID)),
+			UpdateExpression: aws.String("ADD rows_failed :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)}}},
+	}})
+	if _, ok := cancelReasons(err); ok {
+		return nil // handled before
+	}
+	if err != nil {
+		return fmt.Errorf("fail import row %d: %w", r.Row, err)
+	}
+	return nil
+}
+
+// GetImport reads an import with its row errors.
+func (s *Store) GetImport(ctx context.Context, merchant, id string) (*Import, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), importSK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get import %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, ErrNotFound
+	}
+	imp := &Import{Errors: []RowError{}}
+	if err := attributevalue.UnmarshalMap(out.Item, imp); err != nil {
+		return nil, err
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :e)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":e": sv("IMPERR#" + id + "#")}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("import errors: %w", err)
+		}
+		var rows []RowError
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &rows); err != nil {
+			return nil, err
+		}
+		imp.Errors = append(imp.Errors, rows...)
+	}
+	imp.Status = "processing"
+	if imp.RowsDone+imp.RowsFail >= imp.RowsTotal {
+		imp.Status = "completed"
+	}
+	return imp, nil
+}
