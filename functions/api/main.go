@@ -1,20 +1,6 @@
-// Command api is the Lambda behind API Gateway for paylinks' api routes.
+// Command api is the integrator API's Lambda (with /openapi.json and /healthz).
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/paylinks/paylinks/shared/service"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/paylinks/paylinks/shared/service"
-)
-
-func main() {
-	svc, log, err := service.FromEnv(context.Background())
-	if err != nil {
-		log.Error("start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(service.Lambda(log, svc.APIFunctionHandler()))
-}
+func main() { service.MainHTTP((*service.Service).APIFunctionHandler) }

@@ -1,20 +1,6 @@
-// Command sandbox is the Lambda behind API Gateway for paylinks' sandbox routes.
+// Command sandbox is the Lambda of the sandbox PSP's hosted checkout.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/paylinks/paylinks/shared/service"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/paylinks/paylinks/shared/service"
-)
-
-func main() {
-	svc, log, err := service.FromEnv(context.Background())
-	if err != nil {
-		log.Error("start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(service.Lambda(log, svc.SandboxHandler()))
-}
+func main() { service.MainHTTP((*service.Service).SandboxHandler) }

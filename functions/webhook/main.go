@@ -1,21 +1,6 @@
-// Command webhook is the Lambda that takes PSP webhooks in: verify, record,
-// enqueue, answer.
+// Command webhook is the Lambda that takes PSP webhooks in: verify, record, enqueue, answer.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/paylinks/paylinks/shared/service"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/paylinks/paylinks/shared/service"
-)
-
-func main() {
-	svc, log, err := service.FromEnv(context.Background())
-	if err != nil {
-		log.Error("start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(service.Lambda(log, svc.WebhookHandler()))
-}
+func main() { service.MainHTTP((*service.Service).WebhookHandler) }

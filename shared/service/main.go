@@ -1,0 +1,30 @@
+package service
+
+import (
+	"context"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// MainHTTP is the whole of an HTTP function's main: build the service once
+// per cold start and serve the handler pick chooses behind API Gateway.
+func MainHTTP(pick func(*Service) http.Handler) {
+	svc, log, err := FromEnv(context.Background())
+	if err != nil {
+		log.Error("start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(Lambda(log, pick(svc)))
+}
+
+// MainSQS is the whole of a queue consumer's main.
+func MainSQS(queueName string) {
+	svc, log, err := FromEnv(context.Background())
+	if err != nil {
+		log.Error("start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(SQSLambda(log, queueName, svc.Consumers()[queueName]))
+}
