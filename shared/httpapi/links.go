@@ -77,6 +77,23 @@ func decodeStrict(body []byte, v any) error {
 	}
 }
 
+// beneficiary checks an account (name, IBAN checksum, BIC) under field and
+// returns it with the IBAN's spaces removed.
+func beneficiary(field string, b *domain.Beneficiary, errs *fieldErrs) *domain.Beneficiary {
+	if !validate.Text(b.Name, 70) {
+		errs.add(field+".name", "is required, at most 70 characters")
+	}
+	if !validate.IBAN(b.IBAN) {
+		errs.add(field+".iban", "must be a valid IBAN (checksum checked)")
+	}
+	if b.BIC != "" && !validate.BIC(b.BIC) {
+		errs.add(field+".bic", "must be an 8 or 11 character BIC")
+	}
+	nb := *b
+	nb.IBAN = strings.ReplaceAll(nb.IBAN, " ", "")
+	return &nb
+}
+
 type fieldErrs []problem.FieldError
 
 func (f *fieldErrs) add(field, msg string) {
@@ -189,18 +206,7 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 	}
 
 	if b := req.Beneficiary; b != nil {
-		if !validate.Text(b.Name, 70) {
-			errs.add("beneficiary.name", "is required, at most 70 characters")
-		}
-		if !validate.IBAN(b.IBAN) {
-			errs.add("beneficiary.iban", "must be a valid IBAN (checksum checked)")
-		}
-		if b.BIC != "" && !validate.BIC(b.BIC) {
-			errs.add("beneficiary.bic", "must be an 8 or 11 character BIC")
-		}
-		nb := *b
-		nb.IBAN = strings.ReplaceAll(nb.IBAN, " ", "")
-		l.Beneficiary = &nb
+		l.Beneficiary = beneficiary("beneficiary", b, &errs)
 	} else if m.DefaultBeneficiary != nil {
 		nb := *m.DefaultBeneficiary
 		l.Beneficiary = &nb

@@ -106,18 +106,7 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 		next.Name = *req.Name
 	}
 	if b := req.DefaultBeneficiary; b != nil {
-		if !validate.Text(b.Name, 70) {
-			errs.add("default_beneficiary.name", "is required, at most 70 characters")
-		}
-		if !validate.IBAN(b.IBAN) {
-			errs.add("default_beneficiary.iban", "must be a valid IBAN (checksum checked)")
-		}
-		if b.BIC != "" && !validate.BIC(b.BIC) {
-			errs.add("default_beneficiary.bic", "must be an 8 or 11 character BIC")
-		}
-		nb := *b
-		nb.IBAN = strings.ReplaceAll(nb.IBAN, " ", "")
-		next.DefaultBeneficiary = &nb
+		next.DefaultBeneficiary = beneficiary("default_beneficiary", b, &errs)
 	}
 	if req.RedirectDomains != nil {
 		if len(req.RedirectDomains) > 50 {
