@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/problem"
+)
+
+var fuzzMerchant = &merchant.Merchant{ID: "shop", PSP: "sandbox", PaymentMethods: []string{"card", "ideal"}, RedirectDomains: []string{"shop.example"}}
+
+// FuzzCreateBody: whatever the body, the create path answers a 4xx problem
+// or a valid link, never a panic or a 5xx.
+func FuzzCreateBody(f *testing.F) {
+	for _, s := range []string{
+		`{"amount":{"currency":"EUR","value":"12.50"},"description":"d","customer":{"company_name":"X"}}`,
+		`{"amount":{"currency":"JPY","value":1200},"description":"d","customer":{"first_name":"A","last_name":"B","email":"a@b.be"},"expires_in_days":3}`,
+		`{"amount":{"currency":"EUR","value":"1e3"},"description":"","customer":{}}`,
+		`{"reminder":{"before_expiry_hours":24},"send":{"channel":"sms"},"metadata":{"a":"b"}}`,
+		`[`, `null`, `{"amount":null}`, `{"beneficiary":{"name":"X","iban":"BE71096123456769"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req createRequest
+		err := decodeStrict(body, &req)
+		if err == nil {
+			var l interface{}
+			l, _, err = newLink(&req, fuzzMerchant, now)
+			if err == nil && l == nil {
+				t.Fatal("no link and no error")
+			}
+		}
+		if err != nil {
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Status < 400 || p.Status >= 500 {
+				t.Fatalf("%q: %v", body, err)
+			}
+		}
+	})
+}
+
+// FuzzCSV: any file is a header and rows or a 422, and any row a request
+// or a field error.
+func FuzzCSV(f *testing.F) {
+	f.Add([]byte("amount,currency,description,company_name\n1.00,EUR,d,X\n"))
+	f.Add([]byte("amount,currency,description,first_name,last_name\n\"1,00\",EUR,\"a\"\"b\",A,B\n"))
+	f.Add([]byte("\xef\xbb\xbfamount,currency,description,company_name\n'=1,EUR,d,X\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		header, rows, err := parseCSV(body)
+		if err != nil {
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Status != 422 {
+				t.Fatalf("%v", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			req, fe := rowRequest(header, r.Cells)
+			if fe == nil && req == nil {
+				t.Fatal("no request and no error")
+			}
+			if req != nil {
+				if _, _, err := newLink(req, fuzzMerchant, time.Now()); err != nil {
+					var p *problem.Problem
+					if !errors.As(err, &p) || p.Status != 422 {
+						t.Fatalf("%v", err)
+					}
+				}
+			}
+		}
+	})
+}
