@@ -2,8 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
-	"flag"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
