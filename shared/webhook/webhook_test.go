@@ -131,6 +131,25 @@ func TestPayEndToEnd(t *testing.T) {
 	if got := strings.Join(w.eventTypes(id), ","); got != "payment_link.created,payment_link.clicked,payment_link.paid" {
 		t.Fatalf("timeline %s", got)
 	}
+	// The sandbox redelivers its webhook when asked, as PSP dashboards do:
+	// recorded again, applied once.
+	sent := w.srv.Service.Sandbox.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("sandbox sent %v", sent)
+	}
+	for i := 0; i < 2; i++ {
+		resp, err := http.Post(w.srv.URL+"/sandbox/merchants/shop/events/"+sent[0]+"/redeliver", "", nil)
+		if err != nil || resp.StatusCode != 202 {
+			t.Fatalf("redeliver: %v %d", err, resp.StatusCode)
+		}
+	}
+	if resp, _ := http.Post(w.srv.URL+"/sandbox/merchants/shop/events/evt_sb_nope/redeliver", "", nil); resp.StatusCode != 404 {
+		t.Fatalf("redeliver unknown: %d", resp.StatusCode)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if got := strings.Join(w.eventTypes(id), ","); got != "payment_link.created,payment_link.clicked,payment_link.paid" {
+		t.Fatalf("timeline after redelivery %s", got)
+	}
 	// Opening a paid link shows the "already paid" page, in its language.
 	resp, _ = noFollow.Get(url)
 	html, _ = io.ReadAll(resp.Body)

@@ -137,6 +137,13 @@ func (p *Provider) FetchPayment(_ context.Context, m *merchant.Merchant, ref str
 	return psp.Payment{}, psp.ErrUnknownPayment
 }
 
+// Sent lists the ids of the events the sandbox sent, oldest first.
+func (p *Provider) Sent() []string {
+	p.out.mu.Lock()
+	defer p.out.mu.Unlock()
+	return append([]string(nil), p.out.ids...)
+}
+
 // Redeliver posts a sent event again (what PSP dashboards offer), signed
 // anew with the current time.
 func (p *Provider) Redeliver(ctx context.Context, m *merchant.Merchant, eventID string) error {
