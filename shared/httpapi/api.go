@@ -16,6 +16,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
@@ -40,10 +41,7 @@ type API struct {
 	Refunds  *refund.Service
 	Send     *send.Service
 	Log      *slog.Logger
-	// Imports is the import queue.
-	Imports interface {
-		Send(ctx context.Context, v any, delay time.Duration) error
-	}
+	Imports  queue.Enqueuer // the import queue
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]

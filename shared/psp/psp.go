@@ -142,11 +142,6 @@ func isLoopback(h string) bool {
 // clicks make one session.
 func IdempotencyKey(l *domain.Link) string { return fmt.Sprintf("%s-attempt-%d", l.ID, l.Attempt) }
 
-// Header returns a header's whole value. The API Gateway adapter splits
-// header values at commas into several values; a signature header such as
-// "t=...,v1=...,v1=..." is joined back here.
-func Header(h http.Header, name string) string { return strings.Join(h.Values(name), ",") }
-
 // Registry finds providers by name.
 type Registry map[string]Provider
 

@@ -18,6 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
+// Enqueuer puts a message on a queue (a Sender, or a test's stand-in).
+type Enqueuer interface {
+	Send(ctx context.Context, v any, delay time.Duration) error
+}
+
 // Sender puts messages on one queue.
 type Sender struct {
 	SQS *sqs.Client

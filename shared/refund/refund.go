@@ -29,16 +29,11 @@ type Message struct {
 	RefundID string `json:"refund_id"`
 }
 
-// Enqueuer puts a message on the refunds queue.
-type Enqueuer interface {
-	Send(ctx context.Context, v any, delay time.Duration) error
-}
-
 // Service creates, submits and settles refunds.
 type Service struct {
 	Store     *store.Store
 	PSPs      psp.Registry
-	Queue     Enqueuer
+	Queue     queue.Enqueuer
 	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
 	Log       *slog.Logger
 	Now       func() time.Time

@@ -38,15 +38,10 @@ var (
 	ErrNoAddress   = errors.New("the customer has no address for this channel")
 )
 
-// Enqueuer puts a message on the send queue.
-type Enqueuer interface {
-	Send(ctx context.Context, v any, delay time.Duration) error
-}
-
 // Service enqueues and delivers.
 type Service struct {
 	Store         *store.Store
-	Queue         Enqueuer
+	Queue         queue.Enqueuer
 	Channels      channel.Registry
 	Merchants     func(ctx context.Context, id string) (*merchant.Merchant, error)
 	PublicBaseURL string

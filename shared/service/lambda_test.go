@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,30 @@ func TestSampleEvents(t *testing.T) {
 		}
 		if filepath.Base(f) == "create-link.json" && !strings.Contains(resp.Body, `"url":"https://pay.example/l/demo_`) {
 			t.Errorf("create via Lambda: %s", resp.Body)
+		}
+	}
+}
+
+// TestLambdaKeepsWholeHeaders: the adapter splits header values at commas;
+// the handler still sees each header as it was on the wire.
+func TestLambdaKeepsWholeHeaders(t *testing.T) {
+	seen := map[string][]string{}
+	h := service.Lambda(config.Logger(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, k := range []string{"Stripe-Signature", "Idempotency-Key", "Accept-Language"} {
+			seen[k] = r.Header.Values(k)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	want := map[string]string{"stripe-signature": "t=1795435260,v1=abc,v1=def", "idempotency-key": "order,8812", "accept-language": "nl-BE, nl;q=0.9"}
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/x", Headers: want,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/x"}}}
+	if _, err := h(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range want {
+		got := seen[http.CanonicalHeaderKey(k)]
+		if len(got) != 1 || got[0] != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
 		}
 	}
 }

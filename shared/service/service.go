@@ -240,7 +240,29 @@ func Channels(cfg aws.Config) channel.Registry {
 // Lambda wraps an HTTP handler for API Gateway HTTP API (payload v2) with
 // the request log.
 func Lambda(log *slog.Logger, h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return httpadapter.NewV2(reqlog.Middleware(log, h)).ProxyWithContext
+	proxy := httpadapter.NewV2(reqlog.Middleware(log, wholeHeaders(h))).ProxyWithContext
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return proxy(context.WithValue(ctx, rawHeadersKey{}, req.Headers), req)
+	}
+}
+
+type rawHeadersKey struct{}
+
+// wholeHeaders puts back the header values the API Gateway adapter split at
+// commas ("t=..,v1=.." signatures, Idempotency-Keys with commas): API
+// Gateway already joined repeated headers with commas, so its value is the
+// one on the wire.
+func wholeHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if raw, ok := r.Context().Value(rawHeadersKey{}).(map[string]string); ok {
+			for k, v := range raw {
+				if !strings.EqualFold(k, "cookie") {
+					r.Header.Set(k, v)
+				}
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // SQSLambda wraps a queue's consumer for an SQS event source mapping with

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -98,7 +99,7 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			return AppliedChange, nil
 		}
 		var tce *types.TransactionCanceledException
-		if !errorsAs(err, &tce) {
+		if !errors.As(err, &tce) {
 			return "", fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
 		}
 		r := tce.CancellationReasons

@@ -280,8 +280,6 @@ func cancelReasons(err error) ([]string, bool) {
 	return out, true
 }
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
-
 func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
 	var ccf *types.ConditionalCheckFailedException
 	return ccf, errors.As(err, &ccf)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -30,22 +31,17 @@ type Message struct {
 	Event    psp.Event `json:"event"`
 }
 
-// Enqueuer puts a message on the PSP events queue.
-type Enqueuer interface {
-	Send(ctx context.Context, v any, delay time.Duration) error
-}
-
 // Ingest serves POST /webhooks/psp/{provider}/{merchant}.
 type Ingest struct {
 	Store     *store.Store
 	PSPs      psp.Registry
-	Queue     Enqueuer
+	Queue     queue.Enqueuer
 	Now       func() time.Time
 	merchants *merchant.Cache[string, *merchant.Merchant]
 }
 
 // NewIngest wires the ingest handler.
-func NewIngest(st *store.Store, psps psp.Registry, q Enqueuer) *Ingest {
+func NewIngest(st *store.Store, psps psp.Registry, q queue.Enqueuer) *Ingest {
 	return &Ingest{Store: st, PSPs: psps, Queue: q, Now: time.Now,
 		merchants: &merchant.Cache[string, *merchant.Merchant]{TTL: 30 * time.Second, Load: st.GetMerchant}}
 }

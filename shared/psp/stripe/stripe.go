@@ -251,7 +251,7 @@ type event struct {
 // event mapped.
 func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]psp.Event, error) {
 	secrets := []string{m.PSPCredentials[CredWebhookSecret], m.PSPCredentials[CredWebhookSecretPrevious]}
-	if err := Verify(psp.Header(h, "Stripe-Signature"), body, secrets, now); err != nil {
+	if err := Verify(h.Get("Stripe-Signature"), body, secrets, now); err != nil {
 		return nil, err
 	}
 	var ev event
