@@ -21,6 +21,7 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/streamlocal"
 )
 
 func main() {
@@ -63,8 +64,12 @@ func run() error {
 		return fmt.Errorf("bootstrap queues: %w", err)
 	}
 	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
-		SQS: sqsc, Queues: urls, Log: log})
+		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true})
 	devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
+	// The table's stream into the outbound webhooks, as Lambda's event
+	// source mapping does when deployed.
+	tail := &streamlocal.Reader{DB: db, Streams: config.Streams(awsCfg), Table: cfg.Table}
+	go tail.Run(ctx, log, 500*time.Millisecond, svc.Stream.Handle)
 	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n\n", cfg.PublicBaseURL, key)

@@ -10,6 +10,9 @@ TOOLS="$PWD/.tools"
 RUN="$TOOLS/run"
 DDB_LOCAL_NPM_VERSION="${DDB_LOCAL_NPM_VERSION:-11.1.0}"
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+# The reference Standard Webhooks library, which the outbound webhook tests
+# verify signatures with (an implementation independent of ours).
+STDWEBHOOKS_VERSION="${STDWEBHOOKS_VERSION:-1.1.0}"
 DDB_PORT="${DDB_PORT:-18000}"
 SQS_PORT="${SQS_PORT:-19324}"
 
@@ -34,6 +37,11 @@ install() {
     python3 -m venv "$TOOLS/venv"
     "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
     touch "$TOOLS/.moto-$MOTO_VERSION"
+  fi
+  if [ ! -f "$TOOLS/.stdwebhooks-$STDWEBHOOKS_VERSION" ]; then
+    log "installing standardwebhooks==$STDWEBHOOKS_VERSION from PyPI"
+    "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$STDWEBHOOKS_VERSION"
+    touch "$TOOLS/.stdwebhooks-$STDWEBHOOKS_VERSION"
   fi
 }
 

@@ -51,15 +51,17 @@ type Function struct {
 var Functions = []Function{
 	{"api", 10, 256}, {"redirect", 10, 256}, {"sandbox", 10, 256}, {"webhook", 10, 256},
 	{"apply", 30, 256}, {"refund", 30, 256}, {"send", 30, 256}, {"sweep", 120, 512}, {"import", 120, 512},
+	{"stream", 60, 256}, {"deliver", 30, 256},
 }
 
 // consumers maps a queue to its consuming function.
-var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send", queue.Imports: "import"}
+var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send", queue.Imports: "import",
+	queue.Webhooks: "deliver"}
 
 // producers maps a function to the queues it sends to.
 var producers = map[string][]string{
-	"webhook": {queue.PSPEvents}, "api": {queue.Refunds, queue.Send, queue.Imports}, "apply": {queue.Refunds, queue.Send}, "import": {queue.Send},
-	"sweep": {queue.Send}, "refund": {queue.Refunds},
+	"webhook": {queue.PSPEvents}, "api": {queue.Refunds, queue.Send, queue.Imports, queue.Webhooks}, "apply": {queue.Refunds, queue.Send},
+	"import": {queue.Send}, "sweep": {queue.Send}, "refund": {queue.Refunds}, "stream": {queue.Webhooks},
 }
 
 // New builds the stack.
@@ -109,6 +111,8 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 		queues[d.Name], dlqs[d.Name] = q, dlq
 		env[service.QueueEnv(d.Name)] = q.QueueUrl()
 	}
+	// The delivery worker puts what it gave up on in its DLQ itself.
+	env[service.QueueEnv(queue.Webhooks+"-dlq")] = dlqs[queue.Webhooks].QueueUrl()
 
 	api := awsapigatewayv2.NewHttpApi(st, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{ApiName: jsii.String("paylinks-" + p.Stage)})
 	base := p.PublicBaseURL
@@ -151,6 +155,28 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 			MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(1)),
 		}))
 	}
+	dlqs[queue.Webhooks].GrantSendMessages(fns["deliver"])
+
+	// The table's stream, filtered to link items (their last_event names
+	// the event written with each change), into the outbound webhooks.
+	streamFailures := awssqs.NewQueue(st, jsii.String("StreamFailuresDlq"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+	})
+	dlqs["stream"] = streamFailures
+	fns["stream"].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(100),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
+		ReportBatchItemFailures: jsii.Bool(true),
+		BisectBatchOnError:      jsii.Bool(true),
+		RetryAttempts:           jsii.Number(1000),
+		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(24)),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(streamFailures),
+		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
+			"dynamodb": map[string]interface{}{"Keys": map[string]interface{}{"SK": map[string]interface{}{"S": awslambda.FilterRule_BeginsWith(jsii.String("L#"))}}},
+		})},
+	}))
+
 	if p.EmailFrom != "" {
 		domain := p.EmailFrom[strings.LastIndex(p.EmailFrom, "@")+1:]
 		domain = strings.TrimSuffix(domain, ">")
@@ -218,6 +244,17 @@ func alarms(st awscdk.Stack, queues, dlqs map[string]awssqs.Queue, fns map[strin
 		widgets = append(widgets, awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(d.Name + " queue"),
 			Left: &[]awscloudwatch.IMetric{age}, Right: &[]awscloudwatch.IMetric{depth}}))
 	}
+	dlqs["stream"].MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))}).
+		CreateAlarm(st, jsii.String("StreamFailuresNotEmpty"), &awscloudwatch.CreateAlarmOptions{
+			Threshold: jsii.Number(0), EvaluationPeriods: jsii.Number(1), ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			AlarmDescription: jsii.String("stream records the webhook stream function gave up on: replay them"), TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("AWS/Lambda"), MetricName: jsii.String("IteratorAge"), Statistic: jsii.String("Maximum"),
+		DimensionsMap: &map[string]*string{"FunctionName": fns["stream"].FunctionName()}, Period: awscdk.Duration_Minutes(jsii.Number(1))}).
+		CreateAlarm(st, jsii.String("StreamIteratorAge"), &awscloudwatch.CreateAlarmOptions{
+			Threshold: jsii.Number(60000), EvaluationPeriods: jsii.Number(5), ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			AlarmDescription: jsii.String("outbound webhooks lag the table by more than a minute"), TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
 	for _, f := range Functions {
 		fn := fns[f.Name]
 		n := cdkName(f.Name)

@@ -71,7 +71,7 @@ func TestStack(t *testing.T) {
 	}
 
 	// Queues: each with a DLQ, redrive >= 5, visibility >= 6x its consumer's timeout.
-	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Defs))))
+	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Defs)+1))) // + the stream's failure queue
 	timeouts := map[string]float64{}
 	for _, f := range Functions {
 		timeouts[f.Name] = f.Timeout
@@ -107,9 +107,16 @@ func TestStack(t *testing.T) {
 
 	// Event source mappings report batch item failures.
 	esms := of(res, "AWS::Lambda::EventSourceMapping")
-	if len(esms) != len(queue.Defs) {
+	if len(esms) != len(queue.Defs)+1 {
 		t.Fatalf("%d event source mappings", len(esms))
 	}
+	// The table's stream feeds the outbound webhooks: link items only, from
+	// the oldest record, failures bisected and kept.
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+		"StartingPosition": "TRIM_HORIZON", "BisectBatchOnFunctionError": true, "MaximumRecordAgeInSeconds": 86400,
+		"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": `{"dynamodb":{"Keys":{"SK":{"S":[{"prefix":"L#"}]}}}}`}}},
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": assertions.Match_AnyValue()}},
+	})
 	for _, m := range esms {
 		if frt, _ := m.Properties["FunctionResponseTypes"].([]any); len(frt) != 1 || frt[0] != "ReportBatchItemFailures" {
 			t.Errorf("mapping without ReportBatchItemFailures: %v", m.Properties)
@@ -141,7 +148,9 @@ func TestStack(t *testing.T) {
 					t.Errorf("wildcard action %q", a)
 				}
 			}
-			if r, ok := st["Resource"].(string); ok && r == "*" && !(len(actions) == 1 && actions[0] == "sns:Publish") {
+			// sns:Publish to phone numbers and dynamodb:ListStreams (the
+			// stream event source's) have no resource-level permissions.
+			if r, ok := st["Resource"].(string); ok && r == "*" && !(len(actions) == 1 && (actions[0] == "sns:Publish" || actions[0] == "dynamodb:ListStreams")) {
 				t.Errorf("wildcard resource for %v", actions)
 			}
 		}
@@ -150,7 +159,7 @@ func TestStack(t *testing.T) {
 	// Alarms: a DLQ depth and an oldest-message alarm per queue, errors and
 	// throttles per function, the API's 5xx rate; and a dashboard.
 	alarms := of(res, "AWS::CloudWatch::Alarm")
-	if want := 2*len(queue.Defs) + 2*len(Functions) + 1; len(alarms) != want {
+	if want := 2*len(queue.Defs) + 2*len(Functions) + 1 + 2; len(alarms) != want { // + stream failures and iterator age
 		t.Fatalf("%d alarms, want %d", len(alarms), want)
 	}
 	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))

@@ -75,6 +75,23 @@ type Link struct {
 	ReminderAt      *time.Time
 	ReminderChannel string
 	Version         int
+	// LastEvent is the timeline event written with the link's latest
+	// change, in the same transaction: the table's stream carries it with
+	// the link as it was after that change (the outbound webhooks' outbox).
+	LastEvent *EventRef
+}
+
+// EventRef names a timeline event and carries its data.
+type EventRef struct {
+	ID   string            `dynamodbav:"id"`
+	Type string            `dynamodbav:"type"`
+	At   string            `dynamodbav:"at"`
+	Data map[string]string `dynamodbav:"data,omitempty"`
+}
+
+// Ref is the reference to e kept on its link.
+func (e Event) Ref() *EventRef {
+	return &EventRef{ID: e.ID, Type: e.Type, At: e.At.UTC().Format(time.RFC3339Nano), Data: e.Data}
 }
 
 // RefundLeft is what may still be refunded.

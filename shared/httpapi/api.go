@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/refund"
@@ -42,6 +43,9 @@ type API struct {
 	Send     *send.Service
 	Log      *slog.Logger
 	Imports  queue.Enqueuer // the import queue
+	Webhooks queue.Enqueuer // the outbound webhooks queue
+	// WebhookGuard checks endpoint URLs set in the settings.
+	WebhookGuard interface{ CheckURL(string) error }
 
 	keys      *merchant.Cache[string, string]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -50,6 +54,7 @@ type API struct {
 // New returns the API over a store.
 func New(st *store.Store, publicBaseURL string) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}, Log: slog.Default()}
+	a.WebhookGuard = outbound.Guard{}
 	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	return a
@@ -81,6 +86,9 @@ var Routes = []Route{
 	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.listKeys) }},
 	{"POST /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createKey)) }},
 	{"DELETE /v1/api-keys/{id}", func(a *API) http.HandlerFunc { return a.auth(a.revokeKey) }},
+	{"GET /v1/webhook-deliveries", func(a *API) http.HandlerFunc { return a.auth(a.listDeliveries) }},
+	{"GET /v1/webhook-deliveries/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getDelivery) }},
+	{"POST /v1/webhook-deliveries/{id}/retry", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.retryDelivery)) }},
 }
 
 // Handler returns the routes.

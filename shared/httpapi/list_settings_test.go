@@ -172,7 +172,9 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("stored: %+v", m)
 	}
 	// Rotating the webhook secret keeps the previous one beside it.
-	call(t, "PUT", srv.URL+"/v1/settings", key, `{"webhook_secret":"whsec_second000000000000000000000000"}`, nil, true)
+	if st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, `{"webhook_secret":"whsec_c2Vjb25kLXNlY3JldC1mb3ItdGhlLXJvdGF0aW9u"}`, nil, true); st != 200 {
+		t.Fatalf("rotate: %d %s", st, raw)
+	}
 	m, _ = env.Store.GetMerchant(t.Context(), "shop")
 	if len(m.WebhookSecrets) != 2 || m.WebhookSecrets[1] != "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" {
 		t.Fatalf("rotation: %v", m.WebhookSecrets)

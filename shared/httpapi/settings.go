@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
@@ -39,6 +39,9 @@ type SettingsView struct {
 	PSPCredentialsSet  []string            `json:"psp_credentials_set"`
 	WebhookURL         *string             `json:"webhook_url"`
 	WebhookSecretSet   bool                `json:"webhook_secret_set"`
+	// WebhookDisabledAt is set when the endpoint answered 410 Gone.
+	WebhookDisabledAt     *string `json:"webhook_disabled_at"`
+	WebhookDisabledReason *string `json:"webhook_disabled_reason"`
 }
 
 func settingsView(m *merchant.Merchant) SettingsView {
@@ -55,7 +58,8 @@ func settingsView(m *merchant.Merchant) SettingsView {
 	}
 	return SettingsView{Merchant: m.ID, Name: m.Name, Live: m.Live, DefaultBeneficiary: m.DefaultBeneficiary,
 		RedirectDomains: nz(m.RedirectDomains), PaymentMethods: nz(m.PaymentMethods), PSP: m.PSP,
-		PSPCredentialsSet: set, WebhookURL: strp(m.WebhookURL), WebhookSecretSet: len(m.WebhookSecrets) > 0}
+		PSPCredentialsSet: set, WebhookURL: strp(m.WebhookURL), WebhookSecretSet: len(m.WebhookSecrets) > 0,
+		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason)}
 }
 
 func (a *API) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -149,22 +153,26 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.WebhookURL != nil {
 		if *req.WebhookURL != "" {
-			u, err := url.Parse(*req.WebhookURL)
-			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(*req.WebhookURL) > 2048 {
-				errs.add("webhook_url", "must be an https URL without credentials")
+			if err := a.WebhookGuard.CheckURL(*req.WebhookURL); err != nil {
+				errs.add("webhook_url", err.Error())
 			}
 		}
 		next.WebhookURL = *req.WebhookURL
+		// Setting the URL (again) turns an endpoint disabled by a 410 back on.
+		next.WebhookDisabledAt, next.WebhookDisabledReason = "", ""
 	}
 	if req.WebhookSecret != nil {
 		s := *req.WebhookSecret
-		if !strings.HasPrefix(s, "whsec_") || len(s) < 6+24 || len(s) > 6+128 {
-			errs.add("webhook_secret", "must be whsec_ followed by at least 24 characters")
+		if _, err := outbound.DecodeSecret(s); err != nil {
+			errs.add("webhook_secret", "must be whsec_ followed by 24 to 64 random bytes in base64")
 		}
 		next.WebhookSecrets = []string{s}
 		if len(cur.WebhookSecrets) > 0 && cur.WebhookSecrets[0] != s {
 			next.WebhookSecrets = append(next.WebhookSecrets, cur.WebhookSecrets[0])
 		}
+	}
+	if next.WebhookURL != "" && len(next.WebhookSecrets) == 0 {
+		errs.add("webhook_secret", "is required with webhook_url (whsec_ and 24 to 64 random bytes in base64)")
 	}
 	if len(errs) > 0 {
 		fail(w, r, problem.Invalid(errs...))

@@ -4,52 +4,13 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/linkview"
 )
 
 // LinkView is a link as the API shows it.
-type LinkView struct {
-	ID              string              `json:"id"`
-	Object          string              `json:"object"`
-	URL             string              `json:"url"`
-	QRURL           string              `json:"qr_url"`
-	Status          domain.Status       `json:"status"`
-	Amount          money.Amount        `json:"amount"`
-	AmountRefunded  money.Amount        `json:"amount_refunded"`
-	RefundState     string              `json:"refund_state"`
-	Description     string              `json:"description"`
-	Reference       *string             `json:"reference"`
-	Customer        domain.Customer     `json:"customer"`
-	Language        string              `json:"language"`
-	RedirectURL     *string             `json:"redirect_url"`
-	Beneficiary     *domain.Beneficiary `json:"beneficiary"`
-	EndToEndID      *string             `json:"end_to_end_id"`
-	PaymentMethods  []string            `json:"payment_methods"`
-	Origin          domain.Origin       `json:"origin"`
-	Metadata        map[string]string   `json:"metadata"`
-	ExpiresAt       string              `json:"expires_at"`
-	CreatedAt       string              `json:"created_at"`
-	UpdatedAt       string              `json:"updated_at"`
-	ClickedAt       *string             `json:"clicked_at"`
-	ClickCount      int                 `json:"click_count"`
-	PaidAt          *string             `json:"paid_at"`
-	PaidAfterExpiry bool                `json:"paid_after_expiry"`
-	PSP             *string             `json:"psp"`
-	PSPReference    *string             `json:"psp_reference"`
-	FailureReason   *string             `json:"failure_reason"`
-	Archived        bool                `json:"archived"`
-	ReminderAt      *string             `json:"reminder_at"`
-}
+type LinkView = linkview.View
 
-func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func rfcp(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := rfc(*t)
-	return &s
-}
+func rfc(t time.Time) string { return linkview.RFC3339(t) }
 
 func strp(s string) *string {
 	if s == "" {
@@ -58,22 +19,4 @@ func strp(s string) *string {
 	return &s
 }
 
-func (a *API) view(l *domain.Link) LinkView {
-	meta := l.Metadata
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	methods := l.PaymentMethods
-	if methods == nil {
-		methods = []string{}
-	}
-	return LinkView{
-		ID: l.ID, Object: "payment_link", URL: a.PublicBaseURL + "/l/" + l.Code, QRURL: a.PublicBaseURL + "/l/" + l.Code + "/qr.png",
-		Status: l.Status, Amount: l.Amount, AmountRefunded: l.AmountRefunded, RefundState: l.RefundState(), Description: l.Description,
-		Reference: strp(l.Reference), Customer: l.Customer, Language: l.Language, RedirectURL: strp(l.RedirectURL),
-		Beneficiary: l.Beneficiary, EndToEndID: strp(l.EndToEndID), PaymentMethods: methods, Origin: l.Origin,
-		Metadata: meta, ExpiresAt: rfc(l.ExpiresAt), CreatedAt: rfc(l.CreatedAt), UpdatedAt: rfc(l.UpdatedAt),
-		ClickedAt: rfcp(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: rfcp(l.PaidAt), PaidAfterExpiry: l.PaidAfterExpiry,
-		PSP: strp(l.PSP), PSPReference: strp(l.PSPReference), FailureReason: strp(l.FailureReason), Archived: l.Archived, ReminderAt: rfcp(l.ReminderAt),
-	}
-}
+func (a *API) view(l *domain.Link) LinkView { return linkview.Of(l, a.PublicBaseURL) }

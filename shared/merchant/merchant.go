@@ -26,9 +26,18 @@ type Merchant struct {
 	DefaultBeneficiary *domain.Beneficiary `json:"default_beneficiary,omitempty" dynamodbav:"default_beneficiary,omitempty"`
 	WebhookURL         string              `json:"webhook_url,omitempty" dynamodbav:"webhook_url,omitempty"`
 	WebhookSecrets     []string            `json:"-" dynamodbav:"webhook_secrets,omitempty"`
+	// WebhookDisabledAt is set when the endpoint answered 410 Gone: no
+	// events are sent until the URL is set again.
+	WebhookDisabledAt     string `json:"-" dynamodbav:"webhook_disabled_at,omitempty"`
+	WebhookDisabledReason string `json:"-" dynamodbav:"webhook_disabled_reason,omitempty"`
 	// PSPWebhookSecret signs the webhooks the PSP sends us (sandbox, Stripe).
 	PSPWebhookSecret string `json:"-" dynamodbav:"psp_webhook_secret,omitempty"`
 	Version          int    `json:"-" dynamodbav:"version"`
+}
+
+// WebhookEnabled reports an endpoint to send events to.
+func (m *Merchant) WebhookEnabled() bool {
+	return m.WebhookURL != "" && len(m.WebhookSecrets) > 0 && m.WebhookDisabledAt == ""
 }
 
 // AllowsMethod reports an enabled payment method.

@@ -30,6 +30,7 @@ const (
 	Refunds   = "refunds"
 	Send      = "send"
 	Imports   = "imports"
+	Webhooks  = "webhooks"
 )
 
 // Defs are paylinks' queues.
@@ -38,6 +39,11 @@ var Defs = []Def{
 	{Name: Refunds, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 8, Retention: 4 * 24 * time.Hour},
 	{Name: Send, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 6, Retention: 2 * 24 * time.Hour},
 	{Name: Imports, ConsumerTimeout: 120 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
+	// Outbound webhooks space their own retries (ChangeMessageVisibility,
+	// 14 attempts over 75.6 hours) and put what they give up on in the DLQ
+	// themselves; the redrive count only catches a message that keeps
+	// crashing its consumer.
+	{Name: Webhooks, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 30, Retention: 5 * 24 * time.Hour},
 }
 
 // Lookup returns the definition of a queue.

@@ -27,6 +27,9 @@ type Enqueuer interface {
 type Sender struct {
 	SQS *sqs.Client
 	URL string
+	// DLQ is the URL of the queue's dead-letter queue; <URL>-dlq (as
+	// Create names it) when empty.
+	DLQ string
 }
 
 // Send marshals v and sends it, delayed by delay (at most 15 minutes).
@@ -124,4 +127,29 @@ func Poll(ctx context.Context, log *slog.Logger, client *sqs.Client, name, url s
 			}
 		}
 	}
+}
+
+// Postpone makes a received message visible again after d (SQS allows at
+// most 12 hours): the way a consumer spaces its retries.
+func (s *Sender) Postpone(ctx context.Context, receipt string, d time.Duration) error {
+	if d > 12*time.Hour {
+		d = 12 * time.Hour
+	}
+	_, err := s.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(s.URL), ReceiptHandle: aws.String(receipt), VisibilityTimeout: int32(d / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("postpone on %s: %w", s.URL, err)
+	}
+	return nil
+}
+
+// DeadLetter puts v on the queue's DLQ: a consumer that gave up keeps the
+// message there for replay.
+func (s *Sender) DeadLetter(ctx context.Context, v any) error {
+	url := s.DLQ
+	if url == "" {
+		url = s.URL + "-dlq"
+	}
+	return (&Sender{SQS: s.SQS, URL: url}).Send(ctx, v, 0)
 }

@@ -3,6 +3,8 @@ package seed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -17,8 +19,15 @@ func Demo(id string) *merchant.Merchant {
 		PaymentMethods:   []string{"card", "ideal", "bancontact", "sepa_transfer"},
 		RedirectDomains:  []string{"shop.example"},
 		PSPWebhookSecret: "whsec_sandbox_" + id,
-		WebhookSecrets:   []string{"whsec_demo_outbound_" + id},
+		WebhookSecrets:   []string{DemoWebhookSecret(id)},
 	}
+}
+
+// DemoWebhookSecret is the demo merchant's outbound webhook secret, derived
+// from its id (dev and tests only): whsec_ and 32 bytes in base64.
+func DemoWebhookSecret(id string) string {
+	sum := sha256.Sum256([]byte("paylinks demo outbound webhooks " + id))
+	return "whsec_" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // Merchant writes m and an API key for it; when secret is empty a new key is

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/testenv"
@@ -80,5 +81,27 @@ func TestLambdaKeepsWholeHeaders(t *testing.T) {
 		if len(got) != 1 || got[0] != v {
 			t.Errorf("%s: %q, want %q", k, got, v)
 		}
+	}
+}
+
+// A DynamoDB stream event as Lambda delivers it (events/stream) becomes
+// the payment_link.paid event with the link after the change.
+func TestStreamLambdaEventParses(t *testing.T) {
+	raw, err := os.ReadFile("../../events/stream/link-paid.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := outbound.FromLambda(ev)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("records %v %v", recs, err)
+	}
+	out, ok, err := outbound.FromRecord(recs[0])
+	if err != nil || !ok || out.Type != "payment_link.paid" || out.Sequence != 2 || out.Link.Status != "paid" || out.Link.Customer.LastName != "Peeters" ||
+		out.Data["psp_event_id"] != "evt_sb_1" || recs[0].Sequence != "111" {
+		t.Fatalf("event %+v %v %v", out, ok, err)
 	}
 }

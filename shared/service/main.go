@@ -28,3 +28,15 @@ func MainSQS(queueName string) {
 	}
 	lambda.Start(SQSLambda(log, queueName, svc.Consumers()[queueName]))
 }
+
+// MainStream is the whole of the table stream function's main: each batch
+// of records becomes outbound webhook deliveries; a record that fails is
+// reported (ReportBatchItemFailures) and Lambda retries from it.
+func MainStream() {
+	svc, log, err := FromEnv(context.Background())
+	if err != nil {
+		log.Error("start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(StreamLambda(svc.Stream))
+}

@@ -23,6 +23,8 @@ import (
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/mollie"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
@@ -53,6 +55,14 @@ type Options struct {
 	// Channels deliver messages; nil means the local outbox for every
 	// channel (make dev, tests), readable at GET /dev/outbox.
 	Channels channel.Registry
+	// AllowLoopbackWebhooks lets outbound webhooks reach 127.0.0.1 over
+	// http (make dev, tests); never set when deployed.
+	AllowLoopbackWebhooks bool
+	// WebhookSchedule replaces outbound.Schedule (tests retry in seconds).
+	WebhookSchedule []time.Duration
+	// MerchantTTL is how long workers cache a merchant's settings (30 s
+	// when zero).
+	MerchantTTL time.Duration
 }
 
 // Service holds the handlers over one store.
@@ -69,6 +79,8 @@ type Service struct {
 	Sweeper  *sweep.Sweeper
 	Send     *send.Service
 	Outbox   *channel.Outbox // when the local outbox is in use
+	Stream   *outbound.Stream
+	Webhooks *outbound.Deliverer
 }
 
 // New wires the service.
@@ -108,6 +120,20 @@ func New(st *store.Store, o Options) *Service {
 	api.Log = o.Log
 	s.Sweeper = sweep.New(st, o.Log)
 	s.Sweeper.Remind = s.Send.Remind
+	if o.MerchantTTL == 0 {
+		o.MerchantTTL = 30 * time.Second
+	}
+	merchants := &merchant.Cache[string, *merchant.Merchant]{TTL: o.MerchantTTL, Load: st.GetMerchant}
+	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
+	api.WebhookGuard = guard
+	api.Webhooks = s.Sender(queue.Webhooks)
+	s.Stream = &outbound.Stream{Store: st, Merchants: merchants.Get, Queue: s.Sender(queue.Webhooks), PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
+	schedule := o.WebhookSchedule
+	if schedule == nil {
+		schedule = outbound.Schedule
+	}
+	s.Webhooks = &outbound.Deliverer{Store: st, Merchants: merchants.Get, Queue: s.Sender(queue.Webhooks), Client: guard.Client(),
+		Schedule: schedule, Lease: 2 * outbound.Timeout, Log: o.Log, Now: time.Now}
 	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
 	}}
@@ -116,7 +142,7 @@ func New(st *store.Store, o Options) *Service {
 
 // Sender is the sender of a named queue.
 func (s *Service) Sender(name string) *queue.Sender {
-	return &queue.Sender{SQS: s.Opts.SQS, URL: s.Opts.Queues[name]}
+	return &queue.Sender{SQS: s.Opts.SQS, URL: s.Opts.Queues[name], DLQ: s.Opts.Queues[name+"-dlq"]}
 }
 
 // APIHandler is the integrator API.
@@ -184,7 +210,8 @@ func Canonical(h http.Handler) http.Handler {
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.API.HandleImport}
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.API.HandleImport,
+		queue.Webhooks: s.Webhooks.Handle}
 }
 
 // Health answers the health check.
@@ -213,6 +240,9 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 	queues := map[string]string{}
 	for _, d := range queue.Defs {
 		queues[d.Name] = os.Getenv(QueueEnv(d.Name))
+		if u := os.Getenv(QueueEnv(d.Name + "-dlq")); u != "" {
+			queues[d.Name+"-dlq"] = u
+		}
 	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
 	return New(st, Options{Channels: Channels(awsCfg), PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
@@ -273,5 +303,20 @@ func SQSLambda(log *slog.Logger, name string, h queue.Handler) func(context.Cont
 	}
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		return queue.Batch(ctx, log, name, h, ev), nil
+	}
+}
+
+// StreamLambda adapts the stream handler to Lambda's DynamoDB stream event.
+func StreamLambda(st *outbound.Stream) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		recs, err := outbound.FromLambda(ev)
+		if err != nil {
+			return events.DynamoDBEventResponse{}, fmt.Errorf("stream records: %w", err)
+		}
+		var resp events.DynamoDBEventResponse
+		if seq := st.Handle(ctx, recs); seq != "" {
+			resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq}}
+		}
+		return resp, nil
 	}
 }

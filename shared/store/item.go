@@ -120,6 +120,7 @@ type linkItem struct {
 	ReminderAt        string                `dynamodbav:"reminder_at,omitempty"`
 	ReminderChannel   string                `dynamodbav:"reminder_channel,omitempty"`
 	Version           int                   `dynamodbav:"version"`
+	LastEvent         *domain.EventRef      `dynamodbav:"last_event,omitempty"`
 }
 
 func toItem(l *domain.Link) linkItem {
@@ -138,7 +139,7 @@ func toItem(l *domain.Link) linkItem {
 		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
 		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
 		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
-		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel,
+		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent,
 	}
 	if l.Status.Open() && !l.Archived {
 		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), expiryShard(l.ID))
@@ -168,7 +169,7 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
 		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
-		Version: it.Version, ReminderChannel: it.ReminderChannel,
+		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent,
 	}
 	var errs [7]error
 	l.ExpiresAt, errs[0] = pt(it.ExpiresAt)
@@ -184,6 +185,25 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		}
 	}
 	return l, nil
+}
+
+// lastEventAV is the last_event attribute naming ev.
+func lastEventAV(ev domain.Event) types.AttributeValue {
+	av, err := attributevalue.Marshal(ev.Ref())
+	if err != nil { // a struct of strings always marshals
+		panic(fmt.Sprintf("marshal event ref: %v", err))
+	}
+	return av
+}
+
+// LinkFromImage reads a link item's attributes (a stream image); ok is false
+// for any other item.
+func LinkFromImage(av map[string]types.AttributeValue) (l *domain.Link, ok bool, err error) {
+	if avS(av["type"]) != "link" || !strings.HasPrefix(avS(av["SK"]), "L#") {
+		return nil, false, nil
+	}
+	l, err = unmarshalLink(av)
+	return l, err == nil, err
 }
 
 func unmarshalLink(av map[string]types.AttributeValue) (*domain.Link, error) {

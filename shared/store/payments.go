@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -187,7 +188,10 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 	}
 	values[":to"] = sv(string(to))
 	values[":g1"] = sv(statusPK(merchant, to))
-	evItem, err := attributevalue.MarshalMap(eventToItem(merchant, domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)))
+	event := domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)
+	update = strings.Replace(update, "SET ", "SET last_event = :le, ", 1)
+	values[":le"] = lastEventAV(event)
+	evItem, err := attributevalue.MarshalMap(eventToItem(merchant, event))
 	if err != nil {
 		return nil, err
 	}

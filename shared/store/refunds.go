@@ -273,7 +273,8 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 	if reason != "" {
 		data["reason"] = reason
 	}
-	evAV, err := attributevalue.MarshalMap(eventToItem(merchant, domain.NewEvent(linkID, typ, "", "", now, data)))
+	event := domain.NewEvent(linkID, typ, "", "", now, data)
+	evAV, err := attributevalue.MarshalMap(eventToItem(merchant, event))
 	if err != nil {
 		return false, err
 	}
@@ -296,7 +297,11 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 		}},
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
-			UpdateExpression: aws.String(linkUpdate), ExpressionAttributeValues: map[string]types.AttributeValue{":amt": n64(amt)},
+			UpdateExpression:         aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now " + linkUpdate),
+			ExpressionAttributeNames: map[string]string{"#version": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":amt": n64(amt), ":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now)),
+			},
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},

@@ -85,6 +85,7 @@ func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, don
 // CreateItems returns the transaction items of Create, for callers that add
 // their own (an idempotency record) to the same transaction.
 func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWriteItem, error) {
+	l.LastEvent = ev.Ref()
 	linkAV, err := attributevalue.MarshalMap(toItem(l))
 	if err != nil {
 		return nil, fmt.Errorf("marshal link: %w", err)
@@ -187,6 +188,9 @@ var optionalAttrs = []string{"GSI2PK", "GSI2SK", "clicked_at", "paid_at", "psp",
 // cur.Version and a status guard on cur.Status) and the event put.
 func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]types.TransactWriteItem, error) {
 	next.Version = cur.Version + 1
+	if ev != nil {
+		next.LastEvent = ev.Ref()
+	}
 	av, err := attributevalue.MarshalMap(toItem(next))
 	if err != nil {
 		return nil, fmt.Errorf("marshal link: %w", err)

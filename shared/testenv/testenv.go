@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/paylinks/paylinks/shared/config"
@@ -28,6 +29,7 @@ import (
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/streamlocal"
 )
 
 // Env is one test's table, queues and clients.
@@ -38,6 +40,8 @@ type Env struct {
 	Store  *store.Store
 	SQS    *sqs.Client
 	Queues map[string]string
+	// Streams reads the table's stream (tests that called NeedStream).
+	Streams *dynamodbstreams.Client
 }
 
 func setDefault(k, v string) {
@@ -110,7 +114,7 @@ func New(t testing.TB) *Env {
 		}
 	})
 	count.Reset()
-	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, Queues: queues}
+	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, Queues: queues, Streams: config.Streams(cfg)}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.
@@ -166,6 +170,19 @@ func (s *Server) Consume(t testing.TB) {
 	for name, h := range s.Service.Consumers() {
 		go queue.Poll(ctx, s.Service.Opts.Log, s.Service.Opts.SQS, name, s.Service.Opts.Queues[name], h)
 	}
+}
+
+// StreamReader reads the env's table stream (NeedStream before New).
+func (e *Env) StreamReader() *streamlocal.Reader {
+	return &streamlocal.Reader{DB: e.DB, Streams: e.Streams, Table: e.Table}
+}
+
+// Tail feeds the table's stream to the service's stream handler until the
+// test ends, as the deployed event source mapping does.
+func (s *Server) Tail(t testing.TB, e *Env) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go e.StreamReader().Run(ctx, s.Service.Opts.Log, 100*time.Millisecond, s.Service.Stream.Handle)
 }
 
 // Eventually polls cond every 50 ms until it holds or the timeout passes.

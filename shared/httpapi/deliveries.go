@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// DeliveryView is an outbound webhook delivery as the API shows it.
+type DeliveryView struct {
+	ID            string          `json:"id"`
+	Object        string          `json:"object"`
+	EventID       string          `json:"event_id"`
+	EventType     string          `json:"event_type"`
+	LinkID        string          `json:"link_id"`
+	Sequence      int             `json:"sequence"`
+	Status        string          `json:"status"`
+	Attempts      int             `json:"attempts"`
+	NextAttemptAt *string         `json:"next_attempt_at"`
+	CreatedAt     string          `json:"created_at"`
+	UpdatedAt     string          `json:"updated_at"`
+	Payload       json.RawMessage `json:"payload"`
+	AttemptLog    []store.Attempt `json:"attempt_log"`
+}
+
+func deliveryView(d *store.Delivery) DeliveryView {
+	log := d.Log
+	if log == nil {
+		log = []store.Attempt{}
+	}
+	return DeliveryView{ID: d.ID, Object: "webhook_delivery", EventID: d.EventID, EventType: d.EventType, LinkID: d.LinkID,
+		Sequence: d.Sequence, Status: d.Status, Attempts: d.Attempts, NextAttemptAt: strp(d.NextAttempt),
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Payload: json.RawMessage(d.Body), AttemptLog: log}
+}
+
+var deliveryParams = map[string]bool{"link_id": true, "status": true, "limit": true, "cursor": true}
+
+func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		return
+	}
+	var errs fieldErrs
+	for k, vals := range v {
+		if !deliveryParams[k] {
+			errs.add(k, "is not a known filter")
+		} else if len(vals) > 1 {
+			errs.add(k, "is given more than once")
+		}
+	}
+	q := store.DeliveryQuery{Merchant: m.ID, Limit: defaultLimit, LinkID: v.Get("link_id"), Status: v.Get("status"), Cursor: v.Get("cursor")}
+	if q.LinkID != "" && !domain.ValidID(domain.PrefixLink, q.LinkID) {
+		errs.add("link_id", "is not a payment link id")
+	}
+	switch q.Status {
+	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+	default:
+		errs.add("status", "must be pending, succeeded or failed")
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			errs.add("limit", "must be an integer from 1 to 500")
+		}
+		q.Limit = n
+	}
+	if len(errs) > 0 {
+		fail(w, r, problem.Invalid(errs...))
+		return
+	}
+	ds, next, err := a.Store.ListDeliveries(r.Context(), q)
+	if errors.Is(err, store.ErrBadCursor) {
+		p := problem.New(http.StatusBadRequest, "the cursor is not one this listing handed out")
+		p.Errors = []problem.FieldError{{Field: "cursor", Message: "is invalid"}}
+		fail(w, r, p)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	data := make([]DeliveryView, len(ds))
+	for i := range ds {
+		data[i] = deliveryView(&ds[i])
+	}
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	reqlog.Set(r.Context(), "outcome", "listed")
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
+}
+
+func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := a.Store.GetDelivery(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deliveryView(d))
+}
+
+// WebhookMessage is what a retry puts on the webhooks queue.
+type WebhookMessage struct {
+	Merchant   string `json:"merchant"`
+	DeliveryID string `json:"delivery_id"`
+	Gen        int    `json:"gen"`
+}
+
+// retryDelivery replays a delivery now, whatever its state: a new
+// generation, so messages of the old one stop.
+func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
+	m, err := a.Store.GetMerchant(r.Context(), merchantOf(r.Context()).ID) // fresh: the endpoint may have just been disabled
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if !m.WebhookEnabled() {
+		fail(w, r, problem.New(http.StatusConflict, "the webhook endpoint is not set or was disabled (it answered 410); set webhook_url in the settings to enable it"))
+		return
+	}
+	d, err := a.Store.RetryDelivery(r.Context(), m.ID, r.PathValue("id"), a.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := a.Webhooks.Send(r.Context(), WebhookMessage{Merchant: m.ID, DeliveryID: d.ID, Gen: d.Gen}, 0); err != nil {
+		fail(w, r, err) // 5xx; the delivery stays pending in the new generation and a retry sends it
+		return
+	}
+	reqlog.Set(r.Context(), "outcome", "retry_queued")
+	writeJSON(w, http.StatusAccepted, deliveryView(d))
+}

@@ -1,0 +1,157 @@
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Schedule is the wait after each failed attempt: doubling from 5 seconds
+// to SQS's 12-hour visibility ceiling, 14 attempts over 75.6 hours (more
+// than 3 days), then the DLQ.
+var Schedule = []time.Duration{
+	5 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour,
+	12 * time.Hour, 12 * time.Hour, 12 * time.Hour, 12 * time.Hour, 12 * time.Hour,
+}
+
+// RetryQueue is what the worker needs of its queue.
+type RetryQueue interface {
+	queue.Enqueuer
+	Postpone(ctx context.Context, receipt string, d time.Duration) error
+	DeadLetter(ctx context.Context, v any) error
+}
+
+// Deliverer is the delivery worker (the webhooks queue's consumer).
+type Deliverer struct {
+	Store     *store.Store
+	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Queue     RetryQueue
+	Client    *http.Client
+	Schedule  []time.Duration
+	Lease     time.Duration // longer than one attempt
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// errLater leaves a message on the queue for its next attempt.
+var errLater = errors.New("webhook attempt failed; retried later")
+
+// UserAgent identifies paylinks' webhook requests.
+const UserAgent = "paylinks-webhooks/1"
+
+// Handle makes one attempt of a delivery. The message's id is the carrier
+// of its generation: duplicates of the message, or of the stream record
+// that made it, find another carrier or a finished delivery and do nothing.
+func (w *Deliverer) Handle(ctx context.Context, msg events.SQSMessage) error {
+	var m Message
+	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.DeliveryID == "" || m.Merchant == "" {
+		return fmt.Errorf("%w: webhook message %q", queue.ErrPermanent, msg.MessageId)
+	}
+	now := w.Now()
+	d, err := w.Store.ClaimDelivery(ctx, m.Merchant, m.DeliveryID, m.Gen, msg.MessageId, now, w.Lease)
+	switch {
+	case errors.Is(err, store.ErrDeliveryStale):
+		w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook message dropped", slog.String("merchant", m.Merchant),
+			slog.String("delivery_id", m.DeliveryID), slog.String("outcome", "stale"))
+		return nil
+	case errors.Is(err, store.ErrDeliveryBusy):
+		if perr := w.Queue.Postpone(ctx, msg.ReceiptHandle, w.Lease); perr != nil {
+			return perr
+		}
+		return errLater
+	case err != nil:
+		return err
+	}
+	a, code := w.attempt(ctx, d, now)
+	status, next, outcome := store.DeliverySucceeded, time.Time{}, "delivered"
+	switch {
+	case code >= 200 && code < 300:
+	case code == http.StatusGone:
+		status, outcome = store.DeliveryFailed, "endpoint_gone"
+		if err := w.Store.DisableWebhook(ctx, m.Merchant, "endpoint answered 410 Gone to "+d.ID, now); err != nil {
+			return err
+		}
+	case code == -1:
+		status, outcome = store.DeliveryFailed, "endpoint_disabled"
+	case d.GenAttempts > len(w.Schedule):
+		status, outcome = store.DeliveryFailed, "gave_up"
+	default:
+		status, outcome = store.DeliveryPending, "retry"
+		next = now.Add(w.Schedule[d.GenAttempts-1])
+	}
+	if err := w.Store.RecordAttempt(ctx, d, a, status, next, w.Now()); err != nil {
+		if errors.Is(err, store.ErrDeliveryStale) {
+			return nil // retried by hand meanwhile: that generation carries on
+		}
+		return err
+	}
+	w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook attempt", slog.String("merchant", d.Merchant), slog.String("link_id", d.LinkID),
+		slog.String("delivery_id", d.ID), slog.String("event", d.EventType), slog.Int("attempt", d.GenAttempts),
+		slog.Int("status_code", a.StatusCode), slog.String("outcome", outcome))
+	switch outcome {
+	case "retry":
+		if err := w.Queue.Postpone(ctx, msg.ReceiptHandle, next.Sub(now)); err != nil {
+			return err
+		}
+		return errLater
+	case "gave_up":
+		return w.Queue.DeadLetter(ctx, m)
+	}
+	return nil
+}
+
+// attempt POSTs the delivery once; code is the answer's status, 0 when
+// there was none, -1 when the endpoint is off.
+func (w *Deliverer) attempt(ctx context.Context, d *store.Delivery, now time.Time) (store.Attempt, int) {
+	a := store.Attempt{At: now.UTC().Format(time.RFC3339)}
+	m, err := w.Merchants(ctx, d.Merchant)
+	if err != nil {
+		a.Error = "merchant unavailable: " + err.Error()
+		return a, 0
+	}
+	if !m.WebhookEnabled() {
+		a.Error = "webhook endpoint disabled or removed"
+		return a, -1
+	}
+	ts := now.Unix()
+	body := []byte(d.Body)
+	sig, err := SignatureHeader(m.WebhookSecrets, d.ID, ts, body)
+	if err != nil {
+		a.Error = "signing: " + err.Error()
+		return a, 0
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		a.Error = "request: " + err.Error()
+		return a, 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set("webhook-id", d.ID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", sig)
+	start := time.Now()
+	resp, err := w.Client.Do(req)
+	a.DurationMS = time.Since(start).Milliseconds()
+	if err != nil {
+		a.Error = err.Error()
+		return a, 0
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	a.StatusCode = resp.StatusCode
+	return a, resp.StatusCode
+}

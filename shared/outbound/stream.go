@@ -1,0 +1,187 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Message is what the webhooks queue carries: which delivery, and which
+// generation of it (a manual retry starts a new one).
+type Message struct {
+	Merchant   string `json:"merchant"`
+	DeliveryID string `json:"delivery_id"`
+	Gen        int    `json:"gen"`
+}
+
+// Stream turns the table's stream into deliveries.
+type Stream struct {
+	Store         *store.Store
+	Merchants     func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Queue         queue.Enqueuer
+	PublicBaseURL string
+	Log           *slog.Logger
+	Now           func() time.Time
+}
+
+// Handle processes records in order. It returns the sequence number of the
+// first record it could not process ("" when all went through): Lambda
+// retries from there (ReportBatchItemFailures), and since a delivery is
+// keyed by its event, records handled twice make one delivery.
+func (s *Stream) Handle(ctx context.Context, recs []Record) string {
+	for _, r := range recs {
+		if err := s.handle(ctx, r); err != nil {
+			s.Log.LogAttrs(ctx, slog.LevelWarn, "stream record failed", slog.String("sequence", r.Sequence), slog.String("error", err.Error()))
+			return r.Sequence
+		}
+	}
+	return ""
+}
+
+func (s *Stream) handle(ctx context.Context, r Record) error {
+	ev, ok, err := FromRecord(r)
+	if err != nil {
+		// An unreadable link image is a bug, never fixed by a retry: log it
+		// loudly and go on, so one bad record cannot block the shard.
+		s.Log.LogAttrs(ctx, slog.LevelError, "stream record unreadable", slog.String("sequence", r.Sequence), slog.String("error", err.Error()))
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	m, err := s.Merchants(ctx, ev.Link.Merchant)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("merchant %s: %w", ev.Link.Merchant, err)
+	}
+	if !m.WebhookEnabled() {
+		return nil
+	}
+	body, err := Body(ev, s.PublicBaseURL)
+	if err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelError, "event unrenderable", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+		return nil
+	}
+	d := &store.Delivery{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, EventID: ev.ID, EventType: ev.Type,
+		LinkID: ev.Link.ID, Sequence: ev.Sequence, Body: string(body)}
+	created, err := s.Store.PutDelivery(ctx, d, s.Now())
+	if err != nil {
+		return err
+	}
+	// Sent even when the delivery existed (this record was seen before and
+	// its message may not have gone out): the worker drops duplicates.
+	if err := s.Queue.Send(ctx, Message{Merchant: m.ID, DeliveryID: d.ID}, 0); err != nil {
+		return err
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "webhook queued", slog.String("merchant", m.ID), slog.String("link_id", ev.Link.ID),
+		slog.String("event", ev.Type), slog.String("delivery_id", d.ID), slog.Bool("new", created))
+	return nil
+}
+
+// FromLambda converts the records of a Lambda DynamoDB stream event.
+func FromLambda(ev events.DynamoDBEvent) ([]Record, error) {
+	out := make([]Record, 0, len(ev.Records))
+	for _, r := range ev.Records {
+		oldImg, err := fromLambdaMap(r.Change.OldImage)
+		if err != nil {
+			return nil, err
+		}
+		newImg, err := fromLambdaMap(r.Change.NewImage)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Record{Name: r.EventName, Sequence: r.Change.SequenceNumber, Old: oldImg, New: newImg})
+	}
+	return out, nil
+}
+
+// FromStreams converts records read with the DynamoDB Streams API (the
+// local stream reader of `make dev` and the tests).
+func FromStreams(recs []streamtypes.Record) ([]Record, error) {
+	out := make([]Record, 0, len(recs))
+	for _, r := range recs {
+		if r.Dynamodb == nil {
+			continue
+		}
+		oldImg, err := attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.OldImage)
+		if err != nil {
+			return nil, fmt.Errorf("old image: %w", err)
+		}
+		newImg, err := attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.NewImage)
+		if err != nil {
+			return nil, fmt.Errorf("new image: %w", err)
+		}
+		seq := ""
+		if r.Dynamodb.SequenceNumber != nil {
+			seq = *r.Dynamodb.SequenceNumber
+		}
+		out = append(out, Record{Name: string(r.EventName), Sequence: seq, Old: oldImg, New: newImg})
+	}
+	return out, nil
+}
+
+func fromLambdaMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]types.AttributeValue, len(m))
+	for k, v := range m {
+		av, err := fromLambda(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func fromLambda(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		var l []types.AttributeValue
+		for _, x := range v.List() {
+			av, err := fromLambda(x)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, av)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case events.DataTypeMap:
+		m, err := fromLambdaMap(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
+}

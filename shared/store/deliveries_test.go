@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testenv"
+)
+
+// The delivery's claim is what makes duplicated, late and replaced messages
+// harmless: one carrier per generation, one attempt at a time.
+func TestDeliveryClaims(t *testing.T) {
+	env := testenv.New(t)
+	now := time.Now()
+	d := &store.Delivery{ID: store.DeliveryIDFor("ev_01JD3Q4ZK1W8Y6N0M5C2B7V9XB"), Merchant: "m1", EventID: "ev_01JD3Q4ZK1W8Y6N0M5C2B7V9XB",
+		EventType: "payment_link.paid", LinkID: "pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA", Sequence: 3, Body: `{"type":"payment_link.paid"}`}
+	if ok, err := env.Store.PutDelivery(ctx, d, now); !ok || err != nil {
+		t.Fatalf("put: %v %v", ok, err)
+	}
+	if ok, err := env.Store.PutDelivery(ctx, d, now); ok || err != nil {
+		t.Fatalf("second put must keep the first: %v %v", ok, err)
+	}
+	lease := 10 * time.Second
+	a, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-A", now, lease)
+	if err != nil || a.Attempts != 1 || a.GenAttempts != 1 || a.Carrier != "msg-A" {
+		t.Fatalf("first claim: %+v %v", a, err)
+	}
+	// While A holds the lease: A again is busy, B (a duplicate) is stale.
+	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-A", now.Add(time.Second), lease); !errors.Is(err, store.ErrDeliveryBusy) {
+		t.Fatalf("claim under lease: %v", err)
+	}
+	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-B", now.Add(time.Second), lease); !errors.Is(err, store.ErrDeliveryStale) {
+		t.Fatalf("duplicate carrier: %v", err)
+	}
+	if err := env.Store.RecordAttempt(ctx, a, store.Attempt{At: "t1", StatusCode: 500}, store.DeliveryPending, now.Add(5*time.Second), now); err != nil {
+		t.Fatal(err)
+	}
+	// After the failure the duplicate still finds another carrier; A goes on.
+	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-B", now.Add(6*time.Second), lease); !errors.Is(err, store.ErrDeliveryStale) {
+		t.Fatalf("duplicate after failure: %v", err)
+	}
+	a, err = env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-A", now.Add(6*time.Second), lease)
+	if err != nil || a.GenAttempts != 2 {
+		t.Fatalf("second attempt: %+v %v", a, err)
+	}
+	// A manual retry starts generation 1: A's outcome is dropped, A's and
+	// generation 0's messages are stale, a new message carries on.
+	r, err := env.Store.RetryDelivery(ctx, "m1", d.ID, now.Add(7*time.Second))
+	if err != nil || r.Gen != 1 || r.GenAttempts != 0 || r.Carrier != "" || r.Status != store.DeliveryPending {
+		t.Fatalf("retry: %+v %v", r, err)
+	}
+	if err := env.Store.RecordAttempt(ctx, a, store.Attempt{At: "t2", StatusCode: 200}, store.DeliverySucceeded, time.Time{}, now); !errors.Is(err, store.ErrDeliveryStale) {
+		t.Fatalf("outcome of a replaced generation: %v", err)
+	}
+	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-A", now.Add(40*time.Second), lease); !errors.Is(err, store.ErrDeliveryStale) {
+		t.Fatalf("old generation: %v", err)
+	}
+	c, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 1, "msg-C", now.Add(8*time.Second), lease)
+	if err != nil || c.Attempts != 3 || c.GenAttempts != 1 {
+		t.Fatalf("new generation: %+v %v", c, err)
+	}
+	if err := env.Store.RecordAttempt(ctx, c, store.Attempt{At: "t3", StatusCode: 200}, store.DeliverySucceeded, time.Time{}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 1, "msg-C", now.Add(60*time.Second), lease); !errors.Is(err, store.ErrDeliveryStale) {
+		t.Fatalf("claim of a delivered one: %v", err)
+	}
+	got, err := env.Store.GetDelivery(ctx, "m1", d.ID)
+	if err != nil || got.Status != store.DeliverySucceeded || len(got.Log) != 2 || got.Log[1].StatusCode != 200 || got.LeaseUntil != "" {
+		t.Fatalf("final: %+v %v", got, err)
+	}
+	if _, err := env.Store.GetDelivery(ctx, "m2", d.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another merchant reads it: %v", err)
+	}
+	if _, err := env.Store.RetryDelivery(ctx, "m2", d.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another merchant retries it: %v", err)
+	}
+}
