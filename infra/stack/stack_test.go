@@ -114,7 +114,7 @@ func TestStack(t *testing.T) {
 	// the oldest record, failures bisected and kept.
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
 		"StartingPosition": "TRIM_HORIZON", "BisectBatchOnFunctionError": true, "MaximumRecordAgeInSeconds": 86400,
-		"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": `{"dynamodb":{"Keys":{"SK":{"S":[{"prefix":"L#"}]}}}}`}}},
+		"FilterCriteria":    map[string]any{"Filters": []any{map[string]any{"Pattern": `{"dynamodb":{"Keys":{"SK":{"S":[{"prefix":"L#"}]}}}}`}}},
 		"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": assertions.Match_AnyValue()}},
 	})
 	for _, m := range esms {
