@@ -40,6 +40,8 @@ type Env struct {
 	Store  *store.Store
 	SQS    *sqs.Client
 	Queues map[string]string
+	// SQSCount counts the SQS calls made through SQS.
+	SQSCount *ddbcount.Counter
 	// Streams reads the table's stream (tests that called NeedStream).
 	Streams *dynamodbstreams.Client
 }
@@ -96,7 +98,8 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	})
-	sqsc := sqs.NewFromConfig(cfg)
+	sqsCount := ddbcount.New()
+	sqsc := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, sqsCount.Attach) })
 	queues := map[string]string{}
 	for _, d := range queue.Defs {
 		u, err := queue.Create(ctx, sqsc, table, d, 2*time.Second)
@@ -114,7 +117,7 @@ func New(t testing.TB) *Env {
 		}
 	})
 	count.Reset()
-	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, Queues: queues, Streams: config.Streams(cfg)}
+	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, SQSCount: sqsCount, Queues: queues, Streams: config.Streams(cfg)}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.
