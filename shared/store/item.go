@@ -62,7 +62,8 @@ func BucketStart(b string) (time.Time, error) { return time.Parse(bucketLayout, 
 // ExpiryPK is the expiry index partition of a bucket and shard.
 func ExpiryPK(bucket string, shard int) string { return fmt.Sprintf("X#%s#%d", bucket, shard) }
 
-func expiryShard(id string) int {
+// ExpiryShard is the write shard of a link in the expiry index.
+func ExpiryShard(id string) int {
 	h := fnv.New32a()
 	h.Write([]byte(id))
 	return int(h.Sum32() % ExpiryShards)
@@ -142,7 +143,7 @@ func toItem(l *domain.Link) linkItem {
 		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent,
 	}
 	if l.Status.Open() && !l.Archived {
-		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), expiryShard(l.ID))
+		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), ExpiryShard(l.ID))
 		it.GSI2SK = ft(l.ExpiresAt) + "#" + l.Merchant + "#" + l.ID
 	}
 	return it

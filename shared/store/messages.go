@@ -102,7 +102,7 @@ func reminderItem(table *string, l *domain.Link) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: table, Item: map[string]types.AttributeValue{
 		"PK": sv(merchantPK(l.Merchant)), "SK": sv(reminderSK(l.ID)), "type": sv("reminder"),
 		"merchant": sv(l.Merchant), "id": sv(l.ID), "channel": sv(l.ReminderChannel), "at": sv(ft(*l.ReminderAt)),
-		"GSI2PK": sv(ExpiryPK(ExpiryBucket(*l.ReminderAt), expiryShard(l.ID))), "GSI2SK": sv(ft(*l.ReminderAt) + "#" + l.Merchant + "#" + l.ID),
+		"GSI2PK": sv(ExpiryPK(ExpiryBucket(*l.ReminderAt), ExpiryShard(l.ID))), "GSI2SK": sv(ft(*l.ReminderAt) + "#" + l.Merchant + "#" + l.ID),
 	}}}
 }
 

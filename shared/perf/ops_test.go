@@ -1,0 +1,340 @@
+// Package perf measures paylinks' operations against the emulators: the
+// DynamoDB round trips, consumed capacity and SQS calls of each (exact
+// counts held to testdata/perf/budget.json by `make test`), and their
+// latency, throughput and cold starts (`make bench`).
+package perf
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/outbound"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/psp/stripe"
+	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/sweep"
+	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/webhook"
+)
+
+var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
+
+const (
+	merchantID = "perf"
+	browserUA  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+	createBody = `{"amount":{"currency":"EUR","value":"120.98"},"description":"Invoice 2026-113","customer":{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be","language":"nl"},"expires_in_days":7}`
+)
+
+// harness is the service over a fresh table with one merchant.
+type harness struct {
+	env  *testenv.Env
+	svc  *service.Service
+	h    http.Handler
+	key  string
+	hook *httptest.Server // the merchant's webhook endpoint
+	now  time.Time
+}
+
+func newHarness(tb testing.TB) *harness {
+	tb.Helper()
+	env := testenv.New(tb)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
+	tb.Cleanup(hook.Close)
+	key := env.Merchant(tb, merchantID)
+	m, err := env.Store.GetMerchant(context.Background(), merchantID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.WebhookURL, m.Version = hook.URL+"/paylinks", m.Version+1
+	if err := env.Store.UpdateMerchant(context.Background(), m); err != nil {
+		tb.Fatal(err)
+	}
+	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", SandboxSecret: []byte("perf-sandbox-secret"),
+		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true})
+	return &harness{env: env, svc: svc, h: svc.Handler(), key: key, hook: hook, now: time.Now().UTC()}
+}
+
+func (h *harness) do(tb testing.TB, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, "http://127.0.0.1:1"+path, strings.NewReader(body))
+	if strings.HasPrefix(path, "/v1/") {
+		req.Header.Set("Authorization", "Bearer "+h.key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// link creates a link through the API and returns it.
+func (h *harness) link(tb testing.TB, body string) *domain.Link {
+	rec := h.do(tb, "POST", "/v1/payment-links", body, nil)
+	if rec.Code != 201 {
+		tb.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	var v struct{ ID string }
+	_ = json.Unmarshal(rec.Body.Bytes(), &v)
+	l, err := h.env.Store.Get(context.Background(), merchantID, v.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// clicked creates a link and opens it once.
+func (h *harness) clicked(tb testing.TB) *domain.Link {
+	l := h.link(tb, createBody)
+	if rec := h.do(tb, "GET", "/l/"+l.Code, "", map[string]string{"User-Agent": browserUA}); rec.Code != 302 {
+		tb.Fatalf("click: %d %s", rec.Code, rec.Body)
+	}
+	l, _ = h.env.Store.Get(context.Background(), merchantID, l.ID)
+	return l
+}
+
+// paid creates a link and marks it paid.
+func (h *harness) paid(tb testing.TB, value string) *domain.Link {
+	l := h.link(tb, strings.Replace(createBody, "120.98", value, 1))
+	next := *l
+	next.Status = domain.StatusPaid
+	next.PaidAt, next.PSP, next.PSPReference = &h.now, "sandbox", "pay_sb_"+l.ID[len(l.ID)-8:]
+	if err := h.env.Store.Transition(context.Background(), l, &next, domain.NewEvent(l.ID, domain.EventPaid, l.Status, next.Status, h.now, nil)); err != nil {
+		tb.Fatal(err)
+	}
+	return &next
+}
+
+func sqsMessage(id string, v any) events.SQSMessage {
+	b, _ := json.Marshal(v)
+	return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: string(b), Attributes: map[string]string{"ApproximateReceiveCount": "1"}}
+}
+
+// op is one measured operation: prepare makes the inputs of n runs (not
+// measured), run performs run i.
+type op struct {
+	name    string
+	prepare func(tb testing.TB, h *harness, n int) func(tb testing.TB, i int)
+}
+
+var ops = []op{
+	{"create", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "POST", "/v1/payment-links", createBody, nil); rec.Code != 201 {
+				tb.Fatalf("create: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	{"get", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.link(tb, createBody)
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", nil); rec.Code != 200 {
+				tb.Fatalf("get: %d", rec.Code)
+			}
+		}
+	}},
+	{"list page", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		for i := 0; i < 51; i++ {
+			h.link(tb, createBody)
+		}
+		return func(tb testing.TB, i int) {
+			rec := h.do(tb, "GET", "/v1/payment-links?limit=50", "", nil)
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"next_cursor":"`) {
+				tb.Fatalf("list: %d", rec.Code)
+			}
+		}
+	}},
+	{"click", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.clicked(tb)
+		ua := map[string]string{"User-Agent": browserUA}
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/l/"+l.Code, "", ua); rec.Code != 302 {
+				tb.Fatalf("click: %d", rec.Code)
+			}
+		}
+	}},
+	{"webhook ingest", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.clicked(tb)
+		m, _ := h.env.Store.GetMerchant(context.Background(), merchantID)
+		bodies := make([][]byte, n)
+		for i := range bodies {
+			amt := l.Amount
+			bodies[i], _ = json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_perf_%08d", i), Type: "payment.failed", Created: h.now.Unix(),
+				Data: sandbox.WebhookData{LinkID: l.ID, Attempt: 1, PaymentID: "pay_sb_perf", Amount: &amt, FailureReason: "insufficient_funds"}})
+		}
+		return func(tb testing.TB, i int) {
+			sig := stripe.SignedHeader(m.PSPWebhookSecret, time.Now(), bodies[i])
+			if rec := h.do(tb, "POST", "/webhooks/psp/sandbox/"+merchantID, string(bodies[i]), map[string]string{sandbox.SignatureHeader: sig}); rec.Code != 200 {
+				tb.Fatalf("ingest: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	{"webhook apply", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		msgs := make([]events.SQSMessage, n)
+		for i := range msgs {
+			l := h.clicked(tb)
+			amt := l.Amount
+			msgs[i] = sqsMessage(fmt.Sprint(i), webhook.Message{Merchant: merchantID, Provider: sandbox.Name, Event: psp.Event{
+				ID: fmt.Sprintf("evt_sb_apply_%08d", i), Kind: psp.PaymentSucceeded, Type: "payment.succeeded", LinkID: l.ID, Attempt: 1,
+				PaymentRef: "pay_sb_" + l.ID[len(l.ID)-8:], Amount: &amt, At: h.now}})
+		}
+		return func(tb testing.TB, i int) {
+			if err := h.svc.Apply.Handle(context.Background(), msgs[i]); err != nil {
+				tb.Fatalf("apply: %v", err)
+			}
+		}
+	}},
+	{"refund", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.paid(tb, "999999.00")
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "POST", "/v1/payment-links/"+l.ID+"/refunds", `{"amount":{"currency":"EUR","value":"0.01"}}`, nil); rec.Code != 201 {
+				tb.Fatalf("refund: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	{"send", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		msgs := make([]events.SQSMessage, n)
+		for i := range msgs {
+			l := h.link(tb, createBody)
+			msgs[i] = sqsMessage(fmt.Sprint(i), send.Message{Merchant: merchantID, LinkID: l.ID, Channel: "email", SendID: fmt.Sprintf("perf-%d", i), Kind: "link"})
+		}
+		return func(tb testing.TB, i int) {
+			if err := h.svc.Send.Handle(context.Background(), msgs[i]); err != nil {
+				tb.Fatalf("send: %v", err)
+			}
+		}
+	}},
+	{"webhook delivery", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		msgs := make([]events.SQSMessage, n)
+		for i := range msgs {
+			ev := domain.NewSeqID(domain.PrefixEvent, h.now)
+			d := &store.Delivery{ID: store.DeliveryIDFor(ev), Merchant: merchantID, EventID: ev, EventType: domain.EventPaid,
+				LinkID: "pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA", Sequence: 2, Body: `{"type":"payment_link.paid","timestamp":"2026-11-23T10:00:00Z","data":{}}`}
+			if _, err := h.env.Store.PutDelivery(context.Background(), d, h.now); err != nil {
+				tb.Fatal(err)
+			}
+			msgs[i] = sqsMessage(fmt.Sprintf("msg-%d", i), outbound.Message{Merchant: merchantID, DeliveryID: d.ID})
+		}
+		return func(tb testing.TB, i int) {
+			if err := h.svc.Webhooks.Handle(context.Background(), msgs[i]); err != nil {
+				tb.Fatalf("deliver: %v", err)
+			}
+		}
+	}},
+}
+
+// sweepOp runs one sweep over due links. Run r sweeps at its own clock,
+// two hours after run r-1's, when exactly its own batch is due (all in one
+// hourly bucket), so every measured run does the same work.
+func sweepOp(due int) op {
+	return op{fmt.Sprintf("sweep of %d due", due), func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		base := h.now.Truncate(time.Hour).Add(-48 * time.Hour).Add(55 * time.Minute)
+		clock := func(r int) time.Time { return base.Add(time.Duration(2*r) * time.Hour) }
+		var links []*domain.Link
+		for r := 0; r < n; r++ {
+			perShard := map[int]int{} // the same number in every shard: the same pages every run
+			for i := 0; i < due; i++ {
+				created := base.Add(-24 * time.Hour)
+				id := domain.NewID(domain.PrefixLink, created)
+				for perShard[store.ExpiryShard(id)] >= (due+store.ExpiryShards-1)/store.ExpiryShards {
+					id = domain.NewID(domain.PrefixLink, created)
+				}
+				perShard[store.ExpiryShard(id)]++
+				code, _ := domain.NewCode(merchantID, id)
+				links = append(links, &domain.Link{ID: id, Merchant: merchantID, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "10.00"),
+					AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
+					ExpiresAt: clock(r).Add(-time.Duration(1+i%50) * time.Minute).Truncate(time.Millisecond), CreatedAt: created, UpdatedAt: created})
+			}
+		}
+		if err := h.env.Store.PutLinks(context.Background(), links); err != nil {
+			tb.Fatal(err)
+		}
+		return func(tb testing.TB, i int) {
+			s := sweep.New(h.env.Store, quiet)
+			s.Now = func() time.Time { return clock(i) }
+			res, err := s.Run(context.Background())
+			if err != nil || res.Expired != due {
+				tb.Fatalf("sweep run %d: %+v %v", i, res, err)
+			}
+		}
+	}}
+}
+
+// measured is what runs of one op cost on average, and their latencies.
+type measured struct {
+	DynamoDB  map[string]float64 `json:"dynamodb"`
+	SQS       map[string]float64 `json:"sqs"`
+	RCU       float64            `json:"rcu"`
+	WCU       float64            `json:"wcu"`
+	latencies []time.Duration
+	inSDK     time.Duration
+}
+
+// measure prepares n+1 runs, makes the first (a warm function's caches),
+// then measures n.
+func measure(tb testing.TB, h *harness, o op, n int, timer func(start bool)) measured {
+	run := o.prepare(tb, h, n+1)
+	run(tb, 0)
+	h.env.Count.Reset()
+	h.env.SQSCount.Reset()
+	lat := make([]time.Duration, 0, n)
+	if timer != nil {
+		timer(true)
+	}
+	for i := 1; i <= n; i++ {
+		start := time.Now()
+		run(tb, i)
+		lat = append(lat, time.Since(start))
+	}
+	if timer != nil {
+		timer(false)
+	}
+	m := measured{DynamoDB: map[string]float64{}, SQS: map[string]float64{}, latencies: lat, inSDK: h.env.Count.InSDK() + h.env.SQSCount.InSDK()}
+	for k, v := range h.env.Count.Snapshot() {
+		m.DynamoDB[k] = float64(v) / float64(n)
+	}
+	for k, v := range h.env.SQSCount.Snapshot() {
+		m.SQS[k] = float64(v) / float64(n)
+	}
+	r, w := h.env.Count.Capacity()
+	m.RCU, m.WCU = r/float64(n), w/float64(n)
+	return m
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func total(m map[string]float64) float64 {
+	t := 0.0
+	for _, v := range m {
+		t += v
+	}
+	return t
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
