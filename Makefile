@@ -65,8 +65,15 @@ vet:
 ## bench: the benchmarks against the emulators (started and stopped here)
 bench:
 	@infra/local/emulators.sh start
-	@rc=0; go test -run '^$$' -bench . -benchtime $${BENCHTIME:-200x} ./... | grep -v '^{' || rc=1; \
-	  infra/local/emulators.sh stop; exit $$rc
+	@mkdir -p build; rc=0; \
+	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./shared/perf && \
+	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./shared/perf && \
+	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./shared/perf && \
+	    go test -run '^$$' -bench 'Click' -benchtime $${BENCHTIME:-200x} ./shared/redirect && \
+	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/due=1000/' -benchtime 1x -timeout 60m ./shared/sweep; \
+	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
+	  infra/local/emulators.sh stop; \
+	  go run ./infra/benchreport < build/bench.txt; exit $$rc
 
 CDK_VERSION ?= 2.1148.1
 FUNCTIONS := $(notdir $(wildcard functions/*))

