@@ -119,6 +119,10 @@ type WebhookMessage struct {
 // retryDelivery replays a delivery now, whatever its state: a new
 // generation, so messages of the old one stop.
 func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.Store.GetDelivery(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	m, err := a.Store.GetMerchant(r.Context(), merchantOf(r.Context()).ID) // fresh: the endpoint may have just been disabled
 	if err != nil {
 		fail(w, r, err)

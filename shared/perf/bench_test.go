@@ -87,7 +87,9 @@ func BenchmarkThroughput(b *testing.B) {
 				switch kind {
 				case "click":
 					l := h.clicked(b)
-					do = func() error { return call(client, "GET", srv.URL+"/l/"+l.Code, "", map[string]string{"User-Agent": browserUA}, 302) }
+					do = func() error {
+						return call(client, "GET", srv.URL+"/l/"+l.Code, "", map[string]string{"User-Agent": browserUA}, 302)
+					}
 				case "create":
 					do = func() error {
 						return call(client, "POST", srv.URL+"/v1/payment-links", createBody, map[string]string{"Authorization": "Bearer " + h.key}, 201)
