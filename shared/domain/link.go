@@ -79,6 +79,11 @@ type Link struct {
 	// change, in the same transaction: the table's stream carries it with
 	// the link as it was after that change (the outbound webhooks' outbox).
 	LastEvent *EventRef
+	// Timeline lists the ids of the events written with the link's
+	// changes in the order they were committed (DynamoDB serialises the
+	// link's updates): concurrent writers may make their events' ids in
+	// one order and commit in another.
+	Timeline []string
 }
 
 // EventRef names a timeline event and carries its data.

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
@@ -76,5 +78,18 @@ func TestDeliveryClaims(t *testing.T) {
 	}
 	if _, err := env.Store.RetryDelivery(ctx, "m2", d.ID, now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another merchant retries it: %v", err)
+	}
+}
+
+func TestOrderByTimeline(t *testing.T) {
+	ev := func(id string) domain.Event { return domain.Event{ID: id} }
+	// Ids in the order they were made; the link committed b before a; s is a send.
+	got := store.OrderByTimeline([]domain.Event{ev("c"), ev("a"), ev("s"), ev("b")}, []string{"c", "b", "a"})
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	if strings.Join(ids, ",") != "c,b,s,a" {
+		t.Fatalf("order %v", ids)
 	}
 }

@@ -73,18 +73,20 @@ func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity)
 	if err != nil {
 		return false, err
 	}
+	values := map[string]types.AttributeValue{
+		":le": lastEventAV(ev), ":expired": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
+		":created": sv(string(domain.StatusCreated)), ":clicked": sv(string(domain.StatusClicked)), ":declined": sv(string(domain.StatusDeclined)),
+	}
+	timelineValues(values, ev)
 	out, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 		TransactItems: []types.TransactWriteItem{
 			{Update: &types.Update{
 				TableName: s.tbl(), Key: key(merchantPK(d.Merchant), linkSK(d.ID)),
-				UpdateExpression:         aws.String("SET last_event = :le, #status = :expired, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
-				ConditionExpression:      aws.String("#status IN (:created, :clicked, :declined) AND expires_at <= :now"),
-				ExpressionAttributeNames: map[string]string{"#status": "status", "#version": "version"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":le": lastEventAV(ev), ":expired": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
-					":created": sv(string(domain.StatusCreated)), ":clicked": sv(string(domain.StatusClicked)), ":declined": sv(string(domain.StatusDeclined)),
-				},
+				UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #status = :expired, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
+				ConditionExpression:       aws.String("#status IN (:created, :clicked, :declined) AND expires_at <= :now"),
+				ExpressionAttributeNames:  map[string]string{"#status": "status", "#version": "version"},
+				ExpressionAttributeValues: values,
 			}},
 			{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		},

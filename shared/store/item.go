@@ -122,6 +122,7 @@ type linkItem struct {
 	ReminderChannel   string                `dynamodbav:"reminder_channel,omitempty"`
 	Version           int                   `dynamodbav:"version"`
 	LastEvent         *domain.EventRef      `dynamodbav:"last_event,omitempty"`
+	Timeline          []string              `dynamodbav:"timeline,omitempty"`
 }
 
 func toItem(l *domain.Link) linkItem {
@@ -140,7 +141,7 @@ func toItem(l *domain.Link) linkItem {
 		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
 		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
 		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
-		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent,
+		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent, Timeline: l.Timeline,
 	}
 	if l.Status.Open() && !l.Archived {
 		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), ExpiryShard(l.ID))
@@ -170,7 +171,7 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
 		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
-		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent,
+		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent, Timeline: it.Timeline,
 	}
 	var errs [7]error
 	l.ExpiresAt, errs[0] = pt(it.ExpiresAt)
@@ -195,6 +196,15 @@ func lastEventAV(ev domain.Event) types.AttributeValue {
 		panic(fmt.Sprintf("marshal event ref: %v", err))
 	}
 	return av
+}
+
+// timelineAppend is the update clause that records ev in the link's commit
+// order; its values go in with timelineValues.
+const timelineAppend = "timeline = list_append(if_not_exists(timeline, :tl_empty), :tl_ev)"
+
+func timelineValues(values map[string]types.AttributeValue, ev domain.Event) {
+	values[":tl_empty"] = &types.AttributeValueMemberL{}
+	values[":tl_ev"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{sv(ev.ID)}}
 }
 
 // LinkFromImage reads a link item's attributes (a stream image); ok is false

@@ -189,8 +189,9 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 	values[":to"] = sv(string(to))
 	values[":g1"] = sv(statusPK(merchant, to))
 	event := domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)
-	update = strings.Replace(update, "SET ", "SET last_event = :le, ", 1)
+	update = strings.Replace(update, "SET ", "SET last_event = :le, "+timelineAppend+", ", 1)
 	values[":le"] = lastEventAV(event)
+	timelineValues(values, event)
 	evItem, err := attributevalue.MarshalMap(eventToItem(merchant, event))
 	if err != nil {
 		return nil, err

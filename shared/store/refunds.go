@@ -100,15 +100,15 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if err != nil {
 		return err
 	}
+	createValues := map[string]types.AttributeValue{":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid))}
+	timelineValues(createValues, ev)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
-			UpdateExpression:         aws.String("ADD refund_committed_minor :amt"),
-			ConditionExpression:      aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid)),
-			},
+			UpdateExpression:                    aws.String("SET " + timelineAppend + " ADD refund_committed_minor :amt"),
+			ConditionExpression:                 aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
+			ExpressionAttributeNames:            map[string]string{"#status": "status"},
+			ExpressionAttributeValues:           createValues,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
@@ -278,6 +278,8 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 	if err != nil {
 		return false, err
 	}
+	linkValues := map[string]types.AttributeValue{":amt": n64(amt), ":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now))}
+	timelineValues(linkValues, event)
 	sets := []string{"#status = :st", "updated_at = :now"}
 	values := map[string]types.AttributeValue{":st": sv(status), ":now": sv(ft(now)), ":pending": sv(RefundPending)}
 	if ref != "" {
@@ -297,12 +299,10 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 		}},
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
-			UpdateExpression:         aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now " + linkUpdate),
-			ExpressionAttributeNames: map[string]string{"#version": "version"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":amt": n64(amt), ":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now)),
-			},
-			ConditionExpression: aws.String("attribute_exists(PK)"),
+			UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #version = #version + :one, updated_at = :now " + linkUpdate),
+			ExpressionAttributeNames:  map[string]string{"#version": "version"},
+			ExpressionAttributeValues: linkValues,
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
 		}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}})

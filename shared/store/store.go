@@ -85,7 +85,7 @@ func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, don
 // CreateItems returns the transaction items of Create, for callers that add
 // their own (an idempotency record) to the same transaction.
 func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWriteItem, error) {
-	l.LastEvent = ev.Ref()
+	l.LastEvent, l.Timeline = ev.Ref(), []string{ev.ID}
 	linkAV, err := attributevalue.MarshalMap(toItem(l))
 	if err != nil {
 		return nil, fmt.Errorf("marshal link: %w", err)
@@ -172,7 +172,42 @@ func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.E
 			evs = append(evs, e)
 		}
 	}
-	return evs, nil
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
+		ProjectionExpression: aws.String("timeline"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", linkID, err)
+	}
+	var tl struct {
+		Timeline []string `dynamodbav:"timeline"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &tl); err != nil {
+		return nil, fmt.Errorf("unmarshal timeline: %w", err)
+	}
+	return OrderByTimeline(evs, tl.Timeline), nil
+}
+
+// OrderByTimeline puts the events that changed the link in the order their
+// changes were committed (the link's timeline) and leaves the others (sends,
+// reminders) where their time puts them.
+func OrderByTimeline(evs []domain.Event, timeline []string) []domain.Event {
+	pos := make(map[string]int, len(timeline))
+	for i, id := range timeline {
+		pos[id] = i
+	}
+	var slots []int
+	var changes []domain.Event
+	for i, e := range evs {
+		if _, ok := pos[e.ID]; ok {
+			slots = append(slots, i)
+			changes = append(changes, e)
+		}
+	}
+	sort.SliceStable(changes, func(i, j int) bool { return pos[changes[i].ID] < pos[changes[j].ID] })
+	out := append([]domain.Event(nil), evs...)
+	for k, i := range slots {
+		out[i] = changes[k]
+	}
+	return out
 }
 
 // fixedAttrs never change after creation (or change only through counters).
@@ -190,6 +225,7 @@ func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]typ
 	next.Version = cur.Version + 1
 	if ev != nil {
 		next.LastEvent = ev.Ref()
+		next.Timeline = append(append([]string(nil), cur.Timeline...), ev.ID)
 	}
 	av, err := attributevalue.MarshalMap(toItem(next))
 	if err != nil {

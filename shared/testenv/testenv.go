@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -199,3 +200,30 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+var figuresMu sync.Mutex
+
+// Figure records a measured figure: in the test's log, and appended to the
+// file PAYLINKS_FIGURES names (make test and make soak print it at the end).
+func Figure(t testing.TB, format string, args ...any) {
+	t.Helper()
+	line := fmt.Sprintf(format, args...)
+	t.Log("figure: " + line)
+	path := os.Getenv("PAYLINKS_FIGURES")
+	if path == "" {
+		return
+	}
+	figuresMu.Lock()
+	defer figuresMu.Unlock()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Logf("figures file: %v", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%-28s %s\n", t.Name(), line)
+}
+
+// Soak reports a long run (make soak sets PAYLINKS_SOAK=1): tests scale their
+// rounds up.
+func Soak() bool { return os.Getenv("PAYLINKS_SOAK") == "1" }
