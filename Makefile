@@ -70,7 +70,7 @@ bench:
 	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./shared/perf && \
 	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./shared/perf && \
 	    go test -run '^$$' -bench 'Click' -benchtime $${BENCHTIME:-200x} ./shared/redirect && \
-	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/due=1000/' -benchtime 1x -timeout 60m ./shared/sweep; \
+	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/^due=1000$$/' -benchtime 1x -timeout 60m ./shared/sweep; \
 	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
 	  infra/local/emulators.sh stop; \
 	  go run ./infra/benchreport < build/bench.txt; exit $$rc
