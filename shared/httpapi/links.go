@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -374,7 +376,15 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
-	id, err := a.Send.Enqueue(r.Context(), l, req.Channel, "link", "")
+	// A retried request (same Idempotency-Key) is the same message: the
+	// worker sends each send id once, so a retry after a lost answer never
+	// sends twice.
+	sendID := ""
+	if slot := slotOf(r.Context()); slot != nil {
+		sum := sha256.Sum256([]byte(l.ID + "\x00" + slot.key))
+		sendID = "snd_k" + hex.EncodeToString(sum[:13])
+	}
+	id, err := a.Send.Enqueue(r.Context(), l, req.Channel, "link", sendID)
 	if err != nil {
 		fail(w, r, err)
 		return

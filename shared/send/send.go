@@ -94,8 +94,15 @@ func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID 
 	if err := s.Queue.Send(ctx, Message{Merchant: l.Merchant, LinkID: l.ID, Channel: ch, SendID: sendID, Kind: kind}, 0); err != nil {
 		return "", err
 	}
+	// The message is on its way: its timeline entry is best effort (the
+	// worker's message.sent follows), never a reason to answer an error
+	// that would make the caller send it again.
 	ev := domain.NewEvent(l.ID, "message.queued", "", "", s.Now(), map[string]string{"channel": ch, "send_id": sendID, "kind": kind})
-	return sendID, s.Store.AddEvent(ctx, l.Merchant, ev)
+	if err := s.Store.AddEvent(ctx, l.Merchant, ev); err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "send queued, timeline entry lost", slog.String("merchant", l.Merchant),
+			slog.String("link_id", l.ID), slog.String("send_id", sendID), slog.String("error", err.Error()))
+	}
+	return sendID, nil
 }
 
 // Remind is the sweep's hand-off of a due reminder.

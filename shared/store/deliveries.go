@@ -175,10 +175,13 @@ func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, statu
 	} else {
 		expr += " REMOVE lease_until, next_attempt_at"
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(d.Merchant), deliverySK(d.ID)),
-		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("gen = :gen AND carrier = :c"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: values,
+	err = persist(ctx, func() error { // the POST happened: record it
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: s.tbl(), Key: key(merchantPK(d.Merchant), deliverySK(d.ID)),
+			UpdateExpression: aws.String(expr), ConditionExpression: aws.String("gen = :gen AND carrier = :c"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: values,
+		})
+		return err
 	})
 	if _, ok := isConditionFailed(err); ok {
 		return ErrDeliveryStale // retried by hand meanwhile: the new generation carries on

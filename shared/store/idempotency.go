@@ -15,7 +15,7 @@ import (
 // Idempotency windows.
 const (
 	IdempotencyRetention = 24 * time.Hour   // a stored answer is replayed this long
-	IdempotencyLock      = 60 * time.Second // an in-flight reservation is taken over after this
+	IdempotencyLock      = 30 * time.Second // an in-flight reservation is taken over after this (3x the API function timeout)
 )
 
 // Idempotency outcomes of Reserve.
@@ -103,9 +103,12 @@ func (d *IdempotencyDone) update(table *string) *types.Update {
 // CompleteIdempotency stores the answer of a reserved key.
 func (s *Store) CompleteIdempotency(ctx context.Context, d *IdempotencyDone) error {
 	u := d.update(s.tbl())
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+	err := persist(ctx, func() error {
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
@@ -116,12 +119,15 @@ func (s *Store) CompleteIdempotency(ctx context.Context, d *IdempotencyDone) err
 // ReleaseIdempotency gives a reserved key back (the request was refused
 // before any work, or failed): the next request with it runs afresh.
 func (s *Store) ReleaseIdempotency(ctx context.Context, merchant, k string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 s.tbl(),
-		Key:                       key(merchantPK(merchant), idemSK(k)),
-		ConditionExpression:       aws.String("#state = :in_flight"),
-		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":in_flight": sv("in_flight")},
+	err := persist(ctx, func() error {
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName:                 s.tbl(),
+			Key:                       key(merchantPK(merchant), idemSK(k)),
+			ConditionExpression:       aws.String("#state = :in_flight"),
+			ExpressionAttributeNames:  map[string]string{"#state": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":in_flight": sv("in_flight")},
+		})
+		return err
 	})
 	if _, ok := isConditionFailed(err); ok {
 		return nil

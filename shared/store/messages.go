@@ -68,14 +68,20 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
 			UpdateExpression: aws.String("SET #state = :done, outcome = :o REMOVE claimed_until"), ExpressionAttributeNames: map[string]string{"#state": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":done": sv("done"), ":o": sv(outcome)},
 		}},
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	}})
+	}}
+	// The message went out: this must land (retried), and an earlier try
+	// that landed without its answer shows as the event already there.
+	err = persist(ctx, func() error { _, err := s.DB.TransactWriteItems(ctx, in); return err })
+	if reasons, ok := cancelReasons(err); ok && len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("finish send %s: %w", sendID, err)
 	}
@@ -84,11 +90,14 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 
 // ReleaseSend gives a claim back after a transient failure.
 func (s *Store) ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
-		ConditionExpression:       aws.String("#state = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": sv("sending")},
+	err := persist(ctx, func() error {
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
+			ConditionExpression:       aws.String("#state = :sending"),
+			ExpressionAttributeNames:  map[string]string{"#state": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":sending": sv("sending")},
+		})
+		return err
 	})
 	if _, ok := isConditionFailed(err); ok || err == nil {
 		return nil

@@ -268,3 +268,29 @@ func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, sessionID s
 	}
 	return fmt.Errorf("clear checkout of %s: %w", linkID, err)
 }
+
+// persistTries bounds persist: with the SDK's own three attempts each, a
+// write after an external side effect (an e-mail sent, a webhook POSTed, an
+// answer to keep) gets fifteen chances before the message is retried and
+// the side effect may happen twice.
+const persistTries = 5
+
+// persist runs a write that must land because something outside DynamoDB
+// already happened, retrying transient failures (not refusals: condition
+// failures and cancelled transactions return at once) with backoff.
+func persist(ctx context.Context, write func() error) error {
+	var err error
+	for try := 0; try < persistTries; try++ {
+		if err = write(); err == nil {
+			return nil
+		}
+		if _, ok := isConditionFailed(err); ok {
+			return err
+		}
+		if _, ok := cancelReasons(err); ok || ctx.Err() != nil {
+			return err
+		}
+		backoff(try + 2)
+	}
+	return err
+}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/ddbcount"
+	"github.com/paylinks/paylinks/shared/faults"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seed"
@@ -41,6 +42,8 @@ type Env struct {
 	Store  *store.Store
 	SQS    *sqs.Client
 	Queues map[string]string
+	// Faults injects failures into DB and SQS calls (none until Set).
+	Faults *faults.Injector
 	// SQSCount counts the SQS calls made through SQS.
 	SQSCount *ddbcount.Counter
 	// Streams reads the table's stream (tests that called NeedStream).
@@ -83,7 +86,8 @@ func New(t testing.TB) *Env {
 	t.Helper()
 	cfg := AWSConfig(t)
 	count := ddbcount.New()
-	db := config.DynamoDB(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, count.Attach) })
+	inj := faults.New()
+	db := config.DynamoDB(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, count.Attach, inj.Attach) })
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	table := "test-" + hex.EncodeToString(b[:])
@@ -100,7 +104,7 @@ func New(t testing.TB) *Env {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	})
 	sqsCount := ddbcount.New()
-	sqsc := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, sqsCount.Attach) })
+	sqsc := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, sqsCount.Attach, inj.Attach) })
 	queues := map[string]string{}
 	for _, d := range queue.Defs {
 		u, err := queue.Create(ctx, sqsc, table, d, 2*time.Second)
@@ -118,7 +122,7 @@ func New(t testing.TB) *Env {
 		}
 	})
 	count.Reset()
-	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, SQSCount: sqsCount, Queues: queues, Streams: config.Streams(cfg)}
+	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: config.Streams(cfg)}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.

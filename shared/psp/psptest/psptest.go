@@ -75,6 +75,9 @@ type Stripe struct {
 	Calls Calls
 	// Fail answers this many next requests with 503.
 	Fail int
+	// Drop does this many next requests and then closes the connection
+	// without an answer: the work is done, the caller sees a timeout.
+	Drop int
 	// RefundStatus is the status of new refunds (default succeeded).
 	RefundStatus string
 	Sessions     []url.Values
@@ -102,7 +105,20 @@ func (s *Stripe) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"message":"try again"}}`, http.StatusServiceUnavailable)
 		return
 	}
+	if s.Drop > 0 {
+		s.Drop--
+		s.mu.Unlock()
+		s.handle(httptest.NewRecorder(), r)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+		return
+	}
 	s.mu.Unlock()
+	s.handle(w, r)
+}
+
+func (s *Stripe) handle(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+s.Key {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"error":{"message":"Invalid API Key provided"}}`))
@@ -155,6 +171,21 @@ func (s *Stripe) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(404)
 		_, _ = w.Write([]byte(`{"error":{"message":"Unrecognized request URL"}}`))
 	}
+}
+
+// RefundIDs are the distinct refunds the double made (a repeated
+// Idempotency-Key makes none).
+func (s *Stripe) RefundIDs() []string {
+	s.idem.mu.Lock()
+	defer s.idem.mu.Unlock()
+	var ids []string
+	for _, b := range s.idem.seen {
+		var v struct{ ID, Object string }
+		if json.Unmarshal(b, &v) == nil && v.Object == "refund" {
+			ids = append(ids, v.ID)
+		}
+	}
+	return ids
 }
 
 // Mollie is a double of api.mollie.com.
