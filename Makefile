@@ -19,21 +19,40 @@ export TABLE_NAME ?= paylinks-dev
 
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: dev test unit tools browser-deps emulators-start emulators-stop fmt vet bench build synth deploy diff
+.PHONY: dev test soak unit tools browser-deps emulators-start emulators-stop fmt vet bench build synth deploy diff
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP
 dev:
 	@infra/local/emulators.sh start
 	@trap 'infra/local/emulators.sh stop' EXIT; go run ./infra/devserver
 
-## test: vet, unit, integration and browser tests against the emulators (started and stopped here)
+## test: gofmt, vet, every test against the emulators (started and stopped here), short fuzz runs,
+## schemathesis against the running dev server; the figures are printed at the end
 test: browser-deps
 	@infra/local/emulators.sh start
-	@rc=0; \
+	@mkdir -p build; rm -f build/figures.txt; rc=0; \
 	  test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; rc=1; }; \
 	  go vet ./... || rc=1; \
-	  go test $(GO_TEST_FLAGS) ./... || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) ./... || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt FUZZTIME=$${FUZZTIME:-4s} infra/local/fuzz.sh || rc=1; \
+	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-25} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
+	  echo; echo "figures (build/figures.txt):"; cat build/figures.txt 2>/dev/null; \
+	  grep 'generated' build/schemathesis.txt | sed 's/^ */schemathesis                 /'; \
+	  exit $$rc
+
+## soak: the long runs: fuzzing 60 s per target, 1,000 races, 10 redelivery rounds, more fault load,
+## schemathesis with 300 examples per operation
+soak:
+	@infra/local/emulators.sh start
+	@mkdir -p build; rm -f build/soak-figures.txt; rc=0; \
+	  PAYLINKS_SOAK=1 PAYLINKS_CONTRACT_PARTIAL=1 PAYLINKS_FIGURES=$(CURDIR)/build/soak-figures.txt \
+	    go test -count=1 -timeout 120m ./shared/reliability/ || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/soak-figures.txt FUZZTIME=$${FUZZTIME:-60s} infra/local/fuzz.sh || rc=1; \
+	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-300} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis-soak.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
+	  infra/local/emulators.sh stop; \
+	  echo; echo "figures (build/soak-figures.txt):"; cat build/soak-figures.txt 2>/dev/null; \
+	  grep 'generated' build/schemathesis-soak.txt | sed 's/^ */schemathesis                 /'; \
 	  exit $$rc
 
 ## unit: the tests that need no emulator

@@ -12,6 +12,13 @@ PORT="${ST_PORT:-18081}"
 MAX="${ST_MAX_EXAMPLES:-25}"
 KEY="sk_test_schemathesis_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log() { printf 'schemathesis: %s\n' "$*" >&2; }
+# The emulators' endpoints, as the Makefile sets them, for standalone runs.
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" \
+  AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}" AWS_EC2_METADATA_DISABLED=true
+if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  export AWS_ENDPOINT_URL_DYNAMODB="${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:${DDB_PORT:-18000}}"
+  export AWS_ENDPOINT_URL_SQS="${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:${SQS_PORT:-19324}}"
+fi
 
 if [ ! -f "$TOOLS/.schemathesis-$ST_VERSION" ]; then
   log "installing schemathesis==$ST_VERSION from PyPI"
@@ -31,8 +38,11 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+# DELETE /v1/api-keys/{id} is left out: the stateful phase links it to the
+# key list and revokes the very key the run authenticates with.
 log "$MAX examples per operation against http://127.0.0.1:$PORT"
 "$TOOLS/st-venv/bin/st" --no-color run "http://127.0.0.1:$PORT/openapi.json" --url "http://127.0.0.1:$PORT" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-  --header "Authorization: Bearer $KEY" --max-examples "$MAX" --workers 2 --seed 20261123 \
+  --wait-for-schema 30 --header "Authorization: Bearer $KEY" --max-examples "$MAX" --workers 2 --seed 20261123 \
+  --exclude-operation-id revokeApiKey \
   --report junit --report-dir build/schemathesis
