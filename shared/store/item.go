@@ -198,6 +198,11 @@ func lastEventAV(ev domain.Event) types.AttributeValue {
 	return av
 }
 
+// inTimeline reports an event whose place in the link's commit order is
+// kept: the status changes and archiving, a bounded few per link. Refunds
+// and edits, which may be many, are ordered by their time.
+func inTimeline(ev domain.Event) bool { return ev.To != "" || ev.Type == domain.EventArchived }
+
 // timelineAppend is the update clause that records ev in the link's commit
 // order; its values go in with timelineValues.
 const timelineAppend = "timeline = list_append(if_not_exists(timeline, :tl_empty), :tl_ev)"

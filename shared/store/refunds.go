@@ -101,11 +101,10 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 		return err
 	}
 	createValues := map[string]types.AttributeValue{":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid))}
-	timelineValues(createValues, ev)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
-			UpdateExpression:                    aws.String("SET " + timelineAppend + " ADD refund_committed_minor :amt"),
+			UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
 			ConditionExpression:                 aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
 			ExpressionAttributeNames:            map[string]string{"#status": "status"},
 			ExpressionAttributeValues:           createValues,
@@ -279,7 +278,6 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 		return false, err
 	}
 	linkValues := map[string]types.AttributeValue{":amt": n64(amt), ":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now))}
-	timelineValues(linkValues, event)
 	sets := []string{"#status = :st", "updated_at = :now"}
 	values := map[string]types.AttributeValue{":st": sv(status), ":now": sv(ft(now)), ":pending": sv(RefundPending)}
 	if ref != "" {
@@ -299,7 +297,7 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 		}},
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
-			UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #version = #version + :one, updated_at = :now " + linkUpdate),
+			UpdateExpression:          aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now " + linkUpdate),
 			ExpressionAttributeNames:  map[string]string{"#version": "version"},
 			ExpressionAttributeValues: linkValues,
 			ConditionExpression:       aws.String("attribute_exists(PK)"),

@@ -225,7 +225,9 @@ func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]typ
 	next.Version = cur.Version + 1
 	if ev != nil {
 		next.LastEvent = ev.Ref()
-		next.Timeline = append(append([]string(nil), cur.Timeline...), ev.ID)
+		if inTimeline(*ev) {
+			next.Timeline = append(append([]string(nil), cur.Timeline...), ev.ID)
+		}
 	}
 	av, err := attributevalue.MarshalMap(toItem(next))
 	if err != nil {
