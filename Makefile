@@ -38,7 +38,7 @@ test: browser-deps
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-25} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
 	  echo; echo "figures (build/figures.txt):"; cat build/figures.txt 2>/dev/null; \
-	  grep 'generated' build/schemathesis.txt | sed 's/^ */schemathesis                 /'; \
+	  grep ' generated, ' build/schemathesis.txt | sed 's/^ */schemathesis                 /'; \
 	  exit $$rc
 
 ## soak: the long runs: fuzzing 60 s per target, 1,000 races, 10 redelivery rounds, more fault load,
@@ -52,7 +52,7 @@ soak:
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-300} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis-soak.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
 	  echo; echo "figures (build/soak-figures.txt):"; cat build/soak-figures.txt 2>/dev/null; \
-	  grep 'generated' build/schemathesis-soak.txt | sed 's/^ */schemathesis                 /'; \
+	  grep ' generated, ' build/schemathesis-soak.txt | sed 's/^ */schemathesis                 /'; \
 	  exit $$rc
 
 ## unit: the tests that need no emulator

@@ -4,11 +4,11 @@ package ddbcount
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	smithymw "github.com/aws/smithy-go/middleware"
 )
@@ -46,79 +46,39 @@ func (c *Counter) Attach(stack *smithymw.Stack) error {
 	}), smithymw.After)
 }
 
-// askCapacity sets ReturnConsumedCapacity on DynamoDB inputs that left it out.
+// askCapacity sets ReturnConsumedCapacity TOTAL on DynamoDB inputs that
+// left it out (every input that has the field: item, query, scan, batch and
+// transaction calls).
 func askCapacity(in any) {
-	total := types.ReturnConsumedCapacityTotal
-	switch v := in.(type) {
-	case *dynamodb.GetItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.PutItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.UpdateItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.DeleteItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.QueryInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.ScanInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.TransactWriteItemsInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.TransactGetItemsInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.BatchWriteItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
-	case *dynamodb.BatchGetItemInput:
-		if v.ReturnConsumedCapacity == "" {
-			v.ReturnConsumedCapacity = total
-		}
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	f := v.Elem().FieldByName("ReturnConsumedCapacity")
+	if f.IsValid() && f.CanSet() && f.Type() == reflect.TypeOf(types.ReturnConsumedCapacityTotal) && f.String() == "" {
+		f.SetString(string(types.ReturnConsumedCapacityTotal))
 	}
 }
 
 var writeOps = map[string]bool{"PutItem": true, "UpdateItem": true, "DeleteItem": true, "TransactWriteItems": true, "BatchWriteItem": true}
 
-// consumed reads the capacity a DynamoDB answer reports.
+// consumed reads the capacity a DynamoDB answer reports: one
+// ConsumedCapacity for item calls and queries, a list for batches and
+// transactions.
 func consumed(op string, out any) (rcu, wcu float64) {
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return 0, 0
+	}
 	var caps []types.ConsumedCapacity
-	switch v := out.(type) {
-	case *dynamodb.GetItemOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.PutItemOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.UpdateItemOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.DeleteItemOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.QueryOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.ScanOutput:
-		caps = one(v.ConsumedCapacity)
-	case *dynamodb.TransactWriteItemsOutput:
-		caps = v.ConsumedCapacity
-	case *dynamodb.TransactGetItemsOutput:
-		caps = v.ConsumedCapacity
-	case *dynamodb.BatchWriteItemOutput:
-		caps = v.ConsumedCapacity
-	case *dynamodb.BatchGetItemOutput:
-		caps = v.ConsumedCapacity
+	switch c := v.Elem().FieldByName("ConsumedCapacity"); {
+	case !c.IsValid():
+	case c.Type() == reflect.TypeOf(&types.ConsumedCapacity{}):
+		if !c.IsNil() {
+			caps = append(caps, *c.Interface().(*types.ConsumedCapacity))
+		}
+	case c.Type() == reflect.TypeOf([]types.ConsumedCapacity{}):
+		caps = c.Interface().([]types.ConsumedCapacity)
 	}
 	for _, c := range caps {
 		units := 0.0
@@ -132,13 +92,6 @@ func consumed(op string, out any) (rcu, wcu float64) {
 		}
 	}
 	return rcu, wcu
-}
-
-func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
-	if c == nil {
-		return nil
-	}
-	return []types.ConsumedCapacity{*c}
 }
 
 // Capacity is the read and write capacity consumed since the last reset.

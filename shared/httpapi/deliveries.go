@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -78,12 +77,6 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ds, next, err := a.Store.ListDeliveries(r.Context(), q)
-	if errors.Is(err, store.ErrBadCursor) {
-		p := problem.New(http.StatusBadRequest, "the cursor is not one this listing handed out")
-		p.Errors = []problem.FieldError{{Field: "cursor", Message: "is invalid"}}
-		fail(w, r, p)
-		return
-	}
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -92,12 +85,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	for i := range ds {
 		data[i] = deliveryView(&ds[i])
 	}
-	var nextCursor *string
-	if next != "" {
-		nextCursor = &next
-	}
-	reqlog.Set(r.Context(), "outcome", "listed")
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
+	writePage(w, r, data, next)
 }
 
 func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {

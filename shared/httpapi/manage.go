@@ -111,6 +111,17 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 	return q, nil
 }
 
+// writePage answers one page of a listing: its data and the cursor of the
+// next page (null on the last).
+func writePage(w http.ResponseWriter, r *http.Request, data any, next string) {
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	reqlog.Set(r.Context(), "outcome", "listed")
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
+}
+
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
 	values, err := url.ParseQuery(r.URL.RawQuery)
@@ -124,12 +135,6 @@ func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	links, next, err := a.Store.List(r.Context(), q)
-	if errors.Is(err, store.ErrBadCursor) {
-		p := problem.New(http.StatusBadRequest, "the cursor is not one this listing handed out")
-		p.Errors = []problem.FieldError{{Field: "cursor", Message: "is invalid"}}
-		fail(w, r, p)
-		return
-	}
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -138,12 +143,7 @@ func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
 	for i, l := range links {
 		data[i] = a.view(l)
 	}
-	var nextCursor *string
-	if next != "" {
-		nextCursor = &next
-	}
-	reqlog.Set(r.Context(), "outcome", "listed")
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
+	writePage(w, r, data, next)
 }
 
 type patchRequest struct {

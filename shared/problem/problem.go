@@ -71,6 +71,8 @@ func From(err error) *Problem {
 		return New(http.StatusNotFound, "no such resource")
 	case errors.Is(err, store.ErrDuplicateReference):
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []FieldError{{"reference", "is already used by another link"}}}
+	case errors.Is(err, store.ErrBadCursor):
+		return &Problem{Type: typeFor(400), Title: "Bad Request", Status: 400, Detail: "the cursor is not one this listing handed out", Errors: []FieldError{{"cursor", "is invalid"}}}
 	case errors.Is(err, store.ErrConflict):
 		return New(http.StatusConflict, "the link changed concurrently; retry")
 	case errors.Is(err, send.ErrNotSendable):
