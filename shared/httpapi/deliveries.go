@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
@@ -97,13 +98,6 @@ func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, deliveryView(d))
 }
 
-// WebhookMessage is what a retry puts on the webhooks queue.
-type WebhookMessage struct {
-	Merchant   string `json:"merchant"`
-	DeliveryID string `json:"delivery_id"`
-	Gen        int    `json:"gen"`
-}
-
 // retryDelivery replays a delivery now, whatever its state: a new
 // generation, so messages of the old one stop.
 func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +119,7 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if err := a.Webhooks.Send(r.Context(), WebhookMessage{Merchant: m.ID, DeliveryID: d.ID, Gen: d.Gen}, 0); err != nil {
+	if err := a.Webhooks.Send(r.Context(), outbound.Message{Merchant: m.ID, DeliveryID: d.ID, Gen: d.Gen}, 0); err != nil {
 		fail(w, r, err) // 5xx; the delivery stays pending in the new generation and a retry sends it
 		return
 	}
