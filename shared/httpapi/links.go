@@ -411,7 +411,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	evs, err := a.Store.Events(r.Context(), m.ID, l.ID)
+	evs, err := a.Store.EventsOf(r.Context(), l)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -151,6 +151,14 @@ var ops = []op{
 			}
 		}
 	}},
+	{"timeline", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.clicked(tb)
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID+"/events", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "payment_link.clicked") {
+				tb.Fatalf("events: %d", rec.Code)
+			}
+		}
+	}},
 	{"list page", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
 		for i := 0; i < 51; i++ {
 			h.link(tb, createBody)

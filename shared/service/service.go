@@ -105,25 +105,27 @@ func New(st *store.Store, o Options) *Service {
 		api.PSPNames[name] = struct{}{}
 	}
 	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
+	// One merchant cache for the workers (the API keeps its own, keyed with
+	// the API keys): a warm worker spends its round trips on the work.
+	if o.MerchantTTL == 0 {
+		o.MerchantTTL = 30 * time.Second
+	}
+	merchants := &merchant.Cache[string, *merchant.Merchant]{TTL: o.MerchantTTL, Load: st.GetMerchant}
 	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
-	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: st.GetMerchant, Log: o.Log, Now: time.Now}
+	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: merchants.Get, Log: o.Log, Now: time.Now}
 	api.Refunds = s.Refunds
 	if o.Channels == nil {
 		s.Outbox = &channel.Outbox{}
 		o.Channels = channel.Registry{channel.Email: s.Outbox, channel.SMS: s.Outbox, channel.WhatsApp: s.Outbox}
 		s.Opts.Channels = o.Channels
 	}
-	s.Send = &send.Service{Store: st, Queue: s.Sender(queue.Send), Channels: o.Channels, Merchants: st.GetMerchant,
+	s.Send = &send.Service{Store: st, Queue: s.Sender(queue.Send), Channels: o.Channels, Merchants: merchants.Get,
 		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
 	api.Send = s.Send
 	api.Imports = s.Sender(queue.Imports)
 	api.Log = o.Log
 	s.Sweeper = sweep.New(st, o.Log)
 	s.Sweeper.Remind = s.Send.Remind
-	if o.MerchantTTL == 0 {
-		o.MerchantTTL = 30 * time.Second
-	}
-	merchants := &merchant.Cache[string, *merchant.Merchant]{TTL: o.MerchantTTL, Load: st.GetMerchant}
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
 	api.WebhookGuard = guard
 	api.Webhooks = s.Sender(queue.Webhooks)

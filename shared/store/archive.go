@@ -18,7 +18,7 @@ const maxDeleteItems = 100
 // (guarded: still created, same version), its code and reference markers
 // and its timeline. ErrConflict when it changed meanwhile.
 func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
-	evs, err := s.Events(ctx, cur.Merchant, cur.ID)
+	evs, err := s.queryEvents(ctx, cur.Merchant, cur.ID)
 	if err != nil {
 		return err
 	}

@@ -144,8 +144,8 @@ func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error
 	return l, nil
 }
 
-// Events returns a link's timeline, oldest first.
-func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+// queryEvents reads a link's events in id order.
+func (s *Store) queryEvents(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
 	var evs []domain.Event
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
 		TableName:              s.tbl(),
@@ -172,6 +172,17 @@ func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.E
 			evs = append(evs, e)
 		}
 	}
+	return evs, nil
+}
+
+// Events returns a link's timeline, oldest first, in the order its changes
+// were committed (it reads the link's timeline: callers that hold the link
+// use EventsOf).
+func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+	evs, err := s.queryEvents(ctx, merchant, linkID)
+	if err != nil {
+		return nil, err
+	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
 		ProjectionExpression: aws.String("timeline"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -184,6 +195,15 @@ func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.E
 		return nil, fmt.Errorf("unmarshal timeline: %w", err)
 	}
 	return OrderByTimeline(evs, tl.Timeline), nil
+}
+
+// EventsOf is Events for a link already read: one Query.
+func (s *Store) EventsOf(ctx context.Context, l *domain.Link) ([]domain.Event, error) {
+	evs, err := s.queryEvents(ctx, l.Merchant, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	return OrderByTimeline(evs, l.Timeline), nil
 }
 
 // OrderByTimeline puts the events that changed the link in the order their
