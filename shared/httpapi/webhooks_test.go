@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,6 +329,7 @@ func TestWebhookDuplicateStreamRecordsDeliverOnce(t *testing.T) {
 	twice := func(ctx context.Context, recs []outbound.Record) string {
 		return srv.Service.Stream.Handle(ctx, append(append([]outbound.Record(nil), recs...), recs...))
 	}
+	env.SQSCount.Reset()
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
@@ -339,12 +341,17 @@ func TestWebhookDuplicateStreamRecordsDeliverOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Every handling enqueued (a record seen before may not have been):
+	// 3 records x 2 in a batch x 2 readers.
+	if n := env.SQSCount.Snapshot()["SendMessage"]; n != 12 {
+		t.Fatalf("%d messages queued for 12 handlings", n)
+	}
 	testenv.Eventually(t, 20*time.Second, "three events delivered", func() bool { return len(rcv.delivered()) >= 3 })
 	time.Sleep(3 * time.Second) // the duplicate messages are handled meanwhile
 	if n := len(rcv.all()); n != 3 {
 		t.Fatalf("%d requests for 3 events", n)
 	}
-	// The duplicates did reach the queue, and were dropped there.
+	// The duplicates were dropped, not left to fail into the DLQ.
 	attrs, err := env.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(env.Queues["webhooks"] + "-dlq"), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
 	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "0" {
 		t.Fatalf("dlq: %v %v", attrs, err)
@@ -454,8 +461,8 @@ func TestWebhookSSRFTargetsRefused(t *testing.T) {
 
 	// A name that resolves to loopback passes the URL check but not the
 	// connection: nothing reaches the server behind it.
-	hit := 0
-	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit++ }))
+	var hit atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit.Add(1) }))
 	defer target.Close()
 	port := target.URL[strings.LastIndex(target.URL, ":")+1:]
 	for _, u := range []string{"http://localhost:" + port + "/", "http://127.0.0.1:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"} {
@@ -467,7 +474,7 @@ func TestWebhookSSRFTargetsRefused(t *testing.T) {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	if hit != 0 {
-		t.Fatalf("%d requests reached a loopback target", hit)
+	if n := hit.Load(); n != 0 {
+		t.Fatalf("%d requests reached a loopback target", n)
 	}
 }
