@@ -165,6 +165,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readBody reads at most MaxBody bytes; 413 above.
 func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
 
+// readJSON reads the body (1 MiB at most) and decodes it strictly into v;
+// an empty body leaves v as it is when emptyOK.
+func readJSON(r *http.Request, v any, emptyOK bool) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if emptyOK && len(body) == 0 {
+		return nil
+	}
+	return decodeStrict(body, v)
+}
+
 func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d MiB", max>>20))

@@ -303,13 +303,8 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 
 func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	body, err := readBody(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	var req createRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req, false); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -356,13 +351,8 @@ type sendRequest struct {
 // when the customer lacks the address.
 func (a *API) sendLink(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	body, err := readBody(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	var req sendRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req, false); err != nil {
 		fail(w, r, err)
 		return
 	}

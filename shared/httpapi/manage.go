@@ -155,13 +155,8 @@ type patchRequest struct {
 // deletes a key), with its timeline event; any status may change them.
 func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	body, err := readBody(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	var req patchRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req, false); err != nil {
 		fail(w, r, err)
 		return
 	}

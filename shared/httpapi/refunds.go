@@ -42,17 +42,10 @@ type refundRequest struct {
 // createRefund: 201 pending refund; 409 unless paid; 422 above what is left.
 func (a *API) createRefund(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	body, err := readBody(r)
-	if err != nil {
+	var req refundRequest
+	if err := readJSON(r, &req, true); err != nil { // no body: refund what is left
 		fail(w, r, err)
 		return
-	}
-	var req refundRequest
-	if len(body) > 0 {
-		if err := decodeStrict(body, &req); err != nil {
-			fail(w, r, err)
-			return
-		}
 	}
 	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 	if err != nil {

@@ -86,13 +86,8 @@ type settingsRequest struct {
 // webhook_secret keeps the previous one beside it for rotation.
 func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	id := merchantOf(r.Context()).ID
-	body, err := readBody(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	var req settingsRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req, false); err != nil {
 		fail(w, r, err)
 		return
 	}
