@@ -1,8 +1,12 @@
 // Command cdk is paylinks' CDK app (cdk.json runs it): one stack, settings
-// from context: stage (dev|prod), publicBaseUrl, emailFrom, sms.
+// from context (cdk.json, -c key=value): stage (dev|prod), assetDir,
+// publicBaseUrl, emailFrom, sms, rateLimit, throttling, accessLogs,
+// logRetentionDays. Without the CDK CLI (infra/local/cfnlint.sh), pass the
+// context as CDK_CONTEXT_JSON and the output directory as CDK_OUTDIR.
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,23 +16,26 @@ import (
 )
 
 func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "paylinks cdk:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	str := func(k, def string) string {
-		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok && v != "" {
-			return v
-		}
-		return def
+	p, err := stack.FromContext(func(k string) any { return app.Node().TryGetContext(jsii.String(k)) })
+	if err != nil {
+		return err
 	}
-	stage := str("stage", "dev")
-	var env *awscdk.Environment // environment-agnostic unless the CLI knows the account
+	// Environment-agnostic unless the CLI knows the account.
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
-		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
+		p.StackProps.Env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
 	}
-	stack.New(app, "paylinks-"+stage, &stack.Props{
-		StackProps: awscdk.StackProps{Env: env},
-		Stage:      stage, AssetDir: str("assetDir", "build"), PublicBaseURL: str("publicBaseUrl", ""),
-		EmailFrom: str("emailFrom", ""), SMS: str("sms", "") == "true",
-	})
+	if _, err := stack.New(app, "paylinks-"+p.Stage, p); err != nil {
+		return fmt.Errorf("stack paylinks-%s: %w", p.Stage, err)
+	}
 	app.Synth(nil)
+	return nil
 }

@@ -1,12 +1,18 @@
 // Package stack is paylinks' AWS CDK stack: the single table from the
-// shared definition, the queues with their DLQs, one function per trigger,
-// the HTTP API, the event source mappings, the sweep's schedule,
-// least-privilege grants, alarms and a dashboard.
+// shared definition, the queues with their DLQs, one function per trigger
+// (no sandbox in prod), the HTTP API with stage throttling and an access log,
+// the event source mappings, the sweep's schedule, the signing secrets and
+// the merchant-secrets KMS key, least-privilege grants, log groups with
+// retention, alarms and a dashboard.
 package stack
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,8 +24,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -28,16 +37,6 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 )
-
-// Props are the stack's settings (from CDK context).
-type Props struct {
-	awscdk.StackProps
-	Stage         string // dev or prod
-	AssetDir      string // where `make build` put <function>.zip
-	PublicBaseURL string // the custom domain in front of the API, if any
-	EmailFrom     string // SES identity for e-mail; empty: no e-mail channel
-	SMS           bool   // SNS SMS channel
-}
 
 // Function is one Lambda of the stack.
 type Function struct {
@@ -54,6 +53,75 @@ var Functions = []Function{
 	{"stream", 60, 256}, {"deliver", 30, 256},
 }
 
+// FunctionsFor are the functions deployed in stage: all but the sandbox PSP
+// in prod.
+func FunctionsFor(stage string) []Function {
+	return slices.DeleteFunc(slices.Clone(Functions), func(f Function) bool { return stage == "prod" && f.Name == "sandbox" })
+}
+
+// The runtime's configuration contract (read at cold start by the functions'
+// configuration, shared/config; the secrets' values are fetched there with
+// secretsmanager:GetSecretValue, never put in the environment).
+const (
+	envLinkCodeSecretARN = "LINK_CODE_SECRET_ARN" // signs public link codes
+	envSandboxSecretARN  = "SANDBOX_SECRET_ARN"   // signs sandbox checkout sessions (not in prod)
+	envSandboxEnabled    = "SANDBOX_ENABLED"      // "1" outside prod
+	envKMSKeyID          = "KMS_KEY_ID"           // envelope encryption of merchants' PSP credentials and webhook secrets
+	envRatePerSecond     = "RATE_LIMIT_PER_SECOND"
+	envRateBurst         = "RATE_LIMIT_BURST"
+)
+
+var (
+	// linkCodeReaders sign or verify public link codes.
+	linkCodeReaders = []string{"api", "import", "redirect"}
+	// sandboxReaders sign or verify sandbox checkout sessions.
+	sandboxReaders = []string{"sandbox", "redirect", "refund", "webhook", "api"}
+	// merchantEncrypters seal merchants' secrets (PUT /v1/settings); every
+	// other function only opens them when it loads a merchant.
+	merchantEncrypters = []string{"api"}
+)
+
+// route is one path of the HTTP API and the function behind it.
+type route struct {
+	path    string
+	methods []awsapigatewayv2.HttpMethod
+	fn      string
+}
+
+// routesFor are the HTTP API's routes in stage: no sandbox pages in prod.
+func routesFor(prod bool) []route {
+	rs := []route{
+		{"/v1/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY}, "api"},
+		{"/openapi.json", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
+		{"/healthz", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
+		{"/l/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_HEAD}, "redirect"},
+		{"/webhooks/psp/{provider}/{merchant}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST}, "webhook"},
+	}
+	if !prod {
+		rs = append(rs, route{"/sandbox/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_POST}, "sandbox"})
+	}
+	return rs
+}
+
+// routeKeys are the API Gateway route keys of rs ("GET /l/{proxy+}").
+func routeKeys(rs []route) []string {
+	var keys []string
+	for _, r := range rs {
+		for _, m := range r.methods {
+			keys = append(keys, string(m)+" "+r.path)
+		}
+	}
+	return keys
+}
+
+// accessLogFormat is the stage's JSON access log line: who asked what and
+// how it went; no header (Authorization carries API keys) and no body.
+var accessLogFormat = map[string]string{
+	"requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "requestTime": "$context.requestTime",
+	"httpMethod": "$context.httpMethod", "routeKey": "$context.routeKey", "status": "$context.status",
+	"protocol": "$context.protocol", "responseLength": "$context.responseLength", "integrationLatency": "$context.integrationLatency",
+}
+
 // consumers maps a queue to its consuming function.
 var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send", queue.Imports: "import",
 	queue.Webhooks: "deliver"}
@@ -65,9 +133,17 @@ var producers = map[string][]string{
 }
 
 // New builds the stack.
-func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
+func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) {
+	prod := p.Prod()
+	functions, routes := FunctionsFor(p.Stage), routesFor(prod)
+	if err := p.validate(routeKeys(routes)); err != nil {
+		return nil, err
+	}
+	logRetention, err := retention(p.LogRetentionDays)
+	if err != nil {
+		return nil, err
+	}
 	st := awscdk.NewStack(scope, &id, &p.StackProps)
-	prod := p.Stage == "prod"
 
 	table := awsdynamodb.NewTable(st, jsii.String("Table"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(store.Table.PK), Type: awsdynamodb.AttributeType_STRING},
@@ -101,6 +177,7 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 		def.ConsumerTimeout = secs(consumer.Timeout)
 		dlq := awssqs.NewQueue(st, jsii.String(cdkName(d.Name)+"Dlq"), &awssqs.QueueProps{
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+			RemovalPolicy: removal(prod), // what failed is kept when a prod stack goes
 		})
 		q := awssqs.NewQueue(st, jsii.String(cdkName(d.Name)+"Queue"), &awssqs.QueueProps{
 			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(def.Visibility().Seconds())),
@@ -126,9 +203,53 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 	if p.SMS {
 		env["SMS_ENABLED"] = jsii.String("1")
 	}
+	if !prod {
+		env[envSandboxEnabled] = jsii.String("1")
+	}
+
+	// Merchants' PSP credentials and webhook secrets are sealed with data
+	// keys of this key (envelope encryption).
+	key := awskms.NewKey(st, jsii.String("MerchantSecretsKey"), &awskms.KeyProps{
+		Description:       jsii.String("paylinks " + p.Stage + ": envelope encryption of merchants' PSP credentials and webhook secrets"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal(prod),
+	})
+	env[envKMSKeyID] = key.KeyId()
+
+	// Signing secrets are generated here, at deploy, and read by the
+	// functions at cold start. Retained in prod: links already sent carry
+	// codes signed with the link code secret.
+	secret := func(id, what string) awssecretsmanager.Secret {
+		return awssecretsmanager.NewSecret(st, jsii.String(id), &awssecretsmanager.SecretProps{
+			Description: jsii.String("paylinks " + p.Stage + ": " + what),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true),
+			},
+			RemovalPolicy: removal(prod),
+		})
+	}
+	secrets := map[string]awssecretsmanager.Secret{envLinkCodeSecretARN: secret("LinkCodeSecret", "signs public link codes")}
+	readers := map[string][]string{envLinkCodeSecretARN: linkCodeReaders}
+	if !prod {
+		secrets[envSandboxSecretARN] = secret("SandboxSecret", "signs sandbox checkout sessions")
+		readers[envSandboxSecretARN] = sandboxReaders
+	}
 
 	fns := map[string]awslambda.Function{}
-	for _, f := range Functions {
+	for _, f := range functions {
+		fnEnv := maps.Clone(env)
+		for _, name := range sortedKeys(secrets) {
+			if slices.Contains(readers[name], f.Name) {
+				fnEnv[name] = secrets[name].SecretArn()
+			}
+		}
+		if f.Name == "api" {
+			fnEnv[envRatePerSecond] = jsii.String(strconv.FormatFloat(p.RateLimit.PerSecond, 'f', -1, 64))
+			fnEnv[envRateBurst] = jsii.String(strconv.FormatFloat(p.RateLimit.Burst, 'f', -1, 64))
+		}
+		logs := awslogs.NewLogGroup(st, jsii.String(cdkName(f.Name)+"Logs"), &awslogs.LogGroupProps{
+			Retention: logRetention, RemovalPolicy: removal(prod),
+		})
 		fn := awslambda.NewFunction(st, jsii.String(cdkName(f.Name)+"Function"), &awslambda.FunctionProps{
 			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture:  awslambda.Architecture_ARM_64(),
@@ -136,14 +257,30 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 			Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetDir, f.Name+".zip")), nil),
 			Timeout:       awscdk.Duration_Seconds(jsii.Number(f.Timeout)),
 			MemorySize:    jsii.Number(f.Memory),
-			Environment:   &env,
+			Environment:   &fnEnv,
 			LoggingFormat: awslambda.LoggingFormat_JSON,
+			LogGroup:      logs,
 			Description:   jsii.String("paylinks " + f.Name),
 		})
 		fns[f.Name] = fn
 		table.GrantReadWriteData(fn)
 		for _, qn := range producers[f.Name] {
 			queues[qn].GrantSendMessages(fn)
+		}
+		// Only GetSecretValue on exactly the secrets it is given.
+		for _, name := range sortedKeys(secrets) {
+			if slices.Contains(readers[name], f.Name) {
+				fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secrets[name].SecretArn()},
+				}))
+			}
+		}
+		// Every function loads merchants and opens their secrets; the api
+		// also seals new ones.
+		if slices.Contains(merchantEncrypters, f.Name) {
+			key.Grant(fn, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt"))
+		} else {
+			key.GrantDecrypt(fn)
 		}
 	}
 	// The sandbox reads links; the webhook ingest reads merchants and
@@ -161,6 +298,7 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 	// the event written with each change), into the outbound webhooks.
 	streamFailures := awssqs.NewQueue(st, jsii.String("StreamFailuresDlq"), &awssqs.QueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		RemovalPolicy: removal(prod),
 	})
 	dlqs["stream"] = streamFailures
 	fns["stream"].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
@@ -193,26 +331,21 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 		}))
 	}
 
-	routes := []struct {
-		path    string
-		methods []awsapigatewayv2.HttpMethod
-		fn      string
-	}{
-		{"/v1/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY}, "api"},
-		{"/openapi.json", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
-		{"/healthz", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
-		{"/l/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_HEAD}, "redirect"},
-		{"/sandbox/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_POST}, "sandbox"},
-		{"/webhooks/psp/{provider}/{merchant}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST}, "webhook"},
-	}
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	byKey := map[string]awsapigatewayv2.HttpRoute{}
 	for _, r := range routes {
 		in, ok := integrations[r.fn]
 		if !ok {
 			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(cdkName(r.fn)+"Integration"), fns[r.fn], nil)
 			integrations[r.fn] = in
 		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{Path: jsii.String(r.path), Methods: &r.methods, Integration: in})
+		added := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{Path: jsii.String(r.path), Methods: &r.methods, Integration: in})
+		for i, k := range routeKeys([]route{r}) {
+			byKey[k] = (*added)[i]
+		}
+	}
+	if err := hardenStage(st, api, p, byKey, logRetention); err != nil {
+		return nil, err
 	}
 
 	rule := awsevents.NewRule(st, jsii.String("SweepSchedule"), &awsevents.RuleProps{
@@ -221,13 +354,56 @@ func New(scope constructs.Construct, id string, p *Props) awscdk.Stack {
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fns["sweep"], &awseventstargets.LambdaFunctionProps{RetryAttempts: jsii.Number(0)}))
 
-	alarms(st, queues, dlqs, fns, api)
+	alarms(st, functions, queues, dlqs, fns, api)
 	awscdk.NewCfnOutput(st, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	awscdk.NewCfnOutput(st, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
-	return st
+	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: key.KeyId(),
+		Description: jsii.String("the key sealing merchants' PSP credentials and webhook secrets")})
+	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: secrets[envLinkCodeSecretARN].SecretArn()})
+	if s, ok := secrets[envSandboxSecretARN]; ok {
+		awscdk.NewCfnOutput(st, jsii.String("SandboxSecretArn"), &awscdk.CfnOutputProps{Value: s.SecretArn()})
+	}
+	return st, nil
 }
 
-func alarms(st awscdk.Stack, queues, dlqs map[string]awssqs.Queue, fns map[string]awslambda.Function, api awsapigatewayv2.HttpApi) {
+// hardenStage sets the default stage's throttling (default and per route)
+// and its JSON access log, through the stage's L1 (the L2 HTTP API has no
+// properties for either).
+func hardenStage(st awscdk.Stack, api awsapigatewayv2.HttpApi, p *Props, byKey map[string]awsapigatewayv2.HttpRoute, logRetention awslogs.RetentionDays) error {
+	stage, ok := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	if !ok {
+		return fmt.Errorf("the HTTP API's default stage has no CfnStage")
+	}
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit: jsii.Number(p.Throttling.Default.Rate), ThrottlingBurstLimit: jsii.Number(p.Throttling.Default.Burst),
+	})
+	if len(p.Throttling.Routes) > 0 {
+		settings := map[string]any{}
+		for _, k := range sortedKeys(p.Throttling.Routes) {
+			t := p.Throttling.Routes[k]
+			settings[k] = map[string]any{"ThrottlingRateLimit": t.Rate, "ThrottlingBurstLimit": t.Burst}
+			// API Gateway refuses settings for a route it does not have yet.
+			stage.Node().AddDependency(byKey[k])
+		}
+		stage.SetRouteSettings(settings)
+	}
+	if !p.AccessLogs {
+		return nil
+	}
+	format, err := json.Marshal(accessLogFormat)
+	if err != nil {
+		return fmt.Errorf("access log format: %w", err)
+	}
+	logs := awslogs.NewLogGroup(st, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention: logRetention, RemovalPolicy: removal(p.Prod()),
+	})
+	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(), Format: jsii.String(string(format)),
+	})
+	return nil
+}
+
+func alarms(st awscdk.Stack, functions []Function, queues, dlqs map[string]awssqs.Queue, fns map[string]awslambda.Function, api awsapigatewayv2.HttpApi) {
 	var widgets []awscloudwatch.IWidget
 	for _, d := range queue.Defs {
 		n := cdkName(d.Name)
@@ -255,7 +431,7 @@ func alarms(st awscdk.Stack, queues, dlqs map[string]awssqs.Queue, fns map[strin
 			Threshold: jsii.Number(60000), EvaluationPeriods: jsii.Number(5), ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 			AlarmDescription: jsii.String("outbound webhooks lag the table by more than a minute"), TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
-	for _, f := range Functions {
+	for _, f := range functions {
 		fn := fns[f.Name]
 		n := cdkName(f.Name)
 		errs := fn.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5))})

@@ -16,11 +16,45 @@ import (
 )
 
 type resource struct {
-	Type       string         `json:"Type"`
-	Properties map[string]any `json:"Properties"`
+	Type                string         `json:"Type"`
+	Properties          map[string]any `json:"Properties"`
+	DeletionPolicy      string         `json:"DeletionPolicy"`
+	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
+	DependsOn           []string       `json:"DependsOn"`
 }
 
-func synth(t *testing.T, stage string) (assertions.Template, map[string]resource) {
+type stackDoc struct {
+	Resources map[string]resource       `json:"Resources"`
+	Outputs   map[string]map[string]any `json:"Outputs"`
+}
+
+// contextProps reads the repository's cdk.json context, as the CDK CLI hands
+// it to the app, with the stage and any overrides set on top.
+func contextProps(t *testing.T, stage string, overrides map[string]any) *Props {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	cfg.Context["stage"] = stage
+	for k, v := range overrides {
+		cfg.Context[k] = v
+	}
+	p, err := FromContext(func(k string) any { return cfg.Context[k] })
+	if err != nil {
+		t.Fatalf("context: %v", err)
+	}
+	return p
+}
+
+// build synthesizes p with placeholder function zips, e-mail and SMS on.
+func build(t *testing.T, p *Props) (awscdk.Stack, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range Functions {
@@ -28,17 +62,30 @@ func synth(t *testing.T, stage string) (assertions.Template, map[string]resource
 			t.Fatal(err)
 		}
 	}
+	p.AssetDir, p.EmailFrom, p.SMS = dir, "Demo <pay@shop.example>", true
+	p.StackProps = awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	st := New(app, "paylinks-"+stage, &Props{Stage: stage, AssetDir: dir, EmailFrom: "Demo <pay@shop.example>", SMS: true,
-		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}}})
+	return New(app, "paylinks-"+p.Stage, p)
+}
+
+func synthProps(t *testing.T, p *Props) (assertions.Template, stackDoc) {
+	t.Helper()
+	st, err := build(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tpl := assertions.Template_FromStack(st, nil)
 	raw, _ := json.Marshal(tpl.ToJSON())
-	var doc struct {
-		Resources map[string]resource `json:"Resources"`
-	}
+	var doc stackDoc
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
+	return tpl, doc
+}
+
+func synth(t *testing.T, stage string) (assertions.Template, map[string]resource) {
+	t.Helper()
+	tpl, doc := synthProps(t, contextProps(t, stage, nil))
 	return tpl, doc.Resources
 }
 

@@ -1,0 +1,157 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+)
+
+// Props are the stack's settings (from CDK context: cdk.json or -c key=value).
+type Props struct {
+	awscdk.StackProps
+	Stage         string // dev or prod
+	AssetDir      string // where `make build` put <function>.zip
+	PublicBaseURL string // the custom domain in front of the API, if any
+	EmailFrom     string // SES identity for e-mail; empty: no e-mail channel
+	SMS           bool   // SNS SMS channel
+
+	RateLimit        RateLimit  // per-merchant API rate limit, applied by the api function
+	Throttling       Throttling // the HTTP API stage's throttling
+	AccessLogs       bool       // the HTTP API stage's JSON access log
+	LogRetentionDays int        // every log group's retention
+}
+
+// RateLimit is the api function's per-merchant token bucket (context rateLimit).
+type RateLimit struct {
+	PerSecond float64 `json:"perSecond"`
+	Burst     float64 `json:"burst"`
+}
+
+// Throttle is one API Gateway throttling setting: steady requests per second
+// and the bucket size.
+type Throttle struct {
+	Rate  float64 `json:"rate"`
+	Burst float64 `json:"burst"`
+}
+
+// Throttling is the stage's default throttle and the throttles per route key
+// ("GET /l/{proxy+}"), context throttling.
+type Throttling struct {
+	Default Throttle            `json:"default"`
+	Routes  map[string]Throttle `json:"routes"`
+}
+
+// Prod reports the production stage (no sandbox, data retained).
+func (p *Props) Prod() bool { return p.Stage == "prod" }
+
+// FromContext reads the stack's settings through lookup (the app's
+// TryGetContext). Values given on the command line (-c key=value) arrive as
+// strings; objects and numbers are read from their JSON either way.
+// logRetentionDays defaults to 30 days, 365 in prod; accessLogs to true.
+func FromContext(lookup func(key string) any) (*Props, error) {
+	p := &Props{Stage: "dev", AssetDir: "build", AccessLogs: true}
+	str := func(k string, dst *string) {
+		if v, ok := lookup(k).(string); ok && v != "" {
+			*dst = v
+		}
+	}
+	str("stage", &p.Stage)
+	str("assetDir", &p.AssetDir)
+	str("publicBaseUrl", &p.PublicBaseURL)
+	str("emailFrom", &p.EmailFrom)
+	if p.Stage != "dev" && p.Stage != "prod" {
+		return nil, fmt.Errorf("context stage: %q is neither dev nor prod", p.Stage)
+	}
+	if err := decodeContext(lookup, "sms", &p.SMS, false); err != nil {
+		return nil, err
+	}
+	if err := decodeContext(lookup, "rateLimit", &p.RateLimit, true); err != nil {
+		return nil, err
+	}
+	if err := decodeContext(lookup, "throttling", &p.Throttling, true); err != nil {
+		return nil, err
+	}
+	if err := decodeContext(lookup, "accessLogs", &p.AccessLogs, false); err != nil {
+		return nil, err
+	}
+	p.LogRetentionDays = 30
+	if p.Prod() {
+		p.LogRetentionDays = 365
+	}
+	if err := decodeContext(lookup, "logRetentionDays", &p.LogRetentionDays, false); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// decodeContext decodes the context value k into dst through JSON; a string
+// value is read as JSON text (the CLI's -c key=value).
+func decodeContext(lookup func(string) any, k string, dst any, required bool) error {
+	v := lookup(k)
+	if v == nil {
+		if required {
+			return fmt.Errorf("context %s: missing (cdk.json has it)", k)
+		}
+		return nil
+	}
+	var raw []byte
+	if s, ok := v.(string); ok {
+		raw = []byte(s)
+	} else {
+		var err error
+		if raw, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("context %s: %w", k, err)
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("context %s: %w", k, err)
+	}
+	return nil
+}
+
+// validate checks the settings New cannot build a correct stack from.
+func (p *Props) validate(routeKeys []string) error {
+	if p.RateLimit.PerSecond <= 0 || p.RateLimit.Burst < 1 {
+		return fmt.Errorf("context rateLimit: perSecond must be > 0 and burst >= 1, got %+v", p.RateLimit)
+	}
+	if err := p.Throttling.Default.check("default"); err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, k := range routeKeys {
+		known[k] = true
+	}
+	for _, k := range sortedKeys(p.Throttling.Routes) {
+		if !known[k] {
+			return fmt.Errorf("context throttling.routes: %q is not a route of the %s stage (routes: %s)", k, p.Stage, strings.Join(routeKeys, ", "))
+		}
+		if err := p.Throttling.Routes[k].check(k); err != nil {
+			return err
+		}
+	}
+	if _, err := retention(p.LogRetentionDays); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (t Throttle) check(name string) error {
+	if t.Rate <= 0 || t.Burst < 1 || t.Burst != float64(int64(t.Burst)) {
+		return fmt.Errorf("context throttling %s: rate must be > 0 and burst a whole number >= 1, got %+v", name, t)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
