@@ -35,6 +35,7 @@ test: browser-deps
 	  go vet ./... || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) ./... || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt FUZZTIME=$${FUZZTIME:-4s} infra/local/fuzz.sh || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/cfnlint.sh || rc=1; \
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-25} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
 	  echo; echo "figures (build/figures.txt):"; cat build/figures.txt 2>/dev/null; \
