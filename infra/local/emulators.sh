@@ -25,6 +25,18 @@ SQS_PORT="${SQS_PORT:-19324}"
 DEV_SQS_PORT="${DEV_SQS_PORT:-19325}"
 EMULATORS="${EMULATORS:-ddb moto elasticmq}"
 
+# detached runs a server in a session of its own, so that the signals of the
+# terminal or of `make dev`'s process group (Ctrl-C, a closed terminal) stop
+# the dev server and never the emulators.
+# The first argument is the pid file, written by the process itself (setsid
+# may fork, so $! would name the wrong process).
+detached() {
+  local pidfile="$1"; shift
+  local s=()
+  if command -v setsid >/dev/null 2>&1; then s=(setsid); fi
+  "${s[@]}" bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@"
+}
+
 wanted() { case " $EMULATORS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 log() { printf 'emulators: %s\n' "$*" >&2; }
@@ -91,9 +103,8 @@ start() {
       d="$(ddb_jar_dir)"
       log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT (data in $RUN/ddb)"
       mkdir -p "$RUN/ddb"
-      nohup java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
+      detached "$RUN/dynamodb.pid" java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
         -dbPath "$RUN/ddb" -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
-      echo $! >"$RUN/dynamodb.pid"
     fi
   fi
   if wanted moto; then
@@ -102,8 +113,7 @@ start() {
       log "moto already answers on $SQS_PORT"
     else
       log "starting moto server on 127.0.0.1:$SQS_PORT"
-      nohup "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
-      echo $! >"$RUN/moto.pid"
+      detached "$RUN/moto.pid" "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
     fi
   fi
   if wanted elasticmq; then
@@ -113,9 +123,8 @@ start() {
     else
       log "starting ElasticMQ on 127.0.0.1:$DEV_SQS_PORT (data in $RUN/elasticmq)"
       elasticmq_conf
-      nohup java -Xmx512m -Dconfig.file="$RUN/elasticmq.conf" -cp "$TOOLS/elasticmq/*" org.elasticmq.server.Main \
+      detached "$RUN/elasticmq.pid" java -Xmx512m -Dconfig.file="$RUN/elasticmq.conf" -cp "$TOOLS/elasticmq/*" org.elasticmq.server.Main \
         >"$RUN/elasticmq.log" 2>&1 &
-      echo $! >"$RUN/elasticmq.pid"
     fi
   fi
   for i in $(seq 1 120); do
