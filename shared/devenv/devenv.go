@@ -57,16 +57,20 @@ func Every(ctx context.Context, interval time.Duration, f func(context.Context))
 	}
 }
 
-// Bootstrap creates the table (when missing) and seeds the demo merchant
-// with apiKey (a new key when empty). It returns the key.
-func Bootstrap(ctx context.Context, db *dynamodb.Client, table, merchantID, apiKey string) (string, error) {
+// Bootstrap creates the table (when missing) and, at the first start only,
+// the demo merchant with the state directory's secrets; later starts keep
+// its settings. apiKey (sec.APIKey when empty) is added when the merchant
+// lacks it. It returns the key.
+func Bootstrap(ctx context.Context, db *dynamodb.Client, table, merchantID string, sec Secrets, apiKey string) (string, error) {
 	if err := store.CreateTable(ctx, db, table); err != nil {
 		return "", err
 	}
+	if apiKey == "" {
+		apiKey = sec.APIKey
+	}
 	st := store.New(db, table)
-	key, err := seed.Merchant(ctx, st, seed.Demo(merchantID), apiKey)
-	if err != nil {
+	if _, err := seed.MerchantOnce(ctx, st, seed.DemoWith(merchantID, sec.PSPWebhookSecret, sec.WebhookSecret), apiKey); err != nil {
 		return "", fmt.Errorf("seed %s: %w", merchantID, err)
 	}
-	return key, nil
+	return apiKey, nil
 }

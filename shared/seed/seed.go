@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,19 +13,27 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Demo returns the demo merchant's settings (sandbox PSP).
+// Demo returns a test merchant's settings (sandbox PSP) with secrets derived
+// from its id, which tests sign with. Tests only: `make dev` seeds DemoWith
+// and the random secrets of its state directory.
 func Demo(id string) *merchant.Merchant {
+	return DemoWith(id, "whsec_sandbox_"+id, DemoWebhookSecret(id))
+}
+
+// DemoWith returns the demo merchant's settings (sandbox PSP) with the given
+// PSP webhook secret and outbound webhook secret.
+func DemoWith(id, pspWebhookSecret, webhookSecret string) *merchant.Merchant {
 	return &merchant.Merchant{
 		ID: id, Name: "Demo Shop", PSP: "sandbox",
 		PaymentMethods:   []string{"card", "ideal", "bancontact", "sepa_transfer"},
 		RedirectDomains:  []string{"shop.example"},
-		PSPWebhookSecret: "whsec_sandbox_" + id,
-		WebhookSecrets:   []string{DemoWebhookSecret(id)},
+		PSPWebhookSecret: pspWebhookSecret,
+		WebhookSecrets:   []string{webhookSecret},
 	}
 }
 
-// DemoWebhookSecret is the demo merchant's outbound webhook secret, derived
-// from its id (dev and tests only): whsec_ and 32 bytes in base64.
+// DemoWebhookSecret is a test merchant's outbound webhook secret, derived
+// from its id (tests only): whsec_ and 32 bytes in base64.
 func DemoWebhookSecret(id string) string {
 	sum := sha256.Sum256([]byte("paylinks demo outbound webhooks " + id))
 	return "whsec_" + base64.StdEncoding.EncodeToString(sum[:])
@@ -55,4 +64,36 @@ func Merchant(ctx context.Context, st *store.Store, m *merchant.Merchant, secret
 		return "", err
 	}
 	return secret, nil
+}
+
+// MerchantOnce writes m and its key when the merchant does not exist yet; an
+// existing merchant keeps its settings (changed since through the API) and
+// gets the key added when it lacks it. It reports whether m was created.
+func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, secret string) (bool, error) {
+	if !merchant.WellFormed(secret) {
+		return false, fmt.Errorf("API key must start with sk_test_ or sk_live_")
+	}
+	_, err := st.GetMerchant(ctx, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := Merchant(ctx, st, m, secret)
+		return err == nil, err
+	}
+	if err != nil {
+		return false, fmt.Errorf("read merchant %s: %w", m.ID, err)
+	}
+	owner, err := st.LookupKey(ctx, secret)
+	switch {
+	case err == nil && owner == m.ID:
+		return false, nil
+	case err == nil:
+		return false, fmt.Errorf("API key ending %s belongs to another merchant", secret[len(secret)-4:])
+	case !errors.Is(err, store.ErrNotFound):
+		return false, err
+	}
+	k := merchant.KeyFor(m.ID, secret)
+	k.Created = time.Now().UTC().Format(time.RFC3339)
+	if err := st.PutKey(ctx, k); err != nil {
+		return false, err
+	}
+	return false, nil
 }

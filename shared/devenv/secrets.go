@@ -1,0 +1,137 @@
+package devenv
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/paylinks/paylinks/shared/merchant"
+)
+
+// SecretsFile is the state file, in the dev state directory, that keeps the
+// secrets `make dev` generated at its first start.
+const SecretsFile = "dev-secrets.json"
+
+// Secrets are the local stack's secrets: random (crypto/rand, 32 bytes each)
+// at the first start, then read back, so that sessions, link codes and
+// signed webhooks made before a restart still verify after it.
+type Secrets struct {
+	// SandboxSecret signs sandbox checkout sessions (hex).
+	SandboxSecret string `json:"sandbox_secret"`
+	// LinkCodeSecret is the key for link codes (hex).
+	LinkCodeSecret string `json:"link_code_secret"`
+	// PSPWebhookSecret signs the sandbox's webhooks to the demo merchant.
+	PSPWebhookSecret string `json:"psp_webhook_secret"`
+	// WebhookSecret signs the demo merchant's outbound webhooks.
+	WebhookSecret string `json:"webhook_secret"`
+	// APIKey is the demo merchant's key when PAYLINKS_DEV_API_KEY is unset.
+	APIKey string `json:"api_key"`
+}
+
+// LoadSecrets reads dir's secrets file, or makes new secrets and writes the
+// file (mode 0600) when there is none.
+func LoadSecrets(dir string) (Secrets, error) {
+	path := filepath.Join(dir, SecretsFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		var s Secrets
+		if err := json.Unmarshal(b, &s); err != nil {
+			return Secrets{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := s.check(); err != nil {
+			return Secrets{}, fmt.Errorf("%s: %w (make dev-reset starts afresh)", path, err)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return Secrets{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	s, err := newSecrets()
+	if err != nil {
+		return Secrets{}, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Secrets{}, fmt.Errorf("state directory: %w", err)
+	}
+	b, err = json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return Secrets{}, fmt.Errorf("marshal secrets: %w", err)
+	}
+	// Written aside (CreateTemp makes it 0600) and renamed, so that a crash
+	// never leaves half a file.
+	f, err := os.CreateTemp(dir, SecretsFile+".*")
+	if err != nil {
+		return Secrets{}, fmt.Errorf("write secrets: %w", err)
+	}
+	tmp := f.Name()
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return Secrets{}, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return Secrets{}, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return Secrets{}, fmt.Errorf("write %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// LinkCodeSecret is the link-code key kept in dir's secrets file (made at
+// the first start), for the service's link codes.
+func LinkCodeSecret(dir string) ([]byte, error) {
+	s, err := LoadSecrets(dir)
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(s.LinkCodeSecret)
+}
+
+func newSecrets() (Secrets, error) {
+	var raw [4][32]byte
+	for i := range raw {
+		if _, err := rand.Read(raw[i][:]); err != nil {
+			return Secrets{}, fmt.Errorf("random secret: %w", err)
+		}
+	}
+	key, _, err := merchant.NewKey("demo", false)
+	if err != nil {
+		return Secrets{}, err
+	}
+	return Secrets{
+		SandboxSecret:    hex.EncodeToString(raw[0][:]),
+		LinkCodeSecret:   hex.EncodeToString(raw[1][:]),
+		PSPWebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString(raw[2][:]),
+		WebhookSecret:    "whsec_" + base64.StdEncoding.EncodeToString(raw[3][:]),
+		APIKey:           key,
+	}, nil
+}
+
+// check refuses a file edited into something unusable.
+func (s Secrets) check() error {
+	for name, v := range map[string]string{"sandbox_secret": s.SandboxSecret, "link_code_secret": s.LinkCodeSecret} {
+		if b, err := hex.DecodeString(v); err != nil || len(b) != 32 {
+			return fmt.Errorf("%s is not 32 bytes in hex", name)
+		}
+	}
+	for name, v := range map[string]string{"psp_webhook_secret": s.PSPWebhookSecret, "webhook_secret": s.WebhookSecret} {
+		if len(v) < 6 || v[:6] != "whsec_" {
+			return fmt.Errorf("%s is not whsec_ and base64", name)
+		}
+		if b, err := base64.StdEncoding.DecodeString(v[6:]); err != nil || len(b) != 32 {
+			return fmt.Errorf("%s is not whsec_ and 32 bytes in base64", name)
+		}
+	}
+	if !merchant.WellFormed(s.APIKey) {
+		return fmt.Errorf("api_key is not an API key")
+	}
+	return nil
+}

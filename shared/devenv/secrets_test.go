@@ -1,0 +1,72 @@
+package devenv
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestSecretsRandomPerStateDirAndKept: each state directory gets its own
+// random secrets at the first start, kept in a 0600 file and read back
+// unchanged on every later start.
+func TestSecretsRandomPerStateDirAndKept(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	sa, err := LoadSecrets(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := LoadSecrets(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{{sa.SandboxSecret, sb.SandboxSecret}, {sa.LinkCodeSecret, sb.LinkCodeSecret},
+		{sa.PSPWebhookSecret, sb.PSPWebhookSecret}, {sa.WebhookSecret, sb.WebhookSecret}, {sa.APIKey, sb.APIKey}} {
+		if pair[0] == pair[1] {
+			t.Errorf("two state directories share a secret")
+		}
+	}
+	if sa.SandboxSecret == sa.LinkCodeSecret || sa.PSPWebhookSecret == sa.WebhookSecret {
+		t.Errorf("one directory's secrets repeat each other")
+	}
+	for _, h := range []string{sa.SandboxSecret, sa.LinkCodeSecret} {
+		if raw, err := hex.DecodeString(h); err != nil || len(raw) != 32 || bytes.Equal(raw, make([]byte, 32)) {
+			t.Errorf("secret %q is not 32 random bytes in hex", h)
+		}
+	}
+	for _, w := range []string{sa.PSPWebhookSecret, sa.WebhookSecret} {
+		if raw, err := base64.StdEncoding.DecodeString(w[len("whsec_"):]); err != nil || len(raw) != 32 || w[:6] != "whsec_" {
+			t.Errorf("webhook secret is not whsec_ and 32 bytes in base64")
+		}
+	}
+	if sa.PSPWebhookSecret == "whsec_sandbox_demo" {
+		t.Errorf("the PSP webhook secret is derived from the merchant id")
+	}
+	fi, err := os.Stat(filepath.Join(a, SecretsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s mode %v, want 0600", SecretsFile, fi.Mode().Perm())
+	}
+	again, err := LoadSecrets(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != sa {
+		t.Errorf("a restart changed the secrets")
+	}
+	lc, err := LinkCodeSecret(a)
+	if err != nil || hex.EncodeToString(lc) != sa.LinkCodeSecret {
+		t.Errorf("LinkCodeSecret: %x %v", lc, err)
+	}
+	// A file edited into garbage is refused, never silently replaced.
+	if err := os.WriteFile(filepath.Join(b, SecretsFile), []byte(`{"sandbox_secret":"short"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSecrets(b); err == nil {
+		t.Errorf("a broken secrets file was accepted")
+	}
+}
