@@ -102,7 +102,7 @@ func TestRedirectDomain(t *testing.T) {
 	for d, want := range map[string]error{
 		"shop.example": nil, "shop.example.co.uk": nil, "me.github.io": nil, "pay.shop.example": nil, "xn--bcher-kva.example": nil,
 		"shop.xn--p1ai": nil,
-		"co.uk": ErrDomainPublicSuffix, "github.io": ErrDomainPublicSuffix, "gov.uk": ErrDomainPublicSuffix,
+		"co.uk":         ErrDomainPublicSuffix, "github.io": ErrDomainPublicSuffix, "gov.uk": ErrDomainPublicSuffix,
 		"blogspot.com": ErrDomainPublicSuffix, "s3.amazonaws.com": ErrDomainPublicSuffix, "foo.ck": ErrDomainPublicSuffix,
 		"com": ErrDomainShape, "Shop.example": ErrDomainShape, "https://shop.example": ErrDomainShape, "1.2.3.4": ErrDomainShape,
 		"shop..example": ErrDomainShape, "-shop.example": ErrDomainShape, "": ErrDomainShape,
