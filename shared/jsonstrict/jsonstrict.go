@@ -73,16 +73,12 @@ func Check(body []byte, t reflect.Type) ([]string, error) {
 	if err := checkEscapes(body); err != nil {
 		return nil, err
 	}
-	c := &checker{dec: json.NewDecoder(bytes.NewReader(body))}
-	c.dec.UseNumber()
-	tok, err := c.dec.Token()
-	if err == io.EOF {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &Error{Msg: "malformed JSON: the body is empty"}
 	}
-	if err != nil {
-		return nil, malformed(err)
-	}
-	if err := c.value(tok, t, 1); err != nil {
+	c := &checker{dec: json.NewDecoder(bytes.NewReader(body))}
+	c.dec.UseNumber()
+	if err := c.next(t, 1); err != nil {
 		return nil, err
 	}
 	if _, err := c.dec.Token(); err != io.EOF {
@@ -146,6 +142,136 @@ func shape(t reflect.Type) reflect.Type {
 	return nil
 }
 
+// next reads the value at the decoder's position, meant for type t. A value
+// whose shape has no member names to check below it (free shapes, scalars,
+// maps and slices of them) is read whole (encoding/json validates its syntax
+// fast) and scanned for duplicate names and depth in one pass; the others
+// are walked token by token.
+func (c *checker) next(t reflect.Type, depth int) error {
+	t = shape(t)
+	if leaf(t, 0) {
+		var raw json.RawMessage
+		if err := c.dec.Decode(&raw); err != nil {
+			return malformed(err)
+		}
+		return c.scanRaw(raw, depth)
+	}
+	tok, err := c.dec.Token()
+	if err != nil {
+		return malformed(err)
+	}
+	return c.value(tok, t, depth)
+}
+
+func (c *checker) scanRaw(raw []byte, depth int) error {
+	rel, dup, deep := scan(raw, MaxDepth-depth+1)
+	if deep {
+		return &Error{Msg: fmt.Sprintf("malformed JSON: nested deeper than %d levels", MaxDepth)}
+	}
+	if !dup {
+		return nil
+	}
+	p := c.at()
+	switch {
+	case p == "":
+		p = rel
+	case strings.HasPrefix(rel, "["):
+		p += rel
+	default:
+		p += "." + rel
+	}
+	return &Error{Path: p, Msg: "appears more than once in its object"}
+}
+
+// leaf reports a shape with no member names to check: free, a scalar, or a
+// map, slice or array of leaves.
+func leaf(t reflect.Type, level int) bool {
+	if t == nil {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return false
+	case reflect.Map, reflect.Slice, reflect.Array:
+		return level < 16 && leaf(shape(t.Elem()), level+1)
+	}
+	return true
+}
+
+// scan reads valid JSON for a name twice in one object (returning its path
+// within raw) and for nesting deeper than max.
+func scan(raw []byte, max int) (path string, dup, deep bool) {
+	type frame struct {
+		obj  bool
+		seen map[string]struct{}
+		key  string
+		idx  int
+	}
+	var st []frame
+	expectKey := false
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '{':
+			st = append(st, frame{obj: true})
+			expectKey = true
+		case '[':
+			st = append(st, frame{})
+			expectKey = false
+		case '}', ']':
+			st = st[:len(st)-1]
+			expectKey = false
+		case ',':
+			if top := &st[len(st)-1]; top.obj {
+				expectKey = true
+			} else {
+				top.idx++
+			}
+		case '"':
+			j, esc := i+1, false
+			for raw[j] != '"' {
+				if raw[j] == '\\' {
+					esc = true
+					j++
+				}
+				j++
+			}
+			if expectKey {
+				name := string(raw[i+1 : j])
+				if esc {
+					_ = json.Unmarshal(raw[i:j+1], &name)
+				}
+				top := &st[len(st)-1]
+				_, dup := top.seen[name]
+				top.key = name
+				if dup {
+					var b strings.Builder
+					for k, f := range st {
+						switch {
+						case !f.obj:
+							b.WriteString("[" + strconv.Itoa(f.idx) + "]")
+						case k == 0:
+							b.WriteString(f.key)
+						default:
+							b.WriteString("." + f.key)
+						}
+					}
+					return b.String(), true, false
+				}
+				if top.seen == nil {
+					top.seen = map[string]struct{}{}
+				}
+				top.seen[name] = struct{}{}
+				expectKey = false
+			}
+			i = j
+		}
+		if len(st) > max {
+			return "", false, true
+		}
+	}
+	return "", false, false
+}
+
 func (c *checker) value(tok json.Token, t reflect.Type, depth int) error {
 	d, ok := tok.(json.Delim)
 	if !ok {
@@ -163,21 +289,18 @@ func (c *checker) value(tok json.Token, t reflect.Type, depth int) error {
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
-		for i := 0; ; i++ {
-			tok, err := c.dec.Token()
-			if err != nil {
-				return malformed(err)
-			}
-			if tok == json.Delim(']') {
-				return nil
-			}
+		for i := 0; c.dec.More(); i++ {
 			c.path = append(c.path, "["+strconv.Itoa(i)+"]")
-			err = c.value(tok, elem, depth+1)
+			err := c.next(elem, depth+1)
 			c.path = c.path[:len(c.path)-1]
 			if err != nil {
 				return err
 			}
 		}
+		if _, err := c.dec.Token(); err != nil {
+			return malformed(err)
+		}
+		return nil
 	}
 	return malformed(fmt.Errorf("unexpected %v", d))
 }
@@ -224,11 +347,7 @@ func (c *checker) object(t reflect.Type, depth int) error {
 				c.unknown = append(c.unknown, c.at())
 			}
 		}
-		tok, err = c.dec.Token()
-		if err != nil {
-			return malformed(err)
-		}
-		err = c.value(tok, ft, depth+1)
+		err = c.next(ft, depth+1)
 		c.path = c.path[:len(c.path)-1]
 		if err != nil {
 			return err

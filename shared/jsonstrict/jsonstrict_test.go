@@ -76,6 +76,11 @@ func TestCheckRefuses(t *testing.T) {
 		{`{"raw":{"a":{"b":1,"b":2}}}`, "raw.a.b"},
 		{`{"list":[{},{"name":"a","name":"a"}]}`, "list[1].name"},
 		{`{"amount":{"value":"1","value":"2"}}`, "amount.value"},
+		{`{"any":{"a":1,"\u0061":2}}`, "any.a"},
+		{`{"raw":[{"x":1},{"y":{"z":[],"q":"z","z":2}}]}`, "raw[1].y.z"},
+		{`{"metadata":{"a":"{\"b\":1,\"b\":2}","a":"x"}}`, "metadata.a"},
+		{`{"by_name":{"k":{"name":"a"},"k":{}}}`, "by_name.k"},
+		{`{"list":[{"name":"a"},{"iban":"x","iban":"y"}]}`, "list[1].iban"},
 		{"{\"plain\":\"\xff\"}", ""},
 		{`{"any":"\ud800"}`, ""},
 		{`{"any":"\udfff"}`, ""},
@@ -104,8 +109,25 @@ func TestCheckRefuses(t *testing.T) {
 	}
 }
 
+func TestCheckFreeShapes(t *testing.T) {
+	for body, path := range map[string]string{`[{"a":1},{"a":1,"a":2}]`: "[1].a", `{"a":{"b":[[{"c":1,"c":1}]]}}`: "a.b[0][0].c", `"{\"a\":1,\"a\":1}"`: ""} {
+		_, err := Check([]byte(body), nil)
+		var e *Error
+		if path == "" {
+			if err != nil {
+				t.Errorf("%s: %v", body, err)
+			}
+			continue
+		}
+		if !errors.As(err, &e) || e.Path != path {
+			t.Errorf("%s: %v, want a duplicate at %s", body, err, path)
+		}
+	}
+}
+
 func TestCheckAccepts(t *testing.T) {
 	for _, body := range []string{
+		`{"any":{"a":{"b":1},"b":{"a":1},"c":[{"a":1},{"a":1}]}}`, `{"metadata":{"a":"\"a\":1,\"a\":1"}}`,
 		`{}`, ` {"plain": 1e400} `, `{"any":"\ud83c\udf82 \\ud800 \"\\"}`, `{"metadata":{"a":"1","A":"2"}}`,
 		`[` + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth) + ``, `null`, `"x"`, `{"who":null,"list":null}`,
 	} {
