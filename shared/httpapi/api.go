@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -165,8 +166,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readBody reads at most MaxBody bytes; 413 above.
 func readBody(r *http.Request) ([]byte, error) { return readBodyMax(r, MaxBody) }
 
-// readJSON reads the body (1 MiB at most) and decodes it strictly into v;
-// an empty body leaves v as it is when emptyOK.
+// readJSON reads the body (1 MiB at most) and decodes it strictly into v
+// (see decodeStrict); an empty body leaves v as it is when emptyOK, whatever
+// its Content-Type. Any other body must be application/json: 415 otherwise.
 func readJSON(r *http.Request, v any, emptyOK bool) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -175,7 +177,20 @@ func readJSON(r *http.Request, v any, emptyOK bool) error {
 	if emptyOK && len(body) == 0 {
 		return nil
 	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return problem.New(http.StatusUnsupportedMediaType, "send the body as application/json")
+	}
 	return decodeStrict(body, v)
+}
+
+// isJSON reports a Content-Type of application/json, with no parameters or
+// parameters such as charset=utf-8 (JSON is UTF-8: another charset is not).
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return false
+	}
+	return err == nil && mt == "application/json"
 }
 
 func readBodyMax(r *http.Request, max int64) ([]byte, error) {

@@ -138,7 +138,7 @@ func TestBadCreateBodies(t *testing.T) {
 		{`{` + okAmount + `,"description":"d","customer":{"company_name":"ACME","phone":"0470123456"}}`, 422, "customer.phone"},
 		{`{` + okAmount + `,"description":"d","customer":{"company_name":"ACME","language":"es"}}`, 422, "customer.language"},
 		{`{` + okAmount + `,"description":"d","customer":{"company_name":"ACME","country":"Belgium"}}`, 422, "customer.country"},
-		{`{` + okAmount + `,"description":"d","customer":{"company_name":"ACME","nickname":"x"}}`, 422, "nickname"},
+		{`{` + okAmount + `,"description":"d","customer":{"company_name":"ACME","nickname":"x"}}`, 422, "customer.nickname"},
 		{base(`,"reference":""`), 422, "reference"},
 		{base(`,"reference":"` + strings.Repeat("r", 65) + `"`), 422, "reference"},
 		{base(`,"expires_in_days":0`), 422, "expires_in_days"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
@@ -20,6 +21,7 @@ func FuzzCreateBody(f *testing.F) {
 		`{"amount":{"currency":"EUR","value":"1e3"},"description":"","customer":{}}`,
 		`{"reminder":{"before_expiry_hours":24},"send":{"channel":"sms"},"metadata":{"a":"b"}}`,
 		`[`, `null`, `{"amount":null}`, `{"beneficiary":{"name":"X","iban":"BE71096123456769"}}`,
+		`{"amount":{"currency":"EUR","value":"1"},"Amount":{"currency":"EUR","value":"9"}}`, `{"customer":{"company_name":"\u202eX","x":1}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -27,6 +29,9 @@ func FuzzCreateBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var req createRequest
 		err := decodeStrict(body, &req)
+		if err == nil && !utf8.Valid(body) {
+			t.Fatalf("%q: accepted invalid UTF-8", body)
+		}
 		if err == nil {
 			var l interface{}
 			l, _, err = newLink(&req, fuzzMerchant, now)

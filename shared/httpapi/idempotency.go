@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/paylinks/paylinks/shared/jsonstrict"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
@@ -73,11 +75,35 @@ func validIdemKey(k string) bool {
 	return true
 }
 
+// fingerprintOf identifies a request for its Idempotency-Key: method, path,
+// media type and body. A JSON body counts by its JSON value (canonical form:
+// members sorted, no insignificant whitespace), so key order and spacing do
+// not make another request; a body that is not strict JSON (duplicates,
+// invalid UTF-8, malformed) and any other type (CSV) count by their bytes.
+func fingerprintOf(r *http.Request, body []byte) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mt = r.Header.Get("Content-Type")
+	}
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + mt + "\n"))
+	if isJSON(r.Header.Get("Content-Type")) {
+		if canon, err := jsonstrict.Canonical(body); err == nil {
+			h.Write([]byte("json\n"))
+			h.Write(canon)
+			return hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	h.Write([]byte("bytes\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // idempotent makes a POST replayable under an Idempotency-Key: the key is
 // reserved in DynamoDB before the work; the answer is stored and replayed for
 // 24 h to the same request; another request with the key is 422, and the
 // same one while the first still runs is 409. Answers to requests refused
-// before any work (400, 413, 422) and failures (5xx) are not stored: the key
+// before any work (400, 413, 415, 422) and failures (5xx) are not stored: the key
 // is released so a corrected or retried request runs.
 func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -102,10 +128,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		m := merchantOf(r.Context())
-		h := sha256.New()
-		h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + r.Header.Get("Content-Type") + "\n"))
-		h.Write(body)
-		fingerprint := hex.EncodeToString(h.Sum(nil))
+		fingerprint := fingerprintOf(r, body)
 		stored, err := a.Store.ReserveIdempotency(r.Context(), m.ID, k, fingerprint, a.Now())
 		switch {
 		case errors.Is(err, store.ErrIdempotencyMismatch):
@@ -135,7 +158,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		}
 		ctx := context.WithoutCancel(r.Context())
 		switch {
-		case c.status >= 500 || c.status == 400 || c.status == 413 || c.status == 422 || c.status == 0:
+		case c.status >= 500 || c.status == 400 || c.status == 413 || c.status == 415 || c.status == 422 || c.status == 0:
 			err = a.Store.ReleaseIdempotency(ctx, m.ID, k)
 		default:
 			err = a.Store.CompleteIdempotency(ctx, &store.IdempotencyDone{Merchant: m.ID, Key: k,

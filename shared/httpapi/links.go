@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/jsonstrict"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
@@ -31,7 +32,7 @@ const (
 )
 
 type createRequest struct {
-	Amount         json.RawMessage     `json:"amount"`
+	Amount         amountJSON          `json:"amount"`
 	Description    *string             `json:"description"`
 	Reference      *string             `json:"reference"`
 	ExpiresAt      *string             `json:"expires_at"`
@@ -51,16 +52,34 @@ type createRequest struct {
 	} `json:"reminder"`
 }
 
-// decodeStrict decodes one JSON object into v: 400 when malformed, 422 for
-// unknown fields and wrong types, naming the field.
+// decodeStrict decodes one JSON object into v: 400 when malformed, not
+// UTF-8, with a name twice in an object or nested too deep; 422 naming every
+// unknown member by its path (names are exact: case-sensitive, no folding),
+// and for wrong types.
 func decodeStrict(body []byte, v any) error {
+	unknown, err := jsonstrict.Check(body, reflect.TypeOf(v))
+	var se *jsonstrict.Error
+	if errors.As(err, &se) {
+		p := problem.New(http.StatusBadRequest, se.Error())
+		if se.Path != "" {
+			p.Errors = []problem.FieldError{{Field: se.Path, Message: se.Msg}}
+		}
+		return p
+	}
+	if err != nil {
+		return fmt.Errorf("strict JSON check: %w", err)
+	}
+	if len(unknown) > 0 {
+		errs := make([]problem.FieldError, len(unknown))
+		for i, f := range unknown {
+			errs[i] = problem.FieldError{Field: f, Message: "is not a known field"}
+		}
+		return problem.Invalid(errs...)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
-		if _, err2 := dec.Token(); err2 != io.EOF {
-			return problem.New(http.StatusBadRequest, "malformed JSON: data after the object")
-		}
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
@@ -71,19 +90,35 @@ func decodeStrict(body []byte, v any) error {
 			return problem.New(http.StatusBadRequest, "the body must be a JSON object")
 		}
 		return problem.Invalid(problem.FieldError{Field: field, Message: "must be of type " + typeErr.Type.String()})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return problem.Invalid(problem.FieldError{Field: field, Message: "is not a known field"})
 	default:
 		return problem.New(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}
 }
 
+// amountJSON is an amount as sent, kept raw for money.Amount to read once
+// the request is decoded (so that its errors name amount.value or
+// amount.currency); its members are checked as {"currency", "value"}.
+type amountJSON []byte
+
+// UnmarshalJSON keeps the raw value.
+func (a *amountJSON) UnmarshalJSON(b []byte) error {
+	*a = append((*a)[:0], b...)
+	return nil
+}
+
+// JSONShape names the members an amount has (jsonstrict.Shaper).
+func (amountJSON) JSONShape() any {
+	return struct {
+		Currency any `json:"currency"`
+		Value    any `json:"value"`
+	}{}
+}
+
 // beneficiary checks an account (name, IBAN checksum, BIC) under field and
 // returns it with the IBAN's spaces removed.
 func beneficiary(field string, b *domain.Beneficiary, errs *fieldErrs) *domain.Beneficiary {
-	if !validate.Text(b.Name, 70) {
-		errs.add(field+".name", "is required, at most 70 characters")
+	if !validate.PayerText(b.Name, 70) {
+		errs.add(field+".name", "is required, at most 70 characters shown to payers: not blank, no control or bidi override characters")
 	}
 	if !validate.IBAN(b.IBAN) {
 		errs.add(field+".iban", "must be a valid IBAN (checksum checked)")
@@ -127,8 +162,8 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 	switch {
 	case req.Description == nil:
 		errs.add("description", "is required")
-	case !validate.Text(*req.Description, 140):
-		errs.add("description", "must be 1 to 140 characters, no control characters")
+	case !validate.PayerText(*req.Description, 140):
+		errs.add("description", "must be 1 to 140 characters shown to payers: not blank, no control or bidi override characters")
 	default:
 		l.Description = *req.Description
 	}
@@ -178,8 +213,8 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 			}
 		}
 		for field, v := range map[string]string{"first_name": c.FirstName, "last_name": c.LastName, "company_name": c.CompanyName} {
-			if v != "" && !validate.Text(v, 100) {
-				errs.add("customer."+field, "must be 1 to 100 characters, no control characters")
+			if v != "" && !validate.PayerText(v, 100) {
+				errs.add("customer."+field, "must be 1 to 100 characters shown to payers: not blank, no control or bidi override characters")
 			}
 		}
 		if c.Email != "" && !validate.Email(c.Email) {
@@ -192,7 +227,7 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 			errs.add("customer.language", "must be one of en, nl, fr, de")
 		}
 		if c.Country != "" && !validate.Country(c.Country) {
-			errs.add("customer.country", "must be an ISO 3166-1 alpha-2 code such as BE")
+			errs.add("customer.country", "must be an assigned ISO 3166-1 alpha-2 code such as BE (GB for the United Kingdom)")
 		}
 		l.Customer = c
 		if c.Language != "" {

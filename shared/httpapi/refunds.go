@@ -35,8 +35,8 @@ func refundView(r *store.Refund) RefundView {
 }
 
 type refundRequest struct {
-	Amount json.RawMessage `json:"amount"`
-	Reason *string         `json:"reason"`
+	Amount amountJSON `json:"amount"`
+	Reason *string    `json:"reason"`
 }
 
 // createRefund: 201 pending refund; 409 unless paid; 422 above what is left.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +23,6 @@ var PaymentMethods = []string{"card", "ideal", "bancontact", "sepa_transfer", "s
 
 // maxActiveKeys is how many API keys a merchant may hold at once (rotation).
 const maxActiveKeys = 2
-
-var hostRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
 // SettingsView is what GET /v1/settings shows; secrets are write-only.
 type SettingsView struct {
@@ -99,8 +96,8 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	next := *cur
 	var errs fieldErrs
 	if req.Name != nil {
-		if !validate.Text(*req.Name, 100) {
-			errs.add("name", "must be 1 to 100 characters")
+		if !validate.PayerText(*req.Name, 100) {
+			errs.add("name", "must be 1 to 100 characters shown to payers: not blank, no control or bidi override characters")
 		}
 		next.Name = *req.Name
 	}
@@ -112,8 +109,8 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 			errs.add("redirect_domains", "has at most 50 domains")
 		}
 		for i, d := range req.RedirectDomains {
-			if !hostRe.MatchString(d) || len(d) > 253 {
-				errs.add(fmt.Sprintf("redirect_domains[%d]", i), "must be a lower-case DNS name such as shop.example")
+			if err := validate.RedirectDomain(d); err != nil {
+				errs.add(fmt.Sprintf("redirect_domains[%d]", i), err.Error())
 			}
 		}
 		next.RedirectDomains = req.RedirectDomains

@@ -68,6 +68,7 @@ func TestBrowserOpensLinkAndLandsOnCheckout(t *testing.T) {
 	key := env.Merchant(t, "demo")
 	srv := env.Serve(t)
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/payment-links", strings.NewReader(`{"amount":{"currency":"EUR","value":"42.00"},"description":"Browser test","customer":{"company_name":"ACME"}}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {

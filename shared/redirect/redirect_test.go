@@ -45,6 +45,7 @@ func (f *fixture) create(t *testing.T, lang, extra string) (string, string) {
 	t.Helper()
 	body := `{"amount":{"currency":"EUR","value":"1234.50"},"description":"Taart & koffie","customer":{"first_name":"Ana","last_name":"Peeters","language":"` + lang + `"}` + extra + `}`
 	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/payment-links", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+f.key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {

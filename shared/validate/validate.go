@@ -1,5 +1,8 @@
 // Package validate checks the shapes of fields integrators send: e-mail
-// addresses, E.164 phone numbers, countries, IBANs, BICs, redirect URLs.
+// addresses, E.164 phone numbers, countries, IBANs, BICs, redirect URLs and
+// domains, text shown to payers.
+//
+//go:generate go run ./internal/gencountries /usr/share/iso-codes/json/iso_3166-1.json countries.go
 package validate
 
 import (
@@ -12,14 +15,18 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 var (
-	e164    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	country = regexp.MustCompile(`^[A-Z]{2}$`)
-	bic     = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
-	ibanRe  = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
-	sepaID  = regexp.MustCompile(`^[A-Za-z0-9/\-?:().,'+ ]{1,35}$`)
+	e164   = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	bic    = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
+	ibanRe = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
+	sepaID = regexp.MustCompile(`^[A-Za-z0-9/\-?:().,'+ ]{1,35}$`)
+	// domainRe is a lower-case DNS name of two or more labels, the last
+	// alphabetic (or an IDN in punycode).
+	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$`)
 )
 
 // Email reports a plain address such as "ana@example.be" (no display name).
@@ -34,8 +41,12 @@ func Email(s string) bool {
 // Phone reports an E.164 number.
 func Phone(s string) bool { return e164.MatchString(s) }
 
-// Country reports an ISO 3166-1 alpha-2 code shape (upper case).
-func Country(s string) bool { return country.MatchString(s) }
+// Country reports an officially assigned ISO 3166-1 alpha-2 code, upper
+// case ("BE"; not "XX", "ZZ" or "UK": the United Kingdom is "GB").
+func Country(s string) bool {
+	_, ok := countries[s]
+	return ok
+}
 
 // BIC reports an ISO 9362 code.
 func BIC(s string) bool { return bic.MatchString(s) }
@@ -76,6 +87,63 @@ func Text(s string, max int) bool {
 		}
 	}
 	return true
+}
+
+// PayerText reports Text(s, max) that is also safe to show a payer: no
+// bidirectional embedding, override or isolate controls (U+202A-U+202E,
+// U+2066-U+2069), which can make "Invoice\u202Efdp.exe" read as another
+// text, and not only invisible characters (spaces, zero-width characters,
+// format characters, blank fillers). Marks (U+200E, U+200F) and joiners are
+// allowed inside visible text.
+func PayerText(s string, max int) bool {
+	if !Text(s, max) {
+		return false
+	}
+	visible := false
+	for _, r := range s {
+		if isBidiControl(r) {
+			return false
+		}
+		if !invisible(r) {
+			visible = true
+		}
+	}
+	return visible
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// invisible reports characters that draw nothing: white space, controls,
+// format characters (zero-width space, joiners, marks, word joiner, BOM),
+// the combining grapheme joiner and the blank fillers of Hangul and Braille.
+func invisible(r rune) bool {
+	switch r {
+	case 0x034F, 0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0:
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zs)
+}
+
+// Redirect domain errors.
+var (
+	ErrDomainShape        = errors.New("must be a lower-case DNS name such as shop.example")
+	ErrDomainPublicSuffix = errors.New("is a public suffix (such as co.uk or github.io): name your own domain under it")
+)
+
+// RedirectDomain checks an entry of a merchant's redirect allow-list: a
+// lower-case DNS name of at least two labels that is not itself a public
+// suffix by the Public Suffix List (ICANN and private sections), since an
+// entry also allows every name under it.
+func RedirectDomain(d string) error {
+	if len(d) > 253 || !domainRe.MatchString(d) {
+		return ErrDomainShape
+	}
+	if suffix, _ := publicsuffix.PublicSuffix(d); suffix == d {
+		return ErrDomainPublicSuffix
+	}
+	return nil
 }
 
 // Redirect errors.

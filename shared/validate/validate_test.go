@@ -33,7 +33,7 @@ func TestShapes(t *testing.T) {
 			t.Errorf("bic %q: want %v", s, ok)
 		}
 	}
-	for s, ok := range map[string]bool{"BE": true, "be": false, "BEL": false} {
+	for s, ok := range map[string]bool{"BE": true, "GB": true, "AX": true, "SS": true, "be": false, "BEL": false, "XX": false, "ZZ": false, "UK": false, "EU": false, "AA": false, "QM": false, "": false} {
 		if Country(s) != ok {
 			t.Errorf("country %q: want %v", s, ok)
 		}
@@ -63,6 +63,52 @@ func TestRedirectURL(t *testing.T) {
 	} {
 		if got := RedirectURL(raw, allow); !errors.Is(got, want) {
 			t.Errorf("%q: got %v want %v", raw, got, want)
+		}
+	}
+}
+
+func TestCountriesAreTheAssignedCodes(t *testing.T) {
+	if len(countries) != 249 {
+		t.Fatalf("%d codes, want the 249 assigned", len(countries))
+	}
+	for code, name := range countries {
+		if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || name == "" {
+			t.Errorf("%q %q", code, name)
+		}
+	}
+	if countries["BE"] != "Belgium" || countries["GB"] != "United Kingdom" {
+		t.Errorf("BE %q, GB %q", countries["BE"], countries["GB"])
+	}
+}
+
+func TestPayerText(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"Invoice 2026-113": true, "שלום": true, "فاتورة \u200f12": true, "👩\u200d💻": true, "Café": true, "a b": true,
+		"Invoice \u202egnp.exe": false, "\u202aa": false, "\u202bx": false, "\u202cx": false, "\u202dx": false,
+		"\u2066x": false, "\u2067x": false, "\u2068x": false, "x\u2069": false,
+		" ": false, "\u00a0\u3000": false, "\u200b": false, "\u200c\u200d": false, "\ufeff": false, "\u2060": false,
+		"\u200e\u200f": false, "\u3164": false, "\u2800": false, "\u034f": false, "": false, "a\x01": false, "\u00ad": false,
+	} {
+		if PayerText(s, 100) != ok {
+			t.Errorf("%+q: want %v", s, ok)
+		}
+	}
+	if PayerText("abcd", 3) {
+		t.Error("length")
+	}
+}
+
+func TestRedirectDomain(t *testing.T) {
+	for d, want := range map[string]error{
+		"shop.example": nil, "shop.example.co.uk": nil, "me.github.io": nil, "pay.shop.example": nil, "xn--bcher-kva.example": nil,
+		"shop.xn--p1ai": nil,
+		"co.uk":         ErrDomainPublicSuffix, "github.io": ErrDomainPublicSuffix, "gov.uk": ErrDomainPublicSuffix,
+		"blogspot.com": ErrDomainPublicSuffix, "s3.amazonaws.com": ErrDomainPublicSuffix, "foo.ck": ErrDomainPublicSuffix,
+		"com": ErrDomainShape, "Shop.example": ErrDomainShape, "https://shop.example": ErrDomainShape, "1.2.3.4": ErrDomainShape,
+		"shop..example": ErrDomainShape, "-shop.example": ErrDomainShape, "": ErrDomainShape,
+	} {
+		if got := RedirectDomain(d); !errors.Is(got, want) {
+			t.Errorf("%q: got %v want %v", d, got, want)
 		}
 	}
 }

@@ -46,6 +46,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) create(body string) (id, url string) {
 	w.t.Helper()
 	req, _ := http.NewRequest("POST", w.srv.URL+"/v1/payment-links", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+w.key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {
