@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,17 +40,28 @@ func run() error {
 	if os.Getenv("PUBLIC_BASE_URL") == "" {
 		os.Setenv("PUBLIC_BASE_URL", "http://"+addr)
 	}
-	if os.Getenv("SANDBOX_SECRET") == "" {
+	if os.Getenv("TABLE_NAME") == "" {
+		os.Setenv("TABLE_NAME", "paylinks-dev")
+	}
+	os.Setenv("SANDBOX_ENABLED", "1")
+	for _, k := range []string{"SANDBOX_SECRET", "LINK_CODE_SECRET"} {
+		if os.Getenv(k) == "" {
+			var b [32]byte
+			_, _ = rand.Read(b[:])
+			os.Setenv(k, hex.EncodeToString(b[:]))
+		}
+	}
+	if os.Getenv("LOCAL_SEAL_KEY") == "" {
 		var b [32]byte
 		_, _ = rand.Read(b[:])
-		os.Setenv("SANDBOX_SECRET", hex.EncodeToString(b[:]))
+		os.Setenv("LOCAL_SEAL_KEY", base64.StdEncoding.EncodeToString(b[:]))
 	}
 	log := config.Logger()
-	cfg, err := config.FromEnv()
+	awsCfg, err := config.AWS(ctx)
 	if err != nil {
 		return err
 	}
-	awsCfg, err := config.AWS(ctx)
+	cfg, err := config.Load(ctx, service.Needs["api"]|service.Needs["sandbox"], nil)
 	if err != nil {
 		return err
 	}
@@ -63,8 +75,10 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("bootstrap queues: %w", err)
 	}
-	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
-		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true})
+	st := store.New(db, cfg.Table)
+	st.Sealer = service.Sealer(cfg, awsCfg)
+	svc := service.New(st, service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: cfg.SandboxSecret, LinkCodeKey: cfg.LinkCodeSecret,
+		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst})
 	devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
 	// The table's stream into the outbound webhooks, as Lambda's event
 	// source mapping does when deployed.
