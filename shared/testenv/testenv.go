@@ -83,6 +83,10 @@ func AWSConfig(t testing.TB) aws.Config {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" { // LocalStack and friends set only this one
 		setDefault("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:18000")
 		setDefault("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:19324")
+		// moto also serves KMS and Secrets Manager (the sealer's and the
+		// configuration's tests).
+		setDefault("AWS_ENDPOINT_URL_KMS", os.Getenv("AWS_ENDPOINT_URL_SQS"))
+		setDefault("AWS_ENDPOINT_URL_SECRETS_MANAGER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), config.LoadOptions()...)
 	if err != nil {
