@@ -16,6 +16,8 @@ export AWS_EC2_METADATA_DISABLED := true
 ifndef AWS_ENDPOINT_URL
 export AWS_ENDPOINT_URL_DYNAMODB ?= http://127.0.0.1:$(DDB_PORT)
 export AWS_ENDPOINT_URL_SQS ?= http://127.0.0.1:$(SQS_PORT)
+export AWS_ENDPOINT_URL_KMS ?= http://127.0.0.1:$(SQS_PORT)
+export AWS_ENDPOINT_URL_SECRETS_MANAGER ?= http://127.0.0.1:$(SQS_PORT)
 endif
 export TABLE_NAME ?= paylinks-dev
 

@@ -6,4 +6,4 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS(queue.PSPEvents) }
+func main() { service.MainSQS("apply", queue.PSPEvents) }

@@ -8,4 +8,4 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS(queue.Webhooks) }
+func main() { service.MainSQS("deliver", queue.Webhooks) }

@@ -6,4 +6,4 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS(queue.Imports) }
+func main() { service.MainSQS("import", queue.Imports) }

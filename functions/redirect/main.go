@@ -3,4 +3,4 @@ package main
 
 import "github.com/paylinks/paylinks/shared/service"
 
-func main() { service.MainHTTP((*service.Service).PublicHandler) }
+func main() { service.MainHTTP("redirect", (*service.Service).PublicHandler) }

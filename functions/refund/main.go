@@ -6,4 +6,4 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS(queue.Refunds) }
+func main() { service.MainSQS("refund", queue.Refunds) }

@@ -6,4 +6,4 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS(queue.Send) }
+func main() { service.MainSQS("send", queue.Send) }

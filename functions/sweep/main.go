@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	svc, log, err := service.FromEnv(context.Background())
+	svc, log, err := service.FromEnv(context.Background(), "sweep")
 	if err != nil {
 		log.Error("start", "error", err.Error())
 		os.Exit(1)

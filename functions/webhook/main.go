@@ -3,4 +3,4 @@ package main
 
 import "github.com/paylinks/paylinks/shared/service"
 
-func main() { service.MainHTTP((*service.Service).WebhookHandler) }
+func main() { service.MainHTTP("webhook", (*service.Service).WebhookHandler) }

@@ -38,21 +38,28 @@ func run() error {
 		os.Setenv("PUBLIC_BASE_URL", "http://"+addr)
 	}
 	// Secrets made at the first start and kept in the state directory, so
-	// that sessions and signatures made before a restart verify after it.
+	// that sessions, link codes and sealed settings made before a restart
+	// still verify after it.
 	runDir := env("PAYLINKS_RUN_DIR", ".tools/run")
 	sec, err := devenv.LoadSecrets(runDir)
 	if err != nil {
 		return fmt.Errorf("dev secrets: %w", err)
 	}
-	if os.Getenv("SANDBOX_SECRET") == "" {
-		os.Setenv("SANDBOX_SECRET", sec.SandboxSecret)
+	if os.Getenv("TABLE_NAME") == "" {
+		os.Setenv("TABLE_NAME", "paylinks-dev")
+	}
+	os.Setenv("SANDBOX_ENABLED", "1")
+	for k, v := range map[string]string{"SANDBOX_SECRET": sec.SandboxSecret, "LINK_CODE_SECRET": sec.LinkCodeSecret, "LOCAL_SEAL_KEY": sec.SealKey} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
 	}
 	log := config.Logger()
-	cfg, err := config.FromEnv()
+	awsCfg, err := config.AWS(ctx)
 	if err != nil {
 		return err
 	}
-	awsCfg, err := config.AWS(ctx)
+	cfg, err := config.Load(ctx, service.Needs["api"]|service.Needs["sandbox"], nil)
 	if err != nil {
 		return err
 	}
@@ -66,8 +73,10 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("bootstrap queues: %w", err)
 	}
-	svc := service.New(store.New(db, cfg.Table), service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret),
-		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true})
+	st := store.New(db, cfg.Table)
+	st.Sealer = service.Sealer(cfg, awsCfg)
+	svc := service.New(st, service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: cfg.SandboxSecret, LinkCodeKey: cfg.LinkCodeSecret,
+		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst})
 	// PAYLINKS_DEV_CONSUMERS_DELAY holds the queue pollers back (tests kill
 	// the server while messages wait on the queues).
 	go func() {

@@ -5,47 +5,196 @@ package config
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// Config is what every function may need.
+// Config is a function's settings, read once at cold start.
 type Config struct {
 	Table         string // TABLE_NAME
 	PublicBaseURL string // PUBLIC_BASE_URL: base of links' url
-	SandboxSecret string // SANDBOX_SECRET: signs sandbox sessions
+	// SandboxEnabled is SANDBOX_ENABLED=1: the sandbox PSP exists (test
+	// stages and make dev only; a prod stack sets nothing).
+	SandboxEnabled bool
+	// SandboxSecret signs sandbox checkout sessions (SANDBOX_SECRET, or the
+	// Secrets Manager secret SANDBOX_SECRET_ARN names).
+	SandboxSecret []byte
+	// LinkCodeSecret signs links' public codes (LINK_CODE_SECRET or
+	// LINK_CODE_SECRET_ARN).
+	LinkCodeSecret []byte
+	// KMSKeyID seals merchants' secrets (KMS_KEY_ID); LocalSealKey (base64 of
+	// 32 bytes in LOCAL_SEAL_KEY) stands in for it in make dev.
+	KMSKeyID     string
+	LocalSealKey []byte
+	// RateLimit and RateBurst are the per-merchant API limit
+	// (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST; 25 and 50 when unset).
+	RateLimit float64
+	RateBurst int
 }
 
-// FromEnv reads the configuration.
-func FromEnv() (Config, error) {
+// Need names what a function cannot start without.
+type Need uint
+
+// What a function may need.
+const (
+	NeedTable Need = 1 << iota
+	NeedPublicBaseURL
+	NeedLinkCodes     // LINK_CODE_SECRET(_ARN)
+	NeedSealer        // KMS_KEY_ID or LOCAL_SEAL_KEY
+	NeedSandboxSecret // SANDBOX_SECRET(_ARN) when SANDBOX_ENABLED=1
+)
+
+// MinSecret is the shortest signing secret accepted (256 bits).
+const MinSecret = 32
+
+// SecretReader fetches a Secrets Manager secret's value.
+type SecretReader func(ctx context.Context, id string) (string, error)
+
+// Load reads the configuration a function needs and refuses (one error
+// naming everything missing) when any of it is absent, so a function never
+// starts half-configured: no empty signing key, no unsealed secrets.
+func Load(ctx context.Context, need Need, secrets SecretReader) (Config, error) {
 	c := Config{
-		Table:         env("TABLE_NAME", "paylinks"),
-		PublicBaseURL: strings.TrimRight(os.Getenv("PUBLIC_BASE_URL"), "/"),
-		SandboxSecret: os.Getenv("SANDBOX_SECRET"),
+		Table:          os.Getenv("TABLE_NAME"),
+		PublicBaseURL:  strings.TrimRight(os.Getenv("PUBLIC_BASE_URL"), "/"),
+		SandboxEnabled: os.Getenv("SANDBOX_ENABLED") == "1",
+		KMSKeyID:       os.Getenv("KMS_KEY_ID"),
+		RateLimit:      25,
+		RateBurst:      50,
 	}
-	if c.PublicBaseURL == "" {
-		return c, fmt.Errorf("PUBLIC_BASE_URL is required")
+	var missing []string
+	if need&NeedTable != 0 && c.Table == "" {
+		missing = append(missing, "TABLE_NAME")
+	}
+	if need&NeedPublicBaseURL != 0 && c.PublicBaseURL == "" {
+		missing = append(missing, "PUBLIC_BASE_URL")
+	}
+	secret := func(name string) []byte {
+		v, err := secretValue(ctx, name, secrets)
+		if err != nil {
+			missing = append(missing, err.Error())
+			return nil
+		}
+		return v
+	}
+	if need&NeedLinkCodes != 0 {
+		c.LinkCodeSecret = secret("LINK_CODE_SECRET")
+	}
+	if need&NeedSandboxSecret != 0 && c.SandboxEnabled {
+		c.SandboxSecret = secret("SANDBOX_SECRET")
+	}
+	if need&NeedSealer != 0 && c.KMSKeyID == "" {
+		k, err := base64.StdEncoding.DecodeString(os.Getenv("LOCAL_SEAL_KEY"))
+		if err != nil || len(k) != 32 {
+			missing = append(missing, "KMS_KEY_ID (or LOCAL_SEAL_KEY, 32 bytes in base64, for make dev)")
+		}
+		c.LocalSealKey = k
+	}
+	if v := os.Getenv("RATE_LIMIT_PER_SECOND"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			missing = append(missing, "RATE_LIMIT_PER_SECOND (a positive number)")
+		}
+		c.RateLimit = f
+	}
+	if v := os.Getenv("RATE_LIMIT_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			missing = append(missing, "RATE_LIMIT_BURST (a positive integer)")
+		}
+		c.RateBurst = n
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("%w: %s", ErrMissing, strings.Join(missing, "; "))
 	}
 	return c, nil
 }
 
-func env(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
+// ErrMissing is a function started without what it needs.
+var ErrMissing = errors.New("configuration missing or invalid")
+
+// secretValue reads NAME (the value itself: make dev, tests) or NAME_ARN
+// (a Secrets Manager secret: deployed); either way at least MinSecret bytes.
+func secretValue(ctx context.Context, name string, read SecretReader) ([]byte, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		if arn := os.Getenv(name + "_ARN"); arn != "" {
+			if read == nil {
+				return nil, fmt.Errorf("%s_ARN set but no Secrets Manager client", name)
+			}
+			got, err := read(ctx, arn)
+			if err != nil {
+				return nil, fmt.Errorf("%s_ARN: %v", name, err)
+			}
+			v = got
+		}
 	}
-	return def
+	if len(v) < MinSecret {
+		return nil, fmt.Errorf("%s or %s_ARN (a secret of at least %d bytes)", name, name, MinSecret)
+	}
+	return []byte(v), nil
+}
+
+// SecretsManager reads secrets with the Secrets Manager client.
+func SecretsManager(cfg aws.Config) SecretReader {
+	c := secretsmanager.NewFromConfig(cfg)
+	return func(ctx context.Context, id string) (string, error) {
+		out, err := c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return "", fmt.Errorf("get secret: %w", err)
+		}
+		if out.SecretString == nil {
+			return "", errors.New("secret has no string value")
+		}
+		return *out.SecretString, nil
+	}
+}
+
+// Deadlines of the calls to AWS: an attempt that has not answered in
+// AttemptTimeout is abandoned (and retried by the SDK, MaxAttempts in all),
+// so a frozen dependency costs a request seconds, not minutes.
+const (
+	AttemptTimeout = 3 * time.Second
+	MaxAttempts    = 3
+)
+
+// HTTPClient is the SDK's HTTP client with deadlines on connecting, on the
+// answer's headers and on the whole attempt.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTimeout(AttemptTimeout).WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = time.Second
+	}).WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = AttemptTimeout
+		t.TLSHandshakeTimeout = time.Second
+	})
+}
+
+// LoadOptions are the SDK options every client of paylinks is made with.
+func LoadOptions() []func(*awsconfig.LoadOptions) error {
+	return []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithHTTPClient(HTTPClient()),
+		awsconfig.WithRetryMaxAttempts(MaxAttempts),
+	}
 }
 
 // AWS loads the SDK configuration (region, credentials, endpoints).
 func AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, LoadOptions()...)
 	if err != nil {
 		return cfg, fmt.Errorf("load aws config: %w", err)
 	}

@@ -30,6 +30,9 @@ type Secrets struct {
 	PSPWebhookSecret string `json:"psp_webhook_secret"`
 	// WebhookSecret signs the demo merchant's outbound webhooks.
 	WebhookSecret string `json:"webhook_secret"`
+	// SealKey seals merchants' secrets in the local table (base64 of 32
+	// bytes; KMS does it when deployed).
+	SealKey string `json:"seal_key"`
 	// APIKey is the demo merchant's key when PAYLINKS_DEV_API_KEY is unset.
 	APIKey string `json:"api_key"`
 }
@@ -96,7 +99,7 @@ func LinkCodeSecret(dir string) ([]byte, error) {
 }
 
 func newSecrets() (Secrets, error) {
-	var raw [4][32]byte
+	var raw [5][32]byte
 	for i := range raw {
 		if _, err := rand.Read(raw[i][:]); err != nil {
 			return Secrets{}, fmt.Errorf("random secret: %w", err)
@@ -111,6 +114,7 @@ func newSecrets() (Secrets, error) {
 		LinkCodeSecret:   hex.EncodeToString(raw[1][:]),
 		PSPWebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString(raw[2][:]),
 		WebhookSecret:    "whsec_" + base64.StdEncoding.EncodeToString(raw[3][:]),
+		SealKey:          base64.StdEncoding.EncodeToString(raw[4][:]),
 		APIKey:           key,
 	}, nil
 }
@@ -129,6 +133,9 @@ func (s Secrets) check() error {
 		if b, err := base64.StdEncoding.DecodeString(v[6:]); err != nil || len(b) != 32 {
 			return fmt.Errorf("%s is not whsec_ and 32 bytes in base64", name)
 		}
+	}
+	if b, err := base64.StdEncoding.DecodeString(s.SealKey); err != nil || len(b) != 32 {
+		return fmt.Errorf("seal_key is not 32 bytes in base64")
 	}
 	if !merchant.WellFormed(s.APIKey) {
 		return fmt.Errorf("api_key is not an API key")

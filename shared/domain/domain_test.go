@@ -103,11 +103,13 @@ func TestResolveExpiry(t *testing.T) {
 	}
 }
 
+var testKey = CodeKey(strings.Repeat("k", 32))
+
 func TestCodeRoundTrip(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
 		id := NewID(PrefixLink, time.Now())
-		code, err := NewCode("demo", id)
+		code, err := testKey.NewCode("demo", id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +117,7 @@ func TestCodeRoundTrip(t *testing.T) {
 			t.Fatal("duplicate code")
 		}
 		seen[code] = true
-		c, err := ParseCode(code)
+		c, err := testKey.Verify(code)
 		if err != nil || c.Merchant != "demo" || c.LinkID != id || c.String() != code {
 			t.Fatalf("%s: %+v %v", code, c, err)
 		}
@@ -124,6 +126,38 @@ func TestCodeRoundTrip(t *testing.T) {
 		if _, err := ParseCode(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// A code that parses but was not made with the key (a forged one, one of
+// another deployment, another merchant's id with this link's tag, a flipped
+// character) does not verify, so the public pages refuse it unread.
+func TestCodeTagRefusesForgeries(t *testing.T) {
+	id := NewID(PrefixLink, time.Now())
+	code, err := testKey.NewCode("demo", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := CodeKey(strings.Repeat("o", 32)).NewCode("demo", id)
+	c, _ := ParseCode(code)
+	moved := Code{Merchant: "evil", LinkID: c.LinkID, Tag: c.Tag}.String()
+	last := code[len(code)-1]
+	flip := byte('0')
+	if last == '0' {
+		flip = '1'
+	}
+	flipped := code[:len(code)-1] + string(flip)
+	random := Code{Merchant: "demo", LinkID: NewID(PrefixLink, time.Now()), Tag: 12345}.String()
+	for _, bad := range []string{other, moved, flipped, random} {
+		if _, err := ParseCode(bad); err != nil {
+			t.Fatalf("%s should parse: %v", bad, err)
+		}
+		if _, err := testKey.Verify(bad); !errors.Is(err, ErrBadCode) {
+			t.Errorf("%s verified", bad)
+		}
+	}
+	if _, err := CodeKey("short").NewCode("demo", id); !errors.Is(err, ErrNoCodeKey) {
+		t.Errorf("a short key signed: %v", err)
 	}
 }
 

@@ -1,9 +1,13 @@
 package domain
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/big"
 	"regexp"
 	"strings"
@@ -70,26 +74,63 @@ var ErrBadCode = errors.New("malformed link code")
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // codeLen is the base62 width of 20 bytes (160 bits): the link's ULID (16
-// bytes) and a 32-bit secret.
+// bytes) and a 32-bit tag.
 const codeLen = 27
 
 // Code is the public part of a link's URL: "<merchant>_<27 base62>". It
-// locates the link (merchant and id) so that a click is one round trip, and
-// is unguessable: the ULID's 80 random bits plus a 32-bit secret, 112 bits
-// from crypto/rand, checked against the stored code on every use.
+// locates the link (merchant and id) so that a click is one round trip. Its
+// last 32 bits are a tag, an HMAC-SHA256 of the merchant and the link id
+// under the deployment's link-code key: a forged or mistyped code is refused
+// before any table read. The ULID's 80 random bits keep it unguessable, and
+// the stored code is compared on every use.
 type Code struct {
 	Merchant string
 	LinkID   string
-	Secret   uint32
+	Tag      uint32
 }
 
-// NewCode makes the code for a new link.
-func NewCode(merchant, linkID string) (string, error) {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+// CodeKey signs link codes (LINK_CODE_SECRET; generated at deploy and kept
+// for the life of the deployment: codes made under one key do not verify
+// under another).
+type CodeKey []byte
+
+// ErrNoCodeKey is a code key too short to sign with.
+var ErrNoCodeKey = errors.New("link-code key missing or shorter than 32 bytes")
+
+func (k CodeKey) tag(merchant string, u ulid.ULID) uint32 {
+	h := hmac.New(sha256.New, k)
+	h.Write([]byte("paylinks-link-code\x00" + merchant + "\x00"))
+	h.Write(u[:])
+	return binary.BigEndian.Uint32(h.Sum(nil))
+}
+
+// NewCode makes the code of a link.
+func (k CodeKey) NewCode(merchant, linkID string) (string, error) {
+	if len(k) < 32 {
+		return "", ErrNoCodeKey
 	}
-	return Code{merchant, linkID, binary.BigEndian.Uint32(b[:])}.String(), nil
+	u, err := ulid.ParseStrict(strings.TrimPrefix(linkID, PrefixLink))
+	if err != nil || !ValidMerchantID(merchant) {
+		return "", fmt.Errorf("link code for %s/%s: %w", merchant, linkID, ErrBadCode)
+	}
+	return Code{Merchant: merchant, LinkID: linkID, Tag: k.tag(merchant, u)}.String(), nil
+}
+
+// Verify parses a code and checks its tag: ErrBadCode for anything this
+// deployment did not make, without reading anything.
+func (k CodeKey) Verify(s string) (Code, error) {
+	c, err := ParseCode(s)
+	if err != nil || len(k) < 32 {
+		return Code{}, ErrBadCode
+	}
+	u := ulid.MustParseStrict(strings.TrimPrefix(c.LinkID, PrefixLink))
+	var got, want [4]byte
+	binary.BigEndian.PutUint32(got[:], c.Tag)
+	binary.BigEndian.PutUint32(want[:], k.tag(c.Merchant, u))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		return Code{}, ErrBadCode
+	}
+	return c, nil
 }
 
 // String encodes the code.
@@ -97,7 +138,7 @@ func (c Code) String() string {
 	u := ulid.MustParseStrict(strings.TrimPrefix(c.LinkID, PrefixLink))
 	var raw [20]byte
 	copy(raw[:16], u[:])
-	binary.BigEndian.PutUint32(raw[16:], c.Secret)
+	binary.BigEndian.PutUint32(raw[16:], c.Tag)
 	n := new(big.Int).SetBytes(raw[:])
 	out := make([]byte, codeLen)
 	base := big.NewInt(62)
@@ -109,7 +150,8 @@ func (c Code) String() string {
 	return c.Merchant + "_" + string(out)
 }
 
-// ParseCode decodes a public code; it does not prove the code exists.
+// ParseCode decodes a public code's format; it proves neither its tag
+// (CodeKey.Verify) nor that the link exists.
 func ParseCode(s string) (Code, error) {
 	i := strings.LastIndexByte(s, '_')
 	if i < 0 || len(s)-i-1 != codeLen || !ValidMerchantID(s[:i]) {
@@ -131,5 +173,5 @@ func ParseCode(s string) (Code, error) {
 	n.FillBytes(raw[:])
 	var u ulid.ULID
 	copy(u[:], raw[:16])
-	return Code{Merchant: s[:i], LinkID: PrefixLink + u.String(), Secret: binary.BigEndian.Uint32(raw[16:])}, nil
+	return Code{Merchant: s[:i], LinkID: PrefixLink + u.String(), Tag: binary.BigEndian.Uint32(raw[16:])}, nil
 }

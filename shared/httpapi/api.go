@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
@@ -45,6 +46,10 @@ type API struct {
 	Log      *slog.Logger
 	Imports  queue.Enqueuer // the import queue
 	Webhooks queue.Enqueuer // the outbound webhooks queue
+	// Codes signs the links' public codes.
+	Codes domain.CodeKey
+	// Limits are the per-merchant and failed-authentication rate limits.
+	Limits *Limits
 	// WebhookGuard checks endpoint URLs set in the settings.
 	WebhookGuard interface{ CheckURL(string) error }
 
@@ -56,6 +61,7 @@ type API struct {
 func New(st *store.Store, publicBaseURL string) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
+	a.Limits = NewLimits(0, 0)
 	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	return a
@@ -113,22 +119,37 @@ func merchantOf(ctx context.Context) *merchant.Merchant {
 // auth resolves the bearer key to its merchant; 401 otherwise.
 func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		addr := clientAddr(r)
+		if a.Limits.blocked(addr, now) {
+			// Too many wrong keys from this address: refused before any
+			// lookup, so guessing keys costs no table reads.
+			tooMany(w, r, time.Minute, "too many failed authentications from this address; retry later")
+			return
+		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !merchant.WellFormed(secret) {
+			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
 			return
 		}
 		m, err := a.merchantForKey(r.Context(), secret)
 		if errors.Is(err, store.ErrNotFound) {
+			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
 			return
 		}
 		if err != nil {
-			reqlog.Set(r.Context(), "error", err.Error())
-			problem.Write(w, problem.From(err))
+			fail(w, r, err)
 			return
 		}
 		reqlog.Set(r.Context(), "merchant", m.ID)
+		allowed, remaining, retry := a.Limits.take(m.ID, now)
+		a.Limits.rateHeaders(w, remaining, retry)
+		if !allowed {
+			tooMany(w, r, retry, "the merchant's API rate limit is reached; retry after the Retry-After seconds")
+			return
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
 	}
 }

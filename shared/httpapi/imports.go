@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,7 +232,7 @@ func (a *API) importRow(ctx context.Context, m *merchant.Merchant, msg *ImportMe
 	if fe != nil {
 		return "failed", a.Store.FailImportRow(ctx, ir, fe.Field, fe.Message)
 	}
-	l, ev, err := newLink(req, m, a.Now())
+	l, ev, err := a.newSignedLink(req, m)
 	var p *problem.Problem
 	if errors.As(err, &p) && len(p.Errors) > 0 {
 		return "failed", a.Store.FailImportRow(ctx, ir, p.Errors[0].Field, p.Errors[0].Message)
@@ -243,6 +245,12 @@ func (a *API) importRow(ctx context.Context, m *merchant.Merchant, msg *ImportMe
 		l.Origin = domain.Origin(*req.Origin)
 	}
 	ev.Data = map[string]string{"origin": string(l.Origin), "import_id": msg.ImportID, "row": strconv.Itoa(row.N)}
+	sendID := ""
+	if req.Send != nil {
+		sum := sha256.Sum256([]byte(msg.ImportID + "\x00" + strconv.Itoa(row.N)))
+		sendID = "snd_i" + hex.EncodeToString(sum[:13])
+		requestSend(&ev, req.Send.Channel, sendID)
+	}
 	err = a.Store.CreateImported(ctx, l, ev, ir)
 	switch {
 	case errors.Is(err, store.ErrRowDone):
@@ -253,9 +261,7 @@ func (a *API) importRow(ctx context.Context, m *merchant.Merchant, msg *ImportMe
 		return "", err
 	}
 	if req.Send != nil {
-		if _, err := a.Send.Enqueue(ctx, l, req.Send.Channel, "link", ""); err != nil {
-			_ = a.Store.AddEvent(ctx, l.Merchant, domain.NewEvent(l.ID, "message.failed", "", "", a.Now(), map[string]string{"reason": "could_not_enqueue"}))
-		}
+		a.sendNow(ctx, l, req.Send.Channel, sendID)
 	}
 	return "created", nil
 }

@@ -328,12 +328,19 @@ func newLink(req *createRequest, m *merchant.Merchant, now time.Time) (*domain.L
 		return nil, domain.Event{}, problem.Invalid(errs...)
 	}
 	l.ID = domain.NewID(domain.PrefixLink, now)
-	code, err := domain.NewCode(m.ID, l.ID)
-	if err != nil {
-		return nil, domain.Event{}, fmt.Errorf("link code: %w", err)
-	}
-	l.Code = code
 	return l, domain.NewEvent(l.ID, domain.EventCreated, "", domain.StatusCreated, now, map[string]string{"origin": string(l.Origin)}), nil
+}
+
+// newSignedLink is newLink with the link's public code signed.
+func (a *API) newSignedLink(req *createRequest, m *merchant.Merchant) (*domain.Link, domain.Event, error) {
+	l, ev, err := newLink(req, m, a.Now())
+	if err != nil {
+		return nil, ev, err
+	}
+	if l.Code, err = a.Codes.NewCode(m.ID, l.ID); err != nil {
+		return nil, ev, fmt.Errorf("link code: %w", err)
+	}
+	return l, ev, nil
 }
 
 func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
@@ -343,10 +350,23 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	l, ev, err := newLink(&req, m, a.Now())
+	l, ev, err := a.newSignedLink(&req, m)
 	if err != nil {
 		fail(w, r, err)
 		return
+	}
+	slot := slotOf(r.Context())
+	sendID := ""
+	if req.Send != nil {
+		// The send is part of the link's creation: written with it (in its
+		// created event, in the same transaction), carried out by the
+		// table's stream even when the queue cannot be reached now.
+		sendID = domain.NewID("snd_", a.Now())
+		if slot != nil {
+			sum := sha256.Sum256([]byte(l.ID + "\x00" + slot.key))
+			sendID = "snd_k" + hex.EncodeToString(sum[:13])
+		}
+		requestSend(&ev, req.Send.Channel, sendID)
 	}
 	out, err := json.Marshal(a.view(l))
 	if err != nil {
@@ -354,7 +374,6 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out = append(out, '\n')
-	slot := slotOf(r.Context())
 	if err := a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json")); err != nil {
 		fail(w, r, err)
 		return
@@ -365,17 +384,34 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 	reqlog.Set(r.Context(), "link_id", l.ID)
 	reqlog.Set(r.Context(), "outcome", "created")
 	if req.Send != nil {
-		if _, err := a.Send.Enqueue(r.Context(), l, req.Send.Channel, "link", ""); err != nil {
-			reqlog.Set(r.Context(), "send_error", err.Error())
-			_ = a.Store.AddEvent(context.WithoutCancel(r.Context()), l.Merchant, domain.NewEvent(l.ID, "message.failed", "", "", a.Now(),
-				map[string]string{"channel": req.Send.Channel, "reason": "could_not_enqueue"}))
-		}
+		a.sendNow(r.Context(), l, req.Send.Channel, sendID)
 	}
 	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(out)
+}
+
+// requestSend records a send asked for at creation in the created event
+// (send.RequestedChannel, send.RequestedID).
+func requestSend(ev *domain.Event, channel, sendID string) {
+	if ev.Data == nil {
+		ev.Data = map[string]string{}
+	}
+	ev.Data[send.RequestedChannel] = channel
+	ev.Data[send.RequestedID] = sendID
+}
+
+// sendNow queues a send recorded with its link without waiting for the
+// table's stream, which queues it again (the worker sends each send id
+// once): at most a second, and never a reason to fail the creation.
+func (a *API) sendNow(ctx context.Context, l *domain.Link, channel, sendID string) {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if _, err := a.Send.Enqueue(qctx, l, channel, "link", sendID); err != nil {
+		reqlog.Set(ctx, "send_deferred", err.Error())
+	}
 }
 
 type sendRequest struct {

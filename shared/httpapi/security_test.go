@@ -149,7 +149,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	key := env.Merchant(t, "logs")
 	var sink lockedBuffer
 	log := slog.New(slog.NewJSONHandler(&sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", SandboxSecret: []byte("s"), SQS: env.SQS, Queues: env.Queues, Log: log})
+	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("s"), SQS: env.SQS, Queues: env.Queues, Log: log})
 	srv := httptest.NewServer(reqlog.Middleware(log, svc.Handler()))
 	defer srv.Close()
 

@@ -81,6 +81,9 @@ type settingsRequest struct {
 
 // putSettings replaces the settings it is given and keeps the others. A new
 // webhook_secret keeps the previous one beside it for rotation.
+// SandboxPSP is the built-in test PSP's name (psp/sandbox.Name).
+const SandboxPSP = "sandbox"
+
 func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	id := merchantOf(r.Context()).ID
 	var req settingsRequest
@@ -129,6 +132,8 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	if req.PSP != nil {
 		if _, ok := a.PSPNames[*req.PSP]; !ok {
 			errs.add("psp", "must be one of the configured providers")
+		} else if *req.PSP == SandboxPSP && cur.Live {
+			errs.add("psp", "the sandbox is for test mode only: a live merchant cannot choose it")
 		}
 		next.PSP = *req.PSP
 	}
@@ -160,8 +165,23 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		next.WebhookSecrets = []string{s}
 		if len(cur.WebhookSecrets) > 0 && cur.WebhookSecrets[0] != s {
+			// The previous secret signs beside the new one for 24 hours
+			// (merchant.PreviousSecretWindow), then no more.
 			next.WebhookSecrets = append(next.WebhookSecrets, cur.WebhookSecrets[0])
+			next.WebhookSecretRotatedAt = a.Now().UTC().Format(time.RFC3339)
+		} else if len(cur.WebhookSecrets) > 1 {
+			next.WebhookSecrets = append(next.WebhookSecrets, cur.WebhookSecrets[1])
 		}
+	}
+	if next.PSP == SandboxPSP && next.PSPWebhookSecret == "" {
+		// The sandbox signs its webhooks with a secret of the merchant's
+		// own, made here, never derived.
+		sec, err := merchant.NewSecret("whsec_sb_")
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		next.PSPWebhookSecret = sec
 	}
 	if next.WebhookURL != "" && len(next.WebhookSecrets) == 0 {
 		errs.add("webhook_secret", "is required with webhook_url (whsec_ and 24 to 64 random bytes in base64)")

@@ -131,6 +131,7 @@ func webhookEnv(t *testing.T, rcv *receiver, schedule []time.Duration, secrets .
 	m.WebhookURL = rcv.URL + "/paylinks"
 	if len(secrets) > 0 {
 		m.WebhookSecrets = secrets
+		m.WebhookSecretRotatedAt = time.Now().UTC().Format(time.RFC3339) // a rotation within the last 24 h
 	}
 	key := env.MerchantWith(t, m)
 	srv := env.ServeWith(t, func(o *service.Options) {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
 )
@@ -30,9 +31,41 @@ type Merchant struct {
 	// events are sent until the URL is set again.
 	WebhookDisabledAt     string `json:"-" dynamodbav:"webhook_disabled_at,omitempty"`
 	WebhookDisabledReason string `json:"-" dynamodbav:"webhook_disabled_reason,omitempty"`
+	// WebhookSecretRotatedAt is when the outbound secret last changed: the
+	// previous one (WebhookSecrets[1]) signs beside the new one until
+	// PreviousSecretWindow after it.
+	WebhookSecretRotatedAt string `json:"-" dynamodbav:"webhook_secret_rotated_at,omitempty"`
 	// PSPWebhookSecret signs the webhooks the PSP sends us (sandbox, Stripe).
 	PSPWebhookSecret string `json:"-" dynamodbav:"psp_webhook_secret,omitempty"`
 	Version          int    `json:"-" dynamodbav:"version"`
+}
+
+// PreviousSecretWindow is how long a rotated-out outbound webhook secret
+// keeps signing beside the new one (Stripe's default for rolled secrets).
+const PreviousSecretWindow = 24 * time.Hour
+
+// SigningSecrets are the outbound webhook secrets that sign at now: the
+// current one, and the previous one for PreviousSecretWindow after the
+// rotation.
+func (m *Merchant) SigningSecrets(now time.Time) []string {
+	if len(m.WebhookSecrets) <= 1 {
+		return m.WebhookSecrets
+	}
+	at, err := time.Parse(time.RFC3339, m.WebhookSecretRotatedAt)
+	if err != nil || now.Sub(at) >= PreviousSecretWindow {
+		return m.WebhookSecrets[:1]
+	}
+	return m.WebhookSecrets[:2]
+}
+
+// NewSecret is prefix and 32 random bytes in base64 (a signing secret made
+// by paylinks, never derived).
+func NewSecret(prefix string) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("random secret: %w", err)
+	}
+	return prefix + base64.StdEncoding.EncodeToString(b[:]), nil
 }
 
 // WebhookEnabled reports an endpoint to send events to.

@@ -128,7 +128,7 @@ func (w *Deliverer) attempt(ctx context.Context, d *store.Delivery, now time.Tim
 	}
 	ts := now.Unix()
 	body := []byte(d.Body)
-	sig, err := SignatureHeader(m.WebhookSecrets, d.ID, ts, body)
+	sig, err := SignatureHeader(m.SigningSecrets(now), d.ID, ts, body)
 	if err != nil {
 		a.Error = "signing: " + err.Error()
 		return a, 0

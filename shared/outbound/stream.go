@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/store"
@@ -27,9 +28,13 @@ type Message struct {
 
 // Stream turns the table's stream into deliveries.
 type Stream struct {
-	Store         *store.Store
-	Merchants     func(ctx context.Context, id string) (*merchant.Merchant, error)
-	Queue         queue.Enqueuer
+	Store     *store.Store
+	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Queue     queue.Enqueuer
+	// SendRequested queues the send a link's creation asked for (a created
+	// event whose data names a channel): the table's stream is what makes
+	// that send survive a queue that was down when the link was made.
+	SendRequested func(ctx context.Context, l *domain.Link, data map[string]string) error
 	PublicBaseURL string
 	Log           *slog.Logger
 	Now           func() time.Time
@@ -59,6 +64,11 @@ func (s *Stream) handle(ctx context.Context, r Record) error {
 	}
 	if !ok {
 		return nil
+	}
+	if ev.Type == domain.EventCreated && s.SendRequested != nil {
+		if err := s.SendRequested(ctx, ev.Link, ev.Data); err != nil {
+			return err
+		}
 	}
 	m, err := s.Merchants(ctx, ev.Link.Merchant)
 	if errors.Is(err, store.ErrNotFound) {

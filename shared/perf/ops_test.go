@@ -65,7 +65,7 @@ func newHarness(tb testing.TB) *harness {
 	if err := env.Store.UpdateMerchant(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
-	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", SandboxSecret: []byte("perf-sandbox-secret"),
+	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("perf-sandbox-secret"),
 		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true})
 	return &harness{env: env, svc: svc, h: svc.Handler(), key: key, hook: hook, now: time.Now().UTC()}
 }
@@ -266,7 +266,7 @@ func sweepOp(due int) op {
 					id = domain.NewID(domain.PrefixLink, created)
 				}
 				perShard[store.ExpiryShard(id)]++
-				code, _ := domain.NewCode(merchantID, id)
+				code, _ := testenv.CodeKey.NewCode(merchantID, id)
 				links = append(links, &domain.Link{ID: id, Merchant: merchantID, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "10.00"),
 					AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
 					ExpiresAt: clock(r).Add(-time.Duration(1+i%50) * time.Minute).Truncate(time.Millisecond), CreatedAt: created, UpdatedAt: created})

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // FieldError names one invalid field.
@@ -25,6 +27,8 @@ type Problem struct {
 	Status int          `json:"status"`
 	Detail string       `json:"detail,omitempty"`
 	Errors []FieldError `json:"errors,omitempty"`
+	// RetryAfter, in seconds, is sent as the Retry-After header (429, 503).
+	RetryAfter int `json:"-"`
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
@@ -53,8 +57,14 @@ func typeFor(status int) string {
 		return "https://paylinks.dev/problems/conflict"
 	case 413:
 		return "https://paylinks.dev/problems/too-large"
+	case 415:
+		return "https://paylinks.dev/problems/unsupported-media-type"
 	case 422:
 		return "https://paylinks.dev/problems/invalid-request"
+	case 429:
+		return "https://paylinks.dev/problems/rate-limited"
+	case 503:
+		return "https://paylinks.dev/problems/unavailable"
 	default:
 		return "about:blank"
 	}
@@ -85,6 +95,10 @@ func From(err error) *Problem {
 		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []FieldError{{"amount.value", "is above what is left to refund"}}}
 	case errors.Is(err, domain.ErrTransition):
 		return New(http.StatusConflict, err.Error())
+	case unavailable.Is(err):
+		p := New(http.StatusServiceUnavailable, "a service paylinks depends on did not answer in time; nothing was changed, retry after the Retry-After seconds")
+		p.RetryAfter = unavailable.RetryAfter
+		return p
 	default:
 		return New(http.StatusInternalServerError, "internal error")
 	}
@@ -94,6 +108,9 @@ func From(err error) *Problem {
 func Write(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

@@ -25,7 +25,7 @@ func BenchmarkClick(b *testing.B) {
 	srv := env.Serve(b)
 	now := time.Now().UTC()
 	id := domain.NewID(domain.PrefixLink, now)
-	code, _ := domain.NewCode("demo", id)
+	code, _ := testenv.CodeKey.NewCode("demo", id)
 	l := &domain.Link{ID: id, Merchant: "demo", Code: code, Status: domain.StatusCreated, Language: "en", Origin: domain.OriginAPI,
 		Description: "bench", ExpiresAt: now.Add(24 * time.Hour), CreatedAt: now, UpdatedAt: now}
 	l.Amount, l.AmountRefunded = money.MustParse("EUR", "10.00"), money.Zero("EUR")

@@ -88,7 +88,11 @@ func TestBrowserOpensLinkAndLandsOnCheckout(t *testing.T) {
 		t.Fatalf("a person's visit was not recorded: %s %d", cur.Status, cur.ClickCount)
 	}
 	co, _ := env.Store.Get(t.Context(), "demo", l.ID)
-	checkout, _ := srv.Service.Sandbox.CreateCheckout(t.Context(), nil, co, "")
+	m, _ := env.Store.GetMerchant(t.Context(), "demo")
+	checkout, err := srv.Service.Sandbox.CreateCheckout(t.Context(), m, co, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	browse(t, bin, checkout.URL, filepath.Join(dir, "sandbox-checkout.png"))
 }
 

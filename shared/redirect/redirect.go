@@ -23,8 +23,23 @@ type Handler struct {
 	Store         *store.Store
 	PSPs          psp.Registry
 	PublicBaseURL string
-	Now           func() time.Time
-	merchants     *merchant.Cache[string, *merchant.Merchant]
+	// Codes verifies the public codes: anything it did not sign is a 404
+	// page before any table read.
+	Codes     domain.CodeKey
+	Now       func() time.Time
+	merchants *merchant.Cache[string, *merchant.Merchant]
+	qrs       qrCache
+}
+
+// verified reports a code this deployment signed; otherwise it answers the
+// not-found page.
+func (h *Handler) verified(w http.ResponseWriter, r *http.Request, code string) bool {
+	if _, err := h.Codes.Verify(code); err != nil {
+		reqlog.Set(r.Context(), "outcome", "bad_code")
+		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
+		return false
+	}
+	return true
 }
 
 // New returns the handler.
@@ -44,6 +59,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	code := r.PathValue("code")
+	if !h.verified(w, r, code) {
+		return
+	}
 	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
 		h.preview(w, r, code)
 		return
@@ -116,6 +134,9 @@ func (h *Handler) checkout(ctx context.Context, m *merchant.Merchant, l *domain.
 // done is where the PSP sends the customer back when the link has no
 // redirect URL: a thank-you while the PSP's webhook confirms the payment.
 func (h *Handler) done(w http.ResponseWriter, r *http.Request) {
+	if !h.verified(w, r, r.PathValue("code")) {
+		return
+	}
 	l, err := h.Store.GetByCode(r.Context(), r.PathValue("code"))
 	if err != nil || l.Archived {
 		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})

@@ -245,7 +245,7 @@ func TestQRCodes(t *testing.T) {
 	f := newFixture(t)
 	_, url := f.create(t, "en", "")
 	st, h, body := get(t, url+"/qr.png", "", "GET")
-	if st != 200 || h.Get("Content-Type") != "image/png" || !strings.Contains(h.Get("Cache-Control"), "max-age=86400") || h.Get("ETag") == "" {
+	if st != 200 || h.Get("Content-Type") != "image/png" || !strings.Contains(h.Get("Cache-Control"), "max-age=31536000") || h.Get("ETag") == "" {
 		t.Fatalf("png: %d %v", st, h)
 	}
 	img, err := png.Decode(bytes.NewReader([]byte(body)))

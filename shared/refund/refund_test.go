@@ -27,7 +27,7 @@ import (
 func paid(t *testing.T, env *testenv.Env, m *merchant.Merchant, ref string) *domain.Link {
 	now := time.Now().UTC()
 	id := domain.NewID(domain.PrefixLink, now)
-	code, _ := domain.NewCode(m.ID, id)
+	code, _ := testenv.CodeKey.NewCode(m.ID, id)
 	l := &domain.Link{ID: id, Merchant: m.ID, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "60.00"),
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
 		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}

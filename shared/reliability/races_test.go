@@ -44,7 +44,7 @@ func newOpenLink(t testing.TB, st *store.Store, merchant string, exp time.Time, 
 	t.Helper()
 	now := time.Now().UTC()
 	id := domain.NewID(domain.PrefixLink, now)
-	code, _ := domain.NewCode(merchant, id)
+	code, _ := testenv.CodeKey.NewCode(merchant, id)
 	l := &domain.Link{ID: id, Merchant: merchant, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "40.00"),
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "race", Language: "en", Origin: domain.OriginAPI,
 		Customer: domain.Customer{CompanyName: "Race BV", Email: "race@example.com"}, ExpiresAt: exp.Truncate(time.Millisecond), CreatedAt: now, UpdatedAt: now}

@@ -159,7 +159,7 @@ func redeliveryRound(t *testing.T, round int) (int, int) {
 		t.Fatal(err)
 	}
 	opts := func(env *testenv.Env) service.Options {
-		return service.Options{PublicBaseURL: "http://127.0.0.1:1", SandboxSecret: []byte("s"), SQS: env.SQS, Queues: env.Queues, Log: quiet,
+		return service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("s"), SQS: env.SQS, Queues: env.Queues, Log: quiet,
 			AllowLoopbackWebhooks: true, MerchantTTL: time.Millisecond}
 	}
 	svc1 := service.New(one.Store, opts(one))

@@ -105,6 +105,26 @@ func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID 
 	return sendID, nil
 }
 
+// The created event's data keys of a send asked for at creation.
+const (
+	RequestedChannel = "send_channel"
+	RequestedID      = "send_id"
+)
+
+// Requested queues the send a link's created event asked for (the table
+// stream's hand-off); the worker sends each send id once, so the API's own
+// attempt and this one make one message.
+func (s *Service) Requested(ctx context.Context, l *domain.Link, data map[string]string) error {
+	ch, id := data[RequestedChannel], data[RequestedID]
+	if ch == "" || id == "" {
+		return nil
+	}
+	if err := s.Queue.Send(ctx, Message{Merchant: l.Merchant, LinkID: l.ID, Channel: ch, SendID: id, Kind: "link"}, 0); err != nil {
+		return fmt.Errorf("queue requested send %s: %w", id, err)
+	}
+	return nil
+}
+
 // Remind is the sweep's hand-off of a due reminder.
 func (s *Service) Remind(ctx context.Context, d store.Due) error {
 	return s.Queue.Send(ctx, Message{Merchant: d.Merchant, LinkID: d.ID, Channel: d.Channel, SendID: "reminder", Kind: "reminder"}, 0)

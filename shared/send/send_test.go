@@ -47,7 +47,7 @@ func setup(t *testing.T, f *flaky) (*testenv.Env, *send.Service, *domain.Link) {
 	})
 	now := time.Now().UTC()
 	id := domain.NewID(domain.PrefixLink, now)
-	code, _ := domain.NewCode("shop", id)
+	code, _ := testenv.CodeKey.NewCode("shop", id)
 	l := &domain.Link{ID: id, Merchant: "shop", Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "9.99"),
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
 		Customer:  domain.Customer{FirstName: "A", LastName: "B", Email: "a@example.be", Phone: "+32470000000"},

@@ -25,7 +25,7 @@ func TestSampleEvents(t *testing.T) {
 	if _, err := seed.Merchant(t.Context(), env.Store, seed.Demo("demo"), "sk_test_devkey123456"); err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(env.Store, service.Options{PublicBaseURL: "https://pay.example", SandboxSecret: []byte("secret"), SQS: env.SQS, Queues: env.Queues})
+	svc := service.New(env.Store, service.Options{PublicBaseURL: "https://pay.example", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("secret"), SQS: env.SQS, Queues: env.Queues})
 	handlers := map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){
 		"api":      service.Lambda(config.Logger(), svc.APIHandler()),
 		"redirect": service.Lambda(config.Logger(), svc.PublicHandler()),

@@ -10,8 +10,8 @@ import (
 
 // MainHTTP is the whole of an HTTP function's main: build the service once
 // per cold start and serve the handler pick chooses behind API Gateway.
-func MainHTTP(pick func(*Service) http.Handler) {
-	svc, log, err := FromEnv(context.Background())
+func MainHTTP(fn string, pick func(*Service) http.Handler) {
+	svc, log, err := FromEnv(context.Background(), fn)
 	if err != nil {
 		log.Error("start", "error", err.Error())
 		os.Exit(1)
@@ -20,8 +20,8 @@ func MainHTTP(pick func(*Service) http.Handler) {
 }
 
 // MainSQS is the whole of a queue consumer's main.
-func MainSQS(queueName string) {
-	svc, log, err := FromEnv(context.Background())
+func MainSQS(fn, queueName string) {
+	svc, log, err := FromEnv(context.Background(), fn)
 	if err != nil {
 		log.Error("start", "error", err.Error())
 		os.Exit(1)
@@ -33,7 +33,7 @@ func MainSQS(queueName string) {
 // of records becomes outbound webhook deliveries; a record that fails is
 // reported (ReportBatchItemFailures) and Lambda retries from it.
 func MainStream() {
-	svc, log, err := FromEnv(context.Background())
+	svc, log, err := FromEnv(context.Background(), "stream")
 	if err != nil {
 		log.Error("start", "error", err.Error())
 		os.Exit(1)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/socialmessaging"
@@ -33,6 +34,7 @@ import (
 	"github.com/paylinks/paylinks/shared/redirect"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
@@ -42,7 +44,19 @@ import (
 // Options are what the service needs besides the store.
 type Options struct {
 	PublicBaseURL string
-	SandboxSecret []byte
+	// LinkCodeKey signs links' public codes (32 bytes at least).
+	LinkCodeKey []byte
+	// DisableSandbox leaves the sandbox PSP out (prod stacks: SANDBOX_ENABLED
+	// unset); SandboxSecret signs its sessions.
+	DisableSandbox bool
+	SandboxSecret  []byte
+	// RateLimit and RateBurst are the per-merchant API limit (requests per
+	// second and burst; 25 and 50 when zero).
+	RateLimit float64
+	RateBurst int
+	// Deadline bounds each HTTP request's calls to AWS and PSPs (8 s when
+	// zero): what is not done by then answers 503 with Retry-After.
+	Deadline time.Duration
 	// SandboxSync makes the sandbox send its webhooks before answering
 	// (Lambda); otherwise in the background like a PSP.
 	SandboxSync bool
@@ -96,15 +110,23 @@ func New(st *store.Store, o Options) *Service {
 		o.MollieAPI = "https://api.mollie.com"
 	}
 	psps := psp.Registry{
-		sandbox.Name: sb,
-		stripe.Name:  &stripe.Provider{BaseURL: o.StripeAPI, PublicBaseURL: o.PublicBaseURL},
-		mollie.Name:  &mollie.Provider{BaseURL: o.MollieAPI, PublicBaseURL: o.PublicBaseURL},
+		stripe.Name: &stripe.Provider{BaseURL: o.StripeAPI, PublicBaseURL: o.PublicBaseURL},
+		mollie.Name: &mollie.Provider{BaseURL: o.MollieAPI, PublicBaseURL: o.PublicBaseURL},
+	}
+	if !o.DisableSandbox {
+		psps[sandbox.Name] = sb
+	}
+	if o.Deadline == 0 {
+		o.Deadline = 8 * time.Second
 	}
 	api := httpapi.New(st, o.PublicBaseURL)
+	api.Codes = o.LinkCodeKey
+	api.Limits = httpapi.NewLimits(o.RateLimit, o.RateBurst)
 	for name := range psps {
 		api.PSPNames[name] = struct{}{}
 	}
 	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
+	s.Redirect.Codes = o.LinkCodeKey
 	// One merchant cache for the workers (the API keeps its own, keyed with
 	// the API keys): a warm worker spends its round trips on the work.
 	if o.MerchantTTL == 0 {
@@ -129,12 +151,16 @@ func New(st *store.Store, o Options) *Service {
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
 	api.WebhookGuard = guard
 	api.Webhooks = s.Sender(queue.Webhooks)
-	s.Stream = &outbound.Stream{Store: st, Merchants: merchants.Get, Queue: s.Sender(queue.Webhooks), PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
+	// The stream and the delivery worker read the merchant's settings as
+	// they are (a consistent read each): a webhook endpoint set by a 200
+	// applies to every event made after it.
+	s.Stream = &outbound.Stream{Store: st, Merchants: st.GetMerchant, Queue: s.Sender(queue.Webhooks), SendRequested: s.Send.Requested,
+		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
 	schedule := o.WebhookSchedule
 	if schedule == nil {
 		schedule = outbound.Schedule
 	}
-	s.Webhooks = &outbound.Deliverer{Store: st, Merchants: merchants.Get, Queue: s.Sender(queue.Webhooks), Client: guard.Client(),
+	s.Webhooks = &outbound.Deliverer{Store: st, Merchants: st.GetMerchant, Queue: s.Sender(queue.Webhooks), Client: guard.Client(),
 		Schedule: schedule, Lease: 2 * outbound.Timeout, Log: o.Log, Now: time.Now}
 	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
@@ -157,36 +183,51 @@ func (s *Service) APIFunctionHandler() http.Handler {
 	mux.Handle("/v1/", s.APIHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
-	return Canonical(mux)
+	return s.bounded(Canonical(mux))
+}
+
+// bounded gives each request the service's deadline: a dependency that
+// does not answer in time fails the request with 503 and Retry-After
+// instead of holding it for the outage.
+func (s *Service) bounded(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.Opts.Deadline)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // PublicHandler serves /l/{code} (functions/redirect).
 func (s *Service) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.Redirect.Routes(mux)
-	return Canonical(mux)
+	return s.bounded(Canonical(mux))
 }
 
 // SandboxHandler serves the sandbox PSP's pages (functions/sandbox).
 func (s *Service) SandboxHandler() http.Handler {
 	mux := http.NewServeMux()
-	(&sandbox.Pages{Provider: s.Sandbox, Links: s.Store, Merchants: s.Store.GetMerchant}).Routes(mux)
-	return mux
+	if !s.Opts.DisableSandbox {
+		(&sandbox.Pages{Provider: s.Sandbox, Links: s.Store, Merchants: s.Store.GetMerchant}).Routes(mux)
+	}
+	return s.bounded(mux)
 }
 
 // WebhookHandler serves PSP webhooks (functions/webhook).
 func (s *Service) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.Ingest.Routes(mux)
-	return mux
+	return s.bounded(mux)
 }
 
 // Handler serves everything on one mux, as `make dev` and the tests do.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.APIHandler())
+	mux.Handle("/v1/", s.bounded(s.APIHandler()))
 	mux.Handle("/l/", s.PublicHandler())
-	mux.Handle("/sandbox/", s.SandboxHandler())
+	if !s.Opts.DisableSandbox {
+		mux.Handle("/sandbox/", s.SandboxHandler())
+	}
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
@@ -227,17 +268,50 @@ func QueueEnv(name string) string {
 	return "QUEUE_URL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-// FromEnv builds the service from the environment with clients made once per
-// cold start.
-func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
+// Needs is what each function cannot start without; it refuses to start
+// when any of it is missing (config.Load).
+var Needs = map[string]config.Need{
+	"api":      config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer | config.NeedSandboxSecret,
+	"redirect": config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer | config.NeedSandboxSecret,
+	"sandbox":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
+	"webhook":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
+	"refund":   config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
+	"import":   config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer,
+	"apply":    config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
+	"send":     config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
+	"sweep":    config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
+	"stream":   config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
+	"deliver":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
+}
+
+// Sealer is the sealer the configuration names: KMS when deployed, the
+// local key in make dev.
+func Sealer(cfg config.Config, awsCfg aws.Config) seal.Sealer {
+	if cfg.KMSKeyID != "" {
+		return &seal.KMS{Client: kms.NewFromConfig(awsCfg), KeyID: cfg.KMSKeyID}
+	}
+	if len(cfg.LocalSealKey) == 32 {
+		return seal.Local{Key: cfg.LocalSealKey}
+	}
+	return nil
+}
+
+// FromEnv builds function fn's service from the environment with clients
+// made once per cold start; it fails, naming what is missing, when the
+// environment lacks anything fn needs.
+func FromEnv(ctx context.Context, fn string) (*Service, *slog.Logger, error) {
 	log := config.Logger()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return nil, log, err
+	need, ok := Needs[fn]
+	if !ok {
+		return nil, log, fmt.Errorf("unknown function %q", fn)
 	}
 	awsCfg, err := config.AWS(ctx)
 	if err != nil {
 		return nil, log, err
+	}
+	cfg, err := config.Load(ctx, need, config.SecretsManager(awsCfg))
+	if err != nil {
+		return nil, log, fmt.Errorf("%s: %w", fn, err)
 	}
 	queues := map[string]string{}
 	for _, d := range queue.Defs {
@@ -247,7 +321,10 @@ func FromEnv(ctx context.Context) (*Service, *slog.Logger, error) {
 		}
 	}
 	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
-	return New(st, Options{Channels: Channels(awsCfg), PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: []byte(cfg.SandboxSecret), SandboxSync: true,
+	st.Sealer = Sealer(cfg, awsCfg)
+	return New(st, Options{Channels: Channels(awsCfg), PublicBaseURL: cfg.PublicBaseURL, LinkCodeKey: cfg.LinkCodeSecret,
+		DisableSandbox: !cfg.SandboxEnabled, SandboxSecret: cfg.SandboxSecret, SandboxSync: true,
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log, StripeAPI: os.Getenv("STRIPE_API_BASE"), MollieAPI: os.Getenv("MOLLIE_API_BASE")}), log, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,45 @@ type merchantItem struct {
 	SK   string `dynamodbav:"SK"`
 	Type string `dynamodbav:"type"`
 	merchant.Merchant
+	// Sealed holds the merchant's secrets (PSP credentials, webhook
+	// secrets) sealed by the store's Sealer; they are never written in
+	// plain text.
+	Sealed string `dynamodbav:"secrets_sealed,omitempty"`
+}
+
+// merchantSecrets is what a merchant item keeps sealed.
+type merchantSecrets struct {
+	PSPCredentials   map[string]string `json:"psp_credentials,omitempty"`
+	WebhookSecrets   []string          `json:"webhook_secrets,omitempty"`
+	PSPWebhookSecret string            `json:"psp_webhook_secret,omitempty"`
+}
+
+func sealBinding(merchantID string) map[string]string {
+	return map[string]string{"paylinks:merchant": merchantID, "paylinks:purpose": "merchant-secrets"}
+}
+
+// merchantAV is the item of m with its secrets sealed.
+func (s *Store) merchantAV(ctx context.Context, m *merchant.Merchant) (map[string]types.AttributeValue, error) {
+	it := merchantItem{PK: merchantPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m}
+	sec := merchantSecrets{PSPCredentials: m.PSPCredentials, WebhookSecrets: m.WebhookSecrets, PSPWebhookSecret: m.PSPWebhookSecret}
+	if len(sec.PSPCredentials) > 0 || len(sec.WebhookSecrets) > 0 || sec.PSPWebhookSecret != "" {
+		if s.Sealer == nil {
+			return nil, fmt.Errorf("merchant %s: no sealer configured for its secrets", m.ID)
+		}
+		raw, err := json.Marshal(sec)
+		if err != nil {
+			return nil, fmt.Errorf("marshal merchant secrets: %w", err)
+		}
+		if it.Sealed, err = s.Sealer.Seal(ctx, raw, sealBinding(m.ID)); err != nil {
+			return nil, fmt.Errorf("seal merchant %s secrets: %w", m.ID, err)
+		}
+	}
+	it.PSPCredentials, it.WebhookSecrets, it.PSPWebhookSecret = nil, nil, ""
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("marshal merchant: %w", err)
+	}
+	return av, nil
 }
 
 type keyItem struct {
@@ -31,9 +71,9 @@ type keyItem struct {
 
 // PutMerchant writes a merchant's profile and settings.
 func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
-	av, err := attributevalue.MarshalMap(merchantItem{PK: merchantPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m})
+	av, err := s.merchantAV(ctx, m)
 	if err != nil {
-		return fmt.Errorf("marshal merchant: %w", err)
+		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av}); err != nil {
 		return fmt.Errorf("put merchant %s: %w", m.ID, err)
@@ -44,9 +84,9 @@ func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
 // UpdateMerchant writes new settings over those read at version
 // m.Version-1 (optimistic lock); ErrConflict when they changed meanwhile.
 func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error {
-	av, err := attributevalue.MarshalMap(merchantItem{PK: merchantPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m})
+	av, err := s.merchantAV(ctx, m)
 	if err != nil {
-		return fmt.Errorf("marshal merchant: %w", err)
+		return err
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(), Item: av,
@@ -75,6 +115,20 @@ func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant,
 	var it merchantItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return nil, fmt.Errorf("unmarshal merchant: %w", err)
+	}
+	if it.Sealed != "" {
+		if s.Sealer == nil {
+			return nil, fmt.Errorf("merchant %s: no sealer configured to open its secrets", id)
+		}
+		raw, err := s.Sealer.Open(ctx, it.Sealed, sealBinding(id))
+		if err != nil {
+			return nil, fmt.Errorf("open merchant %s secrets: %w", id, err)
+		}
+		var sec merchantSecrets
+		if err := json.Unmarshal(raw, &sec); err != nil {
+			return nil, fmt.Errorf("unmarshal merchant secrets: %w", err)
+		}
+		it.PSPCredentials, it.WebhookSecrets, it.PSPWebhookSecret = sec.PSPCredentials, sec.WebhookSecrets, sec.PSPWebhookSecret
 	}
 	return &it.Merchant, nil
 }

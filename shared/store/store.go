@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/seal"
 )
 
 // Sentinel errors; the HTTP layer maps them to status codes in one place.
@@ -27,6 +28,9 @@ var (
 type Store struct {
 	DB    *dynamodb.Client
 	Table string
+	// Sealer seals merchants' secrets before they are written and opens
+	// them when read; a store without one refuses to write or read them.
+	Sealer seal.Sealer
 }
 
 // New returns a store over the named table.

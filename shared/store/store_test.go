@@ -22,7 +22,7 @@ var ctx = context.Background()
 func newLink(t *testing.T, merchant, ref string, now time.Time) (*domain.Link, domain.Event) {
 	t.Helper()
 	id := domain.NewID(domain.PrefixLink, now)
-	code, err := domain.NewCode(merchant, id)
+	code, err := testenv.CodeKey.NewCode(merchant, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestCreateGetByIDAndCode(t *testing.T) {
 		t.Fatalf("cross-tenant get: %v", err)
 	}
 	c, _ := domain.ParseCode(l.Code)
-	c.Secret++
+	c.Tag++
 	if _, err := env.Store.GetByCode(ctx, c.String()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("forged code: %v", err)
 	}

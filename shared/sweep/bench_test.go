@@ -35,7 +35,7 @@ func BenchmarkSweep(b *testing.B) {
 			for i := range links {
 				created := now.Add(-24 * time.Hour)
 				id := domain.NewID(domain.PrefixLink, created)
-				code, _ := domain.NewCode("m1", id)
+				code, _ := testenv.CodeKey.NewCode("m1", id)
 				exp := now.Add(time.Duration(1+i%(48*60)) * time.Minute) // spread over two days ahead
 				if i < due {
 					exp = now.Add(-time.Duration(1+i%50) * time.Minute) // due within the last hour

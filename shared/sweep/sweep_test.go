@@ -31,7 +31,7 @@ func seed(t testing.TB, env *testenv.Env, n int, now time.Time, span time.Durati
 	for i := range links {
 		created := now.Add(-3 * span)
 		id := domain.NewID(domain.PrefixLink, created)
-		code, _ := domain.NewCode("m1", id)
+		code, _ := testenv.CodeKey.NewCode("m1", id)
 		exp := now.Add(time.Duration(rng.Int63n(int64(2*span))) - span).Truncate(time.Millisecond)
 		l := &domain.Link{ID: id, Merchant: "m1", Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "10.00"),
 			AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,

@@ -25,14 +25,32 @@ import (
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/ddbcount"
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/faults"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/streamlocal"
 )
+
+// CodeKey signs the links of every test of the process (made at random, as
+// a deployment's is).
+var CodeKey = func() domain.CodeKey {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}()
+
+// Sealer seals the merchants' secrets of every test's store (the local
+// sealer with a random key; the KMS sealer has its own test on moto).
+var Sealer = func() seal.Local {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return seal.Local{Key: k}
+}()
 
 // Env is one test's table, queues and clients.
 type Env struct {
@@ -65,8 +83,12 @@ func AWSConfig(t testing.TB) aws.Config {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" { // LocalStack and friends set only this one
 		setDefault("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:18000")
 		setDefault("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:19324")
+		// moto also serves KMS and Secrets Manager (the sealer's and the
+		// configuration's tests).
+		setDefault("AWS_ENDPOINT_URL_KMS", os.Getenv("AWS_ENDPOINT_URL_SQS"))
+		setDefault("AWS_ENDPOINT_URL_SECRETS_MANAGER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), config.LoadOptions()...)
 	if err != nil {
 		t.Fatalf("aws config: %v", err)
 	}
@@ -122,7 +144,9 @@ func New(t testing.TB) *Env {
 		}
 	})
 	count.Reset()
-	return &Env{DB: db, Count: count, Table: table, Store: store.New(db, table), SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: config.Streams(cfg)}
+	st := store.New(db, table)
+	st.Sealer = Sealer
+	return &Env{DB: db, Count: count, Table: table, Store: st, SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: config.Streams(cfg)}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.
@@ -161,7 +185,7 @@ func (e *Env) ServeWith(t testing.TB, tweak func(*service.Options)) *Server {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	opts := service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"),
+	opts := service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"), LinkCodeKey: CodeKey,
 		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	if tweak != nil {
 		tweak(&opts)

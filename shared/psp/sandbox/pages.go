@@ -50,7 +50,7 @@ func (p *Pages) result(pay bool) http.HandlerFunc {
 			return
 		}
 		m, err := p.Merchants(r.Context(), s.Merchant)
-		if err != nil {
+		if err != nil || TestMode(m) != nil {
 			http.Error(w, "unknown merchant", http.StatusNotFound)
 			return
 		}

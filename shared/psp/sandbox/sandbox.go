@@ -52,8 +52,26 @@ func (p *Provider) CheckoutHosts() []string {
 	return []string{u.Host}
 }
 
+// ErrLive is a live merchant reaching the sandbox: test money never pays a
+// live link, whatever the merchant's settings say.
+var ErrLive = errors.New("the sandbox serves test-mode merchants only")
+
+// TestMode refuses live merchants.
+func TestMode(m *merchant.Merchant) error {
+	if m == nil || m.Live {
+		return ErrLive
+	}
+	return nil
+}
+
 // CreateCheckout implements psp.Provider.
-func (p *Provider) CreateCheckout(_ context.Context, _ *merchant.Merchant, l *domain.Link, _ string) (psp.Checkout, error) {
+func (p *Provider) CreateCheckout(_ context.Context, m *merchant.Merchant, l *domain.Link, _ string) (psp.Checkout, error) {
+	if err := TestMode(m); err != nil {
+		return psp.Checkout{}, err
+	}
+	if len(p.Secret) == 0 {
+		return psp.Checkout{}, errors.New("sandbox: no session secret configured")
+	}
 	s := Session{Merchant: l.Merchant, LinkID: l.ID, Attempt: l.Attempt}
 	tok := p.Token(s)
 	return psp.Checkout{ID: tok, URL: strings.TrimRight(p.BaseURL, "/") + "/sandbox/checkout/" + tok, ExpiresAt: l.ExpiresAt, Persist: false}, nil
@@ -84,7 +102,7 @@ func (p *Provider) mac(payload string) string {
 // ParseToken verifies a session token.
 func (p *Provider) ParseToken(tok string) (Session, error) {
 	rest, ok := strings.CutPrefix(tok, "cs_")
-	if !ok || len(tok) > 512 {
+	if !ok || len(tok) > 512 || len(p.Secret) == 0 {
 		return Session{}, ErrBadSession
 	}
 	payload, mac, ok := strings.Cut(rest, ".")

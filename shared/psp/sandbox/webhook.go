@@ -190,6 +190,9 @@ func (p *Provider) WebhookBaseURL() string {
 // ParseWebhook implements psp.Provider: the signature is checked with the
 // merchant's PSP webhook secret (300 s tolerance), then the event mapped.
 func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]psp.Event, error) {
+	if err := TestMode(m); err != nil {
+		return nil, fmt.Errorf("%w: %w", psp.ErrSignature, err)
+	}
 	if err := stripe.Verify(h.Get(SignatureHeader), body, []string{m.PSPWebhookSecret}, now); err != nil {
 		return nil, err
 	}
