@@ -5,7 +5,6 @@ package devenv
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -71,11 +69,11 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, table, merchantID strin
 		apiKey = sec.APIKey
 	}
 	st := store.New(db, table)
-	key, err := base64.StdEncoding.DecodeString(sec.SealKey)
+	sealer, err := sec.Sealer()
 	if err != nil {
-		return "", fmt.Errorf("seal key: %w", err)
+		return "", err
 	}
-	st.Sealer = seal.Local{Key: key}
+	st.Sealer = sealer
 	if _, err := seed.MerchantOnce(ctx, st, seed.DemoWith(merchantID, sec.PSPWebhookSecret, sec.WebhookSecret), apiKey); err != nil {
 		return "", fmt.Errorf("seed %s: %w", merchantID, err)
 	}

@@ -44,6 +44,9 @@ func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := store.New(db, table)
+	if st.Sealer, err = sec.Sealer(); err != nil {
+		t.Fatal(err)
+	}
 	m, err := st.GetMerchant(ctx, "demo")
 	if err != nil {
 		t.Fatal(err)

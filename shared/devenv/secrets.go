@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/seal"
 )
 
 // SecretsFile is the state file, in the dev state directory, that keeps the
@@ -141,4 +142,13 @@ func (s Secrets) check() error {
 		return fmt.Errorf("api_key is not an API key")
 	}
 	return nil
+}
+
+// Sealer is the local sealer of the dev table's merchant secrets.
+func (s Secrets) Sealer() (seal.Local, error) {
+	key, err := base64.StdEncoding.DecodeString(s.SealKey)
+	if err != nil || len(key) != 32 {
+		return seal.Local{}, fmt.Errorf("seal_key is not 32 bytes in base64")
+	}
+	return seal.Local{Key: key}, nil
 }
