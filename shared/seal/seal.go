@@ -53,7 +53,7 @@ func aad(bind map[string]string) []byte {
 	return []byte(b.String())
 }
 
-func gcmSeal(key, plaintext, ad []byte) ([]byte, error) {
+func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, fmt.Errorf("aes: %w", err)
@@ -61,6 +61,14 @@ func gcmSeal(key, plaintext, ad []byte) ([]byte, error) {
 	g, err := cipher.NewGCM(block)
 	if err != nil {
 		return nil, fmt.Errorf("gcm: %w", err)
+	}
+	return g, nil
+}
+
+func gcmSeal(key, plaintext, ad []byte) ([]byte, error) {
+	g, err := newGCM(key)
+	if err != nil {
+		return nil, err
 	}
 	nonce := make([]byte, g.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
@@ -70,13 +78,9 @@ func gcmSeal(key, plaintext, ad []byte) ([]byte, error) {
 }
 
 func gcmOpen(key, box, ad []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
+	g, err := newGCM(key)
 	if err != nil {
-		return nil, fmt.Errorf("aes: %w", err)
-	}
-	g, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("gcm: %w", err)
+		return nil, err
 	}
 	if len(box) < g.NonceSize() {
 		return nil, ErrOpen
