@@ -385,7 +385,11 @@ func TestKilledDevServerLosesNoAcknowledgedPayment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := store.New(db, s.table).GetMerchant(ctx, "demo")
+	st := store.New(db, s.table)
+	if st.Sealer, err = sec.Sealer(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.GetMerchant(ctx, "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
