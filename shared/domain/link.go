@@ -104,7 +104,16 @@ func (e Event) Ref() *EventRef {
 }
 
 // RefundLeft is what may still be refunded.
-func (l *Link) RefundLeft() money.Amount { return l.AmountReceived.Sub(l.RefundCommitted) }
+func (l *Link) RefundLeft() money.Amount { return l.Received().Sub(l.RefundCommitted) }
+
+// Received is what the link received: AmountReceived, or the link's amount
+// for a paid link with none recorded (paid before it was recorded).
+func (l *Link) Received() money.Amount {
+	if l.AmountReceived.Currency == "" && l.Status == StatusPaid {
+		return l.Amount
+	}
+	return l.AmountReceived
+}
 
 // RefundState says how much of a paid link was given back: none, partial
 // or full.

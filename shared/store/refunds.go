@@ -84,10 +84,10 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 // refunds hold (succeeded + pending) at or below what the link received,
 // whatever runs concurrently: ErrNotPaid or ErrRefundTooLarge otherwise.
 func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
-	if l.Status != domain.StatusPaid || l.AmountReceived.Currency != r.Amount.Currency {
+	if l.Status != domain.StatusPaid || l.Received().Currency != r.Amount.Currency {
 		return ErrNotPaid
 	}
-	received := l.AmountReceived.Minor()
+	received := l.Received().Minor() // the guard below holds it to what the table says was received
 	limit := received - r.Amount.Minor()
 	if limit < 0 {
 		return ErrRefundTooLarge

@@ -164,7 +164,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 		it.LinkID, it.ExpectedCurrency, it.ExpectedAmount = link.ID, link.Amount.Currency, link.Amount.String()
 	}
 	for try := 0; try < maxApplyTries; try++ {
-		it.ID = domain.NewID(PrefixReview, now)
+		it.ID = domain.NewSeqID(PrefixReview, now) // newest first, even within a millisecond
 		it.SK, it.GSI1SK = reviewSK(it.ID), it.ID
 		items, err := s.reviewItems(merchant, provider, ev, &it, link, now)
 		if err != nil {
