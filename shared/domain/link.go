@@ -43,6 +43,10 @@ type Link struct {
 	// RefundCommitted is what refunds hold: succeeded plus pending. Never
 	// above Amount.
 	RefundCommitted money.Amount
+	// AmountReceived is what the PSP reported it took when it paid the link
+	// (equal to Amount: any other amount is kept for review instead);
+	// refunds are reserved against it. Zero until paid.
+	AmountReceived  money.Amount
 	Description     string
 	Reference       string
 	Customer        Customer
@@ -100,7 +104,16 @@ func (e Event) Ref() *EventRef {
 }
 
 // RefundLeft is what may still be refunded.
-func (l *Link) RefundLeft() money.Amount { return l.Amount.Sub(l.RefundCommitted) }
+func (l *Link) RefundLeft() money.Amount { return l.Received().Sub(l.RefundCommitted) }
+
+// Received is what the link received: AmountReceived, or the link's amount
+// for a paid link with none recorded (paid before it was recorded).
+func (l *Link) Received() money.Amount {
+	if l.AmountReceived.Currency == "" && l.Status == StatusPaid {
+		return l.Amount
+	}
+	return l.AmountReceived
+}
 
 // RefundState says how much of a paid link was given back: none, partial
 // or full.

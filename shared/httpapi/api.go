@@ -96,6 +96,8 @@ var Routes = []Route{
 	{"GET /v1/webhook-deliveries", func(a *API) http.HandlerFunc { return a.auth(a.listDeliveries) }},
 	{"GET /v1/webhook-deliveries/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getDelivery) }},
 	{"POST /v1/webhook-deliveries/{id}/retry", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.retryDelivery)) }},
+	{"GET /v1/payments/review", func(a *API) http.HandlerFunc { return a.auth(a.listReview) }},
+	{"POST /v1/payments/review/{id}/refund", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.refundReview)) }},
 }
 
 // Handler returns the routes.

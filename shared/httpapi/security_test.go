@@ -13,6 +13,8 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -43,7 +45,18 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	delivery := store.DeliveryIDFor(ev)
-	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery}
+	usd := money.MustParse("USD", "0.01")
+	if _, err := env.Store.ApplyPSPEvent(t.Context(), "tenant-a", "sandbox", psp.Event{ID: "evt_wrong", Kind: psp.PaymentSucceeded, LinkID: link,
+		PaymentRef: "pay_wrong", Amount: &usd}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	reviewPage, err := env.Store.ReviewPayments(t.Context(), "tenant-a", store.ReviewQuery{Limit: 1})
+	if err != nil || len(reviewPage.Items) != 1 {
+		t.Fatalf("review payment of A: %v %+v", err, reviewPage)
+	}
+	review := reviewPage.Items[0].ID
+	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
+		"/v1/payments/review/{id}": review}
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
 		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`}
 	covered := 0
@@ -79,9 +92,12 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		t.Fatal("A's key revoked by B")
 	}
 	// Lists only ever show the caller's own.
-	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys"} {
+	if p, err := env.Store.GetReviewPayment(t.Context(), "tenant-a", review); err != nil || p.State != store.ReviewOpen {
+		t.Fatalf("A's review payment changed: %+v %v", p, err)
+	}
+	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review"} {
 		_, _, raw := call(t, "GET", srv.URL+path, keyB, "", nil, true)
-		if strings.Contains(string(raw), link) || strings.Contains(string(raw), delivery) || strings.Contains(string(raw), keyID) {
+		if strings.Contains(string(raw), link) || strings.Contains(string(raw), delivery) || strings.Contains(string(raw), keyID) || strings.Contains(string(raw), review) {
 			t.Errorf("B's %s shows A's data: %s", path, raw)
 		}
 	}

@@ -84,6 +84,7 @@ type payload struct {
 		Sequence int            `json:"sequence"`
 		Link     map[string]any `json:"link"`
 		Refund   map[string]any `json:"refund"`
+		Review   map[string]any `json:"review"`
 	} `json:"data"`
 }
 

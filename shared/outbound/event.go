@@ -18,6 +18,7 @@ import (
 var Types = map[string]bool{
 	domain.EventCreated: true, domain.EventClicked: true, domain.EventPaid: true, domain.EventDeclined: true,
 	domain.EventExpired: true, domain.EventArchived: true, domain.EventRefundSucceded: true, domain.EventRefundFailed: true,
+	store.EventReviewOpened: true,
 }
 
 // Record is one change of the table, from the Lambda stream event or the
@@ -92,6 +93,19 @@ type PayloadData struct {
 	Deleted  bool           `json:"deleted,omitempty"`
 	Link     linkview.View  `json:"link"`
 	Refund   *RefundPayload `json:"refund,omitempty"`
+	Review   *ReviewPayload `json:"review,omitempty"`
+}
+
+// ReviewPayload is the payment a payment.review_opened event is about: kept
+// for review, the link did not move.
+type ReviewPayload struct {
+	ID           string        `json:"id"`
+	Kind         string        `json:"kind"`
+	PSP          string        `json:"psp"`
+	PSPReference string        `json:"psp_reference"`
+	Amount       *money.Amount `json:"amount"`
+	Expected     *money.Amount `json:"expected"`
+	State        string        `json:"state"`
 }
 
 // RefundPayload is the refund a refund event is about.
@@ -113,6 +127,24 @@ func Body(ev *Event, baseURL string) ([]byte, error) {
 			return nil, fmt.Errorf("refund %s amount: %w", id, err)
 		}
 		p.Data.Refund = &RefundPayload{ID: id, Status: strings.TrimPrefix(ev.Type, "refund."), Amount: amt, Reason: ev.Data["reason"]}
+	}
+	if ev.Type == store.EventReviewOpened {
+		r := &ReviewPayload{ID: ev.Data["review_id"], Kind: ev.Data["kind"], PSP: ev.Data["psp"], PSPReference: ev.Data["payment_ref"], State: store.ReviewOpen}
+		if c := ev.Data["received_currency"]; c != "" {
+			a, err := money.Parse(c, ev.Data["received_amount"])
+			if err != nil {
+				return nil, fmt.Errorf("review payment %s amount: %w", r.ID, err)
+			}
+			r.Amount = &a
+		}
+		if c := ev.Data["expected_currency"]; c != "" {
+			a, err := money.Parse(c, ev.Data["expected_amount"])
+			if err != nil {
+				return nil, fmt.Errorf("review payment %s expected: %w", r.ID, err)
+			}
+			r.Expected = &a
+		}
+		p.Data.Review = r
 	}
 	return json.Marshal(p)
 }

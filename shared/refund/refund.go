@@ -22,11 +22,13 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Message asks the worker to submit a refund.
+// Message asks the worker to submit a refund: of a link (LinkID and
+// RefundID) or of a payment kept for review (ReviewID).
 type Message struct {
 	Merchant string `json:"merchant"`
-	LinkID   string `json:"link_id"`
-	RefundID string `json:"refund_id"`
+	LinkID   string `json:"link_id,omitempty"`
+	RefundID string `json:"refund_id,omitempty"`
+	ReviewID string `json:"review_id,omitempty"`
 }
 
 // Service creates, submits and settles refunds.
@@ -68,11 +70,18 @@ func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Li
 // once and settles it with the PSP's answer (or leaves it for the webhook).
 func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
 	var msg Message
-	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.RefundID == "" || msg.LinkID == "" || msg.Merchant == "" {
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.Merchant == "" || (msg.ReviewID == "" && (msg.RefundID == "" || msg.LinkID == "")) {
 		return fmt.Errorf("%w: malformed refund message", queue.ErrPermanent)
 	}
-	outcome, err := s.submit(ctx, msg)
-	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.LinkID), slog.String("refund_id", msg.RefundID), slog.String("outcome", outcome)}
+	var outcome string
+	var err error
+	if msg.ReviewID != "" {
+		outcome, err = s.submitReview(ctx, msg)
+	} else {
+		outcome, err = s.submit(ctx, msg)
+	}
+	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.LinkID), slog.String("refund_id", msg.RefundID),
+		slog.String("review_id", msg.ReviewID), slog.String("outcome", outcome)}
 	if err != nil {
 		s.Log.LogAttrs(ctx, slog.LevelWarn, "refund", append(attrs, slog.String("error", err.Error()))...)
 		return err
@@ -124,6 +133,18 @@ func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 // Settle applies a PSP's refund webhook: the refund named by the event moves
 // to succeeded or failed once.
 func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (string, error) {
+	if id, attempt, ok := store.ReviewFromRefundKey(ev.RefundID); ok {
+		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return "unknown_review_payment", nil
+		case err != nil:
+			return "", err
+		case !changed:
+			return "duplicate", nil
+		}
+		return "review_" + string(ev.Kind), nil
+	}
 	if ev.RefundID == "" || ev.LinkID == "" {
 		return "not_ours", nil
 	}
@@ -138,4 +159,63 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (
 		return "duplicate", nil
 	}
 	return string(ev.Kind), nil
+}
+
+// RefundReview gives a payment kept for review back through its PSP: open
+// -> refunding, then the worker submits it once (its claim, and the PSP's
+// idempotency key derived from the review payment's id and attempt) and
+// settles it refunded, or open again when the PSP refuses. If the enqueue
+// fails the payment is open again at once and the error returned.
+func (s *Service) RefundReview(ctx context.Context, m *merchant.Merchant, id string) (*store.ReviewPayment, error) {
+	p, err := s.Store.StartReviewRefund(ctx, m.ID, id, s.Now())
+	if err != nil {
+		return p, err
+	}
+	if err := s.Queue.Send(ctx, Message{Merchant: m.ID, ReviewID: p.ID}, 0); err != nil {
+		_, serr := s.Store.SettleReviewRefund(context.WithoutCancel(ctx), m.ID, p.ID, p.RefundAttempt, false, "", "could_not_enqueue", s.Now())
+		return nil, errors.Join(fmt.Errorf("enqueue refund of review payment %s: %w", p.ID, err), serr)
+	}
+	return p, nil
+}
+
+func (s *Service) submitReview(ctx context.Context, msg Message) (string, error) {
+	p, claimed, err := s.Store.ClaimReviewRefund(ctx, msg.Merchant, msg.ReviewID, s.Now(), claimLease)
+	if errors.Is(err, store.ErrNotFound) {
+		return "unknown_review_payment", fmt.Errorf("%w: review payment %s not found", queue.ErrPermanent, msg.ReviewID)
+	}
+	if err != nil {
+		return "claimed_elsewhere", err
+	}
+	if !claimed {
+		return "already_" + p.State, nil // a duplicate delivery: the PSP is not called again
+	}
+	if p.Amount == nil {
+		_, err := s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, false, "", "no_amount_reported", s.Now())
+		return "no_amount", err
+	}
+	m, err := s.Merchants(ctx, msg.Merchant)
+	if err != nil {
+		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
+		return "merchant_error", err
+	}
+	prov, err := s.PSPs.Get(p.PSP)
+	if err != nil {
+		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
+		return "no_psp", err
+	}
+	res, err := prov.Refund(ctx, m, psp.RefundRequest{RefundID: p.RefundKey(), LinkID: p.LinkID, PaymentRef: p.PSPReference, Amount: *p.Amount, Reason: "payment_review"})
+	if err != nil {
+		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
+		return "psp_error", err // transient: SQS redelivers, the PSP's idempotency key keeps it one refund
+	}
+	switch {
+	case res.Pending:
+		return "submitted", s.Store.MarkReviewRefundSubmitted(ctx, msg.Merchant, p.ID, p.RefundAttempt, res.Ref, s.Now())
+	case res.Status == psp.RefundSucceeded:
+		_, err = s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, true, res.Ref, "", s.Now())
+		return "refunded", err
+	default:
+		_, err = s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, false, res.Ref, res.Reason, s.Now())
+		return "failed", err
+	}
 }

@@ -30,12 +30,11 @@ const (
 	AppliedChange    Applied = "applied"   // the link moved
 	AppliedDuplicate Applied = "duplicate" // this event was applied before
 	AppliedNoChange  Applied = "no_change" // the link's status does not allow it (e.g. a decline after paid)
-	AppliedUnmatched Applied = "unmatched" // no such link, or a second payment: kept for review
+	AppliedReview    Applied = "review"    // no such link, a second payment, or not the link's money: kept for review
 )
 
 func pspEventSK(provider, id string) string    { return "PSPEV#" + provider + "#" + id }
 func pspIngestSK(provider, id string) string   { return "PSPIN#" + provider + "#" + id }
-func unmatchedSK(provider, id string) string   { return "UNMATCHED#" + provider + "#" + id }
 func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
 
 // RecordWebhook notes an incoming PSP event before it is enqueued. It
@@ -79,10 +78,12 @@ func (s *Store) MarkEnqueued(ctx context.Context, merchant, provider, id string)
 const maxApplyTries = 10
 
 // ApplyPSPEvent applies a payment or decline to its link in one
-// TransactWriteItems: the guarded link update (status guard, version bump),
-// the timeline event and the event's dedupe marker. A duplicate changes
-// nothing; a payment for an unknown link, or a second payment on a paid link,
-// is kept for review. Money that moved is never dropped.
+// TransactWriteItems: the guarded link update (status guard, the link's
+// currency and amount, version bump), the timeline event and the event's
+// dedupe marker. A duplicate changes nothing; a payment for an unknown link,
+// a second payment on a paid link, or one whose currency or amount is not
+// the link's (or that reports none) is kept for review (keepForReview).
+// Money that moved is never dropped.
 func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev psp.Event, now time.Time) (Applied, error) {
 	switch ev.Kind {
 	case psp.PaymentSucceeded, psp.PaymentFailed:
@@ -112,21 +113,26 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			continue
 		}
 		if r[0].Item == nil {
-			return s.keepUnmatched(ctx, merchant, provider, ev, "unknown_link", now)
+			if ev.Kind != psp.PaymentSucceeded {
+				return AppliedNoChange, nil // a decline of a link we do not know moves no money
+			}
+			return s.keepForReview(ctx, merchant, provider, ev, ReviewUnmatched, nil, now)
 		}
 		cur, err := unmarshalLink(r[0].Item)
 		if err != nil {
 			return "", err
 		}
 		switch {
-		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
-			fromExpired = true
-			continue
 		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusPaid:
 			if cur.PSPReference == ev.PaymentRef {
 				return AppliedDuplicate, nil
 			}
-			return s.keepUnmatched(ctx, merchant, provider, ev, "second_payment_on_paid_link", now)
+			return s.keepForReview(ctx, merchant, provider, ev, ReviewSecond, cur, now)
+		case ev.Kind == psp.PaymentSucceeded && !sameMoney(ev.Amount, cur.Amount):
+			return s.keepForReview(ctx, merchant, provider, ev, ReviewMismatched, cur, now)
+		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
+			fromExpired = true
+			continue
 		default:
 			return AppliedNoChange, nil
 		}
@@ -156,7 +162,7 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 	switch ev.Kind {
 	case psp.PaymentSucceeded:
 		to = domain.StatusPaid
-		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
+		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, received_minor = :received, " +
 			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
 		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
 		if fromExpired {
@@ -167,8 +173,16 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 			cond = "#status IN (:created, :clicked, :declined)"
 			values[":created"], values[":clicked"], values[":declined"] = sv(string(domain.StatusCreated)), sv(string(domain.StatusClicked)), sv(string(domain.StatusDeclined))
 		}
+		// Only the link's own money pays it: same currency, same amount
+		// (amount_num compares as an exact decimal). Anything else, or no
+		// amount at all, fails the guard and is kept for review.
+		cond += " AND currency = :currency AND amount_num = :amount_num"
+		values[":currency"], values[":amount_num"], values[":received"] = sv(""), nv(0), nv(0)
 		if ev.Amount != nil {
 			data["amount"] = ev.Amount.Currency + " " + ev.Amount.String()
+			values[":currency"] = sv(ev.Amount.Currency)
+			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
+			values[":received"] = n64(ev.Amount.Minor())
 		}
 	case psp.PaymentFailed:
 		to = domain.StatusDeclined
@@ -209,46 +223,6 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}, nil
-}
-
-// keepUnmatched stores a payment paylinks could not put on a link, with the
-// event's marker, for an operator to review (and refund).
-func (s *Store) keepUnmatched(ctx context.Context, merchant, provider string, ev psp.Event, why string, now time.Time) (Applied, error) {
-	payload, _ := json.Marshal(ev)
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(unmatchedSK(provider, ev.ID)), "type": sv("unmatched_payment"),
-			"provider": sv(provider), "reason": sv(why), "event": sv(string(payload)), "at": sv(ft(now)),
-		}}},
-		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
-			"link_id": sv(ev.LinkID), "kind": sv("unmatched"), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
-		}}},
-	}})
-	if _, ok := cancelReasons(err); ok {
-		return AppliedDuplicate, nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("keep unmatched %s: %w", ev.ID, err)
-	}
-	return AppliedUnmatched, nil
-}
-
-// Unmatched lists a merchant's payments kept for review.
-func (s *Store) Unmatched(ctx context.Context, merchant string) ([]map[string]string, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :u)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":u": sv("UNMATCHED#")},
-		ConsistentRead:            aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list unmatched: %w", err)
-	}
-	var rows []map[string]string
-	for _, it := range out.Items {
-		rows = append(rows, map[string]string{"provider": avS(it["provider"]), "reason": avS(it["reason"]), "event": avS(it["event"]), "at": avS(it["at"])})
-	}
-	return rows, nil
 }
 
 // ClearCheckout forgets an expired PSP session (named by its id, which its

@@ -220,7 +220,7 @@ func TestPaymentRacesExpiry(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			ev := psp.Event{ID: "evt_race_" + l.ID, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_" + l.ID}
+			ev := psp.Event{ID: "evt_race_" + l.ID, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_" + l.ID, Amount: &l.Amount}
 			if _, err := env.Store.ApplyPSPEvent(context.Background(), "m1", "sandbox", ev, now); err != nil {
 				t.Error(err)
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
 
@@ -328,8 +329,8 @@ func TestUnknownPaymentKeptAndPaidAfterExpiry(t *testing.T) {
 		t.Fatal(st)
 	}
 	testenv.Eventually(t, 10*time.Second, "unknown payment kept", func() bool {
-		rows, _ := w.env.Store.Unmatched(t.Context(), "shop")
-		return len(rows) == 1 && rows[0]["reason"] == "unknown_link" && strings.Contains(rows[0]["event"], "pay_sb_ghost")
+		rows := reviewOf(t, w, "")
+		return len(rows) == 1 && rows[0].Kind == store.ReviewUnmatched && rows[0].PSPReference == "pay_sb_ghost" && rows[0].LinkID == ""
 	})
 	// A payment confirmed after the link expired is recorded: money is never lost.
 	id, _ := w.create(body)
@@ -339,7 +340,7 @@ func TestUnknownPaymentKeptAndPaidAfterExpiry(t *testing.T) {
 	if err := w.env.Store.Transition(t.Context(), cur, &exp, domain.NewEvent(id, domain.EventExpired, cur.Status, exp.Status, time.Now(), nil)); err != nil {
 		t.Fatal(err)
 	}
-	late := sandbox.WebhookEvent{ID: "evt_sb_late", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_late"}}
+	late := sandbox.WebhookEvent{ID: "evt_sb_late", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_late", Amount: &cur.Amount}}
 	if st := w.post("shop", late, secret, time.Now(), nil); st != 200 {
 		t.Fatal(st)
 	}
@@ -351,8 +352,8 @@ func TestUnknownPaymentKeptAndPaidAfterExpiry(t *testing.T) {
 	second := sandbox.WebhookEvent{ID: "evt_sb_second", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_other"}}
 	w.post("shop", second, secret, time.Now(), nil)
 	testenv.Eventually(t, 10*time.Second, "second payment kept", func() bool {
-		rows, _ := w.env.Store.Unmatched(t.Context(), "shop")
-		return len(rows) == 2
+		rows := reviewOf(t, w, store.ReviewSecond)
+		return len(rows) == 1 && rows[0].LinkID == id && rows[0].PSPReference == "pay_sb_other"
 	})
 	if l := w.link(id); l.PSPReference != "pay_sb_late" {
 		t.Fatalf("second payment overwrote the first: %s", l.PSPReference)
@@ -381,7 +382,8 @@ func TestIngestThroughLambdaBase64(t *testing.T) {
 	w := newWorld(t)
 	id, url := w.create(body)
 	w.click(url)
-	ev := sandbox.WebhookEvent{ID: "evt_sb_b64", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_b64"}}
+	amt := money.MustParse("EUR", "120.98")
+	ev := sandbox.WebhookEvent{ID: "evt_sb_b64", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_b64", Amount: &amt}}
 	raw, _ := json.Marshal(ev)
 	h := service.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/webhooks/psp/sandbox/shop", IsBase64Encoded: true,

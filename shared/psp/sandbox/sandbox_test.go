@@ -11,6 +11,7 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/psp/stripe"
 )
 
 func TestSessionsAndFetchPayment(t *testing.T) {
@@ -50,5 +51,37 @@ func TestSessionsAndFetchPayment(t *testing.T) {
 	r, _ := p.Refund(context.Background(), m, psp.RefundRequest{RefundID: "re_1", Reason: "please FAIL"})
 	if r.Status != psp.RefundFailed {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// TestParseWebhookAmounts: each event carries the amount the sandbox
+// reported, exactly; one that is not money is carried as none (kept for
+// review), never refused.
+func TestParseWebhookAmounts(t *testing.T) {
+	p := &Provider{}
+	m := &merchant.Merchant{ID: "demo", PSPWebhookSecret: "whsec_x"}
+	now := time.Now()
+	for amount, want := range map[string]string{
+		`{"currency":"USD","value":"0.01"}`:   "USD 0.01",
+		`{"currency":"JPY","value":1}`:        "JPY 1",
+		`{"currency":"EUR","value":"55.001"}`: "none",
+		`{"currency":"XXQ","value":"1.00"}`:   "none",
+		`{"currency":"EUR","value":"0"}`:      "none",
+		`null`:                                "none",
+	} {
+		body := []byte(`{"id":"evt_1","type":"payment.succeeded","created":1,"data":{"link_id":"pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S","payment_id":"pay_sb_1","amount":` + amount + `}}`)
+		h := http.Header{}
+		h.Set(SignatureHeader, stripe.SignedHeader("whsec_x", now, body))
+		evs, err := p.ParseWebhook(context.Background(), m, h, body, now)
+		if err != nil || len(evs) != 1 || evs[0].Kind != psp.PaymentSucceeded || evs[0].PaymentRef != "pay_sb_1" {
+			t.Fatalf("%s: %+v %v", amount, evs, err)
+		}
+		got := "none"
+		if a := evs[0].Amount; a != nil {
+			got = a.Currency + " " + a.String()
+		}
+		if got != want {
+			t.Errorf("%s: amount %s, want %s", amount, got, want)
+		}
 	}
 }

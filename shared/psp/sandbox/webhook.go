@@ -196,13 +196,30 @@ func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.
 	if err := stripe.Verify(h.Get(SignatureHeader), body, []string{m.PSPWebhookSecret}, now); err != nil {
 		return nil, err
 	}
-	var ev WebhookEvent
+	// The amount is read apart: one that is not money (an unknown currency,
+	// too many decimals, zero) is still a payment the sandbox reports, kept
+	// for review with no amount rather than refused (the PSP would retry it
+	// for days and the money would be seen nowhere).
+	type data WebhookData
+	var ev struct {
+		WebhookEvent
+		Data struct {
+			data
+			Amount json.RawMessage `json:"amount"`
+		} `json:"data"`
+	}
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" || ev.Data.LinkID == "" {
 		return nil, fmt.Errorf("%w: not a sandbox event", psp.ErrPayload)
 	}
 	out := psp.Event{ID: ev.ID, Type: ev.Type, LinkID: ev.Data.LinkID, Attempt: ev.Data.Attempt, PaymentRef: ev.Data.PaymentID,
-		Amount: ev.Data.Amount, FailureReason: ev.Data.FailureReason, RefundID: ev.Data.RefundID, RefundRef: ev.Data.RefundRef,
+		FailureReason: ev.Data.FailureReason, RefundID: ev.Data.RefundID, RefundRef: ev.Data.RefundRef,
 		At: time.Unix(ev.Created, 0).UTC()}
+	if raw := ev.Data.Amount; len(raw) > 0 && string(raw) != "null" {
+		var a money.Amount
+		if json.Unmarshal(raw, &a) == nil {
+			out.Amount = &a
+		}
+	}
 	switch ev.Type {
 	case "payment.succeeded":
 		out.Kind = psp.PaymentSucceeded

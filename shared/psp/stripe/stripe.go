@@ -305,6 +305,13 @@ func mapEvent(ev *event) psp.Event {
 			out.FailureReason = o.FailureReason
 		}
 	}
+	if strings.HasPrefix(out.RefundID, "py_") && (out.Kind == psp.RefundSucceeded || out.Kind == psp.RefundFailed) {
+		// The refund of a payment kept for review, which may have no link.
+		if !domain.ValidID(domain.PrefixLink, out.LinkID) {
+			out.LinkID = ""
+		}
+		return out
+	}
 	if !domain.ValidID(domain.PrefixLink, out.LinkID) {
 		out.Kind, out.LinkID = psp.Ignored, "" // not one of our sessions
 	}

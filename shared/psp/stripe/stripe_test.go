@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -184,6 +185,21 @@ func TestParseDocumentedEvents(t *testing.T) {
 	h.Set("Stripe-Signature", SignedHeader(whsec, now, []byte(`not json`)))
 	if _, err := p.ParseWebhook(context.Background(), testMerchant(), h, []byte(`not json`), now); !errors.Is(err, psp.ErrPayload) {
 		t.Fatalf("garbage: %v", err)
+	}
+}
+
+// TestReviewRefundEventsKept: the refund of a payment kept for review
+// (refund id py_..., maybe no link) settles by webhook like any refund.
+func TestReviewRefundEventsKept(t *testing.T) {
+	body, _ := os.ReadFile("../../../testdata/stripe/refund.updated.succeeded.json")
+	body = bytes.ReplaceAll(body, []byte("re_01JDA3N0000000000000000000"), []byte("py_01JDA3N0000000000000000000-1"))
+	body = bytes.ReplaceAll(body, []byte("pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S"), []byte(""))
+	now := time.Unix(1795435260, 0)
+	h := http.Header{}
+	h.Set("Stripe-Signature", SignedHeader(whsec, now, body))
+	evs, err := (&Provider{}).ParseWebhook(context.Background(), testMerchant(), h, body, now)
+	if err != nil || len(evs) != 1 || evs[0].Kind != psp.RefundSucceeded || evs[0].RefundID != "py_01JDA3N0000000000000000000-1" || evs[0].LinkID != "" {
+		t.Fatalf("%+v %v", evs, err)
 	}
 }
 

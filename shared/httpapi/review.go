@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// ReviewView is a payment kept for review as the API shows it.
+type ReviewView struct {
+	ID            string        `json:"id"`
+	Object        string        `json:"object"`
+	Kind          string        `json:"kind"`
+	PSP           string        `json:"psp"`
+	PSPReference  string        `json:"psp_reference"`
+	Amount        *money.Amount `json:"amount"`
+	LinkID        *string       `json:"link_id"`
+	Expected      *money.Amount `json:"expected"`
+	ReceivedAt    string        `json:"received_at"`
+	State         string        `json:"state"`
+	FailureReason *string       `json:"failure_reason"`
+}
+
+func reviewView(p *store.ReviewPayment) ReviewView {
+	return ReviewView{ID: p.ID, Object: "review_payment", Kind: p.Kind, PSP: p.PSP, PSPReference: p.PSPReference, Amount: p.Amount,
+		LinkID: strp(p.LinkID), Expected: p.Expected, ReceivedAt: p.ReceivedAt.UTC().Format(time.RFC3339), State: p.State,
+		FailureReason: strp(p.FailureReason)}
+}
+
+var reviewParams = map[string]bool{"kind": true, "limit": true, "cursor": true}
+
+// listReview: GET /v1/payments/review?kind=&limit=&cursor=, newest first.
+func (a *API) listReview(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		return
+	}
+	var errs fieldErrs
+	for k, vals := range v {
+		if !reviewParams[k] {
+			errs.add(k, "is not a known filter")
+		} else if len(vals) > 1 {
+			errs.add(k, "is given more than once")
+		}
+	}
+	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: defaultLimit, Cursor: v.Get("cursor")}
+	switch q.Kind {
+	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched:
+	default:
+		errs.add("kind", "must be unmatched, second or mismatched")
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			errs.add("limit", "must be an integer from 1 to 500")
+		}
+		q.Limit = n
+	}
+	if len(errs) > 0 {
+		fail(w, r, problem.Invalid(errs...))
+		return
+	}
+	page, err := a.Store.ReviewPayments(r.Context(), m.ID, q)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	data := make([]ReviewView, len(page.Items))
+	for i := range page.Items {
+		data[i] = reviewView(&page.Items[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": strp(page.Next)})
+}
+
+// refundReview: POST /v1/payments/review/{id}/refund -> 202 refunding; 409
+// unless open (or when the PSP reported no amount); 404 for another
+// merchant's id.
+func (a *API) refundReview(w http.ResponseWriter, r *http.Request) {
+	m := merchantOf(r.Context())
+	if err := readJSON(r, &struct{}{}, true); err != nil {
+		fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	reqlog.Set(r.Context(), "review_id", id)
+	p, err := a.Refunds.RefundReview(r.Context(), m, id)
+	switch {
+	case errors.Is(err, store.ErrReviewNotOpen), errors.Is(err, store.ErrReviewNoAmount):
+		fail(w, r, problem.New(http.StatusConflict, err.Error()))
+		return
+	case err != nil:
+		fail(w, r, err)
+		return
+	}
+	reqlog.Set(r.Context(), "outcome", "review_refund_queued")
+	writeJSON(w, http.StatusAccepted, reviewView(p))
+}

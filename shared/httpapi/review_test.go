@@ -1,0 +1,222 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/psp/stripe"
+	"github.com/paylinks/paylinks/shared/seed"
+	"github.com/paylinks/paylinks/shared/testenv"
+)
+
+// postSandbox posts a sandbox webhook for merchant mid, signed as the
+// sandbox signs (the demo merchant's PSP webhook secret).
+func postSandbox(t *testing.T, base, mid string, ev sandbox.WebhookEvent) {
+	t.Helper()
+	raw, _ := json.Marshal(ev)
+	req, _ := http.NewRequest("POST", base+"/webhooks/psp/sandbox/"+mid, bytes.NewReader(raw))
+	req.Header.Set(sandbox.SignatureHeader, stripe.SignedHeader(seed.Demo(mid).PSPWebhookSecret, time.Now(), raw))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("sandbox webhook %s answered %d", ev.ID, resp.StatusCode)
+	}
+}
+
+func amountp(cur, v string) *money.Amount { a := money.MustParse(cur, v); return &a }
+
+func linkStatus(t *testing.T, base, key, id string) jsonMap {
+	t.Helper()
+	st, _, raw := call(t, "GET", base+"/v1/payment-links/"+id, key, "", nil, true)
+	if st != 200 {
+		t.Fatalf("get link %d %s", st, raw)
+	}
+	return decode(t, raw)
+}
+
+// TestWrongMoneyNeverPaysALink: correctly signed sandbox payments of USD
+// 0.01, JPY 1, EUR 55.01 and of no amount at all leave an EUR 55.00 link
+// unpaid; each is kept for review once (a redelivery and a second event of
+// the same payment make no second item), written on the link's timeline and
+// sent to the merchant as payment.review_opened. A refund cannot take money
+// that never came; the payment of EUR 55.00 then pays the link, and refunds
+// stay within it.
+func TestWrongMoneyNeverPaysALink(t *testing.T) {
+	rcv := newReceiver(t, nil)
+	env, srv, key := webhookEnv(t, rcv, []time.Duration{time.Second})
+	st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"55.00"},"description":"Order 55","customer":{"company_name":"Acme BV","email":"a@example.com"}}`, nil, true)
+	if st != 201 {
+		t.Fatalf("create %d %s", st, raw)
+	}
+	id := decode(t, raw)["id"].(string)
+	testenv.Eventually(t, 20*time.Second, "created delivered", func() bool { return len(rcv.delivered()) >= 1 })
+
+	wrong := []struct {
+		ev     string
+		pay    string
+		amount *money.Amount
+	}{
+		{"evt_sb_usd", "pay_sb_usd", amountp("USD", "0.01")},
+		{"evt_sb_jpy", "pay_sb_jpy", amountp("JPY", "1")},
+		{"evt_sb_cent", "pay_sb_cent", amountp("EUR", "55.01")},
+		{"evt_sb_none", "pay_sb_none", nil},
+	}
+	for _, w := range wrong {
+		ev := sandbox.WebhookEvent{ID: w.ev, Type: "payment.succeeded", Created: time.Now().Unix(),
+			Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: w.pay, Amount: w.amount}}
+		postSandbox(t, srv.URL, "hooks", ev)
+		postSandbox(t, srv.URL, "hooks", ev) // the PSP's retry
+	}
+	// Another event about a payment already under review.
+	postSandbox(t, srv.URL, "hooks", sandbox.WebhookEvent{ID: "evt_sb_usd_again", Type: "payment.succeeded", Created: time.Now().Unix(),
+		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_usd", Amount: amountp("USD", "0.01")}})
+
+	var items []any
+	testenv.Eventually(t, 20*time.Second, "four payments under review", func() bool {
+		st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+		if st != 200 {
+			return false
+		}
+		items = decode(t, raw)["data"].([]any)
+		return len(items) >= 4
+	})
+	time.Sleep(500 * time.Millisecond)
+	if l := linkStatus(t, srv.URL, key, id); l["status"] != "created" || l["paid_at"] != nil {
+		t.Fatalf("wrong money moved the link: %v", l)
+	}
+	st, _, raw = call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+	items = decode(t, raw)["data"].([]any)
+	if st != 200 || len(items) != 4 {
+		t.Fatalf("review %d %s", st, raw)
+	}
+	got := map[string]jsonMap{}
+	for i, x := range items {
+		it := x.(jsonMap)
+		got[it["psp_reference"].(string)] = it
+		if i > 0 && it["id"].(string) > items[i-1].(jsonMap)["id"].(string) {
+			t.Fatalf("not newest first: %s", raw)
+		}
+		exp := it["expected"].(jsonMap)
+		if !strings.HasPrefix(it["id"].(string), "py_") || it["kind"] != "mismatched" || it["link_id"] != id || it["psp"] != "sandbox" ||
+			it["state"] != "open" || exp["currency"] != "EUR" || exp["value"] != "55.00" {
+			t.Fatalf("review item %v", it)
+		}
+	}
+	if a := got["pay_sb_usd"]["amount"].(jsonMap); a["currency"] != "USD" || a["value"] != "0.01" {
+		t.Fatalf("received amount %v", a)
+	}
+	if a := got["pay_sb_jpy"]["amount"].(jsonMap); a["currency"] != "JPY" || a["value"] != "1" {
+		t.Fatalf("received amount %v", a)
+	}
+	if got["pay_sb_none"]["amount"] != nil {
+		t.Fatalf("no amount received, listed %v", got["pay_sb_none"])
+	}
+	// Other kinds are filtered out; a bad kind is a 422 naming it.
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=unmatched", key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
+		t.Fatalf("unmatched %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=odd", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"kind"`) {
+		t.Fatalf("bad kind %d %s", st, raw)
+	}
+	// Pages of one, newest first, with an opaque cursor.
+	var paged []string
+	cursor := ""
+	for i := 0; i < 6; i++ {
+		st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?limit=1&cursor="+cursor, key, "", nil, true)
+		page := decode(t, raw)
+		if st != 200 {
+			t.Fatalf("page %d %s", st, raw)
+		}
+		for _, x := range page["data"].([]any) {
+			paged = append(paged, x.(jsonMap)["id"].(string))
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(paged) != 4 || paged[0] != items[0].(jsonMap)["id"] || paged[3] != items[3].(jsonMap)["id"] {
+		t.Fatalf("paged %v, listed %s", paged, raw)
+	}
+
+	// A refund on the link cannot give back money that never came.
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 409 {
+		t.Fatalf("refund on an unpaid link: %d %s", st, raw)
+	}
+	// The timeline says what happened, once per payment.
+	st, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+id+"/events", key, "", nil, true)
+	n := strings.Count(string(raw), `"payment.review_opened"`)
+	if st != 200 || n != 4 {
+		t.Fatalf("timeline has %d review events: %s", n, raw)
+	}
+	// The merchant heard of each once.
+	testenv.Eventually(t, 20*time.Second, "review_opened delivered", func() bool { return len(rcv.delivered()) >= 5 })
+	time.Sleep(time.Second)
+	opened := 0
+	for _, x := range rcv.delivered() {
+		p := x.payload(t)
+		if p.Type == "payment.review_opened" {
+			opened++
+			if p.Data.Link["id"] != id || p.Data.Link["status"] != "created" || p.Data.Review["kind"] != "mismatched" ||
+				!strings.HasPrefix(p.Data.Review["id"].(string), "py_") {
+				t.Fatalf("review_opened payload %s", x.Body)
+			}
+		}
+	}
+	if opened != 4 {
+		t.Fatalf("%d payment.review_opened deliveries, want 4", opened)
+	}
+
+	// The right money pays it.
+	postSandbox(t, srv.URL, "hooks", sandbox.WebhookEvent{ID: "evt_sb_right", Type: "payment.succeeded", Created: time.Now().Unix(),
+		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_right", Amount: amountp("EUR", "55.00")}})
+	testenv.Eventually(t, 20*time.Second, "paid", func() bool { return linkStatus(t, srv.URL, key, id)["status"] == "paid" })
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.01"}}`, nil, true); st != 422 {
+		t.Fatalf("refund above what was received: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 201 {
+		t.Fatalf("refund of what was received: %d %s", st, raw)
+	}
+
+	// A review payment goes back once; then it is not open any more.
+	py := got["pay_sb_usd"]["id"].(string)
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
+		t.Fatalf("review refund %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
+		t.Fatalf("review refund replayed %d %s", st, raw)
+	}
+	testenv.Eventually(t, 20*time.Second, "review payment refunded", func() bool {
+		_, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+		for _, x := range decode(t, raw)["data"].([]any) {
+			if x.(jsonMap)["id"] == py {
+				return x.(jsonMap)["state"] == "refunded"
+			}
+		}
+		return false
+	})
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", nil, true); st != 409 {
+		t.Fatalf("second review refund %d %s", st, raw)
+	}
+	// Another merchant sees none of it.
+	other := env.Merchant(t, "other")
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", other, "", nil, true); st != 404 {
+		t.Fatalf("another merchant's review refund %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review", other, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
+		t.Fatalf("another merchant's review list %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/py_nope/refund", key, "", nil, false); st != 404 {
+		t.Fatalf("unknown review payment %d %s", st, raw)
+	}
+}

@@ -1,0 +1,428 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
+)
+
+// Kinds of payments kept for review: they never move a link.
+const (
+	ReviewUnmatched  = "unmatched"  // no such link
+	ReviewSecond     = "second"     // another payment on a paid link
+	ReviewMismatched = "mismatched" // currency or amount differ from the link's (or none was reported)
+)
+
+// States of a review payment.
+const (
+	ReviewOpen      = "open"
+	ReviewRefunding = "refunding"
+	ReviewRefunded  = "refunded"
+)
+
+// PrefixReview is the id prefix of review payments.
+const PrefixReview = "py_"
+
+// EventReviewOpened is the timeline and outbound event written on a link
+// when one of its payments is kept for review.
+const EventReviewOpened = "payment.review_opened"
+
+// Review errors.
+var (
+	ErrReviewNotOpen  = errors.New("the payment is not open for review (refunding or refunded)")
+	ErrReviewNoAmount = errors.New("the PSP reported no amount for this payment: refund it at the PSP")
+)
+
+// ReviewPayment is a PSP payment paylinks did not put on a link.
+type ReviewPayment struct {
+	ID            string
+	Merchant      string
+	Kind          string
+	PSP           string
+	PSPReference  string
+	PSPEventID    string
+	Amount        *money.Amount // what the PSP reported; nil when it reported none
+	LinkID        string        // "" for unmatched payments
+	Expected      *money.Amount // the link's amount; nil for unmatched payments
+	ReceivedAt    time.Time
+	State         string
+	RefundAttempt int    // refunds asked for so far (the PSP key of each derives from the id and it)
+	RefundRef     string // the PSP's refund id
+	FailureReason string // why the last refund failed
+	Submitted     bool   // the PSP accepted the refund and settles it later
+}
+
+// RefundKey is the refund id sent to the PSP for the current refund attempt:
+// its idempotency key derives from it, so a redelivered message refunds once.
+func (p *ReviewPayment) RefundKey() string { return fmt.Sprintf("%s-%d", p.ID, p.RefundAttempt) }
+
+// ReviewFromRefundKey splits a RefundKey back into the review id and attempt.
+func ReviewFromRefundKey(k string) (id string, attempt int, ok bool) {
+	i := strings.LastIndexByte(k, '-')
+	if !strings.HasPrefix(k, PrefixReview) || i < 0 {
+		return "", 0, false
+	}
+	if _, err := fmt.Sscanf(k[i+1:], "%d", &attempt); err != nil || !domain.ValidID(PrefixReview, k[:i]) {
+		return "", 0, false
+	}
+	return k[:i], attempt, true
+}
+
+type reviewItem struct {
+	PK               string `dynamodbav:"PK"`
+	SK               string `dynamodbav:"SK"`
+	Type             string `dynamodbav:"type"`
+	GSI1PK           string `dynamodbav:"GSI1PK"`
+	GSI1SK           string `dynamodbav:"GSI1SK"`
+	ID               string `dynamodbav:"id"`
+	Merchant         string `dynamodbav:"merchant"`
+	Kind             string `dynamodbav:"kind"`
+	PSP              string `dynamodbav:"psp"`
+	PSPReference     string `dynamodbav:"psp_reference"`
+	PSPEventID       string `dynamodbav:"psp_event_id"`
+	Currency         string `dynamodbav:"currency,omitempty"`
+	Amount           string `dynamodbav:"amount,omitempty"`
+	LinkID           string `dynamodbav:"link_id,omitempty"`
+	ExpectedCurrency string `dynamodbav:"expected_currency,omitempty"`
+	ExpectedAmount   string `dynamodbav:"expected_amount,omitempty"`
+	ReceivedAt       string `dynamodbav:"received_at"`
+	State            string `dynamodbav:"state"`
+	RefundAttempt    int    `dynamodbav:"refund_attempt"`
+	RefundRef        string `dynamodbav:"refund_ref,omitempty"`
+	FailureReason    string `dynamodbav:"failure_reason,omitempty"`
+	Submitted        bool   `dynamodbav:"submitted"`
+	ClaimedUntil     string `dynamodbav:"claimed_until,omitempty"`
+}
+
+func reviewSK(id string) string { return "PY#" + id }
+
+// reviewKindPK is the GSI1 partition listing a merchant's review payments
+// of one kind (beside the links' status partitions).
+func reviewKindPK(merchant, kind string) string { return merchantPK(merchant) + "#PY#" + kind }
+
+// reviewRefSK marks a PSP payment as kept: one review item per payment
+// however many events (or deliveries of them) speak of it.
+func reviewRefSK(provider, ref string) string { return "PYREF#" + provider + "#" + ref }
+
+func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
+	p := &ReviewPayment{ID: it.ID, Merchant: it.Merchant, Kind: it.Kind, PSP: it.PSP, PSPReference: it.PSPReference, PSPEventID: it.PSPEventID,
+		LinkID: it.LinkID, State: it.State, RefundAttempt: it.RefundAttempt, RefundRef: it.RefundRef, FailureReason: it.FailureReason, Submitted: it.Submitted}
+	if it.Currency != "" {
+		a, err := money.Parse(it.Currency, it.Amount)
+		if err != nil {
+			return nil, fmt.Errorf("review payment %s amount: %w", it.ID, err)
+		}
+		p.Amount = &a
+	}
+	if it.ExpectedCurrency != "" {
+		a, err := money.Parse(it.ExpectedCurrency, it.ExpectedAmount)
+		if err != nil {
+			return nil, fmt.Errorf("review payment %s expected: %w", it.ID, err)
+		}
+		p.Expected = &a
+	}
+	t, err := pt(it.ReceivedAt)
+	if err != nil {
+		return nil, fmt.Errorf("review payment %s time: %w", it.ID, err)
+	}
+	p.ReceivedAt = t
+	return p, nil
+}
+
+// sameMoney is exact decimal equality of a reported amount and a link's.
+func sameMoney(got *money.Amount, want money.Amount) bool {
+	return got != nil && got.Currency == want.Currency && got.Value.Equal(want.Value)
+}
+
+// keepForReview stores a payment paylinks does not put on a link, in one
+// transaction with the event's dedupe marker and the payment's marker (so a
+// redelivery, or another event about the same payment, keeps nothing more)
+// and, when there is a link, the link's timeline event and last_event: the
+// table's stream then tells the merchant (payment.review_opened).
+func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev psp.Event, kind string, link *domain.Link, now time.Time) (Applied, error) {
+	ref := ev.PaymentRef
+	if ref == "" {
+		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
+	}
+	it := reviewItem{PK: merchantPK(merchant), Type: "review_payment", GSI1PK: reviewKindPK(merchant, kind), Merchant: merchant,
+		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen}
+	if ev.Amount != nil {
+		it.Currency, it.Amount = ev.Amount.Currency, ev.Amount.String()
+	}
+	if link != nil {
+		it.LinkID, it.ExpectedCurrency, it.ExpectedAmount = link.ID, link.Amount.Currency, link.Amount.String()
+	}
+	for try := 0; try < maxApplyTries; try++ {
+		it.ID = domain.NewSeqID(PrefixReview, now) // newest first, even within a millisecond
+		it.SK, it.GSI1SK = reviewSK(it.ID), it.ID
+		items, err := s.reviewItems(merchant, provider, ev, &it, link, now)
+		if err != nil {
+			return "", err
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return AppliedReview, nil
+		}
+		reasons, ok := cancelReasons(err)
+		if !ok {
+			return "", fmt.Errorf("keep %s payment %s for review: %w", kind, ref, err)
+		}
+		if reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed" {
+			return AppliedDuplicate, nil // this event, or this payment, is kept already
+		}
+		backoff(try) // a concurrent write to the link: try again
+	}
+	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, ErrConflict, maxApplyTries)
+}
+
+func (s *Store) reviewItems(merchant, provider string, ev psp.Event, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("marshal review payment: %w", err)
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
+			"link_id": sv(ev.LinkID), "kind": sv(it.Kind), "review_id": sv(it.ID), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
+		}}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+			"PK": sv(merchantPK(merchant)), "SK": sv(reviewRefSK(provider, it.PSPReference)), "type": sv("review_ref"), "review_id": sv(it.ID),
+		}}},
+		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: av}},
+	}
+	if link == nil {
+		return items, nil
+	}
+	data := map[string]string{"review_id": it.ID, "kind": it.Kind, "psp": provider, "payment_ref": it.PSPReference, "psp_event_id": ev.ID,
+		"expected_amount": it.ExpectedAmount, "expected_currency": it.ExpectedCurrency}
+	if it.Currency != "" {
+		data["received_amount"], data["received_currency"] = it.Amount, it.Currency
+	}
+	event := domain.NewEvent(link.ID, EventReviewOpened, "", "", now, data)
+	evAV, err := attributevalue.MarshalMap(eventToItem(merchant, event))
+	if err != nil {
+		return nil, fmt.Errorf("marshal event: %w", err)
+	}
+	return append(items,
+		types.TransactWriteItem{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(link.ID)),
+			UpdateExpression:         aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now"),
+			ConditionExpression:      aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames: map[string]string{"#version": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now)),
+			},
+		}},
+		types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}},
+	), nil
+}
+
+// ReviewQuery lists a merchant's review payments, newest first.
+type ReviewQuery struct {
+	Kind   string // "" for every kind
+	Limit  int
+	Cursor string
+}
+
+// ReviewPage is one page of review payments and the cursor of the next ("" at the end).
+type ReviewPage struct {
+	Items []ReviewPayment
+	Next  string
+}
+
+// ReviewPayments reads a page of a merchant's review payments, newest first:
+// a Query of its partition (every kind) or of the kind's GSI1 partition.
+func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQuery) (ReviewPage, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit))}
+	if q.Kind == "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :sk)")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":sk": sv(reviewSK(""))}
+	} else {
+		in.IndexName = aws.String(IndexByStatus)
+		in.KeyConditionExpression = aws.String("GSI1PK = :pk")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": sv(reviewKindPK(merchant, q.Kind))}
+	}
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil || c.PK != merchantPK(merchant) || !strings.HasPrefix(c.SK, reviewSK("")) {
+			return ReviewPage{}, ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(c.PK, c.SK)
+		if q.Kind != "" {
+			if c.G1PK != reviewKindPK(merchant, q.Kind) {
+				return ReviewPage{}, ErrBadCursor
+			}
+			in.ExclusiveStartKey["GSI1PK"], in.ExclusiveStartKey["GSI1SK"] = sv(c.G1PK), sv(c.G1SK)
+		}
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return ReviewPage{}, fmt.Errorf("list review payments of %s: %w", merchant, err)
+	}
+	var items []reviewItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return ReviewPage{}, fmt.Errorf("unmarshal review payments: %w", err)
+	}
+	page := ReviewPage{Items: make([]ReviewPayment, 0, len(items))}
+	for i := range items {
+		p, err := reviewFromItem(&items[i])
+		if err != nil {
+			return ReviewPage{}, err
+		}
+		page.Items = append(page.Items, *p)
+	}
+	if k := out.LastEvaluatedKey; k != nil {
+		page.Next = encodeCursor(cursorKey{PK: avS(k["PK"]), SK: avS(k["SK"]), G1PK: avS(k["GSI1PK"]), G1SK: avS(k["GSI1SK"])})
+	}
+	return page, nil
+}
+
+// GetReviewPayment reads one of a merchant's review payments.
+func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
+	if !domain.ValidID(PrefixReview, id) {
+		return nil, ErrNotFound
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get review payment %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, ErrNotFound
+	}
+	var it reviewItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("unmarshal review payment %s: %w", id, err)
+	}
+	return reviewFromItem(&it)
+}
+
+// updateReview runs one guarded update of a review payment and returns it
+// as it is after (or, when the guard failed, as it was, with ok false).
+func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond string, values map[string]types.AttributeValue) (*ReviewPayment, bool, error) {
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)),
+		UpdateExpression: aws.String(update), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
+		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values, ReturnValues: types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	item := map[string]types.AttributeValue(nil)
+	ok := true
+	if ccf, failed := isConditionFailed(err); failed {
+		if ccf.Item == nil {
+			return nil, false, ErrNotFound
+		}
+		item, ok = ccf.Item, false
+	} else if err != nil {
+		return nil, false, fmt.Errorf("update review payment %s: %w", id, err)
+	} else {
+		item = out.Attributes
+	}
+	var it reviewItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, false, fmt.Errorf("unmarshal review payment %s: %w", id, err)
+	}
+	p, err := reviewFromItem(&it)
+	return p, ok, err
+}
+
+// StartReviewRefund moves an open review payment to refunding and counts
+// the attempt. ErrReviewNotOpen when it is refunding or refunded,
+// ErrReviewNoAmount when the PSP reported no amount to give back.
+func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
+	if !domain.ValidID(PrefixReview, id) {
+		return nil, ErrNotFound
+	}
+	p, ok, err := s.updateReview(ctx, merchant, id,
+		"SET #state = :refunding, refund_attempt = refund_attempt + :one, submitted = :false, updated_at = :now REMOVE claimed_until, failure_reason",
+		"#state = :open AND attribute_exists(currency)", map[string]types.AttributeValue{
+			":refunding": sv(ReviewRefunding), ":open": sv(ReviewOpen), ":one": nv(1), ":false": bv(false), ":now": sv(ft(now)),
+		})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if p.State == ReviewOpen && p.Amount == nil {
+			return p, ErrReviewNoAmount
+		}
+		return p, ErrReviewNotOpen
+	}
+	return p, nil
+}
+
+// ClaimReviewRefund gives one worker the right to submit a review payment's
+// refund to the PSP for lease; false when it was submitted or settled
+// already (a duplicate message), ErrRefundClaimed while another holds it.
+func (s *Store) ClaimReviewRefund(ctx context.Context, merchant, id string, now time.Time, lease time.Duration) (*ReviewPayment, bool, error) {
+	p, ok, err := s.updateReview(ctx, merchant, id, "SET claimed_until = :until",
+		"#state = :refunding AND submitted = :false AND (attribute_not_exists(claimed_until) OR claimed_until < :now)",
+		map[string]types.AttributeValue{":until": sv(ft(now.Add(lease))), ":now": sv(ft(now)), ":refunding": sv(ReviewRefunding), ":false": bv(false)})
+	if err != nil || ok {
+		return p, ok, err
+	}
+	if p.State == ReviewRefunding && !p.Submitted {
+		return p, false, ErrRefundClaimed
+	}
+	return p, false, nil
+}
+
+// ReleaseReviewClaim gives a claim back after a transient PSP failure.
+func (s *Store) ReleaseReviewClaim(ctx context.Context, merchant, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)), UpdateExpression: aws.String("REMOVE claimed_until"),
+	})
+	if err != nil {
+		return fmt.Errorf("release review payment %s: %w", id, err)
+	}
+	return nil
+}
+
+// MarkReviewRefundSubmitted notes that the PSP took the refund and settles
+// it later (a webhook).
+func (s *Store) MarkReviewRefundSubmitted(ctx context.Context, merchant, id string, attempt int, ref string, now time.Time) error {
+	_, _, err := s.updateReview(ctx, merchant, id, "SET submitted = :true, refund_ref = :ref, updated_at = :now REMOVE claimed_until",
+		"#state = :refunding AND refund_attempt = :attempt", map[string]types.AttributeValue{
+			":true": bv(true), ":ref": sv(ref), ":now": sv(ft(now)), ":refunding": sv(ReviewRefunding), ":attempt": nv(attempt),
+		})
+	return err
+}
+
+// SettleReviewRefund ends a refund attempt: refunding -> refunded, or back
+// to open (with the reason) when the PSP refused. It returns false when the
+// attempt was settled already (a duplicate) or is not the current one.
+func (s *Store) SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error) {
+	state, sets := ReviewRefunded, "SET #state = :to, updated_at = :now"
+	values := map[string]types.AttributeValue{":refunding": sv(ReviewRefunding), ":attempt": nv(attempt), ":now": sv(ft(now))}
+	if !ok {
+		state = ReviewOpen
+		if reason == "" {
+			reason = "refund_failed"
+		}
+		sets += ", failure_reason = :reason"
+		values[":reason"] = sv(reason)
+	}
+	if ref != "" {
+		sets += ", refund_ref = :ref"
+		values[":ref"] = sv(ref)
+	}
+	values[":to"] = sv(state)
+	_, changed, err := s.updateReview(ctx, merchant, id, sets+" REMOVE claimed_until", "#state = :refunding AND refund_attempt = :attempt", values)
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}

@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testenv"
+)
+
+// TestPaymentAppliesOnlyWithTheLinksMoney: exact decimal equality of
+// currency and amount, whatever the PSP's formatting; anything else is kept
+// for review once per PSP payment, however often and in whatever order its
+// events come.
+func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
+	env := testenv.New(t)
+	now := time.Now().UTC()
+	l, ev := newLink(t, "m1", "", now) // EUR 120.98
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	pay := func(id, ref string, a *money.Amount) store.Applied {
+		t.Helper()
+		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: id, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	usd, yen, more := money.MustParse("USD", "120.98"), money.MustParse("JPY", "121"), money.MustParse("EUR", "120.99")
+	for i, c := range []struct {
+		id, ref string
+		a       *money.Amount
+		want    store.Applied
+	}{
+		{"e1", "p1", &usd, store.AppliedReview},
+		{"e1", "p1", &usd, store.AppliedDuplicate}, // the same event again
+		{"e2", "p1", &usd, store.AppliedDuplicate}, // another event of the same payment
+		{"e3", "p2", &yen, store.AppliedReview},
+		{"e4", "p3", &more, store.AppliedReview},
+		{"e5", "p4", nil, store.AppliedReview},
+	} {
+		if got := pay(c.id, c.ref, c.a); got != c.want {
+			t.Fatalf("case %d: %s, want %s", i, got, c.want)
+		}
+	}
+	if got, _ := env.Store.Get(ctx, "m1", l.ID); got.Status != domain.StatusCreated || got.Version != l.Version+4 {
+		t.Fatalf("link %s version %d (one bump per review item)", got.Status, got.Version)
+	}
+	page, err := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Kind: store.ReviewMismatched, Limit: 10})
+	if err != nil || len(page.Items) != 4 || page.Next != "" {
+		t.Fatalf("review %+v %v", page, err)
+	}
+	// 120.980 EUR as a decimal with another exponent is the same money.
+	same := money.Amount{Currency: "EUR", Value: money.MustParse("EUR", "120.98").Value.Shift(1).Shift(-1)}
+	if got := pay("e6", "p5", &same); got != store.AppliedChange {
+		t.Fatalf("the link's money: %s", got)
+	}
+	got, _ := env.Store.Get(ctx, "m1", l.ID)
+	if got.Status != domain.StatusPaid || got.AmountReceived.String() != "120.98" || got.AmountReceived.Currency != "EUR" {
+		t.Fatalf("paid %s received %v", got.Status, got.AmountReceived)
+	}
+	// A second payment on the paid link: kept, once.
+	if r := pay("e7", "p6", &same); r != store.AppliedReview {
+		t.Fatalf("second payment %s", r)
+	}
+	if r := pay("e8", "p6", &same); r != store.AppliedDuplicate {
+		t.Fatalf("second payment again %s", r)
+	}
+	all, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 10})
+	if len(all.Items) != 5 || all.Items[0].Kind != store.ReviewSecond {
+		t.Fatalf("all kinds, newest first: %+v", all.Items)
+	}
+	// A cursor of another merchant's listing is refused.
+	other, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 1})
+	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, store.ErrBadCursor) {
+		t.Fatalf("foreign cursor: %v", err)
+	}
+}
+
+// TestRefundsCappedByWhatWasReceived: the reservation guard reads the
+// received amount from the table, not the link's amount nor the caller's
+// copy of the link.
+func TestRefundsCappedByWhatWasReceived(t *testing.T) {
+	env := testenv.New(t)
+	now := time.Now().UTC()
+	l, ev := newLink(t, "m1", "", now)
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	a := l.Amount
+	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: "e1", Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
+		t.Fatal(err)
+	}
+	paid, _ := env.Store.Get(ctx, "m1", l.ID)
+	// The table says 100.00 came in (e.g. a PSP that settled less).
+	_, err := env.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(env.Table),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "M#m1"}, "SK": &types.AttributeValueMemberS{Value: "L#" + l.ID}},
+		UpdateExpression:          aws.String("SET received_minor = :r"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberN{Value: "10000"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refund := func(l *domain.Link, v string) error {
+		return env.Store.CreateRefund(ctx, l, &store.Refund{ID: domain.NewID(domain.PrefixRefund, time.Now()), Amount: money.MustParse("EUR", v), PSP: "sandbox"}, now)
+	}
+	if err := refund(paid, "100.01"); !errors.Is(err, store.ErrRefundTooLarge) {
+		t.Fatalf("refund above received with a stale link: %v", err)
+	}
+	fresh, _ := env.Store.Get(ctx, "m1", l.ID)
+	if fresh.RefundLeft().String() != "100.00" {
+		t.Fatalf("left %s", fresh.RefundLeft())
+	}
+	if err := refund(fresh, "100.01"); !errors.Is(err, store.ErrRefundTooLarge) {
+		t.Fatalf("refund above received: %v", err)
+	}
+	if err := refund(fresh, "60.00"); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ = env.Store.Get(ctx, "m1", l.ID)
+	if err := refund(fresh, "40.01"); !errors.Is(err, store.ErrRefundTooLarge) {
+		t.Fatalf("refund above what is left: %v", err)
+	}
+	if err := refund(fresh, "40.00"); err != nil {
+		t.Fatal(err)
+	}
+}
