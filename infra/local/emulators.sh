@@ -69,6 +69,11 @@ install() {
   if [ ! -f "$TOOLS/.elasticmq-$ELASTICMQ_VERSION" ]; then
     log "installing org.elasticmq:elasticmq-server_2.13:$ELASTICMQ_VERSION from Maven Central"
     rm -rf "$TOOLS/elasticmq"
+    if ! command -v mvn >/dev/null 2>&1; then
+      log "installing Debian's maven (to fetch ElasticMQ from Maven Central)"
+      SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
+      $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends maven >/dev/null
+    fi
     mvn -q -B -f infra/local/elasticmq/pom.xml dependency:copy-dependencies -DoutputDirectory="$TOOLS/elasticmq" >&2
     touch "$TOOLS/.elasticmq-$ELASTICMQ_VERSION"
   fi
