@@ -181,6 +181,7 @@ func (h *Handler) page(l *domain.Link, m *merchant.Merchant, kind string) Page {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, l *domain.Link, err error) {
 	reqlog.Set(r.Context(), "outcome", "error")
 	reqlog.Set(r.Context(), "error", err.Error())
+	w.Header().Set("Retry-After", "2")
 	render(w, http.StatusServiceUnavailable, Page{Lang: Lang(l), Kind: "error"})
 }
 

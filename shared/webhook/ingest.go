@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -19,6 +20,7 @@ import (
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // MaxBody is the largest webhook accepted.
@@ -127,6 +129,9 @@ func answer(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	}
 	reqlog.Set(r.Context(), "outcome", outcome)
 	w.Header().Set("Content-Type", "application/json")
+	if status >= 500 {
+		w.Header().Set("Retry-After", strconv.Itoa(unavailable.RetryAfter))
+	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "{\"status\":%d,\"message\":%q}\n", status, msg)
 }
