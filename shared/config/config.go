@@ -169,7 +169,7 @@ func SecretsManager(cfg aws.Config) SecretReader {
 // AttemptTimeout is abandoned (and retried by the SDK, MaxAttempts in all),
 // so a frozen dependency costs a request seconds, not minutes.
 const (
-	AttemptTimeout = 3 * time.Second
+	AttemptTimeout = 5 * time.Second
 	MaxAttempts    = 3
 )
 
