@@ -43,10 +43,6 @@ type Link struct {
 	// RefundCommitted is what refunds hold: succeeded plus pending. Never
 	// above Amount.
 	RefundCommitted money.Amount
-	// AmountReceived is what the PSP reported it took when it paid the link
-	// (equal to Amount: any other amount is kept for review instead);
-	// refunds are reserved against it. Zero until paid.
-	AmountReceived  money.Amount
 	Description     string
 	Reference       string
 	Customer        Customer
@@ -103,17 +99,10 @@ func (e Event) Ref() *EventRef {
 	return &EventRef{ID: e.ID, Type: e.Type, At: e.At.UTC().Format(time.RFC3339Nano), Data: e.Data}
 }
 
-// RefundLeft is what may still be refunded.
-func (l *Link) RefundLeft() money.Amount { return l.Received().Sub(l.RefundCommitted) }
-
-// Received is what the link received: AmountReceived, or the link's amount
-// for a paid link with none recorded (paid before it was recorded).
-func (l *Link) Received() money.Amount {
-	if l.AmountReceived.Currency == "" && l.Status == StatusPaid {
-		return l.Amount
-	}
-	return l.AmountReceived
-}
+// RefundLeft is what may still be refunded. A link is paid only by a
+// payment of exactly its amount (any other is kept for review), so its
+// amount is what it received.
+func (l *Link) RefundLeft() money.Amount { return l.Amount.Sub(l.RefundCommitted) }
 
 // RefundState says how much of a paid link was given back: none, partial
 // or full.

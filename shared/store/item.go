@@ -94,7 +94,6 @@ type linkItem struct {
 	AmountRefunded    string                `dynamodbav:"amount_refunded"`
 	RefundedMinor     int64                 `dynamodbav:"refunded_minor"`
 	CommittedMinor    int64                 `dynamodbav:"refund_committed_minor"`
-	ReceivedMinor     *int64                `dynamodbav:"received_minor,omitempty"` // set once, by the payment that paid the link
 	Description       string                `dynamodbav:"description"`
 	Reference         string                `dynamodbav:"reference,omitempty"`
 	Customer          domain.Customer       `dynamodbav:"customer"`
@@ -133,7 +132,7 @@ func toItem(l *domain.Link) linkItem {
 		ID: l.ID, Merchant: l.Merchant, Code: l.Code, Status: string(l.Status),
 		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountNum: attributevalue.Number(l.Amount.String()),
 		CustomerSearch: CustomerSearch(l.Customer), AmountRefunded: l.AmountRefunded.String(),
-		RefundedMinor: l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(), ReceivedMinor: receivedMinor(l),
+		RefundedMinor: l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(),
 		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
 		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
 		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
@@ -164,18 +163,9 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("link %s refund committed: %w", it.ID, err)
 	}
-	received := money.Zero(it.Currency)
-	switch {
-	case it.ReceivedMinor != nil:
-		if received, err = money.FromMinor(it.Currency, *it.ReceivedMinor); err != nil {
-			return nil, fmt.Errorf("link %s received: %w", it.ID, err)
-		}
-	case domain.Status(it.Status) == domain.StatusPaid:
-		received = amt // paid before what was received was recorded
-	}
 	l := &domain.Link{
 		ID: it.ID, Merchant: it.Merchant, Code: it.Code, Status: domain.Status(it.Status),
-		Amount: amt, AmountRefunded: refunded, RefundCommitted: committed, AmountReceived: received,
+		Amount: amt, AmountRefunded: refunded, RefundCommitted: committed,
 		Description: it.Description, Reference: it.Reference, Customer: it.Customer, Language: it.Language,
 		RedirectURL: it.RedirectURL, Beneficiary: it.Beneficiary, EndToEndID: it.EndToEndID,
 		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
@@ -197,15 +187,6 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		}
 	}
 	return l, nil
-}
-
-// receivedMinor is what a paid link received, in minor units (nil before).
-func receivedMinor(l *domain.Link) *int64 {
-	if l.Status != domain.StatusPaid || l.AmountReceived.Currency == "" {
-		return nil
-	}
-	m := l.AmountReceived.Minor()
-	return &m
 }
 
 // lastEventAV is the last_event attribute naming ev.

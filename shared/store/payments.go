@@ -162,7 +162,7 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 	switch ev.Kind {
 	case psp.PaymentSucceeded:
 		to = domain.StatusPaid
-		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, received_minor = :received, " +
+		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
 			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
 		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
 		if fromExpired {
@@ -177,12 +177,11 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 		// (amount_num compares as an exact decimal). Anything else, or no
 		// amount at all, fails the guard and is kept for review.
 		cond += " AND currency = :currency AND amount_num = :amount_num"
-		values[":currency"], values[":amount_num"], values[":received"] = sv(""), nv(0), nv(0)
+		values[":currency"], values[":amount_num"] = sv(""), nv(0)
 		if ev.Amount != nil {
 			data["amount"] = ev.Amount.Currency + " " + ev.Amount.String()
 			values[":currency"] = sv(ev.Amount.Currency)
 			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
-			values[":received"] = n64(ev.Amount.Minor())
 		}
 	case psp.PaymentFailed:
 		to = domain.StatusDeclined

@@ -81,14 +81,11 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 
 // CreateRefund reserves the amount on the paid link and writes the pending
 // refund and its timeline event, in one transaction. The guard keeps what
-// refunds hold (succeeded + pending) at or below what the link received,
-// whatever runs concurrently: ErrNotPaid or ErrRefundTooLarge otherwise.
+// refunds hold (succeeded + pending) at or below the paid amount (what the
+// link received: only a payment of exactly its amount pays it), whatever
+// runs concurrently: ErrNotPaid or ErrRefundTooLarge otherwise.
 func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
-	if l.Status != domain.StatusPaid || l.Received().Currency != r.Amount.Currency {
-		return ErrNotPaid
-	}
-	received := l.Received().Minor() // the guard below holds it to what the table says was received
-	limit := received - r.Amount.Minor()
+	limit := l.Amount.Minor() - r.Amount.Minor()
 	if limit < 0 {
 		return ErrRefundTooLarge
 	}
@@ -104,14 +101,12 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if err != nil {
 		return err
 	}
-	createValues := map[string]types.AttributeValue{":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid)),
-		":received": n64(received)}
+	createValues := map[string]types.AttributeValue{":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid))}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
-			UpdateExpression: aws.String("ADD refund_committed_minor :amt"),
-			ConditionExpression: aws.String("#status = :paid AND (received_minor = :received OR attribute_not_exists(received_minor)) AND " +
-				"(attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
+			UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
+			ConditionExpression:                 aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
 			ExpressionAttributeNames:            map[string]string{"#status": "status"},
 			ExpressionAttributeValues:           createValues,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,

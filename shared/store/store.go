@@ -237,8 +237,7 @@ func OrderByTimeline(evs []domain.Event, timeline []string) []domain.Event {
 // fixedAttrs never change after creation (or change only through counters).
 var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
 	"created_at": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true,
-	"amount_refunded": true, "refunded_minor": true, "refund_committed_minor": true, // refund counters change only by ADD
-	"received_minor": true} // written once, by the payment that pays the link
+	"amount_refunded": true, "refunded_minor": true, "refund_committed_minor": true} // refund counters change only by ADD
 
 // optionalAttrs are removed when the new state lacks them.
 var optionalAttrs = []string{"GSI2PK", "GSI2SK", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",
