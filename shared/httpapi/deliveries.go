@@ -3,8 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/outbound"
@@ -44,20 +42,14 @@ var deliveryParams = map[string]bool{"link_id": true, "status": true, "limit": t
 
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	v, err := url.ParseQuery(r.URL.RawQuery)
+	v, err := query(r)
 	if err != nil {
-		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		fail(w, r, err)
 		return
 	}
 	var errs fieldErrs
-	for k, vals := range v {
-		if !deliveryParams[k] {
-			errs.add(k, "is not a known filter")
-		} else if len(vals) > 1 {
-			errs.add(k, "is given more than once")
-		}
-	}
-	q := store.DeliveryQuery{Merchant: m.ID, Limit: defaultLimit, LinkID: v.Get("link_id"), Status: v.Get("status"), Cursor: v.Get("cursor")}
+	limit := pageParams(v, deliveryParams, &errs)
+	q := store.DeliveryQuery{Merchant: m.ID, Limit: limit, LinkID: v.Get("link_id"), Status: v.Get("status"), Cursor: v.Get("cursor")}
 	if q.LinkID != "" && !domain.ValidID(domain.PrefixLink, q.LinkID) {
 		errs.add("link_id", "is not a payment link id")
 	}
@@ -65,13 +57,6 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 	default:
 		errs.add("status", "must be pending, succeeded or failed")
-	}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			errs.add("limit", "must be an integer from 1 to 500")
-		}
-		q.Limit = n
 	}
 	if len(errs) > 0 {
 		fail(w, r, problem.Invalid(errs...))

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -287,9 +286,9 @@ func neutralize(s string) string {
 // exportLinks streams the filtered links as CSV, page by page.
 func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	values, err := url.ParseQuery(r.URL.RawQuery)
+	values, err := query(r)
 	if err != nil {
-		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		fail(w, r, err)
 		return
 	}
 	if values.Has("cursor") || values.Has("limit") {

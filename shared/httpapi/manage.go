@@ -29,14 +29,7 @@ var listParams = map[string]bool{"status": true, "customer": true, "reference": 
 // parseListQuery reads the list filters of API.md; 422 naming the parameter.
 func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
 	var errs fieldErrs
-	q := store.ListQuery{Merchant: merchantID, Limit: defaultLimit, CreatedTo: now, CreatedFrom: now.Add(-defaultWindow)}
-	for k, vals := range v {
-		if !listParams[k] {
-			errs.add(k, "is not a known filter")
-		} else if len(vals) > 1 {
-			errs.add(k, "is given more than once")
-		}
-	}
+	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), CreatedTo: now, CreatedFrom: now.Add(-defaultWindow)}
 	if s := v.Get("status"); s != "" {
 		if !domain.Status(s).Valid() {
 			errs.add("status", "must be one of created, clicked, paid, declined, expired")
@@ -97,18 +90,42 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 		}
 		q.Archived = b
 	}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			errs.add("limit", "must be an integer from 1 to 500")
-		}
-		q.Limit = n
-	}
 	q.Cursor = v.Get("cursor")
 	if len(errs) > 0 {
 		return q, problem.Invalid(errs...)
 	}
 	return q, nil
+}
+
+// pageParams checks a listing's query against its known parameters: an
+// unknown or repeated parameter and a limit outside 1 to 500 are field
+// errors added to errs. It returns the limit (defaultLimit when absent).
+func pageParams(v url.Values, known map[string]bool, errs *fieldErrs) int {
+	for k, vals := range v {
+		if !known[k] {
+			errs.add(k, "is not a known filter")
+		} else if len(vals) > 1 {
+			errs.add(k, "is given more than once")
+		}
+	}
+	s := v.Get("limit")
+	if s == "" {
+		return defaultLimit
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxLimit {
+		errs.add("limit", "must be an integer from 1 to 500")
+	}
+	return n
+}
+
+// query parses a request's query string: 400 when malformed.
+func query(r *http.Request) (url.Values, error) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, problem.New(http.StatusBadRequest, "malformed query string")
+	}
+	return v, nil
 }
 
 // writePage answers one page of a listing: its data and the cursor of the
@@ -124,9 +141,9 @@ func writePage(w http.ResponseWriter, r *http.Request, data any, next string) {
 
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	values, err := url.ParseQuery(r.URL.RawQuery)
+	values, err := query(r)
 	if err != nil {
-		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		fail(w, r, err)
 		return
 	}
 	q, err := parseListQuery(values, m.ID, a.Now())

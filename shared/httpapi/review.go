@@ -3,8 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/money"
@@ -39,31 +37,18 @@ var reviewParams = map[string]bool{"kind": true, "limit": true, "cursor": true}
 // listReview: GET /v1/payments/review?kind=&limit=&cursor=, newest first.
 func (a *API) listReview(w http.ResponseWriter, r *http.Request) {
 	m := merchantOf(r.Context())
-	v, err := url.ParseQuery(r.URL.RawQuery)
+	v, err := query(r)
 	if err != nil {
-		fail(w, r, problem.New(http.StatusBadRequest, "malformed query string"))
+		fail(w, r, err)
 		return
 	}
 	var errs fieldErrs
-	for k, vals := range v {
-		if !reviewParams[k] {
-			errs.add(k, "is not a known filter")
-		} else if len(vals) > 1 {
-			errs.add(k, "is given more than once")
-		}
-	}
-	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: defaultLimit, Cursor: v.Get("cursor")}
+	limit := pageParams(v, reviewParams, &errs)
+	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: limit, Cursor: v.Get("cursor")}
 	switch q.Kind {
 	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched:
 	default:
 		errs.add("kind", "must be unmatched, second or mismatched")
-	}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			errs.add("limit", "must be an integer from 1 to 500")
-		}
-		q.Limit = n
 	}
 	if len(errs) > 0 {
 		fail(w, r, problem.Invalid(errs...))
@@ -78,7 +63,7 @@ func (a *API) listReview(w http.ResponseWriter, r *http.Request) {
 	for i := range page.Items {
 		data[i] = reviewView(&page.Items[i])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": strp(page.Next)})
+	writePage(w, r, data, page.Next)
 }
 
 // refundReview: POST /v1/payments/review/{id}/refund -> 202 refunding; 409

@@ -101,16 +101,9 @@ func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery
 	if !strings.HasPrefix(id, PrefixDelivery) || len(id) > 64 {
 		return nil, ErrNotFound
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), deliverySK(id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get delivery %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
 	var d Delivery
-	if err := attributevalue.UnmarshalMap(out.Item, &d); err != nil {
-		return nil, fmt.Errorf("unmarshal delivery: %w", err)
+	if err := s.getItem(ctx, merchantPK(merchant), deliverySK(id), "delivery "+id, &d); err != nil {
+		return nil, err
 	}
 	return &d, nil
 }

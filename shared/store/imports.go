@@ -93,15 +93,8 @@ func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg strin
 
 // GetImport reads an import with its row errors.
 func (s *Store) GetImport(ctx context.Context, merchant, id string) (*Import, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), importSK(id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get import %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
 	imp := &Import{Errors: []RowError{}}
-	if err := attributevalue.UnmarshalMap(out.Item, imp); err != nil {
+	if err := s.getItem(ctx, merchantPK(merchant), importSK(id), "import "+id, imp); err != nil {
 		return nil, err
 	}
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),

@@ -105,16 +105,9 @@ func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error 
 
 // GetMerchant reads a merchant.
 func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(id), "MERCHANT"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get merchant %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
 	var it merchantItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return nil, fmt.Errorf("unmarshal merchant: %w", err)
+	if err := s.getItem(ctx, merchantPK(id), "MERCHANT", "merchant "+id, &it); err != nil {
+		return nil, err
 	}
 	if it.Sealed != "" {
 		if s.Sealer == nil {

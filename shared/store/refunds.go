@@ -137,15 +137,8 @@ func n64(n int64) types.AttributeValue {
 
 // GetRefund reads one refund.
 func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Refund, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get refund %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
 	var it refundItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := s.getItem(ctx, merchantPK(merchant), refundSK(linkID, id), "refund "+id, &it); err != nil {
 		return nil, err
 	}
 	return refundFromItem(&it)

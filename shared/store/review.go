@@ -297,16 +297,9 @@ func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*Rev
 	if !domain.ValidID(PrefixReview, id) {
 		return nil, ErrNotFound
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("get review payment %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
 	var it reviewItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return nil, fmt.Errorf("unmarshal review payment %s: %w", id, err)
+	if err := s.getItem(ctx, merchantPK(merchant), reviewSK(id), "review payment "+id, &it); err != nil {
+		return nil, err
 	}
 	return reviewFromItem(&it)
 }

@@ -38,6 +38,22 @@ func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table
 
 func (s *Store) tbl() *string { return aws.String(s.Table) }
 
+// getItem reads one item (consistently) into v; ErrNotFound when there is
+// none. what names it in errors.
+func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("get %s: %w", what, err)
+	}
+	if out.Item == nil {
+		return ErrNotFound
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
+		return fmt.Errorf("unmarshal %s: %w", what, err)
+	}
+	return nil
+}
+
 // Create writes a new link in one TransactWriteItems: the link, its code
 // marker, its reference marker (when it has a reference) and its first
 // timeline event. A reused reference fails with ErrDuplicateReference and
