@@ -103,30 +103,63 @@ func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 	}
 	l, err := s.Store.Get(ctx, msg.Merchant, msg.LinkID)
 	if err != nil {
+		_ = s.Store.ReleaseRefundClaim(context.WithoutCancel(ctx), msg.Merchant, msg.LinkID, msg.RefundID)
 		return "link_error", err
 	}
-	m, err := s.Merchants(ctx, msg.Merchant)
-	if err != nil {
-		return "merchant_error", err
+	return s.toPSP(ctx, pspCall{
+		merchant: msg.Merchant, psp: r.PSP,
+		req: psp.RefundRequest{RefundID: r.ID, LinkID: l.ID, PaymentRef: l.PSPReference, Amount: r.Amount, Reason: r.Reason},
+		release: func(ctx context.Context) error {
+			return s.Store.ReleaseRefundClaim(ctx, msg.Merchant, msg.LinkID, msg.RefundID)
+		},
+		submitted: func(ref string) error {
+			return s.Store.MarkRefundSubmitted(ctx, msg.Merchant, msg.LinkID, msg.RefundID, ref, s.Now())
+		},
+		settle: func(ok bool, ref, reason string) error {
+			_, err := s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, ok, ref, reason, s.Now())
+			return err
+		},
+	})
+}
+
+// pspCall is one refund handed to a PSP once its claim is held: release
+// gives the claim back after a failure that SQS will redeliver, submitted
+// notes a refund the PSP settles later, settle ends it.
+type pspCall struct {
+	merchant, psp string
+	req           psp.RefundRequest
+	release       func(context.Context) error
+	submitted     func(ref string) error
+	settle        func(ok bool, ref, reason string) error
+}
+
+// toPSP asks the PSP for the refund and records its answer. A failure gives
+// the claim back: SQS redelivers, and the PSP's idempotency key (from the
+// refund id) keeps it one refund.
+func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
+	fail := func(outcome string, err error) (string, error) {
+		_ = c.release(context.WithoutCancel(ctx))
+		return outcome, err
 	}
-	p, err := s.PSPs.Get(r.PSP)
+	m, err := s.Merchants(ctx, c.merchant)
 	if err != nil {
-		return "no_psp", err
+		return fail("merchant_error", err)
 	}
-	res, err := p.Refund(ctx, m, psp.RefundRequest{RefundID: r.ID, LinkID: l.ID, PaymentRef: l.PSPReference, Amount: r.Amount, Reason: r.Reason})
+	p, err := s.PSPs.Get(c.psp)
 	if err != nil {
-		_ = s.Store.ReleaseRefundClaim(context.WithoutCancel(ctx), msg.Merchant, msg.LinkID, msg.RefundID)
-		return "psp_error", err // transient: SQS redelivers, the PSP's idempotency key keeps it one refund
+		return fail("no_psp", err)
+	}
+	res, err := p.Refund(ctx, m, c.req)
+	if err != nil {
+		return fail("psp_error", err)
 	}
 	switch {
 	case res.Pending:
-		return "submitted", s.Store.MarkRefundSubmitted(ctx, msg.Merchant, msg.LinkID, msg.RefundID, res.Ref, s.Now())
+		return "submitted", c.submitted(res.Ref)
 	case res.Status == psp.RefundSucceeded:
-		_, err = s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, true, res.Ref, "", s.Now())
-		return "succeeded", err
+		return "succeeded", c.settle(true, res.Ref, "")
 	default:
-		_, err = s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, false, res.Ref, res.Reason, s.Now())
-		return "failed", err
+		return "failed", c.settle(false, res.Ref, res.Reason)
 	}
 }
 
@@ -193,29 +226,18 @@ func (s *Service) submitReview(ctx context.Context, msg Message) (string, error)
 		_, err := s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, false, "", "no_amount_reported", s.Now())
 		return "no_amount", err
 	}
-	m, err := s.Merchants(ctx, msg.Merchant)
-	if err != nil {
-		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
-		return "merchant_error", err
-	}
-	prov, err := s.PSPs.Get(p.PSP)
-	if err != nil {
-		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
-		return "no_psp", err
-	}
-	res, err := prov.Refund(ctx, m, psp.RefundRequest{RefundID: p.RefundKey(), LinkID: p.LinkID, PaymentRef: p.PSPReference, Amount: *p.Amount, Reason: "payment_review"})
-	if err != nil {
-		_ = s.Store.ReleaseReviewClaim(context.WithoutCancel(ctx), msg.Merchant, p.ID)
-		return "psp_error", err // transient: SQS redelivers, the PSP's idempotency key keeps it one refund
-	}
-	switch {
-	case res.Pending:
-		return "submitted", s.Store.MarkReviewRefundSubmitted(ctx, msg.Merchant, p.ID, p.RefundAttempt, res.Ref, s.Now())
-	case res.Status == psp.RefundSucceeded:
-		_, err = s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, true, res.Ref, "", s.Now())
-		return "refunded", err
-	default:
-		_, err = s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, false, res.Ref, res.Reason, s.Now())
-		return "failed", err
-	}
+	return s.toPSP(ctx, pspCall{
+		merchant: msg.Merchant, psp: p.PSP,
+		req: psp.RefundRequest{RefundID: p.RefundKey(), LinkID: p.LinkID, PaymentRef: p.PSPReference, Amount: *p.Amount, Reason: "payment_review"},
+		release: func(ctx context.Context) error {
+			return s.Store.ReleaseReviewClaim(ctx, msg.Merchant, p.ID)
+		},
+		submitted: func(ref string) error {
+			return s.Store.MarkReviewRefundSubmitted(ctx, msg.Merchant, p.ID, p.RefundAttempt, ref, s.Now())
+		},
+		settle: func(ok bool, ref, reason string) error {
+			_, err := s.Store.SettleReviewRefund(ctx, msg.Merchant, p.ID, p.RefundAttempt, ok, ref, reason, s.Now())
+			return err
+		},
+	})
 }
