@@ -3,9 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -246,8 +244,7 @@ func (a *API) importRow(ctx context.Context, m *merchant.Merchant, msg *ImportMe
 	ev.Data = map[string]string{"origin": string(l.Origin), "import_id": msg.ImportID, "row": strconv.Itoa(row.N)}
 	sendID := ""
 	if req.Send != nil {
-		sum := sha256.Sum256([]byte(msg.ImportID + "\x00" + strconv.Itoa(row.N)))
-		sendID = "snd_i" + hex.EncodeToString(sum[:13])
+		sendID = derivedSendID("i", msg.ImportID, strconv.Itoa(row.N))
 		requestSend(&ev, req.Send.Channel, sendID)
 	}
 	err = a.Store.CreateImported(ctx, l, ev, ir)

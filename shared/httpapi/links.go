@@ -363,8 +363,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 		// table's stream even when the queue cannot be reached now.
 		sendID = domain.NewID("snd_", a.Now())
 		if slot != nil {
-			sum := sha256.Sum256([]byte(l.ID + "\x00" + slot.key))
-			sendID = "snd_k" + hex.EncodeToString(sum[:13])
+			sendID = derivedSendID("c", l.ID, slot.key)
 		}
 		requestSend(&ev, req.Send.Channel, sendID)
 	}
@@ -391,6 +390,15 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(out)
+}
+
+// derivedSendID is the send id of a send that what made it identifies (a
+// link and an Idempotency-Key, an import row): the worker sends each send id
+// once, so the request retried, or the message handled twice, sends once.
+// kind keeps the sends of different routes apart.
+func derivedSendID(kind string, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return "snd_" + kind + hex.EncodeToString(sum[:13])
 }
 
 // requestSend records a send asked for at creation in the created event
@@ -442,8 +450,7 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) {
 	// sends twice.
 	sendID := ""
 	if slot := slotOf(r.Context()); slot != nil {
-		sum := sha256.Sum256([]byte(l.ID + "\x00" + slot.key))
-		sendID = "snd_k" + hex.EncodeToString(sum[:13])
+		sendID = derivedSendID("k", l.ID, slot.key)
 	}
 	id, err := a.Send.Enqueue(r.Context(), l, req.Channel, "link", sendID)
 	if err != nil {
