@@ -39,8 +39,9 @@ type API struct {
 	Store         *store.Store
 	PublicBaseURL string
 	Now           func() time.Time
-	// PSPNames are the providers a merchant may choose.
-	PSPNames map[string]struct{}
+	// PSPNames are the providers a merchant may choose, each with whether
+	// a live merchant may (psp.Live).
+	PSPNames map[string]bool
 	Refunds  *refund.Service
 	Send     *send.Service
 	Log      *slog.Logger
@@ -59,7 +60,7 @@ type API struct {
 
 // New returns the API over a store.
 func New(st *store.Store, publicBaseURL string) *API {
-	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]struct{}{}, Log: slog.Default()}
+	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]bool{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
 	a.Limits = NewLimits(0, 0)
 	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}

@@ -71,8 +71,9 @@ func TestLiveMerchantCannotUseTheSandbox(t *testing.T) {
 	}
 }
 
-// With the sandbox disabled (a prod stage), its pages are not served and no
-// merchant can choose it.
+// With the sandbox disabled (a prod stage), its pages are not served, not
+// even for a session signed with the stage's own secret, and no merchant can
+// choose it.
 func TestNoSandboxWhenDisabled(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop")
@@ -80,14 +81,57 @@ func TestNoSandboxWhenDisabled(t *testing.T) {
 	if st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, `{"psp":"sandbox"}`, nil, true); st != 422 {
 		t.Fatalf("sandbox chosen on a stage without it: %d %s", st, raw)
 	}
-	resp, err := http.Get(srv.URL + "/sandbox/checkout/cs_x.y")
+	_, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, plainCreate, nil, true)
+	tok := srv.Service.Sandbox.Token(sandbox.Session{Merchant: "shop", LinkID: decode(t, raw)["id"].(string), Attempt: 1})
+	for _, path := range []string{"/sandbox/checkout/" + tok, "/sandbox/checkout/" + tok + "/pay"} {
+		method := http.MethodGet
+		if strings.HasSuffix(path, "/pay") {
+			method = http.MethodPost
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 && resp.StatusCode != 405 {
+			t.Fatalf("%s %s served with the sandbox disabled: %d", method, path, resp.StatusCode)
+		}
+	}
+}
+
+// A test merchant that moves to the sandbox gets a PSP webhook secret of
+// its own, made then (never derived), and its links are paid through it.
+func TestSandboxChosenGetsItsOwnSecret(t *testing.T) {
+	env := testenv.New(t)
+	m := seed.Demo("movers")
+	m.PSP, m.PSPWebhookSecret = "stripe", ""
+	key := env.MerchantWith(t, m)
+	srv := env.Serve(t)
+	srv.Consume(t)
+	if st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, `{"psp":"sandbox"}`, nil, true); st != 200 {
+		t.Fatalf("settings %d %s", st, raw)
+	}
+	got, _ := env.Store.GetMerchant(t.Context(), "movers")
+	if !strings.HasPrefix(got.PSPWebhookSecret, "whsec_sb_") || len(got.PSPWebhookSecret) < 40 {
+		t.Fatalf("sandbox webhook secret %q", got.PSPWebhookSecret)
+	}
+	_, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, plainCreate, nil, true)
+	l := decode(t, raw)
+	resp, err := noRedirect.Get(l["url"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Fatalf("sandbox page served with the sandbox disabled: %d", resp.StatusCode)
+	resp, err = noRedirect.Post(resp.Header.Get("Location")+"/pay", "", nil)
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay at the sandbox: %v %v", resp, err)
 	}
+	resp.Body.Close()
+	testenv.Eventually(t, 10*time.Second, "paid through the sandbox", func() bool {
+		cur, _ := env.Store.Get(t.Context(), "movers", l["id"].(string))
+		return cur.Status == domain.StatusPaid
+	})
 }
 
 // sqsAt is an SQS client that talks to addr instead of the emulator.

@@ -81,9 +81,6 @@ type settingsRequest struct {
 
 // putSettings replaces the settings it is given and keeps the others. A new
 // webhook_secret keeps the previous one beside it for rotation.
-// SandboxPSP is the built-in test PSP's name (psp/sandbox.Name).
-const SandboxPSP = "sandbox"
-
 func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	id := merchantOf(r.Context()).ID
 	var req settingsRequest
@@ -130,10 +127,10 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 		next.PaymentMethods = req.PaymentMethods
 	}
 	if req.PSP != nil {
-		if _, ok := a.PSPNames[*req.PSP]; !ok {
+		if live, ok := a.PSPNames[*req.PSP]; !ok {
 			errs.add("psp", "must be one of the configured providers")
-		} else if *req.PSP == SandboxPSP && cur.Live {
-			errs.add("psp", "the sandbox is for test mode only: a live merchant cannot choose it")
+		} else if cur.Live && !live {
+			errs.add("psp", "is a test-mode provider: a live merchant cannot choose it")
 		}
 		next.PSP = *req.PSP
 	}
@@ -173,9 +170,9 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) {
 			next.WebhookSecrets = append(next.WebhookSecrets, cur.WebhookSecrets[1])
 		}
 	}
-	if next.PSP == SandboxPSP && next.PSPWebhookSecret == "" {
-		// The sandbox signs its webhooks with a secret of the merchant's
-		// own, made here, never derived.
+	if live, known := a.PSPNames[next.PSP]; known && !live && next.PSPWebhookSecret == "" {
+		// A test PSP (the sandbox) signs its webhooks with a secret of
+		// the merchant's own, made here, never derived.
 		sec, err := merchant.NewSecret("whsec_sb_")
 		if err != nil {
 			fail(w, r, err)

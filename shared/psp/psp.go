@@ -46,6 +46,18 @@ type Provider interface {
 	Refund(ctx context.Context, m *merchant.Merchant, r RefundRequest) (RefundResult, error)
 }
 
+// TestOnly is implemented by providers that move no real money (the
+// sandbox): a live merchant may not choose them.
+type TestOnly interface {
+	TestOnly() bool
+}
+
+// Live reports a provider live merchants may choose.
+func Live(p Provider) bool {
+	t, ok := p.(TestOnly)
+	return !ok || !t.TestOnly()
+}
+
 // Payment is a PSP's view of one payment. Status is PaymentSucceeded,
 // PaymentFailed, or Ignored while it is still open.
 type Payment struct {

@@ -122,8 +122,8 @@ func New(st *store.Store, o Options) *Service {
 	api := httpapi.New(st, o.PublicBaseURL)
 	api.Codes = o.LinkCodeKey
 	api.Limits = httpapi.NewLimits(o.RateLimit, o.RateBurst)
-	for name := range psps {
-		api.PSPNames[name] = struct{}{}
+	for name, p := range psps {
+		api.PSPNames[name] = psp.Live(p)
 	}
 	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
 	s.Redirect.Codes = o.LinkCodeKey

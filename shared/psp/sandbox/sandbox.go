@@ -56,6 +56,9 @@ func (p *Provider) CheckoutHosts() []string {
 // live link, whatever the merchant's settings say.
 var ErrLive = errors.New("the sandbox serves test-mode merchants only")
 
+// TestOnly implements psp.TestOnly: the sandbox moves no money.
+func (p *Provider) TestOnly() bool { return true }
+
 // TestMode refuses live merchants.
 func TestMode(m *merchant.Merchant) error {
 	if m == nil || m.Live {
