@@ -1,8 +1,12 @@
 package outbound
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -12,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 )
 
@@ -150,5 +155,32 @@ func TestFromRecord(t *testing.T) {
 	}
 	if b, _ := Body(ev, ""); !strings.Contains(string(b), `"deleted":true`) {
 		t.Fatalf("deleted body %s", b)
+	}
+}
+
+// The stream reads each merchant once per batch, however many of its
+// records the batch holds; a failed read is not remembered, and the
+// record it failed on is where Lambda retries.
+func TestStreamReadsAMerchantOncePerBatch(t *testing.T) {
+	reads, fail := 0, false
+	s := &Stream{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
+		Merchants: func(_ context.Context, id string) (*merchant.Merchant, error) {
+			reads++
+			if fail {
+				return nil, errors.New("throttled")
+			}
+			return &merchant.Merchant{ID: id}, nil // no endpoint: nothing to deliver
+		}}
+	var recs []Record
+	for i := 0; i < 5; i++ {
+		ev := &domain.EventRef{ID: fmt.Sprintf("ev_01JD3Q4ZK1W8Y6N0M5C2B7V9X%d", i), Type: domain.EventClicked, At: "2026-11-23T10:00:00Z"}
+		recs = append(recs, Record{Name: "MODIFY", Sequence: fmt.Sprint(i), New: linkImage(t, sampleLink(i+1, ev))})
+	}
+	if seq := s.Handle(context.Background(), recs); seq != "" || reads != 1 {
+		t.Fatalf("failed at %q, %d merchant reads for 5 records of one merchant", seq, reads)
+	}
+	reads, fail = 0, true
+	if seq := s.Handle(context.Background(), recs); seq != "0" || reads != 1 {
+		t.Fatalf("a failed read: retry from %q after %d reads", seq, reads)
 	}
 }

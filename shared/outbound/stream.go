@@ -44,9 +44,24 @@ type Stream struct {
 // first record it could not process ("" when all went through): Lambda
 // retries from there (ReportBatchItemFailures), and since a delivery is
 // keyed by its event, records handled twice make one delivery.
+//
+// Each merchant is read once per batch, when the batch is handled: its
+// records were all written before, so settings changed before an event
+// apply to it, at one read per merchant and batch rather than per record.
 func (s *Stream) Handle(ctx context.Context, recs []Record) string {
+	read := map[string]*merchant.Merchant{}
+	merchantOf := func(ctx context.Context, id string) (*merchant.Merchant, error) {
+		if m, ok := read[id]; ok {
+			return m, nil
+		}
+		m, err := s.Merchants(ctx, id)
+		if err == nil {
+			read[id] = m
+		}
+		return m, err
+	}
 	for _, r := range recs {
-		if err := s.handle(ctx, r); err != nil {
+		if err := s.handle(ctx, r, merchantOf); err != nil {
 			s.Log.LogAttrs(ctx, slog.LevelWarn, "stream record failed", slog.String("sequence", r.Sequence), slog.String("error", err.Error()))
 			return r.Sequence
 		}
@@ -54,7 +69,7 @@ func (s *Stream) Handle(ctx context.Context, recs []Record) string {
 	return ""
 }
 
-func (s *Stream) handle(ctx context.Context, r Record) error {
+func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.Context, string) (*merchant.Merchant, error)) error {
 	ev, ok, err := FromRecord(r)
 	if err != nil {
 		// An unreadable link image is a bug, never fixed by a retry: log it
@@ -70,7 +85,7 @@ func (s *Stream) handle(ctx context.Context, r Record) error {
 			return err
 		}
 	}
-	m, err := s.Merchants(ctx, ev.Link.Merchant)
+	m, err := merchantOf(ctx, ev.Link.Merchant)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
