@@ -264,9 +264,12 @@ func TestWebhookSettingAppliesToTheNextEvent(t *testing.T) {
 	srv := env.ServeWith(t, func(o *service.Options) { o.AllowLoopbackWebhooks = true })
 	srv.Consume(t)
 	srv.Tail(t, env)
-	// An event before the endpoint exists: the stream reads the merchant.
-	call(t, "POST", srv.URL+"/v1/payment-links", key, plainCreate, nil, true)
-	time.Sleep(1500 * time.Millisecond)
+	// An event before the endpoint exists, which the stream is seen to handle
+	// (and so to read the merchant): a send asked for at creation through an
+	// API whose queue is down goes out only by the stream.
+	down := env.ServeWith(t, func(o *service.Options) { o.SQS = sqsAt(t, refusedAddr(t)) })
+	call(t, "POST", down.URL+"/v1/payment-links", key, strings.Replace(plainCreate, `}}`, `},"send":{"channel":"email"}}`, 1), nil, true)
+	testenv.Eventually(t, 15*time.Second, "the stream handled the first link", func() bool { return len(srv.Service.Outbox.All()) == 1 })
 	st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, `{"webhook_url":"`+rcv.URL+`/hook","webhook_secret":"`+hookSecret+`"}`, nil, true)
 	if st != 200 {
 		t.Fatalf("settings %d %s", st, raw)
