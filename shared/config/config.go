@@ -42,7 +42,8 @@ type Config struct {
 	KMSKeyID     string
 	LocalSealKey []byte
 	// RateLimit and RateBurst are the per-merchant API limit
-	// (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST; 25 and 50 when unset).
+	// (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST; zero when unset: the API's
+	// defaults, httpapi.NewLimits).
 	RateLimit float64
 	RateBurst int
 }
@@ -74,8 +75,6 @@ func Load(ctx context.Context, need Need, secrets SecretReader) (Config, error) 
 		PublicBaseURL:  strings.TrimRight(os.Getenv("PUBLIC_BASE_URL"), "/"),
 		SandboxEnabled: os.Getenv("SANDBOX_ENABLED") == "1",
 		KMSKeyID:       os.Getenv("KMS_KEY_ID"),
-		RateLimit:      25,
-		RateBurst:      50,
 	}
 	var missing []string
 	if need&NeedTable != 0 && c.Table == "" {

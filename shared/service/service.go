@@ -151,9 +151,10 @@ func New(st *store.Store, o Options) *Service {
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
 	api.WebhookGuard = guard
 	api.Webhooks = s.Sender(queue.Webhooks)
-	// The stream and the delivery worker read the merchant's settings as
-	// they are (a consistent read each): a webhook endpoint set by a 200
-	// applies to every event made after it.
+	// The stream (once per batch) and the delivery worker (per attempt)
+	// read the merchant's settings as they are, not through the workers'
+	// cache: a webhook endpoint set by a 200 applies to every event made
+	// after it.
 	s.Stream = &outbound.Stream{Store: st, Merchants: st.GetMerchant, Queue: s.Sender(queue.Webhooks), SendRequested: s.Send.Requested,
 		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
 	schedule := o.WebhookSchedule
@@ -225,9 +226,7 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.bounded(s.APIHandler()))
 	mux.Handle("/l/", s.PublicHandler())
-	if !s.Opts.DisableSandbox {
-		mux.Handle("/sandbox/", s.SandboxHandler())
-	}
+	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
