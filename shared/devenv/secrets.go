@@ -89,16 +89,6 @@ func LoadSecrets(dir string) (Secrets, error) {
 	return s, nil
 }
 
-// LinkCodeSecret is the link-code key kept in dir's secrets file (made at
-// the first start), for the service's link codes.
-func LinkCodeSecret(dir string) ([]byte, error) {
-	s, err := LoadSecrets(dir)
-	if err != nil {
-		return nil, err
-	}
-	return hex.DecodeString(s.LinkCodeSecret)
-}
-
 func newSecrets() (Secrets, error) {
 	var raw [5][32]byte
 	for i := range raw {
