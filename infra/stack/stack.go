@@ -33,6 +33,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
@@ -72,10 +73,8 @@ const (
 )
 
 var (
-	// linkCodeReaders sign or verify public link codes.
-	linkCodeReaders = []string{"api", "import", "redirect"}
-	// sandboxReaders sign or verify sandbox checkout sessions.
-	sandboxReaders = []string{"sandbox", "redirect", "refund", "webhook", "api"}
+	// Which functions read which secret follows from what each needs to
+	// start (service.Needs): the runtime's table, not a list kept here.
 	// merchantEncrypters seal merchants' secrets (PUT /v1/settings); every
 	// other function only opens them when it loads a merchant.
 	merchantEncrypters = []string{"api"}
@@ -229,17 +228,17 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		})
 	}
 	secrets := map[string]awssecretsmanager.Secret{envLinkCodeSecretARN: secret("LinkCodeSecret", "signs public link codes")}
-	readers := map[string][]string{envLinkCodeSecretARN: linkCodeReaders}
+	needs := map[string]config.Need{envLinkCodeSecretARN: config.NeedLinkCodes, envSandboxSecretARN: config.NeedSandboxSecret}
 	if !prod {
 		secrets[envSandboxSecretARN] = secret("SandboxSecret", "signs sandbox checkout sessions")
-		readers[envSandboxSecretARN] = sandboxReaders
 	}
+	reads := func(fn, name string) bool { return service.Needs[fn]&needs[name] != 0 }
 
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions {
 		fnEnv := maps.Clone(env)
 		for _, name := range sortedKeys(secrets) {
-			if slices.Contains(readers[name], f.Name) {
+			if reads(f.Name, name) {
 				fnEnv[name] = secrets[name].SecretArn()
 			}
 		}
@@ -269,7 +268,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		}
 		// Only GetSecretValue on exactly the secrets it is given.
 		for _, name := range sortedKeys(secrets) {
-			if slices.Contains(readers[name], f.Name) {
+			if reads(f.Name, name) {
 				fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secrets[name].SecretArn()},
 				}))
