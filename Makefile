@@ -43,7 +43,7 @@ dev-reset:
 ## test: gofmt, vet, every test against the emulators (started and stopped here), short fuzz runs,
 ## schemathesis against the running dev server; the figures are printed at the end
 test: browser-deps
-	@infra/local/emulators.sh start
+	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rm -f build/figures.txt; rc=0; \
 	  test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; rc=1; }; \
 	  go vet ./... || rc=1; \
@@ -59,7 +59,7 @@ test: browser-deps
 ## soak: the long runs: fuzzing 60 s per target, 1,000 races, 10 redelivery rounds, more fault load,
 ## schemathesis with 300 examples per operation
 soak:
-	@infra/local/emulators.sh start
+	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rm -f build/soak-figures.txt; rc=0; \
 	  PAYLINKS_SOAK=1 PAYLINKS_CONTRACT_PARTIAL=1 PAYLINKS_FIGURES=$(CURDIR)/build/soak-figures.txt \
 	    go test -count=1 -timeout 120m ./shared/reliability/ || rc=1; \
@@ -98,7 +98,7 @@ vet:
 
 ## bench: the benchmarks against the emulators (started and stopped here)
 bench:
-	@infra/local/emulators.sh start
+	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rc=0; \
 	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./shared/perf && \
 	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./shared/perf && \
