@@ -23,6 +23,7 @@ const (
 	PrefixRefund = "re_"
 	PrefixEvent  = "ev_"
 	PrefixImport = "im_"
+	PrefixReview = "py_" // a PSP payment kept for review
 )
 
 // NewID returns prefix + a ULID (time-ordered, 80 random bits from crypto/rand).

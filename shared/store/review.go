@@ -31,9 +31,6 @@ const (
 	ReviewRefunded  = "refunded"
 )
 
-// PrefixReview is the id prefix of review payments.
-const PrefixReview = "py_"
-
 // EventReviewOpened is the timeline and outbound event written on a link
 // when one of its payments is kept for review.
 const EventReviewOpened = "payment.review_opened"
@@ -70,10 +67,10 @@ func (p *ReviewPayment) RefundKey() string { return fmt.Sprintf("%s-%d", p.ID, p
 // ReviewFromRefundKey splits a RefundKey back into the review id and attempt.
 func ReviewFromRefundKey(k string) (id string, attempt int, ok bool) {
 	i := strings.LastIndexByte(k, '-')
-	if !strings.HasPrefix(k, PrefixReview) || i < 0 {
+	if !strings.HasPrefix(k, domain.PrefixReview) || i < 0 {
 		return "", 0, false
 	}
-	if _, err := fmt.Sscanf(k[i+1:], "%d", &attempt); err != nil || !domain.ValidID(PrefixReview, k[:i]) {
+	if _, err := fmt.Sscanf(k[i+1:], "%d", &attempt); err != nil || !domain.ValidID(domain.PrefixReview, k[:i]) {
 		return "", 0, false
 	}
 	return k[:i], attempt, true
@@ -164,7 +161,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 		it.LinkID, it.ExpectedCurrency, it.ExpectedAmount = link.ID, link.Amount.Currency, link.Amount.String()
 	}
 	for try := 0; try < maxApplyTries; try++ {
-		it.ID = domain.NewSeqID(PrefixReview, now) // newest first, even within a millisecond
+		it.ID = domain.NewSeqID(domain.PrefixReview, now) // newest first, even within a millisecond
 		it.SK, it.GSI1SK = reviewSK(it.ID), it.ID
 		items, err := s.reviewItems(merchant, provider, ev, &it, link, now)
 		if err != nil {
@@ -294,7 +291,7 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 
 // GetReviewPayment reads one of a merchant's review payments.
 func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
-	if !domain.ValidID(PrefixReview, id) {
+	if !domain.ValidID(domain.PrefixReview, id) {
 		return nil, ErrNotFound
 	}
 	var it reviewItem
@@ -337,7 +334,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 // the attempt. ErrReviewNotOpen when it is refunding or refunded,
 // ErrReviewNoAmount when the PSP reported no amount to give back.
 func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
-	if !domain.ValidID(PrefixReview, id) {
+	if !domain.ValidID(domain.PrefixReview, id) {
 		return nil, ErrNotFound
 	}
 	p, ok, err := s.updateReview(ctx, merchant, id,

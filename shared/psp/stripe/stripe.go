@@ -305,7 +305,7 @@ func mapEvent(ev *event) psp.Event {
 			out.FailureReason = o.FailureReason
 		}
 	}
-	if strings.HasPrefix(out.RefundID, "py_") && (out.Kind == psp.RefundSucceeded || out.Kind == psp.RefundFailed) {
+	if strings.HasPrefix(out.RefundID, domain.PrefixReview) && (out.Kind == psp.RefundSucceeded || out.Kind == psp.RefundFailed) {
 		// The refund of a payment kept for review, which may have no link.
 		if !domain.ValidID(domain.PrefixLink, out.LinkID) {
 			out.LinkID = ""
