@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +71,8 @@ func ReviewFromRefundKey(k string) (id string, attempt int, ok bool) {
 	if !strings.HasPrefix(k, domain.PrefixReview) || i < 0 {
 		return "", 0, false
 	}
-	if _, err := fmt.Sscanf(k[i+1:], "%d", &attempt); err != nil || !domain.ValidID(domain.PrefixReview, k[:i]) {
+	attempt, err := strconv.Atoi(k[i+1:])
+	if err != nil || attempt < 1 || !domain.ValidID(domain.PrefixReview, k[:i]) {
 		return "", 0, false
 	}
 	return k[:i], attempt, true

@@ -124,3 +124,18 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A review refund's PSP refund id names the review payment and the attempt;
+// anything else is not one (the refund webhook then goes to link refunds).
+func TestReviewFromRefundKey(t *testing.T) {
+	id := domain.NewID(domain.PrefixReview, time.Now())
+	p := &store.ReviewPayment{ID: id, RefundAttempt: 3}
+	if got, n, ok := store.ReviewFromRefundKey(p.RefundKey()); !ok || got != id || n != 3 {
+		t.Fatalf("%s: %s %d %v", p.RefundKey(), got, n, ok)
+	}
+	for _, bad := range []string{id, id + "-", id + "-0", id + "-2x", id + "--1", "re_" + id[3:] + "-1", "py_short-1", ""} {
+		if _, _, ok := store.ReviewFromRefundKey(bad); ok {
+			t.Errorf("%q taken for a review refund", bad)
+		}
+	}
+}
