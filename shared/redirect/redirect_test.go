@@ -228,8 +228,8 @@ func TestNeverAnOpenRedirect(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, h, _ := get(t, url, browserUA, "GET")
-		if h.Get("Location") != "" || st != 503 {
-			t.Errorf("stored %q: %d Location %q", evil, st, h.Get("Location"))
+		if h.Get("Location") != "" || st != 503 || h.Get("Retry-After") == "" {
+			t.Errorf("stored %q: %d Location %q Retry-After %q", evil, st, h.Get("Location"), h.Get("Retry-After"))
 		}
 	}
 	// Codes that try to smuggle a target are just unknown.

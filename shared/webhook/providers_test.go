@@ -85,6 +85,9 @@ func TestMollieEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.StatusCode >= 500 && resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%d without Retry-After", resp.StatusCode)
+		}
 		return resp.StatusCode
 	}
 	// Mollie calls while the payment is still open: nothing changes.
