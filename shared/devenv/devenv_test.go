@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
@@ -43,22 +44,8 @@ func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 	if _, err := Bootstrap(ctx, db, table, "demo", sec, first); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db, table)
-	if st.Sealer, err = sec.Sealer(); err != nil {
-		t.Fatal(err)
-	}
-	m, err := st.GetMerchant(ctx, "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.WebhookURL = "http://127.0.0.1:9000/hooks"
-	m.RedirectDomains = []string{"changed.example"}
-	m.PaymentMethods = []string{"card"}
-	m.Name = "Renamed Shop"
-	m.Version++
-	if err := st.UpdateMerchant(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	st := sealedStore(t, db, table, sec)
+	m := changeDemoSettings(ctx, t, st)
 	if _, err := Bootstrap(ctx, db, table, "demo", sec, second); err != nil {
 		t.Fatal(err)
 	}
@@ -86,4 +73,34 @@ func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 	if id, err := st.LookupKey(ctx, key); err != nil || id != "demo" {
 		t.Errorf("state file's key: merchant %q, %v", id, err)
 	}
+}
+
+// sealedStore is a store of table that opens secrets sealed with sec's key.
+func sealedStore(t *testing.T, db *dynamodb.Client, table string, sec Secrets) *store.Store {
+	t.Helper()
+	st := store.New(db, table)
+	var err error
+	if st.Sealer, err = sec.Sealer(); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// changeDemoSettings changes the demo merchant's settings as the API would
+// and returns the merchant as stored.
+func changeDemoSettings(ctx context.Context, t *testing.T, st *store.Store) *merchant.Merchant {
+	t.Helper()
+	m, err := st.GetMerchant(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.WebhookURL = "http://127.0.0.1:9000/hooks"
+	m.RedirectDomains = []string{"changed.example"}
+	m.PaymentMethods = []string{"card"}
+	m.Name = "Renamed Shop"
+	m.Version++
+	if err := st.UpdateMerchant(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -28,22 +28,7 @@ func TestSecretsRandomPerStateDirAndKept(t *testing.T) {
 			t.Errorf("two state directories share a secret")
 		}
 	}
-	if sa.SandboxSecret == sa.LinkCodeSecret || sa.PSPWebhookSecret == sa.WebhookSecret {
-		t.Errorf("one directory's secrets repeat each other")
-	}
-	for _, h := range []string{sa.SandboxSecret, sa.LinkCodeSecret} {
-		if raw, err := hex.DecodeString(h); err != nil || len(raw) != 32 || bytes.Equal(raw, make([]byte, 32)) {
-			t.Errorf("secret %q is not 32 random bytes in hex", h)
-		}
-	}
-	for _, w := range []string{sa.PSPWebhookSecret, sa.WebhookSecret} {
-		if raw, err := base64.StdEncoding.DecodeString(w[len("whsec_"):]); err != nil || len(raw) != 32 || w[:6] != "whsec_" {
-			t.Errorf("webhook secret is not whsec_ and 32 bytes in base64")
-		}
-	}
-	if sa.PSPWebhookSecret == "whsec_sandbox_demo" {
-		t.Errorf("the PSP webhook secret is derived from the merchant id")
-	}
+	checkSecretsShape(t, sa)
 	fi, err := os.Stat(filepath.Join(a, SecretsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -64,5 +49,28 @@ func TestSecretsRandomPerStateDirAndKept(t *testing.T) {
 	}
 	if _, err := LoadSecrets(b); err == nil {
 		t.Errorf("a broken secrets file was accepted")
+	}
+}
+
+// checkSecretsShape: one directory's secrets differ from each other, the
+// signing secrets are 32 random bytes in hex, the webhook secrets whsec_ and
+// 32 bytes in base64, none derived from the merchant id.
+func checkSecretsShape(t *testing.T, s Secrets) {
+	t.Helper()
+	if s.SandboxSecret == s.LinkCodeSecret || s.PSPWebhookSecret == s.WebhookSecret {
+		t.Errorf("one directory's secrets repeat each other")
+	}
+	for _, h := range []string{s.SandboxSecret, s.LinkCodeSecret} {
+		if raw, err := hex.DecodeString(h); err != nil || len(raw) != 32 || bytes.Equal(raw, make([]byte, 32)) {
+			t.Errorf("secret %q is not 32 random bytes in hex", h)
+		}
+	}
+	for _, w := range []string{s.PSPWebhookSecret, s.WebhookSecret} {
+		if raw, err := base64.StdEncoding.DecodeString(w[len("whsec_"):]); err != nil || len(raw) != 32 || w[:6] != "whsec_" {
+			t.Errorf("webhook secret is not whsec_ and 32 bytes in base64")
+		}
+	}
+	if s.PSPWebhookSecret == "whsec_sandbox_demo" {
+		t.Errorf("the PSP webhook secret is derived from the merchant id")
 	}
 }

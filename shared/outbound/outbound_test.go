@@ -124,15 +124,7 @@ func TestFromRecord(t *testing.T) {
 	if err != nil || !ok || ev.Type != domain.EventRefundSucceded || ev.Sequence != 4 || ev.ID != refund.ID {
 		t.Fatalf("refund record: %+v %v %v", ev, ok, err)
 	}
-	body, err := Body(ev, "https://pay.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p Payload
-	if err := json.Unmarshal(body, &p); err != nil || p.Type != "refund.succeeded" || p.Data.Refund == nil || p.Data.Refund.Amount.String() != "25.00" ||
-		p.Data.Refund.Status != "succeeded" || p.Data.Sequence != 4 || p.Data.Link.AmountRefunded.String() != "25.00" || p.Data.Link.URL != "https://pay.example/l/acme_x" {
-		t.Fatalf("payload %s %v", body, err)
-	}
+	checkRefundPayload(t, ev)
 	// A change without a new event (a click counted) sends nothing.
 	if _, ok, _ := FromRecord(Record{Name: "MODIFY", Old: linkImage(t, sampleLink(4, refund)), New: linkImage(t, sampleLink(5, refund))}); ok {
 		t.Fatal("a change without an event became a webhook")
@@ -155,6 +147,21 @@ func TestFromRecord(t *testing.T) {
 	}
 	if b, _ := Body(ev, ""); !strings.Contains(string(b), `"deleted":true`) {
 		t.Fatalf("deleted body %s", b)
+	}
+}
+
+// checkRefundPayload: the body of the refund record's event names the
+// refund, the link after it and the event's sequence.
+func checkRefundPayload(t *testing.T, ev *Event) {
+	t.Helper()
+	body, err := Body(ev, "https://pay.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Payload
+	if err := json.Unmarshal(body, &p); err != nil || p.Type != "refund.succeeded" || p.Data.Refund == nil || p.Data.Refund.Amount.String() != "25.00" ||
+		p.Data.Refund.Status != "succeeded" || p.Data.Sequence != 4 || p.Data.Link.AmountRefunded.String() != "25.00" || p.Data.Link.URL != "https://pay.example/l/acme_x" {
+		t.Fatalf("payload %s %v", body, err)
 	}
 }
 

@@ -96,123 +96,159 @@ func TestFaultsLoseNothing(t *testing.T) {
 	for _, p := range profiles {
 		t.Run(strings.Fields(p.name)[1], func(t *testing.T) {
 			t.Parallel()
-			env := testenv.New(t)
-			key := env.Merchant(t, "faults")
-			srv := env.ServeWith(t, func(o *service.Options) { o.MerchantTTL = time.Millisecond })
-			srv.Consume(t)
-			mer, _ := env.Store.GetMerchant(context.Background(), "faults")
-			c := &client{t: t, base: srv.URL, key: key}
-			env.Faults.Set(p.rules...)
-			defer env.Faults.Set()
-
-			ids := make([]string, links)
-			for i := range ids {
-				l := c.do("POST", "/v1/payment-links", `{"amount":{"currency":"EUR","value":"30.00"},"description":"fault `+fmt.Sprint(i)+`","customer":{"company_name":"F","email":"f@example.com"}}`,
-					fmt.Sprintf("create-%d", i), 201)
-				ids[i] = l["id"].(string)
-			}
-			paid := ids[:links/2]
-			for i, id := range paid {
-				amt := money.MustParse("EUR", "30.00")
-				body, _ := json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_fault_%d", i), Type: "payment.succeeded", Created: time.Now().Unix(),
-					Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_" + id[len(id)-8:], Amount: &amt}})
-				(&client{t: t, base: srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), stripe.SignedHeader(mer.PSPWebhookSecret, time.Now(), body), 200)
-			}
-			for _, id := range paid[:len(paid)/2] {
-				testenv.Eventually(t, 60*time.Second, "paid under faults", func() bool {
-					l, err := env.Store.Get(context.Background(), "faults", id)
-					return err == nil && l.Status == domain.StatusPaid
-				})
-				c.do("POST", "/v1/payment-links/"+id+"/refunds", `{"amount":{"currency":"EUR","value":"10.00"}}`, "refund-"+id, 201)
-			}
-			sent := ids[links/2:]
-			for _, id := range sent {
-				c.do("POST", "/v1/payment-links/"+id+"/send", `{"channel":"email"}`, "send-"+id, 202)
-			}
-			injected := env.Faults.Injected()[p.rules[0].Name]
-			env.Faults.Set()
-
-			lost := 0
-			pending := func() string {
-				for _, id := range paid {
-					if l, _ := env.Store.Get(context.Background(), "faults", id); l == nil || l.Status != domain.StatusPaid {
-						return "payment of " + id
-					}
-				}
-				for _, id := range paid[:len(paid)/2] {
-					if ok, why := oneRefund(env, id); !ok {
-						return why
-					}
-				}
-				for _, id := range sent { // recorded too, not only sent: the worker may still be writing it
-					evs, _ := env.Store.Events(context.Background(), "faults", id)
-					recorded := false
-					for _, e := range evs {
-						recorded = recorded || e.Type == "message.sent"
-					}
-					if !recorded {
-						return "the sent event of " + id
-					}
-				}
-				return ""
-			}
-			redriven := 0
-			for deadline := time.Now().Add(90 * time.Second); pending() != ""; time.Sleep(200 * time.Millisecond) {
-				redriven += redrive(t, env) // an operator answering the DLQ alarm
-				if time.Now().After(deadline) {
-					lost++
-					t.Errorf("after 90 s still waiting for %s", pending())
-					break
-				}
-			}
-			if n, _ := env.Store.CountLinks(context.Background(), "faults"); n != links {
-				lost++
-				t.Errorf("%d links for %d creates", n, links)
-			}
-			for i, id := range ids {
-				l, err := env.Store.Get(context.Background(), "faults", id)
-				if err != nil {
-					lost++
-					t.Errorf("link %d: %v", i, err)
-					continue
-				}
-				if byCode, err := env.Store.GetByCode(context.Background(), l.Code); err != nil || byCode.ID != id {
-					lost++
-					t.Errorf("link %d: code marker %v", i, err)
-				}
-				evs, _ := env.Store.Events(context.Background(), "faults", id)
-				count := map[string]int{}
-				for _, e := range evs {
-					count[e.Type]++
-				}
-				wantPaid := 0
-				if i < len(paid) {
-					wantPaid = 1
-				}
-				wantSent := 0
-				if i >= len(paid) {
-					wantSent = 1
-				}
-				if count[domain.EventCreated] != 1 || count[domain.EventPaid] != wantPaid || count["message.sent"] != wantSent {
-					lost++
-					t.Errorf("link %d events %v", i, count)
-				}
-				if i < len(paid)/2 && (l.AmountRefunded.String() != "10.00" || l.RefundCommitted.String() != "10.00") {
-					lost++
-					t.Errorf("link %d refunded %s committed %s", i, l.AmountRefunded, l.RefundCommitted)
-				}
-			}
-			if n := len(srv.Service.Outbox.All()); n != len(sent) {
-				lost++
-				t.Errorf("%d e-mails for %d sends", n, len(sent))
-			}
-			if injected == 0 {
-				t.Fatal("no fault was injected")
-			}
-			testenv.Figure(t, "%s: %d faults injected, %d client retries, %d messages redriven from DLQs, %d links / %d payments / %d refunds / %d sends, %d lost or doubled",
-				p.name, injected, c.retries, redriven, links, len(paid), len(paid)/2, len(sent), lost)
+			runFaultProfile(t, p.name, p.rules, links)
 		})
 	}
+}
+
+// faultRun is one profile's workload: the links created, those paid (the
+// first half of them refunded) and those sent.
+type faultRun struct {
+	env              *testenv.Env
+	srv              *testenv.Server
+	c                *client
+	ids, paid, sent  []string
+	pspWebhookSecret string
+}
+
+// runFaultProfile runs the workload under rules, then turns the faults off,
+// waits for everything to settle (redriving the DLQs) and checks that
+// nothing was lost or doubled.
+func runFaultProfile(t *testing.T, name string, rules []faults.Rule, links int) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "faults")
+	srv := env.ServeWith(t, func(o *service.Options) { o.MerchantTTL = time.Millisecond })
+	srv.Consume(t)
+	mer, _ := env.Store.GetMerchant(context.Background(), "faults")
+	r := &faultRun{env: env, srv: srv, c: &client{t: t, base: srv.URL, key: key}, pspWebhookSecret: mer.PSPWebhookSecret}
+	env.Faults.Set(rules...)
+	defer env.Faults.Set()
+
+	r.workload(t, links)
+	injected := env.Faults.Injected()[rules[0].Name]
+	env.Faults.Set()
+
+	lost := 0
+	redriven := 0
+	for deadline := time.Now().Add(90 * time.Second); r.pending() != ""; time.Sleep(200 * time.Millisecond) {
+		redriven += redrive(t, env) // an operator answering the DLQ alarm
+		if time.Now().After(deadline) {
+			lost++
+			t.Errorf("after 90 s still waiting for %s", r.pending())
+			break
+		}
+	}
+	if n, _ := env.Store.CountLinks(context.Background(), "faults"); n != links {
+		lost++
+		t.Errorf("%d links for %d creates", n, links)
+	}
+	for i, id := range r.ids {
+		lost += r.checkLink(t, i, id)
+	}
+	if n := len(srv.Service.Outbox.All()); n != len(r.sent) {
+		lost++
+		t.Errorf("%d e-mails for %d sends", n, len(r.sent))
+	}
+	if injected == 0 {
+		t.Fatal("no fault was injected")
+	}
+	testenv.Figure(t, "%s: %d faults injected, %d client retries, %d messages redriven from DLQs, %d links / %d payments / %d refunds / %d sends, %d lost or doubled",
+		name, injected, r.c.retries, redriven, links, len(r.paid), len(r.paid)/2, len(r.sent), lost)
+}
+
+// workload creates links, pays the first half through the webhook ingest,
+// refunds the first half of those once paid, and sends the rest by e-mail,
+// retrying each request as an integrator or a PSP does.
+func (r *faultRun) workload(t *testing.T, links int) {
+	c, env := r.c, r.env
+	r.ids = make([]string, links)
+	for i := range r.ids {
+		l := c.do("POST", "/v1/payment-links", `{"amount":{"currency":"EUR","value":"30.00"},"description":"fault `+fmt.Sprint(i)+`","customer":{"company_name":"F","email":"f@example.com"}}`,
+			fmt.Sprintf("create-%d", i), 201)
+		r.ids[i] = l["id"].(string)
+	}
+	r.paid = r.ids[:links/2]
+	for i, id := range r.paid {
+		amt := money.MustParse("EUR", "30.00")
+		body, _ := json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_fault_%d", i), Type: "payment.succeeded", Created: time.Now().Unix(),
+			Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_" + id[len(id)-8:], Amount: &amt}})
+		(&client{t: t, base: r.srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), stripe.SignedHeader(r.pspWebhookSecret, time.Now(), body), 200)
+	}
+	for _, id := range r.paid[:len(r.paid)/2] {
+		testenv.Eventually(t, 60*time.Second, "paid under faults", func() bool {
+			l, err := env.Store.Get(context.Background(), "faults", id)
+			return err == nil && l.Status == domain.StatusPaid
+		})
+		c.do("POST", "/v1/payment-links/"+id+"/refunds", `{"amount":{"currency":"EUR","value":"10.00"}}`, "refund-"+id, 201)
+	}
+	r.sent = r.ids[links/2:]
+	for _, id := range r.sent {
+		c.do("POST", "/v1/payment-links/"+id+"/send", `{"channel":"email"}`, "send-"+id, 202)
+	}
+}
+
+// pending names the first thing not settled yet, "" when all is.
+func (r *faultRun) pending() string {
+	env := r.env
+	for _, id := range r.paid {
+		if l, _ := env.Store.Get(context.Background(), "faults", id); l == nil || l.Status != domain.StatusPaid {
+			return "payment of " + id
+		}
+	}
+	for _, id := range r.paid[:len(r.paid)/2] {
+		if ok, why := oneRefund(env, id); !ok {
+			return why
+		}
+	}
+	for _, id := range r.sent { // recorded too, not only sent: the worker may still be writing it
+		evs, _ := env.Store.Events(context.Background(), "faults", id)
+		recorded := false
+		for _, e := range evs {
+			recorded = recorded || e.Type == "message.sent"
+		}
+		if !recorded {
+			return "the sent event of " + id
+		}
+	}
+	return ""
+}
+
+// checkLink checks the i-th link: its code marker, one created event, one
+// paid event if it was paid, one sent event if it was sent, its refund; it
+// returns the number of broken checks.
+func (r *faultRun) checkLink(t *testing.T, i int, id string) int {
+	env, lost := r.env, 0
+	l, err := env.Store.Get(context.Background(), "faults", id)
+	if err != nil {
+		t.Errorf("link %d: %v", i, err)
+		return 1
+	}
+	if byCode, err := env.Store.GetByCode(context.Background(), l.Code); err != nil || byCode.ID != id {
+		lost++
+		t.Errorf("link %d: code marker %v", i, err)
+	}
+	evs, _ := env.Store.Events(context.Background(), "faults", id)
+	count := map[string]int{}
+	for _, e := range evs {
+		count[e.Type]++
+	}
+	wantPaid := 0
+	if i < len(r.paid) {
+		wantPaid = 1
+	}
+	wantSent := 0
+	if i >= len(r.paid) {
+		wantSent = 1
+	}
+	if count[domain.EventCreated] != 1 || count[domain.EventPaid] != wantPaid || count["message.sent"] != wantSent {
+		lost++
+		t.Errorf("link %d events %v", i, count)
+	}
+	if i < len(r.paid)/2 && (l.AmountRefunded.String() != "10.00" || l.RefundCommitted.String() != "10.00") {
+		lost++
+		t.Errorf("link %d refunded %s committed %s", i, l.AmountRefunded, l.RefundCommitted)
+	}
+	return lost
 }
 
 // oneRefund: the link's refund succeeded once; any other attempt is one the

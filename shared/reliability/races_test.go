@@ -147,24 +147,7 @@ func checkLink(t *testing.T, st *store.Store, merchant, id string) ([]string, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad []string
-	count := map[string]int{}
-	status := domain.Status("")
-	for _, e := range evs {
-		count[e.Type]++
-		if e.To == "" {
-			continue
-		}
-		if status != "" && e.To != status {
-			if err := domain.CheckTransition(status, e.To); err != nil {
-				bad = append(bad, fmt.Sprintf("timeline moves %s -> %s", status, e.To))
-			}
-		}
-		status = e.To
-	}
-	if status != l.Status {
-		bad = append(bad, fmt.Sprintf("timeline ends %s, link is %s", status, l.Status))
-	}
+	bad, count := checkTimeline(evs, l.Status)
 	if count[domain.EventCreated] != 1 || count[domain.EventPaid] > 1 || count[domain.EventExpired] > 1 {
 		bad = append(bad, fmt.Sprintf("event counts %v", count))
 	}
@@ -183,6 +166,36 @@ func checkLink(t *testing.T, st *store.Store, merchant, id string) ([]string, st
 	if len(refunds) > 0 && count[domain.EventPaid] == 0 {
 		bad = append(bad, "a refund on a link never paid")
 	}
+	return bad, raceOutcome(l, count, len(refunds))
+}
+
+// checkTimeline counts a link's events by type and returns the moves of its
+// timeline the status machine does not allow, and an end other than status.
+func checkTimeline(evs []domain.Event, status domain.Status) ([]string, map[string]int) {
+	var bad []string
+	count := map[string]int{}
+	at := domain.Status("")
+	for _, e := range evs {
+		count[e.Type]++
+		if e.To == "" {
+			continue
+		}
+		if at != "" && e.To != at {
+			if err := domain.CheckTransition(at, e.To); err != nil {
+				bad = append(bad, fmt.Sprintf("timeline moves %s -> %s", at, e.To))
+			}
+		}
+		at = e.To
+	}
+	if at != status {
+		bad = append(bad, fmt.Sprintf("timeline ends %s, link is %s", at, status))
+	}
+	return bad, count
+}
+
+// raceOutcome names how a race ended: paid or paid_after_expiry, after a
+// decline or not, refunded or not.
+func raceOutcome(l *domain.Link, count map[string]int, refunds int) string {
 	outcome := "paid"
 	if l.PaidAfterExpiry {
 		outcome = "paid_after_expiry"
@@ -190,8 +203,8 @@ func checkLink(t *testing.T, st *store.Store, merchant, id string) ([]string, st
 	if count["payment_link.declined"] > 0 {
 		outcome += "+declined_first"
 	}
-	if len(refunds) > 0 {
+	if refunds > 0 {
 		outcome += "+refund"
 	}
-	return bad, outcome
+	return outcome
 }
