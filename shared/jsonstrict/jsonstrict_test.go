@@ -31,16 +31,17 @@ func (shaped) JSONShape() any {
 
 type target struct {
 	Embedded
-	Amount   shaped            `json:"amount"`
-	Who      *inner            `json:"who"`
-	List     []inner           `json:"list"`
-	Arr      [2]*inner         `json:"arr"`
-	Meta     map[string]string `json:"metadata"`
-	ByName   map[string]inner  `json:"by_name"`
-	Raw      json.RawMessage   `json:"raw"`
-	Any      any               `json:"any"`
-	Plain    int               `json:"plain"`
-	NoTag    string
+	Amount shaped            `json:"amount"`
+	Who    *inner            `json:"who"`
+	List   []inner           `json:"list"`
+	Arr    [2]*inner         `json:"arr"`
+	Meta   map[string]string `json:"metadata"`
+	ByName map[string]inner  `json:"by_name"`
+	Raw    json.RawMessage   `json:"raw"`
+	Any    any               `json:"any"`
+	Plain  int               `json:"plain"`
+	NoTag  string
+	//lint:ignore U1000 only seen through reflection: an unexported field is no JSON member, so "unexport" is unknown
 	unexport string
 }
 
