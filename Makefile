@@ -23,7 +23,12 @@ export TABLE_NAME ?= paylinks-dev
 
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet bench build synth deploy diff
+# make lint's tools, from the Go module proxy (installed into .tools/<tool>-<version>/)
+STATICCHECK_VERSION ?= v0.8.2
+GOCYCLO_VERSION ?= v0.6.0
+export STATICCHECK_VERSION GOCYCLO_VERSION
+
+.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench build sizes synth deploy diff FORCE
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
@@ -40,13 +45,13 @@ dev-stop:
 dev-reset:
 	@infra/local/emulators.sh reset
 
-## test: gofmt, vet, every test against the emulators (started and stopped here), short fuzz runs,
-## schemathesis against the running dev server; the figures are printed at the end
+## test: make lint, make sizes, every test against the emulators (started and stopped here), short
+## fuzz runs, schemathesis against the running dev server; the figures are printed at the end
 test: browser-deps
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rm -f build/figures.txt; rc=0; \
-	  test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; rc=1; }; \
-	  go vet ./... || rc=1; \
+	  $(MAKE) --no-print-directory lint || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/sizes.sh || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) ./... || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt FUZZTIME=$${FUZZTIME:-4s} infra/local/fuzz.sh || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/cfnlint.sh || rc=1; \
@@ -96,6 +101,10 @@ fmt:
 vet:
 	go vet ./...
 
+## lint: gofmt, go vet, a go mod tidy diff, staticcheck, gocyclo -over 20 (each runs; any failure fails)
+lint:
+	@infra/local/lint.sh
+
 ## bench: the benchmarks against the emulators (started and stopped here)
 bench:
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
@@ -110,18 +119,22 @@ bench:
 	  go run ./infra/benchreport < build/bench.txt; exit $$rc
 
 CDK_VERSION ?= 2.1148.1
-FUNCTIONS := $(notdir $(wildcard functions/*))
 CDK := npx --yes aws-cdk@$(CDK_VERSION)
+# every directory under functions/, so a new function is built without editing this file
+FUNCTIONS := $(patsubst functions/%/,%,$(sort $(wildcard functions/*/)))
 
-## build: one zip per function (provided.al2023, arm64), sizes printed
-build:
-	@mkdir -p build
-	@for f in $(FUNCTIONS); do \
-	  rm -rf build/$$f && mkdir -p build/$$f && \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags "-s -w" -o build/$$f/bootstrap ./functions/$$f && \
-	  (cd build/$$f && rm -f ../$$f.zip && python3 -c "import zipfile,sys; z=zipfile.ZipFile('../$$f.zip','w',zipfile.ZIP_DEFLATED); i=zipfile.ZipInfo('bootstrap'); i.external_attr=0o755<<16; i.compress_type=zipfile.ZIP_DEFLATED; z.writestr(i, open('bootstrap','rb').read()); z.close()") && \
-	  printf '%-10s %8.2f MB\n' $$f $$(python3 -c "import os;print(os.path.getsize('build/$$f.zip')/1e6)"); \
-	done
+## build: build/functions/<name>.zip per function (bootstrap for provided.al2023 on arm64,
+## reproducible zips); one target each, so make -j build builds them in parallel
+build: $(FUNCTIONS:%=build/functions/%.zip)
+
+build/functions/%.zip: FORCE
+	@infra/local/buildfn.sh $*
+
+FORCE:
+
+## sizes: make -j build, then each function's linked packages, binary and zip size (fails at 12 MB)
+sizes:
+	@infra/local/sizes.sh
 
 ## synth: the CloudFormation template (cdk.out/), from the CDK app in Go
 synth: build

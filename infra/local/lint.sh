@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make lint: gofmt, go vet, a go mod tidy diff (go.mod and go.sum restored
+# after), staticcheck and cyclomatic complexity (gocyclo -over 20, tests
+# included, .tools/ skipped). Every check runs even when one before it
+# failed; the exit status is 1 when any failed. The tools are pinned by the
+# Makefile (STATICCHECK_VERSION, GOCYCLO_VERSION) and installed from the Go
+# module proxy with `go install` into .tools/<tool>-<version>/.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+: "${STATICCHECK_VERSION:?pinned in the Makefile: run make lint}"
+: "${GOCYCLO_VERSION:?pinned in the Makefile: run make lint}"
+CYCLO_OVER="${CYCLO_OVER:-20}"
+TOOLS="$PWD/.tools"
+log() { printf 'lint: %s\n' "$*" >&2; }
+
+# tool <dir> <module path>@<version>: the binary, installed once per version.
+tool() {
+  local dir="$TOOLS/$1" pkg="$2" bin="$TOOLS/$1/$(basename "${2%@*}")"
+  if [ ! -x "$bin" ]; then
+    log "installing $pkg"
+    GOBIN="$dir" go install "$pkg" >&2 || return 1
+  fi
+  printf '%s\n' "$bin"
+}
+
+go_files() {
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files --cached --others --exclude-standard -- '*.go'
+  else
+    find . -path ./.tools -prune -o -name '*.go' -print
+  fi
+}
+
+rc=0
+step() { # step <name> <command...>: runs it, reports, remembers a failure
+  local name="$1"; shift
+  if "$@"; then log "$name ok"; else log "$name FAILED"; rc=1; fi
+}
+
+check_gofmt() {
+  local files unformatted
+  files="$(go_files)" || return 1
+  unformatted="$(printf '%s\n' "$files" | xargs -r -d '\n' gofmt -l)" || return 1
+  [ -z "$unformatted" ] && return 0
+  printf 'gofmt needed:\n%s\n' "$unformatted"
+  return 1
+}
+
+check_tidy() {
+  local saved ok=0
+  saved="$(mktemp -d)" || return 1
+  cp go.mod go.sum "$saved/" || return 1
+  if ! go mod tidy; then
+    ok=1
+  elif ! cmp -s go.mod "$saved/go.mod" || ! cmp -s go.sum "$saved/go.sum"; then
+    echo "go mod tidy changes go.mod or go.sum (run it and commit the result):"
+    diff -u "$saved/go.mod" go.mod
+    diff -u "$saved/go.sum" go.sum
+    ok=1
+  fi
+  cp "$saved/go.mod" "$saved/go.sum" . && rm -rf "$saved"
+  return $ok
+}
+
+check_staticcheck() {
+  local bin
+  bin="$(tool "staticcheck-$STATICCHECK_VERSION" "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")" || return 1
+  "$bin" ./...
+}
+
+check_cyclo() {
+  local bin
+  bin="$(tool "gocyclo-$GOCYCLO_VERSION" "github.com/fzipp/gocyclo/cmd/gocyclo@$GOCYCLO_VERSION")" || return 1
+  "$bin" -over "$CYCLO_OVER" -ignore '^\.tools/' .
+}
+
+step gofmt check_gofmt
+step "go vet" go vet ./...
+step "go mod tidy" check_tidy
+step "staticcheck $STATICCHECK_VERSION" check_staticcheck
+step "gocyclo -over $CYCLO_OVER" check_cyclo
+exit $rc
