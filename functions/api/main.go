@@ -1,6 +1,17 @@
-// Command api is the integrator API's Lambda (with /openapi.json and /healthz).
+// Command api is the integrator API's Lambda: every /v1 route but the
+// create, /openapi.json and /healthz.
 package main
 
-import "github.com/paylinks/paylinks/shared/service"
+import (
+	"net/http"
 
-func main() { service.MainHTTP("api", (*service.Service).APIFunctionHandler) }
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/api"
+)
+
+func compose(e *boot.Env) http.Handler { return api.Handler(api.New(e)) }
+
+func main() {
+	e := boot.Start("api")
+	boot.ServeHTTP(e, compose(e))
+}

@@ -1,9 +1,15 @@
-// Command import is the SQS consumer that creates the links of CSV imports, row by row, once.
+// Command import is the imports queue's consumer: it creates the links of CSV imports, row by row, once.
 package main
 
 import (
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/imports"
 	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS("import", queue.Imports) }
+func compose(e *boot.Env) queue.Handler { return imports.Worker(e) }
+
+func main() {
+	e := boot.Start("import")
+	boot.ServeQueue(e, compose(e))
+}

@@ -1,6 +1,17 @@
-// Command sandbox is the Lambda of the sandbox PSP's hosted checkout.
+// Command sandbox is the Lambda of the sandbox PSP's hosted checkout (not
+// deployed in prod).
 package main
 
-import "github.com/paylinks/paylinks/shared/service"
+import (
+	"net/http"
 
-func main() { service.MainHTTP("sandbox", (*service.Service).SandboxHandler) }
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/sandbox"
+)
+
+func compose(e *boot.Env) http.Handler { return sandbox.Handler(e) }
+
+func main() {
+	e := boot.Start("sandbox")
+	boot.ServeHTTP(e, compose(e))
+}

@@ -1,9 +1,17 @@
-// Command send is the SQS consumer that delivers links by e-mail, SMS and WhatsApp.
+// Command send is the send queue's consumer: it delivers links by e-mail,
+// SMS and WhatsApp.
 package main
 
 import (
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/channel"
+	"github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/service"
 )
 
-func main() { service.MainSQS("send", queue.Send) }
+func compose(e *boot.Env) queue.Handler { return send.Worker(e, channel.FromEnv(e.AWS)).Handle }
+
+func main() {
+	e := boot.Start("send")
+	boot.ServeQueue(e, compose(e))
+}

@@ -1,6 +1,17 @@
-// Command webhook is the Lambda that takes PSP webhooks in: verify, record, enqueue, answer.
+// Command webhook is the Lambda that takes PSP webhooks in: verify, record,
+// enqueue, answer.
 package main
 
-import "github.com/paylinks/paylinks/shared/service"
+import (
+	"net/http"
 
-func main() { service.MainHTTP("webhook", (*service.Service).WebhookHandler) }
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/webhook"
+)
+
+func compose(e *boot.Env) http.Handler { return webhook.Handler(webhook.New(e)) }
+
+func main() {
+	e := boot.Start("webhook")
+	boot.ServeHTTP(e, compose(e))
+}

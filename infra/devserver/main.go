@@ -14,10 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devenv"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/streamlocal"
 )
@@ -59,7 +61,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(ctx, service.Needs["api"]|service.Needs["sandbox"], nil)
+	cfg, err := config.Load(ctx, spec.All().Needs, nil)
 	if err != nil {
 		return err
 	}
@@ -74,7 +76,7 @@ func run() error {
 		return fmt.Errorf("bootstrap queues: %w", err)
 	}
 	st := store.New(db, cfg.Table)
-	st.Sealer = service.Sealer(cfg, awsCfg)
+	st.Sealer = boot.Sealer(cfg, awsCfg)
 	svc := service.New(st, service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: cfg.SandboxSecret, LinkCodeKey: cfg.LinkCodeSecret,
 		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst})
 	// PAYLINKS_DEV_CONSUMERS_DELAY holds the queue pollers back (tests kill

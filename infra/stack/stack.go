@@ -9,9 +9,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,51 +31,27 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/paylinks/paylinks/shared/config"
-	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/service"
-	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
-// Function is one Lambda of the stack.
-type Function struct {
-	Name    string
-	Timeout float64 // seconds
-	Memory  float64
-}
+// Functions are the stack's Lambdas, one per trigger (spec.Functions):
+// `make build` builds functions/<name> into build/functions/<name>.zip.
+var Functions = spec.Functions
 
-// Functions are the stack's Lambdas, one per trigger; `make build` builds
-// functions/<name> into <name>.zip.
-var Functions = []Function{
-	{"api", 10, 256}, {"redirect", 10, 256}, {"sandbox", 10, 256}, {"webhook", 10, 256},
-	{"apply", 30, 256}, {"refund", 30, 256}, {"send", 30, 256}, {"sweep", 120, 512}, {"import", 120, 512},
-	{"stream", 60, 256}, {"deliver", 30, 256},
-}
-
-// FunctionsFor are the functions deployed in stage: all but the sandbox PSP
-// in prod.
-func FunctionsFor(stage string) []Function {
-	return slices.DeleteFunc(slices.Clone(Functions), func(f Function) bool { return stage == "prod" && f.Name == "sandbox" })
-}
-
-// The runtime's configuration contract (read at cold start by the functions'
-// configuration, shared/config; the secrets' values are fetched there with
-// secretsmanager:GetSecretValue, never put in the environment).
+// The runtime's configuration contract (read at cold start by shared/config;
+// the secrets' values are fetched there with secretsmanager:GetSecretValue,
+// never put in the environment).
 const (
+	envTable             = "TABLE_NAME"
+	envPublicBaseURL     = "PUBLIC_BASE_URL"
 	envLinkCodeSecretARN = "LINK_CODE_SECRET_ARN" // signs public link codes
 	envSandboxSecretARN  = "SANDBOX_SECRET_ARN"   // signs sandbox checkout sessions (not in prod)
 	envSandboxEnabled    = "SANDBOX_ENABLED"      // "1" outside prod
 	envKMSKeyID          = "KMS_KEY_ID"           // envelope encryption of merchants' PSP credentials and webhook secrets
 	envRatePerSecond     = "RATE_LIMIT_PER_SECOND"
 	envRateBurst         = "RATE_LIMIT_BURST"
-)
-
-var (
-	// Which functions read which secret follows from what each needs to
-	// start (service.Needs): the runtime's table, not a list kept here.
-	// merchantEncrypters seal merchants' secrets (PUT /v1/settings); every
-	// other function only opens them when it loads a merchant.
-	merchantEncrypters = []string{"api"}
+	envEmailFrom         = "EMAIL_FROM"
+	envSMSEnabled        = "SMS_ENABLED"
 )
 
 // route is one path of the HTTP API and the function behind it.
@@ -87,17 +61,17 @@ type route struct {
 	fn      string
 }
 
-// routesFor are the HTTP API's routes in stage: no sandbox pages in prod.
-func routesFor(prod bool) []route {
-	rs := []route{
-		{"/v1/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY}, "api"},
-		{"/openapi.json", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
-		{"/healthz", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, "api"},
-		{"/l/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_HEAD}, "redirect"},
-		{"/webhooks/psp/{provider}/{merchant}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST}, "webhook"},
-	}
-	if !prod {
-		rs = append(rs, route{"/sandbox/{proxy+}", []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_POST}, "sandbox"})
+// routesFor are the HTTP API's routes of the functions deployed.
+func routesFor(functions []spec.Function) []route {
+	var rs []route
+	for _, f := range functions {
+		for _, r := range f.Routes {
+			var ms []awsapigatewayv2.HttpMethod
+			for _, m := range r.Methods {
+				ms = append(ms, awsapigatewayv2.HttpMethod(m))
+			}
+			rs = append(rs, route{r.Path, ms, f.Name})
+		}
 	}
 	return rs
 }
@@ -121,20 +95,25 @@ var accessLogFormat = map[string]string{
 	"protocol": "$context.protocol", "responseLength": "$context.responseLength", "integrationLatency": "$context.integrationLatency",
 }
 
-// consumers maps a queue to its consuming function.
-var consumers = map[string]string{queue.PSPEvents: "apply", queue.Refunds: "refund", queue.Send: "send", queue.Imports: "import",
-	queue.Webhooks: "deliver"}
-
-// producers maps a function to the queues it sends to.
-var producers = map[string][]string{
-	"webhook": {queue.PSPEvents}, "api": {queue.Refunds, queue.Send, queue.Imports, queue.Webhooks}, "apply": {queue.Refunds, queue.Send},
-	"import": {queue.Send}, "sweep": {queue.Send}, "refund": {queue.Refunds}, "stream": {queue.Webhooks},
+// parts are the stack's shared resources the functions are wired to.
+type parts struct {
+	st      awscdk.Stack
+	p       *Props
+	prod    bool
+	table   awsdynamodb.Table
+	queues  map[string]awssqs.Queue
+	dlqs    map[string]awssqs.Queue
+	key     awskms.Key
+	secrets map[string]awssecretsmanager.Secret
+	base    string
+	logs    awslogs.RetentionDays
 }
 
 // New builds the stack.
 func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) {
 	prod := p.Prod()
-	functions, routes := FunctionsFor(p.Stage), routesFor(prod)
+	functions := spec.For(prod)
+	routes := routesFor(functions)
 	if err := p.validate(routeKeys(routes)); err != nil {
 		return nil, err
 	}
@@ -143,18 +122,41 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		return nil, err
 	}
 	st := awscdk.NewStack(scope, &id, &p.StackProps)
+	b := &parts{st: st, p: p, prod: prod, logs: logRetention}
+	b.table = newTable(st, prod)
+	b.queues, b.dlqs = newQueues(st, prod)
+	api := awsapigatewayv2.NewHttpApi(st, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{ApiName: jsii.String("paylinks-" + p.Stage)})
+	b.base = p.PublicBaseURL
+	if b.base == "" {
+		b.base = *api.ApiEndpoint()
+	}
+	b.key, b.secrets = newSecrets(st, p.Stage, prod)
 
+	fns := map[string]awslambda.Function{}
+	for _, f := range functions {
+		fns[f.Name] = b.function(f)
+	}
+	b.triggers(functions, fns)
+	if err := addRoutes(st, api, p, routes, fns, logRetention); err != nil {
+		return nil, err
+	}
+	alarms(st, functions, b.queues, b.dlqs, fns, api)
+	outputs(st, api, b)
+	return st, nil
+}
+
+func newTable(st awscdk.Stack, prod bool) awsdynamodb.Table {
 	table := awsdynamodb.NewTable(st, jsii.String("Table"), &awsdynamodb.TableProps{
-		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(store.Table.PK), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String(store.Table.SK), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(spec.Table.PK), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String(spec.Table.SK), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
-		TimeToLiveAttribute:              jsii.String(store.Table.TTLAttr),
-		Stream:                           awsdynamodb.StreamViewType(string(store.Table.StreamView)),
+		TimeToLiveAttribute:              jsii.String(spec.Table.TTLAttr),
+		Stream:                           awsdynamodb.StreamViewType(spec.Table.StreamView),
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
 		DeletionProtection:               jsii.Bool(prod),
 		RemovalPolicy:                    removal(prod),
 	})
-	for _, ix := range store.Table.Indexes {
+	for _, ix := range spec.Table.Indexes {
 		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(ix.Name),
 			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(ix.PK), Type: awsdynamodb.AttributeType_STRING},
@@ -162,18 +164,17 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		})
 	}
+	return table
+}
 
-	fnDefs := map[string]Function{}
-	for _, f := range Functions {
-		fnDefs[f.Name] = f
-	}
-	queues := map[string]awssqs.Queue{}
-	dlqs := map[string]awssqs.Queue{}
-	env := map[string]*string{"TABLE_NAME": table.TableName(), "STAGE": jsii.String(p.Stage)}
-	for _, d := range queue.Defs {
-		consumer := fnDefs[consumers[d.Name]]
+// newQueues makes the work queues and their DLQs, and the stream's failure
+// queue (dlqs["stream"]).
+func newQueues(st awscdk.Stack, prod bool) (queues, dlqs map[string]awssqs.Queue) {
+	queues, dlqs = map[string]awssqs.Queue{}, map[string]awssqs.Queue{}
+	for _, d := range spec.Queues {
+		consumer, _ := spec.Lookup(spec.Consumer(d.Name))
 		def := d
-		def.ConsumerTimeout = secs(consumer.Timeout)
+		def.ConsumerTimeout = consumer.Timeout
 		dlq := awssqs.NewQueue(st, jsii.String(cdkName(d.Name)+"Dlq"), &awssqs.QueueProps{
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
 			RemovalPolicy: removal(prod), // what failed is kept when a prod stack goes
@@ -185,42 +186,29 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		})
 		queues[d.Name], dlqs[d.Name] = q, dlq
-		env[service.QueueEnv(d.Name)] = q.QueueUrl()
 	}
-	// The delivery worker puts what it gave up on in its DLQ itself.
-	env[service.QueueEnv(queue.Webhooks+"-dlq")] = dlqs[queue.Webhooks].QueueUrl()
+	dlqs["stream"] = awssqs.NewQueue(st, jsii.String("StreamFailuresDlq"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		RemovalPolicy: removal(prod),
+	})
+	return queues, dlqs
+}
 
-	api := awsapigatewayv2.NewHttpApi(st, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{ApiName: jsii.String("paylinks-" + p.Stage)})
-	base := p.PublicBaseURL
-	if base == "" {
-		base = *api.ApiEndpoint()
-	}
-	env["PUBLIC_BASE_URL"] = jsii.String(base)
-	if p.EmailFrom != "" {
-		env["EMAIL_FROM"] = jsii.String(p.EmailFrom)
-	}
-	if p.SMS {
-		env["SMS_ENABLED"] = jsii.String("1")
-	}
-	if !prod {
-		env[envSandboxEnabled] = jsii.String("1")
-	}
-
+// newSecrets makes the merchant-secrets key and the signing secrets,
+// generated here at deploy and read by the functions at cold start.
+// Retained in prod: links already sent carry codes signed with the link
+// code secret.
+func newSecrets(st awscdk.Stack, stage string, prod bool) (awskms.Key, map[string]awssecretsmanager.Secret) {
 	// Merchants' PSP credentials and webhook secrets are sealed with data
 	// keys of this key (envelope encryption).
 	key := awskms.NewKey(st, jsii.String("MerchantSecretsKey"), &awskms.KeyProps{
-		Description:       jsii.String("paylinks " + p.Stage + ": envelope encryption of merchants' PSP credentials and webhook secrets"),
+		Description:       jsii.String("paylinks " + stage + ": envelope encryption of merchants' PSP credentials and webhook secrets"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal(prod),
 	})
-	env[envKMSKeyID] = key.KeyId()
-
-	// Signing secrets are generated here, at deploy, and read by the
-	// functions at cold start. Retained in prod: links already sent carry
-	// codes signed with the link code secret.
 	secret := func(id, what string) awssecretsmanager.Secret {
 		return awssecretsmanager.NewSecret(st, jsii.String(id), &awssecretsmanager.SecretProps{
-			Description: jsii.String("paylinks " + p.Stage + ": " + what),
+			Description: jsii.String("paylinks " + stage + ": " + what),
 			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 				PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true),
 			},
@@ -228,79 +216,147 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		})
 	}
 	secrets := map[string]awssecretsmanager.Secret{envLinkCodeSecretARN: secret("LinkCodeSecret", "signs public link codes")}
-	needs := map[string]config.Need{envLinkCodeSecretARN: config.NeedLinkCodes, envSandboxSecretARN: config.NeedSandboxSecret}
 	if !prod {
 		secrets[envSandboxSecretARN] = secret("SandboxSecret", "signs sandbox checkout sessions")
 	}
-	reads := func(fn, name string) bool { return service.Needs[fn]&needs[name] != 0 }
+	return key, secrets
+}
 
-	fns := map[string]awslambda.Function{}
-	for _, f := range functions {
-		fnEnv := maps.Clone(env)
-		for _, name := range sortedKeys(secrets) {
-			if reads(f.Name, name) {
-				fnEnv[name] = secrets[name].SecretArn()
-			}
-		}
-		if f.Name == "api" {
-			fnEnv[envRatePerSecond] = jsii.String(strconv.FormatFloat(p.RateLimit.PerSecond, 'f', -1, 64))
-			fnEnv[envRateBurst] = jsii.String(strconv.FormatFloat(p.RateLimit.Burst, 'f', -1, 64))
-		}
-		logs := awslogs.NewLogGroup(st, jsii.String(cdkName(f.Name)+"Logs"), &awslogs.LogGroupProps{
-			Retention: logRetention, RemovalPolicy: removal(prod),
-		})
-		fn := awslambda.NewFunction(st, jsii.String(cdkName(f.Name)+"Function"), &awslambda.FunctionProps{
-			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
-			Architecture:  awslambda.Architecture_ARM_64(),
-			Handler:       jsii.String("bootstrap"),
-			Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetDir, f.Name+".zip")), nil),
-			Timeout:       awscdk.Duration_Seconds(jsii.Number(f.Timeout)),
-			MemorySize:    jsii.Number(f.Memory),
-			Environment:   &fnEnv,
-			LoggingFormat: awslambda.LoggingFormat_JSON,
-			LogGroup:      logs,
-			Description:   jsii.String("paylinks " + f.Name),
-		})
-		fns[f.Name] = fn
-		table.GrantReadWriteData(fn)
-		for _, qn := range producers[f.Name] {
-			queues[qn].GrantSendMessages(fn)
-		}
-		// Only GetSecretValue on exactly the secrets it is given.
-		for _, name := range sortedKeys(secrets) {
-			if reads(f.Name, name) {
-				fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{secrets[name].SecretArn()},
-				}))
-			}
-		}
-		// Every function loads merchants and opens their secrets; the api
-		// also seals new ones.
-		if slices.Contains(merchantEncrypters, f.Name) {
-			key.Grant(fn, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt"))
-		} else {
-			key.GrantDecrypt(fn)
+// environment is what function f is given: exactly the variables of what
+// its spec entry uses.
+func (b *parts) environment(f spec.Function) map[string]*string {
+	env := map[string]*string{}
+	set := func(n spec.Need, k string, v *string) {
+		if f.Uses(n) && v != nil {
+			env[k] = v
 		}
 	}
-	// The sandbox reads links; the webhook ingest reads merchants and
-	// writes its records: both are on the table grant above.
+	set(spec.NeedTable, envTable, b.table.TableName())
+	set(spec.NeedPublicBaseURL, envPublicBaseURL, jsii.String(b.base))
+	set(spec.NeedLinkCodes, envLinkCodeSecretARN, b.secrets[envLinkCodeSecretARN].SecretArn())
+	if f.Uses(spec.NeedSealer) || f.Uses(spec.NeedSeal) {
+		env[envKMSKeyID] = b.key.KeyId()
+	}
+	if s, ok := b.secrets[envSandboxSecretARN]; ok && f.Uses(spec.NeedPSPs) {
+		env[envSandboxEnabled], env[envSandboxSecretARN] = jsii.String("1"), s.SecretArn()
+	}
+	set(spec.NeedRateLimits, envRatePerSecond, jsii.String(strconv.FormatFloat(b.p.RateLimit.PerSecond, 'f', -1, 64)))
+	set(spec.NeedRateLimits, envRateBurst, jsii.String(strconv.FormatFloat(b.p.RateLimit.Burst, 'f', -1, 64)))
+	if b.p.EmailFrom != "" {
+		set(spec.NeedChannels, envEmailFrom, jsii.String(b.p.EmailFrom))
+	}
+	if b.p.SMS {
+		set(spec.NeedChannels, envSMSEnabled, jsii.String("1"))
+	}
+	for _, q := range f.Sends {
+		env[spec.QueueEnv(q)] = b.queues[q].QueueUrl()
+	}
+	for _, q := range f.DeadLetters {
+		env[spec.QueueEnv(q+"-dlq")] = b.dlqs[q].QueueUrl()
+	}
+	return env
+}
 
-	for qn, fn := range consumers {
-		fns[fn].AddEventSource(awslambdaeventsources.NewSqsEventSource(queues[qn], &awslambdaeventsources.SqsEventSourceProps{
-			BatchSize: jsii.Number(10), ReportBatchItemFailures: jsii.Bool(true),
-			MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(1)),
+// function makes f's Lambda with its environment and its grants, both
+// derived from its spec entry.
+func (b *parts) function(f spec.Function) awslambda.Function {
+	env := b.environment(f)
+	logs := awslogs.NewLogGroup(b.st, jsii.String(cdkName(f.Name)+"Logs"), &awslogs.LogGroupProps{
+		Retention: b.logs, RemovalPolicy: removal(b.prod),
+	})
+	fn := awslambda.NewFunction(b.st, jsii.String(cdkName(f.Name)+"Function"), &awslambda.FunctionProps{
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(b.p.AssetDir, f.Name+".zip")), nil),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(f.Timeout.Seconds())),
+		MemorySize:    jsii.Number(float64(f.Memory)),
+		Environment:   &env,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		LogGroup:      logs,
+		Description:   jsii.String("paylinks " + f.Name),
+	})
+	b.grant(f, fn)
+	return fn
+}
+
+// grant gives f's role what its spec entry uses, and nothing else.
+func (b *parts) grant(f spec.Function, fn awslambda.Function) {
+	switch {
+	case f.Uses(spec.NeedTable | spec.NeedTableWrite):
+		b.table.GrantReadWriteData(fn)
+	case f.Uses(spec.NeedTable):
+		b.table.GrantReadData(fn)
+	}
+	for _, q := range f.Sends {
+		b.queues[q].GrantSendMessages(fn)
+	}
+	for _, q := range f.DeadLetters {
+		b.dlqs[q].GrantSendMessages(fn)
+	}
+	// Only GetSecretValue on exactly the secrets it is given.
+	env := b.environment(f)
+	for _, name := range sortedKeys(b.secrets) {
+		if env[name] != nil {
+			fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{b.secrets[name].SecretArn()},
+			}))
+		}
+	}
+	switch {
+	case f.Uses(spec.NeedSeal):
+		b.key.Grant(fn, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt"))
+	case f.Uses(spec.NeedSealer):
+		b.key.GrantDecrypt(fn)
+	}
+	if f.Uses(spec.NeedChannels) {
+		b.grantChannels(fn)
+	}
+}
+
+func (b *parts) grantChannels(fn awslambda.Function) {
+	if b.p.EmailFrom != "" {
+		domain := b.p.EmailFrom[strings.LastIndex(b.p.EmailFrom, "@")+1:]
+		domain = strings.TrimSuffix(domain, ">")
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("ses:SendEmail"),
+			Resources: jsii.Strings(fmt.Sprintf("arn:aws:ses:%s:%s:identity/%s", *b.st.Region(), *b.st.Account(), domain)),
 		}))
 	}
-	dlqs[queue.Webhooks].GrantSendMessages(fns["deliver"])
+	if b.p.SMS {
+		// Publishing to a phone number has no resource ARN: SNS requires
+		// "*" here, and only sns:Publish is allowed.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("sns:Publish"), Resources: jsii.Strings("*"),
+		}))
+	}
+}
 
-	// The table's stream, filtered to link items (their last_event names
-	// the event written with each change), into the outbound webhooks.
-	streamFailures := awssqs.NewQueue(st, jsii.String("StreamFailuresDlq"), &awssqs.QueueProps{
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
-		RemovalPolicy: removal(prod),
-	})
-	dlqs["stream"] = streamFailures
-	fns["stream"].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
+// triggers wires the queue consumers, the table stream and the schedule.
+func (b *parts) triggers(functions []spec.Function, fns map[string]awslambda.Function) {
+	for _, f := range functions {
+		switch f.Trigger {
+		case spec.TriggerQueue:
+			fns[f.Name].AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[f.Consumes], &awslambdaeventsources.SqsEventSourceProps{
+				BatchSize: jsii.Number(10), ReportBatchItemFailures: jsii.Bool(true),
+				MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(1)),
+			}))
+		case spec.TriggerStream:
+			b.stream(fns[f.Name])
+		case spec.TriggerSchedule:
+			rule := awsevents.NewRule(b.st, jsii.String(cdkName(f.Name)+"Schedule"), &awsevents.RuleProps{
+				Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+				Description: jsii.String("paylinks: expire due links and hand reminders on"),
+			})
+			rule.AddTarget(awseventstargets.NewLambdaFunction(fns[f.Name], &awseventstargets.LambdaFunctionProps{RetryAttempts: jsii.Number(0)}))
+		}
+	}
+}
+
+// stream feeds the table's stream, filtered to link items (their
+// last_event names the event written with each change), to fn.
+func (b *parts) stream(fn awslambda.Function) {
+	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(b.table, &awslambdaeventsources.DynamoEventSourceProps{
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(100),
 		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
@@ -308,28 +364,16 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		BisectBatchOnError:      jsii.Bool(true),
 		RetryAttempts:           jsii.Number(1000),
 		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(24)),
-		OnFailure:               awslambdaeventsources.NewSqsDlq(streamFailures),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(b.dlqs["stream"]),
 		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
 			"dynamodb": map[string]interface{}{"Keys": map[string]interface{}{"SK": map[string]interface{}{"S": awslambda.FilterRule_BeginsWith(jsii.String("L#"))}}},
 		})},
 	}))
+}
 
-	if p.EmailFrom != "" {
-		domain := p.EmailFrom[strings.LastIndex(p.EmailFrom, "@")+1:]
-		domain = strings.TrimSuffix(domain, ">")
-		fns["send"].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("ses:SendEmail"),
-			Resources: jsii.Strings(fmt.Sprintf("arn:aws:ses:%s:%s:identity/%s", *st.Region(), *st.Account(), domain)),
-		}))
-	}
-	if p.SMS {
-		// Publishing to a phone number has no resource ARN: SNS requires
-		// "*" here, and only sns:Publish is allowed.
-		fns["send"].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("sns:Publish"), Resources: jsii.Strings("*"),
-		}))
-	}
-
+// addRoutes puts each route on the HTTP API, integrated with its function,
+// and hardens the stage.
+func addRoutes(st awscdk.Stack, api awsapigatewayv2.HttpApi, p *Props, routes []route, fns map[string]awslambda.Function, logRetention awslogs.RetentionDays) error {
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
 	byKey := map[string]awsapigatewayv2.HttpRoute{}
 	for _, r := range routes {
@@ -343,26 +387,18 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 			byKey[k] = (*added)[i]
 		}
 	}
-	if err := hardenStage(st, api, p, byKey, logRetention); err != nil {
-		return nil, err
-	}
+	return hardenStage(st, api, p, byKey, logRetention)
+}
 
-	rule := awsevents.NewRule(st, jsii.String("SweepSchedule"), &awsevents.RuleProps{
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
-		Description: jsii.String("paylinks: expire due links and hand reminders on"),
-	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(fns["sweep"], &awseventstargets.LambdaFunctionProps{RetryAttempts: jsii.Number(0)}))
-
-	alarms(st, functions, queues, dlqs, fns, api)
+func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts) {
 	awscdk.NewCfnOutput(st, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
-	awscdk.NewCfnOutput(st, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
-	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: key.KeyId(),
+	awscdk.NewCfnOutput(st, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: b.table.TableName()})
+	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: b.key.KeyId(),
 		Description: jsii.String("the key sealing merchants' PSP credentials and webhook secrets")})
-	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: secrets[envLinkCodeSecretARN].SecretArn()})
-	if s, ok := secrets[envSandboxSecretARN]; ok {
+	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: b.secrets[envLinkCodeSecretARN].SecretArn()})
+	if s, ok := b.secrets[envSandboxSecretARN]; ok {
 		awscdk.NewCfnOutput(st, jsii.String("SandboxSecretArn"), &awscdk.CfnOutputProps{Value: s.SecretArn()})
 	}
-	return st, nil
 }
 
 // hardenStage sets the default stage's throttling (default and per route)
@@ -402,9 +438,9 @@ func hardenStage(st awscdk.Stack, api awsapigatewayv2.HttpApi, p *Props, byKey m
 	return nil
 }
 
-func alarms(st awscdk.Stack, functions []Function, queues, dlqs map[string]awssqs.Queue, fns map[string]awslambda.Function, api awsapigatewayv2.HttpApi) {
+func alarms(st awscdk.Stack, functions []spec.Function, queues, dlqs map[string]awssqs.Queue, fns map[string]awslambda.Function, api awsapigatewayv2.HttpApi) {
 	var widgets []awscloudwatch.IWidget
-	for _, d := range queue.Defs {
+	for _, d := range spec.Queues {
 		n := cdkName(d.Name)
 		depth := dlqs[d.Name].MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))})
 		depth.CreateAlarm(st, jsii.String(n+"DlqNotEmpty"), &awscloudwatch.CreateAlarmOptions{

@@ -11,8 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/store"
+	queue "github.com/paylinks/paylinks/shared/spec"
 )
 
 type resource struct {
@@ -107,21 +106,21 @@ func TestStack(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 		"BillingMode":                      "PAY_PER_REQUEST",
 		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
-		"TimeToLiveSpecification":          map[string]any{"AttributeName": store.Table.TTLAttr, "Enabled": true},
+		"TimeToLiveSpecification":          map[string]any{"AttributeName": queue.Table.TTLAttr, "Enabled": true},
 		"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
 		"DeletionProtectionEnabled":        false,
 	})
 	table := of(res, "AWS::DynamoDB::Table")[0]
 	gsis := table.Properties["GlobalSecondaryIndexes"].([]any)
-	if len(gsis) != len(store.Table.Indexes) {
+	if len(gsis) != len(queue.Table.Indexes) {
 		t.Fatalf("%d GSIs", len(gsis))
 	}
 
 	// Queues: each with a DLQ, redrive >= 5, visibility >= 6x its consumer's timeout.
-	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Defs)+1))) // + the stream's failure queue
+	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Queues)+1))) // + the stream's failure queue
 	timeouts := map[string]float64{}
 	for _, f := range Functions {
-		timeouts[f.Name] = f.Timeout
+		timeouts[f.Name] = f.Timeout.Seconds()
 	}
 	work := 0
 	for _, q := range of(res, "AWS::SQS::Queue") {
@@ -137,7 +136,7 @@ func TestStack(t *testing.T) {
 			t.Errorf("visibility %v below 6x the consumer timeout", v)
 		}
 	}
-	if work != len(queue.Defs) {
+	if work != len(queue.Queues) {
 		t.Fatalf("%d work queues", work)
 	}
 
@@ -154,7 +153,7 @@ func TestStack(t *testing.T) {
 
 	// Event source mappings report batch item failures.
 	esms := of(res, "AWS::Lambda::EventSourceMapping")
-	if len(esms) != len(queue.Defs)+1 {
+	if len(esms) != len(queue.Queues)+1 {
 		t.Fatalf("%d event source mappings", len(esms))
 	}
 	// The table's stream feeds the outbound webhooks: link items only, from
@@ -206,7 +205,7 @@ func TestStack(t *testing.T) {
 	// Alarms: a DLQ depth and an oldest-message alarm per queue, errors and
 	// throttles per function, the API's 5xx rate; and a dashboard.
 	alarms := of(res, "AWS::CloudWatch::Alarm")
-	if want := 2*len(queue.Defs) + 2*len(Functions) + 1 + 2; len(alarms) != want { // + stream failures and iterator age
+	if want := 2*len(queue.Queues) + 2*len(Functions) + 1 + 2; len(alarms) != want { // + stream failures and iterator age
 		t.Fatalf("%d alarms, want %d", len(alarms), want)
 	}
 	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))

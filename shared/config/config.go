@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
 // Config is a function's settings, read once at cold start.
@@ -48,18 +50,6 @@ type Config struct {
 	RateBurst int
 }
 
-// Need names what a function cannot start without.
-type Need uint
-
-// What a function may need.
-const (
-	NeedTable Need = 1 << iota
-	NeedPublicBaseURL
-	NeedLinkCodes     // LINK_CODE_SECRET(_ARN)
-	NeedSealer        // KMS_KEY_ID or LOCAL_SEAL_KEY
-	NeedSandboxSecret // SANDBOX_SECRET(_ARN) when SANDBOX_ENABLED=1
-)
-
 // MinSecret is the shortest signing secret accepted (256 bits).
 const MinSecret = 32
 
@@ -69,7 +59,7 @@ type SecretReader func(ctx context.Context, id string) (string, error)
 // Load reads the configuration a function needs and refuses (one error
 // naming everything missing) when any of it is absent, so a function never
 // starts half-configured: no empty signing key, no unsealed secrets.
-func Load(ctx context.Context, need Need, secrets SecretReader) (Config, error) {
+func Load(ctx context.Context, need spec.Need, secrets SecretReader) (Config, error) {
 	c := Config{
 		Table:          os.Getenv("TABLE_NAME"),
 		PublicBaseURL:  strings.TrimRight(os.Getenv("PUBLIC_BASE_URL"), "/"),
@@ -77,10 +67,10 @@ func Load(ctx context.Context, need Need, secrets SecretReader) (Config, error) 
 		KMSKeyID:       os.Getenv("KMS_KEY_ID"),
 	}
 	var missing []string
-	if need&NeedTable != 0 && c.Table == "" {
+	if need&spec.NeedTable != 0 && c.Table == "" {
 		missing = append(missing, "TABLE_NAME")
 	}
-	if need&NeedPublicBaseURL != 0 && c.PublicBaseURL == "" {
+	if need&spec.NeedPublicBaseURL != 0 && c.PublicBaseURL == "" {
 		missing = append(missing, "PUBLIC_BASE_URL")
 	}
 	secret := func(name string) []byte {
@@ -91,37 +81,46 @@ func Load(ctx context.Context, need Need, secrets SecretReader) (Config, error) 
 		}
 		return v
 	}
-	if need&NeedLinkCodes != 0 {
+	if need&spec.NeedLinkCodes != 0 {
 		c.LinkCodeSecret = secret("LINK_CODE_SECRET")
 	}
-	if need&NeedSandboxSecret != 0 && c.SandboxEnabled {
+	if need&spec.NeedPSPs != 0 && c.SandboxEnabled {
 		c.SandboxSecret = secret("SANDBOX_SECRET")
 	}
-	if need&NeedSealer != 0 && c.KMSKeyID == "" {
+	if need&(spec.NeedSealer|spec.NeedSeal) != 0 && c.KMSKeyID == "" {
 		k, err := base64.StdEncoding.DecodeString(os.Getenv("LOCAL_SEAL_KEY"))
 		if err != nil || len(k) != 32 {
 			missing = append(missing, "KMS_KEY_ID (or LOCAL_SEAL_KEY, 32 bytes in base64, for make dev)")
 		}
 		c.LocalSealKey = k
 	}
-	if v := os.Getenv("RATE_LIMIT_PER_SECOND"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
-			missing = append(missing, "RATE_LIMIT_PER_SECOND (a positive number)")
-		}
-		c.RateLimit = f
-	}
-	if v := os.Getenv("RATE_LIMIT_BURST"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			missing = append(missing, "RATE_LIMIT_BURST (a positive integer)")
-		}
-		c.RateBurst = n
+	if need&spec.NeedRateLimits != 0 {
+		c.RateLimit, c.RateBurst = rateLimits(&missing)
 	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("%w: %s", ErrMissing, strings.Join(missing, "; "))
 	}
 	return c, nil
+}
+
+// rateLimits reads RATE_LIMIT_PER_SECOND and RATE_LIMIT_BURST (zero when
+// unset: the API's defaults).
+func rateLimits(missing *[]string) (perSecond float64, burst int) {
+	if v := os.Getenv("RATE_LIMIT_PER_SECOND"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			*missing = append(*missing, "RATE_LIMIT_PER_SECOND (a positive number)")
+		}
+		perSecond = f
+	}
+	if v := os.Getenv("RATE_LIMIT_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			*missing = append(*missing, "RATE_LIMIT_BURST (a positive integer)")
+		}
+		burst = n
+	}
+	return perSecond, burst
 }
 
 // ErrMissing is a function started without what it needs.

@@ -13,10 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
 
-const all = config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer | config.NeedSandboxSecret
+const all = spec.NeedTable | spec.NeedPublicBaseURL | spec.NeedLinkCodes | spec.NeedSealer | spec.NeedPSPs | spec.NeedRateLimits
 
 // clean empties every variable Load reads.
 func clean(t *testing.T) {
@@ -71,12 +72,12 @@ func TestLoadReadsSecretsManager(t *testing.T) {
 	}
 	clean(t)
 	t.Setenv("LINK_CODE_SECRET_ARN", *out.ARN)
-	c, err := config.Load(context.Background(), config.NeedLinkCodes, config.SecretsManager(cfg))
+	c, err := config.Load(context.Background(), spec.NeedLinkCodes, config.SecretsManager(cfg))
 	if err != nil || string(c.LinkCodeSecret) != value {
 		t.Fatalf("%q %v", c.LinkCodeSecret, err)
 	}
 	t.Setenv("LINK_CODE_SECRET_ARN", *out.ARN+"-gone")
-	if _, err := config.Load(context.Background(), config.NeedLinkCodes, config.SecretsManager(cfg)); !errors.Is(err, config.ErrMissing) {
+	if _, err := config.Load(context.Background(), spec.NeedLinkCodes, config.SecretsManager(cfg)); !errors.Is(err, config.ErrMissing) {
 		t.Fatalf("an unreadable secret was accepted: %v", err)
 	}
 }

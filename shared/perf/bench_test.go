@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
 // BenchmarkOps runs each operation b.N times after a warm-up run and
@@ -221,6 +221,7 @@ func coldEvents(tb testing.TB, h *harness) map[string]any {
 	_ = json.Unmarshal(stream, &streamEv)
 	return map[string]any{
 		"api":      httpEv("GET", "/v1/payment-links/"+l.ID, map[string]string{"authorization": "Bearer " + h.key}, ""),
+		"create":   httpEv("POST", "/v1/payment-links", map[string]string{"authorization": "Bearer " + h.key, "content-type": "application/json"}, createBody),
 		"redirect": httpEv("GET", "/l/"+l.Code, map[string]string{"user-agent": browserUA}, ""),
 		"sandbox":  httpEv("GET", "/sandbox/checkout/cs_unknown", map[string]string{"user-agent": browserUA}, ""),
 		"webhook":  httpEv("POST", "/webhooks/psp/sandbox/"+merchantID, map[string]string{"content-type": "application/json", "sandbox-signature": "t=1,v1=00"}, "{}"),
@@ -326,7 +327,7 @@ func coldStart(bin string, event []byte, h *harness) (time.Duration, error) {
 	env := append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(api.URL, "http://"), "TABLE_NAME="+h.env.Table,
 		"PUBLIC_BASE_URL=http://127.0.0.1:1", "SANDBOX_SECRET=cold", "AWS_LAMBDA_FUNCTION_NAME=paylinks-cold", "LOG_LEVEL=error")
 	for name, url := range h.env.Queues {
-		env = append(env, service.QueueEnv(name)+"="+url)
+		env = append(env, spec.QueueEnv(name)+"="+url)
 	}
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard

@@ -10,51 +10,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
-// Def is one work queue and its DLQ, defined once for the CDK stack and the
-// local bootstrap.
-type Def struct {
-	Name            string        // logical name; the queue is <prefix>-<Name>
-	ConsumerTimeout time.Duration // the consuming function's timeout
-	MaxReceiveCount int           // deliveries before the DLQ (>= 5)
-	Retention       time.Duration
-}
-
-// Visibility is 6x the consumer's timeout (AWS's advice for Lambda).
-func (d Def) Visibility() time.Duration { return 6 * d.ConsumerTimeout }
+// Def is one work queue and its DLQ (spec.Queue: defined once for the CDK
+// stack and the local bootstrap).
+type Def = spec.Queue
 
 // Queue names.
 const (
-	PSPEvents = "psp-events"
-	Refunds   = "refunds"
-	Send      = "send"
-	Imports   = "imports"
-	Webhooks  = "webhooks"
+	PSPEvents = spec.PSPEvents
+	Refunds   = spec.Refunds
+	Send      = spec.Send
+	Imports   = spec.Imports
+	Webhooks  = spec.Webhooks
 )
 
 // Defs are paylinks' queues.
-var Defs = []Def{
-	{Name: PSPEvents, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
-	{Name: Refunds, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 8, Retention: 4 * 24 * time.Hour},
-	{Name: Send, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 6, Retention: 2 * 24 * time.Hour},
-	{Name: Imports, ConsumerTimeout: 120 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
-	// Outbound webhooks space their own retries (ChangeMessageVisibility,
-	// 14 attempts over 75.6 hours) and put what they give up on in the DLQ
-	// themselves; the redrive count only catches a message that keeps
-	// crashing its consumer.
-	{Name: Webhooks, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 30, Retention: 5 * 24 * time.Hour},
-}
-
-// Lookup returns the definition of a queue.
-func Lookup(name string) (Def, bool) {
-	for _, d := range Defs {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return Def{}, false
-}
+var Defs = spec.Queues
 
 // Create makes a queue and its DLQ (redrive policy set) and returns the
 // queue's URL. Existing queues are kept. visibility overrides the

@@ -14,17 +14,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/paylinks/paylinks/shared/boot"
+	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/seed"
-	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
 
-// A function as deployed: its environment names the table, the Secrets
-// Manager secrets (moto's) and the KMS key (moto's); FromEnv reads them at
-// cold start, and the API it builds creates a link whose code verifies on
-// the redirect built the same way, and seals the merchant's secrets under
-// KMS. The same environment less the link-code secret refuses to start.
+// Functions as deployed: the environment names the table, the Secrets
+// Manager secrets (moto's) and the KMS key (moto's); boot reads them at
+// cold start, the create function composed on it creates a link whose code
+// verifies on the redirect composed the same way, and the merchant's
+// secrets are sealed under KMS. The same environment less the link-code
+// secret refuses to start.
 func TestFromEnvAsDeployed(t *testing.T) {
 	env := testenv.New(t)
 	cfg := testenv.AWSConfig(t)
@@ -43,20 +46,20 @@ func TestFromEnvAsDeployed(t *testing.T) {
 		"LINK_CODE_SECRET_ARN": *secret.ARN, "SANDBOX_ENABLED": "", "LINK_CODE_SECRET": "", "LOCAL_SEAL_KEY": ""} {
 		t.Setenv(k, v)
 	}
-	api, _, err := service.FromEnv(ctx, "api")
+	create, err := boot.FromEnvironment(ctx, "create")
 	if err != nil {
-		t.Fatalf("api did not start: %v", err)
+		t.Fatalf("create did not start: %v", err)
 	}
-	if _, ok := api.Store.Sealer.(*seal.KMS); !ok {
-		t.Fatalf("sealer %T, want KMS", api.Store.Sealer)
+	if _, ok := create.Store().Sealer.(*seal.KMS); !ok {
+		t.Fatalf("sealer %T, want KMS", create.Store().Sealer)
 	}
 	m := seed.Demo("deployed")
 	m.PSP = "stripe"
-	apiKey, err := seed.Merchant(ctx, api.Store, m, "")
+	apiKey, err := seed.Merchant(ctx, create.Store(), m, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.APIFunctionHandler())
+	srv := httptest.NewServer(composecreate.Handler(composecreate.New(create)))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/payment-links", strings.NewReader(`{"amount":{"currency":"EUR","value":"9.00"},"description":"d","customer":{"company_name":"C"}}`))
 	req.Header.Set("Authorization", "Bearer "+apiKey)
@@ -68,13 +71,13 @@ func TestFromEnvAsDeployed(t *testing.T) {
 	var link struct{ URL string }
 	_ = json.NewDecoder(resp.Body).Decode(&link)
 	resp.Body.Close()
-	redirect, _, err := service.FromEnv(ctx, "redirect")
+	redirect, err := boot.FromEnvironment(ctx, "redirect")
 	if err != nil {
 		t.Fatalf("redirect did not start: %v", err)
 	}
 	// A link-preview bot gets the preview page: the code the api signed
 	// verifies with the secret the redirect read.
-	pub := httptest.NewServer(redirect.PublicHandler())
+	pub := httptest.NewServer(composeredirect.Handler(composeredirect.New(redirect)))
 	t.Cleanup(pub.Close)
 	preq, _ := http.NewRequest("GET", pub.URL+strings.TrimPrefix(link.URL, "https://pay.example"), nil)
 	preq.Header.Set("User-Agent", "WhatsApp/2.23")
@@ -85,7 +88,7 @@ func TestFromEnvAsDeployed(t *testing.T) {
 	presp.Body.Close()
 	// The merchant's secrets were sealed under KMS and open for another
 	// function; the test store's local key cannot open them.
-	got, err := redirect.Store.GetMerchant(ctx, "deployed")
+	got, err := redirect.Store().GetMerchant(ctx, "deployed")
 	if err != nil || got.PSPWebhookSecret != m.PSPWebhookSecret {
 		t.Fatalf("KMS-sealed secrets: %v", err)
 	}
@@ -93,10 +96,14 @@ func TestFromEnvAsDeployed(t *testing.T) {
 		t.Fatal("secrets sealed under KMS opened with another key")
 	}
 	t.Setenv("LINK_CODE_SECRET_ARN", "")
-	if _, _, err := service.FromEnv(ctx, "api"); err == nil || !strings.Contains(err.Error(), "LINK_CODE_SECRET") {
-		t.Fatalf("api started without its link-code secret: %v", err)
+	for _, fn := range []string{"api", "create", "redirect", "import"} {
+		if _, err := boot.FromEnvironment(ctx, fn); err == nil || !strings.Contains(err.Error(), "LINK_CODE_SECRET") {
+			t.Fatalf("%s started without its link-code secret: %v", fn, err)
+		}
 	}
-	if _, _, err := service.FromEnv(ctx, "apply"); err != nil {
-		t.Fatalf("apply needs no link-code secret: %v", err)
+	for _, fn := range []string{"apply", "send", "stream", "deliver", "webhook", "refund"} {
+		if _, err := boot.FromEnvironment(ctx, fn); err != nil {
+			t.Fatalf("%s needs no link-code secret: %v", fn, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/seed"
@@ -27,9 +28,9 @@ func TestSampleEvents(t *testing.T) {
 	}
 	svc := service.New(env.Store, service.Options{PublicBaseURL: "https://pay.example", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("secret"), SQS: env.SQS, Queues: env.Queues})
 	handlers := map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){
-		"api":      service.Lambda(config.Logger(), svc.APIHandler()),
-		"redirect": service.Lambda(config.Logger(), svc.PublicHandler()),
-		"sandbox":  service.Lambda(config.Logger(), svc.SandboxHandler()),
+		"api":      boot.Lambda(config.Logger(), svc.APIHandler()),
+		"redirect": boot.Lambda(config.Logger(), svc.PublicHandler()),
+		"sandbox":  boot.Lambda(config.Logger(), svc.SandboxHandler()),
 	}
 	want := map[string]int{"create-link.json": 201, "list-links.json": 200, "preview-bot.json": 404, "click.json": 404, "checkout.json": 404}
 	files, _ := filepath.Glob("../../events/*/*.json")
@@ -64,7 +65,7 @@ func TestSampleEvents(t *testing.T) {
 // the handler still sees each header as it was on the wire.
 func TestLambdaKeepsWholeHeaders(t *testing.T) {
 	seen := map[string][]string{}
-	h := service.Lambda(config.Logger(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := boot.Lambda(config.Logger(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, k := range []string{"Stripe-Signature", "Idempotency-Key", "Accept-Language"} {
 			seen[k] = r.Header.Values(k)
 		}

@@ -1,41 +1,40 @@
-// Package service assembles paylinks from its parts, so every function's
-// main.go, the dev server and the tests build it the same way.
+// Package service is the whole of paylinks in one process, as `make dev`
+// and the tests run it: every function composed (shared/compose) on one
+// boot.Env that declares everything (spec.All), behind one mux, with the
+// local outbox for the channels unless the test brings its own.
 package service
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/socialmessaging"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/channel"
+	composeapi "github.com/paylinks/paylinks/shared/compose/api"
+	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
+	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
+	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
+	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
+	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
+	composesandbox "github.com/paylinks/paylinks/shared/compose/sandbox"
+	composesend "github.com/paylinks/paylinks/shared/compose/send"
+	composestream "github.com/paylinks/paylinks/shared/compose/stream"
+	composesweep "github.com/paylinks/paylinks/shared/compose/sweep"
+	composewebhook "github.com/paylinks/paylinks/shared/compose/webhook"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
-	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/mollie"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/redirect"
 	"github.com/paylinks/paylinks/shared/refund"
-	"github.com/paylinks/paylinks/shared/reqlog"
-	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/webhook"
@@ -79,11 +78,13 @@ type Options struct {
 	MerchantTTL time.Duration
 }
 
-// Service holds the handlers over one store.
+// Service holds every function's handler over one store.
 type Service struct {
+	Env      *boot.Env
 	Store    *store.Store
 	Opts     Options
 	API      *httpapi.API
+	Create   *httpapi.API
 	Redirect *redirect.Handler
 	Sandbox  *sandbox.Provider
 	PSPs     psp.Registry
@@ -92,134 +93,67 @@ type Service struct {
 	Refunds  *refund.Service
 	Sweeper  *sweep.Sweeper
 	Send     *send.Service
+	Import   queue.Handler
 	Outbox   *channel.Outbox // when the local outbox is in use
 	Stream   *outbound.Stream
 	Webhooks *outbound.Deliverer
 }
 
-// New wires the service.
+// New composes every function on one Env, with the same constructors the
+// functions' mains call.
 func New(st *store.Store, o Options) *Service {
 	if o.Log == nil {
 		o.Log = config.Logger()
 	}
-	sb := &sandbox.Provider{BaseURL: o.PublicBaseURL, Secret: o.SandboxSecret, Sync: o.SandboxSync}
-	if o.StripeAPI == "" {
-		o.StripeAPI = "https://api.stripe.com"
-	}
-	if o.MollieAPI == "" {
-		o.MollieAPI = "https://api.mollie.com"
-	}
-	psps := psp.Registry{
-		stripe.Name: &stripe.Provider{BaseURL: o.StripeAPI, PublicBaseURL: o.PublicBaseURL},
-		mollie.Name: &mollie.Provider{BaseURL: o.MollieAPI, PublicBaseURL: o.PublicBaseURL},
-	}
-	if !o.DisableSandbox {
-		psps[sandbox.Name] = sb
-	}
-	if o.Deadline == 0 {
-		o.Deadline = 8 * time.Second
-	}
-	api := httpapi.New(st, o.PublicBaseURL)
-	api.Codes = o.LinkCodeKey
-	api.Limits = httpapi.NewLimits(o.RateLimit, o.RateBurst)
-	for name, p := range psps {
-		api.PSPNames[name] = psp.Live(p)
-	}
-	s := &Service{Store: st, Opts: o, API: api, Redirect: redirect.New(st, psps, o.PublicBaseURL), Sandbox: sb, PSPs: psps}
-	s.Redirect.Codes = o.LinkCodeKey
-	// One merchant cache for the workers (the API keeps its own, keyed with
-	// the API keys): a warm worker spends its round trips on the work.
-	if o.MerchantTTL == 0 {
-		o.MerchantTTL = 30 * time.Second
-	}
-	merchants := &merchant.Cache[string, *merchant.Merchant]{TTL: o.MerchantTTL, Load: st.GetMerchant}
-	s.Ingest = webhook.NewIngest(st, psps, s.Sender(queue.PSPEvents))
-	s.Refunds = &refund.Service{Store: st, PSPs: psps, Queue: s.Sender(queue.Refunds), Merchants: merchants.Get, Log: o.Log, Now: time.Now}
-	api.Refunds = s.Refunds
+	cfg := config.Config{Table: st.Table, PublicBaseURL: o.PublicBaseURL, SandboxEnabled: !o.DisableSandbox, SandboxSecret: o.SandboxSecret,
+		LinkCodeSecret: o.LinkCodeKey, RateLimit: o.RateLimit, RateBurst: o.RateBurst}
+	e := boot.New(spec.All(), cfg, st, o.SQS, o.Queues, o.Log)
+	e.StripeAPI, e.MollieAPI, e.SandboxSync, e.Deadline, e.MerchantTTL = o.StripeAPI, o.MollieAPI, o.SandboxSync, o.Deadline, o.MerchantTTL
+	s := &Service{Env: e, Store: st, Opts: o}
 	if o.Channels == nil {
 		s.Outbox = &channel.Outbox{}
 		o.Channels = channel.Registry{channel.Email: s.Outbox, channel.SMS: s.Outbox, channel.WhatsApp: s.Outbox}
 		s.Opts.Channels = o.Channels
 	}
-	s.Send = &send.Service{Store: st, Queue: s.Sender(queue.Send), Channels: o.Channels, Merchants: merchants.Get,
-		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
-	api.Send = s.Send
-	api.Imports = s.Sender(queue.Imports)
-	api.Log = o.Log
-	s.Sweeper = sweep.New(st, o.Log)
-	s.Sweeper.Remind = s.Send.Remind
+	s.PSPs, s.Sandbox = e.PSPs(), e.Sandbox()
+	s.API, s.Create = composeapi.New(e), composecreate.New(e)
+	s.Refunds = composerefund.New(e)
+	s.API.Refunds = s.Refunds
+	s.Redirect = composeredirect.New(e)
+	s.Ingest = composewebhook.New(e)
+	s.Apply = composeapply.New(e)
+	s.Send = composesend.Worker(e, o.Channels)
+	s.Import = composeimports.Worker(e)
+	s.Sweeper = composesweep.New(e)
+	s.Stream = composestream.New(e)
+	s.Webhooks = composedeliver.New(e)
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
-	api.WebhookGuard = guard
-	api.Webhooks = s.Sender(queue.Webhooks)
-	// The stream (once per batch) and the delivery worker (per attempt)
-	// read the merchant's settings as they are, not through the workers'
-	// cache: a webhook endpoint set by a 200 applies to every event made
-	// after it.
-	s.Stream = &outbound.Stream{Store: st, Merchants: st.GetMerchant, Queue: s.Sender(queue.Webhooks), SendRequested: s.Send.Requested,
-		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
-	schedule := o.WebhookSchedule
-	if schedule == nil {
-		schedule = outbound.Schedule
+	s.API.WebhookGuard = guard
+	s.Webhooks.Client = guard.Client()
+	if o.WebhookSchedule != nil {
+		s.Webhooks.Schedule = o.WebhookSchedule
 	}
-	s.Webhooks = &outbound.Deliverer{Store: st, Merchants: st.GetMerchant, Queue: s.Sender(queue.Webhooks), Client: guard.Client(),
-		Schedule: schedule, Lease: 2 * outbound.Timeout, Log: o.Log, Now: time.Now}
-	s.Apply = &webhook.Apply{Store: st, Log: o.Log, Now: api.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
-		return s.Refunds.Settle(ctx, msg.Merchant, msg.Event)
-	}}
 	return s
 }
 
 // Sender is the sender of a named queue.
-func (s *Service) Sender(name string) *queue.Sender {
-	return &queue.Sender{SQS: s.Opts.SQS, URL: s.Opts.Queues[name], DLQ: s.Opts.Queues[name+"-dlq"]}
-}
+func (s *Service) Sender(name string) *queue.Sender { return s.Env.Sender(name) }
 
-// APIHandler is the integrator API.
+// APIHandler is the integrator API (every /v1 route).
 func (s *Service) APIHandler() http.Handler { return s.API.Handler() }
 
-// APIFunctionHandler is what functions/api serves: the integrator API, the
-// OpenAPI document and the health check.
-func (s *Service) APIFunctionHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.APIHandler())
-	mux.HandleFunc("GET /healthz", Health)
-	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
-	return s.bounded(Canonical(mux))
-}
-
-// bounded gives each request the service's deadline: a dependency that
-// does not answer in time fails the request with 503 and Retry-After
-// instead of holding it for the outage.
-func (s *Service) bounded(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.Opts.Deadline)
-		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
+func (s *Service) bounded(h http.Handler) http.Handler { return boot.Bounded(s.Env.Deadlines(), h) }
 
 // PublicHandler serves /l/{code} (functions/redirect).
 func (s *Service) PublicHandler() http.Handler {
-	mux := http.NewServeMux()
-	s.Redirect.Routes(mux)
-	return s.bounded(Canonical(mux))
+	return s.bounded(boot.Canonical(composeredirect.Handler(s.Redirect)))
 }
 
 // SandboxHandler serves the sandbox PSP's pages (functions/sandbox).
-func (s *Service) SandboxHandler() http.Handler {
-	mux := http.NewServeMux()
-	if !s.Opts.DisableSandbox {
-		(&sandbox.Pages{Provider: s.Sandbox, Links: s.Store, Merchants: s.Store.GetMerchant}).Routes(mux)
-	}
-	return s.bounded(mux)
-}
+func (s *Service) SandboxHandler() http.Handler { return s.bounded(composesandbox.Handler(s.Env)) }
 
 // WebhookHandler serves PSP webhooks (functions/webhook).
-func (s *Service) WebhookHandler() http.Handler {
-	mux := http.NewServeMux()
-	s.Ingest.Routes(mux)
-	return s.bounded(mux)
-}
+func (s *Service) WebhookHandler() http.Handler { return s.bounded(composewebhook.Handler(s.Ingest)) }
 
 // Handler serves everything on one mux, as `make dev` and the tests do.
 func (s *Service) Handler() http.Handler {
@@ -228,173 +162,22 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/l/", s.PublicHandler())
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())
-	mux.HandleFunc("GET /healthz", Health)
+	mux.HandleFunc("GET /healthz", boot.Health)
 	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
 	if s.Outbox != nil {
 		mux.Handle("GET /dev/outbox", s.Outbox)
 	}
-	return Canonical(mux)
+	return boot.Canonical(mux)
 }
 
-// Canonical answers 404 to paths that are not clean (//, /./, /../) instead
-// of letting ServeMux redirect them: paylinks sends no Location but the PSP
-// checkout's.
-func Canonical(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if p == "" || p[0] != '/' || (p != "/" && path.Clean(p) != strings.TrimSuffix(p, "/")) || strings.HasSuffix(p, "//") {
-			http.NotFound(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
+// Lambda is boot.Lambda (API Gateway payload v2 with the request log).
+var Lambda = boot.Lambda
+
+// Canonical is boot.Canonical (clean paths only).
+func Canonical(h http.Handler) http.Handler { return boot.Canonical(h) }
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.API.HandleImport,
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Import,
 		queue.Webhooks: s.Webhooks.Handle}
-}
-
-// Health answers the health check.
-func Health(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-}
-
-// QueueEnv is the environment variable holding a queue's URL.
-func QueueEnv(name string) string {
-	return "QUEUE_URL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-// Needs is what each function cannot start without; it refuses to start
-// when any of it is missing (config.Load).
-var Needs = map[string]config.Need{
-	"api":      config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer | config.NeedSandboxSecret,
-	"redirect": config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer | config.NeedSandboxSecret,
-	"sandbox":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
-	"webhook":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
-	"refund":   config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer | config.NeedSandboxSecret,
-	"import":   config.NeedTable | config.NeedPublicBaseURL | config.NeedLinkCodes | config.NeedSealer,
-	"apply":    config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
-	"send":     config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
-	"sweep":    config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
-	"stream":   config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
-	"deliver":  config.NeedTable | config.NeedPublicBaseURL | config.NeedSealer,
-}
-
-// Sealer is the sealer the configuration names: KMS when deployed, the
-// local key in make dev.
-func Sealer(cfg config.Config, awsCfg aws.Config) seal.Sealer {
-	if cfg.KMSKeyID != "" {
-		return &seal.KMS{Client: kms.NewFromConfig(awsCfg), KeyID: cfg.KMSKeyID}
-	}
-	if len(cfg.LocalSealKey) == 32 {
-		return seal.Local{Key: cfg.LocalSealKey}
-	}
-	return nil
-}
-
-// FromEnv builds function fn's service from the environment with clients
-// made once per cold start; it fails, naming what is missing, when the
-// environment lacks anything fn needs.
-func FromEnv(ctx context.Context, fn string) (*Service, *slog.Logger, error) {
-	log := config.Logger()
-	need, ok := Needs[fn]
-	if !ok {
-		return nil, log, fmt.Errorf("unknown function %q", fn)
-	}
-	awsCfg, err := config.AWS(ctx)
-	if err != nil {
-		return nil, log, err
-	}
-	cfg, err := config.Load(ctx, need, config.SecretsManager(awsCfg))
-	if err != nil {
-		return nil, log, fmt.Errorf("%s: %w", fn, err)
-	}
-	queues := map[string]string{}
-	for _, d := range queue.Defs {
-		queues[d.Name] = os.Getenv(QueueEnv(d.Name))
-		if u := os.Getenv(QueueEnv(d.Name + "-dlq")); u != "" {
-			queues[d.Name+"-dlq"] = u
-		}
-	}
-	st := store.New(config.DynamoDB(awsCfg), cfg.Table)
-	st.Sealer = Sealer(cfg, awsCfg)
-	return New(st, Options{Channels: Channels(awsCfg), PublicBaseURL: cfg.PublicBaseURL, LinkCodeKey: cfg.LinkCodeSecret,
-		DisableSandbox: !cfg.SandboxEnabled, SandboxSecret: cfg.SandboxSecret, SandboxSync: true,
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		SQS: sqs.NewFromConfig(awsCfg), Queues: queues, Log: log, StripeAPI: os.Getenv("STRIPE_API_BASE"), MollieAPI: os.Getenv("MOLLIE_API_BASE")}), log, nil
-}
-
-// Channels builds the AWS senders the environment configures: EMAIL_FROM
-// (SES v2), SMS_ENABLED=1 (SNS, SMS_SENDER_ID optional),
-// WHATSAPP_PHONE_NUMBER_ID (End User Messaging Social). A channel left out
-// fails its messages permanently ("not configured"), on the timeline.
-func Channels(cfg aws.Config) channel.Registry {
-	r := channel.Registry{}
-	if from := os.Getenv("EMAIL_FROM"); from != "" {
-		r[channel.Email] = &channel.SESSender{Client: sesv2.NewFromConfig(cfg), From: from}
-	}
-	if os.Getenv("SMS_ENABLED") == "1" {
-		r[channel.SMS] = &channel.SNSSender{Client: sns.NewFromConfig(cfg), SenderID: os.Getenv("SMS_SENDER_ID")}
-	}
-	if id := os.Getenv("WHATSAPP_PHONE_NUMBER_ID"); id != "" {
-		r[channel.WhatsApp] = &channel.WhatsAppSender{Client: socialmessaging.NewFromConfig(cfg), PhoneNumberID: id, MetaAPI: "v20.0"}
-	}
-	return r
-}
-
-// Lambda wraps an HTTP handler for API Gateway HTTP API (payload v2) with
-// the request log.
-func Lambda(log *slog.Logger, h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	proxy := httpadapter.NewV2(reqlog.Middleware(log, wholeHeaders(h))).ProxyWithContext
-	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return proxy(context.WithValue(ctx, rawHeadersKey{}, req.Headers), req)
-	}
-}
-
-type rawHeadersKey struct{}
-
-// wholeHeaders puts back the header values the API Gateway adapter split at
-// commas ("t=..,v1=.." signatures, Idempotency-Keys with commas): API
-// Gateway already joined repeated headers with commas, so its value is the
-// one on the wire.
-func wholeHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if raw, ok := r.Context().Value(rawHeadersKey{}).(map[string]string); ok {
-			for k, v := range raw {
-				if !strings.EqualFold(k, "cookie") {
-					r.Header.Set(k, v)
-				}
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// SQSLambda wraps a queue's consumer for an SQS event source mapping with
-// ReportBatchItemFailures.
-func SQSLambda(log *slog.Logger, name string, h queue.Handler) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	if h == nil {
-		panic(fmt.Sprintf("no consumer for queue %s", name))
-	}
-	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		return queue.Batch(ctx, log, name, h, ev), nil
-	}
-}
-
-// StreamLambda adapts the stream handler to Lambda's DynamoDB stream event.
-func StreamLambda(st *outbound.Stream) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		recs, err := outbound.FromLambda(ev)
-		if err != nil {
-			return events.DynamoDBEventResponse{}, fmt.Errorf("stream records: %w", err)
-		}
-		var resp events.DynamoDBEventResponse
-		if seq := st.Handle(ctx, recs); seq != "" {
-			resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq}}
-		}
-		return resp, nil
-	}
 }

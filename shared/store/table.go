@@ -13,51 +13,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
-// Index is a global secondary index of the table (all attributes projected).
-type Index struct {
-	Name, PK, SK string
-}
-
-// TableDef is the single table's shape.
-type TableDef struct {
-	PK, SK      string
-	Indexes     []Index
-	TTLAttr     string
-	StreamView  types.StreamViewType
-	Description string
-}
+// TableDef is the single table's shape (spec.TableDef: the CDK stack reads
+// it without linking the store).
+type TableDef = spec.TableDef
 
 // Index names.
 const (
-	IndexByStatus = "GSI1" // GSI1PK = M#<merchant>#S#<status>, GSI1SK = <created>#<id>
-	IndexExpiry   = "GSI2" // sparse: only open links; GSI2PK = X#<minute bucket>#<shard>
+	IndexByStatus = spec.IndexByStatus
+	IndexExpiry   = spec.IndexExpiry
 )
 
 // Table is the definition of paylinks' single table.
-var Table = TableDef{
-	PK: "PK", SK: "SK",
-	Indexes: []Index{
-		{IndexByStatus, "GSI1PK", "GSI1SK"},
-		{IndexExpiry, "GSI2PK", "GSI2SK"},
-	},
-	TTLAttr:     "ttl",
-	StreamView:  types.StreamViewTypeNewAndOldImages,
-	Description: "paylinks single table: links, markers, events, merchants, keys, idempotency records",
-}
+var Table = spec.Table
 
-// AttributeNames lists every key attribute (all strings).
-func (d TableDef) AttributeNames() []string {
-	names := []string{d.PK, d.SK}
-	for _, ix := range d.Indexes {
-		names = append(names, ix.PK, ix.SK)
-	}
-	return names
-}
-
-// CreateTableInput is the SDK request that makes the table (on-demand).
-func (d TableDef) CreateTableInput(name string) *dynamodb.CreateTableInput {
+// CreateTableInput is the SDK request that makes table d (on-demand).
+func CreateTableInput(d TableDef, name string) *dynamodb.CreateTableInput {
 	in := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
@@ -65,7 +39,7 @@ func (d TableDef) CreateTableInput(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(d.PK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(d.SK), KeyType: types.KeyTypeRange},
 		},
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: d.StreamView},
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(d.StreamView)},
 	}
 	for _, n := range d.AttributeNames() {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS})
@@ -86,14 +60,14 @@ func (d TableDef) CreateTableInput(name string) *dynamodb.CreateTableInput {
 // CreateTable makes the table, waits until it is active and turns TTL on.
 // An existing table is left as it is.
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
-	return createTable(ctx, db, Table.CreateTableInput(name), name)
+	return createTable(ctx, db, CreateTableInput(Table, name), name)
 }
 
 // CreateTableNoStream is CreateTable without the stream, for tests that do
 // not read it: DynamoDB Local keeps every stream record of a run in memory
 // and slows down as they pile up.
 func CreateTableNoStream(ctx context.Context, db *dynamodb.Client, name string) error {
-	in := Table.CreateTableInput(name)
+	in := CreateTableInput(Table, name)
 	in.StreamSpecification = nil
 	return createTable(ctx, db, in, name)
 }

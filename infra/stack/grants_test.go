@@ -1,0 +1,223 @@
+package stack
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/paylinks/paylinks/shared/spec"
+)
+
+// What each function's role may do, by kind: "table:read", "table:write",
+// "table:stream", "send:<queue>", "consume:<queue>", "kms:decrypt",
+// "kms:seal", "secret:<env var naming it>", "ses", "sns".
+func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
+	t.Helper()
+	queueOf := map[string]string{} // the queues' ARNs (GetAtt) -> name
+	for _, q := range spec.Queues {
+		queueOf[arnOf(logicalID(doc, "AWS::SQS::Queue", cdkName(q.Name)+"Queue"))] = q.Name
+		queueOf[arnOf(logicalID(doc, "AWS::SQS::Queue", cdkName(q.Name)+"Dlq"))] = q.Name + "-dlq"
+	}
+	queueOf[arnOf(logicalID(doc, "AWS::SQS::Queue", "StreamFailuresDlq"))] = "stream-failures"
+	secretOf := map[string]string{}
+	for k, v := range f.env {
+		if strings.HasSuffix(k, "_SECRET_ARN") {
+			secretOf[jsonOf(v)] = k
+		}
+	}
+	set := map[string]bool{}
+	for _, s := range f.statements {
+		for _, a := range list(s["Action"]) {
+			for _, g := range grantKinds(a, resources(s["Resource"]), queueOf, secretOf) {
+				set[g] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for g := range set {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func grantKinds(action string, res []string, queueOf, secretOf map[string]string) []string {
+	var out []string
+	each := func(prefix string, names map[string]string) {
+		for _, r := range res {
+			n, ok := names[r]
+			if !ok {
+				n = "unknown " + r
+			}
+			out = append(out, prefix+n)
+		}
+	}
+	switch {
+	case strings.HasPrefix(action, "dynamodb:") && strings.Contains(strings.Join(res, " "), "StreamArn"):
+		out = append(out, "table:stream")
+	case slices.Contains([]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}, action):
+		out = append(out, "table:write")
+	case strings.HasPrefix(action, "dynamodb:"):
+		out = append(out, "table:read")
+	case action == "sqs:SendMessage":
+		each("send:", queueOf)
+	case action == "sqs:ReceiveMessage" || action == "sqs:DeleteMessage" || action == "sqs:ChangeMessageVisibility":
+		each("consume:", queueOf)
+	case action == "kms:Decrypt":
+		out = append(out, "kms:decrypt")
+	case action == "kms:GenerateDataKey":
+		out = append(out, "kms:seal")
+	case action == "secretsmanager:GetSecretValue":
+		each("secret:", secretOf)
+	case action == "ses:SendEmail":
+		out = append(out, "ses")
+	case action == "sns:Publish":
+		out = append(out, "sns")
+	case strings.HasPrefix(action, "sqs:Get") || action == "kms:Encrypt" || action == "kms:ReEncrypt*" || action == "kms:GenerateDataKey*":
+		// the CDK's grants bundle these with the ones above
+	default:
+		out = append(out, "other:"+action)
+	}
+	return out
+}
+
+func logicalID(doc stackDoc, typ, prefix string) string {
+	for _, id := range logicalIDs(doc, typ) {
+		if strings.HasPrefix(id, prefix) {
+			return id
+		}
+	}
+	return "none:" + prefix
+}
+
+// wantGrants is what a function's spec entry says it uses, read
+// independently of the stack's code.
+func wantGrants(f spec.Function, prod bool) (grants, env []string) {
+	add := func(cond bool, g []string, e ...string) {
+		if cond {
+			grants, env = append(grants, g...), append(env, e...)
+		}
+	}
+	add(f.Uses(spec.NeedTable), []string{"table:read"}, "TABLE_NAME")
+	add(f.Uses(spec.NeedTableWrite), []string{"table:write"})
+	add(f.Trigger == spec.TriggerStream, []string{"table:stream", "send:stream-failures"})
+	add(f.Uses(spec.NeedPublicBaseURL), nil, "PUBLIC_BASE_URL")
+	add(f.Uses(spec.NeedLinkCodes), []string{"secret:LINK_CODE_SECRET_ARN"}, "LINK_CODE_SECRET_ARN")
+	add(f.Uses(spec.NeedSealer) || f.Uses(spec.NeedSeal), []string{"kms:decrypt"}, "KMS_KEY_ID")
+	add(f.Uses(spec.NeedSeal), []string{"kms:seal"})
+	add(f.Uses(spec.NeedPSPs) && !prod, []string{"secret:SANDBOX_SECRET_ARN"}, "SANDBOX_SECRET_ARN", "SANDBOX_ENABLED")
+	add(f.Uses(spec.NeedRateLimits), nil, "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST")
+	add(f.Uses(spec.NeedChannels), []string{"ses", "sns"}, "EMAIL_FROM", "SMS_ENABLED")
+	add(f.Consumes != "", []string{"consume:" + f.Consumes})
+	for _, q := range f.Sends {
+		add(true, []string{"send:" + q}, spec.QueueEnv(q))
+	}
+	for _, q := range f.DeadLetters {
+		add(true, []string{"send:" + q + "-dlq"}, spec.QueueEnv(q+"-dlq"))
+	}
+	slices.Sort(grants)
+	slices.Sort(env)
+	return slices.Compact(grants), env
+}
+
+// Every function's role and environment are exactly what its spec entry
+// uses (and each function's own test proves its composition uses exactly
+// its spec entry): no function can do or knows what it does not need.
+func TestEachFunctionGetsExactlyWhatItUses(t *testing.T) {
+	for _, stage := range []string{"dev", "prod"} {
+		_, doc := synthProps(t, contextProps(t, stage, nil))
+		fns := functionsOf(t, doc)
+		deployed := spec.For(stage == "prod")
+		if len(fns) != len(deployed) {
+			t.Errorf("%s: %d functions, want %d", stage, len(fns), len(deployed))
+		}
+		for _, f := range deployed {
+			v, ok := fns[f.Name]
+			if !ok {
+				t.Errorf("%s: no function %s", stage, f.Name)
+				continue
+			}
+			want, wantEnv := wantGrants(f, stage == "prod")
+			if got := grantsOf(t, doc, v); !slices.Equal(got, want) {
+				t.Errorf("%s: function %s may %v,\n want %v", stage, f.Name, got, want)
+			}
+			var env []string
+			for k := range v.env {
+				env = append(env, k)
+			}
+			slices.Sort(env)
+			if !slices.Equal(env, wantEnv) {
+				t.Errorf("%s: function %s environment %v,\n want %v", stage, f.Name, env, wantEnv)
+			}
+		}
+	}
+}
+
+// What must hold whatever spec says: the hot paths that face the public
+// send nothing and seal nothing, the sandbox only reads, only the send
+// worker reaches the channels, only the API seals.
+func TestLeastPrivilegeOfTheExposedFunctions(t *testing.T) {
+	_, doc := synthProps(t, contextProps(t, "dev", nil))
+	fns := functionsOf(t, doc)
+	for name, f := range fns {
+		got := fmt.Sprint(grantsOf(t, doc, f))
+		has := func(g string) bool { return strings.Contains(got, g) }
+		switch {
+		case (name == "redirect" || name == "apply") && has("send:"):
+			t.Errorf("%s may send to queues: %s", name, got)
+		case name == "sandbox" && has("table:write"):
+			t.Errorf("the sandbox may write the table: %s", got)
+		case name != "send" && (has("ses") || has("sns")):
+			t.Errorf("%s may send e-mail or SMS: %s", name, got)
+		case name != "api" && has("kms:seal"):
+			t.Errorf("%s may seal merchants' secrets: %s", name, got)
+		case name == "apply" && (has("secret:") || has("kms:")):
+			t.Errorf("apply may read secrets: %s", got)
+		case has("other:"):
+			t.Errorf("%s has an unexpected grant: %s", name, got)
+		}
+	}
+}
+
+// Each route reaches its function: the create has its own, more specific
+// than the API's /v1/{proxy+} (API Gateway picks the most specific route).
+func TestRoutesReachTheirFunctions(t *testing.T) {
+	_, doc := synthProps(t, contextProps(t, "dev", nil))
+	fnOf := map[string]string{} // function logical id -> name
+	for id, r := range doc.Resources {
+		if r.Type == "AWS::Lambda::Function" {
+			fnOf[id] = strings.TrimPrefix(r.Properties["Description"].(string), "paylinks ")
+		}
+	}
+	integration := map[string]string{} // integration logical id -> function name
+	for id, r := range doc.Resources {
+		if r.Type == "AWS::ApiGatewayV2::Integration" {
+			uri := jsonOf(r.Properties["IntegrationUri"])
+			for fid, name := range fnOf {
+				if strings.Contains(uri, `"`+fid+`"`) {
+					integration[id] = name
+				}
+			}
+		}
+	}
+	got := map[string]string{}
+	for _, id := range logicalIDs(doc, "AWS::ApiGatewayV2::Route") {
+		r := doc.Resources[id].Properties
+		target := jsonOf(r["Target"])
+		for iid, name := range integration {
+			if strings.Contains(target, `"`+iid+`"`) {
+				got[r["RouteKey"].(string)] = name
+			}
+		}
+	}
+	want := map[string]string{
+		"POST /v1/payment-links": "create", "ANY /v1/{proxy+}": "api", "GET /openapi.json": "api", "GET /healthz": "api",
+		"GET /l/{proxy+}": "redirect", "HEAD /l/{proxy+}": "redirect", "POST /webhooks/psp/{provider}/{merchant}": "webhook",
+		"GET /sandbox/{proxy+}": "sandbox", "POST /sandbox/{proxy+}": "sandbox",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("routes %v,\n want %v", got, want)
+	}
+}

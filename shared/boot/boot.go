@@ -1,0 +1,336 @@
+// Package boot is what every function starts from: its entry in spec, the
+// configuration that entry needs (refusing to start without it), the AWS
+// clients, the store, and the few parts several functions share (queue
+// senders, PSP adapters, the merchant cache), each made on first use. A
+// function's composition asks the Env for what it uses and can get nothing
+// its spec entry does not declare; Verify checks the reverse (nothing
+// declared goes unused), so the stack's grants, derived from spec, are
+// exactly what the code uses. The dev server and the tests compose all the
+// functions on one Env (spec.All).
+package boot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/psp/mollie"
+	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/psp/stripe"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/seal"
+	"github.com/paylinks/paylinks/shared/spec"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Env is one function's (or, in make dev and tests, all functions')
+// configuration and shared parts.
+type Env struct {
+	Fn     spec.Function
+	Config config.Config
+	AWS    aws.Config
+	Log    *slog.Logger
+	SQS    *sqs.Client
+	Queues map[string]string // queue name (and name-dlq) -> URL
+
+	// Options of make dev and the tests; zero when deployed.
+	StripeAPI, MollieAPI string        // the PSPs' API bases (the real ones when empty)
+	SandboxSync          bool          // the sandbox sends its webhooks before answering (Lambda)
+	Deadline             time.Duration // of each HTTP request (8 s when zero)
+	MerchantTTL          time.Duration // workers' merchant cache (30 s when zero)
+
+	mu        sync.Mutex
+	used      spec.Need
+	sent      map[string]bool
+	store     *store.Store
+	psps      psp.Registry
+	sandbox   *sandbox.Provider
+	merchants *merchant.Cache[string, *merchant.Merchant]
+	senders   map[string]*queue.Sender
+}
+
+// ErrUndeclared is a composition reaching for something its function's
+// spec entry does not declare.
+type ErrUndeclared struct{ Fn, What string }
+
+func (e ErrUndeclared) Error() string {
+	return fmt.Sprintf("function %s uses %s, which its spec entry does not declare", e.Fn, e.What)
+}
+
+// Use records that the composition uses n and panics (ErrUndeclared) when
+// the function does not declare it: a composition bug, caught by each
+// function's Verify test before anything deploys.
+func (e *Env) Use(n spec.Need) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.Fn.Uses(n) {
+		panic(ErrUndeclared{e.Fn.Name, needNames(n &^ e.Fn.Needs)})
+	}
+	e.used |= n
+}
+
+// Store is the table.
+func (e *Env) Store() *store.Store {
+	e.Use(spec.NeedTable)
+	return e.store
+}
+
+// SetStore replaces the store (tests count round trips through their own).
+func (e *Env) SetStore(st *store.Store) { e.store = st }
+
+// PublicBaseURL is the base of public URLs.
+func (e *Env) PublicBaseURL() string {
+	e.Use(spec.NeedPublicBaseURL)
+	return e.Config.PublicBaseURL
+}
+
+// LinkCodes is the key signing links' public codes.
+func (e *Env) LinkCodes() domain.CodeKey {
+	e.Use(spec.NeedLinkCodes)
+	return e.Config.LinkCodeSecret
+}
+
+// RateLimits are the per-merchant API limits (zero: the API's defaults).
+func (e *Env) RateLimits() (perSecond float64, burst int) {
+	e.Use(spec.NeedRateLimits)
+	return e.Config.RateLimit, e.Config.RateBurst
+}
+
+// Deadlines is each HTTP request's deadline.
+func (e *Env) Deadlines() time.Duration {
+	if e.Deadline == 0 {
+		return 8 * time.Second
+	}
+	return e.Deadline
+}
+
+// Sender is the sender of queue q (with its DLQ when the function writes
+// that itself).
+func (e *Env) Sender(q string) *queue.Sender {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.Fn.SendsTo(q) {
+		panic(ErrUndeclared{e.Fn.Name, "the queue " + q})
+	}
+	e.sent[q] = true
+	if s, ok := e.senders[q]; ok {
+		return s
+	}
+	s := &queue.Sender{SQS: e.SQS, URL: e.Queues[q]}
+	if slices.Contains(e.Fn.DeadLetters, q) {
+		s.DLQ = e.Queues[q+"-dlq"]
+	}
+	e.senders[q] = s
+	return s
+}
+
+// PSPs are the PSP adapters: Stripe, Mollie, and the sandbox when this
+// stage has it.
+func (e *Env) PSPs() psp.Registry {
+	e.Use(spec.NeedPSPs)
+	base := e.PublicBaseURL() // checkouts' return URLs, the sandbox's pages
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.psps != nil {
+		return e.psps
+	}
+	stripeAPI, mollieAPI := e.StripeAPI, e.MollieAPI
+	if stripeAPI == "" {
+		stripeAPI = "https://api.stripe.com"
+	}
+	if mollieAPI == "" {
+		mollieAPI = "https://api.mollie.com"
+	}
+	e.psps = psp.Registry{
+		stripe.Name: &stripe.Provider{BaseURL: stripeAPI, PublicBaseURL: base},
+		mollie.Name: &mollie.Provider{BaseURL: mollieAPI, PublicBaseURL: base},
+	}
+	e.sandbox = &sandbox.Provider{BaseURL: base, Secret: e.Config.SandboxSecret, Sync: e.SandboxSync}
+	if e.Config.SandboxEnabled {
+		e.psps[sandbox.Name] = e.sandbox
+	}
+	return e.psps
+}
+
+// Sandbox is the sandbox PSP (its pages serve only when the stage has it:
+// Config.SandboxEnabled).
+func (e *Env) Sandbox() *sandbox.Provider {
+	e.PSPs()
+	return e.sandbox
+}
+
+// Merchants is the workers' merchant cache: a warm worker spends its round
+// trips on the work, not on settings read a second ago.
+func (e *Env) Merchants() func(ctx context.Context, id string) (*merchant.Merchant, error) {
+	st := e.Store()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.merchants == nil {
+		ttl := e.MerchantTTL
+		if ttl == 0 {
+			ttl = 30 * time.Second
+		}
+		e.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: ttl, Load: st.GetMerchant}
+	}
+	return e.merchants.Get
+}
+
+// Unused names what the function declares and its composition did not ask
+// for ("" when nothing).
+func (e *Env) Unused() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	// The table's write access and the sealer's key come with the store;
+	// they are checked by the stack's grants, not here.
+	checked := e.Fn.Needs &^ (spec.NeedTableWrite | spec.NeedSealer | spec.NeedSeal)
+	if u := checked &^ e.used; u != 0 {
+		out = append(out, needNames(u))
+	}
+	for _, q := range e.Fn.Sends {
+		if !e.sent[q] {
+			out = append(out, "the queue "+q)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+var needLabels = map[spec.Need]string{
+	spec.NeedTable: "the table", spec.NeedTableWrite: "writes to the table", spec.NeedPublicBaseURL: "the public base URL",
+	spec.NeedLinkCodes: "the link-code key", spec.NeedSealer: "the sealing key (open)", spec.NeedSeal: "the sealing key (seal)",
+	spec.NeedPSPs: "the PSPs", spec.NeedRateLimits: "the rate limits", spec.NeedChannels: "the channels",
+}
+
+func needNames(n spec.Need) string {
+	var out []string
+	for bit, name := range needLabels {
+		if n&bit != 0 {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// New is an Env over given parts: the dev server's and the tests' (one
+// Env for every function: spec.All), and Verify's.
+func New(fn spec.Function, cfg config.Config, st *store.Store, sqsc *sqs.Client, queues map[string]string, log *slog.Logger) *Env {
+	if log == nil {
+		log = config.Logger()
+	}
+	return &Env{Fn: fn, Config: cfg, Log: log, SQS: sqsc, Queues: queues, store: st,
+		sent: map[string]bool{}, senders: map[string]*queue.Sender{}}
+}
+
+// FromEnvironment builds function name's Env from the process environment
+// with clients made once per cold start; it fails, naming what is missing,
+// when the environment lacks anything the function needs.
+func FromEnvironment(ctx context.Context, name string) (*Env, error) {
+	log := config.Logger()
+	fn, ok := spec.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown function %q", name)
+	}
+	awsCfg, err := config.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(ctx, fn.Needs, config.SecretsManager(awsCfg))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	queues := map[string]string{}
+	for _, q := range fn.Sends {
+		queues[q] = os.Getenv(spec.QueueEnv(q))
+	}
+	for _, q := range fn.DeadLetters {
+		queues[q+"-dlq"] = os.Getenv(spec.QueueEnv(q + "-dlq"))
+	}
+	var st *store.Store
+	if fn.Uses(spec.NeedTable) {
+		st = store.New(config.DynamoDB(awsCfg), cfg.Table)
+		st.Sealer = Sealer(cfg, awsCfg)
+	}
+	var sqsc *sqs.Client
+	if len(fn.Sends) > 0 {
+		sqsc = sqs.NewFromConfig(awsCfg)
+	}
+	e := New(fn, cfg, st, sqsc, queues, log)
+	e.AWS = awsCfg
+	e.SandboxSync = true
+	e.StripeAPI, e.MollieAPI = os.Getenv("STRIPE_API_BASE"), os.Getenv("MOLLIE_API_BASE")
+	return e, nil
+}
+
+// Sealer is the sealer the configuration names: KMS when deployed, the
+// local key in make dev.
+func Sealer(cfg config.Config, awsCfg aws.Config) seal.Sealer {
+	if cfg.KMSKeyID != "" {
+		return &seal.KMS{Client: kms.NewFromConfig(awsCfg), KeyID: cfg.KMSKeyID}
+	}
+	if len(cfg.LocalSealKey) == 32 {
+		return seal.Local{Key: cfg.LocalSealKey}
+	}
+	return nil
+}
+
+// Start is the first line of a function's main: its Env, or a logged
+// refusal and exit 1 when its configuration is incomplete.
+func Start(name string) *Env {
+	e, err := FromEnvironment(context.Background(), name)
+	if err != nil {
+		config.Logger().Error("start", "function", name, "error", err.Error())
+		os.Exit(1)
+	}
+	return e
+}
+
+// Verify composes function name on an Env whose configuration has
+// everything, with compose, and reports what the composition uses without
+// declaring it, or declares without using it.
+func Verify(name string, compose func(*Env)) error {
+	fn, ok := spec.Lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown function %q", name)
+	}
+	return verify(fn, compose)
+}
+
+func verify(fn spec.Function, compose func(*Env)) (err error) {
+	cfg := config.Config{Table: "verify", PublicBaseURL: "https://pay.example", SandboxEnabled: true,
+		SandboxSecret: []byte(strings.Repeat("s", 32)), LinkCodeSecret: []byte(strings.Repeat("c", 32)), LocalSealKey: make([]byte, 32)}
+	queues := map[string]string{}
+	for _, q := range spec.All().Sends {
+		queues[q], queues[q+"-dlq"] = "https://sqs.verify/"+q, "https://sqs.verify/"+q+"-dlq"
+	}
+	st := store.New(nil, cfg.Table)
+	e := New(fn, cfg, st, nil, queues, slog.New(slog.DiscardHandler))
+	defer func() {
+		if r := recover(); r != nil {
+			u, ok := r.(ErrUndeclared)
+			if !ok {
+				panic(r)
+			}
+			err = u
+		}
+	}()
+	compose(e)
+	if u := e.Unused(); u != "" {
+		return fmt.Errorf("function %s declares %s but its composition does not use it", fn.Name, u)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+// Package api composes the integrator API's function (every /v1 route but
+// the create, /openapi.json, /healthz).
+package api
+
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/boot"
+	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
+	composesend "github.com/paylinks/paylinks/shared/compose/send"
+	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/spec"
+)
+
+// New is the integrator API.
+func New(e *boot.Env) *httpapi.API {
+	a := httpapi.New(e.Store(), e.PublicBaseURL())
+	a.Codes = e.LinkCodes()
+	a.Limits = httpapi.NewLimits(e.RateLimits())
+	for name, p := range e.PSPs() {
+		a.PSPNames[name] = psp.Live(p)
+	}
+	a.Refunds = composerefund.New(e)
+	a.Send = composesend.Enqueuer(e)
+	a.Imports = e.Sender(spec.Imports)
+	a.Webhooks = e.Sender(spec.Webhooks)
+	a.Log = e.Log
+	return a
+}
+
+// Handler is what the function serves.
+func Handler(a *httpapi.API) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", a.Handler())
+	mux.HandleFunc("GET /healthz", boot.Health)
+	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
+	return mux
+}

@@ -1,0 +1,23 @@
+// Package redirect composes the public links' function (/l/{code}).
+package redirect
+
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/redirect"
+)
+
+// New is the customer pages' handler.
+func New(e *boot.Env) *redirect.Handler {
+	h := redirect.New(e.Store(), e.PSPs(), e.PublicBaseURL())
+	h.Codes = e.LinkCodes()
+	return h
+}
+
+// Handler is what the function serves.
+func Handler(h *redirect.Handler) http.Handler {
+	mux := http.NewServeMux()
+	h.Routes(mux)
+	return mux
+}

@@ -1,0 +1,23 @@
+// Package webhook composes the PSP webhooks' function: verify, record,
+// enqueue, answer.
+package webhook
+
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/spec"
+	"github.com/paylinks/paylinks/shared/webhook"
+)
+
+// New is the ingest.
+func New(e *boot.Env) *webhook.Ingest {
+	return webhook.NewIngest(e.Store(), e.PSPs(), e.Sender(spec.PSPEvents))
+}
+
+// Handler is what the function serves.
+func Handler(in *webhook.Ingest) http.Handler {
+	mux := http.NewServeMux()
+	in.Routes(mux)
+	return mux
+}
