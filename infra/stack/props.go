@@ -52,7 +52,7 @@ func (p *Props) Prod() bool { return p.Stage == "prod" }
 // strings; objects and numbers are read from their JSON either way.
 // logRetentionDays defaults to 30 days, 365 in prod; accessLogs to true.
 func FromContext(lookup func(key string) any) (*Props, error) {
-	p := &Props{Stage: "dev", AssetDir: "build", AccessLogs: true}
+	p := &Props{Stage: "dev", AssetDir: "build/functions", AccessLogs: true}
 	str := func(k string, dst *string) {
 		if v, ok := lookup(k).(string); ok && v != "" {
 			*dst = v
