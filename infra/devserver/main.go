@@ -94,7 +94,7 @@ func run() error {
 	}()
 	// The table's stream into the outbound webhooks, as Lambda's event
 	// source mapping does when deployed.
-	tail := &streamlocal.Reader{DB: db, Streams: config.Streams(awsCfg), Table: cfg.Table}
+	tail := &streamlocal.Reader{DB: db, Streams: streamlocal.Client(awsCfg), Table: cfg.Table}
 	go tail.Run(ctx, log, 500*time.Millisecond, svc.Stream.Handle)
 	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}

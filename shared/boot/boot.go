@@ -27,10 +27,6 @@ import (
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
-	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/mollie"
-	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/spec"
@@ -57,8 +53,7 @@ type Env struct {
 	used      spec.Need
 	sent      map[string]bool
 	store     *store.Store
-	psps      psp.Registry
-	sandbox   *sandbox.Provider
+	shared    map[string]any
 	merchants *merchant.Cache[string, *merchant.Merchant]
 	senders   map[string]*queue.Sender
 }
@@ -138,39 +133,17 @@ func (e *Env) Sender(q string) *queue.Sender {
 	return s
 }
 
-// PSPs are the PSP adapters: Stripe, Mollie, and the sandbox when this
-// stage has it.
-func (e *Env) PSPs() psp.Registry {
-	e.Use(spec.NeedPSPs)
-	base := e.PublicBaseURL() // checkouts' return URLs, the sandbox's pages
+// Shared is the part named key, made once per Env by make: the parts
+// several compositions share in one process (the PSP adapters).
+func (e *Env) Shared(key string, make func() any) any {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.psps != nil {
-		return e.psps
+	if v, ok := e.shared[key]; ok {
+		return v
 	}
-	stripeAPI, mollieAPI := e.StripeAPI, e.MollieAPI
-	if stripeAPI == "" {
-		stripeAPI = "https://api.stripe.com"
-	}
-	if mollieAPI == "" {
-		mollieAPI = "https://api.mollie.com"
-	}
-	e.psps = psp.Registry{
-		stripe.Name: &stripe.Provider{BaseURL: stripeAPI, PublicBaseURL: base},
-		mollie.Name: &mollie.Provider{BaseURL: mollieAPI, PublicBaseURL: base},
-	}
-	e.sandbox = &sandbox.Provider{BaseURL: base, Secret: e.Config.SandboxSecret, Sync: e.SandboxSync}
-	if e.Config.SandboxEnabled {
-		e.psps[sandbox.Name] = e.sandbox
-	}
-	return e.psps
-}
-
-// Sandbox is the sandbox PSP (its pages serve only when the stage has it:
-// Config.SandboxEnabled).
-func (e *Env) Sandbox() *sandbox.Provider {
-	e.PSPs()
-	return e.sandbox
+	v := make()
+	e.shared[key] = v
+	return v
 }
 
 // Merchants is the workers' merchant cache: a warm worker spends its round
@@ -233,7 +206,7 @@ func New(fn spec.Function, cfg config.Config, st *store.Store, sqsc *sqs.Client,
 		log = config.Logger()
 	}
 	return &Env{Fn: fn, Config: cfg, Log: log, SQS: sqsc, Queues: queues, store: st,
-		sent: map[string]bool{}, senders: map[string]*queue.Sender{}}
+		sent: map[string]bool{}, senders: map[string]*queue.Sender{}, shared: map[string]any{}}
 }
 
 // FromEnvironment builds function name's Env from the process environment

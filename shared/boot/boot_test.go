@@ -16,7 +16,7 @@ func TestVerifyCatchesBothWays(t *testing.T) {
 	}{
 		{"exact", func(e *Env) { e.Store(); e.LinkCodes(); e.Sender(spec.Send) }, ""},
 		{"undeclared queue", func(e *Env) { e.Store(); e.LinkCodes(); e.Sender(spec.Send); e.Sender(spec.Refunds) }, "uses the queue refunds"},
-		{"undeclared need", func(e *Env) { e.Store(); e.LinkCodes(); e.Sender(spec.Send); e.PSPs() }, "uses the PSPs"},
+		{"undeclared need", func(e *Env) { e.Store(); e.LinkCodes(); e.Sender(spec.Send); e.Use(spec.NeedPSPs) }, "uses the PSPs"},
 		{"unused queue", func(e *Env) { e.Store(); e.LinkCodes() }, "declares the queue send"},
 		{"unused need", func(e *Env) { e.Store(); e.Sender(spec.Send) }, "declares the link-code key"},
 	} {

@@ -93,3 +93,26 @@ func TestSESAndSNSAgainstTheEmulator(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// What the customer sees is the merchant's text, never markup or a
+// placeholder filled twice: HTML is escaped as html/template would, a URL
+// that is not http(s) is made inert, and "{{.URL}}" in a description stays
+// text.
+func TestRenderEscapesHostileText(t *testing.T) {
+	d := Data{Name: `Ana "<b>"`, Merchant: "A&B's + co", Amount: "€1.00", Description: "{{.URL}} <script>", URL: "javascript:alert(1)", Expires: time.Now()}
+	m, err := Render("link", Email, "en", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Ana &#34;&lt;b&gt;&#34;", "A&amp;B&#39;s &#43; co", "{{.URL}} &lt;script&gt;", `href="#ZgotmplZ"`} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, m.HTML)
+		}
+	}
+	if strings.Contains(m.HTML, "<script>") || strings.Contains(m.HTML, `href="javascript`) {
+		t.Errorf("markup got through:\n%s", m.HTML)
+	}
+	if !strings.Contains(m.Text, "for {{.URL}} <script>.") || !strings.Contains(m.Subject, "A&B's + co") {
+		t.Errorf("text part %q subject %q", m.Text, m.Subject)
+	}
+}

@@ -1,11 +1,8 @@
 package channel
 
 import (
-	"bytes"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -74,29 +71,40 @@ func (w words) date(t time.Time) string {
 	return r.Replace(w.dateLayout)
 }
 
-func text(w words, tmpl string, d Data) (string, error) {
-	t, err := template.New("t").Funcs(template.FuncMap{"date": w.date}).Parse(tmpl)
-	if err != nil {
-		return "", err
-	}
-	var b bytes.Buffer
-	err = t.Execute(&b, d)
-	return b.String(), err
+// text fills a message's placeholders ({{.Merchant}}, {{date .Expires}},
+// ...) with d. Plain replacement, not text/template: the templates only
+// name fields, and a template engine's reflection keeps every method of
+// every type in the binary (the send function would link all of SES's).
+func text(w words, tmpl string, d Data) string {
+	return strings.NewReplacer("{{.Name}}", d.Name, "{{.Merchant}}", d.Merchant, "{{.Amount}}", d.Amount, "{{.Description}}", d.Description,
+		"{{.URL}}", d.URL, "{{date .Expires}}", w.date(d.Expires)).Replace(tmpl)
 }
 
+// escapeHTML escapes text for HTML text and quoted attribute values, as
+// html/template does (+ included).
+var escapeHTML = strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "+", "&#43;", "\x00", "\uFFFD").Replace
+
+// safeURL is u when it is an http(s) URL, else an inert fragment (as
+// html/template's URL filter).
+func safeURL(u string) string {
+	if l := strings.ToLower(u); strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+		return u
+	}
+	return "#ZgotmplZ"
+}
+
+// emailHTML is the e-mail's HTML part; every %s is filled escaped.
 const emailHTML = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<html lang="%s"><head><meta charset="utf-8"><title>%s</title></head>
 <body style="font-family:Arial,sans-serif;color:#1b1f24;max-width:560px;margin:auto;padding:24px">
-<p>{{.Greeting}}</p>
-<p>{{.Body}}</p>
-<p style="font-size:24px;font-weight:bold">{{.Amount}}</p>
-<p><a href="{{.URL}}" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">{{.Pay}}</a></p>
-<p style="color:#57606a">{{.Until}}</p>
-<p style="color:#57606a;font-size:12px">{{.URL}}</p>
+<p>%s</p>
+<p>%s</p>
+<p style="font-size:24px;font-weight:bold">%s</p>
+<p><a href="%s" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">%s</a></p>
+<p style="color:#57606a">%s</p>
+<p style="color:#57606a;font-size:12px">%s</p>
 </body></html>
 `
-
-var emailHTMLTmpl = htmltemplate.Must(htmltemplate.New("email").Parse(emailHTML))
 
 // Render builds the message of kind ("link" or "reminder") for a channel
 // in a language (en when unknown).
@@ -110,26 +118,18 @@ func Render(kind, ch, language string, d Data) (Message, error) {
 	if kind == "reminder" {
 		body, subject, short = w.reminderBody, w.reminderSubject, w.reminderSMS
 	}
-	var err error
 	switch ch {
 	case SMS, WhatsApp:
-		m.Text, err = text(w, short, d)
-		return m, err
+		m.Text = text(w, short, d)
+		return m, nil
 	case Email:
 	default:
 		return m, fmt.Errorf("%w: channel %q", ErrPermanent, ch)
 	}
-	parts := map[string]string{}
-	for k, v := range map[string]string{"subject": subject, "greeting": w.greeting, "body": body, "until": w.until} {
-		if parts[k], err = text(w, v, d); err != nil {
-			return m, err
-		}
-	}
-	m.Subject = parts["subject"]
-	m.Text = parts["greeting"] + "\n\n" + parts["body"] + "\n\n" + w.pay + ": " + d.URL + "\n\n" + parts["until"] + "\n"
-	var b bytes.Buffer
-	err = emailHTMLTmpl.Execute(&b, map[string]string{"Lang": language, "Subject": m.Subject, "Greeting": parts["greeting"], "Body": parts["body"],
-		"Amount": d.Amount, "URL": d.URL, "Pay": w.pay, "Until": parts["until"]})
-	m.HTML = b.String()
-	return m, err
+	greeting, body, until := text(w, w.greeting, d), text(w, body, d), text(w, w.until, d)
+	m.Subject = text(w, subject, d)
+	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + until + "\n"
+	m.HTML = fmt.Sprintf(emailHTML, escapeHTML(language), escapeHTML(m.Subject), escapeHTML(greeting), escapeHTML(body), escapeHTML(d.Amount),
+		escapeHTML(safeURL(d.URL)), escapeHTML(w.pay), escapeHTML(until), escapeHTML(d.URL))
+	return m, nil
 }

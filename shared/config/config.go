@@ -20,7 +20,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/paylinks/paylinks/shared/spec"
@@ -220,16 +219,4 @@ func Logger() *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
-}
-
-// Streams is the DynamoDB Streams client (the local stream reader). Locally
-// the streams live on the DynamoDB emulator's endpoint.
-func Streams(cfg aws.Config) *dynamodbstreams.Client {
-	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") == "" && os.Getenv("AWS_ENDPOINT_URL") == "" {
-			if u := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); u != "" {
-				o.BaseEndpoint = aws.String(u)
-			}
-		}
-	})
 }

@@ -18,6 +18,7 @@ import (
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesandbox "github.com/paylinks/paylinks/shared/compose/sandbox"
@@ -115,7 +116,7 @@ func New(st *store.Store, o Options) *Service {
 		o.Channels = channel.Registry{channel.Email: s.Outbox, channel.SMS: s.Outbox, channel.WhatsApp: s.Outbox}
 		s.Opts.Channels = o.Channels
 	}
-	s.PSPs, s.Sandbox = e.PSPs(), e.Sandbox()
+	s.PSPs, s.Sandbox = psps.New(e), psps.Sandbox(e)
 	s.API, s.Create = composeapi.New(e), composecreate.New(e)
 	s.Refunds = composerefund.New(e)
 	s.API.Refunds = s.Refunds

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -134,4 +135,16 @@ func (r *Reader) Run(ctx context.Context, log *slog.Logger, every time.Duration,
 		case <-t.C:
 		}
 	}
+}
+
+// Client is the DynamoDB Streams client of the local stream reader: the
+// streams live on the DynamoDB emulator's endpoint.
+func Client(cfg aws.Config) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") == "" && os.Getenv("AWS_ENDPOINT_URL") == "" {
+			if u := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); u != "" {
+				o.BaseEndpoint = aws.String(u)
+			}
+		}
+	})
 }

@@ -146,7 +146,7 @@ func New(t testing.TB) *Env {
 	count.Reset()
 	st := store.New(db, table)
 	st.Sealer = Sealer
-	return &Env{DB: db, Count: count, Table: table, Store: st, SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: config.Streams(cfg)}
+	return &Env{DB: db, Count: count, Table: table, Store: st, SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: streamlocal.Client(cfg)}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.

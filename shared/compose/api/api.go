@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/httpapi"
@@ -18,7 +19,7 @@ func New(e *boot.Env) *httpapi.API {
 	a := httpapi.New(e.Store(), e.PublicBaseURL())
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
-	for name, p := range e.PSPs() {
+	for name, p := range psps.New(e) {
 		a.PSPNames[name] = psp.Live(p)
 	}
 	a.Refunds = composerefund.New(e)

@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
-	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
+	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 
 // New is the apply worker.
 func New(e *boot.Env) *webhook.Apply {
-	settler := composerefund.Settler(e)
+	// Of the refund service, the worker uses the part that records a PSP's
+	// refund outcome on the link: the store only.
+	settler := &refund.Service{Store: e.Store(), Log: e.Log, Now: time.Now}
 	return &webhook.Apply{Store: e.Store(), Log: e.Log, Now: time.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return settler.Settle(ctx, msg.Merchant, msg.Event)
 	}}

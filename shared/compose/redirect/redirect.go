@@ -5,12 +5,13 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	"github.com/paylinks/paylinks/shared/redirect"
 )
 
 // New is the customer pages' handler.
 func New(e *boot.Env) *redirect.Handler {
-	h := redirect.New(e.Store(), e.PSPs(), e.PublicBaseURL())
+	h := redirect.New(e.Store(), psps.New(e), e.PublicBaseURL())
 	h.Codes = e.LinkCodes()
 	return h
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/spec"
 )
@@ -13,11 +14,5 @@ import (
 // New is the refund service: it records refunds and submits them to the
 // PSP through the refunds queue.
 func New(e *boot.Env) *refund.Service {
-	return &refund.Service{Store: e.Store(), PSPs: e.PSPs(), Queue: e.Sender(spec.Refunds), Merchants: e.Merchants(), Log: e.Log, Now: time.Now}
-}
-
-// Settler is the part of the refund service that records a PSP's refund
-// outcome on the link (the apply worker's): the store only.
-func Settler(e *boot.Env) *refund.Service {
-	return &refund.Service{Store: e.Store(), Log: e.Log, Now: time.Now}
+	return &refund.Service{Store: e.Store(), PSPs: psps.New(e), Queue: e.Sender(spec.Refunds), Merchants: e.Merchants(), Log: e.Log, Now: time.Now}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 )
 
@@ -13,7 +14,7 @@ import (
 // no sandbox.
 func Handler(e *boot.Env) http.Handler {
 	mux := http.NewServeMux()
-	st, p := e.Store(), e.Sandbox()
+	st, p := e.Store(), psps.Sandbox(e)
 	if e.Config.SandboxEnabled {
 		(&sandbox.Pages{Provider: p, Links: st, Merchants: st.GetMerchant}).Routes(mux)
 	}

@@ -6,13 +6,14 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/psps"
 	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 
 // New is the ingest.
 func New(e *boot.Env) *webhook.Ingest {
-	return webhook.NewIngest(e.Store(), e.PSPs(), e.Sender(spec.PSPEvents))
+	return webhook.NewIngest(e.Store(), psps.New(e), e.Sender(spec.PSPEvents))
 }
 
 // Handler is what the function serves.
