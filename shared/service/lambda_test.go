@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	composecreate "github.com/paylinks/paylinks/shared/compose/create"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/seed"
@@ -29,6 +30,7 @@ func TestSampleEvents(t *testing.T) {
 	svc := service.New(env.Store, service.Options{PublicBaseURL: "https://pay.example", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("secret"), SQS: env.SQS, Queues: env.Queues})
 	handlers := map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){
 		"api":      boot.Lambda(config.Logger(), svc.APIHandler()),
+		"create":   boot.Lambda(config.Logger(), composecreate.Handler(svc.Create)),
 		"redirect": boot.Lambda(config.Logger(), svc.PublicHandler()),
 		"sandbox":  boot.Lambda(config.Logger(), svc.SandboxHandler()),
 	}
