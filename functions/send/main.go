@@ -4,12 +4,12 @@ package main
 
 import (
 	"github.com/paylinks/paylinks/shared/boot"
-	"github.com/paylinks/paylinks/shared/channel"
+	"github.com/paylinks/paylinks/shared/channel/awschannel"
 	"github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/queue"
 )
 
-func compose(e *boot.Env) queue.Handler { return send.Worker(e, channel.FromEnv(e.AWS)).Handle }
+func compose(e *boot.Env) queue.Handler { return send.Worker(e, awschannel.FromEnv(e.AWS)).Handle }
 
 func main() {
 	e := boot.Start("send")

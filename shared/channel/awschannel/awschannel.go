@@ -1,4 +1,7 @@
-package channel
+// Package awschannel sends messages through AWS: e-mail with SES v2, SMS with
+// SNS, WhatsApp with End User Messaging Social. Only the send function links
+// it.
+package awschannel
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/socialmessaging"
 	"github.com/aws/smithy-go"
+	"github.com/paylinks/paylinks/shared/channel"
 )
 
 // classify maps provider errors: throttling and 5xx are transient, bad
@@ -25,13 +29,13 @@ func classify(err error) error {
 		switch {
 		case strings.Contains(code, "Throttl"), strings.Contains(code, "TooManyRequests"), code == "ServiceUnavailable",
 			code == "InternalFailure", code == "InternalError", code == "InternalServerException", ae.ErrorFault() == smithy.FaultServer:
-			return fmt.Errorf("%w: %v", ErrTransient, err)
+			return fmt.Errorf("%w: %v", channel.ErrTransient, err)
 		case code == "MessageRejected", code == "InvalidParameter", code == "InvalidParameterValue", code == "ValidationException",
 			code == "BadRequestException", code == "AccountSuspendedException", code == "NotFoundException", code == "OptedOut":
-			return fmt.Errorf("%w: %v", ErrPermanent, err)
+			return fmt.Errorf("%w: %v", channel.ErrPermanent, err)
 		}
 	}
-	return fmt.Errorf("%w: %v", ErrTransient, err)
+	return fmt.Errorf("%w: %v", channel.ErrTransient, err)
 }
 
 // SESSender sends e-mail with Amazon SES v2.
@@ -41,7 +45,7 @@ type SESSender struct {
 }
 
 // Send implements Sender.
-func (s *SESSender) Send(ctx context.Context, m Message) (string, error) {
+func (s *SESSender) Send(ctx context.Context, m channel.Message) (string, error) {
 	out, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
 		Destination:      &sestypes.Destination{ToAddresses: []string{m.To}},
@@ -67,7 +71,7 @@ type SNSSender struct {
 }
 
 // Send implements Sender.
-func (s *SNSSender) Send(ctx context.Context, m Message) (string, error) {
+func (s *SNSSender) Send(ctx context.Context, m channel.Message) (string, error) {
 	attrs := map[string]snstypes.MessageAttributeValue{
 		"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
 	}
@@ -90,7 +94,7 @@ type WhatsAppSender struct {
 }
 
 // Send implements Sender.
-func (s *WhatsAppSender) Send(ctx context.Context, m Message) (string, error) {
+func (s *WhatsAppSender) Send(ctx context.Context, m channel.Message) (string, error) {
 	body, _ := json.Marshal(map[string]any{"messaging_product": "whatsapp", "to": m.To, "type": "text",
 		"text": map[string]any{"preview_url": true, "body": m.Text}})
 	out, err := s.Client.SendWhatsAppMessage(ctx, &socialmessaging.SendWhatsAppMessageInput{
