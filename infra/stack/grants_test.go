@@ -108,6 +108,7 @@ func wantGrants(f spec.Function, prod bool) (grants, env []string) {
 	add(f.Uses(spec.NeedSealer) || f.Uses(spec.NeedSeal), []string{"kms:decrypt"}, "KMS_KEY_ID")
 	add(f.Uses(spec.NeedSeal), []string{"kms:seal"})
 	add(f.Uses(spec.NeedPSPs) && !prod, []string{"secret:SANDBOX_SECRET_ARN"}, "SANDBOX_SECRET_ARN", "SANDBOX_ENABLED")
+	add(f.Uses(spec.NeedPSPNames) && !f.Uses(spec.NeedPSPs) && !prod, nil, "SANDBOX_ENABLED")
 	add(f.Uses(spec.NeedRateLimits), nil, "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST")
 	add(f.Uses(spec.NeedChannels), []string{"ses", "sns"}, "EMAIL_FROM", "SMS_ENABLED")
 	add(f.Consumes != "", []string{"consume:" + f.Consumes})

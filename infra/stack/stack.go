@@ -240,6 +240,9 @@ func (b *parts) environment(f spec.Function) map[string]*string {
 	if s, ok := b.secrets[envSandboxSecretARN]; ok && f.Uses(spec.NeedPSPs) {
 		env[envSandboxEnabled], env[envSandboxSecretARN] = jsii.String("1"), s.SecretArn()
 	}
+	if !b.prod && f.Uses(spec.NeedPSPNames) {
+		env[envSandboxEnabled] = jsii.String("1")
+	}
 	set(spec.NeedRateLimits, envRatePerSecond, jsii.String(strconv.FormatFloat(b.p.RateLimit.PerSecond, 'f', -1, 64)))
 	set(spec.NeedRateLimits, envRateBurst, jsii.String(strconv.FormatFloat(b.p.RateLimit.Burst, 'f', -1, 64)))
 	if b.p.EmailFrom != "" {

@@ -105,6 +105,19 @@ func (e *Env) RateLimits() (perSecond float64, burst int) {
 	return e.Config.RateLimit, e.Config.RateBurst
 }
 
+// PSPNames are the providers a merchant may pick, each with whether a live
+// merchant may (the test-only ones exist outside prod only).
+func (e *Env) PSPNames() map[string]bool {
+	e.Use(spec.NeedPSPNames)
+	names := map[string]bool{}
+	for _, p := range spec.PSPs {
+		if !p.TestOnly || e.Config.SandboxEnabled {
+			names[p.Name] = !p.TestOnly
+		}
+	}
+	return names
+}
+
 // Deadlines is each HTTP request's deadline.
 func (e *Env) Deadlines() time.Duration {
 	if e.Deadline == 0 {
@@ -185,7 +198,7 @@ func (e *Env) Unused() string {
 var needLabels = map[spec.Need]string{
 	spec.NeedTable: "the table", spec.NeedTableWrite: "writes to the table", spec.NeedPublicBaseURL: "the public base URL",
 	spec.NeedLinkCodes: "the link-code key", spec.NeedSealer: "the sealing key (open)", spec.NeedSeal: "the sealing key (seal)",
-	spec.NeedPSPs: "the PSPs", spec.NeedRateLimits: "the rate limits", spec.NeedChannels: "the channels",
+	spec.NeedPSPs: "the PSPs", spec.NeedRateLimits: "the rate limits", spec.NeedChannels: "the channels", spec.NeedPSPNames: "the PSPs' names",
 }
 
 func needNames(n spec.Need) string {

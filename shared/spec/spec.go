@@ -39,7 +39,21 @@ const (
 	// NeedChannels sends e-mail, SMS and WhatsApp (EMAIL_FROM,
 	// SMS_ENABLED, WHATSAPP_PHONE_NUMBER_ID; SES, SNS grants).
 	NeedChannels
+	// NeedPSPNames knows which PSPs a merchant may pick without talking to
+	// any (SANDBOX_ENABLED outside prod; no PSP adapter, no secret).
+	NeedPSPNames
 )
+
+// PSP is a provider merchants may pick.
+type PSP struct {
+	Name string
+	// TestOnly providers exist outside prod only, for test merchants only.
+	TestOnly bool
+}
+
+// PSPs are the providers paylinks has adapters for (shared/psp/*; a test
+// of the adapters holds them to this list).
+var PSPs = []PSP{{Name: "stripe"}, {Name: "mollie"}, {Name: "sandbox", TestOnly: true}}
 
 // Trigger is what invokes a function.
 type Trigger string
@@ -87,7 +101,7 @@ var Functions = []Function{
 	{Name: "api", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/v1/{proxy+}", []string{"ANY"}}, {"/openapi.json", []string{"GET"}}, {"/healthz", []string{"GET"}}},
 		Sends:  []string{Refunds, Send, Imports, Webhooks},
-		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedLinkCodes | NeedSealer | NeedSeal | NeedPSPs | NeedRateLimits},
+		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedLinkCodes | NeedSealer | NeedSeal | NeedPSPNames | NeedRateLimits},
 	{Name: "create", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/v1/payment-links", []string{"POST"}}},
 		Sends:  []string{Send},

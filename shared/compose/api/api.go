@@ -4,13 +4,12 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
-	"github.com/paylinks/paylinks/shared/compose/psps"
-	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/httpapi"
-	"github.com/paylinks/paylinks/shared/psp"
+	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/spec"
 )
 
@@ -19,10 +18,10 @@ func New(e *boot.Env) *httpapi.API {
 	a := httpapi.New(e.Store(), e.PublicBaseURL())
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
-	for name, p := range psps.New(e) {
-		a.PSPNames[name] = psp.Live(p)
-	}
-	a.Refunds = composerefund.New(e)
+	a.PSPNames = e.PSPNames()
+	// The API records refunds and queues them; the refund worker talks to
+	// the PSP.
+	a.Refunds = &refund.Service{Store: e.Store(), Queue: e.Sender(spec.Refunds), Log: e.Log, Now: time.Now}
 	a.Send = composesend.Enqueuer(e)
 	a.Imports = e.Sender(spec.Imports)
 	a.Webhooks = e.Sender(spec.Webhooks)
