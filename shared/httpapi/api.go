@@ -24,6 +24,7 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // MaxBody is the largest request body accepted (413 above).
@@ -137,7 +138,7 @@ func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		m, err := a.merchantForKey(r.Context(), secret)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, domain.ErrNotFound) {
 			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
 			return
@@ -172,7 +173,7 @@ func (a *API) merchantForKey(ctx context.Context, secret string) (*merchant.Merc
 
 // fail writes err as a problem and logs its cause.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	p := problem.From(err)
+	p := problem.From(Classify(err))
 	if p.Status >= 500 {
 		reqlog.Set(r.Context(), "error", err.Error())
 	}
@@ -229,4 +230,14 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 		return nil, problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d MiB", max>>20))
 	}
 	return b, nil
+}
+
+// Classify marks a dependency that is down, slow or throttling (an AWS
+// service, a PSP, the network) as domain.ErrUnavailable, so that problem
+// answers 503 with Retry-After; any other error is returned as it is.
+func Classify(err error) error {
+	if err != nil && !errors.Is(err, domain.ErrUnavailable) && unavailable.Is(err) {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/jsonstrict"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -114,7 +115,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if !validIdemKey(k) {
 			p := problem.New(http.StatusBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters")
-			p.Errors = []problem.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
+			p.Errors = []domain.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
 			fail(w, r, p)
 			return
 		}

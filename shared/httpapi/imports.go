@@ -93,12 +93,12 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) {
 func parseCSV(body []byte) ([]string, []CSVRow, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(body) {
-		return nil, nil, problem.Invalid(problem.FieldError{Field: "file", Message: "must be UTF-8 text"})
+		return nil, nil, problem.Invalid(domain.FieldError{Field: "file", Message: "must be UTF-8 text"})
 	}
 	cr := csv.NewReader(bytes.NewReader(body))
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, problem.Invalid(problem.FieldError{Field: "file", Message: "needs a header row"})
+		return nil, nil, problem.Invalid(domain.FieldError{Field: "file", Message: "needs a header row"})
 	}
 	seen := map[string]bool{}
 	var errs fieldErrs
@@ -131,15 +131,15 @@ func parseCSV(body []byte) ([]string, []CSVRow, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, problem.Invalid(problem.FieldError{Field: "file", Message: fmt.Sprintf("row %d: %v", n, err)})
+			return nil, nil, problem.Invalid(domain.FieldError{Field: "file", Message: fmt.Sprintf("row %d: %v", n, err)})
 		}
 		if len(rows) == MaxImportRows {
-			return nil, nil, problem.Invalid(problem.FieldError{Field: "file", Message: "has more than 10000 rows"})
+			return nil, nil, problem.Invalid(domain.FieldError{Field: "file", Message: "has more than 10000 rows"})
 		}
 		rows = append(rows, CSVRow{N: n, Cells: rec})
 	}
 	if len(rows) == 0 {
-		return nil, nil, problem.Invalid(problem.FieldError{Field: "file", Message: "has no rows"})
+		return nil, nil, problem.Invalid(domain.FieldError{Field: "file", Message: "has no rows"})
 	}
 	return header, rows, nil
 }
@@ -154,7 +154,7 @@ func unneutralize(s string) string {
 
 // rowRequest turns a row into a create request (the API's own checks run
 // on it); a value that is not even the right type is a field error.
-func rowRequest(header []string, cells []string) (*createRequest, *problem.FieldError) {
+func rowRequest(header []string, cells []string) (*createRequest, *domain.FieldError) {
 	v := map[string]string{}
 	for i, h := range header {
 		if i < len(cells) {
@@ -180,7 +180,7 @@ func rowRequest(header []string, cells []string) (*createRequest, *problem.Field
 	if s := v["expires_in_days"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return nil, &problem.FieldError{Field: "expires_in_days", Message: "must be a whole number of days"}
+			return nil, &domain.FieldError{Field: "expires_in_days", Message: "must be a whole number of days"}
 		}
 		req.ExpiresInDays = &n
 	}
@@ -251,7 +251,7 @@ func (a *API) importRow(ctx context.Context, m *merchant.Merchant, msg *ImportMe
 	switch {
 	case errors.Is(err, store.ErrRowDone):
 		return "already_done", nil
-	case errors.Is(err, store.ErrDuplicateReference):
+	case errors.Is(err, domain.ErrDuplicateReference):
 		return "failed", a.Store.FailImportRow(ctx, ir, "reference", "is already used by another link")
 	case err != nil:
 		return "", err
@@ -289,7 +289,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if values.Has("cursor") || values.Has("limit") {
-		fail(w, r, problem.Invalid(problem.FieldError{Field: "cursor", Message: "the export takes the list filters without cursor and limit"}))
+		fail(w, r, problem.Invalid(domain.FieldError{Field: "cursor", Message: "the export takes the list filters without cursor and limit"}))
 		return
 	}
 	q, err := parseListQuery(values, m.ID, a.Now())

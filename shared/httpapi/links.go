@@ -62,7 +62,7 @@ func decodeStrict(body []byte, v any) error {
 	if errors.As(err, &se) {
 		p := problem.New(http.StatusBadRequest, se.Error())
 		if se.Path != "" {
-			p.Errors = []problem.FieldError{{Field: se.Path, Message: se.Msg}}
+			p.Errors = []domain.FieldError{{Field: se.Path, Message: se.Msg}}
 		}
 		return p
 	}
@@ -70,9 +70,9 @@ func decodeStrict(body []byte, v any) error {
 		return fmt.Errorf("strict JSON check: %w", err)
 	}
 	if len(unknown) > 0 {
-		errs := make([]problem.FieldError, len(unknown))
+		errs := make([]domain.FieldError, len(unknown))
 		for i, f := range unknown {
-			errs[i] = problem.FieldError{Field: f, Message: "is not a known field"}
+			errs[i] = domain.FieldError{Field: f, Message: "is not a known field"}
 		}
 		return problem.Invalid(errs...)
 	}
@@ -89,7 +89,7 @@ func decodeStrict(body []byte, v any) error {
 		if field == "" {
 			return problem.New(http.StatusBadRequest, "the body must be a JSON object")
 		}
-		return problem.Invalid(problem.FieldError{Field: field, Message: "must be of type " + typeErr.Type.String()})
+		return problem.Invalid(domain.FieldError{Field: field, Message: "must be of type " + typeErr.Type.String()})
 	default:
 		return problem.New(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}
@@ -131,10 +131,10 @@ func beneficiary(field string, b *domain.Beneficiary, errs *fieldErrs) *domain.B
 	return &nb
 }
 
-type fieldErrs []problem.FieldError
+type fieldErrs []domain.FieldError
 
 func (f *fieldErrs) add(field, msg string) {
-	*f = append(*f, problem.FieldError{Field: field, Message: msg})
+	*f = append(*f, domain.FieldError{Field: field, Message: msg})
 }
 
 // newLink validates a create request against the merchant's settings and
@@ -436,7 +436,7 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !channel.Valid(req.Channel) {
-		fail(w, r, problem.Invalid(problem.FieldError{Field: "channel", Message: "must be one of email, sms, whatsapp"}))
+		fail(w, r, problem.Invalid(domain.FieldError{Field: "channel", Message: "must be one of email, sms, whatsapp"}))
 		return
 	}
 	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))

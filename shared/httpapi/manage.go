@@ -220,7 +220,7 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if len(meta) > maxMetadataPairs {
-				fail(w, r, problem.Invalid(problem.FieldError{Field: "metadata", Message: "has at most 20 pairs"}))
+				fail(w, r, problem.Invalid(domain.FieldError{Field: "metadata", Message: "has at most 20 pairs"}))
 				return
 			}
 			if len(meta) == 0 {
@@ -232,7 +232,7 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
 		next.UpdatedAt = a.Now().UTC()
 		ev := domain.NewEvent(cur.ID, "payment_link.updated", "", "", a.Now(), data)
 		err = a.Store.Transition(r.Context(), cur, &next, ev)
-		if errors.Is(err, store.ErrConflict) && try < 5 {
+		if errors.Is(err, domain.ErrConflict) && try < 5 {
 			continue
 		}
 		if err != nil {
@@ -279,7 +279,7 @@ func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if errors.Is(err, store.ErrConflict) && try < 5 {
+		if errors.Is(err, domain.ErrConflict) && try < 5 {
 			continue // it changed (a click, a payment): decide again
 		}
 		fail(w, r, err)

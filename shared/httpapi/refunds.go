@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -82,7 +83,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.Status == "paid" && amt == nil && !l.RefundLeft().Value.IsPositive() {
-		fail(w, r, store.ErrRefundTooLarge)
+		fail(w, r, domain.ErrRefundTooLarge)
 		return
 	}
 	ref, err := a.Refunds.Create(r.Context(), m, l, amt, reason)

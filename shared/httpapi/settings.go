@@ -13,7 +13,6 @@ import (
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
-	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/validate"
 )
 
@@ -275,7 +274,7 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	err = a.Store.DeleteKey(r.Context(), m.ID, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		fail(w, r, err)
 		return
 	}

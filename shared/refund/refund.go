@@ -49,7 +49,7 @@ const claimLease = 60 * time.Second
 // failed at once and its reservation released, and the error returned.
 func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Link, amount *money.Amount, reason string) (*store.Refund, error) {
 	if l.Status != domain.StatusPaid {
-		return nil, store.ErrNotPaid
+		return nil, domain.ErrNotPaid
 	}
 	a := l.RefundLeft()
 	if amount != nil {
@@ -92,7 +92,7 @@ func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
 
 func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 	r, claimed, err := s.Store.ClaimRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, s.Now(), claimLease)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", fmt.Errorf("%w: refund %s not found", queue.ErrPermanent, msg.RefundID)
 	}
 	if err != nil {
@@ -169,7 +169,7 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (
 	if id, attempt, ok := store.ReviewFromRefundKey(ev.RefundID); ok {
 		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, domain.ErrNotFound):
 			return "unknown_review_payment", nil
 		case err != nil:
 			return "", err
@@ -182,7 +182,7 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (
 		return "not_ours", nil
 	}
 	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", nil
 	}
 	if err != nil {
@@ -213,7 +213,7 @@ func (s *Service) RefundReview(ctx context.Context, m *merchant.Merchant, id str
 
 func (s *Service) submitReview(ctx context.Context, msg Message) (string, error) {
 	p, claimed, err := s.Store.ClaimReviewRefund(ctx, msg.Merchant, msg.ReviewID, s.Now(), claimLease)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_review_payment", fmt.Errorf("%w: review payment %s not found", queue.ErrPermanent, msg.ReviewID)
 	}
 	if err != nil {

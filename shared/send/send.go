@@ -32,12 +32,6 @@ type Message struct {
 	Kind     string `json:"kind"` // link or reminder
 }
 
-// Errors the API maps.
-var (
-	ErrNotSendable = errors.New("the link is paid, expired or archived")
-	ErrNoAddress   = errors.New("the customer has no address for this channel")
-)
-
 // Service enqueues and delivers.
 type Service struct {
 	Store         *store.Store
@@ -75,7 +69,7 @@ func DefaultChannel(l *domain.Link) string {
 // Sendable reports whether a link may be sent now.
 func Sendable(l *domain.Link, now time.Time) error {
 	if l.Archived || !l.Status.Open() || l.ExpiredAt(now) {
-		return ErrNotSendable
+		return domain.ErrNotSendable
 	}
 	return nil
 }
@@ -86,7 +80,7 @@ func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID 
 		return "", err
 	}
 	if Address(l, ch) == "" {
-		return "", ErrNoAddress
+		return "", domain.ErrNoAddress
 	}
 	if sendID == "" {
 		sendID = domain.NewID("snd_", s.Now())
@@ -164,7 +158,7 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		return outcome, s.Store.FinishSend(ctx, msg.Merchant, msg.LinkID, msg.SendID, outcome, ev)
 	}
 	l, err := s.Store.Get(ctx, msg.Merchant, msg.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
 		return "unknown_link", nil // deleted: nothing to send
 	}

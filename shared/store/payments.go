@@ -137,7 +137,7 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			return AppliedNoChange, nil
 		}
 	}
-	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, ErrConflict, maxApplyTries)
+	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, domain.ErrConflict, maxApplyTries)
 }
 
 // backoff sleeps a little, more with each try, with jitter.

@@ -182,7 +182,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 		}
 		backoff(try) // a concurrent write to the link: try again
 	}
-	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, ErrConflict, maxApplyTries)
+	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }
 
 func (s *Store) reviewItems(merchant, provider string, ev psp.Event, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
@@ -259,12 +259,12 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil || c.PK != merchantPK(merchant) || !strings.HasPrefix(c.SK, reviewSK("")) {
-			return ReviewPage{}, ErrBadCursor
+			return ReviewPage{}, domain.ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(c.PK, c.SK)
 		if q.Kind != "" {
 			if c.G1PK != reviewKindPK(merchant, q.Kind) {
-				return ReviewPage{}, ErrBadCursor
+				return ReviewPage{}, domain.ErrBadCursor
 			}
 			in.ExclusiveStartKey["GSI1PK"], in.ExclusiveStartKey["GSI1SK"] = sv(c.G1PK), sv(c.G1SK)
 		}
@@ -294,7 +294,7 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 // GetReviewPayment reads one of a merchant's review payments.
 func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	var it reviewItem
 	if err := s.getItem(ctx, merchantPK(merchant), reviewSK(id), "review payment "+id, &it); err != nil {
@@ -316,7 +316,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 	ok := true
 	if ccf, failed := isConditionFailed(err); failed {
 		if ccf.Item == nil {
-			return nil, false, ErrNotFound
+			return nil, false, domain.ErrNotFound
 		}
 		item, ok = ccf.Item, false
 	} else if err != nil {
@@ -337,7 +337,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 // ErrReviewNoAmount when the PSP reported no amount to give back.
 func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	p, ok, err := s.updateReview(ctx, merchant, id,
 		"SET #state = :refunding, refund_attempt = refund_attempt + :one, submitted = :false, updated_at = :now REMOVE claimed_until, failure_reason",

@@ -77,7 +77,7 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	}
 	// A cursor of another merchant's listing is refused.
 	other, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 1})
-	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, domain.ErrBadCursor) {
 		t.Fatalf("foreign cursor: %v", err)
 	}
 }
@@ -101,7 +101,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		t.Fatalf("less money: %s %v", r, err)
 	}
 	unpaid, _ := env.Store.Get(ctx, "m1", l.ID)
-	if err := refund(unpaid, "1.00"); !errors.Is(err, store.ErrNotPaid) {
+	if err := refund(unpaid, "1.00"); !errors.Is(err, domain.ErrNotPaid) {
 		t.Fatalf("refund of a link paid with other money: %v", err)
 	}
 	a := l.Amount
@@ -109,7 +109,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale, _ := env.Store.Get(ctx, "m1", l.ID)
-	if err := refund(stale, l.Amount.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, store.ErrRefundTooLarge) {
+	if err := refund(stale, l.Amount.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, domain.ErrRefundTooLarge) {
 		t.Fatalf("refund above what was received: %v", err)
 	}
 	if err := refund(stale, "60.00"); err != nil {
@@ -117,7 +117,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 	}
 	rest := l.Amount.Sub(money.MustParse("EUR", "60.00"))
 	// The stale copy still says nothing is committed: the table's guard holds.
-	if err := refund(stale, rest.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, store.ErrRefundTooLarge) {
+	if err := refund(stale, rest.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, domain.ErrRefundTooLarge) {
 		t.Fatalf("refund above what is left, with a stale link: %v", err)
 	}
 	if err := refund(stale, rest.String()); err != nil {

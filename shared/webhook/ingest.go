@@ -15,12 +15,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // MaxBody is the largest webhook accepted.
@@ -64,7 +65,7 @@ func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := in.merchants.Get(ctx, mid)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && m.PSP != name) {
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && m.PSP != name) {
 		answer(w, r, http.StatusNotFound, "unknown merchant")
 		return
 	}
@@ -130,7 +131,7 @@ func answer(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	reqlog.Set(r.Context(), "outcome", outcome)
 	w.Header().Set("Content-Type", "application/json")
 	if status >= 500 {
-		w.Header().Set("Retry-After", strconv.Itoa(unavailable.RetryAfter))
+		w.Header().Set("Retry-After", strconv.Itoa(problem.RetryAfter))
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "{\"status\":%d,\"message\":%q}\n", status, msg)
