@@ -156,7 +156,7 @@ func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
 	switch {
 	case res.Pending:
 		return "submitted", c.submitted(res.Ref)
-	case res.Status == psp.RefundSucceeded:
+	case res.Status == domain.RefundSucceeded:
 		return "succeeded", c.settle(true, res.Ref, "")
 	default:
 		return "failed", c.settle(false, res.Ref, res.Reason)
@@ -165,9 +165,9 @@ func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
 
 // Settle applies a PSP's refund webhook: the refund named by the event moves
 // to succeeded or failed once.
-func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (string, error) {
+func (s *Service) Settle(ctx context.Context, merchantID string, ev domain.PaymentEvent) (string, error) {
 	if id, attempt, ok := store.ReviewFromRefundKey(ev.RefundID); ok {
-		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
 			return "unknown_review_payment", nil
@@ -181,7 +181,7 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (
 	if ev.RefundID == "" || ev.LinkID == "" {
 		return "not_ours", nil
 	}
-	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
 	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", nil
 	}

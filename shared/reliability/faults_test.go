@@ -17,6 +17,7 @@ import (
 	"github.com/paylinks/paylinks/shared/faults"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
@@ -116,7 +117,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 				amt := money.MustParse("EUR", "30.00")
 				body, _ := json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_fault_%d", i), Type: "payment.succeeded", Created: time.Now().Unix(),
 					Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_" + id[len(id)-8:], Amount: &amt}})
-				(&client{t: t, base: srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), stripe.SignedHeader(mer.PSPWebhookSecret, time.Now(), body), 200)
+				(&client{t: t, base: srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), psp.SignedHeader(mer.PSPWebhookSecret, time.Now(), body), 200)
 			}
 			for _, id := range paid[:len(paid)/2] {
 				testenv.Eventually(t, 60*time.Second, "paid under faults", func() bool {

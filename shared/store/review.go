@@ -15,7 +15,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 )
 
 // Kinds of payments kept for review: they never move a link.
@@ -149,7 +148,7 @@ func sameMoney(got *money.Amount, want money.Amount) bool {
 // redelivery, or another event about the same payment, keeps nothing more)
 // and, when there is a link, the link's timeline event and last_event: the
 // table's stream then tells the merchant (payment.review_opened).
-func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev psp.Event, kind string, link *domain.Link, now time.Time) (Applied, error) {
+func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (Applied, error) {
 	ref := ev.PaymentRef
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
@@ -185,7 +184,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }
 
-func (s *Store) reviewItems(merchant, provider string, ev psp.Event, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
+func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return nil, fmt.Errorf("marshal review payment: %w", err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
@@ -25,7 +24,7 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	}
 	pay := func(id, ref string, a *money.Amount) store.Applied {
 		t.Helper()
-		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: id, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
+		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: id, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +96,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		return env.Store.CreateRefund(ctx, l, &store.Refund{ID: domain.NewID(domain.PrefixRefund, time.Now()), Amount: money.MustParse("EUR", v), PSP: "sandbox"}, now)
 	}
 	less := money.MustParse("EUR", "100.00")
-	if r, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: "e0", Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != store.AppliedReview {
+	if r, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e0", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != store.AppliedReview {
 		t.Fatalf("less money: %s %v", r, err)
 	}
 	unpaid, _ := env.Store.Get(ctx, "m1", l.ID)
@@ -105,7 +104,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		t.Fatalf("refund of a link paid with other money: %v", err)
 	}
 	a := l.Amount
-	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: "e1", Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
+	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
 		t.Fatal(err)
 	}
 	stale, _ := env.Store.Get(ctx, "m1", l.ID)

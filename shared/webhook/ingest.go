@@ -29,9 +29,9 @@ const MaxBody = 1 << 20
 
 // Message is what goes on the PSP events queue.
 type Message struct {
-	Merchant string    `json:"merchant"`
-	Provider string    `json:"provider"`
-	Event    psp.Event `json:"event"`
+	Merchant string              `json:"merchant"`
+	Provider string              `json:"provider"`
+	Event    domain.PaymentEvent `json:"event"`
 }
 
 // Ingest serves POST /webhooks/psp/{provider}/{merchant}.
@@ -112,9 +112,9 @@ func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
 // is already on the queue does nothing; one whose enqueue failed before is
 // enqueued now. Apply is idempotent too, so a crash between the two steps
 // cannot apply an event twice.
-func (in *Ingest) record(ctx context.Context, m, provider string, ev psp.Event) error {
+func (in *Ingest) record(ctx context.Context, m, provider string, ev domain.PaymentEvent) error {
 	done, err := in.Store.RecordWebhook(ctx, m, provider, ev, in.Now())
-	if err != nil || done || ev.Kind == psp.Ignored {
+	if err != nil || done || ev.Kind == domain.PaymentIgnored {
 		return err // ignored kinds are kept on record, not queued
 	}
 	if err := in.Queue.Send(ctx, Message{Merchant: m, Provider: provider, Event: ev}, 0); err != nil {
@@ -154,14 +154,14 @@ func (a *Apply) Handle(ctx context.Context, m events.SQSMessage) error {
 	}
 	var outcome string
 	switch msg.Event.Kind {
-	case psp.PaymentSucceeded, psp.PaymentFailed:
+	case domain.PaymentSucceeded, domain.PaymentFailed:
 		var res store.Applied
 		res, err = a.Store.ApplyPSPEvent(ctx, msg.Merchant, msg.Provider, msg.Event, a.Now())
 		outcome = string(res)
-	case psp.CheckoutExpired:
+	case domain.CheckoutExpired:
 		err = a.Store.ClearCheckout(ctx, msg.Merchant, msg.Event.LinkID, msg.Event.CheckoutURL)
 		outcome = "checkout_cleared"
-	case psp.RefundSucceeded, psp.RefundFailed:
+	case domain.RefundSucceeded, domain.RefundFailed:
 		if a.Refunds == nil {
 			return fmt.Errorf("refund event %s: no refund handler", msg.Event.ID)
 		}
