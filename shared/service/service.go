@@ -24,6 +24,7 @@ import (
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -84,6 +85,7 @@ type Service struct {
 	Store    *store.Store
 	Opts     Options
 	API      *httpapi.API
+	Imports  *imports.Worker
 	Redirect *redirect.Handler
 	Sandbox  *sandbox.Provider
 	PSPs     psp.Registry
@@ -145,6 +147,8 @@ func New(st *store.Store, o Options) *Service {
 		PublicBaseURL: o.PublicBaseURL, Log: o.Log, Now: time.Now}
 	api.Send = s.Send
 	api.Imports = s.Sender(queue.Imports)
+	s.Imports = &imports.Worker{Store: st, Codes: o.LinkCodeKey, Send: s.Send, Merchants: merchants.Get, Log: o.Log,
+		Now: func() time.Time { return api.Now() }}
 	api.Log = o.Log
 	s.Sweeper = sweep.New(st, o.Log)
 	s.Sweeper.Remind = s.Send.Remind
@@ -252,7 +256,7 @@ func Canonical(h http.Handler) http.Handler {
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.API.HandleImport,
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Imports.Handle,
 		queue.Webhooks: s.Webhooks.Handle}
 }
 
