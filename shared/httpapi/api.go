@@ -78,7 +78,7 @@ type Route struct {
 // Routes are the integrator API's routes; the contract test holds the
 // OpenAPI document to exactly these.
 var Routes = []Route{
-	{"POST /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createLink))) }},
+	{CreateRoute, func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createLink))) }},
 	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(handle(a.listLinks)) }},
 	{"POST /v1/payment-links/import", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.importLinks))) }},
 	{"GET /v1/payment-links/export", func(a *API) http.HandlerFunc { return a.auth(handle(a.exportLinks)) }},
@@ -102,16 +102,41 @@ var Routes = []Route{
 	{"POST /v1/payments/review/{id}/refund", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.refundReview))) }},
 }
 
+// CreateRoute is the route the create function serves.
+const CreateRoute = "POST /v1/payment-links"
+
 // Handler returns the routes.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes {
 		mux.HandleFunc(rt.Pattern, rt.handler(a))
 	}
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
-	})
+	mux.HandleFunc("/v1/", noRoute)
 	return mux
+}
+
+// CreateHandler serves only POST /v1/payment-links, as Handler does (API
+// key, rate limit, Idempotency-Key, the send asked for at creation): the
+// create function. Any other route is a 404 problem.
+func (a *API) CreateHandler() http.Handler {
+	var create http.HandlerFunc
+	for _, rt := range Routes {
+		if rt.Pattern == CreateRoute {
+			create = rt.handler(a)
+		}
+	}
+	method, path, _ := strings.Cut(CreateRoute, " ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == method && r.URL.Path == path {
+			create(w, r)
+			return
+		}
+		noRoute(w, r)
+	})
+}
+
+func noRoute(w http.ResponseWriter, _ *http.Request) {
+	problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
 }
 
 type ctxKey struct{}
