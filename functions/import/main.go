@@ -7,7 +7,7 @@ import (
 	"github.com/paylinks/paylinks/shared/queue"
 )
 
-func compose(e *boot.Env) queue.Handler { return imports.Worker(e) }
+func compose(e *boot.Env) queue.Handler { return imports.New(e).Handle }
 
 func main() {
 	e := boot.Start("import")

@@ -24,6 +24,7 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // MaxBody is the largest request body accepted (413 above).
@@ -77,29 +78,32 @@ type Route struct {
 // Routes are the integrator API's routes; the contract test holds the
 // OpenAPI document to exactly these.
 var Routes = []Route{
-	{"POST /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createLink)) }},
-	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(a.listLinks) }},
-	{"POST /v1/payment-links/import", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.importLinks)) }},
-	{"GET /v1/payment-links/export", func(a *API) http.HandlerFunc { return a.auth(a.exportLinks) }},
-	{"GET /v1/imports/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getImport) }},
-	{"GET /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getLink) }},
-	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(a.patchLink) }},
-	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.archiveLink)) }},
-	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(a.listEvents) }},
-	{"POST /v1/payment-links/{id}/send", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.sendLink)) }},
-	{"POST /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createRefund)) }},
-	{"GET /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.listRefunds) }},
-	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.getSettings) }},
-	{"PUT /v1/settings", func(a *API) http.HandlerFunc { return a.auth(a.putSettings) }},
-	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.listKeys) }},
-	{"POST /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.createKey)) }},
-	{"DELETE /v1/api-keys/{id}", func(a *API) http.HandlerFunc { return a.auth(a.revokeKey) }},
-	{"GET /v1/webhook-deliveries", func(a *API) http.HandlerFunc { return a.auth(a.listDeliveries) }},
-	{"GET /v1/webhook-deliveries/{id}", func(a *API) http.HandlerFunc { return a.auth(a.getDelivery) }},
-	{"POST /v1/webhook-deliveries/{id}/retry", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.retryDelivery)) }},
-	{"GET /v1/payments/review", func(a *API) http.HandlerFunc { return a.auth(a.listReview) }},
-	{"POST /v1/payments/review/{id}/refund", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(a.refundReview)) }},
+	{CreateRoute, func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createLink))) }},
+	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(handle(a.listLinks)) }},
+	{"POST /v1/payment-links/import", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.importLinks))) }},
+	{"GET /v1/payment-links/export", func(a *API) http.HandlerFunc { return a.auth(handle(a.exportLinks)) }},
+	{"GET /v1/imports/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getImport)) }},
+	{"GET /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getLink)) }},
+	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.patchLink)) }},
+	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.archiveLink))) }},
+	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(handle(a.listEvents)) }},
+	{"POST /v1/payment-links/{id}/send", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.sendLink))) }},
+	{"POST /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createRefund))) }},
+	{"GET /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(handle(a.listRefunds)) }},
+	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(handle(a.getSettings)) }},
+	{"PUT /v1/settings", func(a *API) http.HandlerFunc { return a.auth(handle(a.putSettings)) }},
+	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(handle(a.listKeys)) }},
+	{"POST /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createKey))) }},
+	{"DELETE /v1/api-keys/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.revokeKey)) }},
+	{"GET /v1/webhook-deliveries", func(a *API) http.HandlerFunc { return a.auth(handle(a.listDeliveries)) }},
+	{"GET /v1/webhook-deliveries/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getDelivery)) }},
+	{"POST /v1/webhook-deliveries/{id}/retry", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.retryDelivery))) }},
+	{"GET /v1/payments/review", func(a *API) http.HandlerFunc { return a.auth(handle(a.listReview)) }},
+	{"POST /v1/payments/review/{id}/refund", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.refundReview))) }},
 }
+
+// CreateRoute is the route the create function serves.
+const CreateRoute = "POST /v1/payment-links"
 
 // Handler returns the routes.
 func (a *API) Handler() http.Handler {
@@ -107,10 +111,32 @@ func (a *API) Handler() http.Handler {
 	for _, rt := range Routes {
 		mux.HandleFunc(rt.Pattern, rt.handler(a))
 	}
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
-	})
+	mux.HandleFunc("/v1/", noRoute)
 	return mux
+}
+
+// CreateHandler serves only POST /v1/payment-links, as Handler does (API
+// key, rate limit, Idempotency-Key, the send asked for at creation): the
+// create function. Any other route is a 404 problem.
+func (a *API) CreateHandler() http.Handler {
+	var create http.HandlerFunc
+	for _, rt := range Routes {
+		if rt.Pattern == CreateRoute {
+			create = rt.handler(a)
+		}
+	}
+	method, path, _ := strings.Cut(CreateRoute, " ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == method && r.URL.Path == path {
+			create(w, r)
+			return
+		}
+		noRoute(w, r)
+	})
+}
+
+func noRoute(w http.ResponseWriter, _ *http.Request) {
+	problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
 }
 
 type ctxKey struct{}
@@ -121,40 +147,40 @@ func merchantOf(ctx context.Context) *merchant.Merchant {
 
 // auth resolves the bearer key to its merchant; 401 otherwise.
 func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		now := time.Now()
 		addr := clientAddr(r)
 		if a.Limits.blocked(addr, now) {
 			// Too many wrong keys from this address: refused before any
 			// lookup, so guessing keys costs no table reads.
 			tooMany(w, r, time.Minute, "too many failed authentications from this address; retry later")
-			return
+			return nil
 		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !merchant.WellFormed(secret) {
 			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
-			return
+			return nil
 		}
 		m, err := a.merchantForKey(r.Context(), secret)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, domain.ErrNotFound) {
 			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
-			return
+			return nil
 		}
 		if err != nil {
-			fail(w, r, err)
-			return
+			return err
 		}
 		reqlog.Set(r.Context(), "merchant", m.ID)
 		allowed, remaining, retry := a.Limits.take(m.ID, now)
 		a.Limits.rateHeaders(w, remaining, retry)
 		if !allowed {
 			tooMany(w, r, retry, "the merchant's API rate limit is reached; retry after the Retry-After seconds")
-			return
+			return nil
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
-	}
+		return nil
+	})
 }
 
 func (a *API) unauthorized(w http.ResponseWriter) {
@@ -170,9 +196,23 @@ func (a *API) merchantForKey(ctx context.Context, secret string) (*merchant.Merc
 	return a.merchants.Get(ctx, id)
 }
 
+// handlerFunc is an endpoint: it writes its answer, or returns the error
+// that handle writes as a problem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle is the one adapter from endpoints to HTTP: an error an endpoint
+// returns is written as a problem (fail).
+func handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			fail(w, r, err)
+		}
+	}
+}
+
 // fail writes err as a problem and logs its cause.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	p := problem.From(err)
+	p := problem.From(Classify(err))
 	if p.Status >= 500 {
 		reqlog.Set(r.Context(), "error", err.Error())
 	}
@@ -229,4 +269,14 @@ func readBodyMax(r *http.Request, max int64) ([]byte, error) {
 		return nil, problem.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d MiB", max>>20))
 	}
 	return b, nil
+}
+
+// Classify marks a dependency that is down, slow or throttling (an AWS
+// service, a PSP, the network) as domain.ErrUnavailable, so that problem
+// answers 503 with Retry-After; any other error is returned as it is.
+func Classify(err error) error {
+	if err != nil && !errors.Is(err, domain.ErrUnavailable) && unavailable.Is(err) {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	return err
 }

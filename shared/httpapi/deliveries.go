@@ -40,74 +40,68 @@ func deliveryView(d *store.Delivery) DeliveryView {
 
 var deliveryParams = map[string]bool{"link_id": true, "status": true, "limit": true, "cursor": true}
 
-func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
+func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	v, err := query(r)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
-	var errs fieldErrs
+	var errs domain.FieldErrors
 	limit := pageParams(v, deliveryParams, &errs)
 	q := store.DeliveryQuery{Merchant: m.ID, Limit: limit, LinkID: v.Get("link_id"), Status: v.Get("status"), Cursor: v.Get("cursor")}
 	if q.LinkID != "" && !domain.ValidID(domain.PrefixLink, q.LinkID) {
-		errs.add("link_id", "is not a payment link id")
+		errs.Add("link_id", "is not a payment link id")
 	}
 	switch q.Status {
 	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 	default:
-		errs.add("status", "must be pending, succeeded or failed")
+		errs.Add("status", "must be pending, succeeded or failed")
 	}
 	if len(errs) > 0 {
-		fail(w, r, problem.Invalid(errs...))
-		return
+		return problem.Invalid(errs...)
 	}
 	ds, next, err := a.Store.ListDeliveries(r.Context(), q)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	data := make([]DeliveryView, len(ds))
 	for i := range ds {
 		data[i] = deliveryView(&ds[i])
 	}
 	writePage(w, r, data, next)
+	return nil
 }
 
-func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {
+func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) error {
 	d, err := a.Store.GetDelivery(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, deliveryView(d))
+	return nil
 }
 
 // retryDelivery replays a delivery now, whatever its state: a new
 // generation, so messages of the old one stop.
-func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
+func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.Store.GetDelivery(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	m, err := a.Store.GetMerchant(r.Context(), merchantOf(r.Context()).ID) // fresh: the endpoint may have just been disabled
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	if !m.WebhookEnabled() {
-		fail(w, r, problem.New(http.StatusConflict, "the webhook endpoint is not set or was disabled (it answered 410); set webhook_url in the settings to enable it"))
-		return
+		return problem.New(http.StatusConflict, "the webhook endpoint is not set or was disabled (it answered 410); set webhook_url in the settings to enable it")
 	}
 	d, err := a.Store.RetryDelivery(r.Context(), m.ID, r.PathValue("id"), a.Now())
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.Webhooks.Send(r.Context(), outbound.Message{Merchant: m.ID, DeliveryID: d.ID, Gen: d.Gen}, 0); err != nil {
-		fail(w, r, err) // 5xx; the delivery stays pending in the new generation and a retry sends it
-		return
+		return err // 5xx; the delivery stays pending in the new generation and a retry sends it
 	}
 	reqlog.Set(r.Context(), "outcome", "retry_queued")
 	writeJSON(w, http.StatusAccepted, deliveryView(d))
+	return nil
 }

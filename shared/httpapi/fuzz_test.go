@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"errors"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 )
@@ -34,47 +34,14 @@ func FuzzCreateBody(f *testing.F) {
 		}
 		if err == nil {
 			var l interface{}
-			l, _, err = newLink(&req, fuzzMerchant, now)
+			l, _, err = domain.NewLink(req.input(), fuzzMerchant.LinkSettings(), now)
 			if err == nil && l == nil {
 				t.Fatal("no link and no error")
 			}
 		}
 		if err != nil {
-			var p *problem.Problem
-			if !errors.As(err, &p) || p.Status < 400 || p.Status >= 500 {
+			if p := problem.From(err); p.Status < 400 || p.Status >= 500 {
 				t.Fatalf("%q: %v", body, err)
-			}
-		}
-	})
-}
-
-// FuzzCSV: any file is a header and rows or a 422, and any row a request
-// or a field error.
-func FuzzCSV(f *testing.F) {
-	f.Add([]byte("amount,currency,description,company_name\n1.00,EUR,d,X\n"))
-	f.Add([]byte("amount,currency,description,first_name,last_name\n\"1,00\",EUR,\"a\"\"b\",A,B\n"))
-	f.Add([]byte("\xef\xbb\xbfamount,currency,description,company_name\n'=1,EUR,d,X\n"))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		header, rows, err := parseCSV(body)
-		if err != nil {
-			var p *problem.Problem
-			if !errors.As(err, &p) || p.Status != 422 {
-				t.Fatalf("%v", err)
-			}
-			return
-		}
-		for _, r := range rows {
-			req, fe := rowRequest(header, r.Cells)
-			if fe == nil && req == nil {
-				t.Fatal("no request and no error")
-			}
-			if req != nil {
-				if _, _, err := newLink(req, fuzzMerchant, time.Now()); err != nil {
-					var p *problem.Problem
-					if !errors.As(err, &p) || p.Status != 422 {
-						t.Fatalf("%v", err)
-					}
-				}
 			}
 		}
 	})

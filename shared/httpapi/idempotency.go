@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/jsonstrict"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -106,17 +107,16 @@ func fingerprintOf(r *http.Request, body []byte) string {
 // before any work (400, 413, 415, 422) and failures (5xx) are not stored: the key
 // is released so a corrected or retried request runs.
 func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		k := r.Header.Get("Idempotency-Key")
 		if k == "" {
 			next(w, r)
-			return
+			return nil
 		}
 		if !validIdemKey(k) {
 			p := problem.New(http.StatusBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters")
-			p.Errors = []problem.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
-			fail(w, r, p)
-			return
+			p.Errors = []domain.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
+			return p
 		}
 		limit := int64(MaxBody)
 		if strings.HasSuffix(r.URL.Path, "/import") {
@@ -124,22 +124,18 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		}
 		body, err := readBodyMax(r, limit)
 		if err != nil {
-			fail(w, r, err)
-			return
+			return err
 		}
 		m := merchantOf(r.Context())
 		fingerprint := fingerprintOf(r, body)
 		stored, err := a.Store.ReserveIdempotency(r.Context(), m.ID, k, fingerprint, a.Now())
 		switch {
 		case errors.Is(err, store.ErrIdempotencyMismatch):
-			fail(w, r, problem.New(http.StatusUnprocessableEntity, "this Idempotency-Key was already used with another request body"))
-			return
+			return problem.New(http.StatusUnprocessableEntity, "this Idempotency-Key was already used with another request body")
 		case errors.Is(err, store.ErrIdempotencyInFlight):
-			fail(w, r, problem.New(http.StatusConflict, "a request with this Idempotency-Key is still being processed; retry later"))
-			return
+			return problem.New(http.StatusConflict, "a request with this Idempotency-Key is still being processed; retry later")
 		case err != nil:
-			fail(w, r, err)
-			return
+			return err
 		case stored != nil:
 			reqlog.Set(r.Context(), "outcome", "idempotent_replay")
 			w.Header().Set("Content-Type", stored.Type)
@@ -147,14 +143,14 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			w.Header().Set("Content-Length", strconv.Itoa(len(stored.Body)))
 			w.WriteHeader(stored.Status)
 			_, _ = w.Write(stored.Body)
-			return
+			return nil
 		}
 		slot := &idemSlot{merchant: m.ID, key: k}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		c := &capture{ResponseWriter: w}
 		next(c, r.WithContext(context.WithValue(r.Context(), idemKey{}, slot)))
 		if slot.done {
-			return
+			return nil
 		}
 		ctx := context.WithoutCancel(r.Context())
 		switch {
@@ -167,5 +163,6 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		if err != nil {
 			reqlog.Set(r.Context(), "idempotency_error", err.Error())
 		}
-	}
+		return nil
+	})
 }

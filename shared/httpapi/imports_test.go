@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
 
@@ -80,12 +80,12 @@ func TestImportThousandRowsWithSeventeenBad(t *testing.T) {
 	}
 	// A redelivered batch creates nothing twice.
 	r, _ := csv.NewReader(strings.NewReader(string(file))).ReadAll()
-	var rows []httpapi.CSVRow
+	var rows []imports.Row
 	for i, rec := range r[1:101] {
-		rows = append(rows, httpapi.CSVRow{N: i + 2, Cells: rec})
+		rows = append(rows, imports.Row{N: i + 2, Cells: rec})
 	}
-	body, _ := json.Marshal(httpapi.ImportMessage{Merchant: "shop", ImportID: id, Header: r[0], Rows: rows})
-	if err := srv.Service.API.HandleImport(context.Background(), events.SQSMessage{Body: string(body)}); err != nil {
+	body, _ := json.Marshal(imports.Message{Merchant: "shop", ImportID: id, Header: r[0], Rows: rows})
+	if err := srv.Service.Imports.Handle(context.Background(), events.SQSMessage{Body: string(body)}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)

@@ -28,23 +28,23 @@ var listParams = map[string]bool{"status": true, "customer": true, "reference": 
 
 // parseListQuery reads the list filters of API.md; 422 naming the parameter.
 func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
-	var errs fieldErrs
+	var errs domain.FieldErrors
 	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), CreatedTo: now, CreatedFrom: now.Add(-defaultWindow)}
 	if s := v.Get("status"); s != "" {
 		if !domain.Status(s).Valid() {
-			errs.add("status", "must be one of created, clicked, paid, declined, expired")
+			errs.Add("status", "must be one of created, clicked, paid, declined, expired")
 		}
 		q.Status = domain.Status(s)
 	}
 	if s := v.Get("customer"); s != "" {
 		if !validate.Text(s, 100) {
-			errs.add("customer", "must be 1 to 100 characters")
+			errs.Add("customer", "must be 1 to 100 characters")
 		}
 		q.Customer = s
 	}
 	if s := v.Get("reference"); s != "" {
 		if !validate.Text(s, 64) {
-			errs.add("reference", "must be 1 to 64 characters")
+			errs.Add("reference", "must be 1 to 64 characters")
 		}
 		q.Reference = s
 	}
@@ -55,14 +55,14 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 		if s := v.Get(p.name); s != "" {
 			d, err := decimal.NewFromString(s)
 			if err != nil || len(s) > 40 || d.IsNegative() {
-				errs.add(p.name, "must be a non-negative decimal such as 10.00")
+				errs.Add(p.name, "must be a non-negative decimal such as 10.00")
 				continue
 			}
 			*p.dst = &d
 		}
 	}
 	if q.AmountMin != nil && q.AmountMax != nil && q.AmountMin.GreaterThan(*q.AmountMax) {
-		errs.add("amount_min", "must not be above amount_max")
+		errs.Add("amount_min", "must not be above amount_max")
 	}
 	for _, p := range []struct {
 		name string
@@ -71,7 +71,7 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 		if s := v.Get(p.name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				errs.add(p.name, "must be an RFC 3339 time")
+				errs.Add(p.name, "must be an RFC 3339 time")
 				continue
 			}
 			*p.dst = t.UTC()
@@ -81,12 +81,12 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 		q.CreatedFrom = q.CreatedTo.Add(-defaultWindow)
 	}
 	if v.Get("created_from") != "" && v.Get("created_to") != "" && q.CreatedFrom.After(q.CreatedTo) {
-		errs.add("created_from", "must not be after created_to")
+		errs.Add("created_from", "must not be after created_to")
 	}
 	if s := v.Get("archived"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil || (s != "true" && s != "false") {
-			errs.add("archived", "must be true or false")
+			errs.Add("archived", "must be true or false")
 		}
 		q.Archived = b
 	}
@@ -100,12 +100,12 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 // pageParams checks a listing's query against its known parameters: an
 // unknown or repeated parameter and a limit outside 1 to 500 are field
 // errors added to errs. It returns the limit (defaultLimit when absent).
-func pageParams(v url.Values, known map[string]bool, errs *fieldErrs) int {
+func pageParams(v url.Values, known map[string]bool, errs *domain.FieldErrors) int {
 	for k, vals := range v {
 		if !known[k] {
-			errs.add(k, "is not a known filter")
+			errs.Add(k, "is not a known filter")
 		} else if len(vals) > 1 {
-			errs.add(k, "is given more than once")
+			errs.Add(k, "is given more than once")
 		}
 	}
 	s := v.Get("limit")
@@ -114,7 +114,7 @@ func pageParams(v url.Values, known map[string]bool, errs *fieldErrs) int {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxLimit {
-		errs.add("limit", "must be an integer from 1 to 500")
+		errs.Add("limit", "must be an integer from 1 to 500")
 	}
 	return n
 }
@@ -139,28 +139,26 @@ func writePage(w http.ResponseWriter, r *http.Request, data any, next string) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "next_cursor": nextCursor})
 }
 
-func (a *API) listLinks(w http.ResponseWriter, r *http.Request) {
+func (a *API) listLinks(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	values, err := query(r)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	q, err := parseListQuery(values, m.ID, a.Now())
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	links, next, err := a.Store.List(r.Context(), q)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	data := make([]LinkView, len(links))
 	for i, l := range links {
 		data[i] = a.view(l)
 	}
 	writePage(w, r, data, next)
+	return nil
 }
 
 type patchRequest struct {
@@ -170,36 +168,33 @@ type patchRequest struct {
 
 // patchLink changes the language and merges metadata (an empty value
 // deletes a key), with its timeline event; any status may change them.
-func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
+func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	var req patchRequest
 	if err := readJSON(r, &req, false); err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
-	var errs fieldErrs
+	var errs domain.FieldErrors
 	if req.Language == nil && req.Metadata == nil {
-		errs.add("language", "give language and/or metadata to change")
+		errs.Add("language", "give language and/or metadata to change")
 	}
 	if req.Language != nil && !domain.ValidLanguage(*req.Language) {
-		errs.add("language", "must be one of en, nl, fr, de")
+		errs.Add("language", "must be one of en, nl, fr, de")
 	}
 	for k, v := range req.Metadata {
-		if !validate.Text(k, maxMetadataKey) {
-			errs.add("metadata."+k, "keys are 1 to 40 characters")
-		} else if len(v) > maxMetadataValue {
-			errs.add("metadata."+k, "values are at most 500 characters")
+		if !validate.Text(k, domain.MaxMetadataKey) {
+			errs.Add("metadata."+k, "keys are 1 to 40 characters")
+		} else if len(v) > domain.MaxMetadataValue {
+			errs.Add("metadata."+k, "values are at most 500 characters")
 		}
 	}
 	if len(errs) > 0 {
-		fail(w, r, problem.Invalid(errs...))
-		return
+		return problem.Invalid(errs...)
 	}
 	for try := 0; ; try++ {
 		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 		if err != nil {
-			fail(w, r, err)
-			return
+			return err
 		}
 		next := *cur
 		data := map[string]string{}
@@ -219,9 +214,8 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
 					meta[k] = v
 				}
 			}
-			if len(meta) > maxMetadataPairs {
-				fail(w, r, problem.Invalid(problem.FieldError{Field: "metadata", Message: "has at most 20 pairs"}))
-				return
+			if len(meta) > domain.MaxMetadataPairs {
+				return problem.Invalid(domain.FieldError{Field: "metadata", Message: "has at most 20 pairs"})
 			}
 			if len(meta) == 0 {
 				meta = nil
@@ -232,41 +226,39 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) {
 		next.UpdatedAt = a.Now().UTC()
 		ev := domain.NewEvent(cur.ID, "payment_link.updated", "", "", a.Now(), data)
 		err = a.Store.Transition(r.Context(), cur, &next, ev)
-		if errors.Is(err, store.ErrConflict) && try < 5 {
+		if errors.Is(err, domain.ErrConflict) && try < 5 {
 			continue
 		}
 		if err != nil {
-			fail(w, r, err)
-			return
+			return err
 		}
 		reqlog.Set(r.Context(), "link_id", cur.ID)
 		reqlog.Set(r.Context(), "outcome", "updated")
 		writeJSON(w, http.StatusOK, a.view(&next))
-		return
+		return nil
 	}
 }
 
 // archiveLink deletes a never-opened, non-dunning link for good (204), and
 // archives any other (200, hidden from default listings, kept).
-func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) {
+func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	for try := 0; ; try++ {
 		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 		if err != nil {
-			fail(w, r, err)
-			return
+			return err
 		}
 		reqlog.Set(r.Context(), "link_id", cur.ID)
 		if cur.Archived {
 			writeJSON(w, http.StatusOK, a.view(cur))
-			return
+			return nil
 		}
 		if cur.Status == domain.StatusCreated && cur.Origin != domain.OriginDunning {
 			err = a.Store.Delete(r.Context(), cur)
 			if err == nil {
 				reqlog.Set(r.Context(), "outcome", "deleted")
 				w.WriteHeader(http.StatusNoContent)
-				return
+				return nil
 			}
 		} else {
 			next := *cur
@@ -276,13 +268,12 @@ func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) {
 			if err == nil {
 				reqlog.Set(r.Context(), "outcome", "archived")
 				writeJSON(w, http.StatusOK, a.view(&next))
-				return
+				return nil
 			}
 		}
-		if errors.Is(err, store.ErrConflict) && try < 5 {
+		if errors.Is(err, domain.ErrConflict) && try < 5 {
 			continue // it changed (a click, a payment): decide again
 		}
-		fail(w, r, err)
-		return
+		return err
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -40,32 +41,30 @@ type refundRequest struct {
 }
 
 // createRefund: 201 pending refund; 409 unless paid; 422 above what is left.
-func (a *API) createRefund(w http.ResponseWriter, r *http.Request) {
+func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	var req refundRequest
 	if err := readJSON(r, &req, true); err != nil { // no body: refund what is left
-		fail(w, r, err)
-		return
+		return err
 	}
 	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
-	var errs fieldErrs
+	var errs domain.FieldErrors
 	var amt *money.Amount
 	if len(req.Amount) > 0 && string(req.Amount) != "null" {
 		var a money.Amount
 		if err := json.Unmarshal(req.Amount, &a); err != nil {
 			var fe *money.FieldError
 			if errors.As(err, &fe) {
-				errs.add("amount."+fe.Field, fe.Msg)
+				errs.Add("amount."+fe.Field, fe.Msg)
 			} else {
-				errs.add("amount", "must be an object {\"currency\", \"value\"}")
+				errs.Add("amount", "must be an object {\"currency\", \"value\"}")
 			}
 		} else if a.Currency != l.Amount.Currency {
-			errs.add("amount.currency", "must be the link's currency, "+l.Amount.Currency)
+			errs.Add("amount.currency", "must be the link's currency, "+l.Amount.Currency)
 		} else {
 			amt = &a
 		}
@@ -73,42 +72,39 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) {
 	reason := ""
 	if req.Reason != nil {
 		if !validate.Text(*req.Reason, 200) {
-			errs.add("reason", "must be 1 to 200 characters")
+			errs.Add("reason", "must be 1 to 200 characters")
 		}
 		reason = *req.Reason
 	}
 	if len(errs) > 0 {
-		fail(w, r, problem.Invalid(errs...))
-		return
+		return problem.Invalid(errs...)
 	}
 	if l.Status == "paid" && amt == nil && !l.RefundLeft().Value.IsPositive() {
-		fail(w, r, store.ErrRefundTooLarge)
-		return
+		return domain.ErrRefundTooLarge
 	}
 	ref, err := a.Refunds.Create(r.Context(), m, l, amt, reason)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	reqlog.Set(r.Context(), "outcome", "refund_created")
 	writeJSON(w, http.StatusCreated, refundView(ref))
+	return nil
 }
 
-func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) {
+func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	rs, err := a.Store.Refunds(r.Context(), m.ID, l.ID)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]RefundView, len(rs))
 	for i, x := range rs {
 		out[i] = refundView(x)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+	return nil
 }

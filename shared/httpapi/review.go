@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -35,57 +36,53 @@ func reviewView(p *store.ReviewPayment) ReviewView {
 var reviewParams = map[string]bool{"kind": true, "limit": true, "cursor": true}
 
 // listReview: GET /v1/payments/review?kind=&limit=&cursor=, newest first.
-func (a *API) listReview(w http.ResponseWriter, r *http.Request) {
+func (a *API) listReview(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	v, err := query(r)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
-	var errs fieldErrs
+	var errs domain.FieldErrors
 	limit := pageParams(v, reviewParams, &errs)
 	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: limit, Cursor: v.Get("cursor")}
 	switch q.Kind {
 	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched:
 	default:
-		errs.add("kind", "must be unmatched, second or mismatched")
+		errs.Add("kind", "must be unmatched, second or mismatched")
 	}
 	if len(errs) > 0 {
-		fail(w, r, problem.Invalid(errs...))
-		return
+		return problem.Invalid(errs...)
 	}
 	page, err := a.Store.ReviewPayments(r.Context(), m.ID, q)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	data := make([]ReviewView, len(page.Items))
 	for i := range page.Items {
 		data[i] = reviewView(&page.Items[i])
 	}
 	writePage(w, r, data, page.Next)
+	return nil
 }
 
 // refundReview: POST /v1/payments/review/{id}/refund -> 202 refunding; 409
 // unless open (or when the PSP reported no amount); 404 for another
 // merchant's id.
-func (a *API) refundReview(w http.ResponseWriter, r *http.Request) {
+func (a *API) refundReview(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	if err := readJSON(r, &struct{}{}, true); err != nil {
-		fail(w, r, err)
-		return
+		return err
 	}
 	id := r.PathValue("id")
 	reqlog.Set(r.Context(), "review_id", id)
 	p, err := a.Refunds.RefundReview(r.Context(), m, id)
 	switch {
 	case errors.Is(err, store.ErrReviewNotOpen), errors.Is(err, store.ErrReviewNoAmount):
-		fail(w, r, problem.New(http.StatusConflict, err.Error()))
-		return
+		return problem.New(http.StatusConflict, err.Error())
 	case err != nil:
-		fail(w, r, err)
-		return
+		return err
 	}
 	reqlog.Set(r.Context(), "outcome", "review_refund_queued")
 	writeJSON(w, http.StatusAccepted, reviewView(p))
+	return nil
 }

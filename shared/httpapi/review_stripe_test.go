@@ -10,6 +10,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
@@ -49,7 +50,7 @@ func TestStripeWrongMoneyAndReviewRefundOnce(t *testing.T) {
 		edit(o)
 		body, _ := json.Marshal(ev)
 		req, _ := http.NewRequest("POST", srv.URL+"/webhooks/psp/stripe/shop", bytes.NewReader(body))
-		req.Header.Set("Stripe-Signature", stripe.SignedHeader("whsec_stripe_shop", time.Now(), body))
+		req.Header.Set("Stripe-Signature", psp.SignedHeader("whsec_stripe_shop", time.Now(), body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("stripe webhook %s: %v %v", evID, err, resp)

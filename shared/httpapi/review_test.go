@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
@@ -21,7 +21,7 @@ func postSandbox(t *testing.T, base, mid string, ev sandbox.WebhookEvent) {
 	t.Helper()
 	raw, _ := json.Marshal(ev)
 	req, _ := http.NewRequest("POST", base+"/webhooks/psp/sandbox/"+mid, bytes.NewReader(raw))
-	req.Header.Set(sandbox.SignatureHeader, stripe.SignedHeader(seed.Demo(mid).PSPWebhookSecret, time.Now(), raw))
+	req.Header.Set(sandbox.SignatureHeader, psp.SignedHeader(seed.Demo(mid).PSPWebhookSecret, time.Now(), raw))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

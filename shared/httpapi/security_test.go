@@ -16,7 +16,6 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
@@ -46,7 +45,7 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	}
 	delivery := store.DeliveryIDFor(ev)
 	usd := money.MustParse("USD", "0.01")
-	if _, err := env.Store.ApplyPSPEvent(t.Context(), "tenant-a", "sandbox", psp.Event{ID: "evt_wrong", Kind: psp.PaymentSucceeded, LinkID: link,
+	if _, err := env.Store.ApplyPSPEvent(t.Context(), "tenant-a", "sandbox", domain.PaymentEvent{ID: "evt_wrong", Kind: domain.PaymentSucceeded, LinkID: link,
 		PaymentRef: "pay_wrong", Amount: &usd}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +179,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	_, _, raw := call(t, "POST", srv.URL+"/v1/api-keys", key, "", nil, true)
 	secrets = append(secrets, decode(t, raw)["secret"].(string))
 	body := []byte(`{"id":"evt_sb_log","type":"payment.failed","created":1,"data":{"link_id":"pl_01M84EF81GKHNN70CRNQ5HZ5K9","attempt":1}}`)
-	sig := stripe.SignedHeader(secrets[5], time.Now(), body)
+	sig := psp.SignedHeader(secrets[5], time.Now(), body)
 	call(t, "POST", srv.URL+"/webhooks/psp/sandbox/logs", "", string(body), map[string]string{sandbox.SignatureHeader: sig}, false)
 	call(t, "POST", srv.URL+"/webhooks/psp/sandbox/logs", "", string(body), map[string]string{sandbox.SignatureHeader: sig + "00"}, false)
 	secrets = append(secrets, sig[strings.Index(sig, "v1=")+3:])

@@ -3,10 +3,11 @@ package httpapi_test
 import (
 	"context"
 
-	"github.com/aws/aws-lambda-go/events"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/testenv"

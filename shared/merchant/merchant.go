@@ -96,6 +96,13 @@ func (m *Merchant) AllowsRedirectHost(host string) bool {
 	return false
 }
 
+// LinkSettings are the settings a new link is checked against
+// (domain.NewLink).
+func (m *Merchant) LinkSettings() *domain.LinkSettings {
+	return &domain.LinkSettings{Merchant: m.ID, PSP: m.PSP, PaymentMethods: m.PaymentMethods,
+		DefaultBeneficiary: m.DefaultBeneficiary, AllowsRedirectHost: m.AllowsRedirectHost}
+}
+
 // Key is an API key as stored: never the secret itself.
 type Key struct {
 	Hash     string `dynamodbav:"hash"`

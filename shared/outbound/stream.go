@@ -86,7 +86,7 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 		}
 	}
 	m, err := merchantOf(ctx, ev.Link.Merchant)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -24,7 +24,6 @@ import (
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
@@ -189,7 +188,7 @@ var ops = []op{
 				Data: sandbox.WebhookData{LinkID: l.ID, Attempt: 1, PaymentID: "pay_sb_perf", Amount: &amt, FailureReason: "insufficient_funds"}})
 		}
 		return func(tb testing.TB, i int) {
-			sig := stripe.SignedHeader(m.PSPWebhookSecret, time.Now(), bodies[i])
+			sig := psp.SignedHeader(m.PSPWebhookSecret, time.Now(), bodies[i])
 			if rec := h.do(tb, "POST", "/webhooks/psp/sandbox/"+merchantID, string(bodies[i]), map[string]string{sandbox.SignatureHeader: sig}); rec.Code != 200 {
 				tb.Fatalf("ingest: %d %s", rec.Code, rec.Body)
 			}
@@ -200,8 +199,8 @@ var ops = []op{
 		for i := range msgs {
 			l := h.clicked(tb)
 			amt := l.Amount
-			msgs[i] = sqsMessage(fmt.Sprint(i), webhook.Message{Merchant: merchantID, Provider: sandbox.Name, Event: psp.Event{
-				ID: fmt.Sprintf("evt_sb_apply_%08d", i), Kind: psp.PaymentSucceeded, Type: "payment.succeeded", LinkID: l.ID, Attempt: 1,
+			msgs[i] = sqsMessage(fmt.Sprint(i), webhook.Message{Merchant: merchantID, Provider: sandbox.Name, Event: domain.PaymentEvent{
+				ID: fmt.Sprintf("evt_sb_apply_%08d", i), Kind: domain.PaymentSucceeded, Type: "payment.succeeded", LinkID: l.ID, Attempt: 1,
 				PaymentRef: "pay_sb_" + l.ID[len(l.ID)-8:], Amount: &amt, At: h.now}})
 		}
 		return func(tb testing.TB, i int) {

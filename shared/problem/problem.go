@@ -1,5 +1,6 @@
 // Package problem writes RFC 9457 problem+json answers and maps the
-// project's sentinel errors to HTTP status codes, in this one place.
+// domain's business and field errors to HTTP status codes, in this one
+// place. It depends on domain only.
 package problem
 
 import (
@@ -9,24 +10,18 @@ import (
 	"strconv"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/send"
-	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
-// FieldError names one invalid field.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// RetryAfter is the seconds a 503 asks the caller to wait.
+const RetryAfter = 2
 
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail,omitempty"`
-	Errors []FieldError `json:"errors,omitempty"`
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail,omitempty"`
+	Errors []domain.FieldError `json:"errors,omitempty"`
 	// RetryAfter, in seconds, is sent as the Retry-After header (429, 503).
 	RetryAfter int `json:"-"`
 }
@@ -39,7 +34,7 @@ func New(status int, detail string) *Problem {
 }
 
 // Invalid is a 422 naming fields.
-func Invalid(errs ...FieldError) *Problem {
+func Invalid(errs ...domain.FieldError) *Problem {
 	p := New(http.StatusUnprocessableEntity, "the request has invalid fields")
 	p.Errors = errs
 	return p
@@ -70,34 +65,40 @@ func typeFor(status int) string {
 	}
 }
 
-// From maps an error to a problem: a *Problem as it is, the sentinel errors
-// to their codes, anything else to 500 (whose detail hides the cause).
+// From maps an error to a problem: a *Problem as it is, domain's field
+// errors to a 422 naming them, domain's business errors to their codes,
+// anything else to 500 (whose detail hides the cause). A dependency that is
+// down is a 503 only when it is marked domain.ErrUnavailable: the HTTP
+// adapter classifies the AWS and network errors before it calls From.
 func From(err error) *Problem {
 	var p *Problem
+	var fe domain.FieldErrors
 	switch {
 	case errors.As(err, &p):
 		return p
-	case errors.Is(err, store.ErrNotFound):
+	case errors.As(err, &fe):
+		return Invalid(fe...)
+	case errors.Is(err, domain.ErrNotFound):
 		return New(http.StatusNotFound, "no such resource")
-	case errors.Is(err, store.ErrDuplicateReference):
-		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []FieldError{{"reference", "is already used by another link"}}}
-	case errors.Is(err, store.ErrBadCursor):
-		return &Problem{Type: typeFor(400), Title: "Bad Request", Status: 400, Detail: "the cursor is not one this listing handed out", Errors: []FieldError{{"cursor", "is invalid"}}}
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, domain.ErrDuplicateReference):
+		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "reference", Message: "is already used by another link"}}}
+	case errors.Is(err, domain.ErrBadCursor):
+		return &Problem{Type: typeFor(400), Title: "Bad Request", Status: 400, Detail: "the cursor is not one this listing handed out", Errors: []domain.FieldError{{Field: "cursor", Message: "is invalid"}}}
+	case errors.Is(err, domain.ErrConflict):
 		return New(http.StatusConflict, "the link changed concurrently; retry")
-	case errors.Is(err, send.ErrNotSendable):
+	case errors.Is(err, domain.ErrNotSendable):
 		return New(http.StatusConflict, "the link is paid, expired or archived: it is not sent")
-	case errors.Is(err, send.ErrNoAddress):
-		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []FieldError{{"channel", "the customer has no address for this channel"}}}
-	case errors.Is(err, store.ErrNotPaid):
+	case errors.Is(err, domain.ErrNoAddress):
+		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []domain.FieldError{{Field: "channel", Message: "the customer has no address for this channel"}}}
+	case errors.Is(err, domain.ErrNotPaid):
 		return New(http.StatusConflict, "only a paid link can be refunded")
-	case errors.Is(err, store.ErrRefundTooLarge):
-		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []FieldError{{"amount.value", "is above what is left to refund"}}}
+	case errors.Is(err, domain.ErrRefundTooLarge):
+		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []domain.FieldError{{Field: "amount.value", Message: "is above what is left to refund"}}}
 	case errors.Is(err, domain.ErrTransition):
 		return New(http.StatusConflict, err.Error())
-	case unavailable.Is(err):
+	case errors.Is(err, domain.ErrUnavailable):
 		p := New(http.StatusServiceUnavailable, "a service paylinks depends on did not answer in time; nothing was changed, retry after the Retry-After seconds")
-		p.RetryAfter = unavailable.RetryAfter
+		p.RetryAfter = RetryAfter
 		return p
 	default:
 		return New(http.StatusInternalServerError, "internal error")

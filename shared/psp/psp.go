@@ -37,7 +37,7 @@ type Provider interface {
 	// ParseWebhook verifies a webhook's raw body and headers with the
 	// merchant's secrets and returns what it reports. Providers whose
 	// webhooks are unsigned fetch the payment back before answering.
-	ParseWebhook(ctx context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]Event, error)
+	ParseWebhook(ctx context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error)
 	// FetchPayment asks the PSP for a payment's state, with the merchant's
 	// credentials (reconciliation; Mollie's webhooks rely on it).
 	FetchPayment(ctx context.Context, m *merchant.Merchant, ref string) (Payment, error)
@@ -59,45 +59,16 @@ func Live(p Provider) bool {
 }
 
 // Payment is a PSP's view of one payment. Status is PaymentSucceeded,
-// PaymentFailed, or Ignored while it is still open.
+// PaymentFailed, or PaymentIgnored while it is still open.
 type Payment struct {
 	Ref    string
-	Status Kind
+	Status domain.PaymentKind
 	LinkID string
 	Amount *money.Amount
 }
 
 // ErrUnknownPayment is a payment the PSP does not know (for this merchant).
 var ErrUnknownPayment = errors.New("payment not found at the PSP")
-
-// Kind is what a PSP event means for a link.
-type Kind string
-
-// Event kinds.
-const (
-	PaymentSucceeded Kind = "payment_succeeded"
-	PaymentFailed    Kind = "payment_failed"
-	CheckoutExpired  Kind = "checkout_expired"
-	RefundSucceeded  Kind = "refund_succeeded"
-	RefundFailed     Kind = "refund_failed"
-	Ignored          Kind = "ignored"
-)
-
-// Event is one thing a PSP reported, normalised.
-type Event struct {
-	ID            string        `json:"id"` // the PSP's event id: the dedupe key
-	Kind          Kind          `json:"kind"`
-	Type          string        `json:"type"` // the PSP's own event type
-	LinkID        string        `json:"link_id,omitempty"`
-	Attempt       int           `json:"attempt,omitempty"`
-	PaymentRef    string        `json:"payment_ref,omitempty"`
-	Amount        *money.Amount `json:"amount,omitempty"`
-	FailureReason string        `json:"failure_reason,omitempty"`
-	RefundID      string        `json:"refund_id,omitempty"`
-	RefundRef     string        `json:"refund_ref,omitempty"`
-	CheckoutURL   string        `json:"checkout_url,omitempty"`
-	At            time.Time     `json:"at"`
-}
 
 // RefundRequest asks for a refund of Amount on a payment.
 type RefundRequest struct {
@@ -111,7 +82,7 @@ type RefundRequest struct {
 // RefundResult is the PSP's answer; Pending means a webhook will settle it.
 type RefundResult struct {
 	Ref     string
-	Status  Kind // RefundSucceeded, RefundFailed, or "" while pending
+	Status  domain.PaymentKind // RefundSucceeded, RefundFailed, or "" while pending
 	Reason  string
 	Pending bool
 }

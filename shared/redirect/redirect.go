@@ -67,7 +67,7 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, outcome, err := h.Store.Click(ctx, code, h.Now())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		reqlog.Set(ctx, "outcome", "not_found")
 		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
 		return
@@ -155,7 +155,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) {
 	ctx := r.Context()
 	reqlog.Set(ctx, "outcome", "preview")
 	l, err := h.Store.GetByCode(ctx, code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && l.Archived) {
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && l.Archived) {
 		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
 		return
 	}

@@ -49,7 +49,7 @@ const claimLease = 60 * time.Second
 // failed at once and its reservation released, and the error returned.
 func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Link, amount *money.Amount, reason string) (*store.Refund, error) {
 	if l.Status != domain.StatusPaid {
-		return nil, store.ErrNotPaid
+		return nil, domain.ErrNotPaid
 	}
 	a := l.RefundLeft()
 	if amount != nil {
@@ -92,7 +92,7 @@ func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
 
 func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 	r, claimed, err := s.Store.ClaimRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, s.Now(), claimLease)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", fmt.Errorf("%w: refund %s not found", queue.ErrPermanent, msg.RefundID)
 	}
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
 	switch {
 	case res.Pending:
 		return "submitted", c.submitted(res.Ref)
-	case res.Status == psp.RefundSucceeded:
+	case res.Status == domain.RefundSucceeded:
 		return "succeeded", c.settle(true, res.Ref, "")
 	default:
 		return "failed", c.settle(false, res.Ref, res.Reason)
@@ -165,11 +165,11 @@ func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
 
 // Settle applies a PSP's refund webhook: the refund named by the event moves
 // to succeeded or failed once.
-func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (string, error) {
+func (s *Service) Settle(ctx context.Context, merchantID string, ev domain.PaymentEvent) (string, error) {
 	if id, attempt, ok := store.ReviewFromRefundKey(ev.RefundID); ok {
-		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+		changed, err := s.Store.SettleReviewRefund(ctx, merchantID, id, attempt, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, domain.ErrNotFound):
 			return "unknown_review_payment", nil
 		case err != nil:
 			return "", err
@@ -181,8 +181,8 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev psp.Event) (
 	if ev.RefundID == "" || ev.LinkID == "" {
 		return "not_ours", nil
 	}
-	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == psp.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
-	if errors.Is(err, store.ErrNotFound) {
+	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", nil
 	}
 	if err != nil {
@@ -213,7 +213,7 @@ func (s *Service) RefundReview(ctx context.Context, m *merchant.Merchant, id str
 
 func (s *Service) submitReview(ctx context.Context, msg Message) (string, error) {
 	p, claimed, err := s.Store.ClaimReviewRefund(ctx, msg.Merchant, msg.ReviewID, s.Now(), claimLease)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_review_payment", fmt.Errorf("%w: review payment %s not found", queue.ErrPermanent, msg.ReviewID)
 	}
 	if err != nil {

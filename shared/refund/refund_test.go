@@ -15,6 +15,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/mollie"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
@@ -127,7 +128,7 @@ func TestStripePendingSettledByWebhook(t *testing.T) {
 	raw = bytes.ReplaceAll(raw, []byte("re_01JDA3N0000000000000000000"), []byte(r.ID))
 	for i := 0; i < 2; i++ { // delivered twice: settled once
 		req, _ := http.NewRequest("POST", srv.URL+"/webhooks/psp/stripe/shop", bytes.NewReader(raw))
-		req.Header.Set("Stripe-Signature", stripe.SignedHeader("whsec_shop", time.Now(), raw))
+		req.Header.Set("Stripe-Signature", psp.SignedHeader("whsec_shop", time.Now(), raw))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("webhook: %v %d", err, resp.StatusCode)

@@ -17,6 +17,7 @@ import (
 	"github.com/paylinks/paylinks/shared/faults"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
@@ -172,7 +173,7 @@ func (r *faultRun) workload(t *testing.T, links int) {
 		amt := money.MustParse("EUR", "30.00")
 		body, _ := json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_fault_%d", i), Type: "payment.succeeded", Created: time.Now().Unix(),
 			Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_" + id[len(id)-8:], Amount: &amt}})
-		(&client{t: t, base: r.srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), stripe.SignedHeader(r.pspWebhookSecret, time.Now(), body), 200)
+		(&client{t: t, base: r.srv.URL}).do("POST", "/webhooks/psp/sandbox/faults", string(body), psp.SignedHeader(r.pspWebhookSecret, time.Now(), body), 200)
 	}
 	for _, id := range r.paid[:len(r.paid)/2] {
 		testenv.Eventually(t, 60*time.Second, "paid under faults", func() bool {

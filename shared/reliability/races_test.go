@@ -21,7 +21,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
@@ -83,9 +82,9 @@ func TestRacesKeepTheStatusMachine(t *testing.T) {
 	for r := 0; r < rounds; r++ {
 		l := newOpenLink(t, env.Store, "race", time.Now().Add(time.Duration(rand.IntN(30))*time.Millisecond), r%2 == 0)
 		amt := l.Amount
-		pay := sqsMsg("p", webhook.Message{Merchant: "race", Provider: sandbox.Name, Event: psp.Event{ID: fmt.Sprintf("evt_pay_%d", r), Kind: psp.PaymentSucceeded,
+		pay := sqsMsg("p", webhook.Message{Merchant: "race", Provider: sandbox.Name, Event: domain.PaymentEvent{ID: fmt.Sprintf("evt_pay_%d", r), Kind: domain.PaymentSucceeded,
 			Type: "payment.succeeded", LinkID: l.ID, Attempt: 1, PaymentRef: "pay_sb_race", Amount: &amt, At: time.Now()}})
-		decline := sqsMsg("d", webhook.Message{Merchant: "race", Provider: sandbox.Name, Event: psp.Event{ID: fmt.Sprintf("evt_dec_%d", r), Kind: psp.PaymentFailed,
+		decline := sqsMsg("d", webhook.Message{Merchant: "race", Provider: sandbox.Name, Event: domain.PaymentEvent{ID: fmt.Sprintf("evt_dec_%d", r), Kind: domain.PaymentFailed,
 			Type: "payment.failed", LinkID: l.ID, Attempt: 1, FailureReason: "card_declined", At: time.Now()}})
 		var wg sync.WaitGroup
 		var payErr error

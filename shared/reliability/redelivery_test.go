@@ -23,8 +23,8 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/outbound"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
@@ -250,7 +250,7 @@ func sendImportAndPay(t *testing.T, one *testenv.Env, post *poster, pspSecret st
 			typ, data.FailureReason = "payment.failed", "card_declined"
 		}
 		body, _ := json.Marshal(sandbox.WebhookEvent{ID: fmt.Sprintf("evt_sb_r%d_%d", round, i), Type: typ, Created: time.Now().Unix(), Data: data})
-		post.post("/webhooks/psp/sandbox/redeliver", "application/json", string(body), map[string]string{sandbox.SignatureHeader: stripe.SignedHeader(pspSecret, time.Now(), body)})
+		post.post("/webhooks/psp/sandbox/redeliver", "application/json", string(body), map[string]string{sandbox.SignatureHeader: psp.SignedHeader(pspSecret, time.Now(), body)})
 	}
 	msgs := map[string][]events.SQSMessage{}
 	for _, q := range []string{queue.Imports, queue.Send, queue.PSPEvents} {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -74,7 +75,7 @@ func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, se
 		return false, fmt.Errorf("API key must start with sk_test_ or sk_live_")
 	}
 	_, err := st.GetMerchant(ctx, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		_, err := Merchant(ctx, st, m, secret)
 		return err == nil, err
 	}
@@ -87,7 +88,7 @@ func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, se
 		return false, nil
 	case err == nil:
 		return false, fmt.Errorf("API key ending %s belongs to another merchant", secret[len(secret)-4:])
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, domain.ErrNotFound):
 		return false, err
 	}
 	k := merchant.KeyFor(m.ID, secret)

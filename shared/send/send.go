@@ -6,6 +6,8 @@ package send
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,12 +34,6 @@ type Message struct {
 	Kind     string `json:"kind"` // link or reminder
 }
 
-// Errors the API maps.
-var (
-	ErrNotSendable = errors.New("the link is paid, expired or archived")
-	ErrNoAddress   = errors.New("the customer has no address for this channel")
-)
-
 // Service enqueues and delivers.
 type Service struct {
 	Store         *store.Store
@@ -51,31 +47,10 @@ type Service struct {
 
 const lease = 60 * time.Second
 
-// Address is the customer's address for a channel ("" if none).
-func Address(l *domain.Link, ch string) string {
-	switch ch {
-	case channel.Email:
-		return l.Customer.Email
-	case channel.SMS, channel.WhatsApp:
-		return l.Customer.Phone
-	}
-	return ""
-}
-
-// DefaultChannel is the channel a reminder uses when none was named.
-func DefaultChannel(l *domain.Link) string {
-	for _, ch := range []string{channel.Email, channel.SMS, channel.WhatsApp} {
-		if Address(l, ch) != "" {
-			return ch
-		}
-	}
-	return ""
-}
-
 // Sendable reports whether a link may be sent now.
 func Sendable(l *domain.Link, now time.Time) error {
 	if l.Archived || !l.Status.Open() || l.ExpiredAt(now) {
-		return ErrNotSendable
+		return domain.ErrNotSendable
 	}
 	return nil
 }
@@ -85,8 +60,8 @@ func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID 
 	if err := Sendable(l, s.Now()); err != nil {
 		return "", err
 	}
-	if Address(l, ch) == "" {
-		return "", ErrNoAddress
+	if l.Customer.Address(ch) == "" {
+		return "", domain.ErrNoAddress
 	}
 	if sendID == "" {
 		sendID = domain.NewID("snd_", s.Now())
@@ -164,7 +139,7 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		return outcome, s.Store.FinishSend(ctx, msg.Merchant, msg.LinkID, msg.SendID, outcome, ev)
 	}
 	l, err := s.Store.Get(ctx, msg.Merchant, msg.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
 		return "unknown_link", nil // deleted: nothing to send
 	}
@@ -176,7 +151,7 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 	if err := Sendable(l, s.Now()); err != nil {
 		return finish("skipped", "message.skipped", map[string]string{"reason": string(l.Status)})
 	}
-	to := Address(l, msg.Channel)
+	to := l.Customer.Address(msg.Channel)
 	if to == "" {
 		return finish("failed", "message.failed", map[string]string{"reason": "no_address"})
 	}
@@ -209,4 +184,37 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		typ = "reminder.sent"
 	}
 	return finish("sent", typ, map[string]string{"provider_id": id})
+}
+
+// DerivedID is the send id of a send that what made it identifies (a link
+// and an Idempotency-Key, an import row): the worker sends each send id once,
+// so the request retried, or the message handled twice, sends once. kind
+// keeps the sends of different routes apart.
+func DerivedID(kind string, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return "snd_" + kind + hex.EncodeToString(sum[:13])
+}
+
+// Request records a send asked for at creation in the created event
+// (RequestedChannel, RequestedID): the table's stream queues it even when
+// the queue cannot be reached at creation.
+func Request(ev *domain.Event, channel, sendID string) {
+	if ev.Data == nil {
+		ev.Data = map[string]string{}
+	}
+	ev.Data[RequestedChannel] = channel
+	ev.Data[RequestedID] = sendID
+}
+
+// EnqueueSoon queues a send recorded with its link without waiting for the
+// table's stream, which queues it again (the worker sends each send id
+// once): at most a second, and never a reason to fail the creation. It
+// returns why the send was deferred, or "".
+func (s *Service) EnqueueSoon(ctx context.Context, l *domain.Link, channel, sendID string) string {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if _, err := s.Enqueue(qctx, l, channel, "link", sendID); err != nil {
+		return err.Error()
+	}
+	return ""
 }

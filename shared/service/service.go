@@ -28,6 +28,7 @@ import (
 	composewebhook "github.com/paylinks/paylinks/shared/compose/webhook"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
@@ -94,7 +95,7 @@ type Service struct {
 	Refunds  *refund.Service
 	Sweeper  *sweep.Sweeper
 	Send     *send.Service
-	Import   queue.Handler
+	Imports  *imports.Worker
 	Outbox   *channel.Outbox // when the local outbox is in use
 	Stream   *outbound.Stream
 	Webhooks *outbound.Deliverer
@@ -124,7 +125,9 @@ func New(st *store.Store, o Options) *Service {
 	s.Ingest = composewebhook.New(e)
 	s.Apply = composeapply.New(e)
 	s.Send = composesend.Worker(e, o.Channels)
-	s.Import = composeimports.Worker(e)
+	s.Imports = composeimports.New(e)
+	// The worker's clock follows the API's (tests move it).
+	s.Imports.Now = func() time.Time { return s.API.Now() }
 	s.Sweeper = composesweep.New(e)
 	s.Stream = composestream.New(e)
 	s.Webhooks = composedeliver.New(e)
@@ -179,6 +182,6 @@ func Canonical(h http.Handler) http.Handler { return boot.Canonical(h) }
 
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
-	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Import,
+	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Imports.Handle,
 		queue.Webhooks: s.Webhooks.Handle}
 }

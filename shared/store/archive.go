@@ -16,7 +16,7 @@ const maxDeleteItems = 100
 
 // Delete removes a never-opened link for good in one transaction: the link
 // (guarded: still created, same version), its code and reference markers
-// and its timeline. ErrConflict when it changed meanwhile.
+// and its timeline. domain.ErrConflict when it changed meanwhile.
 func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 	evs, err := s.queryEvents(ctx, cur.Merchant, cur.ID)
 	if err != nil {
@@ -35,14 +35,14 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), refSK(cur.Reference))}})
 	}
 	if len(items)+len(evs) > maxDeleteItems {
-		return fmt.Errorf("%w: too many timeline events to delete at once", ErrConflict)
+		return fmt.Errorf("%w: too many timeline events to delete at once", domain.ErrConflict)
 	}
 	for _, e := range evs {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), eventSK(cur.ID, e.ID))}})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelReasons(err); ok {
-		return ErrConflict
+		return domain.ErrConflict
 	}
 	if err != nil {
 		return fmt.Errorf("delete link %s: %w", cur.ID, err)

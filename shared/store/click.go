@@ -33,11 +33,11 @@ const maxClickTries = 20
 // declined -> clicked) is a guarded transaction with its timeline event, so
 // that concurrent first clicks produce exactly one created->clicked event.
 // Paid and expired links are returned unchanged with their outcome; unknown,
-// forged and archived codes are ErrNotFound.
+// forged and archived codes are domain.ErrNotFound.
 func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.Link, ClickOutcome, error) {
 	c, err := domain.ParseCode(code)
 	if err != nil {
-		return nil, 0, ErrNotFound
+		return nil, 0, domain.ErrNotFound
 	}
 	for try := 0; try < maxClickTries; try++ {
 		out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -61,7 +61,7 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 			return nil, 0, fmt.Errorf("click %s: %w", c.LinkID, err)
 		}
 		if ccf.Item == nil {
-			return nil, 0, ErrNotFound
+			return nil, 0, domain.ErrNotFound
 		}
 		cur, err := unmarshalLink(ccf.Item)
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 		}
 		switch {
 		case cur.Code != code || cur.Archived:
-			return nil, 0, ErrNotFound
+			return nil, 0, domain.ErrNotFound
 		case cur.Status == domain.StatusPaid:
 			return cur, ClickPaid, nil
 		case cur.Status == domain.StatusExpired || cur.ExpiredAt(now):
@@ -80,7 +80,7 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 		next := domain.Open(cur, now)
 		ev := domain.NewEvent(cur.ID, domain.EventClicked, cur.Status, domain.StatusClicked, now, nil)
 		err = s.Transition(ctx, cur, next, ev)
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, domain.ErrConflict) {
 			continue // another click (or a payment) won; look again
 		}
 		if err != nil {
@@ -88,7 +88,7 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 		}
 		return next, ClickOpened, nil
 	}
-	return nil, 0, fmt.Errorf("click %s: %w after %d tries", c.LinkID, ErrConflict, maxClickTries)
+	return nil, 0, fmt.Errorf("click %s: %w after %d tries", c.LinkID, domain.ErrConflict, maxClickTries)
 }
 
 // SaveCheckout stores the PSP session of the link's current attempt, unless

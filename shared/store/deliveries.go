@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
 )
 
 // Delivery states.
@@ -99,7 +101,7 @@ func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bo
 // GetDelivery reads one delivery of a merchant.
 func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery, error) {
 	if !strings.HasPrefix(id, PrefixDelivery) || len(id) > 64 {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	var d Delivery
 	if err := s.getItem(ctx, merchantPK(merchant), deliverySK(id), "delivery "+id, &d); err != nil {
@@ -190,7 +192,7 @@ func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, statu
 // were doing.
 func (s *Store) RetryDelivery(ctx context.Context, merchant, id string, now time.Time) (*Delivery, error) {
 	if !strings.HasPrefix(id, PrefixDelivery) || len(id) > 64 {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(merchantPK(merchant), deliverySK(id)),
@@ -203,7 +205,7 @@ func (s *Store) RetryDelivery(ctx context.Context, merchant, id string, now time
 		ReturnValues: types.ReturnValueAllNew,
 	})
 	if _, ok := isConditionFailed(err); ok {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("retry delivery %s: %w", id, err)
@@ -253,7 +255,7 @@ func (s *Store) ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil || c.PK != merchantPK(q.Merchant) || !strings.HasPrefix(c.SK, deliverySK("")) {
-			return nil, "", ErrBadCursor
+			return nil, "", domain.ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(c.PK, c.SK)
 	}

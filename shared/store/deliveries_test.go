@@ -73,10 +73,10 @@ func TestDeliveryClaims(t *testing.T) {
 	if err != nil || got.Status != store.DeliverySucceeded || len(got.Log) != 2 || got.Log[1].StatusCode != 200 || got.LeaseUntil != "" {
 		t.Fatalf("final: %+v %v", got, err)
 	}
-	if _, err := env.Store.GetDelivery(ctx, "m2", d.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := env.Store.GetDelivery(ctx, "m2", d.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("another merchant reads it: %v", err)
 	}
-	if _, err := env.Store.RetryDelivery(ctx, "m2", d.ID, now); !errors.Is(err, store.ErrNotFound) {
+	if _, err := env.Store.RetryDelivery(ctx, "m2", d.ID, now); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("another merchant retries it: %v", err)
 	}
 }

@@ -95,7 +95,7 @@ func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity)
 		if len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
 			return false, nil
 		}
-		return false, ErrConflict
+		return false, domain.ErrConflict
 	}
 	if err != nil {
 		return false, fmt.Errorf("expire %s: %w", d.ID, err)

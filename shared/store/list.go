@@ -19,9 +19,6 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
-// ErrBadCursor is a cursor that this listing did not hand out.
-var ErrBadCursor = errors.New("invalid cursor")
-
 // ListQuery filters a merchant's links. CreatedFrom and CreatedTo are
 // required (the API defaults the window).
 type ListQuery struct {
@@ -55,7 +52,7 @@ func decodeCursor(s string) (cursorKey, error) {
 	var k cursorKey
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 1024 || json.Unmarshal(b, &k) != nil {
-		return k, ErrBadCursor
+		return k, domain.ErrBadCursor
 	}
 	return k, nil
 }
@@ -131,11 +128,11 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 		start := map[string]types.AttributeValue{"PK": sv(k.PK), "SK": sv(k.SK)}
 		if q.Status != "" {
 			if k.G1PK != wantPK || k.PK != merchantPK(q.Merchant) {
-				return nil, "", ErrBadCursor
+				return nil, "", domain.ErrBadCursor
 			}
 			start["GSI1PK"], start["GSI1SK"] = sv(k.G1PK), sv(k.G1SK)
 		} else if k.PK != wantPK || !strings.HasPrefix(k.SK, linkSK("")) {
-			return nil, "", ErrBadCursor
+			return nil, "", domain.ErrBadCursor
 		}
 		in.ExclusiveStartKey = start
 	}
@@ -191,7 +188,7 @@ func (s *Store) listByReference(ctx context.Context, q ListQuery) ([]*domain.Lin
 		return []*domain.Link{}, "", nil
 	}
 	l, err := s.Get(ctx, q.Merchant, avS(out.Item["link_id"]))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return []*domain.Link{}, "", nil
 	}
 	if err != nil {

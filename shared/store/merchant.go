@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 )
 
@@ -82,7 +83,7 @@ func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
 }
 
 // UpdateMerchant writes new settings over those read at version
-// m.Version-1 (optimistic lock); ErrConflict when they changed meanwhile.
+// m.Version-1 (optimistic lock); domain.ErrConflict when they changed meanwhile.
 func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error {
 	av, err := s.merchantAV(ctx, m)
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": nv(m.Version - 1)},
 	})
 	if _, ok := isConditionFailed(err); ok {
-		return ErrConflict
+		return domain.ErrConflict
 	}
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.ID, err)
@@ -192,10 +193,10 @@ func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
 		}
 		return nil
 	}
-	return ErrNotFound
+	return domain.ErrNotFound
 }
 
-// LookupKey finds the merchant of a secret key, or ErrNotFound.
+// LookupKey finds the merchant of a secret key, or domain.ErrNotFound.
 func (s *Store) LookupKey(ctx context.Context, secret string) (string, error) {
 	h := merchant.HashKey(secret)
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(apiKeyPK(h), "APIKEY"), ConsistentRead: aws.Bool(true)})
@@ -203,7 +204,7 @@ func (s *Store) LookupKey(ctx context.Context, secret string) (string, error) {
 		return "", fmt.Errorf("lookup key: %w", err)
 	}
 	if out.Item == nil {
-		return "", ErrNotFound
+		return "", domain.ErrNotFound
 	}
 	var it keyItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
@@ -212,7 +213,7 @@ func (s *Store) LookupKey(ctx context.Context, secret string) (string, error) {
 	// The item was found by the hash; compare the stored hash in constant
 	// time all the same, so that no code path compares secrets byte by byte.
 	if subtle.ConstantTimeCompare([]byte(it.Hash), []byte(h)) != 1 {
-		return "", ErrNotFound
+		return "", domain.ErrNotFound
 	}
 	return it.Merchant, nil
 }

@@ -36,7 +36,7 @@ func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) 
 // ClaimSend takes the right to deliver message sendID of a link for lease.
 // done reports a message already delivered (or given up on): a redelivered
 // queue message sends nothing. ErrRefundClaimed-like contention is
-// ErrConflict.
+// domain.ErrConflict.
 func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, now time.Time, lease time.Duration) (done bool, err error) {
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
@@ -53,7 +53,7 @@ func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, 
 		if ccf.Item != nil && avS(ccf.Item["state"]) == "done" {
 			return true, nil
 		}
-		return false, ErrConflict
+		return false, domain.ErrConflict
 	}
 	if err != nil {
 		return false, fmt.Errorf("claim send %s: %w", sendID, err)

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/psp"
 )
 
 // How long PSP event markers are kept: well beyond the PSPs' retry windows
@@ -40,7 +39,7 @@ func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
 // RecordWebhook notes an incoming PSP event before it is enqueued. It
 // returns true when the same event was already recorded and enqueued (a PSP
 // retry): the caller answers 2xx and does nothing else.
-func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev psp.Event, now time.Time) (bool, error) {
+func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (bool, error) {
 	payload, _ := json.Marshal(ev)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
@@ -84,9 +83,9 @@ const maxApplyTries = 10
 // a second payment on a paid link, or one whose currency or amount is not
 // the link's (or that reports none) is kept for review (keepForReview).
 // Money that moved is never dropped.
-func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev psp.Event, now time.Time) (Applied, error) {
+func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (Applied, error) {
 	switch ev.Kind {
-	case psp.PaymentSucceeded, psp.PaymentFailed:
+	case domain.PaymentSucceeded, domain.PaymentFailed:
 	default:
 		return AppliedNoChange, nil
 	}
@@ -113,7 +112,7 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			continue
 		}
 		if r[0].Item == nil {
-			if ev.Kind != psp.PaymentSucceeded {
+			if ev.Kind != domain.PaymentSucceeded {
 				return AppliedNoChange, nil // a decline of a link we do not know moves no money
 			}
 			return s.keepForReview(ctx, merchant, provider, ev, ReviewUnmatched, nil, now)
@@ -123,21 +122,21 @@ func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev
 			return "", err
 		}
 		switch {
-		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusPaid:
+		case ev.Kind == domain.PaymentSucceeded && cur.Status == domain.StatusPaid:
 			if cur.PSPReference == ev.PaymentRef {
 				return AppliedDuplicate, nil
 			}
 			return s.keepForReview(ctx, merchant, provider, ev, ReviewSecond, cur, now)
-		case ev.Kind == psp.PaymentSucceeded && !sameMoney(ev.Amount, cur.Amount):
+		case ev.Kind == domain.PaymentSucceeded && !sameMoney(ev.Amount, cur.Amount):
 			return s.keepForReview(ctx, merchant, provider, ev, ReviewMismatched, cur, now)
-		case ev.Kind == psp.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
+		case ev.Kind == domain.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
 			fromExpired = true
 			continue
 		default:
 			return AppliedNoChange, nil
 		}
 	}
-	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, ErrConflict, maxApplyTries)
+	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, domain.ErrConflict, maxApplyTries)
 }
 
 // backoff sleeps a little, more with each try, with jitter.
@@ -146,7 +145,7 @@ func backoff(try int) {
 	time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
 }
 
-func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Time, fromExpired bool) ([]types.TransactWriteItem, error) {
+func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, now time.Time, fromExpired bool) ([]types.TransactWriteItem, error) {
 	at := ev.At
 	if at.IsZero() {
 		at = now
@@ -160,7 +159,7 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 		data["payment_ref"] = ev.PaymentRef
 	}
 	switch ev.Kind {
-	case psp.PaymentSucceeded:
+	case domain.PaymentSucceeded:
 		to = domain.StatusPaid
 		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
 			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
@@ -183,7 +182,7 @@ func (s *Store) applyItems(merchant, provider string, ev psp.Event, now time.Tim
 			values[":currency"] = sv(ev.Amount.Currency)
 			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
 		}
-	case psp.PaymentFailed:
+	case domain.PaymentFailed:
 		to = domain.StatusDeclined
 		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now, GSI1PK = :g1"
 		reason := ev.FailureReason

@@ -18,9 +18,7 @@ import (
 
 // Refund errors.
 var (
-	ErrNotPaid        = errors.New("only a paid link can be refunded")
-	ErrRefundTooLarge = errors.New("the refund is above what is left to refund")
-	ErrRefundClaimed  = errors.New("the refund is being submitted by another worker")
+	ErrRefundClaimed = errors.New("the refund is being submitted by another worker")
 )
 
 // Refund statuses.
@@ -83,11 +81,11 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 // refund and its timeline event, in one transaction. The guard keeps what
 // refunds hold (succeeded + pending) at or below the paid amount (what the
 // link received: only a payment of exactly its amount pays it), whatever
-// runs concurrently: ErrNotPaid or ErrRefundTooLarge otherwise.
+// runs concurrently: domain.ErrNotPaid or domain.ErrRefundTooLarge otherwise.
 func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
 	limit := l.Amount.Minor() - r.Amount.Minor()
 	if limit < 0 {
-		return ErrRefundTooLarge
+		return domain.ErrRefundTooLarge
 	}
 	it := refundItem{PK: merchantPK(l.Merchant), SK: refundSK(l.ID, r.ID), Type: "refund", ID: r.ID, LinkID: l.ID, Merchant: l.Merchant,
 		Currency: r.Amount.Currency, Amount: r.Amount.String(), Reason: r.Reason, Status: RefundPending, PSP: r.PSP,
@@ -121,12 +119,12 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
 		if item := tce.CancellationReasons[0].Item; item != nil && avS(item["status"]) != string(domain.StatusPaid) {
-			return ErrNotPaid
+			return domain.ErrNotPaid
 		}
-		return ErrRefundTooLarge
+		return domain.ErrRefundTooLarge
 	}
 	if errors.As(err, &tce) {
-		return ErrConflict
+		return domain.ErrConflict
 	}
 	return fmt.Errorf("create refund on %s: %w", l.ID, err)
 }
@@ -189,7 +187,7 @@ func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, no
 	})
 	if ccf, ok := isConditionFailed(err); ok {
 		if ccf.Item == nil {
-			return nil, false, ErrNotFound
+			return nil, false, domain.ErrNotFound
 		}
 		var it refundItem
 		_ = attributevalue.UnmarshalMap(ccf.Item, &it)
@@ -302,7 +300,7 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 		if len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
 			return false, nil // settled by someone else
 		}
-		return false, ErrConflict
+		return false, domain.ErrConflict
 	}
 	if err != nil {
 		return false, fmt.Errorf("settle refund %s: %w", id, err)

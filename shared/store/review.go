@@ -15,7 +15,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 )
 
 // Kinds of payments kept for review: they never move a link.
@@ -149,7 +148,7 @@ func sameMoney(got *money.Amount, want money.Amount) bool {
 // redelivery, or another event about the same payment, keeps nothing more)
 // and, when there is a link, the link's timeline event and last_event: the
 // table's stream then tells the merchant (payment.review_opened).
-func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev psp.Event, kind string, link *domain.Link, now time.Time) (Applied, error) {
+func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (Applied, error) {
 	ref := ev.PaymentRef
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
@@ -182,10 +181,10 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 		}
 		backoff(try) // a concurrent write to the link: try again
 	}
-	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, ErrConflict, maxApplyTries)
+	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }
 
-func (s *Store) reviewItems(merchant, provider string, ev psp.Event, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
+func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return nil, fmt.Errorf("marshal review payment: %w", err)
@@ -259,12 +258,12 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil || c.PK != merchantPK(merchant) || !strings.HasPrefix(c.SK, reviewSK("")) {
-			return ReviewPage{}, ErrBadCursor
+			return ReviewPage{}, domain.ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(c.PK, c.SK)
 		if q.Kind != "" {
 			if c.G1PK != reviewKindPK(merchant, q.Kind) {
-				return ReviewPage{}, ErrBadCursor
+				return ReviewPage{}, domain.ErrBadCursor
 			}
 			in.ExclusiveStartKey["GSI1PK"], in.ExclusiveStartKey["GSI1SK"] = sv(c.G1PK), sv(c.G1SK)
 		}
@@ -294,7 +293,7 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 // GetReviewPayment reads one of a merchant's review payments.
 func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	var it reviewItem
 	if err := s.getItem(ctx, merchantPK(merchant), reviewSK(id), "review payment "+id, &it); err != nil {
@@ -316,7 +315,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 	ok := true
 	if ccf, failed := isConditionFailed(err); failed {
 		if ccf.Item == nil {
-			return nil, false, ErrNotFound
+			return nil, false, domain.ErrNotFound
 		}
 		item, ok = ccf.Item, false
 	} else if err != nil {
@@ -337,7 +336,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 // ErrReviewNoAmount when the PSP reported no amount to give back.
 func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	p, ok, err := s.updateReview(ctx, merchant, id,
 		"SET #state = :refunding, refund_attempt = refund_attempt + :one, submitted = :false, updated_at = :now REMOVE claimed_until, failure_reason",

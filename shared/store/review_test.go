@@ -7,7 +7,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testenv"
 )
@@ -25,7 +24,7 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	}
 	pay := func(id, ref string, a *money.Amount) store.Applied {
 		t.Helper()
-		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: id, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
+		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: id, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +76,7 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	}
 	// A cursor of another merchant's listing is refused.
 	other, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 1})
-	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, domain.ErrBadCursor) {
 		t.Fatalf("foreign cursor: %v", err)
 	}
 }
@@ -97,19 +96,19 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		return env.Store.CreateRefund(ctx, l, &store.Refund{ID: domain.NewID(domain.PrefixRefund, time.Now()), Amount: money.MustParse("EUR", v), PSP: "sandbox"}, now)
 	}
 	less := money.MustParse("EUR", "100.00")
-	if r, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: "e0", Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != store.AppliedReview {
+	if r, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e0", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != store.AppliedReview {
 		t.Fatalf("less money: %s %v", r, err)
 	}
 	unpaid, _ := env.Store.Get(ctx, "m1", l.ID)
-	if err := refund(unpaid, "1.00"); !errors.Is(err, store.ErrNotPaid) {
+	if err := refund(unpaid, "1.00"); !errors.Is(err, domain.ErrNotPaid) {
 		t.Fatalf("refund of a link paid with other money: %v", err)
 	}
 	a := l.Amount
-	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", psp.Event{ID: "e1", Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
+	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
 		t.Fatal(err)
 	}
 	stale, _ := env.Store.Get(ctx, "m1", l.ID)
-	if err := refund(stale, l.Amount.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, store.ErrRefundTooLarge) {
+	if err := refund(stale, l.Amount.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, domain.ErrRefundTooLarge) {
 		t.Fatalf("refund above what was received: %v", err)
 	}
 	if err := refund(stale, "60.00"); err != nil {
@@ -117,7 +116,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 	}
 	rest := l.Amount.Sub(money.MustParse("EUR", "60.00"))
 	// The stale copy still says nothing is committed: the table's guard holds.
-	if err := refund(stale, rest.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, store.ErrRefundTooLarge) {
+	if err := refund(stale, rest.Add(money.MustParse("EUR", "0.01")).String()); !errors.Is(err, domain.ErrRefundTooLarge) {
 		t.Fatalf("refund above what is left, with a stale link: %v", err)
 	}
 	if err := refund(stale, rest.String()); err != nil {

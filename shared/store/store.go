@@ -17,13 +17,6 @@ import (
 	"github.com/paylinks/paylinks/shared/seal"
 )
 
-// Sentinel errors; the HTTP layer maps them to status codes in one place.
-var (
-	ErrNotFound           = errors.New("not found")
-	ErrDuplicateReference = errors.New("reference already used by another link")
-	ErrConflict           = errors.New("link changed concurrently")
-)
-
 // Store reads and writes the single table.
 type Store struct {
 	DB    *dynamodb.Client
@@ -38,7 +31,7 @@ func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table
 
 func (s *Store) tbl() *string { return aws.String(s.Table) }
 
-// getItem reads one item (consistently) into v; ErrNotFound when there is
+// getItem reads one item (consistently) into v; domain.ErrNotFound when there is
 // none. what names it in errors.
 func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
@@ -46,7 +39,7 @@ func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 		return fmt.Errorf("get %s: %w", what, err)
 	}
 	if out.Item == nil {
-		return ErrNotFound
+		return domain.ErrNotFound
 	}
 	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
 		return fmt.Errorf("unmarshal %s: %w", what, err)
@@ -56,7 +49,7 @@ func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 
 // Create writes a new link in one TransactWriteItems: the link, its code
 // marker, its reference marker (when it has a reference) and its first
-// timeline event. A reused reference fails with ErrDuplicateReference and
+// timeline event. A reused reference fails with domain.ErrDuplicateReference and
 // writes nothing.
 //
 // done, when given, stores the request's idempotent answer in the same
@@ -95,7 +88,7 @@ func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, don
 		}
 		for i, r := range reasons {
 			if r == "ConditionalCheckFailed" && i == 2 && l.Reference != "" {
-				return ErrDuplicateReference
+				return domain.ErrDuplicateReference
 			}
 		}
 	}
@@ -136,14 +129,14 @@ func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWr
 // Get reads a merchant's link (strongly consistent).
 func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, error) {
 	if !domain.ValidID(domain.PrefixLink, id) {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(id)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("get link %s: %w", id, err)
 	}
 	if out.Item == nil {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	return unmarshalLink(out.Item)
 }
@@ -152,14 +145,14 @@ func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, err
 func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error) {
 	c, err := domain.ParseCode(code)
 	if err != nil {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	l, err := s.Get(ctx, c.Merchant, c.LinkID)
 	if err != nil {
 		return nil, err
 	}
 	if l.Code != code {
-		return nil, ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	return l, nil
 }
@@ -323,7 +316,7 @@ func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]typ
 }
 
 // Transition writes next over cur in one TransactWriteItems with its timeline
-// event. It fails with ErrConflict when the link changed since cur was read
+// event. It fails with domain.ErrConflict when the link changed since cur was read
 // (version or status), and writes nothing then. next.Version is set.
 func (s *Store) Transition(ctx context.Context, cur, next *domain.Link, ev domain.Event) error {
 	if next.Status != cur.Status {
@@ -338,7 +331,7 @@ func (s *Store) Transition(ctx context.Context, cur, next *domain.Link, ev domai
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		if _, ok := cancelReasons(err); ok {
-			return ErrConflict
+			return domain.ErrConflict
 		}
 		return fmt.Errorf("transition %s %s -> %s: %w", cur.ID, cur.Status, next.Status, err)
 	}

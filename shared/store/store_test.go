@@ -78,12 +78,12 @@ func TestCreateGetByIDAndCode(t *testing.T) {
 	}
 	// Another merchant cannot read it; a code with the right id but another
 	// secret is unknown.
-	if _, err := env.Store.Get(ctx, "m2", l.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := env.Store.Get(ctx, "m2", l.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("cross-tenant get: %v", err)
 	}
 	c, _ := domain.ParseCode(l.Code)
 	c.Tag++
-	if _, err := env.Store.GetByCode(ctx, c.String()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := env.Store.GetByCode(ctx, c.String()); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("forged code: %v", err)
 	}
 	evs, err := env.Store.Events(ctx, "m1", l.ID)
@@ -100,13 +100,13 @@ func TestDuplicateReference(t *testing.T) {
 	if err := env.Store.Create(ctx, a, evA, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.Create(ctx, b, evB, nil); !errors.Is(err, store.ErrDuplicateReference) {
+	if err := env.Store.Create(ctx, b, evB, nil); !errors.Is(err, domain.ErrDuplicateReference) {
 		t.Fatalf("second create: %v", err)
 	}
 	if n := countLinks(t, env, "m1"); n != 1 {
 		t.Fatalf("%d links in the table, want 1", n)
 	}
-	if _, err := env.Store.GetByCode(ctx, b.Code); !errors.Is(err, store.ErrNotFound) {
+	if _, err := env.Store.GetByCode(ctx, b.Code); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatal("the refused link's code marker or item was written")
 	}
 	// Another merchant may use the same reference.
@@ -138,7 +138,7 @@ func TestTransitionGuards(t *testing.T) {
 	// Stale version: the same move again is a conflict and writes nothing.
 	again := *l
 	again.Status = domain.StatusDeclined
-	if err := env.Store.Transition(ctx, l, &again, domain.NewEvent(l.ID, domain.EventDeclined, l.Status, again.Status, now, nil)); !errors.Is(err, store.ErrConflict) {
+	if err := env.Store.Transition(ctx, l, &again, domain.NewEvent(l.ID, domain.EventDeclined, l.Status, again.Status, now, nil)); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("stale transition: %v", err)
 	}
 	cur, _ := env.Store.Get(ctx, "m1", l.ID)
@@ -191,7 +191,7 @@ func TestClick(t *testing.T) {
 	}
 	// Unknown and forged codes.
 	for _, code := range []string{"nope", "m1_" + "000000000000000000000000000", l.Code[:len(l.Code)-1] + "x"} {
-		if _, _, err := env.Store.Click(ctx, code, now); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := env.Store.Click(ctx, code, now); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("%s: %v", code, err)
 		}
 	}

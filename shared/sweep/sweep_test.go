@@ -15,7 +15,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/testenv"
@@ -220,7 +219,7 @@ func TestPaymentRacesExpiry(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			ev := psp.Event{ID: "evt_race_" + l.ID, Kind: psp.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_" + l.ID, Amount: &l.Amount}
+			ev := domain.PaymentEvent{ID: "evt_race_" + l.ID, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_" + l.ID, Amount: &l.Amount}
 			if _, err := env.Store.ApplyPSPEvent(context.Background(), "m1", "sandbox", ev, now); err != nil {
 				t.Error(err)
 			}

@@ -12,14 +12,9 @@ import (
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/paylinks/paylinks/shared/domain"
 )
-
-// RetryAfter is the seconds a 503 asks the caller to wait.
-const RetryAfter = 2
-
-// ErrDependency marks an error as a dependency's failure (PSP adapters wrap
-// their 5xx and time-outs with it).
-var ErrDependency = errors.New("dependency unavailable")
 
 // throttling are the AWS error codes of a service shedding load.
 var throttling = map[string]bool{
@@ -32,12 +27,12 @@ var throttling = map[string]bool{
 	"AWS.SimpleQueueService.ServiceUnavailable": true, "RequestTimeout": true, "RequestTimeoutException": true,
 }
 
-// Is reports a dependency that did not answer, answered 5xx, or throttled.
+// Is reports a dependency marked domain.ErrUnavailable, or one that did not answer, answered 5xx, or throttled.
 func Is(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrDependency) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, domain.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var ne net.Error

@@ -15,12 +15,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
 // MaxBody is the largest webhook accepted.
@@ -28,9 +29,9 @@ const MaxBody = 1 << 20
 
 // Message is what goes on the PSP events queue.
 type Message struct {
-	Merchant string    `json:"merchant"`
-	Provider string    `json:"provider"`
-	Event    psp.Event `json:"event"`
+	Merchant string              `json:"merchant"`
+	Provider string              `json:"provider"`
+	Event    domain.PaymentEvent `json:"event"`
 }
 
 // Ingest serves POST /webhooks/psp/{provider}/{merchant}.
@@ -64,7 +65,7 @@ func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := in.merchants.Get(ctx, mid)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && m.PSP != name) {
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && m.PSP != name) {
 		answer(w, r, http.StatusNotFound, "unknown merchant")
 		return
 	}
@@ -111,9 +112,9 @@ func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
 // is already on the queue does nothing; one whose enqueue failed before is
 // enqueued now. Apply is idempotent too, so a crash between the two steps
 // cannot apply an event twice.
-func (in *Ingest) record(ctx context.Context, m, provider string, ev psp.Event) error {
+func (in *Ingest) record(ctx context.Context, m, provider string, ev domain.PaymentEvent) error {
 	done, err := in.Store.RecordWebhook(ctx, m, provider, ev, in.Now())
-	if err != nil || done || ev.Kind == psp.Ignored {
+	if err != nil || done || ev.Kind == domain.PaymentIgnored {
 		return err // ignored kinds are kept on record, not queued
 	}
 	if err := in.Queue.Send(ctx, Message{Merchant: m, Provider: provider, Event: ev}, 0); err != nil {
@@ -130,7 +131,7 @@ func answer(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	reqlog.Set(r.Context(), "outcome", outcome)
 	w.Header().Set("Content-Type", "application/json")
 	if status >= 500 {
-		w.Header().Set("Retry-After", strconv.Itoa(unavailable.RetryAfter))
+		w.Header().Set("Retry-After", strconv.Itoa(problem.RetryAfter))
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "{\"status\":%d,\"message\":%q}\n", status, msg)
@@ -153,14 +154,14 @@ func (a *Apply) Handle(ctx context.Context, m events.SQSMessage) error {
 	}
 	var outcome string
 	switch msg.Event.Kind {
-	case psp.PaymentSucceeded, psp.PaymentFailed:
+	case domain.PaymentSucceeded, domain.PaymentFailed:
 		var res store.Applied
 		res, err = a.Store.ApplyPSPEvent(ctx, msg.Merchant, msg.Provider, msg.Event, a.Now())
 		outcome = string(res)
-	case psp.CheckoutExpired:
+	case domain.CheckoutExpired:
 		err = a.Store.ClearCheckout(ctx, msg.Merchant, msg.Event.LinkID, msg.Event.CheckoutURL)
 		outcome = "checkout_cleared"
-	case psp.RefundSucceeded, psp.RefundFailed:
+	case domain.RefundSucceeded, domain.RefundFailed:
 		if a.Refunds == nil {
 			return fmt.Errorf("refund event %s: no refund handler", msg.Event.ID)
 		}

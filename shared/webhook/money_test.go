@@ -11,6 +11,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
@@ -69,7 +70,7 @@ func TestSandboxWrongMoneyKeptForReview(t *testing.T) {
 	raw := []byte(`{"id":"evt_sb_odd","type":"payment.succeeded","created":` + jsonInt(time.Now().Unix()) +
 		`,"data":{"link_id":"` + id + `","attempt":1,"payment_id":"pay_sb_odd","amount":{"currency":"EUR","value":"120.981"}}}`)
 	req, _ := http.NewRequest("POST", w.srv.URL+"/webhooks/psp/sandbox/shop", bytes.NewReader(raw))
-	req.Header.Set(sandbox.SignatureHeader, stripe.SignedHeader(secret, time.Now(), raw))
+	req.Header.Set(sandbox.SignatureHeader, psp.SignedHeader(secret, time.Now(), raw))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("odd amount: %v %v", err, resp)
@@ -110,7 +111,7 @@ func TestStripeWrongMoneyKeptForReview(t *testing.T) {
 		edit(o)
 		raw, _ := json.Marshal(ev)
 		req, _ := http.NewRequest("POST", w.srv.URL+"/webhooks/psp/stripe/shop", bytes.NewReader(raw))
-		req.Header.Set("Stripe-Signature", stripe.SignedHeader("whsec_stripe_shop", time.Now(), raw))
+		req.Header.Set("Stripe-Signature", psp.SignedHeader("whsec_stripe_shop", time.Now(), raw))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("webhook %s: %v %v", evID, err, resp)

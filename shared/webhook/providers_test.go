@@ -10,6 +10,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/mollie"
 	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
@@ -40,7 +41,7 @@ func TestStripeEndToEnd(t *testing.T) {
 	raw = bytes.ReplaceAll(raw, []byte("pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S"), []byte(id))
 	post := func(secret string, at time.Time) int {
 		req, _ := http.NewRequest("POST", w.srv.URL+"/webhooks/psp/stripe/shop", bytes.NewReader(raw))
-		req.Header.Set("Stripe-Signature", stripe.SignedHeader(secret, at, raw))
+		req.Header.Set("Stripe-Signature", psp.SignedHeader(secret, at, raw))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

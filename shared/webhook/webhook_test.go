@@ -19,8 +19,8 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
@@ -193,7 +193,7 @@ func TestDeclineThenRetry(t *testing.T) {
 func (w *world) post(merchant string, ev sandbox.WebhookEvent, secret string, at time.Time, mangle func([]byte) []byte) int {
 	w.t.Helper()
 	raw, _ := json.Marshal(ev)
-	sig := stripe.SignedHeader(secret, at, raw)
+	sig := psp.SignedHeader(secret, at, raw)
 	if mangle != nil {
 		raw = mangle(raw)
 	}
@@ -302,7 +302,7 @@ func TestRefusedWebhooksWriteNothing(t *testing.T) {
 	// A signed body that is not an event is a 400.
 	raw := []byte(`{"id":"evt","type":"payment.succeeded"}`)
 	req, _ := http.NewRequest("POST", w.srv.URL+"/webhooks/psp/sandbox/shop", bytes.NewReader(raw))
-	req.Header.Set(sandbox.SignatureHeader, stripe.SignedHeader(secret, time.Now(), raw))
+	req.Header.Set(sandbox.SignatureHeader, psp.SignedHeader(secret, time.Now(), raw))
 	resp, _ := http.DefaultClient.Do(req)
 	if resp.StatusCode != 400 {
 		t.Errorf("signed garbage: %d", resp.StatusCode)
@@ -388,7 +388,7 @@ func TestIngestThroughLambdaBase64(t *testing.T) {
 	h := service.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/webhooks/psp/sandbox/shop", IsBase64Encoded: true,
 		Body:           base64.StdEncoding.EncodeToString(raw),
-		Headers:        map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): stripe.SignedHeader(secret, time.Now(), raw)},
+		Headers:        map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): psp.SignedHeader(secret, time.Now(), raw)},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/webhooks/psp/sandbox/shop"}}}
 	resp, err := h(t.Context(), req)
 	if err != nil || resp.StatusCode != 200 {
@@ -396,7 +396,7 @@ func TestIngestThroughLambdaBase64(t *testing.T) {
 	}
 	w.waitStatus(id, domain.StatusPaid)
 	// The same bytes with the signature of other bytes: 401.
-	req.Headers[strings.ToLower(sandbox.SignatureHeader)] = stripe.SignedHeader(secret, time.Now(), append(raw, ' '))
+	req.Headers[strings.ToLower(sandbox.SignatureHeader)] = psp.SignedHeader(secret, time.Now(), append(raw, ' '))
 	if resp, _ := h(t.Context(), req); resp.StatusCode != 401 {
 		t.Fatalf("bad signature through Lambda: %d", resp.StatusCode)
 	}

@@ -3,17 +3,14 @@
 package imports
 
 import (
+	"time"
+
 	"github.com/paylinks/paylinks/shared/boot"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
-	"github.com/paylinks/paylinks/shared/httpapi"
-	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/imports"
 )
 
-// Worker is the import queue's consumer.
-func Worker(e *boot.Env) queue.Handler {
-	a := httpapi.New(e.Store(), "")
-	a.Codes = e.LinkCodes()
-	a.Send = composesend.Enqueuer(e)
-	a.Log = e.Log
-	return a.HandleImport
+// New is the import queue's consumer.
+func New(e *boot.Env) *imports.Worker {
+	return &imports.Worker{Store: e.Store(), Codes: e.LinkCodes(), Send: composesend.Enqueuer(e), Merchants: e.Merchants(), Log: e.Log, Now: time.Now}
 }

@@ -141,8 +141,8 @@ func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id st
 		return psp.Payment{}, err
 	}
 	evs := mapPayment(&pay, time.Now())
-	out := psp.Payment{Ref: pay.ID, Status: psp.Ignored, LinkID: evs[0].LinkID, Amount: evs[0].Amount}
-	if k := evs[0].Kind; k == psp.PaymentSucceeded || k == psp.PaymentFailed {
+	out := psp.Payment{Ref: pay.ID, Status: domain.PaymentIgnored, LinkID: evs[0].LinkID, Amount: evs[0].Amount}
+	if k := evs[0].Kind; k == domain.PaymentSucceeded || k == domain.PaymentFailed {
 		out.Status = k
 	}
 	return out, nil
@@ -151,7 +151,7 @@ func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id st
 // ParseWebhook implements psp.Provider. Mollie's webhook is `id=tr_...`,
 // unsigned: the payment is fetched back with the merchant's key and only
 // what Mollie's API says is believed.
-func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ http.Header, body []byte, now time.Time) ([]psp.Event, error) {
+func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil || !paymentID.MatchString(form.Get("id")) {
 		return nil, fmt.Errorf("%w: expected id=tr_...", psp.ErrPayload)
@@ -168,44 +168,44 @@ func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ htt
 
 // mapPayment turns a payment's state into events whose ids name the state,
 // so each state is applied once however often Mollie calls.
-func mapPayment(pay *Payment, now time.Time) []psp.Event {
+func mapPayment(pay *Payment, now time.Time) []domain.PaymentEvent {
 	linkID := pay.Metadata["paylinks_link_id"]
 	if !domain.ValidID(domain.PrefixLink, linkID) {
-		return []psp.Event{{ID: pay.ID + ":" + pay.Status, Kind: psp.Ignored, Type: "payment." + pay.Status, At: now}}
+		return []domain.PaymentEvent{{ID: pay.ID + ":" + pay.Status, Kind: domain.PaymentIgnored, Type: "payment." + pay.Status, At: now}}
 	}
 	attempt, _ := strconv.Atoi(pay.Metadata["paylinks_attempt"])
-	base := psp.Event{ID: pay.ID + ":" + pay.Status, Type: "payment." + pay.Status, LinkID: linkID, Attempt: attempt, PaymentRef: pay.ID, At: now}
+	base := domain.PaymentEvent{ID: pay.ID + ":" + pay.Status, Type: "payment." + pay.Status, LinkID: linkID, Attempt: attempt, PaymentRef: pay.ID, At: now}
 	if a, err := money.Parse(pay.Amount.Currency, pay.Amount.Value); err == nil {
 		base.Amount = &a
 	}
-	var out []psp.Event
+	var out []domain.PaymentEvent
 	switch pay.Status {
 	case "paid":
-		base.Kind = psp.PaymentSucceeded
+		base.Kind = domain.PaymentSucceeded
 		if t, err := time.Parse(time.RFC3339, pay.PaidAt); err == nil {
 			base.At = t
 		}
 	case "failed", "canceled":
-		base.Kind = psp.PaymentFailed
+		base.Kind = domain.PaymentFailed
 		base.FailureReason = pay.Status
 	case "expired":
-		base.Kind = psp.CheckoutExpired
+		base.Kind = domain.CheckoutExpired
 		base.CheckoutURL = pay.ID
 	default:
-		base.Kind = psp.Ignored
+		base.Kind = domain.PaymentIgnored
 	}
 	out = append(out, base)
 	for _, r := range pay.Embedded.Refunds {
-		ev := psp.Event{ID: r.ID + ":" + r.Status, Type: "refund." + r.Status, LinkID: linkID, PaymentRef: pay.ID,
-			RefundID: r.Metadata["paylinks_refund_id"], RefundRef: r.ID, At: now, Kind: psp.Ignored}
+		ev := domain.PaymentEvent{ID: r.ID + ":" + r.Status, Type: "refund." + r.Status, LinkID: linkID, PaymentRef: pay.ID,
+			RefundID: r.Metadata["paylinks_refund_id"], RefundRef: r.ID, At: now, Kind: domain.PaymentIgnored}
 		switch r.Status {
 		case "refunded":
-			ev.Kind = psp.RefundSucceeded
+			ev.Kind = domain.RefundSucceeded
 		case "failed", "canceled":
-			ev.Kind = psp.RefundFailed
+			ev.Kind = domain.RefundFailed
 			ev.FailureReason = r.Status
 		}
-		if ev.RefundID != "" && ev.Kind != psp.Ignored {
+		if ev.RefundID != "" && ev.Kind != domain.PaymentIgnored {
 			out = append(out, ev)
 		}
 	}
@@ -220,16 +220,16 @@ func (p *Provider) Refund(ctx context.Context, m *merchant.Merchant, r psp.Refun
 	err := p.call(ctx, m, http.MethodPost, "/v2/payments/"+url.PathEscape(r.PaymentRef)+"/refunds", req, "refund-"+r.RefundID, &out)
 	var ae *apiError
 	if errors.As(err, &ae) {
-		return psp.RefundResult{Status: psp.RefundFailed, Reason: ae.msg}, nil
+		return psp.RefundResult{Status: domain.RefundFailed, Reason: ae.msg}, nil
 	}
 	if err != nil {
 		return psp.RefundResult{}, err
 	}
 	switch out.Status {
 	case "refunded":
-		return psp.RefundResult{Ref: out.ID, Status: psp.RefundSucceeded}, nil
+		return psp.RefundResult{Ref: out.ID, Status: domain.RefundSucceeded}, nil
 	case "failed", "canceled":
-		return psp.RefundResult{Ref: out.ID, Status: psp.RefundFailed, Reason: out.Status}, nil
+		return psp.RefundResult{Ref: out.ID, Status: domain.RefundFailed, Reason: out.Status}, nil
 	default:
 		return psp.RefundResult{Ref: out.ID, Pending: true}, nil
 	}

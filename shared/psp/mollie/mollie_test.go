@@ -47,12 +47,12 @@ func TestCreateCheckout(t *testing.T) {
 		t.Fatal("the idempotency key made two payments")
 	}
 	evs, err := p.ParseWebhook(context.Background(), testMerchant(), nil, []byte("id="+c.ID), time.Now())
-	if err != nil || evs[0].Kind != psp.Ignored {
+	if err != nil || evs[0].Kind != domain.PaymentIgnored {
 		t.Fatalf("open payment: %+v %v", evs, err)
 	}
 	d.SetStatus(c.ID, "paid")
 	evs, err = p.ParseWebhook(context.Background(), testMerchant(), nil, []byte("id="+c.ID), time.Now())
-	if err != nil || evs[0].Kind != psp.PaymentSucceeded || evs[0].LinkID != l.ID || evs[0].Attempt != 2 || evs[0].Amount.String() != "120.98" {
+	if err != nil || evs[0].Kind != domain.PaymentSucceeded || evs[0].LinkID != l.ID || evs[0].Attempt != 2 || evs[0].Amount.String() != "120.98" {
 		t.Fatalf("paid payment: %+v %v", evs, err)
 	}
 	if n := d.Calls.Count("GET /v2/payments/"); n != 2 {
@@ -63,12 +63,12 @@ func TestCreateCheckout(t *testing.T) {
 func TestWebhookFetchesBack(t *testing.T) {
 	d := psptest.NewMollie(t, "test_mollie_key")
 	p := &Provider{BaseURL: d.URL}
-	for file, want := range map[string][]psp.Kind{
-		"payment-open.json":          {psp.Ignored},
-		"payment-paid.json":          {psp.PaymentSucceeded},
-		"payment-failed.json":        {psp.PaymentFailed},
-		"payment-expired.json":       {psp.CheckoutExpired},
-		"payment-paid-refunded.json": {psp.PaymentSucceeded, psp.RefundSucceeded},
+	for file, want := range map[string][]domain.PaymentKind{
+		"payment-open.json":          {domain.PaymentIgnored},
+		"payment-paid.json":          {domain.PaymentSucceeded},
+		"payment-failed.json":        {domain.PaymentFailed},
+		"payment-expired.json":       {domain.CheckoutExpired},
+		"payment-paid-refunded.json": {domain.PaymentSucceeded, domain.RefundSucceeded},
 	} {
 		d.Put(load(t, file))
 		evs, err := p.ParseWebhook(context.Background(), testMerchant(), nil, []byte("id=tr_WDqYK6vllg"), time.Now())
@@ -80,7 +80,7 @@ func TestWebhookFetchesBack(t *testing.T) {
 				t.Errorf("%s[%d]: %s want %s", file, i, evs[i].Kind, k)
 			}
 		}
-		if want[0] == psp.PaymentSucceeded && (evs[0].ID != "tr_WDqYK6vllg:paid" || evs[0].PaymentRef != "tr_WDqYK6vllg") {
+		if want[0] == domain.PaymentSucceeded && (evs[0].ID != "tr_WDqYK6vllg:paid" || evs[0].PaymentRef != "tr_WDqYK6vllg") {
 			t.Errorf("%s: %+v", file, evs[0])
 		}
 		if len(evs) == 2 && (evs[1].RefundID != "re_01JDA3N0000000000000000000" || evs[1].ID != "re_4qqhO89gsT:refunded") {
@@ -119,7 +119,7 @@ func TestRefund(t *testing.T) {
 	}
 	d.SetRefundStatus("tr_WDqYK6vllg", "refunded")
 	evs, _ := p.ParseWebhook(context.Background(), testMerchant(), nil, []byte("id=tr_WDqYK6vllg"), time.Now())
-	if len(evs) != 2 || evs[1].Kind != psp.RefundSucceeded || evs[1].RefundID != "re_01" {
+	if len(evs) != 2 || evs[1].Kind != domain.RefundSucceeded || evs[1].RefundID != "re_01" {
 		t.Fatalf("%+v", evs)
 	}
 }
@@ -141,7 +141,7 @@ func TestFetchPayment(t *testing.T) {
 	d.Put(load(t, "payment-paid.json"))
 	p := &Provider{BaseURL: d.URL}
 	got, err := p.FetchPayment(context.Background(), testMerchant(), "tr_WDqYK6vllg")
-	if err != nil || got.Status != psp.PaymentSucceeded || got.Amount.String() != "120.98" || got.LinkID != "pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S" {
+	if err != nil || got.Status != domain.PaymentSucceeded || got.Amount.String() != "120.98" || got.LinkID != "pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S" {
 		t.Fatalf("%+v %v", got, err)
 	}
 	if _, err := p.FetchPayment(context.Background(), testMerchant(), "tr_nothere"); !errors.Is(err, psp.ErrUnknownPayment) {

@@ -10,7 +10,6 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 )
 
 // FuzzParseWebhook: any signed sandbox body is one event on a well-formed
@@ -24,7 +23,7 @@ func FuzzParseWebhook(f *testing.F) {
 	now := time.Unix(1795435260, 0)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		h := http.Header{}
-		h.Set(SignatureHeader, stripe.SignedHeader(m.PSPWebhookSecret, now, body))
+		h.Set(SignatureHeader, psp.SignedHeader(m.PSPWebhookSecret, now, body))
 		evs, err := p.ParseWebhook(context.Background(), m, h, body, now)
 		if err != nil {
 			if !errors.Is(err, psp.ErrPayload) {
@@ -33,7 +32,7 @@ func FuzzParseWebhook(f *testing.F) {
 		} else if len(evs) != 1 || evs[0].ID == "" || !domain.ValidID(domain.PrefixLink, evs[0].LinkID) {
 			t.Fatalf("events %+v", evs)
 		}
-		h.Set(SignatureHeader, stripe.SignedHeader("whsec_someone_else", now, body))
+		h.Set(SignatureHeader, psp.SignedHeader("whsec_someone_else", now, body))
 		if _, err := p.ParseWebhook(context.Background(), m, h, body, now); !errors.Is(err, psp.ErrSignature) {
 			t.Fatalf("foreign signature: %v", err)
 		}

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 )
 
 func TestSessionsAndFetchPayment(t *testing.T) {
@@ -42,14 +42,14 @@ func TestSessionsAndFetchPayment(t *testing.T) {
 		}
 	}
 	pay, err := p.FetchPayment(context.Background(), m, ref)
-	if err != nil || pay.Status != psp.PaymentSucceeded || pay.Amount.String() != "5.00" || got != 2 {
+	if err != nil || pay.Status != domain.PaymentSucceeded || pay.Amount.String() != "5.00" || got != 2 {
 		t.Fatalf("%+v %v, %d posts", pay, err, got)
 	}
 	if _, err := p.FetchPayment(context.Background(), &merchant.Merchant{ID: "other"}, ref); !errors.Is(err, psp.ErrUnknownPayment) {
 		t.Fatal("another merchant sees the payment")
 	}
 	r, _ := p.Refund(context.Background(), m, psp.RefundRequest{RefundID: "re_1", Reason: "please FAIL"})
-	if r.Status != psp.RefundFailed {
+	if r.Status != domain.RefundFailed {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -71,9 +71,9 @@ func TestParseWebhookAmounts(t *testing.T) {
 	} {
 		body := []byte(`{"id":"evt_1","type":"payment.succeeded","created":1,"data":{"link_id":"pl_01JDA3M6ZQ8X2W4T0F3K9P7R5S","payment_id":"pay_sb_1","amount":` + amount + `}}`)
 		h := http.Header{}
-		h.Set(SignatureHeader, stripe.SignedHeader("whsec_x", now, body))
+		h.Set(SignatureHeader, psp.SignedHeader("whsec_x", now, body))
 		evs, err := p.ParseWebhook(context.Background(), m, h, body, now)
-		if err != nil || len(evs) != 1 || evs[0].Kind != psp.PaymentSucceeded || evs[0].PaymentRef != "pay_sb_1" {
+		if err != nil || len(evs) != 1 || evs[0].Kind != domain.PaymentSucceeded || evs[0].PaymentRef != "pay_sb_1" {
 			t.Fatalf("%s: %+v %v", amount, evs, err)
 		}
 		got := "none"

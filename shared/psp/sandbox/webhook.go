@@ -17,7 +17,6 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/stripe"
 )
 
 // SignatureHeader carries the sandbox's webhook signature, in Stripe's
@@ -123,12 +122,12 @@ func (p *Provider) FetchPayment(_ context.Context, m *merchant.Merchant, ref str
 		if s.merchant != m.ID || json.Unmarshal(s.body, &ev) != nil || ev.Data.PaymentID != ref {
 			continue
 		}
-		pay := psp.Payment{Ref: ref, LinkID: ev.Data.LinkID, Amount: ev.Data.Amount, Status: psp.Ignored}
+		pay := psp.Payment{Ref: ref, LinkID: ev.Data.LinkID, Amount: ev.Data.Amount, Status: domain.PaymentIgnored}
 		switch ev.Type {
 		case "payment.succeeded":
-			pay.Status = psp.PaymentSucceeded
+			pay.Status = domain.PaymentSucceeded
 		case "payment.failed":
-			pay.Status = psp.PaymentFailed
+			pay.Status = domain.PaymentFailed
 		default:
 			continue
 		}
@@ -160,7 +159,7 @@ func (p *Provider) post(ctx context.Context, secret string, s sent) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, stripe.SignedHeader(secret, time.Now(), s.body))
+	req.Header.Set(SignatureHeader, psp.SignedHeader(secret, time.Now(), s.body))
 	resp, err := p.client().Do(req)
 	if err != nil {
 		return err
@@ -189,11 +188,11 @@ func (p *Provider) WebhookBaseURL() string {
 
 // ParseWebhook implements psp.Provider: the signature is checked with the
 // merchant's PSP webhook secret (300 s tolerance), then the event mapped.
-func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]psp.Event, error) {
+func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error) {
 	if err := TestMode(m); err != nil {
 		return nil, fmt.Errorf("%w: %w", psp.ErrSignature, err)
 	}
-	if err := stripe.Verify(h.Get(SignatureHeader), body, []string{m.PSPWebhookSecret}, now); err != nil {
+	if err := psp.VerifySignature(h.Get(SignatureHeader), body, []string{m.PSPWebhookSecret}, now); err != nil {
 		return nil, err
 	}
 	// The amount is read apart: one that is not money (an unknown currency,
@@ -211,7 +210,7 @@ func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" || ev.Data.LinkID == "" {
 		return nil, fmt.Errorf("%w: not a sandbox event", psp.ErrPayload)
 	}
-	out := psp.Event{ID: ev.ID, Type: ev.Type, LinkID: ev.Data.LinkID, Attempt: ev.Data.Attempt, PaymentRef: ev.Data.PaymentID,
+	out := domain.PaymentEvent{ID: ev.ID, Type: ev.Type, LinkID: ev.Data.LinkID, Attempt: ev.Data.Attempt, PaymentRef: ev.Data.PaymentID,
 		FailureReason: ev.Data.FailureReason, RefundID: ev.Data.RefundID, RefundRef: ev.Data.RefundRef,
 		At: time.Unix(ev.Created, 0).UTC()}
 	if raw := ev.Data.Amount; len(raw) > 0 && string(raw) != "null" {
@@ -222,20 +221,20 @@ func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.
 	}
 	switch ev.Type {
 	case "payment.succeeded":
-		out.Kind = psp.PaymentSucceeded
+		out.Kind = domain.PaymentSucceeded
 	case "payment.failed":
-		out.Kind = psp.PaymentFailed
+		out.Kind = domain.PaymentFailed
 	case "refund.succeeded":
-		out.Kind = psp.RefundSucceeded
+		out.Kind = domain.RefundSucceeded
 	case "refund.failed":
-		out.Kind = psp.RefundFailed
+		out.Kind = domain.RefundFailed
 	default:
-		out.Kind = psp.Ignored
+		out.Kind = domain.PaymentIgnored
 	}
 	if !domain.ValidID(domain.PrefixLink, out.LinkID) {
 		return nil, fmt.Errorf("%w: link_id", psp.ErrPayload)
 	}
-	return []psp.Event{out}, nil
+	return []domain.PaymentEvent{out}, nil
 }
 
 // Refund implements psp.Provider: sandbox refunds succeed unless the reason
@@ -245,7 +244,7 @@ func (p *Provider) Refund(_ context.Context, _ *merchant.Merchant, r psp.RefundR
 	h := sha256.Sum256([]byte(r.RefundID))
 	ref := "re_sb_" + hex.EncodeToString(h[:10])
 	if strings.Contains(strings.ToLower(r.Reason), "fail") {
-		return psp.RefundResult{Ref: ref, Status: psp.RefundFailed, Reason: "sandbox_refund_failed"}, nil
+		return psp.RefundResult{Ref: ref, Status: domain.RefundFailed, Reason: "sandbox_refund_failed"}, nil
 	}
-	return psp.RefundResult{Ref: ref, Status: psp.RefundSucceeded}, nil
+	return psp.RefundResult{Ref: ref, Status: domain.RefundSucceeded}, nil
 }

@@ -26,7 +26,7 @@ func FuzzParseWebhook(f *testing.F) {
 	now := time.Unix(1795435260, 0)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		h := http.Header{}
-		h.Set("Stripe-Signature", SignedHeader(whsec, now, body))
+		h.Set("Stripe-Signature", psp.SignedHeader(whsec, now, body))
 		evs, err := (&Provider{}).ParseWebhook(context.Background(), m, h, body, now)
 		if err != nil {
 			if !errors.Is(err, psp.ErrPayload) {

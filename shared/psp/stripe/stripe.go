@@ -131,15 +131,15 @@ func (p *Provider) Refund(ctx context.Context, m *merchant.Merchant, r psp.Refun
 	if err := p.call(ctx, m, http.MethodPost, "/v1/refunds", f, "refund-"+r.RefundID, &out); err != nil {
 		var se *apiError
 		if errors.As(err, &se) && se.status < 500 && se.status != 429 {
-			return psp.RefundResult{Ref: out.ID, Status: psp.RefundFailed, Reason: se.msg}, nil
+			return psp.RefundResult{Ref: out.ID, Status: domain.RefundFailed, Reason: se.msg}, nil
 		}
 		return psp.RefundResult{}, err
 	}
 	switch out.Status {
 	case "succeeded":
-		return psp.RefundResult{Ref: out.ID, Status: psp.RefundSucceeded}, nil
+		return psp.RefundResult{Ref: out.ID, Status: domain.RefundSucceeded}, nil
 	case "failed", "canceled":
-		return psp.RefundResult{Ref: out.ID, Status: psp.RefundFailed, Reason: out.FailureReason}, nil
+		return psp.RefundResult{Ref: out.ID, Status: domain.RefundFailed, Reason: out.FailureReason}, nil
 	default:
 		return psp.RefundResult{Ref: out.ID, Pending: true}, nil
 	}
@@ -162,15 +162,15 @@ func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, ref s
 	if err != nil {
 		return psp.Payment{}, err
 	}
-	pay := psp.Payment{Ref: out.ID, Status: psp.Ignored, LinkID: out.Metadata["paylinks_link_id"]}
+	pay := psp.Payment{Ref: out.ID, Status: domain.PaymentIgnored, LinkID: out.Metadata["paylinks_link_id"]}
 	if a, err := money.FromMinor(strings.ToUpper(out.Currency), out.Amount); err == nil {
 		pay.Amount = &a
 	}
 	switch out.Status {
 	case "succeeded":
-		pay.Status = psp.PaymentSucceeded
+		pay.Status = domain.PaymentSucceeded
 	case "canceled", "requires_payment_method":
-		pay.Status = psp.PaymentFailed
+		pay.Status = domain.PaymentFailed
 	}
 	return pay, nil
 }
@@ -249,21 +249,21 @@ type event struct {
 // ParseWebhook implements psp.Provider: Stripe-Signature checked against the
 // merchant's webhook secrets (current and previous, for rotation), then the
 // event mapped.
-func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]psp.Event, error) {
+func (p *Provider) ParseWebhook(_ context.Context, m *merchant.Merchant, h http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error) {
 	secrets := []string{m.PSPCredentials[CredWebhookSecret], m.PSPCredentials[CredWebhookSecretPrevious]}
-	if err := Verify(h.Get("Stripe-Signature"), body, secrets, now); err != nil {
+	if err := psp.VerifySignature(h.Get("Stripe-Signature"), body, secrets, now); err != nil {
 		return nil, err
 	}
 	var ev event
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" || ev.Type == "" {
 		return nil, fmt.Errorf("%w: not a Stripe event", psp.ErrPayload)
 	}
-	return []psp.Event{mapEvent(&ev)}, nil
+	return []domain.PaymentEvent{mapEvent(&ev)}, nil
 }
 
-func mapEvent(ev *event) psp.Event {
+func mapEvent(ev *event) domain.PaymentEvent {
 	o := ev.Data.Object
-	out := psp.Event{ID: ev.ID, Type: ev.Type, Kind: psp.Ignored, At: time.Unix(ev.Created, 0).UTC()}
+	out := domain.PaymentEvent{ID: ev.ID, Type: ev.Type, Kind: domain.PaymentIgnored, At: time.Unix(ev.Created, 0).UTC()}
 	out.LinkID = o.Metadata["paylinks_link_id"]
 	if out.LinkID == "" {
 		out.LinkID = o.ClientReferenceID
@@ -279,15 +279,15 @@ func mapEvent(ev *event) psp.Event {
 	switch ev.Type {
 	case "checkout.session.completed":
 		if o.PaymentStatus == "paid" || o.PaymentStatus == "no_payment_required" {
-			out.Kind = psp.PaymentSucceeded
+			out.Kind = domain.PaymentSucceeded
 		}
 	case "checkout.session.async_payment_succeeded":
-		out.Kind = psp.PaymentSucceeded
+		out.Kind = domain.PaymentSucceeded
 	case "checkout.session.async_payment_failed":
-		out.Kind = psp.PaymentFailed
+		out.Kind = domain.PaymentFailed
 		out.FailureReason = "async_payment_failed"
 	case "checkout.session.expired":
-		out.Kind = psp.CheckoutExpired
+		out.Kind = domain.CheckoutExpired
 		out.CheckoutURL = o.ID
 	case "refund.created", "refund.updated", "refund.failed":
 		out.RefundID = o.Metadata["paylinks_refund_id"]
@@ -299,13 +299,13 @@ func mapEvent(ev *event) psp.Event {
 		}
 		switch o.Status {
 		case "succeeded":
-			out.Kind = psp.RefundSucceeded
+			out.Kind = domain.RefundSucceeded
 		case "failed", "canceled":
-			out.Kind = psp.RefundFailed
+			out.Kind = domain.RefundFailed
 			out.FailureReason = o.FailureReason
 		}
 	}
-	if strings.HasPrefix(out.RefundID, domain.PrefixReview) && (out.Kind == psp.RefundSucceeded || out.Kind == psp.RefundFailed) {
+	if strings.HasPrefix(out.RefundID, domain.PrefixReview) && (out.Kind == domain.RefundSucceeded || out.Kind == domain.RefundFailed) {
 		// The refund of a payment kept for review, which may have no link.
 		if !domain.ValidID(domain.PrefixLink, out.LinkID) {
 			out.LinkID = ""
@@ -313,7 +313,7 @@ func mapEvent(ev *event) psp.Event {
 		return out
 	}
 	if !domain.ValidID(domain.PrefixLink, out.LinkID) {
-		out.Kind, out.LinkID = psp.Ignored, "" // not one of our sessions
+		out.Kind, out.LinkID = domain.PaymentIgnored, "" // not one of our sessions
 	}
 	return out
 }

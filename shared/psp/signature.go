@@ -1,4 +1,7 @@
-package stripe
+// The t=,v1= HMAC-SHA256 webhook signature: Stripe documents it, the
+// sandbox signs its own webhooks with it.
+
+package psp
 
 import (
 	"crypto/hmac"
@@ -8,12 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/paylinks/paylinks/shared/psp"
 )
 
-// Tolerance is how old a signed timestamp may be (Stripe's default).
-const Tolerance = 300 * time.Second
+// SignatureTolerance is how old a signed timestamp may be (Stripe's default).
+const SignatureTolerance = 300 * time.Second
 
 // SignatureHeader is parsed `t=<unix>,v1=<hex>,v1=<hex>,...`.
 type SignatureHeader struct {
@@ -26,19 +27,19 @@ type SignatureHeader struct {
 func ParseSignatureHeader(h string) (SignatureHeader, error) {
 	var out SignatureHeader
 	if len(h) > 4096 {
-		return out, fmt.Errorf("%w: header too long", psp.ErrSignature)
+		return out, fmt.Errorf("%w: header too long", ErrSignature)
 	}
 	seenT := false
 	for _, part := range strings.Split(h, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return out, fmt.Errorf("%w: malformed element %q", psp.ErrSignature, part)
+			return out, fmt.Errorf("%w: malformed element %q", ErrSignature, part)
 		}
 		switch k {
 		case "t":
 			ts, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || seenT || ts <= 0 {
-				return out, fmt.Errorf("%w: bad timestamp", psp.ErrSignature)
+				return out, fmt.Errorf("%w: bad timestamp", ErrSignature)
 			}
 			out.Timestamp, seenT = ts, true
 		case "v1":
@@ -52,7 +53,7 @@ func ParseSignatureHeader(h string) (SignatureHeader, error) {
 		}
 	}
 	if !seenT || len(out.V1) == 0 {
-		return out, fmt.Errorf("%w: needs t= and v1=", psp.ErrSignature)
+		return out, fmt.Errorf("%w: needs t= and v1=", ErrSignature)
 	}
 	return out, nil
 }
@@ -72,10 +73,10 @@ func SignedHeader(secret string, t time.Time, body []byte) string {
 	return "t=" + strconv.FormatInt(ts, 10) + ",v1=" + hex.EncodeToString(Sign(secret, ts, body))
 }
 
-// Verify checks the header against body with any of the secrets (several
+// VerifySignature checks the header against body with any of the secrets (several
 // during rotation, several v1 too) in constant time, and the timestamp
 // within the tolerance of now.
-func Verify(header string, body []byte, secrets []string, now time.Time) error {
+func VerifySignature(header string, body []byte, secrets []string, now time.Time) error {
 	h, err := ParseSignatureHeader(header)
 	if err != nil {
 		return err
@@ -93,11 +94,11 @@ func Verify(header string, body []byte, secrets []string, now time.Time) error {
 		}
 	}
 	if !ok {
-		return fmt.Errorf("%w: no v1 signature matches", psp.ErrSignature)
+		return fmt.Errorf("%w: no v1 signature matches", ErrSignature)
 	}
 	age := now.Sub(time.Unix(h.Timestamp, 0))
-	if age > Tolerance || age < -Tolerance {
-		return fmt.Errorf("%w: timestamp outside the %s tolerance", psp.ErrSignature, Tolerance)
+	if age > SignatureTolerance || age < -SignatureTolerance {
+		return fmt.Errorf("%w: timestamp outside the %s tolerance", ErrSignature, SignatureTolerance)
 	}
 	return nil
 }

@@ -1,0 +1,259 @@
+// Package imports is the CSV import: the file's format (ParseCSV, checked
+// when the API accepts it) and the worker that makes each row's link once,
+// with the same rules as the API (domain.NewLink), whatever the
+// redeliveries.
+package imports
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Import limits.
+const (
+	MaxRows = 10000
+	Chunk   = 100 // rows per queue message
+)
+
+// Columns are the columns of API.md; ExportOnly are what an export adds and
+// an import accepts and ignores, so an export imports again.
+var (
+	Columns = []string{"amount", "currency", "description", "reference", "expires_at", "expires_in_days", "first_name", "last_name",
+		"company_name", "email", "phone", "language", "country", "redirect_url", "origin", "send_channel"}
+	ExportOnly = []string{"id", "status", "amount_refunded", "created_at", "paid_at", "url"}
+)
+
+// Message carries a chunk of rows to the import worker.
+type Message struct {
+	Merchant string     `json:"merchant"`
+	ImportID string     `json:"import_id"`
+	Header   []string   `json:"header"`
+	Rows     []Row      `json:"rows"`
+	Now      *time.Time `json:"now,omitempty"`
+}
+
+// Row is one data row and its number in the file (the header is row 1).
+type Row struct {
+	N     int      `json:"n"`
+	Cells []string `json:"cells"`
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseCSV reads a file: its header (lower-cased, trimmed) and its rows, or
+// the field errors that make it refused as a whole (file, header).
+func ParseCSV(body []byte) ([]string, []Row, error) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(body) {
+		return nil, nil, domain.FieldErrors{{Field: "file", Message: "must be UTF-8 text"}}
+	}
+	cr := csv.NewReader(bytes.NewReader(body))
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, domain.FieldErrors{{Field: "file", Message: "needs a header row"}}
+	}
+	if err := checkHeader(header); err != nil {
+		return nil, nil, err
+	}
+	var rows []Row
+	for n := 2; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, domain.FieldErrors{{Field: "file", Message: fmt.Sprintf("row %d: %v", n, err)}}
+		}
+		if len(rows) == MaxRows {
+			return nil, nil, domain.FieldErrors{{Field: "file", Message: "has more than 10000 rows"}}
+		}
+		rows = append(rows, Row{N: n, Cells: rec})
+	}
+	if len(rows) == 0 {
+		return nil, nil, domain.FieldErrors{{Field: "file", Message: "has no rows"}}
+	}
+	return header, rows, nil
+}
+
+// checkHeader normalises the header's names in place and checks them.
+func checkHeader(header []string) error {
+	seen := map[string]bool{}
+	var errs domain.FieldErrors
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		header[i] = h
+		switch {
+		case seen[h]:
+			errs.Add("header", fmt.Sprintf("column %q appears twice", h))
+		case !contains(Columns, h) && !contains(ExportOnly, h):
+			errs.Add("header", fmt.Sprintf("unknown column %q (columns: %s)", h, strings.Join(Columns, ", ")))
+		}
+		seen[h] = true
+	}
+	for _, req := range []string{"amount", "currency", "description"} {
+		if !seen[req] {
+			errs.Add("header", "missing column "+req)
+		}
+	}
+	if !seen["company_name"] && !(seen["first_name"] && seen["last_name"]) {
+		errs.Add("header", "needs first_name and last_name, or company_name")
+	}
+	return errs.Err()
+}
+
+// unneutralize undoes the export's formula guard on a cell.
+func unneutralize(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@", rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
+// RowInput turns a row into a new link's input (domain.NewLink checks it as
+// it checks the API's); a value that is not even the right type is a field
+// error.
+func RowInput(header []string, cells []string) (*domain.LinkInput, *domain.FieldError) {
+	v := map[string]string{}
+	for i, h := range header {
+		if i < len(cells) {
+			v[h] = strings.TrimSpace(unneutralize(cells[i]))
+		}
+	}
+	in := &domain.LinkInput{Customer: &domain.Customer{FirstName: v["first_name"], LastName: v["last_name"], CompanyName: v["company_name"],
+		Email: v["email"], Phone: v["phone"], Language: v["language"], Country: v["country"]}}
+	amt, err := json.Marshal(map[string]string{"currency": v["currency"], "value": v["amount"]})
+	if err != nil {
+		return nil, &domain.FieldError{Field: "amount", Message: "must be an amount and a currency"}
+	}
+	in.Amount = amt
+	opt := func(k string) *string {
+		if s := v[k]; s != "" {
+			return &s
+		}
+		return nil
+	}
+	description := v["description"]
+	in.Description = &description
+	in.Reference, in.ExpiresAt, in.RedirectURL, in.Origin, in.SendChannel = opt("reference"), opt("expires_at"), opt("redirect_url"), opt("origin"), opt("send_channel")
+	if s := v["expires_in_days"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, &domain.FieldError{Field: "expires_in_days", Message: "must be a whole number of days"}
+		}
+		in.ExpiresInDays = &n
+	}
+	return in, nil
+}
+
+// Worker is the import queue's consumer.
+type Worker struct {
+	Store *store.Store
+	// Codes signs the links' public codes.
+	Codes domain.CodeKey
+	// Send queues the sends asked for in the file (send_channel).
+	Send      *send.Service
+	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// New returns the worker over a store, signing codes with codes.
+func New(st *store.Store, codes domain.CodeKey, snd *send.Service) *Worker {
+	return &Worker{Store: st, Codes: codes, Send: snd, Merchants: st.GetMerchant, Log: slog.Default(), Now: time.Now}
+}
+
+// Handle is the import queue's consumer: each row is created (or its error
+// recorded) once, whatever the redeliveries.
+func (w *Worker) Handle(ctx context.Context, sm events.SQSMessage) error {
+	var msg Message
+	if err := json.Unmarshal([]byte(sm.Body), &msg); err != nil || msg.ImportID == "" || msg.Merchant == "" {
+		return fmt.Errorf("%w: malformed import message", queue.ErrPermanent)
+	}
+	m, err := w.Merchants(ctx, msg.Merchant)
+	if err != nil {
+		return fmt.Errorf("import %s: merchant %s: %w", msg.ImportID, msg.Merchant, err)
+	}
+	counts := map[string]int{}
+	for _, row := range msg.Rows {
+		outcome, err := w.importRow(ctx, m, &msg, row)
+		if err != nil {
+			return fmt.Errorf("import %s row %d: %w", msg.ImportID, row.N, err)
+		}
+		counts[outcome]++
+	}
+	w.Log.LogAttrs(ctx, slog.LevelInfo, "import batch", slog.String("merchant", msg.Merchant), slog.String("import_id", msg.ImportID),
+		slog.Int("created", counts["created"]), slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]),
+		slog.String("outcome", "imported"))
+	return nil
+}
+
+// importRow makes one row's link: "created", "failed" (its first field
+// error recorded on the import) or "already_done".
+func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Message, row Row) (string, error) {
+	ir := store.ImportRow{Merchant: m.ID, ImportID: msg.ImportID, Row: row.N}
+	in, fe := RowInput(msg.Header, row.Cells)
+	if fe != nil {
+		return "failed", w.Store.FailImportRow(ctx, ir, fe.Field, fe.Message)
+	}
+	l, ev, err := domain.NewLink(in, m.LinkSettings(), w.Now())
+	var errs domain.FieldErrors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		return "failed", w.Store.FailImportRow(ctx, ir, errs[0].Field, errs[0].Message)
+	}
+	if err != nil {
+		return "", err
+	}
+	if l.Code, err = w.Codes.NewCode(m.ID, l.ID); err != nil {
+		return "", fmt.Errorf("link code: %w", err)
+	}
+	l.Origin = domain.OriginImport
+	if in.Origin != nil {
+		l.Origin = domain.Origin(*in.Origin)
+	}
+	ev.Data = map[string]string{"origin": string(l.Origin), "import_id": msg.ImportID, "row": strconv.Itoa(row.N)}
+	sendID := ""
+	if in.SendChannel != nil {
+		sendID = send.DerivedID("i", msg.ImportID, strconv.Itoa(row.N))
+		send.Request(&ev, *in.SendChannel, sendID)
+	}
+	err = w.Store.CreateImported(ctx, l, ev, ir)
+	switch {
+	case errors.Is(err, store.ErrRowDone):
+		return "already_done", nil
+	case errors.Is(err, domain.ErrDuplicateReference):
+		return "failed", w.Store.FailImportRow(ctx, ir, "reference", "is already used by another link")
+	case err != nil:
+		return "", fmt.Errorf("create imported link: %w", err)
+	}
+	if in.SendChannel != nil {
+		if why := w.Send.EnqueueSoon(ctx, l, *in.SendChannel, sendID); why != "" {
+			w.Log.LogAttrs(ctx, slog.LevelWarn, "import send deferred", slog.String("link_id", l.ID), slog.String("reason", why))
+		}
+	}
+	return "created", nil
+}
