@@ -306,31 +306,58 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // are applied after `make dev` starts again.
 func TestKilledDevServerLosesNoAcknowledgedPayment(t *testing.T) {
 	s := newStack(t)
-	ctx := context.Background()
 	const key, n = "sk_test_devstatekill00001", 12
 	d := s.makeDev(t, "PAYLINKS_DEV_API_KEY="+key, "PAYLINKS_DEV_CONSUMERS_DELAY=1h")
 	ids := make([]string, n)
 	for i := range ids {
-		code, l := s.api(t, key, "POST", "/v1/payment-links", map[string]any{
-			"amount": map[string]string{"currency": "EUR", "value": fmt.Sprintf("%d.50", 10+i)}, "description": fmt.Sprintf("kill test %d", i),
-			"customer": map[string]string{"first_name": "Ana", "last_name": "Peeters"}})
-		if code != 201 {
-			t.Fatalf("create link: %d %v", code, l)
-		}
-		ids[i] = l["id"].(string)
-		resp, err := noRedirect.Get(l["url"].(string))
-		if err != nil || resp.StatusCode != http.StatusFound {
-			t.Fatalf("click: %v %v", resp, err)
-		}
-		resp.Body.Close()
-		resp, err = noRedirect.Post(resp.Header.Get("Location")+"/pay", "", nil)
-		if err != nil || resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("pay at the sandbox: %v %v", resp, err)
-		}
-		resp.Body.Close()
+		ids[i] = s.payAtTheSandbox(t, key, i)
 	}
-	// The sandbox posts its webhooks in the background; the ingest answers
-	// 2xx once the event is on the psp-events queue.
+	s.checkAcknowledgedNotApplied(t, key, ids)
+	s.killDevServer(t, d)
+	// And the emulators themselves restart (a reboot, make dev-stop).
+	s.mustEmulators(t, "stop")
+	s.makeDev(t, "PAYLINKS_DEV_API_KEY="+key)
+	paid := 0
+	waitFor(30*time.Second, func() bool {
+		paid = s.countPaid(t, key, ids)
+		return paid == n
+	})
+	if paid != n {
+		t.Fatalf("after the restart %d of the %d acknowledged payments are applied", paid, n)
+	}
+	s.checkDemoWebhookSecret(t)
+}
+
+// payAtTheSandbox creates link i, clicks it and pays at the sandbox
+// checkout, and returns the link's id.
+func (s *stack) payAtTheSandbox(t *testing.T, key string, i int) string {
+	t.Helper()
+	code, l := s.api(t, key, "POST", "/v1/payment-links", map[string]any{
+		"amount": map[string]string{"currency": "EUR", "value": fmt.Sprintf("%d.50", 10+i)}, "description": fmt.Sprintf("kill test %d", i),
+		"customer": map[string]string{"first_name": "Ana", "last_name": "Peeters"}})
+	if code != 201 {
+		t.Fatalf("create link: %d %v", code, l)
+	}
+	resp, err := noRedirect.Get(l["url"].(string))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("click: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = noRedirect.Post(resp.Header.Get("Location")+"/pay", "", nil)
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay at the sandbox: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	return l["id"].(string)
+}
+
+// checkAcknowledgedNotApplied: the sandbox posts its webhooks in the
+// background; the ingest answers 2xx once the event is on the psp-events
+// queue, where it stays (the apply consumer is held back): every link is
+// still only clicked.
+func (s *stack) checkAcknowledgedNotApplied(t *testing.T, key string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
 	_, q := s.clients(t)
 	qu, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(s.table + "-psp-events")})
 	if err != nil {
@@ -339,15 +366,22 @@ func TestKilledDevServerLosesNoAcknowledgedPayment(t *testing.T) {
 	// (Errorf, not Fatal: what follows shows what a crash loses either way.)
 	if !waitFor(20*time.Second, func() bool {
 		a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: qu.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
-		return err == nil && a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] == strconv.Itoa(n)
+		return err == nil && a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] == strconv.Itoa(len(ids))
 	}) {
-		t.Errorf("after 20 s the psp-events queue does not hold the %d acknowledged payments", n)
+		t.Errorf("after 20 s the psp-events queue does not hold the %d acknowledged payments", len(ids))
 	}
 	for _, id := range ids {
 		if _, l := s.api(t, key, "GET", "/v1/payment-links/"+id, nil); l["status"] != "clicked" {
 			t.Errorf("%s is %v before the apply consumer ran", id, l["status"])
 		}
 	}
+}
+
+// killDevServer kills the dev server under d with SIGKILL: make dev ends,
+// and both emulators keep answering.
+func (s *stack) killDevServer(t *testing.T, d *devServer) {
+	t.Helper()
+	ctx := context.Background()
 	if err := syscall.Kill(devserverPid(t, d.cmd.Process.Pid), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -363,28 +397,30 @@ func TestKilledDevServerLosesNoAcknowledgedPayment(t *testing.T) {
 	if _, err := q.ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
 		t.Errorf("the SQS emulator went with the dev server: %v", err)
 	}
-	// And the emulators themselves restart (a reboot, make dev-stop).
-	s.mustEmulators(t, "stop")
-	s.makeDev(t, "PAYLINKS_DEV_API_KEY="+key)
+}
+
+// countPaid is how many of the links ids are paid.
+func (s *stack) countPaid(t *testing.T, key string, ids []string) int {
+	t.Helper()
 	paid := 0
-	waitFor(30*time.Second, func() bool {
-		paid = 0
-		for _, id := range ids {
-			if _, l := s.api(t, key, "GET", "/v1/payment-links/"+id, nil); l["status"] == "paid" {
-				paid++
-			}
+	for _, id := range ids {
+		if _, l := s.api(t, key, "GET", "/v1/payment-links/"+id, nil); l["status"] == "paid" {
+			paid++
 		}
-		return paid == n
-	})
-	if paid != n {
-		t.Fatalf("after the restart %d of the %d acknowledged payments are applied", paid, n)
 	}
-	// The demo merchant signs its sandbox webhooks with the generated secret
-	// of the state directory.
+	return paid
+}
+
+// checkDemoWebhookSecret: the demo merchant signs its sandbox webhooks with
+// the generated secret of the state directory.
+func (s *stack) checkDemoWebhookSecret(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
 	sec, err := devenv.LoadSecrets(s.run)
 	if err != nil {
 		t.Fatal(err)
 	}
+	db, _ := s.clients(t)
 	st := store.New(db, s.table)
 	if st.Sealer, err = sec.Sealer(); err != nil {
 		t.Fatal(err)

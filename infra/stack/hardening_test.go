@@ -288,105 +288,149 @@ var (
 	wantSandbox  = []string{"sandbox", "redirect", "refund", "webhook"}
 )
 
+// stageSecrets is what one stage's template holds: the link code secret, the
+// sandbox secret ("" in prod), the KMS key, and for each secret the functions
+// that may read it.
+type stageSecrets struct {
+	stage, link, sandbox, key string
+	users                     map[string][]string
+}
+
 func TestSecretsAndKeyGrants(t *testing.T) {
 	for _, stage := range []string{"dev", "prod"} {
 		_, doc := synthProps(t, contextProps(t, stage, nil))
 		fns := functionsOf(t, doc)
-		secrets := logicalIDs(doc, "AWS::SecretsManager::Secret")
-		for _, id := range secrets {
-			g, _ := doc.Resources[id].Properties["GenerateSecretString"].(map[string]any)
-			if g["PasswordLength"] != 64.0 || g["ExcludePunctuation"] != true {
-				t.Errorf("%s: secret %s GenerateSecretString %v, want 64 characters without punctuation", stage, id, g)
-			}
-		}
-		link := secretByEnv(doc, fns, "LINK_CODE_SECRET_ARN")
-		sandbox := secretByEnv(doc, fns, "SANDBOX_SECRET_ARN")
-		if link == "" {
-			t.Fatalf("%s: no function has LINK_CODE_SECRET_ARN", stage)
-		}
-		wantSecrets := map[string][]string{link: wantLinkCode}
-		if stage == "dev" {
-			if sandbox == "" || sandbox == link {
-				t.Fatalf("dev: sandbox secret %q (link code secret %q)", sandbox, link)
-			}
-			wantSecrets[sandbox] = wantSandbox
-		} else if sandbox != "" {
-			t.Errorf("prod: sandbox secret %s", sandbox)
-		}
-		if len(secrets) != len(wantSecrets) {
-			t.Errorf("%s: secrets %v", stage, secrets)
-		}
-		keys := logicalIDs(doc, "AWS::KMS::Key")
-		if len(keys) != 1 {
-			t.Fatalf("%s: KMS keys %v", stage, keys)
-		}
-		key := keys[0]
-
+		s := secretsOfStage(t, stage, doc, fns)
 		for name, f := range fns {
 			// Secrets: the env names exactly the secrets the function may read,
 			// and it may only GetSecretValue them.
-			envSecrets := map[string]bool{}
-			for _, e := range []struct{ env, secret string }{{"LINK_CODE_SECRET_ARN", link}, {"SANDBOX_SECRET_ARN", sandbox}} {
-				users := wantSecrets[e.secret]
-				_, has := f.env[e.env]
-				if want := e.secret != "" && slices.Contains(users, name); has != want {
-					t.Errorf("%s: function %s has %s: %v, want %v", stage, name, e.env, has, want)
-				}
-				if has {
-					if jsonOf(f.env[e.env]) != ref(e.secret) {
-						t.Errorf("%s: function %s %s=%v", stage, name, e.env, f.env[e.env])
-					}
-					envSecrets[ref(e.secret)] = true
-				}
+			envSecrets := checkSecretEnv(t, s, name, f)
+			checkSecretGrants(t, s, name, f, envSecrets)
+			checkKeyGrants(t, s, name, f)
+		}
+	}
+}
+
+// secretsOfStage checks the stage's secrets (64 characters without
+// punctuation, the sandbox's in dev only) and its one KMS key.
+func secretsOfStage(t *testing.T, stage string, doc stackDoc, fns map[string]*fnView) stageSecrets {
+	t.Helper()
+	secrets := logicalIDs(doc, "AWS::SecretsManager::Secret")
+	for _, id := range secrets {
+		g, _ := doc.Resources[id].Properties["GenerateSecretString"].(map[string]any)
+		if g["PasswordLength"] != 64.0 || g["ExcludePunctuation"] != true {
+			t.Errorf("%s: secret %s GenerateSecretString %v, want 64 characters without punctuation", stage, id, g)
+		}
+	}
+	s := stageSecrets{stage: stage, link: secretByEnv(doc, fns, "LINK_CODE_SECRET_ARN"), sandbox: secretByEnv(doc, fns, "SANDBOX_SECRET_ARN")}
+	if s.link == "" {
+		t.Fatalf("%s: no function has LINK_CODE_SECRET_ARN", stage)
+	}
+	s.users = map[string][]string{s.link: wantLinkCode}
+	if stage == "dev" {
+		if s.sandbox == "" || s.sandbox == s.link {
+			t.Fatalf("dev: sandbox secret %q (link code secret %q)", s.sandbox, s.link)
+		}
+		s.users[s.sandbox] = wantSandbox
+	} else if s.sandbox != "" {
+		t.Errorf("prod: sandbox secret %s", s.sandbox)
+	}
+	if len(secrets) != len(s.users) {
+		t.Errorf("%s: secrets %v", stage, secrets)
+	}
+	keys := logicalIDs(doc, "AWS::KMS::Key")
+	if len(keys) != 1 {
+		t.Fatalf("%s: KMS keys %v", stage, keys)
+	}
+	s.key = keys[0]
+	return s
+}
+
+// checkSecretEnv checks that function name has the env var of each secret
+// exactly when it may read that secret, pointing at it, and returns the Refs
+// of the secrets it is given.
+func checkSecretEnv(t *testing.T, s stageSecrets, name string, f *fnView) map[string]bool {
+	t.Helper()
+	envSecrets := map[string]bool{}
+	for _, e := range []struct{ env, secret string }{{"LINK_CODE_SECRET_ARN", s.link}, {"SANDBOX_SECRET_ARN", s.sandbox}} {
+		_, has := f.env[e.env]
+		if want := e.secret != "" && slices.Contains(s.users[e.secret], name); has != want {
+			t.Errorf("%s: function %s has %s: %v, want %v", s.stage, name, e.env, has, want)
+		}
+		if !has {
+			continue
+		}
+		if jsonOf(f.env[e.env]) != ref(e.secret) {
+			t.Errorf("%s: function %s %s=%v", s.stage, name, e.env, f.env[e.env])
+		}
+		envSecrets[ref(e.secret)] = true
+	}
+	return envSecrets
+}
+
+// checkSecretGrants checks that function name may GetSecretValue exactly the
+// secrets it is given (envSecrets) and nothing else of Secrets Manager.
+func checkSecretGrants(t *testing.T, s stageSecrets, name string, f *fnView, envSecrets map[string]bool) {
+	t.Helper()
+	granted := map[string]bool{}
+	for _, st := range f.statements {
+		acts := list(st["Action"])
+		for _, a := range acts {
+			if !strings.HasPrefix(a, "secretsmanager:") {
+				continue
 			}
-			granted := map[string]bool{}
-			var kmsActions []string
-			for _, s := range f.statements {
-				acts := list(s["Action"])
-				for _, a := range acts {
-					switch {
-					case strings.HasPrefix(a, "secretsmanager:"):
-						if len(acts) != 1 || a != "secretsmanager:GetSecretValue" {
-							t.Errorf("%s: function %s secrets actions %v, want GetSecretValue only", stage, name, acts)
-						}
-						for _, r := range resources(s["Resource"]) {
-							if !envSecrets[r] {
-								t.Errorf("%s: function %s may read secret %s it is not given", stage, name, r)
-							}
-							granted[r] = true
-						}
-					case strings.HasPrefix(a, "kms:"):
-						kmsActions = append(kmsActions, a)
-						if rs := resources(s["Resource"]); len(rs) != 1 || rs[0] != arnOf(key) {
-							t.Errorf("%s: function %s kms on %v", stage, name, rs)
-						}
-					}
+			if len(acts) != 1 || a != "secretsmanager:GetSecretValue" {
+				t.Errorf("%s: function %s secrets actions %v, want GetSecretValue only", s.stage, name, acts)
+			}
+			for _, r := range resources(st["Resource"]) {
+				if !envSecrets[r] {
+					t.Errorf("%s: function %s may read secret %s it is not given", s.stage, name, r)
 				}
-			}
-			for r := range envSecrets {
-				if !granted[r] {
-					t.Errorf("%s: function %s is given secret %s but may not read it", stage, name, r)
-				}
-			}
-			sort.Strings(kmsActions)
-			wantKMS := []string{"kms:Decrypt"}
-			switch name {
-			case "api":
-				wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
-			case "apply", "sweep": // they never load a merchant
-				wantKMS = nil
-			}
-			if !slices.Equal(kmsActions, wantKMS) {
-				t.Errorf("%s: function %s kms actions %v, want %v", stage, name, kmsActions, wantKMS)
-			}
-			if wantKMS == nil {
-				if f.env["KMS_KEY_ID"] != nil {
-					t.Errorf("%s: function %s has KMS_KEY_ID", stage, name)
-				}
-			} else if jsonOf(f.env["KMS_KEY_ID"]) != ref(key) {
-				t.Errorf("%s: function %s KMS_KEY_ID=%v", stage, name, f.env["KMS_KEY_ID"])
+				granted[r] = true
 			}
 		}
+	}
+	for r := range envSecrets {
+		if !granted[r] {
+			t.Errorf("%s: function %s is given secret %s but may not read it", s.stage, name, r)
+		}
+	}
+}
+
+// checkKeyGrants checks function name's KMS actions, all on the stage's key,
+// and its KMS_KEY_ID: api seals merchant secrets, apply and sweep never load
+// a merchant, every other function only decrypts.
+func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
+	t.Helper()
+	var kmsActions []string
+	for _, st := range f.statements {
+		for _, a := range list(st["Action"]) {
+			if !strings.HasPrefix(a, "kms:") {
+				continue
+			}
+			kmsActions = append(kmsActions, a)
+			if rs := resources(st["Resource"]); len(rs) != 1 || rs[0] != arnOf(s.key) {
+				t.Errorf("%s: function %s kms on %v", s.stage, name, rs)
+			}
+		}
+	}
+	sort.Strings(kmsActions)
+	wantKMS := []string{"kms:Decrypt"}
+	switch name {
+	case "api":
+		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
+	case "apply", "sweep": // they never load a merchant
+		wantKMS = nil
+	}
+	if !slices.Equal(kmsActions, wantKMS) {
+		t.Errorf("%s: function %s kms actions %v, want %v", s.stage, name, kmsActions, wantKMS)
+	}
+	if wantKMS == nil {
+		if f.env["KMS_KEY_ID"] != nil {
+			t.Errorf("%s: function %s has KMS_KEY_ID", s.stage, name)
+		}
+	} else if jsonOf(f.env["KMS_KEY_ID"]) != ref(s.key) {
+		t.Errorf("%s: function %s KMS_KEY_ID=%v", s.stage, name, f.env["KMS_KEY_ID"])
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -505,8 +504,6 @@ func removal(prod bool) awscdk.RemovalPolicy {
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }
-
-func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // cdkName turns "psp-events" into "PspEvents".
 func cdkName(s string) string {

@@ -100,8 +100,17 @@ func of(res map[string]resource, typ string) []resource {
 
 func TestStack(t *testing.T) {
 	tpl, res := synth(t, "dev")
+	t.Run("table", func(t *testing.T) { checkTable(t, tpl, res) })
+	t.Run("queues", func(t *testing.T) { checkQueues(t, tpl, res) })
+	t.Run("functions", func(t *testing.T) { checkFunctions(t, res) })
+	t.Run("event sources", func(t *testing.T) { checkEventSources(t, tpl, res) })
+	t.Run("routes and schedule", func(t *testing.T) { checkRoutesAndSchedule(t, tpl, res) })
+	t.Run("least privilege", func(t *testing.T) { checkNoWildcards(t, res) })
+	t.Run("alarms", func(t *testing.T) { checkAlarms(t, tpl, res) })
+}
 
-	// The table, from the shared definition.
+// checkTable: the table, from the shared definition.
+func checkTable(t *testing.T, tpl assertions.Template, res map[string]resource) {
 	tpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
 	tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 		"BillingMode":                      "PAY_PER_REQUEST",
@@ -115,32 +124,60 @@ func TestStack(t *testing.T) {
 	if len(gsis) != len(queue.Table.Indexes) {
 		t.Fatalf("%d GSIs", len(gsis))
 	}
+}
 
-	// Queues: each with a DLQ, redrive >= 5, visibility >= 6x its consumer's timeout.
+// checkQueues: each work queue with a DLQ, redrive >= 5, visibility >= 6x
+// the timeout of the function that consumes it.
+func checkQueues(t *testing.T, tpl assertions.Template, res map[string]resource) {
 	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(2*len(queue.Queues)+1))) // + the stream's failure queue
-	timeouts := map[string]float64{}
-	for _, f := range Functions {
-		timeouts[f.Name] = f.Timeout.Seconds()
-	}
 	work := 0
-	for _, q := range of(res, "AWS::SQS::Queue") {
+	for id, q := range res {
+		if q.Type != "AWS::SQS::Queue" {
+			continue
+		}
 		rp, ok := q.Properties["RedrivePolicy"].(map[string]any)
 		if !ok {
 			continue // a DLQ
 		}
 		work++
 		if rp["maxReceiveCount"].(float64) < 5 {
-			t.Errorf("maxReceiveCount %v", rp["maxReceiveCount"])
+			t.Errorf("queue %s maxReceiveCount %v", id, rp["maxReceiveCount"])
 		}
-		if v := q.Properties["VisibilityTimeout"].(float64); v < 6*30 {
-			t.Errorf("visibility %v below 6x the consumer timeout", v)
+		v := q.Properties["VisibilityTimeout"].(float64)
+		if v < 6*30 {
+			t.Errorf("queue %s visibility %v below 6x the consumer timeout", id, v)
+		}
+		if c := consumerTimeout(t, res, id); v < 6*c {
+			t.Errorf("queue %s visibility %v below 6x its consumer's timeout %v", id, v, c)
 		}
 	}
 	if work != len(queue.Queues) {
 		t.Fatalf("%d work queues", work)
 	}
+}
 
-	// Functions: provided.al2023 on arm64, bootstrap.
+// consumerTimeout is the Timeout of the function whose event source
+// mapping reads queue id.
+func consumerTimeout(t *testing.T, res map[string]resource, id string) float64 {
+	t.Helper()
+	for _, m := range of(res, "AWS::Lambda::EventSourceMapping") {
+		if jsonOf(m.Properties["EventSourceArn"]) != arnOf(id) {
+			continue
+		}
+		fn, _ := m.Properties["FunctionName"].(map[string]any)
+		name, _ := fn["Ref"].(string)
+		timeout, ok := res[name].Properties["Timeout"].(float64)
+		if !ok {
+			t.Fatalf("queue %s: consumer %v has no timeout", id, m.Properties["FunctionName"])
+		}
+		return timeout
+	}
+	t.Fatalf("queue %s has no consumer", id)
+	return 0
+}
+
+// checkFunctions: every function on provided.al2023, arm64, bootstrap.
+func checkFunctions(t *testing.T, res map[string]resource) {
 	fns := of(res, "AWS::Lambda::Function")
 	if len(fns) != len(Functions) {
 		t.Fatalf("%d functions", len(fns))
@@ -150,8 +187,11 @@ func TestStack(t *testing.T) {
 			t.Errorf("function %v", f.Properties)
 		}
 	}
+}
 
-	// Event source mappings report batch item failures.
+// checkEventSources: one mapping per queue and the table's stream, each
+// reporting batch item failures.
+func checkEventSources(t *testing.T, tpl assertions.Template, res map[string]resource) {
 	esms := of(res, "AWS::Lambda::EventSourceMapping")
 	if len(esms) != len(queue.Queues)+1 {
 		t.Fatalf("%d event source mappings", len(esms))
@@ -168,8 +208,10 @@ func TestStack(t *testing.T) {
 			t.Errorf("mapping without ReportBatchItemFailures: %v", m.Properties)
 		}
 	}
+}
 
-	// The HTTP API's routes and the sweep's schedule.
+// checkRoutesAndSchedule: the HTTP API's routes and the sweep's schedule.
+func checkRoutesAndSchedule(t *testing.T, tpl assertions.Template, res map[string]resource) {
 	var keys []string
 	for _, r := range of(res, "AWS::ApiGatewayV2::Route") {
 		keys = append(keys, r.Properties["RouteKey"].(string))
@@ -181,9 +223,11 @@ func TestStack(t *testing.T) {
 		}
 	}
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(1 minute)"})
+}
 
-	// Least privilege: no "*" action anywhere; "*" resource only where AWS
-	// has no narrower one (sns:Publish to phone numbers).
+// checkNoWildcards: least privilege, no "*" action anywhere; "*" resource
+// only where AWS has no narrower one.
+func checkNoWildcards(t *testing.T, res map[string]resource) {
 	for _, p := range of(res, "AWS::IAM::Policy") {
 		doc := p.Properties["PolicyDocument"].(map[string]any)
 		for _, s := range doc["Statement"].([]any) {
@@ -194,16 +238,23 @@ func TestStack(t *testing.T) {
 					t.Errorf("wildcard action %q", a)
 				}
 			}
-			// sns:Publish to phone numbers and dynamodb:ListStreams (the
-			// stream event source's) have no resource-level permissions.
-			if r, ok := st["Resource"].(string); ok && r == "*" && !(len(actions) == 1 && (actions[0] == "sns:Publish" || actions[0] == "dynamodb:ListStreams")) {
+			if r, ok := st["Resource"].(string); ok && r == "*" && !unscopedAction(actions) {
 				t.Errorf("wildcard resource for %v", actions)
 			}
 		}
 	}
+}
 
-	// Alarms: a DLQ depth and an oldest-message alarm per queue, errors and
-	// throttles per function, the API's 5xx rate; and a dashboard.
+// unscopedAction: sns:Publish to phone numbers and dynamodb:ListStreams (the
+// stream event source's) have no resource-level permissions, so a statement
+// of one of them alone may name the "*" resource.
+func unscopedAction(actions []string) bool {
+	return len(actions) == 1 && (actions[0] == "sns:Publish" || actions[0] == "dynamodb:ListStreams")
+}
+
+// checkAlarms: a DLQ depth and an oldest-message alarm per queue, errors and
+// throttles per function, the API's 5xx rate; and a dashboard.
+func checkAlarms(t *testing.T, tpl assertions.Template, res map[string]resource) {
 	alarms := of(res, "AWS::CloudWatch::Alarm")
 	if want := 2*len(queue.Queues) + 2*len(Functions) + 1 + 2; len(alarms) != want { // + stream failures and iterator age
 		t.Fatalf("%d alarms, want %d", len(alarms), want)

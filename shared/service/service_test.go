@@ -49,57 +49,77 @@ func TestWalkingSkeleton(t *testing.T) {
 	if resp, _ := do(t, "GET", srv.URL+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF", key, ""); resp.StatusCode != 404 {
 		t.Fatalf("warm-up: %d", resp.StatusCode)
 	}
-	env.Count.Reset()
-	resp, link := do(t, "POST", srv.URL+"/v1/payment-links", key, strings.Replace(createBody, "%s", "ORDER-1", 1))
-	if resp.StatusCode != 201 {
-		t.Fatalf("create: %d %v", resp.StatusCode, link)
-	}
-	if s := env.Count.Snapshot(); env.Count.Total() != 1 || s["TransactWriteItems"] != 1 {
-		t.Fatalf("create path must be one TransactWriteItems, got %v", s)
-	}
-	id := link["id"].(string)
-	url := link["url"].(string)
-	if link["status"] != "created" || !strings.HasPrefix(url, srv.URL+"/l/demo_") || link["language"] != "nl" {
-		t.Fatalf("created link %v", link)
-	}
-	if amt := link["amount"].(map[string]any); amt["value"] != "120.98" || amt["currency"] != "EUR" {
-		t.Fatalf("amount %v", amt)
-	}
+	id, url := createInOneWrite(t, env, srv.URL, key)
 
 	resp, got := do(t, "GET", srv.URL+"/v1/payment-links/"+id, key, "")
 	if resp.StatusCode != 200 || got["id"] != id || got["click_count"].(float64) != 0 {
 		t.Fatalf("get: %d %v", resp.StatusCode, got)
 	}
 
-	// A person clicks: 302 to the sandbox checkout.
-	resp, _ = do(t, "GET", url, "", "")
+	loc := firstClick(t, srv.URL, key, id, url)
+	secondClickInOneUpdate(t, env, url, loc)
+
+	resp, evs := do(t, "GET", srv.URL+"/v1/payment-links/"+id+"/events", key, "")
+	data := evs["data"].([]any)
+	if resp.StatusCode != 200 || len(data) != 2 || data[0].(map[string]any)["type"] != "payment_link.created" || data[1].(map[string]any)["type"] != "payment_link.clicked" {
+		t.Fatalf("events: %v", evs)
+	}
+}
+
+// createInOneWrite creates a link, in one TransactWriteItems, and returns
+// its id and url.
+func createInOneWrite(t *testing.T, env *testenv.Env, base, key string) (id, url string) {
+	t.Helper()
+	env.Count.Reset()
+	resp, link := do(t, "POST", base+"/v1/payment-links", key, strings.Replace(createBody, "%s", "ORDER-1", 1))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %v", resp.StatusCode, link)
+	}
+	if s := env.Count.Snapshot(); env.Count.Total() != 1 || s["TransactWriteItems"] != 1 {
+		t.Fatalf("create path must be one TransactWriteItems, got %v", s)
+	}
+	id = link["id"].(string)
+	url = link["url"].(string)
+	if link["status"] != "created" || !strings.HasPrefix(url, base+"/l/demo_") || link["language"] != "nl" {
+		t.Fatalf("created link %v", link)
+	}
+	if amt := link["amount"].(map[string]any); amt["value"] != "120.98" || amt["currency"] != "EUR" {
+		t.Fatalf("amount %v", amt)
+	}
+	return id, url
+}
+
+// firstClick: a person clicks, is sent (302) to the sandbox checkout, which
+// answers, and the link is clicked once. It returns the checkout's address.
+func firstClick(t *testing.T, base, key, id, url string) string {
+	t.Helper()
+	resp, _ := do(t, "GET", url, "", "")
 	loc := resp.Header.Get("Location")
-	if resp.StatusCode != 302 || !strings.HasPrefix(loc, srv.URL+"/sandbox/checkout/cs_") {
+	if resp.StatusCode != 302 || !strings.HasPrefix(loc, base+"/sandbox/checkout/cs_") {
 		t.Fatalf("click: %d %q", resp.StatusCode, loc)
 	}
 	resp, _ = do(t, "GET", loc, "", "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("checkout page: %d", resp.StatusCode)
 	}
-	_, got = do(t, "GET", srv.URL+"/v1/payment-links/"+id, key, "")
+	_, got := do(t, "GET", base+"/v1/payment-links/"+id, key, "")
 	if got["status"] != "clicked" || got["click_count"].(float64) != 1 || got["clicked_at"] == nil {
 		t.Fatalf("after click: %v", got)
 	}
+	return loc
+}
 
-	// A click on an opened link is one UpdateItem and the same checkout.
+// secondClickInOneUpdate: a click on an opened link is one UpdateItem and
+// the same checkout, loc.
+func secondClickInOneUpdate(t *testing.T, env *testenv.Env, url, loc string) {
+	t.Helper()
 	env.Count.Reset()
-	resp, _ = do(t, "GET", url, "", "")
+	resp, _ := do(t, "GET", url, "", "")
 	if resp.StatusCode != 302 || resp.Header.Get("Location") != loc {
 		t.Fatalf("second click: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if s := env.Count.Snapshot(); env.Count.Total() != 1 || s["UpdateItem"] != 1 {
 		t.Fatalf("click must be one UpdateItem, got %v", s)
-	}
-
-	resp, evs := do(t, "GET", srv.URL+"/v1/payment-links/"+id+"/events", key, "")
-	data := evs["data"].([]any)
-	if resp.StatusCode != 200 || len(data) != 2 || data[0].(map[string]any)["type"] != "payment_link.created" || data[1].(map[string]any)["type"] != "payment_link.clicked" {
-		t.Fatalf("events: %v", evs)
 	}
 }
 
