@@ -190,10 +190,20 @@ func New(st *store.Store, codes domain.CodeKey, snd *send.Service) *Worker {
 // Handle is the import queue's consumer: each row is created (or its error
 // recorded) once, whatever the redeliveries.
 func (w *Worker) Handle(ctx context.Context, sm events.SQSMessage) error {
-	var msg Message
-	if err := json.Unmarshal([]byte(sm.Body), &msg); err != nil || msg.ImportID == "" || msg.Merchant == "" {
-		return fmt.Errorf("%w: malformed import message", queue.ErrPermanent)
+	return queue.Typed(w.Process)(ctx, sm)
+}
+
+// Validate refuses an import message that names no import.
+func (m *Message) Validate() error {
+	if m.ImportID == "" || m.Merchant == "" {
+		return errors.New("an import message names a merchant and an import")
 	}
+	return nil
+}
+
+// Process creates one decoded batch's rows.
+func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
+	msg := qm.Body
 	m, err := w.Merchants(ctx, msg.Merchant)
 	if err != nil {
 		return fmt.Errorf("import %s: merchant %s: %w", msg.ImportID, msg.Merchant, err)

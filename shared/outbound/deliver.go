@@ -3,9 +3,7 @@ package outbound
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -56,19 +54,29 @@ const UserAgent = "paylinks-webhooks/1"
 // of its generation: duplicates of the message, or of the stream record
 // that made it, find another carrier or a finished delivery and do nothing.
 func (w *Deliverer) Handle(ctx context.Context, msg events.SQSMessage) error {
-	var m Message
-	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.DeliveryID == "" || m.Merchant == "" {
-		return fmt.Errorf("%w: webhook message %q", queue.ErrPermanent, msg.MessageId)
+	return queue.Typed(w.Process)(ctx, msg)
+}
+
+// Validate refuses a delivery message that names no delivery.
+func (m *Message) Validate() error {
+	if m.DeliveryID == "" || m.Merchant == "" {
+		return errors.New("a webhook message names a merchant and a delivery")
 	}
+	return nil
+}
+
+// Process makes one attempt of a decoded delivery.
+func (w *Deliverer) Process(ctx context.Context, msg queue.Message[Message]) error {
+	m := msg.Body
 	now := w.Now()
-	d, err := w.Store.ClaimDelivery(ctx, m.Merchant, m.DeliveryID, m.Gen, msg.MessageId, now, w.Lease)
+	d, err := w.Store.ClaimDelivery(ctx, m.Merchant, m.DeliveryID, m.Gen, msg.ID, now, w.Lease)
 	switch {
 	case errors.Is(err, store.ErrDeliveryStale):
 		w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook message dropped", slog.String("merchant", m.Merchant),
 			slog.String("delivery_id", m.DeliveryID), slog.String("outcome", "stale"))
 		return nil
 	case errors.Is(err, store.ErrDeliveryBusy):
-		if perr := w.Queue.Postpone(ctx, msg.ReceiptHandle, w.Lease); perr != nil {
+		if perr := w.Queue.Postpone(ctx, msg.Receipt, w.Lease); perr != nil {
 			return perr
 		}
 		return errLater
@@ -103,7 +111,7 @@ func (w *Deliverer) Handle(ctx context.Context, msg events.SQSMessage) error {
 		slog.Int("status_code", a.StatusCode), slog.String("outcome", outcome))
 	switch outcome {
 	case "retry":
-		if err := w.Queue.Postpone(ctx, msg.ReceiptHandle, next.Sub(now)); err != nil {
+		if err := w.Queue.Postpone(ctx, msg.Receipt, next.Sub(now)); err != nil {
 			return err
 		}
 		return errLater

@@ -6,7 +6,6 @@ package refund
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,10 +68,20 @@ func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Li
 // Handle is the refunds queue's consumer: it submits the refund to the PSP
 // once and settles it with the PSP's answer (or leaves it for the webhook).
 func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
-	var msg Message
-	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.Merchant == "" || (msg.ReviewID == "" && (msg.RefundID == "" || msg.LinkID == "")) {
-		return fmt.Errorf("%w: malformed refund message", queue.ErrPermanent)
+	return queue.Typed(s.Process)(ctx, m)
+}
+
+// Validate refuses a refund message that names no refund.
+func (m *Message) Validate() error {
+	if m.Merchant == "" || (m.ReviewID == "" && (m.RefundID == "" || m.LinkID == "")) {
+		return errors.New("a refund message names a merchant and a refund (link and refund id) or a review payment")
 	}
+	return nil
+}
+
+// Process submits one decoded refund to its PSP.
+func (s *Service) Process(ctx context.Context, m queue.Message[Message]) error {
+	msg := m.Body
 	var outcome string
 	var err error
 	if msg.ReviewID != "" {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -107,10 +106,20 @@ func (s *Service) Remind(ctx context.Context, d store.Due) error {
 
 // Handle is the send queue's consumer.
 func (s *Service) Handle(ctx context.Context, m events.SQSMessage) error {
-	var msg Message
-	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.LinkID == "" || msg.SendID == "" || msg.Merchant == "" {
-		return fmt.Errorf("%w: malformed send message", queue.ErrPermanent)
+	return queue.Typed(s.Process)(ctx, m)
+}
+
+// Validate refuses a send message that names no link or send.
+func (m *Message) Validate() error {
+	if m.LinkID == "" || m.SendID == "" || m.Merchant == "" {
+		return errors.New("a send message names a merchant, a link and a send id")
 	}
+	return nil
+}
+
+// Process delivers one decoded send.
+func (s *Service) Process(ctx context.Context, m queue.Message[Message]) error {
+	msg := m.Body
 	outcome, err := s.deliver(ctx, msg)
 	attrs := []slog.Attr{slog.String("merchant", msg.Merchant), slog.String("link_id", msg.LinkID), slog.String("channel", msg.Channel),
 		slog.String("send_id", msg.SendID), slog.String("kind", msg.Kind), slog.String("outcome", outcome)}

@@ -148,11 +148,14 @@ type Apply struct {
 
 // Handle applies one message.
 func (a *Apply) Handle(ctx context.Context, m events.SQSMessage) error {
-	msg, err := decode(m.Body)
-	if err != nil {
-		return err
-	}
+	return queue.Typed(a.Process)(ctx, m)
+}
+
+// Process applies one decoded PSP event.
+func (a *Apply) Process(ctx context.Context, m queue.Message[Message]) error {
+	msg := m.Body
 	var outcome string
+	var err error
 	switch msg.Event.Kind {
 	case domain.PaymentSucceeded, domain.PaymentFailed:
 		var res store.Applied

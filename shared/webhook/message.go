@@ -1,19 +1,12 @@
 package webhook
 
-import (
-	"encoding/json"
-	"fmt"
+import "errors"
 
-	"github.com/paylinks/paylinks/shared/queue"
-)
-
-func decode(body string) (Message, error) {
-	var msg Message
-	if err := json.Unmarshal([]byte(body), &msg); err != nil {
-		return msg, fmt.Errorf("%w: malformed message: %v", queue.ErrPermanent, err)
+// Validate refuses a message the apply worker can never apply (queue.Typed
+// makes that a permanent failure, left to the DLQ).
+func (m *Message) Validate() error {
+	if m.Merchant == "" || m.Provider == "" || m.Event.ID == "" {
+		return errors.New("message lacks merchant, provider or event id")
 	}
-	if msg.Merchant == "" || msg.Provider == "" || msg.Event.ID == "" {
-		return msg, fmt.Errorf("%w: message lacks merchant, provider or event id", queue.ErrPermanent)
-	}
-	return msg, nil
+	return nil
 }
