@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"html/template"
+	"io"
 	"net/http"
 	"time"
 
@@ -90,7 +91,17 @@ func (p *Pages) done(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("result") == "declined" {
 		result = "declined"
 	}
+	writeDone(w, result)
+}
+
+// writeDone writes the thank-you or declined page.
+func writeDone(w io.Writer, result string) {
 	_ = pages.ExecuteTemplate(w, "done.html", map[string]string{"Result": result})
+}
+
+// writeCheckout writes the hosted checkout page.
+func writeCheckout(w io.Writer, v checkoutView) {
+	_ = pages.ExecuteTemplate(w, "checkout.html", v)
 }
 
 // redeliver sends a webhook the sandbox sent before again (tests, demos).
@@ -129,7 +140,7 @@ func (p *Pages) checkout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	_ = pages.ExecuteTemplate(w, "checkout.html", checkoutView{
+	writeCheckout(w, checkoutView{
 		Session: r.PathValue("session"), Amount: l.Amount.Display("en"), Description: l.Description,
 		Merchant: name, Status: string(l.Status), Attempt: s.Attempt,
 	})
