@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/paylinks/paylinks/shared/htmlsafe"
 )
 
 // Data fills a template.
@@ -80,18 +82,9 @@ func text(w words, tmpl string, d Data) string {
 		"{{.URL}}", d.URL, "{{date .Expires}}", w.date(d.Expires)).Replace(tmpl)
 }
 
-// escapeHTML escapes text for HTML text and quoted attribute values, as
-// html/template does (+ included).
-var escapeHTML = strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "+", "&#43;", "\x00", "\uFFFD").Replace
-
-// safeURL is u when it is an http(s) URL, else an inert fragment (as
-// html/template's URL filter).
-func safeURL(u string) string {
-	if l := strings.ToLower(u); strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
-		return u
-	}
-	return "#ZgotmplZ"
-}
+// escapeHTML and safeURL are html/template's escaping of text and quoted
+// attribute values, and its URL filter (http(s) only).
+var escapeHTML, safeURL = htmlsafe.Text, htmlsafe.FilterURL
 
 // emailHTML is the e-mail's HTML part; every %s is filled escaped.
 const emailHTML = `<!doctype html>

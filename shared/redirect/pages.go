@@ -1,17 +1,14 @@
 package redirect
 
 import (
-	"embed"
-	"html/template"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/htmlsafe"
 )
-
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 
 // messages are the pages' words, per language.
 var messages = map[string]map[string]string{
@@ -112,5 +109,90 @@ func render(w http.ResponseWriter, status int, p Page) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, "page.html", p)
+	_, _ = io.WriteString(w, pageHTML(p))
+}
+
+// pageLayout is every page: {og} the preview's Open Graph tags, {body}
+// what follows the heading. Filled in one pass (strings.Replacer does not
+// look into what it puts in), so values cannot inject placeholders.
+const pageLayout = `<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">{og}
+<title>{title}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1b1f24}
+main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+.amount{font-size:2rem;font-weight:600;margin:.5rem 0}
+.muted{color:#57606a}
+a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.5rem;background:#0b5cff;color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
+a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>{body}
+</main>
+</body>
+</html>
+
+`
+
+// titleKey is the message that titles and heads a page of kind (an
+// unknown kind is the error page).
+func titleKey(kind string) string {
+	switch kind {
+	case "preview":
+		return "preview"
+	case "paid":
+		return "paid_title"
+	case "expired":
+		return "expired"
+	case "done":
+		return "done_title"
+	case "notfound":
+		return "notfound"
+	}
+	return "error"
+}
+
+// pageHTML is the page p, every value escaped for where it stands
+// (htmlsafe: as html/template would). p.T holds its language's messages.
+func pageHTML(p Page) string {
+	e, t := htmlsafe.Text, p.T
+	to := e(fmt.Sprintf(t["to"], p.Merchant))
+	amount := `<p class="amount">` + e(p.Amount) + `</p>`
+	description := `<p>` + e(p.Description) + `</p>`
+	muted := ""
+	if p.Merchant != "" {
+		muted = `<p class="muted">` + to + `</p>`
+	}
+	var og, body string
+	switch p.Kind {
+	case "preview":
+		og = "\n" + `<meta property="og:type" content="website">` +
+			"\n" + `<meta property="og:title" content="` + to + `: ` + e(p.Amount) + `">` +
+			"\n" + `<meta property="og:description" content="` + e(p.Description) + `">` +
+			"\n" + `<meta property="og:url" content="` + e(p.URL) + `">` +
+			"\n" + `<meta property="og:image" content="` + e(p.QRURL) + `">` +
+			"\n" + `<meta name="robots" content="noindex, nofollow">`
+		body = muted + "\n" + amount + "\n" + description +
+			"\n" + `<a class="button" href="` + htmlsafe.URL(p.URL) + `">` + e(t["open"]) + `</a>`
+	case "paid":
+		body = muted + "\n" + amount + "\n" + description + "\n<p>" + e(t["paid_body"]) + "</p>"
+	case "expired":
+		if p.Amount != "" {
+			body = amount + description
+		}
+		body += "\n<p>" + e(fmt.Sprintf(t["expired_body"], p.Merchant)) + "</p>"
+	case "done":
+		body = amount + "\n" + description + "\n<p>" + e(fmt.Sprintf(t["done_body"], p.Merchant)) + "</p>"
+	case "notfound":
+		body = "<p>" + e(t["nf_body"]) + "</p>"
+	default:
+		body = "<p>" + e(t["error_body"]) + "</p>"
+	}
+	return strings.NewReplacer("{lang}", e(p.Lang), "{og}", og, "{title}", e(t[titleKey(p.Kind)]), "{body}", "\n"+body).Replace(pageLayout)
 }

@@ -95,13 +95,11 @@ func (c *qrCache) put(k string, b []byte) {
 // is served without a table read once the code's tag verifies, with a
 // strong ETag and a year-long immutable Cache-Control; a revalidation
 // answers 304 before anything is drawn.
-func (h *Handler) qr(format string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) qr(format string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		code := r.PathValue("code")
 		if _, err := h.Codes.Verify(code); err != nil {
-			reqlog.Set(r.Context(), "outcome", "bad_code")
-			http.Error(w, "not found", http.StatusNotFound)
-			return
+			return &notFound{outcome: "bad_code", plain: true}
 		}
 		etag := `"` + format + "-" + code + `"`
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -109,7 +107,7 @@ func (h *Handler) qr(format string) http.HandlerFunc {
 		if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == "*" || strings.Contains(inm, etag)) {
 			reqlog.Set(r.Context(), "outcome", "qr_not_modified")
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return nil
 		}
 		ctype := "image/png"
 		if format == "svg" {
@@ -119,19 +117,18 @@ func (h *Handler) qr(format string) http.HandlerFunc {
 		if !ok {
 			bc, err := QR(h.PublicBaseURL + "/l/" + code)
 			if err != nil {
-				h.fail(w, r, nil, err)
-				return
+				return fmt.Errorf("qr code of %s: %w", code, err)
 			}
 			if format == "svg" {
 				body = QRSVG(bc)
 			} else if body, err = QRPNG(bc); err != nil {
-				h.fail(w, r, nil, err)
-				return
+				return fmt.Errorf("qr png of %s: %w", code, err)
 			}
 			h.qrs.put(etag, body)
 		}
 		w.Header().Set("Content-Type", ctype)
 		reqlog.Set(r.Context(), "outcome", "qr_"+format)
 		_, _ = w.Write(body)
+		return nil
 	}
 }

@@ -31,15 +31,12 @@ type Handler struct {
 	qrs       qrCache
 }
 
-// verified reports a code this deployment signed; otherwise it answers the
-// not-found page.
-func (h *Handler) verified(w http.ResponseWriter, r *http.Request, code string) bool {
+// verify refuses a code this deployment did not sign: the not-found page.
+func (h *Handler) verify(code string) error {
 	if _, err := h.Codes.Verify(code); err != nil {
-		reqlog.Set(r.Context(), "outcome", "bad_code")
-		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
-		return false
+		return &notFound{outcome: "bad_code"}
 	}
-	return true
+	return nil
 }
 
 // New returns the handler.
@@ -50,58 +47,111 @@ func New(st *store.Store, psps psp.Registry, publicBaseURL string) *Handler {
 
 // Routes registers the public link routes on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /l/{code}", h.open)
-	mux.HandleFunc("GET /l/{code}/done", h.done)
-	mux.HandleFunc("GET /l/{code}/qr.png", h.qr("png"))
-	mux.HandleFunc("GET /l/{code}/qr.svg", h.qr("svg"))
+	mux.HandleFunc("GET /l/{code}", handle(h.open))
+	mux.HandleFunc("GET /l/{code}/done", handle(h.done))
+	mux.HandleFunc("GET /l/{code}/qr.png", handle(h.qr("png")))
+	mux.HandleFunc("GET /l/{code}/qr.svg", handle(h.qr("svg")))
 }
 
-func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	code := r.PathValue("code")
-	if !h.verified(w, r, code) {
-		return
+// handlerFunc serves a page, or returns the error that handle answers.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle is the one adapter from the link pages to HTTP: an error a
+// handler returns is answered by fail.
+func handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			fail(w, r, err)
+		}
 	}
-	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
-		h.preview(w, r, code)
-		return
-	}
-	l, outcome, err := h.Store.Click(ctx, code, h.Now())
-	if errors.Is(err, domain.ErrNotFound) {
-		reqlog.Set(ctx, "outcome", "not_found")
+}
+
+// notFound is the not-found page in the browser's language (plain: a text
+// answer, for images); outcome, when set, goes to the request log.
+type notFound struct {
+	outcome string
+	plain   bool
+}
+
+func (e *notFound) Error() string { return "not found" }
+
+// failed is an error while serving a known link: the error page is in the
+// link's language.
+type failed struct {
+	link *domain.Link
+	err  error
+}
+
+func (e *failed) Error() string { return e.err.Error() }
+func (e *failed) Unwrap() error { return e.err }
+
+// fail answers err: the not-found page (or text), else the error page with
+// 503 and Retry-After, its cause in the request log.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	var nf *notFound
+	if errors.As(err, &nf) {
+		if nf.outcome != "" {
+			reqlog.Set(r.Context(), "outcome", nf.outcome)
+		}
+		if nf.plain {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
 		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
 		return
 	}
+	var l *domain.Link
+	var f *failed
+	if errors.As(err, &f) {
+		l = f.link
+	}
+	reqlog.Set(r.Context(), "outcome", "error")
+	reqlog.Set(r.Context(), "error", err.Error())
+	w.Header().Set("Retry-After", "2")
+	render(w, http.StatusServiceUnavailable, Page{Lang: Lang(l), Kind: "error"})
+}
+
+func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	if err := h.verify(code); err != nil {
+		return err
+	}
+	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
+		return h.preview(w, r, code)
+	}
+	l, outcome, err := h.Store.Click(ctx, code, h.Now())
+	if errors.Is(err, domain.ErrNotFound) {
+		return &notFound{outcome: "not_found"}
+	}
 	if err != nil {
-		h.fail(w, r, nil, err)
-		return
+		return err
 	}
 	reqlog.Set(ctx, "link_id", l.ID)
 	reqlog.Set(ctx, "merchant", l.Merchant)
 	m, err := h.merchants.Get(ctx, l.Merchant)
 	if err != nil {
-		h.fail(w, r, l, err)
-		return
+		return &failed{l, err}
 	}
 	switch outcome {
 	case store.ClickPaid:
 		reqlog.Set(ctx, "outcome", "already_paid")
 		render(w, http.StatusOK, h.page(l, m, "paid"))
-		return
+		return nil
 	case store.ClickExpired:
 		reqlog.Set(ctx, "outcome", "expired")
 		render(w, http.StatusGone, h.page(l, m, "expired"))
-		return
+		return nil
 	}
 	target, err := h.checkout(ctx, m, l)
 	if err != nil {
-		h.fail(w, r, l, err)
-		return
+		return &failed{l, err}
 	}
 	reqlog.Set(ctx, "outcome", "redirected")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, target, http.StatusFound)
+	return nil
 }
 
 // checkout returns the PSP checkout for the link's attempt: the stored one
@@ -133,56 +183,46 @@ func (h *Handler) checkout(ctx context.Context, m *merchant.Merchant, l *domain.
 
 // done is where the PSP sends the customer back when the link has no
 // redirect URL: a thank-you while the PSP's webhook confirms the payment.
-func (h *Handler) done(w http.ResponseWriter, r *http.Request) {
-	if !h.verified(w, r, r.PathValue("code")) {
-		return
+func (h *Handler) done(w http.ResponseWriter, r *http.Request) error {
+	if err := h.verify(r.PathValue("code")); err != nil {
+		return err
 	}
 	l, err := h.Store.GetByCode(r.Context(), r.PathValue("code"))
 	if err != nil || l.Archived {
-		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
-		return
+		return &notFound{}
 	}
 	m, err := h.merchants.Get(r.Context(), l.Merchant)
 	if err != nil {
-		h.fail(w, r, l, err)
-		return
+		return &failed{l, err}
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
 	render(w, http.StatusOK, h.page(l, m, "done"))
+	return nil
 }
 
-func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) {
+func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) error {
 	ctx := r.Context()
 	reqlog.Set(ctx, "outcome", "preview")
 	l, err := h.Store.GetByCode(ctx, code)
 	if errors.Is(err, domain.ErrNotFound) || (err == nil && l.Archived) {
-		render(w, http.StatusNotFound, Page{Lang: langHint(r), Kind: "notfound"})
-		return
+		return &notFound{}
 	}
 	if err != nil {
-		h.fail(w, r, nil, err)
-		return
+		return err
 	}
 	m, err := h.merchants.Get(ctx, l.Merchant)
 	if err != nil {
-		h.fail(w, r, l, err)
-		return
+		return &failed{l, err}
 	}
 	reqlog.Set(ctx, "link_id", l.ID)
 	render(w, http.StatusOK, h.page(l, m, "preview"))
+	return nil
 }
 
 func (h *Handler) page(l *domain.Link, m *merchant.Merchant, kind string) Page {
 	lang := Lang(l)
 	return Page{Lang: lang, Kind: kind, Merchant: m.Name, Amount: l.Amount.Display(lang), Description: l.Description,
 		URL: h.PublicBaseURL + "/l/" + l.Code, QRURL: h.PublicBaseURL + "/l/" + l.Code + "/qr.png"}
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, l *domain.Link, err error) {
-	reqlog.Set(r.Context(), "outcome", "error")
-	reqlog.Set(r.Context(), "error", err.Error())
-	w.Header().Set("Retry-After", "2")
-	render(w, http.StatusServiceUnavailable, Page{Lang: Lang(l), Kind: "error"})
 }
 
 // langHint picks a page language from Accept-Language when no link is known.

@@ -51,61 +51,88 @@ func NewIngest(st *store.Store, psps psp.Registry, q queue.Enqueuer) *Ingest {
 
 // Routes registers the ingest route.
 func (in *Ingest) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /webhooks/psp/{provider}/{merchant}", in.serve)
+	mux.HandleFunc("POST /webhooks/psp/{provider}/{merchant}", handle(in.ingest))
 }
 
-func (in *Ingest) serve(w http.ResponseWriter, r *http.Request) {
+// refused is a webhook answered with status and message instead of being
+// recorded; cause, when set, goes to the request log.
+type refused struct {
+	status int
+	msg    string
+	cause  error
+}
+
+func (e *refused) Error() string {
+	if e.cause != nil {
+		return e.msg + ": " + e.cause.Error()
+	}
+	return e.msg
+}
+
+func (e *refused) Unwrap() error { return e.cause }
+
+// handle is the one adapter from the ingest to HTTP: 200 with what it
+// recorded, the status and message of a refusal, or 503 for any other error
+// (nothing was recorded for sure: the PSP retries).
+func handle(h func(r *http.Request) (string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		msg, err := h(r)
+		if err == nil {
+			answer(w, r, http.StatusOK, msg)
+			return
+		}
+		var ref *refused
+		if !errors.As(err, &ref) {
+			ref = &refused{status: http.StatusServiceUnavailable, msg: "could not record; retry", cause: err}
+		}
+		if ref.cause != nil {
+			reqlog.Set(r.Context(), "error", ref.cause.Error())
+		}
+		answer(w, r, ref.status, ref.msg)
+	}
+}
+
+// ingest verifies a PSP's webhook, records and enqueues its events.
+func (in *Ingest) ingest(r *http.Request) (string, error) {
 	ctx := r.Context()
 	name, mid := r.PathValue("provider"), r.PathValue("merchant")
 	reqlog.Set(ctx, "provider", name)
 	reqlog.Set(ctx, "merchant", mid)
 	p, err := in.PSPs.Get(name)
 	if err != nil {
-		answer(w, r, http.StatusNotFound, "unknown provider")
-		return
+		return "", &refused{status: http.StatusNotFound, msg: "unknown provider"}
 	}
 	m, err := in.merchants.Get(ctx, mid)
 	if errors.Is(err, domain.ErrNotFound) || (err == nil && m.PSP != name) {
-		answer(w, r, http.StatusNotFound, "unknown merchant")
-		return
+		return "", &refused{status: http.StatusNotFound, msg: "unknown merchant"}
 	}
 	if err != nil {
-		reqlog.Set(ctx, "error", err.Error())
-		answer(w, r, http.StatusServiceUnavailable, "could not record; retry")
-		return
+		return "", err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		answer(w, r, http.StatusBadRequest, "could not read the body")
-		return
+		return "", &refused{status: http.StatusBadRequest, msg: "could not read the body"}
 	}
 	if len(body) > MaxBody {
-		answer(w, r, http.StatusRequestEntityTooLarge, "body over 1 MiB")
-		return
+		return "", &refused{status: http.StatusRequestEntityTooLarge, msg: "body over 1 MiB"}
 	}
 	evs, err := p.ParseWebhook(ctx, m, r.Header, body, in.Now())
 	switch {
 	case errors.Is(err, psp.ErrSignature):
-		answer(w, r, http.StatusUnauthorized, "signature invalid")
-		return
+		return "", &refused{status: http.StatusUnauthorized, msg: "signature invalid"}
 	case errors.Is(err, psp.ErrPayload):
-		answer(w, r, http.StatusBadRequest, "payload invalid")
-		return
+		return "", &refused{status: http.StatusBadRequest, msg: "payload invalid"}
 	case err != nil:
-		reqlog.Set(ctx, "error", err.Error())
-		answer(w, r, http.StatusServiceUnavailable, "could not verify; retry")
-		return
+		return "", &refused{status: http.StatusServiceUnavailable, msg: "could not verify; retry", cause: err}
 	}
 	for _, ev := range evs {
 		reqlog.Set(ctx, "link_id", ev.LinkID)
 		reqlog.Set(ctx, "psp_event", ev.ID)
 		if err := in.record(ctx, m.ID, name, ev); err != nil {
-			reqlog.Set(ctx, "error", err.Error())
-			answer(w, r, http.StatusServiceUnavailable, "could not record; retry")
-			return
+			return "", err
 		}
 	}
-	answer(w, r, http.StatusOK, fmt.Sprintf("recorded %d event(s)", len(evs)))
+	return fmt.Sprintf("recorded %d event(s)", len(evs)), nil
 }
 
 // record dedupes on the PSP event id and enqueues: a retry of an event that

@@ -2,20 +2,16 @@ package sandbox
 
 import (
 	"context"
-	"embed"
-	"html/template"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/htmlsafe"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/reqlog"
 )
-
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 
 // LinkReader finds the link a session is for. The sandbox is built in, so it
 // reads paylinks' own store instead of keeping a copy as a real PSP would.
@@ -90,7 +86,66 @@ func (p *Pages) done(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("result") == "declined" {
 		result = "declined"
 	}
-	_ = pages.ExecuteTemplate(w, "done.html", map[string]string{"Result": result})
+	writeDone(w, result)
+}
+
+// donePage is the page after Pay or Decline; {result} is escaped.
+const donePage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sandbox: {result}</title>
+<style>body{font-family:system-ui,sans-serif;background:#eef1f5}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px}</style></head>
+<body><main><h1 id="result">{heading}</h1>
+<p>{next}</p></main></body>
+</html>
+`
+
+// writeDone writes the thank-you or declined page.
+func writeDone(w io.Writer, result string) {
+	heading, next := "Payment declined", "Open the payment link again to retry."
+	if result == "paid" {
+		heading, next = "Thank you, payment received", "You may close this page."
+	}
+	_, _ = strings.NewReplacer("{result}", htmlsafe.Text(result), "{heading}", heading, "{next}", next).WriteString(w, donePage)
+}
+
+// checkoutPage is the hosted checkout; its placeholders are filled escaped
+// in one pass (values cannot inject placeholders).
+const checkoutPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>Sandbox checkout</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#eef1f5;color:#1b1f24}
+main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+.badge{display:inline-block;background:#ffe08a;border-radius:4px;padding:.1rem .5rem;font-size:.8rem;font-weight:600}
+.amount{font-size:2rem;font-weight:600;margin:.5rem 0}
+form{display:inline}
+button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border-radius:8px;border:0;margin:1rem .5rem 0 0;cursor:pointer}
+button:focus{outline:3px solid #1b1f24;outline-offset:2px}
+.pay{background:#0a7d32;color:#fff}.decline{background:#b3261e;color:#fff}
+</style>
+</head>
+<body>
+<main>
+<span class="badge">SANDBOX</span>
+<h1>Checkout</h1>
+<p>Payment to {merchant}</p>
+<p class="amount" id="amount">{amount}</p>
+<p id="description">{description}</p>
+<form method="post" action="/sandbox/checkout/{session}/pay"><button class="pay" id="pay" type="submit">Pay</button></form>
+<form method="post" action="/sandbox/checkout/{session}/decline"><button class="decline" id="decline" type="submit">Decline</button></form>
+</main>
+</body>
+</html>
+`
+
+// writeCheckout writes the hosted checkout page.
+func writeCheckout(w io.Writer, v checkoutView) {
+	_, _ = strings.NewReplacer("{merchant}", htmlsafe.Text(v.Merchant), "{amount}", htmlsafe.Text(v.Amount),
+		"{description}", htmlsafe.Text(v.Description), "{session}", htmlsafe.URLPart(v.Session)).WriteString(w, checkoutPage)
 }
 
 // redeliver sends a webhook the sandbox sent before again (tests, demos).
@@ -129,7 +184,7 @@ func (p *Pages) checkout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	_ = pages.ExecuteTemplate(w, "checkout.html", checkoutView{
+	writeCheckout(w, checkoutView{
 		Session: r.PathValue("session"), Amount: l.Amount.Display("en"), Description: l.Description,
 		Merchant: name, Status: string(l.Status), Attempt: s.Attempt,
 	})

@@ -1,0 +1,80 @@
+package sandbox
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current renderer")
+
+// TestPagesGolden renders the checkout with real and hostile values
+// (markup, quotes, +, &, template actions, NUL, a session with characters a
+// URL path must percent-encode) and the done pages, and compares them with
+// the golden output, which html/template produced (`-update` rewrites it).
+func TestPagesGolden(t *testing.T) {
+	views := map[string]checkoutView{
+		"normal": {Session: "cs_eyJtIjoiZGVtbyJ9.AbC-_d", Amount: "€5.00", Description: "Taart & koffie", Merchant: "Bakkerij Peeters", Status: "clicked", Attempt: 2},
+		"hostile": {Session: "cs_\"><script>alert(1)</script> é?x=1&y=2#f+%41'()", Amount: "<b>5</b> & +",
+			Description: "</p><script>alert('x')</script> {{.Session}} javascript:alert(1) \x00 \ufdd0 \xff",
+			Merchant:    `Bäckerei "Zum <b>Brot</b>" & Söhne's +1 %s`, Status: "<x>", Attempt: -1},
+	}
+	var out strings.Builder
+	for _, name := range []string{"normal", "hostile"} {
+		fmt.Fprintf(&out, "==== checkout %s\n", name)
+		writeCheckout(&out, views[name])
+	}
+	for _, result := range []string{"paid", "declined", "<script>"} {
+		fmt.Fprintf(&out, "==== done %s\n", result)
+		writeDone(&out, result)
+	}
+	golden(t, filepath.Join("testdata", "pages.golden"), out.String())
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(g) || i < len(w); i++ {
+			var gl, wl string
+			if i < len(g) {
+				gl = g[i]
+			}
+			if i < len(w) {
+				wl = w[i]
+			}
+			if gl != wl {
+				t.Fatalf("%s differs at line %d:\n got  %q\n want %q", path, i+1, gl, wl)
+			}
+		}
+	}
+}
+
+// TestNoTemplateEngine: the package (and so its function's binary) links
+// neither text/template nor html/template, whose reflective method calls
+// make the linker keep every exported method of every reachable type.
+func TestNoTemplateEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "text/template" || dep == "html/template" {
+			t.Errorf("links %s", dep)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package redirect
+
+import (
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current renderer")
+
+// pageData are the values a page shows: what a real link shows, and hostile
+// values (markup, quotes, +, &, template actions, format verbs, NUL and
+// noncharacters, URLs that are not http(s) or need percent-encoding).
+var pageData = map[string]Page{
+	"normal": {Merchant: "Bakkerij Peeters", Amount: "1.234,50\u00a0€", Description: "Taart & koffie",
+		URL: "https://pay.example/l/demo_0ERdX4", QRURL: "https://pay.example/l/demo_0ERdX4/qr.png"},
+	"hostile": {Merchant: `Bäckerei "Zum <b>Brot</b>" & Söhne's +1 {{.Lang}} %s %d %!`,
+		Amount:      `1 234,50 € <script>alert(1)</script>`,
+		Description: "</p><script>alert('x')</script> &amp; + {{index .T \"pay\"}} javascript:alert(1) \x00 \ufdd0 \xff",
+		URL:         "javascript:alert(1)//https://x", QRURL: `https://evil.example/"onerror="alert(1)`},
+	"urls": {Merchant: "", Amount: "", Description: "",
+		URL:   "HTTPS://pay.example/l/a b?x=1&y='2'+(3)#frag<é>\"%20",
+		QRURL: "data:text/html,<script>alert(1)</script>"},
+	"schemes": {Merchant: "M", Amount: "1", Description: "d",
+		URL: " javascript:alert(1)", QRURL: "vbscript:x"},
+}
+
+// TestPagesGolden renders every page kind in every language with each data
+// set and compares it with the golden output, which html/template produced
+// (`go test -run PagesGolden -update` rewrites it).
+func TestPagesGolden(t *testing.T) {
+	for name, d := range pageData {
+		langs := []string{"en"}
+		if name == "normal" {
+			langs = []string{"en", "nl", "fr", "de", "xx"}
+		}
+		var out strings.Builder
+		for _, lang := range langs {
+			for _, kind := range []string{"preview", "paid", "expired", "done", "notfound", "error", "other"} {
+				p := d
+				p.Lang, p.Kind = lang, kind
+				rec := httptest.NewRecorder()
+				render(rec, 200, p)
+				fmt.Fprintf(&out, "==== %s %s %s\n%s", name, lang, kind, rec.Body.String())
+			}
+		}
+		golden(t, filepath.Join("testdata", "pages-"+name+".golden"), out.String())
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(g) || i < len(w); i++ {
+			var gl, wl string
+			if i < len(g) {
+				gl = g[i]
+			}
+			if i < len(w) {
+				wl = w[i]
+			}
+			if gl != wl {
+				t.Fatalf("%s differs at line %d:\n got  %q\n want %q", path, i+1, gl, wl)
+			}
+		}
+	}
+}
+
+// TestNoTemplateEngine: the package (and so its function's binary) links
+// neither text/template nor html/template, whose reflective method calls
+// make the linker keep every exported method of every reachable type.
+func TestNoTemplateEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "text/template" || dep == "html/template" {
+			t.Errorf("links %s", dep)
+		}
+	}
+}
