@@ -347,3 +347,20 @@ func trackedSizes(root string) (map[string]int64, error) {
 	}
 	return files, nil
 }
+
+// templateEngines call reflect.Value.MethodByName with names known only at
+// run time, which makes the linker keep every exported method of every
+// reachable type (every operation of every AWS client linked): no function
+// may link one.
+var templateEngines = []string{"text/template", "html/template"}
+
+func TestNoFunctionLinksATemplateEngine(t *testing.T) {
+	g := load(t)
+	for _, f := range functions(t, g) {
+		for _, d := range g.get(t, f).Deps {
+			if slices.Contains(templateEngines, d) {
+				t.Errorf("%s links %s: %s", f, d, g.chain(f, d))
+			}
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,17 +81,3 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
-// TestNoTemplateEngine: the package (and so its function's binary) links
-// neither text/template nor html/template, whose reflective method calls
-// make the linker keep every exported method of every reachable type.
-func TestNoTemplateEngine(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if dep == "text/template" || dep == "html/template" {
-			t.Errorf("links %s", dep)
-		}
-	}
-}
