@@ -253,7 +253,7 @@ func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) error {
 			writeJSON(w, http.StatusOK, a.view(cur))
 			return nil
 		}
-		if cur.Status == domain.StatusCreated && cur.Origin != domain.OriginDunning {
+		if domain.CanDelete(cur) {
 			err = a.Store.Delete(r.Context(), cur)
 			if err == nil {
 				reqlog.Set(r.Context(), "outcome", "deleted")
