@@ -359,6 +359,9 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	// B's cursor pointing into A's partition is refused, not served.
 	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links?limit=1", keyA, "", nil, true)
+	if d := decode(t, raw)["data"].([]any); len(d) != 1 || d[0].(map[string]any)["id"] != id {
+		t.Fatalf("A's first page is not its one link %s: %s", id, raw)
+	}
 	call(t, "POST", srv.URL+"/v1/payment-links", keyA, strings.Replace(fullBody, "ORDER-8812", "ORDER-2", 1), nil, true)
 	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links?limit=1", keyA, "", nil, true)
 	cur, _ := decode(t, raw)["next_cursor"].(string)
