@@ -117,6 +117,14 @@ func reviewItemsOfWrongMoney(t *testing.T, base, key, id string) ([]any, map[str
 	if st != 200 || len(items) != 4 {
 		t.Fatalf("review %d %s", st, raw)
 	}
+	got := wrongMoneyItems(t, items, raw, id)
+	return items, got
+}
+
+// wrongMoneyItems checks each review item (newest first, mismatched, open,
+// expecting EUR 55.00) and what came; it returns them by PSP reference.
+func wrongMoneyItems(t *testing.T, items []any, raw []byte, id string) map[string]jsonMap {
+	t.Helper()
 	got := map[string]jsonMap{}
 	for i, x := range items {
 		it := x.(jsonMap)
@@ -139,7 +147,7 @@ func reviewItemsOfWrongMoney(t *testing.T, base, key, id string) ([]any, map[str
 	if got["pay_sb_none"]["amount"] != nil {
 		t.Fatalf("no amount received, listed %v", got["pay_sb_none"])
 	}
-	return items, got
+	return got
 }
 
 // reviewFiltersAndPages: other kinds are filtered out, a bad kind is a 422

@@ -298,6 +298,14 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "both events delivered", func() bool { return len(rcv.delivered()) >= 2 })
 	time.Sleep(2500 * time.Millisecond) // no further attempts once delivered
 
+	retriesAreOneMessage(t, rcv, ids)
+	retriedDeliveriesListed(t, srv.URL, key)
+}
+
+// retriesAreOneMessage: five requests, one delivered per link, and each
+// retry is the same message: same webhook-id and body.
+func retriesAreOneMessage(t *testing.T, rcv *receiver, ids []string) {
+	t.Helper()
 	perID := map[string]int{}
 	for _, x := range rcv.delivered() {
 		perID[x.payload(t).Data.Link["id"].(string)]++
@@ -317,13 +325,19 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 			}
 		}
 	}
-	st, _, raw := call(t, "GET", srv.URL+"/v1/webhook-deliveries?status=succeeded&limit=10", key, "", nil, true)
+}
+
+// retriedDeliveriesListed: both deliveries are listed with five attempts in
+// all, each readable with its attempt log; unknown ids and filters refused.
+func retriedDeliveriesListed(t *testing.T, base, key string) {
+	t.Helper()
+	st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?status=succeeded&limit=10", key, "", nil, true)
 	list := decode(t, raw)["data"].([]any)
 	attempts := 0
 	for _, d := range list {
 		d := d.(map[string]any)
 		attempts += int(d["attempts"].(float64))
-		st2, _, raw2 := call(t, "GET", srv.URL+"/v1/webhook-deliveries/"+d["id"].(string), key, "", nil, true)
+		st2, _, raw2 := call(t, "GET", base+"/v1/webhook-deliveries/"+d["id"].(string), key, "", nil, true)
 		one := decode(t, raw2)
 		if st2 != 200 || one["id"] != d["id"] || len(one["attempt_log"].([]any)) != int(d["attempts"].(float64)) {
 			t.Fatalf("get delivery %d %s", st2, raw2)
@@ -332,10 +346,10 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 	if st != 200 || len(list) != 2 || attempts != 5 {
 		t.Fatalf("deliveries %d, %d attempts: %s", len(list), attempts, raw)
 	}
-	if st, _, _ := call(t, "GET", srv.URL+"/v1/webhook-deliveries/msg_01M844JMR1Q6KRCVXQN02ZJWPF", key, "", nil, true); st != 404 {
+	if st, _, _ := call(t, "GET", base+"/v1/webhook-deliveries/msg_01M844JMR1Q6KRCVXQN02ZJWPF", key, "", nil, true); st != 404 {
 		t.Fatalf("unknown delivery: %d", st)
 	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/webhook-deliveries?status=lost", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"status"`) {
+	if st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?status=lost", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"status"`) {
 		t.Fatalf("bad filter: %d %s", st, raw)
 	}
 }
