@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Status is where a link is in its life.
@@ -27,7 +28,8 @@ var ErrTransition = errors.New("status transition not allowed")
 
 // allowed[to] lists the statuses a link may move to `to` from. Forward only:
 // nothing leaves paid; expired only leaves for paid (money that moved is never
-// lost); declined may be reopened (clicked) and retried.
+// lost); declined may be reopened (clicked) and retried. It is the one table
+// of the status machine: the store builds its DynamoDB conditions from it.
 var allowed = map[Status][]Status{
 	StatusClicked:  {StatusCreated, StatusDeclined},
 	StatusPaid:     {StatusCreated, StatusClicked, StatusDeclined, StatusExpired},
@@ -35,8 +37,42 @@ var allowed = map[Status][]Status{
 	StatusExpired:  {StatusCreated, StatusClicked, StatusDeclined},
 }
 
-// From returns the statuses from which a link may move to `to`.
-func From(to Status) []Status { return allowed[to] }
+// From returns the statuses from which a link may move to `to`, in life
+// order. The slice is the caller's own: changing it changes no rule.
+func From(to Status) []Status { return slices.Clone(allowed[to]) }
+
+// FromOpen is the part of From(to) in which the link is still open: the
+// ordinary moves.
+func FromOpen(to Status) []Status {
+	return slices.DeleteFunc(From(to), func(s Status) bool { return !s.Open() })
+}
+
+// FromClosed is the part of From(to) in which the link is no longer open:
+// only a payment that arrives after the link expired (paid after expiry).
+func FromClosed(to Status) []Status {
+	return slices.DeleteFunc(From(to), Status.Open)
+}
+
+// deletable: a link that nobody opened can be deleted for good.
+var deletable = []Status{StatusCreated}
+
+// refundable: only a paid link received money to give back.
+var refundable = []Status{StatusPaid}
+
+// Deletable lists the statuses in which a link may be deleted for good.
+func Deletable() []Status { return slices.Clone(deletable) }
+
+// CanDelete reports whether l may be deleted for good (204) rather than
+// archived: never opened, and not a dunning link (those are kept).
+func CanDelete(l *Link) bool {
+	return slices.Contains(deletable, l.Status) && l.Origin != OriginDunning
+}
+
+// Refundable lists the statuses in which a link may be refunded.
+func Refundable() []Status { return slices.Clone(refundable) }
+
+// CanRefund reports whether a link in s may be refunded.
+func CanRefund(s Status) bool { return slices.Contains(refundable, s) }
 
 // CanTransition reports whether from -> to is allowed.
 func CanTransition(from, to Status) bool {

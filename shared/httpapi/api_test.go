@@ -50,6 +50,24 @@ func TestCreateWithEveryField(t *testing.T) {
 	if h.Get("Location") != "/v1/payment-links/"+l["id"].(string) {
 		t.Fatalf("Location %q", h.Get("Location"))
 	}
+	fullLinkFields(t, l)
+	// Read back: the same.
+	st, _, raw2 := call(t, "GET", srv.URL+"/v1/payment-links/"+l["id"].(string), key, "", nil, true)
+	if st != 200 || string(raw2) != string(raw) {
+		t.Fatalf("get: %d\n%s\n%s", st, raw2, raw)
+	}
+	// Defaults: 30 days, origin api, language en, the merchant's default beneficiary when set.
+	st, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"JPY","value":"1200"},"description":"x","customer":{"company_name":"ACME NV"}}`, nil, true)
+	d := decode(t, raw)
+	exp, _ := time.Parse(time.RFC3339, d["expires_at"].(string))
+	if st != 201 || d["origin"] != "api" || d["language"] != "en" || d["amount"].(jsonMap)["value"] != "1200" || time.Until(exp) < 29*24*time.Hour {
+		t.Fatalf("defaults: %d %s", st, raw)
+	}
+}
+
+// fullLinkFields checks every field of fullBody's link.
+func fullLinkFields(t *testing.T, l jsonMap) {
+	t.Helper()
 	want := map[string]any{"status": "created", "description": "Invoice 2026-113", "reference": "ORDER-8812", "language": "fr",
 		"redirect_url": "https://www.shop.example/thanks?order=8812", "end_to_end_id": "E2E-1234", "origin": "invoice", "psp": "sandbox"}
 	for k, v := range want {
@@ -72,18 +90,6 @@ func TestCreateWithEveryField(t *testing.T) {
 	exp, _ := time.Parse(time.RFC3339, l["expires_at"].(string))
 	if d := time.Until(exp); d < 13*24*time.Hour || d > 14*24*time.Hour {
 		t.Errorf("expires_at %v", exp)
-	}
-	// Read back: the same.
-	st, _, raw2 := call(t, "GET", srv.URL+"/v1/payment-links/"+l["id"].(string), key, "", nil, true)
-	if st != 200 || string(raw2) != string(raw) {
-		t.Fatalf("get: %d\n%s\n%s", st, raw2, raw)
-	}
-	// Defaults: 30 days, origin api, language en, the merchant's default beneficiary when set.
-	st, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"JPY","value":"1200"},"description":"x","customer":{"company_name":"ACME NV"}}`, nil, true)
-	d := decode(t, raw)
-	exp, _ = time.Parse(time.RFC3339, d["expires_at"].(string))
-	if st != 201 || d["origin"] != "api" || d["language"] != "en" || d["amount"].(jsonMap)["value"] != "1200" || time.Until(exp) < 29*24*time.Hour {
-		t.Fatalf("defaults: %d %s", st, raw)
 	}
 }
 
@@ -359,6 +365,9 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	// B's cursor pointing into A's partition is refused, not served.
 	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links?limit=1", keyA, "", nil, true)
+	if d := decode(t, raw)["data"].([]any); len(d) != 1 || d[0].(map[string]any)["id"] != id {
+		t.Fatalf("A's first page is not its one link %s: %s", id, raw)
+	}
 	call(t, "POST", srv.URL+"/v1/payment-links", keyA, strings.Replace(fullBody, "ORDER-8812", "ORDER-2", 1), nil, true)
 	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links?limit=1", keyA, "", nil, true)
 	cur, _ := decode(t, raw)["next_cursor"].(string)

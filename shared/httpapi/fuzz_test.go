@@ -33,7 +33,7 @@ func FuzzCreateBody(f *testing.F) {
 			t.Fatalf("%q: accepted invalid UTF-8", body)
 		}
 		if err == nil {
-			var l interface{}
+			var l *domain.Link
 			l, _, err = domain.NewLink(req.input(), fuzzMerchant.LinkSettings(), now)
 			if err == nil && l == nil {
 				t.Fatal("no link and no error")

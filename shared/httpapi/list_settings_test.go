@@ -15,6 +15,21 @@ func TestListFiltersAndCursor(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop")
 	srv := env.Serve(t)
+	ls := &linkLister{t: t, base: srv.URL, key: key, ids: twelveLinksTwoPaid(t, env, srv.URL, key)}
+	env.Count.Reset()
+	all := ls.filters()
+	ls.paged(all)
+	if s := env.Count.Snapshot(); s["Scan"] != 0 {
+		t.Fatalf("listing scanned: %v", s)
+	}
+	ls.refusals()
+}
+
+// twelveLinksTwoPaid creates twelve links (every third for ACME NV, the
+// others for Ana; amounts 10.50 to 120.50; references REF-00 to REF-11) and
+// pays the second and the fifth; it returns their ids in creation order.
+func twelveLinksTwoPaid(t *testing.T, env *testenv.Env, base, key string) []string {
+	t.Helper()
 	var ids []string
 	for i := 0; i < 12; i++ {
 		cust := `{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be"}`
@@ -22,7 +37,7 @@ func TestListFiltersAndCursor(t *testing.T) {
 			cust = `{"company_name":"ACME NV","email":"billing@acme.example"}`
 		}
 		body := fmt.Sprintf(`{"amount":{"currency":"EUR","value":"%d.50"},"description":"Invoice %d","reference":"REF-%02d","customer":%s}`, 10*(i+1), i, i, cust)
-		st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, body, nil, true)
+		st, _, raw := call(t, "POST", base+"/v1/payment-links", key, body, nil, true)
 		if st != 201 {
 			t.Fatalf("%d %s", st, raw)
 		}
@@ -38,60 +53,84 @@ func TestListFiltersAndCursor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list := func(q string) ([]string, string) {
-		t.Helper()
-		st, _, raw := call(t, "GET", srv.URL+"/v1/payment-links?"+q, key, "", nil, true)
-		if st != 200 {
-			t.Fatalf("%s: %d %s", q, st, raw)
-		}
-		d := decode(t, raw)
-		var got []string
-		for _, l := range d["data"].([]any) {
-			got = append(got, l.(jsonMap)["id"].(string))
-		}
-		next, _ := d["next_cursor"].(string)
-		return got, next
+	return ids
+}
+
+// linkLister lists a merchant's links and compares them with ids by index.
+type linkLister struct {
+	t         *testing.T
+	base, key string
+	ids       []string
+}
+
+func (ls *linkLister) list(q string) ([]string, string) {
+	ls.t.Helper()
+	st, _, raw := call(ls.t, "GET", ls.base+"/v1/payment-links?"+q, ls.key, "", nil, true)
+	if st != 200 {
+		ls.t.Fatalf("%s: %d %s", q, st, raw)
 	}
-	same := func(q string, got, want []string) {
-		t.Helper()
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("%s:\n got %v\nwant %v", q, got, want)
-		}
+	d := decode(ls.t, raw)
+	var got []string
+	for _, l := range d["data"].([]any) {
+		got = append(got, l.(jsonMap)["id"].(string))
 	}
-	rev := func(idx ...int) []string {
-		var out []string
-		for _, i := range idx {
-			out = append(out, ids[i])
-		}
-		return out
+	next, _ := d["next_cursor"].(string)
+	return got, next
+}
+
+func (ls *linkLister) same(q string, got, want []string) {
+	ls.t.Helper()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		ls.t.Errorf("%s:\n got %v\nwant %v", q, got, want)
 	}
-	env.Count.Reset()
-	all, next := list("")
-	same("all", all, rev(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0))
+}
+
+func (ls *linkLister) rev(idx ...int) []string {
+	var out []string
+	for _, i := range idx {
+		out = append(out, ls.ids[i])
+	}
+	return out
+}
+
+// filters checks each filter; it returns the whole list, newest first.
+func (ls *linkLister) filters() []string {
+	t := ls.t
+	t.Helper()
+	all, next := ls.list("")
+	ls.same("all", all, ls.rev(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0))
 	if next != "" {
 		t.Errorf("cursor at the end: %q", next)
 	}
-	got, _ := list("status=paid")
-	same("status=paid", got, rev(4, 1))
-	got, _ = list("status=created&customer=acme")
-	same("customer", got, rev(9, 6, 3, 0))
-	got, _ = list("customer=ANA%40EXAMPLE")
-	same("customer email", got, rev(11, 10, 8, 7, 5, 4, 2, 1))
-	got, _ = list("amount_min=30&amount_max=60.50")
-	same("amount range", got, rev(5, 4, 3, 2))
-	got, _ = list("reference=REF-07")
-	same("reference", got, rev(7))
-	got, _ = list("reference=REF-07&status=paid")
-	same("reference+status", got, nil)
-	got, _ = list("created_from=" + url.QueryEscape(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)))
-	same("future window", got, nil)
-	got, _ = list("created_to=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)))
-	same("past window", got, nil)
+	got, _ := ls.list("status=paid")
+	ls.same("status=paid", got, ls.rev(4, 1))
+	got, _ = ls.list("status=created&customer=acme")
+	ls.same("customer", got, ls.rev(9, 6, 3, 0))
+	got, _ = ls.list("customer=ANA%40EXAMPLE")
+	ls.same("customer email", got, ls.rev(11, 10, 8, 7, 5, 4, 2, 1))
+	got, _ = ls.list("amount_min=30&amount_max=60.50")
+	ls.same("amount range", got, ls.rev(5, 4, 3, 2))
+	got, _ = ls.list("reference=REF-07")
+	ls.same("reference", got, ls.rev(7))
+	got, _ = ls.list("reference=REF-07&status=paid")
+	ls.same("reference+status", got, nil)
+	got, _ = ls.list("created_from=" + url.QueryEscape(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)))
+	ls.same("future window", got, nil)
+	got, _ = ls.list("created_to=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)))
+	ls.same("past window", got, nil)
+	return all
+}
+
+// paged: pages of 5 with the cursor walk the whole list once, newest first,
+// and so do pages of the status index.
+func (ls *linkLister) paged(all []string) {
+	t := ls.t
+	t.Helper()
 	// Pages of 5 with the cursor walk the whole list once, newest first.
 	var walked []string
 	q := "limit=5"
 	for pages := 0; ; pages++ {
-		got, next := list(q)
+		got, next := ls.list(q)
 		walked = append(walked, got...)
 		if next == "" {
 			break
@@ -101,27 +140,30 @@ func TestListFiltersAndCursor(t *testing.T) {
 		}
 		q = "limit=5&cursor=" + url.QueryEscape(next)
 	}
-	same("paged", walked, all)
+	ls.same("paged", walked, all)
 	// Paged with a status filter (the status index).
-	p1, c1 := list("status=created&limit=4")
-	p2, c2 := list("status=created&limit=4&cursor=" + url.QueryEscape(c1))
-	p3, c3 := list("status=created&limit=4&cursor=" + url.QueryEscape(c2))
-	same("status paged", append(append(p1, p2...), p3...), rev(11, 10, 9, 8, 7, 6, 5, 3, 2, 0))
+	p1, c1 := ls.list("status=created&limit=4")
+	p2, c2 := ls.list("status=created&limit=4&cursor=" + url.QueryEscape(c1))
+	p3, c3 := ls.list("status=created&limit=4&cursor=" + url.QueryEscape(c2))
+	ls.same("status paged", append(append(p1, p2...), p3...), ls.rev(11, 10, 9, 8, 7, 6, 5, 3, 2, 0))
 	if c3 != "" {
 		t.Errorf("status cursor at end: %q", c3)
 	}
-	if s := env.Count.Snapshot(); s["Scan"] != 0 {
-		t.Fatalf("listing scanned: %v", s)
-	}
+}
+
+// refusals: bad filters are 422 naming the parameter, bad cursors 400 or 422.
+func (ls *linkLister) refusals() {
+	t := ls.t
+	t.Helper()
 	for _, bad := range []string{"limit=0", "limit=501", "limit=x", "status=lost", "amount_min=-1", "amount_min=x", "created_from=yesterday",
 		"archived=maybe", "sort=asc", "amount_min=10&amount_max=5", "limit=1&limit=2"} {
 		field := strings.SplitN(bad, "=", 2)[0]
-		if st, _, raw := call(t, "GET", srv.URL+"/v1/payment-links?"+bad, key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+field+`"`) {
+		if st, _, raw := call(t, "GET", ls.base+"/v1/payment-links?"+bad, ls.key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+field+`"`) {
 			t.Errorf("%s: %d %s", bad, st, raw)
 		}
 	}
 	for _, bad := range []string{"cursor=%%%", "cursor=bm90LWpzb24", "cursor=" + url.QueryEscape("eyJQSyI6Ik0jb3RoZXIiLCJTSyI6IkwjeCJ9")} {
-		if st, _, raw := call(t, "GET", srv.URL+"/v1/payment-links?"+bad, key, "", nil, false); st != 400 && st != 422 {
+		if st, _, raw := call(t, "GET", ls.base+"/v1/payment-links?"+bad, ls.key, "", nil, false); st != 400 && st != 422 {
 			t.Errorf("%s: %d %s", bad, st, raw)
 		}
 	}
@@ -153,6 +195,13 @@ func TestSettings(t *testing.T) {
 	if st, _, _ := call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"X"},"payment_methods":["bancontact"]}`, nil, false); st != 422 {
 		t.Fatalf("disabled method: %d", st)
 	}
+	settingsRefusals(t, srv.URL, key)
+	settingsStoredAndRotated(t, env, srv.URL, key)
+}
+
+// settingsRefusals: each bad setting is a 422 naming its field.
+func settingsRefusals(t *testing.T, base, key string) {
+	t.Helper()
 	for _, c := range []struct{ body, field string }{
 		{`{"redirect_domains":["https://shop.example"]}`, "redirect_domains[0]"},
 		{`{"payment_methods":["cash"]}`, "payment_methods[0]"},
@@ -163,16 +212,22 @@ func TestSettings(t *testing.T) {
 		{`{"default_beneficiary":{"name":"X","iban":"NL91ABNA0417164301"}}`, "default_beneficiary.iban"},
 		{`{"colour":"blue"}`, "colour"},
 	} {
-		if st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, c.body, nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+c.field+`"`) {
+		if st, _, raw := call(t, "PUT", base+"/v1/settings", key, c.body, nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+c.field+`"`) {
 			t.Errorf("%s: %d %s", c.body, st, raw)
 		}
 	}
+}
+
+// settingsStoredAndRotated: the settings are stored as put, and rotating
+// the webhook secret keeps the previous one beside it.
+func settingsStoredAndRotated(t *testing.T, env *testenv.Env, base, key string) {
+	t.Helper()
 	m, _ := env.Store.GetMerchant(t.Context(), "shop")
 	if m.Name != "Shop BV" || m.WebhookSecrets[0] != "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" || m.PSPCredentials["api_key"] != "test_secret_value" {
 		t.Fatalf("stored: %+v", m)
 	}
 	// Rotating the webhook secret keeps the previous one beside it.
-	if st, _, raw := call(t, "PUT", srv.URL+"/v1/settings", key, `{"webhook_secret":"whsec_c2Vjb25kLXNlY3JldC1mb3ItdGhlLXJvdGF0aW9u"}`, nil, true); st != 200 {
+	if st, _, raw := call(t, "PUT", base+"/v1/settings", key, `{"webhook_secret":"whsec_c2Vjb25kLXNlY3JldC1mb3ItdGhlLXJvdGF0aW9u"}`, nil, true); st != 200 {
 		t.Fatalf("rotate: %d %s", st, raw)
 	}
 	m, _ = env.Store.GetMerchant(t.Context(), "shop")

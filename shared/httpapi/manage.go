@@ -29,72 +29,90 @@ var listParams = map[string]bool{"status": true, "customer": true, "reference": 
 // parseListQuery reads the list filters of API.md; 422 naming the parameter.
 func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
 	var errs domain.FieldErrors
-	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), CreatedTo: now, CreatedFrom: now.Add(-defaultWindow)}
-	if s := v.Get("status"); s != "" {
-		if !domain.Status(s).Valid() {
-			errs.Add("status", "must be one of created, clicked, paid, declined, expired")
-		}
-		q.Status = domain.Status(s)
-	}
-	if s := v.Get("customer"); s != "" {
-		if !validate.Text(s, 100) {
-			errs.Add("customer", "must be 1 to 100 characters")
-		}
-		q.Customer = s
-	}
-	if s := v.Get("reference"); s != "" {
-		if !validate.Text(s, 64) {
-			errs.Add("reference", "must be 1 to 64 characters")
-		}
-		q.Reference = s
-	}
-	for _, p := range []struct {
-		name string
-		dst  **decimal.Decimal
-	}{{"amount_min", &q.AmountMin}, {"amount_max", &q.AmountMax}} {
-		if s := v.Get(p.name); s != "" {
-			d, err := decimal.NewFromString(s)
-			if err != nil || len(s) > 40 || d.IsNegative() {
-				errs.Add(p.name, "must be a non-negative decimal such as 10.00")
-				continue
-			}
-			*p.dst = &d
-		}
-	}
-	if q.AmountMin != nil && q.AmountMax != nil && q.AmountMin.GreaterThan(*q.AmountMax) {
-		errs.Add("amount_min", "must not be above amount_max")
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"created_from", &q.CreatedFrom}, {"created_to", &q.CreatedTo}} {
-		if s := v.Get(p.name); s != "" {
-			t, err := time.Parse(time.RFC3339, s)
-			if err != nil {
-				errs.Add(p.name, "must be an RFC 3339 time")
-				continue
-			}
-			*p.dst = t.UTC()
-		}
-	}
-	if v.Get("created_from") == "" && v.Get("created_to") != "" {
-		q.CreatedFrom = q.CreatedTo.Add(-defaultWindow)
-	}
-	if v.Get("created_from") != "" && v.Get("created_to") != "" && q.CreatedFrom.After(q.CreatedTo) {
-		errs.Add("created_from", "must not be after created_to")
-	}
-	if s := v.Get("archived"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil || (s != "true" && s != "false") {
-			errs.Add("archived", "must be true or false")
-		}
-		q.Archived = b
-	}
-	q.Cursor = v.Get("cursor")
+	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), Cursor: v.Get("cursor")}
+	q.Status, q.Customer, q.Reference = parseListText(v, &errs)
+	q.AmountMin, q.AmountMax = parseAmountRange(v, &errs)
+	q.CreatedFrom, q.CreatedTo = parseCreatedRange(v, now, &errs)
+	q.Archived = parseArchived(v, &errs)
 	if len(errs) > 0 {
 		return q, problem.Invalid(errs...)
 	}
 	return q, nil
+}
+
+// parseListText reads the status, customer and reference filters.
+func parseListText(v url.Values, errs *domain.FieldErrors) (status domain.Status, customer, reference string) {
+	status, customer, reference = domain.Status(v.Get("status")), v.Get("customer"), v.Get("reference")
+	if status != "" && !status.Valid() {
+		errs.Add("status", "must be one of created, clicked, paid, declined, expired")
+	}
+	if customer != "" && !validate.Text(customer, 100) {
+		errs.Add("customer", "must be 1 to 100 characters")
+	}
+	if reference != "" && !validate.Text(reference, 64) {
+		errs.Add("reference", "must be 1 to 64 characters")
+	}
+	return status, customer, reference
+}
+
+// parseAmountRange reads amount_min and amount_max (nil when absent).
+func parseAmountRange(v url.Values, errs *domain.FieldErrors) (lo, hi *decimal.Decimal) {
+	parse := func(name string) *decimal.Decimal {
+		s := v.Get(name)
+		if s == "" {
+			return nil
+		}
+		d, err := decimal.NewFromString(s)
+		if err != nil || len(s) > 40 || d.IsNegative() {
+			errs.Add(name, "must be a non-negative decimal such as 10.00")
+			return nil
+		}
+		return &d
+	}
+	lo, hi = parse("amount_min"), parse("amount_max")
+	if lo != nil && hi != nil && lo.GreaterThan(*hi) {
+		errs.Add("amount_min", "must not be above amount_max")
+	}
+	return lo, hi
+}
+
+// parseCreatedRange reads created_from and created_to: the window ends now
+// and spans defaultWindow unless they say otherwise.
+func parseCreatedRange(v url.Values, now time.Time, errs *domain.FieldErrors) (from, to time.Time) {
+	parse := func(name string, def time.Time) time.Time {
+		s := v.Get(name)
+		if s == "" {
+			return def
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			errs.Add(name, "must be an RFC 3339 time")
+			return def
+		}
+		return t.UTC()
+	}
+	from = parse("created_from", now.Add(-defaultWindow))
+	to = parse("created_to", now)
+	if v.Get("created_from") == "" && v.Get("created_to") != "" {
+		from = to.Add(-defaultWindow)
+	}
+	if v.Get("created_from") != "" && v.Get("created_to") != "" && from.After(to) {
+		errs.Add("created_from", "must not be after created_to")
+	}
+	return from, to
+}
+
+// parseArchived reads the archived filter: exactly true or false.
+func parseArchived(v url.Values, errs *domain.FieldErrors) bool {
+	s := v.Get("archived")
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil || (s != "true" && s != "false") {
+		errs.Add("archived", "must be true or false")
+	}
+	return b
 }
 
 // pageParams checks a listing's query against its known parameters: an
@@ -166,14 +184,8 @@ type patchRequest struct {
 	Metadata map[string]string `json:"metadata"`
 }
 
-// patchLink changes the language and merges metadata (an empty value
-// deletes a key), with its timeline event; any status may change them.
-func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
-	var req patchRequest
-	if err := readJSON(r, &req, false); err != nil {
-		return err
-	}
+// check validates a patch: 422 naming each field.
+func (req *patchRequest) check() error {
 	var errs domain.FieldErrors
 	if req.Language == nil && req.Metadata == nil {
 		errs.Add("language", "give language and/or metadata to change")
@@ -191,6 +203,43 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return problem.Invalid(errs...)
 	}
+	return nil
+}
+
+// mergeMetadata merges change into cur (an empty value deletes its key):
+// 422 above domain.MaxMetadataPairs, nil when nothing is left.
+func mergeMetadata(cur, change map[string]string) (map[string]string, error) {
+	meta := map[string]string{}
+	for k, v := range cur {
+		meta[k] = v
+	}
+	for k, v := range change {
+		if v == "" {
+			delete(meta, k)
+		} else {
+			meta[k] = v
+		}
+	}
+	if len(meta) > domain.MaxMetadataPairs {
+		return nil, problem.Invalid(domain.FieldError{Field: "metadata", Message: "has at most 20 pairs"})
+	}
+	if len(meta) == 0 {
+		return nil, nil
+	}
+	return meta, nil
+}
+
+// patchLink changes the language and merges metadata (an empty value
+// deletes a key), with its timeline event; any status may change them.
+func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
+	m := merchantOf(r.Context())
+	var req patchRequest
+	if err := readJSON(r, &req, false); err != nil {
+		return err
+	}
+	if err := req.check(); err != nil {
+		return err
+	}
 	for try := 0; ; try++ {
 		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 		if err != nil {
@@ -203,22 +252,9 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
 			data["language"] = *req.Language
 		}
 		if req.Metadata != nil {
-			meta := map[string]string{}
-			for k, v := range cur.Metadata {
-				meta[k] = v
-			}
-			for k, v := range req.Metadata {
-				if v == "" {
-					delete(meta, k)
-				} else {
-					meta[k] = v
-				}
-			}
-			if len(meta) > domain.MaxMetadataPairs {
-				return problem.Invalid(domain.FieldError{Field: "metadata", Message: "has at most 20 pairs"})
-			}
-			if len(meta) == 0 {
-				meta = nil
+			meta, err := mergeMetadata(cur.Metadata, req.Metadata)
+			if err != nil {
+				return err
 			}
 			next.Metadata = meta
 			data["metadata"] = "changed"
@@ -253,7 +289,7 @@ func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) error {
 			writeJSON(w, http.StatusOK, a.view(cur))
 			return nil
 		}
-		if cur.Status == domain.StatusCreated && cur.Origin != domain.OriginDunning {
+		if domain.CanDelete(cur) {
 			err = a.Store.Delete(r.Context(), cur)
 			if err == nil {
 				reqlog.Set(r.Context(), "outcome", "deleted")

@@ -70,30 +70,7 @@ func TestRefundsPartialThenRest(t *testing.T) {
 	if st, _, _ := call(t, "POST", url, key, `{}`, nil, true); st != 422 {
 		t.Fatalf("nothing left: %d", st)
 	}
-	// Refunds of unpaid links: 409; bad input: 422; unknown link: 404.
-	_, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"X"}}`, nil, true)
-	unpaid := decode(t, raw)["id"].(string)
-	if st, _, _ := call(t, "POST", srv.URL+"/v1/payment-links/"+unpaid+"/refunds", key, `{}`, nil, true); st != 409 {
-		t.Fatalf("unpaid: %d", st)
-	}
-	id2 := paidLink(t, env, srv.URL, key, "10.00")
-	for _, c := range []struct{ body, field string }{
-		{`{"amount":{"currency":"USD","value":"1.00"}}`, "amount.currency"},
-		{`{"amount":{"currency":"EUR","value":"1.001"}}`, "amount.value"},
-		{`{"amount":{"currency":"EUR","value":"0"}}`, "amount.value"},
-		{`{"reason":""}`, "reason"},
-		{`{"amount":{"currency":"EUR","value":"1.00"},"extra":1}`, "extra"},
-	} {
-		if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id2+"/refunds", key, c.body, nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+c.field+`"`) {
-			t.Errorf("%s: %d %s", c.body, st, raw)
-		}
-	}
-	if st, _, _ := call(t, "POST", srv.URL+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF/refunds", key, `{}`, nil, true); st != 404 {
-		t.Fatalf("unknown link: %d", st)
-	}
-	if st, _, _ := call(t, "GET", srv.URL+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF/refunds", key, "", nil, true); st != 404 {
-		t.Fatalf("unknown link refunds: %d", st)
-	}
+	refundRefusals(t, env, srv.URL, key)
 	var types []string
 	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+id+"/events", key, "", nil, true)
 	for _, e := range decode(t, raw)["data"].([]any) {
@@ -101,6 +78,36 @@ func TestRefundsPartialThenRest(t *testing.T) {
 	}
 	if got := strings.Join(types, ","); got != "payment_link.created,payment_link.paid,refund.created,refund.succeeded,refund.created,refund.succeeded" {
 		t.Fatalf("timeline %s", got)
+	}
+}
+
+// refundRefusals: refunds of unpaid links are 409, bad input 422 naming the
+// field, unknown links 404.
+func refundRefusals(t *testing.T, env *testenv.Env, base, key string) {
+	t.Helper()
+	// Refunds of unpaid links: 409; bad input: 422; unknown link: 404.
+	_, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"X"}}`, nil, true)
+	unpaid := decode(t, raw)["id"].(string)
+	if st, _, _ := call(t, "POST", base+"/v1/payment-links/"+unpaid+"/refunds", key, `{}`, nil, true); st != 409 {
+		t.Fatalf("unpaid: %d", st)
+	}
+	id2 := paidLink(t, env, base, key, "10.00")
+	for _, c := range []struct{ body, field string }{
+		{`{"amount":{"currency":"USD","value":"1.00"}}`, "amount.currency"},
+		{`{"amount":{"currency":"EUR","value":"1.001"}}`, "amount.value"},
+		{`{"amount":{"currency":"EUR","value":"0"}}`, "amount.value"},
+		{`{"reason":""}`, "reason"},
+		{`{"amount":{"currency":"EUR","value":"1.00"},"extra":1}`, "extra"},
+	} {
+		if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id2+"/refunds", key, c.body, nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+c.field+`"`) {
+			t.Errorf("%s: %d %s", c.body, st, raw)
+		}
+	}
+	if st, _, _ := call(t, "POST", base+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF/refunds", key, `{}`, nil, true); st != 404 {
+		t.Fatalf("unknown link: %d", st)
+	}
+	if st, _, _ := call(t, "GET", base+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF/refunds", key, "", nil, true); st != 404 {
+		t.Fatalf("unknown link refunds: %d", st)
 	}
 }
 

@@ -60,6 +60,19 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 	id := decode(t, raw)["id"].(string)
 	testenv.Eventually(t, 20*time.Second, "created delivered", func() bool { return len(rcv.delivered()) >= 1 })
 
+	postWrongMoney(t, srv.URL, id)
+	items, got := reviewItemsOfWrongMoney(t, srv.URL, key, id)
+	reviewFiltersAndPages(t, srv.URL, key, items)
+	wrongMoneyHeardOnce(t, srv.URL, key, id, rcv)
+	rightMoneyPays(t, srv.URL, key, id)
+	reviewRefundedOnce(t, env, srv.URL, key, got["pay_sb_usd"]["id"].(string))
+}
+
+// postWrongMoney posts, twice each (the PSP's retry), payments of USD 0.01,
+// JPY 1, EUR 55.01 and of no amount for link id, and another event about a
+// payment already under review.
+func postWrongMoney(t *testing.T, base, id string) {
+	t.Helper()
 	wrong := []struct {
 		ev     string
 		pay    string
@@ -73,16 +86,22 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 	for _, w := range wrong {
 		ev := sandbox.WebhookEvent{ID: w.ev, Type: "payment.succeeded", Created: time.Now().Unix(),
 			Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: w.pay, Amount: w.amount}}
-		postSandbox(t, srv.URL, "hooks", ev)
-		postSandbox(t, srv.URL, "hooks", ev) // the PSP's retry
+		postSandbox(t, base, "hooks", ev)
+		postSandbox(t, base, "hooks", ev) // the PSP's retry
 	}
 	// Another event about a payment already under review.
-	postSandbox(t, srv.URL, "hooks", sandbox.WebhookEvent{ID: "evt_sb_usd_again", Type: "payment.succeeded", Created: time.Now().Unix(),
+	postSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_usd_again", Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_usd", Amount: amountp("USD", "0.01")}})
+}
 
+// reviewItemsOfWrongMoney waits for the four payments under review, checks
+// that the link did not move and that each item says what came and what was
+// expected; it returns the listed items, and them by PSP reference.
+func reviewItemsOfWrongMoney(t *testing.T, base, key, id string) ([]any, map[string]jsonMap) {
+	t.Helper()
 	var items []any
 	testenv.Eventually(t, 20*time.Second, "four payments under review", func() bool {
-		st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+		st, _, raw := call(t, "GET", base+"/v1/payments/review?kind=mismatched", key, "", nil, true)
 		if st != 200 {
 			return false
 		}
@@ -90,14 +109,22 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 		return len(items) >= 4
 	})
 	time.Sleep(500 * time.Millisecond)
-	if l := linkStatus(t, srv.URL, key, id); l["status"] != "created" || l["paid_at"] != nil {
+	if l := linkStatus(t, base, key, id); l["status"] != "created" || l["paid_at"] != nil {
 		t.Fatalf("wrong money moved the link: %v", l)
 	}
-	st, _, raw = call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+	st, _, raw := call(t, "GET", base+"/v1/payments/review?kind=mismatched", key, "", nil, true)
 	items = decode(t, raw)["data"].([]any)
 	if st != 200 || len(items) != 4 {
 		t.Fatalf("review %d %s", st, raw)
 	}
+	got := wrongMoneyItems(t, items, raw, id)
+	return items, got
+}
+
+// wrongMoneyItems checks each review item (newest first, mismatched, open,
+// expecting EUR 55.00) and what came; it returns them by PSP reference.
+func wrongMoneyItems(t *testing.T, items []any, raw []byte, id string) map[string]jsonMap {
+	t.Helper()
 	got := map[string]jsonMap{}
 	for i, x := range items {
 		it := x.(jsonMap)
@@ -120,18 +147,24 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 	if got["pay_sb_none"]["amount"] != nil {
 		t.Fatalf("no amount received, listed %v", got["pay_sb_none"])
 	}
-	// Other kinds are filtered out; a bad kind is a 422 naming it.
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=unmatched", key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
+	return got
+}
+
+// reviewFiltersAndPages: other kinds are filtered out, a bad kind is a 422
+// naming it, and pages of one list items newest first with a cursor.
+func reviewFiltersAndPages(t *testing.T, base, key string, items []any) {
+	t.Helper()
+	if st, _, raw := call(t, "GET", base+"/v1/payments/review?kind=unmatched", key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
 		t.Fatalf("unmatched %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=odd", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"kind"`) {
+	if st, _, raw := call(t, "GET", base+"/v1/payments/review?kind=odd", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"kind"`) {
 		t.Fatalf("bad kind %d %s", st, raw)
 	}
 	// Pages of one, newest first, with an opaque cursor.
 	var paged []string
 	cursor := ""
 	for i := 0; i < 6; i++ {
-		st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?limit=1&cursor="+cursor, key, "", nil, true)
+		st, _, raw := call(t, "GET", base+"/v1/payments/review?limit=1&cursor="+cursor, key, "", nil, true)
 		page := decode(t, raw)
 		if st != 200 {
 			t.Fatalf("page %d %s", st, raw)
@@ -146,15 +179,19 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 		cursor = next
 	}
 	if len(paged) != 4 || paged[0] != items[0].(jsonMap)["id"] || paged[3] != items[3].(jsonMap)["id"] {
-		t.Fatalf("paged %v, listed %s", paged, raw)
+		t.Fatalf("paged %v, listed %v", paged, items)
 	}
+}
 
-	// A refund on the link cannot give back money that never came.
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 409 {
+// wrongMoneyHeardOnce: a refund cannot give back money that never came, and
+// the timeline and the merchant's webhooks have one review_opened per payment.
+func wrongMoneyHeardOnce(t *testing.T, base, key, id string, rcv *receiver) {
+	t.Helper()
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 409 {
 		t.Fatalf("refund on an unpaid link: %d %s", st, raw)
 	}
 	// The timeline says what happened, once per payment.
-	st, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+id+"/events", key, "", nil, true)
+	st, _, raw := call(t, "GET", base+"/v1/payment-links/"+id+"/events", key, "", nil, true)
 	n := strings.Count(string(raw), `"payment.review_opened"`)
 	if st != 200 || n != 4 {
 		t.Fatalf("timeline has %d review events: %s", n, raw)
@@ -176,28 +213,34 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 	if opened != 4 {
 		t.Fatalf("%d payment.review_opened deliveries, want 4", opened)
 	}
+}
 
-	// The right money pays it.
-	postSandbox(t, srv.URL, "hooks", sandbox.WebhookEvent{ID: "evt_sb_right", Type: "payment.succeeded", Created: time.Now().Unix(),
+// rightMoneyPays: EUR 55.00 pays the link, and refunds stay within it.
+func rightMoneyPays(t *testing.T, base, key, id string) {
+	t.Helper()
+	postSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_right", Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_right", Amount: amountp("EUR", "55.00")}})
-	testenv.Eventually(t, 20*time.Second, "paid", func() bool { return linkStatus(t, srv.URL, key, id)["status"] == "paid" })
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.01"}}`, nil, true); st != 422 {
+	testenv.Eventually(t, 20*time.Second, "paid", func() bool { return linkStatus(t, base, key, id)["status"] == "paid" })
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.01"}}`, nil, true); st != 422 {
 		t.Fatalf("refund above what was received: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 201 {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.00"}}`, nil, true); st != 201 {
 		t.Fatalf("refund of what was received: %d %s", st, raw)
 	}
+}
 
-	// A review payment goes back once; then it is not open any more.
-	py := got["pay_sb_usd"]["id"].(string)
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
+// reviewRefundedOnce: the review payment py goes back once, then is not
+// open any more; another merchant sees none of it.
+func reviewRefundedOnce(t *testing.T, env *testenv.Env, base, key, py string) {
+	t.Helper()
+	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
 		t.Fatalf("review refund %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
+	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", key, "", map[string]string{"Idempotency-Key": "back-1"}, true); st != 202 {
 		t.Fatalf("review refund replayed %d %s", st, raw)
 	}
 	testenv.Eventually(t, 20*time.Second, "review payment refunded", func() bool {
-		_, _, raw := call(t, "GET", srv.URL+"/v1/payments/review?kind=mismatched", key, "", nil, true)
+		_, _, raw := call(t, "GET", base+"/v1/payments/review?kind=mismatched", key, "", nil, true)
 		for _, x := range decode(t, raw)["data"].([]any) {
 			if x.(jsonMap)["id"] == py {
 				return x.(jsonMap)["state"] == "refunded"
@@ -205,18 +248,18 @@ func TestWrongMoneyNeverPaysALink(t *testing.T) {
 		}
 		return false
 	})
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", key, "", nil, true); st != 409 {
+	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", key, "", nil, true); st != 409 {
 		t.Fatalf("second review refund %d %s", st, raw)
 	}
 	// Another merchant sees none of it.
 	other := env.Merchant(t, "other")
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/"+py+"/refund", other, "", nil, true); st != 404 {
+	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", other, "", nil, true); st != 404 {
 		t.Fatalf("another merchant's review refund %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/payments/review", other, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
+	if st, _, raw := call(t, "GET", base+"/v1/payments/review", other, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 0 {
 		t.Fatalf("another merchant's review list %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payments/review/py_nope/refund", key, "", nil, false); st != 404 {
+	if st, _, raw := call(t, "POST", base+"/v1/payments/review/py_nope/refund", key, "", nil, false); st != 404 {
 		t.Fatalf("unknown review payment %d %s", st, raw)
 	}
 }

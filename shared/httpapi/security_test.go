@@ -30,13 +30,23 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	keyA := env.Merchant(t, "tenant-a")
 	keyB := env.Merchant(t, "tenant-b")
 	srv := env.Serve(t)
-	link := paidLinkOf(t, env, srv.URL, keyA, "tenant-a", "50.00")
-	st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+link+"/refunds", keyA, `{"amount":{"currency":"EUR","value":"5.00"}}`, nil, true)
+	ids := resourcesOfA(t, env, srv.URL, keyA)
+	everyRouteRefusesB(t, srv.URL, keyB, ids)
+	aUntouchedByB(t, env, srv.URL, keyA, keyB, ids)
+}
+
+// resourcesOfA makes one of each of merchant A's resources (a paid and
+// partly refunded link, an import, an API key, a delivery, a payment under
+// review) and returns their ids by route prefix.
+func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]string {
+	t.Helper()
+	link := paidLinkOf(t, env, base, keyA, "tenant-a", "50.00")
+	st, _, raw := call(t, "POST", base+"/v1/payment-links/"+link+"/refunds", keyA, `{"amount":{"currency":"EUR","value":"5.00"}}`, nil, true)
 	if st != 201 {
 		t.Fatalf("refund %d %s", st, raw)
 	}
-	imp := importOf(t, srv.URL, keyA)
-	_, _, raw = call(t, "GET", srv.URL+"/v1/api-keys", keyA, "", nil, true)
+	imp := importOf(t, base, keyA)
+	_, _, raw = call(t, "GET", base+"/v1/api-keys", keyA, "", nil, true)
 	keyID := decode(t, raw)["data"].([]any)[0].(map[string]any)["id"].(string)
 	ev := "ev_01M84EF81GKHNN70CRNQ5HZ5K9"
 	if _, err := env.Store.PutDelivery(context.Background(), &store.Delivery{ID: store.DeliveryIDFor(ev), Merchant: "tenant-a", EventID: ev,
@@ -56,6 +66,13 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	review := reviewPage.Items[0].ID
 	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
 		"/v1/payments/review/{id}": review}
+	return ids
+}
+
+// everyRouteRefusesB: every route with an {id} answers 404 to merchant B
+// for merchant A's resource.
+func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string) {
+	t.Helper()
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
 		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`}
 	covered := 0
@@ -74,7 +91,7 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		if b, ok := bodies[rt.Pattern]; ok {
 			body = b
 		}
-		if st, _, raw := call(t, method, srv.URL+strings.Replace(path, "{id}", id, 1), keyB, body, nil, false); st != 404 {
+		if st, _, raw := call(t, method, srvURL+strings.Replace(path, "{id}", id, 1), keyB, body, nil, false); st != 404 {
 			t.Errorf("B %s: %d %s", rt.Pattern, st, raw)
 		}
 		covered++
@@ -82,12 +99,18 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	if covered < 10 {
 		t.Fatalf("only %d routes tried", covered)
 	}
+}
+
+// aUntouchedByB: A's resources are as they were, and B's lists show none.
+func aUntouchedByB(t *testing.T, env *testenv.Env, base, keyA, keyB string, ids map[string]string) {
+	t.Helper()
+	link, delivery, keyID, review := ids["/v1/payment-links/{id}"], ids["/v1/webhook-deliveries/{id}"], ids["/v1/api-keys/{id}"], ids["/v1/payments/review/{id}"]
 	// A's resources are as they were.
-	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+link, keyA, "", nil, true)
+	_, _, raw := call(t, "GET", base+"/v1/payment-links/"+link, keyA, "", nil, true)
 	if l := decode(t, raw); l["language"] == "de" || l["archived"] != false || l["amount_refunded"].(map[string]any)["value"] == "1.00" {
 		t.Fatalf("A's link changed: %s", raw)
 	}
-	if st, _, _ := call(t, "GET", srv.URL+"/v1/api-keys", keyA, "", nil, true); st != 200 {
+	if st, _, _ := call(t, "GET", base+"/v1/api-keys", keyA, "", nil, true); st != 200 {
 		t.Fatal("A's key revoked by B")
 	}
 	// Lists only ever show the caller's own.
@@ -95,7 +118,7 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		t.Fatalf("A's review payment changed: %+v %v", p, err)
 	}
 	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review"} {
-		_, _, raw := call(t, "GET", srv.URL+path, keyB, "", nil, true)
+		_, _, raw := call(t, "GET", base+path, keyB, "", nil, true)
 		if strings.Contains(string(raw), link) || strings.Contains(string(raw), delivery) || strings.Contains(string(raw), keyID) || strings.Contains(string(raw), review) {
 			t.Errorf("B's %s shows A's data: %s", path, raw)
 		}

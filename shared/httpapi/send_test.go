@@ -25,6 +25,16 @@ func TestSendByEachChannel(t *testing.T) {
 	}
 	l := decode(t, raw)
 	id := l["id"].(string)
+	sentByEachChannel(t, env, srv, key, l)
+	sendRefusals(t, srv.URL, key, id)
+	paidLinkNotSent(t, env, srv, key, body, id)
+}
+
+// sentByEachChannel: the e-mail asked for at creation, then an SMS and a
+// WhatsApp message, each to its address, in Dutch, on the timeline.
+func sentByEachChannel(t *testing.T, env *testenv.Env, srv *testenv.Server, key string, l jsonMap) {
+	t.Helper()
+	id := l["id"].(string)
 	for _, ch := range []string{"sms", "whatsapp"} {
 		st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/send", key, `{"channel":"`+ch+`"}`, nil, true)
 		if st != 202 || decode(t, raw)["status"] != "queued" {
@@ -55,23 +65,35 @@ func TestSendByEachChannel(t *testing.T) {
 		}
 		return sent == 3
 	})
+}
+
+// sendRefusals: unknown channels, unknown members, and a channel the
+// customer has no address for are 422.
+func sendRefusals(t *testing.T, base, key, id string) {
+	t.Helper()
 	// Refusals.
 	for _, c := range []struct {
 		body string
 		st   int
 	}{{`{"channel":"pigeon"}`, 422}, {`{}`, 422}, {`{"channel":"email","x":1}`, 422}} {
-		if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/send", key, c.body, nil, false); st != c.st {
+		if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/send", key, c.body, nil, false); st != c.st {
 			t.Errorf("%s: %d %s", c.body, st, raw)
 		}
 	}
-	_, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"NoMail"}}`, nil, true)
+	_, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"NoMail"}}`, nil, true)
 	noAddr := decode(t, raw)["id"].(string)
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+noAddr+"/send", key, `{"channel":"email"}`, nil, true); st != 422 || !strings.Contains(string(raw), `"field":"channel"`) {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+noAddr+"/send", key, `{"channel":"email"}`, nil, true); st != 422 || !strings.Contains(string(raw), `"field":"channel"`) {
 		t.Fatalf("no address: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"NoMail"},"send":{"channel":"sms"}}`, nil, false); st != 422 || !strings.Contains(string(raw), "send.channel") {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"NoMail"},"send":{"channel":"sms"}}`, nil, false); st != 422 || !strings.Contains(string(raw), "send.channel") {
 		t.Fatalf("create+send without phone: %d %s", st, raw)
 	}
+}
+
+// paidLinkNotSent: a paid link is not sent (409 at the API), and a message
+// queued before the payment is checked again when handled.
+func paidLinkNotSent(t *testing.T, env *testenv.Env, srv *testenv.Server, key, body, id string) {
+	t.Helper()
 	// A paid link is not sent: 409 at the API...
 	cur, _ := env.Store.Get(t.Context(), "shop", id)
 	paid := *cur
@@ -84,7 +106,7 @@ func TestSendByEachChannel(t *testing.T) {
 		t.Fatalf("unknown: %d", st)
 	}
 	// ...and a message queued before the payment is checked again when handled.
-	_, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, strings.Replace(body, `,"send":{"channel":"email"}`, "", 1), nil, true)
+	_, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, strings.Replace(body, `,"send":{"channel":"email"}`, "", 1), nil, true)
 	late := decode(t, raw)["id"].(string)
 	lateLink, _ := env.Store.Get(t.Context(), "shop", late)
 	paidLate := *lateLink

@@ -159,15 +159,6 @@ func (a *API) rotateSecret(next, cur *merchant.Merchant, s string) {
 	}
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // KeyView shows an API key without its secret.
 type KeyView struct {
 	ID        string `json:"id"`

@@ -181,6 +181,9 @@ func TestContentTypeIsJSON(t *testing.T) {
 	// An optional body may be absent with no type: the refund of the rest
 	// of an unpaid link is refused for the link, not for the body.
 	st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, strictBody(`,"reference":"R-2"`), nil, true)
+	if st != 201 {
+		t.Fatalf("create: %d %s", st, raw)
+	}
 	id := decode(t, raw)["id"].(string)
 	if st, _, raw = call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, "", nil, true); st != 409 {
 		t.Errorf("refund with no body: %d %s", st, raw)

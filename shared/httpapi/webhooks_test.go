@@ -151,11 +151,20 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 func TestWebhooksFollowALinksLife(t *testing.T) {
 	rcv := newReceiver(t, nil)
 	_, srv, key := webhookEnv(t, rcv, []time.Duration{time.Second}, hookSecret, hookSecretOld)
+	id := liveALinksLife(t, rcv, srv.URL, key)
+	got := lifeEventsInOrder(t, rcv, id)
+	lifeSignedWithBothSecrets(t, got)
+	lifeDeliveriesListed(t, srv.URL, key, id)
+}
+
+// liveALinksLife creates, clicks, pays and partly refunds a link, waiting
+// for each event's delivery; it returns the link's id.
+func liveALinksLife(t *testing.T, rcv *receiver, base, key string) string {
+	t.Helper()
 	wait := func(n int, what string) {
 		testenv.Eventually(t, 20*time.Second, what, func() bool { return len(rcv.delivered()) >= n })
 	}
-
-	st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"80.00"},"description":"Order 77","customer":{"company_name":"Acme BV","email":"a@example.com"}}`, nil, true)
+	st, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"80.00"},"description":"Order 77","customer":{"company_name":"Acme BV","email":"a@example.com"}}`, nil, true)
 	if st != 201 {
 		t.Fatalf("create %d %s", st, raw)
 	}
@@ -178,12 +187,20 @@ func TestWebhooksFollowALinksLife(t *testing.T) {
 	resp.Body.Close()
 	wait(3, "payment_link.paid delivered")
 
-	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"30.00"}}`, nil, true); st != 201 {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"30.00"}}`, nil, true); st != 201 {
 		t.Fatalf("refund %d %s", st, raw)
 	}
 	wait(4, "refund.succeeded delivered")
 	time.Sleep(1500 * time.Millisecond) // nothing else may follow (no refund.created, no duplicates)
 
+	return id
+}
+
+// lifeEventsInOrder: exactly the four events, in order, with rising
+// sequences, distinct webhook ids and both secrets' signatures; the last
+// carries the refund.
+func lifeEventsInOrder(t *testing.T, rcv *receiver, id string) []received {
+	t.Helper()
 	got := rcv.all()
 	if len(got) != 4 {
 		t.Fatalf("%d requests, want 4: %+v", len(got), got)
@@ -214,6 +231,14 @@ func TestWebhooksFollowALinksLife(t *testing.T) {
 		t.Fatalf("refund event %+v", last.Data)
 	}
 
+	return got
+}
+
+// lifeSignedWithBothSecrets: both the new and the previous secret verify
+// every request with the reference library; a tampered body and an unknown
+// secret do not.
+func lifeSignedWithBothSecrets(t *testing.T, got []received) {
+	t.Helper()
 	// Both the new and the previous secret verify every request with the
 	// reference library; a tampered body and an unknown secret do not.
 	for _, secret := range []string{hookSecret, hookSecretOld} {
@@ -232,8 +257,13 @@ func TestWebhooksFollowALinksLife(t *testing.T) {
 		t.Fatal("a foreign secret verified")
 	}
 
+}
+
+// lifeDeliveriesListed: every delivery is listed, succeeded on its first attempt.
+func lifeDeliveriesListed(t *testing.T, base, key, id string) {
+	t.Helper()
 	// Every delivery is listed, succeeded on its first attempt.
-	st, _, raw = call(t, "GET", srv.URL+"/v1/webhook-deliveries?link_id="+id, key, "", nil, true)
+	st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?link_id="+id, key, "", nil, true)
 	list := decode(t, raw)["data"].([]any)
 	if st != 200 || len(list) != 4 {
 		t.Fatalf("deliveries %d %s", st, raw)
@@ -268,6 +298,14 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "both events delivered", func() bool { return len(rcv.delivered()) >= 2 })
 	time.Sleep(2500 * time.Millisecond) // no further attempts once delivered
 
+	retriesAreOneMessage(t, rcv, ids)
+	retriedDeliveriesListed(t, srv.URL, key)
+}
+
+// retriesAreOneMessage: five requests, one delivered per link, and each
+// retry is the same message: same webhook-id and body.
+func retriesAreOneMessage(t *testing.T, rcv *receiver, ids []string) {
+	t.Helper()
 	perID := map[string]int{}
 	for _, x := range rcv.delivered() {
 		perID[x.payload(t).Data.Link["id"].(string)]++
@@ -287,13 +325,19 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 			}
 		}
 	}
-	st, _, raw := call(t, "GET", srv.URL+"/v1/webhook-deliveries?status=succeeded&limit=10", key, "", nil, true)
+}
+
+// retriedDeliveriesListed: both deliveries are listed with five attempts in
+// all, each readable with its attempt log; unknown ids and filters refused.
+func retriedDeliveriesListed(t *testing.T, base, key string) {
+	t.Helper()
+	st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?status=succeeded&limit=10", key, "", nil, true)
 	list := decode(t, raw)["data"].([]any)
 	attempts := 0
 	for _, d := range list {
 		d := d.(map[string]any)
 		attempts += int(d["attempts"].(float64))
-		st2, _, raw2 := call(t, "GET", srv.URL+"/v1/webhook-deliveries/"+d["id"].(string), key, "", nil, true)
+		st2, _, raw2 := call(t, "GET", base+"/v1/webhook-deliveries/"+d["id"].(string), key, "", nil, true)
 		one := decode(t, raw2)
 		if st2 != 200 || one["id"] != d["id"] || len(one["attempt_log"].([]any)) != int(d["attempts"].(float64)) {
 			t.Fatalf("get delivery %d %s", st2, raw2)
@@ -302,10 +346,10 @@ func TestWebhookRetriedUntilTheEndpointRecovers(t *testing.T) {
 	if st != 200 || len(list) != 2 || attempts != 5 {
 		t.Fatalf("deliveries %d, %d attempts: %s", len(list), attempts, raw)
 	}
-	if st, _, _ := call(t, "GET", srv.URL+"/v1/webhook-deliveries/msg_01M844JMR1Q6KRCVXQN02ZJWPF", key, "", nil, true); st != 404 {
+	if st, _, _ := call(t, "GET", base+"/v1/webhook-deliveries/msg_01M844JMR1Q6KRCVXQN02ZJWPF", key, "", nil, true); st != 404 {
 		t.Fatalf("unknown delivery: %d", st)
 	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/webhook-deliveries?status=lost", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"status"`) {
+	if st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?status=lost", key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"status"`) {
 		t.Fatalf("bad filter: %d %s", st, raw)
 	}
 }

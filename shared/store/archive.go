@@ -22,15 +22,11 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{
-		{Delete: &types.Delete{
-			TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), linkSK(cur.ID)),
-			ConditionExpression:       aws.String("#version = :v AND #status = :created"),
-			ExpressionAttributeNames:  map[string]string{"#version": "version", "#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": nv(cur.Version), ":created": sv(string(domain.StatusCreated))},
-		}},
-		{Delete: &types.Delete{TableName: s.tbl(), Key: key(codePK(cur.Code), "CODE")}},
+	link, err := s.deleteLinkItem(cur)
+	if err != nil {
+		return err
 	}
+	items := []types.TransactWriteItem{link, {Delete: &types.Delete{TableName: s.tbl(), Key: key(codePK(cur.Code), "CODE")}}}
 	if cur.Reference != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), refSK(cur.Reference))}})
 	}
@@ -48,4 +44,21 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 		return fmt.Errorf("delete link %s: %w", cur.ID, err)
 	}
 	return nil
+}
+
+// deleteLinkItem deletes the link item, guarded by its version and by the
+// statuses the domain lets a link be deleted in.
+func (s *Store) deleteLinkItem(cur *domain.Link) (types.TransactWriteItem, error) {
+	names := map[string]string{"#version": "version"}
+	values := map[string]types.AttributeValue{":v": nv(cur.Version)}
+	guard, err := statusGuard(names, values, domain.Deletable())
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("delete link %s: %w", cur.ID, err)
+	}
+	return types.TransactWriteItem{Delete: &types.Delete{
+		TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), linkSK(cur.ID)),
+		ConditionExpression:       aws.String("#version = :v AND " + guard),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}, nil
 }

@@ -40,18 +40,11 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 		return nil, 0, domain.ErrNotFound
 	}
 	for try := 0; try < maxClickTries; try++ {
-		out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                s.tbl(),
-			Key:                      key(merchantPK(c.Merchant), linkSK(c.LinkID)),
-			UpdateExpression:         aws.String("ADD click_count :one SET last_clicked_at = :now"),
-			ConditionExpression:      aws.String("code = :code AND #status = :clicked AND expires_at > :now AND archived = :false"),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": nv(1), ":now": sv(ft(now)), ":code": sv(code), ":clicked": sv(string(domain.StatusClicked)), ":false": bv(false),
-			},
-			ReturnValues:                        types.ReturnValueAllNew,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
+		in, err := s.clickInput(c.Merchant, c.LinkID, code, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		out, err := s.DB.UpdateItem(ctx, in)
 		if err == nil {
 			l, err := unmarshalLink(out.Attributes)
 			return l, ClickRecorded, err
@@ -89,6 +82,27 @@ func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.
 		return next, ClickOpened, nil
 	}
 	return nil, 0, fmt.Errorf("click %s: %w after %d tries", c.LinkID, domain.ErrConflict, maxClickTries)
+}
+
+// clickInput counts a click on a link already clicked: the status a click
+// moves a link to, so no transition (and no event) is needed.
+func (s *Store) clickInput(merchant, linkID, code string, now time.Time) (*dynamodb.UpdateItemInput, error) {
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{":one": nv(1), ":now": sv(ft(now)), ":code": sv(code), ":false": bv(false)}
+	guard, err := statusGuard(names, values, []domain.Status{domain.StatusClicked})
+	if err != nil {
+		return nil, fmt.Errorf("click %s: %w", linkID, err)
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName:                           s.tbl(),
+		Key:                                 key(merchantPK(merchant), linkSK(linkID)),
+		UpdateExpression:                    aws.String("ADD click_count :one SET last_clicked_at = :now"),
+		ConditionExpression:                 aws.String("code = :code AND " + guard + " AND expires_at > :now AND archived = :false"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}, nil
 }
 
 // SaveCheckout stores the PSP session of the link's current attempt, unless

@@ -25,6 +25,15 @@ func TestDeliveryClaims(t *testing.T) {
 		t.Fatalf("second put must keep the first: %v %v", ok, err)
 	}
 	lease := 10 * time.Second
+	a := claimGeneration0(t, env, d, now, lease)
+	retryToGeneration1(t, env, d, a, now, lease)
+	deliveredAndOwned(t, env, d, now)
+}
+
+// claimGeneration0: while A holds the lease, A again is busy and a
+// duplicate B is stale, also after A's failed attempt; A attempts twice.
+func claimGeneration0(t *testing.T, env *testenv.Env, d *store.Delivery, now time.Time, lease time.Duration) *store.Delivery {
+	t.Helper()
 	a, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg-A", now, lease)
 	if err != nil || a.Attempts != 1 || a.GenAttempts != 1 || a.Carrier != "msg-A" {
 		t.Fatalf("first claim: %+v %v", a, err)
@@ -47,6 +56,14 @@ func TestDeliveryClaims(t *testing.T) {
 	if err != nil || a.GenAttempts != 2 {
 		t.Fatalf("second attempt: %+v %v", a, err)
 	}
+	return a
+}
+
+// retryToGeneration1: a manual retry starts generation 1: A's outcome is
+// dropped, A's and generation 0's messages are stale, a new message carries
+// on and delivers.
+func retryToGeneration1(t *testing.T, env *testenv.Env, d, a *store.Delivery, now time.Time, lease time.Duration) {
+	t.Helper()
 	// A manual retry starts generation 1: A's outcome is dropped, A's and
 	// generation 0's messages are stale, a new message carries on.
 	r, err := env.Store.RetryDelivery(ctx, "m1", d.ID, now.Add(7*time.Second))
@@ -69,6 +86,12 @@ func TestDeliveryClaims(t *testing.T) {
 	if _, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 1, "msg-C", now.Add(60*time.Second), lease); !errors.Is(err, store.ErrDeliveryStale) {
 		t.Fatalf("claim of a delivered one: %v", err)
 	}
+}
+
+// deliveredAndOwned: the delivery ends succeeded with both attempts logged,
+// and another merchant can neither read nor retry it.
+func deliveredAndOwned(t *testing.T, env *testenv.Env, d *store.Delivery, now time.Time) {
+	t.Helper()
 	got, err := env.Store.GetDelivery(ctx, "m1", d.ID)
 	if err != nil || got.Status != store.DeliverySucceeded || len(got.Log) != 2 || got.Log[1].StatusCode != 200 || got.LeaseUntil != "" {
 		t.Fatalf("final: %+v %v", got, err)

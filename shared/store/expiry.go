@@ -68,28 +68,13 @@ func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.
 // transaction guarded by status (still open) and time (expiry passed): a
 // link paid meanwhile, or expired by another sweep, is left alone (false).
 func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity) (bool, error) {
-	ev := domain.NewEvent(d.ID, domain.EventExpired, "", domain.StatusExpired, now, nil)
-	evAV, err := attributevalue.MarshalMap(eventToItem(d.Merchant, ev))
+	items, err := s.expireItems(d, now)
 	if err != nil {
 		return false, err
 	}
-	values := map[string]types.AttributeValue{
-		":le": lastEventAV(ev), ":expired": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
-		":created": sv(string(domain.StatusCreated)), ":clicked": sv(string(domain.StatusClicked)), ":declined": sv(string(domain.StatusDeclined)),
-	}
-	timelineValues(values, ev)
 	out, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{
-				TableName: s.tbl(), Key: key(merchantPK(d.Merchant), linkSK(d.ID)),
-				UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #status = :expired, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
-				ConditionExpression:       aws.String("#status IN (:created, :clicked, :declined) AND expires_at <= :now"),
-				ExpressionAttributeNames:  map[string]string{"#status": "status", "#version": "version"},
-				ExpressionAttributeValues: values,
-			}},
-			{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		},
+		TransactItems:          items,
 	})
 	if reasons, ok := cancelReasons(err); ok {
 		if len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
@@ -106,6 +91,35 @@ func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity)
 		}
 	}
 	return true, nil
+}
+
+// expireItems builds Expire's transaction: the link, guarded by the statuses
+// the domain lets a link expire from and by its expiry time, and its event.
+func (s *Store) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, error) {
+	ev := domain.NewEvent(d.ID, domain.EventExpired, "", domain.StatusExpired, now, nil)
+	evAV, err := attributevalue.MarshalMap(eventToItem(d.Merchant, ev))
+	if err != nil {
+		return nil, fmt.Errorf("marshal expiry event of %s: %w", d.ID, err)
+	}
+	names := map[string]string{"#version": "version"}
+	values := map[string]types.AttributeValue{
+		":le": lastEventAV(ev), ":to": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
+	}
+	guard, err := statusGuard(names, values, domain.From(domain.StatusExpired))
+	if err != nil {
+		return nil, fmt.Errorf("expire %s: %w", d.ID, err)
+	}
+	timelineValues(values, ev)
+	return []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.tbl(), Key: key(merchantPK(d.Merchant), linkSK(d.ID)),
+			UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #status = :to, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
+			ConditionExpression:       aws.String(guard + " AND expires_at <= :now"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		}},
+		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}, nil
 }
 
 // SweepCursor is the first expiry bucket not yet fully swept ("" if none).

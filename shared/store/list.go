@@ -84,9 +84,19 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 	if q.Reference != "" {
 		return s.listByReference(ctx, q)
 	}
+	in, err := s.listInput(q)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.listPages(ctx, q, in)
+}
+
+// listInput builds the Query of a listing: the merchant's partition (or the
+// status index) between the creation bounds, the filters, and where the
+// cursor says to start.
+func (s *Store) listInput(q ListQuery) (*dynamodb.QueryInput, error) {
 	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit + 1))}
 	values := map[string]types.AttributeValue{}
-	names := map[string]string{}
 	var wantPK string
 	if q.Status != "" {
 		wantPK = statusPK(q.Merchant, q.Status)
@@ -101,6 +111,21 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 		values[":from"] = sv(linkSK(domain.PrefixLink + ulidBound(q.CreatedFrom, false)))
 		values[":to"] = sv(linkSK(domain.PrefixLink + ulidBound(q.CreatedTo, true)))
 	}
+	in.FilterExpression = aws.String(listFilter(q, values))
+	in.ExpressionAttributeValues = values
+	if q.Cursor != "" {
+		start, err := listStart(q, wantPK)
+		if err != nil {
+			return nil, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	return in, nil
+}
+
+// listFilter is the filter expression of a listing's optional filters; it
+// adds their values.
+func listFilter(q ListQuery, values map[string]types.AttributeValue) string {
 	filter := []string{"archived = :archived"}
 	values[":archived"] = bv(q.Archived)
 	if q.Customer != "" {
@@ -115,28 +140,31 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 		filter = append(filter, "amount_num <= :amax")
 		values[":amax"] = &types.AttributeValueMemberN{Value: q.AmountMax.String()}
 	}
-	in.FilterExpression = aws.String(strings.Join(filter, " AND "))
-	in.ExpressionAttributeValues = values
-	if len(names) > 0 {
-		in.ExpressionAttributeNames = names
-	}
-	if q.Cursor != "" {
-		k, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		start := map[string]types.AttributeValue{"PK": sv(k.PK), "SK": sv(k.SK)}
-		if q.Status != "" {
-			if k.G1PK != wantPK || k.PK != merchantPK(q.Merchant) {
-				return nil, "", domain.ErrBadCursor
-			}
-			start["GSI1PK"], start["GSI1SK"] = sv(k.G1PK), sv(k.G1SK)
-		} else if k.PK != wantPK || !strings.HasPrefix(k.SK, linkSK("")) {
-			return nil, "", domain.ErrBadCursor
-		}
-		in.ExclusiveStartKey = start
-	}
+	return strings.Join(filter, " AND ")
+}
 
+// listStart reads a listing's cursor into its start key: ErrBadCursor unless
+// it points into the partition (or index key) being read.
+func listStart(q ListQuery, wantPK string) (map[string]types.AttributeValue, error) {
+	k, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	start := map[string]types.AttributeValue{"PK": sv(k.PK), "SK": sv(k.SK)}
+	if q.Status != "" {
+		if k.G1PK != wantPK || k.PK != merchantPK(q.Merchant) {
+			return nil, domain.ErrBadCursor
+		}
+		start["GSI1PK"], start["GSI1SK"] = sv(k.G1PK), sv(k.G1SK)
+	} else if k.PK != wantPK || !strings.HasPrefix(k.SK, linkSK("")) {
+		return nil, domain.ErrBadCursor
+	}
+	return start, nil
+}
+
+// listPages reads pages of in until q.Limit links (and one more, to know
+// there is a next page) or maxPagesPerList reads.
+func (s *Store) listPages(ctx context.Context, q ListQuery, in *dynamodb.QueryInput) ([]*domain.Link, string, error) {
 	var out []*domain.Link
 	var lastItem linkItem
 	for page := 0; page < maxPagesPerList; page++ {

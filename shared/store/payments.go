@@ -154,6 +154,7 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 	values := map[string]types.AttributeValue{":one": nv(1), ":now": sv(ft(now))}
 	var update, cond string
 	var to domain.Status
+	var err error
 	data := map[string]string{"psp": provider, "psp_event_id": ev.ID}
 	if ev.PaymentRef != "" {
 		data["payment_ref"] = ev.PaymentRef
@@ -164,13 +165,13 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
 			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
 		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
+		from := domain.FromOpen(to)
 		if fromExpired {
-			cond = "#status = :expired"
-			values[":expired"] = sv(string(domain.StatusExpired))
+			from = domain.FromClosed(to)
 			data["paid_after_expiry"] = "true"
-		} else {
-			cond = "#status IN (:created, :clicked, :declined)"
-			values[":created"], values[":clicked"], values[":declined"] = sv(string(domain.StatusCreated)), sv(string(domain.StatusClicked)), sv(string(domain.StatusDeclined))
+		}
+		if cond, err = statusGuard(names, values, from); err != nil {
+			return nil, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
 		}
 		// Only the link's own money pays it: same currency, same amount
 		// (amount_num compares as an exact decimal). Anything else, or no
@@ -190,8 +191,9 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 			reason = "declined"
 		}
 		values[":reason"], values[":psp"] = sv(reason), sv(provider)
-		cond = "#status IN (:created, :clicked)"
-		values[":created"], values[":clicked"] = sv(string(domain.StatusCreated)), sv(string(domain.StatusClicked))
+		if cond, err = statusGuard(names, values, domain.From(to)); err != nil {
+			return nil, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
+		}
 		if ev.Attempt > 0 {
 			cond += " AND attempt = :attempt" // a late decline of an earlier attempt changes nothing
 			values[":attempt"] = nv(ev.Attempt)

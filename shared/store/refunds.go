@@ -99,16 +99,12 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if err != nil {
 		return err
 	}
-	createValues := map[string]types.AttributeValue{":amt": n64(r.Amount.Minor()), ":limit": n64(limit), ":paid": sv(string(domain.StatusPaid))}
+	reserve, err := s.reserveRefundItem(l, r.Amount, limit)
+	if err != nil {
+		return err
+	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
-			UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
-			ConditionExpression:                 aws.String("#status = :paid AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
-			ExpressionAttributeNames:            map[string]string{"#status": "status"},
-			ExpressionAttributeValues:           createValues,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
+		reserve,
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}})
@@ -118,7 +114,7 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		if item := tce.CancellationReasons[0].Item; item != nil && avS(item["status"]) != string(domain.StatusPaid) {
+		if item := tce.CancellationReasons[0].Item; item != nil && !domain.CanRefund(domain.Status(avS(item["status"]))) {
 			return domain.ErrNotPaid
 		}
 		return domain.ErrRefundTooLarge
@@ -127,6 +123,26 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 		return domain.ErrConflict
 	}
 	return fmt.Errorf("create refund on %s: %w", l.ID, err)
+}
+
+// reserveRefundItem adds amt to what the link has committed to refunds,
+// guarded by the statuses the domain lets a link be refunded in and by limit
+// (what may be committed before amt).
+func (s *Store) reserveRefundItem(l *domain.Link, amt money.Amount, limit int64) (types.TransactWriteItem, error) {
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{":amt": n64(amt.Minor()), ":limit": n64(limit)}
+	guard, err := statusGuard(names, values, domain.Refundable())
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("create refund on %s: %w", l.ID, err)
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
+		UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
+		ConditionExpression:                 aws.String(guard + " AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}, nil
 }
 
 func n64(n int64) types.AttributeValue {

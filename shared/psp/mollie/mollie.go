@@ -154,7 +154,7 @@ func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id st
 func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil || !paymentID.MatchString(form.Get("id")) {
-		return nil, fmt.Errorf("%w: expected id=tr_...", psp.ErrPayload)
+		return nil, fmt.Errorf("%w: expected a form with id=tr_ and a payment id", psp.ErrPayload)
 	}
 	pay, err := p.fetch(ctx, m, form.Get("id"))
 	if errors.Is(err, psp.ErrUnknownPayment) {
