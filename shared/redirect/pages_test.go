@@ -80,4 +80,3 @@ func golden(t *testing.T, path, got string) {
 		}
 	}
 }
-

@@ -62,4 +62,3 @@ func golden(t *testing.T, path, got string) {
 		}
 	}
 }
-
