@@ -67,7 +67,7 @@ soak:
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rm -f build/soak-figures.txt; rc=0; \
 	  PAYLINKS_SOAK=1 PAYLINKS_CONTRACT_PARTIAL=1 PAYLINKS_FIGURES=$(CURDIR)/build/soak-figures.txt \
-	    go test -count=1 -timeout 120m ./shared/reliability/ || rc=1; \
+	    go test -count=1 -timeout 120m ./tests/reliability/ || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/soak-figures.txt FUZZTIME=$${FUZZTIME:-60s} infra/local/fuzz.sh || rc=1; \
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-300} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis-soak.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
@@ -109,9 +109,9 @@ lint:
 bench:
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rc=0; \
-	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./shared/perf && \
-	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./shared/perf && \
-	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./shared/perf && \
+	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./tests/perf && \
+	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./tests/perf && \
+	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./tests/perf && \
 	    go test -run '^$$' -bench 'Click' -benchtime $${BENCHTIME:-200x} ./shared/redirect && \
 	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/^due=1000$$/' -benchtime 1x -timeout 60m ./shared/sweep; \
 	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \

@@ -32,9 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/paylinks/paylinks/shared/devenv"
+	"github.com/paylinks/paylinks/shared/devkit/devenv"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // stack is one test's own emulators and dev server settings.

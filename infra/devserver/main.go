@@ -16,12 +16,12 @@ import (
 
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/config"
-	"github.com/paylinks/paylinks/shared/devenv"
+	"github.com/paylinks/paylinks/shared/devkit/devenv"
+	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/streamlocal"
 )
 
 func main() {

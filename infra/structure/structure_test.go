@@ -364,3 +364,20 @@ func TestNoFunctionLinksATemplateEngine(t *testing.T) {
 		}
 	}
 }
+
+// tooling are the packages of make dev and the tests: no function links
+// them, and no runtime package imports them.
+var tooling = []string{"shared/testkit", "shared/devkit", "tests"}
+
+func TestNoFunctionLinksDevOrTestTooling(t *testing.T) {
+	g := load(t)
+	for _, f := range functions(t, g) {
+		for _, d := range g.linked(t, f) {
+			for _, tool := range tooling {
+				if under(d, tool) {
+					t.Errorf("%s links %s: %s", f, d, g.chain(f, d))
+				}
+			}
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/spec"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 const all = spec.NeedTable | spec.NeedPublicBaseURL | spec.NeedLinkCodes | spec.NeedSealer | spec.NeedPSPs | spec.NeedRateLimits

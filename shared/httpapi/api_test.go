@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 type jsonMap = map[string]any

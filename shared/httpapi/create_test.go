@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // TestCreateHandlerServesOnlyTheCreate: the create function's handler

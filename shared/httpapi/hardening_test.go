@@ -15,11 +15,11 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
-	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // Issue 17's hostile tries, each through the real emulators: before the

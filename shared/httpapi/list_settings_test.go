@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 func TestListFiltersAndCursor(t *testing.T) {

@@ -11,12 +11,12 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/service"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // TestStripeWrongMoneyAndReviewRefundOnce: signed Stripe events for the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // Strict input (issue 17): every JSON body is read with exact, case-sensitive

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // chromium finds Debian's Chromium (installed by `make test`).

@@ -17,12 +17,12 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/mollie"
-	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 func paid(t *testing.T, env *testenv.Env, m *merchant.Merchant, ref string) *domain.Link {

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/paylinks/paylinks/shared/seal"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 var bind = map[string]string{"paylinks:merchant": "shop", "paylinks:purpose": "merchant-secrets"}

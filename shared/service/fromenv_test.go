@@ -17,9 +17,9 @@ import (
 	"github.com/paylinks/paylinks/shared/boot"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
+	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/seal"
-	"github.com/paylinks/paylinks/shared/seed"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // Functions as deployed: the environment names the table, the Secrets

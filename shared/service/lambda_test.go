@@ -14,10 +14,10 @@ import (
 	"github.com/paylinks/paylinks/shared/boot"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
 	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/outbound"
-	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // TestSampleEvents feeds every sample API Gateway event in events/ through

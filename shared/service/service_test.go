@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // client never follows redirects, so the test sees each 302.

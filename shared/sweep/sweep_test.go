@@ -17,7 +17,7 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))

@@ -12,10 +12,10 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/mollie"
-	"github.com/paylinks/paylinks/shared/psp/psptest"
 	"github.com/paylinks/paylinks/shared/psp/stripe"
 	"github.com/paylinks/paylinks/shared/service"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 func pspWorld(t *testing.T, m *merchant.Merchant, tweak func(*service.Options)) *world {

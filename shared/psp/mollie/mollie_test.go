@@ -13,7 +13,7 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/psptest"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
 )
 
 func testMerchant() *merchant.Merchant {

@@ -16,7 +16,7 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
-	"github.com/paylinks/paylinks/shared/psp/psptest"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
 )
 
 const whsec = "whsec_test_5f3b2c1d"

@@ -23,7 +23,7 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 

@@ -28,7 +28,7 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 

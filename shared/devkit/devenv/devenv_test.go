@@ -13,7 +13,7 @@ import (
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/testenv"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // freshTable names a table of its own on the DynamoDB emulator (make test

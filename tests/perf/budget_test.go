@@ -16,7 +16,7 @@ const budgetFile = "../../testdata/perf/budget.json"
 // TestRoundTripBudget holds every operation to its exact DynamoDB round
 // trips (by API), SQS calls and consumed capacity per run, as recorded in
 // testdata/perf/budget.json: one more call, or a bigger item, fails here.
-// After a deliberate change: go test ./shared/perf -run Budget -update-budget.
+// After a deliberate change: go test ./tests/perf -run Budget -update-budget.
 func TestRoundTripBudget(t *testing.T) {
 	got := map[string]measured{}
 	all := append(append([]op(nil), ops...), sweepOp(1000))

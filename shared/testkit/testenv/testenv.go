@@ -24,16 +24,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/paylinks/paylinks/shared/config"
-	"github.com/paylinks/paylinks/shared/ddbcount"
+	"github.com/paylinks/paylinks/shared/devkit/seed"
+	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/faults"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
-	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
-	"github.com/paylinks/paylinks/shared/streamlocal"
+	"github.com/paylinks/paylinks/shared/testkit/ddbcount"
+	"github.com/paylinks/paylinks/shared/testkit/faults"
 )
 
 // CodeKey signs the links of every test of the process (made at random, as

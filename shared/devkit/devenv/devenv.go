@@ -13,8 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/seed"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
