@@ -19,7 +19,7 @@ const maxDeleteItems = 100
 // (timeline, reminder, send claims) and its reference marker.
 // domain.ErrConflict when it changed meanwhile.
 func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
-	part, err := s.queryLink(ctx, cur.Merchant, cur.ID, "", "~")
+	part, err := s.queryLink(ctx, cur.Merchant, cur.ID, "", "")
 	if err != nil {
 		return err
 	}

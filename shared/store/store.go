@@ -156,17 +156,20 @@ func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error
 }
 
 // queryLink reads items of a link's partition whose sort keys lie between
-// from and to, in sort key order.
+// from and to (every item when from is ""), in sort key order.
 func (s *Store) queryLink(ctx context.Context, merchant, linkID, from, to string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
-		TableName:              s.tbl(),
-		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(linkPK(merchant, linkID)), ":from": sv(from), ":to": sv(to),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	in := &dynamodb.QueryInput{
+		TableName:                 s.tbl(),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(linkPK(merchant, linkID))},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if from != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND SK BETWEEN :from AND :to")
+		in.ExpressionAttributeValues[":from"], in.ExpressionAttributeValues[":to"] = sv(from), sv(to)
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -193,3 +193,44 @@ func TestLayoutVersion(t *testing.T) {
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
 }
+
+// TestDeleteRemovesThePartition: deleting a never-opened link removes its
+// whole partition (link, events, reminder, send claims) and its reference
+// marker, so the reference is free again.
+func TestDeleteRemovesThePartition(t *testing.T) {
+	env := testenv.New(t)
+	now := time.Now().UTC()
+	l, ev := newLink(t, "m1", "ORDER-DEL", now)
+	at := now.Add(time.Hour)
+	l.ReminderAt, l.ReminderChannel = &at, "email"
+	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Store.ClaimSend(ctx, "m1", l.ID, "snd_1", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.AddEvent(ctx, "m1", domain.NewEvent(l.ID, "message.queued", "", "", now, nil)); err != nil {
+		t.Fatal(err)
+	}
+	partition := func() int {
+		out, err := env.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(env.Table), KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": store.LinkKey("m1", l.ID)["PK"]}, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(out.Count)
+	}
+	if n := partition(); n != 5 { // link, 2 events, reminder, send claim
+		t.Fatalf("%d items in the link's partition, want 5", n)
+	}
+	if err := env.Store.Delete(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if n := partition(); n != 0 {
+		t.Fatalf("%d items left in the link's partition", n)
+	}
+	again, evAgain := newLink(t, "m1", "ORDER-DEL", now)
+	if err := env.Store.Create(ctx, again, evAgain, nil); err != nil {
+		t.Fatalf("the reference is still taken: %v", err)
+	}
+}
