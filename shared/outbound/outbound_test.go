@@ -91,7 +91,7 @@ func linkImage(t *testing.T, l *domain.Link) map[string]types.AttributeValue {
 	// stream record carries it: through attributevalue.
 	type ref = domain.EventRef
 	img := map[string]any{
-		"PK": "M#" + l.Merchant, "SK": "L#" + l.ID, "type": "link", "id": l.ID, "merchant": l.Merchant, "code": l.Code,
+		"PK": "M#" + l.Merchant + "#L#" + l.ID, "SK": "L#" + l.ID, "type": "link", "id": l.ID, "merchant": l.Merchant, "code": l.Code,
 		"status": string(l.Status), "currency": l.Amount.Currency, "amount": l.Amount.String(), "description": l.Description,
 		"language": "en", "origin": "api", "expires_at": l.ExpiresAt.Format("2006-01-02T15:04:05.000Z"), "created_at": l.CreatedAt.Format("2006-01-02T15:04:05.000Z"),
 		"updated_at": l.UpdatedAt.Format("2006-01-02T15:04:05.000Z"), "version": l.Version, "refunded_minor": l.AmountRefunded.Minor(),
@@ -134,7 +134,7 @@ func TestFromRecord(t *testing.T) {
 		t.Fatal("message.sent became a webhook")
 	}
 	// Items that are not links send nothing.
-	other, _ := attributevalue.MarshalMap(map[string]string{"PK": "M#acme", "SK": "E#pl_x#ev_y", "type": "event"})
+	other, _ := attributevalue.MarshalMap(map[string]string{"PK": "M#acme#L#pl_x", "SK": "E#ev_y", "type": "event"})
 	if _, ok, err := FromRecord(Record{Name: "INSERT", New: other}); ok || err != nil {
 		t.Fatal("an event item became a webhook by itself")
 	}

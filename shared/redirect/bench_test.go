@@ -12,6 +12,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkClick(b *testing.B) {
 	h.ServeHTTP(httptest.NewRecorder(), req) // the first click opens it; the rest count
 	raw := &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(env.Table),
-		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "M#demo"}, "SK": &types.AttributeValueMemberS{Value: "L#" + id}},
+		Key:                       store.LinkKey("demo", id),
 		UpdateExpression:          aws.String("ADD click_count :one SET last_clicked_at = :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":now": &types.AttributeValueMemberS{Value: "x"}},
 		ReturnValues:              types.ReturnValueAllNew,

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -19,6 +22,7 @@ import (
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/seal"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -104,6 +108,17 @@ func TestFromEnvAsDeployed(t *testing.T) {
 	for _, fn := range []string{"apply", "send", "stream", "deliver", "webhook", "refund"} {
 		if _, err := boot.FromEnvironment(ctx, fn); err != nil {
 			t.Fatalf("%s needs no link-code secret: %v", fn, err)
+		}
+	}
+	// A table of another key layout: no function starts on it.
+	if _, err := env.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(env.Table),
+		Key:              map[string]ddbtypes.AttributeValue{"PK": &ddbtypes.AttributeValueMemberS{Value: "META"}, "SK": &ddbtypes.AttributeValueMemberS{Value: "LAYOUT"}},
+		UpdateExpression: aws.String("SET version = :v"), ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":v": &ddbtypes.AttributeValueMemberN{Value: "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range []string{"apply", "stream"} {
+		if _, err := boot.FromEnvironment(ctx, fn); !errors.Is(err, store.ErrLayout) {
+			t.Fatalf("%s started on a v1 table: %v", fn, err)
 		}
 	}
 }

@@ -15,10 +15,11 @@ import (
 const maxDeleteItems = 100
 
 // Delete removes a never-opened link for good in one transaction: the link
-// (guarded: still created, same version), its code and reference markers
-// and its timeline. domain.ErrConflict when it changed meanwhile.
+// (guarded: still created, same version), everything else in its partition
+// (timeline, reminder, send claims) and its reference marker.
+// domain.ErrConflict when it changed meanwhile.
 func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
-	evs, err := s.queryEvents(ctx, cur.Merchant, cur.ID)
+	part, err := s.queryLink(ctx, cur.Merchant, cur.ID, "", "")
 	if err != nil {
 		return err
 	}
@@ -26,15 +27,17 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{link, {Delete: &types.Delete{TableName: s.tbl(), Key: key(codePK(cur.Code), "CODE")}}}
+	items := []types.TransactWriteItem{link}
 	if cur.Reference != "" {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), refSK(cur.Reference))}})
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(refPK(cur.Merchant, cur.Reference), refSK)}})
 	}
-	if len(items)+len(evs) > maxDeleteItems {
-		return fmt.Errorf("%w: too many timeline events to delete at once", domain.ErrConflict)
+	if len(items)+len(part)-1 > maxDeleteItems {
+		return fmt.Errorf("%w: too many items to delete at once", domain.ErrConflict)
 	}
-	for _, e := range evs {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), eventSK(cur.ID, e.ID))}})
+	for _, it := range part {
+		if sk := avS(it["SK"]); sk != linkSK(cur.ID) {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(linkPK(cur.Merchant, cur.ID), sk)}})
+		}
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelReasons(err); ok {
@@ -56,7 +59,7 @@ func (s *Store) deleteLinkItem(cur *domain.Link) (types.TransactWriteItem, error
 		return types.TransactWriteItem{}, fmt.Errorf("delete link %s: %w", cur.ID, err)
 	}
 	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName: s.tbl(), Key: key(merchantPK(cur.Merchant), linkSK(cur.ID)),
+		TableName: s.tbl(), Key: linkKey(cur.Merchant, cur.ID),
 		ConditionExpression:       aws.String("#version = :v AND " + guard),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,

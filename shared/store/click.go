@@ -95,7 +95,7 @@ func (s *Store) clickInput(merchant, linkID, code string, now time.Time) (*dynam
 	}
 	return &dynamodb.UpdateItemInput{
 		TableName:                           s.tbl(),
-		Key:                                 key(merchantPK(merchant), linkSK(linkID)),
+		Key:                                 linkKey(merchant, linkID),
 		UpdateExpression:                    aws.String("ADD click_count :one SET last_clicked_at = :now"),
 		ConditionExpression:                 aws.String("code = :code AND " + guard + " AND expires_at > :now AND archived = :false"),
 		ExpressionAttributeNames:            names,
@@ -110,7 +110,7 @@ func (s *Store) clickInput(merchant, linkID, code string, now time.Time) (*dynam
 func (s *Store) SaveCheckout(ctx context.Context, l *domain.Link, url string, expires time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           s.tbl(),
-		Key:                 key(merchantPK(l.Merchant), linkSK(l.ID)),
+		Key:                 linkKey(l.Merchant, l.ID),
 		UpdateExpression:    aws.String("SET checkout_url = :u, checkout_expires_at = :e"),
 		ConditionExpression: aws.String("attempt = :a"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{

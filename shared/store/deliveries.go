@@ -31,6 +31,8 @@ const PrefixDelivery = "msg_"
 type Delivery struct {
 	PK        string `dynamodbav:"PK"`
 	SK        string `dynamodbav:"SK"`
+	GSI1PK    string `dynamodbav:"GSI1PK"` // the merchant's listing shard
+	GSI1SK    string `dynamodbav:"GSI1SK"` // the id: newest first
 	Type      string `dynamodbav:"type"`
 	ID        string `dynamodbav:"id"`
 	Merchant  string `dynamodbav:"merchant"`
@@ -64,8 +66,6 @@ type Attempt struct {
 	DurationMS int64  `dynamodbav:"duration_ms" json:"duration_ms"`
 }
 
-func deliverySK(id string) string { return "WHD#" + id }
-
 // DeliveryIDFor is the delivery of an event: one per event, so a duplicate
 // stream record makes no second delivery.
 func DeliveryIDFor(eventID string) string {
@@ -82,7 +82,8 @@ var ErrDeliveryBusy = errors.New("delivery attempt in progress")
 
 // PutDelivery records a new delivery; false when it already exists.
 func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
-	d.PK, d.SK, d.Type = merchantPK(d.Merchant), deliverySK(d.ID), "webhook_delivery"
+	d.PK, d.SK, d.Type = deliveryPK(d.Merchant, d.ID), deliverySK, "webhook_delivery"
+	d.GSI1PK, d.GSI1SK = deliveryListPK(d.Merchant, d.ID), d.ID
 	d.Status, d.CreatedAt, d.UpdatedAt, d.GenStartedAt = DeliveryPending, ft(now), ft(now), ft(now)
 	av, err := attributevalue.MarshalMap(d)
 	if err != nil {
@@ -100,11 +101,11 @@ func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bo
 
 // GetDelivery reads one delivery of a merchant.
 func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery, error) {
-	if !strings.HasPrefix(id, PrefixDelivery) || len(id) > 64 {
+	if !validDeliveryID(id) {
 		return nil, domain.ErrNotFound
 	}
 	var d Delivery
-	if err := s.getItem(ctx, merchantPK(merchant), deliverySK(id), "delivery "+id, &d); err != nil {
+	if err := s.getItem(ctx, deliveryPK(merchant, id), deliverySK, "delivery "+id, &d); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -116,7 +117,7 @@ func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery
 // while another attempt runs.
 func (s *Store) ClaimDelivery(ctx context.Context, merchant, id string, gen int, carrier string, now time.Time, lease time.Duration) (*Delivery, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), deliverySK(id)),
+		TableName: s.tbl(), Key: key(deliveryPK(merchant, id), deliverySK),
 		UpdateExpression: aws.String("SET carrier = :c, lease_until = :lease, attempts = attempts + :one, gen_attempts = gen_attempts + :one, updated_at = :now"),
 		ConditionExpression: aws.String("#status = :pending AND gen = :gen AND (attribute_not_exists(carrier) OR carrier = :c) " +
 			"AND (attribute_not_exists(lease_until) OR lease_until < :now)"),
@@ -172,7 +173,7 @@ func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, statu
 	}
 	err = persist(ctx, func() error { // the POST happened: record it
 		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: s.tbl(), Key: key(merchantPK(d.Merchant), deliverySK(d.ID)),
+			TableName: s.tbl(), Key: key(deliveryPK(d.Merchant, d.ID), deliverySK),
 			UpdateExpression: aws.String(expr), ConditionExpression: aws.String("gen = :gen AND carrier = :c"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: values,
 		})
@@ -191,11 +192,11 @@ func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, statu
 // next message of that generation tries it at once, whatever older messages
 // were doing.
 func (s *Store) RetryDelivery(ctx context.Context, merchant, id string, now time.Time) (*Delivery, error) {
-	if !strings.HasPrefix(id, PrefixDelivery) || len(id) > 64 {
+	if !validDeliveryID(id) {
 		return nil, domain.ErrNotFound
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), deliverySK(id)),
+		TableName: s.tbl(), Key: key(deliveryPK(merchant, id), deliverySK),
 		UpdateExpression:         aws.String("SET gen = gen + :one, #status = :pending, gen_attempts = :zero, gen_started_at = :now, updated_at = :now REMOVE carrier, lease_until, next_attempt_at"),
 		ConditionExpression:      aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -226,73 +227,77 @@ type DeliveryQuery struct {
 	Cursor   string
 }
 
-// ListDeliveries pages through a merchant's deliveries (a Query on its
-// partition; link and status narrow it with a filter).
+// ListDeliveries pages through a merchant's deliveries, newest first: the
+// same merge over the merchant's 64 delivery shards of the listing index
+// as List (link and status narrow it with a filter over the projection),
+// then one BatchGetItem of the page.
 func (s *Store) ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, string, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              s.tbl(),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(merchantPK(q.Merchant)), ":sk": sv(deliverySK("")),
-		},
-		ScanIndexForward: aws.Bool(false),
-		Limit:            aws.Int32(int32(q.Limit) + 1),
+	r := shardRead{from: PrefixDelivery, to: PrefixDelivery + "~", want: q.Limit + 1, values: map[string]types.AttributeValue{}}
+	if q.Cursor != "" {
+		pos, err := decodeCursor(q.Cursor, q.Merchant, "hooks", validDeliveryID)
+		if err != nil {
+			return nil, "", err
+		}
+		r.below = pos
 	}
 	var filters []string
 	if q.LinkID != "" {
 		filters = append(filters, "link_id = :link")
-		in.ExpressionAttributeValues[":link"] = sv(q.LinkID)
+		r.values[":link"] = sv(q.LinkID)
 	}
 	if q.Status != "" {
 		filters = append(filters, "#status = :st")
-		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
-		in.ExpressionAttributeValues[":st"] = sv(q.Status)
+		r.names = map[string]string{"#status": "status"}
+		r.values[":st"] = sv(q.Status)
 	}
-	if len(filters) > 0 {
-		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
-		in.Limit = aws.Int32(100) // items read per page before the filter
+	r.filter = strings.Join(filters, " AND ")
+	for sh := 0; sh < DeliveryListShards; sh++ {
+		r.pks = append(r.pks, deliveryListShardPK(q.Merchant, sh))
 	}
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil || c.PK != merchantPK(q.Merchant) || !strings.HasPrefix(c.SK, deliverySK("")) {
-			return nil, "", domain.ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(c.PK, c.SK)
+	entries, frontier, err := s.mergeShards(ctx, r)
+	if err != nil {
+		return nil, "", fmt.Errorf("list deliveries of %s: %w", q.Merchant, err)
 	}
-	var out []Delivery
-	for pages := 0; pages < maxPagesPerList; pages++ {
-		page, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, "", fmt.Errorf("list deliveries: %w", err)
-		}
-		var items []Delivery
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, "", fmt.Errorf("unmarshal deliveries: %w", err)
-		}
-		for _, d := range items {
-			if len(out) == q.Limit {
-				last := out[len(out)-1]
-				return out, encodeCursor(cursorKey{PK: last.PK, SK: last.SK}), nil
-			}
-			out = append(out, d)
-		}
-		if page.LastEvaluatedKey == nil {
-			return out, "", nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	next := ""
+	switch {
+	case len(entries) > q.Limit:
+		entries = entries[:q.Limit]
+		next = encodeCursor(q.Merchant, "hooks", entries[q.Limit-1].pos)
+	case frontier != "":
+		next = encodeCursor(q.Merchant, "hooks", frontier)
 	}
-	if len(out) == 0 {
-		return out, "", nil
+	keys := make([]map[string]types.AttributeValue, len(entries))
+	for i, e := range entries {
+		keys[i] = e.key
 	}
-	last := out[len(out)-1]
-	return out, encodeCursor(cursorKey{PK: last.PK, SK: last.SK}), nil
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, "", fmt.Errorf("list deliveries of %s: %w", q.Merchant, err)
+	}
+	out := make([]Delivery, 0, len(items))
+	for _, av := range items {
+		if av == nil {
+			continue
+		}
+		var d Delivery
+		if err := attributevalue.UnmarshalMap(av, &d); err != nil {
+			return nil, "", fmt.Errorf("unmarshal delivery: %w", err)
+		}
+		if q.Status != "" && d.Status != q.Status { // the index lags the table by a moment on AWS
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, next, nil
 }
+
+func validDeliveryID(id string) bool { return strings.HasPrefix(id, PrefixDelivery) && len(id) <= 64 }
 
 // DisableWebhook turns a merchant's endpoint off (it answered 410 Gone);
 // setting its URL again turns it back on.
 func (s *Store) DisableWebhook(ctx context.Context, merchantID, reason string, now time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchantID), "MERCHANT"),
+		TableName: s.tbl(), Key: key(merchantItemPK(merchantID), "MERCHANT"),
 		UpdateExpression:         aws.String("SET webhook_disabled_at = :now, webhook_disabled_reason = :why, #version = #version + :one"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(webhook_disabled_at)"),
 		ExpressionAttributeNames: map[string]string{"#version": "version"},

@@ -116,3 +116,73 @@ func TestOrderByTimeline(t *testing.T) {
 		t.Fatalf("order %v", ids)
 	}
 }
+
+// TestListDeliveriesAcrossShards: 150 deliveries of two links spread over
+// the merchant's delivery shards list newest first, page by page, with the
+// link and status filters; cursors are the merchant's own.
+func TestListDeliveriesAcrossShards(t *testing.T) {
+	env := testenv.New(t)
+	now := time.Now().UTC()
+	links := []string{domain.NewID(domain.PrefixLink, now), domain.NewID(domain.PrefixLink, now)}
+	var all []*store.Delivery
+	for i := 0; i < 150; i++ {
+		ev := domain.NewID(domain.PrefixEvent, now.Add(time.Duration(i)*time.Millisecond))
+		d := &store.Delivery{ID: store.DeliveryIDFor(ev), Merchant: "m1", EventID: ev, EventType: "payment_link.clicked", LinkID: links[i%2], Body: "{}"}
+		if ok, err := env.Store.PutDelivery(ctx, d, now); !ok || err != nil {
+			t.Fatalf("put %d: %v %v", i, ok, err)
+		}
+		if i%3 == 0 {
+			c, err := env.Store.ClaimDelivery(ctx, "m1", d.ID, 0, "msg", now, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Store.RecordAttempt(ctx, c, store.Attempt{At: "t", StatusCode: 200}, store.DeliverySucceeded, time.Time{}, now); err != nil {
+				t.Fatal(err)
+			}
+			d.Status = store.DeliverySucceeded
+		} else {
+			d.Status = store.DeliveryPending
+		}
+		all = append(all, d)
+	}
+	other := &store.Delivery{ID: store.DeliveryIDFor(domain.NewID(domain.PrefixEvent, now)), Merchant: "m2", EventID: "ev_x", LinkID: links[0], Body: "{}"}
+	if _, err := env.Store.PutDelivery(ctx, other, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []store.DeliveryQuery{{Limit: 7}, {Limit: 50, LinkID: links[1]}, {Limit: 20, Status: store.DeliverySucceeded}, {Limit: 9, LinkID: links[0], Status: store.DeliveryPending}} {
+		q.Merchant = "m1"
+		var want []string
+		for i := len(all) - 1; i >= 0; i-- {
+			if (q.LinkID == "" || all[i].LinkID == q.LinkID) && (q.Status == "" || all[i].Status == q.Status) {
+				want = append(want, all[i].ID)
+			}
+		}
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > 100 {
+				t.Fatal("listing does not end")
+			}
+			page, next, err := env.Store.ListDeliveries(ctx, q)
+			if err != nil || len(page) > q.Limit {
+				t.Fatalf("%+v: %d %v", q, len(page), err)
+			}
+			for _, d := range page {
+				got = append(got, d.ID)
+			}
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%+v: listed %d deliveries %v, want %d %v", q, len(got), got, len(want), want)
+		}
+	}
+	_, next, err := env.Store.ListDeliveries(ctx, store.DeliveryQuery{Merchant: "m1", Limit: 5})
+	if err != nil || next == "" {
+		t.Fatal(next, err)
+	}
+	if _, _, err := env.Store.ListDeliveries(ctx, store.DeliveryQuery{Merchant: "m2", Limit: 5, Cursor: next}); !errors.Is(err, domain.ErrBadCursor) {
+		t.Fatalf("another merchant's cursor: %v", err)
+	}
+}

@@ -103,7 +103,7 @@ func (s *Store) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, er
 	}
 	names := map[string]string{"#version": "version"}
 	values := map[string]types.AttributeValue{
-		":le": lastEventAV(ev), ":to": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)), ":g1": sv(statusPK(d.Merchant, domain.StatusExpired)),
+		":le": lastEventAV(ev), ":to": sv(string(domain.StatusExpired)), ":one": nv(1), ":now": sv(ft(now)),
 	}
 	guard, err := statusGuard(names, values, domain.From(domain.StatusExpired))
 	if err != nil {
@@ -112,8 +112,8 @@ func (s *Store) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, er
 	timelineValues(values, ev)
 	return []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(d.Merchant), linkSK(d.ID)),
-			UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #status = :to, #version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK"),
+			TableName: s.tbl(), Key: linkKey(d.Merchant, d.ID),
+			UpdateExpression:          aws.String("SET last_event = :le, " + timelineAppend + ", #status = :to, #version = #version + :one, updated_at = :now REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression:       aws.String(guard + " AND expires_at <= :now"),
 			ExpressionAttributeNames:  names,
 			ExpressionAttributeValues: values,

@@ -31,8 +31,6 @@ type Stored struct {
 	Type   string
 }
 
-func idemSK(k string) string { return "IDEM#" + k }
-
 // ReserveIdempotency claims key for a request whose fingerprint is hash. It
 // returns (nil, nil) when the caller owns the key and must do the work, the
 // stored answer when the same request was done before, or an error:
@@ -42,7 +40,7 @@ func (s *Store) ReserveIdempotency(ctx context.Context, merchant, k, hash string
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
 		Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(idemSK(k)), "type": sv("idempotency"),
+			"PK": sv(idemPK(merchant, k)), "SK": sv(idemSK), "type": sv("idempotency"),
 			"state": sv("in_flight"), "hash": sv(hash), "created_at": sv(ft(now)),
 			"locked_until": sv(ft(now.Add(IdempotencyLock))), "expires_at": sv(ft(now.Add(IdempotencyRetention))),
 			"ttl": nv(int(now.Add(2 * IdempotencyRetention).Unix())),
@@ -89,7 +87,7 @@ type IdempotencyDone struct {
 func (d *IdempotencyDone) update(table *string) *types.Update {
 	return &types.Update{
 		TableName:                table,
-		Key:                      key(merchantPK(d.Merchant), idemSK(d.Key)),
+		Key:                      key(idemPK(d.Merchant, d.Key), idemSK),
 		UpdateExpression:         aws.String("SET #state = :done, resp_status = :st, resp_body = :body, resp_type = :ct"),
 		ConditionExpression:      aws.String("#state = :in_flight"),
 		ExpressionAttributeNames: map[string]string{"#state": "state"},
@@ -122,7 +120,7 @@ func (s *Store) ReleaseIdempotency(ctx context.Context, merchant, k string) erro
 	err := persist(ctx, func() error {
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName:                 s.tbl(),
-			Key:                       key(merchantPK(merchant), idemSK(k)),
+			Key:                       key(idemPK(merchant, k), idemSK),
 			ConditionExpression:       aws.String("#state = :in_flight"),
 			ExpressionAttributeNames:  map[string]string{"#state": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":in_flight": sv("in_flight")},

@@ -34,16 +34,10 @@ type RowError struct {
 	Message string `json:"message" dynamodbav:"message"`
 }
 
-func importSK(id string) string { return "IMP#" + id }
-func importRowSK(id string, row int) string {
-	return fmt.Sprintf("IMPROW#%s#%06d", id, row)
-}
-func importErrSK(id string, row int) string { return fmt.Sprintf("IMPERR#%s#%06d", id, row) }
-
 // CreateImport records a new import of total rows.
 func (s *Store) CreateImport(ctx context.Context, imp *Import) error {
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: map[string]types.AttributeValue{
-		"PK": sv(merchantPK(imp.Merchant)), "SK": sv(importSK(imp.ID)), "type": sv("import"), "id": sv(imp.ID), "merchant": sv(imp.Merchant),
+		"PK": sv(importPK(imp.Merchant, imp.ID)), "SK": sv(importSK), "type": sv("import"), "id": sv(imp.ID), "merchant": sv(imp.Merchant),
 		"rows_total": nv(imp.RowsTotal), "rows_done": nv(0), "rows_failed": nv(0), "created_at": sv(imp.CreatedAt),
 	}, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	if err != nil {
@@ -62,9 +56,9 @@ type ImportRow struct {
 func (r *ImportRow) items(table *string) []types.TransactWriteItem {
 	return []types.TransactWriteItem{
 		{Put: &types.Put{TableName: table, ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importRowSK(r.ImportID, r.Row)), "type": sv("import_row"),
+			"PK": sv(importRowPK(r.Merchant, r.ImportID, r.Row)), "SK": sv(importRowSK), "type": sv("import_row"),
 		}}},
-		{Update: &types.Update{TableName: table, Key: key(merchantPK(r.Merchant), importSK(r.ImportID)),
+		{Update: &types.Update{TableName: table, Key: key(importPK(r.Merchant, r.ImportID), importSK),
 			UpdateExpression: aws.String("ADD rows_done :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)}}},
 	}
 }
@@ -73,13 +67,13 @@ func (r *ImportRow) items(table *string) []types.TransactWriteItem {
 func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg string) error {
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importErrSK(r.ImportID, r.Row)), "type": sv("import_error"),
+			"PK": sv(importPK(r.Merchant, r.ImportID)), "SK": sv(importErrSK(r.Row)), "type": sv("import_error"),
 			"row": nv(r.Row), "field": sv(field), "message": sv(msg),
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(r.Merchant)), "SK": sv(importRowSK(r.ImportID, r.Row)), "type": sv("import_row"),
+			"PK": sv(importRowPK(r.Merchant, r.ImportID, r.Row)), "SK": sv(importRowSK), "type": sv("import_row"),
 		}}},
-		{Update: &types.Update{TableName: s.tbl(), Key: key(merchantPK(r.Merchant), importSK(r.ImportID)),
+		{Update: &types.Update{TableName: s.tbl(), Key: key(importPK(r.Merchant, r.ImportID), importSK),
 			UpdateExpression: aws.String("ADD rows_failed :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)}}},
 	}})
 	if _, ok := cancelReasons(err); ok {
@@ -94,12 +88,12 @@ func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg strin
 // GetImport reads an import with its row errors.
 func (s *Store) GetImport(ctx context.Context, merchant, id string) (*Import, error) {
 	imp := &Import{Errors: []RowError{}}
-	if err := s.getItem(ctx, merchantPK(merchant), importSK(id), "import "+id, imp); err != nil {
+	if err := s.getItem(ctx, importPK(merchant, id), importSK, "import "+id, imp); err != nil {
 		return nil, err
 	}
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :e)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":e": sv("IMPERR#" + id + "#")}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(importPK(merchant, id)), ":e": sv("ERR#")}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -35,45 +34,12 @@ func ppt(s string) (*time.Time, error) {
 	return &t, err
 }
 
-// Key builders. Every merchant-owned item's partition starts with M#<merchant>.
-func merchantPK(m string) string         { return "M#" + m }
-func linkSK(id string) string            { return "L#" + id }
-func eventSK(linkID, evID string) string { return "E#" + linkID + "#" + evID }
-func refSK(ref string) string            { return "REF#" + ref }
-func codePK(code string) string          { return "CODE#" + code }
-func statusPK(m string, s domain.Status) string {
-	return merchantPK(m) + "#S#" + string(s)
-}
+// listSK is a link's position in the listing index: newest first is
+// descending, and the id makes it a total order.
+func listSK(created time.Time, id string) string { return ft(created) + "#" + id }
 
-// ExpiryShards is the write-sharding of the expiry index.
-const ExpiryShards = 8
-
-// ExpiryBucketSize is the width of an expiry index bucket.
-const ExpiryBucketSize = time.Hour
-
-const bucketLayout = "2006-01-02T15"
-
-// ExpiryBucket is the hour bucket of the expiry index for a time.
-func ExpiryBucket(t time.Time) string { return t.UTC().Format(bucketLayout) }
-
-// BucketStart parses a bucket back to its start.
-func BucketStart(b string) (time.Time, error) { return time.Parse(bucketLayout, b) }
-
-// ExpiryPK is the expiry index partition of a bucket and shard.
-func ExpiryPK(bucket string, shard int) string { return fmt.Sprintf("X#%s#%d", bucket, shard) }
-
-// ExpiryShard is the write shard of a link in the expiry index.
-func ExpiryShard(id string) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % ExpiryShards)
-}
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
-}
-
-// linkItem is a link as stored.
+// linkItem is a link as stored. A click rewrites the whole item (1 WCU
+// per KB), so attributes that would hold a zero are left out.
 type linkItem struct {
 	PK     string `dynamodbav:"PK"`
 	SK     string `dynamodbav:"SK"`
@@ -91,9 +57,8 @@ type linkItem struct {
 	Amount            string                `dynamodbav:"amount"`
 	AmountNum         attributevalue.Number `dynamodbav:"amount_num"`
 	CustomerSearch    string                `dynamodbav:"customer_search"`
-	AmountRefunded    string                `dynamodbav:"amount_refunded"`
-	RefundedMinor     int64                 `dynamodbav:"refunded_minor"`
-	CommittedMinor    int64                 `dynamodbav:"refund_committed_minor"`
+	RefundedMinor     int64                 `dynamodbav:"refunded_minor,omitempty"`         // changed by ADD only
+	CommittedMinor    int64                 `dynamodbav:"refund_committed_minor,omitempty"` // changed by ADD only
 	Description       string                `dynamodbav:"description"`
 	Reference         string                `dynamodbav:"reference,omitempty"`
 	Customer          domain.Customer       `dynamodbav:"customer"`
@@ -110,7 +75,7 @@ type linkItem struct {
 	ClickedAt         string                `dynamodbav:"clicked_at,omitempty"`
 	ClickCount        int                   `dynamodbav:"click_count"`
 	PaidAt            string                `dynamodbav:"paid_at,omitempty"`
-	PaidAfterExpiry   bool                  `dynamodbav:"paid_after_expiry"`
+	PaidAfterExpiry   bool                  `dynamodbav:"paid_after_expiry,omitempty"`
 	PSP               string                `dynamodbav:"psp,omitempty"`
 	PSPReference      string                `dynamodbav:"psp_reference,omitempty"`
 	FailureReason     string                `dynamodbav:"failure_reason,omitempty"`
@@ -127,12 +92,12 @@ type linkItem struct {
 
 func toItem(l *domain.Link) linkItem {
 	it := linkItem{
-		PK: merchantPK(l.Merchant), SK: linkSK(l.ID), Type: "link",
-		GSI1PK: statusPK(l.Merchant, l.Status), GSI1SK: ft(l.CreatedAt) + "#" + l.ID,
+		PK: linkPK(l.Merchant, l.ID), SK: linkSK(l.ID), Type: "link",
+		GSI1PK: linkListPK(l.Merchant, l.ID), GSI1SK: listSK(l.CreatedAt, l.ID),
 		ID: l.ID, Merchant: l.Merchant, Code: l.Code, Status: string(l.Status),
 		Currency: l.Amount.Currency, Amount: l.Amount.String(), AmountNum: attributevalue.Number(l.Amount.String()),
-		CustomerSearch: CustomerSearch(l.Customer), AmountRefunded: l.AmountRefunded.String(),
-		RefundedMinor: l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(),
+		CustomerSearch: CustomerSearch(l.Customer),
+		RefundedMinor:  l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(),
 		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
 		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
 		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
@@ -144,8 +109,7 @@ func toItem(l *domain.Link) linkItem {
 		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent, Timeline: l.Timeline,
 	}
 	if l.Status.Open() && !l.Archived {
-		it.GSI2PK = ExpiryPK(ExpiryBucket(l.ExpiresAt), ExpiryShard(l.ID))
-		it.GSI2SK = ft(l.ExpiresAt) + "#" + l.Merchant + "#" + l.ID
+		it.GSI2PK, it.GSI2SK = expiryEntry(l.Merchant, l.ID, l.ExpiresAt)
 	}
 	return it
 }
@@ -249,8 +213,9 @@ type eventItem struct {
 	Data   map[string]string `dynamodbav:"data,omitempty"`
 }
 
+// eventToItem puts an event in its link's partition.
 func eventToItem(merchant string, e domain.Event) eventItem {
-	return eventItem{PK: merchantPK(merchant), SK: eventSK(e.LinkID, e.ID), Type: "event", ID: e.ID, LinkID: e.LinkID,
+	return eventItem{PK: linkPK(merchant, e.LinkID), SK: eventSK(e.ID), Type: "event", ID: e.ID, LinkID: e.LinkID,
 		Event: e.Type, From: string(e.From), To: string(e.To), At: ft(e.At), Data: e.Data}
 }
 

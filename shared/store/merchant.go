@@ -41,7 +41,7 @@ func sealBinding(merchantID string) map[string]string {
 
 // merchantAV is the item of m with its secrets sealed.
 func (s *Store) merchantAV(ctx context.Context, m *merchant.Merchant) (map[string]types.AttributeValue, error) {
-	it := merchantItem{PK: merchantPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m}
+	it := merchantItem{PK: merchantItemPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m}
 	sec := merchantSecrets{PSPCredentials: m.PSPCredentials, WebhookSecrets: m.WebhookSecrets, PSPWebhookSecret: m.PSPWebhookSecret}
 	if len(sec.PSPCredentials) > 0 || len(sec.WebhookSecrets) > 0 || sec.PSPWebhookSecret != "" {
 		if s.Sealer == nil {
@@ -107,7 +107,7 @@ func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error 
 // GetMerchant reads a merchant.
 func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error) {
 	var it merchantItem
-	if err := s.getItem(ctx, merchantPK(id), "MERCHANT", "merchant "+id, &it); err != nil {
+	if err := s.getItem(ctx, merchantItemPK(id), "MERCHANT", "merchant "+id, &it); err != nil {
 		return nil, err
 	}
 	if it.Sealed != "" {
@@ -136,7 +136,7 @@ func (s *Store) PutKey(ctx context.Context, k merchant.Key) error {
 	if err != nil {
 		return fmt.Errorf("marshal key: %w", err)
 	}
-	list, err := attributevalue.MarshalMap(keyItem{PK: merchantPK(k.Merchant), SK: keySK(k.ID()), Type: "apikey_ref", Key: k})
+	list, err := attributevalue.MarshalMap(keyItem{PK: merchantItemPK(k.Merchant), SK: keySK(k.ID()), Type: "apikey_ref", Key: k})
 	if err != nil {
 		return fmt.Errorf("marshal key: %w", err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) ListKeys(ctx context.Context, merchantID string) ([]merchant.Key
 		TableName:              s.tbl(),
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :k)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(merchantPK(merchantID)), ":k": sv(keySK("")),
+			":pk": sv(merchantItemPK(merchantID)), ":k": sv(keySK("")),
 		},
 		ConsistentRead: aws.Bool(true),
 	})
@@ -186,7 +186,7 @@ func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
 		}
 		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 			{Delete: &types.Delete{TableName: s.tbl(), Key: key(apiKeyPK(k.Hash), "APIKEY")}},
-			{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantPK(merchantID), keySK(id))}},
+			{Delete: &types.Delete{TableName: s.tbl(), Key: key(merchantItemPK(merchantID), keySK(id))}},
 		}})
 		if err != nil {
 			return fmt.Errorf("delete key: %w", err)

@@ -13,9 +13,6 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
-func sendSK(linkID, sendID string) string { return "SEND#" + linkID + "#" + sendID }
-func reminderSK(linkID string) string     { return "REM#" + linkID }
-
 // AddEvent writes a timeline event that comes with no state change of the
 // link itself (a message queued, sent or failed).
 func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) error {
@@ -41,7 +38,7 @@ func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, 
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
 		Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(sendSK(linkID, sendID)), "type": sv("send"), "state": sv("sending"),
+			"PK": sv(linkPK(merchant, linkID)), "SK": sv(sendSK(sendID)), "type": sv("send"), "state": sv("sending"),
 			"claimed_until": sv(ft(now.Add(lease))), "ttl": nv(ttlAt(now, pspMarkerTTL)),
 		},
 		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR (#state = :sending AND claimed_until < :now)"),
@@ -70,7 +67,7 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
+			TableName: s.tbl(), Key: key(linkPK(merchant, linkID), sendSK(sendID)),
 			UpdateExpression: aws.String("SET #state = :done, outcome = :o REMOVE claimed_until"), ExpressionAttributeNames: map[string]string{"#state": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":done": sv("done"), ":o": sv(outcome)},
 		}},
@@ -92,7 +89,7 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 func (s *Store) ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error {
 	err := persist(ctx, func() error {
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), sendSK(linkID, sendID)),
+			TableName: s.tbl(), Key: key(linkPK(merchant, linkID), sendSK(sendID)),
 			ConditionExpression:       aws.String("#state = :sending"),
 			ExpressionAttributeNames:  map[string]string{"#state": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":sending": sv("sending")},
@@ -108,16 +105,17 @@ func (s *Store) ReleaseSend(ctx context.Context, merchant, linkID, sendID string
 // reminderItem puts a second-chance message in the expiry index at its
 // time; the sweep hands it to the send queue when it is due.
 func reminderItem(table *string, l *domain.Link) types.TransactWriteItem {
+	g2pk, g2sk := expiryEntry(l.Merchant, l.ID, *l.ReminderAt)
 	return types.TransactWriteItem{Put: &types.Put{TableName: table, Item: map[string]types.AttributeValue{
-		"PK": sv(merchantPK(l.Merchant)), "SK": sv(reminderSK(l.ID)), "type": sv("reminder"),
+		"PK": sv(linkPK(l.Merchant, l.ID)), "SK": sv(reminderSK), "type": sv("reminder"),
 		"merchant": sv(l.Merchant), "id": sv(l.ID), "channel": sv(l.ReminderChannel), "at": sv(ft(*l.ReminderAt)),
-		"GSI2PK": sv(ExpiryPK(ExpiryBucket(*l.ReminderAt), ExpiryShard(l.ID))), "GSI2SK": sv(ft(*l.ReminderAt) + "#" + l.Merchant + "#" + l.ID),
+		"GSI2PK": sv(g2pk), "GSI2SK": sv(g2sk),
 	}}}
 }
 
 // DeleteReminder removes a reminder the sweep has handed on.
 func (s *Store) DeleteReminder(ctx context.Context, merchant, linkID string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), reminderSK(linkID))})
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(linkPK(merchant, linkID), reminderSK)})
 	if err != nil {
 		return fmt.Errorf("delete reminder of %s: %w", linkID, err)
 	}

@@ -32,8 +32,6 @@ const (
 	AppliedReview    Applied = "review"    // no such link, a second payment, or not the link's money: kept for review
 )
 
-func pspEventSK(provider, id string) string    { return "PSPEV#" + provider + "#" + id }
-func pspIngestSK(provider, id string) string   { return "PSPIN#" + provider + "#" + id }
 func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
 
 // RecordWebhook notes an incoming PSP event before it is enqueued. It
@@ -44,7 +42,7 @@ func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
 		Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(pspIngestSK(provider, ev.ID)), "type": sv("psp_webhook"),
+			"PK": sv(pspPK(merchant, provider, ev.ID)), "SK": sv(pspIngestSK), "type": sv("psp_webhook"),
 			"provider": sv(provider), "event": sv(string(payload)), "received_at": sv(ft(now)), "enqueued": bv(false),
 			"ttl": nv(ttlAt(now, pspMarkerTTL)),
 		},
@@ -63,7 +61,7 @@ func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev
 // MarkEnqueued notes that a recorded webhook is on the queue.
 func (s *Store) MarkEnqueued(ctx context.Context, merchant, provider, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), pspIngestSK(provider, id)),
+		TableName: s.tbl(), Key: key(pspPK(merchant, provider, id), pspIngestSK),
 		UpdateExpression:          aws.String("SET enqueued = :true"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":true": bv(true)},
 	})
@@ -163,7 +161,7 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 	case domain.PaymentSucceeded:
 		to = domain.StatusPaid
 		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
-			"#version = #version + :one, updated_at = :now, GSI1PK = :g1 REMOVE GSI2PK, GSI2SK, failure_reason"
+			"#version = #version + :one, updated_at = :now REMOVE GSI2PK, GSI2SK, failure_reason"
 		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
 		from := domain.FromOpen(to)
 		if fromExpired {
@@ -185,7 +183,7 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 		}
 	case domain.PaymentFailed:
 		to = domain.StatusDeclined
-		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now, GSI1PK = :g1"
+		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now"
 		reason := ev.FailureReason
 		if reason == "" {
 			reason = "declined"
@@ -201,7 +199,6 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 		data["reason"] = reason
 	}
 	values[":to"] = sv(string(to))
-	values[":g1"] = sv(statusPK(merchant, to))
 	event := domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)
 	update = strings.Replace(update, "SET ", "SET last_event = :le, "+timelineAppend+", ", 1)
 	values[":le"] = lastEventAV(event)
@@ -212,13 +209,13 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 	}
 	return []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(ev.LinkID)),
+			TableName: s.tbl(), Key: linkKey(merchant, ev.LinkID),
 			UpdateExpression: aws.String(update), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
+			"PK": sv(pspPK(merchant, provider, ev.ID)), "SK": sv(pspAppliedSK), "type": sv("psp_applied"),
 			"link_id": sv(ev.LinkID), "kind": sv(string(ev.Kind)), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
@@ -232,7 +229,7 @@ func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, sessionID s
 		return nil
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
+		TableName: s.tbl(), Key: linkKey(merchant, linkID),
 		UpdateExpression:          aws.String("REMOVE checkout_url, checkout_expires_at"),
 		ConditionExpression:       aws.String("contains(checkout_url, :u)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":u": sv(sessionID)},

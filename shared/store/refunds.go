@@ -64,8 +64,6 @@ type refundItem struct {
 	UpdatedAt     string `dynamodbav:"updated_at"`
 }
 
-func refundSK(linkID, id string) string { return "R#" + linkID + "#" + id }
-
 func refundFromItem(it *refundItem) (*Refund, error) {
 	a, err := money.Parse(it.Currency, it.Amount)
 	if err != nil {
@@ -87,7 +85,7 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if limit < 0 {
 		return domain.ErrRefundTooLarge
 	}
-	it := refundItem{PK: merchantPK(l.Merchant), SK: refundSK(l.ID, r.ID), Type: "refund", ID: r.ID, LinkID: l.ID, Merchant: l.Merchant,
+	it := refundItem{PK: linkPK(l.Merchant, l.ID), SK: refundSK(r.ID), Type: "refund", ID: r.ID, LinkID: l.ID, Merchant: l.Merchant,
 		Currency: r.Amount.Currency, Amount: r.Amount.String(), Reason: r.Reason, Status: RefundPending, PSP: r.PSP,
 		CreatedAt: ft(now), UpdatedAt: ft(now)}
 	av, err := attributevalue.MarshalMap(it)
@@ -136,7 +134,7 @@ func (s *Store) reserveRefundItem(l *domain.Link, amt money.Amount, limit int64)
 		return types.TransactWriteItem{}, fmt.Errorf("create refund on %s: %w", l.ID, err)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: s.tbl(), Key: key(merchantPK(l.Merchant), linkSK(l.ID)),
+		TableName: s.tbl(), Key: linkKey(l.Merchant, l.ID),
 		UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
 		ConditionExpression:                 aws.String(guard + " AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
 		ExpressionAttributeNames:            names,
@@ -152,7 +150,7 @@ func n64(n int64) types.AttributeValue {
 // GetRefund reads one refund.
 func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Refund, error) {
 	var it refundItem
-	if err := s.getItem(ctx, merchantPK(merchant), refundSK(linkID, id), "refund "+id, &it); err != nil {
+	if err := s.getItem(ctx, linkPK(merchant, linkID), refundSK(id), "refund "+id, &it); err != nil {
 		return nil, err
 	}
 	return refundFromItem(&it)
@@ -163,7 +161,7 @@ func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund
 	var out []*Refund
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
 		TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :r)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":r": sv(refundSK(linkID, ""))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(linkPK(merchant, linkID)), ":r": sv(refundSK(""))},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -191,7 +189,7 @@ func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund
 // (false). ErrRefundClaimed while another worker holds it.
 func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, now time.Time, lease time.Duration) (*Refund, bool, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression:         aws.String("SET claimed_until = :until"),
 		ConditionExpression:      aws.String("#status = :pending AND submitted = :false AND (attribute_not_exists(claimed_until) OR claimed_until < :now)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -228,7 +226,7 @@ func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, no
 // settle it later (a webhook).
 func (s *Store) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, ref string, now time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression:          aws.String("SET submitted = :true, psp_reference = :ref, updated_at = :now REMOVE claimed_until"),
 		ConditionExpression:       aws.String("#status = :pending"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
@@ -246,7 +244,7 @@ func (s *Store) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, r
 // ReleaseRefundClaim gives a claim back after a transient PSP failure.
 func (s *Store) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression: aws.String("REMOVE claimed_until"),
 	})
 	if err != nil {
@@ -299,12 +297,12 @@ func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, o
 	refUpdate := "SET " + strings.Join(sets, ", ") + " REMOVE claimed_until"
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), refundSK(linkID, id)),
+			TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 			UpdateExpression: aws.String(refUpdate), ConditionExpression: aws.String("#status = :pending"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: values,
 		}},
 		{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
+			TableName: s.tbl(), Key: linkKey(merchant, linkID),
 			UpdateExpression:          aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now " + linkUpdate),
 			ExpressionAttributeNames:  map[string]string{"#version": "version"},
 			ExpressionAttributeValues: linkValues,

@@ -81,8 +81,6 @@ type reviewItem struct {
 	PK               string `dynamodbav:"PK"`
 	SK               string `dynamodbav:"SK"`
 	Type             string `dynamodbav:"type"`
-	GSI1PK           string `dynamodbav:"GSI1PK"`
-	GSI1SK           string `dynamodbav:"GSI1SK"`
 	ID               string `dynamodbav:"id"`
 	Merchant         string `dynamodbav:"merchant"`
 	Kind             string `dynamodbav:"kind"`
@@ -102,16 +100,6 @@ type reviewItem struct {
 	Submitted        bool   `dynamodbav:"submitted"`
 	ClaimedUntil     string `dynamodbav:"claimed_until,omitempty"`
 }
-
-func reviewSK(id string) string { return "PY#" + id }
-
-// reviewKindPK is the GSI1 partition listing a merchant's review payments
-// of one kind (beside the links' status partitions).
-func reviewKindPK(merchant, kind string) string { return merchantPK(merchant) + "#PY#" + kind }
-
-// reviewRefSK marks a PSP payment as kept: one review item per payment
-// however many events (or deliveries of them) speak of it.
-func reviewRefSK(provider, ref string) string { return "PYREF#" + provider + "#" + ref }
 
 func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 	p := &ReviewPayment{ID: it.ID, Merchant: it.Merchant, Kind: it.Kind, PSP: it.PSP, PSPReference: it.PSPReference, PSPEventID: it.PSPEventID,
@@ -153,7 +141,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
 	}
-	it := reviewItem{PK: merchantPK(merchant), Type: "review_payment", GSI1PK: reviewKindPK(merchant, kind), Merchant: merchant,
+	it := reviewItem{PK: reviewPK(merchant), Type: "review_payment", Merchant: merchant,
 		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen}
 	if ev.Amount != nil {
 		it.Currency, it.Amount = ev.Amount.Currency, ev.Amount.String()
@@ -163,7 +151,7 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 	}
 	for try := 0; try < maxApplyTries; try++ {
 		it.ID = domain.NewSeqID(domain.PrefixReview, now) // newest first, even within a millisecond
-		it.SK, it.GSI1SK = reviewSK(it.ID), it.ID
+		it.SK = reviewSK(it.ID)
 		items, err := s.reviewItems(merchant, provider, ev, &it, link, now)
 		if err != nil {
 			return "", err
@@ -192,11 +180,13 @@ func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, i
 	notExists := aws.String("attribute_not_exists(PK)")
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(pspEventSK(provider, ev.ID)), "type": sv("psp_applied"),
+			"PK": sv(pspPK(merchant, provider, ev.ID)), "SK": sv(pspAppliedSK), "type": sv("psp_applied"),
 			"link_id": sv(ev.LinkID), "kind": sv(it.Kind), "review_id": sv(it.ID), "at": sv(ft(now)), "ttl": nv(ttlAt(now, pspMarkerTTL)),
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(merchant)), "SK": sv(reviewRefSK(provider, it.PSPReference)), "type": sv("review_ref"), "review_id": sv(it.ID),
+			// The payment's marker: one review item per payment however many
+			// events (or deliveries of them) speak of it.
+			"PK": sv(reviewRefPK(merchant, provider, it.PSPReference)), "SK": sv(reviewRefSK), "type": sv("review_ref"), "review_id": sv(it.ID),
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: av}},
 	}
@@ -215,7 +205,7 @@ func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, i
 	}
 	return append(items,
 		types.TransactWriteItem{Update: &types.Update{
-			TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(link.ID)),
+			TableName: s.tbl(), Key: linkKey(merchant, link.ID),
 			UpdateExpression:         aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now"),
 			ConditionExpression:      aws.String("attribute_exists(PK)"),
 			ExpressionAttributeNames: map[string]string{"#version": "version"},
@@ -240,52 +230,60 @@ type ReviewPage struct {
 	Next  string
 }
 
-// ReviewPayments reads a page of a merchant's review payments, newest first:
-// a Query of its partition (every kind) or of the kind's GSI1 partition.
+// ReviewPayments reads a page of a merchant's review payments, newest
+// first: a Query of its review partition, the kind as a filter (review
+// payments are exceptions: one partition holds them).
 func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQuery) (ReviewPage, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit))}
-	if q.Kind == "" {
-		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :sk)")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": sv(merchantPK(merchant)), ":sk": sv(reviewSK(""))}
-	} else {
-		in.IndexName = aws.String(IndexByStatus)
-		in.KeyConditionExpression = aws.String("GSI1PK = :pk")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": sv(reviewKindPK(merchant, q.Kind))}
+	collection := "review:" + q.Kind
+	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit + 1)),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(reviewPK(merchant)), ":sk": sv(reviewSK(""))},
+	}
+	if q.Kind != "" {
+		in.FilterExpression = aws.String("kind = :kind")
+		in.ExpressionAttributeValues[":kind"] = sv(q.Kind)
 	}
 	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil || c.PK != merchantPK(merchant) || !strings.HasPrefix(c.SK, reviewSK("")) {
-			return ReviewPage{}, domain.ErrBadCursor
+		pos, err := decodeCursor(q.Cursor, merchant, collection, func(p string) bool {
+			return domain.ValidID(domain.PrefixReview, strings.TrimPrefix(p, reviewSK("")))
+		})
+		if err != nil {
+			return ReviewPage{}, err
 		}
-		in.ExclusiveStartKey = key(c.PK, c.SK)
-		if q.Kind != "" {
-			if c.G1PK != reviewKindPK(merchant, q.Kind) {
-				return ReviewPage{}, domain.ErrBadCursor
-			}
-			in.ExclusiveStartKey["GSI1PK"], in.ExclusiveStartKey["GSI1SK"] = sv(c.G1PK), sv(c.G1SK)
-		}
-	}
-	out, err := s.DB.Query(ctx, in)
-	if err != nil {
-		return ReviewPage{}, fmt.Errorf("list review payments of %s: %w", merchant, err)
+		in.ExclusiveStartKey = key(reviewPK(merchant), pos)
 	}
 	var items []reviewItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return ReviewPage{}, fmt.Errorf("unmarshal review payments: %w", err)
+	for pages := 0; pages < maxPagesPerList; pages++ {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return ReviewPage{}, fmt.Errorf("list review payments of %s: %w", merchant, err)
+		}
+		var got []reviewItem
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &got); err != nil {
+			return ReviewPage{}, fmt.Errorf("unmarshal review payments: %w", err)
+		}
+		items = append(items, got...)
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		if len(items) > q.Limit || out.LastEvaluatedKey == nil {
+			break
+		}
 	}
-	page := ReviewPage{Items: make([]ReviewPayment, 0, len(items))}
-	for i := range items {
+	page := ReviewPage{Items: make([]ReviewPayment, 0, min(len(items), q.Limit))}
+	for i := range items[:min(len(items), q.Limit)] {
 		p, err := reviewFromItem(&items[i])
 		if err != nil {
 			return ReviewPage{}, err
 		}
 		page.Items = append(page.Items, *p)
 	}
-	if k := out.LastEvaluatedKey; k != nil {
-		page.Next = encodeCursor(cursorKey{PK: avS(k["PK"]), SK: avS(k["SK"]), G1PK: avS(k["GSI1PK"]), G1SK: avS(k["GSI1SK"])})
+	switch {
+	case len(items) > q.Limit: // one more than asked: there is a next page
+		page.Next = encodeCursor(merchant, collection, items[q.Limit-1].SK)
+	case in.ExclusiveStartKey != nil: // read budget spent on a sparse kind
+		page.Next = encodeCursor(merchant, collection, avS(in.ExclusiveStartKey["SK"]))
 	}
 	return page, nil
 }
@@ -296,7 +294,7 @@ func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*Rev
 		return nil, domain.ErrNotFound
 	}
 	var it reviewItem
-	if err := s.getItem(ctx, merchantPK(merchant), reviewSK(id), "review payment "+id, &it); err != nil {
+	if err := s.getItem(ctx, reviewPK(merchant), reviewSK(id), "review payment "+id, &it); err != nil {
 		return nil, err
 	}
 	return reviewFromItem(&it)
@@ -306,7 +304,7 @@ func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*Rev
 // as it is after (or, when the guard failed, as it was, with ok false).
 func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond string, values map[string]types.AttributeValue) (*ReviewPayment, bool, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)),
+		TableName: s.tbl(), Key: key(reviewPK(merchant), reviewSK(id)),
 		UpdateExpression: aws.String(update), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
 		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values, ReturnValues: types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -374,7 +372,7 @@ func (s *Store) ClaimReviewRefund(ctx context.Context, merchant, id string, now 
 // ReleaseReviewClaim gives a claim back after a transient PSP failure.
 func (s *Store) ReleaseReviewClaim(ctx context.Context, merchant, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(merchantPK(merchant), reviewSK(id)), UpdateExpression: aws.String("REMOVE claimed_until"),
+		TableName: s.tbl(), Key: key(reviewPK(merchant), reviewSK(id)), UpdateExpression: aws.String("REMOVE claimed_until"),
 	})
 	if err != nil {
 		return fmt.Errorf("release review payment %s: %w", id, err)

@@ -47,9 +47,10 @@ func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 	return nil
 }
 
-// Create writes a new link in one TransactWriteItems: the link, its code
-// marker, its reference marker (when it has a reference) and its first
-// timeline event. A reused reference fails with domain.ErrDuplicateReference and
+// Create writes a new link in one TransactWriteItems: the link, its
+// reference marker (when it has a reference) and its first timeline event.
+// The link's code needs no marker: it is (merchant, link id, tag), so the
+// link item's own attribute_not_exists(PK) makes it unique. A reused reference fails with domain.ErrDuplicateReference and
 // writes nothing.
 //
 // done, when given, stores the request's idempotent answer in the same
@@ -87,7 +88,7 @@ func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, don
 			return ErrRowDone
 		}
 		for i, r := range reasons {
-			if r == "ConditionalCheckFailed" && i == 2 && l.Reference != "" {
+			if r == "ConditionalCheckFailed" && i == 1 && l.Reference != "" {
 				return domain.ErrDuplicateReference
 			}
 		}
@@ -110,13 +111,10 @@ func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWr
 	notExists := aws.String("attribute_not_exists(PK)")
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.tbl(), Item: linkAV, ConditionExpression: notExists}},
-		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
-			"PK": sv(codePK(l.Code)), "SK": sv("CODE"), "type": sv("code"), "merchant": sv(l.Merchant), "link_id": sv(l.ID),
-		}}},
 	}
-	if l.Reference != "" {
+	if l.Reference != "" { // at index 1: create reads its cancellation reason
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
-			"PK": sv(merchantPK(l.Merchant)), "SK": sv(refSK(l.Reference)), "type": sv("reference"), "link_id": sv(l.ID),
+			"PK": sv(refPK(l.Merchant, l.Reference)), "SK": sv(refSK), "type": sv("reference"), "link_id": sv(l.ID),
 		}}})
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
@@ -131,7 +129,7 @@ func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, err
 	if !domain.ValidID(domain.PrefixLink, id) {
 		return nil, domain.ErrNotFound
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(id)), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: linkKey(merchant, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("get link %s: %w", id, err)
 	}
@@ -157,55 +155,79 @@ func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error
 	return l, nil
 }
 
-// queryEvents reads a link's events in id order.
-func (s *Store) queryEvents(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
-	var evs []domain.Event
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
-		TableName:              s.tbl(),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(merchantPK(merchant)), ":sk": sv(eventSK(linkID, "")),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+// queryLink reads items of a link's partition whose sort keys lie between
+// from and to (every item when from is ""), in sort key order.
+func (s *Store) queryLink(ctx context.Context, merchant, linkID, from, to string) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	in := &dynamodb.QueryInput{
+		TableName:                 s.tbl(),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(linkPK(merchant, linkID))},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if from != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND SK BETWEEN :from AND :to")
+		in.ExpressionAttributeValues[":from"], in.ExpressionAttributeValues[":to"] = sv(from), sv(to)
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("query events of %s: %w", linkID, err)
+			return nil, fmt.Errorf("query link %s: %w", linkID, err)
 		}
-		var items []eventItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("unmarshal events: %w", err)
+		items = append(items, page.Items...)
+	}
+	return items, nil
+}
+
+// eventsFrom converts the event items among items, in id order.
+func eventsFrom(items []map[string]types.AttributeValue) ([]domain.Event, error) {
+	var evs []domain.Event
+	for _, av := range items {
+		if !strings.HasPrefix(avS(av["SK"]), eventSK("")) {
+			continue
 		}
-		for i := range items {
-			e, err := eventFromItem(&items[i])
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, e)
+		var it eventItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, fmt.Errorf("unmarshal event: %w", err)
 		}
+		e, err := eventFromItem(&it)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
 	}
 	return evs, nil
 }
 
-// Events returns a link's timeline, oldest first, in the order its changes
-// were committed (it reads the link's timeline: callers that hold the link
-// use EventsOf).
-func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
-	evs, err := s.queryEvents(ctx, merchant, linkID)
+// queryEvents reads a link's events in id order.
+func (s *Store) queryEvents(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+	items, err := s.queryLink(ctx, merchant, linkID, eventSK(""), eventSK("~"))
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantPK(merchant), linkSK(linkID)),
-		ProjectionExpression: aws.String("timeline"), ConsistentRead: aws.Bool(true)})
+	return eventsFrom(items)
+}
+
+// Events returns a link's timeline, oldest first, in the order its changes
+// were committed: one Query of the link's partition reads its events and
+// the link's timeline (E#... sorts before L#...).
+func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+	items, err := s.queryLink(ctx, merchant, linkID, eventSK(""), linkSK(linkID))
 	if err != nil {
-		return nil, fmt.Errorf("timeline of %s: %w", linkID, err)
+		return nil, err
+	}
+	evs, err := eventsFrom(items)
+	if err != nil {
+		return nil, err
 	}
 	var tl struct {
 		Timeline []string `dynamodbav:"timeline"`
 	}
-	if err := attributevalue.UnmarshalMap(out.Item, &tl); err != nil {
-		return nil, fmt.Errorf("unmarshal timeline: %w", err)
+	if n := len(items); n > 0 && avS(items[n-1]["SK"]) == linkSK(linkID) {
+		if err := attributevalue.UnmarshalMap(items[n-1], &tl); err != nil {
+			return nil, fmt.Errorf("unmarshal timeline: %w", err)
+		}
 	}
 	return OrderByTimeline(evs, tl.Timeline), nil
 }
@@ -245,11 +267,11 @@ func OrderByTimeline(evs []domain.Event, timeline []string) []domain.Event {
 
 // fixedAttrs never change after creation (or change only through counters).
 var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
-	"created_at": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true,
-	"amount_refunded": true, "refunded_minor": true, "refund_committed_minor": true} // refund counters change only by ADD
+	"created_at": true, "GSI1PK": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true,
+	"refunded_minor": true, "refund_committed_minor": true} // refund counters change only by ADD
 
 // optionalAttrs are removed when the new state lacks them.
-var optionalAttrs = []string{"GSI2PK", "GSI2SK", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",
+var optionalAttrs = []string{"GSI2PK", "GSI2SK", "paid_after_expiry", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",
 	"checkout_url", "checkout_expires_at", "metadata", "reference", "redirect_url", "beneficiary", "end_to_end_id", "payment_methods"}
 
 // transitionItems builds the guarded update of cur to next (optimistic lock on
@@ -299,7 +321,7 @@ func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]typ
 	}
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName:                 s.tbl(),
-		Key:                       key(merchantPK(cur.Merchant), linkSK(cur.ID)),
+		Key:                       linkKey(cur.Merchant, cur.ID),
 		UpdateExpression:          aws.String(expr),
 		ConditionExpression:       aws.String("#version = :cur_version AND #status = :cur_status"),
 		ExpressionAttributeNames:  names,
@@ -360,25 +382,24 @@ func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool)
 	return ccf, errors.As(err, &ccf)
 }
 
-// CountLinks counts a merchant's links (archived included) with a Query on
-// its partition; for tests and operators, never on a hot path.
+// CountLinks counts a merchant's links (archived included) with a COUNT
+// Query of each listing shard; for tests and operators, never on a hot path.
 func (s *Store) CountLinks(ctx context.Context, merchant string) (int, error) {
 	n := 0
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
-		TableName:              s.tbl(),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :l)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(merchantPK(merchant)), ":l": sv(linkSK("")),
-		},
-		Select:         types.SelectCount,
-		ConsistentRead: aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("count links of %s: %w", merchant, err)
+	for sh := 0; sh < LinkListShards; sh++ {
+		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+			TableName: s.tbl(), IndexName: aws.String(IndexList),
+			KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(linkListShardPK(merchant, sh))},
+			Select:                    types.SelectCount,
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("count links of %s: %w", merchant, err)
+			}
+			n += int(page.Count)
 		}
-		n += int(page.Count)
 	}
 	return n, nil
 }

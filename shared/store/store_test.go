@@ -7,10 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/store"
@@ -37,20 +33,13 @@ func newLink(t *testing.T, merchant, ref string, now time.Time) (*domain.Link, d
 	return l, domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil)
 }
 
-// countLinks counts a merchant's link items (a Query, as the API would).
+// countLinks counts a merchant's link items.
 func countLinks(t *testing.T, env *testenv.Env, merchant string) int {
-	out, err := env.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(env.Table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :l)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: "M#" + merchant}, ":l": &types.AttributeValueMemberS{Value: "L#"},
-		},
-		Select: types.SelectCount,
-	})
+	n, err := env.Store.CountLinks(ctx, merchant)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return int(out.Count)
+	return n
 }
 
 func TestCreateGetByIDAndCode(t *testing.T) {
@@ -205,6 +194,10 @@ func clickOpensThenCounts(t *testing.T, env *testenv.Env, l *domain.Link, now ti
 	}
 	if s := env.Count.Snapshot(); s["UpdateItem"] != 1 || env.Count.Total() != 1 {
 		t.Fatalf("a click must be one UpdateItem, got %v", s)
+	}
+	// It writes the link item only: no index entry holds what a click changes.
+	if _, wcu := env.Count.Capacity(); wcu != 1 {
+		t.Fatalf("a click on an opened link took %v WCU, want 1", wcu)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/spec"
 )
 
@@ -23,8 +25,8 @@ type TableDef = spec.TableDef
 
 // Index names.
 const (
-	IndexByStatus = spec.IndexByStatus
-	IndexExpiry   = spec.IndexExpiry
+	IndexList   = spec.IndexList
+	IndexExpiry = spec.IndexExpiry
 )
 
 // Table is the definition of paylinks' single table.
@@ -45,20 +47,25 @@ func CreateTableInput(d TableDef, name string) *dynamodb.CreateTableInput {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS})
 	}
 	for _, ix := range d.Indexes {
+		proj := &types.Projection{ProjectionType: types.ProjectionTypeAll}
+		if len(ix.Include) > 0 {
+			proj = &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: append([]string(nil), ix.Include...)}
+		}
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
 			IndexName: aws.String(ix.Name),
 			KeySchema: []types.KeySchemaElement{
 				{AttributeName: aws.String(ix.PK), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(ix.SK), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: proj,
 		})
 	}
 	return in
 }
 
-// CreateTable makes the table, waits until it is active and turns TTL on.
-// An existing table is left as it is.
+// CreateTable makes the table, waits until it is active, turns TTL on and
+// stamps it with the layout (META/LAYOUT). An existing table is left as it
+// is, and refused when it has another layout.
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	return createTable(ctx, db, CreateTableInput(Table, name), name)
 }
@@ -89,7 +96,51 @@ func createTable(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTa
 	if err != nil && !isTTLAlreadyOn(err) {
 		return fmt.Errorf("enable ttl on %s: %w", name, err)
 	}
-	return nil
+	return New(db, name).EnsureLayout(ctx)
+}
+
+// ErrLayout is a table whose keys follow another layout than the code's.
+var ErrLayout = errors.New("table layout mismatch")
+
+// EnsureLayout checks, at a function's cold start, that the table's keys
+// follow this code's layout: it reads META/LAYOUT and writes it (version
+// Layout) when the table has none yet (a new table); a table stamped with
+// another version is refused (ErrLayout), so no function writes keys the
+// rest of the table does not follow.
+func (s *Store) EnsureLayout(ctx context.Context) error { return s.layout(ctx, true) }
+
+// CheckLayout is EnsureLayout for a function that only reads the table: it
+// refuses another layout and leaves an unstamped table to the writers.
+func (s *Store) CheckLayout(ctx context.Context) error { return s.layout(ctx, false) }
+
+func (s *Store) layout(ctx context.Context, stamp bool) error {
+	for try := 0; try < 2; try++ {
+		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(metaPK, metaSK), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return fmt.Errorf("read table layout of %s: %w", s.Table, err)
+		}
+		if out.Item != nil {
+			v, err := strconv.Atoi(avN(out.Item["version"]))
+			if err != nil || v != Layout {
+				return fmt.Errorf("%w: table %s has layout v%s, code expects v%d", ErrLayout, s.Table, avN(out.Item["version"]), Layout)
+			}
+			return nil
+		}
+		if !stamp {
+			return nil
+		}
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: map[string]types.AttributeValue{
+			"PK": sv(metaPK), "SK": sv(metaSK), "type": sv("layout"), "version": nv(Layout), "since": sv(ft(time.Now())),
+		}, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		if _, ok := isConditionFailed(err); ok {
+			continue // stamped meanwhile by another cold start: read it
+		}
+		if err != nil {
+			return fmt.Errorf("stamp table layout of %s: %w", s.Table, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("stamp table layout of %s: %w", s.Table, domain.ErrConflict)
 }
 
 func isTTLAlreadyOn(err error) bool {

@@ -111,7 +111,8 @@ var anonymous = []struct {
 	{regexp.MustCompile(`[0-9A-HJKMNP-TV-Z]{26}`), "ULID"},
 	{regexp.MustCompile(`redeliver_[0-9A-Za-z]{27}`), "CODE"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`), "TIME"},
-	{regexp.MustCompile(`X#[0-9T-]+#\d`), "X#BUCKET#SHARD"},
+	{regexp.MustCompile(`X#[0-9T-]+#\d+`), "X#BUCKET#SHARD"},
+	{regexp.MustCompile(`#(LINKS|HOOKS)#\d\d`), "#$1#SHARD"},
 }
 
 func snapshot(t *testing.T, env *testenv.Env) []string {

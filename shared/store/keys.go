@@ -1,0 +1,143 @@
+package store
+
+import (
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Key layout 2 (README, Layout). Every item a merchant owns has a partition
+// key that begins with M#<merchant>#, one partition per entity (a link with
+// its events, refunds, sends and reminder; each marker on its own), so one
+// merchant's traffic spreads over many partitions; only the merchant item
+// and its API key references stay on M#<merchant>. The listing index is
+// write-sharded per merchant, the expiry index per hour bucket. System
+// items: APIKEY#<hash>, SWEEP/CURSOR, META/LAYOUT.
+
+// Layout is the key layout this code reads and writes (spec.Table.Layout).
+const Layout = 2
+
+// Shard counts. Readers read every shard 0..n-1, so a count may grow later
+// (old entries stay in the lower shards); it may never shrink.
+const (
+	LinkListShards     = 32 // a merchant's links in the listing index
+	DeliveryListShards = 64 // a merchant's webhook deliveries in the listing index
+	ExpiryShards       = 32 // an hour bucket of the expiry index (all merchants)
+)
+
+// tenant is the prefix of every key of merchant m.
+func tenant(m string) string { return "M#" + m }
+
+// merchantItemPK is the partition of the merchant item and its key refs.
+func merchantItemPK(m string) string { return tenant(m) }
+
+// A link's partition holds the link, its events, refunds, sends and reminder.
+func linkPK(m, id string) string { return tenant(m) + "#L#" + id }
+func linkSK(id string) string    { return "L#" + id } // the stream filter selects links by it
+
+func linkKey(m, id string) map[string]types.AttributeValue { return key(linkPK(m, id), linkSK(id)) }
+
+// LinkKey is the table key of a link (for tests and tools that read or
+// write the item directly).
+func LinkKey(m, id string) map[string]types.AttributeValue { return linkKey(m, id) }
+
+func eventSK(evID string) string  { return "E#" + evID }
+func refundSK(id string) string   { return "R#" + id }
+func sendSK(sendID string) string { return "SEND#" + sendID }
+
+const reminderSK = "REM"
+
+// Markers, each its own partition.
+func refPK(m, ref string) string { return tenant(m) + "#REF#" + ref }
+func idemPK(m, k string) string  { return tenant(m) + "#IDEM#" + k }
+
+// pspPK is a PSP event's partition: its ingest record (SK IN) and its
+// applied marker (SK APPLIED).
+func pspPK(m, provider, evID string) string { return tenant(m) + "#PSP#" + provider + "#" + evID }
+
+const (
+	refSK        = "REF"
+	idemSK       = "IDEM"
+	pspIngestSK  = "IN"
+	pspAppliedSK = "APPLIED"
+)
+
+// Review payments share one partition per merchant (exceptions only).
+func reviewPK(m string) string { return tenant(m) + "#PY" }
+func reviewSK(id string) string {
+	return "PY#" + id
+}
+func reviewRefPK(m, provider, ref string) string { return tenant(m) + "#PYREF#" + provider + "#" + ref }
+
+const reviewRefSK = "PYREF"
+
+func deliveryPK(m, id string) string { return tenant(m) + "#WHD#" + id }
+
+const deliverySK = "WHD"
+
+// An import's partition holds the import (SK IMP) and its row errors
+// (ERR#<row>); each row's marker is its own partition.
+func importPK(m, id string) string { return tenant(m) + "#IMP#" + id }
+func importErrSK(row int) string   { return fmt.Sprintf("ERR#%06d", row) }
+func importRowPK(m, id string, row int) string {
+	return fmt.Sprintf("%s#IMPROW#%s#%06d", tenant(m), id, row)
+}
+
+const (
+	importSK    = "IMP"
+	importRowSK = "ROW"
+)
+
+// shard spreads ids over n write shards (fnv-1a).
+func shard(id string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+// linkListPK is the listing partition of a link; deliveryListPK of a
+// webhook delivery.
+func linkListPK(m, id string) string { return linkListShardPK(m, shard(id, LinkListShards)) }
+func linkListShardPK(m string, s int) string {
+	return fmt.Sprintf("%s#LINKS#%02d", tenant(m), s)
+}
+func deliveryListPK(m, id string) string {
+	return deliveryListShardPK(m, shard(id, DeliveryListShards))
+}
+func deliveryListShardPK(m string, s int) string {
+	return fmt.Sprintf("%s#HOOKS#%02d", tenant(m), s)
+}
+
+// ExpiryBucketSize is the width of an expiry index bucket.
+const ExpiryBucketSize = time.Hour
+
+const bucketLayout = "2006-01-02T15"
+
+// ExpiryBucket is the hour bucket of the expiry index for a time.
+func ExpiryBucket(t time.Time) string { return t.UTC().Format(bucketLayout) }
+
+// BucketStart parses a bucket back to its start.
+func BucketStart(b string) (time.Time, error) { return time.Parse(bucketLayout, b) }
+
+// ExpiryPK is the expiry index partition of a bucket and shard.
+func ExpiryPK(bucket string, s int) string { return fmt.Sprintf("X#%s#%d", bucket, s) }
+
+// ExpiryShard is the write shard of a link in the expiry index.
+func ExpiryShard(id string) int { return shard(id, ExpiryShards) }
+
+// expiryEntry is the expiry index key of a link or reminder due at.
+func expiryEntry(m, id string, at time.Time) (pk, sk string) {
+	return ExpiryPK(ExpiryBucket(at), ExpiryShard(id)), ft(at) + "#" + m + "#" + id
+}
+
+// The layout version item.
+const (
+	metaPK = "META"
+	metaSK = "LAYOUT"
+)
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
+}
