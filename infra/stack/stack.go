@@ -144,8 +144,11 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 	return st, nil
 }
 
+// newTable is the single table of spec.Table. Its construct id carries the
+// key layout (TableV2): a layout change is a new table beside the old one,
+// never a replacement of the data in place (README, Layout versions).
 func newTable(st awscdk.Stack, prod bool) awsdynamodb.Table {
-	table := awsdynamodb.NewTable(st, jsii.String("Table"), &awsdynamodb.TableProps{
+	table := awsdynamodb.NewTable(st, jsii.String(fmt.Sprintf("TableV%d", spec.Table.Layout)), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(spec.Table.PK), Type: awsdynamodb.AttributeType_STRING},
 		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String(spec.Table.SK), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -155,13 +158,18 @@ func newTable(st awscdk.Stack, prod bool) awsdynamodb.Table {
 		DeletionProtection:               jsii.Bool(prod),
 		RemovalPolicy:                    removal(prod),
 	})
+	awscdk.Tags_Of(table).Add(jsii.String("paylinks:layout"), jsii.String(fmt.Sprint(spec.Table.Layout)), nil)
 	for _, ix := range spec.Table.Indexes {
-		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		props := &awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(ix.Name),
 			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(ix.PK), Type: awsdynamodb.AttributeType_STRING},
 			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(ix.SK), Type: awsdynamodb.AttributeType_STRING},
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
-		})
+		}
+		if len(ix.Include) > 0 {
+			props.ProjectionType, props.NonKeyAttributes = awsdynamodb.ProjectionType_INCLUDE, jsii.Strings(ix.Include...)
+		}
+		table.AddGlobalSecondaryIndex(props)
 	}
 	return table
 }

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,10 +120,41 @@ func checkTable(t *testing.T, tpl assertions.Template, res map[string]resource) 
 		"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
 		"DeletionProtectionEnabled":        false,
 	})
-	table := of(res, "AWS::DynamoDB::Table")[0]
+	var table resource
+	for id, r := range res {
+		if r.Type == "AWS::DynamoDB::Table" {
+			table = r
+			// The construct carries the key layout: a new layout is a new table.
+			if !strings.HasPrefix(id, fmt.Sprintf("TableV%d", queue.Table.Layout)) {
+				t.Errorf("table construct %s, want TableV%d...", id, queue.Table.Layout)
+			}
+		}
+	}
+	if tags := jsonOf(table.Properties["Tags"]); !strings.Contains(tags, fmt.Sprintf(`{"Key":"paylinks:layout","Value":"%d"}`, queue.Table.Layout)) {
+		t.Errorf("table tags %s", tags)
+	}
 	gsis := table.Properties["GlobalSecondaryIndexes"].([]any)
 	if len(gsis) != len(queue.Table.Indexes) {
 		t.Fatalf("%d GSIs", len(gsis))
+	}
+	// Each index projects what spec says (INCLUDE): a click, which changes
+	// none of these attributes, rewrites no index entry.
+	for _, ix := range queue.Table.Indexes {
+		found := false
+		for _, g := range gsis {
+			g := g.(map[string]any)
+			if g["IndexName"] != ix.Name {
+				continue
+			}
+			found = true
+			want := map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": ix.Include}
+			if jsonOf(g["Projection"]) != jsonOf(want) {
+				t.Errorf("%s projection %s, want %s", ix.Name, jsonOf(g["Projection"]), jsonOf(want))
+			}
+		}
+		if !found {
+			t.Errorf("no index %s", ix.Name)
+		}
 	}
 }
 
