@@ -50,7 +50,10 @@ type harness struct {
 	now  time.Time
 }
 
-func newHarness(tb testing.TB) *harness {
+func newHarness(tb testing.TB) *harness { return newHarnessWith(tb, nil) }
+
+// newHarnessWith is newHarness with the service's options changed by tweak.
+func newHarnessWith(tb testing.TB, tweak func(*service.Options)) *harness {
 	tb.Helper()
 	env := testenv.New(tb)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
@@ -64,8 +67,12 @@ func newHarness(tb testing.TB) *harness {
 	if err := env.Store.UpdateMerchant(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
-	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("perf-sandbox-secret"),
-		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true})
+	opts := service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("perf-sandbox-secret"),
+		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	svc := service.New(env.Store, opts)
 	return &harness{env: env, svc: svc, h: svc.Handler(), key: key, hook: hook, now: time.Now().UTC()}
 }
 

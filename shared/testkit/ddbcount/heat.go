@@ -708,15 +708,25 @@ func valueSize(v types.AttributeValue) int {
 var (
 	ulidRun  = regexp.MustCompile(`[0-9A-HJKMNP-TV-Z]{26}`)
 	hexRun   = regexp.MustCompile(`[0-9a-f]{32,}`)
+	hourRun  = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}`)
 	digitRun = regexp.MustCompile(`[0-9]+`)
 )
 
-// Family is a key with its ids (ULIDs), hashes and numbers replaced: the
-// kind of key, for grouping.
+// Family is a key with its variable parts replaced, the kind of key for
+// grouping: ULIDs <id>, hex hashes <hash>, hour buckets <hour>, other
+// segments of 16 characters or more (link codes, client keys) <token>,
+// numbers <n>.
 func Family(pk string) string {
 	pk = ulidRun.ReplaceAllString(pk, "<id>")
 	pk = hexRun.ReplaceAllString(pk, "<hash>")
-	return digitRun.ReplaceAllString(pk, "<n>")
+	pk = hourRun.ReplaceAllString(pk, "<hour>")
+	seg := strings.Split(pk, "#")
+	for i, x := range seg {
+		if len(x) >= 16 && !strings.Contains(x, "<") {
+			seg[i] = "<token>"
+		}
+	}
+	return digitRun.ReplaceAllString(strings.Join(seg, "#"), "<n>")
 }
 
 // KeyUnits are the units one partition key took.
