@@ -44,10 +44,24 @@ func TestHeatAndCost(t *testing.T) {
 	if errs.Len() > 0 {
 		t.Fatalf("errors: %s", errs.String())
 	}
-	if len(rep.Heat) != 4 {
-		t.Fatalf("heat rows %+v", rep.Heat)
+	checkHeatRows(t, rep.Heat)
+	checkCost(t, rep.Cost)
+	var out bytes.Buffer
+	Print(&out, rep)
+	for _, s := range []string{"Key heat", "table M#perf", ">= 5000: FAIL", ">= 20000: pass", "Cost per 1,000 paid links", "prices as of 2026-01-01",
+		"DynamoDB writes", "45.0 WRU", "$0.0450", "not included: SES e-mail (about $0.10 per 1,000)", "whole run: 56207 WCU, hottest table M#perf 42.6%"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("output lacks %q:\n%s", s, out.String())
+		}
 	}
-	c, l, k, run := rep.Heat[0], rep.Heat[1], rep.Heat[2], rep.Heat[3]
+}
+
+func checkHeatRows(t *testing.T, rows []HeatRow) {
+	t.Helper()
+	if len(rows) != 4 {
+		t.Fatalf("heat rows %+v", rows)
+	}
+	c, l, k, run := rows[0], rows[1], rows[2], rows[3]
 	if c.Phase != "create" || c.HotKey != "table M#perf" || c.Ops != 2000 || c.Pass == nil || *c.Pass || c.Target != 5000 {
 		t.Errorf("create %+v", c)
 	}
@@ -60,7 +74,11 @@ func TestHeatAndCost(t *testing.T) {
 	if run.Phase != "run" || run.HotShare != 0.426 || run.ReadShare != 0.9982 || run.HotKey != "table M#perf" {
 		t.Errorf("run %+v", run)
 	}
-	if rep.Cost == nil {
+}
+
+func checkCost(t *testing.T, c *Cost) {
+	t.Helper()
+	if c == nil {
 		t.Fatal("no cost")
 	}
 	// Per paid link: WCU 8+3+6+2+14+4x1+4x2 = 45, RCU 1+4 = 5, SQS 1+1+4
@@ -79,7 +97,7 @@ func TestHeatAndCost(t *testing.T) {
 		"Lambda requests": {13, 0.0013}, "Lambda duration": {gbs, gbs * 0.00001 * 1000},
 	}
 	total := 0.0
-	for _, line := range rep.Cost.Lines {
+	for _, line := range c.Lines {
 		w, ok := want[line.Service]
 		if !ok || math.Abs(line.Quantity-w[0]) > 1e-9 || math.Abs(line.USD1000-w[1]) > 1e-12 {
 			t.Errorf("%s: %v %s, $%v; want %v, $%v", line.Service, line.Quantity, line.Unit, line.USD1000, w[0], w[1])
@@ -87,16 +105,8 @@ func TestHeatAndCost(t *testing.T) {
 		total += w[1]
 		delete(want, line.Service)
 	}
-	if len(want) > 0 || math.Abs(rep.Cost.TotalUSD1000-total) > 1e-12 || rep.Cost.PricesAsOf != "2026-01-01" {
-		t.Errorf("missing %v; total %v want %v; %+v", want, rep.Cost.TotalUSD1000, total, rep.Cost)
-	}
-	var out bytes.Buffer
-	Print(&out, rep)
-	for _, s := range []string{"Key heat", "table M#perf", ">= 5000: FAIL", ">= 20000: pass", "Cost per 1,000 paid links", "prices as of 2026-01-01",
-		"DynamoDB writes", "45.0 WRU", "$0.0450", "not included: SES e-mail (about $0.10 per 1,000)", "whole run: 56207 WCU, hottest table M#perf 42.6%"} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("output lacks %q:\n%s", s, out.String())
-		}
+	if len(want) > 0 || math.Abs(c.TotalUSD1000-total) > 1e-12 || c.PricesAsOf != "2026-01-01" {
+		t.Errorf("missing %v; total %v want %v; %+v", want, c.TotalUSD1000, total, c)
 	}
 }
 

@@ -513,34 +513,51 @@ func readRefs(def spec.TableDef, in, out any) []readRef {
 		}
 		refs = append(refs, readRef{aws.ToString(x.TableName), where, "(scan)", 1})
 	case *dynamodb.BatchGetItemInput:
-		got := images{}
-		if o, ok := out.(*dynamodb.BatchGetItemOutput); ok && o != nil {
-			for t, items := range o.Responses {
-				for _, it := range items {
-					got.put(t, def, it)
-				}
-			}
-		}
-		for t, ka := range x.RequestItems {
-			for _, k := range ka.Keys {
-				refs = append(refs, readRef{t, tableWhere, str(k[def.PK]), readWeight(got[itemID(t, def, k)])})
-			}
-		}
+		out, _ := out.(*dynamodb.BatchGetItemOutput)
+		refs = batchGetRefs(def, x, out)
 	case *dynamodb.TransactGetItemsInput:
-		var resp []types.ItemResponse
-		if o, ok := out.(*dynamodb.TransactGetItemsOutput); ok && o != nil {
-			resp = o.Responses
-		}
-		for i, it := range x.TransactItems {
-			if it.Get == nil {
-				continue
+		out, _ := out.(*dynamodb.TransactGetItemsOutput)
+		refs = transactGetRefs(def, x, out)
+	}
+	return refs
+}
+
+// batchGetRefs are a BatchGetItem's keys, weighted by the 4 KB units of
+// what came back.
+func batchGetRefs(def spec.TableDef, in *dynamodb.BatchGetItemInput, out *dynamodb.BatchGetItemOutput) []readRef {
+	got := images{}
+	if out != nil {
+		for t, items := range out.Responses {
+			for _, it := range items {
+				got.put(t, def, it)
 			}
-			var item map[string]types.AttributeValue
-			if i < len(resp) {
-				item = resp[i].Item
-			}
-			refs = append(refs, readRef{aws.ToString(it.Get.TableName), tableWhere, str(it.Get.Key[def.PK]), readWeight(item)})
 		}
+	}
+	var refs []readRef
+	for t, ka := range in.RequestItems {
+		for _, k := range ka.Keys {
+			refs = append(refs, readRef{t, tableWhere, str(k[def.PK]), readWeight(got[itemID(t, def, k)])})
+		}
+	}
+	return refs
+}
+
+// transactGetRefs are a TransactGetItems' keys, weighted likewise.
+func transactGetRefs(def spec.TableDef, in *dynamodb.TransactGetItemsInput, out *dynamodb.TransactGetItemsOutput) []readRef {
+	var resp []types.ItemResponse
+	if out != nil {
+		resp = out.Responses
+	}
+	var refs []readRef
+	for i, it := range in.TransactItems {
+		if it.Get == nil {
+			continue
+		}
+		var item map[string]types.AttributeValue
+		if i < len(resp) {
+			item = resp[i].Item
+		}
+		refs = append(refs, readRef{aws.ToString(it.Get.TableName), tableWhere, str(it.Get.Key[def.PK]), readWeight(item)})
 	}
 	return refs
 }

@@ -61,6 +61,19 @@ func link(g1, g2 string) img {
 // keys section 4 of the design names, weighted and summing to what was
 // reported.
 func TestHeatAttribution(t *testing.T) {
+	rep, err := heatSequence().Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Split != SplitReported || len(rep.Phases) != 3 {
+		t.Fatalf("split %q, %d phases", rep.Split, len(rep.Phases))
+	}
+	checkHeatKeys(t, rep)
+	checkHeatPhases(t, rep)
+}
+
+// heatSequence records the calls: a create, a payment, a listing.
+func heatSequence() *Heat {
 	h := NewHeat(nil, heatTable)
 	h.Phase("create", 1)
 	event := img{"PK": s("M#m"), "SK": s("E#pl_1#ev_1"), "type": s("created")}
@@ -95,14 +108,11 @@ func TestHeatAttribution(t *testing.T) {
 	h.observe(q, &dynamodb.QueryOutput{ConsumedCapacity: &qc}, nil, nil)
 	g := &dynamodb.GetItemInput{TableName: aws.String("t"), Key: img{"PK": s("M#m"), "SK": s("L#pl_1")}}
 	h.observe(g, &dynamodb.GetItemOutput{ConsumedCapacity: ptr(capOf(0.5, 0.5, nil))}, nil, nil)
+	return h
+}
 
-	rep, err := h.Report()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Split != SplitReported || len(rep.Phases) != 3 {
-		t.Fatalf("split %q, %d phases", rep.Split, len(rep.Phases))
-	}
+func checkHeatKeys(t *testing.T, rep HeatReport) {
+	t.Helper()
 	want := []struct {
 		phase     int
 		where, pk string
@@ -123,6 +133,10 @@ func TestHeatAttribution(t *testing.T) {
 			t.Errorf("phase %s: %d keys %+v, want %d", rep.Phases[i].Name, got, rep.Phases[i].Keys, n)
 		}
 	}
+}
+
+func checkHeatPhases(t *testing.T, rep HeatReport) {
+	t.Helper()
 	c := rep.Phases[0]
 	if !near(c.WCU, 12) || c.HotWrite.PK != "M#m" || !near(c.WriteShare, 0.5) || !near(c.Allowed, 1*1000/6.0) {
 		t.Errorf("create: %+v", c)
