@@ -28,7 +28,7 @@ STATICCHECK_VERSION ?= v0.8.2
 GOCYCLO_VERSION ?= v0.6.0
 export STATICCHECK_VERSION GOCYCLO_VERSION
 
-.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench build sizes synth deploy diff FORCE
+.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
@@ -105,15 +105,28 @@ vet:
 lint:
 	@infra/local/lint.sh
 
-## bench: the benchmarks against the emulators (started and stopped here)
+## bench: the benchmarks against the emulators (started and stopped here), with the key-heat
+## stage (one merchant's workload, HEAT_SCALE) and the cost of 1,000 paid links
 bench:
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
-	@mkdir -p build; rc=0; \
+	@mkdir -p build; rm -f build/heat.json; rc=0; \
 	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./tests/perf && \
+	    go test -run '^$$' -bench 'Heat' -benchtime 1x -timeout 30m ./tests/perf && \
 	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./tests/perf && \
 	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./tests/perf && \
 	    go test -run '^$$' -bench 'Click' -benchtime $${BENCHTIME:-200x} ./shared/redirect && \
 	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/^due=1000$$/' -benchtime 1x -timeout 60m ./shared/sweep; \
+	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
+	  infra/local/emulators.sh stop; \
+	  go run ./infra/benchreport < build/bench.txt; exit $$rc
+
+## bench-heat: only what the key-heat and cost tables need (the operations, then the key-heat
+## stage), for before/after comparisons of a key layout
+bench-heat:
+	@EMULATORS="ddb moto" infra/local/emulators.sh start
+	@mkdir -p build; rm -f build/heat.json; rc=0; \
+	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./tests/perf && \
+	    go test -run '^$$' -bench 'Heat' -benchtime 1x -timeout 30m ./tests/perf; \
 	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
 	  infra/local/emulators.sh stop; \
 	  go run ./infra/benchreport < build/bench.txt; exit $$rc

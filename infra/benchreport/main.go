@@ -1,12 +1,15 @@
 // Command benchreport turns the output of `make bench` (go test -bench) into
 // one table on stdout and build/bench.json: per operation round trips,
 // capacity, SQS calls, latency and the handler/SDK ratio; throughput at 1, 8
-// and 32 clients; cold starts and binary sizes; the sweep at 100,000 links.
+// and 32 clients; cold starts and binary sizes; the sweep at 100,000 links;
+// the key heat of one merchant's workload (with build/heat.json's key
+// names); the cost of 1,000 paid links at testdata/perf/prices.json.
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +34,8 @@ type Report struct {
 	Throughput []Result          `json:"throughput"`
 	ColdStart  []Result          `json:"cold_start"`
 	Sweep      []Result          `json:"sweep_100k"`
+	Heat       []HeatRow         `json:"heat"`
+	Cost       *Cost             `json:"cost,omitempty"`
 	Other      []Result          `json:"other"`
 }
 
@@ -132,8 +137,26 @@ func table(w io.Writer, title string, head []string, rows [][]string) {
 }
 
 func main() {
-	results := Parse(os.Stdin)
-	rep := Report{Machine: machine()}
+	prices := flag.String("prices", "testdata/perf/prices.json", "the prices file of the cost line")
+	heat := flag.String("heat", "build/heat.json", "the key-heat stage's key names (BenchmarkHeat)")
+	flag.Parse()
+	rep := Build(Parse(os.Stdin), *prices, *heat, os.Stderr)
+	rep.Machine = machine()
+	Print(os.Stdout, rep)
+	if err := os.MkdirAll("build", 0o755); err == nil {
+		b, _ := json.MarshalIndent(rep, "", " ")
+		if err := os.WriteFile("build/bench.json", append(b, '\n'), 0o644); err == nil {
+			fmt.Fprintln(os.Stdout, "\nwritten: build/bench.json (raw output: build/bench.txt)")
+		}
+	}
+}
+
+// Build sorts results into the report's sections, with the key heat (names
+// from heatPath when it exists) and the cost line (when every operation of
+// its recipe was measured); problems go to errw.
+func Build(results []Result, pricesPath, heatPath string, errw io.Writer) Report {
+	var rep Report
+	var heat []Result
 	for _, r := range results {
 		switch {
 		case strings.HasPrefix(r.Name, "Ops/"), strings.HasPrefix(r.Name, "SweepOp/"):
@@ -148,11 +171,37 @@ func main() {
 		case strings.HasPrefix(r.Name, "Sweep/"):
 			r.Name = strings.TrimPrefix(r.Name, "Sweep/")
 			rep.Sweep = append(rep.Sweep, r)
+		case strings.HasPrefix(r.Name, "Heat/"):
+			r.Name = strings.TrimPrefix(r.Name, "Heat/")
+			heat = append(heat, r)
 		default:
 			rep.Other = append(rep.Other, r)
 		}
 	}
-	w := os.Stdout
+	if len(heat) > 0 {
+		names, err := loadHeatNames(heatPath)
+		if err != nil {
+			fmt.Fprintf(errw, "benchreport: %v (hottest keys not named)\n", err)
+		}
+		rep.Heat = heatRows(heat, names)
+	}
+	if len(rep.Operations) > 0 {
+		p, err := LoadPrices(pricesPath)
+		if err == nil {
+			var c Cost
+			if c, err = CostOf(rep.Operations, p); err == nil {
+				rep.Cost = &c
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(errw, "benchreport: no cost line: %v\n", err)
+		}
+	}
+	return rep
+}
+
+// Print writes the report's tables.
+func Print(w io.Writer, rep Report) {
 	keys := make([]string, 0, len(rep.Machine))
 	for k := range rep.Machine {
 		keys = append(keys, k)
@@ -199,10 +248,6 @@ func main() {
 		rows = append(rows, []string{r.Name, strings.Join(cells, ", ")})
 	}
 	table(w, "Other benchmarks", []string{"benchmark", "metrics"}, rows)
-	if err := os.MkdirAll("build", 0o755); err == nil {
-		b, _ := json.MarshalIndent(rep, "", " ")
-		if err := os.WriteFile("build/bench.json", append(b, '\n'), 0o644); err == nil {
-			fmt.Fprintln(w, "\nwritten: build/bench.json (raw output: build/bench.txt)")
-		}
-	}
+	printHeat(w, rep.Heat)
+	printCost(w, rep.Cost)
 }

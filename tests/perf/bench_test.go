@@ -21,13 +21,14 @@ import (
 	"github.com/paylinks/paylinks/shared/spec"
 )
 
-// BenchmarkOps runs each operation b.N times after a warm-up run and
+// BenchmarkOps runs each operation (and the cost line's, costOps) b.N
+// times after a warm-up run and
 // reports, per run: DynamoDB round trips and consumed capacity, SQS calls,
 // the handler's p50/p99 latency, and x-sdk: the handler's time over the
 // time spent inside the SDK calls it made (same client, same items, same
 // run), so x-sdk - 1 is the cost of paylinks' own code.
 func BenchmarkOps(b *testing.B) {
-	for _, o := range ops {
+	for _, o := range append(append([]op(nil), ops...), costOps...) {
 		b.Run(strings.ReplaceAll(o.name, " ", "_"), func(b *testing.B) { report(b, o) })
 	}
 }

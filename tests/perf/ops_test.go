@@ -12,12 +12,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
@@ -50,7 +54,13 @@ type harness struct {
 	now  time.Time
 }
 
-func newHarness(tb testing.TB) *harness {
+// Its API rate limit is out of the way: the runs measure the operations,
+// and a benchmark's 200 creates a second would otherwise meet the default
+// 25 per second (burst 50) and fail with 429.
+func newHarness(tb testing.TB) *harness { return newHarnessWith(tb, nil) }
+
+// newHarnessWith is newHarness with the service's options changed by tweak.
+func newHarnessWith(tb testing.TB, tweak func(*service.Options)) *harness {
 	tb.Helper()
 	env := testenv.New(tb)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
@@ -64,8 +74,12 @@ func newHarness(tb testing.TB) *harness {
 	if err := env.Store.UpdateMerchant(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
-	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("perf-sandbox-secret"),
-		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true})
+	opts := service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("perf-sandbox-secret"),
+		SQS: env.SQS, Queues: env.Queues, Log: quiet, AllowLoopbackWebhooks: true, RateLimit: 1e9, RateBurst: 1 << 30}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	svc := service.New(env.Store, opts)
 	return &harness{env: env, svc: svc, h: svc.Handler(), key: key, hook: hook, now: time.Now().UTC()}
 }
 
@@ -345,3 +359,114 @@ func total(m map[string]float64) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// costOps are the operations of a paid link that the budget does not hold
+// yet, measured by BenchmarkOps for the cost line (infra/benchreport): a
+// create that asks for a send, a link's first click, and the stream
+// handler on one link record (a payment's MODIFY: one webhook queued).
+var costOps = []op{
+	{"create with send", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		body := strings.TrimSuffix(createBody, "}") + `,"send":{"channel":"email"}}`
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "POST", "/v1/payment-links", body, nil); rec.Code != 201 {
+				tb.Fatalf("create: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	{"first click", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		links := make([]*domain.Link, n)
+		for i := range links {
+			links[i] = h.link(tb, createBody)
+		}
+		ua := map[string]string{"User-Agent": browserUA}
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/l/"+links[i].Code, "", ua); rec.Code != 302 {
+				tb.Fatalf("first click: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	{"stream record", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		links := make([]*domain.Link, n)
+		for i := range links {
+			links[i] = h.link(tb, createBody)
+		}
+		before := linkImages(tb, h)
+		for _, l := range links {
+			next := *l
+			next.Status = domain.StatusPaid
+			next.PaidAt, next.PSP, next.PSPReference = &h.now, "sandbox", "pay_sb_"+l.ID[len(l.ID)-8:]
+			if err := h.env.Store.Transition(context.Background(), l, &next, domain.NewEvent(l.ID, domain.EventPaid, l.Status, next.Status, h.now, nil)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		after := linkImages(tb, h)
+		recs := make([]outbound.Record, n)
+		for i, l := range links {
+			old, cur := before["L#"+l.ID], after["L#"+l.ID]
+			if old == nil || cur == nil {
+				tb.Fatalf("link %s: no item with SK L#%s", l.ID, l.ID)
+			}
+			recs[i] = outbound.Record{Name: "MODIFY", Sequence: fmt.Sprint(i + 1), Old: old, New: cur}
+		}
+		return func(tb testing.TB, i int) {
+			if failed := h.svc.Stream.Handle(context.Background(), recs[i:i+1]); failed != "" {
+				tb.Fatalf("stream record %d failed", i)
+			}
+		}
+	}},
+}
+
+// linkImages are the table's link items by sort key (L#<id> in every
+// layout), as the stream would carry them.
+func linkImages(tb testing.TB, h *harness) map[string]map[string]types.AttributeValue {
+	out := map[string]map[string]types.AttributeValue{}
+	p := dynamodb.NewScanPaginator(h.env.DB, &dynamodb.ScanInput{TableName: aws.String(h.env.Table), FilterExpression: aws.String("begins_with(SK, :l)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":l": &types.AttributeValueMemberS{Value: "L#"}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			tb.Fatalf("scan links: %v", err)
+		}
+		for _, it := range page.Items {
+			if sk, ok := it["SK"].(*types.AttributeValueMemberS); ok {
+				out[sk.Value] = it
+			}
+		}
+	}
+	return out
+}
+
+// TestCostOps: each op of the cost line does what its name says, in any
+// key layout: a create with a send is one transaction and queues the send;
+// a first click moves the link in a transaction (the click guard fails
+// first) and saves the checkout; a stream record puts one delivery and
+// queues its webhook.
+func TestCostOps(t *testing.T) {
+	want := map[string]struct {
+		ddb map[string]float64
+		sqs map[string]float64
+	}{
+		"create with send": {map[string]float64{"TransactWriteItems": 1}, map[string]float64{"SendMessage": 1}},
+		"first click":      {map[string]float64{"TransactWriteItems": 1}, map[string]float64{}},
+		"stream record":    {map[string]float64{"PutItem": 1}, map[string]float64{"SendMessage": 1}},
+	}
+	for _, o := range costOps {
+		w, ok := want[o.name]
+		if !ok {
+			t.Errorf("%s: no expectation", o.name)
+			continue
+		}
+		m := measure(t, newHarness(t), o, 2, nil)
+		for api, n := range w.ddb {
+			if m.DynamoDB[api] != n {
+				t.Errorf("%s: DynamoDB %v, want %s %v per run", o.name, m.DynamoDB, api, n)
+			}
+		}
+		if !reflect.DeepEqual(m.SQS, w.sqs) {
+			t.Errorf("%s: SQS %v, want %v", o.name, m.SQS, w.sqs)
+		}
+		if m.WCU <= 0 {
+			t.Errorf("%s: %v WCU", o.name, m.WCU)
+		}
+	}
+}

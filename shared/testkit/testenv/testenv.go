@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	smithymw "github.com/aws/smithy-go/middleware"
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/seed"
@@ -31,6 +32,7 @@ import (
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/ddbcount"
 	"github.com/paylinks/paylinks/shared/testkit/faults"
@@ -66,6 +68,9 @@ type Env struct {
 	SQSCount *ddbcount.Counter
 	// Streams reads the table's stream (tests that called NeedStream).
 	Streams *dynamodbstreams.Client
+	// Heat attributes the DB client's capacity to partition keys (tests
+	// that called NeedHeat; nil otherwise).
+	Heat *ddbcount.Heat
 }
 
 func setDefault(k, v string) {
@@ -103,13 +108,26 @@ func NeedStream(t testing.TB) { streamTests.Store(t.Name(), true) }
 // WithStream reports whether the test asked for the stream.
 func WithStream(t testing.TB) bool { _, ok := streamTests.Load(t.Name()); return ok }
 
+var heatTests sync.Map
+
+// NeedHeat marks a test whose DB client records key heat (call before New):
+// Env.Heat, its middleware ahead of the counter's.
+func NeedHeat(t testing.TB) { heatTests.Store(t.Name(), true) }
+
 // New makes a fresh table for the test and drops it afterwards.
 func New(t testing.TB) *Env {
 	t.Helper()
 	cfg := AWSConfig(t)
 	count := ddbcount.New()
 	inj := faults.New()
-	db := config.DynamoDB(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, count.Attach, inj.Attach) })
+	mw := []func(*smithymw.Stack) error{count.Attach, inj.Attach}
+	var heat *ddbcount.Heat
+	if _, ok := heatTests.Load(t.Name()); ok {
+		// Its images come through a client of its own, counted nowhere.
+		heat = ddbcount.NewHeat(config.DynamoDB(cfg), spec.Table)
+		mw = append([]func(*smithymw.Stack) error{heat.Attach}, mw...)
+	}
+	db := config.DynamoDB(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, mw...) })
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	table := "test-" + hex.EncodeToString(b[:])
@@ -146,7 +164,7 @@ func New(t testing.TB) *Env {
 	count.Reset()
 	st := store.New(db, table)
 	st.Sealer = Sealer
-	return &Env{DB: db, Count: count, Table: table, Store: st, SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: streamlocal.Client(cfg)}
+	return &Env{DB: db, Count: count, Table: table, Store: st, SQS: sqsc, SQSCount: sqsCount, Faults: inj, Queues: queues, Streams: streamlocal.Client(cfg), Heat: heat}
 }
 
 // Merchant seeds a sandbox merchant and returns its API key.
