@@ -97,6 +97,9 @@ func shard(id string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// LinkListShard is the listing shard (0 to LinkListShards-1) of link id.
+func LinkListShard(id string) int { return shard(id, LinkListShards) }
+
 // linkListPK is the listing partition of a link; deliveryListPK of a
 // webhook delivery.
 func linkListPK(m, id string) string { return linkListShardPK(m, shard(id, LinkListShards)) }

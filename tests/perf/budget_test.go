@@ -19,7 +19,7 @@ const budgetFile = "../../testdata/perf/budget.json"
 // After a deliberate change: go test ./tests/perf -run Budget -update-budget.
 func TestRoundTripBudget(t *testing.T) {
 	got := map[string]measured{}
-	all := append(append([]op(nil), ops...), sweepOp(1000))
+	all := append(append(append([]op(nil), ops...), costOps...), sweepOp(1000))
 	for _, o := range all {
 		h := newHarness(t)
 		n := 3
