@@ -26,7 +26,8 @@ GO_TEST_FLAGS ?= -count=1 -timeout 25m
 # make lint's tools, from the Go module proxy (installed into .tools/<tool>-<version>/)
 STATICCHECK_VERSION ?= v0.8.2
 GOCYCLO_VERSION ?= v0.6.0
-export STATICCHECK_VERSION GOCYCLO_VERSION
+REDOCLY_VERSION ?= 2.77.0
+export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION
 
 .PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
 

@@ -4,11 +4,13 @@
 # included, .tools/ skipped). Every check runs even when one before it
 # failed; the exit status is 1 when any failed. The tools are pinned by the
 # Makefile (STATICCHECK_VERSION, GOCYCLO_VERSION) and installed from the Go
-# module proxy with `go install` into .tools/<tool>-<version>/.
+# module proxy with `go install` into .tools/<tool>-<version>/; the OpenAPI
+# document is linted with @redocly/cli (REDOCLY_VERSION, from npm).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${STATICCHECK_VERSION:?pinned in the Makefile: run make lint}"
 : "${GOCYCLO_VERSION:?pinned in the Makefile: run make lint}"
+: "${REDOCLY_VERSION:?pinned in the Makefile: run make lint}"
 CYCLO_OVER="${CYCLO_OVER:-20}"
 TOOLS="$PWD/.tools"
 log() { printf 'lint: %s\n' "$*" >&2; }
@@ -74,9 +76,23 @@ check_cyclo() {
   "$bin" -over "$CYCLO_OVER" -ignore '^\.tools/' .
 }
 
+# The OpenAPI document against Redocly's recommended rules (@redocly/cli from
+# npm, pinned): 0 errors; warnings are printed.
+check_openapi() {
+  local dir="$TOOLS/redocly-$REDOCLY_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/redocly" ]; then
+    log "installing @redocly/cli@$REDOCLY_VERSION from npm"
+    mkdir -p "$dir"
+    npm install --no-audit --no-fund --loglevel=error --prefix "$dir" "@redocly/cli@$REDOCLY_VERSION" >/dev/null || return 1
+  fi
+  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true "$dir/node_modules/.bin/redocly" lint --format=summary \
+    shared/httpapi/openapi.json 2>&1 | grep -v '[║╔╚]'
+}
+
 step gofmt check_gofmt
 step "go vet" go vet ./...
 step "go mod tidy" check_tidy
 step "staticcheck $STATICCHECK_VERSION" check_staticcheck
 step "gocyclo -over $CYCLO_OVER" check_cyclo
+step "redocly lint $REDOCLY_VERSION (openapi.json)" check_openapi
 exit $rc

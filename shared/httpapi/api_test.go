@@ -239,8 +239,12 @@ func TestTransportErrors(t *testing.T) {
 			t.Fatalf("key %q: %d", k, st)
 		}
 	}
-	if st, _, _ := call(t, "GET", srv.URL+"/openapi.json", "", "", nil, true); st != 200 {
-		t.Fatalf("openapi: %d", st)
+	st, _, raw := call(t, "GET", srv.URL+"/openapi.json", "", "", nil, true)
+	var doc struct {
+		Servers []struct{ URL string } `json:"servers"`
+	}
+	if err := json.Unmarshal(raw, &doc); st != 200 || err != nil || len(doc.Servers) != 1 || doc.Servers[0].URL != srv.URL {
+		t.Fatalf("openapi: %d %v, servers %+v, want %s (the serving address)", st, err, doc.Servers, srv.URL)
 	}
 }
 

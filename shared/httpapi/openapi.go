@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	_ "embed"
+	"encoding/json"
 	"net/http"
 )
 
@@ -10,9 +11,24 @@ import (
 //go:embed openapi.json
 var OpenAPI []byte
 
-// ServeOpenAPI answers GET /openapi.json.
-func ServeOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(OpenAPI)
+// OpenAPIFor answers GET /openapi.json with the document whose `servers`
+// names baseURL, the address this deployment serves (a custom domain, the
+// API's own URL, make dev's 127.0.0.1:8080), so that clients generated from
+// it call the right place.
+func OpenAPIFor(baseURL string) http.HandlerFunc {
+	body := OpenAPI
+	if baseURL != "" {
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(OpenAPI, &doc); err == nil {
+			doc["servers"], _ = json.Marshal([]map[string]string{{"url": baseURL, "description": "this deployment"}})
+			if b, err := json.Marshal(doc); err == nil {
+				body = b
+			}
+		}
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(body)
+	}
 }

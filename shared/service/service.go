@@ -167,7 +167,7 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", boot.Health)
-	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
+	mux.HandleFunc("GET /openapi.json", httpapi.OpenAPIFor(s.API.PublicBaseURL))
 	if s.Outbox != nil {
 		mux.Handle("GET /dev/outbox", s.Outbox)
 	}

@@ -34,6 +34,6 @@ func Handler(a *httpapi.API) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", a.Handler())
 	mux.HandleFunc("GET /healthz", boot.Health)
-	mux.HandleFunc("GET /openapi.json", httpapi.ServeOpenAPI)
+	mux.HandleFunc("GET /openapi.json", httpapi.OpenAPIFor(a.PublicBaseURL))
 	return mux
 }
