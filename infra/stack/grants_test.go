@@ -172,7 +172,7 @@ func TestLeastPrivilegeOfTheExposedFunctions(t *testing.T) {
 			t.Errorf("the sandbox may write the table: %s", got)
 		case name != "send" && (has("ses") || has("sns")):
 			t.Errorf("%s may send e-mail or SMS: %s", name, got)
-		case name != "api" && has("kms:seal"):
+		case name != "api" && name != "admin" && has("kms:seal"):
 			t.Errorf("%s may seal merchants' secrets: %s", name, got)
 		case name == "apply" && (has("secret:") || has("kms:")):
 			t.Errorf("apply may read secrets: %s", got)
@@ -220,5 +220,31 @@ func TestRoutesReachTheirFunctions(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes %v,\n want %v", got, want)
+	}
+}
+
+// The admin function is reachable by IAM only: no route, no function URL,
+// no event source, and no resource policy letting a service invoke it.
+func TestAdminIsReachableByIAMOnly(t *testing.T) {
+	_, doc := synthProps(t, contextProps(t, "prod", nil))
+	admin := ""
+	for id, r := range doc.Resources {
+		if r.Type == "AWS::Lambda::Function" && r.Properties["Description"] == "paylinks admin" {
+			admin = id
+		}
+	}
+	if admin == "" {
+		t.Fatal("no admin function")
+	}
+	for id, r := range doc.Resources {
+		switch r.Type {
+		case "AWS::Lambda::Permission", "AWS::Lambda::Url", "AWS::Lambda::EventSourceMapping", "AWS::ApiGatewayV2::Integration", "AWS::Events::Rule":
+			if strings.Contains(jsonOf(r.Properties), `"`+admin+`"`) {
+				t.Errorf("%s %s reaches the admin function: %s", r.Type, id, jsonOf(r.Properties))
+			}
+		}
+	}
+	if jsonOf(doc.Outputs["AdminFunctionName"]["Value"]) != ref(admin) {
+		t.Errorf("AdminFunctionName output %v", doc.Outputs["AdminFunctionName"])
 	}
 }

@@ -125,7 +125,7 @@ func TestProdHasNoSandbox(t *testing.T) {
 	for name, f := range devFns {
 		// Only the functions that build the PSP adapters, and the API that
 		// offers the sandbox to test merchants, know of the sandbox.
-		if want := slices.Contains(wantSandbox, name) || name == "api"; (f.env["SANDBOX_ENABLED"] == "1") != want {
+		if want := slices.Contains(wantSandbox, name) || name == "api" || name == "admin"; (f.env["SANDBOX_ENABLED"] == "1") != want {
 			t.Errorf("dev function %s: SANDBOX_ENABLED=%v", name, f.env["SANDBOX_ENABLED"])
 		}
 	}
@@ -417,7 +417,7 @@ func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
 	sort.Strings(kmsActions)
 	wantKMS := []string{"kms:Decrypt"}
 	switch name {
-	case "api":
+	case "api", "admin":
 		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
 	case "apply", "sweep": // they never load a merchant
 		wantKMS = nil
@@ -457,8 +457,8 @@ func TestOutputs(t *testing.T) {
 		stage string
 		want  []string
 	}{
-		{"dev", []string{"ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "TableName"}},
-		{"prod", []string{"ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "TableName"}},
+		{"dev", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "TableName"}},
+		{"prod", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "TableName"}},
 	} {
 		_, doc := synthProps(t, contextProps(t, c.stage, nil))
 		var got []string

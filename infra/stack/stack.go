@@ -140,7 +140,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 		return nil, err
 	}
 	alarms(st, functions, b.queues, b.dlqs, fns, api)
-	outputs(st, api, b)
+	outputs(st, api, b, fns)
 	return st, nil
 }
 
@@ -400,9 +400,11 @@ func addRoutes(st awscdk.Stack, api awsapigatewayv2.HttpApi, p *Props, routes []
 	return hardenStage(st, api, p, byKey, logRetention)
 }
 
-func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts) {
+func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts, fns map[string]awslambda.Function) {
 	awscdk.NewCfnOutput(st, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	awscdk.NewCfnOutput(st, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: b.table.TableName()})
+	awscdk.NewCfnOutput(st, jsii.String("AdminFunctionName"), &awscdk.CfnOutputProps{Value: fns["admin"].FunctionName(),
+		Description: jsii.String("the operators' function: go run ./infra/admin -function <this> ... (IAM lambda:InvokeFunction only)")})
 	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: b.key.KeyId(),
 		Description: jsii.String("the key sealing merchants' PSP credentials and webhook secrets")})
 	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: b.secrets[envLinkCodeSecretARN].SecretArn()})

@@ -172,6 +172,10 @@ func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
 			return err
 		}
 		reqlog.Set(r.Context(), "merchant", m.ID)
+		if m.Suspended {
+			problem.Write(w, problem.New(http.StatusForbidden, "this merchant is suspended by the operator; contact them"))
+			return nil
+		}
 		allowed, remaining, retry := a.Limits.take(m.ID, now)
 		a.Limits.rateHeaders(w, remaining, retry)
 		if !allowed {

@@ -38,6 +38,9 @@ type Merchant struct {
 	// PSPWebhookSecret signs the webhooks the PSP sends us (sandbox, Stripe).
 	PSPWebhookSecret string `json:"-" dynamodbav:"psp_webhook_secret,omitempty"`
 	Version          int    `json:"-" dynamodbav:"version"`
+	// Suspended is set by an operator: the merchant's API answers 403 and
+	// its links 404 until it is lifted.
+	Suspended bool `json:"-" dynamodbav:"suspended,omitempty"`
 }
 
 // PreviousSecretWindow is how long a rotated-out outbound webhook secret

@@ -33,10 +33,32 @@ type Handler struct {
 
 // verify refuses a code this deployment did not sign: the not-found page.
 func (h *Handler) verify(code string) error {
-	if _, err := h.Codes.Verify(code); err != nil {
-		return &notFound{outcome: "bad_code"}
+	_, err := h.serving(context.Background(), code, false)
+	return err
+}
+
+// serving checks a code's signature and, with withMerchant, that its
+// merchant is not suspended (an operator's decision: its links answer 404).
+// The merchant comes from the code, before anything is read or written.
+func (h *Handler) serving(ctx context.Context, code string, withMerchant bool) (*merchant.Merchant, error) {
+	c, err := h.Codes.Verify(code)
+	if err != nil {
+		return nil, &notFound{outcome: "bad_code"}
 	}
-	return nil
+	if !withMerchant {
+		return nil, nil
+	}
+	m, err := h.merchants.Get(ctx, c.Merchant)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, &notFound{outcome: "not_found"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Suspended {
+		return nil, &notFound{outcome: "merchant_suspended"}
+	}
+	return m, nil
 }
 
 // New returns the handler.
@@ -114,11 +136,12 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	code := r.PathValue("code")
-	if err := h.verify(code); err != nil {
+	m, err := h.serving(ctx, code, true)
+	if err != nil {
 		return err
 	}
 	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
-		return h.preview(w, r, code)
+		return h.preview(w, r, code, m)
 	}
 	l, outcome, err := h.Store.Click(ctx, code, h.Now())
 	if errors.Is(err, domain.ErrNotFound) {
@@ -129,10 +152,6 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
 	}
 	reqlog.Set(ctx, "link_id", l.ID)
 	reqlog.Set(ctx, "merchant", l.Merchant)
-	m, err := h.merchants.Get(ctx, l.Merchant)
-	if err != nil {
-		return &failed{l, err}
-	}
 	switch outcome {
 	case store.ClickPaid:
 		reqlog.Set(ctx, "outcome", "already_paid")
@@ -200,7 +219,7 @@ func (h *Handler) done(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) error {
+func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string, m *merchant.Merchant) error {
 	ctx := r.Context()
 	reqlog.Set(ctx, "outcome", "preview")
 	l, err := h.Store.GetByCode(ctx, code)
@@ -209,10 +228,6 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string) e
 	}
 	if err != nil {
 		return err
-	}
-	m, err := h.merchants.Get(ctx, l.Merchant)
-	if err != nil {
-		return &failed{l, err}
 	}
 	reqlog.Set(ctx, "link_id", l.ID)
 	render(w, http.StatusOK, h.page(l, m, "preview"))

@@ -64,6 +64,9 @@ const (
 	TriggerQueue    Trigger = "queue"    // an SQS event source mapping
 	TriggerStream   Trigger = "stream"   // the table's DynamoDB stream
 	TriggerSchedule Trigger = "schedule" // an EventBridge schedule
+	// TriggerInvoke functions have no event source and no route: only a
+	// principal allowed lambda:InvokeFunction by IAM reaches them.
+	TriggerInvoke Trigger = "invoke"
 )
 
 // Route is one HTTP API route (API Gateway path syntax) of a function.
@@ -133,6 +136,8 @@ var Functions = []Function{
 	{Name: "stream", Timeout: 60 * time.Second, Memory: 256, Trigger: TriggerStream,
 		Sends: []string{Webhooks, Send},
 		Needs: NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedSealer},
+	{Name: "admin", Timeout: 30 * time.Second, Memory: 256, Trigger: TriggerInvoke,
+		Needs: NeedTable | NeedTableWrite | NeedSealer | NeedSeal | NeedPSPNames},
 	{Name: "deliver", Timeout: 30 * time.Second, Memory: 256, Trigger: TriggerQueue, Consumes: Webhooks,
 		Sends: []string{Webhooks}, DeadLetters: []string{Webhooks},
 		Needs: NeedTable | NeedTableWrite | NeedSealer},

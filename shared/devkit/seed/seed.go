@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/admin"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
@@ -67,34 +68,41 @@ func Merchant(ctx context.Context, st *store.Store, m *merchant.Merchant, secret
 	return secret, nil
 }
 
-// MerchantOnce writes m and its key when the merchant does not exist yet; an
-// existing merchant keeps its settings (changed since through the API) and
-// gets the key added when it lacks it. It reports whether m was created.
+// MerchantOnce makes the merchant m.ID through the operators' code
+// (shared/admin: the register, the sandbox) when it does not exist yet,
+// then gives it m's settings as the merchant would set them; an existing
+// merchant keeps its settings (changed since through the API). The key
+// secret is issued when the merchant lacks it. It reports whether m was
+// created.
 func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, secret string) (bool, error) {
 	if !merchant.WellFormed(secret) {
 		return false, fmt.Errorf("API key must start with sk_test_ or sk_live_")
 	}
-	_, err := st.GetMerchant(ctx, m.ID)
-	if errors.Is(err, domain.ErrNotFound) {
-		_, err := Merchant(ctx, st, m, secret)
-		return err == nil, err
-	}
-	if err != nil {
-		return false, fmt.Errorf("read merchant %s: %w", m.ID, err)
+	ops := &admin.Admin{Store: st, Sandbox: m.PSP == "sandbox", Now: time.Now}
+	created := false
+	_, err := ops.CreateMerchant(ctx, m.ID, m.Name, map[bool]string{true: "live", false: "test"}[m.Live])
+	switch {
+	case err == nil:
+		created = true
+		settings := *m
+		settings.Version = 2 // over the operator's version 1
+		if err := st.UpdateMerchant(ctx, &settings); err != nil {
+			return false, fmt.Errorf("settings of %s: %w", m.ID, err)
+		}
+	case !errors.Is(err, domain.ErrConflict):
+		return false, fmt.Errorf("create merchant %s: %w", m.ID, err)
 	}
 	owner, err := st.LookupKey(ctx, secret)
 	switch {
 	case err == nil && owner == m.ID:
-		return false, nil
+		return created, nil
 	case err == nil:
 		return false, fmt.Errorf("API key ending %s belongs to another merchant", secret[len(secret)-4:])
 	case !errors.Is(err, domain.ErrNotFound):
 		return false, err
 	}
-	k := merchant.KeyFor(m.ID, secret)
-	k.Created = time.Now().UTC().Format(time.RFC3339)
-	if err := st.PutKey(ctx, k); err != nil {
+	if _, err := ops.IssueKey(ctx, m.ID, secret); err != nil {
 		return false, err
 	}
-	return false, nil
+	return created, nil
 }

@@ -1,0 +1,16 @@
+// Package admin composes the operators' administration function.
+package admin
+
+import (
+	"time"
+
+	"github.com/paylinks/paylinks/shared/admin"
+	"github.com/paylinks/paylinks/shared/boot"
+)
+
+// New is the administration over the table; a new test merchant gets the
+// sandbox when the stage has it.
+func New(e *boot.Env) *admin.Admin {
+	_, sandbox := e.PSPNames()["sandbox"]
+	return &admin.Admin{Store: e.Store(), Sandbox: sandbox, Now: time.Now}
+}
