@@ -95,7 +95,7 @@ func (s *Store) SetSuspended(ctx context.Context, id string, suspended bool) err
 			ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberBOOL{Value: suspended}}}
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: set(key(merchantPK(id), "MERCHANT"))},
+		{Update: set(key(merchantItemPK(id), "MERCHANT"))},
 		{Update: set(key(operatorPK, registerSK(id)))},
 	}})
 	if reasons, ok := cancelReasons(err); ok && (reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed") {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
@@ -88,13 +89,18 @@ func ft(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") 
 
 // TestEveryKeyTenantFirst: every item two merchants' workloads write has a
 // partition key of its own merchant (M#<m>#..., or M#<m> for the merchant
-// and its key references), or is a system item (APIKEY#, SWEEP, META); every
+// and its key references), or is a system item (APIKEY#, SWEEP, META, the
+// operators' register OPERATOR); every
 // listing index key begins with M#<m>#; no code marker is written.
 func TestEveryKeyTenantFirst(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	smallWorkload(t, env, "shop-a", now)
 	smallWorkload(t, env, "shop-b", now)
+	// A merchant the operators made: its register entry is a system item.
+	if err := env.Store.CreateMerchant(ctx, &merchant.Merchant{ID: "shop-a-ops", Name: "Ops", Version: 1}, now); err != nil {
+		t.Fatal(err)
+	}
 	p := dynamodb.NewScanPaginator(env.DB, &dynamodb.ScanInput{TableName: aws.String(env.Table)})
 	n := 0
 	for p.HasMorePages() {
@@ -137,13 +143,15 @@ func tenantOf(pk string) string {
 func tenantFirst(pk, sk string) bool {
 	m := tenantOf(pk)
 	switch {
-	case m == "shop-a" || m == "shop-b":
+	case m == "shop-a" || m == "shop-b" || m == "shop-a-ops":
 		if pk == "M#"+m {
 			return sk == "MERCHANT" || strings.HasPrefix(sk, "KEY#")
 		}
 		return strings.HasPrefix(pk, "M#"+m+"#")
 	case strings.HasPrefix(pk, "APIKEY#"), pk == "SWEEP", pk == "META":
 		return true
+	case pk == "OPERATOR": // the operators' register of merchants
+		return strings.HasPrefix(sk, "MERCHANT#")
 	}
 	return false
 }
