@@ -71,9 +71,9 @@ install() {
   local sum; sum="$(cat infra/local/localstack-executor/pyproject.toml infra/local/localstack-executor/paylinks_local_executor/*.py | sha256sum | cut -c1-16)"
   if [ ! -f "$LS/.executor-$sum" ]; then
     log "installing the local Lambda executor (infra/local/localstack-executor)"
-    "$LS/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall \
-      --no-build-isolation "$ROOT_DIR/infra/local/localstack-executor" 2>/dev/null ||
-      "$LS/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$ROOT_DIR/infra/local/localstack-executor"
+    # From a copy: setuptools writes build/ and *.egg-info next to the sources.
+    rm -rf "$LS/executor-src"; cp -r infra/local/localstack-executor "$LS/executor-src"
+    "$LS/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$LS/executor-src"
     rm -f "$LS"/.executor-*; touch "$LS/.executor-$sum"
   fi
   if [ ! -x "$LS/bin/aws-lambda-rie-$RIE_VERSION" ]; then
