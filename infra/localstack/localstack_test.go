@@ -277,41 +277,12 @@ func TestDeployedStack(t *testing.T) {
 		t.Errorf("bad amount: %d %s %s", code, h.Get("Content-Type"), b)
 	}
 
-	// The redirect answers the link: a person's click goes to the sandbox
-	// checkout.
-	code, h, b = s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
-	if code != http.StatusFound || !strings.Contains(h.Get("Location"), "/sandbox/checkout/") {
-		t.Fatalf("click: %d Location %q %s", code, h.Get("Location"), b)
-	}
-	// A preview bot gets the Open Graph page and records nothing.
-	code, _, b = s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "WhatsApp/2.23"})
-	if code != http.StatusOK || !bytes.Contains(b, []byte("og:title")) {
-		t.Errorf("preview: %d %s", code, b)
-	}
+	// The redirect answers the link.
+	checkRedirect(t, s, linkCode)
 
 	// The send: the send queue's mapping ran the send function, which sent
 	// through SES v2 (moto) and wrote message.sent on the timeline.
-	var timeline []map[string]any
-	took := eventually(t, 90*time.Second, "message.sent on the timeline (send queue -> send function -> SES v2 on moto)", func() bool {
-		code, _, b := s.call(t, "Api", http.MethodGet, "/v1/payment-links/"+link.ID+"/events", nil, auth)
-		if code != http.StatusOK {
-			t.Fatalf("timeline: %d %s", code, b)
-		}
-		var page struct{ Data []map[string]any }
-		if err := json.Unmarshal(b, &page); err != nil {
-			t.Fatalf("timeline %s: %v", b, err)
-		}
-		timeline = page.Data
-		for _, ev := range timeline {
-			if ev["type"] == "message.failed" {
-				t.Fatalf("send failed: %v", ev)
-			}
-			if ev["type"] == "message.sent" {
-				return true
-			}
-		}
-		return false
-	})
+	took := waitSent(t, s, link.ID, auth)
 	t.Logf("send: message.sent %v after the click", took.Round(time.Millisecond))
 
 	// The stream: the created link's stream record ran the stream function,
@@ -338,4 +309,44 @@ func TestDeployedStack(t *testing.T) {
 		t.Errorf("read after the drive: %d %s", code, b)
 	}
 	t.Logf("drive: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// waitSent waits for message.sent on the link's timeline (read through the
+// api function's URL): the send queue's mapping ran the send function, which
+// sent through SES v2 (moto).
+func waitSent(t *testing.T, s *stack, linkID string, auth map[string]string) time.Duration {
+	t.Helper()
+	return eventually(t, 90*time.Second, "message.sent on the timeline (send queue -> send function -> SES v2 on moto)", func() bool {
+		code, _, b := s.call(t, "Api", http.MethodGet, "/v1/payment-links/"+linkID+"/events", nil, auth)
+		if code != http.StatusOK {
+			t.Fatalf("timeline: %d %s", code, b)
+		}
+		var page struct{ Data []map[string]any }
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatalf("timeline %s: %v", b, err)
+		}
+		for _, ev := range page.Data {
+			if ev["type"] == "message.failed" {
+				t.Fatalf("send failed: %v", ev)
+			}
+			if ev["type"] == "message.sent" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// checkRedirect: a person's click on the link goes to the sandbox checkout;
+// a preview bot gets the Open Graph page.
+func checkRedirect(t *testing.T, s *stack, linkCode string) {
+	t.Helper()
+	code, h, b := s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+	if code != http.StatusFound || !strings.Contains(h.Get("Location"), "/sandbox/checkout/") {
+		t.Fatalf("click: %d Location %q %s", code, h.Get("Location"), b)
+	}
+	code, _, b = s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "WhatsApp/2.23"})
+	if code != http.StatusOK || !bytes.Contains(b, []byte("og:title")) {
+		t.Errorf("preview: %d %s", code, b)
+	}
 }
