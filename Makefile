@@ -29,7 +29,7 @@ GOCYCLO_VERSION ?= v0.6.0
 REDOCLY_VERSION ?= 2.77.0
 export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION
 
-.PHONY: dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
+.PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
@@ -161,7 +161,21 @@ diff: build
 deploy: build
 	$(CDK) deploy -c stage=$${STAGE:-dev} --require-approval broadening
 
-## test-localstack: the integration tests against a running LocalStack
-## (docker compose -f infra/local/docker-compose.yml up -d)
+## localstack-start / localstack-stop: LocalStack on 127.0.0.1:$(LOCALSTACK_PORT) without Docker
+## (pinned into .tools/localstack; Lambda runs each bootstrap under aws-lambda-rie), moto beside it for SES v2
+LOCALSTACK_PORT ?= 4599
+LOCALSTACK_SES_PORT ?= 19724
+export LOCALSTACK_PORT
+localstack-start:
+	@SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh start
+
+localstack-stop:
+	@SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh stop
+
+## test-localstack: start LocalStack, deploy the real CDK stack into it (cdklocal, functions built
+## for this machine), drive it (go test ./infra/localstack), stop it; prints each step's duration
 test-localstack:
-	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL:-http://localhost:4566} PAYLINKS_SKIP_BROWSER=1 go test $(GO_TEST_FLAGS) ./...
+	@rc=0; SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh start && \
+	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh deploy && \
+	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh drive || rc=1; \
+	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh stop; exit $$rc

@@ -4,13 +4,16 @@
 # to build/functions/<function>.zip, bootstrap at the root. The zip is
 # reproducible: fixed timestamps and modes, so the same sources give the same
 # bytes (and CDK the same asset hash). make build runs it once per function.
+# PAYLINKS_GOARCH (arm64) and PAYLINKS_ASSET_DIR (build/functions) change the
+# architecture and the output directory (infra/local/localstack.sh builds for
+# this machine into build/localstack-functions).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 f="${1:?usage: buildfn.sh <function under functions/>}"
 [ -d "functions/$f" ] || { echo "buildfn: no functions/$f" >&2; exit 2; }
-out="build/functions"
+out="${PAYLINKS_ASSET_DIR:-build/functions}"
 mkdir -p "$out/$f"
-CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w" \
+CGO_ENABLED=0 GOOS=linux GOARCH="${PAYLINKS_GOARCH:-arm64}" go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w" \
   -o "$out/$f/bootstrap.tmp" "./functions/$f"
 mv "$out/$f/bootstrap.tmp" "$out/$f/bootstrap"
 python3 - "$out/$f/bootstrap" "$out/$f.zip.tmp" <<'PY'

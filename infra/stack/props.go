@@ -22,6 +22,13 @@ type Props struct {
 	Throttling       Throttling // the HTTP API stage's throttling
 	AccessLogs       bool       // the HTTP API stage's JSON access log
 	LogRetentionDays int        // every log group's retention
+
+	// LocalStack (context localstack=true, dev only) is what a deploy into
+	// LocalStack needs: a function URL on each HTTP function (its free
+	// edition has no API Gateway v2), every function's name and URL in the
+	// outputs, and outbound webhooks allowed to reach loopback receivers
+	// over http (the deliver function's OUTBOUND_ALLOW_LOOPBACK).
+	LocalStack bool
 }
 
 // RateLimit is the api function's per-merchant token bucket (context rateLimit).
@@ -76,6 +83,12 @@ func FromContext(lookup func(key string) any) (*Props, error) {
 	}
 	if err := decodeContext(lookup, "accessLogs", &p.AccessLogs, false); err != nil {
 		return nil, err
+	}
+	if err := decodeContext(lookup, "localstack", &p.LocalStack, false); err != nil {
+		return nil, err
+	}
+	if p.LocalStack && p.Prod() {
+		return nil, fmt.Errorf("context localstack: only for the dev stage (it opens function URLs and loopback webhooks)")
 	}
 	p.LogRetentionDays = 30
 	if p.Prod() {

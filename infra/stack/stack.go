@@ -51,6 +51,7 @@ const (
 	envRateBurst         = "RATE_LIMIT_BURST"
 	envEmailFrom         = "EMAIL_FROM"
 	envSMSEnabled        = "SMS_ENABLED"
+	envAllowLoopback     = "OUTBOUND_ALLOW_LOOPBACK" // "1": outbound webhooks may reach 127.0.0.1 over http (localstack=true only)
 )
 
 // route is one path of the HTTP API and the function behind it.
@@ -141,6 +142,9 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 	}
 	alarms(st, functions, b.queues, b.dlqs, fns, api)
 	outputs(st, api, b, fns)
+	if p.LocalStack {
+		localStackOutputs(st, functions, fns)
+	}
 	return st, nil
 }
 
@@ -257,6 +261,9 @@ func (b *parts) environment(f spec.Function) map[string]*string {
 	}
 	if b.p.SMS {
 		set(spec.NeedChannels, envSMSEnabled, jsii.String("1"))
+	}
+	if b.p.LocalStack && f.Name == "deliver" {
+		env[envAllowLoopback] = jsii.String("1")
 	}
 	for _, q := range f.Sends {
 		env[spec.QueueEnv(q)] = b.queues[q].QueueUrl()
@@ -410,6 +417,23 @@ func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts, fns map[str
 	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: b.secrets[envLinkCodeSecretARN].SecretArn()})
 	if s, ok := b.secrets[envSandboxSecretARN]; ok {
 		awscdk.NewCfnOutput(st, jsii.String("SandboxSecretArn"), &awscdk.CfnOutputProps{Value: s.SecretArn()})
+	}
+}
+
+// localStackOutputs names every function (for lambda invoke) and gives each
+// HTTP function a public function URL (the way in where API Gateway v2 is
+// missing, as in LocalStack's free edition), with its URL as an output.
+func localStackOutputs(st awscdk.Stack, functions []spec.Function, fns map[string]awslambda.Function) {
+	for _, f := range functions {
+		n := cdkName(f.Name)
+		if n+"FunctionName" != "AdminFunctionName" { // every stack has that one (outputs)
+			awscdk.NewCfnOutput(st, jsii.String(n+"FunctionName"), &awscdk.CfnOutputProps{Value: fns[f.Name].FunctionName()})
+		}
+		if f.Trigger != spec.TriggerHTTP {
+			continue
+		}
+		u := fns[f.Name].AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
+		awscdk.NewCfnOutput(st, jsii.String(n+"FunctionUrl"), &awscdk.CfnOutputProps{Value: u.Url()})
 	}
 }
 

@@ -1,0 +1,352 @@
+// Package localstack drives the real stack deployed into LocalStack by
+// infra/local/localstack.sh (start, deploy, drive). Test only: it is skipped
+// unless PAYLINKS_LOCALSTACK_OUTPUTS names the stack's outputs file
+// (cdklocal deploy --outputs-file) and AWS_ENDPOINT_URL points at LocalStack.
+package localstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/devkit/seed"
+	"github.com/paylinks/paylinks/shared/seal"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// The deployed stack's e-mail sender (localstack.sh deploys with
+// -c emailFrom=...); verified on moto, which stands in for SES v2.
+const emailFrom = "paylinks@paylinks.example"
+
+// stack is what the test reaches: the outputs and the clients.
+type stack struct {
+	out      map[string]string
+	endpoint *url.URL
+	cfg      aws.Config
+	http     *http.Client
+}
+
+func deployed(t *testing.T) *stack {
+	t.Helper()
+	path := os.Getenv("PAYLINKS_LOCALSTACK_OUTPUTS")
+	if path == "" || os.Getenv("AWS_ENDPOINT_URL") == "" {
+		t.Skip("no LocalStack stack: run infra/local/localstack.sh start deploy drive (make test-localstack)")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("stack outputs: %v", err)
+	}
+	var all map[string]map[string]string
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatalf("stack outputs %s: %v", path, err)
+	}
+	out := all["paylinks-dev"]
+	if out == nil {
+		t.Fatalf("stack outputs %s: no paylinks-dev stack", path)
+	}
+	ep, err := url.Parse(os.Getenv("AWS_ENDPOINT_URL"))
+	if err != nil {
+		t.Fatalf("AWS_ENDPOINT_URL: %v", err)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), config.LoadOptions()...)
+	if err != nil {
+		t.Fatalf("aws config: %v", err)
+	}
+	// Function URLs are virtual hosts of LocalStack's gateway
+	// (<id>.lambda-url.<region>.localhost.localstack.cloud), a name that does
+	// not resolve here: every connection goes to the gateway on loopback and
+	// the request keeps the URL's host.
+	dial := &net.Dialer{Timeout: 5 * time.Second}
+	client := &http.Client{
+		Timeout: 90 * time.Second,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dial.DialContext(ctx, network, ep.Host)
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &stack{out: out, endpoint: ep, cfg: cfg, http: client}
+}
+
+func (s *stack) output(t *testing.T, name string) string {
+	t.Helper()
+	v := s.out[name]
+	if v == "" {
+		t.Fatalf("stack output %s missing (deployed with -c localstack=true?)", name)
+	}
+	return v
+}
+
+// call sends a request to function fn's URL.
+func (s *stack) call(t *testing.T, fn, method, path string, body []byte, header map[string]string) (int, http.Header, []byte) {
+	t.Helper()
+	base := strings.TrimRight(s.output(t, fn+"FunctionUrl"), "/")
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	start := time.Now()
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s through the %s function URL: %v", method, path, fn, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read: %v", method, path, err)
+	}
+	if method != http.MethodGet || resp.StatusCode >= 300 {
+		t.Logf("%s %s (%s function URL): %d in %v", method, path, fn, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// invoke calls function fn through Lambda's Invoke API (a signed request to
+// LocalStack) and returns its payload; a function error fails the test.
+func (s *stack) invoke(t *testing.T, fn string, payload []byte) []byte {
+	t.Helper()
+	name := s.output(t, fn+"FunctionName")
+	u := s.endpoint.String() + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := s.cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatalf("credentials: %v", err)
+	}
+	sum := sha256.Sum256(payload)
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "lambda", s.cfg.Region, time.Now()); err != nil {
+		t.Fatalf("sign invoke: %v", err)
+	}
+	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
+	if err != nil {
+		t.Fatalf("invoke %s: %v", fn, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Function-Error") != "" {
+		t.Fatalf("invoke %s: %d %s %s", fn, resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"), b)
+	}
+	return b
+}
+
+// receiver is the merchant's webhook endpoint on loopback.
+type receiver struct {
+	mu   sync.Mutex
+	got  []delivery
+	addr string
+}
+
+type delivery struct {
+	id, signature string
+	body          map[string]any
+}
+
+func newReceiver(t *testing.T) *receiver {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{addr: "http://" + ln.Addr().String() + "/paylinks"}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.got = append(r.got, delivery{req.Header.Get("webhook-id"), req.Header.Get("webhook-signature"), body})
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return r
+}
+
+func (r *receiver) find(typ, linkID string) (delivery, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.got {
+		data, _ := d.body["data"].(map[string]any)
+		link, _ := data["link"].(map[string]any)
+		if d.body["type"] == typ && link["id"] == linkID {
+			return d, true
+		}
+	}
+	return delivery{}, false
+}
+
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < timeout {
+		if cond() {
+			return time.Since(start)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %v", what, timeout)
+	return 0
+}
+
+// TestDeployedStack drives the stack in LocalStack end to end: a merchant
+// seeded in the stack's table (its secrets sealed under the stack's KMS key),
+// a link created through the create function's URL with an e-mail send, the
+// redirect function answering the link, the send queue's mapping running the
+// send function (SES v2 on moto), the table stream's mapping running the
+// stream function and the webhooks queue's the deliver function, which posts
+// payment_link.created to a receiver on loopback, and the sweep.
+func TestDeployedStack(t *testing.T) {
+	s := deployed(t)
+	ctx := context.Background()
+	start := time.Now()
+
+	// The merchant, as an operator would seed it (no admin path yet).
+	db := config.DynamoDB(s.cfg)
+	st := store.New(db, s.output(t, "TableName"))
+	st.Sealer = &seal.KMS{Client: kms.NewFromConfig(s.cfg), KeyID: s.output(t, "KmsKeyId")}
+	rcv := newReceiver(t)
+	id := fmt.Sprintf("ls%d", time.Now().UnixNano()%1_000_000_000)
+	m := seed.Demo(id)
+	m.WebhookURL = rcv.addr
+	key, err := seed.Merchant(ctx, st, m, "")
+	if err != nil {
+		t.Fatalf("seed merchant %s into the stack's table: %v", id, err)
+	}
+	// SES v2 is moto's (not in LocalStack's free edition): the stack's sender
+	// identity is verified there.
+	moto := os.Getenv("PAYLINKS_LOCALSTACK_MOTO")
+	if moto == "" {
+		t.Fatal("PAYLINKS_LOCALSTACK_MOTO: moto's endpoint (SES v2), as localstack.sh drive sets it")
+	}
+	ses := sesv2.NewFromConfig(s.cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(moto) })
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(emailFrom)}); err != nil &&
+		!strings.Contains(err.Error(), "AlreadyExists") {
+		t.Fatalf("verify %s on moto: %v", emailFrom, err)
+	}
+
+	// Create, through the create function's URL.
+	auth := map[string]string{"Authorization": "Bearer " + key}
+	body := []byte(`{"amount":{"currency":"EUR","value":"120.98"},"description":"Invoice LS-1","reference":"LS-` + id + `",
+	  "expires_in_days":14,"customer":{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be","language":"nl"},
+	  "send":{"channel":"email"}}`)
+	code, _, b := s.call(t, "Create", http.MethodPost, "/v1/payment-links", body,
+		map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": "ls-" + id})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	var link struct{ ID, URL, Status string }
+	if err := json.Unmarshal(b, &link); err != nil || link.ID == "" || link.Status != "created" {
+		t.Fatalf("create answered %s (%v)", b, err)
+	}
+	i := strings.Index(link.URL, "/l/")
+	if i < 0 {
+		t.Fatalf("link url %q has no /l/", link.URL)
+	}
+	linkCode := link.URL[i+len("/l/"):]
+
+	// Bad input through the same URL: problem+json naming the field.
+	code, h, b := s.call(t, "Create", http.MethodPost, "/v1/payment-links",
+		[]byte(`{"amount":{"currency":"EUR","value":"-1"},"description":"x"}`),
+		map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": "ls-bad-" + id})
+	if code != http.StatusUnprocessableEntity || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") || !bytes.Contains(b, []byte("amount")) {
+		t.Errorf("bad amount: %d %s %s", code, h.Get("Content-Type"), b)
+	}
+
+	// The redirect answers the link.
+	checkRedirect(t, s, linkCode)
+
+	// The send: the send queue's mapping ran the send function, which sent
+	// through SES v2 (moto) and wrote message.sent on the timeline.
+	took := waitSent(t, s, link.ID, auth)
+	t.Logf("send: message.sent %v after the click", took.Round(time.Millisecond))
+
+	// The stream: the created link's stream record ran the stream function,
+	// which queued the outbound event; the deliver function posted it here.
+	took = eventually(t, 120*time.Second, "payment_link.created delivered to "+rcv.addr+" (stream -> stream function -> webhooks queue -> deliver)", func() bool {
+		_, ok := rcv.find("payment_link.created", link.ID)
+		return ok
+	})
+	d, _ := rcv.find("payment_link.created", link.ID)
+	if d.id == "" || !strings.HasPrefix(d.signature, "v1,") {
+		t.Errorf("delivery headers: webhook-id %q webhook-signature %q", d.id, d.signature)
+	}
+	t.Logf("stream: payment_link.created delivered %v after the send", took.Round(time.Millisecond))
+
+	// The sweep: invoked as its schedule does (EventBridge's scheduled event).
+	event := []byte(`{"version":"0","id":"ls-sweep","detail-type":"Scheduled Event","source":"aws.events","account":"000000000000",` +
+		`"time":"` + time.Now().UTC().Format(time.RFC3339) + `","region":"us-east-1","resources":[],"detail":{}}`)
+	out := s.invoke(t, "Sweep", event)
+	t.Logf("sweep: invoked, answered %s", out)
+
+	// The link is still open (the click made it clicked).
+	code, _, b = s.call(t, "Api", http.MethodGet, "/v1/payment-links/"+link.ID, nil, auth)
+	if code != http.StatusOK || !bytes.Contains(b, []byte(`"status":"clicked"`)) {
+		t.Errorf("read after the drive: %d %s", code, b)
+	}
+	t.Logf("drive: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// waitSent waits for message.sent on the link's timeline (read through the
+// api function's URL): the send queue's mapping ran the send function, which
+// sent through SES v2 (moto).
+func waitSent(t *testing.T, s *stack, linkID string, auth map[string]string) time.Duration {
+	t.Helper()
+	return eventually(t, 90*time.Second, "message.sent on the timeline (send queue -> send function -> SES v2 on moto)", func() bool {
+		code, _, b := s.call(t, "Api", http.MethodGet, "/v1/payment-links/"+linkID+"/events", nil, auth)
+		if code != http.StatusOK {
+			t.Fatalf("timeline: %d %s", code, b)
+		}
+		var page struct{ Data []map[string]any }
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatalf("timeline %s: %v", b, err)
+		}
+		for _, ev := range page.Data {
+			if ev["type"] == "message.failed" {
+				t.Fatalf("send failed: %v", ev)
+			}
+			if ev["type"] == "message.sent" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// checkRedirect: a person's click on the link goes to the sandbox checkout;
+// a preview bot gets the Open Graph page.
+func checkRedirect(t *testing.T, s *stack, linkCode string) {
+	t.Helper()
+	code, h, b := s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+	if code != http.StatusFound || !strings.Contains(h.Get("Location"), "/sandbox/checkout/") {
+		t.Fatalf("click: %d Location %q %s", code, h.Get("Location"), b)
+	}
+	code, _, b = s.call(t, "Redirect", http.MethodGet, "/l/"+linkCode, nil, map[string]string{"User-Agent": "WhatsApp/2.23"})
+	if code != http.StatusOK || !bytes.Contains(b, []byte("og:title")) {
+		t.Errorf("preview: %d %s", code, b)
+	}
+}
