@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,6 +30,21 @@ type Props struct {
 	// outputs, and outbound webhooks allowed to reach loopback receivers
 	// over http (the deliver function's OUTBOUND_ALLOW_LOOPBACK).
 	LocalStack bool
+
+	// Domain is the custom domain of links and pages (context domainName,
+	// with certificateArn or hostedZoneId + hostedZoneName); publicBaseUrl
+	// follows it unless set.
+	Domain Domain
+}
+
+// Domain is a custom domain for the HTTP API: an ACM certificate of the
+// API's region given by ARN, or a Route 53 hosted zone in which the stack
+// validates a new certificate and writes the alias record.
+type Domain struct {
+	Name           string
+	CertificateArn string
+	HostedZoneID   string
+	HostedZoneName string
 }
 
 // RateLimit is the api function's per-merchant token bucket (context rateLimit).
@@ -51,6 +67,30 @@ type Throttling struct {
 	Routes  map[string]Throttle `json:"routes"`
 }
 
+var domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+// check refuses a domain the stack could not serve: a malformed name, no
+// certificate and no zone to make one in, a zone that is not the name's.
+func (d Domain) check() error {
+	switch {
+	case d.Name == "" && (d.CertificateArn != "" || d.HostedZoneID != "" || d.HostedZoneName != ""):
+		return fmt.Errorf("context domainName: missing (certificateArn and hostedZone* are for it)")
+	case d.Name == "":
+		return nil
+	case !domainRe.MatchString(d.Name):
+		return fmt.Errorf("context domainName: %q is not a DNS name (lower case, no scheme or path)", d.Name)
+	case d.CertificateArn == "" && d.HostedZoneID == "":
+		return fmt.Errorf("context domainName: needs certificateArn (ACM, the stack's region) or hostedZoneId and hostedZoneName")
+	case d.CertificateArn != "" && !strings.HasPrefix(d.CertificateArn, "arn:aws:acm:"):
+		return fmt.Errorf("context certificateArn: %q is not an ACM certificate ARN", d.CertificateArn)
+	case (d.HostedZoneID == "") != (d.HostedZoneName == ""):
+		return fmt.Errorf("context hostedZoneId and hostedZoneName: give both")
+	case d.HostedZoneName != "" && d.Name != strings.TrimSuffix(d.HostedZoneName, ".") && !strings.HasSuffix(d.Name, "."+strings.TrimSuffix(d.HostedZoneName, ".")):
+		return fmt.Errorf("context domainName: %q is not in the hosted zone %q", d.Name, d.HostedZoneName)
+	}
+	return nil
+}
+
 // Prod reports the production stage (no sandbox, data retained).
 func (p *Props) Prod() bool { return p.Stage == "prod" }
 
@@ -69,6 +109,16 @@ func FromContext(lookup func(key string) any) (*Props, error) {
 	str("assetDir", &p.AssetDir)
 	str("publicBaseUrl", &p.PublicBaseURL)
 	str("emailFrom", &p.EmailFrom)
+	str("domainName", &p.Domain.Name)
+	str("certificateArn", &p.Domain.CertificateArn)
+	str("hostedZoneId", &p.Domain.HostedZoneID)
+	str("hostedZoneName", &p.Domain.HostedZoneName)
+	if err := p.Domain.check(); err != nil {
+		return nil, err
+	}
+	if p.Domain.Name != "" && p.PublicBaseURL == "" {
+		p.PublicBaseURL = "https://" + p.Domain.Name
+	}
 	if p.Stage != "dev" && p.Stage != "prod" {
 		return nil, fmt.Errorf("context stage: %q is neither dev nor prod", p.Stage)
 	}

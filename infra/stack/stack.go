@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -25,6 +26,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -130,6 +133,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 	if b.base == "" {
 		b.base = *api.ApiEndpoint()
 	}
+	customDomain(st, api, p.Domain)
 	b.key, b.secrets = newSecrets(st, p.Stage, prod)
 
 	fns := map[string]awslambda.Function{}
@@ -435,6 +439,42 @@ func localStackOutputs(st awscdk.Stack, functions []spec.Function, fns map[strin
 		u := fns[f.Name].AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
 		awscdk.NewCfnOutput(st, jsii.String(n+"FunctionUrl"), &awscdk.CfnOutputProps{Value: u.Url()})
 	}
+}
+
+// customDomain serves the HTTP API on the merchant's own domain (links,
+// pages, the API): the certificate given, or one the stack validates by DNS
+// in the hosted zone, where it also writes the alias record. Without a zone
+// the DomainTarget output is what the operator's CNAME points to.
+func customDomain(st awscdk.Stack, api awsapigatewayv2.HttpApi, d Domain) {
+	if d.Name == "" {
+		return
+	}
+	var zone awsroute53.IHostedZone
+	if d.HostedZoneID != "" {
+		zone = awsroute53.HostedZone_FromHostedZoneAttributes(st, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(d.HostedZoneID), ZoneName: jsii.String(strings.TrimSuffix(d.HostedZoneName, ".")),
+		})
+	}
+	var cert awscertificatemanager.ICertificate
+	if d.CertificateArn != "" {
+		cert = awscertificatemanager.Certificate_FromCertificateArn(st, jsii.String("Certificate"), jsii.String(d.CertificateArn))
+	} else {
+		cert = awscertificatemanager.NewCertificate(st, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+			DomainName: jsii.String(d.Name), Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
+		})
+	}
+	dn := awsapigatewayv2.NewDomainName(st, jsii.String("Domain"), &awsapigatewayv2.DomainNameProps{
+		DomainName: jsii.String(d.Name), Certificate: cert, SecurityPolicy: awsapigatewayv2.SecurityPolicy_TLS_1_2,
+	})
+	awsapigatewayv2.NewApiMapping(st, jsii.String("DomainMapping"), &awsapigatewayv2.ApiMappingProps{Api: api, DomainName: dn, Stage: api.DefaultStage()})
+	if zone != nil {
+		awsroute53.NewARecord(st, jsii.String("DomainAlias"), &awsroute53.ARecordProps{
+			Zone: zone, RecordName: jsii.String(d.Name),
+			Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayv2DomainProperties(dn.RegionalDomainName(), dn.RegionalHostedZoneId())),
+		})
+	}
+	awscdk.NewCfnOutput(st, jsii.String("DomainTarget"), &awscdk.CfnOutputProps{Value: dn.RegionalDomainName(),
+		Description: jsii.String("where " + d.Name + " points (a CNAME, or the alias the stack wrote in the hosted zone)")})
 }
 
 // hardenStage sets the default stage's throttling (default and per route)
