@@ -20,27 +20,7 @@ func TestCustomDomain(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, doc := synthProps(t, contextProps(t, "prod", c.ctx))
-			count := map[string]int{}
-			for _, r := range doc.Resources {
-				count[r.Type]++
-				switch r.Type {
-				case "AWS::ApiGatewayV2::DomainName":
-					if r.Properties["DomainName"] != "pay.shop.example" || !strings.Contains(jsonOf(r.Properties), "TLS_1_2") {
-						t.Errorf("domain %s", jsonOf(r.Properties))
-					}
-					if !c.zone && !strings.Contains(jsonOf(r.Properties), "arn:aws:acm:eu-west-1:123456789012:certificate/abc") {
-						t.Errorf("certificate not used: %s", jsonOf(r.Properties))
-					}
-				case "AWS::CertificateManager::Certificate":
-					if !strings.Contains(jsonOf(r.Properties), `"ValidationMethod":"DNS"`) || !strings.Contains(jsonOf(r.Properties), "Z0123456789ABC") {
-						t.Errorf("certificate %s", jsonOf(r.Properties))
-					}
-				case "AWS::Route53::RecordSet":
-					if r.Properties["Name"] != "pay.shop.example." || r.Properties["Type"] != "A" {
-						t.Errorf("record %s", jsonOf(r.Properties))
-					}
-				}
-			}
+			count := checkDomainResources(t, doc, c.zone)
 			want := map[string]int{"AWS::ApiGatewayV2::DomainName": 1, "AWS::ApiGatewayV2::ApiMapping": 1, "AWS::CertificateManager::Certificate": 0, "AWS::Route53::RecordSet": 0}
 			if c.zone {
 				want["AWS::CertificateManager::Certificate"], want["AWS::Route53::RecordSet"] = 1, 1
@@ -60,6 +40,33 @@ func TestCustomDomain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkDomainResources checks the domain's resources and counts them by type.
+func checkDomainResources(t *testing.T, doc stackDoc, zone bool) map[string]int {
+	t.Helper()
+	count := map[string]int{}
+	for _, r := range doc.Resources {
+		count[r.Type]++
+		switch r.Type {
+		case "AWS::ApiGatewayV2::DomainName":
+			if r.Properties["DomainName"] != "pay.shop.example" || !strings.Contains(jsonOf(r.Properties), "TLS_1_2") {
+				t.Errorf("domain %s", jsonOf(r.Properties))
+			}
+			if !zone && !strings.Contains(jsonOf(r.Properties), "arn:aws:acm:eu-west-1:123456789012:certificate/abc") {
+				t.Errorf("certificate not used: %s", jsonOf(r.Properties))
+			}
+		case "AWS::CertificateManager::Certificate":
+			if !strings.Contains(jsonOf(r.Properties), `"ValidationMethod":"DNS"`) || !strings.Contains(jsonOf(r.Properties), "Z0123456789ABC") {
+				t.Errorf("certificate %s", jsonOf(r.Properties))
+			}
+		case "AWS::Route53::RecordSet":
+			if r.Properties["Name"] != "pay.shop.example." || r.Properties["Type"] != "A" {
+				t.Errorf("record %s", jsonOf(r.Properties))
+			}
+		}
+	}
+	return count
 }
 
 func TestCustomDomainRefusals(t *testing.T) {

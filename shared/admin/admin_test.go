@@ -74,6 +74,13 @@ func TestOperatorLifecycle(t *testing.T) {
 		t.Fatalf("open link: %d", st)
 	}
 
+	checkSuspension(t, env, act, k, link.URL, srv.URL)
+}
+
+// checkSuspension: suspended, acme's API answers 403 and its link 404;
+// resumed, both work again; its key revoked, 401.
+func checkSuspension(t *testing.T, env *testenv.Env, act func(admin.Request) admin.Response, key *admin.Key, linkURL, base string) {
+	t.Helper()
 	if m := act(admin.Request{Action: "suspend_merchant", Merchant: "acme"}).Merchant; !m.Suspended {
 		t.Fatalf("suspend: %+v", m)
 	}
@@ -84,20 +91,20 @@ func TestOperatorLifecycle(t *testing.T) {
 	// The API and the redirect cache merchants for 30 s in a warm function;
 	// a fresh server reads the suspension at once.
 	srv2 := env.Serve(t)
-	if st, body := do(t, "GET", srv2.URL+"/v1/payment-links", k.Secret, ""); st != 403 || !strings.Contains(body, "suspended") {
+	if st, body := do(t, "GET", srv2.URL+"/v1/payment-links", key.Secret, ""); st != 403 || !strings.Contains(body, "suspended") {
 		t.Fatalf("suspended API: %d %s", st, body)
 	}
-	if st, _ := do(t, "GET", strings.Replace(link.URL, srv.URL, srv2.URL, 1), "", ""); st != 404 {
+	if st, _ := do(t, "GET", strings.Replace(linkURL, base, srv2.URL, 1), "", ""); st != 404 {
 		t.Fatalf("suspended link: %d", st)
 	}
 	act(admin.Request{Action: "resume_merchant", Merchant: "acme"})
 	srv3 := env.Serve(t)
-	if st, _ := do(t, "GET", srv3.URL+"/v1/payment-links", k.Secret, ""); st != 200 {
+	if st, _ := do(t, "GET", srv3.URL+"/v1/payment-links", key.Secret, ""); st != 200 {
 		t.Fatalf("resumed API: %d", st)
 	}
-	act(admin.Request{Action: "revoke_key", Merchant: "acme", KeyID: k.ID})
+	act(admin.Request{Action: "revoke_key", Merchant: "acme", KeyID: key.ID})
 	srv4 := env.Serve(t)
-	if st, _ := do(t, "GET", srv4.URL+"/v1/payment-links", k.Secret, ""); st != 401 {
+	if st, _ := do(t, "GET", srv4.URL+"/v1/payment-links", key.Secret, ""); st != 401 {
 		t.Fatalf("revoked key: %d", st)
 	}
 }

@@ -32,10 +32,10 @@ import (
 // verifies on the redirect composed the same way, and the merchant's
 // secrets are sealed under KMS. The same environment less the link-code
 // secret refuses to start.
-func TestFromEnvAsDeployed(t *testing.T) {
-	env := testenv.New(t)
-	cfg := testenv.AWSConfig(t)
-	ctx := context.Background()
+// deployedEnvironment sets the environment a deployed function gets: the
+// table, a KMS key and a Secrets Manager secret (moto's), no local secrets.
+func deployedEnvironment(t *testing.T, ctx context.Context, cfg aws.Config, table string) {
+	t.Helper()
 	key, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
 		t.Fatalf("moto KMS: %v", err)
@@ -46,10 +46,17 @@ func TestFromEnvAsDeployed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("moto Secrets Manager: %v", err)
 	}
-	for k, v := range map[string]string{"TABLE_NAME": env.Table, "PUBLIC_BASE_URL": "https://pay.example", "KMS_KEY_ID": *key.KeyMetadata.KeyId,
+	for k, v := range map[string]string{"TABLE_NAME": table, "PUBLIC_BASE_URL": "https://pay.example", "KMS_KEY_ID": *key.KeyMetadata.KeyId,
 		"LINK_CODE_SECRET_ARN": *secret.ARN, "SANDBOX_ENABLED": "", "LINK_CODE_SECRET": "", "LOCAL_SEAL_KEY": ""} {
 		t.Setenv(k, v)
 	}
+}
+
+func TestFromEnvAsDeployed(t *testing.T) {
+	env := testenv.New(t)
+	cfg := testenv.AWSConfig(t)
+	ctx := context.Background()
+	deployedEnvironment(t, ctx, cfg, env.Table)
 	create, err := boot.FromEnvironment(ctx, "create")
 	if err != nil {
 		t.Fatalf("create did not start: %v", err)

@@ -120,6 +120,29 @@ func TestOrderByTimeline(t *testing.T) {
 // TestListDeliveriesAcrossShards: 150 deliveries of two links spread over
 // the merchant's delivery shards list newest first, page by page, with the
 // link and status filters; cursors are the merchant's own.
+// walkDeliveries lists q's deliveries page by page, each page at most
+// q.Limit long.
+func walkDeliveries(t *testing.T, env *testenv.Env, q store.DeliveryQuery) []string {
+	t.Helper()
+	var got []string
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("listing does not end")
+		}
+		page, next, err := env.Store.ListDeliveries(ctx, q)
+		if err != nil || len(page) > q.Limit {
+			t.Fatalf("%+v: %d %v", q, len(page), err)
+		}
+		for _, d := range page {
+			got = append(got, d.ID)
+		}
+		if next == "" {
+			return got
+		}
+		q.Cursor = next
+	}
+}
+
 func TestListDeliveriesAcrossShards(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
@@ -157,23 +180,7 @@ func TestListDeliveriesAcrossShards(t *testing.T) {
 				want = append(want, all[i].ID)
 			}
 		}
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > 100 {
-				t.Fatal("listing does not end")
-			}
-			page, next, err := env.Store.ListDeliveries(ctx, q)
-			if err != nil || len(page) > q.Limit {
-				t.Fatalf("%+v: %d %v", q, len(page), err)
-			}
-			for _, d := range page {
-				got = append(got, d.ID)
-			}
-			if next == "" {
-				break
-			}
-			q.Cursor = next
-		}
+		got := walkDeliveries(t, env, q)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("%+v: listed %d deliveries %v, want %d %v", q, len(got), got, len(want), want)
 		}

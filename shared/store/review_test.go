@@ -74,29 +74,20 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	if len(all.Items) != 5 || all.Items[0].Kind != store.ReviewSecond {
 		t.Fatalf("all kinds, newest first: %+v", all.Items)
 	}
-	// Pages of 2, by kind and for every kind, walk the same items in order;
-	// a cursor of one kind is refused for another.
+	checkReviewPages(t, env, all.Items)
+}
+
+// checkReviewPages: pages of 2, by kind and for every kind, walk the same
+// items in order; a cursor of one kind is refused for another, a cursor of
+// another merchant's listing too.
+func checkReviewPages(t *testing.T, env *testenv.Env, all []store.ReviewPayment) {
+	t.Helper()
 	for _, kind := range []string{"", store.ReviewMismatched} {
-		var walked []store.ReviewPayment
-		q := store.ReviewQuery{Kind: kind, Limit: 2}
-		for {
-			p, err := env.Store.ReviewPayments(ctx, "m1", q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			walked = append(walked, p.Items...)
-			if p.Next == "" {
-				break
-			}
-			q.Cursor = p.Next
-		}
-		want := all.Items
-		if kind != "" {
-			want = nil
-			for _, p := range all.Items {
-				if p.Kind == kind {
-					want = append(want, p)
-				}
+		walked := walkReview(t, env, kind)
+		var want []store.ReviewPayment
+		for _, p := range all {
+			if kind == "" || p.Kind == kind {
+				want = append(want, p)
 			}
 		}
 		if len(walked) != len(want) {
@@ -112,10 +103,27 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	if _, err := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Kind: store.ReviewSecond, Limit: 1, Cursor: first.Next}); !errors.Is(err, domain.ErrBadCursor) {
 		t.Fatalf("cursor of another kind: %v", err)
 	}
-	// A cursor of another merchant's listing is refused.
 	other, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 1})
 	if _, err := env.Store.ReviewPayments(ctx, "m2", store.ReviewQuery{Limit: 1, Cursor: other.Next}); !errors.Is(err, domain.ErrBadCursor) {
 		t.Fatalf("foreign cursor: %v", err)
+	}
+}
+
+// walkReview lists m1's review payments of kind in pages of 2.
+func walkReview(t *testing.T, env *testenv.Env, kind string) []store.ReviewPayment {
+	t.Helper()
+	var walked []store.ReviewPayment
+	q := store.ReviewQuery{Kind: kind, Limit: 2}
+	for {
+		p, err := env.Store.ReviewPayments(ctx, "m1", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walked = append(walked, p.Items...)
+		if p.Next == "" {
+			return walked
+		}
+		q.Cursor = p.Next
 	}
 }
 
