@@ -58,6 +58,8 @@ test: browser-deps
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/cfnlint.sh || rc=1; \
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-25} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
 	  infra/local/emulators.sh stop; \
+	  $(MAKE) --no-print-directory test-localstack 2>&1 | tee build/localstack.txt || rc=1; \
+	  grep '^localstack: ' build/localstack.txt | sed 's/^localstack: /localstack                   /' >>build/figures.txt; \
 	  echo; echo "figures (build/figures.txt):"; cat build/figures.txt 2>/dev/null; \
 	  grep ' generated, ' build/schemathesis.txt | sed 's/^ */schemathesis                 /'; \
 	  exit $$rc
@@ -173,9 +175,12 @@ localstack-stop:
 	@SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh stop
 
 ## test-localstack: start LocalStack, deploy the real CDK stack into it (cdklocal, functions built
-## for this machine), drive it (go test ./infra/localstack), stop it; prints each step's duration
+## for this machine), drive it (go test ./infra/localstack), run every integration test against it
+## (AWS_ENDPOINT_URL), stop it; prints each step's duration
 test-localstack:
-	@rc=0; SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh start && \
-	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh deploy && \
-	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh drive || rc=1; \
-	  SQS_PORT=$(LOCALSTACK_SES_PORT) infra/local/localstack.sh stop; exit $$rc
+	@rc=0; export SQS_PORT=$(LOCALSTACK_SES_PORT); \
+	  if infra/local/localstack.sh start && infra/local/localstack.sh deploy; then \
+	    infra/local/localstack.sh drive || rc=1; \
+	    infra/local/localstack.sh integration || rc=1; \
+	  else rc=1; fi; \
+	  infra/local/localstack.sh stop; exit $$rc

@@ -19,7 +19,12 @@ import (
 // the SES v2 and SNS emulation of the local moto server.
 func TestSESAndSNSAgainstTheEmulator(t *testing.T) {
 	cfg := testenv.AWSConfig(t)
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_SQS") // moto serves SES and SNS on the same port
+	// moto serves SES and SNS: on the SQS port under make test, named by
+	// AWS_ENDPOINT_URL_SESV2 beside LocalStack (whose free edition has no SES v2).
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_SESV2")
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL_SQS")
+	}
 	ses := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = &endpoint })
 	if _, err := ses.CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("pay@shop.example")}); err != nil {
 		t.Fatalf("verify identity on the emulator: %v", err)
