@@ -227,7 +227,7 @@ func Print(w io.Writer, rep Report) {
 	for _, r := range rep.ColdStart {
 		rows = append(rows, []string{r.Name, get(r, "cold-ms"), get(r, "size-MB")})
 	}
-	table(w, "Cold start (exec to first answer through a local Runtime API, median of 3) and linux/arm64 binary size",
+	table(w, "Cold start (exec of aws-lambda-rie to the answer of one invocation, median of 3) and linux/arm64 binary size",
 		[]string{"function", "cold ms", "size MB"}, rows)
 	rows = nil
 	for _, r := range rep.Sweep {

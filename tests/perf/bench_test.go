@@ -1,10 +1,13 @@
 package perf
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +22,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/spec"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // BenchmarkOps runs each operation (and the cost line's, costOps) b.N
@@ -234,16 +238,21 @@ func coldEvents(tb testing.TB, h *harness) map[string]any {
 		"deliver": sqsEv(`{"merchant":"perf","delivery_id":"msg_01JD3Q4ZK1W8Y6N0M5C2B7V9XA","gen":0}`),
 		"stream":  streamEv,
 		"sweep":   map[string]any{"version": "0", "id": "cold", "detail-type": "Scheduled Event", "source": "aws.events", "detail": map[string]any{}},
+		"admin":   map[string]any{"action": "list_merchants"},
 	}
 }
 
 // BenchmarkColdStart builds each function as deployed (-trimpath -s -w,
-// lambda.norpc) and times a fresh process from exec to the answer of its
-// first invocation through a local Lambda Runtime API (init, clients, the
-// first DynamoDB connection included); size is the linux/arm64 binary.
-// Run with -benchtime 1x; each function is started 3 times, the median
-// reported.
+// lambda.norpc) and times, under AWS's Runtime Interface Emulator
+// (aws-lambda-rie, pinned: rieVersion), a fresh emulator and bootstrap from
+// exec to the answer of one invocation POSTed to its invoke endpoint (the
+// emulator's start, the function's init, its clients and its first
+// DynamoDB connection included); size is the linux/arm64 binary. Run with
+// -benchtime 1x; each function is started 3 times, the median reported.
+// Without aws-lambda-rie (PAYLINKS_RIE, .tools/rie, or a go install that
+// fails) it skips, saying so.
 func BenchmarkColdStart(b *testing.B) {
+	rie := rieBinary(b)
 	h := newHarness(b)
 	dir := b.TempDir()
 	evs := coldEvents(b, h)
@@ -252,13 +261,18 @@ func BenchmarkColdStart(b *testing.B) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	for _, f := range spec.Functions {
+		if _, ok := evs[f.Name]; !ok {
+			b.Fatalf("no cold start event for function %s", f.Name)
+		}
+	}
 	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
-			bin := filepath.Join(dir, name)
+			bin := filepath.Join(dir, name, "bootstrap")
 			if err := build(name, bin, runtime.GOOS, runtime.GOARCH); err != nil {
 				b.Fatal(err)
 			}
-			arm := bin + ".arm64"
+			arm := filepath.Join(dir, name+".arm64")
 			if err := build(name, arm, "linux", "arm64"); err != nil {
 				b.Fatal(err)
 			}
@@ -266,7 +280,7 @@ func BenchmarkColdStart(b *testing.B) {
 			event, _ := json.Marshal(evs[name])
 			var runs []time.Duration
 			for i := 0; i < 3; i++ {
-				d, err := coldStart(bin, event, h)
+				d, err := coldStart(rie, bin, event, h)
 				if err != nil {
 					b.Fatalf("%s: %v", name, err)
 				}
@@ -278,6 +292,32 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 }
 
+// rieVersion is the aws-lambda-rie the cold starts run under (the one the
+// LocalStack executor uses, infra/local/localstack.sh).
+const rieVersion = "v0.0.0-20261030222936-bef5c4ba774d"
+
+// rieBinary is aws-lambda-rie: $PAYLINKS_RIE, else .tools/rie/aws-lambda-rie,
+// installed there from the Go module proxy when missing.
+func rieBinary(b *testing.B) string {
+	if p := os.Getenv("PAYLINKS_RIE"); p != "" {
+		return p
+	}
+	gobin, err := filepath.Abs("../../.tools/rie")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(gobin, "aws-lambda-rie")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	cmd := exec.Command("go", "install", "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@"+rieVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Skipf("aws-lambda-rie@%s could not be installed into %s (set PAYLINKS_RIE to one): %v: %s", rieVersion, gobin, err, out)
+	}
+	return bin
+}
+
 func build(name, out, goos, goarch string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, "../../functions/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
@@ -287,60 +327,64 @@ func build(name, out, goos, goarch string) error {
 	return nil
 }
 
-// coldStart runs bin against a one-invocation Runtime API.
-func coldStart(bin string, event []byte, h *harness) (time.Duration, error) {
-	answered := make(chan error, 1)
-	served := false
-	var mu sync.Mutex
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == "GET" && r.URL.Path == "/2018-06-01/runtime/invocation/next":
-			mu.Lock()
-			first := !served
-			served = true
-			mu.Unlock()
-			if !first {
-				<-r.Context().Done() // no second invocation
-				return
-			}
-			w.Header().Set("Lambda-Runtime-Aws-Request-Id", "cold-req")
-			w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(60*time.Second).UnixMilli(), 10))
-			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:paylinks-cold")
-			_, _ = w.Write(event)
-		case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/response"):
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.WriteHeader(202)
-			answered <- nil
-		case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/error"):
-			body, _ := io.ReadAll(r.Body)
-			w.WriteHeader(202)
-			answered <- fmt.Errorf("invocation error: %s", body)
-		default:
-			body, _ := io.ReadAll(r.Body)
-			w.WriteHeader(202)
-			answered <- fmt.Errorf("%s %s: %s", r.Method, r.URL.Path, body)
-		}
-	}))
-	defer api.Close()
+// coldStart runs bin under aws-lambda-rie and times exec to the answer of
+// one invocation POSTed to the emulator's invoke endpoint, as soon as it
+// listens.
+func coldStart(rie, bin string, event []byte, h *harness) (time.Duration, error) {
+	port, apiPort := freePort(), freePort()
+	if port == "" || apiPort == "" {
+		return 0, fmt.Errorf("no free port on loopback")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	env := append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(api.URL, "http://"), "TABLE_NAME="+h.env.Table,
-		"PUBLIC_BASE_URL=http://127.0.0.1:1", "SANDBOX_SECRET=cold", "AWS_LAMBDA_FUNCTION_NAME=paylinks-cold", "LOG_LEVEL=error")
+	cmd := exec.CommandContext(ctx, rie, "--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bin)
+	cmd.Dir = filepath.Dir(bin)
+	env := append(os.Environ(), "TABLE_NAME="+h.env.Table, "PUBLIC_BASE_URL=http://127.0.0.1:1", "SANDBOX_ENABLED=1",
+		"SANDBOX_SECRET=perf-cold-start-sandbox-secret-0123456789", "LINK_CODE_SECRET=perf-cold-start-link-code-secret-0123456789",
+		"LOCAL_SEAL_KEY="+base64.StdEncoding.EncodeToString(testenv.Sealer.Key), "AWS_LAMBDA_FUNCTION_NAME=paylinks-cold", "LOG_LEVEL=error")
 	for name, url := range h.env.Queues {
 		env = append(env, spec.QueueEnv(name)+"="+url)
 	}
 	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	client := &http.Client{Timeout: 60 * time.Second}
+	url := "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations"
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("start %s: %w", rie, err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	select {
-	case err := <-answered:
-		return time.Since(start), err
-	case <-ctx.Done():
-		return 0, fmt.Errorf("no answer in 60 s")
+	for {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("aws-lambda-rie did not listen in 60 s: %s", logs.String())
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
+	resp, err := client.Post(url, "application/json", bytes.NewReader(event))
+	if err != nil {
+		return 0, fmt.Errorf("invoke: %w: %s", err, logs.String())
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"errorType"`)) {
+		return 0, fmt.Errorf("invoke: %d %s: %s", resp.StatusCode, body, logs.String())
+	}
+	return took, nil
+}
+
+// freePort is a TCP port free on loopback now.
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return ""
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
