@@ -13,6 +13,13 @@ var updateBudget = flag.Bool("update-budget", false, "rewrite testdata/perf/budg
 
 const budgetFile = "../../testdata/perf/budget.json"
 
+// rcuSpread is the read units an operation may differ by from run to run:
+// the sweep's 96 expiry queries read 1,000 random ids spread over 32
+// shards, and each shard's result is rounded up to half a unit per 4 KB,
+// so where the ids fall moves the total by a unit (32.75 or 33 measured).
+// Its calls and writes stay exact.
+var rcuSpread = map[string]float64{"sweep of 1000 due": 1}
+
 // TestRoundTripBudget holds every operation to its exact DynamoDB round
 // trips (by API), SQS calls and consumed capacity per run, as recorded in
 // testdata/perf/budget.json: one more call, or a bigger item, fails here.
@@ -53,7 +60,7 @@ func TestRoundTripBudget(t *testing.T) {
 		if !reflect.DeepEqual(g.DynamoDB, w.DynamoDB) || !reflect.DeepEqual(g.SQS, w.SQS) {
 			t.Errorf("%s: DynamoDB %v SQS %v per run, budget DynamoDB %v SQS %v", name, g.DynamoDB, g.SQS, w.DynamoDB, w.SQS)
 		}
-		if math.Abs(g.RCU-w.RCU) > 1e-6 || math.Abs(g.WCU-w.WCU) > 1e-6 {
+		if math.Abs(g.RCU-w.RCU) > rcuSpread[name]+1e-6 || math.Abs(g.WCU-w.WCU) > 1e-6 {
 			t.Errorf("%s: %.4g RCU %.4g WCU per run, budget %.4g RCU %.4g WCU", name, g.RCU, g.WCU, w.RCU, w.WCU)
 		}
 	}
