@@ -10,12 +10,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -213,8 +216,29 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	return 0
 }
 
+// operator runs `go run ./infra/admin -function fn args...` (the operators'
+// command, with the environment's AWS credentials and endpoint) and decodes
+// its JSON answer into v.
+func operator(t *testing.T, v any, fn string, args ...string) {
+	t.Helper()
+	c := exec.Command("go", append([]string{"run", "./infra/admin", "-function", fn}, args...)...)
+	c.Dir = filepath.Join("..", "..")
+	out, err := c.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			out = append(out, ee.Stderr...)
+		}
+		t.Fatalf("go run ./infra/admin %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("admin %s: %v\n%s", args[0], err, out)
+	}
+}
+
 // TestDeployedStack drives the stack in LocalStack end to end: a merchant
-// seeded in the stack's table (its secrets sealed under the stack's KMS key),
+// made by the deployed admin function through `go run ./infra/admin` (its
+// secrets sealed under the stack's KMS key),
 // a link created through the create function's URL with an e-mail send, the
 // redirect function answering the link, the send queue's mapping running the
 // send function (SES v2 on moto), the table stream's mapping running the
@@ -225,17 +249,33 @@ func TestDeployedStack(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 
-	// The merchant, as an operator would seed it (no admin path yet).
+	// The merchant, made as an operator makes it: `go run ./infra/admin
+	// -function <AdminFunctionName>` invoking the deployed admin function
+	// with IAM credentials; then its settings as the merchant has them,
+	// written to the table (the API refuses a loopback webhook endpoint).
 	db := config.DynamoDB(s.cfg)
 	st := store.New(db, s.output(t, "TableName"))
 	st.Sealer = &seal.KMS{Client: kms.NewFromConfig(s.cfg), KeyID: s.output(t, "KmsKeyId")}
 	rcv := newReceiver(t)
 	id := fmt.Sprintf("ls%d", time.Now().UnixNano()%1_000_000_000)
-	m := seed.Demo(id)
-	m.WebhookURL = rcv.addr
-	key, err := seed.Merchant(ctx, st, m, "")
+	var made struct {
+		Merchant struct{ ID, Mode, PSP string }
+	}
+	operator(t, &made, s.output(t, "AdminFunctionName"), "create-merchant", "-merchant", id, "-name", "LocalStack Shop")
+	if made.Merchant.ID != id || made.Merchant.Mode != "test" || made.Merchant.PSP != "sandbox" {
+		t.Fatalf("admin create-merchant: %+v", made)
+	}
+	var issued struct{ Key struct{ Secret string } }
+	operator(t, &issued, s.output(t, "AdminFunctionName"), "issue-key", "-merchant", id)
+	key := issued.Key.Secret
+	cur, err := st.GetMerchant(ctx, id)
 	if err != nil {
-		t.Fatalf("seed merchant %s into the stack's table: %v", id, err)
+		t.Fatalf("the admin function's merchant %s in the stack's table: %v", id, err)
+	}
+	m := seed.Demo(id)
+	m.WebhookURL, m.Version = rcv.addr, cur.Version+1
+	if err := st.UpdateMerchant(ctx, m); err != nil {
+		t.Fatalf("settings of %s: %v", id, err)
 	}
 	// SES v2 is moto's (not in LocalStack's free edition): the stack's sender
 	// identity is verified there.
