@@ -66,16 +66,15 @@ type sqsFn = func(context.Context, events.SQSEvent) (events.SQSEventResponse, er
 // main composes it and behind the same Lambda adapter, over one test table
 // and its queues on the emulators.
 type samples struct {
-	t       *testing.T
-	env     *testenv.Env
-	cfg     config.Config
-	subst   []string // old, new pairs
-	outbox  *channel.Outbox
-	http    map[string]httpFn
-	sqs     map[string]sqsFn
-	used    map[string]bool
-	hooks   chan outboundHook
-	sweepAt time.Time
+	t      *testing.T
+	env    *testenv.Env
+	cfg    config.Config
+	subst  []string // old, new pairs
+	outbox *channel.Outbox
+	http   map[string]httpFn
+	sqs    map[string]sqsFn
+	used   map[string]bool
+	hooks  chan outboundHook
 }
 
 type outboundHook struct {
@@ -319,7 +318,21 @@ func (s *samples) link(id string) *domain.Link {
 func TestSampleEvents(t *testing.T) {
 	s := newSamples(t)
 	ctx := t.Context()
+	s.admin(t, ctx)
+	l := s.create(t)
+	s.api(t, l)
+	s.send(t, l)
+	l, session := s.redirect(t, l)
+	l = s.pay(t, l, session)
+	l = s.refund(t, l)
+	s.stream(t, ctx, l)
+	s.imports(t)
+	s.sweep(t, ctx)
+	s.coverage(t)
+}
 
+func (s *samples) admin(t *testing.T, ctx context.Context) {
+	t.Helper()
 	// admin: the operators' JSON requests.
 	adm := s.fnEnv("admin")
 	admin := composeadmin.New(adm)
@@ -344,7 +357,10 @@ func TestSampleEvents(t *testing.T) {
 	if r := adminCall("list-merchants.json"); len(r.Merchants) != 1 || r.Merchants[0].ID != "acme-bv" { // the register: what admin created
 		t.Fatalf("admin list_merchants: %+v", r.Merchants)
 	}
+}
 
+func (s *samples) create(t *testing.T) *domain.Link {
+	t.Helper()
 	// create, with an e-mail send: the send queue gets it.
 	resp := s.invoke("create", "create-link.json", 201, nil)
 	var created struct{ ID, URL string }
@@ -355,7 +371,12 @@ func TestSampleEvents(t *testing.T) {
 	l := s.link(created.ID)
 	s.replace(sampleLink, l.ID)
 	s.replace(sampleCode, l.Code)
+	return l
+}
 
+func (s *samples) api(t *testing.T, l *domain.Link) {
+	t.Helper()
+	var resp events.APIGatewayV2HTTPResponse
 	// api
 	resp = s.invoke("api", "get-link.json", 200, nil)
 	if !strings.Contains(resp.Body, `"id":"`+l.ID+`"`) || !strings.Contains(resp.Body, `"status":"created"`) {
@@ -370,13 +391,20 @@ func TestSampleEvents(t *testing.T) {
 	if resp = s.invoke("api", "healthz.json", 200, nil); !strings.Contains(resp.Body, `"ok"`) {
 		t.Fatalf("api healthz: %s", resp.Body)
 	}
+}
 
+func (s *samples) send(t *testing.T, l *domain.Link) {
+	t.Helper()
 	// send: the created link's e-mail.
 	s.consume("send", "link-email.json")
 	if sent := s.outbox.All(); len(sent) != 1 || sent[0].LinkID != l.ID || sent[0].Channel != channel.Email {
 		t.Fatalf("send: outbox %+v", sent)
 	}
+}
 
+func (s *samples) redirect(t *testing.T, l *domain.Link) (*domain.Link, string) {
+	t.Helper()
+	var resp events.APIGatewayV2HTTPResponse
 	// redirect: a preview bot records nothing, a person's click opens a
 	// sandbox checkout.
 	if resp = s.invoke("redirect", "preview-bot.json", 200, nil); !strings.Contains(resp.Body, "og:title") {
@@ -393,7 +421,12 @@ func TestSampleEvents(t *testing.T) {
 		t.Fatalf("after click: %s %d", l.Status, l.ClickCount)
 	}
 	s.replace(sampleSession, session)
+	return l, session
+}
 
+func (s *samples) pay(t *testing.T, l *domain.Link, session string) *domain.Link {
+	t.Helper()
+	var resp events.APIGatewayV2HTTPResponse
 	// sandbox: the checkout page.
 	if resp = s.invoke("sandbox", "checkout.json", 200, nil); !strings.Contains(resp.Body, "120,98") && !strings.Contains(resp.Body, "120.98") {
 		t.Fatalf("sandbox checkout: %.300s", resp.Body)
@@ -414,14 +447,22 @@ func TestSampleEvents(t *testing.T) {
 	if l = s.link(l.ID); l.Status != domain.StatusPaid {
 		t.Fatalf("after apply: %s", l.Status)
 	}
+	return l
+}
 
+func (s *samples) refund(t *testing.T, l *domain.Link) *domain.Link {
+	t.Helper()
 	// refund: part of the paid amount, submitted to the sandbox once.
 	s.invoke("api", "refund.json", 201, nil)
 	s.consume("refund", "submit.json")
 	if l = s.link(l.ID); l.RefundCommitted.String() != "20.00" {
 		t.Fatalf("after refund: committed %s", l.RefundCommitted.String())
 	}
+	return l
+}
 
+func (s *samples) stream(t *testing.T, ctx context.Context, l *domain.Link) {
+	t.Helper()
 	// stream: the link's paid change as the table's stream delivers it
 	// (functions/stream's adapter: records, then the first failed one's
 	// sequence number); its delivery goes to the webhooks queue, and
@@ -446,7 +487,11 @@ func TestSampleEvents(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("deliver: the receiver got nothing")
 	}
+}
 
+func (s *samples) imports(t *testing.T) {
+	t.Helper()
+	var resp events.APIGatewayV2HTTPResponse
 	// import: two rows, created by the worker.
 	resp = s.invoke("api", "import.json", 202, nil)
 	var imp struct{ ID string }
@@ -456,7 +501,11 @@ func TestSampleEvents(t *testing.T) {
 	if resp = s.invoke("api", "get-import.json", 200, nil); !strings.Contains(resp.Body, `"rows_done":2,"rows_failed":0,"rows_total":2,"status":"completed"`) {
 		t.Fatalf("import: %s", resp.Body)
 	}
+}
 
+func (s *samples) sweep(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var resp events.APIGatewayV2HTTPResponse
 	// sweep: the schedule's event, on the day the imported links expire.
 	var list struct {
 		Data []struct{ ID string }
@@ -480,7 +529,10 @@ func TestSampleEvents(t *testing.T) {
 	if got := s.link(list.Data[0].ID).Status; got != domain.StatusExpired {
 		t.Fatalf("after sweep: %s", got)
 	}
+}
 
+func (s *samples) coverage(t *testing.T) {
+	t.Helper()
 	// Every function has samples, and every sample ran.
 	for _, f := range spec.Functions {
 		files, _ := filepath.Glob(filepath.Join("../../events", f.Name, "*.json"))
