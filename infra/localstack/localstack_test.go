@@ -236,6 +236,36 @@ func operator(t *testing.T, v any, fn string, args ...string) {
 	}
 }
 
+// merchant makes merchant id as an operator makes it: `go run ./infra/admin
+// -function <AdminFunctionName>` invoking the deployed admin function with
+// IAM credentials; then its settings as the merchant has them, written to
+// the table (the API refuses a loopback webhook endpoint). It returns the
+// merchant's API key.
+func (s *stack) merchant(t *testing.T, ctx context.Context, id, webhookURL string) string {
+	t.Helper()
+	st := store.New(config.DynamoDB(s.cfg), s.output(t, "TableName"))
+	st.Sealer = &seal.KMS{Client: kms.NewFromConfig(s.cfg), KeyID: s.output(t, "KmsKeyId")}
+	var made struct {
+		Merchant struct{ ID, Mode, PSP string }
+	}
+	operator(t, &made, s.output(t, "AdminFunctionName"), "create-merchant", "-merchant", id, "-name", "LocalStack Shop")
+	if made.Merchant.ID != id || made.Merchant.Mode != "test" || made.Merchant.PSP != "sandbox" {
+		t.Fatalf("admin create-merchant: %+v", made)
+	}
+	var issued struct{ Key struct{ Secret string } }
+	operator(t, &issued, s.output(t, "AdminFunctionName"), "issue-key", "-merchant", id)
+	cur, err := st.GetMerchant(ctx, id)
+	if err != nil {
+		t.Fatalf("the admin function's merchant %s in the stack's table: %v", id, err)
+	}
+	m := seed.Demo(id)
+	m.WebhookURL, m.Version = webhookURL, cur.Version+1
+	if err := st.UpdateMerchant(ctx, m); err != nil {
+		t.Fatalf("settings of %s: %v", id, err)
+	}
+	return issued.Key.Secret
+}
+
 // TestDeployedStack drives the stack in LocalStack end to end: a merchant
 // made by the deployed admin function through `go run ./infra/admin` (its
 // secrets sealed under the stack's KMS key),
@@ -249,34 +279,9 @@ func TestDeployedStack(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 
-	// The merchant, made as an operator makes it: `go run ./infra/admin
-	// -function <AdminFunctionName>` invoking the deployed admin function
-	// with IAM credentials; then its settings as the merchant has them,
-	// written to the table (the API refuses a loopback webhook endpoint).
-	db := config.DynamoDB(s.cfg)
-	st := store.New(db, s.output(t, "TableName"))
-	st.Sealer = &seal.KMS{Client: kms.NewFromConfig(s.cfg), KeyID: s.output(t, "KmsKeyId")}
 	rcv := newReceiver(t)
 	id := fmt.Sprintf("ls%d", time.Now().UnixNano()%1_000_000_000)
-	var made struct {
-		Merchant struct{ ID, Mode, PSP string }
-	}
-	operator(t, &made, s.output(t, "AdminFunctionName"), "create-merchant", "-merchant", id, "-name", "LocalStack Shop")
-	if made.Merchant.ID != id || made.Merchant.Mode != "test" || made.Merchant.PSP != "sandbox" {
-		t.Fatalf("admin create-merchant: %+v", made)
-	}
-	var issued struct{ Key struct{ Secret string } }
-	operator(t, &issued, s.output(t, "AdminFunctionName"), "issue-key", "-merchant", id)
-	key := issued.Key.Secret
-	cur, err := st.GetMerchant(ctx, id)
-	if err != nil {
-		t.Fatalf("the admin function's merchant %s in the stack's table: %v", id, err)
-	}
-	m := seed.Demo(id)
-	m.WebhookURL, m.Version = rcv.addr, cur.Version+1
-	if err := st.UpdateMerchant(ctx, m); err != nil {
-		t.Fatalf("settings of %s: %v", id, err)
-	}
+	key := s.merchant(t, ctx, id, rcv.addr)
 	// SES v2 is moto's (not in LocalStack's free edition): the stack's sender
 	// identity is verified there.
 	moto := os.Getenv("PAYLINKS_LOCALSTACK_MOTO")
