@@ -1,0 +1,233 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
+)
+
+// TestEveryRouteDeclaresPermission: a route added without a known
+// permission fails here.
+func TestEveryRouteDeclaresPermission(t *testing.T) {
+	for _, rt := range httpapi.Routes {
+		if !rt.Permission.Known() {
+			t.Errorf("route %q declares no known permission (%q)", rt.Pattern, rt.Permission)
+		}
+	}
+}
+
+// TestRoutePermissions holds each route to the permission it needs.
+func TestRoutePermissions(t *testing.T) {
+	want := map[string]domain.Permission{
+		"POST /v1/payment-links":                 domain.LinksWrite,
+		"GET /v1/payment-links":                  domain.LinksRead,
+		"POST /v1/payment-links/import":          domain.LinksWrite,
+		"GET /v1/payment-links/export":           domain.ExportsRead,
+		"GET /v1/imports/{id}":                   domain.LinksRead,
+		"GET /v1/payment-links/{id}":             domain.LinksRead,
+		"PATCH /v1/payment-links/{id}":           domain.LinksWrite,
+		"POST /v1/payment-links/{id}/archive":    domain.LinksWrite,
+		"GET /v1/payment-links/{id}/events":      domain.LinksRead,
+		"POST /v1/payment-links/{id}/send":       domain.LinksSend,
+		"POST /v1/payment-links/{id}/refunds":    domain.RefundsWrite,
+		"GET /v1/payment-links/{id}/refunds":     domain.LinksRead,
+		"GET /v1/settings":                       domain.SettingsRead,
+		"PUT /v1/settings":                       domain.SettingsWrite,
+		"GET /v1/api-keys":                       domain.KeysWrite,
+		"POST /v1/api-keys":                      domain.KeysWrite,
+		"DELETE /v1/api-keys/{id}":               domain.KeysWrite,
+		"GET /v1/webhook-deliveries":             domain.SettingsRead,
+		"GET /v1/webhook-deliveries/{id}":        domain.SettingsRead,
+		"POST /v1/webhook-deliveries/{id}/retry": domain.SettingsWrite,
+		"GET /v1/payments/review":                domain.PaymentsReview,
+		"POST /v1/payments/review/{id}/refund":   domain.PaymentsReview,
+	}
+	seen := map[string]bool{}
+	for _, rt := range httpapi.Routes {
+		seen[rt.Pattern] = true
+		w, ok := want[rt.Pattern]
+		if !ok {
+			t.Errorf("route %q: add its permission to this table", rt.Pattern)
+			continue
+		}
+		if rt.Permission != w {
+			t.Errorf("route %q needs %q, want %q", rt.Pattern, rt.Permission, w)
+		}
+	}
+	for p := range want {
+		if !seen[p] {
+			t.Errorf("no route %q", p)
+		}
+	}
+}
+
+// restrictedKey creates a key with the given permissions through the API.
+func restrictedKey(t *testing.T, base, full string, perms ...string) (secret, id string) {
+	t.Helper()
+	body := `{"name":"` + strings.Join(perms, "+") + `","permissions":["` + strings.Join(perms, `","`) + `"]}`
+	st, _, raw := call(t, "POST", base+"/v1/api-keys", full, body, nil, true)
+	k := decode(t, raw)
+	if st != 201 {
+		t.Fatalf("create restricted key %v: %d %s", perms, st, raw)
+	}
+	return k["secret"].(string), k["id"].(string)
+}
+
+func wantMissing(t *testing.T, st int, raw []byte, perm domain.Permission) {
+	t.Helper()
+	if st != 403 {
+		t.Fatalf("want 403 missing %s: %d %s", perm, st, raw)
+	}
+	p := decode(t, raw)
+	if p["missing_permission"] != string(perm) || !strings.Contains(p["detail"].(string), string(perm)) {
+		t.Fatalf("want missing_permission %s: %s", perm, raw)
+	}
+}
+
+func TestRestrictedKeys(t *testing.T) {
+	env := testenv.New(t)
+	full := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	base := srv.URL
+	paid := paidLinkOf(t, env, base, full, "shop", "10.00")
+
+	links, linksID := restrictedKey(t, base, full, "links:write", "links:read")
+	reader, _ := restrictedKey(t, base, full, "links:read")
+
+	// links only: creates and reads a link; refunds and keys are refused.
+	st, _, raw := call(t, "POST", base+"/v1/payment-links", links, `{"amount":{"currency":"EUR","value":"5.00"},"description":"restricted","customer":{"company_name":"ACME"}}`, nil, true)
+	if st != 201 {
+		t.Fatalf("links key create: %d %s", st, raw)
+	}
+	created := decode(t, raw)["id"].(string)
+	st, _, raw = call(t, "POST", base+"/v1/payment-links/"+paid+"/refunds", links, `{"reason":"x"}`, nil, true)
+	wantMissing(t, st, raw, domain.RefundsWrite)
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", links, "", nil, true)
+	wantMissing(t, st, raw, domain.KeysWrite)
+	st, _, raw = call(t, "GET", base+"/v1/api-keys", links, "", nil, true)
+	wantMissing(t, st, raw, domain.KeysWrite)
+
+	// read only: reads, cannot archive, create or send; the link is untouched.
+	if st, _, raw := call(t, "GET", base+"/v1/payment-links/"+created, reader, "", nil, true); st != 200 {
+		t.Fatalf("reader get: %d %s", st, raw)
+	}
+	st, _, raw = call(t, "POST", base+"/v1/payment-links/"+created+"/archive", reader, "", nil, true)
+	wantMissing(t, st, raw, domain.LinksWrite)
+	st, _, raw = call(t, "GET", base+"/v1/settings", reader, "", nil, true)
+	wantMissing(t, st, raw, domain.SettingsRead)
+	st, _, raw = call(t, "GET", base+"/v1/payment-links/"+created, full, "", nil, true)
+	if l := decode(t, raw); st != 200 || l["archived"] == true {
+		t.Fatalf("archived by a reader: %d %s", st, raw)
+	}
+
+	// A key with keys:write may not hand out permissions it lacks.
+	keyMaker, _ := restrictedKey(t, base, full, "keys:write", "links:read")
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"escalate","permissions":["refunds:write"]}`, nil, true)
+	wantMissing(t, st, raw, domain.RefundsWrite)
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"full"}`, nil, true)
+	wantMissing(t, st, raw, domain.LinksWrite)
+	if _, id := restrictedKey(t, base, keyMaker, "links:read"); id == "" {
+		t.Fatal("no id")
+	}
+
+	// Unknown permissions: 422 naming permissions, nothing written.
+	before, err := env.Store.ListKeys(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"name":"x","permissions":["links:nuke"]}`, `{"name":"x","permissions":[]}`, `{"name":"x","permissions":["links:read","links:read"]}`} {
+		st, _, raw = call(t, "POST", base+"/v1/api-keys", full, body, nil, false)
+		if p := decode(t, raw); st != 422 || !strings.Contains(string(raw), `"field":"permissions"`) {
+			t.Fatalf("%s: %d %v", body, st, p)
+		}
+	}
+	after, err := env.Store.ListKeys(context.Background(), "shop")
+	if err != nil || len(after) != len(before) {
+		t.Fatalf("keys written by refused requests: %d -> %d %v", len(before), len(after), err)
+	}
+
+	// The listing shows each key's permissions; a full key shows all.
+	st, _, raw = call(t, "GET", base+"/v1/api-keys", full, "", nil, true)
+	if st != 200 {
+		t.Fatalf("list: %d %s", st, raw)
+	}
+	byID := map[string]jsonMap{}
+	for _, k := range decode(t, raw)["data"].([]any) {
+		byID[k.(jsonMap)["id"].(string)] = k.(jsonMap)
+	}
+	if len(byID) != 5 {
+		t.Fatalf("list: %d keys %s", len(byID), raw)
+	}
+	if got := byID[linksID]; got["name"] != "links:write+links:read" || strings.Join(toStrings(got["permissions"]), ",") != "links:write,links:read" || got["restricted"] != true {
+		t.Fatalf("links key listed as %v", got)
+	}
+	fullID := merchant.KeyFor("shop", full).ID()
+	if got := byID[fullID]; len(toStrings(got["permissions"])) != len(domain.AllPermissions) || got["restricted"] != false {
+		t.Fatalf("full key listed as %v", got)
+	}
+
+	// Restricted keys do not count in the two full keys of a rotation.
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", full, `{"name":"rotation"}`, nil, true)
+	if st != 201 {
+		t.Fatalf("second full key beside restricted ones: %d %s", st, raw)
+	}
+	second := decode(t, raw)["secret"].(string)
+	if st, _, _ := call(t, "POST", base+"/v1/api-keys", full, "", nil, true); st != 409 {
+		t.Fatalf("third full key: %d", st)
+	}
+
+	// A full key does everything the restricted ones were refused.
+	// (never opened: archiving deletes it)
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+created+"/archive", second, "", nil, true); st != 204 {
+		t.Fatalf("full archive: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+paid+"/refunds", second, `{"reason":"x"}`, nil, true); st != 202 && st != 201 {
+		t.Fatalf("full refund: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", base+"/v1/settings", second, "", nil, true); st != 200 {
+		t.Fatalf("full settings: %d %s", st, raw)
+	}
+}
+
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, len(l))
+	for i, x := range l {
+		out[i], _ = x.(string)
+	}
+	return out
+}
+
+// TestOpenAPIForbiddenEveryOperation: every integrator operation documents
+// its 403 answer and the permission it needs (x-permission), as Routes says.
+func TestOpenAPIForbiddenEveryOperation(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Permission string                     `json:"x-permission"`
+			Responses  map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range httpapi.Routes {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		op, ok := doc.Paths[path][strings.ToLower(method)]
+		if !ok {
+			t.Errorf("%s: not in openapi.json", rt.Pattern)
+			continue
+		}
+		if _, ok := op.Responses["403"]; !ok {
+			t.Errorf("%s: no 403 answer in openapi.json", rt.Pattern)
+		}
+		if op.Permission != string(rt.Permission) {
+			t.Errorf("%s: x-permission %q, the route needs %q", rt.Pattern, op.Permission, rt.Permission)
+		}
+	}
+}
