@@ -90,17 +90,44 @@ func wantMissing(t *testing.T, st int, raw []byte, perm domain.Permission) {
 	}
 }
 
+// TestRestrictedKeys, through the emulators: a links-only key creates links
+// and is refused refunds and keys; a read-only key cannot archive; a key
+// hands out no permission it lacks; unknown permissions are 422; the listing
+// shows permissions; restricted keys are outside the two full keys; a full
+// key does everything.
 func TestRestrictedKeys(t *testing.T) {
 	env := testenv.New(t)
 	full := env.Merchant(t, "shop")
 	srv := env.Serve(t)
 	base := srv.URL
 	paid := paidLinkOf(t, env, base, full, "shop", "10.00")
-
 	links, linksID := restrictedKey(t, base, full, "links:write", "links:read")
-	reader, _ := restrictedKey(t, base, full, "links:read")
+	reader, readerID := restrictedKey(t, base, full, "links:read")
 
-	// links only: creates and reads a link; refunds and keys are refused.
+	created := linksKeyOnlyLinks(t, base, links, paid)
+	readerCannotArchive(t, base, reader, full, created)
+	noEscalation(t, base, full)
+	invalidPermissions(t, env, base, full)
+	listed(t, base, full, linksID)
+	second := rotationBesideRestricted(t, base, full, readerID)
+
+	// A full key does everything the restricted ones were refused.
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+paid+"/refunds", second, `{"reason":"x"}`, nil, true); st != 201 {
+		t.Fatalf("full refund: %d %s", st, raw)
+	}
+	// (never opened: archiving deletes it)
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+created+"/archive", second, "", nil, true); st != 204 {
+		t.Fatalf("full archive: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", base+"/v1/settings", second, "", nil, true); st != 200 {
+		t.Fatalf("full settings: %d %s", st, raw)
+	}
+}
+
+// linksKeyOnlyLinks: a links:write+links:read key creates a link (its id
+// returned) and gets 403 missing_permission on refunds and on keys.
+func linksKeyOnlyLinks(t *testing.T, base, links, paid string) string {
+	t.Helper()
 	st, _, raw := call(t, "POST", base+"/v1/payment-links", links, `{"amount":{"currency":"EUR","value":"5.00"},"description":"restricted","customer":{"company_name":"ACME"}}`, nil, true)
 	if st != 201 {
 		t.Fatalf("links key create: %d %s", st, raw)
@@ -112,12 +139,17 @@ func TestRestrictedKeys(t *testing.T) {
 	wantMissing(t, st, raw, domain.KeysWrite)
 	st, _, raw = call(t, "GET", base+"/v1/api-keys", links, "", nil, true)
 	wantMissing(t, st, raw, domain.KeysWrite)
+	return created
+}
 
-	// read only: reads, cannot archive, create or send; the link is untouched.
+// readerCannotArchive: a links:read key reads, cannot archive nor read the
+// settings; the link is untouched.
+func readerCannotArchive(t *testing.T, base, reader, full, created string) {
+	t.Helper()
 	if st, _, raw := call(t, "GET", base+"/v1/payment-links/"+created, reader, "", nil, true); st != 200 {
 		t.Fatalf("reader get: %d %s", st, raw)
 	}
-	st, _, raw = call(t, "POST", base+"/v1/payment-links/"+created+"/archive", reader, "", nil, true)
+	st, _, raw := call(t, "POST", base+"/v1/payment-links/"+created+"/archive", reader, "", nil, true)
 	wantMissing(t, st, raw, domain.LinksWrite)
 	st, _, raw = call(t, "GET", base+"/v1/settings", reader, "", nil, true)
 	wantMissing(t, st, raw, domain.SettingsRead)
@@ -125,35 +157,44 @@ func TestRestrictedKeys(t *testing.T) {
 	if l := decode(t, raw); st != 200 || l["archived"] == true {
 		t.Fatalf("archived by a reader: %d %s", st, raw)
 	}
+}
 
-	// A key with keys:write may not hand out permissions it lacks.
+// noEscalation: a key with keys:write hands out only permissions it holds.
+func noEscalation(t *testing.T, base, full string) {
+	t.Helper()
 	keyMaker, _ := restrictedKey(t, base, full, "keys:write", "links:read")
-	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"escalate","permissions":["refunds:write"]}`, nil, true)
+	st, _, raw := call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"escalate","permissions":["refunds:write"]}`, nil, true)
 	wantMissing(t, st, raw, domain.RefundsWrite)
 	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"full"}`, nil, true)
 	wantMissing(t, st, raw, domain.LinksWrite)
-	if _, id := restrictedKey(t, base, keyMaker, "links:read"); id == "" {
-		t.Fatal("no id")
-	}
+	restrictedKey(t, base, keyMaker, "links:read")
+}
 
-	// Unknown permissions: 422 naming permissions, nothing written.
+// invalidPermissions: unknown, empty or repeated permissions are 422 naming
+// permissions, and nothing is written.
+func invalidPermissions(t *testing.T, env *testenv.Env, base, full string) {
+	t.Helper()
 	before, err := env.Store.ListKeys(context.Background(), "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, body := range []string{`{"name":"x","permissions":["links:nuke"]}`, `{"name":"x","permissions":[]}`, `{"name":"x","permissions":["links:read","links:read"]}`} {
-		st, _, raw = call(t, "POST", base+"/v1/api-keys", full, body, nil, false)
-		if p := decode(t, raw); st != 422 || !strings.Contains(string(raw), `"field":"permissions"`) {
-			t.Fatalf("%s: %d %v", body, st, p)
+		st, _, raw := call(t, "POST", base+"/v1/api-keys", full, body, nil, false)
+		if st != 422 || !strings.Contains(string(raw), `"field":"permissions"`) {
+			t.Fatalf("%s: %d %s", body, st, raw)
 		}
 	}
 	after, err := env.Store.ListKeys(context.Background(), "shop")
 	if err != nil || len(after) != len(before) {
 		t.Fatalf("keys written by refused requests: %d -> %d %v", len(before), len(after), err)
 	}
+}
 
-	// The listing shows each key's permissions; a full key shows all.
-	st, _, raw = call(t, "GET", base+"/v1/api-keys", full, "", nil, true)
+// listed: the listing shows each key's name and permissions; a full key
+// shows every permission.
+func listed(t *testing.T, base, full, linksID string) {
+	t.Helper()
+	st, _, raw := call(t, "GET", base+"/v1/api-keys", full, "", nil, true)
 	if st != 200 {
 		t.Fatalf("list: %d %s", st, raw)
 	}
@@ -171,9 +212,14 @@ func TestRestrictedKeys(t *testing.T) {
 	if got := byID[fullID]; len(toStrings(got["permissions"])) != len(domain.AllPermissions) || got["restricted"] != false {
 		t.Fatalf("full key listed as %v", got)
 	}
+}
 
-	// Restricted keys do not count in the two full keys of a rotation.
-	st, _, raw = call(t, "POST", base+"/v1/api-keys", full, `{"name":"rotation"}`, nil, true)
+// rotationBesideRestricted: restricted keys do not count in the two full
+// keys; a restricted key is revoked freely; the last full key is not. It
+// returns the second full key.
+func rotationBesideRestricted(t *testing.T, base, full, readerID string) string {
+	t.Helper()
+	st, _, raw := call(t, "POST", base+"/v1/api-keys", full, `{"name":"rotation"}`, nil, true)
 	if st != 201 {
 		t.Fatalf("second full key beside restricted ones: %d %s", st, raw)
 	}
@@ -181,18 +227,16 @@ func TestRestrictedKeys(t *testing.T) {
 	if st, _, _ := call(t, "POST", base+"/v1/api-keys", full, "", nil, true); st != 409 {
 		t.Fatalf("third full key: %d", st)
 	}
-
-	// A full key does everything the restricted ones were refused.
-	// (never opened: archiving deletes it)
-	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+created+"/archive", second, "", nil, true); st != 204 {
-		t.Fatalf("full archive: %d %s", st, raw)
+	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+readerID, full, "", nil, true); st != 204 {
+		t.Fatalf("revoke restricted: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+paid+"/refunds", second, `{"reason":"x"}`, nil, true); st != 202 && st != 201 {
-		t.Fatalf("full refund: %d %s", st, raw)
+	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+merchant.KeyFor("shop", full).ID(), second, "", nil, true); st != 204 {
+		t.Fatalf("revoke first full: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "GET", base+"/v1/settings", second, "", nil, true); st != 200 {
-		t.Fatalf("full settings: %d %s", st, raw)
+	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+merchant.KeyFor("shop", second).ID(), second, "", nil, true); st != 409 {
+		t.Fatalf("revoke the last full key beside restricted ones: %d %s", st, raw)
 	}
+	return second
 }
 
 func toStrings(v any) []string {
