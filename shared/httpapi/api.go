@@ -97,7 +97,7 @@ var Routes = []Route{
 	{Pattern: "GET /v1/settings", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getSettings) }},
 	{Pattern: "PUT /v1/settings", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putSettings) }},
 	{Pattern: "GET /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.listKeys) }},
-	{Pattern: "POST /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createKey)) }},
+	{Pattern: "POST /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return a.keyGrant(a.idempotent(handle(a.createKey))) }},
 	{Pattern: "DELETE /v1/api-keys/{id}", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.revokeKey) }},
 	{Pattern: "GET /v1/webhook-deliveries", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listDeliveries) }},
 	{Pattern: "GET /v1/webhook-deliveries/{id}", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getDelivery) }},

@@ -168,6 +168,23 @@ func noEscalation(t *testing.T, base, full string) {
 	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"full"}`, nil, true)
 	wantMissing(t, st, raw, domain.LinksWrite)
 	restrictedKey(t, base, keyMaker, "links:read")
+
+	// Nor by replaying another key's creation: an Idempotency-Key answer
+	// holds the new key's secret.
+	idem := map[string]string{"Idempotency-Key": "make-a-full-key"}
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", full, `{"name":"replayed"}`, idem, true)
+	if st != 201 {
+		t.Fatalf("full key with Idempotency-Key: %d %s", st, raw)
+	}
+	revoke := decode(t, raw)["id"].(string)
+	st, _, raw = call(t, "POST", base+"/v1/api-keys", keyMaker, `{"name":"replayed"}`, idem, true)
+	if strings.Contains(string(raw), "secret") {
+		t.Fatalf("a keys:write key got a full key's secret by replay: %d %s", st, raw)
+	}
+	wantMissing(t, st, raw, domain.LinksWrite)
+	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+revoke, full, "", nil, true); st != 204 {
+		t.Fatalf("revoke the replayed key: %d %s", st, raw)
+	}
 }
 
 // invalidPermissions: unknown, empty or repeated permissions are 422 naming

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"time"
@@ -234,6 +236,26 @@ func newKeyRequest(r *http.Request) (keyRequest, []domain.Permission, error) {
 		return req, nil, problem.Forbidden(missing)
 	}
 	return req, perms, nil
+}
+
+// keyGrant checks a key request (its fields, and that the caller holds every
+// permission it asks for) before the Idempotency-Key is looked at: a stored
+// answer holds the new key's secret, so a weaker key must not get it by
+// replaying another key's request.
+func (a *API) keyGrant(next http.HandlerFunc) http.HandlerFunc {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if _, _, err := newKeyRequest(r); err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next(w, r)
+		return nil
+	})
 }
 
 // createKey makes a key: a full one (a second key for rotation, two at most)
