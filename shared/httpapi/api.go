@@ -55,7 +55,7 @@ type API struct {
 	// WebhookGuard checks endpoint URLs set in the settings.
 	WebhookGuard interface{ CheckURL(string) error }
 
-	keys      *merchant.Cache[string, string]
+	keys      *merchant.Cache[string, merchant.Key]
 	merchants *merchant.Cache[string, *merchant.Merchant]
 }
 
@@ -64,7 +64,7 @@ func New(st *store.Store, publicBaseURL string) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]bool{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
 	a.Limits = NewLimits(0, 0)
-	a.keys = &merchant.Cache[string, string]{TTL: authTTL, Load: st.LookupKey}
+	a.keys = &merchant.Cache[string, merchant.Key]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	return a
 }
@@ -72,34 +72,38 @@ func New(st *store.Store, publicBaseURL string) *API {
 // Route is one integrator route.
 type Route struct {
 	Pattern string // Go ServeMux pattern: "METHOD /path/{param}"
-	handler func(*API) http.HandlerFunc
+	// Permission is what the caller's key must hold (403 missing_permission
+	// otherwise).
+	Permission domain.Permission
+	handler    func(*API) http.HandlerFunc
 }
 
-// Routes are the integrator API's routes; the contract test holds the
+// Routes are the integrator API's routes, each with the permission it
+// needs; every one is behind auth (Handler). The contract test holds the
 // OpenAPI document to exactly these.
 var Routes = []Route{
-	{CreateRoute, func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createLink))) }},
-	{"GET /v1/payment-links", func(a *API) http.HandlerFunc { return a.auth(handle(a.listLinks)) }},
-	{"POST /v1/payment-links/import", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.importLinks))) }},
-	{"GET /v1/payment-links/export", func(a *API) http.HandlerFunc { return a.auth(handle(a.exportLinks)) }},
-	{"GET /v1/imports/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getImport)) }},
-	{"GET /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getLink)) }},
-	{"PATCH /v1/payment-links/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.patchLink)) }},
-	{"POST /v1/payment-links/{id}/archive", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.archiveLink))) }},
-	{"GET /v1/payment-links/{id}/events", func(a *API) http.HandlerFunc { return a.auth(handle(a.listEvents)) }},
-	{"POST /v1/payment-links/{id}/send", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.sendLink))) }},
-	{"POST /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createRefund))) }},
-	{"GET /v1/payment-links/{id}/refunds", func(a *API) http.HandlerFunc { return a.auth(handle(a.listRefunds)) }},
-	{"GET /v1/settings", func(a *API) http.HandlerFunc { return a.auth(handle(a.getSettings)) }},
-	{"PUT /v1/settings", func(a *API) http.HandlerFunc { return a.auth(handle(a.putSettings)) }},
-	{"GET /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(handle(a.listKeys)) }},
-	{"POST /v1/api-keys", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.createKey))) }},
-	{"DELETE /v1/api-keys/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.revokeKey)) }},
-	{"GET /v1/webhook-deliveries", func(a *API) http.HandlerFunc { return a.auth(handle(a.listDeliveries)) }},
-	{"GET /v1/webhook-deliveries/{id}", func(a *API) http.HandlerFunc { return a.auth(handle(a.getDelivery)) }},
-	{"POST /v1/webhook-deliveries/{id}/retry", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.retryDelivery))) }},
-	{"GET /v1/payments/review", func(a *API) http.HandlerFunc { return a.auth(handle(a.listReview)) }},
-	{"POST /v1/payments/review/{id}/refund", func(a *API) http.HandlerFunc { return a.auth(a.idempotent(handle(a.refundReview))) }},
+	{Pattern: CreateRoute, Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createLink)) }},
+	{Pattern: "GET /v1/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listLinks) }},
+	{Pattern: "POST /v1/payment-links/import", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.importLinks)) }},
+	{Pattern: "GET /v1/payment-links/export", Permission: domain.ExportsRead, handler: func(a *API) http.HandlerFunc { return handle(a.exportLinks) }},
+	{Pattern: "GET /v1/imports/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getImport) }},
+	{Pattern: "GET /v1/payment-links/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getLink) }},
+	{Pattern: "PATCH /v1/payment-links/{id}", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchLink) }},
+	{Pattern: "POST /v1/payment-links/{id}/archive", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.archiveLink)) }},
+	{Pattern: "GET /v1/payment-links/{id}/events", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listEvents) }},
+	{Pattern: "POST /v1/payment-links/{id}/send", Permission: domain.LinksSend, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.sendLink)) }},
+	{Pattern: "POST /v1/payment-links/{id}/refunds", Permission: domain.RefundsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createRefund)) }},
+	{Pattern: "GET /v1/payment-links/{id}/refunds", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listRefunds) }},
+	{Pattern: "GET /v1/settings", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getSettings) }},
+	{Pattern: "PUT /v1/settings", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putSettings) }},
+	{Pattern: "GET /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.listKeys) }},
+	{Pattern: "POST /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return a.keyGrant(a.idempotent(handle(a.createKey))) }},
+	{Pattern: "DELETE /v1/api-keys/{id}", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.revokeKey) }},
+	{Pattern: "GET /v1/webhook-deliveries", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listDeliveries) }},
+	{Pattern: "GET /v1/webhook-deliveries/{id}", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getDelivery) }},
+	{Pattern: "POST /v1/webhook-deliveries/{id}/retry", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.retryDelivery)) }},
+	{Pattern: "GET /v1/payments/review", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listReview) }},
+	{Pattern: "POST /v1/payments/review/{id}/refund", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.refundReview)) }},
 }
 
 // CreateRoute is the route the create function serves.
@@ -109,7 +113,7 @@ const CreateRoute = "POST /v1/payment-links"
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes {
-		mux.HandleFunc(rt.Pattern, rt.handler(a))
+		mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
 	}
 	mux.HandleFunc("/v1/", noRoute)
 	return mux
@@ -122,7 +126,7 @@ func (a *API) CreateHandler() http.Handler {
 	var create http.HandlerFunc
 	for _, rt := range Routes {
 		if rt.Pattern == CreateRoute {
-			create = rt.handler(a)
+			create = a.auth(rt.Permission, rt.handler(a))
 		}
 	}
 	method, path, _ := strings.Cut(CreateRoute, " ")
@@ -141,12 +145,20 @@ func noRoute(w http.ResponseWriter, _ *http.Request) {
 
 type ctxKey struct{}
 
+type keyCtxKey struct{}
+
+// keyOf is the API key the request authenticated with.
+func keyOf(ctx context.Context) merchant.Key {
+	return ctx.Value(keyCtxKey{}).(merchant.Key)
+}
+
 func merchantOf(ctx context.Context) *merchant.Merchant {
 	return ctx.Value(ctxKey{}).(*merchant.Merchant)
 }
 
-// auth resolves the bearer key to its merchant; 401 otherwise.
-func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
+// auth resolves the bearer key to its merchant (401 otherwise) and lets
+// through only a key that holds needed (403 naming it otherwise).
+func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.HandlerFunc {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		now := time.Now()
 		addr := clientAddr(r)
@@ -162,7 +174,7 @@ func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
 			a.unauthorized(w)
 			return nil
 		}
-		m, err := a.merchantForKey(r.Context(), secret)
+		k, m, err := a.merchantForKey(r.Context(), secret)
 		if errors.Is(err, domain.ErrNotFound) {
 			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
@@ -182,7 +194,14 @@ func (a *API) auth(next http.HandlerFunc) http.HandlerFunc {
 			tooMany(w, r, retry, "the merchant's API rate limit is reached; retry after the Retry-After seconds")
 			return nil
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
+		if !domain.Allows(k.Grants(), needed) {
+			// Refused before the endpoint: nothing reserved, nothing written.
+			reqlog.Set(r.Context(), "outcome", "missing_permission")
+			problem.Write(w, problem.Forbidden(needed))
+			return nil
+		}
+		ctx := context.WithValue(r.Context(), ctxKey{}, m)
+		next(w, r.WithContext(context.WithValue(ctx, keyCtxKey{}, k)))
 		return nil
 	})
 }
@@ -192,12 +211,13 @@ func (a *API) unauthorized(w http.ResponseWriter) {
 	problem.Write(w, problem.New(http.StatusUnauthorized, "a valid API key is required: Authorization: Bearer sk_..."))
 }
 
-func (a *API) merchantForKey(ctx context.Context, secret string) (*merchant.Merchant, error) {
-	id, err := a.keys.Get(ctx, secret)
+func (a *API) merchantForKey(ctx context.Context, secret string) (merchant.Key, *merchant.Merchant, error) {
+	k, err := a.keys.Get(ctx, secret)
 	if err != nil {
-		return nil, err
+		return merchant.Key{}, nil, err
 	}
-	return a.merchants.Get(ctx, id)
+	m, err := a.merchants.Get(ctx, k.Merchant)
+	return k, m, err
 }
 
 // handlerFunc is an endpoint: it writes its answer, or returns the error

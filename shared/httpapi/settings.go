@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"time"
@@ -12,10 +14,19 @@ import (
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/validate"
 )
 
-// maxActiveKeys is how many API keys a merchant may hold at once (rotation).
+// maxActiveKeys is how many full API keys a merchant may hold at once
+// (rotation); restricted keys are not counted in it.
 const maxActiveKeys = 2
+
+// maxRestrictedKeys bounds a merchant's restricted keys, so that its key
+// listing stays one small query.
+const maxRestrictedKeys = 50
+
+// maxKeyName is the longest key name, in characters.
+const maxKeyName = 100
 
 // SettingsView is what GET /v1/settings shows; secrets are write-only.
 type SettingsView struct {
@@ -161,15 +172,19 @@ func (a *API) rotateSecret(next, cur *merchant.Merchant, s string) {
 
 // KeyView shows an API key without its secret.
 type KeyView struct {
-	ID        string `json:"id"`
-	Prefix    string `json:"prefix"`
-	Last4     string `json:"last4"`
-	CreatedAt string `json:"created_at"`
-	Secret    string `json:"secret,omitempty"`
+	ID          string              `json:"id"`
+	Name        string              `json:"name,omitempty"`
+	Prefix      string              `json:"prefix"`
+	Last4       string              `json:"last4"`
+	CreatedAt   string              `json:"created_at"`
+	Restricted  bool                `json:"restricted"`
+	Permissions []domain.Permission `json:"permissions"`
+	Secret      string              `json:"secret,omitempty"`
 }
 
 func keyView(k merchant.Key) KeyView {
-	return KeyView{ID: k.ID(), Prefix: k.Prefix, Last4: k.Last4, CreatedAt: k.Created}
+	return KeyView{ID: k.ID(), Name: k.Name, Prefix: k.Prefix, Last4: k.Last4, CreatedAt: k.Created,
+		Restricted: k.Restricted(), Permissions: k.Grants()}
 }
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
@@ -185,21 +200,89 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createKey makes a second key for rotation; the secret is shown once.
+// keyRequest is POST /v1/api-keys's optional body.
+type keyRequest struct {
+	Name string `json:"name"`
+	// Permissions restrict the new key; left out (or null), it has all.
+	Permissions *[]string `json:"permissions"`
+}
+
+// newKeyRequest reads and checks the body: the name, and the permissions,
+// each known and held by the caller's own key (a key hands out no power it
+// lacks: 403 naming the first one missing).
+func newKeyRequest(r *http.Request) (keyRequest, []domain.Permission, error) {
+	var req keyRequest
+	if err := readJSON(r, &req, true); err != nil {
+		return req, nil, err
+	}
+	var errs domain.FieldErrors
+	if req.Name != "" && !validate.Text(req.Name, maxKeyName) {
+		errs.Add("name", fmt.Sprintf("must be one line of at most %d characters", maxKeyName))
+	}
+	var perms []domain.Permission
+	if req.Permissions != nil {
+		var perr domain.FieldErrors
+		perms, perr = domain.ParsePermissions("permissions", *req.Permissions)
+		errs = append(errs, perr...)
+	}
+	if err := errs.Err(); err != nil {
+		return req, nil, err
+	}
+	wanted := perms
+	if wanted == nil {
+		wanted = domain.AllPermissions
+	}
+	if missing, ok := domain.Missing(keyOf(r.Context()).Grants(), wanted); ok {
+		return req, nil, problem.Forbidden(missing)
+	}
+	return req, perms, nil
+}
+
+// keyGrant checks a key request (its fields, and that the caller holds every
+// permission it asks for) before the Idempotency-Key is looked at: a stored
+// answer holds the new key's secret, so a weaker key must not get it by
+// replaying another key's request.
+func (a *API) keyGrant(next http.HandlerFunc) http.HandlerFunc {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if _, _, err := newKeyRequest(r); err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next(w, r)
+		return nil
+	})
+}
+
+// createKey makes a key: a full one (a second key for rotation, two at most)
+// or one restricted to chosen permissions; the secret is shown once.
 func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
+	req, perms, err := newKeyRequest(r)
+	if err != nil {
+		return err
+	}
 	keys, err := a.Store.ListKeys(r.Context(), m.ID)
 	if err != nil {
 		return err
 	}
-	if len(keys) >= maxActiveKeys {
-		return problem.New(http.StatusConflict, "two keys are active already: revoke one first")
+	full, restricted := countKeys(keys)
+	switch {
+	case perms == nil && full >= maxActiveKeys:
+		return problem.New(http.StatusConflict, "two full keys are active already: revoke one first")
+	case perms != nil && restricted >= maxRestrictedKeys:
+		return problem.New(http.StatusConflict, fmt.Sprintf("%d restricted keys are active already: revoke one first", maxRestrictedKeys))
 	}
 	secret, k, err := merchant.NewKey(m.ID, m.Live)
 	if err != nil {
 		return err
 	}
 	k.Created = a.Now().UTC().Format(time.RFC3339)
+	k.Name, k.Permissions = req.Name, perms
 	if err := a.Store.PutKey(r.Context(), k); err != nil {
 		return err
 	}
@@ -210,16 +293,30 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// revokeKey deletes a key; the last one cannot be revoked.
+// countKeys counts full and restricted keys.
+func countKeys(keys []merchant.Key) (full, restricted int) {
+	for _, k := range keys {
+		if k.Restricted() {
+			restricted++
+		} else {
+			full++
+		}
+	}
+	return full, restricted
+}
+
+// revokeKey deletes a key; the last full one cannot be revoked.
 func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	keys, err := a.Store.ListKeys(r.Context(), m.ID)
 	if err != nil {
 		return err
 	}
-	if len(keys) <= 1 {
-		if len(keys) == 1 && keys[0].ID() == r.PathValue("id") {
-			return problem.New(http.StatusConflict, "this is the only active key: create another one first")
+	if full, _ := countKeys(keys); full <= 1 {
+		for _, k := range keys {
+			if !k.Restricted() && k.ID() == r.PathValue("id") {
+				return problem.New(http.StatusConflict, "this is the only full key: create another one first")
+			}
 		}
 	}
 	err = a.Store.DeleteKey(r.Context(), m.ID, r.PathValue("id"))

@@ -113,6 +113,22 @@ type Key struct {
 	Prefix   string `dynamodbav:"prefix"`
 	Last4    string `dynamodbav:"last4"`
 	Created  string `dynamodbav:"created_at"`
+	// Name is the merchant's label for the key (optional).
+	Name string `dynamodbav:"name,omitempty"`
+	// Permissions restrict the key; none stored means every permission
+	// (full keys, and every key made before permissions existed).
+	Permissions []domain.Permission `dynamodbav:"permissions,omitempty"`
+}
+
+// Restricted reports a key limited to chosen permissions.
+func (k Key) Restricted() bool { return len(k.Permissions) > 0 }
+
+// Grants is what the key may do: its permissions, or every one for a full key.
+func (k Key) Grants() []domain.Permission {
+	if k.Restricted() {
+		return k.Permissions
+	}
+	return domain.AllPermissions
 }
 
 // ID names a key without revealing it: "key_" and the first 16 hex digits

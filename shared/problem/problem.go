@@ -22,6 +22,8 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// MissingPermission names the permission a 403 lacked (API.md).
+	MissingPermission domain.Permission `json:"missing_permission,omitempty"`
 	// RetryAfter, in seconds, is sent as the Retry-After header (429, 503).
 	RetryAfter int `json:"-"`
 }
@@ -31,6 +33,13 @@ func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
 // New makes a problem of a status with a detail.
 func New(status int, detail string) *Problem {
 	return &Problem{Type: typeFor(status), Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+// Forbidden is a 403 naming the permission the caller lacks.
+func Forbidden(missing domain.Permission) *Problem {
+	p := New(http.StatusForbidden, "this API key lacks the permission "+string(missing))
+	p.MissingPermission = missing
+	return p
 }
 
 // Invalid is a 422 naming fields.
@@ -46,6 +55,8 @@ func typeFor(status int) string {
 		return "https://paylinks.dev/problems/malformed-request"
 	case 401:
 		return "https://paylinks.dev/problems/unauthorized"
+	case 403:
+		return "https://paylinks.dev/problems/forbidden"
 	case 404:
 		return "https://paylinks.dev/problems/not-found"
 	case 409:

@@ -196,24 +196,25 @@ func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
 	return domain.ErrNotFound
 }
 
-// LookupKey finds the merchant of a secret key, or domain.ErrNotFound.
-func (s *Store) LookupKey(ctx context.Context, secret string) (string, error) {
+// LookupKey finds the stored key of a secret (its merchant, name and
+// permissions), or domain.ErrNotFound.
+func (s *Store) LookupKey(ctx context.Context, secret string) (merchant.Key, error) {
 	h := merchant.HashKey(secret)
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(apiKeyPK(h), "APIKEY"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return "", fmt.Errorf("lookup key: %w", err)
+		return merchant.Key{}, fmt.Errorf("lookup key: %w", err)
 	}
 	if out.Item == nil {
-		return "", domain.ErrNotFound
+		return merchant.Key{}, domain.ErrNotFound
 	}
 	var it keyItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return "", fmt.Errorf("unmarshal key: %w", err)
+		return merchant.Key{}, fmt.Errorf("unmarshal key: %w", err)
 	}
 	// The item was found by the hash; compare the stored hash in constant
 	// time all the same, so that no code path compares secrets byte by byte.
 	if subtle.ConstantTimeCompare([]byte(it.Hash), []byte(h)) != 1 {
-		return "", domain.ErrNotFound
+		return merchant.Key{}, domain.ErrNotFound
 	}
-	return it.Merchant, nil
+	return it.Key, nil
 }

@@ -61,8 +61,8 @@ func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 		t.Errorf("the demo merchant does not have the state directory's secrets")
 	}
 	for _, k := range []string{first, second} {
-		if id, err := st.LookupKey(ctx, k); err != nil || id != "demo" {
-			t.Errorf("key ending %s after restart: merchant %q, %v", k[len(k)-4:], id, err)
+		if got, err := st.LookupKey(ctx, k); err != nil || got.Merchant != "demo" {
+			t.Errorf("key ending %s after restart: merchant %q, %v", k[len(k)-4:], got.Merchant, err)
 		}
 	}
 	// Without PAYLINKS_DEV_API_KEY the state directory's key is the one.
@@ -70,8 +70,8 @@ func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 	if err != nil || key != sec.APIKey {
 		t.Fatalf("no key chosen: got %v, want the state file's", err)
 	}
-	if id, err := st.LookupKey(ctx, key); err != nil || id != "demo" {
-		t.Errorf("state file's key: merchant %q, %v", id, err)
+	if got, err := st.LookupKey(ctx, key); err != nil || got.Merchant != "demo" {
+		t.Errorf("state file's key: merchant %q, %v", got.Merchant, err)
 	}
 }
 

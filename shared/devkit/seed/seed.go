@@ -94,7 +94,7 @@ func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, se
 	}
 	owner, err := st.LookupKey(ctx, secret)
 	switch {
-	case err == nil && owner == m.ID:
+	case err == nil && owner.Merchant == m.ID:
 		return created, nil
 	case err == nil:
 		return false, fmt.Errorf("API key ending %s belongs to another merchant", secret[len(secret)-4:])
