@@ -3,10 +3,11 @@ package sandbox
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/paylinks/paylinks/shared/testkit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current renderer")
@@ -34,31 +35,4 @@ func TestPagesGolden(t *testing.T) {
 	golden(t, filepath.Join("testdata", "pages.golden"), out.String())
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(g) || i < len(w); i++ {
-			var gl, wl string
-			if i < len(g) {
-				gl = g[i]
-			}
-			if i < len(w) {
-				wl = w[i]
-			}
-			if gl != wl {
-				t.Fatalf("%s differs at line %d:\n got  %q\n want %q", path, i+1, gl, wl)
-			}
-		}
-	}
-}
+func golden(t *testing.T, path, got string) { t.Helper(); goldenfile.Check(t, path, got, *update) }
