@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/redirect"
-	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -35,7 +35,7 @@ func FuzzRedirectPath(f *testing.F) {
 	h := redirect.New(store.New(db, "none"), psp.Registry{sandbox.Name: sb}, "https://pay.example")
 	mux := http.NewServeMux()
 	h.Routes(mux)
-	srv := service.Canonical(mux)
+	srv := boot.Canonical(mux)
 	f.Fuzz(func(t *testing.T, path, ua string) {
 		u, err := url.Parse("https://pay.example" + path)
 		if err != nil || !strings.HasPrefix(path, "/") {

@@ -174,12 +174,6 @@ func (s *Service) Handler() http.Handler {
 	return boot.Canonical(mux)
 }
 
-// Lambda is boot.Lambda (API Gateway payload v2 with the request log).
-var Lambda = boot.Lambda
-
-// Canonical is boot.Canonical (clean paths only).
-func Canonical(h http.Handler) http.Handler { return boot.Canonical(h) }
-
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
 	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Imports.Handle,

@@ -10,6 +10,7 @@ package spec
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -181,15 +182,5 @@ func All() Function {
 // QueueEnv is the environment variable holding a queue's URL
 // ("QUEUE_URL_PSP_EVENTS"); a DLQ's is QueueEnv(name + "-dlq").
 func QueueEnv(name string) string {
-	b := []byte("QUEUE_URL_")
-	for _, c := range []byte(name) {
-		switch {
-		case c == '-':
-			c = '_'
-		case c >= 'a' && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	return string(b)
+	return "QUEUE_URL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }

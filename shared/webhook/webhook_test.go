@@ -17,12 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/queue"
-	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
@@ -385,7 +385,7 @@ func TestIngestThroughLambdaBase64(t *testing.T) {
 	amt := money.MustParse("EUR", "120.98")
 	ev := sandbox.WebhookEvent{ID: "evt_sb_b64", Type: "payment.succeeded", Created: time.Now().Unix(), Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_b64", Amount: &amt}}
 	raw, _ := json.Marshal(ev)
-	h := service.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
+	h := boot.Lambda(w.srv.Service.Opts.Log, w.srv.Service.WebhookHandler())
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/webhooks/psp/sandbox/shop", IsBase64Encoded: true,
 		Body:           base64.StdEncoding.EncodeToString(raw),
 		Headers:        map[string]string{"content-type": "application/json", strings.ToLower(sandbox.SignatureHeader): psp.SignedHeader(secret, time.Now(), raw)},
