@@ -30,6 +30,13 @@ var (
 	// talks to the dependency (or the HTTP adapter that classifies its
 	// error) wraps with it.
 	ErrUnavailable = errors.New("dependency unavailable")
+	// ErrAlreadyMember is an invitation of a person who is a member.
+	ErrAlreadyMember = errors.New("this person is already a member")
+	// ErrLastOwner is removing or demoting a merchant's only owner.
+	ErrLastOwner = errors.New("a merchant keeps at least one owner: make another member owner first")
+	// ErrOwnersOnly is a change to an owner (or making one) by a member
+	// who is not an owner.
+	ErrOwnersOnly = errors.New("only an owner may make, change or remove an owner")
 )
 
 // FieldError names one invalid field of an input by its JSON path.

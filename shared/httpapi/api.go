@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
@@ -55,8 +56,15 @@ type API struct {
 	// WebhookGuard checks endpoint URLs set in the settings.
 	WebhookGuard interface{ CheckURL(string) error }
 
-	keys      *merchant.Cache[string, merchant.Key]
-	merchants *merchant.Cache[string, *merchant.Merchant]
+	// Members verifies members' Cognito access tokens (nil: API keys only).
+	Members *identity.Verifier
+	// Directory invites people into the user pool (the people function;
+	// nil where members are not managed).
+	Directory Inviter
+
+	keys        *merchant.Cache[string, merchant.Key]
+	merchants   *merchant.Cache[string, *merchant.Merchant]
+	memberships *merchant.Cache[string, []domain.Member]
 }
 
 // New returns the API over a store.
@@ -66,6 +74,7 @@ func New(st *store.Store, publicBaseURL string) *API {
 	a.Limits = NewLimits(0, 0)
 	a.keys = &merchant.Cache[string, merchant.Key]{TTL: authTTL, Load: st.LookupKey}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
+	a.memberships = &merchant.Cache[string, []domain.Member]{TTL: authTTL, Load: st.Memberships}
 	return a
 }
 
@@ -102,6 +111,11 @@ var Routes = []Route{
 	{Pattern: "GET /v1/webhook-deliveries", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listDeliveries) }},
 	{Pattern: "GET /v1/webhook-deliveries/{id}", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getDelivery) }},
 	{Pattern: "POST /v1/webhook-deliveries/{id}/retry", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.retryDelivery)) }},
+	{Pattern: "GET /v1/members", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listMembers) }},
+	{Pattern: "POST /v1/members", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.inviteMember)) }},
+	{Pattern: "PATCH /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchMember) }},
+	{Pattern: "DELETE /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.removeMember) }},
+	{Pattern: "GET /v1/audit-log", Permission: domain.AuditRead, handler: func(a *API) http.HandlerFunc { return handle(a.listAudit) }},
 	{Pattern: "GET /v1/payments/review", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listReview) }},
 	{Pattern: "POST /v1/payments/review/{id}/refund", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.refundReview)) }},
 }
@@ -143,21 +157,33 @@ func noRoute(w http.ResponseWriter, _ *http.Request) {
 	problem.Write(w, problem.New(http.StatusNotFound, "no such route"))
 }
 
-type ctxKey struct{}
+type principalKey struct{}
 
-type keyCtxKey struct{}
-
-// keyOf is the API key the request authenticated with.
-func keyOf(ctx context.Context) merchant.Key {
-	return ctx.Value(keyCtxKey{}).(merchant.Key)
+// principal is who calls: an API key or a member, in one merchant.
+type principal struct {
+	merchant *merchant.Merchant
+	grants   []domain.Permission
+	actor    domain.Actor
+	member   *domain.Member // a member's membership; nil for an API key
 }
 
-func merchantOf(ctx context.Context) *merchant.Merchant {
-	return ctx.Value(ctxKey{}).(*merchant.Merchant)
+func principalOf(ctx context.Context) principal {
+	return ctx.Value(principalKey{}).(principal)
 }
 
-// auth resolves the bearer key to its merchant (401 otherwise) and lets
-// through only a key that holds needed (403 naming it otherwise).
+func merchantOf(ctx context.Context) *merchant.Merchant { return principalOf(ctx).merchant }
+
+// grantsOf is what the caller may do: the key's permissions or the
+// member's role's.
+func grantsOf(ctx context.Context) []domain.Permission { return principalOf(ctx).grants }
+
+// MerchantHeader names the merchant a member acts in when they belong to
+// several (API keys belong to one).
+const MerchantHeader = "Paylinks-Merchant"
+
+// auth resolves the bearer credential (an API key, or a member's Cognito
+// access token) to its merchant (401 otherwise) and lets through only a
+// caller that holds needed (403 naming it otherwise).
 func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.HandlerFunc {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		now := time.Now()
@@ -168,14 +194,8 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 			tooMany(w, r, time.Minute, "too many failed authentications from this address; retry later")
 			return nil
 		}
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !merchant.WellFormed(secret) {
-			a.Limits.failedAuth(addr, now)
-			a.unauthorized(w)
-			return nil
-		}
-		k, m, err := a.merchantForKey(r.Context(), secret)
-		if errors.Is(err, domain.ErrNotFound) {
+		p, err := a.authenticate(r)
+		if errors.Is(err, errUnauthenticated) {
 			a.Limits.failedAuth(addr, now)
 			a.unauthorized(w)
 			return nil
@@ -183,7 +203,9 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 		if err != nil {
 			return err
 		}
+		m := p.merchant
 		reqlog.Set(r.Context(), "merchant", m.ID)
+		reqlog.Set(r.Context(), "actor", p.actor.ID)
 		if m.Suspended {
 			problem.Write(w, problem.New(http.StatusForbidden, "this merchant is suspended by the operator; contact them"))
 			return nil
@@ -194,16 +216,56 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 			tooMany(w, r, retry, "the merchant's API rate limit is reached; retry after the Retry-After seconds")
 			return nil
 		}
-		if !domain.Allows(k.Grants(), needed) {
+		if !domain.Allows(p.grants, needed) {
 			// Refused before the endpoint: nothing reserved, nothing written.
 			reqlog.Set(r.Context(), "outcome", "missing_permission")
 			problem.Write(w, problem.Forbidden(needed))
 			return nil
 		}
-		ctx := context.WithValue(r.Context(), ctxKey{}, m)
-		next(w, r.WithContext(context.WithValue(ctx, keyCtxKey{}, k)))
+		p.actor.IP, p.actor.UserAgent = addr, truncate(r.UserAgent(), 256)
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		next(w, r.WithContext(domain.WithActor(ctx, p.actor)))
 		return nil
 	})
+}
+
+// errUnauthenticated is a missing, malformed, unknown or expired credential.
+var errUnauthenticated = errors.New("unauthenticated")
+
+// authenticate reads the bearer credential: an API key (sk_...) or, when
+// the API verifies member tokens, a Cognito access token.
+func (a *API) authenticate(r *http.Request) (principal, error) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	switch {
+	case ok && merchant.WellFormed(secret):
+		k, m, err := a.merchantForKey(r.Context(), secret)
+		if errors.Is(err, domain.ErrNotFound) {
+			return principal{}, errUnauthenticated
+		}
+		if err != nil {
+			return principal{}, err
+		}
+		return principal{merchant: m, grants: k.Grants(), actor: domain.Actor{Type: domain.ActorAPIKey, ID: k.ID(), Name: keyName(k)}}, nil
+	case ok && a.Members != nil && strings.Count(secret, ".") == 2:
+		return a.memberPrincipal(r, secret)
+	}
+	return principal{}, errUnauthenticated
+}
+
+// keyName is how the audit log names a key: its label, else its prefix
+// and last four.
+func keyName(k merchant.Key) string {
+	if k.Name != "" {
+		return k.Name
+	}
+	return k.Prefix + "..." + k.Last4
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func (a *API) unauthorized(w http.ResponseWriter) {

@@ -110,6 +110,7 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.merchants.Forget(id)
+	a.Audit(r.Context(), "settings.updated", id, settingsView(cur), settingsView(next))
 	reqlog.Set(r.Context(), "outcome", "settings_updated")
 	writeJSON(w, http.StatusOK, settingsView(next))
 	return nil
@@ -232,7 +233,7 @@ func newKeyRequest(r *http.Request) (keyRequest, []domain.Permission, error) {
 	if wanted == nil {
 		wanted = domain.AllPermissions
 	}
-	if missing, ok := domain.Missing(keyOf(r.Context()).Grants(), wanted); ok {
+	if missing, ok := domain.Missing(grantsOf(r.Context()), wanted); ok {
 		return req, nil, problem.Forbidden(missing)
 	}
 	return req, perms, nil
@@ -287,6 +288,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := keyView(k)
+	a.Audit(r.Context(), "api_key.created", k.ID(), nil, v)
 	v.Secret = secret
 	reqlog.Set(r.Context(), "outcome", "key_created")
 	writeJSON(w, http.StatusCreated, v)
@@ -327,6 +329,7 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.keys.Clear()
+	a.Audit(r.Context(), "api_key.revoked", r.PathValue("id"), nil, nil)
 	reqlog.Set(r.Context(), "outcome", "key_revoked")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -105,6 +105,12 @@ func From(err error) *Problem {
 		return New(http.StatusConflict, "only a paid link can be refunded")
 	case errors.Is(err, domain.ErrRefundTooLarge):
 		return &Problem{Type: typeFor(422), Title: "Unprocessable Entity", Status: 422, Detail: err.Error(), Errors: []domain.FieldError{{Field: "amount.value", Message: "is above what is left to refund"}}}
+	case errors.Is(err, domain.ErrAlreadyMember):
+		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "email", Message: "is already a member"}}}
+	case errors.Is(err, domain.ErrLastOwner):
+		return New(http.StatusConflict, err.Error())
+	case errors.Is(err, domain.ErrOwnersOnly):
+		return New(http.StatusForbidden, err.Error())
 	case errors.Is(err, domain.ErrTransition):
 		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrUnavailable):

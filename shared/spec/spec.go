@@ -43,6 +43,13 @@ const (
 	// NeedPSPNames knows which PSPs a merchant may pick without talking to
 	// any (SANDBOX_ENABLED outside prod; no PSP adapter, no secret).
 	NeedPSPNames
+	// NeedIdentity verifies members' Cognito tokens in process against the
+	// user pool's JWKS (COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID; no IAM).
+	NeedIdentity
+	// NeedIdentityAdmin calls the user pool: invitations, sign-in and
+	// sign-out (cognito-idp:AdminCreateUser, AdminGetUser,
+	// AdminUserGlobalSignOut on the pool).
+	NeedIdentityAdmin
 )
 
 // PSP is a provider merchants may pick.

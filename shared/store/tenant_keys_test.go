@@ -90,7 +90,8 @@ func ft(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") 
 // TestEveryKeyTenantFirst: every item two merchants' workloads write has a
 // partition key of its own merchant (M#<m>#..., or M#<m> for the merchant
 // and its key references), or is a system item (APIKEY#, SWEEP, META, the
-// operators' register OPERATOR); every
+// operators' register OPERATOR, a person's memberships PERSON#, a dashboard
+// session SESSION#); every
 // listing index key begins with M#<m>#; no code marker is written.
 func TestEveryKeyTenantFirst(t *testing.T) {
 	env := testenv.New(t)
@@ -152,6 +153,10 @@ func tenantFirst(pk, sk string) bool {
 		return true
 	case pk == "OPERATOR": // the operators' register of merchants
 		return strings.HasPrefix(sk, "MERCHANT#")
+	case strings.HasPrefix(pk, "PERSON#"): // a person's memberships, one per merchant
+		return strings.HasPrefix(sk, "M#") && !strings.Contains(sk[2:], "#")
+	case strings.HasPrefix(pk, "SESSION#"): // a dashboard session
+		return sk == "SESSION"
 	}
 	return false
 }

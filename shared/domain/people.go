@@ -1,0 +1,109 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// ActorType is who made a change (API.md, audit log).
+type ActorType string
+
+// The actor types.
+const (
+	ActorMember   ActorType = "member"
+	ActorAPIKey   ActorType = "api_key"
+	ActorOperator ActorType = "operator"
+	ActorSystem   ActorType = "system"
+)
+
+// Actor is who made a change: a member or an API key by id and name, the
+// operator, or paylinks itself (a PSP webhook, the sweep).
+type Actor struct {
+	Type ActorType `json:"type" dynamodbav:"type"`
+	ID   string    `json:"id,omitempty" dynamodbav:"id,omitempty"`
+	Name string    `json:"name,omitempty" dynamodbav:"name,omitempty"`
+	// IP and UserAgent are where the change came from (not in the JSON of
+	// timeline events: the audit log shows them).
+	IP        string `json:"-" dynamodbav:"ip,omitempty"`
+	UserAgent string `json:"-" dynamodbav:"user_agent,omitempty"`
+}
+
+// System is the actor of what paylinks does by itself.
+var System = Actor{Type: ActorSystem, ID: "paylinks", Name: "paylinks"}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying who acts in it.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorOf is who acts in ctx: System when nobody was set.
+func ActorOf(ctx context.Context) Actor {
+	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
+		return a
+	}
+	return System
+}
+
+// MemberStatus is where a member stands.
+type MemberStatus string
+
+// The member statuses: invited until their first sign-in.
+const (
+	MemberInvited MemberStatus = "invited"
+	MemberActive  MemberStatus = "active"
+)
+
+// Member is a person's place in a merchant: one person (a Cognito subject)
+// may be a member of several merchants, with a role in each.
+type Member struct {
+	ID       string       `json:"id" dynamodbav:"id"`
+	Merchant string       `json:"-" dynamodbav:"merchant"`
+	Email    string       `json:"email" dynamodbav:"email"`
+	Role     Role         `json:"role" dynamodbav:"role"`
+	Status   MemberStatus `json:"status" dynamodbav:"status"`
+	// Sub and Username are the person in the user pool.
+	Sub      string `json:"-" dynamodbav:"sub"`
+	Username string `json:"-" dynamodbav:"username"`
+	// InvitedBy is who invited them.
+	InvitedBy  Actor      `json:"invited_by" dynamodbav:"invited_by"`
+	Created    time.Time  `json:"created_at" dynamodbav:"created_at"`
+	LastSignIn *time.Time `json:"last_sign_in_at" dynamodbav:"last_sign_in_at,omitempty"`
+}
+
+// Grants are the member's permissions: its role's.
+func (m Member) Grants() []Permission { return Roles[m.Role] }
+
+// Actor is the member as the actor of a change.
+func (m Member) Actor() Actor { return Actor{Type: ActorMember, ID: m.ID, Name: m.Email} }
+
+// ParseRole reads a role by name (422 on field otherwise).
+func ParseRole(field, s string) (Role, error) {
+	r := Role(s)
+	if _, ok := Roles[r]; !ok {
+		return "", FieldErrors{{Field: field, Message: fmt.Sprintf("must be one of %s", roleList())}}
+	}
+	return r, nil
+}
+
+func roleList() string {
+	names := make([]string, len(RoleNames))
+	for i, r := range RoleNames {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// NormalEmail checks an e-mail address for a member and returns it lower
+// case (a person is one address whatever its case).
+func NormalEmail(field, s string) (string, error) {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", FieldErrors{{Field: field, Message: "must be an e-mail address such as ana@example.com"}}
+	}
+	return strings.ToLower(s), nil
+}

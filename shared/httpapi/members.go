@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/identity"
+	"github.com/paylinks/paylinks/shared/problem"
+	"github.com/paylinks/paylinks/shared/reqlog"
+)
+
+// Inviter brings a person into the user pool (identity.Directory).
+type Inviter interface {
+	Invite(ctx context.Context, email string) (username, sub string, err error)
+}
+
+// memberPrincipal is a member calling with their Cognito access token, in
+// the merchant the Paylinks-Merchant header names (or their only one).
+func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) {
+	ctx := r.Context()
+	c, err := a.Members.Verify(ctx, token, identity.UseAccess)
+	if errors.Is(err, identity.ErrInvalidToken) {
+		return principal{}, errUnauthenticated
+	}
+	if err != nil {
+		return principal{}, fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	mems, err := a.memberships.Get(ctx, c.Sub)
+	if err != nil {
+		return principal{}, err
+	}
+	mem, err := pickMembership(mems, r.Header.Get(MerchantHeader))
+	if err != nil {
+		return principal{}, err
+	}
+	m, err := a.merchants.Get(ctx, mem.Merchant)
+	if err != nil {
+		return principal{}, err
+	}
+	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
+}
+
+// pickMembership is the membership in the merchant named, or the only one.
+func pickMembership(mems []domain.Member, want string) (domain.Member, error) {
+	if want != "" {
+		i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == want })
+		if i < 0 {
+			return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of the merchant "+MerchantHeader+" names")
+		}
+		return mems[i], nil
+	}
+	switch len(mems) {
+	case 0:
+		return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of any merchant")
+	case 1:
+		return mems[0], nil
+	}
+	p := problem.New(http.StatusBadRequest, "you are a member of several merchants: name one in the "+MerchantHeader+" header")
+	p.Errors = []domain.FieldError{{Field: MerchantHeader, Message: "is required for a member of several merchants"}}
+	return domain.Member{}, p
+}
+
+// ownerLevel reports a caller who may make, change or remove owners: an
+// owner, or a full API key (the merchant's own system).
+func ownerLevel(p principal) bool {
+	if p.member != nil {
+		return p.member.Role == domain.RoleOwner
+	}
+	return p.actor.Type == domain.ActorAPIKey && len(p.grants) == len(domain.AllPermissions)
+}
+
+type memberList struct {
+	Object string          `json:"object"`
+	Data   []domain.Member `json:"data"`
+}
+
+func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
+	mems, err := a.Store.ListMembers(r.Context(), merchantOf(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, memberList{Object: "list", Data: mems})
+	return nil
+}
+
+type inviteRequest struct {
+	Email *string `json:"email"`
+	Role  *string `json:"role"`
+}
+
+func (a *API) inviteMember(w http.ResponseWriter, r *http.Request) error {
+	if a.Directory == nil {
+		return problem.New(http.StatusNotFound, "no such route")
+	}
+	var req inviteRequest
+	if err := readJSON(r, &req, false); err != nil {
+		return err
+	}
+	var errs domain.FieldErrors
+	email, role := "", domain.Role("")
+	if req.Email == nil {
+		errs.Add("email", "is required")
+	} else if e, err := domain.NormalEmail("email", *req.Email); err != nil {
+		errs = append(errs, err.(domain.FieldErrors)...)
+	} else {
+		email = e
+	}
+	if req.Role == nil {
+		errs.Add("role", "is required")
+	} else if ro, err := domain.ParseRole("role", *req.Role); err != nil {
+		errs = append(errs, err.(domain.FieldErrors)...)
+	} else {
+		role = ro
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	p := principalOf(r.Context())
+	if role == domain.RoleOwner && !ownerLevel(p) {
+		return domain.ErrOwnersOnly
+	}
+	mem, err := a.invite(r.Context(), p.merchant.ID, email, role)
+	if err != nil {
+		return err
+	}
+	reqlog.Set(r.Context(), "outcome", "member_invited")
+	writeJSON(w, http.StatusCreated, mem)
+	return nil
+}
+
+// invite makes the person in the pool (or finds them) and adds them to the
+// merchant; someone already a member is 409 before anything is mailed.
+func (a *API) invite(ctx context.Context, merchantID, email string, role domain.Role) (domain.Member, error) {
+	mems, err := a.Store.ListMembers(ctx, merchantID)
+	if err != nil {
+		return domain.Member{}, err
+	}
+	if slices.ContainsFunc(mems, func(m domain.Member) bool { return m.Email == email }) {
+		return domain.Member{}, domain.ErrAlreadyMember
+	}
+	username, sub, err := a.Directory.Invite(ctx, email)
+	if err != nil {
+		return domain.Member{}, Classify(err)
+	}
+	now := a.Now().UTC()
+	mem := domain.Member{ID: domain.NewID("mem_", now), Merchant: merchantID, Email: email, Role: role,
+		Status: domain.MemberInvited, Sub: sub, Username: username, InvitedBy: domain.ActorOf(ctx), Created: now}
+	if err := a.Store.AddMember(ctx, mem); err != nil {
+		return domain.Member{}, err
+	}
+	a.memberships.Clear()
+	a.Audit(ctx, "member.invited", mem.ID, nil, mem)
+	return mem, nil
+}
+
+type roleRequest struct {
+	Role *string `json:"role"`
+}
+
+func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
+	var req roleRequest
+	if err := readJSON(r, &req, false); err != nil {
+		return err
+	}
+	if req.Role == nil {
+		return domain.FieldErrors{{Field: "role", Message: "is required"}}
+	}
+	role, err := domain.ParseRole("role", *req.Role)
+	if err != nil {
+		return err
+	}
+	p := principalOf(r.Context())
+	cur, err := a.Store.GetMember(r.Context(), p.merchant.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if (cur.Role == domain.RoleOwner || role == domain.RoleOwner) && cur.Role != role && !ownerLevel(p) {
+		return domain.ErrOwnersOnly
+	}
+	if err := a.Store.SetRole(r.Context(), cur, role); err != nil {
+		return err
+	}
+	a.memberships.Clear()
+	next := cur
+	next.Role = role
+	a.Audit(r.Context(), "member.role_changed", cur.ID, map[string]any{"role": cur.Role}, map[string]any{"role": role})
+	reqlog.Set(r.Context(), "outcome", "member_role_changed")
+	writeJSON(w, http.StatusOK, next)
+	return nil
+}
+
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	cur, err := a.Store.GetMember(r.Context(), p.merchant.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if cur.Role == domain.RoleOwner && !ownerLevel(p) {
+		return domain.ErrOwnersOnly
+	}
+	if err := a.Store.RemoveMember(r.Context(), cur); err != nil {
+		return err
+	}
+	a.memberships.Clear()
+	a.Audit(r.Context(), "member.removed", cur.ID, cur, nil)
+	reqlog.Set(r.Context(), "outcome", "member_removed")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

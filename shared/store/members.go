@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// Members. A merchant's members share one partition (M#<m>#MEMBERS: a
+// team, not traffic) with the count of its owners; each membership is also
+// written under its person (PERSON#<sub>, a system item: a person may be a
+// member of several merchants), so that a signed-in person's memberships
+// are one Query. Both copies change in one transaction.
+func membersPK(m string) string  { return tenant(m) + "#MEMBERS" }
+func memberSK(id string) string  { return "MEM#" + id }
+func personPK(sub string) string { return "PERSON#" + sub }
+
+const ownersSK = "OWNERS"
+
+type memberItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	domain.Member
+}
+
+func (s *Store) memberPuts(mem domain.Member) (member, person map[string]types.AttributeValue, err error) {
+	member, err = attributevalue.MarshalMap(memberItem{PK: membersPK(mem.Merchant), SK: memberSK(mem.ID), Type: "member", Member: mem})
+	if err != nil {
+		return nil, nil, fmt.Errorf("marshal member: %w", err)
+	}
+	person, err = attributevalue.MarshalMap(memberItem{PK: personPK(mem.Sub), SK: tenant(mem.Merchant), Type: "membership", Member: mem})
+	if err != nil {
+		return nil, nil, fmt.Errorf("marshal membership: %w", err)
+	}
+	return member, person, nil
+}
+
+// owners changes the merchant's owner count by delta; a decrement is
+// refused (ErrLastOwner) when it would leave none.
+func (s *Store) owners(m string, delta int) types.TransactWriteItem {
+	u := &types.Update{TableName: s.tbl(), Key: key(membersPK(m), ownersSK),
+		UpdateExpression:          aws.String("ADD n :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": nv(delta)}}
+	if delta < 0 {
+		u.ConditionExpression = aws.String("n > :one")
+		u.ExpressionAttributeValues[":one"] = nv(1)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// AddMember writes a new member; domain.ErrAlreadyMember when the person
+// is a member of the merchant already.
+func (s *Store) AddMember(ctx context.Context, mem domain.Member) error {
+	member, person, err := s.memberPuts(mem)
+	if err != nil {
+		return err
+	}
+	absent := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.tbl(), Item: person, ConditionExpression: absent}},
+		{Put: &types.Put{TableName: s.tbl(), Item: member, ConditionExpression: absent}},
+	}
+	if mem.Role == domain.RoleOwner {
+		items = append(items, s.owners(mem.Merchant, 1))
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if reasons, ok := cancelReasons(err); ok && len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
+		return fmt.Errorf("%w: %s", domain.ErrAlreadyMember, mem.Merchant)
+	}
+	if err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+// GetMember reads one member of merchant m (domain.ErrNotFound).
+func (s *Store) GetMember(ctx context.Context, m, id string) (domain.Member, error) {
+	var it memberItem
+	if err := s.getItem(ctx, membersPK(m), memberSK(id), "member", &it); err != nil {
+		return domain.Member{}, err
+	}
+	return it.Member, nil
+}
+
+// ListMembers is merchant m's members, oldest first.
+func (s *Store) ListMembers(ctx context.Context, m string) ([]domain.Member, error) {
+	return s.queryMembers(ctx, membersPK(m), memberSK(""))
+}
+
+// Memberships are the merchants person sub is a member of (one Query).
+func (s *Store) Memberships(ctx context.Context, sub string) ([]domain.Member, error) {
+	return s.queryMembers(ctx, personPK(sub), tenant(""))
+}
+
+func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.Member, error) {
+	out := []domain.Member{}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(prefix)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query members: %w", err)
+		}
+		var items []memberItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("unmarshal members: %w", err)
+		}
+		for _, it := range items {
+			out = append(out, it.Member)
+		}
+	}
+	return out, nil
+}
+
+// SetRole changes a member's role from what cur holds; domain.ErrConflict
+// when it changed since cur was read, domain.ErrLastOwner when the only
+// owner would be demoted.
+func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role) error {
+	if cur.Role == role {
+		return nil
+	}
+	set := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
+			ConditionExpression:       aws.String("#r = :old"),
+			UpdateExpression:          aws.String("SET #r = :new"),
+			ExpressionAttributeNames:  map[string]string{"#r": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role)), ":new": sv(string(role))}}}
+	}
+	items := []types.TransactWriteItem{set(membersPK(cur.Merchant), memberSK(cur.ID)), set(personPK(cur.Sub), tenant(cur.Merchant))}
+	switch {
+	case cur.Role == domain.RoleOwner:
+		items = append(items, s.owners(cur.Merchant, -1))
+	case role == domain.RoleOwner:
+		items = append(items, s.owners(cur.Merchant, 1))
+	}
+	return s.memberChange(ctx, items, "set role")
+}
+
+// RemoveMember deletes the member cur read; domain.ErrLastOwner for the
+// only owner.
+func (s *Store) RemoveMember(ctx context.Context, cur domain.Member) error {
+	del := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
+			ConditionExpression:       aws.String("#r = :old"),
+			ExpressionAttributeNames:  map[string]string{"#r": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role))}}}
+	}
+	items := []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant))}
+	if cur.Role == domain.RoleOwner {
+		items = append(items, s.owners(cur.Merchant, -1))
+	}
+	return s.memberChange(ctx, items, "remove member")
+}
+
+func (s *Store) memberChange(ctx context.Context, items []types.TransactWriteItem, what string) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if reasons, ok := cancelReasons(err); ok {
+		if len(reasons) > 2 && reasons[2] == "ConditionalCheckFailed" {
+			return domain.ErrLastOwner
+		}
+		return fmt.Errorf("%w: %s", domain.ErrConflict, what)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// MemberSignedIn marks the member active and records when they signed in.
+func (s *Store) MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error {
+	set := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			UpdateExpression:          aws.String("SET #s = :active, last_sign_in_at = :at"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":active": sv(string(domain.MemberActive)), ":at": sv(ft(at))}}}
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		set(membersPK(mem.Merchant), memberSK(mem.ID)), set(personPK(mem.Sub), tenant(mem.Merchant))}})
+	if _, ok := cancelReasons(err); ok {
+		return fmt.Errorf("%w: member %s", domain.ErrNotFound, mem.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("member signed in: %w", err)
+	}
+	return nil
+}

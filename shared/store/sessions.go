@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
+)
+
+// Browser sessions of the dashboard: a system item per session keyed by
+// the hash of its cookie's secret (SESSION#<sha256>), so the table never
+// holds a usable cookie. The table's TTL drops it after its absolute end.
+
+// Session is a signed-in person in a browser.
+type Session struct {
+	Sub      string `dynamodbav:"sub"`
+	Username string `dynamodbav:"username"`
+	Email    string `dynamodbav:"email"`
+	// Merchant is the merchant the person works in now (one of theirs).
+	Merchant string `dynamodbav:"merchant"`
+	// CSRF is the token every form of the session carries.
+	CSRF    string    `dynamodbav:"csrf"`
+	Created time.Time `dynamodbav:"created_at"`
+	Seen    time.Time `dynamodbav:"seen_at"`
+	// Ends is the absolute end, whatever the activity.
+	Ends time.Time `dynamodbav:"ends_at"`
+}
+
+type sessionItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	TTL  int64  `dynamodbav:"ttl"`
+	Session
+}
+
+const sessionSK = "SESSION"
+
+func sessionPK(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return "SESSION#" + hex.EncodeToString(h[:])
+}
+
+// PutSession stores a new session under its cookie's secret.
+func (s *Store) PutSession(ctx context.Context, secret string, se Session) error {
+	av, err := attributevalue.MarshalMap(sessionItem{PK: sessionPK(secret), SK: sessionSK, Type: "session", TTL: se.Ends.Unix(), Session: se})
+	if err != nil {
+		return fmt.Errorf("marshal session: %w", err)
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if err != nil {
+		return fmt.Errorf("put session: %w", err)
+	}
+	return nil
+}
+
+// GetSession reads the session of a cookie's secret (domain.ErrNotFound).
+func (s *Store) GetSession(ctx context.Context, secret string) (Session, error) {
+	var it sessionItem
+	if err := s.getItem(ctx, sessionPK(secret), sessionSK, "session", &it); err != nil {
+		return Session{}, err
+	}
+	return it.Session, nil
+}
+
+// TouchSession records activity (the idle timeout starts again) and, when
+// merchant is not empty, the merchant the person switched to.
+func (s *Store) TouchSession(ctx context.Context, secret string, seen time.Time, merchant string) error {
+	expr := "SET seen_at = :seen"
+	values := map[string]types.AttributeValue{":seen": sv(seen.UTC().Format(time.RFC3339Nano))}
+	if merchant != "" {
+		expr += ", merchant = :m"
+		values[":m"] = sv(merchant)
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK),
+		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String(expr), ExpressionAttributeValues: values})
+	if _, ok := isConditionFailed(err); ok {
+		return domain.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session (sign-out); ending one that is gone is not
+// an error.
+func (s *Store) DeleteSession(ctx context.Context, secret string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK)})
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
