@@ -6,6 +6,7 @@
 //
 //	go run ./infra/admin [-function NAME] create-merchant -merchant acme -name "Acme Ltd" [-mode test|live]
 //	go run ./infra/admin [-function NAME] issue-key -merchant acme
+//	go run ./infra/admin [-function NAME] invite-owner -merchant acme -email ana@acme.example
 //	go run ./infra/admin [-function NAME] list-merchants | get-merchant | suspend-merchant | resume-merchant | list-keys | revoke-key -key ID
 package main
 
@@ -49,7 +50,7 @@ func parse(args []string, usage io.Writer) (admin.Request, string, error) {
 	}
 	rest := global.Args()
 	if len(rest) == 0 {
-		return admin.Request{}, "", errors.New("an action: create-merchant, list-merchants, get-merchant, suspend-merchant, resume-merchant, issue-key, list-keys, revoke-key")
+		return admin.Request{}, "", errors.New("an action: create-merchant, list-merchants, get-merchant, suspend-merchant, resume-merchant, issue-key, list-keys, revoke-key, invite-owner")
 	}
 	r := admin.Request{Action: strings.ReplaceAll(rest[0], "-", "_")}
 	fs := flag.NewFlagSet(rest[0], flag.ContinueOnError)
@@ -58,6 +59,7 @@ func parse(args []string, usage io.Writer) (admin.Request, string, error) {
 	fs.StringVar(&r.Name, "name", "", "create-merchant: its name")
 	fs.StringVar(&r.Mode, "mode", "", "create-merchant: test (default) or live")
 	fs.StringVar(&r.KeyID, "key", "", "revoke-key: the key's id")
+	fs.StringVar(&r.Email, "email", "", "invite-owner: the person's e-mail")
 	if err := fs.Parse(rest[1:]); err != nil {
 		return admin.Request{}, "", err
 	}

@@ -17,18 +17,21 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/team"
 )
 
 // Request is one operator action, as the admin function receives it.
 type Request struct {
 	// Action is create_merchant, list_merchants, get_merchant,
-	// suspend_merchant, resume_merchant, issue_key, list_keys or
-	// revoke_key.
+	// suspend_merchant, resume_merchant, issue_key, list_keys, revoke_key
+	// or invite_owner.
 	Action   string `json:"action"`
 	Merchant string `json:"merchant,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Mode     string `json:"mode,omitempty"`   // create_merchant: test (default) or live
 	KeyID    string `json:"key_id,omitempty"` // revoke_key
+	// Email is invite_owner's person.
+	Email string `json:"email,omitempty"`
 	// Secret is the key issue_key stores instead of making one (make dev's
 	// fixed PAYLINKS_DEV_API_KEY); it must match the merchant's mode.
 	Secret string `json:"secret,omitempty"`
@@ -55,11 +58,12 @@ type Key struct {
 
 // Response is an action's result.
 type Response struct {
-	Merchant  *Merchant  `json:"merchant,omitempty"`
-	Merchants []Merchant `json:"merchants,omitempty"`
-	Key       *Key       `json:"key,omitempty"`
-	Keys      []Key      `json:"keys,omitempty"`
-	Revoked   string     `json:"revoked,omitempty"`
+	Merchant  *Merchant      `json:"merchant,omitempty"`
+	Merchants []Merchant     `json:"merchants,omitempty"`
+	Key       *Key           `json:"key,omitempty"`
+	Keys      []Key          `json:"keys,omitempty"`
+	Revoked   string         `json:"revoked,omitempty"`
+	Member    *domain.Member `json:"member,omitempty"`
 }
 
 // ErrInvalid is a request an operator must fix.
@@ -73,6 +77,8 @@ type Admin struct {
 	// picks its PSP with PUT /v1/settings.
 	Sandbox bool
 	Now     func() time.Time
+	// Team invites owners (invite_owner).
+	Team *team.Team
 }
 
 func invalid(format string, a ...any) error {
@@ -108,8 +114,29 @@ func (a *Admin) Handle(ctx context.Context, r Request) (Response, error) {
 			return Response{}, err
 		}
 		return Response{Revoked: r.KeyID}, nil
+	case "invite_owner":
+		mem, err := a.InviteOwner(ctx, r.Merchant, r.Email)
+		return Response{Member: mem}, err
 	}
-	return Response{}, invalid("action: one of create_merchant, list_merchants, get_merchant, suspend_merchant, resume_merchant, issue_key, list_keys, revoke_key")
+	return Response{}, invalid("action: one of create_merchant, list_merchants, get_merchant, suspend_merchant, resume_merchant, issue_key, list_keys, revoke_key, invite_owner")
+}
+
+// InviteOwner invites email as an owner of an existing merchant, by the
+// operator: the merchant's first owner (or another one).
+func (a *Admin) InviteOwner(ctx context.Context, merchantID, email string) (*domain.Member, error) {
+	addr, err := domain.NormalEmail("email", email)
+	if err != nil {
+		return nil, invalid("email: an e-mail address such as ana@example.com")
+	}
+	if _, err := a.Store.GetMerchant(ctx, merchantID); err != nil {
+		return nil, err
+	}
+	ctx = domain.WithActor(ctx, domain.Actor{Type: domain.ActorOperator, ID: "operator", Name: "operator"})
+	mem, err := a.Team.Invite(ctx, merchantID, addr, domain.RoleOwner)
+	if err != nil {
+		return nil, err
+	}
+	return &mem, nil
 }
 
 // CreateMerchant makes merchant id in mode test (the default) or live;

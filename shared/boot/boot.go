@@ -26,6 +26,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
@@ -48,6 +49,9 @@ type Env struct {
 	SandboxSync          bool          // the sandbox sends its webhooks before answering (Lambda)
 	Deadline             time.Duration // of each HTTP request (8 s when zero)
 	MerchantTTL          time.Duration // workers' merchant cache (30 s when zero)
+	// InviteMail mails invitations (e-mail, temporary password) instead of
+	// the user pool: make dev and the tests (moto mails nothing).
+	InviteMail func(context.Context, string, string) error
 
 	mu        sync.Mutex
 	used      spec.Need
@@ -116,6 +120,29 @@ func (e *Env) PSPNames() map[string]bool {
 		}
 	}
 	return names
+}
+
+// Pool is the members' user pool.
+func (e *Env) pool() identity.Pool {
+	region := e.AWS.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	return identity.Pool{Region: region, ID: e.Config.UserPoolID, ClientID: e.Config.UserPoolClientID, Endpoint: e.Config.CognitoEndpoint}
+}
+
+// Identity verifies members' tokens (one verifier, and one copy of the
+// pool's keys, per process).
+func (e *Env) Identity() *identity.Verifier {
+	e.Use(spec.NeedIdentity)
+	return e.Shared("identity.verifier", func() any { return identity.NewVerifier(e.pool()) }).(*identity.Verifier)
+}
+
+// Pool is the user pool the function administers (invitations, sign-in,
+// sign-out: package cognito builds on it).
+func (e *Env) Pool() identity.Pool {
+	e.Use(spec.NeedIdentityAdmin)
+	return e.pool()
 }
 
 // Deadlines is each HTTP request's deadline.
@@ -199,6 +226,7 @@ var needLabels = map[spec.Need]string{
 	spec.NeedTable: "the table", spec.NeedTableWrite: "writes to the table", spec.NeedPublicBaseURL: "the public base URL",
 	spec.NeedLinkCodes: "the link-code key", spec.NeedSealer: "the sealing key (open)", spec.NeedSeal: "the sealing key (seal)",
 	spec.NeedPSPs: "the PSPs", spec.NeedRateLimits: "the rate limits", spec.NeedChannels: "the channels", spec.NeedPSPNames: "the PSPs' names",
+	spec.NeedIdentity: "the members' token check", spec.NeedIdentityAdmin: "the user pool",
 }
 
 func needNames(n spec.Need) string {
@@ -306,7 +334,7 @@ func Verify(name string, compose func(*Env)) error {
 }
 
 func verify(fn spec.Function, compose func(*Env)) (err error) {
-	cfg := config.Config{Table: "verify", PublicBaseURL: "https://pay.example", SandboxEnabled: true,
+	cfg := config.Config{Table: "verify", UserPoolID: "us-east-1_verify", UserPoolClientID: "verify", PublicBaseURL: "https://pay.example", SandboxEnabled: true,
 		SandboxSecret: []byte(strings.Repeat("s", 32)), LinkCodeSecret: []byte(strings.Repeat("c", 32)), LocalSealKey: make([]byte, 32)}
 	queues := map[string]string{}
 	for _, q := range spec.All().Sends {

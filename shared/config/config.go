@@ -47,6 +47,12 @@ type Config struct {
 	// defaults, httpapi.NewLimits).
 	RateLimit float64
 	RateBurst int
+	// UserPoolID and UserPoolClientID are the members' Cognito user pool
+	// and the dashboard's app client (COGNITO_USER_POOL_ID,
+	// COGNITO_CLIENT_ID); CognitoEndpoint is cognito-idp's endpoint when it
+	// is not AWS's (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER or
+	// AWS_ENDPOINT_URL: moto).
+	UserPoolID, UserPoolClientID, CognitoEndpoint string
 }
 
 // MinSecret is the shortest signing secret accepted (256 bits).
@@ -92,6 +98,16 @@ func Load(ctx context.Context, need spec.Need, secrets SecretReader) (Config, er
 			missing = append(missing, "KMS_KEY_ID (or LOCAL_SEAL_KEY, 32 bytes in base64, for make dev)")
 		}
 		c.LocalSealKey = k
+	}
+	if need&(spec.NeedIdentity|spec.NeedIdentityAdmin) != 0 {
+		c.UserPoolID, c.UserPoolClientID = os.Getenv("COGNITO_USER_POOL_ID"), os.Getenv("COGNITO_CLIENT_ID")
+		c.CognitoEndpoint = os.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+		if c.CognitoEndpoint == "" {
+			c.CognitoEndpoint = os.Getenv("AWS_ENDPOINT_URL")
+		}
+		if c.UserPoolID == "" || c.UserPoolClientID == "" {
+			missing = append(missing, "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID")
+		}
 	}
 	if need&spec.NeedRateLimits != 0 {
 		c.RateLimit, c.RateBurst = rateLimits(&missing)

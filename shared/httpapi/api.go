@@ -25,6 +25,7 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/team"
 	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
@@ -60,7 +61,7 @@ type API struct {
 	Members *identity.Verifier
 	// Directory invites people into the user pool (the people function;
 	// nil where members are not managed).
-	Directory Inviter
+	Directory team.Inviter
 
 	keys        *merchant.Cache[string, merchant.Key]
 	merchants   *merchant.Cache[string, *merchant.Merchant]

@@ -6,16 +6,31 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/team"
 )
 
-// Inviter brings a person into the user pool (identity.Directory).
-type Inviter interface {
-	Invite(ctx context.Context, email string) (username, sub string, err error)
+// MembersRoute is the prefix of the routes the people function serves.
+const MembersRoute = "/v1/members"
+
+// MembersHandler serves the members routes only, as Handler does; any
+// other route is a 404 problem (the people function).
+func (a *API) MembersHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range Routes {
+		_, path, _ := strings.Cut(rt.Pattern, " ")
+		if path == MembersRoute || strings.HasPrefix(path, MembersRoute+"/") {
+			mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
+		}
+	}
+	mux.HandleFunc("/", noRoute)
+	return mux
 }
 
 // memberPrincipal is a member calling with their Cognito access token, in
@@ -132,28 +147,15 @@ func (a *API) inviteMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// invite makes the person in the pool (or finds them) and adds them to the
-// merchant; someone already a member is 409 before anything is mailed.
+// invite adds the person to the merchant through the team (the user pool
+// is asked only for someone not yet a member).
 func (a *API) invite(ctx context.Context, merchantID, email string, role domain.Role) (domain.Member, error) {
-	mems, err := a.Store.ListMembers(ctx, merchantID)
-	if err != nil {
-		return domain.Member{}, err
-	}
-	if slices.ContainsFunc(mems, func(m domain.Member) bool { return m.Email == email }) {
-		return domain.Member{}, domain.ErrAlreadyMember
-	}
-	username, sub, err := a.Directory.Invite(ctx, email)
+	t := team.Team{Store: a.Store, Directory: a.Directory, Now: a.Now}
+	mem, err := t.Invite(ctx, merchantID, email, role)
 	if err != nil {
 		return domain.Member{}, Classify(err)
 	}
-	now := a.Now().UTC()
-	mem := domain.Member{ID: domain.NewID("mem_", now), Merchant: merchantID, Email: email, Role: role,
-		Status: domain.MemberInvited, Sub: sub, Username: username, InvitedBy: domain.ActorOf(ctx), Created: now}
-	if err := a.Store.AddMember(ctx, mem); err != nil {
-		return domain.Member{}, err
-	}
 	a.memberships.Clear()
-	a.Audit(ctx, "member.invited", mem.ID, nil, mem)
 	return mem, nil
 }
 
@@ -181,13 +183,13 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	if (cur.Role == domain.RoleOwner || role == domain.RoleOwner) && cur.Role != role && !ownerLevel(p) {
 		return domain.ErrOwnersOnly
 	}
-	if err := a.Store.SetRole(r.Context(), cur, role); err != nil {
+	e := store.NewAuditEntry(r.Context(), a.Now(), "member.role_changed", cur.ID, map[string]any{"role": cur.Role}, map[string]any{"role": role})
+	if err := a.Store.SetRole(r.Context(), cur, role, e); err != nil {
 		return err
 	}
 	a.memberships.Clear()
 	next := cur
 	next.Role = role
-	a.Audit(r.Context(), "member.role_changed", cur.ID, map[string]any{"role": cur.Role}, map[string]any{"role": role})
 	reqlog.Set(r.Context(), "outcome", "member_role_changed")
 	writeJSON(w, http.StatusOK, next)
 	return nil
@@ -202,11 +204,10 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if cur.Role == domain.RoleOwner && !ownerLevel(p) {
 		return domain.ErrOwnersOnly
 	}
-	if err := a.Store.RemoveMember(r.Context(), cur); err != nil {
+	if err := a.Store.RemoveMember(r.Context(), cur, store.NewAuditEntry(r.Context(), a.Now(), "member.removed", cur.ID, cur, nil)); err != nil {
 		return err
 	}
 	a.memberships.Clear()
-	a.Audit(r.Context(), "member.removed", cur.ID, cur, nil)
 	reqlog.Set(r.Context(), "outcome", "member_removed")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

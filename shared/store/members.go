@@ -56,9 +56,9 @@ func (s *Store) owners(m string, delta int) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: u}
 }
 
-// AddMember writes a new member; domain.ErrAlreadyMember when the person
-// is a member of the merchant already.
-func (s *Store) AddMember(ctx context.Context, mem domain.Member) error {
+// AddMember writes a new member with its audit entry; domain.ErrAlreadyMember
+// when the person is a member of the merchant already.
+func (s *Store) AddMember(ctx context.Context, mem domain.Member, e AuditEntry) error {
 	member, person, err := s.memberPuts(mem)
 	if err != nil {
 		return err
@@ -71,6 +71,11 @@ func (s *Store) AddMember(ctx context.Context, mem domain.Member) error {
 	if mem.Role == domain.RoleOwner {
 		items = append(items, s.owners(mem.Merchant, 1))
 	}
+	audit, err := s.AuditPut(mem.Merchant, e)
+	if err != nil {
+		return err
+	}
+	items = append(items, audit)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if reasons, ok := cancelReasons(err); ok && len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
 		return fmt.Errorf("%w: %s", domain.ErrAlreadyMember, mem.Merchant)
@@ -124,7 +129,7 @@ func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.M
 // SetRole changes a member's role from what cur holds; domain.ErrConflict
 // when it changed since cur was read, domain.ErrLastOwner when the only
 // owner would be demoted.
-func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role) error {
+func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role, e AuditEntry) error {
 	if cur.Role == role {
 		return nil
 	}
@@ -142,12 +147,12 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 	case role == domain.RoleOwner:
 		items = append(items, s.owners(cur.Merchant, 1))
 	}
-	return s.memberChange(ctx, items, "set role")
+	return s.memberChange(ctx, cur.Merchant, items, e, "set role")
 }
 
 // RemoveMember deletes the member cur read; domain.ErrLastOwner for the
 // only owner.
-func (s *Store) RemoveMember(ctx context.Context, cur domain.Member) error {
+func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntry) error {
 	del := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#r = :old"),
@@ -158,13 +163,20 @@ func (s *Store) RemoveMember(ctx context.Context, cur domain.Member) error {
 	if cur.Role == domain.RoleOwner {
 		items = append(items, s.owners(cur.Merchant, -1))
 	}
-	return s.memberChange(ctx, items, "remove member")
+	return s.memberChange(ctx, cur.Merchant, items, e, "remove member")
 }
 
-func (s *Store) memberChange(ctx context.Context, items []types.TransactWriteItem, what string) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+// memberChange writes a change of members with its audit entry.
+func (s *Store) memberChange(ctx context.Context, m string, items []types.TransactWriteItem, e AuditEntry, what string) error {
+	audit, err := s.AuditPut(m, e)
+	if err != nil {
+		return err
+	}
+	owners := len(items) > 2
+	items = append(items, audit)
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if reasons, ok := cancelReasons(err); ok {
-		if len(reasons) > 2 && reasons[2] == "ConditionalCheckFailed" {
+		if owners && len(reasons) > 2 && reasons[2] == "ConditionalCheckFailed" {
 			return domain.ErrLastOwner
 		}
 		return fmt.Errorf("%w: %s", domain.ErrConflict, what)

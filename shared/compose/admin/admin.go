@@ -6,11 +6,14 @@ import (
 
 	"github.com/paylinks/paylinks/shared/admin"
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/pool"
+	"github.com/paylinks/paylinks/shared/team"
 )
 
 // New is the administration over the table; a new test merchant gets the
 // sandbox when the stage has it.
 func New(e *boot.Env) *admin.Admin {
 	_, sandbox := e.PSPNames()["sandbox"]
-	return &admin.Admin{Store: e.Store(), Sandbox: sandbox, Now: time.Now}
+	return &admin.Admin{Store: e.Store(), Sandbox: sandbox, Now: time.Now,
+		Team: &team.Team{Store: e.Store(), Directory: pool.Directory(e), Now: time.Now}}
 }

@@ -25,6 +25,7 @@ func New(e *boot.Env) *httpapi.API {
 	a.Send = composesend.Enqueuer(e)
 	a.Imports = e.Sender(spec.Imports)
 	a.Webhooks = e.Sender(spec.Webhooks)
+	a.Members = e.Identity()
 	a.Log = e.Log
 	return a
 }

@@ -17,6 +17,7 @@ func New(e *boot.Env) *httpapi.API {
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	a.Send = composesend.Enqueuer(e)
+	a.Members = e.Identity()
 	a.Log = e.Log
 	return a
 }

@@ -92,6 +92,8 @@ func AWSConfig(t testing.TB) aws.Config {
 		// configuration's tests).
 		setDefault("AWS_ENDPOINT_URL_KMS", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 		setDefault("AWS_ENDPOINT_URL_SECRETS_MANAGER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
+		// and cognito-idp (the people tests).
+		setDefault("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), config.LoadOptions()...)
 	if err != nil {

@@ -1,4 +1,8 @@
-package identity
+// Package cognito is the members' Amazon Cognito user pool: invitation,
+// sign-in, sign-out (moto's cognito-idp in make dev and the tests). Only the
+// functions that manage people link it; verifying tokens needs only
+// package identity.
+package cognito
 
 import (
 	"context"
@@ -11,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/paylinks/paylinks/shared/identity"
 )
 
 // Errors of signing in, each a clear answer to the person.
@@ -42,6 +48,11 @@ type Step struct {
 	Tokens    *Tokens
 }
 
+// New is the directory of pool, over an SDK configuration.
+func New(cfg aws.Config, pool identity.Pool, mail func(context.Context, Invitation) error) *Directory {
+	return &Directory{Client: cip.NewFromConfig(cfg), Pool: pool, Mail: mail}
+}
+
 // Invitation is the message inviting a person, when paylinks mails it
 // itself (Directory.Mail).
 type Invitation struct {
@@ -54,7 +65,7 @@ type Invitation struct {
 // Directory is the user pool: invitation, sign-in, sign-out.
 type Directory struct {
 	Client *cip.Client
-	Pool   Pool
+	Pool   identity.Pool
 	// Mail, when set, sends invitations: the pool is asked not to mail and
 	// the temporary password is made here (make dev and the tests: moto
 	// mails nothing; the invitation lands in the dev outbox). Unset, the
