@@ -19,6 +19,9 @@ export AWS_ENDPOINT_URL_SQS ?= http://127.0.0.1:$(SQS_PORT)
 export AWS_ENDPOINT_URL_KMS ?= http://127.0.0.1:$(SQS_PORT)
 export AWS_ENDPOINT_URL_SECRETS_MANAGER ?= http://127.0.0.1:$(SQS_PORT)
 endif
+# moto's cognito-idp is the members' user pool in make dev and the tests (and
+# beside LocalStack, whose free edition has no Cognito).
+export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?= http://127.0.0.1:$(SQS_PORT)
 export TABLE_NAME ?= paylinks-dev
 
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
