@@ -47,6 +47,11 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/webhook-deliveries/{id}/retry": domain.SettingsWrite,
 		"GET /v1/payments/review":                domain.PaymentsReview,
 		"POST /v1/payments/review/{id}/refund":   domain.PaymentsReview,
+		"GET /v1/members":                        domain.SettingsRead,
+		"POST /v1/members":                       domain.MembersWrite,
+		"PATCH /v1/members/{id}":                 domain.MembersWrite,
+		"DELETE /v1/members/{id}":                domain.MembersWrite,
+		"GET /v1/audit-log":                      domain.AuditRead,
 	}
 	seen := map[string]bool{}
 	for _, rt := range httpapi.Routes {
