@@ -197,7 +197,8 @@ func signInError(err error) error {
 }
 
 // SignOut ends every session of the person in the pool: their refresh
-// tokens stop working (AdminUserGlobalSignOut).
+// tokens stop working (AdminUserGlobalSignOut). username may be the e-mail
+// (an alias the pool's admin calls accept).
 func (d *Directory) SignOut(ctx context.Context, username string) error {
 	_, err := d.Client.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(d.Pool.ID), Username: aws.String(username)})
 	if err != nil {

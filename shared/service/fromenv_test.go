@@ -47,7 +47,8 @@ func deployedEnvironment(t *testing.T, ctx context.Context, cfg aws.Config, tabl
 		t.Fatalf("moto Secrets Manager: %v", err)
 	}
 	for k, v := range map[string]string{"TABLE_NAME": table, "PUBLIC_BASE_URL": "https://pay.example", "KMS_KEY_ID": *key.KeyMetadata.KeyId,
-		"LINK_CODE_SECRET_ARN": *secret.ARN, "SANDBOX_ENABLED": "", "LINK_CODE_SECRET": "", "LOCAL_SEAL_KEY": ""} {
+		"LINK_CODE_SECRET_ARN": *secret.ARN, "SANDBOX_ENABLED": "", "LINK_CODE_SECRET": "", "LOCAL_SEAL_KEY": "",
+		"COGNITO_USER_POOL_ID": "us-east-1_deployed", "COGNITO_CLIENT_ID": "deployed"} {
 		t.Setenv(k, v)
 	}
 }

@@ -27,8 +27,10 @@ import (
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composedashboard "github.com/paylinks/paylinks/shared/compose/dashboard"
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
+	composepeople "github.com/paylinks/paylinks/shared/compose/people"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesandbox "github.com/paylinks/paylinks/shared/compose/sandbox"
@@ -112,18 +114,22 @@ func newSamples(t *testing.T) *samples {
 	}
 	s := &samples{t: t, env: env, outbox: &channel.Outbox{}, used: map[string]bool{}, hooks: hooks,
 		cfg: config.Config{Table: env.Table, PublicBaseURL: "https://pay.example", SandboxEnabled: true,
-			SandboxSecret: []byte("sandbox session secret of the sample test run"), LinkCodeSecret: testenv.CodeKey}}
+			SandboxSecret: []byte("sandbox session secret of the sample test run"), LinkCodeSecret: testenv.CodeKey,
+			UserPoolID: "us-east-1_samples", UserPoolClientID: "samples"}}
 	api := s.fnEnv("api")
 	create := s.fnEnv("create")
 	redirect := s.fnEnv("redirect")
 	sandboxEnv := s.fnEnv("sandbox")
 	webhook := s.fnEnv("webhook")
+	people, dash := s.fnEnv("people"), s.fnEnv("dashboard")
 	s.http = map[string]httpFn{
-		"api":      lambdaHTTP(api, composeapi.Handler(composeapi.New(api))),
-		"create":   lambdaHTTP(create, composecreate.Handler(composecreate.New(create))),
-		"redirect": lambdaHTTP(redirect, composeredirect.Handler(composeredirect.New(redirect))),
-		"sandbox":  lambdaHTTP(sandboxEnv, composesandbox.Handler(sandboxEnv)),
-		"webhook":  lambdaHTTP(webhook, composewebhook.Handler(composewebhook.New(webhook))),
+		"people":    lambdaHTTP(people, composepeople.Handler(composepeople.New(people))),
+		"dashboard": lambdaHTTP(dash, composedashboard.Handler(composedashboard.New(dash))),
+		"api":       lambdaHTTP(api, composeapi.Handler(composeapi.New(api))),
+		"create":    lambdaHTTP(create, composecreate.Handler(composecreate.New(create))),
+		"redirect":  lambdaHTTP(redirect, composeredirect.Handler(composeredirect.New(redirect))),
+		"sandbox":   lambdaHTTP(sandboxEnv, composesandbox.Handler(sandboxEnv)),
+		"webhook":   lambdaHTTP(webhook, composewebhook.Handler(composewebhook.New(webhook))),
 	}
 	queueFn := func(name string, h func(e *boot.Env) func(context.Context, events.SQSMessage) error) sqsFn {
 		e := s.fnEnv(name)
@@ -390,6 +396,13 @@ func (s *samples) api(t *testing.T, l *domain.Link) {
 	}
 	if resp = s.invoke("api", "healthz.json", 200, nil); !strings.Contains(resp.Body, `"ok"`) {
 		t.Fatalf("api healthz: %s", resp.Body)
+	}
+	// people: the members (none yet); dashboard: the sign-in page.
+	if resp = s.invoke("people", "list-members.json", 200, nil); resp.Body != "{\"object\":\"list\",\"data\":[]}\n" {
+		t.Fatalf("people list: %s", resp.Body)
+	}
+	if resp = s.invoke("dashboard", "sign-in-page.json", 200, nil); !strings.Contains(resp.Body, `name="password"`) || !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'self'") {
+		t.Fatalf("dashboard sign-in: %v %s", resp.Headers, resp.Body)
 	}
 }
 

@@ -5,10 +5,12 @@
 package service
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/paylinks/paylinks/shared/boot"
@@ -16,8 +18,10 @@ import (
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composedashboard "github.com/paylinks/paylinks/shared/compose/dashboard"
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
+	composepeople "github.com/paylinks/paylinks/shared/compose/people"
 	"github.com/paylinks/paylinks/shared/compose/psps"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
@@ -27,7 +31,9 @@ import (
 	composesweep "github.com/paylinks/paylinks/shared/compose/sweep"
 	composewebhook "github.com/paylinks/paylinks/shared/compose/webhook"
 	"github.com/paylinks/paylinks/shared/config"
+	"github.com/paylinks/paylinks/shared/dashboard"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -78,6 +84,10 @@ type Options struct {
 	// MerchantTTL is how long workers cache a merchant's settings (30 s
 	// when zero).
 	MerchantTTL time.Duration
+	// UserPool is the members' user pool (on moto) and AWS the SDK
+	// configuration that reaches it; invitations go to the outbox.
+	UserPool identity.Pool
+	AWS      aws.Config
 }
 
 // Service holds every function's handler over one store.
@@ -99,6 +109,9 @@ type Service struct {
 	Outbox   *channel.Outbox // when the local outbox is in use
 	Stream   *outbound.Stream
 	Webhooks *outbound.Deliverer
+	// People serves /v1/members; Dashboard /dashboard.
+	People    *httpapi.API
+	Dashboard *dashboard.Dashboard
 }
 
 // New composes every function on one Env, with the same constructors the
@@ -108,8 +121,13 @@ func New(st *store.Store, o Options) *Service {
 		o.Log = config.Logger()
 	}
 	cfg := config.Config{Table: st.Table, PublicBaseURL: o.PublicBaseURL, SandboxEnabled: !o.DisableSandbox, SandboxSecret: o.SandboxSecret,
-		LinkCodeSecret: o.LinkCodeKey, RateLimit: o.RateLimit, RateBurst: o.RateBurst}
+		LinkCodeSecret: o.LinkCodeKey, RateLimit: o.RateLimit, RateBurst: o.RateBurst,
+		UserPoolID: o.UserPool.ID, UserPoolClientID: o.UserPool.ClientID, CognitoEndpoint: o.UserPool.Endpoint}
 	e := boot.New(spec.All(), cfg, st, o.SQS, o.Queues, o.Log)
+	e.AWS = o.AWS
+	if e.AWS.Region == "" {
+		e.AWS.Region = o.UserPool.Region
+	}
 	e.StripeAPI, e.MollieAPI, e.SandboxSync, e.Deadline, e.MerchantTTL = o.StripeAPI, o.MollieAPI, o.SandboxSync, o.Deadline, o.MerchantTTL
 	s := &Service{Env: e, Store: st, Opts: o}
 	if o.Channels == nil {
@@ -117,6 +135,7 @@ func New(st *store.Store, o Options) *Service {
 		o.Channels = channel.Registry{channel.Email: s.Outbox, channel.SMS: s.Outbox, channel.WhatsApp: s.Outbox}
 		s.Opts.Channels = o.Channels
 	}
+	e.InviteMail = s.mailInvitation
 	s.PSPs, s.Sandbox = psps.New(e), psps.Sandbox(e)
 	s.API, s.Create = composeapi.New(e), composecreate.New(e)
 	s.Refunds = composerefund.New(e)
@@ -131,6 +150,10 @@ func New(st *store.Store, o Options) *Service {
 	s.Sweeper = composesweep.New(e)
 	s.Stream = composestream.New(e)
 	s.Webhooks = composedeliver.New(e)
+	s.People = composepeople.New(e)
+	s.People.ShareAuthCaches(s.API)
+	s.People.Now = func() time.Time { return s.API.Now() }
+	s.Dashboard = composedashboard.New(e)
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
 	s.API.WebhookGuard = guard
 	s.Webhooks.Client = guard.Client()
@@ -138,6 +161,20 @@ func New(st *store.Store, o Options) *Service {
 		s.Webhooks.Schedule = o.WebhookSchedule
 	}
 	return s
+}
+
+// mailInvitation puts an invitation in the e-mail channel (the outbox in
+// make dev): what the deployed pool mails itself.
+func (s *Service) mailInvitation(ctx context.Context, email, temporaryPassword string) error {
+	text := "You are invited to the paylinks dashboard. Sign in at " + s.Opts.PublicBaseURL + "/dashboard/sign-in with " + email
+	if temporaryPassword != "" {
+		text += " and the temporary password " + temporaryPassword + " (valid 7 days); you will choose your own."
+	} else {
+		text += " and your password."
+	}
+	_, err := s.Opts.Channels[channel.Email].Send(ctx, channel.Message{Channel: channel.Email, To: email, Subject: "Your paylinks invitation",
+		Text: text, Lang: "en", Kind: "invitation"})
+	return err
 }
 
 // Sender is the sender of a named queue.
@@ -163,6 +200,10 @@ func (s *Service) WebhookHandler() http.Handler { return s.bounded(composewebhoo
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.bounded(s.APIHandler()))
+	mux.Handle(httpapi.MembersRoute, s.bounded(composepeople.Handler(s.People)))
+	mux.Handle(httpapi.MembersRoute+"/", s.bounded(composepeople.Handler(s.People)))
+	mux.Handle("/dashboard", s.bounded(composedashboard.Handler(s.Dashboard)))
+	mux.Handle("/dashboard/", s.bounded(composedashboard.Handler(s.Dashboard)))
 	mux.Handle("/l/", s.PublicHandler())
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())

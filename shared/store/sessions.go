@@ -21,9 +21,10 @@ import (
 
 // Session is a signed-in person in a browser.
 type Session struct {
-	Sub      string `dynamodbav:"sub"`
-	Username string `dynamodbav:"username"`
-	Email    string `dynamodbav:"email"`
+	Sub string `dynamodbav:"sub"`
+	// Email is the person's sign-in name (an alias the pool's admin calls
+	// take for the user).
+	Email string `dynamodbav:"email"`
 	// Merchant is the merchant the person works in now (one of theirs).
 	Merchant string `dynamodbav:"merchant"`
 	// CSRF is the token every form of the session carries.

@@ -1,0 +1,231 @@
+// Package dashboard is the merchant dashboard at /dashboard: members sign in
+// with the user pool (Cognito; moto in make dev and the tests) and work in a
+// server-side session. Sessions: a random secret in an HttpOnly, Secure,
+// SameSite=Lax cookie (only its hash is stored), an idle and an absolute
+// timeout, a CSRF token on every form; signing out ends the session and
+// revokes the person's refresh tokens in the pool.
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/cognito"
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/identity"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Session timeouts.
+const (
+	IdleTimeout     = 30 * time.Minute
+	AbsoluteTimeout = 12 * time.Hour
+	// touchEvery bounds the session writes of an active person.
+	touchEvery = time.Minute
+)
+
+// Cookie names: __Host- cookies are Secure, for the whole host, and never
+// set by a subdomain.
+const (
+	SessionCookie = "__Host-paylinks_session"
+	// preCSRFCookie carries the sign-in forms' CSRF token before there is a
+	// session (double submit).
+	preCSRFCookie = "__Host-paylinks_signin"
+)
+
+// Directory is the user pool as the dashboard uses it (cognito.Directory).
+type Directory interface {
+	SignIn(ctx context.Context, email, password string) (cognito.Step, error)
+	Respond(ctx context.Context, challenge, email, session, answer string) (cognito.Step, error)
+	SignOut(ctx context.Context, username string) error
+}
+
+// Dashboard serves /dashboard.
+type Dashboard struct {
+	Store     *store.Store
+	Directory Directory
+	Tokens    *identity.Verifier
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// Handler is the dashboard's routes.
+func (d *Dashboard) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /dashboard", d.session(d.home))
+	mux.HandleFunc("GET /dashboard/{$}", d.session(d.home))
+	mux.HandleFunc("GET /dashboard/sign-in", d.signInPage)
+	mux.HandleFunc("POST /dashboard/sign-in", d.signIn)
+	mux.HandleFunc("POST /dashboard/sign-in/new-password", d.newPassword)
+	mux.HandleFunc("POST /dashboard/sign-in/mfa", d.mfa)
+	mux.HandleFunc("POST /dashboard/sign-out", d.session(d.signOut))
+	mux.HandleFunc("POST /dashboard/merchant", d.session(d.switchMerchant))
+	mux.HandleFunc("GET "+StylesPath, serveStyles)
+	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
+		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("not_found_body"))+"</p>")
+	})
+	return headers(mux)
+}
+
+// headers sets what every dashboard answer carries: a strict CSP (nothing
+// from outside the deployment, no inline script), no caching of pages, no
+// framing, no sniffing.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// current is a signed-in request: its session and membership.
+type current struct {
+	secret string
+	s      store.Session
+	member domain.Member
+	all    []domain.Member
+}
+
+type currentKey struct{}
+
+func currentOf(r *http.Request) current { return r.Context().Value(currentKey{}).(current) }
+
+// session lets through a request with a live session of a person who is
+// still a member of the session's merchant; any other goes to sign-in
+// (GET) or is refused (POST: 403, nothing done).
+func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cur, err := d.load(r)
+		if err != nil {
+			if !errors.Is(err, errNoSession) {
+				d.fail(w, r, err)
+				return
+			}
+			clearCookie(w, SessionCookie)
+			reqlog.Set(r.Context(), "outcome", "no_session")
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
+				return
+			}
+			d.page(w, http.StatusForbidden, page{Title: t("signed_out")}, "<p>"+e(t("signed_out_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
+			return
+		}
+		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), cur.s.CSRF) {
+			reqlog.Set(r.Context(), "outcome", "csrf_refused")
+			d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+"</p>")
+			return
+		}
+		reqlog.Set(r.Context(), "merchant", cur.member.Merchant)
+		reqlog.Set(r.Context(), "actor", cur.member.ID)
+		ctx := domain.WithActor(context.WithValue(r.Context(), currentKey{}, cur), withOrigin(cur.member.Actor(), r))
+		next(w, r.WithContext(ctx))
+	}
+}
+
+var errNoSession = errors.New("no live session")
+
+// load reads the request's session and checks its timeouts and membership.
+func (d *Dashboard) load(r *http.Request) (current, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || len(c.Value) < 40 {
+		return current{}, errNoSession
+	}
+	s, err := d.Store.GetSession(r.Context(), c.Value)
+	if errors.Is(err, domain.ErrNotFound) {
+		return current{}, errNoSession
+	}
+	if err != nil {
+		return current{}, err
+	}
+	now := d.Now()
+	if now.After(s.Ends) || now.Sub(s.Seen) > IdleTimeout {
+		if err := d.Store.DeleteSession(r.Context(), c.Value); err != nil {
+			return current{}, err
+		}
+		return current{}, errNoSession
+	}
+	mems, err := d.Store.Memberships(r.Context(), s.Sub)
+	if err != nil {
+		return current{}, err
+	}
+	i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == s.Merchant })
+	if i < 0 {
+		// Removed from the merchant: the session ends.
+		if err := d.Store.DeleteSession(r.Context(), c.Value); err != nil {
+			return current{}, err
+		}
+		return current{}, errNoSession
+	}
+	if now.Sub(s.Seen) > touchEvery {
+		if err := d.Store.TouchSession(r.Context(), c.Value, now, ""); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return current{}, err
+		}
+	}
+	return current{secret: c.Value, s: s, member: mems[i], all: mems}, nil
+}
+
+func withOrigin(a domain.Actor, r *http.Request) domain.Actor {
+	a.IP = clientIP(r)
+	a.UserAgent = r.UserAgent()
+	if len(a.UserAgent) > 256 {
+		a.UserAgent = a.UserAgent[:256]
+	}
+	return a
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// fail answers an error the person cannot fix: 503 when a dependency is
+// down, else 500; logged with its cause.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	reqlog.Set(r.Context(), "outcome", "error")
+	reqlog.Set(r.Context(), "error", err.Error())
+	status := http.StatusInternalServerError
+	if errors.Is(err, domain.ErrUnavailable) {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	d.page(w, status, page{Title: t("error")}, "<p>"+e(t("error_body"))+"</p>")
+}
+
+// token is a new random secret (256 bits, URL-safe).
+func token() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Errorf("crypto/rand: %w", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+func clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}

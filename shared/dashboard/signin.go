@@ -1,0 +1,246 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/cognito"
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/identity"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// signInCSRF is the sign-in forms' token: the one in the browser's
+// pre-session cookie, or a new one set now.
+func signInCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 40 {
+		return c.Value
+	}
+	v := token()
+	setCookie(w, preCSRFCookie, v, time.Hour)
+	return v
+}
+
+func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := d.load(r); err == nil {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	d.signInForm(w, r, http.StatusOK, "", "")
+}
+
+func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
+	csrf := signInCSRF(w, r)
+	d.page(w, status, page{Title: t("sign_in")}, errorBox(problem)+
+		`<form method="post" action="/dashboard/sign-in" class="card">`+hidden("csrf", csrf)+
+		field("email", t("email"), "email", email, "username", problem != "")+
+		field("password", t("password"), "password", "", "current-password", problem != "")+
+		`<button type="submit">`+e(t("sign_in"))+`</button></form>`)
+}
+
+// checkSignInCSRF refuses a sign-in form without the browser's token: a
+// cross-site post, or an expired page.
+func (d *Dashboard) checkSignInCSRF(w http.ResponseWriter, r *http.Request) bool {
+	c, err := r.Cookie(preCSRFCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
+		reqlog.Set(r.Context(), "outcome", "csrf_refused")
+		d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
+		return false
+	}
+	return true
+}
+
+func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !d.checkSignInCSRF(w, r) {
+		return
+	}
+	email := strings.TrimSpace(strings.ToLower(r.PostFormValue("email")))
+	password := r.PostFormValue("password")
+	if email == "" || password == "" {
+		d.signInForm(w, r, http.StatusUnprocessableEntity, email, t("enter_both"))
+		return
+	}
+	step, err := d.Directory.SignIn(r.Context(), email, password)
+	d.next(w, r, email, step, err)
+}
+
+func (d *Dashboard) newPassword(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !d.checkSignInCSRF(w, r) {
+		return
+	}
+	email, session, pw := r.PostFormValue("email"), r.PostFormValue("session"), r.PostFormValue("new_password")
+	if pw != r.PostFormValue("confirm_password") {
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, t("passwords_differ"))
+		return
+	}
+	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeNewPassword, email, session, pw)
+	if errors.Is(err, cognito.ErrWeakPassword) {
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, err.Error())
+		return
+	}
+	d.next(w, r, email, step, err)
+}
+
+func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !d.checkSignInCSRF(w, r) {
+		return
+	}
+	email, session := r.PostFormValue("email"), r.PostFormValue("session")
+	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeMFA, email, session, strings.TrimSpace(r.PostFormValue("code")))
+	if errors.Is(err, cognito.ErrBadCode) {
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, err.Error())
+		return
+	}
+	d.next(w, r, email, step, err)
+}
+
+// next answers a sign-in step: the person's error, the next challenge, or
+// the session.
+func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, step cognito.Step, err error) {
+	switch {
+	case errors.Is(err, cognito.ErrBadCredentials), errors.Is(err, cognito.ErrExpiredStep):
+		reqlog.Set(r.Context(), "outcome", "sign_in_refused")
+		d.signInForm(w, r, http.StatusUnauthorized, email, err.Error())
+	case err != nil:
+		d.fail(w, r, markUnavailable(err))
+	case step.Tokens != nil:
+		d.start(w, r, step.Tokens)
+	case step.Challenge == cognito.ChallengeNewPassword || step.Challenge == cognito.ChallengeMFA:
+		d.challengeForm(w, r, http.StatusOK, step.Challenge, email, step.Session, "")
+	default:
+		reqlog.Set(r.Context(), "outcome", "unsupported_challenge")
+		d.signInForm(w, r, http.StatusUnauthorized, email, t("unsupported_challenge"))
+	}
+}
+
+func markUnavailable(err error) error { return errors.Join(domain.ErrUnavailable, err) }
+
+func (d *Dashboard) challengeForm(w http.ResponseWriter, r *http.Request, status int, challenge, email, session, problem string) {
+	csrf := signInCSRF(w, r)
+	common := hidden("csrf", csrf) + hidden("email", email) + hidden("session", session)
+	if challenge == cognito.ChallengeMFA {
+		d.page(w, status, page{Title: t("mfa")}, errorBox(problem)+
+			`<form method="post" action="/dashboard/sign-in/mfa" class="card">`+common+
+			`<p>`+e(t("mfa_body"))+`</p>`+field("code", t("code"), "text", "", "one-time-code", problem != "")+
+			`<button type="submit">`+e(t("continue"))+`</button></form>`)
+		return
+	}
+	d.page(w, status, page{Title: t("new_password")}, errorBox(problem)+
+		`<form method="post" action="/dashboard/sign-in/new-password" class="card">`+common+
+		`<p>`+e(t("new_password_body"))+`</p>`+
+		field("new_password", t("new_password_field"), "password", "", "new-password", problem != "")+
+		field("confirm_password", t("confirm_password"), "password", "", "new-password", problem != "")+
+		`<button type="submit">`+e(t("set_password"))+`</button></form>`)
+}
+
+// start opens a session for the person the pool's tokens name: tokens
+// verified in process (issuer, app client, use, expiry), the person a
+// member of at least one merchant.
+func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognito.Tokens) {
+	ctx := r.Context()
+	id, err := d.Tokens.Verify(ctx, tokens.ID, identity.UseID)
+	if err == nil {
+		var access identity.Claims
+		access, err = d.Tokens.Verify(ctx, tokens.Access, identity.UseAccess)
+		if err == nil && access.Sub != id.Sub {
+			err = identity.ErrInvalidToken
+		}
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	mems, err := d.Store.Memberships(ctx, id.Sub)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if len(mems) == 0 {
+		reqlog.Set(ctx, "outcome", "not_a_member")
+		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
+		return
+	}
+	now := d.Now().UTC()
+	chosen := mems[0]
+	for _, m := range mems {
+		if err := d.Store.MemberSignedIn(ctx, m, now); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	secret := token()
+	s := store.Session{Sub: id.Sub, Email: chosen.Email, Merchant: chosen.Merchant,
+		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout)}
+	if err := d.Store.PutSession(ctx, secret, s); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	actx := domain.WithActor(ctx, withOrigin(chosen.Actor(), r))
+	if err := d.Store.AppendAudit(actx, chosen.Merchant, store.NewAuditEntry(actx, now, "member.signed_in", chosen.ID, nil, nil)); err != nil {
+		d.Log.Error("audit", "merchant", chosen.Merchant, "action", "member.signed_in", "error", err.Error())
+	}
+	setCookie(w, SessionCookie, secret, AbsoluteTimeout)
+	clearCookie(w, preCSRFCookie)
+	reqlog.Set(ctx, "merchant", chosen.Merchant)
+	reqlog.Set(ctx, "outcome", "signed_in")
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+// signOut revokes the person's refresh tokens in the pool, then ends the
+// session; when the pool cannot be reached nothing is ended (503: retry).
+func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r)
+	if err := d.Directory.SignOut(r.Context(), cur.s.Email); err != nil {
+		d.fail(w, r, markUnavailable(err))
+		return
+	}
+	if err := d.Store.DeleteSession(r.Context(), cur.secret); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	clearCookie(w, SessionCookie)
+	reqlog.Set(r.Context(), "outcome", "signed_out")
+	http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
+}
+
+// switchMerchant moves the session to another of the person's merchants.
+func (d *Dashboard) switchMerchant(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r)
+	want := r.PostFormValue("merchant")
+	if !slices.ContainsFunc(cur.all, func(m domain.Member) bool { return m.Merchant == want }) {
+		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("not_member_of"))+"</p>")
+		return
+	}
+	if err := d.Store.TouchSession(r.Context(), cur.secret, d.Now(), want); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r)
+	var switcher string
+	if len(cur.all) > 1 {
+		var opts strings.Builder
+		for _, m := range cur.all {
+			sel := ""
+			if m.Merchant == cur.member.Merchant {
+				sel = " selected"
+			}
+			opts.WriteString(`<option value="` + e(m.Merchant) + `"` + sel + `>` + e(m.Merchant) + ` (` + e(string(m.Role)) + `)</option>`)
+		}
+		switcher = `<form method="post" action="/dashboard/merchant" class="inline">` + hidden("csrf", cur.s.CSRF) +
+			`<label for="merchant">` + e(t("merchant")) + `</label> <select id="merchant" name="merchant">` + opts.String() + `</select> ` +
+			`<button type="submit">` + e(t("switch")) + `</button></form>`
+	}
+	d.page(w, http.StatusOK, page{Title: t("home"), Signed: &cur}, `<p>`+e(t("signed_in_as"))+` <strong>`+e(cur.member.Email)+`</strong>, `+
+		e(string(cur.member.Role))+` `+e(t("of"))+` <strong>`+e(cur.member.Merchant)+`</strong>.</p>`+switcher)
+}
