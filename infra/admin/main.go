@@ -130,9 +130,27 @@ func local(ctx context.Context) (*admin.Admin, error) {
 		}
 		os.Setenv("LOCAL_SEAL_KEY", sec.SealKey)
 	}
+	if os.Getenv("COGNITO_USER_POOL_ID") == "" {
+		os.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:"+env("SQS_PORT", "19324")))
+		cfg, err := config.AWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p, err := devenv.UserPool(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		os.Setenv("COGNITO_USER_POOL_ID", p.ID)
+		os.Setenv("COGNITO_CLIENT_ID", p.ClientID)
+	}
 	e, err := boot.FromEnvironment(ctx, "admin")
 	if err != nil {
 		return nil, err
+	}
+	// moto mails nothing: the invitation is printed.
+	e.InviteMail = func(_ context.Context, email, temporaryPassword string) error {
+		fmt.Fprintf(os.Stderr, "invitation to %s: sign in at the dashboard with the temporary password %s\n", email, temporaryPassword)
+		return nil
 	}
 	return composeadmin.New(e), nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/pool"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
 	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
@@ -23,6 +24,9 @@ import (
 	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// DemoOwner is the demo merchant's owner (API.md, Local run).
+const DemoOwner = "owner@demo.example"
 
 func main() {
 	if err := run(); err != nil {
@@ -61,7 +65,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(ctx, spec.All().Needs, nil)
+	// The user pool is make dev's own on moto (devenv.UserPool), not the
+	// environment's.
+	cfg, err := config.Load(ctx, spec.All().Needs&^(spec.NeedIdentity|spec.NeedIdentityAdmin), nil)
 	if err != nil {
 		return err
 	}
@@ -77,8 +83,20 @@ func run() error {
 	}
 	st := store.New(db, cfg.Table)
 	st.Sealer = boot.Sealer(cfg, awsCfg)
+	userPool, err := devenv.UserPool(ctx, awsCfg)
+	if err != nil {
+		return err
+	}
 	svc := service.New(st, service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: cfg.SandboxSecret, LinkCodeKey: cfg.LinkCodeSecret,
-		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst})
+		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		UserPool: userPool, AWS: awsCfg})
+	password, err := devenv.DevPassword(runDir)
+	if err != nil {
+		return err
+	}
+	if err := devenv.SeedOwner(ctx, st, pool.Directory(svc.Env), "demo", DemoOwner, password); err != nil {
+		return fmt.Errorf("seed the demo owner: %w", err)
+	}
 	// PAYLINKS_DEV_CONSUMERS_DELAY holds the queue pollers back (tests kill
 	// the server while messages wait on the queues).
 	go func() {
@@ -98,7 +116,8 @@ func run() error {
 	go tail.Run(ctx, log, 500*time.Millisecond, svc.Stream.Handle)
 	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant: demo\n  API key:  %s\n  state:    %s (make dev-reset wipes it)\n\n", cfg.PublicBaseURL, key, runDir)
+	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant:  demo\n  API key:   %s\n  dashboard: %s/dashboard  (%s, password %s)\n  state:     %s (make dev-reset wipes it)\n\n",
+		cfg.PublicBaseURL, key, cfg.PublicBaseURL, DemoOwner, password, runDir)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {

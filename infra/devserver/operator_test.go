@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -15,7 +18,7 @@ import (
 func TestOperatorWalkthroughOnMakeDev(t *testing.T) {
 	s := newStack(t)
 	s.mustEmulators(t, "start")
-	s.makeDev(t)
+	s.makeDev(t, "PAYLINKS_DEV_PASSWORD="+devPassword)
 	admin := func(args ...string) map[string]any {
 		t.Helper()
 		c := exec.Command("go", append([]string{"run", "./infra/admin"}, args...)...)
@@ -54,5 +57,43 @@ func TestOperatorWalkthroughOnMakeDev(t *testing.T) {
 	}
 	if list := admin("list-merchants")["merchants"].([]any); len(list) != 2 { // demo and acme
 		t.Fatalf("merchants %v", list)
+	}
+	// The operator invites acme's first owner; make dev's demo owner signs
+	// in to the dashboard with PAYLINKS_DEV_PASSWORD.
+	owner := admin("invite-owner", "-merchant", "acme", "-email", "ana@acme.example")["member"].(map[string]any)
+	if owner["role"] != "owner" || owner["email"] != "ana@acme.example" || owner["status"] != "invited" {
+		t.Fatalf("invite owner: %v", owner)
+	}
+	s.signIn(t, "owner@demo.example", devPassword)
+}
+
+const devPassword = "Demo-pass-2026!"
+
+// signIn signs in to make dev's dashboard as a person would with a form.
+func (s *stack) signIn(t *testing.T, email, password string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.devURL() + "/dashboard/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("sign-in page: %d %s", resp.StatusCode, page)
+	}
+	req, _ := http.NewRequest("POST", s.devURL()+"/dashboard/sign-in", strings.NewReader(url.Values{"csrf": {string(m[1])}, "email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range resp.Cookies() {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("sign in as %s: %d %s", email, resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -251,3 +251,14 @@ func randInt(n int) int {
 	}
 	return int(v.Int64())
 }
+
+// SetPassword gives a person a permanent password (make dev's demo owner;
+// never the deployed path, where people choose theirs).
+func (d *Directory) SetPassword(ctx context.Context, email, password string) error {
+	_, err := d.Client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(d.Pool.ID),
+		Username: aws.String(email), Password: aws.String(password), Permanent: true})
+	if err != nil {
+		return fmt.Errorf("cognito: set password: %w", signInError(err))
+	}
+	return nil
+}
