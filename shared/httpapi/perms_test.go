@@ -15,7 +15,7 @@ import (
 // TestEveryRouteDeclaresPermission: a route added without a known
 // permission fails here.
 func TestEveryRouteDeclaresPermission(t *testing.T) {
-	for _, rt := range httpapi.Routes {
+	for _, rt := range httpapi.AllRoutes() {
 		if !rt.Permission.Known() {
 			t.Errorf("route %q declares no known permission (%q)", rt.Pattern, rt.Permission)
 		}
@@ -54,7 +54,7 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /v1/audit-log":                      domain.AuditRead,
 	}
 	seen := map[string]bool{}
-	for _, rt := range httpapi.Routes {
+	for _, rt := range httpapi.AllRoutes() {
 		seen[rt.Pattern] = true
 		w, ok := want[rt.Pattern]
 		if !ok {
@@ -282,7 +282,7 @@ func TestOpenAPIForbiddenEveryOperation(t *testing.T) {
 	if err := json.Unmarshal(httpapi.OpenAPI, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range httpapi.Routes {
+	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		op, ok := doc.Paths[path][strings.ToLower(method)]
 		if !ok {

@@ -64,7 +64,13 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 		t.Fatalf("review payment of A: %v %+v", err, reviewPage)
 	}
 	review := reviewPage.Items[0].ID
-	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
+	now := time.Now().UTC()
+	member := domain.Member{ID: domain.NewID("mem_", now), Merchant: "tenant-a", Email: "owner@tenant-a.example", Role: domain.RoleOwner,
+		Status: domain.MemberActive, Sub: "sub-of-a", Username: "sub-of-a", InvitedBy: domain.System, Created: now}
+	if err := env.Store.AddMember(t.Context(), member, store.NewAuditEntry(t.Context(), now, "member.invited", member.ID, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"/v1/members/{id}": member.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
 		"/v1/payments/review/{id}": review}
 	return ids
 }
@@ -74,9 +80,9 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string) {
 	t.Helper()
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
-		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`}
+		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"viewer"}`}
 	covered := 0
-	for _, rt := range httpapi.Routes {
+	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		if !strings.Contains(path, "{id}") {
 			continue
@@ -117,7 +123,10 @@ func aUntouchedByB(t *testing.T, env *testenv.Env, base, keyA, keyB string, ids 
 	if p, err := env.Store.GetReviewPayment(t.Context(), "tenant-a", review); err != nil || p.State != store.ReviewOpen {
 		t.Fatalf("A's review payment changed: %+v %v", p, err)
 	}
-	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review"} {
+	if m, err := env.Store.GetMember(t.Context(), "tenant-a", ids["/v1/members/{id}"]); err != nil || m.Role != domain.RoleOwner {
+		t.Fatalf("A's member changed: %+v %v", m, err)
+	}
+	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review", "/v1/members", "/v1/audit-log"} {
 		_, _, raw := call(t, "GET", base+path, keyB, "", nil, true)
 		if strings.Contains(string(raw), link) || strings.Contains(string(raw), delivery) || strings.Contains(string(raw), keyID) || strings.Contains(string(raw), review) {
 			t.Errorf("B's %s shows A's data: %s", path, raw)

@@ -23,6 +23,7 @@ import (
 	sadmin "github.com/paylinks/paylinks/shared/admin"
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/channel"
+	composeaccount "github.com/paylinks/paylinks/shared/compose/account"
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
@@ -121,8 +122,9 @@ func newSamples(t *testing.T) *samples {
 	redirect := s.fnEnv("redirect")
 	sandboxEnv := s.fnEnv("sandbox")
 	webhook := s.fnEnv("webhook")
-	people, dash := s.fnEnv("people"), s.fnEnv("dashboard")
+	account, people, dash := s.fnEnv("account"), s.fnEnv("people"), s.fnEnv("dashboard")
 	s.http = map[string]httpFn{
+		"account":   lambdaHTTP(account, composeaccount.Handler(composeaccount.New(account))),
 		"people":    lambdaHTTP(people, composepeople.Handler(composepeople.New(people))),
 		"dashboard": lambdaHTTP(dash, composedashboard.Handler(composedashboard.New(dash))),
 		"api":       lambdaHTTP(api, composeapi.Handler(composeapi.New(api))),
@@ -397,9 +399,13 @@ func (s *samples) api(t *testing.T, l *domain.Link) {
 	if resp = s.invoke("api", "healthz.json", 200, nil); !strings.Contains(resp.Body, `"ok"`) {
 		t.Fatalf("api healthz: %s", resp.Body)
 	}
-	// people: the members (none yet); dashboard: the sign-in page.
-	if resp = s.invoke("people", "list-members.json", 200, nil); resp.Body != "{\"object\":\"list\",\"data\":[]}\n" {
+	// people: the members (none yet); account: the settings; dashboard: the
+	// sign-in page.
+	if resp = s.invoke("people", "list-members.json", 200, nil); resp.Body != "{\"data\":[],\"next_cursor\":null}\n" {
 		t.Fatalf("people list: %s", resp.Body)
+	}
+	if resp = s.invoke("account", "get-settings.json", 200, nil); !strings.Contains(resp.Body, `"psp":"sandbox"`) {
+		t.Fatalf("account settings: %s", resp.Body)
 	}
 	if resp = s.invoke("dashboard", "sign-in-page.json", 200, nil); !strings.Contains(resp.Body, `name="password"`) || !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'self'") {
 		t.Fatalf("dashboard sign-in: %v %s", resp.Headers, resp.Body)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/channel"
+	composeaccount "github.com/paylinks/paylinks/shared/compose/account"
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
@@ -109,7 +110,9 @@ type Service struct {
 	Outbox   *channel.Outbox // when the local outbox is in use
 	Stream   *outbound.Stream
 	Webhooks *outbound.Deliverer
-	// People serves /v1/members; Dashboard /dashboard.
+	// Account serves httpapi.AccountRoutes, People MemberRoutes, Dashboard
+	// /dashboard.
+	Account   *httpapi.API
 	People    *httpapi.API
 	Dashboard *dashboard.Dashboard
 }
@@ -150,12 +153,15 @@ func New(st *store.Store, o Options) *Service {
 	s.Sweeper = composesweep.New(e)
 	s.Stream = composestream.New(e)
 	s.Webhooks = composedeliver.New(e)
+	s.Account = composeaccount.New(e)
 	s.People = composepeople.New(e)
+	s.Account.ShareAuthCaches(s.API)
 	s.People.ShareAuthCaches(s.API)
 	s.People.Now = func() time.Time { return s.API.Now() }
+	s.Account.Now = func() time.Time { return s.API.Now() }
 	s.Dashboard = composedashboard.New(e)
 	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
-	s.API.WebhookGuard = guard
+	s.API.WebhookGuard, s.Account.WebhookGuard = guard, guard
 	s.Webhooks.Client = guard.Client()
 	if o.WebhookSchedule != nil {
 		s.Webhooks.Schedule = o.WebhookSchedule
@@ -200,8 +206,12 @@ func (s *Service) WebhookHandler() http.Handler { return s.bounded(composewebhoo
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.bounded(s.APIHandler()))
-	mux.Handle(httpapi.MembersRoute, s.bounded(composepeople.Handler(s.People)))
-	mux.Handle(httpapi.MembersRoute+"/", s.bounded(composepeople.Handler(s.People)))
+	for _, p := range httpapi.AccountPaths {
+		mux.Handle(p, s.bounded(composeaccount.Handler(s.Account)))
+		mux.Handle(p+"/", s.bounded(composeaccount.Handler(s.Account)))
+	}
+	mux.Handle(httpapi.MembersPath, s.bounded(composepeople.Handler(s.People)))
+	mux.Handle(httpapi.MembersPath+"/", s.bounded(composepeople.Handler(s.People)))
 	mux.Handle("/dashboard", s.bounded(composedashboard.Handler(s.Dashboard)))
 	mux.Handle("/dashboard/", s.bounded(composedashboard.Handler(s.Dashboard)))
 	mux.Handle("/l/", s.PublicHandler())

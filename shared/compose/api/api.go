@@ -1,5 +1,5 @@
 // Package api composes the integrator API's function (every /v1 route but
-// the create, /openapi.json, /healthz).
+// the create and the account's, /openapi.json, /healthz).
 package api
 
 import (
@@ -18,13 +18,11 @@ func New(e *boot.Env) *httpapi.API {
 	a := httpapi.New(e.Store(), e.PublicBaseURL())
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
-	a.PSPNames = e.PSPNames()
 	// The API records refunds and queues them; the refund worker talks to
 	// the PSP.
 	a.Refunds = &refund.Service{Store: e.Store(), Queue: e.Sender(spec.Refunds), Log: e.Log, Now: time.Now}
 	a.Send = composesend.Enqueuer(e)
 	a.Imports = e.Sender(spec.Imports)
-	a.Webhooks = e.Sender(spec.Webhooks)
 	a.Members = e.Identity()
 	a.Log = e.Log
 	return a

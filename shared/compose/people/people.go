@@ -1,5 +1,5 @@
-// Package people composes the function behind /v1/members: inviting people
-// into the user pool and managing their roles.
+// Package people composes the people function behind /v1/members: inviting
+// people into the user pool and managing their roles (httpapi.MemberRoutes).
 package people
 
 import (

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
@@ -16,18 +15,52 @@ import (
 	"github.com/paylinks/paylinks/shared/team"
 )
 
-// MembersRoute is the prefix of the routes the people function serves.
-const MembersRoute = "/v1/members"
+// AccountRoutes are the routes of the account function (the merchant's
+// settings, API keys, webhook deliveries and audit log), apart from Routes
+// so that the api function links none of them.
+var AccountRoutes = []Route{
+	{Pattern: "GET /v1/settings", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getSettings) }},
+	{Pattern: "PUT /v1/settings", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putSettings) }},
+	{Pattern: "GET /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.listKeys) }},
+	{Pattern: "POST /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return a.keyGrant(a.idempotent(handle(a.createKey))) }},
+	{Pattern: "DELETE /v1/api-keys/{id}", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.revokeKey) }},
+	{Pattern: "GET /v1/webhook-deliveries", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listDeliveries) }},
+	{Pattern: "GET /v1/webhook-deliveries/{id}", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getDelivery) }},
+	{Pattern: "POST /v1/webhook-deliveries/{id}/retry", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.retryDelivery)) }},
+	{Pattern: "GET /v1/audit-log", Permission: domain.AuditRead, handler: func(a *API) http.HandlerFunc { return handle(a.listAudit) }},
+}
 
-// MembersHandler serves the members routes only, as Handler does; any
-// other route is a 404 problem (the people function).
-func (a *API) MembersHandler() http.Handler {
+// MemberRoutes are the routes of the people function, the only API
+// function that calls the user pool.
+var MemberRoutes = []Route{
+	{Pattern: "GET /v1/members", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.listMembers) }},
+	{Pattern: "POST /v1/members", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.inviteMember)) }},
+	{Pattern: "PATCH /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchMember) }},
+	{Pattern: "DELETE /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.removeMember) }},
+}
+
+// MembersPath is the path (and subtree) MemberRoutes serve.
+const MembersPath = "/v1/members"
+
+// AllRoutes are every /v1 route, whichever function serves it.
+func AllRoutes() []Route {
+	return append(append(slices.Clone(Routes), AccountRoutes...), MemberRoutes...)
+}
+
+// AccountPaths are the paths (and their subtrees) AccountRoutes serve.
+var AccountPaths = []string{"/v1/settings", "/v1/api-keys", "/v1/webhook-deliveries", "/v1/audit-log"}
+
+// AccountHandler serves AccountRoutes only, as Handler does; any other
+// route is a 404 problem (the account function).
+func (a *API) AccountHandler() http.Handler { return a.handlerOf(AccountRoutes) }
+
+// MembersHandler serves MemberRoutes only (the people function).
+func (a *API) MembersHandler() http.Handler { return a.handlerOf(MemberRoutes) }
+
+func (a *API) handlerOf(routes []Route) http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range Routes {
-		_, path, _ := strings.Cut(rt.Pattern, " ")
-		if path == MembersRoute || strings.HasPrefix(path, MembersRoute+"/") {
-			mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
-		}
+	for _, rt := range routes {
+		mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
 	}
 	mux.HandleFunc("/", noRoute)
 	return mux
@@ -88,17 +121,12 @@ func ownerLevel(p principal) bool {
 	return p.actor.Type == domain.ActorAPIKey && len(p.grants) == len(domain.AllPermissions)
 }
 
-type memberList struct {
-	Object string          `json:"object"`
-	Data   []domain.Member `json:"data"`
-}
-
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	mems, err := a.Store.ListMembers(r.Context(), merchantOf(r.Context()).ID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, memberList{Object: "list", Data: mems})
+	writePage(w, r, mems, "") // a team is one page
 	return nil
 }
 
