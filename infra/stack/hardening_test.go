@@ -419,7 +419,7 @@ func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
 	switch name {
 	case "api", "admin":
 		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
-	case "apply", "sweep", "people": // they never load a merchant's secrets
+	case "apply", "sweep", "people": // apply and sweep never load a merchant; spec gives people no sealer
 		wantKMS = nil
 	}
 	if !slices.Equal(kmsActions, wantKMS) {
