@@ -168,6 +168,7 @@ deploy: build
 
 ## localstack-start / localstack-stop: LocalStack on 127.0.0.1:$(LOCALSTACK_PORT) without Docker
 ## (pinned into .tools/localstack; Lambda runs each bootstrap under aws-lambda-rie), moto beside it for SES v2
+## and cognito-idp (the team members' user pool)
 LOCALSTACK_PORT ?= 4599
 LOCALSTACK_SES_PORT ?= 19724
 export LOCALSTACK_PORT

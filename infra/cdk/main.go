@@ -1,7 +1,8 @@
 // Command cdk is paylinks' CDK app (cdk.json runs it): one stack, settings
 // from context (cdk.json, -c key=value): stage (dev|prod), assetDir,
 // publicBaseUrl, emailFrom, sms, rateLimit, throttling, accessLogs,
-// logRetentionDays. Without the CDK CLI (infra/local/cfnlint.sh), pass the
+// logRetentionDays, domainName (certificateArn, hostedZoneId,
+// hostedZoneName), userPoolId and userPoolClientId (an existing pool). Without the CDK CLI (infra/local/cfnlint.sh), pass the
 // context as CDK_CONTEXT_JSON and the output directory as CDK_OUTDIR.
 package main
 

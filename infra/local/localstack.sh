@@ -10,12 +10,15 @@
 #            emulators.sh install; LocalStack finds the jar and a Java (the
 #            machine's, linked) where it would have downloaded them
 #   start    LocalStack on 127.0.0.1:$LOCALSTACK_PORT (Lambda through the
-#            local executor), and moto on $SQS_PORT for SES v2 (not in
-#            LocalStack's free edition); waits until both answer
+#            local executor), and moto on $SQS_PORT for SES v2 and cognito-idp
+#            (neither in LocalStack's free edition); waits until both answer
 #   deploy   builds every function for this machine's architecture into
-#            build/localstack-functions, cdklocal bootstrap + deploy with
-#            -c localstack=true (function URLs, loopback webhooks), writes the
-#            stack's outputs to build/localstack-outputs.json
+#            build/localstack-functions, makes the team members' user pool
+#            on moto (LocalStack's free edition deploys AWS::Cognito::UserPool
+#            as an empty fallback), cdklocal bootstrap + deploy with
+#            -c localstack=true (function URLs, loopback webhooks) and that
+#            pool (-c userPoolId, userPoolClientId), writes the stack's
+#            outputs to build/localstack-outputs.json
 #   drive    go test ./infra/localstack against the deployed stack
 #   stop     stops what start started
 # Each step prints its duration. State under .tools/localstack/run (wiped by
@@ -34,7 +37,7 @@ RIE_VERSION="${RIE_VERSION:-v0.0.0-20261030222936-bef5c4ba774d}"
 CDK_VERSION="${CDK_VERSION:-2.1148.1}"
 CDKLOCAL_VERSION="${CDKLOCAL_VERSION:-3.0.4}"
 LOCALSTACK_PORT="${LOCALSTACK_PORT:-4599}"
-SQS_PORT="${SQS_PORT:-19724}"   # moto: SES v2 for the send function
+SQS_PORT="${SQS_PORT:-19724}"   # moto: SES v2 for the send function, cognito-idp for the members' pool
 STAGE=dev
 STACK="paylinks-$STAGE"
 ENDPOINT="http://127.0.0.1:$LOCALSTACK_PORT"
@@ -141,7 +144,7 @@ start() {
     KINESIS_LATENCY=0 DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
     LAMBDA_RUNTIME_EXECUTOR=local PAYLINKS_RIE="$LS/bin/aws-lambda-rie-$RIE_VERSION" \
     PAYLINKS_LAMBDA_LOG_DIR="$RUN/lambda" \
-    PAYLINKS_LAMBDA_EXTRA_ENV="AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$SQS_PORT" \
+    PAYLINKS_LAMBDA_EXTRA_ENV="AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$SQS_PORT AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$SQS_PORT" \
     "${s[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/localstack.pid" \
     "$LS/venv/bin/python" -m localstack.runtime.main >"$RUN/localstack.log" 2>&1 &
   for _ in $(seq 1 240); do
@@ -163,7 +166,37 @@ lsenv() {
   env -u AWS_ENDPOINT_URL_DYNAMODB -u AWS_ENDPOINT_URL_SQS -u AWS_ENDPOINT_URL_KMS -u AWS_ENDPOINT_URL_SECRETS_MANAGER \
     AWS_ENDPOINT_URL="$ENDPOINT" AWS_ENDPOINT_URL_S3="$ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true \
-    LOCALSTACK_HOSTNAME=127.0.0.1 EDGE_PORT="$LOCALSTACK_PORT" AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SQS_PORT" "$@"
+    LOCALSTACK_HOSTNAME=127.0.0.1 EDGE_PORT="$LOCALSTACK_PORT" AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SQS_PORT" \
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:$SQS_PORT" "$@"
+}
+
+# userpool makes the team members' user pool and its dashboard client on
+# moto, set as the stack sets its own (infra/stack/cognito.go), and prints
+# "<pool id> <client id>".
+userpool() {
+  lsenv env AWS_ENDPOINT_URL="http://127.0.0.1:$SQS_PORT" "$TOOLS/venv/bin/python" - <<'EOF'
+import boto3
+
+c = boto3.client("cognito-idp")
+pool = c.create_user_pool(
+    PoolName="paylinks-dev",
+    AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+    UsernameAttributes=["email"],
+    AutoVerifiedAttributes=["email"],
+    MfaConfiguration="OPTIONAL",
+    AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+    Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireLowercase": True, "RequireUppercase": True,
+                                 "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": 7}},
+)["UserPool"]
+client = c.create_user_pool_client(
+    UserPoolId=pool["Id"], ClientName="dashboard", GenerateSecret=False,
+    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True,
+    AccessTokenValidity=1, IdTokenValidity=1, RefreshTokenValidity=12,
+    TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "hours"},
+)["UserPoolClient"]
+print(pool["Id"], client["ClientId"])
+EOF
 }
 
 deploy() {
@@ -181,8 +214,11 @@ deploy() {
   # No API Gateway v2 in LocalStack's free edition: the public base URL
   # (links, sandbox checkouts) is the gateway's address, and the tests reach
   # each path through its function's URL.
+  local pool client
+  read -r pool client < <(userpool) && [ -n "$client" ] || { log "could not make the user pool on moto (:$SQS_PORT)"; return 1; }
+  log "user pool $pool (client $client) on moto"
   local ctx=(-c "stage=$STAGE" -c "assetDir=$assets" -c localstack=true -c "emailFrom=paylinks@paylinks.example"
-    -c "publicBaseUrl=$ENDPOINT")
+    -c "publicBaseUrl=$ENDPOINT" -c "userPoolId=$pool" -c "userPoolClientId=$client")
   export CDK_DOCKER=false
   lsenv "${cdk[@]}" bootstrap --quiet "${ctx[@]}" >"$RUN/bootstrap.log" 2>&1 ||
     { tail -n 40 "$RUN/bootstrap.log" >&2; return 1; }

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
@@ -273,7 +274,9 @@ func (s *stack) merchant(t *testing.T, ctx context.Context, id, webhookURL strin
 // redirect function answering the link, the send queue's mapping running the
 // send function (SES v2 on moto), the table stream's mapping running the
 // stream function and the webhooks queue's the deliver function, which posts
-// payment_link.created to a receiver on loopback, and the sweep.
+// payment_link.created to a receiver on loopback, the sweep, and an owner
+// invited by the admin function (its user pool on moto) listed by the people
+// function.
 func TestDeployedStack(t *testing.T) {
 	s := deployed(t)
 	ctx := context.Background()
@@ -348,12 +351,59 @@ func TestDeployedStack(t *testing.T) {
 	out := s.invoke(t, "Sweep", event)
 	t.Logf("sweep: invoked, answered %s", out)
 
+	// People: an owner invited by the operator (the admin function calls the
+	// user pool on moto) is a member, listed by the people function.
+	checkInvitedOwner(t, s, id, auth)
+
 	// The link is still open (the click made it clicked).
 	code, _, b = s.call(t, "Api", http.MethodGet, "/v1/payment-links/"+link.ID, nil, auth)
 	if code != http.StatusOK || !bytes.Contains(b, []byte(`"status":"clicked"`)) {
 		t.Errorf("read after the drive: %d %s", code, b)
 	}
 	t.Logf("drive: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// checkInvitedOwner invites an owner of merchant id through `go run
+// ./infra/admin invite-owner` (the deployed admin function), then finds the
+// person in the stack's user pool (on moto: LocalStack's free edition has no
+// Cognito) and the member in GET /v1/members through the people function's
+// URL, which checks the API key and reads the table.
+func checkInvitedOwner(t *testing.T, s *stack, id string, auth map[string]string) {
+	t.Helper()
+	email := "owner-" + id + "@shop.example"
+	var invited struct {
+		Member struct{ ID, Email, Role, Status string }
+	}
+	operator(t, &invited, s.output(t, "AdminFunctionName"), "invite-owner", "-merchant", id, "-email", email)
+	if invited.Member.Email != email || invited.Member.Role != "owner" || invited.Member.Status != "invited" || invited.Member.ID == "" {
+		t.Fatalf("admin invite-owner: %+v", invited)
+	}
+	pools := cip.NewFromConfig(s.cfg, func(o *cip.Options) {
+		if ep := os.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	u, err := pools.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(s.output(t, "UserPoolId")), Username: aws.String(email)})
+	if err != nil {
+		t.Fatalf("the invited owner in the stack's user pool %s: %v", s.output(t, "UserPoolId"), err)
+	}
+	if u.UserStatus != "FORCE_CHANGE_PASSWORD" {
+		t.Errorf("the invited owner's status in the pool: %s, want FORCE_CHANGE_PASSWORD", u.UserStatus)
+	}
+	code, _, b := s.call(t, "People", http.MethodGet, "/v1/members", nil, auth)
+	var list struct {
+		Data []struct{ ID, Email, Role, Status string }
+	}
+	if code != http.StatusOK || json.Unmarshal(b, &list) != nil {
+		t.Fatalf("GET /v1/members through the people function: %d %s", code, b)
+	}
+	for _, m := range list.Data {
+		if m.ID == invited.Member.ID && m.Email == email && m.Role == "owner" && m.Status == "invited" {
+			t.Logf("people: owner %s invited by the admin function, in the pool and listed by the people function", m.ID)
+			return
+		}
+	}
+	t.Errorf("GET /v1/members: no invited owner %s in %s", email, b)
 }
 
 // waitSent waits for message.sent on the link's timeline (read through the

@@ -12,9 +12,12 @@ import (
 
 // What each function's role may do, by kind: "table:read", "table:write",
 // "table:stream", "send:<queue>", "consume:<queue>", "kms:decrypt",
-// "kms:seal", "secret:<env var naming it>", "ses", "sns".
+// "kms:seal", "secret:<env var naming it>", "ses", "sns",
+// "cognito:<action>" (on the stack's user pool; "cognito:<action> on <r>"
+// on anything else).
 func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
 	t.Helper()
+	pool := userPoolArn(doc)
 	queueOf := map[string]string{} // the queues' ARNs (GetAtt) -> name
 	for _, q := range spec.Queues {
 		queueOf[arnOf(logicalID(doc, "AWS::SQS::Queue", cdkName(q.Name)+"Queue"))] = q.Name
@@ -30,7 +33,7 @@ func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
 	set := map[string]bool{}
 	for _, s := range f.statements {
 		for _, a := range list(s["Action"]) {
-			for _, g := range grantKinds(a, resources(s["Resource"]), queueOf, secretOf) {
+			for _, g := range grantKinds(a, resources(s["Resource"]), queueOf, secretOf, pool) {
 				set[g] = true
 			}
 		}
@@ -43,7 +46,7 @@ func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
 	return out
 }
 
-func grantKinds(action string, res []string, queueOf, secretOf map[string]string) []string {
+func grantKinds(action string, res []string, queueOf, secretOf map[string]string, pool string) []string {
 	var out []string
 	each := func(prefix string, names map[string]string) {
 		for _, r := range res {
@@ -75,6 +78,14 @@ func grantKinds(action string, res []string, queueOf, secretOf map[string]string
 		out = append(out, "ses")
 	case action == "sns:Publish":
 		out = append(out, "sns")
+	case strings.HasPrefix(action, "cognito-idp:"):
+		for _, r := range res {
+			g := "cognito:" + strings.TrimPrefix(action, "cognito-idp:")
+			if r != pool {
+				g += " on " + r
+			}
+			out = append(out, g)
+		}
 	case strings.HasPrefix(action, "sqs:Get") || action == "kms:Encrypt" || action == "kms:ReEncrypt*" || action == "kms:GenerateDataKey*":
 		// the CDK's grants bundle these with the ones above
 	default:
@@ -111,6 +122,8 @@ func wantGrants(f spec.Function, prod bool) (grants, env []string) {
 	add(f.Uses(spec.NeedPSPNames) && !f.Uses(spec.NeedPSPs) && !prod, nil, "SANDBOX_ENABLED")
 	add(f.Uses(spec.NeedRateLimits), nil, "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST")
 	add(f.Uses(spec.NeedChannels), []string{"ses", "sns"}, "EMAIL_FROM", "SMS_ENABLED")
+	add(f.Uses(spec.NeedIdentity) || f.Uses(spec.NeedIdentityAdmin), nil, "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
+	add(f.Uses(spec.NeedIdentityAdmin), []string{"cognito:AdminCreateUser", "cognito:AdminGetUser", "cognito:AdminUserGlobalSignOut"})
 	add(f.Consumes != "", []string{"consume:" + f.Consumes})
 	for _, q := range f.Sends {
 		add(true, []string{"send:" + q}, spec.QueueEnv(q))
@@ -152,6 +165,7 @@ func TestEachFunctionGetsExactlyWhatItUses(t *testing.T) {
 			if !slices.Equal(env, wantEnv) {
 				t.Errorf("%s: function %s environment %v,\n want %v", stage, f.Name, env, wantEnv)
 			}
+			checkPoolEnv(t, doc, stage, v)
 		}
 	}
 }
@@ -172,6 +186,8 @@ func TestLeastPrivilegeOfTheExposedFunctions(t *testing.T) {
 			t.Errorf("the sandbox may write the table: %s", got)
 		case name != "send" && (has("ses") || has("sns")):
 			t.Errorf("%s may send e-mail or SMS: %s", name, got)
+		case has("cognito:") && !slices.Contains([]string{"people", "admin", "dashboard"}, name):
+			t.Errorf("%s may call the user pool: %s", name, got)
 		case name != "api" && name != "admin" && has("kms:seal"):
 			t.Errorf("%s may seal merchants' secrets: %s", name, got)
 		case name == "apply" && (has("secret:") || has("kms:")):
@@ -217,6 +233,7 @@ func TestRoutesReachTheirFunctions(t *testing.T) {
 		"POST /v1/payment-links": "create", "ANY /v1/{proxy+}": "api", "GET /openapi.json": "api", "GET /healthz": "api",
 		"GET /l/{proxy+}": "redirect", "HEAD /l/{proxy+}": "redirect", "POST /webhooks/psp/{provider}/{merchant}": "webhook",
 		"GET /sandbox/{proxy+}": "sandbox", "POST /sandbox/{proxy+}": "sandbox",
+		"ANY /v1/members": "people", "ANY /v1/members/{proxy+}": "people",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes %v,\n want %v", got, want)

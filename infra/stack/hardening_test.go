@@ -419,7 +419,7 @@ func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
 	switch name {
 	case "api", "admin":
 		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
-	case "apply", "sweep": // they never load a merchant
+	case "apply", "sweep", "people": // apply and sweep never load a merchant; spec gives people no sealer
 		wantKMS = nil
 	}
 	if !slices.Equal(kmsActions, wantKMS) {
@@ -442,7 +442,7 @@ func TestRateLimitForTheAPIFunctionsOnly(t *testing.T) {
 	_, doc := synthProps(t, p)
 	for name, f := range functionsOf(t, doc) {
 		rate, burst := f.env["RATE_LIMIT_PER_SECOND"], f.env["RATE_LIMIT_BURST"]
-		if name == "api" || name == "create" {
+		if name == "api" || name == "create" || name == "people" {
 			if rate != "25" || burst != "50" {
 				t.Errorf("%s rate limit %v/%v", name, rate, burst)
 			}
@@ -457,8 +457,8 @@ func TestOutputs(t *testing.T) {
 		stage string
 		want  []string
 	}{
-		{"dev", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "TableName"}},
-		{"prod", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "TableName"}},
+		{"dev", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "TableName", "UserPoolClientId", "UserPoolId"}},
+		{"prod", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "TableName", "UserPoolClientId", "UserPoolId"}},
 	} {
 		_, doc := synthProps(t, contextProps(t, c.stage, nil))
 		var got []string

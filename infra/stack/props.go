@@ -31,6 +31,13 @@ type Props struct {
 	// over http (the deliver function's OUTBOUND_ALLOW_LOOPBACK).
 	LocalStack bool
 
+	// UserPoolID and UserPoolClientID (context userPoolId and
+	// userPoolClientId, both or neither) bring an existing Cognito user pool
+	// and its app client: the stack then makes no pool, and the functions'
+	// COGNITO_* variables and grants name that pool.
+	UserPoolID       string
+	UserPoolClientID string
+
 	// Domain is the custom domain of links and pages (context domainName,
 	// with certificateArn or hostedZoneId + hostedZoneName); publicBaseUrl
 	// follows it unless set.
@@ -65,6 +72,29 @@ type Throttle struct {
 type Throttling struct {
 	Default Throttle            `json:"default"`
 	Routes  map[string]Throttle `json:"routes"`
+}
+
+var (
+	userPoolIDRe = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+	clientIDRe   = regexp.MustCompile(`^[\w+]+$`)
+)
+
+// checkUserPool refuses half a pool (an id without its client, or the
+// reverse) and ids that are not Cognito's.
+func (p *Props) checkUserPool() error {
+	switch {
+	case p.UserPoolID == "" && p.UserPoolClientID == "":
+		return nil
+	case p.UserPoolID == "":
+		return fmt.Errorf("context userPoolId: missing (userPoolClientId is its app client)")
+	case p.UserPoolClientID == "":
+		return fmt.Errorf("context userPoolClientId: missing (the app client of userPoolId %s)", p.UserPoolID)
+	case !userPoolIDRe.MatchString(p.UserPoolID) || len(p.UserPoolID) > 55:
+		return fmt.Errorf("context userPoolId: %q is not a Cognito user pool id (<region>_<id>)", p.UserPoolID)
+	case !clientIDRe.MatchString(p.UserPoolClientID) || len(p.UserPoolClientID) > 128:
+		return fmt.Errorf("context userPoolClientId: %q is not a Cognito app client id", p.UserPoolClientID)
+	}
+	return nil
 }
 
 var domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
@@ -114,6 +144,11 @@ func FromContext(lookup func(key string) any) (*Props, error) {
 	str("hostedZoneId", &p.Domain.HostedZoneID)
 	str("hostedZoneName", &p.Domain.HostedZoneName)
 	if err := p.Domain.check(); err != nil {
+		return nil, err
+	}
+	str("userPoolId", &p.UserPoolID)
+	str("userPoolClientId", &p.UserPoolClientID)
+	if err := p.checkUserPool(); err != nil {
 		return nil, err
 	}
 	if p.Domain.Name != "" && p.PublicBaseURL == "" {

@@ -2,7 +2,8 @@
 // shared definition, the queues with their DLQs, one function per trigger
 // (no sandbox in prod), the HTTP API with stage throttling and an access log,
 // the event source mappings, the sweep's schedule, the signing secrets and
-// the merchant-secrets KMS key, least-privilege grants, log groups with
+// the merchant-secrets KMS key, the team members' Cognito user pool (or the
+// operator's own), least-privilege grants, log groups with
 // retention, alarms and a dashboard.
 package stack
 
@@ -108,6 +109,7 @@ type parts struct {
 	dlqs    map[string]awssqs.Queue
 	key     awskms.Key
 	secrets map[string]awssecretsmanager.Secret
+	users   userPool
 	base    string
 	logs    awslogs.RetentionDays
 }
@@ -135,6 +137,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 	}
 	customDomain(st, api, p.Domain)
 	b.key, b.secrets = newSecrets(st, p.Stage, prod)
+	b.users = newUserPool(st, p, b.base, prod)
 
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions {
@@ -266,6 +269,9 @@ func (b *parts) environment(f spec.Function) map[string]*string {
 	if b.p.SMS {
 		set(spec.NeedChannels, envSMSEnabled, jsii.String("1"))
 	}
+	if usesIdentity(f) {
+		env[envUserPoolID], env[envClientID] = b.users.id, b.users.clientID
+	}
 	if b.p.LocalStack && f.Name == "deliver" {
 		env[envAllowLoopback] = jsii.String("1")
 	}
@@ -333,6 +339,7 @@ func (b *parts) grant(f spec.Function, fn awslambda.Function) {
 	if f.Uses(spec.NeedChannels) {
 		b.grantChannels(fn)
 	}
+	b.users.grantIdentity(f, fn)
 }
 
 func (b *parts) grantChannels(fn awslambda.Function) {
@@ -419,6 +426,10 @@ func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts, fns map[str
 	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: b.key.KeyId(),
 		Description: jsii.String("the key sealing merchants' PSP credentials and webhook secrets")})
 	awscdk.NewCfnOutput(st, jsii.String("LinkCodeSecretArn"), &awscdk.CfnOutputProps{Value: b.secrets[envLinkCodeSecretARN].SecretArn()})
+	awscdk.NewCfnOutput(st, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: b.users.id,
+		Description: jsii.String("the team members' Cognito user pool")})
+	awscdk.NewCfnOutput(st, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: b.users.clientID,
+		Description: jsii.String("the pool's dashboard app client")})
 	if s, ok := b.secrets[envSandboxSecretARN]; ok {
 		awscdk.NewCfnOutput(st, jsii.String("SandboxSecretArn"), &awscdk.CfnOutputProps{Value: s.SecretArn()})
 	}
