@@ -188,7 +188,7 @@ func TestLeastPrivilegeOfTheExposedFunctions(t *testing.T) {
 			t.Errorf("%s may send e-mail or SMS: %s", name, got)
 		case has("cognito:") && !slices.Contains([]string{"people", "admin", "dashboard"}, name):
 			t.Errorf("%s may call the user pool: %s", name, got)
-		case name != "api" && name != "admin" && has("kms:seal"):
+		case name != "account" && name != "admin" && has("kms:seal"):
 			t.Errorf("%s may seal merchants' secrets: %s", name, got)
 		case name == "apply" && (has("secret:") || has("kms:")):
 			t.Errorf("apply may read secrets: %s", got)
@@ -234,6 +234,9 @@ func TestRoutesReachTheirFunctions(t *testing.T) {
 		"GET /l/{proxy+}": "redirect", "HEAD /l/{proxy+}": "redirect", "POST /webhooks/psp/{provider}/{merchant}": "webhook",
 		"GET /sandbox/{proxy+}": "sandbox", "POST /sandbox/{proxy+}": "sandbox",
 		"ANY /v1/members": "people", "ANY /v1/members/{proxy+}": "people",
+		"ANY /v1/settings": "account", "ANY /v1/api-keys": "account", "ANY /v1/api-keys/{proxy+}": "account",
+		"ANY /v1/webhook-deliveries": "account", "ANY /v1/webhook-deliveries/{proxy+}": "account", "ANY /v1/audit-log": "account",
+		"GET /dashboard": "dashboard", "GET /dashboard/{proxy+}": "dashboard", "POST /dashboard": "dashboard", "POST /dashboard/{proxy+}": "dashboard",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes %v,\n want %v", got, want)

@@ -123,9 +123,9 @@ func TestProdHasNoSandbox(t *testing.T) {
 		t.Fatal("dev has no sandbox function")
 	}
 	for name, f := range devFns {
-		// Only the functions that build the PSP adapters, and the API that
-		// offers the sandbox to test merchants, know of the sandbox.
-		if want := slices.Contains(wantSandbox, name) || name == "api" || name == "admin"; (f.env["SANDBOX_ENABLED"] == "1") != want {
+		// Only the functions that build the PSP adapters, and the settings
+		// that offer the sandbox to test merchants, know of the sandbox.
+		if want := slices.Contains(wantSandbox, name) || name == "account" || name == "admin"; (f.env["SANDBOX_ENABLED"] == "1") != want {
 			t.Errorf("dev function %s: SANDBOX_ENABLED=%v", name, f.env["SANDBOX_ENABLED"])
 		}
 	}
@@ -417,9 +417,9 @@ func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
 	sort.Strings(kmsActions)
 	wantKMS := []string{"kms:Decrypt"}
 	switch name {
-	case "api", "admin":
+	case "account", "admin": // the settings seal merchants' secrets
 		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
-	case "apply", "sweep", "people": // apply and sweep never load a merchant; spec gives people no sealer
+	case "apply", "sweep", "dashboard": // they never load a merchant
 		wantKMS = nil
 	}
 	if !slices.Equal(kmsActions, wantKMS) {
@@ -442,7 +442,7 @@ func TestRateLimitForTheAPIFunctionsOnly(t *testing.T) {
 	_, doc := synthProps(t, p)
 	for name, f := range functionsOf(t, doc) {
 		rate, burst := f.env["RATE_LIMIT_PER_SECOND"], f.env["RATE_LIMIT_BURST"]
-		if name == "api" || name == "create" || name == "people" {
+		if name == "api" || name == "create" || name == "people" || name == "account" {
 			if rate != "25" || burst != "50" {
 				t.Errorf("%s rate limit %v/%v", name, rate, burst)
 			}
