@@ -118,7 +118,8 @@ start() {
       log "moto already answers on $SQS_PORT"
     else
       log "starting moto server on 127.0.0.1:$SQS_PORT"
-      detached "$RUN/moto.pid" "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
+      # Its cognito-idp checks TOTP codes (the two-step verification tests).
+      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true detached "$RUN/moto.pid" "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
     fi
   fi
   if wanted elasticmq; then

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -259,6 +260,44 @@ func (d *Directory) SetPassword(ctx context.Context, email, password string) err
 		Username: aws.String(email), Password: aws.String(password), Permanent: true})
 	if err != nil {
 		return fmt.Errorf("cognito: set password: %w", signInError(err))
+	}
+	return nil
+}
+
+// HasTOTP reports whether the person signs in with a TOTP code.
+func (d *Directory) HasTOTP(ctx context.Context, email string) (bool, error) {
+	out, err := d.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(d.Pool.ID), Username: aws.String(email)})
+	if err != nil {
+		return false, fmt.Errorf("cognito: get user: %w", err)
+	}
+	return slices.Contains(out.UserMFASettingList, string(types.ChallengeNameTypeSoftwareTokenMfa)), nil
+}
+
+// AssociateTOTP starts setting up TOTP for the person of an access token:
+// the secret (base32) their authenticator app takes.
+func (d *Directory) AssociateTOTP(ctx context.Context, accessToken string) (string, error) {
+	out, err := d.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: aws.String(accessToken)})
+	if err != nil {
+		return "", fmt.Errorf("cognito: associate software token: %w", signInError(err))
+	}
+	return aws.ToString(out.SecretCode), nil
+}
+
+// VerifyTOTP finishes the set-up with a code of the app and makes TOTP the
+// person's sign-in step; a wrong code is ErrBadCode.
+func (d *Directory) VerifyTOTP(ctx context.Context, accessToken, code string) error {
+	out, err := d.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(accessToken), UserCode: aws.String(code),
+		FriendlyDeviceName: aws.String("paylinks")})
+	if err != nil {
+		return fmt.Errorf("cognito: verify software token: %w", signInError(err))
+	}
+	if out.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		return ErrBadCode
+	}
+	_, err = d.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(accessToken),
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}})
+	if err != nil {
+		return fmt.Errorf("cognito: set mfa preference: %w", signInError(err))
 	}
 	return nil
 }

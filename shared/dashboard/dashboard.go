@@ -48,6 +48,9 @@ type Directory interface {
 	SignIn(ctx context.Context, email, password string) (cognito.Step, error)
 	Respond(ctx context.Context, challenge, email, session, answer string) (cognito.Step, error)
 	SignOut(ctx context.Context, username string) error
+	HasTOTP(ctx context.Context, email string) (bool, error)
+	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
+	VerifyTOTP(ctx context.Context, accessToken, code string) error
 }
 
 // Dashboard serves /dashboard.
@@ -68,7 +71,9 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST /dashboard/sign-in", d.signIn)
 	mux.HandleFunc("POST /dashboard/sign-in/new-password", d.newPassword)
 	mux.HandleFunc("POST /dashboard/sign-in/mfa", d.mfa)
-	mux.HandleFunc("POST /dashboard/sign-out", d.session(d.signOut))
+	mux.HandleFunc("POST /dashboard/sign-out", d.setupSession(d.signOut))
+	mux.HandleFunc("GET /dashboard/mfa-setup", d.setupSession(d.mfaSetupPage))
+	mux.HandleFunc("POST /dashboard/mfa-setup", d.setupSession(d.mfaSetup))
 	mux.HandleFunc("POST /dashboard/merchant", d.session(d.switchMerchant))
 	mux.HandleFunc("GET "+StylesPath, serveStyles)
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
@@ -106,8 +111,17 @@ func currentOf(r *http.Request) current { return r.Context().Value(currentKey{})
 
 // session lets through a request with a live session of a person who is
 // still a member of the session's merchant; any other goes to sign-in
-// (GET) or is refused (POST: 403, nothing done).
-func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc {
+// (GET) or is refused (POST: 403, nothing done). A session that must set
+// up TOTP first goes to that page.
+func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc { return d.sessionFor(next, false) }
+
+// setupSession is session for the pages a session setting up TOTP may
+// reach (the set-up itself, sign-out).
+func (d *Dashboard) setupSession(next http.HandlerFunc) http.HandlerFunc {
+	return d.sessionFor(next, true)
+}
+
+func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cur, err := d.load(r)
 		if err != nil {
@@ -127,6 +141,14 @@ func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc {
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), cur.s.CSRF) {
 			reqlog.Set(r.Context(), "outcome", "csrf_refused")
 			d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+"</p>")
+			return
+		}
+		if cur.s.MFASetupToken != "" && !setupAllowed {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
+				return
+			}
+			d.page(w, http.StatusForbidden, page{Title: t("mfa_setup"), Signed: &cur}, "<p>"+e(t("mfa_setup_first"))+"</p>")
 			return
 		}
 		reqlog.Set(r.Context(), "merchant", cur.member.Merchant)

@@ -28,7 +28,10 @@ var catalog = map[string]map[string]string{"en": {
 	"error": "Something went wrong", "error_body": "The dashboard could not answer just now; nothing was changed. Try again in a moment.",
 	"not_found": "Not found", "not_found_body": "There is no such page.",
 	"home": "Dashboard", "signed_in_as": "Signed in as", "of": "of", "merchant": "Merchant", "switch": "Switch",
-	"skip": "Skip to content",
+	"skip":            "Skip to content",
+	"mfa_setup":       "Set up two-step verification",
+	"mfa_setup_body":  "A merchant you are a member of requires two-step verification. Add this key to your authenticator app (or open the link below on your phone), then enter the 6-digit code it shows.",
+	"mfa_setup_first": "Set up two-step verification first.",
 }}
 
 // t is the English string of key (the key itself when missing, which a
@@ -50,7 +53,7 @@ label{display:block;font-weight:600;margin:.75rem 0 .25rem}input,select{font:inh
 button{font:inherit;margin-top:1rem;padding:.5rem 1rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}
 button:focus,input:focus,select:focus,a:focus{outline:3px solid #f59e0b;outline-offset:2px}
 header button{margin:0;background:#fff;color:#12263f}.error{background:#fef2f2;border:1px solid #b91c1c;color:#7f1d1d;padding:.75rem;border-radius:6px}
-.inline select{width:auto}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem}
+.inline select{width:auto}code{font-size:1.1rem;word-break:break-all}.muted{color:#475467;word-break:break-all;font-size:.875rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem}
 @media (max-width:480px){main{padding:.5rem}.card{max-width:none}}`
 
 var stylesName = func() string {

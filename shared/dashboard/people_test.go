@@ -2,9 +2,14 @@ package dashboard_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -481,5 +486,92 @@ func TestSessions(t *testing.T) {
 	_, _, page = b.do("GET", "/dashboard/sign-in", nil)
 	if st, _, page := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {field(t, csrfField, page)}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}}); st != 403 || !strings.Contains(page, "not a member") {
 		t.Fatalf("sign-in of a person with no membership: %d\n%s", st, page)
+	}
+}
+
+// totp is the RFC 6238 code of a base32 secret at t (SHA-1, 30 s, 6
+// digits), as an authenticator app computes it.
+func totp(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+	if err != nil {
+		t.Fatalf("secret %q: %v", secret, err)
+	}
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(at.Unix()/30))
+	mac := hmac.New(sha1.New, key)
+	mac.Write(msg[:])
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	v := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	return fmt.Sprintf("%06d", v%1000000)
+}
+
+var secretField = regexp.MustCompile(`<code id="totp-secret">([A-Za-z2-7=]+)</code>`)
+
+// TestOwnerRequiresMFA: an owner requires two-step verification; a member
+// without it is taken, at their next sign-in, to set it up (nothing else
+// opens until then; a wrong code is refused); from then on signing in asks
+// for a TOTP code, and a wrong one is refused.
+func TestOwnerRequiresMFA(t *testing.T) {
+	p := newPeople(t)
+	key := p.env.Merchant(t, "shop-a")
+	ops := composeadmin.New(p.srv.Service.Env)
+	if _, err := ops.InviteOwner(ctx, "shop-a", "owner@shop-a.example"); err != nil {
+		t.Fatal(err)
+	}
+	b := p.browser(t)
+	b.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	if st, _, _ := b.do("GET", "/dashboard", nil); st != 200 {
+		t.Fatalf("before MFA is required: %d", st)
+	}
+	if st, s := p.api(t, "PUT", "/v1/settings", key, `{"require_mfa":true}`, nil); st != 200 || s["require_mfa"] != true {
+		t.Fatalf("require MFA: %d %v", st, s)
+	}
+
+	b = p.browser(t)
+	b.do("GET", "/dashboard/sign-in", nil)
+	_, _, page := b.do("GET", "/dashboard/sign-in", nil)
+	st, loc, _ := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {field(t, csrfField, page)}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}})
+	if st != http.StatusSeeOther || loc != "/dashboard/mfa-setup" {
+		t.Fatalf("sign-in when MFA is required: %d %s", st, loc)
+	}
+	if st, loc, _ := b.do("GET", "/dashboard", nil); st != http.StatusSeeOther || loc != "/dashboard/mfa-setup" {
+		t.Fatalf("the dashboard before the set-up: %d %s", st, loc)
+	}
+	st, _, page = b.do("GET", "/dashboard/mfa-setup", nil)
+	if st != 200 {
+		t.Fatalf("set-up page: %d\n%s", st, page)
+	}
+	secret := field(t, secretField, page)
+	csrf := field(t, csrfField, page)
+	if st, _, page := b.do("POST", "/dashboard/mfa-setup", url.Values{"csrf": {csrf}, "secret": {secret}, "code": {"000000"}}); st != 422 || !strings.Contains(page, "wrong") {
+		t.Fatalf("a wrong set-up code: %d\n%s", st, page)
+	}
+	if st, loc, page := b.do("POST", "/dashboard/mfa-setup", url.Values{"csrf": {csrf}, "secret": {secret}, "code": {totp(t, secret, time.Now())}}); st != http.StatusSeeOther || loc != "/dashboard" {
+		t.Fatalf("set-up: %d %s\n%s", st, loc, page)
+	}
+	if st, _, _ := b.do("GET", "/dashboard", nil); st != 200 {
+		t.Fatalf("dashboard after the set-up: %d", st)
+	}
+
+	// The next sign-in asks for a code.
+	b = p.browser(t)
+	_, _, page = b.do("GET", "/dashboard/sign-in", nil)
+	csrf = field(t, csrfField, page)
+	st, _, page = b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}})
+	if st != 200 || !strings.Contains(page, "authenticator") {
+		t.Fatalf("sign-in with MFA: %d\n%s", st, page)
+	}
+	session := field(t, sessionField, page)
+	if st, _, page := b.do("POST", "/dashboard/sign-in/mfa", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "code": {"123456"}}); st != 422 {
+		t.Fatalf("a wrong sign-in code: %d\n%s", st, page)
+	}
+	if st, loc, page := b.do("POST", "/dashboard/sign-in/mfa", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "code": {totp(t, secret, time.Now())}}); st != http.StatusSeeOther || loc != "/dashboard" {
+		t.Fatalf("sign-in code: %d %s\n%s", st, loc, page)
+	}
+	_, audit := p.api(t, "GET", "/v1/audit-log", key, "", nil)
+	if !strings.Contains(fmt.Sprint(audit["data"]), "member.mfa_enabled") {
+		t.Fatalf("the set-up is not in the audit log: %v", audit)
 	}
 }

@@ -167,6 +167,11 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
 		return
 	}
+	setup, err := d.mfaSetupNeeded(r, mems, tokens.Access)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	now := d.Now().UTC()
 	chosen := mems[0]
 	for _, m := range mems {
@@ -177,7 +182,7 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 	}
 	secret := token()
 	s := store.Session{Sub: id.Sub, Email: chosen.Email, Merchant: chosen.Merchant,
-		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout)}
+		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout), MFASetupToken: setup}
 	if err := d.Store.PutSession(ctx, secret, s); err != nil {
 		d.fail(w, r, err)
 		return
@@ -190,6 +195,97 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 	clearCookie(w, preCSRFCookie)
 	reqlog.Set(ctx, "merchant", chosen.Merchant)
 	reqlog.Set(ctx, "outcome", "signed_in")
+	if setup != "" {
+		http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+// mfaSetupNeeded is the access token to set TOTP up with when a merchant
+// of the person requires it and they have none yet ("" otherwise).
+func (d *Dashboard) mfaSetupNeeded(r *http.Request, mems []domain.Member, access string) (string, error) {
+	for _, m := range mems {
+		required, err := d.Store.RequiresMFA(r.Context(), m.Merchant)
+		if err != nil {
+			return "", err
+		}
+		if !required {
+			continue
+		}
+		has, err := d.Directory.HasTOTP(r.Context(), m.Email)
+		if err != nil {
+			return "", markUnavailable(err)
+		}
+		if has {
+			return "", nil
+		}
+		return access, nil
+	}
+	return "", nil
+}
+
+func (d *Dashboard) mfaSetupPage(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r)
+	if cur.s.MFASetupToken == "" {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	secret, err := d.Directory.AssociateTOTP(r.Context(), cur.s.MFASetupToken)
+	if d.setupExpired(w, r, err) {
+		return
+	}
+	d.mfaSetupForm(w, http.StatusOK, cur, secret, "")
+}
+
+// setupExpired ends a set-up whose access token the pool no longer takes
+// (over an hour): the person signs in again.
+func (d *Dashboard) setupExpired(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, cognito.ErrBadCredentials):
+		_ = d.Store.DeleteSession(r.Context(), currentOf(r).secret)
+		clearCookie(w, SessionCookie)
+		http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
+	default:
+		d.fail(w, r, markUnavailable(err))
+	}
+	return true
+}
+
+func (d *Dashboard) mfaSetupForm(w http.ResponseWriter, status int, cur current, secret, problem string) {
+	uri := "otpauth://totp/paylinks:" + cur.s.Email + "?secret=" + secret + "&issuer=paylinks"
+	d.page(w, status, page{Title: t("mfa_setup"), Signed: &cur}, errorBox(problem)+
+		`<p>`+e(t("mfa_setup_body"))+`</p><p><code id="totp-secret">`+e(secret)+`</code></p>`+
+		`<p class="muted">`+e(uri)+`</p>`+
+		`<form method="post" action="/dashboard/mfa-setup" class="card">`+hidden("csrf", cur.s.CSRF)+hidden("secret", secret)+
+		field("code", t("code"), "text", "", "one-time-code", problem != "")+
+		`<button type="submit">`+e(t("continue"))+`</button></form>`)
+}
+
+func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r)
+	if cur.s.MFASetupToken == "" {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	err := d.Directory.VerifyTOTP(r.Context(), cur.s.MFASetupToken, strings.TrimSpace(r.PostFormValue("code")))
+	if errors.Is(err, cognito.ErrBadCode) {
+		d.mfaSetupForm(w, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), err.Error())
+		return
+	}
+	if d.setupExpired(w, r, err) {
+		return
+	}
+	if err := d.Store.EndMFASetup(r.Context(), cur.secret); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if err := d.Store.AppendAudit(r.Context(), cur.member.Merchant, store.NewAuditEntry(r.Context(), d.Now(), "member.mfa_enabled", cur.member.ID, nil, nil)); err != nil {
+		d.Log.Error("audit", "merchant", cur.member.Merchant, "action", "member.mfa_enabled", "error", err.Error())
+	}
+	reqlog.Set(r.Context(), "outcome", "mfa_enabled")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 

@@ -22,6 +22,7 @@ type SettingsInput struct {
 	PSPCredentials     map[string]string
 	WebhookURL         *string
 	WebhookSecret      *string
+	RequireMFA         *bool
 }
 
 // SettingsRules is what a change of settings is checked against.

@@ -43,6 +43,7 @@ type SettingsView struct {
 	// WebhookDisabledAt is set when the endpoint answered 410 Gone.
 	WebhookDisabledAt     *string `json:"webhook_disabled_at"`
 	WebhookDisabledReason *string `json:"webhook_disabled_reason"`
+	RequireMFA            bool    `json:"require_mfa"`
 }
 
 func settingsView(m *merchant.Merchant) SettingsView {
@@ -60,7 +61,7 @@ func settingsView(m *merchant.Merchant) SettingsView {
 	return SettingsView{Merchant: m.ID, Name: m.Name, Live: m.Live, DefaultBeneficiary: m.DefaultBeneficiary,
 		RedirectDomains: nz(m.RedirectDomains), PaymentMethods: nz(m.PaymentMethods), PSP: m.PSP,
 		PSPCredentialsSet: set, WebhookURL: strp(m.WebhookURL), WebhookSecretSet: len(m.WebhookSecrets) > 0,
-		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason)}
+		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason), RequireMFA: m.RequireMFA}
 }
 
 func (a *API) getSettings(w http.ResponseWriter, r *http.Request) error {
@@ -81,6 +82,8 @@ type settingsRequest struct {
 	PSPCredentials     map[string]string   `json:"psp_credentials"`
 	WebhookURL         *string             `json:"webhook_url"`
 	WebhookSecret      *string             `json:"webhook_secret"`
+	// RequireMFA makes every member sign in with a TOTP code.
+	RequireMFA *bool `json:"require_mfa"`
 }
 
 // putSettings replaces the settings it is given and keeps the others. A new
@@ -145,6 +148,9 @@ func (a *API) applySettings(cur *merchant.Merchant, in *domain.SettingsInput, b 
 	}
 	if in.WebhookSecret != nil {
 		a.rotateSecret(&next, cur, *in.WebhookSecret)
+	}
+	if in.RequireMFA != nil {
+		next.RequireMFA = *in.RequireMFA
 	}
 	if live, known := a.PSPNames[next.PSP]; known && !live && next.PSPWebhookSecret == "" {
 		// A test PSP (the sandbox) signs its webhooks with a secret of

@@ -41,6 +41,9 @@ type Merchant struct {
 	// Suspended is set by an operator: the merchant's API answers 403 and
 	// its links 404 until it is lifted.
 	Suspended bool `json:"-" dynamodbav:"suspended,omitempty"`
+	// RequireMFA makes every member of the merchant sign in to the
+	// dashboard with a TOTP code (set up at their next sign-in).
+	RequireMFA bool `json:"-" dynamodbav:"require_mfa,omitempty"`
 }
 
 // PreviousSecretWindow is how long a rotated-out outbound webhook secret

@@ -33,6 +33,10 @@ type Session struct {
 	Seen    time.Time `dynamodbav:"seen_at"`
 	// Ends is the absolute end, whatever the activity.
 	Ends time.Time `dynamodbav:"ends_at"`
+	// MFASetupToken is set while the person must set up TOTP before
+	// anything else (a merchant of theirs requires it): their access token,
+	// which the pool's TOTP calls take; removed once set up.
+	MFASetupToken string `dynamodbav:"mfa_setup_token,omitempty"`
 }
 
 type sessionItem struct {
@@ -98,6 +102,38 @@ func (s *Store) DeleteSession(ctx context.Context, secret string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK)})
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// RequiresMFA reads whether merchant m makes its members sign in with a
+// TOTP code, without opening its sealed secrets (the dashboard holds no
+// key to them).
+func (s *Store) RequiresMFA(ctx context.Context, m string) (bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantItemPK(m), "MERCHANT"),
+		ProjectionExpression: aws.String("require_mfa")})
+	if err != nil {
+		return false, fmt.Errorf("get merchant policy: %w", err)
+	}
+	var v struct {
+		RequireMFA bool `dynamodbav:"require_mfa"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &v); err != nil {
+		return false, fmt.Errorf("unmarshal merchant policy: %w", err)
+	}
+	return v.RequireMFA, nil
+}
+
+// EndMFASetup marks a session's TOTP set up: it works as any other and no
+// longer holds the person's access token.
+func (s *Store) EndMFASetup(ctx context.Context, secret string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK),
+		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("REMOVE mfa_setup_token")})
+	if _, ok := isConditionFailed(err); ok {
+		return domain.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("end mfa setup: %w", err)
 	}
 	return nil
 }
