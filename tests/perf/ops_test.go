@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -161,6 +162,30 @@ var ops = []op{
 		return func(tb testing.TB, i int) {
 			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", nil); rec.Code != 200 {
 				tb.Fatalf("get: %d", rec.Code)
+			}
+		}
+	}},
+	// A key's first request in the hour (its first since the function
+	// started, or its first after an hour) records the key's last use: one
+	// transaction of two updates besides the lookup. Every other request
+	// with a cached key costs nothing more (the "get" above).
+	{"get, key's first use in the hour", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.link(tb, createBody)
+		secrets := make([]string, n)
+		for i := range secrets {
+			secret, k, err := merchant.NewKey(merchantID, false)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			k.Created = h.now.Format(time.RFC3339)
+			if err := h.env.Store.PutKey(context.Background(), k); err != nil {
+				tb.Fatal(err)
+			}
+			secrets[i] = secret
+		}
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", map[string]string{"Authorization": "Bearer " + secrets[i]}); rec.Code != 200 {
+				tb.Fatalf("get with a new key: %d %s", rec.Code, rec.Body)
 			}
 		}
 	}},
