@@ -279,3 +279,34 @@ func TestMembersThroughTheAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestImportAudited: an import is in the audit log, and its rows' links are
+// created in the name of the key that imported them (the audit log and
+// the timeline), with the import request's IP.
+func TestImportAudited(t *testing.T) {
+	env := testenv.New(t)
+	full := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	srv.Consume(t)
+	imp := importOf(t, srv.URL, full)
+	waitImport(t, srv.URL, full, imp)
+	fullID := merchant.KeyFor("shop", full).ID()
+	es := auditEntries(t, srv.URL, full, "")
+	if got := strings.Join(actions(es), ","); got != "payment_link.created,import.created" {
+		t.Fatalf("import's audit: %s", got)
+	}
+	link := es[0]["resource"].(string)
+	for _, e := range es {
+		if a := e["actor"].(jsonMap); a["type"] != "api_key" || a["id"] != fullID || e["ip"] != "127.0.0.1" {
+			t.Fatalf("%s by %v from %v", e["action"], a, e["ip"])
+		}
+	}
+	if es[1]["resource"] != imp {
+		t.Fatalf("import entry on %v, want %s", es[1]["resource"], imp)
+	}
+	_, _, raw := call(t, "GET", srv.URL+"/v1/payment-links/"+link+"/events", full, "", nil, true)
+	ev := decode(t, raw)["data"].([]any)[0].(jsonMap)
+	if a := ev["actor"].(jsonMap); ev["type"] != domain.EventCreated || a["type"] != "api_key" || a["id"] != fullID {
+		t.Fatalf("imported link's first event: %v", ev)
+	}
+}
