@@ -477,7 +477,9 @@ func linkImages(tb testing.TB, h *harness) map[string]map[string]types.Attribute
 }
 
 // TestCostOps: each op of the cost line does what its name says, in any
-// key layout: a create with a send is one transaction and queues the send;
+// key layout: a create with a send is two transactions (the link with its
+// audit entry; the send's queued event with its audit entry) and queues
+// the send;
 // a first click moves the link in a transaction (the click guard fails
 // first) and saves the checkout; a stream record puts one delivery and
 // queues its webhook.
@@ -486,7 +488,7 @@ func TestCostOps(t *testing.T) {
 		ddb map[string]float64
 		sqs map[string]float64
 	}{
-		"create with send": {map[string]float64{"TransactWriteItems": 1}, map[string]float64{"SendMessage": 1}},
+		"create with send": {map[string]float64{"TransactWriteItems": 2}, map[string]float64{"SendMessage": 1}},
 		"first click":      {map[string]float64{"TransactWriteItems": 1}, map[string]float64{}},
 		"stream record":    {map[string]float64{"PutItem": 1}, map[string]float64{"SendMessage": 1}},
 	}
