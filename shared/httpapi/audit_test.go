@@ -66,9 +66,45 @@ func TestAuditLogOfChanges(t *testing.T) {
 	full := env.Merchant(t, "shop")
 	srv := env.Serve(t)
 	base := srv.URL
-	ua := map[string]string{"User-Agent": auditUA}
 	fullID := merchant.KeyFor("shop", full).ID()
+	ch := auditedChanges(t, env, base, full)
 
+	es := auditEntries(t, base, full, "")
+	want := "payment_link.archived,refund.created,payment_link.created,payment_link.sent,payment_link.updated,payment_link.created,api_key.revoked,api_key.created,settings.updated"
+	if got := strings.Join(actions(es), ","); got != want {
+		t.Fatalf("audit log newest first:\n got %s\nwant %s", got, want)
+	}
+	entriesByKey(t, es, fullID, ch.paid)
+	all, _ := json.Marshal(es)
+	for _, secret := range append(ch.secrets, full) {
+		if strings.Contains(string(all), secret) {
+			t.Fatalf("a secret is in the audit log: %s", all)
+		}
+	}
+	revoked := es[6]
+	before, _ := revoked["before"].(jsonMap)
+	if revoked["resource"] != ch.revoked || before["prefix"] == nil || before["last4"] == nil || before["name"] != "reporting" ||
+		strings.Join(toStrings(before["permissions"]), ",") != "links:read" {
+		t.Fatalf("revoked key's entry: %v", revoked)
+	}
+	auditFilters(t, base, full, fullID, ch.link, len(es))
+	auditRefusals(t, base, full)
+	timelineActors(t, base, full, fullID, ch.paid)
+}
+
+// changes are what auditedChanges did: the links it made, the key it
+// revoked and the secrets it sent.
+type changes struct {
+	link, paid, revoked string
+	secrets             []string
+}
+
+// auditedChanges changes the settings (with secrets), makes and revokes a
+// key, creates, patches and sends a link, refunds and archives a paid one:
+// all with a user agent of its own.
+func auditedChanges(t *testing.T, env *testenv.Env, base, full string) changes {
+	t.Helper()
+	ua := map[string]string{"User-Agent": auditUA}
 	hookSecret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	if st, _, raw := call(t, "PUT", base+"/v1/settings", full, `{"name":"Audited BV","psp_credentials":{"api_key":"test_psp_secret_value"},"webhook_url":"https://erp.shop.example/hooks","webhook_secret":"`+hookSecret+`"}`, ua, true); st != 200 {
 		t.Fatalf("settings: %d %s", st, raw)
@@ -78,70 +114,66 @@ func TestAuditLogOfChanges(t *testing.T) {
 		t.Fatalf("key: %d %s", st, raw)
 	}
 	made := decode(t, raw)
-	madeSecret, madeID := made["secret"].(string), made["id"].(string)
-	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+madeID, full, "", ua, true); st != 204 {
+	ch := changes{revoked: made["id"].(string), secrets: []string{hookSecret, "test_psp_secret_value", made["secret"].(string)}}
+	if st, _, raw := call(t, "DELETE", base+"/v1/api-keys/"+ch.revoked, full, "", ua, true); st != 204 {
 		t.Fatalf("revoke: %d %s", st, raw)
 	}
 	st, _, raw = call(t, "POST", base+"/v1/payment-links", full, `{"amount":{"currency":"EUR","value":"12.00"},"description":"audited","customer":{"company_name":"ACME","email":"ap@acme.example"}}`, ua, true)
 	if st != 201 {
 		t.Fatalf("create: %d %s", st, raw)
 	}
-	link := decode(t, raw)["id"].(string)
-	if st, _, raw := call(t, "PATCH", base+"/v1/payment-links/"+link, full, `{"language":"de"}`, ua, true); st != 200 {
+	ch.link = decode(t, raw)["id"].(string)
+	if st, _, raw := call(t, "PATCH", base+"/v1/payment-links/"+ch.link, full, `{"language":"de"}`, ua, true); st != 200 {
 		t.Fatalf("patch: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+link+"/send", full, `{"channel":"email"}`, ua, true); st != 202 {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+ch.link+"/send", full, `{"channel":"email"}`, ua, true); st != 202 {
 		t.Fatalf("send: %d %s", st, raw)
 	}
-	paid := paidLinkOf(t, env, base, full, "shop", "20.00")
-	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+paid+"/refunds", full, `{"reason":"damaged"}`, ua, true); st != 201 {
+	ch.paid = paidLinkOf(t, env, base, full, "shop", "20.00")
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+ch.paid+"/refunds", full, `{"reason":"damaged"}`, ua, true); st != 201 {
 		t.Fatalf("refund: %d %s", st, raw)
 	}
-	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+paid+"/archive", full, "", ua, true); st != 200 {
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+ch.paid+"/archive", full, "", ua, true); st != 200 {
 		t.Fatalf("archive: %d %s", st, raw)
 	}
+	return ch
+}
 
-	es := auditEntries(t, base, full, "")
-	want := "payment_link.archived,refund.created,payment_link.created,payment_link.sent,payment_link.updated,payment_link.created,api_key.revoked,api_key.created,settings.updated"
-	if got := strings.Join(actions(es), ","); got != want {
-		t.Fatalf("audit log newest first:\n got %s\nwant %s", got, want)
-	}
+// entriesByKey: every entry names the key (id and name), the IP and the
+// user agent of its request.
+func entriesByKey(t *testing.T, es []jsonMap, keyID, paid string) {
+	t.Helper()
 	for _, e := range es {
 		a := e["actor"].(jsonMap)
 		wantUA := auditUA
 		if e["action"] == domain.EventCreated && e["resource"] == paid {
 			wantUA = "Go-http-client/1.1" // paidLinkOf's create
 		}
-		if a["type"] != "api_key" || a["id"] != fullID || a["name"] == "" || e["ip"] != "127.0.0.1" || e["user_agent"] != wantUA {
+		if a["type"] != "api_key" || a["id"] != keyID || a["name"] == "" || e["ip"] != "127.0.0.1" || e["user_agent"] != wantUA {
 			t.Errorf("entry %s: actor %v ip %v ua %v", e["action"], a, e["ip"], e["user_agent"])
 		}
 	}
-	all, _ := json.Marshal(es)
-	for _, secret := range []string{hookSecret, "test_psp_secret_value", madeSecret, full} {
-		if strings.Contains(string(all), secret) {
-			t.Fatalf("a secret is in the audit log: %s", all)
-		}
-	}
-	revoked := es[6]
-	before, _ := revoked["before"].(jsonMap)
-	if revoked["resource"] != madeID || before["prefix"] == nil || before["last4"] == nil || before["name"] != "reporting" ||
-		strings.Join(toStrings(before["permissions"]), ",") != "links:read" {
-		t.Fatalf("revoked key's entry: %v", revoked)
-	}
+}
 
-	// Filters.
+// auditFilters: by resource, by actor, and an actor with no entries.
+func auditFilters(t *testing.T, base, full, keyID, link string, total int) {
+	t.Helper()
 	if got := strings.Join(actions(auditEntries(t, base, full, "resource="+link)), ","); got != "payment_link.sent,payment_link.updated,payment_link.created" {
 		t.Fatalf("resource filter: %s", got)
 	}
-	if got := auditEntries(t, base, full, "actor="+fullID); len(got) != len(es) {
-		t.Fatalf("actor filter: %d of %d", len(got), len(es))
+	if got := auditEntries(t, base, full, "actor="+keyID); len(got) != total {
+		t.Fatalf("actor filter: %d of %d", len(got), total)
 	}
 	if got := auditEntries(t, base, full, "actor=key_0000000000000000"); len(got) != 0 {
 		t.Fatalf("another actor's entries: %v", got)
 	}
+}
 
-	// Bad requests.
-	st, _, raw = call(t, "GET", base+"/v1/audit-log?cursor=bm90LWEtY3Vyc29y", full, "", nil, true)
+// auditRefusals: a bad cursor is 400, an unknown parameter 422 naming it
+// (as every listing), a key without audit:read 403 missing_permission.
+func auditRefusals(t *testing.T, base, full string) {
+	t.Helper()
+	st, _, raw := call(t, "GET", base+"/v1/audit-log?cursor=bm90LWEtY3Vyc29y", full, "", nil, true)
 	if st != 400 || !strings.Contains(string(raw), `"field":"cursor"`) {
 		t.Fatalf("bad cursor: %d %s", st, raw)
 	}
@@ -152,9 +184,13 @@ func TestAuditLogOfChanges(t *testing.T) {
 	reader, _ := restrictedKey(t, base, full, "links:read")
 	st, _, raw = call(t, "GET", base+"/v1/audit-log", reader, "", nil, true)
 	wantMissing(t, st, raw, domain.AuditRead)
+}
 
-	// The timeline: the key for the API's changes, paylinks for the rest.
-	_, _, raw = call(t, "GET", base+"/v1/payment-links/"+paid+"/events", full, "", nil, true)
+// timelineActors: the key for the API's changes, paylinks for the rest;
+// no IP on an event.
+func timelineActors(t *testing.T, base, full, keyID, paid string) {
+	t.Helper()
+	_, _, raw := call(t, "GET", base+"/v1/payment-links/"+paid+"/events", full, "", nil, true)
 	for _, e := range decode(t, raw)["data"].([]any) {
 		ev := e.(jsonMap)
 		a := ev["actor"].(jsonMap)
@@ -162,7 +198,7 @@ func TestAuditLogOfChanges(t *testing.T) {
 		if ev["type"] == domain.EventPaid {
 			wantType = "system"
 		}
-		if a["type"] != wantType || (wantType == "api_key" && a["id"] != fullID) || ev["ip"] != nil || a["ip"] != nil {
+		if a["type"] != wantType || (wantType == "api_key" && a["id"] != keyID) || ev["ip"] != nil || a["ip"] != nil {
 			t.Errorf("event %s: actor %v", ev["type"], a)
 		}
 	}

@@ -186,16 +186,37 @@ func TestLinkChangesAudited(t *testing.T) {
 	if got := env.Count.Snapshot(); got["TransactWriteItems"] != 1 || env.Count.Total() != 1 {
 		t.Fatalf("archive with its audit entry: %v", got)
 	}
-	// An event from before actors: no actor attribute.
+	putOldEvent(t, env, l.ID)
+	eventActors(t, env, l.ID)
+	es, _, err := env.Store.ListAudit(ctx, store.AuditQuery{Merchant: "shop", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].Action != domain.EventArchived || es[1].Action != domain.EventCreated ||
+		es[0].Resource != l.ID || es[0].Actor != keyActor.Public() || es[0].IP != keyActor.IP || es[0].UserAgent != keyActor.UserAgent {
+		t.Fatalf("audit of the link: %+v", es)
+	}
+}
+
+// putOldEvent stores an event as written before actors were recorded: no
+// actor attribute.
+func putOldEvent(t *testing.T, env *testenv.Env, linkID string) {
+	t.Helper()
 	old := map[string]types.AttributeValue{}
-	for k, v := range map[string]string{"PK": "M#shop#L#" + l.ID, "SK": "E#ev_00000000000000000000000000", "type": "event",
-		"id": "ev_00000000000000000000000000", "link_id": l.ID, "event": "message.sent", "at": "2020-01-01T00:00:00.000Z"} {
+	for k, v := range map[string]string{"PK": "M#shop#L#" + linkID, "SK": "E#ev_00000000000000000000000000", "type": "event",
+		"id": "ev_00000000000000000000000000", "link_id": linkID, "event": "message.sent", "at": "2020-01-01T00:00:00.000Z"} {
 		old[k] = &types.AttributeValueMemberS{Value: v}
 	}
 	if _, err := env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(env.Table), Item: old}); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := env.Store.Events(ctx, "shop", l.ID)
+}
+
+// eventActors: the key's changes by the key (no IP or user agent kept), the
+// payment and the old event by system.
+func eventActors(t *testing.T, env *testenv.Env, linkID string) {
+	t.Helper()
+	evs, err := env.Store.Events(ctx, "shop", linkID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +234,6 @@ func TestLinkChangesAudited(t *testing.T) {
 		if a, ok := it["actor"].(*types.AttributeValueMemberM); ok && (a.Value["ip"] != nil || a.Value["user_agent"] != nil) {
 			t.Fatalf("an event keeps where its actor came from: %v", a.Value)
 		}
-	}
-	es, _, err := env.Store.ListAudit(ctx, store.AuditQuery{Merchant: "shop", Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(es) != 2 || es[0].Action != domain.EventArchived || es[1].Action != domain.EventCreated ||
-		es[0].Resource != l.ID || es[0].Actor != keyActor.Public() || es[0].IP != keyActor.IP || es[0].UserAgent != keyActor.UserAgent {
-		t.Fatalf("audit of the link: %+v", es)
 	}
 }
 
