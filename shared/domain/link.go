@@ -129,6 +129,10 @@ type Event struct {
 	To     Status            `json:"to,omitempty"`
 	At     time.Time         `json:"created_at"`
 	Data   map[string]string `json:"data,omitempty"`
+	// Actor is who did it: a member or API key for what was asked of the
+	// API, System for what paylinks does itself (webhooks, the sweep,
+	// clicks). Its IP and user agent are not part of the event.
+	Actor Actor `json:"actor"`
 }
 
 // Event types (outbound webhook names).
@@ -142,6 +146,7 @@ const (
 	EventRefundCreated  = "refund.created"
 	EventRefundSucceded = "refund.succeeded"
 	EventRefundFailed   = "refund.failed"
+	EventUpdated        = "payment_link.updated"
 )
 
 // EventFor names the event of a move to status s.

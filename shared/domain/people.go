@@ -49,6 +49,17 @@ func ActorOf(ctx context.Context) Actor {
 	return System
 }
 
+// Public is the actor without where it came from (IP, user agent): what a
+// timeline event keeps.
+func (a Actor) Public() Actor {
+	a.IP, a.UserAgent = "", ""
+	return a
+}
+
+// Acts reports an actor that made a change by asking (a member, an API
+// key, the operator): its changes are in the audit log.
+func (a Actor) Acts() bool { return a.Type != "" && a.Type != ActorSystem }
+
 // MemberStatus is where a member stands.
 type MemberStatus string
 

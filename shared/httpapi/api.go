@@ -73,7 +73,9 @@ func New(st *store.Store, publicBaseURL string) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]bool{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
 	a.Limits = NewLimits(0, 0)
-	a.keys = &merchant.Cache[string, merchant.Key]{TTL: authTTL, Load: st.LookupKey}
+	a.keys = &merchant.Cache[string, merchant.Key]{TTL: authTTL, Load: func(ctx context.Context, secret string) (merchant.Key, error) {
+		return st.UseKey(ctx, secret, a.Now())
+	}}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
 	a.memberships = &merchant.Cache[string, []domain.Member]{TTL: authTTL, Load: st.Memberships}
 	return a

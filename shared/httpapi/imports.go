@@ -32,11 +32,14 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	imp := &store.Import{ID: domain.NewID(domain.PrefixImport, a.Now()), Merchant: m.ID, RowsTotal: len(rows), CreatedAt: rfc(a.Now())}
+	actor := domain.ActorOf(r.Context())
+	by := actor.Public()
 	if err := a.Store.CreateImport(r.Context(), imp); err != nil {
 		return err
 	}
 	for i := 0; i < len(rows); i += imports.Chunk {
-		msg := imports.Message{Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))]}
+		msg := imports.Message{Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))],
+			By: &by, ByIP: actor.IP, ByUserAgent: actor.UserAgent}
 		if err := a.Imports.Send(r.Context(), msg, 0); err != nil {
 			return err
 		}

@@ -82,7 +82,11 @@ func (a *API) refundReview(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	v := reviewView(p)
+	// One more write: the refund's start is a conditional update whose new
+	// state the answer shows.
+	a.Audit(r.Context(), "review.refunded", id, nil, v)
 	reqlog.Set(r.Context(), "outcome", "review_refund_queued")
-	writeJSON(w, http.StatusAccepted, reviewView(p))
+	writeJSON(w, http.StatusAccepted, v)
 	return nil
 }

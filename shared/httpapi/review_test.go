@@ -251,6 +251,10 @@ func reviewRefundedOnce(t *testing.T, env *testenv.Env, base, key, py string) {
 	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", key, "", nil, true); st != 409 {
 		t.Fatalf("second review refund %d %s", st, raw)
 	}
+	// One audit entry: the replay and the refused second refund record none.
+	if got := strings.Join(actions(auditEntries(t, base, key, "resource="+py)), ","); got != "review.refunded" {
+		t.Fatalf("review refund's audit: %q", got)
+	}
 	// Another merchant sees none of it.
 	other := env.Merchant(t, "other")
 	if st, _, raw := call(t, "POST", base+"/v1/payments/review/"+py+"/refund", other, "", nil, true); st != 404 {

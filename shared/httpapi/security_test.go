@@ -65,13 +65,13 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 	}
 	review := reviewPage.Items[0].ID
 	now := time.Now().UTC()
-	member := domain.Member{ID: domain.NewID("mem_", now), Merchant: "tenant-a", Email: "owner@tenant-a.example", Role: domain.RoleOwner,
-		Status: domain.MemberActive, Sub: "sub-of-a", Username: "sub-of-a", InvitedBy: domain.System, Created: now}
-	if err := env.Store.AddMember(t.Context(), member, store.NewAuditEntry(t.Context(), now, "member.invited", member.ID, nil, nil)); err != nil {
+	mem := domain.Member{ID: domain.NewID("mem_", now), Merchant: "tenant-a", Email: "ana@tenant-a.example", Role: domain.RoleViewer,
+		Status: domain.MemberInvited, Sub: "sub-ana", Username: "sub-ana", InvitedBy: domain.System, Created: now}
+	if err := env.Store.AddMember(t.Context(), mem, store.NewAuditEntry(t.Context(), now, "member.invited", mem.ID, nil, mem)); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"/v1/members/{id}": member.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
-		"/v1/payments/review/{id}": review}
+	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
+		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID}
 	return ids
 }
 
@@ -80,7 +80,7 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string) {
 	t.Helper()
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
-		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"viewer"}`}
+		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`}
 	covered := 0
 	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
@@ -119,12 +119,12 @@ func aUntouchedByB(t *testing.T, env *testenv.Env, base, keyA, keyB string, ids 
 	if st, _, _ := call(t, "GET", base+"/v1/api-keys", keyA, "", nil, true); st != 200 {
 		t.Fatal("A's key revoked by B")
 	}
+	if mem, err := env.Store.GetMember(t.Context(), "tenant-a", ids["/v1/members/{id}"]); err != nil || mem.Role != domain.RoleViewer {
+		t.Fatalf("A's member changed by B: %+v %v", mem, err)
+	}
 	// Lists only ever show the caller's own.
 	if p, err := env.Store.GetReviewPayment(t.Context(), "tenant-a", review); err != nil || p.State != store.ReviewOpen {
 		t.Fatalf("A's review payment changed: %+v %v", p, err)
-	}
-	if m, err := env.Store.GetMember(t.Context(), "tenant-a", ids["/v1/members/{id}"]); err != nil || m.Role != domain.RoleOwner {
-		t.Fatalf("A's member changed: %+v %v", m, err)
 	}
 	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review", "/v1/members", "/v1/audit-log"} {
 		_, _, raw := call(t, "GET", base+path, keyB, "", nil, true)
@@ -236,6 +236,7 @@ func TestHostileBodies(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "hostile")
 	srv := env.Serve(t)
+	usedKey(t, env, srv.URL, key)
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	nestedMeta := `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"company_name":"X"},"metadata":{"a":` + strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat("}", 5000) + `}}`
 	huge := `{"amount":{"currency":"EUR","value":"5"},"description":"` + strings.Repeat("x", 2<<20) + `","customer":{"company_name":"X"}}`

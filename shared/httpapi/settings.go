@@ -186,12 +186,15 @@ type KeyView struct {
 	CreatedAt   string              `json:"created_at"`
 	Restricted  bool                `json:"restricted"`
 	Permissions []domain.Permission `json:"permissions"`
-	Secret      string              `json:"secret,omitempty"`
+	// LastUsedAt is when the key was last used (recorded at most once an
+	// hour); null when never.
+	LastUsedAt *string `json:"last_used_at"`
+	Secret     string  `json:"secret,omitempty"`
 }
 
 func keyView(k merchant.Key) KeyView {
 	return KeyView{ID: k.ID(), Name: k.Name, Prefix: k.Prefix, Last4: k.Last4, CreatedAt: k.Created,
-		Restricted: k.Restricted(), Permissions: k.Grants()}
+		Restricted: k.Restricted(), Permissions: k.Grants(), LastUsedAt: strp(k.LastUsed)}
 }
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
@@ -327,6 +330,12 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	var before any
+	for _, k := range keys {
+		if k.ID() == r.PathValue("id") {
+			before = keyView(k)
+		}
+	}
 	err = a.Store.DeleteKey(r.Context(), m.ID, r.PathValue("id"))
 	if errors.Is(err, domain.ErrNotFound) {
 		return err
@@ -335,7 +344,7 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.keys.Clear()
-	a.Audit(r.Context(), "api_key.revoked", r.PathValue("id"), nil, nil)
+	a.Audit(r.Context(), "api_key.revoked", r.PathValue("id"), before, nil)
 	reqlog.Set(r.Context(), "outcome", "key_revoked")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -48,6 +48,22 @@ type Message struct {
 	Header   []string   `json:"header"`
 	Rows     []Row      `json:"rows"`
 	Now      *time.Time `json:"now,omitempty"`
+	// By is who asked for the import (with IP and UserAgent, which the
+	// actor's JSON leaves out): its rows' links are created in their name.
+	By          *domain.Actor `json:"by,omitempty"`
+	ByIP        string        `json:"by_ip,omitempty"`
+	ByUserAgent string        `json:"by_user_agent,omitempty"`
+}
+
+// actorCtx is ctx acting as whoever asked for the import (unchanged for a
+// message without one: paylinks acts).
+func (msg *Message) actorCtx(ctx context.Context) context.Context {
+	if msg.By == nil {
+		return ctx
+	}
+	a := *msg.By
+	a.IP, a.UserAgent = msg.ByIP, msg.ByUserAgent
+	return domain.WithActor(ctx, a)
 }
 
 // Row is one data row and its number in the file (the header is row 1).
@@ -204,6 +220,7 @@ func (m *Message) Validate() error {
 // Process creates one decoded batch's rows.
 func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 	msg := qm.Body
+	ctx = msg.actorCtx(ctx)
 	m, err := w.Merchants(ctx, msg.Merchant)
 	if err != nil {
 		return fmt.Errorf("import %s: merchant %s: %w", msg.ImportID, msg.Merchant, err)

@@ -121,6 +121,9 @@ type Key struct {
 	// Permissions restrict the key; none stored means every permission
 	// (full keys, and every key made before permissions existed).
 	Permissions []domain.Permission `dynamodbav:"permissions,omitempty"`
+	// LastUsed is when the key was last used (RFC 3339, to the hour at
+	// worst: it is recorded at most once an hour; "" never).
+	LastUsed string `dynamodbav:"last_used_at,omitempty"`
 }
 
 // Restricted reports a key limited to chosen permissions.

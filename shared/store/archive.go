@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -31,13 +32,21 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 	if cur.Reference != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(refPK(cur.Merchant, cur.Reference), refSK)}})
 	}
-	if len(items)+len(part)-1 > maxDeleteItems {
+	if len(items)+len(part) > maxDeleteItems {
 		return fmt.Errorf("%w: too many items to delete at once", domain.ErrConflict)
 	}
 	for _, it := range part {
 		if sk := avS(it["SK"]); sk != linkSK(cur.ID) {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(linkPK(cur.Merchant, cur.ID), sk)}})
 		}
+	}
+	audit, ok, err := s.actorAudit(ctx, cur.Merchant, time.Now(), "payment_link.deleted", cur.ID, map[string]any{
+		"status": cur.Status, "reference": cur.Reference, "amount": cur.Amount.String(), "currency": cur.Amount.Currency}, nil)
+	if err != nil {
+		return err
+	}
+	if ok {
+		items = append(items, audit)
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelReasons(err); ok {

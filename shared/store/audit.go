@@ -245,3 +245,42 @@ func NewAuditEntry(ctx context.Context, at time.Time, action, resource string, b
 	}
 	return e
 }
+
+// stampActor gives ev the actor of ctx when it has none (System when nobody
+// acts in ctx: a webhook, the sweep, a click); the event keeps neither IP
+// nor user agent.
+func stampActor(ctx context.Context, ev *domain.Event) {
+	if ev.Actor.Type == "" {
+		ev.Actor = domain.ActorOf(ctx)
+	}
+	ev.Actor = ev.Actor.Public()
+}
+
+// actorAudit is the audit entry of a change by the actor of ctx, to join
+// the change's transaction: none (ok false) when paylinks itself acts.
+func (s *Store) actorAudit(ctx context.Context, m string, at time.Time, action, resource string, before, after any) (types.TransactWriteItem, bool, error) {
+	if !domain.ActorOf(ctx).Acts() {
+		return types.TransactWriteItem{}, false, nil
+	}
+	put, err := s.AuditPut(m, NewAuditEntry(ctx, at, action, resource, before, after))
+	return put, err == nil, err
+}
+
+// auditActions names the audit action of the timeline events whose type
+// says less to a reader of the log; any other event's action is its type.
+var auditActions = map[string]string{"message.queued": "payment_link.sent"}
+
+// eventAudit is actorAudit for a timeline event: the action is the event's
+// type (or its auditActions name), the resource its link, and after what
+// the event records.
+func (s *Store) eventAudit(ctx context.Context, m string, ev domain.Event) (types.TransactWriteItem, bool, error) {
+	var after any
+	if len(ev.Data) > 0 {
+		after = ev.Data
+	}
+	action := ev.Type
+	if a, ok := auditActions[action]; ok {
+		action = a
+	}
+	return s.actorAudit(ctx, m, ev.At, action, ev.LinkID, nil, after)
+}

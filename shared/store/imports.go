@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -34,12 +35,26 @@ type RowError struct {
 	Message string `json:"message" dynamodbav:"message"`
 }
 
-// CreateImport records a new import of total rows.
+// CreateImport records a new import of total rows, with its audit entry
+// (import.created) in the same transaction when an actor asked for it.
 func (s *Store) CreateImport(ctx context.Context, imp *Import) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: map[string]types.AttributeValue{
+	put := &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
 		"PK": sv(importPK(imp.Merchant, imp.ID)), "SK": sv(importSK), "type": sv("import"), "id": sv(imp.ID), "merchant": sv(imp.Merchant),
 		"rows_total": nv(imp.RowsTotal), "rows_done": nv(0), "rows_failed": nv(0), "created_at": sv(imp.CreatedAt),
-	}, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	}, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	at, err := time.Parse(time.RFC3339, imp.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("create import %s: created_at: %w", imp.ID, err)
+	}
+	audit, ok, err := s.actorAudit(ctx, imp.Merchant, at, "import.created", imp.ID, nil, map[string]int{"rows_total": imp.RowsTotal})
+	if err != nil {
+		return err
+	}
+	if ok {
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: put}, audit}})
+	} else {
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+	}
 	if err != nil {
 		return fmt.Errorf("create import %s: %w", imp.ID, err)
 	}

@@ -211,15 +211,27 @@ type eventItem struct {
 	To     string            `dynamodbav:"to,omitempty"`
 	At     string            `dynamodbav:"at"`
 	Data   map[string]string `dynamodbav:"data,omitempty"`
+	// Actor is who did it (left out by events written before actors were
+	// recorded: those read as System).
+	Actor *domain.Actor `dynamodbav:"actor,omitempty"`
 }
 
 // eventToItem puts an event in its link's partition.
 func eventToItem(merchant string, e domain.Event) eventItem {
+	actor := e.Actor.Public()
+	if actor.Type == "" {
+		actor = domain.System
+	}
 	return eventItem{PK: linkPK(merchant, e.LinkID), SK: eventSK(e.ID), Type: "event", ID: e.ID, LinkID: e.LinkID,
-		Event: e.Type, From: string(e.From), To: string(e.To), At: ft(e.At), Data: e.Data}
+		Event: e.Type, From: string(e.From), To: string(e.To), At: ft(e.At), Data: e.Data, Actor: &actor}
 }
 
 func eventFromItem(it *eventItem) (domain.Event, error) {
 	at, err := pt(it.At)
-	return domain.Event{ID: it.ID, LinkID: it.LinkID, Type: it.Event, From: domain.Status(it.From), To: domain.Status(it.To), At: at, Data: it.Data}, err
+	actor := domain.System
+	if it.Actor != nil && it.Actor.Type != "" {
+		actor = *it.Actor
+	}
+	return domain.Event{ID: it.ID, LinkID: it.LinkID, Type: it.Event, From: domain.Status(it.From), To: domain.Status(it.To), At: at, Data: it.Data,
+		Actor: actor}, err
 }

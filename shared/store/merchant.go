@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -217,4 +218,39 @@ func (s *Store) LookupKey(ctx context.Context, secret string) (merchant.Key, err
 		return merchant.Key{}, domain.ErrNotFound
 	}
 	return it.Key, nil
+}
+
+// KeyUseEvery is how often a key's last use is recorded at most.
+const KeyUseEvery = time.Hour
+
+// UseKey is LookupKey for a request made with the key at now: when the
+// key's recorded last use is older than KeyUseEvery (or missing), it
+// records now on both of the key's items in one transaction; otherwise it
+// writes nothing. A key revoked meanwhile is not brought back.
+func (s *Store) UseKey(ctx context.Context, secret string, now time.Time) (merchant.Key, error) {
+	k, err := s.LookupKey(ctx, secret)
+	if err != nil {
+		return k, err
+	}
+	if last, err := time.Parse(time.RFC3339, k.LastUsed); err == nil && now.Sub(last) < KeyUseEvery {
+		return k, nil
+	}
+	stamp := now.UTC().Format(time.RFC3339)
+	update := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
+			UpdateExpression:          aws.String("SET last_used_at = :now"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :now)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": sv(stamp)}}}
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update(apiKeyPK(k.Hash), "APIKEY"), update(merchantItemPK(k.Merchant), keySK(k.ID())),
+	}})
+	if _, cancelled := cancelReasons(err); cancelled {
+		return k, nil // revoked, or recorded by another request meanwhile
+	}
+	if err != nil {
+		return k, fmt.Errorf("record key use: %w", err)
+	}
+	k.LastUsed = stamp
+	return k, nil
 }

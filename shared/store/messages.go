@@ -15,12 +15,28 @@ import (
 
 // AddEvent writes a timeline event that comes with no state change of the
 // link itself (a message queued, sent or failed).
+//
+// Asked for by an actor (a send through the API), the event and its audit
+// entry are written in one transaction.
 func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) error {
+	stampActor(ctx, &ev)
 	av, err := attributevalue.MarshalMap(eventToItem(merchant, ev))
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	put := &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	audit, ok, err := s.eventAudit(ctx, merchant, ev)
+	if err != nil {
+		return err
+	}
+	if ok {
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: put}, audit}})
+		if _, cancelled := cancelReasons(err); cancelled {
+			return nil // the event is there already: so is its entry
+		}
+	} else {
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+	}
 	if _, ok := isConditionFailed(err); ok {
 		return nil
 	}

@@ -92,7 +92,8 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if err != nil {
 		return err
 	}
-	ev := domain.NewEvent(l.ID, "refund.created", "", "", now, map[string]string{"refund_id": r.ID, "amount": r.Amount.String(), "currency": r.Amount.Currency})
+	ev := domain.NewEvent(l.ID, domain.EventRefundCreated, "", "", now, map[string]string{"refund_id": r.ID, "amount": r.Amount.String(), "currency": r.Amount.Currency})
+	stampActor(ctx, &ev)
 	evAV, err := attributevalue.MarshalMap(eventToItem(l.Merchant, ev))
 	if err != nil {
 		return err
@@ -101,11 +102,18 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		reserve,
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	}})
+	}
+	if audit, ok, err := s.actorAudit(ctx, l.Merchant, now, domain.EventRefundCreated, r.ID, nil,
+		map[string]string{"link_id": l.ID, "amount": r.Amount.String(), "currency": r.Amount.Currency, "reason": r.Reason}); err != nil {
+		return err
+	} else if ok {
+		items = append(items, audit)
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		r.Status, r.CreatedAt, r.UpdatedAt, r.LinkID = RefundPending, now, now, l.ID
 		return nil

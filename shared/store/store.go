@@ -67,9 +67,15 @@ func (s *Store) CreateImported(ctx context.Context, l *domain.Link, ev domain.Ev
 }
 
 func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow) error {
+	stampActor(ctx, &ev)
 	items, err := s.createItems(l, ev)
 	if err != nil {
 		return err
+	}
+	if audit, ok, err := s.eventAudit(ctx, l.Merchant, ev); err != nil {
+		return err
+	} else if ok {
+		items = append(items, audit)
 	}
 	if done != nil {
 		items = append(items, types.TransactWriteItem{Update: done.update(s.tbl())})
@@ -346,9 +352,15 @@ func (s *Store) Transition(ctx context.Context, cur, next *domain.Link, ev domai
 			return err
 		}
 	}
+	stampActor(ctx, &ev)
 	items, err := s.transitionItems(cur, next, &ev)
 	if err != nil {
 		return err
+	}
+	if audit, ok, err := s.eventAudit(ctx, cur.Merchant, ev); err != nil {
+		return err
+	} else if ok {
+		items = append(items, audit)
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {

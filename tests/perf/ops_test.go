@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -161,6 +162,30 @@ var ops = []op{
 		return func(tb testing.TB, i int) {
 			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", nil); rec.Code != 200 {
 				tb.Fatalf("get: %d", rec.Code)
+			}
+		}
+	}},
+	// A key's first request in the hour (its first since the function
+	// started, or its first after an hour) records the key's last use: one
+	// transaction of two updates besides the lookup. Every other request
+	// with a cached key costs nothing more (the "get" above).
+	{"get, key's first use in the hour", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.link(tb, createBody)
+		secrets := make([]string, n)
+		for i := range secrets {
+			secret, k, err := merchant.NewKey(merchantID, false)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			k.Created = h.now.Format(time.RFC3339)
+			if err := h.env.Store.PutKey(context.Background(), k); err != nil {
+				tb.Fatal(err)
+			}
+			secrets[i] = secret
+		}
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", map[string]string{"Authorization": "Bearer " + secrets[i]}); rec.Code != 200 {
+				tb.Fatalf("get with a new key: %d %s", rec.Code, rec.Body)
 			}
 		}
 	}},
@@ -452,7 +477,9 @@ func linkImages(tb testing.TB, h *harness) map[string]map[string]types.Attribute
 }
 
 // TestCostOps: each op of the cost line does what its name says, in any
-// key layout: a create with a send is one transaction and queues the send;
+// key layout: a create with a send is two transactions (the link with its
+// audit entry; the send's queued event with its audit entry) and queues
+// the send;
 // a first click moves the link in a transaction (the click guard fails
 // first) and saves the checkout; a stream record puts one delivery and
 // queues its webhook.
@@ -461,7 +488,7 @@ func TestCostOps(t *testing.T) {
 		ddb map[string]float64
 		sqs map[string]float64
 	}{
-		"create with send": {map[string]float64{"TransactWriteItems": 1}, map[string]float64{"SendMessage": 1}},
+		"create with send": {map[string]float64{"TransactWriteItems": 2}, map[string]float64{"SendMessage": 1}},
 		"first click":      {map[string]float64{"TransactWriteItems": 1}, map[string]float64{}},
 		"stream record":    {map[string]float64{"PutItem": 1}, map[string]float64{"SendMessage": 1}},
 	}
