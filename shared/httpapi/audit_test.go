@@ -272,7 +272,7 @@ func TestMembersThroughTheAPI(t *testing.T) {
 	full := env.Merchant(t, "shop")
 	srv := env.Serve(t)
 	var mailed []string
-	srv.Service.API.Directory = cognito.New(testenv.AWSConfig(t), testenv.NewPool(t), func(_ context.Context, inv cognito.Invitation) error {
+	srv.Service.People.Directory = cognito.New(testenv.AWSConfig(t), testenv.NewPool(t), func(_ context.Context, inv cognito.Invitation) error {
 		mailed = append(mailed, inv.Email)
 		return nil
 	})
