@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/admin"
 	"github.com/paylinks/paylinks/shared/cognito"
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
 	"github.com/paylinks/paylinks/shared/compose/pool"
@@ -208,13 +209,25 @@ func TestInviteToFirstSignIn(t *testing.T) {
 		t.Fatalf("invite owner: %+v %v", mem, err)
 	}
 	temp := p.temporaryPassword(t, "owner@shop-a.example")
-
 	b := p.browser(t)
 	if st, loc, _ := b.do("GET", "/dashboard", nil); st != http.StatusSeeOther || loc != "/dashboard/sign-in" {
 		t.Fatalf("signed out dashboard: %d %s", st, loc)
 	}
+	csrf, session := firstSignInRefusals(t, b, temp)
+	firstPassword(t, b, csrf, session)
+	st, _, page := b.do("GET", "/dashboard", nil)
+	if st != 200 || !strings.Contains(page, "owner@shop-a.example") || !strings.Contains(page, "Sign out") {
+		t.Fatalf("dashboard: %d\n%s", st, page)
+	}
+	ownerActiveAndAudited(t, p, key)
+}
+
+// firstSignInRefusals: a post without the page's CSRF token and a wrong
+// password are refused; the temporary password asks for a new one.
+func firstSignInRefusals(t *testing.T, b *browser, temp string) (csrf, session string) {
+	t.Helper()
 	_, _, page := b.do("GET", "/dashboard/sign-in", nil)
-	csrf := field(t, csrfField, page)
+	csrf = field(t, csrfField, page)
 	// A post without the page's token (another site's form) does nothing.
 	if st, _, _ := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {"forged"}, "email": {"owner@shop-a.example"}, "password": {temp}}); st != 403 {
 		t.Fatalf("sign-in without the CSRF token: %d", st)
@@ -226,14 +239,19 @@ func TestInviteToFirstSignIn(t *testing.T) {
 	if st != 200 || !strings.Contains(page, "Choose your password") {
 		t.Fatalf("first sign-in: %d\n%s", st, page)
 	}
-	session := field(t, sessionField, page)
+	return csrf, field(t, sessionField, page)
+}
+
+// firstPassword: a weak password is refused, a good one opens the session
+// in an HttpOnly, Secure, SameSite=Lax cookie.
+func firstPassword(t *testing.T, b *browser, csrf, session string) {
+	t.Helper()
 	weak := url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "new_password": {"short"}, "confirm_password": {"short"}}
 	if st, _, page := b.do("POST", "/dashboard/sign-in/new-password", weak); st != 422 || !strings.Contains(page, "at least 12 characters") {
 		t.Fatalf("weak password: %d\n%s", st, page)
 	}
 	good := url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "new_password": {ownerPassword}, "confirm_password": {ownerPassword}}
-	st, loc, page := b.do("POST", "/dashboard/sign-in/new-password", good)
-	if st != http.StatusSeeOther || loc != "/dashboard" {
+	if st, loc, page := b.do("POST", "/dashboard/sign-in/new-password", good); st != http.StatusSeeOther || loc != "/dashboard" {
 		t.Fatalf("set password: %d %s\n%s", st, loc, page)
 	}
 	var sc *http.Cookie
@@ -245,11 +263,12 @@ func TestInviteToFirstSignIn(t *testing.T) {
 	if sc == nil || !sc.HttpOnly || !sc.Secure || sc.SameSite != http.SameSiteLaxMode || sc.Path != "/" || sc.MaxAge != int(dashboard.AbsoluteTimeout.Seconds()) {
 		t.Fatalf("session cookie: %+v", sc)
 	}
-	st, _, page = b.do("GET", "/dashboard", nil)
-	if st != 200 || !strings.Contains(page, "owner@shop-a.example") || !strings.Contains(page, "Sign out") {
-		t.Fatalf("dashboard: %d\n%s", st, page)
-	}
+}
 
+// ownerActiveAndAudited: after the first sign-in the member is active, and
+// the audit log has the operator's invitation and the member's sign-in.
+func ownerActiveAndAudited(t *testing.T, p *people, key string) {
+	t.Helper()
 	st, list := p.api(t, "GET", "/v1/members", key, "", nil)
 	data, _ := list["data"].([]any)
 	if st != 200 || len(data) != 1 {
@@ -290,6 +309,17 @@ func TestMembersRolesAndTokens(t *testing.T) {
 	p.browser(t).firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
 	owner := p.accessToken(t, "owner@shop-a.example", ownerPassword)
 
+	link := ownerInvitesViewer(t, p, owner)
+	viewer := viewerRefused(t, p, link)
+	foreignTokensRefused(t, p, viewer)
+	twoMerchants(t, p, keyB, viewer)
+	owners(t, p, keyA, keyB, owner)
+}
+
+// ownerInvitesViewer: an owner's token creates a link and invites a
+// viewer; inviting again is 409, bad invitations 422 naming the field.
+func ownerInvitesViewer(t *testing.T, p *people, owner *cognito.Tokens) map[string]any {
+	t.Helper()
 	st, link := p.api(t, "POST", "/v1/payment-links", owner.Access, `{"amount":{"currency":"EUR","value":"10.00"},"description":"by the owner","customer":{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}}`, nil)
 	if st != 201 {
 		t.Fatalf("owner creates a link: %d %v", st, link)
@@ -307,6 +337,13 @@ func TestMembersRolesAndTokens(t *testing.T) {
 			t.Errorf("invite %s: %d %v", body, st, pr)
 		}
 	}
+	return link
+}
+
+// viewerRefused: a viewer reads, and is refused (403 naming the
+// permission) refunds, links, members, keys and the audit log.
+func viewerRefused(t *testing.T, p *people, link map[string]any) *cognito.Tokens {
+	t.Helper()
 	p.browser(t).firstSignIn("viewer@shop-a.example", p.temporaryPassword(t, "viewer@shop-a.example"), "Viewer-pass-2026!")
 	viewer := p.accessToken(t, "viewer@shop-a.example", "Viewer-pass-2026!")
 	if st, _ := p.api(t, "GET", "/v1/payment-links/"+link["id"].(string), viewer.Access, "", nil); st != 200 {
@@ -324,8 +361,13 @@ func TestMembersRolesAndTokens(t *testing.T) {
 			t.Errorf("viewer %s %s: %d %v, want 403 missing %s", c.method, c.path, st, pr, c.perm)
 		}
 	}
+	return viewer
+}
 
-	// Tokens paylinks did not get from its pool, or altered, are 401.
+// foreignTokensRefused: tokens paylinks did not get from its pool, or
+// altered, are 401.
+func foreignTokensRefused(t *testing.T, p *people, viewer *cognito.Tokens) {
+	t.Helper()
 	other := testenv.NewPool(t)
 	od := cognito.New(testenv.AWSConfig(t), other, func(context.Context, cognito.Invitation) error { return nil })
 	if _, _, err := od.Invite(ctx, "viewer@shop-a.example"); err != nil {
@@ -340,8 +382,11 @@ func TestMembersRolesAndTokens(t *testing.T) {
 			t.Errorf("%s: %d, want 401", name, st)
 		}
 	}
+}
 
-	// A person in two merchants names the one they act in.
+// twoMerchants: a person in two merchants names the one they act in.
+func twoMerchants(t *testing.T, p *people, keyB string, viewer *cognito.Tokens) {
+	t.Helper()
 	if st, inv := p.api(t, "POST", "/v1/members", keyB, `{"email":"viewer@shop-a.example","role":"finance"}`, nil); st != 201 {
 		t.Fatalf("shop-b invites the same person: %d %v", st, inv)
 	}
@@ -357,8 +402,12 @@ func TestMembersRolesAndTokens(t *testing.T) {
 	if st, _ := p.api(t, "GET", "/v1/payment-links", viewer.Access, "", map[string]string{"Paylinks-Merchant": "shop-c"}); st != 403 {
 		t.Fatalf("a merchant the person is not a member of: %d", st)
 	}
+}
 
-	// Owners: the last one stays; only owners (or full keys) touch them.
+// owners: the last one stays; only owners (or full keys) touch them; a
+// removed member's token no longer reaches the merchant.
+func owners(t *testing.T, p *people, keyA, keyB string, owner *cognito.Tokens) {
+	t.Helper()
 	_, list := p.api(t, "GET", "/v1/members", keyA, "", nil)
 	var ownerID, viewerID string
 	for _, m := range list["data"].([]any) {
@@ -445,8 +494,15 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("after the absolute timeout: %d", st)
 	}
 
-	// Sign-out needs the session's CSRF token, then revokes the refresh token.
 	d.Now = time.Now
+	signOutRevokes(t, p, b)
+	removedMemberLosesSession(t, p, b, key, ops)
+}
+
+// signOutRevokes: sign-out needs the session's CSRF token, then ends the
+// session and revokes the person's refresh tokens.
+func signOutRevokes(t *testing.T, p *people, b *browser) {
+	t.Helper()
 	b.signIn("owner@shop-a.example", ownerPassword)
 	tokens := p.accessToken(t, "owner@shop-a.example", ownerPassword)
 	if _, err := p.directory().Refresh(ctx, tokens.Refresh); err != nil {
@@ -465,8 +521,12 @@ func TestSessions(t *testing.T) {
 	if st, _, _ := b.do("GET", "/dashboard", nil); st != http.StatusSeeOther {
 		t.Fatalf("dashboard after sign-out: %d", st)
 	}
+}
 
-	// Removed from the merchant, the person's session ends.
+// removedMemberLosesSession: removed from the merchant, the person's
+// session ends, and signing in again opens none.
+func removedMemberLosesSession(t *testing.T, p *people, b *browser, key string, ops *admin.Admin) {
+	t.Helper()
 	b.signIn("owner@shop-a.example", ownerPassword)
 	if _, err := ops.InviteOwner(ctx, "shop-a", "second@shop-a.example"); err != nil {
 		t.Fatal(err)
@@ -483,7 +543,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("a removed member's session: %d", st)
 	}
 	// Signing in again: no membership, no session.
-	_, _, page = b.do("GET", "/dashboard/sign-in", nil)
+	_, _, page := b.do("GET", "/dashboard/sign-in", nil)
 	if st, _, page := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {field(t, csrfField, page)}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}}); st != 403 || !strings.Contains(page, "not a member") {
 		t.Fatalf("sign-in of a person with no membership: %d\n%s", st, page)
 	}
@@ -555,11 +615,21 @@ func TestOwnerRequiresMFA(t *testing.T) {
 		t.Fatalf("dashboard after the set-up: %d", st)
 	}
 
-	// The next sign-in asks for a code.
-	b = p.browser(t)
-	_, _, page = b.do("GET", "/dashboard/sign-in", nil)
-	csrf = field(t, csrfField, page)
-	st, _, page = b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}})
+	signInWithCode(t, p, secret)
+	_, audit := p.api(t, "GET", "/v1/audit-log", key, "", nil)
+	if !strings.Contains(fmt.Sprint(audit["data"]), "member.mfa_enabled") {
+		t.Fatalf("the set-up is not in the audit log: %v", audit)
+	}
+}
+
+// signInWithCode: once set up, signing in asks for a TOTP code and refuses
+// a wrong one.
+func signInWithCode(t *testing.T, p *people, secret string) {
+	t.Helper()
+	b := p.browser(t)
+	_, _, page := b.do("GET", "/dashboard/sign-in", nil)
+	csrf := field(t, csrfField, page)
+	st, _, page := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "password": {ownerPassword}})
 	if st != 200 || !strings.Contains(page, "authenticator") {
 		t.Fatalf("sign-in with MFA: %d\n%s", st, page)
 	}
@@ -569,9 +639,5 @@ func TestOwnerRequiresMFA(t *testing.T) {
 	}
 	if st, loc, page := b.do("POST", "/dashboard/sign-in/mfa", url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "code": {totp(t, secret, time.Now())}}); st != http.StatusSeeOther || loc != "/dashboard" {
 		t.Fatalf("sign-in code: %d %s\n%s", st, loc, page)
-	}
-	_, audit := p.api(t, "GET", "/v1/audit-log", key, "", nil)
-	if !strings.Contains(fmt.Sprint(audit["data"]), "member.mfa_enabled") {
-		t.Fatalf("the set-up is not in the audit log: %v", audit)
 	}
 }
