@@ -56,82 +56,120 @@ func minutes(t *testing.T, client map[string]any, prop, unitKey string) float64 
 // revocable tokens valid 1 h (refresh 12 h), no OAuth.
 func TestUserPool(t *testing.T) {
 	for _, stage := range []string{"dev", "prod"} {
-		prod := stage == "prod"
 		_, doc := synthProps(t, contextProps(t, stage, map[string]any{"publicBaseUrl": "https://pay.shop.example"}))
-		pools := logicalIDs(doc, "AWS::Cognito::UserPool")
-		if len(pools) != 1 {
-			t.Fatalf("%s: user pools %v, want one", stage, pools)
-		}
-		pool := doc.Resources[pools[0]]
-		p := pool.Properties
-		admin, _ := p["AdminCreateUserConfig"].(map[string]any)
-		if admin["AllowAdminCreateUserOnly"] != true {
-			t.Errorf("%s: self sign-up allowed: %v", stage, admin)
-		}
-		invite, _ := admin["InviteMessageTemplate"].(map[string]any)
-		msg, _ := invite["EmailMessage"].(string)
-		for _, want := range []string{"paylinks", "https://pay.shop.example/dashboard/sign-in", "{username}", "{####}"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("%s: invitation e-mail %q lacks %q", stage, msg, want)
-			}
-		}
-		if subj, _ := invite["EmailSubject"].(string); !strings.Contains(subj, "paylinks") {
-			t.Errorf("%s: invitation subject %q", stage, subj)
-		}
-		checks := map[string]string{
-			"UsernameAttributes":     `["email"]`,
-			"AutoVerifiedAttributes": `["email"]`,
-			"MfaConfiguration":       `"OPTIONAL"`,
-			"EnabledMfas":            `["SOFTWARE_TOKEN_MFA"]`,
-			"AccountRecoverySetting": `{"RecoveryMechanisms":[{"Name":"verified_email","Priority":1}]}`,
-			"Policies":               `{"PasswordPolicy":{"MinimumLength":12,"RequireLowercase":true,"RequireNumbers":true,"RequireSymbols":true,"RequireUppercase":true,"TemporaryPasswordValidityDays":7}}`,
-		}
-		for k, want := range checks {
-			if got := jsonOf(p[k]); got != want {
-				t.Errorf("%s: pool %s %s, want %s", stage, k, got, want)
-			}
-		}
-		if got := jsonOf(p["Schema"]); !strings.Contains(got, `"Mutable":true,"Name":"email","Required":true`) {
-			t.Errorf("%s: pool schema %s, want the e-mail required", stage, got)
-		}
-		if strings.Contains(jsonOf(p), "SmsConfiguration") || strings.Contains(jsonOf(p), "SMS_MFA") {
-			t.Errorf("%s: the pool uses SMS: %s", stage, jsonOf(p))
-		}
-		wantProtection, wantPolicy := "INACTIVE", "Delete"
-		if prod {
-			wantProtection, wantPolicy = "ACTIVE", "Retain"
-		}
-		if p["DeletionProtection"] != wantProtection || pool.DeletionPolicy != wantPolicy || pool.UpdateReplacePolicy != wantPolicy {
-			t.Errorf("%s: pool deletion protection %v, policies %s/%s, want %s and %s", stage, p["DeletionProtection"], pool.DeletionPolicy, pool.UpdateReplacePolicy, wantProtection, wantPolicy)
-		}
-
-		clients := logicalIDs(doc, "AWS::Cognito::UserPoolClient")
-		if len(clients) != 1 {
-			t.Fatalf("%s: user pool clients %v, want one", stage, clients)
-		}
-		c := doc.Resources[clients[0]].Properties
-		flows := list(c["ExplicitAuthFlows"])
-		slices.Sort(flows)
-		if !slices.Equal(flows, []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"}) {
-			t.Errorf("%s: client auth flows %v", stage, flows)
-		}
-		if c["ClientName"] != "dashboard" || c["GenerateSecret"] == true || c["PreventUserExistenceErrors"] != "ENABLED" || c["EnableTokenRevocation"] != true {
-			t.Errorf("%s: client %s", stage, jsonOf(c))
-		}
-		if jsonOf(c["UserPoolId"]) != ref(pools[0]) {
-			t.Errorf("%s: client of pool %v", stage, c["UserPoolId"])
-		}
-		for _, k := range []string{"AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs"} {
-			if _, ok := c[k]; ok {
-				t.Errorf("%s: client has OAuth %s %v", stage, k, c[k])
-			}
-		}
-		if a, i, r := minutes(t, c, "AccessTokenValidity", "AccessToken"), minutes(t, c, "IdTokenValidity", "IdToken"), minutes(t, c, "RefreshTokenValidity", "RefreshToken"); a != 60 || i != 60 || r != 720 {
-			t.Errorf("%s: token validity access %v min, id %v min, refresh %v min; want 60, 60, 720", stage, a, i, r)
-		}
-		if jsonOf(doc.Outputs["UserPoolId"]["Value"]) != ref(pools[0]) || jsonOf(doc.Outputs["UserPoolClientId"]["Value"]) != ref(clients[0]) {
+		pool := onlyResource(t, doc, stage, "AWS::Cognito::UserPool", "user pools")
+		checkPoolInvitation(t, stage, doc.Resources[pool].Properties)
+		checkPoolSettings(t, stage, doc.Resources[pool].Properties)
+		checkPoolRetention(t, stage, doc.Resources[pool], stage == "prod")
+		client := onlyResource(t, doc, stage, "AWS::Cognito::UserPoolClient", "user pool clients")
+		c := doc.Resources[client].Properties
+		checkDashboardClient(t, stage, c, pool)
+		checkTokenValidity(t, stage, c)
+		if jsonOf(doc.Outputs["UserPoolId"]["Value"]) != ref(pool) || jsonOf(doc.Outputs["UserPoolClientId"]["Value"]) != ref(client) {
 			t.Errorf("%s: outputs UserPoolId %v UserPoolClientId %v", stage, doc.Outputs["UserPoolId"], doc.Outputs["UserPoolClientId"])
 		}
+	}
+}
+
+// onlyResource is the logical id of the stack's one resource of type typ,
+// failing the test now when there is not exactly one.
+func onlyResource(t *testing.T, doc stackDoc, stage, typ, what string) string {
+	t.Helper()
+	ids := logicalIDs(doc, typ)
+	if len(ids) != 1 {
+		t.Fatalf("%s: %s %v, want one", stage, what, ids)
+	}
+	return ids[0]
+}
+
+// checkPoolInvitation checks that sign-up is by invitation only, and that
+// the invitation names paylinks, the dashboard's sign-in page, the user
+// name and the temporary password.
+func checkPoolInvitation(t *testing.T, stage string, p map[string]any) {
+	t.Helper()
+	admin, _ := p["AdminCreateUserConfig"].(map[string]any)
+	if admin["AllowAdminCreateUserOnly"] != true {
+		t.Errorf("%s: self sign-up allowed: %v", stage, admin)
+	}
+	invite, _ := admin["InviteMessageTemplate"].(map[string]any)
+	msg, _ := invite["EmailMessage"].(string)
+	for _, want := range []string{"paylinks", "https://pay.shop.example/dashboard/sign-in", "{username}", "{####}"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: invitation e-mail %q lacks %q", stage, msg, want)
+		}
+	}
+	if subj, _ := invite["EmailSubject"].(string); !strings.Contains(subj, "paylinks") {
+		t.Errorf("%s: invitation subject %q", stage, subj)
+	}
+}
+
+// checkPoolSettings checks the pool's user name, verification, MFA,
+// recovery, password policy and schema, and that it never uses SMS.
+func checkPoolSettings(t *testing.T, stage string, p map[string]any) {
+	t.Helper()
+	checks := map[string]string{
+		"UsernameAttributes":     `["email"]`,
+		"AutoVerifiedAttributes": `["email"]`,
+		"MfaConfiguration":       `"OPTIONAL"`,
+		"EnabledMfas":            `["SOFTWARE_TOKEN_MFA"]`,
+		"AccountRecoverySetting": `{"RecoveryMechanisms":[{"Name":"verified_email","Priority":1}]}`,
+		"Policies":               `{"PasswordPolicy":{"MinimumLength":12,"RequireLowercase":true,"RequireNumbers":true,"RequireSymbols":true,"RequireUppercase":true,"TemporaryPasswordValidityDays":7}}`,
+	}
+	for k, want := range checks {
+		if got := jsonOf(p[k]); got != want {
+			t.Errorf("%s: pool %s %s, want %s", stage, k, got, want)
+		}
+	}
+	if got := jsonOf(p["Schema"]); !strings.Contains(got, `"Mutable":true,"Name":"email","Required":true`) {
+		t.Errorf("%s: pool schema %s, want the e-mail required", stage, got)
+	}
+	if strings.Contains(jsonOf(p), "SmsConfiguration") || strings.Contains(jsonOf(p), "SMS_MFA") {
+		t.Errorf("%s: the pool uses SMS: %s", stage, jsonOf(p))
+	}
+}
+
+// checkPoolRetention checks that the pool is kept and protected from
+// deletion in prod only.
+func checkPoolRetention(t *testing.T, stage string, pool resource, prod bool) {
+	t.Helper()
+	p := pool.Properties
+	wantProtection, wantPolicy := "INACTIVE", "Delete"
+	if prod {
+		wantProtection, wantPolicy = "ACTIVE", "Retain"
+	}
+	if p["DeletionProtection"] != wantProtection || pool.DeletionPolicy != wantPolicy || pool.UpdateReplacePolicy != wantPolicy {
+		t.Errorf("%s: pool deletion protection %v, policies %s/%s, want %s and %s", stage, p["DeletionProtection"], pool.DeletionPolicy, pool.UpdateReplacePolicy, wantProtection, wantPolicy)
+	}
+}
+
+// checkDashboardClient checks the client's name, auth flows, secret, user
+// existence errors, token revocation and pool, and that it has no OAuth.
+func checkDashboardClient(t *testing.T, stage string, c map[string]any, pool string) {
+	t.Helper()
+	flows := list(c["ExplicitAuthFlows"])
+	slices.Sort(flows)
+	if !slices.Equal(flows, []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"}) {
+		t.Errorf("%s: client auth flows %v", stage, flows)
+	}
+	if c["ClientName"] != "dashboard" || c["GenerateSecret"] == true || c["PreventUserExistenceErrors"] != "ENABLED" || c["EnableTokenRevocation"] != true {
+		t.Errorf("%s: client %s", stage, jsonOf(c))
+	}
+	if jsonOf(c["UserPoolId"]) != ref(pool) {
+		t.Errorf("%s: client of pool %v", stage, c["UserPoolId"])
+	}
+	for _, k := range []string{"AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs"} {
+		if _, ok := c[k]; ok {
+			t.Errorf("%s: client has OAuth %s %v", stage, k, c[k])
+		}
+	}
+}
+
+// checkTokenValidity checks that the client's access and ID tokens are
+// valid 1 h and its refresh tokens 12 h.
+func checkTokenValidity(t *testing.T, stage string, c map[string]any) {
+	t.Helper()
+	if a, i, r := minutes(t, c, "AccessTokenValidity", "AccessToken"), minutes(t, c, "IdTokenValidity", "IdToken"), minutes(t, c, "RefreshTokenValidity", "RefreshToken"); a != 60 || i != 60 || r != 720 {
+		t.Errorf("%s: token validity access %v min, id %v min, refresh %v min; want 60, 60, 720", stage, a, i, r)
 	}
 }
 

@@ -46,50 +46,98 @@ func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
 	return out
 }
 
+// tableWrites are the DynamoDB actions that write; any other dynamodb:
+// action reads (the stream, when on a stream's ARN).
+var tableWrites = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+// singleKinds are the actions that grant one kind whatever their resources.
+var singleKinds = map[string]string{
+	"kms:Decrypt":         "kms:decrypt",
+	"kms:GenerateDataKey": "kms:seal",
+	"ses:SendEmail":       "ses",
+	"sns:Publish":         "sns",
+}
+
+// perResourceKinds are the actions that grant one kind per resource: the
+// kind's prefix, and whether the resource is named by the secrets (else by
+// the queues).
+var perResourceKinds = map[string]struct {
+	prefix string
+	secret bool
+}{
+	"sqs:SendMessage":               {"send:", false},
+	"sqs:ReceiveMessage":            {"consume:", false},
+	"sqs:DeleteMessage":             {"consume:", false},
+	"sqs:ChangeMessageVisibility":   {"consume:", false},
+	"secretsmanager:GetSecretValue": {"secret:", true},
+}
+
+// bundledActions are the actions the CDK's grants bundle with the ones
+// above (with any sqs:Get* action); they grant no kind of their own.
+var bundledActions = []string{"kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+
+// grantKinds is what action on res grants, by kind (see grantsOf);
+// "other:<action>" for any action not classified.
 func grantKinds(action string, res []string, queueOf, secretOf map[string]string, pool string) []string {
-	var out []string
-	each := func(prefix string, names map[string]string) {
-		for _, r := range res {
-			n, ok := names[r]
-			if !ok {
-				n = "unknown " + r
-			}
-			out = append(out, prefix+n)
-		}
+	if strings.HasPrefix(action, "dynamodb:") {
+		return []string{tableKind(action, res)}
 	}
-	switch {
-	case strings.HasPrefix(action, "dynamodb:") && strings.Contains(strings.Join(res, " "), "StreamArn"):
-		out = append(out, "table:stream")
-	case slices.Contains([]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}, action):
-		out = append(out, "table:write")
-	case strings.HasPrefix(action, "dynamodb:"):
-		out = append(out, "table:read")
-	case action == "sqs:SendMessage":
-		each("send:", queueOf)
-	case action == "sqs:ReceiveMessage" || action == "sqs:DeleteMessage" || action == "sqs:ChangeMessageVisibility":
-		each("consume:", queueOf)
-	case action == "kms:Decrypt":
-		out = append(out, "kms:decrypt")
-	case action == "kms:GenerateDataKey":
-		out = append(out, "kms:seal")
-	case action == "secretsmanager:GetSecretValue":
-		each("secret:", secretOf)
-	case action == "ses:SendEmail":
-		out = append(out, "ses")
-	case action == "sns:Publish":
-		out = append(out, "sns")
-	case strings.HasPrefix(action, "cognito-idp:"):
-		for _, r := range res {
-			g := "cognito:" + strings.TrimPrefix(action, "cognito-idp:")
-			if r != pool {
-				g += " on " + r
-			}
-			out = append(out, g)
+	if k, ok := singleKinds[action]; ok {
+		return []string{k}
+	}
+	if k, ok := perResourceKinds[action]; ok {
+		names := queueOf
+		if k.secret {
+			names = secretOf
 		}
-	case strings.HasPrefix(action, "sqs:Get") || action == "kms:Encrypt" || action == "kms:ReEncrypt*" || action == "kms:GenerateDataKey*":
-		// the CDK's grants bundle these with the ones above
+		return namedKinds(k.prefix, res, names)
+	}
+	if strings.HasPrefix(action, "cognito-idp:") {
+		return cognitoKinds(action, res, pool)
+	}
+	if strings.HasPrefix(action, "sqs:Get") || slices.Contains(bundledActions, action) {
+		return nil
+	}
+	return []string{"other:" + action}
+}
+
+// tableKind is what a dynamodb: action grants: "table:stream" on a
+// stream's ARN, else "table:write" or "table:read".
+func tableKind(action string, res []string) string {
+	switch {
+	case strings.Contains(strings.Join(res, " "), "StreamArn"):
+		return "table:stream"
+	case slices.Contains(tableWrites, action):
+		return "table:write"
 	default:
-		out = append(out, "other:"+action)
+		return "table:read"
+	}
+}
+
+// namedKinds is prefix followed by each resource's name in names
+// ("unknown <resource>" when it has none).
+func namedKinds(prefix string, res []string, names map[string]string) []string {
+	var out []string
+	for _, r := range res {
+		n, ok := names[r]
+		if !ok {
+			n = "unknown " + r
+		}
+		out = append(out, prefix+n)
+	}
+	return out
+}
+
+// cognitoKinds is "cognito:<action>" for each resource, followed by
+// " on <resource>" when it is not the stack's pool.
+func cognitoKinds(action string, res []string, pool string) []string {
+	var out []string
+	for _, r := range res {
+		g := "cognito:" + strings.TrimPrefix(action, "cognito-idp:")
+		if r != pool {
+			g += " on " + r
+		}
+		out = append(out, g)
 	}
 	return out
 }
