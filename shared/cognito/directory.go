@@ -17,6 +17,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 )
 
@@ -103,6 +104,12 @@ func (d *Directory) Invite(ctx context.Context, email string) (username, sub str
 		username, sub = aws.ToString(got.Username), attr(got.UserAttributes, "sub")
 		temp = ""
 	} else if err != nil {
+		var bad *types.InvalidParameterException
+		if errors.As(err, &bad) {
+			// The pool refuses the address (its own checks are stricter
+			// than some valid ones): the person's input, not a failure.
+			return "", "", domain.FieldErrors{{Field: "email", Message: "the user pool does not accept this address"}}
+		}
 		return "", "", fmt.Errorf("cognito: invite: %w", err)
 	} else {
 		username, sub = aws.ToString(out.User.Username), attr(out.User.Attributes, "sub")

@@ -185,3 +185,16 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalEmail(t *testing.T) {
+	for in, want := range map[string]string{"Ana@Example.COM": "ana@example.com", "a.b+c_d%e-f@x-y.example.be": "a.b+c_d%e-f@x-y.example.be"} {
+		if got, err := NormalEmail("email", in); err != nil || got != want {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "ana", "ana@", "@example.com", "ana@example", "_#r=?q5&}h@vjwqpqsz.uecg8oer.org", "Ana <ana@example.com>", "ana@exa mple.com", "ana@-x.com"} {
+		if _, err := NormalEmail("email", in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}

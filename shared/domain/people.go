@@ -3,7 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
-	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -110,11 +110,14 @@ func roleList() string {
 }
 
 // NormalEmail checks an e-mail address for a member and returns it lower
-// case (a person is one address whatever its case).
+// case (a person is one address whatever its case). Only the characters
+// every mail system and the user pool take: letters, digits and ._%+- before
+// the @, a DNS name after it.
 func NormalEmail(field, s string) (string, error) {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+	if len(s) > 254 || !memberEmail.MatchString(s) {
 		return "", FieldErrors{{Field: field, Message: "must be an e-mail address such as ana@example.com"}}
 	}
 	return strings.ToLower(s), nil
 }
+
+var memberEmail = regexp.MustCompile(`^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)

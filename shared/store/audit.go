@@ -40,8 +40,8 @@ type AuditEntry struct {
 	UserAgent string          `json:"user_agent" dynamodbav:"user_agent"`
 	Action    string          `json:"action" dynamodbav:"action"`
 	Resource  string          `json:"resource" dynamodbav:"resource"`
-	Before    json.RawMessage `json:"before,omitempty" dynamodbav:"before,omitempty"`
-	After     json.RawMessage `json:"after,omitempty" dynamodbav:"after,omitempty"`
+	Before    json.RawMessage `json:"before,omitempty" dynamodbav:"-"`
+	After     json.RawMessage `json:"after,omitempty" dynamodbav:"-"`
 }
 
 type auditItem struct {
@@ -50,6 +50,10 @@ type auditItem struct {
 	Type    string `dynamodbav:"type"`
 	TTL     int64  `dynamodbav:"ttl"`
 	ActorID string `dynamodbav:"actor_id"`
+	// BeforeJSON and AfterJSON are Before and After as JSON text (readable
+	// in the table, unlike binary).
+	BeforeJSON string `dynamodbav:"before,omitempty"`
+	AfterJSON  string `dynamodbav:"after,omitempty"`
 	AuditEntry
 }
 
@@ -57,7 +61,7 @@ type auditItem struct {
 // its record land together or not at all).
 func (s *Store) AuditPut(m string, e AuditEntry) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(auditItem{PK: auditPK(m, shard(e.ID, AuditShards)), SK: e.ID, Type: "audit",
-		TTL: e.At.Add(AuditRetention).Unix(), ActorID: e.Actor.ID, AuditEntry: e})
+		TTL: e.At.Add(AuditRetention).Unix(), ActorID: e.Actor.ID, BeforeJSON: string(e.Before), AfterJSON: string(e.After), AuditEntry: e})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("marshal audit entry: %w", err)
 	}
@@ -196,6 +200,12 @@ func (s *Store) auditShard(ctx context.Context, q AuditQuery, i int, before stri
 	es = make([]AuditEntry, len(items))
 	for j, it := range items {
 		es[j] = it.AuditEntry
+		if it.BeforeJSON != "" {
+			es[j].Before = json.RawMessage(it.BeforeJSON)
+		}
+		if it.AfterJSON != "" {
+			es[j].After = json.RawMessage(it.AfterJSON)
+		}
 	}
 	if out.LastEvaluatedKey != nil {
 		var k struct{ SK string }

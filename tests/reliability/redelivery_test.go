@@ -113,6 +113,7 @@ var anonymous = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`), "TIME"},
 	{regexp.MustCompile(`X#[0-9T-]+#\d+`), "X#BUCKET#SHARD"},
 	{regexp.MustCompile(`#(LINKS|HOOKS)#\d\d`), "#$1#SHARD"},
+	{regexp.MustCompile(`#AUDIT#\d+`), "#AUDIT#SHARD"}, // the shard of a new entry's id
 }
 
 func snapshot(t *testing.T, env *testenv.Env) []string {
