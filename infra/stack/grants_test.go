@@ -284,6 +284,7 @@ func TestRoutesReachTheirFunctions(t *testing.T) {
 		"ANY /v1/members": "people", "ANY /v1/members/{proxy+}": "people",
 		"ANY /v1/settings": "account", "ANY /v1/api-keys": "account", "ANY /v1/api-keys/{proxy+}": "account",
 		"ANY /v1/webhook-deliveries": "account", "ANY /v1/webhook-deliveries/{proxy+}": "account", "ANY /v1/audit-log": "account",
+		"ANY /v1/customers": "customers", "ANY /v1/customers/{proxy+}": "customers",
 		"GET /dashboard": "dashboard", "GET /dashboard/{proxy+}": "dashboard", "POST /dashboard": "dashboard", "POST /dashboard/{proxy+}": "dashboard",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

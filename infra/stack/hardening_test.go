@@ -442,7 +442,7 @@ func TestRateLimitForTheAPIFunctionsOnly(t *testing.T) {
 	_, doc := synthProps(t, p)
 	for name, f := range functionsOf(t, doc) {
 		rate, burst := f.env["RATE_LIMIT_PER_SECOND"], f.env["RATE_LIMIT_BURST"]
-		if name == "api" || name == "create" || name == "people" || name == "account" {
+		if name == "api" || name == "create" || name == "people" || name == "account" || name == "customers" {
 			if rate != "25" || burst != "50" {
 				t.Errorf("%s rate limit %v/%v", name, rate, burst)
 			}

@@ -8,13 +8,17 @@ import (
 
 // Customer is who pays: a person (first and last name) or a company.
 type Customer struct {
-	FirstName   string `json:"first_name,omitempty"`
-	LastName    string `json:"last_name,omitempty"`
-	CompanyName string `json:"company_name,omitempty"`
-	Email       string `json:"email,omitempty"`
-	Phone       string `json:"phone,omitempty"`
-	Language    string `json:"language,omitempty"`
-	Country     string `json:"country,omitempty"`
+	// ID is the customer resource the link was made for ("" for a link
+	// made before customers, or with none).
+	ID             string `json:"id,omitempty"`
+	CustomerNumber string `json:"customer_number,omitempty"`
+	FirstName      string `json:"first_name,omitempty"`
+	LastName       string `json:"last_name,omitempty"`
+	CompanyName    string `json:"company_name,omitempty"`
+	Email          string `json:"email,omitempty"`
+	Phone          string `json:"phone,omitempty"`
+	Language       string `json:"language,omitempty"`
+	Country        string `json:"country,omitempty"`
 }
 
 // Name is how the customer is addressed.

@@ -44,7 +44,7 @@ const MembersPath = "/v1/members"
 
 // AllRoutes are every /v1 route, whichever function serves it.
 func AllRoutes() []Route {
-	return append(append(slices.Clone(Routes), AccountRoutes...), MemberRoutes...)
+	return slices.Concat(Routes, AccountRoutes, MemberRoutes, CustomerRoutes)
 }
 
 // AccountPaths are the paths (and their subtrees) AccountRoutes serve.

@@ -22,7 +22,8 @@ type createRequest struct {
 	Reference      *string             `json:"reference"`
 	ExpiresAt      *string             `json:"expires_at"`
 	ExpiresInDays  *int                `json:"expires_in_days"`
-	Customer       *domain.Customer    `json:"customer"`
+	Customer       *inlineCustomer     `json:"customer"`
+	CustomerID     *string             `json:"customer_id"`
 	RedirectURL    *string             `json:"redirect_url"`
 	Beneficiary    *domain.Beneficiary `json:"beneficiary"`
 	EndToEndID     *string             `json:"end_to_end_id"`
@@ -35,6 +36,8 @@ type createRequest struct {
 	Reminder *struct {
 		BeforeExpiryHours *int `json:"before_expiry_hours"`
 	} `json:"reminder"`
+	// customerID is the customer resource resolveCustomer settled on.
+	customerID string
 }
 
 // decodeStrict decodes one JSON object into v: 400 when malformed, not
@@ -102,7 +105,7 @@ func (amountJSON) JSONShape() any {
 // input is the request as domain.NewLink reads it.
 func (req *createRequest) input() *domain.LinkInput {
 	in := &domain.LinkInput{Amount: req.Amount, Description: req.Description, Reference: req.Reference, ExpiresAt: req.ExpiresAt,
-		ExpiresInDays: req.ExpiresInDays, Customer: req.Customer, RedirectURL: req.RedirectURL, Beneficiary: req.Beneficiary,
+		ExpiresInDays: req.ExpiresInDays, Customer: req.customerSnapshot(), RedirectURL: req.RedirectURL, Beneficiary: req.Beneficiary,
 		EndToEndID: req.EndToEndID, PaymentMethods: req.PaymentMethods, Origin: req.Origin, Metadata: req.Metadata}
 	if req.Send != nil {
 		in.SendChannel = &req.Send.Channel
@@ -111,6 +114,16 @@ func (req *createRequest) input() *domain.LinkInput {
 		in.Reminder = &domain.ReminderInput{BeforeExpiryHours: req.Reminder.BeforeExpiryHours}
 	}
 	return in
+}
+
+// customerSnapshot is the link's customer: the details given (or the
+// customer's), with the customer's id.
+func (req *createRequest) customerSnapshot() *domain.Customer {
+	c := req.Customer.contact()
+	if c != nil {
+		c.ID = req.customerID
+	}
+	return c
 }
 
 // newSignedLink is domain.NewLink with the link's public code signed.
@@ -131,9 +144,16 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req, false); err != nil {
 		return err
 	}
+	newCustomer, err := a.resolveCustomer(r, m.ID, &req)
+	if err != nil {
+		return err
+	}
 	l, ev, err := a.newSignedLink(&req, m)
 	if err != nil {
 		return err
+	}
+	if newCustomer != nil {
+		newCustomer.Created, newCustomer.Updated = l.CreatedAt, l.CreatedAt
 	}
 	slot := slotOf(r.Context())
 	sendID := ""
@@ -152,8 +172,13 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out = append(out, '\n')
-	if err := a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json")); err != nil {
-		return err
+	if newCustomer != nil {
+		err = a.Store.CreateForNewCustomer(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"), newCustomer)
+	} else {
+		err = a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"))
+	}
+	if err != nil {
+		return customerError(err)
 	}
 	if slot != nil {
 		slot.done = true

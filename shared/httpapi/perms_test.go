@@ -52,6 +52,12 @@ func TestRoutePermissions(t *testing.T) {
 		"PATCH /v1/members/{id}":                 domain.MembersWrite,
 		"DELETE /v1/members/{id}":                domain.MembersWrite,
 		"GET /v1/audit-log":                      domain.AuditRead,
+		"POST /v1/customers":                     domain.CustomersWrite,
+		"GET /v1/customers":                      domain.CustomersRead,
+		"GET /v1/customers/{id}":                 domain.CustomersRead,
+		"PATCH /v1/customers/{id}":               domain.CustomersWrite,
+		"POST /v1/customers/{id}/archive":        domain.CustomersWrite,
+		"GET /v1/customers/{id}/payment-links":   domain.LinksRead,
 	}
 	seen := map[string]bool{}
 	for _, rt := range httpapi.AllRoutes() {

@@ -70,7 +70,11 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 	if err := env.Store.AddMember(t.Context(), mem, store.NewAuditEntry(t.Context(), now, "member.invited", mem.ID, nil, mem)); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
+	cus := domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "company", CompanyName: "Buyer of A", Metadata: map[string]string{}, Created: now, Updated: now}
+	if err := env.Store.CreateCustomer(t.Context(), "tenant-a", &cus, store.NewAuditEntry(t.Context(), now, "customer.created", cus.ID, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"/v1/customers/{id}": cus.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
 		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID}
 	return ids
 }
@@ -80,7 +84,8 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string) {
 	t.Helper()
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
-		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`}
+		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`,
+		"PATCH /v1/customers/{id}": `{"company_name":"Taken by B"}`}
 	covered := 0
 	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
@@ -126,7 +131,10 @@ func aUntouchedByB(t *testing.T, env *testenv.Env, base, keyA, keyB string, ids 
 	if p, err := env.Store.GetReviewPayment(t.Context(), "tenant-a", review); err != nil || p.State != store.ReviewOpen {
 		t.Fatalf("A's review payment changed: %+v %v", p, err)
 	}
-	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review", "/v1/members", "/v1/audit-log"} {
+	if c, err := env.Store.GetCustomer(t.Context(), "tenant-a", ids["/v1/customers/{id}"]); err != nil || c.CompanyName != "Buyer of A" || c.Archived {
+		t.Fatalf("A's customer changed: %+v %v", c, err)
+	}
+	for _, path := range []string{"/v1/payment-links", "/v1/webhook-deliveries", "/v1/api-keys", "/v1/payments/review", "/v1/members", "/v1/audit-log", "/v1/customers"} {
 		_, _, raw := call(t, "GET", base+path, keyB, "", nil, true)
 		if strings.Contains(string(raw), link) || strings.Contains(string(raw), delivery) || strings.Contains(string(raw), keyID) || strings.Contains(string(raw), review) {
 			t.Errorf("B's %s shows A's data: %s", path, raw)

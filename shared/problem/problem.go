@@ -111,6 +111,8 @@ func From(err error) *Problem {
 		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrOwnersOnly):
 		return New(http.StatusForbidden, err.Error())
+	case errors.Is(err, domain.ErrCustomerArchived):
+		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "customer_id", Message: "is archived or erased"}}}
 	case errors.Is(err, domain.ErrTransition):
 		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrUnavailable):

@@ -28,6 +28,7 @@ import (
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composecustomers "github.com/paylinks/paylinks/shared/compose/customers"
 	composedashboard "github.com/paylinks/paylinks/shared/compose/dashboard"
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
@@ -122,10 +123,11 @@ func newSamples(t *testing.T) *samples {
 	redirect := s.fnEnv("redirect")
 	sandboxEnv := s.fnEnv("sandbox")
 	webhook := s.fnEnv("webhook")
-	account, people, dash := s.fnEnv("account"), s.fnEnv("people"), s.fnEnv("dashboard")
+	account, people, dash, customers := s.fnEnv("account"), s.fnEnv("people"), s.fnEnv("dashboard"), s.fnEnv("customers")
 	s.http = map[string]httpFn{
 		"account":   lambdaHTTP(account, composeaccount.Handler(composeaccount.New(account))),
 		"people":    lambdaHTTP(people, composepeople.Handler(composepeople.New(people))),
+		"customers": lambdaHTTP(customers, composecustomers.Handler(composecustomers.New(customers))),
 		"dashboard": lambdaHTTP(dash, composedashboard.Handler(composedashboard.New(dash))),
 		"api":       lambdaHTTP(api, composeapi.Handler(composeapi.New(api))),
 		"create":    lambdaHTTP(create, composecreate.Handler(composecreate.New(create))),
@@ -403,6 +405,9 @@ func (s *samples) api(t *testing.T, l *domain.Link) {
 	// sign-in page.
 	if resp = s.invoke("people", "list-members.json", 200, nil); resp.Body != "{\"data\":[],\"next_cursor\":null}\n" {
 		t.Fatalf("people list: %s", resp.Body)
+	}
+	if resp = s.invoke("customers", "search.json", 200, nil); resp.Body != "{\"data\":[],\"next_cursor\":null}\n" {
+		t.Fatalf("customers search: %s", resp.Body)
 	}
 	if resp = s.invoke("account", "get-settings.json", 200, nil); !strings.Contains(resp.Body, `"psp":"sandbox"`) {
 		t.Fatalf("account settings: %s", resp.Body)

@@ -19,6 +19,7 @@ import (
 	composeapi "github.com/paylinks/paylinks/shared/compose/api"
 	composeapply "github.com/paylinks/paylinks/shared/compose/apply"
 	composecreate "github.com/paylinks/paylinks/shared/compose/create"
+	composecustomers "github.com/paylinks/paylinks/shared/compose/customers"
 	composedashboard "github.com/paylinks/paylinks/shared/compose/dashboard"
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
@@ -114,6 +115,7 @@ type Service struct {
 	// /dashboard.
 	Account   *httpapi.API
 	People    *httpapi.API
+	Customers *httpapi.API
 	Dashboard *dashboard.Dashboard
 }
 
@@ -155,6 +157,9 @@ func New(st *store.Store, o Options) *Service {
 	s.Webhooks = composedeliver.New(e)
 	s.Account = composeaccount.New(e)
 	s.People = composepeople.New(e)
+	s.Customers = composecustomers.New(e)
+	s.Customers.ShareAuthCaches(s.API)
+	s.Customers.Now = func() time.Time { return s.API.Now() }
 	s.Account.ShareAuthCaches(s.API)
 	s.People.ShareAuthCaches(s.API)
 	s.People.Now = func() time.Time { return s.API.Now() }
@@ -210,6 +215,8 @@ func (s *Service) Handler() http.Handler {
 		mux.Handle(p, s.bounded(composeaccount.Handler(s.Account)))
 		mux.Handle(p+"/", s.bounded(composeaccount.Handler(s.Account)))
 	}
+	mux.Handle(httpapi.CustomersPath, s.bounded(composecustomers.Handler(s.Customers)))
+	mux.Handle(httpapi.CustomersPath+"/", s.bounded(composecustomers.Handler(s.Customers)))
 	mux.Handle(httpapi.MembersPath, s.bounded(composepeople.Handler(s.People)))
 	mux.Handle(httpapi.MembersPath+"/", s.bounded(composepeople.Handler(s.People)))
 	mux.Handle("/dashboard", s.bounded(composedashboard.Handler(s.Dashboard)))

@@ -75,8 +75,10 @@ func createInOneWrite(t *testing.T, env *testenv.Env, base, key string) (id, url
 	if resp.StatusCode != 201 {
 		t.Fatalf("create: %d %v", resp.StatusCode, link)
 	}
-	if s := env.Count.Snapshot(); env.Count.Total() != 1 || s["TransactWriteItems"] != 1 {
-		t.Fatalf("create path must be one TransactWriteItems, got %v", s)
+	// One read matching the customer by e-mail (a new one is written with
+	// the link), one write.
+	if s := env.Count.Snapshot(); env.Count.Total() != 2 || s["TransactWriteItems"] != 1 || s["Query"] != 1 {
+		t.Fatalf("create path must be one Query (the customer) and one TransactWriteItems, got %v", s)
 	}
 	id = link["id"].(string)
 	url = link["url"].(string)

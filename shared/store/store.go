@@ -56,21 +56,41 @@ func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 // done, when given, stores the request's idempotent answer in the same
 // transaction, so a create with an Idempotency-Key costs no extra write.
 func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone) error {
-	return s.create(ctx, l, ev, done, nil)
+	return s.create(ctx, l, ev, done, nil, nil)
+}
+
+// CreateForNewCustomer is Create with the link's new customer (and its
+// index items) in the same transaction; ErrCustomerNumberTaken when its
+// number was taken meanwhile.
+func (s *Store) CreateForNewCustomer(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, c *domain.CustomerRecord) error {
+	return s.create(ctx, l, ev, done, nil, c)
 }
 
 // CreateImported is Create for a CSV row: the row's marker and the import's
 // counter go in the same transaction, so a redelivered row creates nothing
 // (ErrRowDone).
 func (s *Store) CreateImported(ctx context.Context, l *domain.Link, ev domain.Event, row ImportRow) error {
-	return s.create(ctx, l, ev, nil, &row)
+	return s.create(ctx, l, ev, nil, &row, nil)
 }
 
-func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow) error {
+func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow, c *domain.CustomerRecord) error {
 	stampActor(ctx, &ev)
 	items, err := s.createItems(l, ev)
 	if err != nil {
 		return err
+	}
+	if l.Customer.ID != "" {
+		// Listed under its customer (GET /v1/customers/{id}/payment-links).
+		items = append(items, s.customerLinkPut(l.Merchant, l.Customer.ID, l.ID, l.CreatedAt))
+	}
+	customerAt := -1
+	if c != nil {
+		customerAt = len(items)
+		cs, _, err := s.customerWrites(l.Merchant, nil, c)
+		if err != nil {
+			return err
+		}
+		items = append(items, cs...)
 	}
 	if audit, ok, err := s.eventAudit(ctx, l.Merchant, ev); err != nil {
 		return err
@@ -92,6 +112,9 @@ func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, don
 	if reasons, ok := cancelReasons(err); ok {
 		if rowAt >= 0 && rowAt < len(reasons) && reasons[rowAt] == "ConditionalCheckFailed" {
 			return ErrRowDone
+		}
+		if customerAt >= 0 && customerNumberTaken(err, c, customerAt) {
+			return ErrCustomerNumberTaken
 		}
 		for i, r := range reasons {
 			if r == "ConditionalCheckFailed" && i == 1 && l.Reference != "" {

@@ -1,0 +1,24 @@
+// Package customers composes the customers function: /v1/customers
+// (httpapi.CustomerRoutes).
+package customers
+
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/httpapi"
+)
+
+// New is the API with what the customers' routes use: the store (the
+// sealer to read merchants), the public base URL (their links' views), the
+// rate limits and the members' token check.
+func New(e *boot.Env) *httpapi.API {
+	a := httpapi.New(e.Store(), e.PublicBaseURL())
+	a.Limits = httpapi.NewLimits(e.RateLimits())
+	a.Members = e.Identity()
+	a.Log = e.Log
+	return a
+}
+
+// Handler serves the customers routes.
+func Handler(a *httpapi.API) http.Handler { return a.CustomersHandler() }

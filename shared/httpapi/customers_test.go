@@ -1,0 +1,258 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
+)
+
+// TestCustomers, through the emulators: create, upsert by customer number
+// (200, updated), get, patch, archive; bad fields 422 naming them; a
+// number another customer has 422; another merchant's customer 404; the
+// audit log names the changed fields, never their values.
+func TestCustomers(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop-a")
+	keyB := env.Merchant(t, "shop-b")
+	srv := env.Serve(t)
+	base := srv.URL
+	st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"customer_number":"C-1","first_name":"Émile","last_name":"Dupré","email":"emile@example.be","address":{"line1":"Rue 1","city":"Liège","country":"BE"}}`, nil, true)
+	if st != 201 {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	c := decode(t, raw)
+	id := c["id"].(string)
+	if c["type"] != "person" || c["customer_number"] != "C-1" || c["archived"] != false || c["erased"] != false {
+		t.Fatalf("created: %s", raw)
+	}
+	st, _, raw = call(t, "POST", base+"/v1/customers", key, `{"customer_number":"C-1","first_name":"Émile","last_name":"Dupré","email":"emile@dupre.example"}`, nil, true)
+	if st != 200 || decode(t, raw)["id"] != id || decode(t, raw)["email"] != "emile@dupre.example" {
+		t.Fatalf("upsert: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", base+"/v1/customers/"+id, key, "", nil, true); st != 200 || decode(t, raw)["email"] != "emile@dupre.example" {
+		t.Fatalf("get: %d %s", st, raw)
+	}
+	if st, _, _ := call(t, "GET", base+"/v1/customers/"+id, keyB, "", nil, true); st != 404 {
+		t.Fatalf("another merchant's customer: %d", st)
+	}
+	for body, field := range map[string]string{
+		`{"type":"person","first_name":"A"}`:                          "last_name",
+		`{"type":"company"}`:                                          "company_name",
+		`{"company_name":"X","email":"nope"}`:                         "email",
+		`{"company_name":"X","phone":"0470"}`:                         "phone",
+		`{"company_name":"X","address":{"country":"XX"}}`:             "address.country",
+		`{"company_name":"X","customer_number":"a#b"}`:                "customer_number",
+		`{"company_name":"X","unknown":1}`:                            "unknown",
+		`{"company_name":"X","customer_number":"C-2","type":"robot"}`: "type",
+	} {
+		st, _, raw := call(t, "POST", base+"/v1/customers", key, body, nil, false)
+		if st != 422 || !strings.Contains(string(raw), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s, want 422 naming %s", body, st, raw, field)
+		}
+	}
+	st, _, raw = call(t, "POST", base+"/v1/customers", key, `{"company_name":"Acme","customer_number":"C-2"}`, nil, true)
+	other := decode(t, raw)["id"].(string)
+	if st != 201 {
+		t.Fatalf("second: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "PATCH", base+"/v1/customers/"+other, key, `{"customer_number":"C-1"}`, nil, true); st != 422 || !strings.Contains(string(raw), "customer_number") {
+		t.Fatalf("taking another's number: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "PATCH", base+"/v1/customers/"+other, key, `{"customer_number":"C-3","phone":"+32470123456"}`, nil, true); st != 200 || decode(t, raw)["phone"] != "+32470123456" {
+		t.Fatalf("patch: %d %s", st, raw)
+	}
+	// C-2 is free again: the old marker went with the change.
+	if st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"company_name":"Beta","customer_number":"C-2"}`, nil, true); st != 201 {
+		t.Fatalf("the freed number: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", base+"/v1/customers/"+other+"/archive", key, "", nil, true); st != 200 || decode(t, raw)["archived"] != true {
+		t.Fatalf("archive: %d %s", st, raw)
+	}
+	_, _, raw = call(t, "GET", base+"/v1/audit-log?resource="+id, key, "", nil, true)
+	if s := string(raw); !strings.Contains(s, "customer.created") || !strings.Contains(s, "customer.updated") || strings.Contains(s, "emile") || strings.Contains(s, "Dupr") {
+		t.Fatalf("audit of a customer: %s", raw)
+	}
+}
+
+// TestCustomerSearch: 2,000 customers of one merchant (and others of
+// another); a name prefix finds them case- and accent-insensitively by
+// first, last or company name, with one Query of the index and one
+// BatchGetItem per page, no Scan; e-mail and number find theirs; the
+// listing walks every customer newest first without gap or duplicate.
+func TestCustomerSearch(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop-a")
+	env.Merchant(t, "shop-b")
+	srv := env.Serve(t)
+	names := []string{"Émile", "Zoë", "Łukasz", "Anaïs", "Søren", "Ana", "Bram", "Chloé"}
+	now := time.Now().UTC()
+	for i := 0; i < 2000; i++ {
+		c := domain.CustomerRecord{ID: domain.NewSeqID("cus_", now), Type: "person", FirstName: names[i%len(names)], LastName: fmt.Sprintf("Family%04d", i),
+			Email: fmt.Sprintf("c%d@example.com", i), Created: now, Updated: now}
+		no := fmt.Sprintf("N-%d", i)
+		c.CustomerNumber = &no
+		if i%10 == 0 {
+			c.Type, c.FirstName, c.LastName, c.CompanyName = "company", "", "", fmt.Sprintf("Société Générale %d", i)
+		}
+		if err := env.Store.CreateCustomer(context.Background(), "shop-a", &c, auditEntry(c.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := domain.CustomerRecord{ID: domain.NewSeqID("cus_", now), Type: "person", FirstName: "Emile", LastName: "Elsewhere", Created: now, Updated: now}
+	if err := env.Store.CreateCustomer(context.Background(), "shop-b", &other, auditEntry(other.ID)); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) (int, map[string]int) {
+		t.Helper()
+		n, cursor := 0, ""
+		env.Count.Reset()
+		for {
+			url := srv.URL + "/v1/customers?limit=500&q=" + q
+			if cursor != "" {
+				url += "&cursor=" + cursor
+			}
+			st, _, raw := call(t, "GET", url, key, "", nil, true)
+			if st != 200 {
+				t.Fatalf("search %s: %d %s", q, st, raw)
+			}
+			page := decode(t, raw)
+			for _, c := range page["data"].([]any) {
+				if strings.Contains(fmt.Sprint(c), "Elsewhere") {
+					t.Fatalf("another merchant's customer in %s", q)
+				}
+				n++
+			}
+			next, _ := page["next_cursor"].(string)
+			if next == "" {
+				return n, env.Count.Snapshot()
+			}
+			cursor = next
+		}
+	}
+	// 2000 customers, 200 companies; the 1800 people cycle over 8 first names.
+	people := func(name string) int {
+		n := 0
+		for i := 0; i < 2000; i++ {
+			if i%10 != 0 && names[i%len(names)] == name {
+				n++
+			}
+		}
+		return n
+	}
+	for q, want := range map[string]int{"emile": people("Émile"), "EMI": people("Émile"), "zoe": people("Zoë"), "lukasz": people("Łukasz"),
+		"soren": people("Søren"), "ana": people("Ana") + people("Anaïs"), "anai": people("Anaïs"), "societe%20gen": 200, "family000": 10 - 1, "xyz": 0} {
+		got, calls := count(q)
+		if got != want {
+			t.Errorf("q=%s: %d customers, want %d", q, got, want)
+		}
+		if calls["Scan"] > 0 {
+			t.Errorf("q=%s scanned: %v", q, calls)
+		}
+	}
+	// A page of a search is one Query of the index (two when entries of
+	// customers already counted fill it) and one BatchGetItem.
+	env.Count.Reset()
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?limit=50&q=zo", key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 50 {
+		t.Fatalf("a page of q=zo: %d %.300s", st, raw)
+	}
+	if calls := env.Count.Snapshot(); calls["Query"] > 2 || calls["BatchGetItem"] != 1 || calls["Scan"] > 0 || len(calls) > 3 {
+		t.Errorf("a page of 50 found by name: %v, want at most 2 Query and 1 BatchGetItem", calls)
+	}
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?email=C17@example.com", key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family0017") {
+		t.Fatalf("by e-mail: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?customer_number=N-1234", key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family1234") {
+		t.Fatalf("by number: %d %s", st, raw)
+	}
+	seen, cursor, last := map[string]bool{}, "", "~"
+	for {
+		url := srv.URL + "/v1/customers?limit=137"
+		if cursor != "" {
+			url += "&cursor=" + cursor
+		}
+		_, _, raw := call(t, "GET", url, key, "", nil, true)
+		page := decode(t, raw)
+		for _, c := range page["data"].([]any) {
+			id := c.(map[string]any)["id"].(string)
+			if seen[id] || id >= last {
+				t.Fatalf("listing out of order or twice: %s after %s", id, last)
+			}
+			seen[id], last = true, id
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 2000 {
+		t.Fatalf("listing walked %d customers, want 2000", len(seen))
+	}
+	if st, _, _ := call(t, "GET", srv.URL+"/v1/customers?cursor=bogus", key, "", nil, false); st != 400 {
+		t.Fatalf("bad cursor: %d", st)
+	}
+}
+
+func auditEntry(id string) store.AuditEntry {
+	now := time.Now().UTC()
+	return store.AuditEntry{ID: domain.NewSeqID("au_", now), At: now, Actor: domain.System, Action: "customer.created", Resource: id}
+}
+
+// TestLinksForCustomers: a link for customer_id carries the customer's
+// details and id and is listed under the customer; an inline customer is
+// matched by number, then e-mail, else made; an archived customer gets no
+// new link; customer_id and customer together are 422.
+func TestLinksForCustomers(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop-a")
+	srv := env.Serve(t)
+	base := srv.URL
+	_, _, raw := call(t, "POST", base+"/v1/customers", key, `{"customer_number":"C-9","company_name":"Acme BV","email":"billing@acme.example","language":"nl"}`, nil, true)
+	cus := decode(t, raw)["id"].(string)
+	link := func(body string) (int, jsonMap) {
+		t.Helper()
+		st, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"10.00"},"description":"d",`+body+`}`, nil, false)
+		return st, decode(t, raw)
+	}
+	st, l := link(`"customer_id":"` + cus + `"`)
+	if st != 201 || l["customer"].(map[string]any)["id"] != cus || l["customer"].(map[string]any)["company_name"] != "Acme BV" || l["language"] != "nl" {
+		t.Fatalf("link for customer_id: %d %v", st, l)
+	}
+	st, byNumber := link(`"customer":{"customer_number":"C-9","company_name":"Acme (sent as)"}`)
+	if st != 201 || byNumber["customer"].(map[string]any)["id"] != cus || byNumber["customer"].(map[string]any)["company_name"] != "Acme (sent as)" {
+		t.Fatalf("matched by number: %d %v", st, byNumber)
+	}
+	st, byEmail := link(`"customer":{"company_name":"Acme","email":"billing@acme.example"}`)
+	if st != 201 || byEmail["customer"].(map[string]any)["id"] != cus {
+		t.Fatalf("matched by e-mail: %d %v", st, byEmail)
+	}
+	st, fresh := link(`"customer":{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com","customer_number":"C-10"}`)
+	newID, _ := fresh["customer"].(map[string]any)["id"].(string)
+	if st != 201 || newID == "" || newID == cus {
+		t.Fatalf("a new customer: %d %v", st, fresh)
+	}
+	if st, _, raw := call(t, "GET", base+"/v1/customers?customer_number=C-10", key, "", nil, true); st != 200 || !strings.Contains(string(raw), newID) {
+		t.Fatalf("the new customer: %d %s", st, raw)
+	}
+	st, _, raw = call(t, "GET", base+"/v1/customers/"+cus+"/payment-links", key, "", nil, true)
+	page := decode(t, raw)["data"].([]any)
+	if st != 200 || len(page) != 3 || page[0].(map[string]any)["id"] != byEmail["id"] || page[2].(map[string]any)["id"] != l["id"] {
+		t.Fatalf("the customer's links: %d %s", st, raw)
+	}
+	if st, l := link(`"customer_id":"` + cus + `","customer":{"company_name":"x"}`); st != 422 {
+		t.Fatalf("both: %d %v", st, l)
+	}
+	if st, l := link(`"customer_id":"cus_01JUNKJUNKJUNKJUNKJUNKJUNK"`); st != 422 {
+		t.Fatalf("unknown customer_id: %d %v", st, l)
+	}
+	call(t, "POST", base+"/v1/customers/"+cus+"/archive", key, "", nil, true)
+	if st, l := link(`"customer_id":"` + cus + `"`); st != 409 {
+		t.Fatalf("archived customer: %d %v", st, l)
+	}
+}
