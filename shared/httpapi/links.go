@@ -167,35 +167,52 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 		}
 		send.Request(&ev, req.Send.Channel, sendID)
 	}
-	out, err := json.Marshal(a.view(l))
+	out, err := a.storeNew(r, l, ev, "created", newCustomer)
 	if err != nil {
 		return err
 	}
+	if req.Send != nil {
+		if why := a.Send.EnqueueSoon(r.Context(), l, req.Send.Channel, sendID); why != "" {
+			reqlog.Set(r.Context(), "send_deferred", why)
+		}
+	}
+	writeCreated(w, l, out)
+	return nil
+}
+
+// storeNew writes a new link with its created event in one transaction,
+// with the request's idempotent answer (the link as shown, returned) when it
+// has an Idempotency-Key, and its new customer when it has one.
+func (a *API) storeNew(r *http.Request, l *domain.Link, ev domain.Event, outcome string, newCustomer *domain.CustomerRecord) ([]byte, error) {
+	out, err := json.Marshal(a.view(l))
+	if err != nil {
+		return nil, fmt.Errorf("link view: %w", err)
+	}
 	out = append(out, '\n')
+	slot := slotOf(r.Context())
 	if newCustomer != nil {
 		err = a.Store.CreateForNewCustomer(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"), newCustomer)
 	} else {
 		err = a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"))
 	}
 	if err != nil {
-		return customerError(err)
+		return nil, customerError(err)
 	}
 	if slot != nil {
 		slot.done = true
 	}
 	reqlog.Set(r.Context(), "link_id", l.ID)
-	reqlog.Set(r.Context(), "outcome", "created")
-	if req.Send != nil {
-		if why := a.Send.EnqueueSoon(r.Context(), l, req.Send.Channel, sendID); why != "" {
-			reqlog.Set(r.Context(), "send_deferred", why)
-		}
-	}
+	reqlog.Set(r.Context(), "outcome", outcome)
+	return out, nil
+}
+
+// writeCreated answers 201 with a new link as storeNew showed it.
+func writeCreated(w http.ResponseWriter, l *domain.Link, out []byte) {
 	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(out)
-	return nil
 }
 
 type sendRequest struct {

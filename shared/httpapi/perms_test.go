@@ -33,6 +33,7 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /v1/payment-links/{id}":             domain.LinksRead,
 		"PATCH /v1/payment-links/{id}":           domain.LinksWrite,
 		"POST /v1/payment-links/{id}/archive":    domain.LinksWrite,
+		"POST /v1/payment-links/{id}/duplicate":  domain.LinksWrite,
 		"GET /v1/payment-links/{id}/events":      domain.LinksRead,
 		"POST /v1/payment-links/{id}/send":       domain.LinksSend,
 		"POST /v1/payment-links/{id}/refunds":    domain.RefundsWrite,

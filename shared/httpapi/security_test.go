@@ -85,7 +85,8 @@ func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string
 	t.Helper()
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
 		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`,
-		"PATCH /v1/customers/{id}": `{"company_name":"Taken by B"}`}
+		"PATCH /v1/customers/{id}":              `{"company_name":"Taken by B"}`,
+		"POST /v1/payment-links/{id}/duplicate": `{"reference":"DUP-BY-B"}`}
 	covered := 0
 	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
@@ -126,6 +127,13 @@ func aUntouchedByB(t *testing.T, env *testenv.Env, base, keyA, keyB string, ids 
 	}
 	if mem, err := env.Store.GetMember(t.Context(), "tenant-a", ids["/v1/members/{id}"]); err != nil || mem.Role != domain.RoleViewer {
 		t.Fatalf("A's member changed by B: %+v %v", mem, err)
+	}
+	// B's duplicate of A's link made no link, for either merchant.
+	for _, key := range []string{keyA, keyB} {
+		_, _, raw := call(t, "GET", base+"/v1/payment-links?reference=DUP-BY-B", key, "", nil, true)
+		if n := len(decode(t, raw)["data"].([]any)); n != 0 {
+			t.Errorf("B's duplicate made %d links: %s", n, raw)
+		}
 	}
 	// Lists only ever show the caller's own.
 	if p, err := env.Store.GetReviewPayment(t.Context(), "tenant-a", review); err != nil || p.State != store.ReviewOpen {

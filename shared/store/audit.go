@@ -281,7 +281,8 @@ func (s *Store) actorAudit(ctx context.Context, m string, at time.Time, action, 
 var auditActions = map[string]string{"message.queued": "payment_link.sent"}
 
 // eventAudit is actorAudit for a timeline event: the action is the event's
-// type (or its auditActions name), the resource its link, and after what
+// type (or its auditActions name; payment_link.duplicated for a link
+// created as another's duplicate), the resource its link, and after what
 // the event records.
 func (s *Store) eventAudit(ctx context.Context, m string, ev domain.Event) (types.TransactWriteItem, bool, error) {
 	var after any
@@ -291,6 +292,9 @@ func (s *Store) eventAudit(ctx context.Context, m string, ev domain.Event) (type
 	action := ev.Type
 	if a, ok := auditActions[action]; ok {
 		action = a
+	}
+	if ev.Type == domain.EventCreated && ev.Data[domain.DataDuplicatedFrom] != "" {
+		action = domain.ActionDuplicated
 	}
 	return s.actorAudit(ctx, m, ev.At, action, ev.LinkID, nil, after)
 }

@@ -261,6 +261,16 @@ var ops = []op{
 			}
 		}
 	}},
+	// A duplicate reads its original (one GetItem) and writes the new link
+	// as a create does (one transaction).
+	{"duplicate", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.paid(tb, "120.98")
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "POST", "/v1/payment-links/"+l.ID+"/duplicate", `{"expires_in_days":7}`, nil); rec.Code != 201 {
+				tb.Fatalf("duplicate: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
 	{"send", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
 		msgs := make([]events.SQSMessage, n)
 		for i := range msgs {

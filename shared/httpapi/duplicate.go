@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/reqlog"
+)
+
+type duplicateRequest struct {
+	Reference     *string `json:"reference"`
+	ExpiresInDays *int    `json:"expires_in_days"`
+}
+
+// duplicateLink makes a new link from one of the merchant's links in any
+// status (domain.Duplicate: the create's checks), written as a create (one
+// transaction with its created event, audit entry and idempotent answer):
+// 201; 404 for an unknown or another merchant's link; 409 reference on a
+// reused reference.
+func (a *API) duplicateLink(w http.ResponseWriter, r *http.Request) error {
+	m := merchantOf(r.Context())
+	var req duplicateRequest
+	if err := readJSON(r, &req, true); err != nil {
+		return err
+	}
+	orig, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	reqlog.Set(r.Context(), "duplicated_from", orig.ID)
+	l, ev, err := domain.Duplicate(orig, domain.DuplicateInput{Reference: req.Reference, ExpiresInDays: req.ExpiresInDays}, m.LinkSettings(), a.Now())
+	if err != nil {
+		return err
+	}
+	if l.Code, err = a.Codes.NewCode(m.ID, l.ID); err != nil {
+		return fmt.Errorf("link code: %w", err)
+	}
+	out, err := a.storeNew(r, l, ev, "duplicated", nil)
+	if err != nil {
+		return err
+	}
+	writeCreated(w, l, out)
+	return nil
+}

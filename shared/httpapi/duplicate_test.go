@@ -1,0 +1,215 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
+)
+
+// dupBody is fullBody with a second-chance reminder.
+var dupBody = strings.Replace(fullBody, `"origin": "invoice",`, `"origin": "invoice", "reminder": {"before_expiry_hours": 24},`, 1)
+
+// paidOriginal creates dupBody's link, changes its language to de (apart
+// from its customer's fr) and marks it paid; it returns the link as shown.
+func paidOriginal(t *testing.T, env *testenv.Env, base, key string) jsonMap {
+	t.Helper()
+	st, _, raw := call(t, "POST", base+"/v1/payment-links", key, dupBody, nil, true)
+	if st != 201 {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	id := decode(t, raw)["id"].(string)
+	if st, _, raw := call(t, "PATCH", base+"/v1/payment-links/"+id, key, `{"language":"de"}`, nil, true); st != 200 {
+		t.Fatalf("patch: %d %s", st, raw)
+	}
+	cur, err := env.Store.Get(t.Context(), "shop", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := *cur
+	now := time.Now().UTC()
+	paid.Status, paid.PaidAt, paid.PSP, paid.PSPReference = domain.StatusPaid, &now, "sandbox", "pay_sb_"+id[len(id)-8:]
+	if err := env.Store.Transition(t.Context(), cur, &paid, domain.NewEvent(id, domain.EventPaid, cur.Status, paid.Status, now, nil)); err != nil {
+		t.Fatal(err)
+	}
+	return linkJSON(t, base, key, id)
+}
+
+// TestDuplicatePaidLink, through the emulators: a paid link's duplicate is
+// a new created link with the same amount, description, customer,
+// beneficiary, language, methods, redirect URL, reminder and metadata, a
+// new id, code, expiry and reference; its timeline and the audit log say
+// where it came from; the original is untouched.
+func TestDuplicatePaidLink(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	orig := paidOriginal(t, env, srv.URL, key)
+	id := orig["id"].(string)
+	before := time.Now()
+	st, h, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/duplicate", key, `{"reference":"ORDER-8813","expires_in_days":10}`, nil, true)
+	if st != 201 {
+		t.Fatalf("duplicate: %d %s", st, raw)
+	}
+	d := decode(t, raw)
+	nid := d["id"].(string)
+	if h.Get("Location") != "/v1/payment-links/"+nid {
+		t.Fatalf("Location %q", h.Get("Location"))
+	}
+	for _, f := range []string{"amount", "description", "customer", "beneficiary", "language", "payment_methods", "redirect_url", "metadata"} {
+		if !sameJSON(orig[f], d[f]) {
+			t.Errorf("%s: %v, original %v", f, d[f], orig[f])
+		}
+	}
+	if nid == id || d["url"] == orig["url"] || d["status"] != "created" || d["reference"] != "ORDER-8813" || d["origin"] != "api" ||
+		d["paid_at"] != nil || d["psp_reference"] != nil || d["language"] != "de" {
+		t.Fatalf("new link: %s", raw)
+	}
+	if created, _ := time.Parse(time.RFC3339, d["created_at"].(string)); created.Before(before.Truncate(time.Second)) {
+		t.Fatalf("created_at %s, want now", d["created_at"])
+	}
+	exp, _ := time.Parse(time.RFC3339, d["expires_at"].(string))
+	if exp.Before(before.Add(10*24*time.Hour-time.Minute)) || exp.After(time.Now().Add(10*24*time.Hour+time.Minute)) {
+		t.Fatalf("expires_at %s, want 10 days ahead", d["expires_at"])
+	}
+	rem, _ := time.Parse(time.RFC3339, d["reminder_at"].(string))
+	if !rem.Equal(exp.Add(-24 * time.Hour)) {
+		t.Fatalf("reminder_at %s, want 24 h before %s", d["reminder_at"], d["expires_at"])
+	}
+	// Read back the same; the original as it was.
+	if got := linkJSON(t, srv.URL, key, nid); !sameJSON(got, d) {
+		t.Fatalf("read back: %v\nwant %v", got, d)
+	}
+	if got := linkJSON(t, srv.URL, key, id); !sameJSON(got, orig) {
+		t.Fatalf("original changed: %v", got)
+	}
+	// The new link's first event says it was duplicated from the original.
+	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+nid+"/events", key, "", nil, true)
+	evs := decode(t, raw)["data"].([]any)
+	first := evs[0].(jsonMap)
+	if len(evs) != 1 || first["type"] != "payment_link.created" || first["data"].(jsonMap)["duplicated_from"] != id || first["data"].(jsonMap)["origin"] != "api" {
+		t.Fatalf("timeline: %s", raw)
+	}
+	// The audit log records the duplicate on the new link, with the original's id.
+	es := auditEntries(t, srv.URL, key, "resource="+nid)
+	if len(es) != 1 || es[0]["action"] != "payment_link.duplicated" || es[0]["after"].(jsonMap)["duplicated_from"] != id {
+		t.Fatalf("audit of the duplicate: %v", es)
+	}
+	// No body: no reference (the original's is never copied), the default expiry.
+	st, _, raw = call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
+	d = decode(t, raw)
+	exp, _ = time.Parse(time.RFC3339, d["expires_at"].(string))
+	if st != 201 || d["reference"] != nil || time.Until(exp) < 29*24*time.Hour || d["amount"].(jsonMap)["value"] != "120.98" {
+		t.Fatalf("duplicate without a body: %d %s", st, raw)
+	}
+}
+
+// TestDuplicateFromAnyStatus: expired and archived links are duplicated
+// too (that is the point).
+func TestDuplicateFromAnyStatus(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	paid := paidOriginal(t, env, srv.URL, key)["id"].(string)
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+paid+"/archive", key, "", nil, true); st != 200 {
+		t.Fatalf("archive: %d %s", st, raw)
+	}
+	_, _, raw := call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"JPY","value":"1200"},"description":"x","customer":{"company_name":"ACME NV"}}`, nil, true)
+	expired := decode(t, raw)["id"].(string)
+	cur, _ := env.Store.Get(t.Context(), "shop", expired)
+	next := *cur
+	next.Status = domain.StatusExpired
+	if err := env.Store.Transition(t.Context(), cur, &next, domain.NewEvent(expired, domain.EventExpired, cur.Status, next.Status, time.Now(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{paid, expired} {
+		st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/duplicate", key, `{}`, nil, true)
+		if d := decode(t, raw); st != 201 || d["status"] != "created" || d["archived"] != false {
+			t.Fatalf("duplicate of %s: %d %s", id, st, raw)
+		}
+	}
+}
+
+// TestDuplicateRefusals: a reused reference is 409 and writes nothing, bad
+// input is 422 naming the field, an unknown or another merchant's link is
+// 404, a key without links:write is 403.
+func TestDuplicateRefusals(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	other := env.Merchant(t, "other")
+	srv := env.Serve(t)
+	id := paidOriginal(t, env, srv.URL, key)["id"].(string)
+	dup := srv.URL + "/v1/payment-links/" + id + "/duplicate"
+	count := func() (links, audit int) {
+		_, _, raw := call(t, "GET", srv.URL+"/v1/payment-links", key, "", nil, true)
+		return len(decode(t, raw)["data"].([]any)), len(auditEntries(t, srv.URL, key, ""))
+	}
+	links, audit := count()
+	st, _, raw := call(t, "POST", dup, key, `{"reference":"ORDER-8812"}`, nil, true)
+	if st != 409 || !strings.Contains(string(raw), `"field":"reference"`) {
+		t.Fatalf("reused reference: %d %s", st, raw)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"expires_in_days":0}`, "expires_in_days"}, {`{"expires_in_days":91}`, "expires_in_days"},
+		{`{"reference":""}`, "reference"}, {`{"reference":"` + strings.Repeat("r", 65) + `"}`, "reference"},
+		{`{"amount":{"currency":"EUR","value":"1.00"}}`, "amount"}, {`{"expires_in_days":"10"}`, "expires_in_days"},
+	} {
+		if st, _, raw := call(t, "POST", dup, key, c.body, nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+c.field+`"`) {
+			t.Errorf("%s: %d %s", c.body, st, raw)
+		}
+	}
+	if st, _, raw := call(t, "POST", dup, key, `{"reference":`, nil, false); st != 400 {
+		t.Errorf("malformed: %d %s", st, raw)
+	}
+	if l, a := count(); l != links || a != audit {
+		t.Fatalf("refusals wrote: links %d -> %d, audit %d -> %d", links, l, audit, a)
+	}
+	if st, _, raw := call(t, "POST", dup, other, `{}`, nil, true); st != 404 {
+		t.Fatalf("another merchant's link: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/pl_01M844JMR1Q6KRCVXQN02ZJWPF/duplicate", key, `{}`, nil, true); st != 404 {
+		t.Fatalf("unknown link: %d %s", st, raw)
+	}
+	reader, _ := restrictedKey(t, srv.URL, key, "links:read")
+	st, _, raw = call(t, "POST", dup, reader, `{}`, nil, true)
+	wantMissing(t, st, raw, domain.LinksWrite)
+	if l, a := count(); l != links || a != audit+1 { // +1: the reader key's creation
+		t.Fatalf("refusals wrote: links %d -> %d, audit %d -> %d", links, l, audit, a)
+	}
+}
+
+// TestDuplicateIdempotent: the same Idempotency-Key and body replay the
+// first answer (one new link); another body with it is 422.
+func TestDuplicateIdempotent(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	id := paidOriginal(t, env, srv.URL, key)["id"].(string)
+	dup := srv.URL + "/v1/payment-links/" + id + "/duplicate"
+	idem := map[string]string{"Idempotency-Key": "dup-1"}
+	st, _, first := call(t, "POST", dup, key, `{"expires_in_days":5}`, idem, true)
+	if st != 201 {
+		t.Fatalf("duplicate: %d %s", st, first)
+	}
+	st, h, again := call(t, "POST", dup, key, `{"expires_in_days":5}`, idem, true)
+	if st != 201 || h.Get("Idempotent-Replayed") != "true" || string(again) != string(first) {
+		t.Fatalf("replay: %d %q %s", st, h.Get("Idempotent-Replayed"), again)
+	}
+	if st, _, raw := call(t, "POST", dup, key, `{"expires_in_days":6}`, idem, true); st != 422 {
+		t.Fatalf("same key, other body: %d %s", st, raw)
+	}
+	_, _, raw := call(t, "GET", srv.URL+"/v1/payment-links", key, "", nil, true)
+	if n := len(decode(t, raw)["data"].([]any)); n != 2 {
+		t.Fatalf("%d links, want the original and one duplicate", n)
+	}
+}
+
+// sameJSON compares decoded JSON values.
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
