@@ -115,6 +115,23 @@ func (h *harness) link(tb testing.TB, body string) *domain.Link {
 	return l
 }
 
+// customers makes n customers (half named Marie or Marc, so a search for
+// "mar" fills pages) and returns their ids.
+func (h *harness) customers(tb testing.TB, n int) []string {
+	ids := make([]string, n)
+	first := []string{"Marie", "Marc", "Jan", "Eva"}
+	for i := range ids {
+		c := domain.CustomerRecord{ID: domain.NewSeqID("cus_", h.now), Type: "person", FirstName: first[i%len(first)], LastName: fmt.Sprintf("Perf%04d", i),
+			Email: fmt.Sprintf("perf%d@example.com", i), Created: h.now, Updated: h.now}
+		e := store.AuditEntry{ID: domain.NewSeqID("au_", h.now), At: h.now, Actor: domain.System, Action: "customer.created", Resource: c.ID}
+		if err := h.env.Store.CreateCustomer(context.Background(), merchantID, &c, e); err != nil {
+			tb.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	return ids
+}
+
 // clicked creates a link and opens it once.
 func (h *harness) clicked(tb testing.TB) *domain.Link {
 	l := h.link(tb, createBody)
@@ -268,6 +285,27 @@ var ops = []op{
 		return func(tb testing.TB, i int) {
 			if rec := h.do(tb, "POST", "/v1/payment-links/"+l.ID+"/duplicate", `{"expires_in_days":7}`, nil); rec.Code != 201 {
 				tb.Fatalf("duplicate: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	// A page of 50 of a name search among 2,000 customers: one Query of
+	// the name index (the prefix's letter), one BatchGetItem of the page.
+	{"customer search, 2000 customers", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		h.customers(tb, 2000)
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/customers?q=mar&limit=50", "", nil); rec.Code != 200 || strings.Count(rec.Body.String(), `"id":"cus_`) != 50 {
+				tb.Fatalf("search: %d %.300s", rec.Code, rec.Body)
+			}
+		}
+	}},
+	// A link for an existing customer: one GetItem of the customer, the
+	// create's transaction (with the customer's link entry).
+	{"create for customer_id", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		id := h.customers(tb, 1)[0]
+		body := `{"amount":{"currency":"EUR","value":"10.00"},"description":"d","customer_id":"` + id + `"}`
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "POST", "/v1/payment-links", body, nil); rec.Code != 201 {
+				tb.Fatalf("create: %d %s", rec.Code, rec.Body)
 			}
 		}
 	}},
