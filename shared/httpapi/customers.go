@@ -20,6 +20,7 @@ var CustomerRoutes = []Route{
 	{Pattern: "GET /v1/customers/{id}", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.getCustomer) }},
 	{Pattern: "PATCH /v1/customers/{id}", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchCustomer) }},
 	{Pattern: "POST /v1/customers/{id}/archive", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.archiveCustomer)) }},
+	{Pattern: "POST /v1/customers/{id}/erase", Permission: domain.CustomersErase, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.eraseCustomer)) }},
 	{Pattern: "GET /v1/customers/{id}/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.customerLinks) }},
 }
 
@@ -205,5 +206,38 @@ func (a *API) customerLinks(w http.ResponseWriter, r *http.Request) error {
 		views[i] = a.view(l)
 	}
 	writePage(w, r, views, next)
+	return nil
+}
+
+// eraseCustomer erases a person (GDPR): their data leaves the links made
+// for them and those links' webhook deliveries first (so a retry after a
+// failure finishes the job), then the customer, whose index entries go
+// with it; amounts, statuses, PSP references and timelines stay. It cannot
+// be undone; erasing again is 200 and changes nothing.
+func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
+	m := merchantOf(r.Context()).ID
+	id := r.PathValue("id")
+	if _, err := a.Store.GetCustomer(r.Context(), m, id); err != nil {
+		return err
+	}
+	links, deliveries, err := a.Store.EraseCustomerLinks(r.Context(), m, id)
+	if err != nil {
+		return err
+	}
+	now := a.Now().UTC()
+	c, err := a.Store.UpdateCustomer(r.Context(), m, id, func(cur domain.CustomerRecord) (domain.CustomerRecord, error) {
+		next := store.Erased(cur)
+		if !cur.Erased {
+			next.Updated = now
+		}
+		return next, nil
+	}, func(before, after *domain.CustomerRecord) store.AuditEntry {
+		return store.NewAuditEntry(r.Context(), now, "customer.erased", id, nil, map[string]any{"links": links, "webhook_deliveries": deliveries})
+	})
+	if err != nil {
+		return err
+	}
+	reqlog.Set(r.Context(), "outcome", "customer_erased")
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -2,10 +2,15 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/store"
@@ -255,4 +260,109 @@ func TestLinksForCustomers(t *testing.T) {
 	if st, l := link(`"customer_id":"` + cus + `"`); st != 409 {
 		t.Fatalf("archived customer: %d %v", st, l)
 	}
+}
+
+// TestEraseCustomer: erasure removes the person's data from the customer,
+// its links (paid ones included) and their webhook deliveries; amounts,
+// statuses, PSP references and timelines stay; nothing in the table holds
+// the person's name, e-mail, phone or number afterwards; the number is free
+// again; the audit log records the erasure; it cannot be undone and
+// erasing again changes nothing; it needs customers:erase.
+func TestEraseCustomer(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop-a")
+	srv := env.Serve(t)
+	base := srv.URL
+	_, _, raw := call(t, "POST", base+"/v1/customers", key, `{"customer_number":"GDPR-1","first_name":"Wilhelmina","last_name":"Vandersteen","email":"wilhelmina@vandersteen.example","phone":"+32470999888","address":{"line1":"Kerkstraat 7","city":"Gent","country":"BE"},"metadata":{"crm":"W-77"}}`, nil, true)
+	id := decode(t, raw)["id"].(string)
+	_, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"42.00"},"description":"Invoice 7","customer_id":"`+id+`"}`, nil, true)
+	linkID := decode(t, raw)["id"].(string)
+	_, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5.00"},"description":"Invoice 8","customer":{"customer_number":"GDPR-1","first_name":"Wilhelmina","last_name":"Vandersteen","email":"wilhelmina@vandersteen.example"}}`, nil, true)
+	second := decode(t, raw)["id"].(string)
+	l, err := env.Store.Get(t.Context(), "shop-a", linkID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := *l
+	now := time.Now().UTC()
+	paid.Status, paid.PaidAt, paid.PSP, paid.PSPReference = domain.StatusPaid, &now, "sandbox", "pay_sb_gdpr"
+	if err := env.Store.Transition(t.Context(), l, &paid, domain.NewEvent(l.ID, domain.EventPaid, l.Status, paid.Status, now, nil)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, view := call(t, "GET", base+"/v1/payment-links/"+linkID, key, "", nil, true)
+	ev := domain.NewSeqID(domain.PrefixEvent, now)
+	if _, err := env.Store.PutDelivery(t.Context(), &store.Delivery{ID: store.DeliveryIDFor(ev), Merchant: "shop-a", EventID: ev, EventType: domain.EventPaid,
+		LinkID: linkID, Body: `{"type":"payment_link.paid","data":{"link":` + string(view) + `}}`}, now); err != nil {
+		t.Fatal(err)
+	}
+	_, _, evBefore := call(t, "GET", base+"/v1/payment-links/"+linkID+"/events", key, "", nil, true)
+
+	restricted, _ := restrictedKey(t, base, key, "customers:read", "customers:write")
+	if st, _, _ := call(t, "POST", base+"/v1/customers/"+id+"/erase", restricted, "", nil, false); st != 403 {
+		t.Fatalf("erase without customers:erase: %d", st)
+	}
+	st, _, raw := call(t, "POST", base+"/v1/customers/"+id+"/erase", key, "", nil, true)
+	c := decode(t, raw)
+	if st != 200 || c["erased"] != true || c["archived"] != true || c["first_name"] != nil || c["email"] != nil || c["customer_number"] != nil || c["address"] != nil {
+		t.Fatalf("erase: %d %s", st, raw)
+	}
+	for _, lid := range []string{linkID, second} {
+		_, _, raw := call(t, "GET", base+"/v1/payment-links/"+lid, key, "", nil, true)
+		got := decode(t, raw)
+		if cus := got["customer"].(map[string]any); len(cus) != 1 || cus["id"] != id {
+			t.Fatalf("link %s after erasure: %s", lid, raw)
+		}
+		if lid == linkID && (got["status"] != "paid" || got["psp_reference"] != "pay_sb_gdpr" || got["amount"].(map[string]any)["value"] != "42.00") {
+			t.Fatalf("the paid link lost its money facts: %s", raw)
+		}
+	}
+	if _, _, evAfter := call(t, "GET", base+"/v1/payment-links/"+linkID+"/events", key, "", nil, true); len(decode(t, evAfter)["data"].([]any)) != len(decode(t, evBefore)["data"].([]any)) {
+		t.Fatalf("the timeline changed shape: %s -> %s", evBefore, evAfter)
+	}
+	for _, needle := range []string{"Wilhelmina", "wilhelmina", "Vandersteen", "vandersteen", "+32470999888", "Kerkstraat", "GDPR-1", "W-77"} {
+		for _, it := range scanTable(t, env) {
+			if strings.Contains(it, needle) {
+				t.Errorf("%q is still in the table: %.300s", needle, it)
+			}
+		}
+	}
+	for _, q := range []string{"q=wilh", "email=wilhelmina@vandersteen.example", "customer_number=GDPR-1"} {
+		if _, _, raw := call(t, "GET", base+"/v1/customers?"+q, key, "", nil, true); strings.Contains(string(raw), id) {
+			t.Errorf("found after erasure by %s: %s", q, raw)
+		}
+	}
+	if st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"customer_number":"GDPR-1","company_name":"New owner of the number"}`, nil, true); st != 201 {
+		t.Fatalf("the erased number is not free: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "PATCH", base+"/v1/customers/"+id, key, `{"first_name":"Back"}`, nil, true); st != 409 {
+		t.Fatalf("changing an erased customer: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "POST", base+"/v1/customers/"+id+"/erase", key, "", nil, true); st != 200 || decode(t, raw)["erased"] != true {
+		t.Fatalf("erasing again: %d %s", st, raw)
+	}
+	if _, _, raw := call(t, "GET", base+"/v1/audit-log?resource="+id, key, "", nil, true); !strings.Contains(string(raw), "customer.erased") {
+		t.Fatalf("the erasure is not in the audit log: %s", raw)
+	}
+}
+
+// scanTable is every item of the test's table as text (tests only).
+func scanTable(t *testing.T, env *testenv.Env) []string {
+	t.Helper()
+	var out []string
+	p := dynamodb.NewScanPaginator(env.DB, &dynamodb.ScanInput{TableName: aws.String(env.Table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, av := range page.Items {
+			var m map[string]any
+			if err := attributevalue.UnmarshalMap(av, &m); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(m)
+			out = append(out, string(b))
+		}
+	}
+	return out
 }

@@ -59,6 +59,7 @@ func TestRoutePermissions(t *testing.T) {
 		"PATCH /v1/customers/{id}":               domain.CustomersWrite,
 		"POST /v1/customers/{id}/archive":        domain.CustomersWrite,
 		"GET /v1/customers/{id}/payment-links":   domain.LinksRead,
+		"POST /v1/customers/{id}/erase":          domain.CustomersErase,
 	}
 	seen := map[string]bool{}
 	for _, rt := range httpapi.AllRoutes() {

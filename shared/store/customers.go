@@ -325,7 +325,7 @@ func (s *Store) ListCustomers(ctx context.Context, q CustomerQuery) ([]*domain.C
 	if err != nil {
 		return nil, "", err
 	}
-	out := cs[:0]
+	out := make([]*domain.CustomerRecord, 0, len(cs))
 	for _, c := range cs {
 		if (q.Archived == nil || c.Archived == *q.Archived) && (q.Email == "" || strings.EqualFold(c.Email, q.Email)) &&
 			(q.Q == "" || matchesPrefix(c, domain.SearchKey(q.Q))) {
