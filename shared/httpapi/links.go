@@ -152,9 +152,6 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if newCustomer != nil {
-		newCustomer.Created, newCustomer.Updated = l.CreatedAt, l.CreatedAt
-	}
 	slot := slotOf(r.Context())
 	sendID := ""
 	if req.Send != nil {
