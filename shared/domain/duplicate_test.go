@@ -33,22 +33,58 @@ func TestDuplicateCopiesTheLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkDupIsNew(t, n, o)
+	checkDupCopiedFields(t, n, o)
+	checkDupReminder(t, n)
+	checkDupEvent(t, ev, n, o)
+	checkDupSharesNothing(t, n, o) // last: it changes n
+}
+
+// checkDupIsNew: the duplicate is a new created link, from the API, with
+// its own id, reference and expiry, never paid, nothing of the original's
+// code, version or end-to-end id.
+func checkDupIsNew(t *testing.T, n, o *domain.Link) {
+	t.Helper()
 	if n.ID == o.ID || n.Code != "" || n.Status != domain.StatusCreated || n.PaidAt != nil || n.Version != 0 || n.Origin != domain.OriginAPI ||
 		n.Reference != "ORDER-2" || n.EndToEndID != "" || !n.CreatedAt.Equal(linkNow) || !n.ExpiresAt.Equal(linkNow.Add(7*24*time.Hour)) {
 		t.Fatalf("new link %+v", n)
 	}
+}
+
+// checkDupCopiedFields: amount, description, customer, language,
+// beneficiary (a copy, not the same pointer), methods, redirect URL and
+// metadata come from the original.
+func checkDupCopiedFields(t *testing.T, n, o *domain.Link) {
+	t.Helper()
 	if n.Amount.String() != o.Amount.String() || n.Amount.Currency != o.Amount.Currency || n.Description != o.Description || n.Customer != o.Customer || n.Language != "de" ||
 		*n.Beneficiary != *o.Beneficiary || n.Beneficiary == o.Beneficiary || !slices.Equal(n.PaymentMethods, o.PaymentMethods) ||
 		n.RedirectURL != o.RedirectURL || n.Metadata["order"] != "1" {
 		t.Fatalf("copied fields %+v\noriginal %+v", n, o)
 	}
+}
+
+// checkDupReminder: the reminder keeps its hours before the new expiry
+// and its channel.
+func checkDupReminder(t *testing.T, n *domain.Link) {
+	t.Helper()
 	if n.ReminderAt == nil || !n.ReminderAt.Equal(n.ExpiresAt.Add(-48*time.Hour)) || n.ReminderChannel != "sms" {
 		t.Fatalf("reminder %v %q", n.ReminderAt, n.ReminderChannel)
 	}
+}
+
+// checkDupEvent: the creation event is on the new link and names the
+// original and the origin.
+func checkDupEvent(t *testing.T, ev domain.Event, n, o *domain.Link) {
+	t.Helper()
 	if ev.Type != domain.EventCreated || ev.LinkID != n.ID || ev.Data["duplicated_from"] != o.ID || ev.Data["origin"] != "api" {
 		t.Fatalf("event %+v", ev)
 	}
-	// The copy shares nothing mutable with the original.
+}
+
+// checkDupSharesNothing: the copy shares nothing mutable with the
+// original. It changes n's metadata and methods.
+func checkDupSharesNothing(t *testing.T, n, o *domain.Link) {
+	t.Helper()
 	n.Metadata["order"], n.PaymentMethods[0] = "2", "card"
 	if o.Metadata["order"] != "1" || o.PaymentMethods[0] != "ideal" {
 		t.Fatalf("original changed through its duplicate: %+v", o)

@@ -59,15 +59,35 @@ func TestDuplicatePaidLink(t *testing.T) {
 	if h.Get("Location") != "/v1/payment-links/"+nid {
 		t.Fatalf("Location %q", h.Get("Location"))
 	}
+	checkDupFields(t, orig, d, raw)
+	checkDupTimes(t, d, before)
+	checkDupReadBack(t, srv.URL, key, orig, d)
+	checkDupTimeline(t, srv.URL, key, id, nid)
+	checkDupAudit(t, srv.URL, key, id, nid)
+	checkDupWithoutBody(t, srv.URL, key, id)
+}
+
+// checkDupFields: the duplicate d copies the original's amount,
+// description, customer, beneficiary, language, methods, redirect URL and
+// metadata, and is a new created link with its own id, URL and reference,
+// from the API, not paid.
+func checkDupFields(t *testing.T, orig, d jsonMap, raw []byte) {
+	t.Helper()
 	for _, f := range []string{"amount", "description", "customer", "beneficiary", "language", "payment_methods", "redirect_url", "metadata"} {
 		if !sameJSON(orig[f], d[f]) {
 			t.Errorf("%s: %v, original %v", f, d[f], orig[f])
 		}
 	}
-	if nid == id || d["url"] == orig["url"] || d["status"] != "created" || d["reference"] != "ORDER-8813" || d["origin"] != "api" ||
+	if d["id"] == orig["id"] || d["url"] == orig["url"] || d["status"] != "created" || d["reference"] != "ORDER-8813" || d["origin"] != "api" ||
 		d["paid_at"] != nil || d["psp_reference"] != nil || d["language"] != "de" {
 		t.Fatalf("new link: %s", raw)
 	}
+}
+
+// checkDupTimes: d was created now (not before the request started), expires
+// 10 days ahead and reminds 24 h before its expiry.
+func checkDupTimes(t *testing.T, d jsonMap, before time.Time) {
+	t.Helper()
 	if created, _ := time.Parse(time.RFC3339, d["created_at"].(string)); created.Before(before.Truncate(time.Second)) {
 		t.Fatalf("created_at %s, want now", d["created_at"])
 	}
@@ -79,29 +99,49 @@ func TestDuplicatePaidLink(t *testing.T) {
 	if !rem.Equal(exp.Add(-24 * time.Hour)) {
 		t.Fatalf("reminder_at %s, want 24 h before %s", d["reminder_at"], d["expires_at"])
 	}
-	// Read back the same; the original as it was.
-	if got := linkJSON(t, srv.URL, key, nid); !sameJSON(got, d) {
+}
+
+// checkDupReadBack: the duplicate d reads back the same; the original as
+// it was.
+func checkDupReadBack(t *testing.T, base, key string, orig, d jsonMap) {
+	t.Helper()
+	if got := linkJSON(t, base, key, d["id"].(string)); !sameJSON(got, d) {
 		t.Fatalf("read back: %v\nwant %v", got, d)
 	}
-	if got := linkJSON(t, srv.URL, key, id); !sameJSON(got, orig) {
+	if got := linkJSON(t, base, key, orig["id"].(string)); !sameJSON(got, orig) {
 		t.Fatalf("original changed: %v", got)
 	}
-	// The new link's first event says it was duplicated from the original.
-	_, _, raw = call(t, "GET", srv.URL+"/v1/payment-links/"+nid+"/events", key, "", nil, true)
+}
+
+// checkDupTimeline: the new link's only event, its creation, says it was
+// duplicated from the original, through the API.
+func checkDupTimeline(t *testing.T, base, key, id, nid string) {
+	t.Helper()
+	_, _, raw := call(t, "GET", base+"/v1/payment-links/"+nid+"/events", key, "", nil, true)
 	evs := decode(t, raw)["data"].([]any)
 	first := evs[0].(jsonMap)
 	if len(evs) != 1 || first["type"] != "payment_link.created" || first["data"].(jsonMap)["duplicated_from"] != id || first["data"].(jsonMap)["origin"] != "api" {
 		t.Fatalf("timeline: %s", raw)
 	}
-	// The audit log records the duplicate on the new link, with the original's id.
-	es := auditEntries(t, srv.URL, key, "resource="+nid)
+}
+
+// checkDupAudit: the audit log records the duplicate on the new link, with
+// the original's id.
+func checkDupAudit(t *testing.T, base, key, id, nid string) {
+	t.Helper()
+	es := auditEntries(t, base, key, "resource="+nid)
 	if len(es) != 1 || es[0]["action"] != "payment_link.duplicated" || es[0]["after"].(jsonMap)["duplicated_from"] != id {
 		t.Fatalf("audit of the duplicate: %v", es)
 	}
-	// No body: no reference (the original's is never copied), the default expiry.
-	st, _, raw = call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
-	d = decode(t, raw)
-	exp, _ = time.Parse(time.RFC3339, d["expires_at"].(string))
+}
+
+// checkDupWithoutBody: with no body, no reference (the original's is never
+// copied) and the default expiry.
+func checkDupWithoutBody(t *testing.T, base, key, id string) {
+	t.Helper()
+	st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
+	d := decode(t, raw)
+	exp, _ := time.Parse(time.RFC3339, d["expires_at"].(string))
 	if st != 201 || d["reference"] != nil || time.Until(exp) < 29*24*time.Hour || d["amount"].(jsonMap)["value"] != "120.98" {
 		t.Fatalf("duplicate without a body: %d %s", st, raw)
 	}
