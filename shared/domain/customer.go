@@ -144,20 +144,29 @@ func checkRecord(prefix string, c *CustomerRecord, errs *FieldErrors) {
 	if n := c.CustomerNumber; n != nil && (!validate.Text(*n, 64) || strings.ContainsAny(*n, "#\n\r\t")) {
 		errs.Add(p("customer_number"), "must be 1 to 64 characters, no # or control characters")
 	}
-	if a := c.Address; a != nil {
-		for f, v := range map[string]string{"line1": a.Line1, "line2": a.Line2, "postal_code": a.PostalCode, "city": a.City, "region": a.Region} {
-			if v != "" && !validate.PayerText(v, 100) {
-				errs.Add(p("address."+f), "must be 1 to 100 printable characters")
-			}
-		}
-		if a.Country != "" && !validate.Country(a.Country) {
-			errs.Add(p("address.country"), "must be an assigned ISO 3166-1 alpha-2 code such as BE")
+	checkAddress(p, c.Address, errs)
+	checkMetadata(p, c.Metadata, errs)
+}
+
+func checkAddress(p func(string) string, a *Address, errs *FieldErrors) {
+	if a == nil {
+		return
+	}
+	for f, v := range map[string]string{"line1": a.Line1, "line2": a.Line2, "postal_code": a.PostalCode, "city": a.City, "region": a.Region} {
+		if v != "" && !validate.PayerText(v, 100) {
+			errs.Add(p("address."+f), "must be 1 to 100 printable characters")
 		}
 	}
-	if len(c.Metadata) > 20 {
+	if a.Country != "" && !validate.Country(a.Country) {
+		errs.Add(p("address.country"), "must be an assigned ISO 3166-1 alpha-2 code such as BE")
+	}
+}
+
+func checkMetadata(p func(string) string, md map[string]string, errs *FieldErrors) {
+	if len(md) > 20 {
 		errs.Add(p("metadata"), "at most 20 keys")
 	}
-	for k, v := range c.Metadata {
+	for k, v := range md {
 		if !validate.Text(k, 40) || len(v) > 500 {
 			errs.Add(p("metadata"), "keys of 1 to 40 characters, values of at most 500")
 			break

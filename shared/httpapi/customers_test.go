@@ -61,7 +61,14 @@ func TestCustomers(t *testing.T) {
 			t.Errorf("%s: %d %s, want 422 naming %s", body, st, raw, field)
 		}
 	}
-	st, _, raw = call(t, "POST", base+"/v1/customers", key, `{"company_name":"Acme","customer_number":"C-2"}`, nil, true)
+	customerChanges(t, base, key, id)
+}
+
+// customerChanges: a number another customer has is 422, a patch frees the
+// old number, archive; the audit log names fields, never values.
+func customerChanges(t *testing.T, base, key, id string) {
+	t.Helper()
+	st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"company_name":"Acme","customer_number":"C-2"}`, nil, true)
 	other := decode(t, raw)["id"].(string)
 	if st != 201 {
 		t.Fatalf("second: %d %s", st, raw)
@@ -96,6 +103,37 @@ func TestCustomerSearch(t *testing.T) {
 	env.Merchant(t, "shop-b")
 	srv := env.Serve(t)
 	names := []string{"Émile", "Zoë", "Łukasz", "Anaïs", "Søren", "Ana", "Bram", "Chloé"}
+	seedCustomers(t, env, names)
+	s := searcher{t: t, env: env, url: srv.URL, key: key}
+	// 2000 customers, 200 companies; the 1800 people cycle over 8 first names.
+	people := func(name string) int {
+		n := 0
+		for i := 0; i < 2000; i++ {
+			if i%10 != 0 && names[i%len(names)] == name {
+				n++
+			}
+		}
+		return n
+	}
+	for q, want := range map[string]int{"emile": people("Émile"), "EMI": people("Émile"), "zoe": people("Zoë"), "lukasz": people("Łukasz"),
+		"soren": people("Søren"), "ana": people("Ana") + people("Anaïs"), "anai": people("Anaïs"), "societe%20gen": 200, "family000": 10 - 1, "xyz": 0} {
+		got, calls := s.count(q)
+		if got != want {
+			t.Errorf("q=%s: %d customers, want %d", q, got, want)
+		}
+		if calls["Scan"] > 0 {
+			t.Errorf("q=%s scanned: %v", q, calls)
+		}
+	}
+	s.onePage()
+	s.lookups()
+	s.walk()
+}
+
+// seedCustomers makes 2,000 customers of shop-a (every tenth a company)
+// and one of shop-b.
+func seedCustomers(t *testing.T, env *testenv.Env, names []string) {
+	t.Helper()
 	now := time.Now().UTC()
 	for i := 0; i < 2000; i++ {
 		c := domain.CustomerRecord{ID: domain.NewSeqID("cus_", now), Type: "person", FirstName: names[i%len(names)], LastName: fmt.Sprintf("Family%04d", i),
@@ -113,75 +151,85 @@ func TestCustomerSearch(t *testing.T) {
 	if err := env.Store.CreateCustomer(context.Background(), "shop-b", &other, auditEntry(other.ID)); err != nil {
 		t.Fatal(err)
 	}
-	count := func(q string) (int, map[string]int) {
-		t.Helper()
-		n, cursor := 0, ""
-		env.Count.Reset()
-		for {
-			url := srv.URL + "/v1/customers?limit=500&q=" + q
-			if cursor != "" {
-				url += "&cursor=" + cursor
-			}
-			st, _, raw := call(t, "GET", url, key, "", nil, true)
-			if st != 200 {
-				t.Fatalf("search %s: %d %s", q, st, raw)
-			}
-			page := decode(t, raw)
-			for _, c := range page["data"].([]any) {
-				if strings.Contains(fmt.Sprint(c), "Elsewhere") {
-					t.Fatalf("another merchant's customer in %s", q)
-				}
-				n++
-			}
-			next, _ := page["next_cursor"].(string)
-			if next == "" {
-				return n, env.Count.Snapshot()
-			}
-			cursor = next
-		}
-	}
-	// 2000 customers, 200 companies; the 1800 people cycle over 8 first names.
-	people := func(name string) int {
-		n := 0
-		for i := 0; i < 2000; i++ {
-			if i%10 != 0 && names[i%len(names)] == name {
-				n++
-			}
-		}
-		return n
-	}
-	for q, want := range map[string]int{"emile": people("Émile"), "EMI": people("Émile"), "zoe": people("Zoë"), "lukasz": people("Łukasz"),
-		"soren": people("Søren"), "ana": people("Ana") + people("Anaïs"), "anai": people("Anaïs"), "societe%20gen": 200, "family000": 10 - 1, "xyz": 0} {
-		got, calls := count(q)
-		if got != want {
-			t.Errorf("q=%s: %d customers, want %d", q, got, want)
-		}
-		if calls["Scan"] > 0 {
-			t.Errorf("q=%s scanned: %v", q, calls)
-		}
-	}
-	// A page of a search is one Query of the index (two when entries of
-	// customers already counted fill it) and one BatchGetItem.
-	env.Count.Reset()
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?limit=50&q=zo", key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 50 {
-		t.Fatalf("a page of q=zo: %d %.300s", st, raw)
-	}
-	if calls := env.Count.Snapshot(); calls["Query"] > 2 || calls["BatchGetItem"] != 1 || calls["Scan"] > 0 || len(calls) > 3 {
-		t.Errorf("a page of 50 found by name: %v, want at most 2 Query and 1 BatchGetItem", calls)
-	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?email=C17@example.com", key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family0017") {
-		t.Fatalf("by e-mail: %d %s", st, raw)
-	}
-	if st, _, raw := call(t, "GET", srv.URL+"/v1/customers?customer_number=N-1234", key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family1234") {
-		t.Fatalf("by number: %d %s", st, raw)
-	}
-	seen, cursor, last := map[string]bool{}, "", "~"
+}
+
+type searcher struct {
+	t        *testing.T
+	env      *testenv.Env
+	url, key string
+}
+
+// count walks every page of a search and returns how many customers it
+// found and the DynamoDB calls it made.
+func (s searcher) count(q string) (int, map[string]int) {
+	t := s.t
+	t.Helper()
+	n, cursor := 0, ""
+	s.env.Count.Reset()
 	for {
-		url := srv.URL + "/v1/customers?limit=137"
+		url := s.url + "/v1/customers?limit=500&q=" + q
 		if cursor != "" {
 			url += "&cursor=" + cursor
 		}
-		_, _, raw := call(t, "GET", url, key, "", nil, true)
+		st, _, raw := call(t, "GET", url, s.key, "", nil, true)
+		if st != 200 {
+			t.Fatalf("search %s: %d %s", q, st, raw)
+		}
+		page := decode(t, raw)
+		for _, c := range page["data"].([]any) {
+			if strings.Contains(fmt.Sprint(c), "Elsewhere") {
+				t.Fatalf("another merchant's customer in %s", q)
+			}
+			n++
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			return n, s.env.Count.Snapshot()
+		}
+		cursor = next
+	}
+}
+
+// onePage: a page of a search is one Query of the index (two when entries
+// of customers already counted fill it) and one BatchGetItem.
+func (s searcher) onePage() {
+	t := s.t
+	t.Helper()
+	s.env.Count.Reset()
+	if st, _, raw := call(t, "GET", s.url+"/v1/customers?limit=50&q=zo", s.key, "", nil, true); st != 200 || len(decode(t, raw)["data"].([]any)) != 50 {
+		t.Fatalf("a page of q=zo: %d %.300s", st, raw)
+	}
+	if calls := s.env.Count.Snapshot(); calls["Query"] > 2 || calls["BatchGetItem"] != 1 || calls["Scan"] > 0 || len(calls) > 3 {
+		t.Errorf("a page of 50 found by name: %v, want at most 2 Query and 1 BatchGetItem", calls)
+	}
+}
+
+// lookups: by e-mail (any case) and by number.
+func (s searcher) lookups() {
+	t := s.t
+	t.Helper()
+	if st, _, raw := call(t, "GET", s.url+"/v1/customers?email=C17@example.com", s.key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family0017") {
+		t.Fatalf("by e-mail: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, "GET", s.url+"/v1/customers?customer_number=N-1234", s.key, "", nil, true); st != 200 || !strings.Contains(string(raw), "Family1234") {
+		t.Fatalf("by number: %d %s", st, raw)
+	}
+	if st, _, _ := call(t, "GET", s.url+"/v1/customers?cursor=bogus", s.key, "", nil, false); st != 400 {
+		t.Fatalf("bad cursor: %d", st)
+	}
+}
+
+// walk: the listing shows every customer newest first, once.
+func (s searcher) walk() {
+	t := s.t
+	t.Helper()
+	seen, cursor, last := map[string]bool{}, "", "~"
+	for {
+		url := s.url + "/v1/customers?limit=137"
+		if cursor != "" {
+			url += "&cursor=" + cursor
+		}
+		_, _, raw := call(t, "GET", url, s.key, "", nil, true)
 		page := decode(t, raw)
 		for _, c := range page["data"].([]any) {
 			id := c.(map[string]any)["id"].(string)
@@ -198,9 +246,6 @@ func TestCustomerSearch(t *testing.T) {
 	}
 	if len(seen) != 2000 {
 		t.Fatalf("listing walked %d customers, want 2000", len(seen))
-	}
-	if st, _, _ := call(t, "GET", srv.URL+"/v1/customers?cursor=bogus", key, "", nil, false); st != 400 {
-		t.Fatalf("bad cursor: %d", st)
 	}
 }
 
@@ -250,6 +295,13 @@ func TestLinksForCustomers(t *testing.T) {
 	if st != 200 || len(page) != 3 || page[0].(map[string]any)["id"] != byEmail["id"] || page[2].(map[string]any)["id"] != l["id"] {
 		t.Fatalf("the customer's links: %d %s", st, raw)
 	}
+	linkRefusals(t, base, key, cus, link)
+}
+
+// linkRefusals: customer_id with customer, an unknown customer_id, an
+// archived customer.
+func linkRefusals(t *testing.T, base, key, cus string, link func(string) (int, jsonMap)) {
+	t.Helper()
 	if st, l := link(`"customer_id":"` + cus + `","customer":{"company_name":"x"}`); st != 422 {
 		t.Fatalf("both: %d %v", st, l)
 	}
@@ -296,6 +348,12 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, evBefore := call(t, "GET", base+"/v1/payment-links/"+linkID+"/events", key, "", nil, true)
+	eraseAndCheck(t, env, base, key, id, linkID, second, evBefore)
+}
+
+// eraseAndCheck erases customer id and checks what remains.
+func eraseAndCheck(t *testing.T, env *testenv.Env, base, key, id, linkID, second string, evBefore []byte) {
+	t.Helper()
 
 	restricted, _ := restrictedKey(t, base, key, "customers:read", "customers:write")
 	if st, _, _ := call(t, "POST", base+"/v1/customers/"+id+"/erase", restricted, "", nil, false); st != 403 {
@@ -319,6 +377,14 @@ func TestEraseCustomer(t *testing.T) {
 	if _, _, evAfter := call(t, "GET", base+"/v1/payment-links/"+linkID+"/events", key, "", nil, true); len(decode(t, evAfter)["data"].([]any)) != len(decode(t, evBefore)["data"].([]any)) {
 		t.Fatalf("the timeline changed shape: %s -> %s", evBefore, evAfter)
 	}
+	nothingLeft(t, env, base, key, id)
+}
+
+// nothingLeft: the person's data is nowhere in the table nor found by a
+// search; the number is free; an erased customer does not change back;
+// erasing again is 200; the audit log has the erasure.
+func nothingLeft(t *testing.T, env *testenv.Env, base, key, id string) {
+	t.Helper()
 	for _, needle := range []string{"Wilhelmina", "wilhelmina", "Vandersteen", "vandersteen", "+32470999888", "Kerkstraat", "GDPR-1", "W-77"} {
 		for _, it := range scanTable(t, env) {
 			if strings.Contains(it, needle) {
