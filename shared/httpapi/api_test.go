@@ -280,7 +280,8 @@ func TestIdempotencyReplayAndMismatch(t *testing.T) {
 	if st, _, _ := call(t, "POST", srv.URL+"/v1/payment-links", key, strings.Replace(fullBody, "ORDER-8812", "ORDER-2", 1), map[string]string{"Idempotency-Key": "k2"}, true); st != 201 {
 		t.Fatal(st)
 	}
-	if s := env.Count.Snapshot(); s["PutItem"] != 1 || s["TransactWriteItems"] != 1 || env.Count.Total() != 2 {
+	// The reservation, the customer's match by e-mail, the transaction.
+	if s := env.Count.Snapshot(); s["PutItem"] != 1 || s["TransactWriteItems"] != 1 || s["Query"] != 1 || env.Count.Total() != 3 {
 		t.Fatalf("create with key: %v", s)
 	}
 	// A 409 (reference reused) is a real outcome: stored and replayed.

@@ -183,7 +183,9 @@ func TestExportRoundTrip(t *testing.T) {
 		var got []string
 		for _, l := range decode(t, raw)["data"].([]any) {
 			m := l.(jsonMap)
-			c, _ := json.Marshal(m["customer"])
+			cus, _ := m["customer"].(map[string]any)
+			delete(cus, "id") // each import makes (or matches) customers of its own
+			c, _ := json.Marshal(cus)
 			a, _ := json.Marshal(m["amount"])
 			got = append(got, fmt.Sprint(string(a), m["description"], m["reference"], m["expires_at"], string(c), m["origin"], m["redirect_url"], m["language"]))
 		}

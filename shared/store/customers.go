@@ -120,6 +120,11 @@ func (s *Store) customerWrites(m string, cur *customerItem, next *domain.Custome
 	}
 	it := &customerItem{PK: customerPK(m, next.ID), SK: customerSK, Type: "customer",
 		GSI1PK: customerListShardPK(m, shard(next.ID, CustomerListShards)), GSI1SK: next.ID, CustomerRecord: *next}
+	if len(it.Metadata) == 0 {
+		// No empty map in the table: a stream record's empty map reads
+		// back as nothing (withMetadata shows {}).
+		it.Metadata = nil
+	}
 	for _, x := range idx {
 		it.Idx = append(it.Idx, idxKey(x.PK, x.SK))
 	}
@@ -241,6 +246,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, m, id string, change func(cu
 		if err != nil {
 			return nil, fmt.Errorf("update customer: %w", err)
 		}
+		withMetadata(&it.CustomerRecord)
 		return &it.CustomerRecord, nil
 	}
 }
