@@ -86,8 +86,8 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="payment-links.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cols := []string{"amount", "currency", "description", "reference", "expires_at", "first_name", "last_name", "company_name", "email", "phone",
-		"language", "country", "redirect_url", "origin"}
+	cols := []string{"amount", "currency", "description", "reference", "expires_at", "customer_number", "first_name", "last_name", "company_name",
+		"email", "phone", "language", "country", "redirect_url", "origin"}
 	_ = cw.Write(append(append([]string{}, cols...), imports.ExportOnly...))
 	n := 0
 	for {
@@ -102,7 +102,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 				paid = rfc(*l.PaidAt)
 			}
 			c := l.Customer
-			rec := []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.FirstName, c.LastName,
+			rec := []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
 				c.CompanyName, c.Email, c.Phone, c.Language, c.Country, l.RedirectURL, string(l.Origin),
 				l.ID, string(l.Status), l.AmountRefunded.String(), rfc(l.CreatedAt), paid, a.PublicBaseURL + "/l/" + l.Code}
 			for i := range rec {
