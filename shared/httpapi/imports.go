@@ -19,6 +19,12 @@ const MaxImportBody = 5 << 20
 
 // importLinks: 202 with the import id; the rows are created by the worker.
 func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
+	return a.queueImport(w, r, imports.KindLinks, imports.ParseCSV)
+}
+
+// queueImport checks a CSV file with parse, records the import and queues
+// its rows (kind) in chunks for the import worker: 202 with the import id.
+func (a *API) queueImport(w http.ResponseWriter, r *http.Request, kind string, parse func([]byte) ([]string, []imports.Row, error)) error {
 	m := merchantOf(r.Context())
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
 		return problem.New(http.StatusUnsupportedMediaType, "send the file as text/csv")
@@ -27,7 +33,7 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	header, rows, err := imports.ParseCSV(body)
+	header, rows, err := parse(body)
 	if err != nil {
 		return err
 	}
@@ -38,7 +44,7 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for i := 0; i < len(rows); i += imports.Chunk {
-		msg := imports.Message{Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))],
+		msg := imports.Message{Kind: kind, Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))],
 			By: &by, ByIP: actor.IP, ByUserAgent: actor.UserAgent}
 		if err := a.Imports.Send(r.Context(), msg, 0); err != nil {
 			return err

@@ -93,6 +93,11 @@ func contains(list []string, v string) bool {
 // ParseCSV reads a file: its header (lower-cased, trimmed) and its rows, or
 // the field errors that make it refused as a whole (file, header).
 func ParseCSV(body []byte) ([]string, []Row, error) {
+	return parse(body, checkHeader)
+}
+
+// parse reads a file whose header check checks (and normalises).
+func parse(body []byte, check func(header []string) error) ([]string, []Row, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(body) {
 		return nil, nil, domain.FieldErrors{{Field: "file", Message: "must be UTF-8 text"}}
@@ -102,7 +107,7 @@ func ParseCSV(body []byte) ([]string, []Row, error) {
 	if err != nil {
 		return nil, nil, domain.FieldErrors{{Field: "file", Message: "needs a header row"}}
 	}
-	if err := checkHeader(header); err != nil {
+	if err := check(header); err != nil {
 		return nil, nil, err
 	}
 	var rows []Row
@@ -246,16 +251,24 @@ func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 	if err != nil {
 		return fmt.Errorf("import %s: merchant %s: %w", msg.ImportID, msg.Merchant, err)
 	}
+	if msg.Kind != "" && msg.Kind != KindLinks && msg.Kind != KindCustomers {
+		return fmt.Errorf("import %s: unknown kind %q", msg.ImportID, msg.Kind)
+	}
 	counts := map[string]int{}
 	for _, row := range msg.Rows {
-		outcome, err := w.importRow(ctx, m, &msg, row)
+		var outcome string
+		if msg.Kind == KindCustomers {
+			outcome, err = w.importCustomerRow(ctx, &msg, row)
+		} else {
+			outcome, err = w.importRow(ctx, m, &msg, row)
+		}
 		if err != nil {
 			return fmt.Errorf("import %s row %d: %w", msg.ImportID, row.N, err)
 		}
 		counts[outcome]++
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "import batch", slog.String("merchant", msg.Merchant), slog.String("import_id", msg.ImportID),
-		slog.Int("created", counts["created"]), slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]),
+		slog.String("kind", msg.Kind), slog.Int("created", counts["created"]), slog.Int("updated", counts["updated"]), slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]),
 		slog.String("outcome", "imported"))
 	return nil
 }
