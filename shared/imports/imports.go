@@ -240,6 +240,9 @@ func (m *Message) Validate() error {
 	if m.ImportID == "" || m.Merchant == "" {
 		return errors.New("an import message names a merchant and an import")
 	}
+	if m.Kind != "" && m.Kind != KindLinks && m.Kind != KindCustomers {
+		return fmt.Errorf("import %s: unknown kind %q", m.ImportID, m.Kind)
+	}
 	return nil
 }
 
@@ -250,9 +253,6 @@ func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 	m, err := w.Merchants(ctx, msg.Merchant)
 	if err != nil {
 		return fmt.Errorf("import %s: merchant %s: %w", msg.ImportID, msg.Merchant, err)
-	}
-	if msg.Kind != "" && msg.Kind != KindLinks && msg.Kind != KindCustomers {
-		return fmt.Errorf("import %s: unknown kind %q", msg.ImportID, msg.Kind)
 	}
 	counts := map[string]int{}
 	for _, row := range msg.Rows {
@@ -268,8 +268,8 @@ func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 		counts[outcome]++
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "import batch", slog.String("merchant", msg.Merchant), slog.String("import_id", msg.ImportID),
-		slog.String("kind", msg.Kind), slog.Int("created", counts["created"]), slog.Int("updated", counts["updated"]), slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]),
-		slog.String("outcome", "imported"))
+		slog.String("kind", msg.Kind), slog.Int("created", counts["created"]), slog.Int("updated", counts["updated"]),
+		slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]), slog.String("outcome", "imported"))
 	return nil
 }
 
