@@ -17,6 +17,8 @@ import (
 var CustomerRoutes = []Route{
 	{Pattern: "POST /v1/customers", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createCustomer)) }},
 	{Pattern: "GET /v1/customers", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.listCustomers) }},
+	{Pattern: "POST /v1/customers/import", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.importCustomers)) }},
+	{Pattern: "GET /v1/customers/export", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.exportCustomers) }},
 	{Pattern: "GET /v1/customers/{id}", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.getCustomer) }},
 	{Pattern: "PATCH /v1/customers/{id}", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchCustomer) }},
 	{Pattern: "POST /v1/customers/{id}/archive", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.archiveCustomer)) }},

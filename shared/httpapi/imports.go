@@ -19,6 +19,12 @@ const MaxImportBody = 5 << 20
 
 // importLinks: 202 with the import id; the rows are created by the worker.
 func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
+	return a.queueImport(w, r, imports.KindLinks, imports.ParseCSV)
+}
+
+// queueImport checks a CSV file with parse, records the import and queues
+// its rows (kind) in chunks for the import worker: 202 with the import id.
+func (a *API) queueImport(w http.ResponseWriter, r *http.Request, kind string, parse func([]byte) ([]string, []imports.Row, error)) error {
 	m := merchantOf(r.Context())
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
 		return problem.New(http.StatusUnsupportedMediaType, "send the file as text/csv")
@@ -27,7 +33,7 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	header, rows, err := imports.ParseCSV(body)
+	header, rows, err := parse(body)
 	if err != nil {
 		return err
 	}
@@ -38,7 +44,7 @@ func (a *API) importLinks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for i := 0; i < len(rows); i += imports.Chunk {
-		msg := imports.Message{Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))],
+		msg := imports.Message{Kind: kind, Merchant: m.ID, ImportID: imp.ID, Header: header, Rows: rows[i:min(i+imports.Chunk, len(rows))],
 			By: &by, ByIP: actor.IP, ByUserAgent: actor.UserAgent}
 		if err := a.Imports.Send(r.Context(), msg, 0); err != nil {
 			return err
@@ -86,8 +92,8 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="payment-links.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cols := []string{"amount", "currency", "description", "reference", "expires_at", "first_name", "last_name", "company_name", "email", "phone",
-		"language", "country", "redirect_url", "origin"}
+	cols := []string{"amount", "currency", "description", "reference", "expires_at", "customer_number", "first_name", "last_name", "company_name",
+		"email", "phone", "language", "country", "redirect_url", "origin"}
 	_ = cw.Write(append(append([]string{}, cols...), imports.ExportOnly...))
 	n := 0
 	for {
@@ -102,7 +108,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 				paid = rfc(*l.PaidAt)
 			}
 			c := l.Customer
-			rec := []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.FirstName, c.LastName,
+			rec := []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
 				c.CompanyName, c.Email, c.Phone, c.Language, c.Country, l.RedirectURL, string(l.Origin),
 				l.ID, string(l.Status), l.AmountRefunded.String(), rfc(l.CreatedAt), paid, a.PublicBaseURL + "/l/" + l.Code}
 			for i := range rec {

@@ -143,7 +143,7 @@ func TestExportRoundTrip(t *testing.T) {
 	srv := env.Serve(t)
 	srv.Consume(t)
 	bodies := []string{
-		`{"amount":{"currency":"EUR","value":"12.5"},"description":"=HYPERLINK(\"http://evil\")","reference":"R-1","customer":{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be","phone":"+32470123456","language":"fr","country":"BE"},"origin":"invoice"}`,
+		`{"amount":{"currency":"EUR","value":"12.5"},"description":"=HYPERLINK(\"http://evil\")","reference":"R-1","customer":{"customer_number":"C-7","first_name":"Ana","last_name":"Peeters","email":"ana@example.be","phone":"+32470123456","language":"fr","country":"BE"},"origin":"invoice"}`,
 		`{"amount":{"currency":"JPY","value":"1200"},"description":"@SUM(A1)","customer":{"company_name":"-ACME, \"quoted\" NV"},"expires_in_days":3}`,
 		`{"amount":{"currency":"KWD","value":"1.25"},"description":"+plus","reference":"R-3","customer":{"company_name":"X"},"redirect_url":"https://shop.example/thanks"}`,
 	}

@@ -60,6 +60,8 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/customers/{id}/archive":        domain.CustomersWrite,
 		"GET /v1/customers/{id}/payment-links":   domain.LinksRead,
 		"POST /v1/customers/{id}/erase":          domain.CustomersErase,
+		"POST /v1/customers/import":              domain.CustomersWrite,
+		"GET /v1/customers/export":               domain.CustomersRead,
 	}
 	seen := map[string]bool{}
 	for _, rt := range httpapi.AllRoutes() {

@@ -27,7 +27,7 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		for _, r := range rows {
-			in, fe := RowInput(header, r.Cells)
+			in, _, fe := RowInput(header, r.Cells)
 			if fe == nil && in == nil {
 				t.Fatal("no request and no error")
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/paylinks/paylinks/shared/customers"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
@@ -37,12 +38,20 @@ const (
 // an import accepts and ignores, so an export imports again.
 var (
 	Columns = []string{"amount", "currency", "description", "reference", "expires_at", "expires_in_days", "first_name", "last_name",
-		"company_name", "email", "phone", "language", "country", "redirect_url", "origin", "send_channel"}
+		"company_name", "email", "phone", "language", "country", "redirect_url", "origin", "send_channel", "customer_id", "customer_number"}
 	ExportOnly = []string{"id", "status", "amount_refunded", "created_at", "paid_at", "url"}
+)
+
+// Import kinds.
+const (
+	KindLinks     = "links"
+	KindCustomers = "customers"
 )
 
 // Message carries a chunk of rows to the import worker.
 type Message struct {
+	// Kind is what the rows make: KindLinks ("" too) or KindCustomers.
+	Kind     string     `json:"kind,omitempty"`
 	Merchant string     `json:"merchant"`
 	ImportID string     `json:"import_id"`
 	Header   []string   `json:"header"`
@@ -84,6 +93,11 @@ func contains(list []string, v string) bool {
 // ParseCSV reads a file: its header (lower-cased, trimmed) and its rows, or
 // the field errors that make it refused as a whole (file, header).
 func ParseCSV(body []byte) ([]string, []Row, error) {
+	return parse(body, checkHeader)
+}
+
+// parse reads a file whose header check checks (and normalises).
+func parse(body []byte, check func(header []string) error) ([]string, []Row, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(body) {
 		return nil, nil, domain.FieldErrors{{Field: "file", Message: "must be UTF-8 text"}}
@@ -93,7 +107,7 @@ func ParseCSV(body []byte) ([]string, []Row, error) {
 	if err != nil {
 		return nil, nil, domain.FieldErrors{{Field: "file", Message: "needs a header row"}}
 	}
-	if err := checkHeader(header); err != nil {
+	if err := check(header); err != nil {
 		return nil, nil, err
 	}
 	var rows []Row
@@ -136,8 +150,8 @@ func checkHeader(header []string) error {
 			errs.Add("header", "missing column "+req)
 		}
 	}
-	if !seen["company_name"] && !(seen["first_name"] && seen["last_name"]) {
-		errs.Add("header", "needs first_name and last_name, or company_name")
+	if !seen["company_name"] && !(seen["first_name"] && seen["last_name"]) && !seen["customer_id"] {
+		errs.Add("header", "needs first_name and last_name, or company_name, or customer_id")
 	}
 	return errs.Err()
 }
@@ -150,21 +164,33 @@ func unneutralize(s string) string {
 	return s
 }
 
-// RowInput turns a row into a new link's input (domain.NewLink checks it as
-// it checks the API's); a value that is not even the right type is a field
-// error.
-func RowInput(header []string, cells []string) (*domain.LinkInput, *domain.FieldError) {
+// cells are a row's values by column (trimmed, the export's formula guard
+// undone).
+func cells(header []string, row []string) map[string]string {
 	v := map[string]string{}
 	for i, h := range header {
-		if i < len(cells) {
-			v[h] = strings.TrimSpace(unneutralize(cells[i]))
+		if i < len(row) {
+			v[h] = strings.TrimSpace(unneutralize(row[i]))
 		}
 	}
-	in := &domain.LinkInput{Customer: &domain.Customer{FirstName: v["first_name"], LastName: v["last_name"], CompanyName: v["company_name"],
-		Email: v["email"], Phone: v["phone"], Language: v["language"], Country: v["country"]}}
+	return v
+}
+
+// RowInput turns a row into a new link's input (domain.NewLink checks it as
+// it checks the API's) and the row's customer_id ("" when none); a value
+// that is not even the right type is a field error. A customer_id with the
+// customer's own columns is one, as customer_id with customer in the API.
+func RowInput(header []string, row []string) (*domain.LinkInput, string, *domain.FieldError) {
+	v := cells(header, row)
+	in := &domain.LinkInput{Customer: &domain.Customer{CustomerNumber: v["customer_number"], FirstName: v["first_name"], LastName: v["last_name"],
+		CompanyName: v["company_name"], Email: v["email"], Phone: v["phone"], Language: v["language"], Country: v["country"]}}
+	customerID := v["customer_id"]
+	if c := in.Customer; customerID != "" && *c != (domain.Customer{}) {
+		return nil, "", &domain.FieldError{Field: "customer_id", Message: "give customer_id or the customer's columns, not both"}
+	}
 	amt, err := json.Marshal(map[string]string{"currency": v["currency"], "value": v["amount"]})
 	if err != nil {
-		return nil, &domain.FieldError{Field: "amount", Message: "must be an amount and a currency"}
+		return nil, "", &domain.FieldError{Field: "amount", Message: "must be an amount and a currency"}
 	}
 	in.Amount = amt
 	opt := func(k string) *string {
@@ -179,11 +205,11 @@ func RowInput(header []string, cells []string) (*domain.LinkInput, *domain.Field
 	if s := v["expires_in_days"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return nil, &domain.FieldError{Field: "expires_in_days", Message: "must be a whole number of days"}
+			return nil, "", &domain.FieldError{Field: "expires_in_days", Message: "must be a whole number of days"}
 		}
 		in.ExpiresInDays = &n
 	}
-	return in, nil
+	return in, customerID, nil
 }
 
 // Worker is the import queue's consumer.
@@ -214,6 +240,9 @@ func (m *Message) Validate() error {
 	if m.ImportID == "" || m.Merchant == "" {
 		return errors.New("an import message names a merchant and an import")
 	}
+	if m.Kind != "" && m.Kind != KindLinks && m.Kind != KindCustomers {
+		return fmt.Errorf("import %s: unknown kind %q", m.ImportID, m.Kind)
+	}
 	return nil
 }
 
@@ -227,15 +256,20 @@ func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 	}
 	counts := map[string]int{}
 	for _, row := range msg.Rows {
-		outcome, err := w.importRow(ctx, m, &msg, row)
+		var outcome string
+		if msg.Kind == KindCustomers {
+			outcome, err = w.importCustomerRow(ctx, &msg, row)
+		} else {
+			outcome, err = w.importRow(ctx, m, &msg, row)
+		}
 		if err != nil {
 			return fmt.Errorf("import %s row %d: %w", msg.ImportID, row.N, err)
 		}
 		counts[outcome]++
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "import batch", slog.String("merchant", msg.Merchant), slog.String("import_id", msg.ImportID),
-		slog.Int("created", counts["created"]), slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]),
-		slog.String("outcome", "imported"))
+		slog.String("kind", msg.Kind), slog.Int("created", counts["created"]), slog.Int("updated", counts["updated"]),
+		slog.Int("failed", counts["failed"]), slog.Int("already_done", counts["already_done"]), slog.String("outcome", "imported"))
 	return nil
 }
 
@@ -243,17 +277,24 @@ func (w *Worker) Process(ctx context.Context, qm queue.Message[Message]) error {
 // error recorded on the import) or "already_done".
 func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Message, row Row) (string, error) {
 	ir := store.ImportRow{Merchant: m.ID, ImportID: msg.ImportID, Row: row.N}
-	in, fe := RowInput(msg.Header, row.Cells)
+	in, customerID, fe := RowInput(msg.Header, row.Cells)
 	if fe != nil {
 		return "failed", w.Store.FailImportRow(ctx, ir, fe.Field, fe.Message)
 	}
-	l, ev, err := domain.NewLink(in, m.LinkSettings(), w.Now())
-	var errs domain.FieldErrors
-	if errors.As(err, &errs) && len(errs) > 0 {
-		return "failed", w.Store.FailImportRow(ctx, ir, errs[0].Field, errs[0].Message)
-	}
-	if err != nil {
+	fail := func(err error) (string, error) {
+		var errs domain.FieldErrors
+		if errors.As(err, &errs) && len(errs) > 0 {
+			return "failed", w.Store.FailImportRow(ctx, ir, errs[0].Field, errs[0].Message)
+		}
 		return "", err
+	}
+	newCustomer, err := w.rowCustomer(ctx, m.ID, in, customerID)
+	if err != nil {
+		return fail(err)
+	}
+	l, ev, err := domain.NewLink(in, m.LinkSettings(), w.Now())
+	if err != nil {
+		return fail(err)
 	}
 	if l.Code, err = w.Codes.NewCode(m.ID, l.ID); err != nil {
 		return "", fmt.Errorf("link code: %w", err)
@@ -268,10 +309,16 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 		sendID = send.DerivedID("i", msg.ImportID, strconv.Itoa(row.N))
 		send.Request(&ev, *in.SendChannel, sendID)
 	}
-	err = w.Store.CreateImported(ctx, l, ev, ir)
+	if newCustomer != nil {
+		err = w.Store.CreateImportedForNewCustomer(ctx, l, ev, ir, newCustomer)
+	} else {
+		err = w.Store.CreateImported(ctx, l, ev, ir)
+	}
 	switch {
 	case errors.Is(err, store.ErrRowDone):
 		return "already_done", nil
+	case errors.Is(err, store.ErrCustomerNumberTaken):
+		return "failed", w.Store.FailImportRow(ctx, ir, "customer_number", "belongs to another customer")
 	case errors.Is(err, domain.ErrDuplicateReference):
 		return "failed", w.Store.FailImportRow(ctx, ir, "reference", "is already used by another link")
 	case err != nil:
@@ -283,4 +330,32 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 		}
 	}
 	return "created", nil
+}
+
+// rowCustomer settles a row's customer as the API's create does (package
+// customers): customer_id (the link's snapshot is then the customer's
+// details) or the inline columns matched by customer_number, then e-mail;
+// else the new customer, to write with the row's link. Errors naming the
+// row's field are domain.FieldErrors.
+func (w *Worker) rowCustomer(ctx context.Context, m string, in *domain.LinkInput, customerID string) (*domain.CustomerRecord, error) {
+	if customerID != "" {
+		snap, err := customers.ByID(ctx, w.Store, m, customerID, "customer_id")
+		if errors.Is(err, domain.ErrCustomerArchived) {
+			return nil, domain.FieldErrors{{Field: "customer_id", Message: "the customer is archived or erased"}}
+		}
+		if err != nil {
+			return nil, err
+		}
+		in.Customer = snap
+		return nil, nil
+	}
+	fresh, err := customers.Match(ctx, w.Store, m, in.Customer, w.Now().UTC())
+	if errors.Is(err, domain.ErrCustomerArchived) {
+		field := "customer.email"
+		if in.Customer.CustomerNumber != "" {
+			field = "customer_number"
+		}
+		return nil, domain.FieldErrors{{Field: field, Message: "the customer is archived or erased"}}
+	}
+	return fresh, err
 }

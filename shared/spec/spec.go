@@ -127,6 +127,7 @@ var Functions = []Function{
 		Needs:  NeedTable | NeedTableWrite | NeedSealer | NeedRateLimits | NeedIdentity | NeedIdentityAdmin},
 	{Name: "customers", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/v1/customers", []string{"ANY"}}, {"/v1/customers/{proxy+}", []string{"ANY"}}},
+		Sends:  []string{Imports},
 		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedSealer | NeedRateLimits | NeedIdentity},
 	{Name: "dashboard", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/dashboard", []string{"GET", "POST"}}, {"/dashboard/{proxy+}", []string{"GET", "POST"}}},

@@ -73,6 +73,14 @@ func (s *Store) CreateImported(ctx context.Context, l *domain.Link, ev domain.Ev
 	return s.create(ctx, l, ev, nil, &row, nil)
 }
 
+// CreateImportedForNewCustomer is CreateImported with the row's new
+// customer (and its index items) in the same transaction: a redelivered row
+// makes neither again (ErrRowDone); ErrCustomerNumberTaken when its number
+// was taken meanwhile.
+func (s *Store) CreateImportedForNewCustomer(ctx context.Context, l *domain.Link, ev domain.Event, row ImportRow, c *domain.CustomerRecord) error {
+	return s.create(ctx, l, ev, nil, &row, c)
+}
+
 func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow, c *domain.CustomerRecord) error {
 	stampActor(ctx, &ev)
 	items, err := s.createItems(l, ev)

@@ -112,8 +112,8 @@ var anonymous = []struct {
 	{regexp.MustCompile(`redeliver_[0-9A-Za-z]{27}`), "CODE"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`), "TIME"},
 	{regexp.MustCompile(`X#[0-9T-]+#\d+`), "X#BUCKET#SHARD"},
-	{regexp.MustCompile(`#(LINKS|HOOKS)#\d\d`), "#$1#SHARD"},
-	{regexp.MustCompile(`#AUDIT#\d+`), "#AUDIT#SHARD"}, // the shard of a new entry's id
+	{regexp.MustCompile(`#(LINKS|HOOKS|CUSTS)#\d\d`), "#$1#SHARD"}, // a new customer's listing shard is its id's
+	{regexp.MustCompile(`#AUDIT#\d+`), "#AUDIT#SHARD"},             // the shard of a new entry's id
 }
 
 func snapshot(t *testing.T, env *testenv.Env) []string {

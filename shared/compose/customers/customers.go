@@ -7,15 +7,18 @@ import (
 
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
 // New is the API with what the customers' routes use: the store (the
 // sealer to read merchants), the public base URL (their links' views), the
-// rate limits and the members' token check.
+// rate limits, the members' token check and the import queue.
 func New(e *boot.Env) *httpapi.API {
 	a := httpapi.New(e.Store(), e.PublicBaseURL())
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	a.Members = e.Identity()
+	// The customers' CSV import queues its rows for the import worker.
+	a.Imports = e.Sender(spec.Imports)
 	a.Log = e.Log
 	return a
 }
