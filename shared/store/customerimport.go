@@ -23,36 +23,14 @@ import (
 func (s *Store) ImportCustomer(ctx context.Context, in domain.CustomerInput, row ImportRow, now time.Time) (string, error) {
 	m := row.Merchant
 	for try := 0; ; try++ {
-		var cur *customerItem
-		if in.CustomerNumber != nil && strings.TrimSpace(*in.CustomerNumber) != "" {
-			c, err := s.CustomerByNumber(ctx, m, strings.TrimSpace(*in.CustomerNumber))
-			switch {
-			case err == nil:
-				if cur, err = s.getCustomerItem(ctx, m, c.ID); err != nil {
-					return "", fmt.Errorf("import customer row %d: customer %s: %w", row.Row, c.ID, err)
-				}
-			case !errors.Is(err, domain.ErrNotFound):
-				return "", fmt.Errorf("import customer row %d: %w", row.Row, err)
-			}
-		}
-		base, action := domain.CustomerRecord{}, "customer.created"
-		if cur != nil {
-			if cur.Erased {
-				return "", domain.ErrCustomerArchived
-			}
-			base, action = cur.CustomerRecord, "customer.updated"
-		}
-		next, err := in.Apply("", base)
+		cur, err := s.importTarget(ctx, m, in, row)
 		if err != nil {
 			return "", err
 		}
-		if cur == nil {
-			next.ID, next.Created = domain.NewID("cus_", now), now
-			if next.Metadata == nil {
-				next.Metadata = map[string]string{}
-			}
+		next, action, err := importedCustomer(in, cur, now)
+		if err != nil {
+			return "", err
 		}
-		next.Updated = now
 		items, _, err := s.customerWrites(m, cur, &next)
 		if err != nil {
 			return "", err
@@ -82,4 +60,47 @@ func (s *Store) ImportCustomer(ctx context.Context, in domain.CustomerInput, row
 		}
 		return "", fmt.Errorf("import customer row %d: %w", row.Row, err)
 	}
+}
+
+// importTarget is the customer a row's customer number names (nil: none).
+func (s *Store) importTarget(ctx context.Context, m string, in domain.CustomerInput, row ImportRow) (*customerItem, error) {
+	if in.CustomerNumber == nil || strings.TrimSpace(*in.CustomerNumber) == "" {
+		return nil, nil
+	}
+	c, err := s.CustomerByNumber(ctx, m, strings.TrimSpace(*in.CustomerNumber))
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import customer row %d: %w", row.Row, err)
+	}
+	cur, err := s.getCustomerItem(ctx, m, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("import customer row %d: customer %s: %w", row.Row, c.ID, err)
+	}
+	return cur, nil
+}
+
+// importedCustomer is the row applied to the customer it updates (or a new
+// one), and the audit action.
+func importedCustomer(in domain.CustomerInput, cur *customerItem, now time.Time) (domain.CustomerRecord, string, error) {
+	base, action := domain.CustomerRecord{}, "customer.created"
+	if cur != nil {
+		if cur.Erased {
+			return base, "", domain.ErrCustomerArchived
+		}
+		base, action = cur.CustomerRecord, "customer.updated"
+	}
+	next, err := in.Apply("", base)
+	if err != nil {
+		return next, "", err
+	}
+	if cur == nil {
+		next.ID, next.Created = domain.NewID("cus_", now), now
+		if next.Metadata == nil {
+			next.Metadata = map[string]string{}
+		}
+	}
+	next.Updated = now
+	return next, action, nil
 }
