@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -98,7 +99,8 @@ func fullLinkFields(t *testing.T, l jsonMap) {
 func TestBadCreateBodies(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop")
-	srv := env.Serve(t)
+	// Many bodies in a row: the rate limit is not what this test is about.
+	srv := env.ServeWith(t, func(o *service.Options) { o.RateLimit, o.RateBurst = 1000, 1000 })
 	usedKey(t, env, srv.URL, key)
 	okAmount := `"amount":{"currency":"EUR","value":"10.00"}`
 	okCustomer := `"customer":{"first_name":"Ana","last_name":"Peeters"}`
