@@ -2,18 +2,14 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/paylinks/paylinks/shared/domain"
 )
@@ -90,155 +86,55 @@ type AuditQuery struct {
 	Cursor   string
 }
 
-// maxAuditRounds bounds the reads of one page when filters are sparse: the
-// caller gets a cursor to carry on.
-const maxAuditRounds = 8
-
 // ListAudit returns entries newest first and the cursor of the next page
-// ("" at the end).
+// ("" at the end): the merchant's audit shards merged as the listings are
+// (mergeShards, on the table's own keys), filtered by actor and resource.
 func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, string, error) {
-	before, err := decodeAuditCursor(q.Cursor, q.Merchant)
-	if err != nil {
-		return nil, "", err
-	}
-	out := []AuditEntry{}
-	for round := 0; round < maxAuditRounds; round++ {
-		page, more, err := s.auditRound(ctx, q, before)
+	r := shardRead{base: true, from: "au_", to: "au_~", want: q.Limit + 1, values: map[string]types.AttributeValue{}}
+	if q.Cursor != "" {
+		pos, err := decodeCursor(q.Cursor, q.Merchant, "audit", validAuditID)
 		if err != nil {
 			return nil, "", err
 		}
-		for _, e := range page.entries {
-			if len(out) == q.Limit {
-				return out, encodeAuditCursor(q.Merchant, out[len(out)-1].ID), nil
-			}
-			out = append(out, e)
-		}
-		if !more {
-			return out, "", nil
-		}
-		before = page.last
-	}
-	if len(out) == 0 {
-		return out, "", nil
-	}
-	return out, encodeAuditCursor(q.Merchant, before), nil
-}
-
-type auditPage struct {
-	entries []AuditEntry
-	last    string // the oldest id this round read in every shard
-}
-
-// auditRound reads up to Limit+1 entries older than before from each
-// shard and returns, merged newest first, those no unread entry may
-// precede: a shard that has more has read everything newer than where it
-// stopped, so entries at or above the newest of those stops are final.
-func (s *Store) auditRound(ctx context.Context, q AuditQuery, before string) (auditPage, bool, error) {
-	per := make([][]AuditEntry, AuditShards)
-	stops := make([]string, AuditShards)
-	g, gctx := errgroup.WithContext(ctx)
-	for i := 0; i < AuditShards; i++ {
-		g.Go(func() error {
-			es, stop, err := s.auditShard(gctx, q, i, before)
-			per[i], stops[i] = es, stop
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return auditPage{}, false, err
-	}
-	frontier := ""
-	for _, stop := range stops {
-		if stop > frontier {
-			frontier = stop
-		}
-	}
-	var all []AuditEntry
-	for _, es := range per {
-		for _, e := range es {
-			if e.ID >= frontier {
-				all = append(all, e)
-			}
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-	return auditPage{entries: all, last: frontier}, frontier != "", nil
-}
-
-// auditShard reads one shard's entries older than before (newest first),
-// filtered; stop is where it stopped when the shard has older ones ("" when
-// it read to the end).
-func (s *Store) auditShard(ctx context.Context, q AuditQuery, i int, before string) (es []AuditEntry, stop string, err error) {
-	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit + 1)),
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(auditPK(q.Merchant, i))}}
-	if before != "" {
-		in.KeyConditionExpression = aws.String("PK = :pk AND SK < :before")
-		in.ExpressionAttributeValues[":before"] = sv(before)
+		r.below, r.to = pos, pos
 	}
 	var filters []string
 	if q.Actor != "" {
 		filters = append(filters, "actor_id = :actor")
-		in.ExpressionAttributeValues[":actor"] = sv(q.Actor)
+		r.values[":actor"] = sv(q.Actor)
 	}
 	if q.Resource != "" {
 		filters = append(filters, "#res = :res")
-		in.ExpressionAttributeNames = map[string]string{"#res": "resource"}
-		in.ExpressionAttributeValues[":res"] = sv(q.Resource)
+		r.names = map[string]string{"#res": "resource"}
+		r.values[":res"] = sv(q.Resource)
 	}
-	if len(filters) > 0 {
-		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	r.filter = strings.Join(filters, " AND ")
+	for sh := 0; sh < AuditShards; sh++ {
+		r.pks = append(r.pks, auditPK(q.Merchant, sh))
 	}
-	out, err := s.DB.Query(ctx, in)
+	entries, frontier, err := s.mergeShards(ctx, r)
 	if err != nil {
-		return nil, "", fmt.Errorf("query audit log: %w", err)
+		return nil, "", fmt.Errorf("audit log of %s: %w", q.Merchant, err)
 	}
-	var items []auditItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", fmt.Errorf("unmarshal audit entries: %w", err)
-	}
-	es = make([]AuditEntry, len(items))
-	for j, it := range items {
-		es[j] = it.AuditEntry
+	entries, next := pageOf(entries, frontier, q.Limit, q.Merchant, "audit")
+	out := make([]AuditEntry, len(entries))
+	for i, e := range entries {
+		var it auditItem
+		if err := attributevalue.UnmarshalMap(e.item, &it); err != nil {
+			return nil, "", fmt.Errorf("unmarshal audit entry: %w", err)
+		}
+		out[i] = it.AuditEntry
 		if it.BeforeJSON != "" {
-			es[j].Before = json.RawMessage(it.BeforeJSON)
+			out[i].Before = json.RawMessage(it.BeforeJSON)
 		}
 		if it.AfterJSON != "" {
-			es[j].After = json.RawMessage(it.AfterJSON)
+			out[i].After = json.RawMessage(it.AfterJSON)
 		}
 	}
-	if out.LastEvaluatedKey != nil {
-		var k struct{ SK string }
-		if err := attributevalue.UnmarshalMap(out.LastEvaluatedKey, &k); err != nil {
-			return nil, "", fmt.Errorf("unmarshal audit position: %w", err)
-		}
-		stop = k.SK
-	}
-	return es, stop, nil
+	return out, next, nil
 }
 
-type auditCursor struct {
-	V  int    `json:"v"`
-	M  string `json:"m"`
-	ID string `json:"id"`
-}
-
-func encodeAuditCursor(m, id string) string {
-	b, _ := json.Marshal(auditCursor{V: 1, M: m, ID: id})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeAuditCursor(c, m string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	var cur auditCursor
-	if err != nil || json.Unmarshal(b, &cur) != nil || cur.V != 1 || cur.M != m || !strings.HasPrefix(cur.ID, "au_") {
-		return "", domain.ErrBadCursor
-	}
-	return cur.ID, nil
-}
+func validAuditID(id string) bool { return strings.HasPrefix(id, "au_") && len(id) <= 40 }
 
 // NewAuditEntry is the record of a change by the actor of ctx at a time;
 // before and after are marshalled as JSON (nil: left out).

@@ -370,19 +370,8 @@ func (s *Store) latestCustomers(ctx context.Context, q CustomerQuery) ([]*domain
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers of %s: %w", q.Merchant, err)
 	}
-	next := ""
-	switch {
-	case len(entries) > q.Limit:
-		entries = entries[:q.Limit]
-		next = encodeCursor(q.Merchant, "customers", entries[q.Limit-1].pos)
-	case frontier != "":
-		next = encodeCursor(q.Merchant, "customers", frontier)
-	}
-	keys := make([]map[string]types.AttributeValue, len(entries))
-	for i, e := range entries {
-		keys[i] = e.key
-	}
-	cs, err := s.customersAt(ctx, keys)
+	entries, next := pageOf(entries, frontier, q.Limit, q.Merchant, "customers")
+	cs, err := s.customersAt(ctx, keysOf(entries))
 	return cs, next, err
 }
 

@@ -258,19 +258,8 @@ func (s *Store) ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery
 	if err != nil {
 		return nil, "", fmt.Errorf("list deliveries of %s: %w", q.Merchant, err)
 	}
-	next := ""
-	switch {
-	case len(entries) > q.Limit:
-		entries = entries[:q.Limit]
-		next = encodeCursor(q.Merchant, "hooks", entries[q.Limit-1].pos)
-	case frontier != "":
-		next = encodeCursor(q.Merchant, "hooks", frontier)
-	}
-	keys := make([]map[string]types.AttributeValue, len(entries))
-	for i, e := range entries {
-		keys[i] = e.key
-	}
-	items, err := s.batchGet(ctx, keys)
+	entries, next := pageOf(entries, frontier, q.Limit, q.Merchant, "hooks")
+	items, err := s.batchGet(ctx, keysOf(entries))
 	if err != nil {
 		return nil, "", fmt.Errorf("list deliveries of %s: %w", q.Merchant, err)
 	}

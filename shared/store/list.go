@@ -67,14 +67,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 	if err != nil {
 		return nil, "", fmt.Errorf("list links of %s: %w", q.Merchant, err)
 	}
-	next := ""
-	switch {
-	case len(entries) > q.Limit: // one more than asked: there is a next page
-		entries = entries[:q.Limit]
-		next = encodeCursor(q.Merchant, collection, entries[q.Limit-1].pos)
-	case frontier != "": // read budget spent on sparse matches: carry on below the frontier
-		next = encodeCursor(q.Merchant, collection, frontier)
-	}
+	entries, next := pageOf(entries, frontier, q.Limit, q.Merchant, collection)
 	links, err := s.linksOf(ctx, q, entries)
 	if err != nil {
 		return nil, "", err
@@ -96,11 +89,7 @@ func validLinkPos(pos string) bool {
 // those gone or no longer matching the status and archived filters (the
 // index lags the table by a moment on AWS).
 func (s *Store) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) ([]*domain.Link, error) {
-	keys := make([]map[string]types.AttributeValue, len(entries))
-	for i, e := range entries {
-		keys[i] = e.key
-	}
-	items, err := s.batchGet(ctx, keys)
+	items, err := s.batchGet(ctx, keysOf(entries))
 	if err != nil {
 		return nil, fmt.Errorf("list links of %s: %w", q.Merchant, err)
 	}

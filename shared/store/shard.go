@@ -54,6 +54,9 @@ func decodeCursor(s, m, collection string, valid func(pos string) bool) (string,
 // shardRead is a read of a collection write-sharded over partitions of the
 // listing index, newest first.
 type shardRead struct {
+	// base reads the table's own partitions (PK, SK) instead of the listing
+	// index's (GSI1PK, GSI1SK): collections sharded by their items' keys.
+	base     bool
 	pks      []string // one partition per shard
 	from, to string   // GSI1SK bounds, inclusive
 	below    string   // a cursor's position: only entries before it ("" for none)
@@ -156,13 +159,20 @@ func (s *Store) readShard(ctx context.Context, r shardRead, to string, st *shard
 		values = map[string]types.AttributeValue{}
 	}
 	values[":spk"], values[":sfrom"], values[":sto"] = sv(pk), sv(r.from), sv(to)
+	pkAttr, posAttr := "GSI1PK", "GSI1SK"
+	if r.base {
+		pkAttr, posAttr = "PK", "SK"
+	}
 	in := &dynamodb.QueryInput{
-		TableName: s.tbl(), IndexName: aws.String(IndexList),
-		KeyConditionExpression:    aws.String("GSI1PK = :spk AND GSI1SK BETWEEN :sfrom AND :sto"),
+		TableName:                 s.tbl(),
+		KeyConditionExpression:    aws.String(pkAttr + " = :spk AND " + posAttr + " BETWEEN :sfrom AND :sto"),
 		ExpressionAttributeValues: values,
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(int32(r.want)),
 		ExclusiveStartKey:         st.lek,
+	}
+	if !r.base {
+		in.IndexName = aws.String(IndexList)
 	}
 	if r.filter != "" {
 		in.FilterExpression = aws.String(r.filter)
@@ -175,14 +185,38 @@ func (s *Store) readShard(ctx context.Context, r shardRead, to string, st *shard
 		return fmt.Errorf("query %s: %w", pk, err)
 	}
 	for _, it := range out.Items {
-		pos := avS(it["GSI1SK"])
+		pos := avS(it[posAttr])
 		if pos == r.below { // the cursor's own entry, returned by the last page
 			continue
 		}
 		st.buf = append(st.buf, shardEntry{pos: pos, key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]}, item: it})
 	}
-	st.lek, st.lastPos = out.LastEvaluatedKey, avS(out.LastEvaluatedKey["GSI1SK"])
+	st.lek, st.lastPos = out.LastEvaluatedKey, avS(out.LastEvaluatedKey[posAttr])
 	return nil
+}
+
+// pageOf cuts merged entries (want was limit+1) to a page of limit and
+// returns the next page's cursor: below the page's last entry when there
+// is one more, below the frontier when the read budget ran out on sparse
+// matches, "" at the end.
+func pageOf(entries []shardEntry, frontier string, limit int, m, collection string) ([]shardEntry, string) {
+	switch {
+	case len(entries) > limit:
+		entries = entries[:limit]
+		return entries, encodeCursor(m, collection, entries[limit-1].pos)
+	case frontier != "":
+		return entries, encodeCursor(m, collection, frontier)
+	}
+	return entries, ""
+}
+
+// keysOf are the table keys of entries, in order.
+func keysOf(entries []shardEntry) []map[string]types.AttributeValue {
+	keys := make([]map[string]types.AttributeValue, len(entries))
+	for i, e := range entries {
+		keys[i] = e.key
+	}
+	return keys
 }
 
 // batchGet reads the items of keys (eventually consistent, 100 per call,
