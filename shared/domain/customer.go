@@ -235,3 +235,10 @@ func (c *CustomerRecord) SearchTokens() []string {
 	}
 	return out
 }
+
+// Erase is what remains of an erased customer: its id, type, language
+// and times; erased and archived.
+func Erase(c CustomerRecord) CustomerRecord {
+	return CustomerRecord{ID: c.ID, Type: c.Type, Language: c.Language, Metadata: map[string]string{},
+		Archived: true, Erased: true, Created: c.Created, Updated: c.Updated}
+}

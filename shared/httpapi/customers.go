@@ -228,7 +228,7 @@ func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := a.Now().UTC()
 	c, err := a.Store.UpdateCustomer(r.Context(), m, id, func(cur domain.CustomerRecord) (domain.CustomerRecord, error) {
-		next := store.Erased(cur)
+		next := domain.Erase(cur)
 		if !cur.Erased {
 			next.Updated = now
 		}

@@ -347,8 +347,30 @@ func TestEraseCustomer(t *testing.T) {
 		LinkID: linkID, Body: `{"type":"payment_link.paid","data":{"link":` + string(view) + `}}`}, now); err != nil {
 		t.Fatal(err)
 	}
+	deletedLinkDelivery(t, env, base, key, id)
 	_, _, evBefore := call(t, "GET", base+"/v1/payment-links/"+linkID+"/events", key, "", nil, true)
 	eraseAndCheck(t, env, base, key, id, linkID, second, evBefore)
+}
+
+// deletedLinkDelivery makes a link for customer id whose created event was
+// delivered (the body holds the customer), then archives it before anyone
+// opened it: the link is deleted, its delivery stays for the erasure.
+func deletedLinkDelivery(t *testing.T, env *testenv.Env, base, key, id string) {
+	t.Helper()
+	_, _, view := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"7.00"},"description":"Invoice 9","customer_id":"`+id+`"}`, nil, true)
+	lid := decode(t, view)["id"].(string)
+	now := time.Now().UTC()
+	ev := domain.NewSeqID(domain.PrefixEvent, now)
+	if _, err := env.Store.PutDelivery(t.Context(), &store.Delivery{ID: store.DeliveryIDFor(ev), Merchant: "shop-a", EventID: ev, EventType: domain.EventCreated,
+		LinkID: lid, Body: `{"type":"payment_link.created","data":{"link":` + string(view) + `}}`}, now); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+lid+"/archive", key, "", nil, true); st != 200 && st != 204 {
+		t.Fatalf("archive: %d %s", st, raw)
+	}
+	if _, err := env.Store.Get(t.Context(), "shop-a", lid); err == nil {
+		t.Fatal("a never-opened link archived is still there: the case needs a deleted link")
+	}
 }
 
 // eraseAndCheck erases customer id and checks what remains.

@@ -477,11 +477,41 @@ func (s *Store) customerLinkPut(m, customerID, linkID string, created time.Time)
 
 // CustomerLinks are the links made for a customer, newest first.
 func (s *Store) CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error) {
+	ids, next, err := s.customerLinkIDs(ctx, m, customerID, limit, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = linkKey(m, id)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, "", fmt.Errorf("customer links: %w", err)
+	}
+	links := make([]*domain.Link, 0, len(items))
+	for _, av := range items {
+		if av == nil {
+			continue // deleted (archived before it was ever opened)
+		}
+		l, err := unmarshalLink(av)
+		if err != nil {
+			return nil, "", err
+		}
+		links = append(links, l)
+	}
+	return links, next, nil
+}
+
+// customerLinkIDs are the ids of the links made for a customer, newest
+// first, deleted ones included (their entries stay).
+func (s *Store) customerLinkIDs(ctx context.Context, m, customerID string, limit int, cursor string) ([]string, string, error) {
+	collection := "customer-links:" + customerID
 	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerLinksPK(m, customerID))},
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
 	if cursor != "" {
-		pos, err := decodeCursor(cursor, m, "customer-links:"+customerID, func(string) bool { return true })
+		pos, err := decodeCursor(cursor, m, collection, validLinkPos)
 		if err != nil {
 			return nil, "", err
 		}
@@ -491,29 +521,13 @@ func (s *Store) CustomerLinks(ctx context.Context, m, customerID string, limit i
 	if err != nil {
 		return nil, "", fmt.Errorf("customer links: %w", err)
 	}
-	keys := make([]map[string]types.AttributeValue, 0, len(out.Items))
-	for _, it := range out.Items {
-		id := avS(it["link_id"])
-		keys = append(keys, linkKey(m, id))
-	}
-	items, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, "", fmt.Errorf("customer links: %w", err)
-	}
-	links := make([]*domain.Link, 0, len(items))
-	for _, av := range items {
-		if av == nil {
-			continue
-		}
-		l, err := unmarshalLink(av)
-		if err != nil {
-			return nil, "", err
-		}
-		links = append(links, l)
+	ids := make([]string, len(out.Items))
+	for i, it := range out.Items {
+		ids[i] = avS(it["link_id"])
 	}
 	next := ""
 	if out.LastEvaluatedKey != nil {
-		next = encodeCursor(m, "customer-links:"+customerID, avS(out.LastEvaluatedKey["SK"]))
+		next = encodeCursor(m, collection, avS(out.LastEvaluatedKey["SK"]))
 	}
-	return links, next, nil
+	return ids, next, nil
 }

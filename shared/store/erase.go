@@ -8,29 +8,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/paylinks/paylinks/shared/domain"
 )
 
 // EraseCustomerLinks removes the person's data from every link made for
 // customer id: the link's snapshot becomes only the customer's id (the
 // customer filter's text with it), and the webhook deliveries of those
-// links (their bodies hold the link as sent) keep the customer's id only.
-// Amounts, statuses, PSP references and timelines stay. It returns the
-// number of links scrubbed; run again, it changes nothing more.
+// links (their bodies hold the link as sent) keep the customer's id only,
+// a deleted link's deliveries too. Amounts, statuses, PSP references and
+// timelines stay. It returns the number of links and deliveries scrubbed;
+// run again, it changes nothing more.
 func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
 	cursor := ""
 	for {
-		page, next, err := s.CustomerLinks(ctx, m, id, 100, cursor)
+		ids, next, err := s.customerLinkIDs(ctx, m, id, 100, cursor)
 		if err != nil {
 			return links, deliveries, err
 		}
-		for _, l := range page {
-			if err := s.eraseLinkCustomer(ctx, m, l.ID, id); err != nil {
+		for _, linkID := range ids {
+			scrubbed, err := s.eraseLinkCustomer(ctx, m, linkID, id)
+			if err != nil {
 				return links, deliveries, err
 			}
-			links++
-			n, err := s.eraseDeliveries(ctx, m, l.ID, id)
+			if scrubbed {
+				links++
+			}
+			n, err := s.eraseDeliveries(ctx, m, linkID, id)
 			if err != nil {
 				return links, deliveries, err
 			}
@@ -43,7 +45,9 @@ func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, de
 	}
 }
 
-func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) error {
+// eraseLinkCustomer reduces a link's customer to its id; false when the
+// link is gone (deleted before it was opened).
+func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 		UpdateExpression:    aws.String("SET customer = :c, customer_search = :empty"),
@@ -52,12 +56,12 @@ func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID str
 			":empty": sv(""),
 		}})
 	if _, ok := isConditionFailed(err); ok {
-		return nil // the link is gone (deleted before it was opened)
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("erase link %s: %w", linkID, err)
+		return false, fmt.Errorf("erase link %s: %w", linkID, err)
 	}
-	return nil
+	return true, nil
 }
 
 // eraseDeliveries rewrites the bodies of a link's webhook deliveries with
@@ -77,10 +81,11 @@ func (s *Store) eraseDeliveries(ctx context.Context, m, linkID, customerID strin
 			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(deliveryPK(m, d.ID), deliverySK),
 				ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(body)}})
+			if _, gone := isConditionFailed(err); gone {
+				continue
+			}
 			if err != nil {
-				if _, ok := isConditionFailed(err); !ok {
-					return n, fmt.Errorf("erase delivery %s: %w", d.ID, err)
-				}
+				return n, fmt.Errorf("erase delivery %s: %w", d.ID, err)
 			}
 			n++
 		}
@@ -126,11 +131,4 @@ func scrubCustomer(body, customerID string) (string, bool) {
 		return body, false
 	}
 	return string(b), true
-}
-
-// Erased is what remains of an erased customer: its id, type, language
-// and times; erased and archived.
-func Erased(c domain.CustomerRecord) domain.CustomerRecord {
-	return domain.CustomerRecord{ID: c.ID, Type: c.Type, Language: c.Language, Metadata: map[string]string{},
-		Archived: true, Erased: true, Created: c.Created, Updated: c.Updated}
 }
