@@ -36,10 +36,9 @@ func ByID(ctx context.Context, st *store.Store, m, id, field string) (*domain.Cu
 	return &snap, nil
 }
 
-// Match finds the customer an inline customer is (by its number: one read;
-// then its e-mail: one Query) and sets in.ID; when none is, it returns a
-// new customer to write with the link (in.ID set to it). Invalid details
-// return (nil, nil) and leave in.ID empty: the link's own checks name them.
+// Match finds the customer a link's checked inline customer is (by its
+// number: one read; then its e-mail: one Query) and sets in.ID; when none
+// is, it returns a new customer to write with the link (in.ID set to it).
 func Match(ctx context.Context, st *store.Store, m string, in *domain.Customer, now time.Time) (*domain.CustomerRecord, error) {
 	in.CustomerNumber = strings.TrimSpace(in.CustomerNumber)
 	var found *domain.CustomerRecord
@@ -77,7 +76,7 @@ func Match(ctx context.Context, st *store.Store, m string, in *domain.Customer, 
 		Email: &in.Email, Phone: &in.Phone, Language: &in.Language, Country: &in.Country}
 	c, err := ci.Apply("customer", domain.CustomerRecord{})
 	if err != nil {
-		return nil, nil // the link's checks report the same fields
+		return nil, err // the link's checks passed: the customer's name the same fields
 	}
 	c.ID = domain.NewID("cus_", now)
 	c.Metadata = map[string]string{}

@@ -270,6 +270,7 @@ func TestLinksForCustomers(t *testing.T) {
 		st, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"10.00"},"description":"d",`+body+`}`, nil, false)
 		return st, decode(t, raw)
 	}
+	refusedCostsNoRead(t, env, base, key)
 	st, l := link(`"customer_id":"` + cus + `"`)
 	if st != 201 || l["customer"].(map[string]any)["id"] != cus || l["customer"].(map[string]any)["company_name"] != "Acme BV" || l["language"] != "nl" {
 		t.Fatalf("link for customer_id: %d %v", st, l)
@@ -453,4 +454,17 @@ func scanTable(t *testing.T, env *testenv.Env) []string {
 		}
 	}
 	return out
+}
+
+// refusedCostsNoRead: a refused create reads no customer (the body is
+// checked before its customer is matched).
+func refusedCostsNoRead(t *testing.T, env *testenv.Env, base, key string) {
+	t.Helper()
+	env.Count.Reset()
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"-1"},"description":"d","customer":{"company_name":"Acme","email":"billing@acme.example"}}`, nil, false); st != 422 {
+		t.Fatalf("a bad amount: %d %s", st, raw)
+	}
+	if calls := env.Count.Snapshot(); calls["Query"]+calls["GetItem"] != 0 {
+		t.Fatalf("a refused create read customers: %v", calls)
+	}
 }

@@ -29,31 +29,32 @@ func (c *inlineCustomer) contact() *domain.Customer {
 		Email: c.Email, Phone: c.Phone, Language: c.Language, Country: c.Country}
 }
 
-// resolveCustomer settles who the new link is for (package customers):
-// customer_id (one read; the snapshot is the customer's details) or the
-// inline customer matched, else made (returned: written with the link).
-// The snapshot carries the customer's id.
-func (a *API) resolveCustomer(r *http.Request, m string, req *createRequest) (*domain.CustomerRecord, error) {
+// customerByID fills the request's customer from customer_id (package
+// customers, one read): the link's snapshot is the customer's details and
+// id.
+func (a *API) customerByID(r *http.Request, m string, req *createRequest) error {
 	switch {
 	case req.CustomerID != nil && req.Customer != nil:
-		return nil, domain.FieldErrors{{Field: "customer_id", Message: "give customer_id or customer, not both"}}
-	case req.CustomerID != nil:
-		snap, err := customers.ByID(r.Context(), a.Store, m, *req.CustomerID, "customer_id")
-		if err != nil {
-			return nil, err
-		}
-		req.Customer = &inlineCustomer{CustomerNumber: snap.CustomerNumber, FirstName: snap.FirstName, LastName: snap.LastName,
-			CompanyName: snap.CompanyName, Email: snap.Email, Phone: snap.Phone, Language: snap.Language, Country: snap.Country}
-		req.customerID = snap.ID
-		return nil, nil
-	case req.Customer == nil:
-		return nil, nil // NewLink says customer is required
+		return domain.FieldErrors{{Field: "customer_id", Message: "give customer_id or customer, not both"}}
+	case req.CustomerID == nil:
+		return nil
 	}
-	c := req.Customer.contact()
-	fresh, err := customers.Match(r.Context(), a.Store, m, c, a.Now().UTC())
+	snap, err := customers.ByID(r.Context(), a.Store, m, *req.CustomerID, "customer_id")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	req.Customer.CustomerNumber, req.customerID = c.CustomerNumber, c.ID
-	return fresh, nil
+	req.Customer = &inlineCustomer{CustomerNumber: snap.CustomerNumber, FirstName: snap.FirstName, LastName: snap.LastName,
+		CompanyName: snap.CompanyName, Email: snap.Email, Phone: snap.Phone, Language: snap.Language, Country: snap.Country}
+	req.customerID = snap.ID
+	return nil
+}
+
+// matchCustomer settles the inline customer of a link already checked (a
+// refused request costs no read): matched by number, then e-mail, else a
+// new customer returned to write with the link; l's snapshot gets its id.
+func (a *API) matchCustomer(r *http.Request, m string, req *createRequest, l *domain.Link) (*domain.CustomerRecord, error) {
+	if req.customerID != "" || req.Customer == nil {
+		return nil, nil
+	}
+	return customers.Match(r.Context(), a.Store, m, &l.Customer, a.Now().UTC())
 }

@@ -144,11 +144,14 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req, false); err != nil {
 		return err
 	}
-	newCustomer, err := a.resolveCustomer(r, m.ID, &req)
-	if err != nil {
+	if err := a.customerByID(r, m.ID, &req); err != nil {
 		return err
 	}
 	l, ev, err := a.newSignedLink(&req, m)
+	if err != nil {
+		return err
+	}
+	newCustomer, err := a.matchCustomer(r, m.ID, &req, l)
 	if err != nil {
 		return err
 	}

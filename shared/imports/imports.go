@@ -288,13 +288,19 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 		}
 		return "", err
 	}
-	newCustomer, err := w.rowCustomer(ctx, m.ID, in, customerID)
-	if err != nil {
+	if err := w.rowCustomerByID(ctx, m.ID, in, customerID); err != nil {
 		return fail(err)
 	}
 	l, ev, err := domain.NewLink(in, m.LinkSettings(), w.Now())
 	if err != nil {
 		return fail(err)
+	}
+	var newCustomer *domain.CustomerRecord
+	if customerID == "" {
+		// A checked row only: a refused one costs no read.
+		if newCustomer, err = w.rowCustomerMatch(ctx, m.ID, &l.Customer); err != nil {
+			return fail(err)
+		}
 	}
 	if l.Code, err = w.Codes.NewCode(m.ID, l.ID); err != nil {
 		return "", fmt.Errorf("link code: %w", err)
@@ -332,27 +338,31 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 	return "created", nil
 }
 
-// rowCustomer settles a row's customer as the API's create does (package
-// customers): customer_id (the link's snapshot is then the customer's
-// details) or the inline columns matched by customer_number, then e-mail;
-// else the new customer, to write with the row's link. Errors naming the
-// row's field are domain.FieldErrors.
-func (w *Worker) rowCustomer(ctx context.Context, m string, in *domain.LinkInput, customerID string) (*domain.CustomerRecord, error) {
-	if customerID != "" {
-		snap, err := customers.ByID(ctx, w.Store, m, customerID, "customer_id")
-		if errors.Is(err, domain.ErrCustomerArchived) {
-			return nil, domain.FieldErrors{{Field: "customer_id", Message: "the customer is archived or erased"}}
-		}
-		if err != nil {
-			return nil, err
-		}
-		in.Customer = snap
-		return nil, nil
+// rowCustomerByID makes the row's customer the one customer_id names (the
+// link's snapshot is then its details), as the API's create does.
+func (w *Worker) rowCustomerByID(ctx context.Context, m string, in *domain.LinkInput, customerID string) error {
+	if customerID == "" {
+		return nil
 	}
-	fresh, err := customers.Match(ctx, w.Store, m, in.Customer, w.Now().UTC())
+	snap, err := customers.ByID(ctx, w.Store, m, customerID, "customer_id")
+	if errors.Is(err, domain.ErrCustomerArchived) {
+		return domain.FieldErrors{{Field: "customer_id", Message: "the customer is archived or erased"}}
+	}
+	if err != nil {
+		return err
+	}
+	in.Customer = snap
+	return nil
+}
+
+// rowCustomerMatch matches a checked row's inline customer by
+// customer_number, then e-mail (package customers), else returns the new
+// customer to write with the row's link; c gets the id.
+func (w *Worker) rowCustomerMatch(ctx context.Context, m string, c *domain.Customer) (*domain.CustomerRecord, error) {
+	fresh, err := customers.Match(ctx, w.Store, m, c, w.Now().UTC())
 	if errors.Is(err, domain.ErrCustomerArchived) {
 		field := "customer.email"
-		if in.Customer.CustomerNumber != "" {
+		if c.CustomerNumber != "" {
 			field = "customer_number"
 		}
 		return nil, domain.FieldErrors{{Field: field, Message: "the customer is archived or erased"}}
