@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -106,20 +105,11 @@ func (s *Store) GetImport(ctx context.Context, merchant, id string) (*Import, er
 	if err := s.getItem(ctx, importPK(merchant, id), importSK, "import "+id, imp); err != nil {
 		return nil, err
 	}
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :e)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(importPK(merchant, id)), ":e": sv("ERR#")}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("import errors: %w", err)
-		}
-		var rows []RowError
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &rows); err != nil {
-			return nil, err
-		}
-		imp.Errors = append(imp.Errors, rows...)
+	rows, err := queryPrefix[RowError](ctx, s, importPK(merchant, id), "ERR#", "import errors")
+	if err != nil {
+		return nil, err
 	}
+	imp.Errors = append(imp.Errors, rows...)
 	imp.Status = "processing"
 	if imp.RowsDone+imp.RowsFail >= imp.RowsTotal {
 		imp.Status = "completed"

@@ -106,22 +106,13 @@ func (s *Store) Memberships(ctx context.Context, sub string) ([]domain.Member, e
 }
 
 func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.Member, error) {
-	out := []domain.Member{}
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(prefix)}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query members: %w", err)
-		}
-		var items []memberItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("unmarshal members: %w", err)
-		}
-		for _, it := range items {
-			out = append(out, it.Member)
-		}
+	items, err := queryPrefix[memberItem](ctx, s, pk, prefix, "members")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Member, len(items))
+	for i, it := range items {
+		out[i] = it.Member
 	}
 	return out, nil
 }

@@ -65,22 +65,13 @@ func (s *Store) CreateMerchant(ctx context.Context, m *merchant.Merchant, now ti
 
 // ListMerchants is the operators' register, by id.
 func (s *Store) ListMerchants(ctx context.Context) ([]Registered, error) {
+	items, err := queryPrefix[registeredItem](ctx, s, operatorPK, registerSK(""), "merchants")
+	if err != nil {
+		return nil, err
+	}
 	var out []Registered
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: operatorPK}, ":sk": &types.AttributeValueMemberS{Value: registerSK("")}}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list merchants: %w", err)
-		}
-		var items []registeredItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("unmarshal merchants: %w", err)
-		}
-		for _, it := range items {
-			out = append(out, it.Registered)
-		}
+	for _, it := range items {
+		out = append(out, it.Registered)
 	}
 	return out, nil
 }

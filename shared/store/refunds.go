@@ -166,28 +166,17 @@ func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Re
 
 // Refunds lists a link's refunds, oldest first.
 func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund, error) {
+	items, err := queryPrefix[refundItem](ctx, s, linkPK(merchant, linkID), refundSK(""), "refunds of "+linkID)
+	if err != nil {
+		return nil, err
+	}
 	var out []*Refund
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
-		TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :r)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(linkPK(merchant, linkID)), ":r": sv(refundSK(""))},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for i := range items {
+		r, err := refundFromItem(&items[i])
 		if err != nil {
-			return nil, fmt.Errorf("list refunds of %s: %w", linkID, err)
-		}
-		var items []refundItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
 			return nil, err
 		}
-		for i := range items {
-			r, err := refundFromItem(&items[i])
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -407,6 +407,27 @@ func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Val
 func nv(n int) types.AttributeValue    { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
 func bv(b bool) types.AttributeValue   { return &types.AttributeValueMemberBOOL{Value: b} }
 
+// queryPrefix reads every item of partition pk whose sort key begins with
+// prefix, in sort key order (consistent, all pages), as T.
+func queryPrefix[T any](ctx context.Context, s *Store, pk, prefix, what string) ([]T, error) {
+	out := []T{}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(prefix)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", what, err)
+		}
+		var items []T
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("unmarshal %s: %w", what, err)
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
 // cancelReasons returns the per-item codes of a cancelled transaction.
 func cancelReasons(err error) ([]string, bool) {
 	var tce *types.TransactionCanceledException
