@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"encoding/csv"
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/imports"
-	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -33,28 +30,15 @@ func (a *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 			errs.Add(name, "the export takes only archived")
 		}
 	}
-	if s := v.Get("archived"); v.Has("archived") {
-		b, err := strconv.ParseBool(s)
-		if err != nil || (s != "true" && s != "false") {
-			errs.Add("archived", "must be true or false")
-		}
-		q.Archived = &b
-	}
+	q.Archived = optionalArchived(v, &errs)
 	if len(errs) > 0 {
 		return errs
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	_ = cw.Write(append(append([]string{}, imports.CustomerColumns...), imports.CustomerExportOnly...))
-	n := 0
-	for {
+	header := append(append([]string{}, imports.CustomerColumns...), imports.CustomerExportOnly...)
+	return streamCSV(w, r, "customers.csv", header, func(cursor string) ([][]string, string, error) {
+		q.Cursor = cursor
 		cs, next, err := a.Store.ListCustomers(r.Context(), q)
-		if err != nil {
-			reqlog.Set(r.Context(), "error", err.Error())
-			return nil // the status is sent; a cut stream is the signal
-		}
+		var rows [][]string
 		for _, c := range cs {
 			if c.Erased {
 				continue
@@ -66,21 +50,10 @@ func (a *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 			if c.Address != nil {
 				ad = *c.Address
 			}
-			rec := []string{no, c.Type, c.FirstName, c.LastName, c.CompanyName, c.Email, c.Phone, c.Language, c.Country,
+			rows = append(rows, []string{no, c.Type, c.FirstName, c.LastName, c.CompanyName, c.Email, c.Phone, c.Language, c.Country,
 				ad.Line1, ad.Line2, ad.PostalCode, ad.City, ad.Region, ad.Country,
-				c.ID, strconv.FormatBool(c.Archived), rfc(c.Created), rfc(c.Updated)}
-			for i := range rec {
-				rec[i] = neutralize(rec[i])
-			}
-			_ = cw.Write(rec)
-			n++
+				c.ID, strconv.FormatBool(c.Archived), rfc(c.Created), rfc(c.Updated)})
 		}
-		cw.Flush()
-		if next == "" {
-			break
-		}
-		q.Cursor = next
-	}
-	reqlog.Set(r.Context(), "outcome", fmt.Sprintf("exported_%d", n))
-	return nil
+		return rows, next, err
+	})
 }

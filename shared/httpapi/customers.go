@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -167,13 +166,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) error {
 			errs.Add(name, "must be 1 to 100 characters")
 		}
 	}
-	if s := v.Get("archived"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil || (s != "true" && s != "false") {
-			errs.Add("archived", "must be true or false")
-		}
-		q.Archived = &b
-	}
+	q.Archived = optionalArchived(v, &errs)
 	if len(errs) > 0 {
 		return errs
 	}

@@ -88,29 +88,44 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q.Limit = maxLimit
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="payment-links.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
 	cols := []string{"amount", "currency", "description", "reference", "expires_at", "customer_number", "first_name", "last_name", "company_name",
 		"email", "phone", "language", "country", "redirect_url", "origin"}
-	_ = cw.Write(append(append([]string{}, cols...), imports.ExportOnly...))
-	n := 0
-	for {
+	return streamCSV(w, r, "payment-links.csv", append(cols, imports.ExportOnly...), func(cursor string) ([][]string, string, error) {
+		q.Cursor = cursor
 		links, next, err := a.Store.List(r.Context(), q)
-		if err != nil {
-			reqlog.Set(r.Context(), "error", err.Error())
-			return nil // the status is sent; a cut stream is the signal
-		}
-		for _, l := range links {
+		rows := make([][]string, len(links))
+		for i, l := range links {
 			paid := ""
 			if l.PaidAt != nil {
 				paid = rfc(*l.PaidAt)
 			}
 			c := l.Customer
-			rec := []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
+			rows[i] = []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
 				c.CompanyName, c.Email, c.Phone, c.Language, c.Country, l.RedirectURL, string(l.Origin),
 				l.ID, string(l.Status), l.AmountRefunded.String(), rfc(l.CreatedAt), paid, a.PublicBaseURL + "/l/" + l.Code}
+		}
+		return rows, next, err
+	})
+}
+
+// streamCSV answers a CSV attachment: the header, then each page's rows,
+// every cell guarded against spreadsheet formulas (neutralize), until page
+// has no next cursor. Once the status is sent a failure can only cut the
+// stream: it is logged.
+func streamCSV(w http.ResponseWriter, r *http.Request, filename string, header []string, page func(cursor string) ([][]string, string, error)) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
+	n, cursor := 0, ""
+	for {
+		rows, next, err := page(cursor)
+		if err != nil {
+			reqlog.Set(r.Context(), "error", err.Error())
+			return nil // the status is sent; a cut stream is the signal
+		}
+		for _, rec := range rows {
 			for i := range rec {
 				rec[i] = neutralize(rec[i])
 			}
@@ -121,7 +136,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 		if next == "" {
 			break
 		}
-		q.Cursor = next
+		cursor = next
 	}
 	reqlog.Set(r.Context(), "outcome", fmt.Sprintf("exported_%d", n))
 	return nil

@@ -104,15 +104,21 @@ func parseCreatedRange(v url.Values, now time.Time, errs *domain.FieldErrors) (f
 
 // parseArchived reads the archived filter: exactly true or false.
 func parseArchived(v url.Values, errs *domain.FieldErrors) bool {
+	b := optionalArchived(v, errs)
+	return b != nil && *b
+}
+
+// optionalArchived reads archived=true|false; nil when absent (both).
+func optionalArchived(v url.Values, errs *domain.FieldErrors) *bool {
 	s := v.Get("archived")
 	if s == "" {
-		return false
+		return nil
 	}
 	b, err := strconv.ParseBool(s)
 	if err != nil || (s != "true" && s != "false") {
 		errs.Add("archived", "must be true or false")
 	}
-	return b
+	return &b
 }
 
 // pageParams checks a listing's query against its known parameters: an
