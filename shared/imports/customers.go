@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/store"
@@ -26,19 +25,8 @@ func ParseCustomersCSV(body []byte) ([]string, []Row, error) {
 }
 
 func checkCustomerHeader(header []string) error {
-	seen := map[string]bool{}
 	var errs domain.FieldErrors
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		header[i] = h
-		switch {
-		case seen[h]:
-			errs.Add("header", fmt.Sprintf("column %q appears twice", h))
-		case !contains(CustomerColumns, h) && !contains(CustomerExportOnly, h):
-			errs.Add("header", fmt.Sprintf("unknown column %q (columns: %s)", h, strings.Join(CustomerColumns, ", ")))
-		}
-		seen[h] = true
-	}
+	seen := readHeader(header, CustomerColumns, CustomerExportOnly, &errs)
 	if !seen["company_name"] && !(seen["first_name"] && seen["last_name"]) && !seen["customer_number"] {
 		errs.Add("header", "needs first_name and last_name, or company_name, or customer_number")
 	}

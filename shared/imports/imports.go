@@ -132,19 +132,8 @@ func parse(body []byte, check func(header []string) error) ([]string, []Row, err
 
 // checkHeader normalises the header's names in place and checks them.
 func checkHeader(header []string) error {
-	seen := map[string]bool{}
 	var errs domain.FieldErrors
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		header[i] = h
-		switch {
-		case seen[h]:
-			errs.Add("header", fmt.Sprintf("column %q appears twice", h))
-		case !contains(Columns, h) && !contains(ExportOnly, h):
-			errs.Add("header", fmt.Sprintf("unknown column %q (columns: %s)", h, strings.Join(Columns, ", ")))
-		}
-		seen[h] = true
-	}
+	seen := readHeader(header, Columns, ExportOnly, &errs)
 	for _, req := range []string{"amount", "currency", "description"} {
 		if !seen[req] {
 			errs.Add("header", "missing column "+req)
@@ -154,6 +143,25 @@ func checkHeader(header []string) error {
 		errs.Add("header", "needs first_name and last_name, or company_name, or customer_id")
 	}
 	return errs.Err()
+}
+
+// readHeader lower-cases and trims a file's column names in place, adds an
+// error for a column given twice or not one of columns (or of the export's
+// own extra ones, ignored), and returns the columns seen.
+func readHeader(header, columns, extra []string, errs *domain.FieldErrors) map[string]bool {
+	seen := map[string]bool{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		header[i] = h
+		switch {
+		case seen[h]:
+			errs.Add("header", fmt.Sprintf("column %q appears twice", h))
+		case !contains(columns, h) && !contains(extra, h):
+			errs.Add("header", fmt.Sprintf("unknown column %q (columns: %s)", h, strings.Join(columns, ", ")))
+		}
+		seen[h] = true
+	}
+	return seen
 }
 
 // unneutralize undoes the export's formula guard on a cell.
