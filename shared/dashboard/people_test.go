@@ -641,3 +641,40 @@ func signInWithCode(t *testing.T, p *people, secret string) {
 		t.Fatalf("sign-in code: %d %s\n%s", st, loc, page)
 	}
 }
+
+// TestSwitchMerchant: a person in two merchants works in one at a time and
+// switches with the session's CSRF token; a merchant they are not a member
+// of is refused and the session stays where it was.
+func TestSwitchMerchant(t *testing.T) {
+	p := newPeople(t)
+	p.env.Merchant(t, "shop-a")
+	p.env.Merchant(t, "shop-b")
+	ops := composeadmin.New(p.srv.Service.Env)
+	for _, m := range []string{"shop-a", "shop-b"} {
+		if _, err := ops.InviteOwner(ctx, m, "owner@shops.example"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := p.browser(t)
+	b.firstSignIn("owner@shops.example", p.temporaryPassword(t, "owner@shops.example"), ownerPassword)
+	_, _, page := b.do("GET", "/dashboard", nil)
+	if !strings.Contains(page, "<strong>shop-a</strong>") || !strings.Contains(page, `<option value="shop-b"`) {
+		t.Fatalf("home of a person in two merchants:\n%s", page)
+	}
+	csrf := field(t, csrfField, page)
+	if st, _, _ := b.do("POST", "/dashboard/merchant", url.Values{"csrf": {"forged"}, "merchant": {"shop-b"}}); st != 403 {
+		t.Fatalf("switch without the CSRF token: %d", st)
+	}
+	if st, _, _ := b.do("POST", "/dashboard/merchant", url.Values{"csrf": {csrf}, "merchant": {"shop-c"}}); st != 403 {
+		t.Fatalf("switch to a merchant not theirs: %d", st)
+	}
+	if _, _, page := b.do("GET", "/dashboard", nil); !strings.Contains(page, "<strong>shop-a</strong>") {
+		t.Fatalf("a refused switch moved the session:\n%s", page)
+	}
+	if st, loc, _ := b.do("POST", "/dashboard/merchant", url.Values{"csrf": {csrf}, "merchant": {"shop-b"}}); st != http.StatusSeeOther || loc != "/dashboard" {
+		t.Fatalf("switch: %d %s", st, loc)
+	}
+	if _, _, page := b.do("GET", "/dashboard", nil); !strings.Contains(page, "<strong>shop-b</strong>") {
+		t.Fatalf("after the switch:\n%s", page)
+	}
+}
