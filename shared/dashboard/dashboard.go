@@ -9,7 +9,6 @@ package dashboard
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,21 +22,20 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Session timeouts.
+// Session timeouts (package session).
 const (
-	IdleTimeout     = 30 * time.Minute
-	AbsoluteTimeout = 12 * time.Hour
-	// touchEvery bounds the session writes of an active person.
-	touchEvery = time.Minute
+	IdleTimeout     = session.IdleTimeout
+	AbsoluteTimeout = session.AbsoluteTimeout
 )
 
 // Cookie names: __Host- cookies are Secure, for the whole host, and never
 // set by a subdomain.
 const (
-	SessionCookie = "__Host-paylinks_session"
+	SessionCookie = session.Cookie
 	// preCSRFCookie carries the sign-in forms' CSRF token before there is a
 	// session (double submit).
 	preCSRFCookie = "__Host-paylinks_signin"
@@ -158,27 +156,15 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 	}
 }
 
-var errNoSession = errors.New("no live session")
+var errNoSession = session.ErrNone
 
-// load reads the request's session and checks its timeouts and membership.
+// load reads the request's session (package session: timeouts) and checks
+// that its person is still a member of its merchant.
 func (d *Dashboard) load(r *http.Request) (current, error) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || len(c.Value) < 40 {
-		return current{}, errNoSession
-	}
-	s, err := d.Store.GetSession(r.Context(), c.Value)
-	if errors.Is(err, domain.ErrNotFound) {
-		return current{}, errNoSession
-	}
+	secret := session.Secret(r)
+	s, err := session.Live(r.Context(), d.Store, secret, d.Now())
 	if err != nil {
 		return current{}, err
-	}
-	now := d.Now()
-	if now.After(s.Ends) || now.Sub(s.Seen) > IdleTimeout {
-		if err := d.Store.DeleteSession(r.Context(), c.Value); err != nil {
-			return current{}, err
-		}
-		return current{}, errNoSession
 	}
 	mems, err := d.Store.Memberships(r.Context(), s.Sub)
 	if err != nil {
@@ -187,17 +173,12 @@ func (d *Dashboard) load(r *http.Request) (current, error) {
 	i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == s.Merchant })
 	if i < 0 {
 		// Removed from the merchant: the session ends.
-		if err := d.Store.DeleteSession(r.Context(), c.Value); err != nil {
+		if err := d.Store.DeleteSession(r.Context(), secret); err != nil {
 			return current{}, err
 		}
 		return current{}, errNoSession
 	}
-	if now.Sub(s.Seen) > touchEvery {
-		if err := d.Store.TouchSession(r.Context(), c.Value, now, ""); err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return current{}, err
-		}
-	}
-	return current{secret: c.Value, s: s, member: mems[i], all: mems}, nil
+	return current{secret: secret, s: s, member: mems[i], all: mems}, nil
 }
 
 func withOrigin(a domain.Actor, r *http.Request) domain.Actor {
@@ -239,9 +220,7 @@ func token() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func sameToken(a, b string) bool {
-	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
+func sameToken(a, b string) bool { return session.SameToken(a, b) }
 
 func setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),

@@ -11,6 +11,7 @@ import (
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/team"
 )
@@ -90,6 +91,44 @@ func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) 
 		return principal{}, err
 	}
 	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
+}
+
+// sessionPrincipal is a member in a dashboard page: the session cookie's
+// person in the session's merchant, with their role's permissions, as with
+// their access token. A call that may change something must carry the
+// session's CSRF token in the Paylinks-CSRF header (403 otherwise, nothing
+// done); a session still setting up two-step verification reaches nothing.
+func (a *API) sessionPrincipal(r *http.Request, secret string) (principal, error) {
+	ctx := r.Context()
+	s, err := session.Live(ctx, a.Store, secret, a.Now())
+	if errors.Is(err, session.ErrNone) {
+		return principal{}, errUnauthenticated
+	}
+	if err != nil {
+		return principal{}, err
+	}
+	if s.MFASetupToken != "" {
+		return principal{}, problem.New(http.StatusForbidden, "set up two-step verification in the dashboard first")
+	}
+	if session.Unsafe(r.Method) && !session.SameToken(r.Header.Get(session.CSRFHeader), s.CSRF) {
+		reqlog.Set(ctx, "outcome", "csrf_refused")
+		p := problem.New(http.StatusForbidden, "a change from a dashboard session needs the session's CSRF token in the "+session.CSRFHeader+" header")
+		p.Errors = []domain.FieldError{{Field: session.CSRFHeader, Message: "is missing or not the session's token"}}
+		return principal{}, p
+	}
+	mems, err := a.memberships.Get(ctx, s.Sub)
+	if err != nil {
+		return principal{}, err
+	}
+	i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == s.Merchant })
+	if i < 0 {
+		return principal{}, errUnauthenticated
+	}
+	m, err := a.merchants.Get(ctx, s.Merchant)
+	if err != nil {
+		return principal{}, err
+	}
+	return principal{merchant: m, grants: mems[i].Grants(), actor: mems[i].Actor(), member: &mems[i]}, nil
 }
 
 // pickMembership is the membership in the merchant named, or the only one.

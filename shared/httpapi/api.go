@@ -24,6 +24,7 @@ import (
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/team"
 	"github.com/paylinks/paylinks/shared/unavailable"
@@ -224,7 +225,8 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 var errUnauthenticated = errors.New("unauthenticated")
 
 // authenticate reads the bearer credential: an API key (sk_...) or, when
-// the API verifies member tokens, a Cognito access token.
+// the API verifies member tokens, a Cognito access token; without one, the
+// dashboard's session cookie (its pages call these routes).
 func (a *API) authenticate(r *http.Request) (principal, error) {
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	switch {
@@ -239,6 +241,8 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		return principal{merchant: m, grants: k.Grants(), actor: domain.Actor{Type: domain.ActorAPIKey, ID: k.ID(), Name: keyName(k)}}, nil
 	case ok && a.Members != nil && strings.Count(secret, ".") == 2:
 		return a.memberPrincipal(r, secret)
+	case r.Header.Get("Authorization") == "" && session.Secret(r) != "":
+		return a.sessionPrincipal(r, session.Secret(r))
 	}
 	return principal{}, errUnauthenticated
 }

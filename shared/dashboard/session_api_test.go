@@ -1,0 +1,109 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
+	"github.com/paylinks/paylinks/shared/session"
+)
+
+// call is a dashboard page's call to the API: the session cookie, and the
+// CSRF header when csrf is not empty.
+func (b *browser) call(method, path, body, csrf string) (int, map[string]any) {
+	b.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, b.base+path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if csrf != "" {
+		req.Header.Set(session.CSRFHeader, csrf)
+	}
+	for _, c := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+// sessionCSRF is the signed-in page's CSRF token.
+func (b *browser) sessionCSRF() string {
+	b.t.Helper()
+	_, _, page := b.do("GET", "/dashboard", nil)
+	return field(b.t, csrfField, page)
+}
+
+// TestSessionCallsTheAPI: the dashboard's pages call the API with the
+// session cookie: the member's role decides (a viewer reads and is refused a
+// refund and a new link), a change without the session's CSRF token is
+// refused with nothing written, the actor is the member, and a signed-out
+// session is a 401.
+func TestSessionCallsTheAPI(t *testing.T) {
+	p := newPeople(t)
+	key := p.env.Merchant(t, "shop-a")
+	ops := composeadmin.New(p.srv.Service.Env)
+	if _, err := ops.InviteOwner(ctx, "shop-a", "owner@shop-a.example"); err != nil {
+		t.Fatal(err)
+	}
+	owner := p.browser(t)
+	owner.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	csrf := owner.sessionCSRF()
+	body := `{"amount":{"currency":"EUR","value":"25.00"},"description":"from the dashboard","origin":"dashboard","customer":{"company_name":"ACME"}}`
+
+	if st, pr := owner.call("POST", "/v1/payment-links", body, ""); st != 403 || !strings.Contains(pr["detail"].(string), session.CSRFHeader) {
+		t.Fatalf("a change without the CSRF header: %d %v", st, pr)
+	}
+	if st, pr := owner.call("POST", "/v1/payment-links", body, "forged-token-forged-token-forged-token-00"); st != 403 {
+		t.Fatalf("a change with another token: %d %v", st, pr)
+	}
+	if st, list := owner.call("GET", "/v1/payment-links", "", ""); st != 200 || len(list["data"].([]any)) != 0 {
+		t.Fatalf("refused changes wrote something: %d %v", st, list)
+	}
+	st, link := owner.call("POST", "/v1/payment-links", body, csrf)
+	if st != 201 || link["origin"] != "dashboard" {
+		t.Fatalf("the owner's page creates a link: %d %v", st, link)
+	}
+	_, audit := p.api(t, "GET", "/v1/audit-log?resource="+link["id"].(string), key, "", nil)
+	if entries := audit["data"].([]any); len(entries) == 0 || entries[0].(map[string]any)["actor"].(map[string]any)["name"] != "owner@shop-a.example" {
+		t.Fatalf("the actor of a dashboard change: %v", audit)
+	}
+	if st, inv := owner.call("POST", "/v1/members", `{"email":"viewer@shop-a.example","role":"viewer"}`, csrf); st != 201 {
+		t.Fatalf("invite a viewer: %d %v", st, inv)
+	}
+	viewer := p.browser(t)
+	viewer.firstSignIn("viewer@shop-a.example", p.temporaryPassword(t, "viewer@shop-a.example"), "Viewer-pass-2026!")
+	vcsrf := viewer.sessionCSRF()
+	if st, _ := viewer.call("GET", "/v1/payment-links/"+link["id"].(string), "", ""); st != 200 {
+		t.Fatalf("a viewer reads a link: %d", st)
+	}
+	for _, c := range []struct{ path, body, perm string }{
+		{"/v1/payment-links/" + link["id"].(string) + "/refunds", `{"reason":"viewer"}`, "refunds:write"},
+		{"/v1/payment-links", body, "links:write"},
+	} {
+		if st, pr := viewer.call("POST", c.path, c.body, vcsrf); st != 403 || pr["missing_permission"] != c.perm {
+			t.Errorf("viewer POST %s: %d %v", c.path, st, pr)
+		}
+	}
+	old := owner.cookies[session.Cookie].Value
+	if st, _, _ := owner.do("POST", "/dashboard/sign-out", map[string][]string{"csrf": {csrf}}); st != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", st)
+	}
+	owner.cookies[session.Cookie] = &http.Cookie{Name: session.Cookie, Value: old}
+	if st, _ := owner.call("GET", "/v1/payment-links", "", ""); st != 401 {
+		t.Fatalf("a signed-out session on the API: %d", st)
+	}
+}
