@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -370,6 +371,25 @@ func (b *Browser) URL() string {
 		b.fail(b.t, "URL: %v", err)
 	}
 	return u
+}
+
+// Cookie is the browser's cookie of that name for the page, nil when it
+// has none.
+func (b *Browser) Cookie(name string) *network.Cookie {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, Timeout)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{})
+	if err != nil {
+		b.fail(b.t, "cookies: %v", err)
+		return nil
+	}
+	for _, c := range res.Cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // Shot writes a full-page PNG to build/screenshots/<test>/<name>.png.
