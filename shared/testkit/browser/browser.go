@@ -161,14 +161,23 @@ func (b *Browser) NoErrors(t testing.TB) {
 func (b *Browser) run(steps ...chromedp.Action[chromedp.Void]) error {
 	ctx, cancel := context.WithTimeout(b.ctx, Timeout)
 	defer cancel()
-	return chromedp.Do(ctx, steps...)
+	return late(chromedp.Do(ctx, steps...))
+}
+
+// late explains a timeout: what the action waited for never came.
+func late(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("not done within %s (no such element, or hidden, or the page never got there): %w", Timeout, err)
+	}
+	return err
 }
 
 // get runs an action that returns a value, with the timeout.
 func get[T any](b *Browser, a chromedp.Action[T]) (T, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, Timeout)
 	defer cancel()
-	return chromedp.Run(ctx, a)
+	v, err := chromedp.Run(ctx, a)
+	return v, late(err)
 }
 
 // fail takes a screenshot and fails the test.
@@ -254,7 +263,7 @@ func (b *Browser) clickAndWait(a chromedp.Action[chromedp.Void]) error {
 	started := first(ctx, chromedp.Events(ctx, page.FrameStartedLoading))
 	loaded := first(ctx, chromedp.Events(ctx, page.LoadEventFired))
 	if err := chromedp.Do(ctx, a); err != nil {
-		return err
+		return late(err)
 	}
 	select {
 	case <-started:
