@@ -31,6 +31,8 @@ STATICCHECK_VERSION ?= v0.8.2
 GOCYCLO_VERSION ?= v0.6.0
 REDOCLY_VERSION ?= 2.77.0
 export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION
+# the browser tests' accessibility audit (shared/testkit/browser.AxeVersion names the same)
+AXE_CORE_VERSION ?= 4.14.1
 
 .PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
 
@@ -88,12 +90,16 @@ unit:
 tools:
 	@infra/local/emulators.sh install
 
-## browser-deps: Debian's chromium for the browser tests
+## browser-deps: Debian's chromium and axe-core (into .tools/axe-core-<version>) for the browser tests
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+	@test -f .tools/axe-core-$(AXE_CORE_VERSION)/node_modules/axe-core/axe.min.js || { \
+	  echo "installing axe-core $(AXE_CORE_VERSION) from npm for the browser tests"; \
+	  mkdir -p .tools/axe-core-$(AXE_CORE_VERSION); \
+	  npm install --prefix .tools/axe-core-$(AXE_CORE_VERSION) --no-save --ignore-scripts --no-audit --no-fund axe-core@$(AXE_CORE_VERSION) >/dev/null; }
 
 emulators-start:
 	@infra/local/emulators.sh start
