@@ -78,6 +78,11 @@ type Link struct {
 	// unpaid and unexpired), on ReminderChannel.
 	ReminderAt      *time.Time
 	ReminderChannel string
+	// SentChannels are the channels a message of the link went out on
+	// (email, sms, whatsapp), LastSentAt the latest: written by the send
+	// worker only, never by a change of the link.
+	SentChannels []string
+	LastSentAt   *time.Time
 	Version         int
 	// LastEvent is the timeline event written with the link's latest
 	// change, in the same transaction: the table's stream carries it with

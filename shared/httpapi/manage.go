@@ -23,7 +23,7 @@ const (
 	defaultWindow = 90 * 24 * time.Hour
 )
 
-var listParams = map[string]bool{"status": true, "customer": true, "reference": true, "amount_min": true, "amount_max": true,
+var listParams = map[string]bool{"origin": true, "channel": true, "status": true, "customer": true, "reference": true, "amount_min": true, "amount_max": true,
 	"created_from": true, "created_to": true, "archived": true, "limit": true, "cursor": true}
 
 // parseListQuery reads the list filters of API.md; 422 naming the parameter.
@@ -34,6 +34,13 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 	q.AmountMin, q.AmountMax = parseAmountRange(v, &errs)
 	q.CreatedFrom, q.CreatedTo = parseCreatedRange(v, now, &errs)
 	q.Archived = parseArchived(v, &errs)
+	q.Origin, q.Channel = domain.Origin(v.Get("origin")), v.Get("channel")
+	if q.Origin != "" && !q.Origin.Valid() {
+		errs.Add("origin", "must be one of api, import, dashboard, dunning, invoice, first_payment, card_renewal")
+	}
+	if q.Channel != "" && !domain.ValidChannel(q.Channel) {
+		errs.Add("channel", "must be one of email, sms, whatsapp")
+	}
 	if len(errs) > 0 {
 		return q, problem.Invalid(errs...)
 	}

@@ -35,6 +35,7 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/payment-links/{id}/archive":    domain.LinksWrite,
 		"POST /v1/payment-links/{id}/duplicate":  domain.LinksWrite,
 		"GET /v1/payment-links/{id}/events":      domain.LinksRead,
+		"GET /v1/payment-links/{id}/preview":     domain.LinksRead,
 		"POST /v1/payment-links/{id}/send":       domain.LinksSend,
 		"POST /v1/payment-links/{id}/refunds":    domain.RefundsWrite,
 		"GET /v1/payment-links/{id}/refunds":     domain.LinksRead,

@@ -25,6 +25,7 @@ func TestSendByEachChannel(t *testing.T) {
 	}
 	l := decode(t, raw)
 	id := l["id"].(string)
+	previewSendsNothing(t, env, srv, key, l)
 	sentByEachChannel(t, env, srv, key, l)
 	sendRefusals(t, srv.URL, key, id)
 	paidLinkNotSent(t, env, srv, key, body, id)
@@ -65,6 +66,69 @@ func sentByEachChannel(t *testing.T, env *testenv.Env, srv *testenv.Server, key 
 		}
 		return sent == 3
 	})
+	sentShownAndFiltered(t, srv.URL, key, id)
+}
+
+// sentShownAndFiltered: the link shows the channels it went out on, and the
+// listing filters by channel and origin (422 for unknown ones).
+func sentShownAndFiltered(t *testing.T, base, key, id string) {
+	t.Helper()
+	_, _, raw := call(t, "GET", base+"/v1/payment-links/"+id, key, "", nil, false)
+	got := decode(t, raw)
+	if chs, _ := got["sent_channels"].([]any); len(chs) != 3 || chs[0] != "email" || chs[1] != "sms" || chs[2] != "whatsapp" || got["last_sent_at"] == nil {
+		t.Fatalf("sent channels on the link: %v %v", got["sent_channels"], got["last_sent_at"])
+	}
+	other := `{"amount":{"currency":"EUR","value":"3.00"},"description":"not sent","origin":"dashboard","customer":{"company_name":"ACME"}}`
+	if st, _, raw := call(t, "POST", base+"/v1/payment-links", key, other, nil, true); st != 201 {
+		t.Fatalf("%d %s", st, raw)
+	}
+	for q, want := range map[string]int{"channel=sms": 1, "channel=whatsapp": 1, "origin=dashboard": 1, "origin=api": 1, "origin=import": 0, "channel=sms&origin=dashboard": 0, "": 2} {
+		st, _, raw := call(t, "GET", base+"/v1/payment-links?"+q, key, "", nil, false)
+		if n := len(decode(t, raw)["data"].([]any)); st != 200 || n != want {
+			t.Errorf("list ?%s: %d, %d links, want %d", q, st, n, want)
+		}
+	}
+	for q, field := range map[string]string{"channel=pigeon": "channel", "origin=web": "origin"} {
+		st, _, raw := call(t, "GET", base+"/v1/payment-links?"+q, key, "", nil, false)
+		if st != 422 || !strings.Contains(string(raw), `"field":"`+field+`"`) {
+			t.Errorf("list ?%s: %d %s", q, st, raw)
+		}
+	}
+}
+
+// previewSendsNothing: the preview shows each channel's message as the
+// worker renders it, in the link's language, to the customer's addresses;
+// nothing is sent and the timeline does not change.
+func previewSendsNothing(t *testing.T, env *testenv.Env, srv *testenv.Server, key string, l jsonMap) {
+	t.Helper()
+	id := l["id"].(string)
+	testenv.Eventually(t, 10*time.Second, "the e-mail asked for at creation", func() bool { return len(srv.Service.Outbox.All()) == 1 })
+	before, _ := env.Store.Events(t.Context(), "shop", id)
+	st, _, raw := call(t, "GET", srv.URL+"/v1/payment-links/"+id+"/preview", key, "", nil, false)
+	p := decode(t, raw)
+	msgs, _ := p["messages"].([]any)
+	if st != 200 || len(msgs) != 3 || p["merchant_name"] != "Demo Shop" || p["link"].(map[string]any)["id"] != id {
+		t.Fatalf("preview: %d %s", st, raw)
+	}
+	to := map[string]string{"email": "ana@example.be", "sms": "+32470123456", "whatsapp": "+32470123456"}
+	for _, m := range msgs {
+		m := m.(map[string]any)
+		ch := m["channel"].(string)
+		if m["to"] != to[ch] || m["language"] != "nl" || !strings.Contains(m["text"].(string), l["url"].(string)) || !strings.Contains(m["text"].(string), "€\u00a012,50") {
+			t.Errorf("preview %s: %v", ch, m)
+		}
+		if ch == "email" && (!strings.HasPrefix(m["subject"].(string), "Betaalverzoek van Demo Shop") || !strings.Contains(m["html"].(string), "Nu betalen")) {
+			t.Errorf("preview e-mail: %v", m)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	after, _ := env.Store.Events(t.Context(), "shop", id)
+	if len(srv.Service.Outbox.All()) != 1 || len(after) != len(before) {
+		t.Fatalf("the preview sent or recorded something: %d messages, events %d -> %d", len(srv.Service.Outbox.All()), len(before), len(after))
+	}
+	if st, _, _ := call(t, "GET", srv.URL+"/v1/payment-links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA/preview", key, "", nil, false); st != 404 {
+		t.Fatalf("preview of an unknown link: %d", st)
+	}
 }
 
 // sendRefusals: unknown channels, unknown members, and a channel the

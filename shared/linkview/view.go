@@ -3,6 +3,7 @@
 package linkview
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -41,6 +42,8 @@ type View struct {
 	FailureReason   *string             `json:"failure_reason"`
 	Archived        bool                `json:"archived"`
 	ReminderAt      *string             `json:"reminder_at"`
+	SentChannels    []string            `json:"sent_channels"`
+	LastSentAt      *string             `json:"last_sent_at"`
 }
 
 // RFC3339 formats a time as the API does (UTC, seconds).
@@ -79,5 +82,13 @@ func Of(l *domain.Link, baseURL string) View {
 		Metadata: meta, ExpiresAt: RFC3339(l.ExpiresAt), CreatedAt: RFC3339(l.CreatedAt), UpdatedAt: RFC3339(l.UpdatedAt),
 		ClickedAt: rfcp(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: rfcp(l.PaidAt), PaidAfterExpiry: l.PaidAfterExpiry,
 		PSP: strp(l.PSP), PSPReference: strp(l.PSPReference), FailureReason: strp(l.FailureReason), Archived: l.Archived, ReminderAt: rfcp(l.ReminderAt),
+		SentChannels: sentChannels(l), LastSentAt: rfcp(l.LastSentAt),
 	}
+}
+
+// sentChannels is the link's channels, sorted, never null.
+func sentChannels(l *domain.Link) []string {
+	out := append([]string{}, l.SentChannels...)
+	slices.Sort(out)
+	return out
 }

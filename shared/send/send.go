@@ -169,13 +169,7 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
 		return "error", err
 	}
-	name := l.Customer.Name()
-	if strings.TrimSpace(name) == "" {
-		name = l.Customer.Email
-	}
-	lang := l.Language
-	rendered, err := channel.Render(msg.Kind, msg.Channel, lang, channel.Data{Name: name, Merchant: m.Name, Amount: l.Amount.Display(lang),
-		Description: l.Description, URL: s.PublicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt})
+	rendered, err := Render(l, m.Name, s.PublicBaseURL, msg.Kind, msg.Channel)
 	if err != nil {
 		return finish("failed", "message.failed", map[string]string{"reason": "render"})
 	}
@@ -226,4 +220,22 @@ func (s *Service) EnqueueSoon(ctx context.Context, l *domain.Link, channel, send
 		return err.Error()
 	}
 	return ""
+}
+
+// Render is the message of kind (link or reminder) on channel ch that the
+// link's customer gets, in the link's language, from the merchant named
+// merchantName: what the worker sends and what the dashboard's preview
+// shows before sending.
+func Render(l *domain.Link, merchantName, publicBaseURL, kind, ch string) (channel.Message, error) {
+	name := l.Customer.Name()
+	if strings.TrimSpace(name) == "" {
+		name = l.Customer.Email
+	}
+	m, err := channel.Render(kind, ch, l.Language, channel.Data{Name: name, Merchant: merchantName, Amount: l.Amount.Display(l.Language),
+		Description: l.Description, URL: publicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt})
+	if err != nil {
+		return channel.Message{}, fmt.Errorf("render %s %s of %s: %w", kind, ch, l.ID, err)
+	}
+	m.To = l.Customer.Address(ch)
+	return m, nil
 }

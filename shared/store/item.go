@@ -85,6 +85,8 @@ type linkItem struct {
 	CheckoutExpiresAt string                `dynamodbav:"checkout_expires_at,omitempty"`
 	ReminderAt        string                `dynamodbav:"reminder_at,omitempty"`
 	ReminderChannel   string                `dynamodbav:"reminder_channel,omitempty"`
+	SentChannels      []string              `dynamodbav:"sent_channels,stringset,omitempty"` // changed by the send worker's ADD only
+	LastSentAt        string                `dynamodbav:"last_sent_at,omitempty"`
 	Version           int                   `dynamodbav:"version"`
 	LastEvent         *domain.EventRef      `dynamodbav:"last_event,omitempty"`
 	Timeline          []string              `dynamodbav:"timeline,omitempty"`
@@ -107,6 +109,7 @@ func toItem(l *domain.Link) linkItem {
 		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
 		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
 		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent, Timeline: l.Timeline,
+		SentChannels: l.SentChannels, LastSentAt: fpt(l.LastSentAt),
 	}
 	if l.Status.Open() && !l.Archived {
 		it.GSI2PK, it.GSI2SK = expiryEntry(l.Merchant, l.ID, l.ExpiresAt)
@@ -136,8 +139,9 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
 		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent, Timeline: it.Timeline,
+		SentChannels: it.SentChannels,
 	}
-	var errs [7]error
+	var errs [8]error
 	l.ExpiresAt, errs[0] = pt(it.ExpiresAt)
 	l.CreatedAt, errs[1] = pt(it.CreatedAt)
 	l.UpdatedAt, errs[2] = pt(it.UpdatedAt)
@@ -145,6 +149,7 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 	l.PaidAt, errs[4] = ppt(it.PaidAt)
 	l.CheckoutExpiresAt, errs[5] = ppt(it.CheckoutExpiresAt)
 	l.ReminderAt, errs[6] = ppt(it.ReminderAt)
+	l.LastSentAt, errs[7] = ppt(it.LastSentAt)
 	for _, e := range errs {
 		if e != nil {
 			return nil, fmt.Errorf("link %s time: %w", it.ID, e)

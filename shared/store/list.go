@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,13 @@ type ListQuery struct {
 	CreatedFrom time.Time
 	CreatedTo   time.Time
 	Archived    bool
-	Limit       int
-	Cursor      string
+	// Origin and Channel (a channel the link was sent on) are applied to
+	// the page's links as read: such a page may hold fewer than Limit
+	// links, and its cursor carries on.
+	Origin  domain.Origin
+	Channel string
+	Limit   int
+	Cursor  string
 }
 
 // maxPagesPerList bounds the read rounds of one listing call when filters
@@ -102,7 +108,7 @@ func (s *Store) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) 
 		if err != nil {
 			return nil, err
 		}
-		if l.Archived != q.Archived || (q.Status != "" && l.Status != q.Status) {
+		if l.Archived != q.Archived || (q.Status != "" && l.Status != q.Status) || !q.wants(l) {
 			continue
 		}
 		links = append(links, l)
@@ -164,9 +170,14 @@ func (s *Store) listByReference(ctx context.Context, q ListQuery) ([]*domain.Lin
 		(q.Customer == "" || strings.Contains(CustomerSearch(l.Customer), strings.ToLower(q.Customer))) &&
 		(q.AmountMin == nil || !l.Amount.Value.LessThan(*q.AmountMin)) &&
 		(q.AmountMax == nil || !l.Amount.Value.GreaterThan(*q.AmountMax)) &&
-		!l.CreatedAt.Before(q.CreatedFrom.Truncate(time.Millisecond)) && !l.CreatedAt.After(q.CreatedTo)
+		!l.CreatedAt.Before(q.CreatedFrom.Truncate(time.Millisecond)) && !l.CreatedAt.After(q.CreatedTo) && q.wants(l)
 	if !match {
 		return []*domain.Link{}, "", nil
 	}
 	return []*domain.Link{l}, "", nil
+}
+
+// wants applies the filters the listing index does not hold.
+func (q ListQuery) wants(l *domain.Link) bool {
+	return (q.Origin == "" || l.Origin == q.Origin) && (q.Channel == "" || slices.Contains(l.SentChannels, q.Channel))
 }

@@ -89,11 +89,33 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 		}},
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}}
+	if ch := ev.Data["channel"]; outcome == "sent" && ch != "" {
+		// The link shows the channels it went out on (the overview's icon,
+		// its channel filter, the insights); a link deleted meanwhile is
+		// not made again (the condition), the message is still recorded.
+		in.TransactItems = append(in.TransactItems, types.TransactWriteItem{Update: &types.Update{
+			TableName: s.tbl(), Key: key(linkPK(merchant, linkID), linkSK(linkID)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+			UpdateExpression:    aws.String("ADD sent_channels :ch SET last_sent_at = :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ch": &types.AttributeValueMemberSS{Value: []string{ch}},
+				":at": sv(ft(ev.At))},
+		}})
+	}
 	// The message went out: this must land (retried), and an earlier try
 	// that landed without its answer shows as the event already there.
 	err = persist(ctx, func() error { _, err := s.DB.TransactWriteItems(ctx, in); return err })
-	if reasons, ok := cancelReasons(err); ok && len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
+	reasons, ok := cancelReasons(err)
+	if ok && len(reasons) > 1 && reasons[1] == "ConditionalCheckFailed" {
 		return nil
+	}
+	if ok && len(reasons) == 3 && reasons[2] == "ConditionalCheckFailed" {
+		// The link is gone (deleted when archived unopened): record the
+		// message without it.
+		in.TransactItems = in.TransactItems[:2]
+		err = persist(ctx, func() error { _, err := s.DB.TransactWriteItems(ctx, in); return err })
+		if reasons, ok := cancelReasons(err); ok && reasons[1] == "ConditionalCheckFailed" {
+			return nil
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("finish send %s: %w", sendID, err)

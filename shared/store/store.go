@@ -305,7 +305,8 @@ func OrderByTimeline(evs []domain.Event, timeline []string) []domain.Event {
 // fixedAttrs never change after creation (or change only through counters).
 var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
 	"created_at": true, "GSI1PK": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true,
-	"refunded_minor": true, "refund_committed_minor": true} // refund counters change only by ADD
+	"refunded_minor": true, "refund_committed_minor": true, // refund counters change only by ADD
+	"sent_channels": true, "last_sent_at": true} // written by the send worker only
 
 // optionalAttrs are removed when the new state lacks them.
 var optionalAttrs = []string{"GSI2PK", "GSI2SK", "paid_after_expiry", "clicked_at", "paid_at", "psp", "psp_reference", "failure_reason",

@@ -1,0 +1,51 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/send"
+)
+
+// PreviewMessage is one message of a link as its customer would get it.
+type PreviewMessage struct {
+	Channel string `json:"channel"`
+	// To is the customer's address on the channel ("" when the link's
+	// customer has none: the send would be refused).
+	To      string `json:"to"`
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+	Lang    string `json:"language"`
+}
+
+// Preview is a link as its payer will see it: the messages on every
+// channel, rendered as the send worker renders them, and the link itself.
+type Preview struct {
+	Object   string           `json:"object"`
+	Link     LinkView         `json:"link"`
+	Merchant string           `json:"merchant_name"`
+	Messages []PreviewMessage `json:"messages"`
+}
+
+// previewLink answers GET /v1/payment-links/{id}/preview: nothing is sent,
+// nothing recorded.
+func (a *API) previewLink(w http.ResponseWriter, r *http.Request) error {
+	m := merchantOf(r.Context())
+	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	p := Preview{Object: "payment_link_preview", Link: a.view(l), Merchant: m.Name, Messages: []PreviewMessage{}}
+	for _, ch := range []string{domain.ChannelEmail, domain.ChannelSMS, domain.ChannelWhatsApp} {
+		msg, err := send.Render(l, m.Name, a.PublicBaseURL, "link", ch)
+		if err != nil {
+			return err
+		}
+		p.Messages = append(p.Messages, PreviewMessage{Channel: ch, To: msg.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Lang: msg.Lang})
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
