@@ -83,7 +83,7 @@ type Link struct {
 	// worker only, never by a change of the link.
 	SentChannels []string
 	LastSentAt   *time.Time
-	Version         int
+	Version      int
 	// LastEvent is the timeline event written with the link's latest
 	// change, in the same transaction: the table's stream carries it with
 	// the link as it was after that change (the outbound webhooks' outbox).
