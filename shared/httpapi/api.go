@@ -105,6 +105,7 @@ var Routes = []Route{
 	{Pattern: "POST /v1/payment-links/{id}/archive", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.archiveLink)) }},
 	{Pattern: "POST /v1/payment-links/{id}/duplicate", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.duplicateLink)) }},
 	{Pattern: "GET /v1/payment-links/{id}/preview", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.previewLink) }},
+	{Pattern: "GET /v1/payment-links/{id}/preview/email", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.previewEmail) }},
 	{Pattern: "GET /v1/payment-links/{id}/events", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listEvents) }},
 	{Pattern: "POST /v1/payment-links/{id}/send", Permission: domain.LinksSend, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.sendLink)) }},
 	{Pattern: "POST /v1/payment-links/{id}/refunds", Permission: domain.RefundsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createRefund)) }},

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -73,7 +74,12 @@ func neutralize(s string) string {
 	return s
 }
 
-// exportLinks streams the filtered links as CSV, page by page.
+// maxExportIDs bounds the links an export names one by one (id=).
+const maxExportIDs = maxLimit
+
+// exportLinks streams the filtered links as CSV, page by page; or, with
+// id= (repeated, at most 500), exactly those links (the dashboard's
+// selection), those of another merchant or gone left out.
 func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	values, err := query(r)
@@ -83,29 +89,77 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	if values.Has("cursor") || values.Has("limit") {
 		return problem.Invalid(domain.FieldError{Field: "cursor", Message: "the export takes the list filters without cursor and limit"})
 	}
+	ids := values["id"]
+	values.Del("id")
 	q, err := parseListQuery(values, m.ID, a.Now())
 	if err != nil {
+		return err
+	}
+	if err := checkExportIDs(ids); err != nil {
 		return err
 	}
 	q.Limit = maxLimit
 	cols := []string{"amount", "currency", "description", "reference", "expires_at", "customer_number", "first_name", "last_name", "company_name",
 		"email", "phone", "language", "country", "redirect_url", "origin"}
 	return streamCSV(w, r, "payment-links.csv", append(cols, imports.ExportOnly...), func(cursor string) ([][]string, string, error) {
+		if len(ids) > 0 {
+			rows, err := a.linkRowsOf(r, m.ID, ids)
+			return rows, "", err
+		}
 		q.Cursor = cursor
 		links, next, err := a.Store.List(r.Context(), q)
 		rows := make([][]string, len(links))
 		for i, l := range links {
-			paid := ""
-			if l.PaidAt != nil {
-				paid = rfc(*l.PaidAt)
-			}
-			c := l.Customer
-			rows[i] = []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
-				c.CompanyName, c.Email, c.Phone, c.Language, c.Country, l.RedirectURL, string(l.Origin),
-				l.ID, string(l.Status), l.AmountRefunded.String(), rfc(l.CreatedAt), paid, a.PublicBaseURL + "/l/" + l.Code}
+			rows[i] = a.exportRow(l)
 		}
 		return rows, next, err
 	})
+}
+
+func checkExportIDs(ids []string) error {
+	if len(ids) > maxExportIDs {
+		return problem.Invalid(domain.FieldError{Field: "id", Message: fmt.Sprintf("names at most %d links", maxExportIDs)})
+	}
+	for _, id := range ids {
+		if !domain.ValidID(domain.PrefixLink, id) {
+			return problem.Invalid(domain.FieldError{Field: "id", Message: "must be payment link ids (pl_...)"})
+		}
+	}
+	return nil
+}
+
+// linkRowsOf is the export rows of the links named, in their order.
+func (a *API) linkRowsOf(r *http.Request, merchantID string, ids []string) ([][]string, error) {
+	rows := make([][]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		l, err := a.Store.Get(r.Context(), merchantID, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, a.exportRow(l))
+	}
+	return rows, nil
+}
+
+// exportRow is a link's row in the export: the import's columns, then the
+// export-only ones.
+func (a *API) exportRow(l *domain.Link) []string {
+	paid := ""
+	if l.PaidAt != nil {
+		paid = rfc(*l.PaidAt)
+	}
+	c := l.Customer
+	return []string{l.Amount.String(), l.Amount.Currency, l.Description, l.Reference, rfc(l.ExpiresAt), c.CustomerNumber, c.FirstName, c.LastName,
+		c.CompanyName, c.Email, c.Phone, c.Language, c.Country, l.RedirectURL, string(l.Origin),
+		l.ID, string(l.Status), l.AmountRefunded.String(), rfc(l.CreatedAt), paid, a.PublicBaseURL + "/l/" + l.Code}
 }
 
 // streamCSV answers a CSV attachment: the header, then each page's rows,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -198,5 +199,25 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 	if st, _, _ := call(t, "GET", srv.URL+"/v1/payment-links/export?limit=5", keyA, "", nil, false); st != 422 {
 		t.Fatalf("export with limit: %d", st)
+	}
+	exportSelection(t, srv.URL, keyA, keyB)
+}
+
+// exportSelection: id= exports exactly the links named, in their order,
+// leaving out another merchant's; a malformed id is 422.
+func exportSelection(t *testing.T, base, keyA, keyB string) {
+	t.Helper()
+	_, _, raw := call(t, "GET", base+"/v1/payment-links", keyA, "", nil, true)
+	all := decode(t, raw)["data"].([]any)
+	_, _, rawB := call(t, "GET", base+"/v1/payment-links", keyB, "", nil, true)
+	foreign := decode(t, rawB)["data"].([]any)[0].(jsonMap)["id"].(string)
+	first, last := all[0].(jsonMap)["id"].(string), all[len(all)-1].(jsonMap)["id"].(string)
+	st, _, out := call(t, "GET", base+"/v1/payment-links/export?id="+last+"&id="+foreign+"&id="+first+"&id="+last, keyA, "", nil, true)
+	recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
+	if st != 200 || err != nil || len(recs) != 3 || !slices.Contains(recs[1], last) || !slices.Contains(recs[2], first) {
+		t.Fatalf("export of a selection: %d %v\n%s", st, err, out)
+	}
+	if st, _, out := call(t, "GET", base+"/v1/payment-links/export?id=nope", keyA, "", nil, false); st != 422 || !strings.Contains(string(out), `"field":"id"`) {
+		t.Fatalf("export of a malformed id: %d %s", st, out)
 	}
 }

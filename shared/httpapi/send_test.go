@@ -126,6 +126,10 @@ func previewSendsNothing(t *testing.T, env *testenv.Env, srv *testenv.Server, ke
 	if len(srv.Service.Outbox.All()) != 1 || len(after) != len(before) {
 		t.Fatalf("the preview sent or recorded something: %d messages, events %d -> %d", len(srv.Service.Outbox.All()), len(before), len(after))
 	}
+	st, h, html := call(t, "GET", srv.URL+"/v1/payment-links/"+id+"/preview/email", key, "", nil, false)
+	if st != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(string(html), "Nu betalen") {
+		t.Fatalf("e-mail preview: %d %v %s", st, h, html)
+	}
 	if st, _, _ := call(t, "GET", srv.URL+"/v1/payment-links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA/preview", key, "", nil, false); st != 404 {
 		t.Fatalf("preview of an unknown link: %d", st)
 	}
