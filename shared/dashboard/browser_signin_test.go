@@ -44,8 +44,8 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Fatalf("the session cookie in Chromium: %+v", c)
 	}
 	b.WaitText("Sign out")
-	if !strings.Contains(b.Text("main"), email) {
-		t.Fatalf("the home does not name %s: %q", email, b.Text("main"))
+	if !strings.Contains(b.Text("header"), email) {
+		t.Fatalf("the header does not name %s: %q", email, b.Text("header"))
 	}
 	b.Shot("home")
 	b.Axe(t, "the home")

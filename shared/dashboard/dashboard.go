@@ -63,8 +63,9 @@ type Dashboard struct {
 // Handler is the dashboard's routes.
 func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /dashboard", d.session(d.home))
-	mux.HandleFunc("GET /dashboard/{$}", d.session(d.home))
+	for _, p := range appPages {
+		mux.HandleFunc(p.pattern, d.session(d.serveApp(p)))
+	}
 	mux.HandleFunc("GET /dashboard/sign-in", d.signInPage)
 	mux.HandleFunc("POST /dashboard/sign-in", d.signIn)
 	mux.HandleFunc("POST /dashboard/sign-in/new-password", d.newPassword)
@@ -73,7 +74,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /dashboard/mfa-setup", d.setupSession(d.mfaSetupPage))
 	mux.HandleFunc("POST /dashboard/mfa-setup", d.setupSession(d.mfaSetup))
 	mux.HandleFunc("POST /dashboard/merchant", d.session(d.switchMerchant))
-	mux.HandleFunc("GET "+StylesPath, serveStyles)
+	mux.HandleFunc("GET /dashboard/assets/{name}", serveAsset)
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
 		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("not_found_body"))+"</p>")
 	})

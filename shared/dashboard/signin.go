@@ -320,23 +320,3 @@ func (d *Dashboard) switchMerchant(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
-
-func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
-	cur := currentOf(r)
-	var switcher string
-	if len(cur.all) > 1 {
-		var opts strings.Builder
-		for _, m := range cur.all {
-			sel := ""
-			if m.Merchant == cur.member.Merchant {
-				sel = " selected"
-			}
-			opts.WriteString(`<option value="` + e(m.Merchant) + `"` + sel + `>` + e(m.Merchant) + ` (` + e(string(m.Role)) + `)</option>`)
-		}
-		switcher = `<form method="post" action="/dashboard/merchant" class="inline">` + hidden("csrf", cur.s.CSRF) +
-			`<label for="merchant">` + e(t("merchant")) + `</label> <select id="merchant" name="merchant">` + opts.String() + `</select> ` +
-			`<button type="submit">` + e(t("switch")) + `</button></form>`
-	}
-	d.page(w, http.StatusOK, page{Title: t("home"), Signed: &cur}, `<p>`+e(t("signed_in_as"))+` <strong>`+e(cur.member.Email)+`</strong>, `+
-		e(string(cur.member.Role))+` `+e(t("of"))+` <strong>`+e(cur.member.Merchant)+`</strong>.</p>`+switcher)
-}

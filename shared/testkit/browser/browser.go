@@ -304,7 +304,27 @@ func (b *Browser) Fill(labelText, value string) {
 	b.t.Helper()
 	x := labelled(labelText, "*[self::input or self::textarea]")
 	sel := chromedp.Search(x)
-	if err := b.run(chromedp.WaitVisible(sel), chromedp.Clear(sel), chromedp.Focus(sel), chromedp.SendKeys(sel, value)); err != nil {
+	// Cleared as a person selecting all and deleting would: the value the
+	// page set (a property, not the attribute chromedp.Clear resets) goes.
+	clear := fmt.Sprintf(`((x) => {
+		const el = document.evaluate(x, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+		el.focus();
+		el.value = '';
+		el.dispatchEvent(new Event('input', {bubbles: true}));
+		return true;
+	})(%s)`, jsString(x))
+	if err := b.run(chromedp.WaitVisible(sel)); err != nil {
+		b.fail(b.t, "fill %q: %v", labelText, err)
+		return
+	}
+	if _, err := get(b, chromedp.Evaluate[bool](clear)); err != nil {
+		b.fail(b.t, "fill %q: %v", labelText, err)
+		return
+	}
+	if value == "" {
+		return
+	}
+	if err := b.run(chromedp.Focus(sel), chromedp.SendKeys(sel, value)); err != nil {
 		b.fail(b.t, "fill %q: %v", labelText, err)
 	}
 }

@@ -1,0 +1,69 @@
+package dashboard
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/reqlog"
+)
+
+// appPage is a dashboard page whose content its script draws from the API
+// (the same routes, permissions and rules as integrators'): the server
+// sends the frame, the member's permissions and the session's CSRF token.
+type appPage struct {
+	pattern string
+	page    string // the script's page
+	title   string // catalog key
+	nav     string // the navigation entry it belongs to
+	need    domain.Permission
+	byID    bool // the path names a resource ({id})
+}
+
+var appPages = []appPage{
+	{"GET /dashboard", "links", "title_links", "links", domain.LinksRead, false},
+	{"GET /dashboard/{$}", "links", "title_links", "links", domain.LinksRead, false},
+	{"GET /dashboard/links", "links", "title_links", "links", domain.LinksRead, false},
+	{"GET /dashboard/links/new", "link-new", "title_link_new", "links", domain.LinksWrite, false},
+	{"GET /dashboard/links/{id}", "link", "title_link", "links", domain.LinksRead, true},
+	{"GET /dashboard/links/{id}/preview", "preview", "title_preview", "links", domain.LinksRead, true},
+	{"GET /dashboard/customers", "customers", "title_customers", "customers", domain.CustomersRead, false},
+	{"GET /dashboard/customers/new", "customer-new", "title_customer_new", "customers", domain.CustomersWrite, false},
+	{"GET /dashboard/customers/{id}", "customer", "title_customer", "customers", domain.CustomersRead, true},
+	{"GET /dashboard/import", "import", "title_import", "import", domain.LinksWrite, false},
+	{"GET /dashboard/review", "review", "title_review", "review", domain.PaymentsReview, false},
+	{"GET /dashboard/insights", "insights", "title_insights", "insights", domain.LinksRead, false},
+	// The settings are the administrators' (owner, admin): the API refuses
+	// any change of a role without settings:write anyway.
+	{"GET /dashboard/settings", "settings", "title_settings", "settings", domain.SettingsWrite, false},
+}
+
+// serveApp answers an app page: 403 with the permission named when the
+// member's role lacks it (the API would refuse its calls).
+func (d *Dashboard) serveApp(p appPage) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cur := currentOf(r)
+		id := ""
+		if p.byID {
+			id = r.PathValue("id")
+			if len(id) > 64 {
+				d.page(w, http.StatusNotFound, page{Title: t("not_found"), Signed: &cur}, "<p>"+e(t("not_found_body"))+"</p>")
+				return
+			}
+		}
+		if !domain.Allows(cur.member.Grants(), p.need) {
+			reqlog.Set(r.Context(), "outcome", "missing_permission")
+			msg := t("missing_permission")
+			if p.need == domain.SettingsWrite {
+				msg = t("admin_only")
+			}
+			d.page(w, http.StatusForbidden, page{Title: t("forbidden"), Signed: &cur, App: appView{Nav: p.nav}},
+				"<p>"+e(replaceVar(msg, "perm", string(p.need)))+"</p>")
+			return
+		}
+		reqlog.Set(r.Context(), "outcome", "page_"+p.page)
+		d.page(w, http.StatusOK, page{Title: t(p.title), Signed: &cur, App: appView{Page: p.page, ID: id, Nav: p.nav}}, "")
+	}
+}
+
+func replaceVar(s, name, value string) string { return strings.ReplaceAll(s, "{"+name+"}", value) }
