@@ -202,3 +202,199 @@ func TestBrowserLinksOverview(t *testing.T) {
 	b.WaitURL("/dashboard/links/" + d.paid["id"].(string))
 	b.WaitText("Provider reference")
 }
+
+// TestBrowserNewLink: from the header's "New payment link" button, an
+// operator picks an existing customer with the type-ahead (typing, arrow
+// keys, Enter), is told what is wrong when the amount is missing (the
+// field marked, nothing created), creates the link in French, gets the send
+// menu (copy, QR code, a send by e-mail that reaches the outbox), closes it
+// and lands on the link; then makes one for a new customer inline.
+func TestBrowserNewLink(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "operator")
+	seedDemoLinks(t, p)
+	key := demoKeys.byPeople[p]
+
+	b.Go(p.srv.URL + "/dashboard")
+	b.ClickButton("New payment link")
+	b.WaitURL("/dashboard/links/new")
+	b.WaitText("Find a customer")
+	checkPage(t, b, "new-link")
+
+	b.Fill("Find a customer", "pee")
+	b.WaitText("Ana Peeters")
+	b.Press("ArrowDown")
+	b.Press("ArrowUp")
+	b.Press("Enter")
+	b.WaitText("Chosen: Ana Peeters")
+
+	b.Fill("Description", "Verjaardagstaart")
+	b.ClickButton("Create payment link")
+	b.WaitText("Amount: must be a plain decimal")
+	if fe := b.Text(`input[name=amount][aria-invalid=true] ~ .field-error`); !strings.Contains(fe, "plain decimal") {
+		t.Fatalf("the amount's own error: %q", fe)
+	}
+	if n := countLinks(t, p, key); n != 4 {
+		t.Fatalf("a refused form created a link: %d links", n)
+	}
+	b.Shot("new-link-error")
+	b.Axe(t, "the new link form with its errors")
+
+	b.Fill("Amount", "42.50")
+	b.Fill("Reference", "TAART-42")
+	b.Select("Language", "French")
+	b.ClickButton("Create payment link")
+	b.WaitText("Payment link created: send it")
+	checkPage(t, b, "send-menu")
+	b.ClickButton("Copy link")
+	b.WaitText("Copied.")
+	b.ClickButton("Send by E-mail")
+	b.WaitText("Sending by E-mail.")
+	b.ClickButton("Close")
+	b.WaitText("Provider reference")
+	_, list := p.api(t, "GET", "/v1/payment-links?reference=TAART-42", key, "", nil)
+	links, _ := list["data"].([]any)
+	if len(links) != 1 {
+		t.Fatalf("the new link: %v", list)
+	}
+	l := links[0].(map[string]any)
+	cus := l["customer"].(map[string]any)
+	if l["origin"] != "dashboard" || l["language"] != "fr" || cus["email"] != "ana@example.be" || cus["id"] == nil || l["amount"].(map[string]any)["value"] != "42.50" {
+		t.Fatalf("the link made in the dashboard: %v", l)
+	}
+	if !strings.HasSuffix(b.URL(), "/dashboard/links/"+l["id"].(string)+"#details") {
+		t.Fatalf("after closing the send menu: %s", b.URL())
+	}
+	testenv.Eventually(t, 10*time.Second, "the e-mail of the new link, in French", func() bool {
+		for _, m := range p.srv.Service.Outbox.All() {
+			if m.LinkID == l["id"] && m.Channel == "email" && m.Lang == "fr" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// A new customer, inline.
+	b.Go(p.srv.URL + "/dashboard/links/new")
+	b.WaitText("Find a customer")
+	b.Click(`input[name=who][value=new]`)
+	b.Fill("First name", "Chloé")
+	b.Fill("Last name", "Dubois")
+	b.Fill("Email", "chloe@example.fr")
+	b.Fill("Amount", "19.99")
+	b.Fill("Description", "Cours de cuisine")
+	b.ClickButton("Create payment link")
+	b.WaitText("Payment link created: send it")
+	b.ClickButton("Close")
+	b.WaitText("Provider reference")
+	_, found := p.api(t, "GET", "/v1/customers?email=chloe@example.fr", key, "", nil)
+	if cs, _ := found["data"].([]any); len(cs) != 1 {
+		t.Fatalf("the inline customer was not made: %v", found)
+	}
+}
+
+func countLinks(t *testing.T, p *people, key string) int {
+	t.Helper()
+	_, list := p.api(t, "GET", "/v1/payment-links?limit=500", key, "", nil)
+	links, _ := list["data"].([]any)
+	return len(links)
+}
+
+// TestBrowserLinkDetails: a finance member opens a paid link: the tabs
+// (Details, Events, Refunds, Share) work with the keyboard's arrows; a
+// partial refund with a reason is confirmed and listed; the language is
+// updated; Share shows the QR code; the preview shows what the payer
+// gets. A viewer is refused the refund by the server, told so, and no
+// refund exists. An owner duplicates the link and archives the copy. No
+// "mark as paid" anywhere.
+func TestBrowserLinkDetails(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "finance")
+	d := seedDemoLinks(t, p)
+	key := demoKeys.byPeople[p]
+	id := d.paid["id"].(string)
+
+	b.Go(p.srv.URL + "/dashboard/links/" + id)
+	b.WaitText("Provider reference")
+	checkPage(t, b, "details")
+	if strings.Contains(strings.ToLower(b.Text("body")), "mark as paid") {
+		t.Fatal(`the page offers "mark as paid"`)
+	}
+	b.Click(`#tab-details`)
+	b.Press("ArrowRight")
+	b.WaitText("Created")
+	if sel := b.Text(`[role=tab][aria-selected=true]`); sel != "Events" {
+		t.Fatalf("ArrowRight from Details selected %q", sel)
+	}
+	b.WaitText("Paid")
+	checkPage(t, b, "events")
+	b.Press("ArrowRight")
+	b.WaitText("Refund the payer")
+	checkPage(t, b, "refunds")
+
+	b.Fill("Amount", "100.00")
+	b.Fill("Reason", "goodwill")
+	b.ClickButton("Refund")
+	b.WaitText("Refund €100.00 to the payer?")
+	b.Click(`dialog button.danger`)
+	b.WaitText("Refund requested.")
+	b.WaitText("goodwill")
+	testenv.Eventually(t, 10*time.Second, "the refund recorded", func() bool {
+		_, r := p.api(t, "GET", "/v1/payment-links/"+id+"/refunds", key, "", nil)
+		rs, _ := r["data"].([]any)
+		return len(rs) == 1 && rs[0].(map[string]any)["reason"] == "goodwill" && rs[0].(map[string]any)["amount"].(map[string]any)["value"] == "100.00"
+	})
+
+	b.ClickButton("Share")
+	b.WaitText("Copy link")
+	checkPage(t, b, "share")
+
+	b.ClickLink("Preview")
+	b.WaitURL("/dashboard/links/" + id + "/preview")
+	b.WaitText("Subject")
+	if txt := b.Text("main"); !strings.Contains(txt, "Payment request from Demo Shop") || !strings.Contains(txt, "The customer has no address for this channel") {
+		t.Fatalf("the preview: %q", txt)
+	}
+	checkPage(t, b, "preview")
+
+	// A viewer sees the refund form of a paid link, and the server refuses.
+	v, _ := signedIn(t, p, "viewer")
+	v.Go(p.srv.URL + "/dashboard/links/" + id + "#refunds")
+	v.WaitText("Refund the payer")
+	v.Fill("Reason", "not mine to give")
+	v.ClickButton("Refund")
+	v.Click(`dialog button.danger`)
+	v.WaitText("Your role lacks the permission refunds:write.")
+	v.Shot("viewer-refused")
+	v.Axe(t, "the viewer's refused refund")
+	_, r := p.api(t, "GET", "/v1/payment-links/"+id+"/refunds", key, "", nil)
+	if rs, _ := r["data"].([]any); len(rs) != 1 {
+		t.Fatalf("the viewer's refund was made: %v", r)
+	}
+
+	// An owner duplicates the link, then archives the copy.
+	o, _ := signedIn(t, p, "owner")
+	o.Go(p.srv.URL + "/dashboard/links/" + id)
+	o.WaitText("Provider reference")
+	o.Select("Language", "German")
+	o.ClickButton("Update language")
+	o.WaitText("Language updated.")
+	if _, l := p.api(t, "GET", "/v1/payment-links/"+id, key, "", nil); l["language"] != "de" {
+		t.Fatalf("language after the update: %v", l["language"])
+	}
+	o.ClickButton("Duplicate")
+	o.WaitText("Created")
+	if strings.Contains(o.URL(), id) {
+		t.Fatalf("Duplicate stayed on the original: %s", o.URL())
+	}
+	o.WaitText("Consulting May")
+	o.ClickButton("Archive")
+	o.WaitText("This link was never opened: it will be deleted, not archived.")
+	o.Click(`dialog button.danger`)
+	o.WaitURL("/dashboard")
+	if n := countLinks(t, p, key); n != 4 {
+		t.Fatalf("after duplicating and deleting the copy: %d links, want 4", n)
+	}
+}

@@ -37,7 +37,7 @@ func New(status int, detail string) *Problem {
 
 // Forbidden is a 403 naming the permission the caller lacks.
 func Forbidden(missing domain.Permission) *Problem {
-	p := New(http.StatusForbidden, "this API key lacks the permission "+string(missing))
+	p := New(http.StatusForbidden, "the API key or the member's role lacks the permission "+string(missing))
 	p.MissingPermission = missing
 	return p
 }

@@ -122,11 +122,18 @@
     setTimeout(() => { s.textContent = msg; }, 50);
   }
 
-  function alertBox(err) {
-    const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, err.message));
+  // alertBox says what went wrong; a field's error is named by the label
+  // of its control in container when there is one.
+  function alertBox(err, container) {
+    const missing = err.body && err.body.missing_permission;
+    const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, missing ? t('missing_permission', { perm: missing }) : err.message));
     const errs = (err.body && err.body.errors) || [];
-    if (errs.length) box.append(h('ul', {}, errs.map((e) => h('li', {}, e.field + ': ' + e.message))));
-    if (err.body && err.body.missing_permission) box.append(h('p', {}, t('missing_permission', { perm: err.body.missing_permission })));
+    const name = (f) => {
+      const c = container && $('[data-field="' + CSS.escape(f) + '"]', container);
+      const l = c && c.id && $('label[for="' + CSS.escape(c.id) + '"]', container);
+      return l ? l.textContent : f;
+    };
+    if (errs.length) box.append(h('ul', {}, errs.map((e) => h('li', {}, name(e.field) + ': ' + e.message))));
     return box;
   }
 
@@ -136,7 +143,7 @@
     $$('.error', container).forEach((el) => el.remove());
     $$('[aria-invalid]', container).forEach((el) => { el.removeAttribute('aria-invalid'); });
     $$('.field-error', container).forEach((el) => el.remove());
-    const box = alertBox(err);
+    const box = alertBox(err, container);
     container.prepend(box);
     for (const fe of (err.body && err.body.errors) || []) {
       const input = $('[data-field="' + CSS.escape(fe.field) + '"]', container);
