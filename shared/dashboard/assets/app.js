@@ -597,6 +597,9 @@
     const tablist = h('div', { role: 'tablist', 'aria-label': t('link_sections') });
     const panel = h('div', { role: 'tabpanel', id: 'panel', tabindex: '0' });
     let current = tabs.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'details';
+    // shown counts the tabs chosen: a tab's answer that comes after another
+    // tab was chosen is dropped.
+    let shown = 0;
     const tabButtons = tabs.map((k, i) => h('button', { type: 'button', role: 'tab', id: 'tab-' + k, 'aria-controls': 'panel',
       onclick: () => choose(k), onkeydown: (ev) => {
         const d = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
@@ -608,6 +611,7 @@
 
     function choose(k) {
       current = k;
+      shown++;
       tabButtons.forEach((b, i) => { b.setAttribute('aria-selected', tabs[i] === k ? 'true' : 'false'); b.tabIndex = tabs[i] === k ? 0 : -1; });
       panel.setAttribute('aria-labelledby', 'tab-' + k);
       history.replaceState(null, '', '#' + k);
@@ -644,8 +648,10 @@
 
     async function events() {
       loading(panel);
+      const mine = shown;
       try {
         const r = await api('GET', '/v1/payment-links/' + link.id + '/events');
+        if (mine !== shown) return;
         put(panel, h('ol', { class: 'timeline' }, r.data.map((e) => h('li', {},
           h('time', { datetime: e.created_at }, when(e.created_at)), ' ', h('strong', {}, eventLabel(e)),
           e.data && e.data.channel ? ' · ' + t('channel_' + e.data.channel) : '',
@@ -658,9 +664,11 @@
 
     async function refunds() {
       loading(panel);
+      const mine = shown;
       let list = [];
       try {
         list = (await api('GET', '/v1/payment-links/' + link.id + '/refunds')).data;
+        if (mine !== shown) return;
       } catch (e) {
         put(panel, alertBox(e));
         return;

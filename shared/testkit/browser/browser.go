@@ -492,3 +492,35 @@ func xpathLiteral(s string) string {
 	parts := strings.Split(s, `"`)
 	return `concat("` + strings.Join(parts, `", '"', "`) + `")`
 }
+
+// Focused is the accessible name of the focused element: its label's text,
+// aria-label, or its own text ("" when nothing is focused).
+func (b *Browser) Focused() string {
+	b.t.Helper()
+	name, err := get(b, chromedp.Evaluate[string](`(() => {
+		const el = document.activeElement;
+		if (!el || el === document.body) return '';
+		if (el.labels && el.labels.length) return el.labels[0].textContent.trim();
+		return (el.getAttribute('aria-label') || el.textContent || el.value || '').trim();
+	})()`))
+	if err != nil {
+		b.fail(b.t, "the focused element: %v", err)
+	}
+	return name
+}
+
+// TabTo presses Tab (at most 60 times) until the element named name has the
+// focus, as a person using only the keyboard would.
+func (b *Browser) TabTo(name string) {
+	b.t.Helper()
+	var seen []string
+	for range 60 {
+		b.Press("Tab")
+		f := b.Focused()
+		if f == name {
+			return
+		}
+		seen = append(seen, f)
+	}
+	b.fail(b.t, "Tab never reached %q; the focus went through %q", name, seen)
+}
