@@ -64,8 +64,8 @@ func TestBrowserSignIn(t *testing.T) {
 
 	// The fixture: an owner of "demo", signed in through the same page.
 	owner, ownerEmail := signedIn(t, p, "owner")
-	if !strings.Contains(owner.Text("main"), ownerEmail) {
-		t.Fatalf("signedIn's home does not name %s: %q", ownerEmail, owner.Text("main"))
+	if !strings.Contains(owner.Text("header"), ownerEmail) {
+		t.Fatalf("signedIn's header does not name %s: %q", ownerEmail, owner.Text("header"))
 	}
 	owner.NoErrors(t)
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ type Dashboard struct {
 	Tokens    *identity.Verifier
 	Now       func() time.Time
 	Log       *slog.Logger
+	// LinksOrigin is the scheme and host of the links' public URLs (their
+	// QR codes are shown), when not the dashboard's own.
+	LinksOrigin string
 }
 
 // Handler is the dashboard's routes.
@@ -78,16 +82,21 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
 		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("not_found_body"))+"</p>")
 	})
-	return headers(mux)
+	return headers(mux, d.LinksOrigin)
 }
 
 // headers sets what every dashboard answer carries: a strict CSP (nothing
 // from outside the deployment, no inline script), no caching of pages, no
 // framing, no sniffing.
-func headers(next http.Handler) http.Handler {
+func headers(next http.Handler, linksOrigin string) http.Handler {
+	img := "'self' data:"
+	if linksOrigin != "" {
+		img += " " + linksOrigin
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -230,4 +239,14 @@ func setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) 
 
 func clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+// Origin is the scheme and host of a URL ("" when it has none): what a
+// CSP source names.
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -131,7 +131,7 @@ var Functions = []Function{
 		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedSealer | NeedRateLimits | NeedIdentity},
 	{Name: "dashboard", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/dashboard", []string{"GET", "POST"}}, {"/dashboard/{proxy+}", []string{"GET", "POST"}}},
-		Needs:  NeedTable | NeedTableWrite | NeedIdentity | NeedIdentityAdmin},
+		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedIdentity | NeedIdentityAdmin},
 	{Name: "redirect", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/l/{proxy+}", []string{"GET", "HEAD"}}},
 		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedLinkCodes | NeedSealer | NeedPSPs},

@@ -13,7 +13,8 @@ import (
 
 // New is the dashboard.
 func New(e *boot.Env) *dashboard.Dashboard {
-	return &dashboard.Dashboard{Store: e.Store(), Directory: pool.Directory(e), Tokens: e.Identity(), Now: time.Now, Log: e.Log}
+	return &dashboard.Dashboard{Store: e.Store(), Directory: pool.Directory(e), Tokens: e.Identity(), Now: time.Now, Log: e.Log,
+		LinksOrigin: dashboard.Origin(e.PublicBaseURL())}
 }
 
 // Handler is what the function serves.

@@ -262,9 +262,9 @@ func (b *Browser) clickAndWait(a chromedp.Action[chromedp.Void]) error {
 	defer cancel()
 	started := first(ctx, chromedp.Events(ctx, page.FrameStartedLoading))
 	loaded := first(ctx, chromedp.Events(ctx, page.LoadEventFired))
-	// A same-document change (history.replaceState, a #fragment) starts
-	// and stops loading with no load event.
-	stopped := first(ctx, chromedp.Events(ctx, page.FrameStoppedLoading))
+	// A same-document change (history.replaceState, a #fragment) may start
+	// loading with no load event to follow.
+	within := first(ctx, chromedp.Events(ctx, page.NavigatedWithinDocument))
 	if err := chromedp.Do(ctx, a); err != nil {
 		return late(err)
 	}
@@ -276,7 +276,7 @@ func (b *Browser) clickAndWait(a chromedp.Action[chromedp.Void]) error {
 	select {
 	case <-loaded:
 		return nil
-	case <-stopped:
+	case <-within:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("the page it opened did not load: %w", ctx.Err())
