@@ -1,19 +1,15 @@
 package dashboard_test
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -55,29 +51,12 @@ func seedDemoLinks(t *testing.T, p *people) demoLinks {
 func pay(t *testing.T, p *people, id, value string) {
 	t.Helper()
 	amt := money.MustParse("EUR", value)
-	postSandbox(t, p.srv.URL, "demo", sandbox.WebhookEvent{ID: "evt_" + id, Type: "payment.succeeded", Created: time.Now().Unix(),
+	psptest.PostSandbox(t, p.srv.URL, "demo", sandbox.WebhookEvent{ID: "evt_" + id, Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_" + id, Amount: &amt}})
 	testenv.Eventually(t, 10*time.Second, "the link paid", func() bool {
 		_, l := p.api(t, "GET", "/v1/payment-links/"+id, demoKeys.byPeople[p], "", nil)
 		return l["status"] == "paid"
 	})
-}
-
-// postSandbox posts a sandbox PSP webhook for merchant mid, signed as the
-// sandbox signs it.
-func postSandbox(t *testing.T, base, mid string, ev sandbox.WebhookEvent) {
-	t.Helper()
-	raw, _ := json.Marshal(ev)
-	req, _ := http.NewRequest("POST", base+"/webhooks/psp/sandbox/"+mid, bytes.NewReader(raw))
-	req.Header.Set(sandbox.SignatureHeader, psp.SignedHeader(seed.Demo(mid).PSPWebhookSecret, time.Now(), raw))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("sandbox webhook %s answered %d", ev.ID, resp.StatusCode)
-	}
 }
 
 // checkPage is what every page must hold: no serious or critical axe

@@ -90,15 +90,7 @@ func (b *browser) do(method, path string, form url.Values) (int, string, string)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	for _, c := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	}
-	resp, err := noFollow.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := b.send(req)
 	b.last = resp.Cookies()
 	for _, c := range resp.Cookies() {
 		if c.MaxAge < 0 {
@@ -108,6 +100,22 @@ func (b *browser) do(method, path string, form url.Values) (int, string, string)
 		}
 	}
 	return resp.StatusCode, resp.Header.Get("Location"), string(raw)
+}
+
+// send sends req with the browser's cookies, without following a
+// redirect, and reads the whole answer.
+func (b *browser) send(req *http.Request) (*http.Response, []byte) {
+	b.t.Helper()
+	for _, c := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, raw
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

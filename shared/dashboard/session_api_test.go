@@ -26,15 +26,7 @@ func (b *browser) call(method, path, body, csrf string) (int, map[string]any) {
 	if csrf != "" {
 		req.Header.Set(session.CSRFHeader, csrf)
 	}
-	for _, c := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	}
-	resp, err := noFollow.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := b.send(req)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	return resp.StatusCode, out

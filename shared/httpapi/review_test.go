@@ -1,36 +1,15 @@
 package httpapi_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/money"
-	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
-
-// postSandbox posts a sandbox webhook for merchant mid, signed as the
-// sandbox signs (the demo merchant's PSP webhook secret).
-func postSandbox(t *testing.T, base, mid string, ev sandbox.WebhookEvent) {
-	t.Helper()
-	raw, _ := json.Marshal(ev)
-	req, _ := http.NewRequest("POST", base+"/webhooks/psp/sandbox/"+mid, bytes.NewReader(raw))
-	req.Header.Set(sandbox.SignatureHeader, psp.SignedHeader(seed.Demo(mid).PSPWebhookSecret, time.Now(), raw))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("sandbox webhook %s answered %d", ev.ID, resp.StatusCode)
-	}
-}
 
 func amountp(cur, v string) *money.Amount { a := money.MustParse(cur, v); return &a }
 
@@ -86,11 +65,11 @@ func postWrongMoney(t *testing.T, base, id string) {
 	for _, w := range wrong {
 		ev := sandbox.WebhookEvent{ID: w.ev, Type: "payment.succeeded", Created: time.Now().Unix(),
 			Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: w.pay, Amount: w.amount}}
-		postSandbox(t, base, "hooks", ev)
-		postSandbox(t, base, "hooks", ev) // the PSP's retry
+		psptest.PostSandbox(t, base, "hooks", ev)
+		psptest.PostSandbox(t, base, "hooks", ev) // the PSP's retry
 	}
 	// Another event about a payment already under review.
-	postSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_usd_again", Type: "payment.succeeded", Created: time.Now().Unix(),
+	psptest.PostSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_usd_again", Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_usd", Amount: amountp("USD", "0.01")}})
 }
 
@@ -218,7 +197,7 @@ func wrongMoneyHeardOnce(t *testing.T, base, key, id string, rcv *receiver) {
 // rightMoneyPays: EUR 55.00 pays the link, and refunds stay within it.
 func rightMoneyPays(t *testing.T, base, key, id string) {
 	t.Helper()
-	postSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_right", Type: "payment.succeeded", Created: time.Now().Unix(),
+	psptest.PostSandbox(t, base, "hooks", sandbox.WebhookEvent{ID: "evt_sb_right", Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_sb_right", Amount: amountp("EUR", "55.00")}})
 	testenv.Eventually(t, 20*time.Second, "paid", func() bool { return linkStatus(t, base, key, id)["status"] == "paid" })
 	if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/refunds", key, `{"amount":{"currency":"EUR","value":"55.01"}}`, nil, true); st != 422 {
