@@ -1,0 +1,131 @@
+package dashboard_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	headless "github.com/paylinks/paylinks/shared/testkit/browser"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
+)
+
+// list is the data of a listing of the API, read with demo's key.
+func list(t *testing.T, p *people, path string) []map[string]any {
+	t.Helper()
+	st, r := p.api(t, "GET", path, demoKeys.byPeople[p], "", nil)
+	if st != 200 {
+		t.Fatalf("GET %s: %d %v", path, st, r)
+	}
+	var out []map[string]any
+	for _, x := range r["data"].([]any) {
+		out = append(out, x.(map[string]any))
+	}
+	return out
+}
+
+// waitPath waits until the page's path starts with prefix and returns it.
+func waitPath(t *testing.T, b *headless.Browser, prefix string) string {
+	t.Helper()
+	var path string
+	testenv.Eventually(t, headless.Timeout, "the page "+prefix+"…", func() bool {
+		u, err := url.Parse(b.URL())
+		path = u.Path
+		return err == nil && strings.HasPrefix(path, prefix) && len(path) > len(prefix)
+	})
+	return path
+}
+
+// TestBrowserCustomers: an owner finds customers by the start of a name and
+// by e-mail, opens one and sees its links, starts a new link for it from
+// its page (the form has the customer chosen), and creates a customer: a
+// bad e-mail is marked on the Email field and creates nothing, a good one
+// lands on the new customer's page.
+func TestBrowserCustomers(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "owner")
+	d := seedDemoLinks(t, p)
+
+	b.Go(p.srv.URL + "/dashboard/customers")
+	b.WaitText("ACME NV")
+	checkPage(t, b, "customers")
+	rows := b.Text("tbody")
+	for _, want := range []string{"Ana Peeters", "ACME NV", "Bob Smith", "Globex", "billing@acme.example"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the customers lack %q:\n%s", want, rows)
+		}
+	}
+
+	b.Fill("Search", "pee")
+	b.ClickButton("Search")
+	b.WaitURL("/dashboard/customers?q=pee")
+	b.WaitText("Ana Peeters")
+	if rows := b.Text("tbody"); strings.Contains(rows, "ACME NV") || strings.Contains(rows, "Globex") {
+		t.Fatalf("q=pee finds others:\n%s", rows)
+	}
+	b.Fill("Search", "billing@acme.example")
+	b.ClickButton("Search")
+	b.WaitText("ACME NV")
+	if rows := b.Text("tbody"); strings.Contains(rows, "Ana Peeters") || strings.Contains(rows, "Bob Smith") {
+		t.Fatalf("the e-mail search finds others:\n%s", rows)
+	}
+	checkPage(t, b, "customers-search")
+
+	// Ana's page: her link, and a new link for her.
+	b.Fill("Search", "Ana")
+	b.ClickButton("Search")
+	b.ClickLink("Ana Peeters")
+	cusPath := waitPath(t, b, "/dashboard/customers/cus_")
+	cus := strings.TrimPrefix(cusPath, "/dashboard/customers/")
+	b.WaitText("Taart voor Ana")
+	if h1 := b.Text("h1"); h1 != "Ana Peeters" {
+		t.Errorf("the customer's page is titled %q", h1)
+	}
+	checkPage(t, b, "customer")
+	links := list(t, p, "/v1/customers/"+cus+"/payment-links")
+	if len(links) != 1 || links[0]["id"] != d.sent["id"] {
+		t.Fatalf("the API's links of %s: %v", cus, links)
+	}
+	if txt := b.Text("#app tbody"); strings.Contains(txt, "Consulting May") {
+		t.Fatalf("Ana's page lists another customer's link:\n%s", txt)
+	}
+	b.Click("#app .top-action button")
+	b.WaitURL("/dashboard/links/new?customer=" + cus)
+	b.WaitText("Chosen: Ana Peeters")
+	checkPage(t, b, "new-link-for-customer")
+
+	// A new customer: a bad e-mail first.
+	b.Go(p.srv.URL + "/dashboard/customers")
+	b.ClickButton("New customer")
+	b.WaitURL("/dashboard/customers/new")
+	checkPage(t, b, "customer-new")
+	b.Fill("First name", "Zoë")
+	b.Fill("Last name", "Janssens")
+	b.Fill("Email", "zoe-at-example.be")
+	b.ClickButton("Create customer")
+	msg := b.Text(`input[name=email][aria-invalid="true"] ~ p.field-error`)
+	if msg == "" {
+		t.Fatal("the Email field's error has no message")
+	}
+	if txt := b.Text(".error"); txt == "" {
+		t.Fatal("no error above the form")
+	}
+	b.Shot("customer-new-bad-email")
+	b.Axe(t, "the new customer form with an error")
+	if got := list(t, p, "/v1/customers?q=Janssens"); len(got) != 0 {
+		t.Fatalf("a customer with a bad e-mail was created: %v", got)
+	}
+
+	b.Fill("Email", "zoe@example.be")
+	b.ClickButton("Create customer")
+	made := strings.TrimPrefix(waitPath(t, b, "/dashboard/customers/cus_"), "/dashboard/customers/")
+	b.WaitText("zoe@example.be")
+	if h1 := b.Text("h1"); h1 != "Zoë Janssens" {
+		t.Errorf("the new customer's page is titled %q", h1)
+	}
+	got := list(t, p, "/v1/customers?email=zoe@example.be")
+	if len(got) != 1 || got[0]["id"] != made || got[0]["first_name"] != "Zoë" {
+		t.Fatalf("the API's new customer: %v (page %s)", got, made)
+	}
+	checkPage(t, b, "customer-made")
+}
