@@ -1,10 +1,16 @@
 package dashboard_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/paylinks/paylinks/shared/imports"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
@@ -128,4 +134,58 @@ func TestBrowserCustomers(t *testing.T) {
 		t.Fatalf("the API's new customer: %v (page %s)", got, made)
 	}
 	checkPage(t, b, "customer-made")
+}
+
+// TestBrowserImport: an operator uploads a CSV of three payment links, one
+// with a bad amount. The progress shows while the rows wait for the import
+// worker (started only then), then the counts and the refused row with its
+// row number and field; the API has exactly the two good links. The
+// template downloads with the import's columns as its header.
+func TestBrowserImport(t *testing.T) {
+	p := newPeople(t)
+	b, _ := signedIn(t, p, "operator")
+
+	b.Go(p.srv.URL + "/dashboard/import")
+	b.WaitText("CSV file")
+	checkPage(t, b, "import")
+
+	name, body := b.Download(t, `a[download="payment-links-template.csv"]`)
+	recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil || name != "payment-links-template.csv" || len(recs) < 1 || strings.Join(recs[0], ",") != strings.Join(imports.Columns, ",") {
+		t.Fatalf("the template %s (%v):\n%s", name, err, body)
+	}
+
+	file := filepath.Join(t.TempDir(), "links.csv")
+	rows := "amount,currency,description,first_name,last_name,email\n" +
+		"10.00,EUR,Imported one,Jan,Peeters,jan@example.be\n" +
+		"ten,EUR,Imported bad,Piet,Peeters,piet@example.be\n" +
+		"20.00,EUR,Imported two,Mia,Peeters,mia@example.be\n"
+	if err := os.WriteFile(file, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Upload("CSV file", file)
+	b.ClickButton("Import")
+	// Nothing processes the rows yet: the progress is live, at 0 of 3.
+	b.WaitText("0 of 3 rows")
+	b.WaitText("(processing)")
+	b.Shot("import-progress")
+
+	p.srv.Consume(t)
+	b.WaitText("2 imported, 1 refused (completed).")
+	checkPage(t, b, "import-done")
+	refused := b.Text("#app tbody")
+	cells := strings.Fields(refused)
+	if len(cells) < 3 || cells[0] != "3" || cells[1] != "amount" {
+		t.Fatalf("the refused row is not row 3, field amount:\n%s", refused)
+	}
+
+	got := list(t, p, "/v1/payment-links?origin=import&limit=100")
+	var descs []string
+	for _, l := range got {
+		descs = append(descs, l["description"].(string))
+	}
+	sort.Strings(descs)
+	if strings.Join(descs, ",") != "Imported one,Imported two" {
+		t.Fatalf("the API's imported links: %v", descs)
+	}
 }

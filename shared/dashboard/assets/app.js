@@ -861,6 +861,9 @@
         showError(form, e);
       }
     });
+    // column is the file's column an error's field names: the import
+    // reports some as the API's JSON fields (amount.value, customer.email).
+    const column = (f) => (f ? f.replace(/^customer\./, '').replace(/^amount\.value$/, 'amount').replace(/^amount\.currency$/, 'currency') : '—');
     async function follow(id) {
       for (let polls = 0; polls < 3000; polls++) {
         const im = await api('GET', '/v1/imports/' + id);
@@ -871,7 +874,7 @@
           h('progress', { id: 'import-bar', max: total || 1, value: done }),
           h('p', {}, t('import_counts', { ok: im.rows_done || 0, failed: im.rows_failed || 0, status: im.status })),
           (im.errors || []).length ? table(t('import_errors'), [
-            { label: t('row'), class: 'num', cell: (e) => String(e.row) }, { label: t('field'), cell: (e) => e.field || '—' },
+            { label: t('row'), class: 'num', cell: (e) => String(e.row) }, { label: t('field'), cell: (e) => column(e.field) },
             { label: t('message'), cell: (e) => e.message }], im.errors) : null);
         if (im.status === 'completed' || im.status === 'failed') {
           say(t('import_finished', { ok: im.rows_done || 0, failed: im.rows_failed || 0 }));
