@@ -3,14 +3,19 @@ package dashboard_test
 import (
 	"bytes"
 	"encoding/csv"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paylinks/paylinks/shared/dashboard"
 	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
@@ -188,4 +193,114 @@ func TestBrowserImport(t *testing.T) {
 	if strings.Join(descs, ",") != "Imported one,Imported two" {
 		t.Fatalf("the API's imported links: %v", descs)
 	}
+}
+
+// status is the HTTP status of the dashboard page at path for the member
+// the browser is signed in as (its session cookie).
+func status(t *testing.T, p *people, b *headless.Browser, path string) int {
+	t.Helper()
+	c := b.Cookie(dashboard.SessionCookie)
+	if c == nil {
+		t.Fatal("the browser has no session")
+	}
+	req, _ := http.NewRequest("GET", p.srv.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// refused checks that the member's navigation has no entry named nav and
+// that the page at path answers 403 with its explanation.
+func refused(t *testing.T, p *people, b *headless.Browser, nav, path, why string) {
+	t.Helper()
+	b.Go(p.srv.URL + "/dashboard")
+	if txt := b.Text("nav.main"); strings.Contains(txt, nav) {
+		t.Errorf("the navigation offers %q: %q", nav, txt)
+	}
+	if st := status(t, p, b, path); st != http.StatusForbidden {
+		t.Errorf("%s answered %d, want 403", path, st)
+	}
+	b.Go(p.srv.URL + path)
+	if h1 := b.Text("h1"); h1 != "Not allowed" {
+		t.Errorf("%s is titled %q", path, h1)
+	}
+	b.WaitText(why)
+	b.Shot("refused" + strings.ReplaceAll(path, "/", "-"))
+	b.Axe(t, "the refusal of "+path)
+}
+
+// TestBrowserReview: a payment of the wrong amount for a link waits for
+// review; a finance member opens the mismatched ones, refunds it after a
+// confirmation, and the API shows it refunding, then refunded. A viewer has
+// no such page in the navigation and is refused it.
+func TestBrowserReview(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "finance")
+	key := demoKeys.byPeople[p]
+	st, l := p.api(t, "POST", "/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"55.00"},"description":"Order 55","customer":{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be"}}`, nil)
+	if st != 201 {
+		t.Fatalf("the link: %d %v", st, l)
+	}
+	id := l["id"].(string)
+	wrong := money.MustParse("EUR", "55.01")
+	postSandbox(t, p.srv.URL, "demo", sandbox.WebhookEvent{ID: "evt_review_1", Type: "payment.succeeded", Created: time.Now().Unix(),
+		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_review_1", Amount: &wrong}})
+	var item map[string]any
+	testenv.Eventually(t, 10*time.Second, "the payment under review", func() bool {
+		items := list(t, p, "/v1/payments/review?kind=mismatched")
+		if len(items) == 1 {
+			item = items[0]
+		}
+		return item != nil
+	})
+	if item["link_id"] != id || item["state"] != "open" || item["psp_reference"] != "pay_review_1" {
+		t.Fatalf("the review item: %v", item)
+	}
+
+	b.Go(p.srv.URL + "/dashboard")
+	b.ClickLink("Payments to review")
+	b.WaitURL("/dashboard/review")
+	b.ClickLink("Mismatched")
+	b.WaitURL("/dashboard/review?kind=mismatched")
+	b.WaitText("pay_review_1")
+	row := b.Text("#app tbody tr")
+	for _, want := range []string{"€55.01", "€55.00", id, "Open"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the review row lacks %q: %q", want, row)
+		}
+	}
+	checkPage(t, b, "review-mismatched")
+
+	b.ClickButton("Refund the payment pay_review_1")
+	if txt := b.Text("dialog"); !strings.Contains(txt, "€55.01") {
+		t.Fatalf("the refund confirmation does not say the amount: %q", txt)
+	}
+	b.Shot("review-refund-dialog")
+	b.Axe(t, "the refund dialog")
+	b.Click("dialog button.danger")
+	b.WaitText("Refund requested.")
+	testenv.Eventually(t, 10*time.Second, "the review item refunding or refunded", func() bool {
+		items := list(t, p, "/v1/payments/review?kind=mismatched")
+		return len(items) == 1 && (items[0]["state"] == "refunding" || items[0]["state"] == "refunded")
+	})
+	testenv.Eventually(t, 10*time.Second, "the review item refunded", func() bool {
+		return list(t, p, "/v1/payments/review?kind=mismatched")[0]["state"] == "refunded"
+	})
+	b.Go(p.srv.URL + "/dashboard/review?kind=mismatched")
+	b.WaitText("Refunded")
+	if row := b.Text("#app tbody tr"); strings.Contains(row, "Refund the payment") {
+		t.Fatalf("a refunded payment still offers Refund: %q", row)
+	}
+	if _, l := p.api(t, "GET", "/v1/payment-links/"+id, key, "", nil); l["status"] != "created" {
+		t.Fatalf("refunding the wrong payment moved the link: %v", l["status"])
+	}
+	checkPage(t, b, "review-refunded")
+
+	v, _ := signedIn(t, p, "viewer")
+	refused(t, p, v, "Payments to review", "/dashboard/review?kind=mismatched", "Your role lacks the permission payments:review.")
 }
