@@ -292,10 +292,12 @@ func first[E any](ctx context.Context, seq func(yield func(E, error) bool)) <-ch
 	return done
 }
 
-// labelled is the XPath of the form control whose <label> reads label.
+// labelled is the XPath of the form control whose <label> reads label, or
+// whose aria-label is label (a control in a table's row, named after it).
 func labelled(label, control string) string {
 	q := xpathLiteral(label)
-	return `//` + control + `[@id=//label[normalize-space(.)=` + q + `]/@for] | //label[normalize-space(.)=` + q + `]//` + control
+	return `//` + control + `[@id=//label[normalize-space(.)=` + q + `]/@for] | //label[normalize-space(.)=` + q + `]//` + control +
+		` | //` + control + `[@aria-label=` + q + `]`
 }
 
 // Fill finds the input (or textarea) by its label's text, clears it and
