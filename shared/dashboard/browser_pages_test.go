@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/service"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
@@ -303,4 +306,196 @@ func TestBrowserReview(t *testing.T) {
 
 	v, _ := signedIn(t, p, "viewer")
 	refused(t, p, v, "Payments to review", "/dashboard/review?kind=mismatched", "Your role lacks the permission payments:review.")
+}
+
+// newPeopleWith is newPeople with more options for the service.
+func newPeopleWith(t *testing.T, opt func(*service.Options)) *people {
+	t.Helper()
+	env := testenv.New(t)
+	pl := testenv.NewPool(t)
+	srv := env.ServeWith(t, func(o *service.Options) {
+		o.UserPool, o.AWS = pl, testenv.AWSConfig(t)
+		opt(o)
+	})
+	return &people{env: env, srv: srv, pool: pl}
+}
+
+// hookSecret is an outbound webhook secret (whsec_ and 24 bytes or more).
+const hookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// rowWith is the line of a table's text (one row a line) that has every
+// one of want, "" when none has.
+func rowWith(text string, want ...string) string {
+	for _, line := range strings.Split(text, "\n") {
+		all := true
+		for _, w := range want {
+			all = all && strings.Contains(line, w)
+		}
+		if all {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestBrowserSettings: an owner saves the merchant's name, beneficiary and
+// a redirect domain (a bad IBAN is marked on its field first); creates a
+// restricted API key, whose secret the dialog shows once; invites a member,
+// changes their role and removes them; the audit log names the owner for
+// each change. A webhook endpoint answering 500 leaves a failed delivery,
+// which Retry sends again. A finance member has no Settings.
+func TestBrowserSettings(t *testing.T) {
+	testenv.NeedStream(t)
+	p := newPeopleWith(t, func(o *service.Options) {
+		o.AllowLoopbackWebhooks, o.WebhookSchedule, o.MerchantTTL = true, []time.Duration{time.Second}, time.Millisecond
+	})
+	p.srv.Consume(t)
+	p.srv.Tail(t, p.env)
+	b, owner := signedIn(t, p, "owner")
+	key := demoKeys.byPeople[p]
+
+	b.Go(p.srv.URL + "/dashboard/settings")
+	b.WaitText("Merchant name")
+	checkPage(t, b, "settings")
+
+	// General: a bad IBAN, then a good one.
+	b.Fill("Merchant name", "Demo Bakery BV")
+	b.Fill("Account holder", "Demo Bakery BV")
+	b.Fill("IBAN", "BE00 1234 5678")
+	b.Fill("Redirect-URL domains", "shop.example")
+	b.ClickButton("Save settings")
+	if msg := b.Text(`input[name=b_iban][aria-invalid="true"] ~ p.field-error`); msg == "" {
+		t.Fatal("the IBAN field's error has no message")
+	}
+	b.Shot("settings-bad-iban")
+	b.Axe(t, "the settings with a bad IBAN")
+	if _, s := p.api(t, "GET", "/v1/settings", key, "", nil); s["name"] == "Demo Bakery BV" {
+		t.Fatalf("settings with a bad IBAN were saved: %v", s)
+	}
+	ibanErr := b.Text(`input[name=b_iban] ~ p.field-error`)
+	b.Fill("IBAN", "BE68 5390 0754 7034")
+	b.ClickButton("Save settings")
+	b.WaitText("Settings saved.")
+	if txt := b.Text("#general"); strings.Contains(txt, ibanErr) {
+		t.Fatalf("the IBAN's error stays after the settings are saved:\n%s", txt)
+	}
+	_, s := p.api(t, "GET", "/v1/settings", key, "", nil)
+	ben, _ := s["default_beneficiary"].(map[string]any)
+	doms, _ := s["redirect_domains"].([]any)
+	if s["name"] != "Demo Bakery BV" || ben["iban"] != "BE68539007547034" || ben["name"] != "Demo Bakery BV" || len(doms) != 1 || doms[0] != "shop.example" {
+		t.Fatalf("the API's settings: %v", s)
+	}
+
+	// A restricted API key.
+	b.Fill("Name", "Shop reader")
+	b.Click(`label[for="perm-links:read"]`)
+	b.Click(`label[for="perm-exports:read"]`)
+	b.ClickButton("Create key")
+	secret := b.Text("dialog code.secret")
+	if !strings.HasPrefix(secret, "sk_") {
+		t.Fatalf("the dialog shows no key: %q", secret)
+	}
+	b.Shot("settings-key-created")
+	b.Axe(t, "the new key's dialog")
+	b.ClickButton("Close")
+	b.WaitText("links:read, exports:read")
+	if row := rowWith(b.Text("#keys tbody"), "Shop reader"); !strings.Contains(row, "links:read, exports:read") || strings.Contains(row, secret) {
+		t.Fatalf("the keys list: %q", row)
+	}
+	if strings.Contains(b.Text("#app"), secret) {
+		t.Fatal("the secret is still on the page after the dialog")
+	}
+	if st, _ := p.api(t, "GET", "/v1/payment-links", secret, "", nil); st != 200 {
+		t.Fatalf("the restricted key reads links: %d", st)
+	}
+	if st, _ := p.api(t, "POST", "/v1/payment-links", secret, `{"amount":{"currency":"EUR","value":"1.00"},"description":"x","customer":{"company_name":"X"}}`, nil); st != 403 {
+		t.Fatalf("the restricted key creates a link: %d", st)
+	}
+
+	// A member: invited as finance, made a viewer, removed.
+	invited := "bookkeeper@demo.example"
+	b.Fill("Email", invited)
+	b.Select("Role", "Finance")
+	b.ClickButton("Invite")
+	b.WaitText(invited + " is invited.")
+	member := func() map[string]any {
+		for _, m := range list(t, p, "/v1/members") {
+			if m["email"] == invited {
+				return m
+			}
+		}
+		return nil
+	}
+	if m := member(); m == nil || m["role"] != "finance" {
+		t.Fatalf("the API's invited member: %v", m)
+	}
+	b.Select("Role of "+invited, "Viewer")
+	b.WaitText("The role of " + invited + " is changed.")
+	if m := member(); m == nil || m["role"] != "viewer" {
+		t.Fatalf("the API's member after the change: %v", m)
+	}
+	checkPage(t, b, "settings-members")
+	b.ClickButton("Remove " + invited)
+	if txt := b.Text("dialog"); !strings.Contains(txt, invited) {
+		t.Fatalf("the removal's confirmation: %q", txt)
+	}
+	b.Shot("settings-remove-dialog")
+	b.Click("dialog button.danger")
+	b.WaitText(invited + " is removed.")
+	if m := member(); m != nil {
+		t.Fatalf("the removed member is still listed: %v", m)
+	}
+
+	// The audit log names the owner for each change.
+	b.Go(p.srv.URL + "/dashboard")
+	b.Go(p.srv.URL + "/dashboard/settings#audit")
+	b.WaitText("member.removed")
+	log := b.Text("#audit tbody")
+	for _, action := range []string{"settings.updated", "api_key.created", "member.invited", "member.role_changed", "member.removed"} {
+		if rowWith(log, action, owner) == "" {
+			t.Errorf("the audit log has no %s by %s:\n%s", action, owner, log)
+		}
+	}
+
+	// Webhooks: an endpoint answering 500, set through the API.
+	var hits atomic.Int32
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(rcv.Close)
+	if st, r := p.api(t, "PUT", "/v1/settings", key, `{"webhook_url":"`+rcv.URL+`/hook","webhook_secret":"`+hookSecret+`"}`, nil); st != 200 {
+		t.Fatalf("the webhook URL: %d %v", st, r)
+	}
+	st, l := p.api(t, "POST", "/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Hooked","customer":{"company_name":"Acme BV"}}`, nil)
+	if st != 201 {
+		t.Fatalf("the link: %d %v", st, l)
+	}
+	var failed map[string]any
+	testenv.Eventually(t, 20*time.Second, "a failed delivery", func() bool {
+		ds := list(t, p, "/v1/webhook-deliveries?status=failed&link_id="+l["id"].(string))
+		if len(ds) == 1 {
+			failed = ds[0]
+		}
+		return failed != nil
+	})
+	before := hits.Load()
+	b.Go(p.srv.URL + "/dashboard")
+	b.Go(p.srv.URL + "/dashboard/settings#webhooks")
+	b.WaitText("Failed")
+	if row := rowWith(b.Text("#webhooks tbody"), l["id"].(string)); !strings.Contains(row, "Failed") || !strings.Contains(row, "payment_link.created") {
+		t.Fatalf("the deliveries list: %q", row)
+	}
+	checkPage(t, b, "settings-deliveries")
+	b.ClickButton("Retry the delivery of payment_link.created")
+	b.WaitText("The delivery is queued again.")
+	testenv.Eventually(t, 20*time.Second, "the delivery sent again", func() bool { return hits.Load() > before })
+	testenv.Eventually(t, 20*time.Second, "the delivery attempted again", func() bool {
+		_, d := p.api(t, "GET", "/v1/webhook-deliveries/"+failed["id"].(string), key, "", nil)
+		n, _ := d["attempts"].(float64)
+		return n > failed["attempts"].(float64)
+	})
+
+	f, _ := signedIn(t, p, "finance")
+	refused(t, p, f, "Settings", "/dashboard/settings", "Only owners and administrators open the settings.")
 }

@@ -987,7 +987,14 @@
         f.creds.value = '';
         f.webhook_secret.value = '';
         say(t('settings_saved'));
-        $$('.error', form).forEach((el) => el.remove());
+        // The errors of an earlier save go, with their marks on the fields.
+        $$('.error, .field-error', form).forEach((el) => el.remove());
+        $$('[aria-invalid]', form).forEach((el) => {
+          el.removeAttribute('aria-invalid');
+          const hint = document.getElementById(el.id + '-hint');
+          if (hint) el.setAttribute('aria-describedby', hint.id);
+          else el.removeAttribute('aria-describedby');
+        });
       } catch (e) {
         showError(form, e);
       }
@@ -1002,9 +1009,9 @@
       const r = await api('GET', '/v1/webhook-deliveries?limit=50');
       put(out, table(t('deliveries'), [
         { label: t('event'), cell: (d) => d.event_type }, { label: t('link'), cell: (d) => h('a', { href: '/dashboard/links/' + d.link_id }, d.link_id) },
-        { label: t('state'), cell: (d) => d.status }, { label: t('attempts'), class: 'num', cell: (d) => String(d.attempts) },
+        { label: t('state'), cell: (d) => (S['delivery_' + d.status] ? t('delivery_' + d.status) : d.status) }, { label: t('attempts'), class: 'num', cell: (d) => String(d.attempts) },
         { label: t('updated'), cell: (d) => when(d.updated_at) },
-        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (d) => (d.status !== 'delivered' && can('settings:write')
+        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (d) => (d.status !== 'succeeded' && can('settings:write')
           ? button(t('retry'), async () => {
             try {
               await api('POST', '/v1/webhook-deliveries/' + d.id + '/retry', undefined, { idem: newKey() });
