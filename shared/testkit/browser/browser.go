@@ -394,6 +394,20 @@ func (b *Browser) Text(selector string) string {
 	return s
 }
 
+// Attr is the attribute name of the first element the CSS selector
+// matches (an SVG chart's aria-label, an iframe's title); it fails the test
+// when the element has no such attribute.
+func (b *Browser) Attr(selector, name string) string {
+	b.t.Helper()
+	a, err := get(b, chromedp.AttributeValue(chromedp.CSS(selector), name))
+	if err != nil {
+		b.fail(b.t, "attribute %s of %q: %v", name, selector, err)
+	} else if !a.Exists {
+		b.fail(b.t, "%q has no attribute %s", selector, name)
+	}
+	return a.Value
+}
+
 // URL is the page's address.
 func (b *Browser) URL() string {
 	b.t.Helper()

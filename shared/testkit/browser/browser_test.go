@@ -203,6 +203,9 @@ func TestBrowserUploadsAFile(t *testing.T) {
 	b.Go(srv.URL + "/")
 	b.Upload("CSV file", path)
 	b.WaitText("rows.csv 26 amount,currency")
+	if got := b.Attr("#csv", "type"); got != "file" {
+		t.Fatalf("Attr: the input's type is %q", got)
+	}
 	b.NoErrors(t)
 
 }
