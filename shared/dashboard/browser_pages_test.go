@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -498,4 +499,142 @@ func TestBrowserSettings(t *testing.T) {
 
 	f, _ := signedIn(t, p, "finance")
 	refused(t, p, f, "Settings", "/dashboard/settings", "Only owners and administrators open the settings.")
+}
+
+// openAsPerson opens a link's URL as a person's browser would (no preview
+// bot): the link is clicked.
+func openAsPerson(t *testing.T, link map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", link["url"].(string), nil)
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("opening %s: %d", link["url"], resp.StatusCode)
+	}
+}
+
+// TestBrowserInsights: of the demo links, the one sent by e-mail (Dutch)
+// was opened and paid, and one not sent (English) was paid: the funnel, the
+// per-channel and per-language charts and tables say so, in their text
+// alternatives and cells.
+func TestBrowserInsights(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "viewer")
+	d := seedDemoLinks(t, p)
+	sent := d.sent["id"].(string)
+	openAsPerson(t, d.sent)
+	testenv.Eventually(t, 10*time.Second, "the sent link opened", func() bool {
+		_, l := p.api(t, "GET", "/v1/payment-links/"+sent, demoKeys.byPeople[p], "", nil)
+		return l["clicked_at"] != nil
+	})
+	pay(t, p, sent, "12.50")
+
+	b.Go(p.srv.URL + "/dashboard/insights")
+	b.WaitText("Conversion funnel")
+	b.WaitText("Per language")
+	checkPage(t, b, "insights")
+	charts := map[string]string{
+		"#i-funnel ~ figure svg":  "Conversion funnel: Sent 1, Opened 1, Paid 1",
+		"#i-channel ~ figure svg": "Paid volume per channel: E-mail €12.50, SMS €0.00, WhatsApp €0.00",
+		"#i-lang ~ figure svg":    "Paid volume per language: English €950.00, Dutch €12.50, French €0.00, German €0.00",
+	}
+	for sel, want := range charts {
+		if got := b.Attr(sel, "aria-label"); got != want {
+			t.Errorf("the chart %s says %q, want %q", sel, got, want)
+		}
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	if got := b.Attr("#i-day ~ figure svg", "aria-label"); !strings.Contains(got, today+" €962.50") {
+		t.Errorf("the per-day chart says %q, want %s €962.50", got, today)
+	}
+	// Sent, opened, paid, conversion, volume, as the charts.
+	cells := func(sel, row string) string {
+		r := rowWith(b.Text(sel), row)
+		return strings.Join(strings.Fields(r), " ")
+	}
+	if got := strings.Join(strings.Fields(b.Text("#i-channel ~ .table-wrap thead")), " "); got != "Channel Sent Opened Paid Conversion Paid volume Median time to pay" {
+		t.Errorf("the per-channel table's columns: %q", got)
+	}
+	if got := cells("#i-channel ~ .table-wrap tbody", "E-mail"); !strings.HasPrefix(got, "E-mail 1 1 1 100% €12.50") {
+		t.Errorf("the per-channel table's e-mail row: %q", got)
+	}
+	if got := cells("#i-channel ~ .table-wrap tbody", "SMS"); !strings.HasPrefix(got, "SMS 0 0 0 — €0.00") {
+		t.Errorf("the per-channel table's SMS row: %q", got)
+	}
+	if got := cells("#i-lang ~ .table-wrap tbody", "Dutch"); !strings.HasPrefix(got, "Dutch 1 1 1 100% €12.50") {
+		t.Errorf("the per-language table's Dutch row: %q", got)
+	}
+	if got := cells("#i-lang ~ .table-wrap tbody", "English"); !strings.HasPrefix(got, "English 3 0 1 33% €950.00") {
+		t.Errorf("the per-language table's English row: %q", got)
+	}
+}
+
+// TestBrowserPreview: a link's preview shows the e-mail in a sandboxed
+// frame (whose document has the link's URL) and the SMS and WhatsApp
+// texts, each with the link's URL, as the API renders them.
+func TestBrowserPreview(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "viewer")
+	d := seedDemoLinks(t, p)
+	id, linkURL := d.sent["id"].(string), d.sent["url"].(string)
+	key := demoKeys.byPeople[p]
+
+	b.Go(p.srv.URL + "/dashboard/links/" + id + "/preview")
+	b.WaitText("WhatsApp")
+	// The frame's document is of no origin (sandbox): the page says when it
+	// has loaded.
+	testenv.Eventually(t, headless.Timeout, "the e-mail's frame loaded", func() bool {
+		return b.Attr(`section[aria-labelledby="pv-email"]`, "aria-busy") == "false"
+	})
+	checkPage(t, b, "preview")
+	frame := "iframe.mail"
+	if got := b.Attr(frame, "title"); got != "The e-mail as the customer will see it" {
+		t.Errorf("the e-mail frame is titled %q", got)
+	}
+	src := b.Attr(frame, "src")
+	if src != "/v1/payment-links/"+id+"/preview/email" {
+		t.Fatalf("the e-mail frame shows %q", src)
+	}
+	if sb := b.Attr(frame, "sandbox"); sb != "" {
+		t.Errorf("the e-mail frame's sandbox allows %q", sb)
+	}
+	req, _ := http.NewRequest("GET", p.srv.URL+src, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), linkURL) {
+		t.Fatalf("the e-mail's document (%d) lacks %s:\n%s", resp.StatusCode, linkURL, raw)
+	}
+
+	_, pv := p.api(t, "GET", "/v1/payment-links/"+id+"/preview", key, "", nil)
+	texts := map[string]string{}
+	for _, m := range pv["messages"].([]any) {
+		m := m.(map[string]any)
+		texts[m["channel"].(string)], _ = m["text"].(string)
+	}
+	for ch, sel := range map[string]string{"sms": "#pv-sms ~ pre.message", "whatsapp": "#pv-whatsapp ~ pre.message"} {
+		got := b.Text(sel)
+		if !strings.Contains(got, linkURL) || strings.TrimSpace(got) != strings.TrimSpace(texts[ch]) {
+			t.Errorf("the %s text on the page %q, the API's %q (want the link %s)", ch, got, texts[ch], linkURL)
+		}
+	}
+	if to := b.Text("#app"); !strings.Contains(to, "ana@example.be") || !strings.Contains(to, "+32470123456") {
+		t.Errorf("the preview does not say where each message goes:\n%s", to)
+	}
+
+	// The frame's document, opened as the browser loads it (the session).
+	b.Go(p.srv.URL + src)
+	b.WaitText("Taart voor Ana")
+	b.Shot("preview-email-document")
 }

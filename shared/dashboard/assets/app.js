@@ -727,12 +727,14 @@
     loading(app);
     try {
       const p = await api('GET', '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview');
-      const parts = p.messages.map((m) => h('section', { class: 'card wide', 'aria-labelledby': 'pv-' + m.channel },
+      // The e-mail's section is busy until its frame has loaded.
+      const parts = p.messages.map((m) => h('section', { class: 'card wide', 'aria-labelledby': 'pv-' + m.channel, 'aria-busy': m.channel === 'email' ? 'true' : null },
         h('h2', { id: 'pv-' + m.channel }, t('channel_' + m.channel)),
         h('p', {}, m.to ? t('preview_to', { to: m.to }) : h('span', { class: 'warning' }, t('preview_no_address'))),
         m.subject ? h('p', {}, h('strong', {}, t('subject') + ': '), m.subject) : null,
         m.channel === 'email'
-          ? h('iframe', { src: '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview/email', title: t('preview_email_frame'), sandbox: '', class: 'mail' })
+          ? h('iframe', { src: '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview/email', title: t('preview_email_frame'), sandbox: '', class: 'mail',
+            onload: (ev) => ev.target.closest('section').setAttribute('aria-busy', 'false') })
           : h('pre', { class: 'message' }, m.text)));
       put(app, h('p', {}, t('preview_intro', { merchant: p.merchant_name })),
         h('p', {}, h('a', { href: '/dashboard/links/' + p.link.id }, t('back_to_link'))), ...parts);
@@ -1188,7 +1190,7 @@
       { label: t(label), rowHeader: true, cell: (r) => t((label === 'channel' ? 'channel_' : 'lang_') + r.key) },
       { label: label === 'channel' ? t('funnel_sent') : t('links'), class: 'num', cell: (r) => String(r.links) },
       { label: t('funnel_opened'), class: 'num', cell: (r) => String(r.opened) }, { label: t('funnel_paid'), class: 'num', cell: (r) => String(r.paid) },
-      { label: t('conversion'), class: 'num', cell: (r) => (r.links ? Math.round((100 * r.paid) / r.links) + '%' : '—') },
+      { label: t('conversion_rate'), class: 'num', cell: (r) => (r.links ? Math.round((100 * r.paid) / r.links) + '%' : '—') },
       { label: t('paid_volume'), class: 'num', cell: (r) => fmtMoney(r.volume) },
       { label: t('time_to_pay'), class: 'num', cell: (r) => (r.median === null ? '—' : t('hours', { n: r.median.toFixed(1) })) },
     ], rows);
