@@ -1199,10 +1199,10 @@
       h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')), funnel),
       h('section', { 'aria-labelledby': 'i-channel' }, h('h2', { id: 'i-channel' }, t('per_channel')),
         barChart(t('paid_volume_per', { what: t('channel').toLowerCase() }), byChannel.map((r) => [t('channel_' + r.key), r.volume]), fmtMoney),
-        groupTable(t('per_channel'), byChannel, 'channel')),
+        groupTable(t('per_channel_table'), byChannel, 'channel')),
       h('section', { 'aria-labelledby': 'i-lang' }, h('h2', { id: 'i-lang' }, t('per_language')),
         barChart(t('paid_volume_per', { what: t('language').toLowerCase() }), byLang.map((r) => [t('lang_' + r.key), r.volume]), fmtMoney),
-        groupTable(t('per_language'), byLang, 'language')),
+        groupTable(t('per_language_table'), byLang, 'language')),
       h('section', { 'aria-labelledby': 'i-day' }, h('h2', { id: 'i-day' }, t('per_day', { currency })),
         columnChart(t('per_day', { currency }), days.map((d) => [d, perDay[d] || 0]), fmtMoney)));
   }
