@@ -233,7 +233,8 @@ func refused(t *testing.T, p *people, b *headless.Browser, nav, path, why string
 		t.Errorf("%s is titled %q", path, h1)
 	}
 	b.WaitText(why)
-	b.Shot("refused" + strings.ReplaceAll(path, "/", "-"))
+	page, _, _ := strings.Cut(path, "?")
+	b.Shot("refused" + strings.ReplaceAll(page, "/", "-"))
 	b.Axe(t, "the refusal of "+path)
 }
 

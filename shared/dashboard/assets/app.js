@@ -1044,6 +1044,8 @@
       try {
         const k = await api('POST', '/v1/api-keys', body, { idem: idem.key });
         idem.key = newKey();
+        form.reset();
+        $$('.error, .field-error', form).forEach((el) => el.remove());
         await dialog(t('key_created'), h('div', {}, h('p', {}, t('key_once')), h('code', { class: 'secret' }, k.secret)), [[t('close'), 'close']]);
         list();
       } catch (e) {
