@@ -408,6 +408,17 @@ func (b *Browser) Attr(selector, name string) string {
 	return a.Value
 }
 
+// Count is how many elements the CSS selector matches now (0 when none:
+// a dialog closed, an error gone).
+func (b *Browser) Count(selector string) int {
+	b.t.Helper()
+	n, err := get(b, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(selector)+`).length`))
+	if err != nil {
+		b.fail(b.t, "count %q: %v", selector, err)
+	}
+	return n
+}
+
 // URL is the page's address.
 func (b *Browser) URL() string {
 	b.t.Helper()

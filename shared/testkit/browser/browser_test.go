@@ -206,6 +206,9 @@ func TestBrowserUploadsAFile(t *testing.T) {
 	if got := b.Attr("#csv", "type"); got != "file" {
 		t.Fatalf("Attr: the input's type is %q", got)
 	}
+	if n, none := b.Count("input[type=file]"), b.Count("dialog"); n != 1 || none != 0 {
+		t.Fatalf("Count: %d file input(s), %d dialog(s)", n, none)
+	}
 	b.NoErrors(t)
 
 }
