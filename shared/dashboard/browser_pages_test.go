@@ -281,6 +281,16 @@ func TestBrowserReview(t *testing.T) {
 	}
 	checkPage(t, b, "review-mismatched")
 
+	// Escape closes the confirmation: nothing is refunded.
+	b.ClickButton("Refund the payment pay_review_1")
+	b.Press("Escape")
+	time.Sleep(500 * time.Millisecond)
+	if n := b.Count("dialog"); n != 0 {
+		t.Fatalf("Escape left %d dialog(s) open", n)
+	}
+	if items := list(t, p, "/v1/payments/review?kind=mismatched"); items[0]["state"] != "open" {
+		t.Fatalf("a refund left with Escape was made: %v", items[0])
+	}
 	b.ClickButton("Refund the payment pay_review_1")
 	if txt := b.Text("dialog"); !strings.Contains(txt, "€55.01") {
 		t.Fatalf("the refund confirmation does not say the amount: %q", txt)
