@@ -143,6 +143,15 @@ func TestBrowserCustomers(t *testing.T) {
 		t.Fatalf("the API's new customer: %v (page %s)", got, made)
 	}
 	checkPage(t, b, "customer-made")
+
+	// Found by its id too.
+	b.Go(p.srv.URL + "/dashboard/customers")
+	b.Fill("Search", made)
+	b.ClickButton("Search")
+	b.WaitText("Zoë Janssens")
+	if rows := b.Text("tbody"); strings.Count(rows, "\n") != 0 || !strings.Contains(rows, "zoe@example.be") {
+		t.Fatalf("the search by id:\n%s", rows)
+	}
 }
 
 // TestBrowserImport: an operator uploads a CSV of three payment links, one
