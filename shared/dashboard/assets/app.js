@@ -1009,7 +1009,7 @@
     box.append(out);
     try {
       const r = await api('GET', '/v1/webhook-deliveries?limit=50');
-      put(out, table(t('deliveries'), [
+      put(out, table(t('deliveries_table'), [
         { label: t('event'), cell: (d) => d.event_type }, { label: t('link'), cell: (d) => h('a', { href: '/dashboard/links/' + d.link_id }, d.link_id) },
         { label: t('state'), cell: (d) => (S['delivery_' + d.status] ? t('delivery_' + d.status) : d.status) }, { label: t('attempts'), class: 'num', cell: (d) => String(d.attempts) },
         { label: t('updated'), cell: (d) => when(d.updated_at) },
@@ -1055,7 +1055,7 @@
     async function list() {
       try {
         const r = await api('GET', '/v1/api-keys');
-        put(out, table(t('api_keys'), [
+        put(out, table(t('keys_table'), [
           { label: t('key_name'), cell: (k) => k.name || '—' }, { label: t('key'), cell: (k) => h('code', {}, k.prefix + '…' + k.last4) },
           { label: t('key_permissions'), cell: (k) => (k.restricted ? (k.permissions || []).join(', ') : t('all_permissions')) },
           { label: t('created'), cell: (k) => day(k.created_at) }, { label: t('last_used'), cell: (k) => when(k.last_used_at) },
@@ -1093,7 +1093,7 @@
     async function list() {
       try {
         const r = await api('GET', '/v1/members');
-        put(out, table(t('members'), [
+        put(out, table(t('members_table'), [
           { label: t('email'), rowHeader: true, cell: (m) => m.email },
           { label: t('role'), cell: (m) => {
             const sel = select('role', roles.map((x) => [x, t('role_' + x)]), m.role, { 'aria-label': t('role_of', { email: m.email }) });
@@ -1123,7 +1123,7 @@
       try {
         const r = await api('GET', '/v1/audit-log?' + qs({ limit: 50, cursor }));
         all.push(...r.data);
-        put(out, table(t('audit_log'), [
+        put(out, table(t('audit_table'), [
           { label: t('when'), cell: (a) => when(a.at) }, { label: t('who'), cell: (a) => actorName(a.actor) },
           { label: t('action'), cell: (a) => a.action }, { label: t('resource'), cell: (a) => a.resource }, { label: t('ip'), cell: (a) => a.ip || '—' },
         ], all, t('no_audit')), r.next_cursor ? button(t('show_more'), () => load(r.next_cursor)) : null);
