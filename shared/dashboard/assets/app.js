@@ -742,12 +742,14 @@
     loading(app);
     try {
       const p = await api('GET', '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview');
-      const parts = p.messages.map((m) => h('section', { class: 'card wide', 'aria-labelledby': 'pv-' + m.channel },
+      // The e-mail's section is busy until its frame has loaded.
+      const parts = p.messages.map((m) => h('section', { class: 'card wide', 'aria-labelledby': 'pv-' + m.channel, 'aria-busy': m.channel === 'email' ? 'true' : null },
         h('h2', { id: 'pv-' + m.channel }, t('channel_' + m.channel)),
         h('p', {}, m.to ? t('preview_to', { to: m.to }) : h('span', { class: 'warning' }, t('preview_no_address'))),
         m.subject ? h('p', {}, h('strong', {}, t('subject') + ': '), m.subject) : null,
         m.channel === 'email'
-          ? h('iframe', { src: '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview/email', title: t('preview_email_frame'), sandbox: '', class: 'mail' })
+          ? h('iframe', { src: '/v1/payment-links/' + encodeURIComponent(D.id) + '/preview/email', title: t('preview_email_frame'), sandbox: '', class: 'mail',
+            onload: (ev) => ev.target.closest('section').setAttribute('aria-busy', 'false') })
           : h('pre', { class: 'message' }, m.text)));
       put(app, h('p', {}, t('preview_intro', { merchant: p.merchant_name })),
         h('p', {}, h('a', { href: '/dashboard/links/' + p.link.id }, t('back_to_link'))), ...parts);
@@ -876,6 +878,9 @@
         showError(form, e);
       }
     });
+    // column is the file's column an error's field names: the import
+    // reports some as the API's JSON fields (amount.value, customer.email).
+    const column = (f) => (f ? f.replace(/^customer\./, '').replace(/^amount\.value$/, 'amount').replace(/^amount\.currency$/, 'currency') : '—');
     async function follow(id) {
       for (let polls = 0; polls < 3000; polls++) {
         const im = await api('GET', '/v1/imports/' + id);
@@ -886,7 +891,7 @@
           h('progress', { id: 'import-bar', max: total || 1, value: done }),
           h('p', {}, t('import_counts', { ok: im.rows_done || 0, failed: im.rows_failed || 0, status: im.status })),
           (im.errors || []).length ? table(t('import_errors'), [
-            { label: t('row'), class: 'num', cell: (e) => String(e.row) }, { label: t('field'), cell: (e) => e.field || '—' },
+            { label: t('row'), class: 'num', cell: (e) => String(e.row) }, { label: t('field'), cell: (e) => column(e.field) },
             { label: t('message'), cell: (e) => e.message }], im.errors) : null);
         if (im.status === 'completed' || im.status === 'failed') {
           say(t('import_finished', { ok: im.rows_done || 0, failed: im.rows_failed || 0 }));
@@ -999,7 +1004,14 @@
         f.creds.value = '';
         f.webhook_secret.value = '';
         say(t('settings_saved'));
-        $$('.error', form).forEach((el) => el.remove());
+        // The errors of an earlier save go, with their marks on the fields.
+        $$('.error, .field-error', form).forEach((el) => el.remove());
+        $$('[aria-invalid]', form).forEach((el) => {
+          el.removeAttribute('aria-invalid');
+          const hint = document.getElementById(el.id + '-hint');
+          if (hint) el.setAttribute('aria-describedby', hint.id);
+          else el.removeAttribute('aria-describedby');
+        });
       } catch (e) {
         showError(form, e);
       }
@@ -1012,11 +1024,11 @@
     box.append(out);
     try {
       const r = await api('GET', '/v1/webhook-deliveries?limit=50');
-      put(out, table(t('deliveries'), [
+      put(out, table(t('deliveries_table'), [
         { label: t('event'), cell: (d) => d.event_type }, { label: t('link'), cell: (d) => h('a', { href: '/dashboard/links/' + d.link_id }, d.link_id) },
-        { label: t('state'), cell: (d) => d.status }, { label: t('attempts'), class: 'num', cell: (d) => String(d.attempts) },
+        { label: t('state'), cell: (d) => (S['delivery_' + d.status] ? t('delivery_' + d.status) : d.status) }, { label: t('attempts'), class: 'num', cell: (d) => String(d.attempts) },
         { label: t('updated'), cell: (d) => when(d.updated_at) },
-        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (d) => (d.status !== 'delivered' && can('settings:write')
+        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (d) => (d.status !== 'succeeded' && can('settings:write')
           ? button(t('retry'), async () => {
             try {
               await api('POST', '/v1/webhook-deliveries/' + d.id + '/retry', undefined, { idem: newKey() });
@@ -1047,6 +1059,8 @@
       try {
         const k = await api('POST', '/v1/api-keys', body, { idem: idem.key });
         idem.key = newKey();
+        form.reset();
+        $$('.error, .field-error', form).forEach((el) => el.remove());
         await dialog(t('key_created'), h('div', {}, h('p', {}, t('key_once')), h('code', { class: 'secret' }, k.secret)), [[t('close'), 'close']]);
         list();
       } catch (e) {
@@ -1056,7 +1070,7 @@
     async function list() {
       try {
         const r = await api('GET', '/v1/api-keys');
-        put(out, table(t('api_keys'), [
+        put(out, table(t('keys_table'), [
           { label: t('key_name'), cell: (k) => k.name || '—' }, { label: t('key'), cell: (k) => h('code', {}, k.prefix + '…' + k.last4) },
           { label: t('key_permissions'), cell: (k) => (k.restricted ? (k.permissions || []).join(', ') : t('all_permissions')) },
           { label: t('created'), cell: (k) => day(k.created_at) }, { label: t('last_used'), cell: (k) => when(k.last_used_at) },
@@ -1094,7 +1108,7 @@
     async function list() {
       try {
         const r = await api('GET', '/v1/members');
-        put(out, table(t('members'), [
+        put(out, table(t('members_table'), [
           { label: t('email'), rowHeader: true, cell: (m) => m.email },
           { label: t('role'), cell: (m) => {
             const sel = select('role', roles.map((x) => [x, t('role_' + x)]), m.role, { 'aria-label': t('role_of', { email: m.email }) });
@@ -1124,7 +1138,7 @@
       try {
         const r = await api('GET', '/v1/audit-log?' + qs({ limit: 50, cursor }));
         all.push(...r.data);
-        put(out, table(t('audit_log'), [
+        put(out, table(t('audit_table'), [
           { label: t('when'), cell: (a) => when(a.at) }, { label: t('who'), cell: (a) => actorName(a.actor) },
           { label: t('action'), cell: (a) => a.action }, { label: t('resource'), cell: (a) => a.resource }, { label: t('ip'), cell: (a) => a.ip || '—' },
         ], all, t('no_audit')), r.next_cursor ? button(t('show_more'), () => load(r.next_cursor)) : null);
@@ -1193,7 +1207,7 @@
       { label: t(label), rowHeader: true, cell: (r) => t((label === 'channel' ? 'channel_' : 'lang_') + r.key) },
       { label: label === 'channel' ? t('funnel_sent') : t('links'), class: 'num', cell: (r) => String(r.links) },
       { label: t('funnel_opened'), class: 'num', cell: (r) => String(r.opened) }, { label: t('funnel_paid'), class: 'num', cell: (r) => String(r.paid) },
-      { label: t('conversion'), class: 'num', cell: (r) => (r.links ? Math.round((100 * r.paid) / r.links) + '%' : '—') },
+      { label: t('conversion_rate'), class: 'num', cell: (r) => (r.links ? Math.round((100 * r.paid) / r.links) + '%' : '—') },
       { label: t('paid_volume'), class: 'num', cell: (r) => fmtMoney(r.volume) },
       { label: t('time_to_pay'), class: 'num', cell: (r) => (r.median === null ? '—' : t('hours', { n: r.median.toFixed(1) })) },
     ], rows);
@@ -1202,10 +1216,10 @@
       h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')), funnel),
       h('section', { 'aria-labelledby': 'i-channel' }, h('h2', { id: 'i-channel' }, t('per_channel')),
         barChart(t('paid_volume_per', { what: t('channel').toLowerCase() }), byChannel.map((r) => [t('channel_' + r.key), r.volume]), fmtMoney),
-        groupTable(t('per_channel'), byChannel, 'channel')),
+        groupTable(t('per_channel_table'), byChannel, 'channel')),
       h('section', { 'aria-labelledby': 'i-lang' }, h('h2', { id: 'i-lang' }, t('per_language')),
         barChart(t('paid_volume_per', { what: t('language').toLowerCase() }), byLang.map((r) => [t('lang_' + r.key), r.volume]), fmtMoney),
-        groupTable(t('per_language'), byLang, 'language')),
+        groupTable(t('per_language_table'), byLang, 'language')),
       h('section', { 'aria-labelledby': 'i-day' }, h('h2', { id: 'i-day' }, t('per_day', { currency })),
         columnChart(t('per_day', { currency }), days.map((d) => [d, perDay[d] || 0]), fmtMoney)));
   }

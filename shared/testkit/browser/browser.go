@@ -297,10 +297,12 @@ func first[E any](ctx context.Context, seq func(yield func(E, error) bool)) <-ch
 	return done
 }
 
-// labelled is the XPath of the form control whose <label> reads label.
+// labelled is the XPath of the form control whose <label> reads label, or
+// whose aria-label is label (a control in a table's row, named after it).
 func labelled(label, control string) string {
 	q := xpathLiteral(label)
-	return `//` + control + `[@id=//label[normalize-space(.)=` + q + `]/@for] | //label[normalize-space(.)=` + q + `]//` + control
+	return `//` + control + `[@id=//label[normalize-space(.)=` + q + `]/@for] | //label[normalize-space(.)=` + q + `]//` + control +
+		` | //` + control + `[@aria-label=` + q + `]`
 }
 
 // Fill finds the input (or textarea) by its label's text, clears it and
@@ -395,6 +397,31 @@ func (b *Browser) Text(selector string) string {
 		b.fail(b.t, "text of %q: %v", selector, err)
 	}
 	return s
+}
+
+// Attr is the attribute name of the first element the CSS selector
+// matches (an SVG chart's aria-label, an iframe's title); it fails the test
+// when the element has no such attribute.
+func (b *Browser) Attr(selector, name string) string {
+	b.t.Helper()
+	a, err := get(b, chromedp.AttributeValue(chromedp.CSS(selector), name))
+	if err != nil {
+		b.fail(b.t, "attribute %s of %q: %v", name, selector, err)
+	} else if !a.Exists {
+		b.fail(b.t, "%q has no attribute %s", selector, name)
+	}
+	return a.Value
+}
+
+// Count is how many elements the CSS selector matches now (0 when none:
+// a dialog closed, an error gone).
+func (b *Browser) Count(selector string) int {
+	b.t.Helper()
+	n, err := get(b, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(selector)+`).length`))
+	if err != nil {
+		b.fail(b.t, "count %q: %v", selector, err)
+	}
+	return n
 }
 
 // URL is the page's address.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -172,4 +173,42 @@ func TestBrowserNoErrorsCatchesCSPViolations(t *testing.T) {
 	if len(r.failures) != 1 || !strings.Contains(r.failures[0], "inline script violates the following Content Security Policy directive") {
 		t.Fatalf("NoErrors after an inline script under the policy: %q %v", r.failures, b.Errors())
 	}
+}
+
+// TestBrowserUploadsAFile: Upload picks the file in the input its label
+// names; the page sees its name, size and content through the File API
+// (the change event fired).
+func TestBrowserUploadsAFile(t *testing.T) {
+	// The page's script reads the file: a policy of its own that lets the
+	// test's one script run (the strict one has none).
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/read.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `document.getElementById('csv').addEventListener('change', async (e) => {
+  const f = e.target.files[0];
+  document.getElementById('got').textContent = f.name + ' ' + f.size + ' ' + (await f.text()).trim();
+});`)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, doc("Upload", `<label for="csv">CSV file</label><input id="csv" type="file"><p id="got"></p><script src="/read.js"></script>`))
+	}))
+	t.Cleanup(srv.Close)
+	path := t.TempDir() + "/rows.csv"
+	if err := os.WriteFile(path, []byte("amount,currency\n10.00,EUR\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := browser.New(t)
+	b.Go(srv.URL + "/")
+	b.Upload("CSV file", path)
+	b.WaitText("rows.csv 26 amount,currency")
+	if got := b.Attr("#csv", "type"); got != "file" {
+		t.Fatalf("Attr: the input's type is %q", got)
+	}
+	if n, none := b.Count("input[type=file]"), b.Count("dialog"); n != 1 || none != 0 {
+		t.Fatalf("Count: %d file input(s), %d dialog(s)", n, none)
+	}
+	b.NoErrors(t)
+
 }
