@@ -95,7 +95,7 @@ const emailHTML = `<!doctype html>
 <p style="font-size:24px;font-weight:bold">%s</p>
 <p><a href="%s" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">%s</a></p>
 <p style="color:#57606a">%s</p>
-<p style="color:#57606a;font-size:12px">%s</p>
+<p style="color:#57606a;font-size:12px;word-break:break-all">%s</p>
 </body></html>
 `
 

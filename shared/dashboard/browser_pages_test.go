@@ -21,6 +21,7 @@ import (
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/service"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
+	"github.com/paylinks/paylinks/shared/testkit/psptest"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -262,7 +263,7 @@ func TestBrowserReview(t *testing.T) {
 	}
 	id := l["id"].(string)
 	wrong := money.MustParse("EUR", "55.01")
-	postSandbox(t, p.srv.URL, "demo", sandbox.WebhookEvent{ID: "evt_review_1", Type: "payment.succeeded", Created: time.Now().Unix(),
+	psptest.PostSandbox(t, p.srv.URL, "demo", sandbox.WebhookEvent{ID: "evt_review_1", Type: "payment.succeeded", Created: time.Now().Unix(),
 		Data: sandbox.WebhookData{LinkID: id, Attempt: 1, PaymentID: "pay_review_1", Amount: &wrong}})
 	var item map[string]any
 	testenv.Eventually(t, 10*time.Second, "the payment under review", func() bool {

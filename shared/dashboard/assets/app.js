@@ -139,10 +139,20 @@
 
   // showError puts err above the form (or container) and marks the fields
   // it names, each with its message.
-  function showError(container, err) {
+  // clearErrors takes back what showError put: the alert, the fields'
+  // marks and messages (a field's hint describes it again).
+  function clearErrors(container) {
     $$('.error', container).forEach((el) => el.remove());
-    $$('[aria-invalid]', container).forEach((el) => { el.removeAttribute('aria-invalid'); });
+    $$('[aria-invalid]', container).forEach((el) => {
+      el.removeAttribute('aria-invalid');
+      if (document.getElementById(el.id + '-hint')) el.setAttribute('aria-describedby', el.id + '-hint');
+      else el.removeAttribute('aria-describedby');
+    });
     $$('.field-error', container).forEach((el) => el.remove());
+  }
+
+  function showError(container, err) {
+    clearErrors(container);
     const box = alertBox(err, container);
     container.prepend(box);
     for (const fe of (err.body && err.body.errors) || []) {
@@ -150,7 +160,7 @@
       if (!input) continue;
       const id = input.id + '-error';
       input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', id);
+      input.setAttribute('aria-describedby', [id, document.getElementById(input.id + '-hint') ? input.id + '-hint' : ''].join(' ').trim());
       input.closest('.field').append(h('p', { class: 'field-error', id }, fe.message));
     }
     box.setAttribute('tabindex', '-1');
@@ -471,6 +481,7 @@
       }
       try {
         let link = await api('POST', '/v1/payment-links', body, { idem });
+        clearErrors(form);
         if (!isNew && link.language !== f.language.value) {
           link = await api('PATCH', '/v1/payment-links/' + link.id, { language: f.language.value });
         }
