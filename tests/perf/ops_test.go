@@ -31,6 +31,7 @@ import (
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
@@ -179,6 +180,18 @@ var ops = []op{
 		return func(tb testing.TB, i int) {
 			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", nil); rec.Code != 200 {
 				tb.Fatalf("get: %d", rec.Code)
+			}
+		}
+	}},
+	// A dashboard page's call: the session cookie instead of a key costs the
+	// session's read (memberships and the merchant cached like keys; the
+	// session touched at most once a minute).
+	{"get from a dashboard page", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		l := h.link(tb, createBody)
+		cookie := dashboardSession(tb, h)
+		return func(tb testing.TB, i int) {
+			if rec := h.do(tb, "GET", "/v1/payment-links/"+l.ID, "", map[string]string{"Authorization": "", "Cookie": cookie}); rec.Code != 200 {
+				tb.Fatalf("get with the session: %d %s", rec.Code, rec.Body)
 			}
 		}
 	}},
@@ -559,4 +572,23 @@ func TestCostOps(t *testing.T) {
 			t.Errorf("%s: %v WCU", o.name, m.WCU)
 		}
 	}
+}
+
+// dashboardSession is the Cookie header of a live dashboard session of a
+// viewer of the merchant.
+func dashboardSession(tb testing.TB, h *harness) string {
+	tb.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	mem := domain.Member{ID: domain.NewID("mem_", now), Merchant: merchantID, Email: "viewer@perf.example", Role: domain.RoleViewer,
+		Status: domain.MemberActive, Sub: "sub-perf-viewer", Username: "sub-perf-viewer", InvitedBy: domain.System, Created: now}
+	if err := h.env.Store.AddMember(ctx, mem, store.NewAuditEntry(ctx, now, "member.invited", mem.ID, nil, mem)); err != nil {
+		tb.Fatal(err)
+	}
+	secret := "perf-session-secret-perf-session-secret-0123456789"
+	s := store.Session{Sub: mem.Sub, Email: mem.Email, Merchant: merchantID, CSRF: "csrf", Created: now, Seen: now, Ends: now.Add(session.AbsoluteTimeout)}
+	if err := h.env.Store.PutSession(ctx, secret, s); err != nil {
+		tb.Fatal(err)
+	}
+	return session.Cookie + "=" + secret
 }
