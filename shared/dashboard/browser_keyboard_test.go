@@ -59,6 +59,13 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if h := b.Text("h1"); h != "Typed, not clicked" {
 		t.Fatalf("after the keyboard-made link: %q", h)
 	}
+	// The customer's language, untouched in the form: the link's.
+	_, list := p.api(t, "GET", "/v1/payment-links?customer=ana@example.be", demoKeys.byPeople[p], "", nil)
+	for _, l := range list["data"].([]any) {
+		if l := l.(map[string]any); l["description"] == "Typed, not clicked" && l["language"] != "nl" {
+			t.Fatalf("a link for Ana (nl) is in %v", l["language"])
+		}
+	}
 	b.TabTo("Details")
 	b.Press("ArrowRight")
 	if tl := b.Text("ol.timeline"); !strings.Contains(tl, "Created") {

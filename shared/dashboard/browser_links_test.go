@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"encoding/csv"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,9 @@ func TestBrowserLinksOverview(t *testing.T) {
 	if txt := b.Text("dialog"); !strings.Contains(txt, "1 of them were never opened: they will be deleted, not archived.") {
 		t.Fatalf("the archive confirmation: %q", txt)
 	}
+	if f := b.Focused(); f != "Cancel" {
+		t.Fatalf("the confirmation's focus is on %q, want Cancel (Enter must not archive)", f)
+	}
 	b.Shot("archive-dialog")
 	b.Click(`dialog button.danger`)
 	b.WaitText("1 archived.")
@@ -220,7 +224,15 @@ func TestBrowserNewLink(t *testing.T) {
 	b.Shot("new-link-error")
 	b.Axe(t, "the new link form with its errors")
 
+	// A reference already used: refused (409); corrected, the same form
+	// goes through (a new Idempotency-Key once the server has answered).
 	b.Fill("Amount", "42.50")
+	b.Fill("Reference", "ORD-1")
+	b.ClickButton("Create payment link")
+	b.WaitText("reference")
+	if n := countLinks(t, p, key); n != 4 {
+		t.Fatalf("a reused reference created a link: %d links", n)
+	}
 	b.Fill("Reference", "TAART-42")
 	b.Select("Language", "French")
 	b.ClickButton("Create payment link")
@@ -375,5 +387,50 @@ func TestBrowserLinkDetails(t *testing.T) {
 	o.WaitURL("/dashboard")
 	if n := countLinks(t, p, key); n != 4 {
 		t.Fatalf("after duplicating and deleting the copy: %d links, want 4", n)
+	}
+}
+
+// TestBrowserExportManyLinks: ticking boxes keeps the focus on the box and
+// counts in place; "select all" over more than one page of rows exports
+// every one of them in one file (the selection is asked for 200 ids at a
+// time: an API Gateway address has at most 10 KB).
+func TestBrowserExportManyLinks(t *testing.T) {
+	p := newPeople(t)
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "owner")
+	key := demoKeys.byPeople[p]
+	var file strings.Builder
+	file.WriteString("amount,currency,description,company_name\n")
+	for i := range 230 {
+		file.WriteString("1.00,EUR,Many " + strconv.Itoa(i) + ",ACME\n")
+	}
+	st, imp := p.api(t, "POST", "/v1/payment-links/import", key, file.String(), map[string]string{"Content-Type": "text/csv"})
+	if st != 202 {
+		t.Fatalf("import: %d %v", st, imp)
+	}
+	testenv.Eventually(t, 60*time.Second, "230 links imported", func() bool {
+		_, im := p.api(t, "GET", "/v1/imports/"+imp["id"].(string), key, "", nil)
+		return im["status"] == "completed"
+	})
+	b.Go(p.srv.URL + "/dashboard")
+	b.WaitText("230 link(s) shown.")
+	b.Click(`input[aria-label="Select Many 7"]`)
+	if f := b.Focused(); f != "Select Many 7" {
+		t.Fatalf("after ticking a box the focus is on %q", f)
+	}
+	b.WaitText("1 selected")
+	b.Click(`input[aria-label="Select all the links shown"]`)
+	b.WaitText("230 selected")
+	name, body := b.Download(t, `.bulk button:nth-of-type(2)`)
+	recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil || len(recs) != 231 || name != "payment-links.csv" || recs[0][0] != "amount" {
+		t.Fatalf("the export of 230 links %s: %v, %d rows", name, err, len(recs))
+	}
+	ids := map[string]bool{}
+	for _, r := range recs[1:] {
+		ids[r[len(r)-6]] = true
+	}
+	if len(ids) != 230 {
+		t.Fatalf("the export holds %d distinct links, want 230", len(ids))
 	}
 }

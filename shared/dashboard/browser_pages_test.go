@@ -452,6 +452,13 @@ func TestBrowserSettings(t *testing.T) {
 		t.Fatalf("the API's invited member: %v", m)
 	}
 	b.Select("Role of "+invited, "Viewer")
+	// Choosing an option changes nothing yet (a keyboard browsing the
+	// options would otherwise change roles on the way).
+	time.Sleep(300 * time.Millisecond)
+	if m := member(); m == nil || m["role"] != "finance" {
+		t.Fatalf("the role changed on choosing an option: %v", m)
+	}
+	b.ClickButton("Change role of " + invited)
 	b.WaitText("The role of " + invited + " is changed.")
 	if m := member(); m == nil || m["role"] != "viewer" {
 		t.Fatalf("the API's member after the change: %v", m)
@@ -592,6 +599,10 @@ func TestBrowserInsights(t *testing.T) {
 	if got := cells("#i-lang ~ .table-wrap tbody", "English"); !strings.HasPrefix(got, "English 3 0 1 33% €950.00") {
 		t.Errorf("the per-language table's English row: %q", got)
 	}
+	// A crafted period of millions of days is cut to a year, said so.
+	b.Go(p.srv.URL + "/dashboard/insights?from=2000-01-01&to=9999-12-31")
+	b.WaitText("A period is at most 366 days")
+	b.WaitText("Paid per day")
 }
 
 // TestBrowserPreview: a link's preview shows the e-mail in a sandboxed

@@ -63,10 +63,17 @@
     }
     if (opts.idem) headers['Idempotency-Key'] = opts.idem;
     let r;
-    try {
-      r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
-    } catch (e) {
-      throw new Problem(0, { detail: t('network_error') });
+    for (let tries = 0; ; tries++) {
+      try {
+        r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+      } catch (e) {
+        throw new Problem(0, { detail: t('network_error') });
+      }
+      // The merchant's rate limit: wait as told (a bulk action's many
+      // calls), a few times.
+      if (r.status !== 429 || tries === 3) break;
+      const wait = Math.min(Number(r.headers.get('Retry-After')) || 1, 5);
+      await new Promise((res) => setTimeout(res, wait * 1000));
     }
     if (r.status === 401) {
       location.assign('/dashboard/sign-in');
@@ -79,6 +86,13 @@
     return data;
   }
   const newKey = () => crypto.randomUUID();
+  // attempt is a form's Idempotency-Key: kept while a try may not have been
+  // answered (a network error, a 5xx: resending is safe), new once the
+  // server answered (a corrected form is another request).
+  function attempt() {
+    const a = { key: newKey(), answered(e) { if (!e || (e.status >= 400 && e.status < 500)) a.key = newKey(); } };
+    return a;
+  }
   const qs = (o) => new URLSearchParams(Object.entries(o).filter(([, v]) => v !== '' && v !== null && v !== undefined)).toString();
 
   function fileName(cd) {
@@ -209,6 +223,10 @@
       d.addEventListener('close', () => { resolve(d.returnValue); d.remove(); });
       document.body.append(d);
       d.showModal();
+      // The safe choice has the focus: Enter never archives, refunds or
+      // removes by itself.
+      const safe = actions.findIndex(([, value]) => value === '');
+      if (safe >= 0) $$('.actions button', d)[safe].focus();
     });
   }
 
@@ -223,6 +241,7 @@
 
   // --- payment links overview ----------------------------------------------
   const PRESETS = ['all', 'created', 'clicked', 'paid', 'declined', 'expired', 'archived'];
+  const EXPORT_CHUNK = 200;
   const ORIGINS = ['api', 'import', 'dashboard', 'dunning', 'invoice', 'first_payment', 'card_renewal'];
 
   async function pageLinks() {
@@ -288,29 +307,42 @@
       return api('GET', '/v1/payment-links?' + qs(Object.assign({}, query, { cursor })));
     }
 
-    async function load(cursor) {
+    async function load(cursor, focusMore) {
       try {
         const page = await fetchPage(cursor);
         links.push(...page.data);
         next = page.next_cursor;
-        draw();
+        draw(focusMore);
       } catch (e) {
-        put(results, );
+        put(results);
         showError(filters, e);
       }
     }
 
-    function draw() {
-      const bulk = h('div', { class: 'bulk', role: 'group', 'aria-label': t('bulk_actions') },
-        h('span', { 'aria-live': 'polite' }, t('selected_count', { n: selected.size })),
-        can('links:write') ? button(t('archive'), () => bulkArchive()) : null,
-        can('exports:read') ? button(t('export'), () => bulkExport()) : null,
-        can('links:send') ? button(t('send'), () => bulkSend()) : null);
-      const all = h('input', { type: 'checkbox', 'aria-label': t('select_all'), checked: links.length > 0 && selected.size === links.length,
-        onchange: (ev) => { links.forEach((l) => (ev.target.checked ? selected.add(l.id) : selected.delete(l.id))); draw(); } });
+    // The bulk bar and its live count stay put; ticking a box updates them
+    // in place (the focus stays on the box).
+    const count = h('span', { 'aria-live': 'polite' }, t('selected_count', { n: 0 }));
+    const bulk = h('div', { class: 'bulk', role: 'group', 'aria-label': t('bulk_actions') }, count,
+      can('links:write') ? button(t('archive'), () => bulkArchive()) : null,
+      can('exports:read') ? button(t('export'), () => bulkExport()) : null,
+      can('links:send') ? button(t('send'), () => bulkSend()) : null);
+    let allBox = null;
+
+    function sync() {
+      count.textContent = t('selected_count', { n: selected.size });
+      if (allBox) allBox.checked = links.length > 0 && selected.size === links.length;
+    }
+
+    function draw(focusMore) {
+      allBox = h('input', { type: 'checkbox', 'aria-label': t('select_all'), checked: links.length > 0 && selected.size === links.length,
+        onchange: (ev) => {
+          links.forEach((l) => (ev.target.checked ? selected.add(l.id) : selected.delete(l.id)));
+          $$('input[data-row]', results).forEach((c) => { c.checked = ev.target.checked; });
+          sync();
+        } });
       const cols = [
-        { label: all, class: 'check', cell: (l) => h('input', { type: 'checkbox', 'aria-label': t('select_link', { name: l.description }), checked: selected.has(l.id),
-          onchange: (ev) => { ev.target.checked ? selected.add(l.id) : selected.delete(l.id); draw(); } }) },
+        { label: allBox, class: 'check', cell: (l) => h('input', { type: 'checkbox', 'data-row': l.id, 'aria-label': t('select_link', { name: l.description }), checked: selected.has(l.id),
+          onchange: (ev) => { ev.target.checked ? selected.add(l.id) : selected.delete(l.id); sync(); } }) },
         { label: t('description'), cell: (l) => h('a', { href: '/dashboard/links/' + encodeURIComponent(l.id) }, l.description) },
         { label: t('status'), cell: (l) => badge(l.status) },
         { label: t('amount'), class: 'num', cell: (l) => money(l.amount) },
@@ -320,9 +352,16 @@
         { label: t('last_activity'), cell: (l) => when(lastActivity(l)) },
         { label: h('span', { class: 'visually-hidden' }, t('marks')), cell: (l) => marks(l) },
       ];
-      const more = next ? button(t('show_more'), () => { load(next); }) : null;
+      const more = next ? button(t('show_more'), () => { load(next, true); }, { id: 'show-more' }) : null;
       put(results, bulk, h('p', { class: 'muted' }, t('showing', { n: links.length })),
         table(t('payment_links'), cols, links, t('no_links')), more);
+      sync();
+      if (focusMore) {
+        // After "Show more": the focus goes on to the button again, or to
+        // the table when everything is shown.
+        const target = $('#show-more', results) || $('.table-wrap', results);
+        if (target) target.focus();
+      }
     }
 
     function marks(l) {
@@ -349,7 +388,7 @@
       const failed = [];
       for (const l of list) {
         try {
-          await api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: 'archive-' + l.id });
+          await api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: newKey() });
           ok++;
         } catch (e) {
           failed.push(l.description + ': ' + e.message);
@@ -358,14 +397,24 @@
       say(t('archived_result', { n: ok }) + (failed.length ? ' ' + t('refused_result', { n: failed.length }) + ' ' + failed.join('; ') : ''));
       links.splice(0, links.length, ...links.filter((l) => !selected.has(l.id) || failed.some((f) => f.startsWith(l.description + ':'))));
       selected.clear();
-      draw();
+      draw(true);
     }
 
     async function bulkExport() {
       if (needOne()) return;
       try {
-        const { blob, name } = await api('GET', '/v1/payment-links/export?' + chosen().map((l) => 'id=' + encodeURIComponent(l.id)).join('&'), undefined, { blob: true });
-        download(blob, name);
+        // At most 200 ids a request: an address stays far below API
+        // Gateway's 10 KB; the parts are one file (the header once).
+        const ids = chosen().map((l) => l.id);
+        let csvText = '';
+        let name = 'payment-links.csv';
+        for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
+          const part = await api('GET', '/v1/payment-links/export?' + ids.slice(i, i + EXPORT_CHUNK).map((id) => 'id=' + encodeURIComponent(id)).join('&'), undefined, { blob: true });
+          const text = await part.blob.text();
+          name = part.name;
+          csvText += i === 0 ? text : text.slice(text.indexOf('\n') + 1);
+        }
+        download(new Blob([csvText], { type: 'text/csv' }), name);
         say(t('exported', { n: selected.size }));
       } catch (e) {
         showError(results, e);
@@ -403,7 +452,14 @@
     const who = h('fieldset', {}, h('legend', {}, t('customer')));
     const mode = (v) => h('label', { class: 'inline' }, h('input', { type: 'radio', name: 'who', value: v, checked: v === 'existing', onchange: drawWho }), ' ', t('who_' + v));
     const picked = h('p', { class: 'picked', 'aria-live': 'polite' });
-    const search = typeahead((c) => { customer = c; picked.textContent = t('customer_chosen', { name: customerName(c) }); });
+    // The link speaks its customer's language unless the person picks
+    // another (then the new link's language is changed to it).
+    let langTouched = false;
+    const search = typeahead((c) => {
+      customer = c;
+      picked.textContent = t('customer_chosen', { name: customerName(c) });
+      if (c.language && !langTouched) form.elements.language.value = c.language;
+    });
     const inline = h('div', { class: 'row' },
       field(t('first_name'), input('first_name', { autocomplete: 'off' }), 'customer.first_name'),
       field(t('last_name'), input('last_name', { autocomplete: 'off' }), 'customer.last_name'),
@@ -436,6 +492,7 @@
       h('button', { type: 'submit' }, t('create_link')));
     put(app, form);
     drawWho();
+    form.elements.language.addEventListener('change', () => { langTouched = true; });
     try {
       const s = await api('GET', '/v1/settings');
       for (const m of s.payment_methods || []) {
@@ -454,7 +511,7 @@
         showError(form, e);
       }
     }
-    const idem = newKey();
+    const idem = attempt();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const f = form.elements;
@@ -480,15 +537,17 @@
         body.customer_id = customer.id;
       }
       try {
-        let link = await api('POST', '/v1/payment-links', body, { idem });
+        let link = await api('POST', '/v1/payment-links', body, { idem: idem.key });
+        idem.answered();
         clearErrors(form);
-        if (!isNew && link.language !== f.language.value) {
+        if (!isNew && langTouched && link.language !== f.language.value) {
           link = await api('PATCH', '/v1/payment-links/' + link.id, { language: f.language.value });
         }
         say(t('link_created'));
         await afterCreate(link);
         location.assign('/dashboard/links/' + link.id);
       } catch (e) {
+        idem.answered(e);
         showError(form, e);
       }
     });
@@ -697,7 +756,7 @@
         field(t('amount'), input('amount', { inputmode: 'decimal', placeholder: t('refund_rest') }), 'amount.value', t('refund_left', { amount: money({ currency: link.amount.currency, value: String(left) }) })),
         field(t('reason'), input('reason', { maxlength: 200, required: true }), 'reason'),
         h('button', { type: 'submit', class: 'danger' }, t('refund')));
-      const idem = newKey();
+      const idem = attempt();
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         const body = { reason: form.reason.value.trim() };
@@ -705,11 +764,13 @@
         const what = body.amount ? money(body.amount) : t('refund_rest');
         if (await dialog(t('refund_confirm_title'), h('p', {}, t('refund_confirm', { amount: what })), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
         try {
-          await api('POST', '/v1/payment-links/' + link.id + '/refunds', body, { idem });
+          await api('POST', '/v1/payment-links/' + link.id + '/refunds', body, { idem: idem.key });
+          idem.answered();
           say(t('refund_requested'));
           link = await api('GET', '/v1/payment-links/' + link.id);
           refunds();
         } catch (e) {
+          idem.answered(e);
           showError(form, e);
         }
       });
@@ -734,7 +795,7 @@
       const body = h('p', {}, deletes ? t('archive_one_deletes') : t('archive_one'));
       if (await dialog(t('archive_title'), body, [[t('archive'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
       try {
-        await api('POST', '/v1/payment-links/' + link.id + '/archive', undefined, { idem: 'archive-' + link.id });
+        await api('POST', '/v1/payment-links/' + link.id + '/archive', undefined, { idem: newKey() });
         location.assign(deletes ? '/dashboard' : '/dashboard/links/' + link.id);
       } catch (e) {
         showError(app, e);
@@ -847,7 +908,7 @@
         field(t('customer_number'), input('customer_number'), 'customer_number')),
       h('button', { type: 'submit' }, t('create_customer')));
     put(app, form);
-    const idem = newKey();
+    const idem = attempt();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const body = {};
@@ -856,9 +917,10 @@
         if (v) body[k] = k === 'country' ? v.toUpperCase() : v;
       }
       try {
-        const c = await api('POST', '/v1/customers', body, { idem });
+        const c = await api('POST', '/v1/customers', body, { idem: idem.key });
         location.assign('/dashboard/customers/' + c.id);
       } catch (e) {
+        idem.answered(e);
         showError(form, e);
       }
     });
@@ -940,7 +1002,7 @@
     async function refundReview(x) {
       if (await dialog(t('refund_confirm_title'), h('p', {}, t('refund_review_confirm', { amount: money(x.amount), psp: x.psp })), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
       try {
-        await api('POST', '/v1/payments/review/' + x.id + '/refund', undefined, { idem: 'review-refund-' + x.id });
+        await api('POST', '/v1/payments/review/' + x.id + '/refund', undefined, { idem: newKey() });
         say(t('refund_requested'));
         pageReview();
       } catch (e) {
@@ -1061,7 +1123,7 @@
         all.map((p) => h('span', { class: 'inline' }, h('input', { type: 'checkbox', name: 'perm', value: p, id: 'perm-' + p }), h('label', { for: 'perm-' + p }, p)))),
       h('button', { type: 'submit' }, t('create_key')));
     box.append(form, out);
-    const idem = { key: newKey() };
+    const idem = attempt();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const body = { name: form.key_name.value.trim() };
@@ -1069,12 +1131,13 @@
       if (chosen.length) body.permissions = chosen;
       try {
         const k = await api('POST', '/v1/api-keys', body, { idem: idem.key });
-        idem.key = newKey();
+        idem.answered();
         form.reset();
         $$('.error, .field-error', form).forEach((el) => el.remove());
         await dialog(t('key_created'), h('div', {}, h('p', {}, t('key_once')), h('code', { class: 'secret' }, k.secret)), [[t('close'), 'close']]);
         list();
       } catch (e) {
+        idem.answered(e);
         showError(form, e);
       }
     });
@@ -1122,11 +1185,20 @@
         put(out, table(t('members_table'), [
           { label: t('email'), rowHeader: true, cell: (m) => m.email },
           { label: t('role'), cell: (m) => {
+            // Browsing the options changes nothing: the button does.
             const sel = select('role', roles.map((x) => [x, t('role_' + x)]), m.role, { 'aria-label': t('role_of', { email: m.email }) });
-            sel.addEventListener('change', async () => {
-              try { await api('PATCH', '/v1/members/' + m.id, { role: sel.value }); say(t('role_changed', { email: m.email })); } catch (e) { sel.value = m.role; showError(box, e); }
-            });
-            return sel;
+            const change = button(t('change_role'), async () => {
+              if (sel.value === m.role) return;
+              try {
+                await api('PATCH', '/v1/members/' + m.id, { role: sel.value });
+                m.role = sel.value;
+                say(t('role_changed', { email: m.email }));
+              } catch (e) {
+                sel.value = m.role;
+                showError(box, e);
+              }
+            }, { class: 'secondary', 'aria-label': t('change_role_of', { email: m.email }) });
+            return h('span', { class: 'inline' }, sel, change);
           } },
           { label: t('state'), cell: (m) => t('member_' + m.status) }, { label: t('last_sign_in'), cell: (m) => when(m.last_sign_in_at) },
           { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (m) => button(t('remove'), async () => {
@@ -1162,11 +1234,23 @@
 
   // --- insights ----------------------------------------------------------------------
   const MAX_INSIGHT_PAGES = 20;
+  const MAX_INSIGHT_DAYS = 366;
 
   async function pageInsights() {
     const p = new URLSearchParams(location.search);
-    const from = p.get('from') || isoDay(-30);
-    const to = p.get('to') || isoDay(0);
+    // A period is a valid day range of at most a year (a crafted address
+    // must not draw millions of days).
+    const dayRe = /^\d{4}-\d{2}-\d{2}$/;
+    let to = dayRe.test(p.get('to') || '') && !isNaN(Date.parse(p.get('to'))) ? p.get('to') : isoDay(0);
+    let from = dayRe.test(p.get('from') || '') && !isNaN(Date.parse(p.get('from'))) ? p.get('from') : isoDay(-30, to + 'T00:00:00Z');
+    let clamped = false;
+    if (from > to) [from, to] = [to, from];
+    if (to > isoDay(0)) to = isoDay(0); // no link is made in the future
+    if (from > to) from = to;
+    if (Date.parse(to) - Date.parse(from) > MAX_INSIGHT_DAYS * 86400000) {
+      from = isoDay(-MAX_INSIGHT_DAYS, to + 'T00:00:00Z');
+      clamped = true;
+    }
     const form = h('form', { method: 'get', class: 'filters', 'aria-label': t('period') },
       h('div', { class: 'row' }, field(t('from'), input('from', { type: 'date', value: from }), 'created_from'), field(t('to'), input('to', { type: 'date', value: to }), 'created_to')),
       h('button', { type: 'submit' }, t('apply')));
@@ -1213,7 +1297,8 @@
       perDay[d] = (perDay[d] || 0) + Number(l.amount.value);
     }
     const days = [];
-    for (let d = from; d <= to; d = isoDay(1, d + 'T00:00:00Z')) days.push(d);
+    const nDays = Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
+    for (let i = 0; i <= nDays; i++) days.push(isoDay(i, from + 'T00:00:00Z'));
     const groupTable = (caption, rows, label) => table(caption, [
       { label: t(label), rowHeader: true, cell: (r) => t((label === 'channel' ? 'channel_' : 'lang_') + r.key) },
       { label: label === 'channel' ? t('funnel_sent') : t('links'), class: 'num', cell: (r) => String(r.links) },
@@ -1222,7 +1307,8 @@
       { label: t('paid_volume'), class: 'num', cell: (r) => fmtMoney(r.volume) },
       { label: t('time_to_pay'), class: 'num', cell: (r) => (r.median === null ? '—' : t('hours', { n: r.median.toFixed(1) })) },
     ], rows);
-    put(out, 
+    put(out,
+      clamped ? h('p', { class: 'warning' }, t('insights_clamped', { n: MAX_INSIGHT_DAYS })) : null,
       truncated ? h('p', { class: 'warning' }, t('insights_truncated', { n: links.length })) : null,
       h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')), funnel),
       h('section', { 'aria-labelledby': 'i-channel' }, h('h2', { id: 'i-channel' }, t('per_channel')),
@@ -1268,7 +1354,7 @@
     const max = Math.max(1, ...rows.map((r) => r[1]));
     const w = Math.max(4, Math.floor(560 / Math.max(rows.length, 1)));
     const svg = s('svg', { viewBox: '0 0 ' + (rows.length * w + 40) + ' 220', role: 'img', class: 'chart',
-      'aria-label': title + ': ' + rows.filter((r) => r[1] > 0).map(([d, v]) => d + ' ' + fmt(v)).join(', ') || t('nothing_paid') });
+      'aria-label': title + ': ' + (rows.filter((r) => r[1] > 0).map(([d, v]) => d + ' ' + fmt(v)).join(', ') || t('nothing_paid')) });
     rows.forEach(([d, v], i) => {
       const hgt = Math.round((v / max) * 180);
       svg.append(s('rect', { x: 20 + i * w, y: 190 - hgt, width: Math.max(w - 2, 1), height: Math.max(hgt, v > 0 ? 1 : 0), class: 'bar' }, s('title', {}, d + ': ' + fmt(v))));
