@@ -97,39 +97,7 @@ func TestBrowserLinksOverview(t *testing.T) {
 		}
 	}
 
-	b.ClickLink("Paid")
-	b.WaitText("1 link(s) shown.")
-	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") || strings.Contains(rows, "Workshop") {
-		t.Fatalf("the Paid preset:\n%s", rows)
-	}
-	b.ClickLink("All")
-	b.WaitText("4 link(s) shown.")
-
-	b.Fill("Search", "ana@example.be")
-	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
-	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
-		t.Fatalf("search by e-mail:\n%s", rows)
-	}
-	b.Fill("Search", "ORD-2")
-	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
-	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") {
-		t.Fatalf("search by reference:\n%s", rows)
-	}
-	b.Fill("Search", "")
-	b.Click("details summary")
-	b.Select("Origin", "Dashboard")
-	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
-	if rows := b.Text("tbody"); !strings.Contains(rows, "Workshop") {
-		t.Fatalf("the origin filter:\n%s", rows)
-	}
-	b.Go(p.srv.URL + "/dashboard?preset=all&channel=email")
-	b.WaitText("1 link(s) shown.")
-	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
-		t.Fatalf("the channel filter:\n%s", rows)
-	}
+	overviewFilters(t, p, b)
 
 	b.Go(p.srv.URL + "/dashboard")
 	b.WaitText("4 link(s) shown.")
@@ -432,5 +400,44 @@ func TestBrowserExportManyLinks(t *testing.T) {
 	}
 	if len(ids) != 230 {
 		t.Fatalf("the export holds %d distinct links, want 230", len(ids))
+	}
+}
+
+// overviewFilters: the Paid preset, search by e-mail and by reference, the
+// origin filter among the advanced ones, the channel filter.
+func overviewFilters(t *testing.T, p *people, b *headless.Browser) {
+	t.Helper()
+	b.ClickLink("Paid")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") || strings.Contains(rows, "Workshop") {
+		t.Fatalf("the Paid preset:\n%s", rows)
+	}
+	b.ClickLink("All")
+	b.WaitText("4 link(s) shown.")
+
+	b.Fill("Search", "ana@example.be")
+	b.ClickButton("Apply")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
+		t.Fatalf("search by e-mail:\n%s", rows)
+	}
+	b.Fill("Search", "ORD-2")
+	b.ClickButton("Apply")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") {
+		t.Fatalf("search by reference:\n%s", rows)
+	}
+	b.Fill("Search", "")
+	b.Click("details summary")
+	b.Select("Origin", "Dashboard")
+	b.ClickButton("Apply")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Workshop") {
+		t.Fatalf("the origin filter:\n%s", rows)
+	}
+	b.Go(p.srv.URL + "/dashboard?preset=all&channel=email")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
+		t.Fatalf("the channel filter:\n%s", rows)
 	}
 }

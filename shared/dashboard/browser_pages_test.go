@@ -379,8 +379,29 @@ func TestBrowserSettings(t *testing.T) {
 	b.Go(p.srv.URL + "/dashboard/settings")
 	b.WaitText("Merchant name")
 	checkPage(t, b, "settings")
+	settingsGeneral(t, p, b, key)
+	settingsKey(t, p, b)
+	settingsMember(t, p, b)
 
-	// General: a bad IBAN, then a good one.
+	// The audit log names the owner for each change.
+	b.ClickLink("Settings") // the page again, with what changed since
+	b.WaitText("member.removed")
+	log := b.Text("#audit tbody")
+	for _, action := range []string{"settings.updated", "api_key.created", "member.invited", "member.role_changed", "member.removed"} {
+		if rowWith(log, action, owner) == "" {
+			t.Errorf("the audit log has no %s by %s:\n%s", action, owner, log)
+		}
+	}
+	settingsDeliveries(t, p, b, key)
+
+	f, _ := signedIn(t, p, "finance")
+	refused(t, p, f, "Settings", "/dashboard/settings", "Only owners and administrators open the settings.")
+}
+
+// settingsGeneral: a bad IBAN is marked on its field and nothing saved;
+// then name, beneficiary and a redirect domain are saved.
+func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
+	t.Helper()
 	b.Fill("Merchant name", "Demo Bakery BV")
 	b.Fill("Account holder", "Demo Bakery BV")
 	b.Fill("IBAN", "BE00 1234 5678")
@@ -407,8 +428,12 @@ func TestBrowserSettings(t *testing.T) {
 	if s["name"] != "Demo Bakery BV" || ben["iban"] != "BE68539007547034" || ben["name"] != "Demo Bakery BV" || len(doms) != 1 || doms[0] != "shop.example" {
 		t.Fatalf("the API's settings: %v", s)
 	}
+}
 
-	// A restricted API key.
+// settingsKey: a restricted API key, its secret shown once, which reads
+// links and cannot create one.
+func settingsKey(t *testing.T, p *people, b *headless.Browser) {
+	t.Helper()
 	b.Fill("Name", "Shop reader")
 	b.Click(`label[for="perm-links:read"]`)
 	b.Click(`label[for="perm-exports:read"]`)
@@ -433,8 +458,12 @@ func TestBrowserSettings(t *testing.T) {
 	if st, _ := p.api(t, "POST", "/v1/payment-links", secret, `{"amount":{"currency":"EUR","value":"1.00"},"description":"x","customer":{"company_name":"X"}}`, nil); st != 403 {
 		t.Fatalf("the restricted key creates a link: %d", st)
 	}
+}
 
-	// A member: invited as finance, made a viewer, removed.
+// settingsMember: a member invited as finance, made a viewer (choosing the
+// option alone changes nothing), removed after a confirmation.
+func settingsMember(t *testing.T, p *people, b *headless.Browser) {
+	t.Helper()
 	invited := "bookkeeper@demo.example"
 	b.Fill("Email", invited)
 	b.Select("Role", "Finance")
@@ -474,18 +503,12 @@ func TestBrowserSettings(t *testing.T) {
 	if m := member(); m != nil {
 		t.Fatalf("the removed member is still listed: %v", m)
 	}
+}
 
-	// The audit log names the owner for each change.
-	b.ClickLink("Settings") // the page again, with what changed since
-	b.WaitText("member.removed")
-	log := b.Text("#audit tbody")
-	for _, action := range []string{"settings.updated", "api_key.created", "member.invited", "member.role_changed", "member.removed"} {
-		if rowWith(log, action, owner) == "" {
-			t.Errorf("the audit log has no %s by %s:\n%s", action, owner, log)
-		}
-	}
-
-	// Webhooks: an endpoint answering 500, set through the API.
+// settingsDeliveries: an endpoint answering 500 (set through the API)
+// leaves a failed delivery, which Retry sends again.
+func settingsDeliveries(t *testing.T, p *people, b *headless.Browser, key string) {
+	t.Helper()
 	var hits atomic.Int32
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -522,9 +545,6 @@ func TestBrowserSettings(t *testing.T) {
 		n, _ := d["attempts"].(float64)
 		return n > failed["attempts"].(float64)
 	})
-
-	f, _ := signedIn(t, p, "finance")
-	refused(t, p, f, "Settings", "/dashboard/settings", "Only owners and administrators open the settings.")
 }
 
 // openAsPerson opens a link's URL as a person's browser would (no preview
