@@ -417,6 +417,8 @@ func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	}
 	ibanErr := b.Text(`input[name=b_iban] ~ p.field-error`)
 	b.Fill("IBAN", "BE68 5390 0754 7034")
+	b.Fill("Bank", "Argenta")
+	b.Fill("Provider credentials", "api_key=sk_sandbox_secret_value")
 	b.ClickButton("Save settings")
 	b.WaitText("Settings saved.")
 	if txt := b.Text("#general"); strings.Contains(txt, ibanErr) {
@@ -425,8 +427,17 @@ func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	_, s := p.api(t, "GET", "/v1/settings", key, "", nil)
 	ben, _ := s["default_beneficiary"].(map[string]any)
 	doms, _ := s["redirect_domains"].([]any)
-	if s["name"] != "Demo Bakery BV" || ben["iban"] != "BE68539007547034" || ben["name"] != "Demo Bakery BV" || len(doms) != 1 || doms[0] != "shop.example" {
+	if s["name"] != "Demo Bakery BV" || ben["iban"] != "BE68539007547034" || ben["name"] != "Demo Bakery BV" || ben["bank"] != "Argenta" || len(doms) != 1 || doms[0] != "shop.example" {
 		t.Fatalf("the API's settings: %v", s)
+	}
+	// The provider's credentials are write-only: set, named, never shown.
+	if set, _ := s["psp_credentials_set"].([]any); len(set) != 1 || set[0] != "api_key" {
+		t.Fatalf("the credentials set: %v", s["psp_credentials_set"])
+	}
+	b.ClickLink("Settings")
+	b.WaitText("Set now: api_key.")
+	if strings.Contains(b.Text("body"), "sk_sandbox_secret_value") {
+		t.Fatal("the page shows the provider's secret")
 	}
 }
 

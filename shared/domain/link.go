@@ -34,6 +34,8 @@ type Beneficiary struct {
 	Name string `json:"name,omitempty"`
 	IBAN string `json:"iban,omitempty"`
 	BIC  string `json:"bic,omitempty"`
+	// Bank is the bank's name, as payers see it beside the IBAN (optional).
+	Bank string `json:"bank,omitempty"`
 }
 
 // Link is a payment link.

@@ -211,7 +211,7 @@ func linkPayout(l *Link, in *LinkInput, s *LinkSettings, errs *FieldErrors) {
 	}
 }
 
-// CheckBeneficiary checks an account (name, IBAN checksum, BIC) under field
+// CheckBeneficiary checks an account (name, IBAN checksum, BIC, bank) under field
 // and returns it with the IBAN's spaces removed.
 func CheckBeneficiary(field string, b *Beneficiary, errs *FieldErrors) *Beneficiary {
 	if !validate.PayerText(b.Name, 70) {
@@ -222,6 +222,9 @@ func CheckBeneficiary(field string, b *Beneficiary, errs *FieldErrors) *Benefici
 	}
 	if b.BIC != "" && !validate.BIC(b.BIC) {
 		errs.Add(field+".bic", "must be an 8 or 11 character BIC")
+	}
+	if b.Bank != "" && !validate.PayerText(b.Bank, 70) {
+		errs.Add(field+".bank", "at most 70 characters shown to payers: not blank, no control or bidi override characters")
 	}
 	nb := *b
 	nb.IBAN = strings.ReplaceAll(nb.IBAN, " ", "")

@@ -1040,6 +1040,7 @@
       h('fieldset', {}, h('legend', {}, t('beneficiary')),
         h('div', { class: 'row' },
           field(t('beneficiary_name'), input('b_name', { value: b.name || '' }), 'default_beneficiary.name'),
+          field(t('bank'), input('b_bank', { value: b.bank || '' }), 'default_beneficiary.bank'),
           field(t('iban'), input('b_iban', { value: b.iban || '', autocomplete: 'off' }), 'default_beneficiary.iban'),
           field(t('bic'), input('b_bic', { value: b.bic || '' }), 'default_beneficiary.bic', t('bic_hint')))),
       field(t('redirect_domains'), h('textarea', { name: 'domains', rows: 3 }, (s.redirect_domains || []).join('\n')), 'redirect_domains', t('redirect_domains_hint')),
@@ -1063,7 +1064,7 @@
         payment_methods: $$('input[name=pm]', form).filter((c) => c.checked).map((c) => c.value),
         require_mfa: f.require_mfa.checked,
       };
-      if (f.b_name.value.trim() || f.b_iban.value.trim()) body.default_beneficiary = { name: f.b_name.value.trim(), iban: f.b_iban.value.replace(/\s+/g, ''), bic: f.b_bic.value.trim() || undefined };
+      if (f.b_name.value.trim() || f.b_iban.value.trim()) body.default_beneficiary = { name: f.b_name.value.trim(), iban: f.b_iban.value.replace(/\s+/g, ''), bic: f.b_bic.value.trim() || undefined, bank: f.b_bank.value.trim() || undefined };
       if (f.psp.value.trim() && f.psp.value.trim() !== s.psp) body.psp = f.psp.value.trim();
       const creds = f.creds.value.split('\n').map((l) => l.trim()).filter(Boolean);
       if (creds.length) {
