@@ -105,7 +105,9 @@ func TestNewLinkFieldErrors(t *testing.T) {
 			"customer.phone: must be an E.164 number such as +32470123456"}},
 		{"redirect off the allow-list", func(in *domain.LinkInput) { in.RedirectURL = sp("https://evil.example/x") },
 			[]string{"redirect_url: host is not on the merchant's redirect allow-list"}},
-		{"bad beneficiary", func(in *domain.LinkInput) { in.Beneficiary = &domain.Beneficiary{Name: "", IBAN: "BE00", BIC: "X", Bank: "\u202eknaB"} },
+		{"bad beneficiary", func(in *domain.LinkInput) {
+			in.Beneficiary = &domain.Beneficiary{Name: "", IBAN: "BE00", BIC: "X", Bank: "\u202eknaB"}
+		},
 			[]string{"beneficiary.bank: at most 70 characters shown to payers: not blank, no control or bidi override characters",
 				"beneficiary.bic: must be an 8 or 11 character BIC",
 				"beneficiary.iban: must be a valid IBAN (checksum checked)",
