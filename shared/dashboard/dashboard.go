@@ -140,7 +140,11 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 			clearCookie(w, SessionCookie)
 			reqlog.Set(r.Context(), "outcome", "no_session")
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
+				to := "/dashboard/sign-in"
+				if back := r.URL.RequestURI(); back != "/dashboard" && back != "/dashboard/" {
+					to += "?next=" + url.QueryEscape(back)
+				}
+				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
 			d.page(w, http.StatusForbidden, page{Title: t("signed_out")}, "<p>"+e(t("signed_out_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")

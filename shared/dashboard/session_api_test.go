@@ -2,8 +2,11 @@ package dashboard_test
 
 import (
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,5 +100,41 @@ func TestSessionCallsTheAPI(t *testing.T) {
 	owner.cookies[session.Cookie] = &http.Cookie{Name: session.Cookie, Value: old}
 	if st, _ := owner.call("GET", "/v1/payment-links", "", ""); st != 401 {
 		t.Fatalf("a signed-out session on the API: %d", st)
+	}
+}
+
+// TestSignInReturnsToThePage: a signed-out person sent to sign in from a
+// dashboard page comes back to it after signing in; a next= naming another
+// site, the sign-in or a path out of the dashboard leads home instead.
+func TestSignInReturnsToThePage(t *testing.T) {
+	p := newPeople(t)
+	email := demoMember(t, p, "viewer")
+	b := p.browser(t)
+	st, loc, _ := b.do("GET", "/dashboard/links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA?x=1", nil)
+	want := "/dashboard/sign-in?next=" + url.QueryEscape("/dashboard/links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA?x=1")
+	if st != http.StatusSeeOther || loc != want {
+		t.Fatalf("a signed-out page: %d %s, want %s", st, loc, want)
+	}
+	signInWith := func(next string) string {
+		b := p.browser(t)
+		_, _, page := b.do("GET", "/dashboard/sign-in?next="+url.QueryEscape(next), nil)
+		form := url.Values{"csrf": {field(t, csrfField, page)}, "email": {email}, "password": {memberPassword}}
+		if m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(page); m != nil {
+			form.Set("next", html.UnescapeString(m[1]))
+		}
+		st, loc, body := b.do("POST", "/dashboard/sign-in", form)
+		if st != http.StatusSeeOther {
+			t.Fatalf("sign in with next=%q: %d\n%s", next, st, body)
+		}
+		return loc
+	}
+	if got := signInWith("/dashboard/links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA?x=1"); got != "/dashboard/links/pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA?x=1" {
+		t.Fatalf("back to the page: %s", got)
+	}
+	for _, hostile := range []string{"//evil.example/x", "https://evil.example/", "/dashboard//evil.example", "/dashboard/../v1/api-keys",
+		"/dashboard/sign-out", "/dashboard\\evil", "/elsewhere", "/dashboard/x\r\nSet-Cookie: a=b"} {
+		if got := signInWith(hostile); got != "/dashboard" {
+			t.Errorf("next=%q led to %s, want /dashboard", hostile, got)
+		}
 	}
 }

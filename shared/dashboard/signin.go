@@ -27,16 +27,36 @@ func signInCSRF(w http.ResponseWriter, r *http.Request) string {
 
 func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 	if _, err := d.load(r); err == nil {
-		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 		return
 	}
 	d.signInForm(w, r, http.StatusOK, "", "")
 }
 
+// afterSignIn is where a sign-in goes: the dashboard page the person was
+// sent away from (next=, a path of the dashboard only: never another
+// site, never the sign-in itself), else the dashboard's home.
+func afterSignIn(r *http.Request) string {
+	next := r.FormValue("next")
+	if len(next) > 512 || !strings.HasPrefix(next, "/dashboard/") || strings.HasPrefix(next, "/dashboard/sign-") ||
+		strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") || strings.Contains(next, "/..") {
+		return "/dashboard"
+	}
+	return next
+}
+
+// nextField carries the page to come back to through the sign-in's steps.
+func nextField(r *http.Request) string {
+	if n := afterSignIn(r); n != "/dashboard" {
+		return hidden("next", n)
+	}
+	return ""
+}
+
 func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
 	csrf := signInCSRF(w, r)
 	d.page(w, status, page{Title: t("sign_in")}, errorBox(problem)+
-		`<form method="post" action="/dashboard/sign-in" class="card">`+hidden("csrf", csrf)+
+		`<form method="post" action="/dashboard/sign-in" class="card">`+hidden("csrf", csrf)+nextField(r)+
 		field("email", t("email"), "email", email, "username", problem != "")+
 		field("password", t("password"), "password", "", "current-password", problem != "")+
 		`<button type="submit">`+e(t("sign_in"))+`</button></form>`)
@@ -124,7 +144,7 @@ func markUnavailable(err error) error { return errors.Join(domain.ErrUnavailable
 
 func (d *Dashboard) challengeForm(w http.ResponseWriter, r *http.Request, status int, challenge, email, session, problem string) {
 	csrf := signInCSRF(w, r)
-	common := hidden("csrf", csrf) + hidden("email", email) + hidden("session", session)
+	common := hidden("csrf", csrf) + hidden("email", email) + hidden("session", session) + nextField(r)
 	if challenge == cognito.ChallengeMFA {
 		d.page(w, status, page{Title: t("mfa")}, errorBox(problem)+
 			`<form method="post" action="/dashboard/sign-in/mfa" class="card">`+common+
@@ -199,7 +219,7 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 		http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+	http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 }
 
 // mfaSetupNeeded is the access token to set TOTP up with when a merchant

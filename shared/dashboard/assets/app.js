@@ -76,7 +76,7 @@
       await new Promise((res) => setTimeout(res, wait * 1000));
     }
     if (r.status === 401) {
-      location.assign('/dashboard/sign-in');
+      location.assign('/dashboard/sign-in?next=' + encodeURIComponent(location.pathname + location.search));
       throw new Problem(401, { detail: t('signed_out_body') });
     }
     if (opts.blob && r.ok) return { blob: await r.blob(), name: fileName(r.headers.get('Content-Disposition')) };
