@@ -4,11 +4,11 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -205,8 +205,16 @@ func (e *Env) ServeWith(t testing.TB, tweak func(*service.Options)) *Server {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
+	// The service's warnings and errors (a 5xx request's line names its
+	// cause) are kept and shown when the test fails.
+	kept := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() && kept.Len() > 0 {
+			t.Logf("the service's warnings and errors:\n%s", kept.String())
+		}
+	})
 	opts := service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"), LinkCodeKey: CodeKey,
-		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+		SQS: e.SQS, Queues: e.Queues, Log: slog.New(slog.NewJSONHandler(kept, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -275,3 +283,23 @@ func Figure(t testing.TB, format string, args ...any) {
 // Soak reports a long run (make soak sets PAYLINKS_SOAK=1): tests scale their
 // rounds up.
 func Soak() bool { return os.Getenv("PAYLINKS_SOAK") == "1" }
+
+// lockedBuffer is a buffer several goroutines write, bounded to its first
+// 64 KiB.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() < 64<<10 {
+		l.b.Write(p)
+	}
+	return len(p), nil
+}
+
+func (l *lockedBuffer) Len() int { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Len() }
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
