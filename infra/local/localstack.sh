@@ -241,10 +241,12 @@ drive() {
 # DynamoDB Local and moto: the SDK's AWS_ENDPOINT_URL names LocalStack for
 # every service (DynamoDB, its streams, SQS, KMS, Secrets Manager), SES v2
 # and SNS stay on moto (not in LocalStack's free edition). The make dev
-# tests skip themselves (they start their own emulators).
+# tests skip themselves (they start their own emulators). One package at a
+# time (-p 1): LocalStack is one process, and two packages' load at once
+# made its answers (and moto's) fail now and then on a 2-core machine.
 integration() {
   local t rc; t=$(now)
-  lsenv PAYLINKS_SKIP_BROWSER=1 go test -count=1 -timeout 20m ./shared/... ./tests/... ./functions/... >"$RUN/integration.log" 2>&1 && rc=0 || rc=$?
+  lsenv PAYLINKS_SKIP_BROWSER=1 go test -p 1 -count=1 -timeout 20m ./shared/... ./tests/... ./functions/... >"$RUN/integration.log" 2>&1 && rc=0 || rc=$?
   grep -E '^(ok|FAIL|--- FAIL|panic)' "$RUN/integration.log" >&2 || true
   [ "$rc" = 0 ] || tail -n 60 "$RUN/integration.log" >&2
   took integration "$t"

@@ -332,7 +332,10 @@ func retriesAreOneMessage(t *testing.T, rcv *receiver, ids []string) {
 func retriedDeliveriesListed(t *testing.T, base, key string) {
 	t.Helper()
 	st, _, raw := call(t, "GET", base+"/v1/webhook-deliveries?status=succeeded&limit=10", key, "", nil, true)
-	list := decode(t, raw)["data"].([]any)
+	list, ok := decode(t, raw)["data"].([]any)
+	if st != 200 || !ok {
+		t.Fatalf("list deliveries: %d %s", st, raw)
+	}
 	attempts := 0
 	for _, d := range list {
 		d := d.(map[string]any)
