@@ -1,5 +1,7 @@
 package domain
 
+import "strings"
+
 // Channels a link is sent on.
 const (
 	ChannelEmail    = "email"
@@ -9,6 +11,9 @@ const (
 
 // Channels lists every channel, in the order a reminder picks one.
 var Channels = []string{ChannelEmail, ChannelSMS, ChannelWhatsApp}
+
+// ChannelMessage is the error of an unknown channel: the known ones.
+var ChannelMessage = "must be one of " + strings.Join(Channels, ", ")
 
 // ValidChannel reports a known channel.
 func ValidChannel(c string) bool { return c == ChannelEmail || c == ChannelSMS || c == ChannelWhatsApp }

@@ -250,7 +250,7 @@ func linkMethods(l *Link, in *LinkInput, s *LinkSettings, errs *FieldErrors) {
 	}
 	if in.Origin != nil {
 		if !Origin(*in.Origin).Valid() {
-			errs.Add("origin", "must be one of api, import, dashboard, dunning, invoice, first_payment, card_renewal")
+			errs.Add("origin", OriginMessage)
 		}
 		l.Origin = Origin(*in.Origin)
 	}
@@ -281,7 +281,7 @@ func linkSend(l *Link, in *LinkInput, now time.Time, errs *FieldErrors) {
 	if in.SendChannel != nil {
 		switch {
 		case !ValidChannel(*in.SendChannel):
-			errs.Add("send.channel", "must be one of email, sms, whatsapp")
+			errs.Add("send.channel", ChannelMessage)
 		case l.Customer.Address(*in.SendChannel) == "":
 			errs.Add("send.channel", "the customer has no address for this channel")
 		}

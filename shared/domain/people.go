@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,6 +89,15 @@ type Member struct {
 
 // Grants are the member's permissions: its role's.
 func (m Member) Grants() []Permission { return Roles[m.Role] }
+
+// MembershipIn is the membership of mems in merchant, if any.
+func MembershipIn(mems []Member, merchant string) (Member, bool) {
+	i := slices.IndexFunc(mems, func(m Member) bool { return m.Merchant == merchant })
+	if i < 0 {
+		return Member{}, false
+	}
+	return mems[i], true
+}
 
 // Actor is the member as the actor of a change.
 func (m Member) Actor() Actor { return Actor{Type: ActorMember, ID: m.ID, Name: m.Email} }

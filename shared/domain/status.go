@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Status is where a link is in its life.
@@ -123,6 +124,15 @@ const (
 
 // Origins lists every origin.
 var Origins = []Origin{OriginAPI, OriginImport, OriginDashboard, OriginDunning, OriginInvoice, OriginFirstPayment, OriginCardRenewal}
+
+// OriginMessage is the error of an unknown origin: the known ones.
+var OriginMessage = func() string {
+	names := make([]string, len(Origins))
+	for i, o := range Origins {
+		names[i] = string(o)
+	}
+	return "must be one of " + strings.Join(names, ", ")
+}()
 
 // Valid reports a known origin.
 func (o Origin) Valid() bool {

@@ -86,11 +86,7 @@ func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) 
 	if err != nil {
 		return principal{}, err
 	}
-	m, err := a.merchants.Get(ctx, mem.Merchant)
-	if err != nil {
-		return principal{}, err
-	}
-	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
+	return a.memberOf(ctx, mem)
 }
 
 // sessionPrincipal is a member in a dashboard page: the session cookie's
@@ -120,25 +116,30 @@ func (a *API) sessionPrincipal(r *http.Request, secret string) (principal, error
 	if err != nil {
 		return principal{}, err
 	}
-	i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == s.Merchant })
-	if i < 0 {
+	mem, ok := domain.MembershipIn(mems, s.Merchant)
+	if !ok {
 		return principal{}, errUnauthenticated
 	}
-	m, err := a.merchants.Get(ctx, s.Merchant)
+	return a.memberOf(ctx, mem)
+}
+
+// memberOf is the principal of a member: their merchant and role.
+func (a *API) memberOf(ctx context.Context, mem domain.Member) (principal, error) {
+	m, err := a.merchants.Get(ctx, mem.Merchant)
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{merchant: m, grants: mems[i].Grants(), actor: mems[i].Actor(), member: &mems[i]}, nil
+	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
 }
 
 // pickMembership is the membership in the merchant named, or the only one.
 func pickMembership(mems []domain.Member, want string) (domain.Member, error) {
 	if want != "" {
-		i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == want })
-		if i < 0 {
+		mem, ok := domain.MembershipIn(mems, want)
+		if !ok {
 			return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of the merchant "+MerchantHeader+" names")
 		}
-		return mems[i], nil
+		return mem, nil
 	}
 	switch len(mems) {
 	case 0:

@@ -230,7 +230,9 @@ var errUnauthenticated = errors.New("unauthenticated")
 // the API verifies member tokens, a Cognito access token; without one, the
 // dashboard's session cookie (its pages call these routes).
 func (a *API) authenticate(r *http.Request) (principal, error) {
-	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	auth := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	cookie := session.Secret(r)
 	switch {
 	case ok && merchant.WellFormed(secret):
 		k, m, err := a.merchantForKey(r.Context(), secret)
@@ -243,8 +245,8 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		return principal{merchant: m, grants: k.Grants(), actor: domain.Actor{Type: domain.ActorAPIKey, ID: k.ID(), Name: keyName(k)}}, nil
 	case ok && a.Members != nil && strings.Count(secret, ".") == 2:
 		return a.memberPrincipal(r, secret)
-	case r.Header.Get("Authorization") == "" && session.Secret(r) != "":
-		return a.sessionPrincipal(r, session.Secret(r))
+	case auth == "" && cookie != "":
+		return a.sessionPrincipal(r, cookie)
 	}
 	return principal{}, errUnauthenticated
 }

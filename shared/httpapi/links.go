@@ -228,7 +228,7 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !domain.ValidChannel(req.Channel) {
-		return problem.Invalid(domain.FieldError{Field: "channel", Message: "must be one of email, sms, whatsapp"})
+		return problem.Invalid(domain.FieldError{Field: "channel", Message: domain.ChannelMessage})
 	}
 	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
 	if err != nil {

@@ -36,10 +36,10 @@ func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQ
 	q.Archived = parseArchived(v, &errs)
 	q.Origin, q.Channel = domain.Origin(v.Get("origin")), v.Get("channel")
 	if q.Origin != "" && !q.Origin.Valid() {
-		errs.Add("origin", "must be one of api, import, dashboard, dunning, invoice, first_payment, card_renewal")
+		errs.Add("origin", domain.OriginMessage)
 	}
 	if q.Channel != "" && !domain.ValidChannel(q.Channel) {
-		errs.Add("channel", "must be one of email, sms, whatsapp")
+		errs.Add("channel", domain.ChannelMessage)
 	}
 	if len(errs) > 0 {
 		return q, problem.Invalid(errs...)
