@@ -12,7 +12,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 )
 
 //go:embed assets/app.css assets/app.js
@@ -51,11 +51,11 @@ func init() {
 		}
 		addAsset(name, ct, body)
 	}
-	addAsset("payment-links-template.csv", "text/csv; charset=utf-8", template(imports.Columns, map[string]string{
+	addAsset("payment-links-template.csv", "text/csv; charset=utf-8", template(columns.Links, map[string]string{
 		"amount": "12.50", "currency": "EUR", "description": "Invoice 2026-113", "reference": "ORDER-8812", "expires_in_days": "30",
 		"first_name": "Ana", "last_name": "Peeters", "email": "ana@example.be", "phone": "+32470123456", "language": "nl", "country": "BE",
 		"origin": "import", "send_channel": "email"}))
-	addAsset("customers-template.csv", "text/csv; charset=utf-8", template(imports.CustomerColumns, map[string]string{
+	addAsset("customers-template.csv", "text/csv; charset=utf-8", template(columns.Customers, map[string]string{
 		"customer_number": "C-1001", "type": "person", "first_name": "Ana", "last_name": "Peeters", "email": "ana@example.be",
 		"phone": "+32470123456", "language": "nl", "country": "BE", "address_line1": "Kerkstraat 1", "address_postal_code": "9000",
 		"address_city": "Gent", "address_country": "BE"}))
@@ -72,7 +72,12 @@ func init() {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			panic(fmt.Errorf("dashboard strings %s: %w", e.Name(), err))
 		}
-		catalog[strings.TrimSuffix(e.Name(), ".json")] = m
+		lang := strings.TrimSuffix(e.Name(), ".json")
+		js, err := json.Marshal(m)
+		if err != nil {
+			panic(fmt.Errorf("dashboard strings %s: %w", e.Name(), err))
+		}
+		catalog[lang], catalogJSON[lang] = m, string(js)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -133,7 +132,7 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 	return func(w http.ResponseWriter, r *http.Request) {
 		cur, err := d.load(r)
 		if err != nil {
-			if !errors.Is(err, errNoSession) {
+			if !errors.Is(err, session.ErrNone) {
 				d.fail(w, r, err)
 				return
 			}
@@ -150,7 +149,7 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 			d.page(w, http.StatusForbidden, page{Title: t("signed_out")}, "<p>"+e(t("signed_out_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
 			return
 		}
-		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), cur.s.CSRF) {
+		if r.Method == http.MethodPost && !session.SameToken(r.PostFormValue("csrf"), cur.s.CSRF) {
 			reqlog.Set(r.Context(), "outcome", "csrf_refused")
 			d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+"</p>")
 			return
@@ -170,8 +169,6 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 	}
 }
 
-var errNoSession = session.ErrNone
-
 // load reads the request's session (package session: timeouts) and checks
 // that its person is still a member of its merchant.
 func (d *Dashboard) load(r *http.Request) (current, error) {
@@ -184,15 +181,15 @@ func (d *Dashboard) load(r *http.Request) (current, error) {
 	if err != nil {
 		return current{}, err
 	}
-	i := slices.IndexFunc(mems, func(m domain.Member) bool { return m.Merchant == s.Merchant })
-	if i < 0 {
+	mem, ok := domain.MembershipIn(mems, s.Merchant)
+	if !ok {
 		// Removed from the merchant: the session ends.
 		if err := d.Store.DeleteSession(r.Context(), secret); err != nil {
 			return current{}, err
 		}
-		return current{}, errNoSession
+		return current{}, session.ErrNone
 	}
-	return current{secret: secret, s: s, member: mems[i], all: mems}, nil
+	return current{secret: secret, s: s, member: mem, all: mems}, nil
 }
 
 func withOrigin(a domain.Actor, r *http.Request) domain.Actor {
@@ -233,8 +230,6 @@ func token() string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-func sameToken(a, b string) bool { return session.SameToken(a, b) }
 
 func setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),

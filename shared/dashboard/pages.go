@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -17,6 +16,10 @@ var e = htmlsafe.Text
 // language in strings/ (the pages' scripts get the same file): English is
 // complete and the fallback; nl, fr and de are added beside it.
 var catalog = map[string]map[string]string{}
+
+// catalogJSON is each catalog as the pages' scripts read it, made once
+// (json.Marshal escapes <, > and &: safe inside a script element).
+var catalogJSON = map[string]string{}
 
 // t is the English string of key (the key itself when missing, which a
 // test forbids).
@@ -68,12 +71,11 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 		for _, g := range c.member.Grants() {
 			grants = append(grants, string(g))
 		}
-		strs, _ := json.Marshal(catalog["en"]) // escapes <, > and &: safe in a script element
 		body += `<div id="app" data-page="` + e(p.App.Page) + `" data-id="` + e(p.App.ID) + `" data-csrf="` + e(c.s.CSRF) +
 			`" data-perms="` + e(strings.Join(grants, " ")) + `" data-methods="` + e(strings.Join(domain.PaymentMethods, " ")) +
 			`" data-links-template="` + e(assetPath["payment-links-template.csv"]) + `" data-customers-template="` + e(assetPath["customers-template.csv"]) +
 			`"><noscript><p>` + e(t("noscript")) + `</p></noscript></div>`
-		tail = `<script type="application/json" id="strings">` + string(strs) + `</script>
+		tail = `<script type="application/json" id="strings">` + catalogJSON["en"] + `</script>
 <script src="` + assetPath["app.js"] + `" defer></script>
 `
 	}

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/reqlog"
+	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -66,7 +66,7 @@ func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status in
 // cross-site post, or an expired page.
 func (d *Dashboard) checkSignInCSRF(w http.ResponseWriter, r *http.Request) bool {
 	c, err := r.Cookie(preCSRFCookie)
-	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
+	if err != nil || !session.SameToken(r.PostFormValue("csrf"), c.Value) {
 		reqlog.Set(r.Context(), "outcome", "csrf_refused")
 		d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
 		return false
@@ -330,7 +330,7 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) switchMerchant(w http.ResponseWriter, r *http.Request) {
 	cur := currentOf(r)
 	want := r.PostFormValue("merchant")
-	if !slices.ContainsFunc(cur.all, func(m domain.Member) bool { return m.Merchant == want }) {
+	if _, ok := domain.MembershipIn(cur.all, want); !ok {
 		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("not_member_of"))+"</p>")
 		return
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -34,7 +35,7 @@ func (a *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return errs
 	}
-	header := append(append([]string{}, imports.CustomerColumns...), imports.CustomerExportOnly...)
+	header := append(append([]string{}, columns.Customers...), columns.CustomersExportOnly...)
 	return streamCSV(w, r, "customers.csv", header, func(cursor string) ([][]string, string, error) {
 		q.Cursor = cursor
 		cs, next, err := a.Store.ListCustomers(r.Context(), q)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
@@ -101,7 +102,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	q.Limit = maxLimit
 	cols := []string{"amount", "currency", "description", "reference", "expires_at", "customer_number", "first_name", "last_name", "company_name",
 		"email", "phone", "language", "country", "redirect_url", "origin"}
-	return streamCSV(w, r, "payment-links.csv", append(cols, imports.ExportOnly...), func(cursor string) ([][]string, string, error) {
+	return streamCSV(w, r, "payment-links.csv", append(cols, columns.LinksExportOnly...), func(cursor string) ([][]string, string, error) {
 		if len(ids) > 0 {
 			rows, err := a.linkRowsOf(r, m.ID, ids)
 			return rows, "", err

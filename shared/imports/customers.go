@@ -6,16 +6,8 @@ import (
 	"fmt"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 	"github.com/paylinks/paylinks/shared/store"
-)
-
-// CustomerColumns are the columns of a customers file (API.md, Customers);
-// CustomerExportOnly what a customers export adds and an import accepts and
-// ignores, so an export imports again.
-var (
-	CustomerColumns = []string{"customer_number", "type", "first_name", "last_name", "company_name", "email", "phone", "language", "country",
-		"address_line1", "address_line2", "address_postal_code", "address_city", "address_region", "address_country"}
-	CustomerExportOnly = []string{"id", "archived", "created_at", "updated_at"}
 )
 
 // ParseCustomersCSV reads a customers file: its header (lower-cased,
@@ -26,7 +18,7 @@ func ParseCustomersCSV(body []byte) ([]string, []Row, error) {
 
 func checkCustomerHeader(header []string) error {
 	var errs domain.FieldErrors
-	seen := readHeader(header, CustomerColumns, CustomerExportOnly, &errs)
+	seen := readHeader(header, columns.Customers, columns.CustomersExportOnly, &errs)
 	if !seen["company_name"] && !(seen["first_name"] && seen["last_name"]) && !seen["customer_number"] {
 		errs.Add("header", "needs first_name and last_name, or company_name, or customer_number")
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/customers"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/send"
@@ -32,14 +33,6 @@ import (
 const (
 	MaxRows = 10000
 	Chunk   = 100 // rows per queue message
-)
-
-// Columns are the columns of API.md; ExportOnly are what an export adds and
-// an import accepts and ignores, so an export imports again.
-var (
-	Columns = []string{"amount", "currency", "description", "reference", "expires_at", "expires_in_days", "first_name", "last_name",
-		"company_name", "email", "phone", "language", "country", "redirect_url", "origin", "send_channel", "customer_id", "customer_number"}
-	ExportOnly = []string{"id", "status", "amount_refunded", "created_at", "paid_at", "url"}
 )
 
 // Import kinds.
@@ -133,7 +126,7 @@ func parse(body []byte, check func(header []string) error) ([]string, []Row, err
 // checkHeader normalises the header's names in place and checks them.
 func checkHeader(header []string) error {
 	var errs domain.FieldErrors
-	seen := readHeader(header, Columns, ExportOnly, &errs)
+	seen := readHeader(header, columns.Links, columns.LinksExportOnly, &errs)
 	for _, req := range []string{"amount", "currency", "description"} {
 		if !seen[req] {
 			errs.Add("header", "missing column "+req)
