@@ -95,6 +95,17 @@
   }
   const qs = (o) => new URLSearchParams(Object.entries(o).filter(([, v]) => v !== '' && v !== null && v !== undefined)).toString();
 
+  // onePage is a listing's page of the one resource at path (empty when
+  // there is none): a search by id.
+  async function onePage(path) {
+    try {
+      return { data: [await api('GET', path)], next_cursor: null };
+    } catch (e) {
+      if (e.status === 404) return { data: [], next_cursor: null };
+      throw e;
+    }
+  }
+
   function fileName(cd) {
     const m = /filename="([^"]+)"/.exec(cd || '');
     return m ? m[1] : 'export.csv';
@@ -126,6 +137,10 @@
   };
   const methodName = (m) => (S['method_' + m] ? t('method_' + m) : m);
   const customerName = (c) => (c ? c.company_name || [c.first_name, c.last_name].filter(Boolean).join(' ') || c.email || c.id || '' : '');
+  // deletedOnArchive foretells, for the confirmation's words, what the
+  // server decides (domain.CanDelete): a link never opened and not a
+  // dunning one is deleted rather than archived.
+  const deletedOnArchive = (l) => l.status === 'created' && l.origin !== 'dunning';
   const badge = (status) => h('span', { class: 'badge s-' + status }, t('status_' + status));
   const lastActivity = (l) => [l.updated_at, l.clicked_at, l.paid_at, l.last_sent_at].filter(Boolean).sort().pop();
 
@@ -287,14 +302,7 @@
     let next = null;
 
     async function fetchPage(cursor) {
-      if (st.q && /^pl_[0-9A-Za-z]{26}$/.test(st.q)) {
-        try {
-          return { data: [await api('GET', '/v1/payment-links/' + encodeURIComponent(st.q))], next_cursor: null };
-        } catch (e) {
-          if (e.status === 404) return { data: [], next_cursor: null };
-          throw e;
-        }
-      }
+      if (st.q && /^pl_[0-9A-Za-z]{26}$/.test(st.q)) return onePage('/v1/payment-links/' + encodeURIComponent(st.q));
       if (st.q) {
         const [byRef, byCustomer] = await Promise.all([
           cursor ? { data: [] } : api('GET', '/v1/payment-links?' + qs(Object.assign({}, query, { reference: st.q }))),
@@ -377,26 +385,34 @@
     const chosen = () => links.filter((l) => selected.has(l.id));
     const needOne = () => { if (!selected.size) { say(t('select_first')); return true; } return false; };
 
+    // eachLink calls call for each link, one after the other, and says how
+    // many went through (doneKey) and which were refused and why; it
+    // returns the ids that went through.
+    async function eachLink(list, call, doneKey) {
+      const done = new Set();
+      const refused = [];
+      for (const l of list) {
+        try {
+          await call(l);
+          done.add(l.id);
+        } catch (e) {
+          refused.push(l.description + ': ' + e.message);
+        }
+      }
+      say(t(doneKey, { n: done.size }) + (refused.length ? ' ' + t('refused_result', { n: refused.length }) + ' ' + refused.join('; ') : ''));
+      return done;
+    }
+
     async function bulkArchive() {
       if (needOne()) return;
       const list = chosen();
-      const deleted = list.filter((l) => l.status === 'created' && !l.clicked_at && l.origin !== 'dunning').length;
+      const deleted = list.filter(deletedOnArchive).length;
       const body = h('div', {}, h('p', {}, t('archive_confirm', { n: list.length })),
         deleted ? h('p', { class: 'warning' }, t('archive_deletes', { n: deleted })) : null);
       if (await dialog(t('archive_title'), body, [[t('archive'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
-      let ok = 0;
-      const failed = [];
-      for (const l of list) {
-        try {
-          await api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: newKey() });
-          ok++;
-        } catch (e) {
-          failed.push(l.description + ': ' + e.message);
-        }
-      }
-      say(t('archived_result', { n: ok }) + (failed.length ? ' ' + t('refused_result', { n: failed.length }) + ' ' + failed.join('; ') : ''));
-      links.splice(0, links.length, ...links.filter((l) => !selected.has(l.id) || failed.some((f) => f.startsWith(l.description + ':'))));
-      selected.clear();
+      const archived = await eachLink(list, (l) => api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: newKey() }), 'archived_result');
+      links.splice(0, links.length, ...links.filter((l) => !archived.has(l.id)));
+      archived.forEach((id) => selected.delete(id));
       draw(true);
     }
 
@@ -427,17 +443,7 @@
       const v = await dialog(t('send_title', { n: selected.size }), h('div', {}, field(t('channel'), pick)), [[t('send'), 'yes'], [t('cancel'), '']]);
       if (v !== 'yes') return;
       const ch = pick.value;
-      let ok = 0;
-      const failed = [];
-      for (const l of chosen()) {
-        try {
-          await api('POST', '/v1/payment-links/' + l.id + '/send', { channel: ch }, { idem: newKey() });
-          ok++;
-        } catch (e) {
-          failed.push(l.description + ': ' + e.message);
-        }
-      }
-      say(t('sent_result', { n: ok }) + (failed.length ? ' ' + t('refused_result', { n: failed.length }) + ' ' + failed.join('; ') : ''));
+      await eachLink(chosen(), (l) => api('POST', '/v1/payment-links/' + l.id + '/send', { channel: ch }, { idem: newKey() }), 'sent_result');
     }
 
     loading(results);
@@ -791,7 +797,7 @@
     }
 
     async function archive() {
-      const deletes = link.status === 'created' && !link.clicked_at && link.origin !== 'dunning';
+      const deletes = deletedOnArchive(link);
       const body = h('p', {}, deletes ? t('archive_one_deletes') : t('archive_one'));
       if (await dialog(t('archive_title'), body, [[t('archive'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
       try {
@@ -844,13 +850,8 @@
     let next = null;
     async function load(cursor) {
       try {
-        const query = q.includes('@') ? { email: q.toLowerCase() } : q.startsWith('cus_') ? {} : { q };
-        let r;
-        if (q.startsWith('cus_')) {
-          try { r = { data: [await api('GET', '/v1/customers/' + encodeURIComponent(q))], next_cursor: null }; } catch (e) { if (e.status !== 404) throw e; r = { data: [], next_cursor: null }; }
-        } else {
-          r = await api('GET', '/v1/customers?' + qs(Object.assign(query, { limit: 100, cursor })));
-        }
+        const r = q.startsWith('cus_') ? await onePage('/v1/customers/' + encodeURIComponent(q))
+          : await api('GET', '/v1/customers?' + qs(Object.assign(q.includes('@') ? { email: q.toLowerCase() } : { q }, { limit: 100, cursor })));
         all.push(...r.data);
         next = r.next_cursor;
         put(results, table(t('customers'), [
