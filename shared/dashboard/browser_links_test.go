@@ -9,6 +9,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
+	"github.com/paylinks/paylinks/shared/service"
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
 	"github.com/paylinks/paylinks/shared/testkit/psptest"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
@@ -97,7 +98,7 @@ func TestBrowserLinksOverview(t *testing.T) {
 		}
 	}
 
-	overviewFilters(t, p, b)
+	overviewFilters(t, p, b, d)
 
 	b.Go(p.srv.URL + "/dashboard")
 	b.WaitText("4 link(s) shown.")
@@ -403,9 +404,9 @@ func TestBrowserExportManyLinks(t *testing.T) {
 	}
 }
 
-// overviewFilters: the Paid preset, search by e-mail and by reference, the
-// origin filter among the advanced ones, the channel filter.
-func overviewFilters(t *testing.T, p *people, b *headless.Browser) {
+// overviewFilters: the Paid preset, search by e-mail, by reference and by
+// link id, the origin filter among the advanced ones, the channel filter.
+func overviewFilters(t *testing.T, p *people, b *headless.Browser, d demoLinks) {
 	t.Helper()
 	b.ClickLink("Paid")
 	b.WaitText("1 link(s) shown.")
@@ -427,6 +428,12 @@ func overviewFilters(t *testing.T, p *people, b *headless.Browser) {
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") {
 		t.Fatalf("search by reference:\n%s", rows)
 	}
+	b.Fill("Search", d.workshop["id"].(string))
+	b.ClickButton("Apply")
+	b.WaitText("1 link(s) shown.")
+	if rows := b.Text("tbody"); !strings.Contains(rows, "Workshop") {
+		t.Fatalf("search by link id:\n%s", rows)
+	}
 	b.Fill("Search", "")
 	b.Click("details summary")
 	b.Select("Origin", "Dashboard")
@@ -440,4 +447,42 @@ func overviewFilters(t *testing.T, p *people, b *headless.Browser) {
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
 		t.Fatalf("the channel filter:\n%s", rows)
 	}
+}
+
+// TestBrowserBulkArchiveWithinTheRateLimit: the merchant's API limit (here
+// 5 a second) answers a bulk action's calls 429 once its burst is spent;
+// the page waits as told and goes on: every selected link archived (these
+// never opened: deleted), none refused.
+func TestBrowserBulkArchiveWithinTheRateLimit(t *testing.T) {
+	p := newPeopleWith(t, func(o *service.Options) { o.RateLimit, o.RateBurst = 5, 5 })
+	p.srv.Consume(t)
+	b, _ := signedIn(t, p, "owner")
+	key := demoKeys.byPeople[p]
+	var file strings.Builder
+	file.WriteString("amount,currency,description,company_name\n")
+	for i := range 20 {
+		file.WriteString("1.00,EUR,Bulk " + strconv.Itoa(i) + ",ACME\n")
+	}
+	st, imp := p.api(t, "POST", "/v1/payment-links/import", key, file.String(), map[string]string{"Content-Type": "text/csv"})
+	if st != 202 {
+		t.Fatalf("import: %d %v", st, imp)
+	}
+	testenv.Eventually(t, 30*time.Second, "20 links imported", func() bool {
+		st, im := p.api(t, "GET", "/v1/imports/"+imp["id"].(string), key, "", nil)
+		return st == 200 && im["status"] == "completed"
+	})
+	b.Go(p.srv.URL + "/dashboard")
+	b.WaitText("20 link(s) shown.")
+	b.Click(`input[aria-label="Select all the links shown"]`)
+	b.ClickButton("Archive")
+	b.Click(`dialog button.danger`)
+	b.WaitText("20 archived.")
+	if txt := b.Text("#status"); strings.Contains(txt, "refused") {
+		t.Fatalf("a bulk archive within the limit: %q", txt)
+	}
+	testenv.Eventually(t, 10*time.Second, "every link deleted", func() bool {
+		st, list := p.api(t, "GET", "/v1/payment-links?limit=500", key, "", nil)
+		links, _ := list["data"].([]any)
+		return st == 200 && len(links) == 0
+	})
 }

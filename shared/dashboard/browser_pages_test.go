@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/dashboard"
-	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/imports/columns"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/service"
@@ -170,7 +170,7 @@ func TestBrowserImport(t *testing.T) {
 
 	name, body := b.Download(t, `a[download="payment-links-template.csv"]`)
 	recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-	if err != nil || name != "payment-links-template.csv" || len(recs) < 1 || strings.Join(recs[0], ",") != strings.Join(imports.Columns, ",") {
+	if err != nil || name != "payment-links-template.csv" || len(recs) < 1 || strings.Join(recs[0], ",") != strings.Join(columns.Links, ",") {
 		t.Fatalf("the template %s (%v):\n%s", name, err, body)
 	}
 
@@ -328,18 +328,6 @@ func TestBrowserReview(t *testing.T) {
 
 	v, _ := signedIn(t, p, "viewer")
 	refused(t, p, v, "Payments to review", "/dashboard/review?kind=mismatched", "Your role lacks the permission payments:review.")
-}
-
-// newPeopleWith is newPeople with more options for the service.
-func newPeopleWith(t *testing.T, opt func(*service.Options)) *people {
-	t.Helper()
-	env := testenv.New(t)
-	pl := testenv.NewPool(t)
-	srv := env.ServeWith(t, func(o *service.Options) {
-		o.UserPool, o.AWS = pl, testenv.AWSConfig(t)
-		opt(o)
-	})
-	return &people{env: env, srv: srv, pool: pl}
 }
 
 // hookSecret is an outbound webhook secret (whsec_ and 24 bytes or more).

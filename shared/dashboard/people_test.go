@@ -39,10 +39,19 @@ type people struct {
 
 func newPeople(t *testing.T) *people {
 	t.Helper()
+	return newPeopleWith(t, func(*service.Options) {})
+}
+
+// newPeopleWith is newPeople with more options for the service.
+func newPeopleWith(t *testing.T, opt func(*service.Options)) *people {
+	t.Helper()
 	env := testenv.New(t)
-	p := testenv.NewPool(t)
-	srv := env.ServeWith(t, func(o *service.Options) { o.UserPool, o.AWS = p, testenv.AWSConfig(t) })
-	return &people{env: env, srv: srv, pool: p}
+	pl := testenv.NewPool(t)
+	srv := env.ServeWith(t, func(o *service.Options) {
+		o.UserPool, o.AWS = pl, testenv.AWSConfig(t)
+		opt(o)
+	})
+	return &people{env: env, srv: srv, pool: pl}
 }
 
 func (p *people) directory() *cognito.Directory { return pool.Directory(p.srv.Service.Env) }
@@ -198,6 +207,21 @@ func (p *people) accessToken(t *testing.T, email, password string) *cognito.Toke
 }
 
 const ownerPassword = "Owner-pass-2026!"
+
+// signedInOwner makes merchant m and its first owner, owner@<m>.example,
+// invited by the operator and signed in (first password) through the
+// dashboard; it returns the merchant's API key and the owner's browser.
+func signedInOwner(t *testing.T, p *people, m string) (string, *browser) {
+	t.Helper()
+	key := p.env.Merchant(t, m)
+	email := "owner@" + m + ".example"
+	if _, err := composeadmin.New(p.srv.Service.Env).InviteOwner(ctx, m, email); err != nil {
+		t.Fatal(err)
+	}
+	b := p.browser(t)
+	b.firstSignIn(email, p.temporaryPassword(t, email), ownerPassword)
+	return key, b
+}
 
 // TestInviteToFirstSignIn: the operator invites a merchant's first owner;
 // the invitation (in the outbox, as the pool mails it when deployed)
@@ -465,13 +489,8 @@ func owners(t *testing.T, p *people, keyA, keyB string, owner *cognito.Tokens) {
 // the pool; a person removed from the merchant loses the session.
 func TestSessions(t *testing.T) {
 	p := newPeople(t)
-	key := p.env.Merchant(t, "shop-a")
+	key, b := signedInOwner(t, p, "shop-a")
 	ops := composeadmin.New(p.srv.Service.Env)
-	if _, err := ops.InviteOwner(ctx, "shop-a", "owner@shop-a.example"); err != nil {
-		t.Fatal(err)
-	}
-	b := p.browser(t)
-	b.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
 	d := p.srv.Service.Dashboard
 	at := time.Now()
 	d.Now = func() time.Time { return at }

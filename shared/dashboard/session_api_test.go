@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
 	"github.com/paylinks/paylinks/shared/session"
 )
 
@@ -49,13 +48,7 @@ func (b *browser) sessionCSRF() string {
 // session is a 401.
 func TestSessionCallsTheAPI(t *testing.T) {
 	p := newPeople(t)
-	key := p.env.Merchant(t, "shop-a")
-	ops := composeadmin.New(p.srv.Service.Env)
-	if _, err := ops.InviteOwner(ctx, "shop-a", "owner@shop-a.example"); err != nil {
-		t.Fatal(err)
-	}
-	owner := p.browser(t)
-	owner.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	key, owner := signedInOwner(t, p, "shop-a")
 	csrf := owner.sessionCSRF()
 	body := `{"amount":{"currency":"EUR","value":"25.00"},"description":"from the dashboard","origin":"dashboard","customer":{"company_name":"ACME"}}`
 

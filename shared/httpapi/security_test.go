@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -187,30 +186,12 @@ func importOf(t *testing.T, srvURL, key string) string {
 	return decode(t, buf.Bytes())["id"].(string)
 }
 
-// lockedBuffer is a log sink for concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // No secret reaches the logs: API keys (right, wrong, malformed, new),
 // webhook and PSP secrets set in the settings, signatures, IBANs in full.
 func TestSecretsNeverLogged(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "logs")
-	var sink lockedBuffer
+	var sink testenv.LogBuffer
 	log := slog.New(slog.NewJSONHandler(&sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := service.New(env.Store, service.Options{PublicBaseURL: "http://127.0.0.1:1", LinkCodeKey: testenv.CodeKey, SandboxSecret: []byte("s"), SQS: env.SQS, Queues: env.Queues, Log: log})
 	srv := httptest.NewServer(reqlog.Middleware(log, svc.Handler()))

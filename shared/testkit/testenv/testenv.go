@@ -207,10 +207,10 @@ func (e *Env) ServeWith(t testing.TB, tweak func(*service.Options)) *Server {
 	t.Cleanup(ts.Close)
 	// The service's warnings and errors (a 5xx request's line names its
 	// cause) are kept and shown when the test fails.
-	kept := &lockedBuffer{}
+	kept := &LogBuffer{}
 	t.Cleanup(func() {
-		if t.Failed() && kept.Len() > 0 {
-			t.Logf("the service's warnings and errors:\n%s", kept.String())
+		if logged := kept.String(); t.Failed() && logged != "" {
+			t.Logf("the service's warnings and errors:\n%s", logged)
 		}
 	})
 	opts := service.Options{PublicBaseURL: ts.URL, SandboxSecret: []byte("test-sandbox-secret"), LinkCodeKey: CodeKey,
@@ -284,22 +284,22 @@ func Figure(t testing.TB, format string, args ...any) {
 // rounds up.
 func Soak() bool { return os.Getenv("PAYLINKS_SOAK") == "1" }
 
-// lockedBuffer is a buffer several goroutines write, bounded to its first
-// 64 KiB.
-type lockedBuffer struct {
+// LogBuffer is a log sink several goroutines write (a service's handlers
+// and consumers); its zero value is ready.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.b.Len() < 64<<10 {
-		l.b.Write(p)
-	}
-	return len(p), nil
+	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) Len() int { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Len() }
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+// String is what was written.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
