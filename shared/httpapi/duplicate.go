@@ -24,7 +24,7 @@ func (a *API) duplicateLink(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req, true); err != nil {
 		return err
 	}
-	orig, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	orig, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}

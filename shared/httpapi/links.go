@@ -222,7 +222,6 @@ type sendRequest struct {
 // sendLink queues a delivery: 202; 409 when paid, expired or archived; 422
 // when the customer lacks the address.
 func (a *API) sendLink(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
 	var req sendRequest
 	if err := readJSON(r, &req, false); err != nil {
 		return err
@@ -230,11 +229,10 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) error {
 	if !domain.ValidChannel(req.Channel) {
 		return problem.Invalid(domain.FieldError{Field: "channel", Message: domain.ChannelMessage})
 	}
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
 	// A retried request (same Idempotency-Key) is the same message: the
 	// worker sends each send id once, so a retry after a lost answer never
 	// sends twice.
@@ -252,19 +250,16 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getLink(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
 	writeJSON(w, http.StatusOK, a.view(l))
 	return nil
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
@@ -278,4 +273,15 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
 	reqlog.Set(r.Context(), "link_id", l.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"data": evs})
 	return nil
+}
+
+// pathLink is the caller's merchant's link the path names ({id}),
+// named in the request's log line.
+func (a *API) pathLink(r *http.Request) (*domain.Link, error) {
+	l, err := a.Store.Get(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	reqlog.Set(r.Context(), "link_id", l.ID)
+	return l, nil
 }

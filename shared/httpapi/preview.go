@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
 )
 
@@ -33,11 +32,10 @@ type Preview struct {
 // nothing recorded.
 func (a *API) previewLink(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
 	p := Preview{Object: "payment_link_preview", Link: a.view(l), Merchant: m.Name, Messages: []PreviewMessage{}}
 	for _, ch := range []string{domain.ChannelEmail, domain.ChannelSMS, domain.ChannelWhatsApp} {
 		msg, err := send.Render(l, m.Name, a.PublicBaseURL, "link", ch)
@@ -57,11 +55,10 @@ func (a *API) previewLink(w http.ResponseWriter, r *http.Request) error {
 // only.
 func (a *API) previewEmail(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
 	msg, err := send.Render(l, m.Name, a.PublicBaseURL, "link", domain.ChannelEmail)
 	if err != nil {
 		return err

@@ -47,11 +47,10 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req, true); err != nil { // no body: refund what is left
 		return err
 	}
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
 	var errs domain.FieldErrors
 	var amt *money.Amount
 	if len(req.Amount) > 0 && string(req.Amount) != "null" {
@@ -93,7 +92,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
-	l, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
+	l, err := a.pathLink(r)
 	if err != nil {
 		return err
 	}
