@@ -368,19 +368,7 @@ func TestBrowserExportManyLinks(t *testing.T) {
 	p.srv.Consume(t)
 	b, _ := signedIn(t, p, "owner")
 	key := demoKeys.byPeople[p]
-	var file strings.Builder
-	file.WriteString("amount,currency,description,company_name\n")
-	for i := range 230 {
-		file.WriteString("1.00,EUR,Many " + strconv.Itoa(i) + ",ACME\n")
-	}
-	st, imp := p.api(t, "POST", "/v1/payment-links/import", key, file.String(), map[string]string{"Content-Type": "text/csv"})
-	if st != 202 {
-		t.Fatalf("import: %d %v", st, imp)
-	}
-	testenv.Eventually(t, 60*time.Second, "230 links imported", func() bool {
-		_, im := p.api(t, "GET", "/v1/imports/"+imp["id"].(string), key, "", nil)
-		return im["status"] == "completed"
-	})
+	importLinks(t, p, key, "Many", 230)
 	b.Go(p.srv.URL + "/dashboard")
 	b.WaitText("230 link(s) shown.")
 	b.Click(`input[aria-label="Select Many 7"]`)
@@ -458,19 +446,7 @@ func TestBrowserBulkArchiveWithinTheRateLimit(t *testing.T) {
 	p.srv.Consume(t)
 	b, _ := signedIn(t, p, "owner")
 	key := demoKeys.byPeople[p]
-	var file strings.Builder
-	file.WriteString("amount,currency,description,company_name\n")
-	for i := range 20 {
-		file.WriteString("1.00,EUR,Bulk " + strconv.Itoa(i) + ",ACME\n")
-	}
-	st, imp := p.api(t, "POST", "/v1/payment-links/import", key, file.String(), map[string]string{"Content-Type": "text/csv"})
-	if st != 202 {
-		t.Fatalf("import: %d %v", st, imp)
-	}
-	testenv.Eventually(t, 30*time.Second, "20 links imported", func() bool {
-		st, im := p.api(t, "GET", "/v1/imports/"+imp["id"].(string), key, "", nil)
-		return st == 200 && im["status"] == "completed"
-	})
+	importLinks(t, p, key, "Bulk", 20)
 	b.Go(p.srv.URL + "/dashboard")
 	b.WaitText("20 link(s) shown.")
 	b.Click(`input[aria-label="Select all the links shown"]`)
@@ -484,5 +460,24 @@ func TestBrowserBulkArchiveWithinTheRateLimit(t *testing.T) {
 		st, list := p.api(t, "GET", "/v1/payment-links?limit=500", key, "", nil)
 		links, _ := list["data"].([]any)
 		return st == 200 && len(links) == 0
+	})
+}
+
+// importLinks makes n links "<prefix> <i>" of 1.00 EUR through the import
+// API (one request) and waits until they are made.
+func importLinks(t *testing.T, p *people, key, prefix string, n int) {
+	t.Helper()
+	var file strings.Builder
+	file.WriteString("amount,currency,description,company_name\n")
+	for i := range n {
+		file.WriteString("1.00,EUR," + prefix + " " + strconv.Itoa(i) + ",ACME\n")
+	}
+	st, imp := p.api(t, "POST", "/v1/payment-links/import", key, file.String(), map[string]string{"Content-Type": "text/csv"})
+	if st != 202 {
+		t.Fatalf("import: %d %v", st, imp)
+	}
+	testenv.Eventually(t, 60*time.Second, "the links imported", func() bool {
+		st, im := p.api(t, "GET", "/v1/imports/"+imp["id"].(string), key, "", nil)
+		return st == 200 && im["status"] == "completed" && im["rows_done"] == float64(n)
 	})
 }
