@@ -3,11 +3,18 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -122,12 +129,15 @@ func (w *Deliverer) Process(ctx context.Context, msg queue.Message[Message]) err
 }
 
 // attempt POSTs the delivery once; code is the answer's status, 0 when
-// there was none, -1 when the endpoint is off.
+// there was none, -1 when the endpoint is off. The attempt's text, which
+// the merchant reads, is a category only (failureCategory); the error
+// itself goes to the log, for operators.
 func (w *Deliverer) attempt(ctx context.Context, d *store.Delivery, now time.Time) (store.Attempt, int) {
 	a := store.Attempt{At: now.UTC().Format(time.RFC3339)}
 	m, err := w.Merchants(ctx, d.Merchant)
 	if err != nil {
-		a.Error = "merchant unavailable: " + err.Error()
+		a.Error = "merchant unavailable"
+		w.logFailure(ctx, d, a.Error, err)
 		return a, 0
 	}
 	if !m.WebhookEnabled() {
@@ -138,12 +148,14 @@ func (w *Deliverer) attempt(ctx context.Context, d *store.Delivery, now time.Tim
 	body := []byte(d.Body)
 	sig, err := SignatureHeader(m.SigningSecrets(now), d.ID, ts, body)
 	if err != nil {
-		a.Error = "signing: " + err.Error()
+		a.Error = "signing failed"
+		w.logFailure(ctx, d, a.Error, err)
 		return a, 0
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		a.Error = "request: " + err.Error()
+		a.Error = "invalid endpoint URL"
+		w.logFailure(ctx, d, a.Error, err)
 		return a, 0
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -155,11 +167,100 @@ func (w *Deliverer) attempt(ctx context.Context, d *store.Delivery, now time.Tim
 	resp, err := w.Client.Do(req)
 	a.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = failureCategory(err)
+		w.logFailure(ctx, d, a.Error, err)
 		return a, 0
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	a.StatusCode = resp.StatusCode
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		a.Error = "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
 	return a, resp.StatusCode
+}
+
+// logFailure logs a failed attempt's error for operators. A *url.Error is
+// unwrapped first: its text holds the endpoint URL, whose query may carry
+// the merchant's token.
+func (w *Deliverer) logFailure(ctx context.Context, d *store.Delivery, category string, err error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	w.Log.LogAttrs(ctx, slog.LevelWarn, "webhook attempt failed", slog.String("merchant", d.Merchant),
+		slog.String("delivery_id", d.ID), slog.String("category", category), slog.String("error", err.Error()))
+}
+
+// The categories a failed request is recorded as; "HTTP <status>" for an
+// answer outside 2xx.
+const (
+	FailRefusedAddress = "refused address"
+	FailDNS            = "DNS"
+	FailTimeout        = "timeout"
+	FailTLS            = "TLS"
+	FailRefused        = "connection refused"
+	FailReset          = "connection reset"
+	FailUnreachable    = "network unreachable"
+	FailClosed         = "connection closed"
+	FailCanceled       = "canceled"
+	FailConnection     = "connection failed"
+)
+
+// failureCategory is what a failed request is recorded as: never its
+// text, which names addresses, ports and the resolver (a port-probe
+// oracle for whoever sets the endpoint).
+func failureCategory(err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, ErrForbiddenTarget):
+		return FailRefusedAddress
+	case errors.As(err, &dnsErr):
+		return FailDNS
+	case tlsFailure(err):
+		return FailTLS
+	}
+	return networkCategory(err)
+}
+
+// networkCategory sorts the failures of the connection itself.
+func networkCategory(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return FailRefused
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return FailTimeout
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return FailReset
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.EADDRNOTAVAIL):
+		return FailUnreachable
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "server closed idle connection"):
+		return FailClosed // the last: net/http's own error, made with errors.New
+	case errors.Is(err, context.Canceled):
+		return FailCanceled
+	}
+	return FailConnection
+}
+
+// tlsFailure is a failed TLS handshake: certificate, alert, protocol, or
+// an endpoint that answered https in plain http.
+func tlsFailure(err error) bool {
+	var (
+		rec   tls.RecordHeaderError
+		alert tls.AlertError
+		cert  *tls.CertificateVerificationError
+		ech   *tls.ECHRejectionError
+		auth  x509.UnknownAuthorityError
+		host  x509.HostnameError
+		inval x509.CertificateInvalidError
+	)
+	if errors.As(err, &rec) || errors.As(err, &alert) || errors.As(err, &cert) || errors.As(err, &ech) ||
+		errors.As(err, &auth) || errors.As(err, &host) || errors.As(err, &inval) {
+		return true
+	}
+	// crypto/tls makes most of its errors with errors.New("tls: ..."), and
+	// net/http turns a plain-http answer to a handshake into a new error.
+	text := err.Error()
+	return strings.Contains(text, "tls: ") || strings.Contains(text, "server gave HTTP response to HTTPS client")
 }

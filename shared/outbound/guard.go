@@ -150,38 +150,38 @@ func blockOf(ip netip.Addr) string {
 	return ""
 }
 
+// embedding is an IPv6 block that carries an IPv4 address: its 4 bytes
+// from byte at, each XORed with xor (Teredo obfuscates its client).
+type embedding struct {
+	prefix netip.Prefix
+	form   string
+	at     int
+	xor    byte
+}
+
+var embeddings = []embedding{
+	{netip.MustParsePrefix("::ffff:0:0/96"), "IPv4-mapped", 12, 0},
+	{netip.MustParsePrefix("::/96"), "IPv4-compatible", 12, 0},
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "IPv4-translated", 12, 0},
+	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64", 12, 0},
+	{netip.MustParsePrefix("2002::/16"), "6to4", 2, 0},
+	{netip.MustParsePrefix("2001::/32"), "Teredo", 12, 0xff},
+}
+
 // embeddedIPv4 is the IPv4 address an IPv6 address carries, and the form
-// it carries it in: IPv4-mapped, IPv4-compatible, IPv4-translated,
-// NAT64 (64:ff9b::/96), 6to4 (2002::/16) or a Teredo client (2001::/32).
-// Those blocks are refused whole; the embedded address is checked too so a
-// refusal names what the address really reaches.
+// it carries it in (embeddings). Those blocks are refused whole; the
+// embedded address is checked too, so a refusal names what the address
+// really reaches.
 func embeddedIPv4(ip netip.Addr) (netip.Addr, string, bool) {
-	if !ip.Is6() {
-		return netip.Addr{}, "", false
-	}
-	a := ip.As16()
-	last := netip.AddrFrom4([4]byte{a[12], a[13], a[14], a[15]})
-	zero := func(from, to int) bool {
-		for _, c := range a[from:to] {
-			if c != 0 {
-				return false
+	for _, e := range embeddings {
+		if e.prefix.Contains(ip) {
+			a := ip.As16()
+			var v4 [4]byte
+			for i := range v4 {
+				v4[i] = a[e.at+i] ^ e.xor
 			}
+			return netip.AddrFrom4(v4), e.form, true
 		}
-		return true
-	}
-	switch {
-	case ip.Is4In6():
-		return ip.Unmap(), "IPv4-mapped", true
-	case zero(0, 12):
-		return last, "IPv4-compatible", true
-	case zero(0, 8) && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0:
-		return last, "IPv4-translated", true
-	case a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && zero(4, 12):
-		return last, "NAT64", true
-	case a[0] == 0x20 && a[1] == 0x02:
-		return netip.AddrFrom4([4]byte{a[2], a[3], a[4], a[5]}), "6to4", true
-	case a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0:
-		return netip.AddrFrom4([4]byte{^a[12], ^a[13], ^a[14], ^a[15]}), "Teredo", true
 	}
 	return netip.Addr{}, "", false
 }
