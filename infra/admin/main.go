@@ -8,6 +8,7 @@
 //	go run ./infra/admin [-function NAME] issue-key -merchant acme
 //	go run ./infra/admin [-function NAME] invite-owner -merchant acme -email ana@acme.example
 //	go run ./infra/admin [-function NAME] list-merchants | get-merchant | suspend-merchant | resume-merchant | list-keys | revoke-key -key ID
+//	go run ./infra/admin new-key [-mode test|live]   # prints a new well-formed key, stores nothing (for PAYLINKS_DEV_API_KEY)
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
+	"github.com/paylinks/paylinks/shared/merchant"
 )
 
 func main() {
@@ -50,14 +52,14 @@ func parse(args []string, usage io.Writer) (admin.Request, string, error) {
 	}
 	rest := global.Args()
 	if len(rest) == 0 {
-		return admin.Request{}, "", errors.New("an action: create-merchant, list-merchants, get-merchant, suspend-merchant, resume-merchant, issue-key, list-keys, revoke-key, invite-owner")
+		return admin.Request{}, "", errors.New("an action: create-merchant, list-merchants, get-merchant, suspend-merchant, resume-merchant, issue-key, list-keys, revoke-key, invite-owner, new-key")
 	}
 	r := admin.Request{Action: strings.ReplaceAll(rest[0], "-", "_")}
 	fs := flag.NewFlagSet(rest[0], flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.StringVar(&r.Merchant, "merchant", "", "the merchant's id")
 	fs.StringVar(&r.Name, "name", "", "create-merchant: its name")
-	fs.StringVar(&r.Mode, "mode", "", "create-merchant: test (default) or live")
+	fs.StringVar(&r.Mode, "mode", "", "create-merchant, new-key: test (default) or live")
 	fs.StringVar(&r.KeyID, "key", "", "revoke-key: the key's id")
 	fs.StringVar(&r.Email, "email", "", "invite-owner: the person's e-mail")
 	if err := fs.Parse(rest[1:]); err != nil {
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, usage io.Writer) ([]byte, error) {
 	r, function, err := parse(args, usage)
 	if err != nil {
 		return nil, err
+	}
+	if r.Action == "new_key" {
+		secret, _, err := merchant.NewKey("", r.Mode == "live")
+		return []byte(secret), err
 	}
 	if function != "" {
 		return invoke(ctx, function, r)

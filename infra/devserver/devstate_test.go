@@ -306,7 +306,7 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // are applied after `make dev` starts again.
 func TestKilledDevServerLosesNoAcknowledgedPayment(t *testing.T) {
 	s := newStack(t)
-	const key, n = "sk_test_devstatekill00001", 12
+	const key, n = "sk_test_devstatekill000010000000000000004QQQXi", 12
 	d := s.makeDev(t, "PAYLINKS_DEV_API_KEY="+key, "PAYLINKS_DEV_CONSUMERS_DELAY=1h")
 	ids := make([]string, n)
 	for i := range ids {

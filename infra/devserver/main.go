@@ -47,6 +47,9 @@ func run() error {
 	// that sessions, link codes and sealed settings made before a restart
 	// still verify after it.
 	runDir := env("PAYLINKS_RUN_DIR", ".tools/run")
+	if err := devenv.CheckKey(os.Getenv("PAYLINKS_DEV_API_KEY")); err != nil {
+		return err
+	}
 	sec, err := devenv.LoadSecrets(runDir)
 	if err != nil {
 		return fmt.Errorf("dev secrets: %w", err)

@@ -10,7 +10,6 @@ TOOLS="$PWD/.tools"
 ST_VERSION="${ST_VERSION:-4.32.5}"
 PORT="${ST_PORT:-18081}"
 MAX="${ST_MAX_EXAMPLES:-25}"
-KEY="sk_test_schemathesis_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log() { printf 'schemathesis: %s\n' "$*" >&2; }
 # The emulators' endpoints, as the Makefile sets them, for standalone runs.
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" \
@@ -29,6 +28,7 @@ fi
 
 mkdir -p build
 go build -o build/devserver ./infra/devserver
+KEY="$(go run ./infra/admin new-key)"   # a random well-formed key (with its checksum)
 TABLE_NAME="st-$(date +%s)" PORT="$PORT" PAYLINKS_DEV_API_KEY="$KEY" SWEEP_INTERVAL=1h LOG_LEVEL=error \
   build/devserver >build/schemathesis-server.log 2>&1 &
 SERVER=$!

@@ -181,7 +181,7 @@ func (a *Admin) IssueKey(ctx context.Context, merchantID, secret string) (*Key, 
 		}
 	} else {
 		if want := map[bool]string{true: "sk_live_", false: "sk_test_"}[m.Live]; !merchant.WellFormed(secret) || !strings.HasPrefix(secret, want) {
-			return nil, invalid("secret: a %s key", want)
+			return nil, invalid("secret: a well-formed %s key (32 characters and a checksum; issue_key without a secret makes one)", want)
 		}
 		k = merchant.KeyFor(m.ID, secret)
 	}

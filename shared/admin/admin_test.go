@@ -134,7 +134,7 @@ func TestOperatorMistakes(t *testing.T) {
 	if err != nil || m.Mode != "live" || m.PSP != "" {
 		t.Fatalf("live merchant %+v %v", m, err)
 	}
-	if _, err := a.IssueKey(ctx, "live-shop", "sk_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); !errors.Is(err, admin.ErrInvalid) {
+	if _, err := a.IssueKey(ctx, "live-shop", "sk_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1VMJj8"); !errors.Is(err, admin.ErrInvalid) {
 		t.Errorf("test key for a live merchant: %v", err)
 	}
 	if k, err := a.IssueKey(ctx, "live-shop", ""); err != nil || !strings.HasPrefix(k.Secret, "sk_live_") {

@@ -6,9 +6,11 @@ package merchant
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"strings"
 	"time"
 
@@ -124,6 +126,9 @@ type Key struct {
 	// LastUsed is when the key was last used (RFC 3339, to the hour at
 	// worst: it is recorded at most once an hour; "" never).
 	LastUsed string `dynamodbav:"last_used_at,omitempty"`
+	// CreatedBy is who made the key (a member, a key, the operator); a
+	// member's keys go when the member does.
+	CreatedBy domain.Actor `dynamodbav:"created_by,omitempty"`
 }
 
 // Restricted reports a key limited to chosen permissions.
@@ -147,8 +152,21 @@ func HashKey(secret string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// NewKey makes a secret key (sk_test_ or sk_live_ + 32 base64url chars, 192
-// bits) and its stored form.
+// Key format: the mode's prefix, 32 base64url characters (24 random bytes,
+// 192 bits) and a 6-character checksum, the CRC-32 (IEEE) of everything
+// before it in base62, as GitHub's tokens carry one: a mistyped or forged
+// key is refused from its text alone, before any lookup.
+const (
+	keyBodyLen     = 32
+	keyChecksumLen = 6
+	// KeyLen is the length of every API key.
+	KeyLen = len("sk_test_") + keyBodyLen + keyChecksumLen
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewKey makes a secret key (sk_test_ or sk_live_, 32 base64url chars of
+// 192 random bits, the checksum) and its stored form.
 func NewKey(merchantID string, live bool) (secret string, k Key, err error) {
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -158,7 +176,7 @@ func NewKey(merchantID string, live bool) (secret string, k Key, err error) {
 	if live {
 		prefix = "sk_live_"
 	}
-	secret = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	secret = WithChecksum(prefix + base64.RawURLEncoding.EncodeToString(b[:]))
 	return secret, KeyFor(merchantID, secret), nil
 }
 
@@ -171,11 +189,62 @@ func KeyFor(merchantID, secret string) Key {
 	return Key{Hash: HashKey(secret), Merchant: merchantID, Prefix: prefix, Last4: secret[len(secret)-4:]}
 }
 
-// WellFormed reports a string shaped like one of our keys (checked before any
-// lookup, so garbage never reaches the table).
+// WithChecksum is unsummed (a prefix and 32 body characters) with its
+// checksum appended: a well-formed key when unsummed is one without it.
+func WithChecksum(unsummed string) string { return unsummed + checksum(unsummed) }
+
+// checksum is the CRC-32 of s in 6 base62 digits (62^6 > 2^32).
+func checksum(s string) string {
+	v := crc32.ChecksumIEEE([]byte(s))
+	var out [keyChecksumLen]byte
+	for i := keyChecksumLen - 1; i >= 0; i-- {
+		out[i] = base62[v%62]
+		v /= 62
+	}
+	return string(out[:])
+}
+
+// WellFormed reports one of our keys: a mode's prefix, 32 base64url body
+// characters and the checksum of both (checked before any lookup, so
+// garbage, typos and forgeries never reach the table).
 func WellFormed(secret string) bool {
-	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
+	if len(secret) != KeyLen || (!strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_")) {
 		return false
 	}
-	return len(secret) > 8 && len(secret) <= 128
+	cut := KeyLen - keyChecksumLen
+	for i := len("sk_test_"); i < cut; i++ {
+		if !isBodyChar(secret[i]) {
+			return false
+		}
+	}
+	return subtle.ConstantTimeCompare([]byte(secret[cut:]), []byte(checksum(secret[:cut]))) == 1
+}
+
+func isBodyChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// Suggest is a well-formed key close to secret, to offer when a chosen key
+// (make dev's PAYLINKS_DEV_API_KEY) is not one: secret itself when it is
+// well-formed; else its prefix (sk_test_ unless sk_live_) and its first 32
+// body characters, padded with zeros, characters outside base64url
+// dropped, with the checksum.
+func Suggest(secret string) string {
+	if WellFormed(secret) {
+		return secret
+	}
+	prefix := "sk_test_"
+	if strings.HasPrefix(secret, "sk_live_") {
+		prefix = "sk_live_"
+	}
+	var body []byte
+	for i := len(prefix); i < len(secret) && len(body) < keyBodyLen && strings.HasPrefix(secret, prefix); i++ {
+		if isBodyChar(secret[i]) {
+			body = append(body, secret[i])
+		}
+	}
+	for len(body) < keyBodyLen {
+		body = append(body, '0')
+	}
+	return WithChecksum(prefix + string(body))
 }

@@ -58,7 +58,7 @@ const (
 	sampleLink    = "pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"
 	sampleCode    = "demo_0ERdK7vQ2mZ4xP9sV1bN6cT3h"
 	sampleSession = "cs_sb_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"
-	sampleKey     = "sk_test_devkey123456"
+	sampleKey     = "sk_test_devkey12345600000000000000000000268cUi"
 	samplePSPHook = "whsec_sandbox_demo" // seed.Demo("demo")'s sandbox webhook secret
 )
 

@@ -62,6 +62,9 @@ func Every(ctx context.Context, interval time.Duration, f func(context.Context))
 // its settings. apiKey (sec.APIKey when empty) is added when the merchant
 // lacks it. It returns the key.
 func Bootstrap(ctx context.Context, db *dynamodb.Client, table, merchantID string, sec Secrets, apiKey string) (string, error) {
+	if err := CheckKey(apiKey); err != nil {
+		return "", err
+	}
 	if err := store.CreateTable(ctx, db, table); err != nil {
 		return "", err
 	}

@@ -36,7 +36,7 @@ func freshTable(t *testing.T) (*dynamodb.Client, string) {
 func TestRestartKeepsTheDemoMerchant(t *testing.T) {
 	ctx := context.Background()
 	db, table := freshTable(t)
-	const first, second = "sk_test_devstatefirst0001", "sk_test_devstatesecond002"
+	const first, second = "sk_test_devstatefirst00010000000000000003u7DHk", "sk_test_devstatesecond00200000000000000036Z3XV"
 	sec, err := LoadSecrets(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

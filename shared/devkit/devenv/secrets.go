@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/seal"
@@ -39,7 +40,9 @@ type Secrets struct {
 }
 
 // LoadSecrets reads dir's secrets file, or makes new secrets and writes the
-// file (mode 0600) when there is none.
+// file (mode 0600) when there is none. A file whose API key was made before
+// keys carried a checksum gets a new key (written back; Bootstrap adds it
+// beside the old one).
 func LoadSecrets(dir string) (Secrets, error) {
 	path := filepath.Join(dir, SecretsFile)
 	b, err := os.ReadFile(path)
@@ -47,6 +50,15 @@ func LoadSecrets(dir string) (Secrets, error) {
 		var s Secrets
 		if err := json.Unmarshal(b, &s); err != nil {
 			return Secrets{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if strings.HasPrefix(s.APIKey, "sk_test_") && !merchant.WellFormed(s.APIKey) {
+			if s.APIKey, _, err = merchant.NewKey("demo", false); err != nil {
+				return Secrets{}, err
+			}
+			if err := s.check(); err != nil {
+				return Secrets{}, fmt.Errorf("%s: %w (make dev-reset starts afresh)", path, err)
+			}
+			return s, save(dir, s)
 		}
 		if err := s.check(); err != nil {
 			return Secrets{}, fmt.Errorf("%s: %w (make dev-reset starts afresh)", path, err)
@@ -60,33 +72,48 @@ func LoadSecrets(dir string) (Secrets, error) {
 	if err != nil {
 		return Secrets{}, err
 	}
+	return s, save(dir, s)
+}
+
+// save writes s to dir's secrets file: aside (CreateTemp makes it 0600)
+// and renamed, so that a crash never leaves half a file.
+func save(dir string, s Secrets) error {
+	path := filepath.Join(dir, SecretsFile)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Secrets{}, fmt.Errorf("state directory: %w", err)
+		return fmt.Errorf("state directory: %w", err)
 	}
-	b, err = json.MarshalIndent(s, "", "  ")
+	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return Secrets{}, fmt.Errorf("marshal secrets: %w", err)
+		return fmt.Errorf("marshal secrets: %w", err)
 	}
-	// Written aside (CreateTemp makes it 0600) and renamed, so that a crash
-	// never leaves half a file.
 	f, err := os.CreateTemp(dir, SecretsFile+".*")
 	if err != nil {
-		return Secrets{}, fmt.Errorf("write secrets: %w", err)
+		return fmt.Errorf("write secrets: %w", err)
 	}
 	tmp := f.Name()
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
 		os.Remove(tmp)
-		return Secrets{}, fmt.Errorf("write %s: %w", tmp, err)
+		return fmt.Errorf("write %s: %w", tmp, err)
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
-		return Secrets{}, fmt.Errorf("write %s: %w", tmp, err)
+		return fmt.Errorf("write %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return Secrets{}, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return s, nil
+	return nil
+}
+
+// CheckKey refuses a chosen PAYLINKS_DEV_API_KEY that is not a well-formed
+// key, naming one to use instead ("" is no choice: the state file's key).
+func CheckKey(key string) error {
+	if key == "" || merchant.WellFormed(key) {
+		return nil
+	}
+	return fmt.Errorf("PAYLINKS_DEV_API_KEY is not a well-formed API key (sk_test_ or sk_live_, 32 base64url characters, "+
+		"a 6-character checksum); use for instance PAYLINKS_DEV_API_KEY=%s (go run ./infra/admin new-key prints a random one)", merchant.Suggest(key))
 }
 
 func newSecrets() (Secrets, error) {

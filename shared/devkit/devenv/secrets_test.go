@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/paylinks/paylinks/shared/merchant"
 )
 
 // TestSecretsRandomPerStateDirAndKept: each state directory gets its own
@@ -72,5 +76,41 @@ func checkSecretsShape(t *testing.T, s Secrets) {
 	}
 	if s.PSPWebhookSecret == "whsec_sandbox_demo" {
 		t.Errorf("the PSP webhook secret is derived from the merchant id")
+	}
+}
+
+// TestKeyWithoutChecksum: a state file whose API key was made before keys
+// carried a checksum keeps its other secrets and gets a new, well-formed
+// key, written back; a chosen PAYLINKS_DEV_API_KEY without a valid checksum
+// is refused with a well-formed key to use instead.
+func TestKeyWithoutChecksum(t *testing.T) {
+	dir := t.TempDir()
+	s, err := LoadSecrets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s
+	old.APIKey = "sk_test_" + strings.Repeat("o", 32)
+	raw, _ := json.Marshal(old)
+	if err := os.WriteFile(filepath.Join(dir, SecretsFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadSecrets(dir)
+	if err != nil || !merchant.WellFormed(got.APIKey) || got.SealKey != s.SealKey || got.SandboxSecret != s.SandboxSecret {
+		t.Fatalf("an old key's state file: %+v %v", got, err)
+	}
+	if again, err := LoadSecrets(dir); err != nil || again != got {
+		t.Fatalf("the new key was not kept: %+v %v", again, err)
+	}
+	if err := CheckKey(""); err != nil {
+		t.Fatalf("no key chosen: %v", err)
+	}
+	if err := CheckKey(got.APIKey); err != nil {
+		t.Fatalf("a well-formed key: %v", err)
+	}
+	err = CheckKey("sk_test_devkey123456")
+	want := merchant.Suggest("sk_test_devkey123456")
+	if err == nil || !strings.Contains(err.Error(), "PAYLINKS_DEV_API_KEY="+want) || !merchant.WellFormed(want) {
+		t.Fatalf("a key without its checksum: %v", err)
 	}
 }

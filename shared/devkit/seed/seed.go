@@ -55,7 +55,7 @@ func Merchant(ctx context.Context, st *store.Store, m *merchant.Merchant, secret
 		}
 	} else {
 		if !merchant.WellFormed(secret) {
-			return "", fmt.Errorf("API key must start with sk_test_ or sk_live_")
+			return "", fmt.Errorf("API key is not well-formed (prefix, 32 characters, checksum); for instance %s", merchant.Suggest(secret))
 		}
 		k = merchant.KeyFor(m.ID, secret)
 	}
@@ -76,7 +76,7 @@ func Merchant(ctx context.Context, st *store.Store, m *merchant.Merchant, secret
 // created.
 func MerchantOnce(ctx context.Context, st *store.Store, m *merchant.Merchant, secret string) (bool, error) {
 	if !merchant.WellFormed(secret) {
-		return false, fmt.Errorf("API key must start with sk_test_ or sk_live_")
+		return false, fmt.Errorf("API key is not well-formed (prefix, 32 characters, checksum); for instance %s", merchant.Suggest(secret))
 	}
 	ops := &admin.Admin{Store: st, Sandbox: m.PSP == "sandbox", Now: time.Now}
 	created := false
