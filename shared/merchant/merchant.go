@@ -37,6 +37,10 @@ type Merchant struct {
 	// previous one (WebhookSecrets[1]) signs beside the new one until
 	// PreviousSecretWindow after it.
 	WebhookSecretRotatedAt string `json:"-" dynamodbav:"webhook_secret_rotated_at,omitempty"`
+	// WebhookSince is when the endpoint was set, changed or turned back on
+	// (RFC 3339 with nanoseconds): events that happened before it are never
+	// sent to it ("" for an endpoint set before this was recorded).
+	WebhookSince string `json:"-" dynamodbav:"webhook_since,omitempty"`
 	// PSPWebhookSecret signs the webhooks the PSP sends us (sandbox, Stripe).
 	PSPWebhookSecret string `json:"-" dynamodbav:"psp_webhook_secret,omitempty"`
 	Version          int    `json:"-" dynamodbav:"version"`
