@@ -173,6 +173,9 @@ var embeddings = []embedding{
 // embedded address is checked too, so a refusal names what the address
 // really reaches.
 func embeddedIPv4(ip netip.Addr) (netip.Addr, string, bool) {
+	if ip == netip.IPv6Unspecified() || ip == netip.IPv6Loopback() {
+		return netip.Addr{}, "", false // in ::/96, yet carry no IPv4 address
+	}
 	for _, e := range embeddings {
 		if e.prefix.Contains(ip) {
 			a := ip.As16()

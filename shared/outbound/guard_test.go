@@ -262,3 +262,24 @@ func TestGuardDialNeverConnects(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// A refusal at save names the block, as the most specific row, and for an
+// IPv6 spelling of an IPv4 address, the IPv4 block it reaches.
+func TestGuardNamesTheBlock(t *testing.T) {
+	for u, want := range map[string]string{
+		"https://[::1]/":                         "(loopback (RFC 4291))",
+		"https://[::]/":                          "(unspecified (RFC 4291))",
+		"https://[::ffff:169.254.169.254]/":      "(IPv4-mapped link-local (RFC 3927))",
+		"https://[::127.0.0.1]/":                 "(IPv4-compatible loopback (RFC 1122))",
+		"https://[2002:a00:1::1]/":               "(6to4 private-use (RFC 1918))",
+		"https://192.0.0.171/":                   "(NAT64/DNS64 discovery (RFC 8880))",
+		"https://[2001:1::3]/":                   "(DNS-SD service registration protocol anycast (RFC 9665))",
+		"https://[fe80::1%25eth0]/":              "(zoned IPv6 address)",
+		"https://[4000::1]/":                     "(outside IPv6 global unicast 2000::/3)",
+		"https://[2001:0:4136:e378::80ff:fffe]/": "(Teredo loopback",
+	} {
+		if err := (Guard{}).CheckURL(u); err == nil || !errors.Is(err, ErrForbiddenTarget) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %s", u, err, want)
+		}
+	}
+}
