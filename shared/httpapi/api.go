@@ -182,16 +182,16 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		now := time.Now()
 		addr := clientAddr(r)
-		if a.Limits.blocked(addr, now) {
-			// Too many wrong keys from this address: refused before any
-			// lookup, so guessing keys costs no table reads.
-			tooMany(w, r, time.Minute, "too many failed authentications from this address; retry later")
-			return nil
+		// A well-formed key found unknown a moment ago is refused again
+		// without a lookup; any other credential is authenticated, even
+		// from a blocked address (a forged key is refused from its text).
+		key := bearerKey(r)
+		p, err := principal{}, errUnauthenticated
+		if key == "" || !a.Limits.knownUnknown(key, now) {
+			p, err = a.authenticate(r)
 		}
-		p, err := a.authenticate(r)
 		if errors.Is(err, errUnauthenticated) {
-			a.Limits.failedAuth(addr, now)
-			a.unauthorized(w)
+			a.refuseUnknown(w, r, addr, key, now)
 			return nil
 		}
 		if err != nil {

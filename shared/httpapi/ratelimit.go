@@ -5,20 +5,27 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 )
 
 // Limits are the API's rate limits, token buckets kept by each warm
 // function: per merchant (every authenticated request takes a token) and
-// per client address for failed authentications (after a burst of wrong
-// keys an address is refused before any key lookup reads the table). API
-// Gateway's stage throttling (cdk.json) bounds the whole API above them.
+// per client address for unknown API keys. Only well-formed keys (their
+// checksum right: merchant.WellFormed) count there: a forged or mistyped
+// key is refused from its text, costs nothing and counts nowhere. A blocked
+// address still has its well-formed keys looked up, so that a valid key is
+// never refused for a neighbour's guesses (behind one NAT); only its
+// unknown ones are answered 429. Unknown keys are remembered a short while
+// (unknownTTL), so a repeated guess costs no read either. API Gateway's
+// stage throttling (cdk.json) bounds the whole API above them.
 type Limits struct {
 	rate  rate.Limit
 	burst int
@@ -26,6 +33,7 @@ type Limits struct {
 	mu       sync.Mutex
 	merchant map[string]*bucket
 	failed   map[string]*bucket
+	unknown  map[string]time.Time // hash of an unknown key -> until when it is known unknown
 	swept    time.Time
 }
 
@@ -34,10 +42,13 @@ type bucket struct {
 	used time.Time
 }
 
-// Failed-authentication limit per client address: 10 a minute, 20 at once.
+// Unknown-key limit per client address: 10 a minute, 20 at once; unknown
+// keys are remembered unknownTTL, at most maxUnknown of them.
 const (
 	failedRate  = rate.Limit(10.0 / 60)
 	failedBurst = 20
+	unknownTTL  = 30 * time.Second
+	maxUnknown  = 10000
 )
 
 // NewLimits makes the limits: perSecond requests per second per merchant
@@ -49,7 +60,7 @@ func NewLimits(perSecond float64, burst int) *Limits {
 	if burst <= 0 {
 		burst = 50
 	}
-	return &Limits{rate: rate.Limit(perSecond), burst: burst, merchant: map[string]*bucket{}, failed: map[string]*bucket{}}
+	return &Limits{rate: rate.Limit(perSecond), burst: burst, merchant: map[string]*bucket{}, failed: map[string]*bucket{}, unknown: map[string]time.Time{}}
 }
 
 func (l *Limits) get(m map[string]*bucket, key string, r rate.Limit, burst int, now time.Time) *rate.Limiter {
@@ -61,6 +72,7 @@ func (l *Limits) get(m map[string]*bucket, key string, r rate.Limit, burst int, 
 				}
 			}
 		}
+		l.sweepUnknown(now)
 		l.swept = now
 	}
 	b, ok := m[key]
@@ -85,19 +97,50 @@ func (l *Limits) take(merchantID string, now time.Time) (ok bool, remaining int,
 	return ok, int(math.Max(0, math.Floor(tokens))), retry
 }
 
-// blocked reports an address that failed authentication too often.
-func (l *Limits) blocked(addr string, now time.Time) bool {
+// failedKey counts an unknown well-formed key from an address and
+// remembers it unknown; once the address has no token left it reports the
+// wait until its next one (the caller answers 429).
+func (l *Limits) failedKey(addr, secret string, now time.Time) (blocked bool, retry time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.failed[addr]
-	return ok && b.lim.TokensAt(now) < 1
+	if len(l.unknown) >= maxUnknown {
+		l.sweepUnknown(now)
+	}
+	if len(l.unknown) < maxUnknown {
+		l.unknown[merchant.HashKey(secret)] = now.Add(unknownTTL)
+	}
+	lim := l.get(l.failed, addr, failedRate, failedBurst, now)
+	if lim.AllowN(now, 1) {
+		return false, 0
+	}
+	return true, time.Duration((1 - lim.TokensAt(now)) / float64(failedRate) * float64(time.Second))
 }
 
-// failedAuth counts a failed authentication of an address.
-func (l *Limits) failedAuth(addr string, now time.Time) {
+// knownUnknown reports a key found unknown within unknownTTL: refused
+// again without a lookup.
+func (l *Limits) knownUnknown(secret string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.get(l.failed, addr, failedRate, failedBurst, now).AllowN(now, 1)
+	until, ok := l.unknown[merchant.HashKey(secret)]
+	return ok && now.Before(until)
+}
+
+func (l *Limits) sweepUnknown(now time.Time) {
+	for h, until := range l.unknown {
+		if !now.Before(until) {
+			delete(l.unknown, h)
+		}
+	}
+}
+
+// bearerKey is the well-formed API key a request carries ("" for none: no
+// credential, a forged or mistyped key, a member's token or a session).
+func bearerKey(r *http.Request) string {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !merchant.WellFormed(secret) {
+		return ""
+	}
+	return secret
 }
 
 // clientAddr is the request's source address (API Gateway's sourceIp, which
@@ -134,4 +177,17 @@ func tooMany(w http.ResponseWriter, r *http.Request, retry time.Duration, detail
 	p := problem.New(http.StatusTooManyRequests, detail)
 	p.RetryAfter = secs
 	problem.Write(w, p)
+}
+
+// refuseUnknown answers a credential that authenticated no one: 401; an
+// unknown well-formed key counts against its address, and past the
+// address's limit is 429 with Retry-After (and nothing more).
+func (a *API) refuseUnknown(w http.ResponseWriter, r *http.Request, addr, key string, now time.Time) {
+	if key != "" {
+		if blocked, retry := a.Limits.failedKey(addr, key, now); blocked {
+			tooMany(w, r, retry, "too many unknown API keys from this address; retry later")
+			return
+		}
+	}
+	a.unauthorized(w)
 }
