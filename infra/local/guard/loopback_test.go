@@ -56,15 +56,25 @@ func needProc(t *testing.T) {
 	}
 }
 
-// pidFiles reads every *.pid under dir (emulators.sh writes one per
-// emulator; localstack.sh's run directory has LocalStack's and, under moto/,
-// moto's) and returns the pids whose process is alive.
+// pidFiles reads the *.pid files in dir and in its subdirectories
+// (emulators.sh writes one per emulator; localstack.sh's run directory has
+// LocalStack's and, under moto/, moto's) and returns the pids whose process
+// is alive.
 func pidFiles(t *testing.T, dir string) map[int]string {
 	t.Helper()
 	pids := map[int]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".pid") {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if rel, _ := filepath.Rel(dir, path); strings.Count(rel, string(filepath.Separator)) >= 1 {
+				return filepath.SkipDir // LocalStack's file system and logs: no pid file of ours
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".pid") {
+			return nil
 		}
 		raw, err := os.ReadFile(path)
 		if err != nil {
