@@ -85,7 +85,12 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.signInForm(w, r, http.StatusUnprocessableEntity, email, t("enter_both"))
 		return
 	}
+	gates := signInGates(r, throttlePassword, email)
+	if d.throttled(w, r, gates, func(status int, problem string) { d.signInForm(w, r, status, email, problem) }) {
+		return
+	}
 	step, err := d.Directory.SignIn(r.Context(), email, password)
+	d.settle(r.Context(), gates, err)
 	d.next(w, r, email, step, err)
 }
 
@@ -113,7 +118,14 @@ func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, session := r.PostFormValue("email"), r.PostFormValue("session")
+	gates := signInGates(r, throttleCode, email)
+	if d.throttled(w, r, gates, func(status int, problem string) {
+		d.challengeForm(w, r, status, cognito.ChallengeMFA, email, session, problem)
+	}) {
+		return
+	}
 	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeMFA, email, session, strings.TrimSpace(r.PostFormValue("code")))
+	d.settle(r.Context(), gates, err)
 	if errors.Is(err, cognito.ErrBadCode) {
 		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, err.Error())
 		return
