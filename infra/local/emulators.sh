@@ -157,9 +157,10 @@ start() {
       already_answers "$SQS_PORT" moto
     else
       log "starting moto server on 127.0.0.1:$SQS_PORT"
-      # moto_server's app through the guard (infra/local/guard/python). Its
-      # cognito-idp checks TOTP codes (the two-step verification tests).
-      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true PYTHONPATH="$PWD/infra/local/guard/python" \
+      # moto_server's app through the guard (infra/local/guard/python, run
+      # from the tree: no __pycache__ written there). Its cognito-idp checks
+      # TOTP codes (the two-step verification tests).
+      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true PYTHONPATH="$PWD/infra/local/guard/python" PYTHONDONTWRITEBYTECODE=1 \
         detached "$RUN/moto.pid" "$TOOLS/venv/bin/python" -m paylinks_guard.moto -p "$SQS_PORT" >"$RUN/moto.log" 2>&1 &
     fi
   fi
