@@ -18,9 +18,10 @@ const (
 )
 
 // identityAdminActions are what spec.NeedIdentityAdmin calls on the pool
-// (shared/cognito: invitations, the member's record, signing a member out
-// everywhere); InitiateAuth and RespondToAuthChallenge are unauthenticated.
-var identityAdminActions = []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"}
+// (shared/cognito: invitations, the member's record, the dashboard's
+// server-side sign-in and its TOTP step, signing a member out everywhere);
+// the refresh (InitiateAuth) and the TOTP set-up calls are unauthenticated.
+var identityAdminActions = []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminRespondToAuthChallenge", "cognito-idp:AdminUserGlobalSignOut"}
 
 // userPool is the team members' directory: the operator's own pool when
 // the props name one (context userPoolId + userPoolClientId), else a pool
@@ -67,7 +68,12 @@ func newUserPool(st awscdk.Stack, p *Props, base string, prod bool) userPool {
 	client := pool.AddClient(jsii.String("DashboardClient"), &awscognito.UserPoolClientOptions{
 		UserPoolClientName:         jsii.String("dashboard"),
 		GenerateSecret:             jsii.Bool(false),
-		AuthFlows:                  &awscognito.AuthFlow{UserPassword: jsii.Bool(true)}, // and refresh (always on)
+		// Server-side password sign-in only (the dashboard function, with its
+		// IAM role: throttled, and two-step when a merchant requires it): no
+		// password or SRP flow of the client's own, so a password alone
+		// never yields a token anyone could call /v1 with. And refresh
+		// (always on).
+		AuthFlows: &awscognito.AuthFlow{AdminUserPassword: jsii.Bool(true), UserPassword: jsii.Bool(false), UserSrp: jsii.Bool(false), Custom: jsii.Bool(false)},
 		DisableOAuth:               jsii.Bool(true),
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),

@@ -148,7 +148,10 @@ func checkDashboardClient(t *testing.T, stage string, c map[string]any, pool str
 	t.Helper()
 	flows := list(c["ExplicitAuthFlows"])
 	slices.Sort(flows)
-	if !slices.Equal(flows, []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"}) {
+	// A password alone yields a token only through the dashboard function
+	// (ADMIN_USER_PASSWORD_AUTH with its IAM role): no USER_PASSWORD_AUTH,
+	// no SRP, no custom flow a script could use with a password.
+	if !slices.Equal(flows, []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}) {
 		t.Errorf("%s: client auth flows %v", stage, flows)
 	}
 	if c["ClientName"] != "dashboard" || c["GenerateSecret"] == true || c["PreventUserExistenceErrors"] != "ENABLED" || c["EnableTokenRevocation"] != true {
@@ -204,7 +207,7 @@ func TestBringYourOwnUserPool(t *testing.T) {
 		slices.Sort(actions)
 		var want []string
 		if f.Uses(spec.NeedIdentityAdmin) {
-			want = []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"}
+			want = []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminRespondToAuthChallenge", "cognito-idp:AdminUserGlobalSignOut"}
 		}
 		if !slices.Equal(actions, want) {
 			t.Errorf("function %s cognito actions %v, want %v", f.Name, actions, want)

@@ -171,7 +171,7 @@ func wantGrants(f spec.Function, prod bool) (grants, env []string) {
 	add(f.Uses(spec.NeedRateLimits), nil, "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST")
 	add(f.Uses(spec.NeedChannels), []string{"ses", "sns"}, "EMAIL_FROM", "SMS_ENABLED")
 	add(f.Uses(spec.NeedIdentity) || f.Uses(spec.NeedIdentityAdmin), nil, "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
-	add(f.Uses(spec.NeedIdentityAdmin), []string{"cognito:AdminCreateUser", "cognito:AdminGetUser", "cognito:AdminUserGlobalSignOut"})
+	add(f.Uses(spec.NeedIdentityAdmin), []string{"cognito:AdminCreateUser", "cognito:AdminGetUser", "cognito:AdminInitiateAuth", "cognito:AdminRespondToAuthChallenge", "cognito:AdminUserGlobalSignOut"})
 	add(f.Consumes != "", []string{"consume:" + f.Consumes})
 	for _, q := range f.Sends {
 		add(true, []string{"send:" + q}, spec.QueueEnv(q))

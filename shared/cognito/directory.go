@@ -134,11 +134,15 @@ func attr(attrs []types.AttributeType, name string) string {
 	return ""
 }
 
-// SignIn starts a sign-in with e-mail and password (USER_PASSWORD_AUTH).
+// SignIn starts a sign-in with e-mail and password, server-side
+// (ADMIN_USER_PASSWORD_AUTH, with the function's IAM credentials): the app
+// client allows no password flow of its own, so a password alone yields a
+// token only through the dashboard's throttled, two-step sign-in.
 func (d *Directory) SignIn(ctx context.Context, email, password string) (Step, error) {
-	out, err := d.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{
+	out, err := d.Client.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+		UserPoolId:     aws.String(d.Pool.ID),
 		ClientId:       aws.String(d.Pool.ClientID),
-		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		AuthFlow:       types.AuthFlowTypeAdminUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
 	if err != nil {
@@ -159,7 +163,8 @@ func (d *Directory) Respond(ctx context.Context, challenge, email, session, answ
 	default:
 		return Step{}, ErrExpiredStep
 	}
-	out, err := d.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+	out, err := d.Client.AdminRespondToAuthChallenge(ctx, &cip.AdminRespondToAuthChallengeInput{
+		UserPoolId:         aws.String(d.Pool.ID),
 		ClientId:           aws.String(d.Pool.ClientID),
 		ChallengeName:      types.ChallengeNameType(challenge),
 		Session:            aws.String(session),

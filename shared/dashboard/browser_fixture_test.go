@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
+	"github.com/paylinks/paylinks/shared/store"
 	// The package is named browser; people_test.go's HTTP client is the
 	// type browser of this package, hence the name headless here.
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
@@ -48,7 +50,27 @@ func demoMember(t *testing.T, p *people, role string) string {
 	if err := p.directory().SetPassword(ctx, email, memberPassword); err != nil {
 		t.Fatalf("password of %s: %v", email, err)
 	}
+	joined(t, p, "demo", email)
 	return email
+}
+
+// joined makes email's invitation to merchant m a membership, as their
+// Join on the invitations page does (TestConsent drives that page).
+func joined(t *testing.T, p *people, m, email string) {
+	t.Helper()
+	mems, err := p.env.Store.ListMembers(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mem := range mems {
+		if mem.Email == email {
+			if err := p.env.Store.JoinMerchant(ctx, mem, time.Now(), store.NewAuditEntry(ctx, time.Now(), "member.joined", mem.ID, nil, nil)); err != nil {
+				t.Fatalf("%s joins %s: %v", email, m, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s is not invited to %s", email, m)
 }
 
 // signInThroughPage signs the person in on the real sign-in page, as they

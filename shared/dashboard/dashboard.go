@@ -77,6 +77,8 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /dashboard/mfa-setup", d.setupSession(d.mfaSetupPage))
 	mux.HandleFunc("POST /dashboard/mfa-setup", d.setupSession(d.mfaSetup))
 	mux.HandleFunc("POST /dashboard/merchant", d.session(d.switchMerchant))
+	mux.HandleFunc("GET /dashboard/invitations", d.inviteeSession(d.invitationsPage))
+	mux.HandleFunc("POST /dashboard/invitations", d.inviteeSession(d.answerInvitation))
 	mux.HandleFunc("GET /dashboard/assets/{name}", serveAsset)
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
 		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("not_found_body"))+"</p>")
@@ -104,12 +106,14 @@ func headers(next http.Handler, linksOrigin string) http.Handler {
 	})
 }
 
-// current is a signed-in request: its session and membership.
+// current is a signed-in request: its session and membership (none for a
+// person who has only invitations yet: s.Merchant is empty).
 type current struct {
 	secret string
 	s      store.Session
 	member domain.Member
 	all    []domain.Member
+	person domain.Person
 }
 
 type currentKey struct{}
@@ -120,15 +124,27 @@ func currentOf(r *http.Request) current { return r.Context().Value(currentKey{})
 // still a member of the session's merchant; any other goes to sign-in
 // (GET) or is refused (POST: 403, nothing done). A session that must set
 // up TOTP first goes to that page.
-func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc { return d.sessionFor(next, false) }
+func (d *Dashboard) session(next http.HandlerFunc) http.HandlerFunc {
+	return d.sessionFor(next, reach{})
+}
 
 // setupSession is session for the pages a session setting up TOTP may
 // reach (the set-up itself, sign-out).
 func (d *Dashboard) setupSession(next http.HandlerFunc) http.HandlerFunc {
-	return d.sessionFor(next, true)
+	return d.sessionFor(next, reach{setup: true, noMerchant: true})
 }
 
-func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.HandlerFunc {
+// inviteeSession is session for the pages of a person who may have joined
+// no merchant yet (their invitations).
+func (d *Dashboard) inviteeSession(next http.HandlerFunc) http.HandlerFunc {
+	return d.sessionFor(next, reach{noMerchant: true})
+}
+
+// reach is what a page lets through beyond a working session: one setting
+// up TOTP, one of a person who joined no merchant yet.
+type reach struct{ setup, noMerchant bool }
+
+func (d *Dashboard) sessionFor(next http.HandlerFunc, allowed reach) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cur, err := d.load(r)
 		if err != nil {
@@ -154,7 +170,15 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 			d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+"</p>")
 			return
 		}
-		if cur.s.MFASetupToken != "" && !setupAllowed {
+		if cur.s.Merchant == "" && !allowed.noMerchant {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/dashboard/invitations", http.StatusSeeOther)
+				return
+			}
+			d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
+			return
+		}
+		if cur.s.MFASetupToken != "" && !allowed.setup {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
 				return
@@ -172,24 +196,39 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, setupAllowed bool) http.Ha
 // load reads the request's session (package session: timeouts) and checks
 // that its person is still a member of its merchant.
 func (d *Dashboard) load(r *http.Request) (current, error) {
+	ctx := r.Context()
 	secret := session.Secret(r)
-	s, err := session.Live(r.Context(), d.Store, secret, d.Now())
+	s, err := session.Live(ctx, d.Store, secret, d.Now())
 	if err != nil {
 		return current{}, err
 	}
-	mems, err := d.Store.Memberships(r.Context(), s.Sub)
+	person, err := d.Store.Person(ctx, s.Sub)
 	if err != nil {
 		return current{}, err
 	}
-	mem, ok := domain.MembershipIn(mems, s.Merchant)
+	cur := current{secret: secret, s: s, all: person.Active(), person: person}
+	ok := person.CredentialCounts(s.Created, false)
+	if ok && s.Merchant != "" {
+		cur.member, ok = domain.MembershipIn(cur.all, s.Merchant)
+	}
+	if ok && s.Merchant != "" && !s.MFA && s.MFASetupToken == "" {
+		// A merchant that requires two-step verification takes no session
+		// opened without the code (one opened before it was required).
+		required, err := d.Store.RequiresMFA(ctx, s.Merchant)
+		if err != nil {
+			return current{}, err
+		}
+		ok = !required
+	}
 	if !ok {
-		// Removed from the merchant: the session ends.
-		if err := d.Store.DeleteSession(r.Context(), secret); err != nil {
+		// Signed out elsewhere, removed from the merchant, or short of
+		// two-step verification: the session ends.
+		if err := d.Store.DeleteSession(ctx, secret); err != nil {
 			return current{}, err
 		}
 		return current{}, session.ErrNone
 	}
-	return current{secret: secret, s: s, member: mem, all: mems}, nil
+	return cur, nil
 }
 
 func withOrigin(a domain.Actor, r *http.Request) domain.Actor {

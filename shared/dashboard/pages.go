@@ -30,6 +30,15 @@ func t(key string) string {
 	return key
 }
 
+// tf is t with its {name} placeholders filled, pairs of name and value.
+func tf(key string, pairs ...string) string {
+	s := t(key)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return s
+}
+
 type page struct {
 	Title  string
 	Signed *current // the signed-in person (navigation, Sign out), nil before

@@ -220,6 +220,7 @@ func signedInOwner(t *testing.T, p *people, m string) (string, *browser) {
 	}
 	b := p.browser(t)
 	b.firstSignIn(email, p.temporaryPassword(t, email), ownerPassword)
+	b.join(m)
 	return key, b
 }
 
@@ -247,10 +248,15 @@ func TestInviteToFirstSignIn(t *testing.T) {
 	}
 	csrf, session := firstSignInRefusals(t, b, temp)
 	firstPassword(t, b, csrf, session)
+	if st, loc, _ := b.do("GET", "/dashboard", nil); st != http.StatusSeeOther || loc != "/dashboard/invitations" {
+		t.Fatalf("before joining, the dashboard: %d %s", st, loc)
+	}
+	b.join("shop-a")
 	st, _, page := b.do("GET", "/dashboard", nil)
 	if st != 200 || !strings.Contains(page, "owner@shop-a.example") || !strings.Contains(page, "Sign out") {
 		t.Fatalf("dashboard: %d\n%s", st, page)
 	}
+	p.browser(t).signIn("owner@shop-a.example", ownerPassword)
 	ownerActiveAndAudited(t, p, key)
 }
 
@@ -283,7 +289,7 @@ func firstPassword(t *testing.T, b *browser, csrf, session string) {
 		t.Fatalf("weak password: %d\n%s", st, page)
 	}
 	good := url.Values{"csrf": {csrf}, "email": {"owner@shop-a.example"}, "session": {session}, "new_password": {ownerPassword}, "confirm_password": {ownerPassword}}
-	if st, loc, page := b.do("POST", "/dashboard/sign-in/new-password", good); st != http.StatusSeeOther || loc != "/dashboard" {
+	if st, loc, page := b.do("POST", "/dashboard/sign-in/new-password", good); st != http.StatusSeeOther || loc != "/dashboard/invitations" {
 		t.Fatalf("set password: %d %s\n%s", st, loc, page)
 	}
 	var sc *http.Cookie
@@ -297,8 +303,9 @@ func firstPassword(t *testing.T, b *browser, csrf, session string) {
 	}
 }
 
-// ownerActiveAndAudited: after the first sign-in the member is active, and
-// the audit log has the operator's invitation and the member's sign-in.
+// ownerActiveAndAudited: once joined the member is active, and the audit
+// log has the operator's invitation, the member's joining and their
+// sign-in.
 func ownerActiveAndAudited(t *testing.T, p *people, key string) {
 	t.Helper()
 	st, list := p.api(t, "GET", "/v1/members", key, "", nil)
@@ -315,11 +322,12 @@ func ownerActiveAndAudited(t *testing.T, p *people, key string) {
 	}
 	st, audit := p.api(t, "GET", "/v1/audit-log?resource="+owner["id"].(string), key, "", nil)
 	entries, _ := audit["data"].([]any)
-	if st != 200 || len(entries) != 2 {
+	if st != 200 || len(entries) != 3 {
 		t.Fatalf("audit of the owner: %d %v", st, audit)
 	}
-	signedIn, invited := entries[0].(map[string]any), entries[1].(map[string]any)
+	signedIn, join, invited := entries[0].(map[string]any), entries[1].(map[string]any), entries[2].(map[string]any)
 	if signedIn["action"] != "member.signed_in" || signedIn["actor"].(map[string]any)["type"] != "member" || signedIn["ip"] != "127.0.0.1" ||
+		join["action"] != "member.joined" || join["actor"].(map[string]any)["type"] != "member" ||
 		invited["action"] != "member.invited" || invited["actor"].(map[string]any)["type"] != "operator" {
 		t.Fatalf("audit entries: %v", entries)
 	}
@@ -338,7 +346,9 @@ func TestMembersRolesAndTokens(t *testing.T) {
 	if _, err := ops.InviteOwner(ctx, "shop-a", "owner@shop-a.example"); err != nil {
 		t.Fatal(err)
 	}
-	p.browser(t).firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	ob := p.browser(t)
+	ob.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	ob.join("shop-a")
 	owner := p.accessToken(t, "owner@shop-a.example", ownerPassword)
 
 	link := ownerInvitesViewer(t, p, owner)
@@ -376,7 +386,9 @@ func ownerInvitesViewer(t *testing.T, p *people, owner *cognito.Tokens) map[stri
 // permission) refunds, links, members, keys and the audit log.
 func viewerRefused(t *testing.T, p *people, link map[string]any) *cognito.Tokens {
 	t.Helper()
-	p.browser(t).firstSignIn("viewer@shop-a.example", p.temporaryPassword(t, "viewer@shop-a.example"), "Viewer-pass-2026!")
+	vb := p.browser(t)
+	vb.firstSignIn("viewer@shop-a.example", p.temporaryPassword(t, "viewer@shop-a.example"), "Viewer-pass-2026!")
+	vb.join("shop-a")
 	viewer := p.accessToken(t, "viewer@shop-a.example", "Viewer-pass-2026!")
 	if st, _ := p.api(t, "GET", "/v1/payment-links/"+link["id"].(string), viewer.Access, "", nil); st != 200 {
 		t.Fatalf("viewer reads a link: %d", st)
@@ -422,7 +434,9 @@ func twoMerchants(t *testing.T, p *people, keyB string, viewer *cognito.Tokens) 
 	if st, inv := p.api(t, "POST", "/v1/members", keyB, `{"email":"viewer@shop-a.example","role":"finance"}`, nil); st != 201 {
 		t.Fatalf("shop-b invites the same person: %d %v", st, inv)
 	}
-	if st, pr := p.api(t, "GET", "/v1/payment-links", viewer.Access, "", nil); st != 400 || !strings.Contains(pr["detail"].(string), "Paylinks-Merchant") {
+	joined(t, p, "shop-b", "viewer@shop-a.example")
+	// Without the header: the merchant joined first (shop-a, viewer).
+	if st, pr := p.api(t, "GET", "/v1/audit-log", viewer.Access, "", nil); st != 403 || pr["missing_permission"] != "audit:read" {
 		t.Fatalf("a member of two merchants without the header: %d %v", st, pr)
 	}
 	if st, _ := p.api(t, "GET", "/v1/audit-log", viewer.Access, "", map[string]string{"Paylinks-Merchant": "shop-b"}); st != 200 {
@@ -450,13 +464,13 @@ func owners(t *testing.T, p *people, keyA, keyB string, owner *cognito.Tokens) {
 			viewerID = mm["id"].(string)
 		}
 	}
-	if st, pr := p.api(t, "PATCH", "/v1/members/"+ownerID, keyA, `{"role":"viewer"}`, nil); st != 409 {
+	if st, pr := p.api(t, "PATCH", "/v1/members/"+ownerID, owner.Access, `{"role":"viewer"}`, nil); st != 409 {
 		t.Fatalf("demote the last owner: %d %v", st, pr)
 	}
 	if st, _ := p.api(t, "DELETE", "/v1/members/"+ownerID, owner.Access, "", nil); st != 409 {
 		t.Fatalf("remove the last owner: %d", st)
 	}
-	_, restricted := p.api(t, "POST", "/v1/api-keys", keyA, `{"name":"hr","permissions":["members:write","settings:read"]}`, nil)
+	_, restricted := p.api(t, "POST", "/v1/api-keys", keyA, `{"name":"hr","permissions":["members:write","links:read","customers:read","settings:read","links:write","links:send","customers:write"]}`, nil)
 	hr := restricted["secret"].(string)
 	if st, pr := p.api(t, "PATCH", "/v1/members/"+viewerID, hr, `{"role":"owner"}`, nil); st != 403 || !strings.Contains(pr["detail"].(string), "owner") {
 		t.Fatalf("a restricted key makes an owner: %d %v", st, pr)
@@ -467,12 +481,15 @@ func owners(t *testing.T, p *people, keyA, keyB string, owner *cognito.Tokens) {
 	if st, m := p.api(t, "PATCH", "/v1/members/"+viewerID, owner.Access, `{"role":"owner"}`, nil); st != 200 || m["role"] != "owner" {
 		t.Fatalf("an owner makes another owner: %d %v", st, m)
 	}
-	if st, _ := p.api(t, "DELETE", "/v1/members/"+ownerID, keyA, "", nil); st != 204 {
-		t.Fatalf("remove an owner who is not the last: %d", st)
+	if st, _ := p.api(t, "DELETE", "/v1/members/"+ownerID, keyA, "", nil); st != 403 {
+		t.Fatalf("a key removes an owner: %d", st)
 	}
-	// Removed, the former owner's token no longer reaches shop-a (after the
-	// 30 s membership cache of a warm function: this process cleared it).
-	if st, _ := p.api(t, "GET", "/v1/payment-links", owner.Access, "", nil); st != 403 {
+	if st, _ := p.api(t, "DELETE", "/v1/members/"+ownerID, owner.Access, "", nil); st != 204 {
+		t.Fatalf("an owner removes an owner who is not the last (themselves): %d", st)
+	}
+	// Removed, the former owner's token no longer counts (their
+	// credentials end with the membership).
+	if st, _ := p.api(t, "GET", "/v1/payment-links", owner.Access, "", nil); st != 401 {
 		t.Fatalf("a removed member: %d", st)
 	}
 	if st, _ := p.api(t, "DELETE", "/v1/members/mem_01JUNKJUNKJUNKJUNKJUNKJUNK", keyA, "", nil); st != 404 {
@@ -558,11 +575,19 @@ func removedMemberLosesSession(t *testing.T, p *people, b *browser, key string, 
 	if _, err := ops.InviteOwner(ctx, "shop-a", "second@shop-a.example"); err != nil {
 		t.Fatal(err)
 	}
+	joined(t, p, "shop-a", "second@shop-a.example")
+	if err := p.directory().SetPassword(ctx, "second@shop-a.example", ownerPassword); err != nil {
+		t.Fatal(err)
+	}
+	second := p.accessToken(t, "second@shop-a.example", ownerPassword).Access
 	_, list := p.api(t, "GET", "/v1/members", key, "", nil)
 	for _, m := range list["data"].([]any) {
 		if mm := m.(map[string]any); mm["email"] == "owner@shop-a.example" {
-			if st, _ := p.api(t, "DELETE", "/v1/members/"+mm["id"].(string), key, "", nil); st != 204 {
-				t.Fatalf("remove: %d", st)
+			if st, _ := p.api(t, "DELETE", "/v1/members/"+mm["id"].(string), key, "", nil); st != 403 {
+				t.Fatalf("a key removes an owner: %d", st)
+			}
+			if st, _ := p.api(t, "DELETE", "/v1/members/"+mm["id"].(string), second, "", nil); st != 204 {
+				t.Fatalf("the second owner removes the first: %d", st)
 			}
 		}
 	}
@@ -609,11 +634,15 @@ func TestOwnerRequiresMFA(t *testing.T) {
 	}
 	b := p.browser(t)
 	b.firstSignIn("owner@shop-a.example", p.temporaryPassword(t, "owner@shop-a.example"), ownerPassword)
+	b.join("shop-a")
 	if st, _, _ := b.do("GET", "/dashboard", nil); st != 200 {
 		t.Fatalf("before MFA is required: %d", st)
 	}
-	if st, s := p.api(t, "PUT", "/v1/settings", key, `{"require_mfa":true}`, nil); st != 200 || s["require_mfa"] != true {
-		t.Fatalf("require MFA: %d %v", st, s)
+	if st, s := p.api(t, "PUT", "/v1/settings", key, `{"require_mfa":true}`, nil); st != 403 {
+		t.Fatalf("a key requires MFA: %d %v", st, s)
+	}
+	if st, s := b.call("PUT", "/v1/settings", `{"require_mfa":true}`, b.sessionCSRF()); st != 200 || s["require_mfa"] != true {
+		t.Fatalf("the owner requires MFA: %d %v", st, s)
 	}
 
 	b = p.browser(t)
@@ -684,6 +713,8 @@ func TestSwitchMerchant(t *testing.T) {
 	}
 	b := p.browser(t)
 	b.firstSignIn("owner@shops.example", p.temporaryPassword(t, "owner@shops.example"), ownerPassword)
+	b.join("shop-a")
+	b.join("shop-b")
 	_, _, page := b.do("GET", "/dashboard", nil)
 	if !strings.Contains(page, "<strong>shop-a</strong>") || !strings.Contains(page, `<option value="shop-b"`) {
 		t.Fatalf("home of a person in two merchants:\n%s", page)

@@ -74,6 +74,7 @@ func TestSessionCallsTheAPI(t *testing.T) {
 	}
 	viewer := p.browser(t)
 	viewer.firstSignIn("viewer@shop-a.example", p.temporaryPassword(t, "viewer@shop-a.example"), "Viewer-pass-2026!")
+	viewer.join("shop-a")
 	vcsrf := viewer.sessionCSRF()
 	if st, _ := viewer.call("GET", "/v1/payment-links/"+link["id"].(string), "", ""); st != 200 {
 		t.Fatalf("a viewer reads a link: %d", st)

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -91,7 +92,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	step, err := d.Directory.SignIn(r.Context(), email, password)
 	d.settle(r.Context(), gates, err)
-	d.next(w, r, email, step, err)
+	d.next(w, r, email, step, err, false)
 }
 
 func (d *Dashboard) newPassword(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +110,7 @@ func (d *Dashboard) newPassword(w http.ResponseWriter, r *http.Request) {
 		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, err.Error())
 		return
 	}
-	d.next(w, r, email, step, err)
+	d.next(w, r, email, step, err, false)
 }
 
 func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
@@ -130,12 +131,12 @@ func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
 		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, err.Error())
 		return
 	}
-	d.next(w, r, email, step, err)
+	d.next(w, r, email, step, err, true)
 }
 
 // next answers a sign-in step: the person's error, the next challenge, or
-// the session.
-func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, step cognito.Step, err error) {
+// the session (withCode: the step was the TOTP code).
+func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, step cognito.Step, err error, withCode bool) {
 	switch {
 	case errors.Is(err, cognito.ErrBadCredentials), errors.Is(err, cognito.ErrExpiredStep):
 		reqlog.Set(r.Context(), "outcome", "sign_in_refused")
@@ -143,7 +144,7 @@ func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, s
 	case err != nil:
 		d.fail(w, r, markUnavailable(err))
 	case step.Tokens != nil:
-		d.start(w, r, step.Tokens)
+		d.start(w, r, step.Tokens, withCode)
 	case step.Challenge == cognito.ChallengeNewPassword || step.Challenge == cognito.ChallengeMFA:
 		d.challengeForm(w, r, http.StatusOK, step.Challenge, email, step.Session, "")
 	default:
@@ -174,64 +175,85 @@ func (d *Dashboard) challengeForm(w http.ResponseWriter, r *http.Request, status
 
 // start opens a session for the person the pool's tokens name: tokens
 // verified in process (issuer, app client, use, expiry), the person a
-// member of at least one merchant.
-func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognito.Tokens) {
+// member of at least one merchant or invited by one (they join on the
+// invitations page). withCode: they gave their TOTP code.
+func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognito.Tokens, withCode bool) {
 	ctx := r.Context()
-	id, err := d.Tokens.Verify(ctx, tokens.ID, identity.UseID)
-	if err == nil {
-		var access identity.Claims
-		access, err = d.Tokens.Verify(ctx, tokens.Access, identity.UseAccess)
-		if err == nil && access.Sub != id.Sub {
-			err = identity.ErrInvalidToken
-		}
-	}
+	sub, err := d.verified(ctx, tokens)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	mems, err := d.Store.Memberships(ctx, id.Sub)
+	person, err := d.Store.Person(ctx, sub)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	if len(mems) == 0 {
+	if len(person.Memberships) == 0 {
 		reqlog.Set(ctx, "outcome", "not_a_member")
 		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
 		return
 	}
-	setup, err := d.mfaSetupNeeded(r, mems, tokens.Access)
+	setup, err := d.mfaSetupNeeded(r, person.Active(), tokens.Access)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	now := d.Now().UTC()
-	chosen := mems[0]
-	for _, m := range mems {
-		if err := d.Store.MemberSignedIn(ctx, m, now); err != nil {
+	if withCode && person.MFASince == nil {
+		// TOTP set up outside the dashboard: from now on the person's
+		// tokens are had with it.
+		if err := d.Store.PersonUsesMFA(ctx, sub, now); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	chosen, joined := person.Default()
+	if joined {
+		if err := d.Store.MemberSignedIn(ctx, chosen, now); err != nil {
 			d.fail(w, r, err)
 			return
 		}
 	}
 	secret := token()
-	s := store.Session{Sub: id.Sub, Email: chosen.Email, Merchant: chosen.Merchant,
-		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout), MFASetupToken: setup}
+	s := store.Session{Sub: sub, Email: strings.ToLower(person.Memberships[0].Email), Merchant: chosen.Merchant,
+		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout), MFASetupToken: setup, MFA: withCode}
 	if err := d.Store.PutSession(ctx, secret, s); err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	actx := domain.WithActor(ctx, withOrigin(chosen.Actor(), r))
-	if err := d.Store.AppendAudit(actx, chosen.Merchant, store.NewAuditEntry(actx, now, "member.signed_in", chosen.ID, nil, nil)); err != nil {
-		d.Log.Error("audit", "merchant", chosen.Merchant, "action", "member.signed_in", "error", err.Error())
+	if joined {
+		actx := domain.WithActor(ctx, withOrigin(chosen.Actor(), r))
+		if err := d.Store.AppendAudit(actx, chosen.Merchant, store.NewAuditEntry(actx, now, "member.signed_in", chosen.ID, nil, nil)); err != nil {
+			d.Log.Error("audit", "merchant", chosen.Merchant, "action", "member.signed_in", "error", err.Error())
+		}
 	}
 	setCookie(w, SessionCookie, secret, AbsoluteTimeout)
 	clearCookie(w, preCSRFCookie)
 	reqlog.Set(ctx, "merchant", chosen.Merchant)
 	reqlog.Set(ctx, "outcome", "signed_in")
-	if setup != "" {
+	switch {
+	case setup != "":
 		http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
-		return
+	case len(person.Invitations()) > 0:
+		http.Redirect(w, r, "/dashboard/invitations", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 	}
-	http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
+}
+
+// verified is the person the pool's id and access tokens name, both
+// verified in process (issuer, app client, use, expiry).
+func (d *Dashboard) verified(ctx context.Context, tokens *cognito.Tokens) (string, error) {
+	id, err := d.Tokens.Verify(ctx, tokens.ID, identity.UseID)
+	if err != nil {
+		return "", err
+	}
+	access, err := d.Tokens.Verify(ctx, tokens.Access, identity.UseAccess)
+	if err == nil && access.Sub != id.Sub {
+		err = identity.ErrInvalidToken
+	}
+	return id.Sub, err
 }
 
 // mfaSetupNeeded is the access token to set TOTP up with when a merchant
@@ -314,19 +336,31 @@ func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	if err := d.Store.AppendAudit(r.Context(), cur.member.Merchant, store.NewAuditEntry(r.Context(), d.Now(), "member.mfa_enabled", cur.member.ID, nil, nil)); err != nil {
-		d.Log.Error("audit", "merchant", cur.member.Merchant, "action", "member.mfa_enabled", "error", err.Error())
+	if err := d.Store.PersonUsesMFA(r.Context(), cur.s.Sub, d.Now()); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if cur.member.Merchant != "" {
+		if err := d.Store.AppendAudit(r.Context(), cur.member.Merchant, store.NewAuditEntry(r.Context(), d.Now(), "member.mfa_enabled", cur.member.ID, nil, nil)); err != nil {
+			d.Log.Error("audit", "merchant", cur.member.Merchant, "action", "member.mfa_enabled", "error", err.Error())
+		}
 	}
 	reqlog.Set(r.Context(), "outcome", "mfa_enabled")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
-// signOut revokes the person's refresh tokens in the pool, then ends the
-// session; when the pool cannot be reached nothing is ended (503: retry).
+// signOut revokes the person's refresh tokens in the pool, then ends all
+// their sessions and tokens (this one, in other browsers, access tokens
+// still within their hour); when the pool cannot be reached nothing is
+// ended (503: retry).
 func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 	cur := currentOf(r)
 	if err := d.Directory.SignOut(r.Context(), cur.s.Email); err != nil {
 		d.fail(w, r, markUnavailable(err))
+		return
+	}
+	if err := d.Store.EndCredentials(r.Context(), cur.s.Sub, d.Now()); err != nil {
+		d.fail(w, r, err)
 		return
 	}
 	if err := d.Store.DeleteSession(r.Context(), cur.secret); err != nil {

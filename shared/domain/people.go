@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -131,3 +132,58 @@ func NormalEmail(field, s string) (string, error) {
 }
 
 var memberEmail = regexp.MustCompile(`^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
+
+// Person is someone in the user pool as paylinks knows them: their
+// memberships (joined and invited) and when their credentials stop
+// counting.
+type Person struct {
+	Sub         string
+	Memberships []Member
+	// TokensValidAfter ends every session and token the person had before
+	// it (sign-out, removal, a role change).
+	TokensValidAfter time.Time
+	// MFASince is when TOTP became their sign-in step (nil: never).
+	MFASince *time.Time
+}
+
+// Active are the merchants the person joined.
+func (p Person) Active() []Member {
+	return slices.DeleteFunc(slices.Clone(p.Memberships), func(m Member) bool { return m.Status != MemberActive })
+}
+
+// Invitations are the merchants that invited the person and that they have
+// not joined yet.
+func (p Person) Invitations() []Member {
+	return slices.DeleteFunc(slices.Clone(p.Memberships), func(m Member) bool { return m.Status != MemberInvited })
+}
+
+// Default is the merchant a person acts in when they name none: the one
+// they joined first.
+func (p Person) Default() (Member, bool) {
+	act := p.Active()
+	if len(act) == 0 {
+		return Member{}, false
+	}
+	return slices.MinFunc(act, func(a, b Member) int { return a.Created.Compare(b.Created) }), true
+}
+
+// CredentialCounts reports whether a session or token made at made still
+// counts: made strictly after TokensValidAfter. Tokens are timed to the
+// second: one made in the second of a sign-out does not count.
+func (p Person) CredentialCounts(made time.Time, toSecond bool) bool {
+	if toSecond {
+		return made.Unix() > p.TokensValidAfter.Unix()
+	}
+	return made.After(p.TokensValidAfter)
+}
+
+// TokenHadMFA reports whether a token authenticated at authTime (to the
+// second) was had with the person's TOTP code: TOTP was their sign-in step
+// by then (the pool asks every sign-in for it from then on).
+func (p Person) TokenHadMFA(authTime time.Time) bool {
+	return p.MFASince != nil && authTime.Unix() >= p.MFASince.Unix()
+}
+
+// ErrMFARequired is a member acting without two-step verification in a
+// merchant that requires it.
+var ErrMFARequired = errors.New("this merchant requires two-step verification: sign in again with your authenticator code")

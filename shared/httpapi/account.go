@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/session"
@@ -38,6 +40,7 @@ var MemberRoutes = []Route{
 	{Pattern: "POST /v1/members", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.inviteMember)) }},
 	{Pattern: "PATCH /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchMember) }},
 	{Pattern: "DELETE /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.removeMember) }},
+	{Pattern: "DELETE /v1/members/me", MemberOnly: true, handler: func(a *API) http.HandlerFunc { return handle(a.leave) }},
 }
 
 // MembersPath is the path (and subtree) MemberRoutes serve.
@@ -61,14 +64,17 @@ func (a *API) MembersHandler() http.Handler { return a.handlerOf(MemberRoutes) }
 func (a *API) handlerOf(routes []Route) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
-		mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
+		mux.HandleFunc(rt.Pattern, a.auth(rt, rt.handler(a)))
 	}
 	mux.HandleFunc("/", noRoute)
 	return mux
 }
 
 // memberPrincipal is a member calling with their Cognito access token, in
-// the merchant the Paylinks-Merchant header names (or their only one).
+// the merchant the Paylinks-Merchant header names (or their default one):
+// a token made before the person's credentials were ended (sign-out,
+// removal, a role change) is refused, and in a merchant that requires
+// two-step verification only a token the person had with their code counts.
 func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) {
 	ctx := r.Context()
 	c, err := a.Members.Verify(ctx, token, identity.UseAccess)
@@ -78,15 +84,37 @@ func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) 
 	if err != nil {
 		return principal{}, fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
-	mems, err := a.memberships.Get(ctx, c.Sub)
+	return a.freshOnRefusal(ctx, c.Sub, func(person domain.Person) (principal, error) {
+		if !person.CredentialCounts(c.AuthTime, true) {
+			return principal{}, errUnauthenticated
+		}
+		mem, err := pickMembership(person, r.Header.Get(MerchantHeader))
+		if err != nil {
+			return principal{}, err
+		}
+		return a.memberOf(ctx, mem, person.TokenHadMFA(c.AuthTime))
+	})
+}
+
+// freshOnRefusal is the principal decide makes of person sub as cached;
+// when it refuses, of the person read again: a change made by another
+// function (a merchant joined, TOTP set up) counts at once, while what
+// takes power away counts within the cache's bound (and at once where it
+// ends the person's credentials: those are checked on both reads).
+func (a *API) freshOnRefusal(ctx context.Context, sub string, decide func(domain.Person) (principal, error)) (principal, error) {
+	person, err := a.people.Get(ctx, sub)
 	if err != nil {
 		return principal{}, err
 	}
-	mem, err := pickMembership(mems, r.Header.Get(MerchantHeader))
-	if err != nil {
+	p, err := decide(person)
+	if err == nil || errors.Is(err, domain.ErrUnavailable) {
+		return p, err
+	}
+	a.people.Forget(sub)
+	if person, err = a.people.Get(ctx, sub); err != nil {
 		return principal{}, err
 	}
-	return a.memberOf(ctx, mem)
+	return decide(person)
 }
 
 // sessionPrincipal is a member in a dashboard page: the session cookie's
@@ -112,53 +140,52 @@ func (a *API) sessionPrincipal(r *http.Request, secret string) (principal, error
 		p.Errors = []domain.FieldError{{Field: session.CSRFHeader, Message: "is missing or not the session's token"}}
 		return principal{}, p
 	}
-	mems, err := a.memberships.Get(ctx, s.Sub)
-	if err != nil {
-		return principal{}, err
-	}
-	mem, ok := domain.MembershipIn(mems, s.Merchant)
-	if !ok {
-		return principal{}, errUnauthenticated
-	}
-	return a.memberOf(ctx, mem)
+	return a.freshOnRefusal(ctx, s.Sub, func(person domain.Person) (principal, error) {
+		mem, ok := domain.MembershipIn(person.Active(), s.Merchant)
+		if !ok || !person.CredentialCounts(s.Created, false) {
+			return principal{}, errUnauthenticated
+		}
+		return a.memberOf(ctx, mem, s.MFA)
+	})
 }
 
-// memberOf is the principal of a member: their merchant and role.
-func (a *API) memberOf(ctx context.Context, mem domain.Member) (principal, error) {
+// memberOf is the principal of a member: their merchant and role; refused
+// when the merchant requires two-step verification and the credential was
+// had without it.
+func (a *API) memberOf(ctx context.Context, mem domain.Member, hadMFA bool) (principal, error) {
 	m, err := a.merchants.Get(ctx, mem.Merchant)
 	if err != nil {
 		return principal{}, err
 	}
+	if m.RequireMFA && !hadMFA {
+		return principal{}, domain.ErrMFARequired
+	}
 	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
 }
 
-// pickMembership is the membership in the merchant named, or the only one.
-func pickMembership(mems []domain.Member, want string) (domain.Member, error) {
+// pickMembership is the person's membership in the merchant named, or
+// their default one.
+func pickMembership(person domain.Person, want string) (domain.Member, error) {
 	if want != "" {
-		mem, ok := domain.MembershipIn(mems, want)
+		mem, ok := domain.MembershipIn(person.Active(), want)
 		if !ok {
 			return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of the merchant "+MerchantHeader+" names")
 		}
 		return mem, nil
 	}
-	switch len(mems) {
-	case 0:
-		return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of any merchant")
-	case 1:
-		return mems[0], nil
+	mem, ok := person.Default()
+	if !ok {
+		return domain.Member{}, problem.New(http.StatusForbidden, "you are not a member of any merchant (an invitation is joined on the dashboard)")
 	}
-	p := problem.New(http.StatusBadRequest, "you are a member of several merchants: name one in the "+MerchantHeader+" header")
-	p.Errors = []domain.FieldError{{Field: MerchantHeader, Message: "is required for a member of several merchants"}}
-	return domain.Member{}, p
+	return mem, nil
 }
 
-// ownerLevel reports a caller who may make, change or remove owners: an
-// owner, or a full API key (the merchant's own system).
-func ownerLevel(p principal) bool {
+// authority is the caller as the power rule sees it.
+func (p principal) authority() domain.Authority {
 	if p.member != nil {
-		return p.member.Role == domain.RoleOwner
+		return domain.Authority{Grants: p.grants, Member: true, Role: p.member.Role}
 	}
-	return p.actor.Type == domain.ActorAPIKey && len(p.grants) == len(domain.AllPermissions)
+	return domain.Authority{Grants: p.grants}
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
@@ -203,8 +230,8 @@ func (a *API) inviteMember(w http.ResponseWriter, r *http.Request) error {
 		return errs
 	}
 	p := principalOf(r.Context())
-	if role == domain.RoleOwner && !ownerLevel(p) {
-		return domain.ErrOwnersOnly
+	if err := domain.CanInvite(p.authority(), role); err != nil {
+		return err
 	}
 	mem, err := a.invite(r.Context(), p.merchant.ID, email, role)
 	if err != nil {
@@ -223,7 +250,7 @@ func (a *API) invite(ctx context.Context, merchantID, email string, role domain.
 	if err != nil {
 		return domain.Member{}, Classify(err)
 	}
-	a.memberships.Clear()
+	a.people.Clear()
 	return mem, nil
 }
 
@@ -248,14 +275,19 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if (cur.Role == domain.RoleOwner || role == domain.RoleOwner) && cur.Role != role && !ownerLevel(p) {
-		return domain.ErrOwnersOnly
-	}
-	e := store.NewAuditEntry(r.Context(), a.Now(), "member.role_changed", cur.ID, map[string]any{"role": cur.Role}, map[string]any{"role": role})
-	if err := a.Store.SetRole(r.Context(), cur, role, e); err != nil {
+	if err := domain.CanChangeRole(p.authority(), cur.Role, role); err != nil {
 		return err
 	}
-	a.memberships.Clear()
+	e := store.NewAuditEntry(r.Context(), a.Now(), "member.role_changed", cur.ID, map[string]any{"role": cur.Role}, map[string]any{"role": role})
+	if err := a.Store.SetRole(r.Context(), cur, role, a.Now(), e); err != nil {
+		return err
+	}
+	a.people.Clear()
+	if cur.Role != role {
+		if err := a.revokeKeysOf(r.Context(), cur, domain.Roles[role]); err != nil {
+			return err
+		}
+	}
 	next := cur
 	next.Role = role
 	reqlog.Set(r.Context(), "outcome", "member_role_changed")
@@ -263,21 +295,108 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// removeMember removes a member (or withdraws an invitation) and revokes
+// the keys they made, unless an owner keeps them (?keep_keys=true).
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r.Context())
+	keep, err := keepKeys(r)
+	if err != nil {
+		return err
+	}
+	if keep && !p.authority().OwnerMember() {
+		return problem.New(http.StatusForbidden, "only an owner, signed in as a member, keeps a removed member's keys")
+	}
 	cur, err := a.Store.GetMember(r.Context(), p.merchant.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if cur.Role == domain.RoleOwner && !ownerLevel(p) {
-		return domain.ErrOwnersOnly
-	}
-	if err := a.Store.RemoveMember(r.Context(), cur, store.NewAuditEntry(r.Context(), a.Now(), "member.removed", cur.ID, cur, nil)); err != nil {
+	if err := domain.CanRemove(p.authority(), cur.Role); err != nil {
 		return err
 	}
-	a.memberships.Clear()
-	reqlog.Set(r.Context(), "outcome", "member_removed")
+	return a.endMembership(w, r, cur, "member.removed", keep)
+}
+
+// keepKeys reads removal's one parameter, keep_keys=true|false.
+func keepKeys(r *http.Request) (bool, error) {
+	v, err := query(r)
+	if err != nil {
+		return false, err
+	}
+	var errs domain.FieldErrors
+	pageParams(v, map[string]bool{"keep_keys": true}, &errs)
+	keep := optionalBool(v, "keep_keys", &errs)
+	return keep, errs.Err()
+}
+
+// optionalBool reads name=true|false (false when absent).
+func optionalBool(v url.Values, name string, errs *domain.FieldErrors) bool {
+	switch v.Get(name) {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	errs.Add(name, "must be true or false")
+	return false
+}
+
+// leave is a member leaving the merchant they act in (DELETE
+// /v1/members/me): anyone but its last owner; their keys go with them.
+func (a *API) leave(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	if p.member == nil {
+		return problem.New(http.StatusForbidden, "an API key is not a member: it is revoked, not removed")
+	}
+	owners, err := a.Store.OwnerCount(r.Context(), p.merchant.ID)
+	if err != nil {
+		return err
+	}
+	if err := domain.CanLeave(*p.member, owners); err != nil {
+		return err
+	}
+	if err := a.Store.LeaveMerchant(r.Context(), *p.member, store.NewAuditEntry(r.Context(), a.Now(), "member.left", p.member.ID, *p.member, nil)); err != nil {
+		return err
+	}
+	return a.afterMembership(w, r, *p.member, "member.left", false)
+}
+
+// endMembership removes cur with its audit entry, ending the person's
+// sessions and tokens, and revokes the keys they made unless kept.
+func (a *API) endMembership(w http.ResponseWriter, r *http.Request, cur domain.Member, action string, keep bool) error {
+	if err := a.Store.RemoveMember(r.Context(), cur, a.Now(), store.NewAuditEntry(r.Context(), a.Now(), action, cur.ID, cur, nil)); err != nil {
+		return err
+	}
+	return a.afterMembership(w, r, cur, action, keep)
+}
+
+// afterMembership revokes the keys of a member who left or was removed
+// (unless kept) and answers.
+func (a *API) afterMembership(w http.ResponseWriter, r *http.Request, cur domain.Member, action string, keep bool) error {
+	a.people.Clear()
+	if !keep {
+		if err := a.revokeKeysOf(r.Context(), cur, nil); err != nil {
+			return err
+		}
+	}
+	reqlog.Set(r.Context(), "outcome", action)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revokeKeysOf revokes the keys member mem made that hold more than grants
+// (all of them for nil), each with its audit entry.
+func (a *API) revokeKeysOf(ctx context.Context, mem domain.Member, grants []domain.Permission) error {
+	keys, err := a.Store.ListKeys(ctx, mem.Merchant)
+	if err != nil {
+		return err
+	}
+	for _, k := range domain.KeysToRevoke(keys, func(k merchant.Key) string { return k.CreatedBy.ID }, merchant.Key.Grants, mem.ID, grants) {
+		if err := a.Store.DeleteKey(ctx, mem.Merchant, k.ID()); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("revoke %s's key: %w", mem.ID, err)
+		}
+		a.Audit(ctx, "api_key.revoked", k.ID(), keyView(k), nil)
+	}
+	a.keys.Clear()
 	return nil
 }
 
@@ -286,5 +405,5 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 // changes at once, as they would after the caches' 30 s in separate
 // functions.
 func (a *API) ShareAuthCaches(b *API) {
-	a.keys, a.merchants, a.memberships = b.keys, b.merchants, b.memberships
+	a.keys, a.merchants, a.people = b.keys, b.merchants, b.people
 }

@@ -64,9 +64,9 @@ type API struct {
 	// nil where members are not managed).
 	Directory team.Inviter
 
-	keys        *merchant.Cache[string, merchant.Key]
-	merchants   *merchant.Cache[string, *merchant.Merchant]
-	memberships *merchant.Cache[string, []domain.Member]
+	keys      *merchant.Cache[string, merchant.Key]
+	merchants *merchant.Cache[string, *merchant.Merchant]
+	people    *merchant.Cache[string, domain.Person]
 }
 
 // New returns the API over a store.
@@ -78,7 +78,7 @@ func New(st *store.Store, publicBaseURL string) *API {
 		return st.UseKey(ctx, secret, a.Now())
 	}}
 	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
-	a.memberships = &merchant.Cache[string, []domain.Member]{TTL: authTTL, Load: st.Memberships}
+	a.people = &merchant.Cache[string, domain.Person]{TTL: authTTL, Load: st.Person}
 	return a
 }
 
@@ -88,6 +88,12 @@ type Route struct {
 	// Permission is what the caller's key must hold (403 missing_permission
 	// otherwise).
 	Permission domain.Permission
+	// AlsoNeeds are more permissions the route needs (an export of personal
+	// data needs the read of what it exports).
+	AlsoNeeds []domain.Permission
+	// MemberOnly is a route for members only, whatever their role (leaving
+	// a merchant): no permission, and no API key.
+	MemberOnly bool
 	handler    func(*API) http.HandlerFunc
 }
 
@@ -98,7 +104,7 @@ var Routes = []Route{
 	{Pattern: CreateRoute, Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createLink)) }},
 	{Pattern: "GET /v1/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listLinks) }},
 	{Pattern: "POST /v1/payment-links/import", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.importLinks)) }},
-	{Pattern: "GET /v1/payment-links/export", Permission: domain.ExportsRead, handler: func(a *API) http.HandlerFunc { return handle(a.exportLinks) }},
+	{Pattern: "GET /v1/payment-links/export", Permission: domain.ExportsRead, AlsoNeeds: []domain.Permission{domain.LinksRead}, handler: func(a *API) http.HandlerFunc { return handle(a.exportLinks) }},
 	{Pattern: "GET /v1/imports/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getImport) }},
 	{Pattern: "GET /v1/payment-links/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getLink) }},
 	{Pattern: "PATCH /v1/payment-links/{id}", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchLink) }},
@@ -121,7 +127,7 @@ const CreateRoute = "POST /v1/payment-links"
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes {
-		mux.HandleFunc(rt.Pattern, a.auth(rt.Permission, rt.handler(a)))
+		mux.HandleFunc(rt.Pattern, a.auth(rt, rt.handler(a)))
 	}
 	mux.HandleFunc("/v1/", noRoute)
 	return mux
@@ -134,7 +140,7 @@ func (a *API) CreateHandler() http.Handler {
 	var create http.HandlerFunc
 	for _, rt := range Routes {
 		if rt.Pattern == CreateRoute {
-			create = a.auth(rt.Permission, rt.handler(a))
+			create = a.auth(rt, rt.handler(a))
 		}
 	}
 	method, path, _ := strings.Cut(CreateRoute, " ")
@@ -178,7 +184,7 @@ const MerchantHeader = "Paylinks-Merchant"
 // auth resolves the bearer credential (an API key, or a member's Cognito
 // access token) to its merchant (401 otherwise) and lets through only a
 // caller that holds needed (403 naming it otherwise).
-func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.HandlerFunc {
+func (a *API) auth(rt Route, next http.HandlerFunc) http.HandlerFunc {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		now := time.Now()
 		addr := clientAddr(r)
@@ -210,17 +216,40 @@ func (a *API) auth(needed domain.Permission, next http.HandlerFunc) http.Handler
 			tooMany(w, r, retry, "the merchant's API rate limit is reached; retry after the Retry-After seconds")
 			return nil
 		}
-		if !domain.Allows(p.grants, needed) {
+		if pr := refusal(rt, p); pr != nil {
 			// Refused before the endpoint: nothing reserved, nothing written.
 			reqlog.Set(r.Context(), "outcome", "missing_permission")
-			problem.Write(w, problem.Forbidden(needed))
+			problem.Write(w, pr)
 			return nil
 		}
 		p.actor.IP, p.actor.UserAgent = addr, truncate(r.UserAgent(), 256)
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
-		next(w, r.WithContext(domain.WithActor(ctx, p.actor)))
+		r = r.WithContext(domain.WithActor(ctx, p.actor))
+		if rights := rightsOf(p.grants); !rights.All() {
+			// Short of the right to people's data: the answer is kept and
+			// written without it.
+			x := &redacting{w: w, header: http.Header{}}
+			next(x, r)
+			x.finish(r, rights)
+			return nil
+		}
+		next(w, r)
 		return nil
 	})
+}
+
+// refusal is the 403 of a caller the route is not for (nil when it is).
+func refusal(rt Route, p principal) *problem.Problem {
+	if rt.MemberOnly {
+		if p.member == nil {
+			return problem.New(http.StatusForbidden, "only a member, signed in, may do this; an API key may not")
+		}
+		return nil
+	}
+	if missing, ok := domain.Missing(p.grants, append([]domain.Permission{rt.Permission}, rt.AlsoNeeds...)); ok {
+		return problem.Forbidden(missing)
+	}
+	return nil
 }
 
 // errUnauthenticated is a missing, malformed, unknown or expired credential.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -27,6 +28,23 @@ type idemKey struct{}
 type idemSlot struct {
 	merchant, key string
 	done          bool
+	// instead is what to keep in place of the answer's body (a new API
+	// key without its secret); nil keeps the body as answered.
+	instead any
+}
+
+// storeInstead keeps v (as JSON) in place of the answer's body: what a
+// replay answers. No-op without an Idempotency-Key.
+func (s *idemSlot) storeInstead(v any) {
+	if s != nil {
+		s.instead = v
+	}
+}
+
+// scopedKey is an Idempotency-Key as stored: the principal's own (a member
+// or a key of the merchant), so one principal never gets another's answer.
+func scopedKey(a domain.Actor, k string) string {
+	return string(a.Type) + ":" + a.ID + ":" + k
 }
 
 func slotOf(ctx context.Context) *idemSlot {
@@ -127,6 +145,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			return err
 		}
 		m := merchantOf(r.Context())
+		k = scopedKey(principalOf(r.Context()).actor, k)
 		fingerprint := fingerprintOf(r, body)
 		stored, err := a.Store.ReserveIdempotency(r.Context(), m.ID, k, fingerprint, a.Now())
 		switch {
@@ -157,8 +176,15 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		case c.status >= 500 || c.status == 400 || c.status == 413 || c.status == 415 || c.status == 422 || c.status == 0:
 			err = a.Store.ReleaseIdempotency(ctx, m.ID, k)
 		default:
+			body := c.buf.Bytes()
+			if slot.instead != nil {
+				body, err = json.Marshal(slot.instead)
+				if err != nil {
+					body = nil
+				}
+			}
 			err = a.Store.CompleteIdempotency(ctx, &store.IdempotencyDone{Merchant: m.ID, Key: k,
-				Answer: store.Stored{Status: c.status, Body: c.buf.Bytes(), Type: c.Header().Get("Content-Type")}})
+				Answer: store.Stored{Status: c.status, Body: body, Type: c.Header().Get("Content-Type")}})
 		}
 		if err != nil {
 			reqlog.Set(r.Context(), "idempotency_error", err.Error())

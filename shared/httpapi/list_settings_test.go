@@ -156,7 +156,10 @@ func (ls *linkLister) refusals() {
 	t := ls.t
 	t.Helper()
 	for _, bad := range []string{"limit=0", "limit=501", "limit=x", "status=lost", "amount_min=-1", "amount_min=x", "created_from=yesterday",
-		"archived=maybe", "sort=asc", "amount_min=10&amount_max=5", "limit=1&limit=2"} {
+		"archived=maybe", "sort=asc", "amount_min=10&amount_max=5", "limit=1&limit=2",
+		// numbers the store cannot hold, or no amount is (finding 10: these were 500s)
+		"amount_min=1e130", "amount_min=1e999", "amount_max=1e130", "amount_max=1E-5", "amount_min=1000000000.01", "amount_max=0.00001",
+		"amount_min=" + strings.Repeat("9", 39)} {
 		field := strings.SplitN(bad, "=", 2)[0]
 		if st, _, raw := call(t, "GET", ls.base+"/v1/payment-links?"+bad, ls.key, "", nil, false); st != 422 || !strings.Contains(string(raw), `"field":"`+field+`"`) {
 			t.Errorf("%s: %d %s", bad, st, raw)

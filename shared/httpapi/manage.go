@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
@@ -69,9 +70,9 @@ func parseAmountRange(v url.Values, errs *domain.FieldErrors) (lo, hi *decimal.D
 		if s == "" {
 			return nil
 		}
-		d, err := decimal.NewFromString(s)
-		if err != nil || len(s) > 40 || d.IsNegative() {
-			errs.Add(name, "must be a non-negative decimal such as 10.00")
+		d, err := money.ParseBound(s)
+		if err != nil {
+			errs.Add(name, "must be a plain decimal from 0 to 1000000000.00 with at most 4 decimals, such as 10.00")
 			return nil
 		}
 		return &d

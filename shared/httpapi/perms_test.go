@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -16,8 +17,13 @@ import (
 // permission fails here.
 func TestEveryRouteDeclaresPermission(t *testing.T) {
 	for _, rt := range httpapi.AllRoutes() {
-		if !rt.Permission.Known() {
-			t.Errorf("route %q declares no known permission (%q)", rt.Pattern, rt.Permission)
+		if rt.MemberOnly != (rt.Permission == "") || (!rt.MemberOnly && !rt.Permission.Known()) {
+			t.Errorf("route %q declares no known permission (%q) and is not for members only", rt.Pattern, rt.Permission)
+		}
+		for _, p := range rt.AlsoNeeds {
+			if !p.Known() {
+				t.Errorf("route %q also needs an unknown permission %q", rt.Pattern, p)
+			}
 		}
 	}
 }
@@ -54,6 +60,7 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/members":                         domain.MembersWrite,
 		"PATCH /v1/members/{id}":                   domain.MembersWrite,
 		"DELETE /v1/members/{id}":                  domain.MembersWrite,
+		"DELETE /v1/members/me":                    "", // members only, whatever their role
 		"GET /v1/audit-log":                        domain.AuditRead,
 		"POST /v1/customers":                       domain.CustomersWrite,
 		"GET /v1/customers":                        domain.CustomersRead,
@@ -288,6 +295,8 @@ func TestOpenAPIForbiddenEveryOperation(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]struct {
 			Permission string                     `json:"x-permission"`
+			AlsoNeeds  []string                   `json:"x-also-needs"`
+			MemberOnly bool                       `json:"x-member-only"`
 			Responses  map[string]json.RawMessage `json:"responses"`
 		} `json:"paths"`
 	}
@@ -304,8 +313,8 @@ func TestOpenAPIForbiddenEveryOperation(t *testing.T) {
 		if _, ok := op.Responses["403"]; !ok {
 			t.Errorf("%s: no 403 answer in openapi.json", rt.Pattern)
 		}
-		if op.Permission != string(rt.Permission) {
-			t.Errorf("%s: x-permission %q, the route needs %q", rt.Pattern, op.Permission, rt.Permission)
+		if op.Permission != string(rt.Permission) || op.MemberOnly != rt.MemberOnly || fmt.Sprint(op.AlsoNeeds) != fmt.Sprint(rt.AlsoNeeds) {
+			t.Errorf("%s: x-permission %q x-also-needs %v x-member-only %v, the route needs %q and %v (members only %v)", rt.Pattern, op.Permission, op.AlsoNeeds, op.MemberOnly, rt.Permission, rt.AlsoNeeds, rt.MemberOnly)
 		}
 	}
 }

@@ -98,6 +98,11 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if req.RequireMFA != nil && *req.RequireMFA != cur.RequireMFA {
+		if err := domain.CanSetMFARequirement(principalOf(r.Context()).authority()); err != nil {
+			return err
+		}
+	}
 	in := domain.SettingsInput(req)
 	b, errs := domain.CheckSettings(&in, &domain.SettingsRules{Live: cur.Live, PSPs: a.PSPNames, CheckWebhookURL: a.WebhookGuard.CheckURL,
 		CheckWebhookSecret: func(s string) error { _, err := outbound.DecodeSecret(s); return err },
@@ -152,6 +157,7 @@ func (a *API) applySettings(cur *merchant.Merchant, in *domain.SettingsInput, b 
 	if in.RequireMFA != nil {
 		next.RequireMFA = *in.RequireMFA
 	}
+	a.markWebhookSince(&next, cur)
 	if live, known := a.PSPNames[next.PSP]; known && !live && next.PSPWebhookSecret == "" {
 		// A test PSP (the sandbox) signs its webhooks with a secret of
 		// the merchant's own, made here, never derived.
@@ -163,6 +169,15 @@ func (a *API) applySettings(cur *merchant.Merchant, in *domain.SettingsInput, b 
 	}
 	next.Version = cur.Version + 1
 	return &next, nil
+}
+
+// markWebhookSince records when an endpoint was set, changed or turned
+// back on: it receives the events that happen from then on, never older
+// ones the table's stream hands over late (outbound.Stream drops them).
+func (a *API) markWebhookSince(next, cur *merchant.Merchant) {
+	if next.WebhookEnabled() && (!cur.WebhookEnabled() || next.WebhookURL != cur.WebhookURL) {
+		next.WebhookSince = a.Now().UTC().Format(time.RFC3339Nano)
+	}
 }
 
 // rotateSecret sets the outbound webhook secret s: the previous one signs
@@ -189,13 +204,27 @@ type KeyView struct {
 	// LastUsedAt is when the key was last used (recorded at most once an
 	// hour); null when never.
 	LastUsedAt *string `json:"last_used_at"`
-	Secret     string  `json:"secret,omitempty"`
+	// CreatedBy is who made the key (null for keys made before this was
+	// recorded).
+	CreatedBy *domain.Actor `json:"created_by"`
+	Secret    string        `json:"secret,omitempty"`
+	// SecretNote says why an answer has no secret: a replay of the
+	// creation (the secret is shown once and never stored).
+	SecretNote string `json:"secret_note,omitempty"`
 }
 
 func keyView(k merchant.Key) KeyView {
-	return KeyView{ID: k.ID(), Name: k.Name, Prefix: k.Prefix, Last4: k.Last4, CreatedAt: k.Created,
+	v := KeyView{ID: k.ID(), Name: k.Name, Prefix: k.Prefix, Last4: k.Last4, CreatedAt: k.Created,
 		Restricted: k.Restricted(), Permissions: k.Grants(), LastUsedAt: strp(k.LastUsed)}
+	if k.CreatedBy.Type != "" {
+		by := k.CreatedBy.Public()
+		v.CreatedBy = &by
+	}
+	return v
 }
+
+// replayNote is what a replayed key creation says instead of the secret.
+const replayNote = "the secret is shown only once, in the first answer, and is never stored: this is a replay (Idempotency-Key); revoke the key if the secret was lost"
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	keys, err := a.Store.ListKeys(r.Context(), merchantOf(r.Context()).ID)
@@ -238,12 +267,9 @@ func newKeyRequest(r *http.Request) (keyRequest, []domain.Permission, error) {
 	if err := errs.Err(); err != nil {
 		return req, nil, err
 	}
-	wanted := perms
-	if wanted == nil {
-		wanted = domain.AllPermissions
-	}
-	if missing, ok := domain.Missing(grantsOf(r.Context()), wanted); ok {
-		return req, nil, problem.Forbidden(missing)
+	perms, err := domain.KeyGrants(principalOf(r.Context()).authority(), perms)
+	if err != nil {
+		return req, nil, err
 	}
 	return req, perms, nil
 }
@@ -292,12 +318,17 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k.Created = a.Now().UTC().Format(time.RFC3339)
-	k.Name, k.Permissions = req.Name, perms
+	k.Name, k.Permissions, k.CreatedBy = req.Name, perms, domain.ActorOf(r.Context()).Public()
 	if err := a.Store.PutKey(r.Context(), k); err != nil {
 		return err
 	}
 	v := keyView(k)
 	a.Audit(r.Context(), "api_key.created", k.ID(), nil, v)
+	// An Idempotency-Key keeps the answer without the secret: a replay
+	// says the secret was shown once.
+	stored := v
+	stored.SecretNote = replayNote
+	slotOf(r.Context()).storeInstead(stored)
 	v.Secret = secret
 	reqlog.Set(r.Context(), "outcome", "key_created")
 	writeJSON(w, http.StatusCreated, v)
@@ -323,18 +354,18 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if full, _ := countKeys(keys); full <= 1 {
-		for _, k := range keys {
-			if !k.Restricted() && k.ID() == r.PathValue("id") {
-				return problem.New(http.StatusConflict, "this is the only full key: create another one first")
-			}
-		}
-	}
 	var before any
 	for _, k := range keys {
-		if k.ID() == r.PathValue("id") {
-			before = keyView(k)
+		if k.ID() != r.PathValue("id") {
+			continue
 		}
+		if err := domain.CanRevokeKey(principalOf(r.Context()).authority(), k.Grants()); err != nil {
+			return err
+		}
+		if full, _ := countKeys(keys); full <= 1 && !k.Restricted() {
+			return problem.New(http.StatusConflict, "this is the only full key: create another one first")
+		}
+		before = keyView(k)
 	}
 	err = a.Store.DeleteKey(r.Context(), m.ID, r.PathValue("id"))
 	if errors.Is(err, domain.ErrNotFound) {

@@ -43,6 +43,9 @@ type Claims struct {
 	Use   Use
 	// Expires is when the token stops being valid.
 	Expires time.Time
+	// AuthTime is when the person authenticated (auth_time; iat when the
+	// token has none), to the second.
+	AuthTime time.Time
 }
 
 // Pool names a user pool and its app client.
@@ -144,6 +147,16 @@ func (v *Verifier) claims(mc jwt.MapClaims, use Use) (Claims, error) {
 	}
 	if exp, err := mc.GetExpirationTime(); err == nil && exp != nil {
 		c.Expires = exp.Time
+	}
+	switch at := mc["auth_time"].(type) {
+	case float64:
+		c.AuthTime = time.Unix(int64(at), 0)
+	default:
+		iat, err := mc.GetIssuedAt()
+		if err != nil || iat == nil {
+			return Claims{}, fmt.Errorf("%w: no auth_time nor iat", ErrInvalidToken)
+		}
+		c.AuthTime = iat.Time
 	}
 	return c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -65,6 +66,29 @@ func Parse(currency, raw string) (Amount, error) {
 		return Amount{}, &FieldError{"value", ErrTooLarge, "must be at most 1000000000.00"}
 	}
 	return Amount{Currency: currency, Value: v}, nil
+}
+
+// MaxMinorDigits is the most decimals any currency has (CLF).
+const MaxMinorDigits = 4
+
+// ParseBound reads a bound of an amount filter (amount_min, amount_max): a
+// plain decimal from 0 to Max with at most MaxMinorDigits decimals, so
+// that every bound is a number an amount can be and the store can hold.
+func ParseBound(raw string) (decimal.Decimal, error) {
+	if len(raw) > 40 || !plainDecimal.MatchString(raw) || strings.HasPrefix(raw, "-") {
+		return decimal.Decimal{}, fmt.Errorf("%w: not a plain non-negative decimal", ErrInvalidValue)
+	}
+	v, err := decimal.NewFromString(raw)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	if -v.Exponent() > MaxMinorDigits {
+		return decimal.Decimal{}, ErrTooManyDecimals
+	}
+	if v.GreaterThan(Max) {
+		return decimal.Decimal{}, ErrTooLarge
+	}
+	return v, nil
 }
 
 // MustParse is Parse for constants in tests and seeds.

@@ -84,6 +84,7 @@ func typeFor(status int) string {
 func From(err error) *Problem {
 	var p *Problem
 	var fe domain.FieldErrors
+	var exceeds *domain.ExceedsError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -111,6 +112,16 @@ func From(err error) *Problem {
 		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrOwnersOnly):
 		return New(http.StatusForbidden, err.Error())
+	case errors.As(err, &exceeds):
+		p := Forbidden(exceeds.Missing)
+		p.Detail = exceeds.Error()
+		return p
+	case errors.Is(err, domain.ErrMFAOwnersOnly):
+		return &Problem{Type: typeFor(403), Title: "Forbidden", Status: 403, Detail: err.Error(), Errors: []domain.FieldError{{Field: "require_mfa", Message: "may be changed by an owner only"}}}
+	case errors.Is(err, domain.ErrMFARequired):
+		return New(http.StatusForbidden, err.Error())
+	case errors.Is(err, domain.ErrLastOwnerLeaves):
+		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrCustomerArchived):
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "customer_id", Message: "is archived or erased"}}}
 	case errors.Is(err, domain.ErrTransition):

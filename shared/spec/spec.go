@@ -48,7 +48,8 @@ const (
 	NeedIdentity
 	// NeedIdentityAdmin calls the user pool: invitations, sign-in and
 	// sign-out (cognito-idp:AdminCreateUser, AdminGetUser,
-	// AdminUserGlobalSignOut on the pool).
+	// AdminInitiateAuth, AdminRespondToAuthChallenge, AdminUserGlobalSignOut
+	// on the pool).
 	NeedIdentityAdmin
 )
 

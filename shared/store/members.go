@@ -68,7 +68,7 @@ func (s *Store) AddMember(ctx context.Context, mem domain.Member, e AuditEntry) 
 		{Put: &types.Put{TableName: s.tbl(), Item: person, ConditionExpression: absent}},
 		{Put: &types.Put{TableName: s.tbl(), Item: member, ConditionExpression: absent}},
 	}
-	if mem.Role == domain.RoleOwner {
+	if mem.Role == domain.RoleOwner && mem.Status == domain.MemberActive {
 		items = append(items, s.owners(mem.Merchant, 1))
 	}
 	audit, err := s.AuditPut(mem.Merchant, e)
@@ -100,11 +100,6 @@ func (s *Store) ListMembers(ctx context.Context, m string) ([]domain.Member, err
 	return s.queryMembers(ctx, membersPK(m), memberSK(""))
 }
 
-// Memberships are the merchants person sub is a member of (one Query).
-func (s *Store) Memberships(ctx context.Context, sub string) ([]domain.Member, error) {
-	return s.queryMembers(ctx, personPK(sub), tenant(""))
-}
-
 func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.Member, error) {
 	items, err := queryPrefix[memberItem](ctx, s, pk, prefix, "members")
 	if err != nil {
@@ -117,10 +112,11 @@ func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.M
 	return out, nil
 }
 
-// SetRole changes a member's role from what cur holds; domain.ErrConflict
-// when it changed since cur was read, domain.ErrLastOwner when the only
-// owner would be demoted.
-func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role, e AuditEntry) error {
+// SetRole changes a member's role from what cur holds, and ends the
+// person's sessions and tokens (they sign in again with the new role);
+// domain.ErrConflict when it changed since cur was read,
+// domain.ErrLastOwner when the only owner would be demoted.
+func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e AuditEntry) error {
 	if cur.Role == role {
 		return nil
 	}
@@ -131,19 +127,39 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 			ExpressionAttributeNames:  map[string]string{"#r": "role"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role)), ":new": sv(string(role))}}}
 	}
-	items := []types.TransactWriteItem{set(membersPK(cur.Merchant), memberSK(cur.ID)), set(personPK(cur.Sub), tenant(cur.Merchant))}
+	items := []types.TransactWriteItem{set(membersPK(cur.Merchant), memberSK(cur.ID)), set(personPK(cur.Sub), tenant(cur.Merchant)),
+		{Update: s.endCredentials(cur.Sub, at)}}
 	switch {
+	case cur.Status != domain.MemberActive: // owners count once they join
 	case cur.Role == domain.RoleOwner:
 		items = append(items, s.owners(cur.Merchant, -1))
 	case role == domain.RoleOwner:
 		items = append(items, s.owners(cur.Merchant, 1))
 	}
-	return s.memberChange(ctx, cur.Merchant, items, e, "set role")
+	return s.memberChange(ctx, cur.Merchant, items, 3, e, "set role")
 }
 
-// RemoveMember deletes the member cur read; domain.ErrLastOwner for the
-// only owner.
-func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntry) error {
+// RemoveMember deletes the member (or invitation) cur read and ends the
+// person's sessions and tokens; domain.ErrLastOwner for the only owner.
+func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, at time.Time, e AuditEntry) error {
+	del := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
+			ConditionExpression:       aws.String("#r = :old"),
+			ExpressionAttributeNames:  map[string]string{"#r": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role))}}}
+	}
+	items := []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant)),
+		{Update: s.endCredentials(cur.Sub, at)}}
+	if cur.Role == domain.RoleOwner && cur.Status == domain.MemberActive {
+		items = append(items, s.owners(cur.Merchant, -1))
+	}
+	return s.memberChange(ctx, cur.Merchant, items, 3, e, "remove member")
+}
+
+// LeaveMerchant deletes the member cur read who leaves of their own accord:
+// their sessions and tokens stay for their other merchants;
+// domain.ErrLastOwner for the only owner.
+func (s *Store) LeaveMerchant(ctx context.Context, cur domain.Member, e AuditEntry) error {
 	del := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#r = :old"),
@@ -154,20 +170,46 @@ func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntr
 	if cur.Role == domain.RoleOwner {
 		items = append(items, s.owners(cur.Merchant, -1))
 	}
-	return s.memberChange(ctx, cur.Merchant, items, e, "remove member")
+	return s.memberChange(ctx, cur.Merchant, items, 2, e, "leave merchant")
 }
 
-// memberChange writes a change of members with its audit entry.
-func (s *Store) memberChange(ctx context.Context, m string, items []types.TransactWriteItem, e AuditEntry, what string) error {
+// DeclineInvitation deletes the invitation inv (both copies) with its
+// audit entry; domain.ErrNotFound when it is no invitation any more.
+func (s *Store) DeclineInvitation(ctx context.Context, inv domain.Member, e AuditEntry) error {
+	del := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
+			ConditionExpression:       aws.String("#s = :invited"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":invited": sv(string(domain.MemberInvited))}}}
+	}
+	audit, err := s.AuditPut(inv.Merchant, e)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		del(membersPK(inv.Merchant), memberSK(inv.ID)), del(personPK(inv.Sub), tenant(inv.Merchant)), audit}})
+	if _, ok := cancelReasons(err); ok {
+		return fmt.Errorf("%w: invitation %s", domain.ErrNotFound, inv.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("decline invitation: %w", err)
+	}
+	return nil
+}
+
+// memberChange writes a change of members (the two copies, maybe the
+// person's record, then at ownersAt the owner count if it changes) with its
+// audit entry.
+func (s *Store) memberChange(ctx context.Context, m string, items []types.TransactWriteItem, ownersAt int, e AuditEntry, what string) error {
 	audit, err := s.AuditPut(m, e)
 	if err != nil {
 		return err
 	}
-	owners := len(items) > 2
+	owners := len(items) > ownersAt
 	items = append(items, audit)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if reasons, ok := cancelReasons(err); ok {
-		if owners && len(reasons) > 2 && reasons[2] == "ConditionalCheckFailed" {
+		if owners && len(reasons) > ownersAt && reasons[ownersAt] == "ConditionalCheckFailed" {
 			return domain.ErrLastOwner
 		}
 		return fmt.Errorf("%w: %s", domain.ErrConflict, what)
@@ -178,12 +220,13 @@ func (s *Store) memberChange(ctx context.Context, m string, items []types.Transa
 	return nil
 }
 
-// MemberSignedIn marks the member active and records when they signed in.
+// MemberSignedIn records when the member signed in to their merchant (a
+// member who joined: an invitation learns nothing of the person).
 func (s *Store) MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error {
 	set := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			UpdateExpression:          aws.String("SET #s = :active, last_sign_in_at = :at"),
+			ConditionExpression:       aws.String("#s = :active"),
+			UpdateExpression:          aws.String("SET last_sign_in_at = :at"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":active": sv(string(domain.MemberActive)), ":at": sv(ft(at))}}}
 	}

@@ -37,6 +37,10 @@ type Session struct {
 	// anything else (a merchant of theirs requires it): their access token,
 	// which the pool's TOTP calls take; removed once set up.
 	MFASetupToken string `dynamodbav:"mfa_setup_token,omitempty"`
+	// MFA is a session opened with the person's TOTP code (or that set
+	// TOTP up): it counts in a merchant that requires two-step
+	// verification.
+	MFA bool `dynamodbav:"mfa,omitempty"`
 }
 
 type sessionItem struct {
@@ -128,7 +132,8 @@ func (s *Store) RequiresMFA(ctx context.Context, m string) (bool, error) {
 // longer holds the person's access token.
 func (s *Store) EndMFASetup(ctx context.Context, secret string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK),
-		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("REMOVE mfa_setup_token")})
+		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("REMOVE mfa_setup_token SET mfa = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}})
 	if _, ok := isConditionFailed(err); ok {
 		return domain.ErrNotFound
 	}

@@ -61,7 +61,7 @@ func UserPool(ctx context.Context, cfg aws.Config) (identity.Pool, error) {
 		return identity.Pool{}, fmt.Errorf("create the dev user pool: %w", err)
 	}
 	cl, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id, ClientName: aws.String("dashboard"),
-		ExplicitAuthFlows:     []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		ExplicitAuthFlows:     []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
 		EnableTokenRevocation: aws.Bool(true), PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled})
 	if err != nil {
 		return identity.Pool{}, fmt.Errorf("create the dev user pool client: %w", err)
@@ -115,18 +115,26 @@ func SeedOwner(ctx context.Context, st *store.Store, dir *cognito.Directory, m, 
 		// Another pool's person (moto restarted): add the new one first, so
 		// that the merchant never has no owner.
 		fresh := mem
-		fresh.ID, fresh.Sub, fresh.Status = domain.NewID("mem_", now), sub, domain.MemberInvited
+		fresh.ID, fresh.Sub, fresh.Status = domain.NewID("mem_", now), sub, domain.MemberActive
 		if err := st.AddMember(ctx, fresh, store.NewAuditEntry(ctx, now, "member.invited", fresh.ID, nil, fresh)); err != nil {
 			return err
 		}
-		if err := st.RemoveMember(ctx, mem, store.NewAuditEntry(ctx, now, "member.removed", mem.ID, mem, nil)); err != nil {
+		if err := st.RemoveMember(ctx, mem, now, store.NewAuditEntry(ctx, now, "member.removed", mem.ID, mem, nil)); err != nil {
 			return err
 		}
 		return dir.SetPassword(ctx, email, password)
 	}
+	// The developer's own demo owner joins at once (a person joins any
+	// other merchant on the dashboard).
 	t := team.Team{Store: st, Directory: dir, Now: time.Now}
-	if _, err := t.Invite(ctx, m, email, domain.RoleOwner); err != nil && !errors.Is(err, domain.ErrAlreadyMember) {
+	mem, err := t.Invite(ctx, m, email, domain.RoleOwner)
+	if err != nil && !errors.Is(err, domain.ErrAlreadyMember) {
 		return err
+	}
+	if err == nil {
+		if err := st.JoinMerchant(ctx, mem, now, store.NewAuditEntry(ctx, now, "member.joined", mem.ID, nil, nil)); err != nil {
+			return err
+		}
 	}
 	return dir.SetPassword(ctx, email, password)
 }

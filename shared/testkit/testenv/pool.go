@@ -15,7 +15,8 @@ import (
 // NewPool makes a user pool and its app client on the cognito-idp emulator
 // (moto), set as the stack sets them: invitation only, the e-mail as the
 // user name and verified, a password policy, optional TOTP MFA, a client
-// with USER_PASSWORD_AUTH and refresh and no secret. The pool is deleted
+// with ADMIN_USER_PASSWORD_AUTH (server-side sign-in only: a password alone
+// never yields a token outside the dashboard) and refresh, no secret. The pool is deleted
 // when the test ends.
 func NewPool(t testing.TB) identity.Pool {
 	t.Helper()
@@ -38,7 +39,7 @@ func NewPool(t testing.TB) identity.Pool {
 		_, _ = c.DeleteUserPool(context.Background(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(id)})
 	})
 	cl, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(id), ClientName: aws.String("dashboard"),
-		ExplicitAuthFlows:     []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		ExplicitAuthFlows:     []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
 		EnableTokenRevocation: aws.Bool(true), PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled})
 	if err != nil {
 		t.Fatalf("create user pool client: %v", err)
