@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -27,6 +28,9 @@ type Record struct {
 	Name     string // INSERT, MODIFY, REMOVE
 	Sequence string // the stream's sequence number
 	Old, New map[string]types.AttributeValue
+	// Written is when the change was written (the record's approximate
+	// creation time, rounded down to the second); zero when unknown.
+	Written time.Time
 }
 
 // Event is an outbound event: a link's change, with the link as it was
@@ -38,6 +42,10 @@ type Event struct {
 	Sequence int
 	Link     *domain.Link
 	Data     map[string]string
+	// Happened is when the event took place: its own time, or for a
+	// deleted link the time the deletion was written (zero when unknown).
+	// An endpoint set after it never receives it (Stream).
+	Happened time.Time
 }
 
 // FromRecord finds the outbound event in a stream record: a link item whose
@@ -61,7 +69,11 @@ func FromRecord(r Record) (ev *Event, ok bool, err error) {
 			}
 		}
 		le := next.LastEvent
-		return &Event{ID: le.ID, Type: le.Type, At: le.At, Sequence: next.Version, Link: next, Data: le.Data}, true, nil
+		happened, err := time.Parse(time.RFC3339Nano, le.At)
+		if err != nil {
+			happened = r.Written
+		}
+		return &Event{ID: le.ID, Type: le.Type, At: le.At, Sequence: next.Version, Link: next, Data: le.Data, Happened: happened}, true, nil
 	case "REMOVE":
 		prev, isLink, err := store.LinkFromImage(r.Old)
 		if err != nil || !isLink || prev.Status != domain.StatusCreated {
@@ -71,8 +83,15 @@ func FromRecord(r Record) (ev *Event, ok bool, err error) {
 		// under an id made from the link's (one deletion per link).
 		prev.Archived = true
 		id := domain.PrefixEvent + strings.TrimPrefix(prev.ID, domain.PrefixLink)
+		// It happened when the deletion was written: the stream's time,
+		// rounded down to the second, so a deletion within the second an
+		// endpoint was set counts as before it (never sent to it).
+		happened := r.Written
+		if happened.IsZero() {
+			happened = prev.UpdatedAt
+		}
 		return &Event{ID: id, Type: domain.EventArchived, At: linkview.RFC3339(prev.UpdatedAt), Sequence: prev.Version + 1,
-			Link: prev, Data: map[string]string{"deleted": "true"}}, true, nil
+			Link: prev, Data: map[string]string{"deleted": "true"}, Happened: happened}, true, nil
 	}
 	return nil, false, nil
 }

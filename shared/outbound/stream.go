@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
@@ -95,14 +96,18 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 	if !m.WebhookEnabled() {
 		return nil
 	}
-	body, err := Body(ev, s.PublicBaseURL)
-	if err != nil {
-		s.Log.LogAttrs(ctx, slog.LevelError, "event unrenderable", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+	if beforeEndpoint(m, ev) {
+		s.Log.LogAttrs(ctx, slog.LevelInfo, "webhook event older than the endpoint dropped", slog.String("merchant", m.ID),
+			slog.String("link_id", ev.Link.ID), slog.String("event", ev.Type), slog.String("event_id", ev.ID))
 		return nil
 	}
 	d := &store.Delivery{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, EventID: ev.ID, EventType: ev.Type,
-		LinkID: ev.Link.ID, Sequence: ev.Sequence, Body: string(body)}
-	created, err := s.Store.PutDelivery(ctx, d, s.Now())
+		LinkID: ev.Link.ID, Sequence: ev.Sequence}
+	created, err := s.put(ctx, ev, d)
+	if errors.Is(err, errUnrenderable) {
+		s.Log.LogAttrs(ctx, slog.LevelError, "event unrenderable", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -114,6 +119,81 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 	s.Log.LogAttrs(ctx, slog.LevelInfo, "webhook queued", slog.String("merchant", m.ID), slog.String("link_id", ev.Link.ID),
 		slog.String("event", ev.Type), slog.String("delivery_id", d.ID), slog.Bool("new", created))
 	return nil
+}
+
+// beforeEndpoint reports an event that happened before the merchant's
+// endpoint was set (or changed, or turned back on): it was never meant for
+// that endpoint. The stream may hand a record over late (a retried batch,
+// `make dev` reading the stream again from its start after a restart), and
+// the merchant is read as it is now; the event's own time against
+// WebhookSince decides, so the answer is the same whenever the record is
+// handled. An event made while no endpoint was configured is never sent,
+// and after a change from A to B the events of A's time are not sent to B
+// (a delivery keeps no URL: the worker posts to the merchant's endpoint of
+// the moment, so the only safe choice for a late record is to drop it;
+// deliveries made while A was set were sent to A as they were made). A
+// merchant whose endpoint was set before WebhookSince was recorded has
+// none and receives every event, as before. An event already made into a
+// delivery is never undone: the delivery stays as it was.
+func beforeEndpoint(m *merchant.Merchant, ev *Event) bool {
+	if m.WebhookSince == "" {
+		return false
+	}
+	since, err := time.Parse(time.RFC3339Nano, m.WebhookSince)
+	if err != nil {
+		return true // never written so; refuse rather than guess
+	}
+	return ev.Happened.IsZero() || ev.Happened.Before(since)
+}
+
+// errUnrenderable is an event Body cannot render: a bug, logged, skipped.
+var errUnrenderable = errors.New("event unrenderable")
+
+// put stores the event's delivery d with its body; false when it existed.
+//
+// A body holds the link as sent, with the customer's snapshot (name,
+// e-mail), and the image it is made from may be older than an erasure of
+// that customer (the record was read before the erasure and handled after
+// it, or handed over again later). Erasure is final under every
+// interleaving because both sides go through the customer's erasure
+// marker, which the erasure writes before anything else
+// (store.EraseCustomerLinks):
+//   - a body with a customer's data is written only by
+//     store.PutDeliveryOf: one transaction that checks the marker is
+//     absent, puts the delivery and lists it under the customer. So it
+//     commits before the marker exists, and the erasure, which reads that
+//     list (strongly consistent) after writing the marker, finds and scrubs
+//     it; a delivery whose write would come after the marker is refused;
+//   - refused (ErrCustomerErased), the body is made again with the
+//     customer reduced to its id, as the erasure leaves links and
+//     deliveries, and stored with a plain put.
+//
+// A link whose snapshot is already only the id (or has no customer) needs
+// no check. The worker sends the stored body, never a link image, so what
+// leaves after an erasure is what is stored after it.
+func (s *Stream) put(ctx context.Context, ev *Event, d *store.Delivery) (bool, error) {
+	body, err := Body(ev, s.PublicBaseURL)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", errUnrenderable, err)
+	}
+	d.Body = string(body)
+	c := ev.Link.Customer
+	if c.ID == "" || c == (domain.Customer{ID: c.ID}) {
+		return s.Store.PutDelivery(ctx, d, s.Now())
+	}
+	created, err := s.Store.PutDeliveryOf(ctx, d, c.ID, s.Now())
+	if !errors.Is(err, store.ErrCustomerErased) {
+		return created, err
+	}
+	erased := *ev.Link
+	erased.Customer = domain.Customer{ID: c.ID}
+	scrubbed := *ev
+	scrubbed.Link = &erased
+	if body, err = Body(&scrubbed, s.PublicBaseURL); err != nil {
+		return false, fmt.Errorf("%w: %w", errUnrenderable, err)
+	}
+	d.Body = string(body)
+	return s.Store.PutDelivery(ctx, d, s.Now())
 }
 
 // FromLambda converts the records of a Lambda DynamoDB stream event.
@@ -128,7 +208,8 @@ func FromLambda(ev events.DynamoDBEvent) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Record{Name: r.EventName, Sequence: r.Change.SequenceNumber, Old: oldImg, New: newImg})
+		out = append(out, Record{Name: r.EventName, Sequence: r.Change.SequenceNumber, Old: oldImg, New: newImg,
+			Written: r.Change.ApproximateCreationDateTime.Time})
 	}
 	return out, nil
 }
@@ -153,7 +234,8 @@ func FromStreams(recs []streamtypes.Record) ([]Record, error) {
 		if r.Dynamodb.SequenceNumber != nil {
 			seq = *r.Dynamodb.SequenceNumber
 		}
-		out = append(out, Record{Name: string(r.EventName), Sequence: seq, Old: oldImg, New: newImg})
+		out = append(out, Record{Name: string(r.EventName), Sequence: seq, Old: oldImg, New: newImg,
+			Written: aws.ToTime(r.Dynamodb.ApproximateCreationDateTime)})
 	}
 	return out, nil
 }

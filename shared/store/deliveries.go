@@ -80,14 +80,68 @@ var ErrDeliveryStale = errors.New("delivery needs no attempt from this message")
 // ErrDeliveryBusy answers a claim while another attempt holds the lease.
 var ErrDeliveryBusy = errors.New("delivery attempt in progress")
 
-// PutDelivery records a new delivery; false when it already exists.
-func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
+// deliveryItem is a new delivery as stored.
+func deliveryItem(d *Delivery, now time.Time) (map[string]types.AttributeValue, error) {
 	d.PK, d.SK, d.Type = deliveryPK(d.Merchant, d.ID), deliverySK, "webhook_delivery"
 	d.GSI1PK, d.GSI1SK = deliveryListPK(d.Merchant, d.ID), d.ID
 	d.Status, d.CreatedAt, d.UpdatedAt, d.GenStartedAt = DeliveryPending, ft(now), ft(now), ft(now)
 	av, err := attributevalue.MarshalMap(d)
 	if err != nil {
-		return false, fmt.Errorf("marshal delivery: %w", err)
+		return nil, fmt.Errorf("marshal delivery: %w", err)
+	}
+	return av, nil
+}
+
+// ErrCustomerErased refuses a delivery whose body holds the data of a
+// customer whose erasure has begun: the body is to be made again with the
+// customer reduced to its id.
+var ErrCustomerErased = errors.New("the delivery's customer is erased")
+
+// PutDeliveryOf records a new delivery whose body holds the snapshot of
+// customer customerID (name, e-mail), unless that customer's erasure has
+// begun: one TransactWriteItems of a check that the customer's erasure
+// marker does not exist, the delivery (false when it exists) and its entry
+// in the customer's list of deliveries. Such a body is thus only ever
+// written before the erasure's marker, and listed where the erasure looks
+// for it after writing the marker (EraseCustomerLinks). ErrCustomerErased
+// when the marker exists (and the delivery does not).
+func (s *Store) PutDeliveryOf(ctx context.Context, d *Delivery, customerID string, now time.Time) (bool, error) {
+	av, err := deliveryItem(d, now)
+	if err != nil {
+		return false, err
+	}
+	items := []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(), Key: key(erasedPK(d.Merchant, customerID), erasedSK),
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
+			"PK": sv(customerDeliveriesPK(d.Merchant, customerID)), "SK": sv(d.ID), "type": sv("customer_delivery"),
+			"delivery_id": sv(d.ID), "link_id": sv(d.LinkID)}}},
+	}
+	for try := 0; ; try++ {
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		reasons, cancelled := cancelReasons(err)
+		switch {
+		case err == nil:
+			return true, nil
+		case !cancelled:
+			return false, fmt.Errorf("put delivery %s: %w", d.ID, err)
+		case len(reasons) > 1 && reasons[1] == "ConditionalCheckFailed":
+			return false, nil
+		case len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed":
+			return false, ErrCustomerErased
+		case try+1 >= maxApplyTries:
+			return false, fmt.Errorf("put delivery %s: %w after %d tries: %w", d.ID, domain.ErrConflict, maxApplyTries, err)
+		}
+		backoff(try) // TransactionConflict: the marker or the delivery is being written; try again
+	}
+}
+
+// PutDelivery records a new delivery; false when it already exists.
+func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
+	av, err := deliveryItem(d, now)
+	if err != nil {
+		return false, err
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	if _, ok := isConditionFailed(err); ok {

@@ -3,12 +3,26 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/paylinks/paylinks/shared/domain"
 )
+
+// Erasure markers and the customer's list of deliveries: each customer's
+// its own partition.
+//   - M#<m>#CUSX#<customer> / ERASED: the customer's erasure has begun;
+//   - M#<m>#CUSD#<customer> / <delivery id>: a delivery whose body was
+//     written with the customer's data (PutDeliveryOf).
+func erasedPK(m, customerID string) string             { return tenant(m) + "#CUSX#" + customerID }
+func customerDeliveriesPK(m, customerID string) string { return tenant(m) + "#CUSD#" + customerID }
+
+const erasedSK = "ERASED"
 
 // EraseCustomerLinks removes the person's data from every link made for
 // customer id: the link's snapshot becomes only the customer's id (the
@@ -17,7 +31,27 @@ import (
 // a deleted link's deliveries too. Amounts, statuses, PSP references and
 // timelines stay. It returns the number of links and deliveries scrubbed;
 // run again, it changes nothing more.
+//
+// Erasure is final: nothing written after it holds the person's data,
+// whatever runs meanwhile (clicks, payments, the table's stream handled
+// late or twice). In this order:
+//  1. the erasure marker is written first. From then on a delivery body
+//     with the person's data cannot be written (PutDeliveryOf checks the
+//     marker in its transaction; the stream makes the body again from what
+//     remains, the id); every one written before it is in the customer's
+//     list of deliveries;
+//  2. each link's snapshot is reduced to the id, and its version moves on:
+//     a change that read the link before (a first click, a refund) fails
+//     its version guard and is made again from the scrubbed link, instead
+//     of writing the old snapshot back. Later images of the link hold no
+//     data;
+//  3. the deliveries are scrubbed: those listed under the customer (read
+//     strongly consistent, after the marker: all of those with data), and
+//     those of the links' listing (made before the list existed).
 func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
+	if err := s.markErased(ctx, m, id); err != nil {
+		return 0, 0, err
+	}
 	cursor := ""
 	for {
 		ids, next, err := s.customerLinkIDs(ctx, m, id, 100, cursor)
@@ -39,24 +73,47 @@ func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, de
 			deliveries += n
 		}
 		if next == "" {
-			return links, deliveries, nil
+			break
 		}
 		cursor = next
 	}
+	n, err := s.eraseListedDeliveries(ctx, m, id)
+	return links, deliveries + n, err
 }
 
-// eraseLinkCustomer reduces a link's customer to its id; false when the
-// link is gone (deleted before it was opened).
+// markErased writes the customer's erasure marker (kept with the time of
+// the first erasure).
+func (s *Store) markErased(ctx context.Context, m, customerID string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(erasedPK(m, customerID), erasedSK),
+		UpdateExpression:         aws.String("SET #type = :t, customer_id = :c, erased_at = if_not_exists(erased_at, :now)"),
+		ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":t": sv("customer_erased"), ":c": sv(customerID), ":now": sv(ft(time.Now())),
+		}})
+	if err != nil {
+		return fmt.Errorf("mark customer %s erased: %w", customerID, err)
+	}
+	return nil
+}
+
+// eraseLinkCustomer reduces a link's customer to its id and moves its
+// version on; false when the link is gone (deleted before it was opened).
+// A link already reduced (or now another customer's) is left as it is.
 func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
-		ConditionExpression: aws.String("attribute_exists(PK)"),
-		UpdateExpression:    aws.String("SET customer = :c, customer_search = :empty"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND customer.#id = :id AND size(customer) > :one"),
+		UpdateExpression:         aws.String("SET customer = :c, customer_search = :empty, #version = #version + :one"),
+		ExpressionAttributeNames: map[string]string{"#id": "ID", "#version": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":c":     &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"ID": sv(customerID)}},
+			":id":    sv(customerID),
+			":one":   nv(1),
 			":empty": sv(""),
-		}})
-	if _, ok := isConditionFailed(err); ok {
-		return false, nil
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := isConditionFailed(err); ok {
+		return ccf.Item != nil, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("erase link %s: %w", linkID, err)
@@ -64,8 +121,8 @@ func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID str
 	return true, nil
 }
 
-// eraseDeliveries rewrites the bodies of a link's webhook deliveries with
-// the customer reduced to its id.
+// eraseDeliveries rewrites the bodies of a link's webhook deliveries (as
+// the listing index shows them) with the customer reduced to its id.
 func (s *Store) eraseDeliveries(ctx context.Context, m, linkID, customerID string) (int, error) {
 	n, cursor := 0, ""
 	for {
@@ -74,26 +131,72 @@ func (s *Store) eraseDeliveries(ctx context.Context, m, linkID, customerID strin
 			return n, err
 		}
 		for _, d := range ds {
-			body, changed := scrubCustomer(d.Body, customerID)
-			if !changed {
-				continue
-			}
-			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(deliveryPK(m, d.ID), deliverySK),
-				ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(body)}})
-			if _, gone := isConditionFailed(err); gone {
-				continue
-			}
+			changed, err := s.scrubDelivery(ctx, m, d, customerID)
 			if err != nil {
-				return n, fmt.Errorf("erase delivery %s: %w", d.ID, err)
+				return n, err
 			}
-			n++
+			if changed {
+				n++
+			}
 		}
 		if next == "" {
 			return n, nil
 		}
 		cursor = next
 	}
+}
+
+// eraseListedDeliveries scrubs the deliveries listed under the customer:
+// the list and each delivery read strongly consistent, so every delivery
+// written with the person's data before the marker is found.
+func (s *Store) eraseListedDeliveries(ctx context.Context, m, customerID string) (int, error) {
+	n := 0
+	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerDeliveriesPK(m, customerID))}}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, fmt.Errorf("deliveries of customer %s: %w", customerID, err)
+		}
+		for _, it := range page.Items {
+			var d Delivery
+			err := s.getItem(ctx, deliveryPK(m, avS(it["delivery_id"])), deliverySK, "delivery", &d)
+			if errors.Is(err, domain.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return n, err
+			}
+			changed, err := s.scrubDelivery(ctx, m, d, customerID)
+			if err != nil {
+				return n, err
+			}
+			if changed {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// scrubDelivery rewrites one delivery's body with the customer reduced to
+// its id; false when there was nothing to change (or it is gone).
+func (s *Store) scrubDelivery(ctx context.Context, m string, d Delivery, customerID string) (bool, error) {
+	body, changed := scrubCustomer(d.Body, customerID)
+	if !changed {
+		return false, nil
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(deliveryPK(m, d.ID), deliverySK),
+		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(body)}})
+	if _, gone := isConditionFailed(err); gone {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("erase delivery %s: %w", d.ID, err)
+	}
+	return true, nil
 }
 
 // scrubCustomer replaces, anywhere in a JSON document, an object under
