@@ -54,10 +54,17 @@ func TestWebhookEventsGoOnlyToTheEndpointOfTheirTime(t *testing.T) {
 		}
 	}
 
+	archive := func(id string) {
+		t.Helper()
+		if st, _, raw := call(t, "POST", srv.URL+"/v1/payment-links/"+id+"/archive", key, "", nil, true); st != 200 && st != 204 {
+			t.Fatalf("archive: %d %s", st, raw)
+		}
+	}
 	for i := 0; i < 3; i++ {
 		create("before any endpoint")
 	}
-	follow() // handled in time: no endpoint, nothing to do
+	archive(create("deleted before any endpoint")) // never opened: deleted
+	follow()          // handled in time: no endpoint, nothing to do
 	setURL(a.URL + "/a")
 	replay()
 	replay()

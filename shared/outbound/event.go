@@ -83,12 +83,14 @@ func FromRecord(r Record) (ev *Event, ok bool, err error) {
 		// under an id made from the link's (one deletion per link).
 		prev.Archived = true
 		id := domain.PrefixEvent + strings.TrimPrefix(prev.ID, domain.PrefixLink)
-		// It happened when the deletion was written: the stream's time,
-		// rounded down to the second, so a deletion within the second an
-		// endpoint was set counts as before it (never sent to it).
-		happened := r.Written
-		if happened.IsZero() {
-			happened = prev.UpdatedAt
+		// It happened when the deletion was written, after the link's
+		// last change: the later of the two is the best bound from below
+		// (the stream's time is rounded down: to the second on AWS, to the
+		// minute on DynamoDB Local), so a deletion in the same second (or
+		// minute) an endpoint was set counts as before it, never sent to it.
+		happened := prev.UpdatedAt
+		if r.Written.After(happened) {
+			happened = r.Written
 		}
 		return &Event{ID: id, Type: domain.EventArchived, At: linkview.RFC3339(prev.UpdatedAt), Sequence: prev.Version + 1,
 			Link: prev, Data: map[string]string{"deleted": "true"}, Happened: happened}, true, nil
