@@ -64,7 +64,7 @@ func TestWebhookEventsGoOnlyToTheEndpointOfTheirTime(t *testing.T) {
 		create("before any endpoint")
 	}
 	archive(create("deleted before any endpoint")) // never opened: deleted
-	follow()          // handled in time: no endpoint, nothing to do
+	follow()                                       // handled in time: no endpoint, nothing to do
 	setURL(a.URL + "/a")
 	replay()
 	replay()
