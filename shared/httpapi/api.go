@@ -263,7 +263,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 	secret, ok := strings.CutPrefix(auth, "Bearer ")
 	cookie := session.Secret(r)
 	switch {
-	case ok && merchant.WellFormed(secret):
+	case ok && merchant.LookedUp(secret):
 		k, m, err := a.merchantForKey(r.Context(), secret)
 		if errors.Is(err, domain.ErrNotFound) {
 			return principal{}, errUnauthenticated

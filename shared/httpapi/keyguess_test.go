@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,5 +98,25 @@ func TestForgedKeysCostNothingAndDoNotBlock(t *testing.T) {
 	}
 	if st, _, _ := call(t, "GET", srv.URL+"/v1/settings", key, "", nil, true); st != http.StatusOK {
 		t.Fatalf("the valid key: %d", st)
+	}
+}
+
+// TestLegacyKeyStillWorks: a key a deployment issued before keys carried
+// their checksum keeps working (looked up) until the merchant rotates it.
+func TestLegacyKeyStillWorks(t *testing.T) {
+	env := testenv.New(t)
+	env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	legacy := "sk_test_" + strings.Repeat("L3gacyK3", 4)
+	k := merchant.KeyFor("shop", legacy)
+	k.Created = "2026-01-01T00:00:00Z"
+	if err := env.Store.PutKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, raw := call(t, "GET", srv.URL+"/v1/payment-links", legacy, "", nil, true); st != http.StatusOK {
+		t.Fatalf("a legacy key: %d %s", st, raw)
+	}
+	if st, _, _ := call(t, "GET", srv.URL+"/v1/payment-links", "sk_test_"+strings.Repeat("L3gacyK4", 4), "", nil, false); st != 401 {
+		t.Fatalf("an unknown legacy-format key: %d", st)
 	}
 }

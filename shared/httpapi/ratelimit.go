@@ -133,11 +133,13 @@ func (l *Limits) sweepUnknown(now time.Time) {
 	}
 }
 
-// bearerKey is the well-formed API key a request carries ("" for none: no
-// credential, a forged or mistyped key, a member's token or a session).
+// bearerKey is the API key worth a lookup a request carries (well-formed,
+// or in the legacy format: those count against the address too; "" for
+// none: no credential, a forged or mistyped key, a member's token or a
+// session).
 func bearerKey(r *http.Request) string {
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !merchant.WellFormed(secret) {
+	if !ok || !merchant.LookedUp(secret) {
 		return ""
 	}
 	return secret

@@ -94,3 +94,23 @@ func TestWithChecksum(t *testing.T) {
 		t.Fatalf("Suggest dropped the live prefix: %s", s)
 	}
 }
+
+// TestLegacyKeysStillLookedUp: a key made before keys carried their
+// checksum (prefix and 32 characters) is still worth a lookup, so a
+// deployment's integrations keep working while it rotates them; any other
+// length or character is not, and a legacy key is never well-formed.
+func TestLegacyKeysStillLookedUp(t *testing.T) {
+	legacy := "sk_live_" + strings.Repeat("aZ09-_xY", 4)
+	if !merchant.Legacy(legacy) || !merchant.LookedUp(legacy) || merchant.WellFormed(legacy) {
+		t.Fatalf("legacy %q: Legacy %v LookedUp %v WellFormed %v", legacy, merchant.Legacy(legacy), merchant.LookedUp(legacy), merchant.WellFormed(legacy))
+	}
+	for _, bad := range []string{legacy[:len(legacy)-1], legacy + "a", "sk_prod_" + legacy[8:], legacy[:20] + "=" + legacy[21:], legacy[:20] + "é" + legacy[22:]} {
+		if merchant.Legacy(bad) || merchant.LookedUp(bad) {
+			t.Errorf("%q is taken for a legacy key", bad)
+		}
+	}
+	secret, _, err := merchant.NewKey("m", false)
+	if err != nil || !merchant.LookedUp(secret) || merchant.Legacy(secret) {
+		t.Fatalf("a new key %q: %v", secret, err)
+	}
+}

@@ -224,6 +224,28 @@ func WellFormed(secret string) bool {
 	return subtle.ConstantTimeCompare([]byte(secret[cut:]), []byte(checksum(secret[:cut]))) == 1
 }
 
+// Legacy reports a key in the format made before keys carried their
+// checksum (a mode's prefix and 32 base64url characters): still looked up,
+// so that a deployment's existing integrations keep working while the
+// merchant rotates them (a new key, then the old one revoked); unlike a
+// well-formed key it cannot be told from a guess without the lookup.
+func Legacy(secret string) bool {
+	const n = len("sk_test_") + keyBodyLen
+	if len(secret) != n || (!strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_")) {
+		return false
+	}
+	for i := len("sk_test_"); i < n; i++ {
+		if !isBodyChar(secret[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// LookedUp reports a key worth a lookup: well-formed, or in the legacy
+// format.
+func LookedUp(secret string) bool { return WellFormed(secret) || Legacy(secret) }
+
 func isBodyChar(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
