@@ -25,7 +25,7 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// DemoOwner is the demo merchant's owner (API.md, Local run).
+// DemoOwner is the demo merchant's owner (docs/api.md, Local run).
 const DemoOwner = "owner@demo.example"
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// The README's operator walk-through ("After deploy"), against make dev: the
+// docs/operations.md's operator walk-through ("After deploy"), against make dev: the
 // same commands, with no -function (make dev's table instead of a deployed
 // admin function). Create a merchant, issue its key, set its PSP, create a
 // link, open it.

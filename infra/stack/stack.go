@@ -157,7 +157,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 
 // newTable is the single table of spec.Table. Its construct id carries the
 // key layout (TableV2): a layout change is a new table beside the old one,
-// never a replacement of the data in place (README, Layout versions).
+// never a replacement of the data in place (docs/data-model.md, Layout versions).
 func newTable(st awscdk.Stack, prod bool) awsdynamodb.Table {
 	table := awsdynamodb.NewTable(st, jsii.String(fmt.Sprintf("TableV%d", spec.Table.Layout)), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(spec.Table.PK), Type: awsdynamodb.AttributeType_STRING},

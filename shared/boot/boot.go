@@ -278,8 +278,8 @@ func FromEnvironment(ctx context.Context, name string) (*Env, error) {
 	if fn.Uses(spec.NeedTable) {
 		st = store.New(config.DynamoDB(awsCfg), cfg.Table)
 		st.Sealer = Sealer(cfg, awsCfg)
-		// Refuse a table whose keys follow another layout (README, Layout
-		// versions): one GetItem per cold start.
+		// Refuse a table whose keys follow another layout (docs/data-model.md,
+		// Layout versions): one GetItem per cold start.
 		check := st.CheckLayout
 		if fn.Uses(spec.NeedTableWrite) {
 			check = st.EnsureLayout

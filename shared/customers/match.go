@@ -1,4 +1,4 @@
-// Package customers settles who a new link is for (API.md, Customers): an
+// Package customers settles who a new link is for (docs/api.md, Customers): an
 // existing customer by id, or an inline customer matched by the merchant's
 // customer number, then e-mail, else a new customer made with the link.
 // The API's create and the CSV import both match through it.

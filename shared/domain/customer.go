@@ -22,7 +22,7 @@ type Address struct {
 	Country    string `json:"country,omitempty" dynamodbav:"country,omitempty"`
 }
 
-// CustomerRecord is a merchant's customer (API.md, Customers): who links
+// CustomerRecord is a merchant's customer (docs/api.md, Customers): who links
 // are for, kept apart from the snapshot each link holds.
 type CustomerRecord struct {
 	ID             string            `json:"id" dynamodbav:"id"`

@@ -17,7 +17,7 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// Id prefixes of API.md.
+// Id prefixes of docs/api.md.
 const (
 	PrefixLink   = "pl_"
 	PrefixRefund = "re_"

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// ActorType is who made a change (API.md, audit log).
+// ActorType is who made a change (docs/api.md, audit log).
 type ActorType string
 
 // The actor types.

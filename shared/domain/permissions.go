@@ -6,10 +6,10 @@ import (
 )
 
 // Permission is one power over a merchant's account, held by an API key or
-// (through its role) by a member. The names are API.md's.
+// (through its role) by a member. The names are docs/api.md's.
 type Permission string
 
-// The permissions, as API.md names them.
+// The permissions, as docs/api.md names them.
 const (
 	LinksRead      Permission = "links:read"
 	LinksWrite     Permission = "links:write" // create, patch, archive, duplicate, import
@@ -27,7 +27,7 @@ const (
 	AuditRead      Permission = "audit:read"
 )
 
-// AllPermissions is every permission, in API.md's order: what a full API
+// AllPermissions is every permission, in docs/api.md's order: what a full API
 // key (one stored without permissions) and an owner hold.
 var AllPermissions = []Permission{
 	LinksRead, LinksWrite, LinksSend, RefundsWrite, PaymentsReview, ExportsRead,
@@ -51,7 +51,7 @@ const (
 	RoleViewer   Role = "viewer"
 )
 
-// Roles maps each role to its permissions (API.md: owner all; admin all, but
+// Roles maps each role to its permissions (docs/api.md: owner all; admin all, but
 // it may not remove the last owner, a rule of members, not a permission;
 // finance read, refunds, payments review, exports, audit; operator read,
 // links:write, links:send, customers:write; viewer read only).
@@ -70,7 +70,7 @@ func withRead(more ...Permission) []Permission {
 	return append(slices.Clone(ReadPermissions), more...)
 }
 
-// Known reports a permission API.md names.
+// Known reports a permission docs/api.md names.
 func (p Permission) Known() bool { return slices.Contains(AllPermissions, p) }
 
 // Allows reports whether a holder of perms may do what needs needed.

@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// The one rule for power (API.md, People): no principal, member or API key,
+// The one rule for power (docs/api.md, People): no principal, member or API key,
 // ever creates, invites, promotes or revokes anything that holds a
 // permission it lacks itself. Making, changing or removing an owner, and
 // requiring two-step verification, are for owner members only, never keys.

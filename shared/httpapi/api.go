@@ -1,4 +1,4 @@
-// Package httpapi is the integrator API of API.md as a plain http.Handler:
+// Package httpapi is the integrator API of docs/api.md as a plain http.Handler:
 // the same handler serves `make dev`, the tests (httptest) and the Lambda
 // (wrapped by httpadapter only in functions/api/main.go).
 package httpapi

@@ -8,7 +8,7 @@ import (
 )
 
 // inlineCustomer is a link's customer given in the create request: matched
-// by customer_number, then e-mail, else made (API.md, Customers).
+// by customer_number, then e-mail, else made (docs/api.md, Customers).
 type inlineCustomer struct {
 	CustomerNumber string `json:"customer_number"`
 	FirstName      string `json:"first_name"`

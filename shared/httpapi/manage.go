@@ -27,7 +27,7 @@ const (
 var listParams = map[string]bool{"origin": true, "channel": true, "status": true, "customer": true, "reference": true, "amount_min": true, "amount_max": true,
 	"created_from": true, "created_to": true, "archived": true, "limit": true, "cursor": true}
 
-// parseListQuery reads the list filters of API.md; 422 naming the parameter.
+// parseListQuery reads the list filters of docs/api.md; 422 naming the parameter.
 func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
 	var errs domain.FieldErrors
 	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), Cursor: v.Get("cursor")}

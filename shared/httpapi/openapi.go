@@ -17,7 +17,7 @@ import (
 //go:embed openapi.json.gz
 var openAPIgz []byte
 
-// OpenAPI is the OpenAPI 3.1 document of the HTTP contract (API.md).
+// OpenAPI is the OpenAPI 3.1 document of the HTTP contract (docs/api.md).
 var OpenAPI = gunzip(openAPIgz)
 
 func gunzip(b []byte) []byte {

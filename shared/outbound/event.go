@@ -14,7 +14,7 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Types are the events integrators receive (API.md); other timeline
+// Types are the events integrators receive (docs/api.md); other timeline
 // entries (sends, refund requests, edits) stay on the timeline only.
 var Types = map[string]bool{
 	domain.EventCreated: true, domain.EventClicked: true, domain.EventPaid: true, domain.EventDeclined: true,

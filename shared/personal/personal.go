@@ -1,5 +1,5 @@
 // Package personal keeps people's data from those not allowed to read it
-// (API.md, People): customers' data (the customer records, the snapshots
+// (docs/api.md, People): customers' data (the customer records, the snapshots
 // links carry, the debtors and beneficiaries of payments, all of it inside
 // webhook payloads and audit entries too) needs links:read or
 // customers:read; members' e-mails (and when they signed in) need

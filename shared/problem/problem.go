@@ -22,7 +22,7 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
-	// MissingPermission names the permission a 403 lacked (API.md).
+	// MissingPermission names the permission a 403 lacked (docs/api.md).
 	MissingPermission domain.Permission `json:"missing_permission,omitempty"`
 	// RetryAfter, in seconds, is sent as the Retry-After header (429, 503).
 	RetryAfter int `json:"-"`

@@ -27,7 +27,7 @@ const AuditRetention = 400 * 24 * time.Hour
 
 func auditPK(m string, s int) string { return fmt.Sprintf("%s#AUDIT#%d", tenant(m), s) }
 
-// AuditEntry is one change (API.md, audit log).
+// AuditEntry is one change (docs/api.md, audit log).
 type AuditEntry struct {
 	ID        string          `json:"id" dynamodbav:"id"`
 	At        time.Time       `json:"at" dynamodbav:"at"`

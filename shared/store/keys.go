@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Key layout 2 (README, Layout). Every item a merchant owns has a partition
+// Key layout 2 (docs/data-model.md). Every item a merchant owns has a partition
 // key that begins with M#<merchant>#, one partition per entity (a link with
 // its events, refunds, sends and reminder; each marker on its own), so one
 // merchant's traffic spreads over many partitions; only the merchant item

@@ -4,7 +4,7 @@
 // dashboard) links nothing more.
 package columns
 
-// Links are the columns of a payment links file (API.md); LinksExportOnly
+// Links are the columns of a payment links file (docs/api.md); LinksExportOnly
 // are what an export adds and an import accepts and ignores, so an export
 // imports again.
 var (
@@ -13,7 +13,7 @@ var (
 	LinksExportOnly = []string{"id", "status", "amount_refunded", "created_at", "paid_at", "url"}
 )
 
-// Customers are the columns of a customers file (API.md, Customers);
+// Customers are the columns of a customers file (docs/api.md, Customers);
 // CustomersExportOnly what a customers export adds and an import accepts
 // and ignores.
 var (
