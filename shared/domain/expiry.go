@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Expiry rules of DESIGN.md.
+// Expiry rules of docs/api.md (Payment links).
 const (
 	DefaultExpiry = 30 * 24 * time.Hour
 	MaxExpiry     = 90 * 24 * time.Hour

@@ -12,7 +12,7 @@ import (
 // Status is where a link is in its life.
 type Status string
 
-// The statuses of DESIGN.md.
+// The statuses of docs/api.md (Payment links).
 const (
 	StatusCreated  Status = "created"
 	StatusClicked  Status = "clicked"
@@ -111,7 +111,7 @@ func (s Status) Open() bool {
 // Origin says where a link came from.
 type Origin string
 
-// Origins of DESIGN.md.
+// Origins of docs/api.md (Payment links).
 const (
 	OriginAPI          Origin = "api"
 	OriginImport       Origin = "import"
