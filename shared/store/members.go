@@ -142,31 +142,30 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 // RemoveMember deletes the member (or invitation) cur read and ends the
 // person's sessions and tokens; domain.ErrLastOwner for the only owner.
 func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, at time.Time, e AuditEntry) error {
-	del := func(pk, sk string) types.TransactWriteItem {
-		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
-			ConditionExpression:       aws.String("#r = :old"),
-			ExpressionAttributeNames:  map[string]string{"#r": "role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role))}}}
-	}
-	items := []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant)),
-		{Update: s.endCredentials(cur.Sub, at)}}
+	items := append(s.memberDeletes(cur), types.TransactWriteItem{Update: s.endCredentials(cur.Sub, at)})
 	if cur.Role == domain.RoleOwner && cur.Status == domain.MemberActive {
 		items = append(items, s.owners(cur.Merchant, -1))
 	}
 	return s.memberChange(ctx, cur.Merchant, items, 3, e, "remove member")
 }
 
-// LeaveMerchant deletes the member cur read who leaves of their own accord:
-// their sessions and tokens stay for their other merchants;
-// domain.ErrLastOwner for the only owner.
-func (s *Store) LeaveMerchant(ctx context.Context, cur domain.Member, e AuditEntry) error {
+// memberDeletes delete both copies of the membership cur read, while its
+// role is still the one read.
+func (s *Store) memberDeletes(cur domain.Member) []types.TransactWriteItem {
 	del := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#r = :old"),
 			ExpressionAttributeNames:  map[string]string{"#r": "role"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role))}}}
 	}
-	items := []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant))}
+	return []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant))}
+}
+
+// LeaveMerchant deletes the member cur read who leaves of their own accord:
+// their sessions and tokens stay for their other merchants;
+// domain.ErrLastOwner for the only owner.
+func (s *Store) LeaveMerchant(ctx context.Context, cur domain.Member, e AuditEntry) error {
+	items := s.memberDeletes(cur)
 	if cur.Role == domain.RoleOwner {
 		items = append(items, s.owners(cur.Merchant, -1))
 	}
