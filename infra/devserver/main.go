@@ -28,6 +28,29 @@ import (
 // DemoOwner is the demo merchant's owner (docs/api.md, Local run).
 const DemoOwner = "owner@demo.example"
 
+// devSecrets checks a chosen dev key, reads (or makes) the state
+// directory's secrets and puts them in the environment the functions'
+// configuration reads, with the dev table's name and the sandbox on.
+func devSecrets(runDir string) (devenv.Secrets, error) {
+	if err := devenv.CheckKey(os.Getenv("PAYLINKS_DEV_API_KEY")); err != nil {
+		return devenv.Secrets{}, err
+	}
+	sec, err := devenv.LoadSecrets(runDir)
+	if err != nil {
+		return devenv.Secrets{}, fmt.Errorf("dev secrets: %w", err)
+	}
+	if os.Getenv("TABLE_NAME") == "" {
+		os.Setenv("TABLE_NAME", "paylinks-dev")
+	}
+	os.Setenv("SANDBOX_ENABLED", "1")
+	for k, v := range map[string]string{"SANDBOX_SECRET": sec.SandboxSecret, "LINK_CODE_SECRET": sec.LinkCodeSecret, "LOCAL_SEAL_KEY": sec.SealKey} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
+	return sec, nil
+}
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "devserver:", err)
@@ -47,21 +70,9 @@ func run() error {
 	// that sessions, link codes and sealed settings made before a restart
 	// still verify after it.
 	runDir := env("PAYLINKS_RUN_DIR", ".tools/run")
-	if err := devenv.CheckKey(os.Getenv("PAYLINKS_DEV_API_KEY")); err != nil {
-		return err
-	}
-	sec, err := devenv.LoadSecrets(runDir)
+	sec, err := devSecrets(runDir)
 	if err != nil {
-		return fmt.Errorf("dev secrets: %w", err)
-	}
-	if os.Getenv("TABLE_NAME") == "" {
-		os.Setenv("TABLE_NAME", "paylinks-dev")
-	}
-	os.Setenv("SANDBOX_ENABLED", "1")
-	for k, v := range map[string]string{"SANDBOX_SECRET": sec.SandboxSecret, "LINK_CODE_SECRET": sec.LinkCodeSecret, "LOCAL_SEAL_KEY": sec.SealKey} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
+		return err
 	}
 	log := config.Logger()
 	awsCfg, err := config.AWS(ctx)

@@ -66,14 +66,14 @@ func newUserPool(st awscdk.Stack, p *Props, base string, prod bool) userPool {
 		RemovalPolicy:      removal(prod),
 	})
 	client := pool.AddClient(jsii.String("DashboardClient"), &awscognito.UserPoolClientOptions{
-		UserPoolClientName:         jsii.String("dashboard"),
-		GenerateSecret:             jsii.Bool(false),
+		UserPoolClientName: jsii.String("dashboard"),
+		GenerateSecret:     jsii.Bool(false),
 		// Server-side password sign-in only (the dashboard function, with its
 		// IAM role: throttled, and two-step when a merchant requires it): no
 		// password or SRP flow of the client's own, so a password alone
 		// never yields a token anyone could call /v1 with. And refresh
 		// (always on).
-		AuthFlows: &awscognito.AuthFlow{AdminUserPassword: jsii.Bool(true), UserPassword: jsii.Bool(false), UserSrp: jsii.Bool(false), Custom: jsii.Bool(false)},
+		AuthFlows:                  &awscognito.AuthFlow{AdminUserPassword: jsii.Bool(true), UserPassword: jsii.Bool(false), UserSrp: jsii.Bool(false), Custom: jsii.Bool(false)},
 		DisableOAuth:               jsii.Bool(true),
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),

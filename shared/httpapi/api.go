@@ -173,10 +173,6 @@ func principalOf(ctx context.Context) principal {
 
 func merchantOf(ctx context.Context) *merchant.Merchant { return principalOf(ctx).merchant }
 
-// grantsOf is what the caller may do: the key's permissions or the
-// member's role's.
-func grantsOf(ctx context.Context) []domain.Permission { return principalOf(ctx).grants }
-
 // MerchantHeader names the merchant a member acts in when they belong to
 // several (API keys belong to one).
 const MerchantHeader = "Paylinks-Merchant"

@@ -110,18 +110,12 @@ func From(err error) *Problem {
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "email", Message: "is already a member"}}}
 	case errors.Is(err, domain.ErrLastOwner):
 		return New(http.StatusConflict, err.Error())
-	case errors.Is(err, domain.ErrOwnersOnly):
-		return New(http.StatusForbidden, err.Error())
+	case errors.Is(err, domain.ErrOwnersOnly), errors.Is(err, domain.ErrMFARequired), errors.Is(err, domain.ErrMFAOwnersOnly), errors.Is(err, domain.ErrLastOwnerLeaves):
+		return ofPeople(err)
 	case errors.As(err, &exceeds):
 		p := Forbidden(exceeds.Missing)
 		p.Detail = exceeds.Error()
 		return p
-	case errors.Is(err, domain.ErrMFAOwnersOnly):
-		return &Problem{Type: typeFor(403), Title: "Forbidden", Status: 403, Detail: err.Error(), Errors: []domain.FieldError{{Field: "require_mfa", Message: "may be changed by an owner only"}}}
-	case errors.Is(err, domain.ErrMFARequired):
-		return New(http.StatusForbidden, err.Error())
-	case errors.Is(err, domain.ErrLastOwnerLeaves):
-		return New(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrCustomerArchived):
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "customer_id", Message: "is archived or erased"}}}
 	case errors.Is(err, domain.ErrTransition):
@@ -133,6 +127,18 @@ func From(err error) *Problem {
 	default:
 		return New(http.StatusInternalServerError, "internal error")
 	}
+}
+
+// ofPeople is the problem of a refusal of the people's rules (owners, two-step
+// verification, the last owner).
+func ofPeople(err error) *Problem {
+	switch {
+	case errors.Is(err, domain.ErrMFAOwnersOnly):
+		return &Problem{Type: typeFor(403), Title: "Forbidden", Status: 403, Detail: err.Error(), Errors: []domain.FieldError{{Field: "require_mfa", Message: "may be changed by an owner only"}}}
+	case errors.Is(err, domain.ErrLastOwnerLeaves):
+		return New(http.StatusConflict, err.Error())
+	}
+	return New(http.StatusForbidden, err.Error())
 }
 
 // Write sends p as application/problem+json.
