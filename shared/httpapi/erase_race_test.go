@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ type eraseRound struct {
 	id      string
 	needles []string // the person's name and e-mail (lower case)
 	links   map[string]string
+	erasing time.Duration // how long the erasure took
 }
 
 // TestEraseIsFinalUnderAnyInterleaving: clicks and payments on a
@@ -57,11 +59,11 @@ type eraseRound struct {
 // late, in a shuffled order, some twice, in batches of random sizes. After
 // each round nothing in the table holds the person's name or e-mail (no
 // delivery, no link), and every webhook sent afterwards is free of it.
-// Rounds are generated from a seed (PAYLINKS_ERASE_SEED, logged; rounds:
-// PAYLINKS_ERASE_ROUNDS).
+// Rounds are generated from a seed (PAYLINKS_ERASE_SEED, logged): 5 of
+// them, or PAYLINKS_ERASE_ROUNDS.
 func TestEraseIsFinalUnderAnyInterleaving(t *testing.T) {
 	seedN := envInt(t, "PAYLINKS_ERASE_SEED", uint64(time.Now().UnixNano()))
-	rounds := int(envInt(t, "PAYLINKS_ERASE_ROUNDS", 8))
+	rounds := int(envInt(t, "PAYLINKS_ERASE_ROUNDS", 5))
 	t.Logf("seed %d, %d rounds (PAYLINKS_ERASE_SEED=%d reproduces the cases)", seedN, rounds, seedN)
 	rcv := newReceiver(t, nil)
 	testenv.NeedStream(t)
@@ -81,12 +83,15 @@ func TestEraseIsFinalUnderAnyInterleaving(t *testing.T) {
 	var all []string
 	made, scrubbed := 0, 0
 	for r := 0; r < rounds; r++ {
+		start := time.Now()
 		rd := x.newRound(t, r, rand.New(rand.NewPCG(seedN, uint64(r))))
 		x.race(t, rd)
+		raced := time.Since(start)
 		x.replayLate(t, rd)
 		n := x.checkNothingLeft(t, rd)
 		s := x.scrubbedBy(t, rd.id)
-		t.Logf("round %d: %d links, %d deliveries, %d of them scrubbed by the erasure", r, len(rd.links), n, s)
+		t.Logf("round %d: %d links, %d deliveries, %d of them scrubbed by the erasure (erasure %v, race %v, round %v)",
+			r, len(rd.links), n, s, rd.erasing.Round(time.Millisecond), raced.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 		made, scrubbed = made+n, scrubbed+s
 		all = append(all, rd.needles...)
 		if t.Failed() {
@@ -96,9 +101,12 @@ func TestEraseIsFinalUnderAnyInterleaving(t *testing.T) {
 	if made == 0 || scrubbed == 0 {
 		t.Fatalf("%d deliveries made, %d scrubbed by an erasure: the rounds did not test the race", made, scrubbed)
 	}
+	testenv.Figure(t, "erasure races: %d rounds, %d deliveries (%d scrubbed by the erasure, the others made from the erased state), none with the person's data", rounds, made, scrubbed)
 	// Every delivery is sent now, after every erasure: none carries a
 	// person's data.
+	sending := time.Now()
 	srv.Consume(t)
+	defer func() { t.Logf("sent in %v", time.Since(sending).Round(time.Millisecond)) }()
 	for end := time.Now().Add(180 * time.Second); len(rcv.delivered()) < made; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("%d of %d deliveries sent; statuses: %v", len(rcv.delivered()), made, deliveryStatuses(t, env))
@@ -163,49 +171,57 @@ func (x *eraseRace) newRound(t *testing.T, n int, rng *rand.Rand) *eraseRound {
 }
 
 // race runs 2 to 5 workers clicking, paying and declining the round's
-// links at random, the erasure (after a random pause), and the stream
-// follower, all at once.
+// links at random, the stream follower (reading every 1 to 30 ms), and the
+// erasure, which starts once the workers made a random number of their
+// changes (none, some, all), after a random pause.
 func (x *eraseRace) race(t *testing.T, rd *eraseRound) {
 	t.Helper()
 	ids := make([]string, 0, len(rd.links))
 	for id := range rd.links {
 		ids = append(ids, id)
 	}
-	workers := 2 + rd.rng.IntN(4)
+	if rd.rng.IntN(2) == 0 { // the deliveries of the links' first events made before the race, or during it
+		if err := x.live.follow(x.srv.Service.Stream.Handle, closed, 0); err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+	}
+	stop := make(chan struct{})
+	followed := make(chan error, 1)
+	every := time.Duration(1+rd.rng.IntN(30)) * time.Millisecond
+	go func() { followed <- x.live.follow(x.srv.Service.Stream.Handle, stop, every) }()
+
+	counts := make([]int, 2+rd.rng.IntN(4))
+	total := 0
+	for w := range counts {
+		counts[w] = 3 + rd.rng.IntN(6)
+		total += counts[w]
+	}
+	var done atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, workers+2)
-	for w := 0; w < workers; w++ {
+	errs := make(chan error, len(counts))
+	for w, n := range counts {
 		rng := rand.New(rand.NewPCG(rd.rng.Uint64(), uint64(w)))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- x.work(rng, ids, rd.links)
+			errs <- x.work(rng, n, ids, rd.links, &done)
 		}()
 	}
-	if rd.rng.IntN(2) == 0 { // the links' deliveries made before the race, or during it
-		if err := x.live.follow(x.srv.Service.Stream.Handle, closed); err != nil {
-			t.Fatalf("stream: %v", err)
-		}
-	}
-	pause := time.Duration(rd.rng.IntN(30000)) * time.Microsecond
+	after := int64(rd.rng.IntN(total + 1))
+	pause := time.Duration(rd.rng.IntN(5000)) * time.Microsecond
 	eraseStatus := make(chan string, 1)
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
-		time.Sleep(pause)
-		// A 503 (the emulator slow under load) is retried, as a client
-		// does: erasing again finishes the job.
-		st := x.erase(rd.id)
-		for try := 0; strings.HasPrefix(st, "503 ") && try < 5; try++ {
-			time.Sleep(time.Second)
-			st = x.erase(rd.id)
+		for done.Load() < after {
+			time.Sleep(100 * time.Microsecond)
 		}
+		time.Sleep(pause)
+		t0 := time.Now()
+		st := x.eraseUntilAnswered(rd.id)
+		rd.erasing = time.Since(t0)
 		eraseStatus <- st
 	}()
-	stop := make(chan struct{})
-	followed := make(chan error, 1)
-	go func() { followed <- x.live.follow(x.srv.Service.Stream.Handle, stop) }()
 	wg.Wait()
+	st := <-eraseStatus
 	close(stop)
 	if err := <-followed; err != nil {
 		t.Fatalf("stream: %v", err)
@@ -216,17 +232,18 @@ func (x *eraseRace) race(t *testing.T, rd *eraseRound) {
 			t.Fatalf("round %d: %v", rd.n, err)
 		}
 	}
-	if st := <-eraseStatus; !strings.HasPrefix(st, "200 ") {
+	if !strings.HasPrefix(st, "200 ") {
 		t.Fatalf("round %d: erase answered %s", rd.n, st)
 	}
 }
 
-// work makes 3 to 8 changes to random links: a click, a payment, a decline.
-func (x *eraseRace) work(rng *rand.Rand, ids []string, codes map[string]string) error {
+// work makes n changes to random links, 0 to 10 ms apart: a click, a
+// payment, a decline; done counts them.
+func (x *eraseRace) work(rng *rand.Rand, n int, ids []string, codes map[string]string, done *atomic.Int64) error {
 	ctx := context.Background()
 	amount := money.MustParse("EUR", "5.00")
-	for i := 3 + rng.IntN(6); i > 0; i-- {
-		time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond)
+	for ; n > 0; n-- {
+		time.Sleep(time.Duration(rng.IntN(10000)) * time.Microsecond)
 		id := ids[rng.IntN(len(ids))]
 		now := time.Now()
 		var err error
@@ -243,8 +260,20 @@ func (x *eraseRace) work(rng *rand.Rand, ids []string, codes map[string]string) 
 		if err != nil && !errors.Is(err, domain.ErrConflict) {
 			return fmt.Errorf("change of %s: %w", id, err)
 		}
+		done.Add(1)
 	}
 	return nil
+}
+
+// eraseUntilAnswered erases customer id; a 503 (the emulator slow under
+// load) is retried, as a client does: erasing again finishes the job.
+func (x *eraseRace) eraseUntilAnswered(id string) string {
+	st := x.erase(id)
+	for try := 0; strings.HasPrefix(st, "503 ") && try < 5; try++ {
+		time.Sleep(time.Second)
+		st = x.erase(id)
+	}
+	return st
 }
 
 // erase is POST /v1/customers/{id}/erase; its status and body.
@@ -263,8 +292,9 @@ func (x *eraseRace) erase(id string) string {
 // closed stops a follower at once (after one reading).
 var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// follow hands the stream's new records over until stop, then once more.
-func (f *streamFollower) follow(h streamlocal.Handler, stop <-chan struct{}) error {
+// follow hands the stream's new records over every interval until stop,
+// then once more.
+func (f *streamFollower) follow(h streamlocal.Handler, stop <-chan struct{}, every time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
@@ -277,7 +307,7 @@ func (f *streamFollower) follow(h streamlocal.Handler, stop <-chan struct{}) err
 		if _, err := f.reader.Once(context.Background(), h); err != nil {
 			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(every)
 	}
 }
 
