@@ -171,6 +171,10 @@ func (d *Directory) Respond(ctx context.Context, challenge, email, session, answ
 		ChallengeResponses: responses,
 	})
 	if err != nil {
+		var noStep *types.ResourceNotFoundException
+		if errors.As(err, &noStep) {
+			return Step{}, ErrExpiredStep // a forged step: its session unknown to the pool
+		}
 		return Step{}, signInError(err)
 	}
 	return step(out.ChallengeName, out.Session, out.AuthenticationResult), nil

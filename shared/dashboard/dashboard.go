@@ -207,10 +207,11 @@ func (d *Dashboard) load(r *http.Request) (current, error) {
 		return current{}, err
 	}
 	cur := current{secret: secret, s: s, all: person.Active(), person: person}
-	ok := person.CredentialCounts(s.Created, false)
-	if ok && s.Merchant != "" {
+	ok := true
+	if s.Merchant != "" {
 		cur.member, ok = domain.MembershipIn(cur.all, s.Merchant)
 	}
+	ok = ok && person.CredentialCounts(cur.member, s.Created, false)
 	if ok && s.Merchant != "" && !s.MFA && s.MFASetupToken == "" {
 		// A merchant that requires two-step verification takes no session
 		// opened without the code (one opened before it was required).
@@ -221,8 +222,8 @@ func (d *Dashboard) load(r *http.Request) (current, error) {
 		ok = !required
 	}
 	if !ok {
-		// Signed out elsewhere, removed from the merchant, or short of
-		// two-step verification: the session ends.
+		// Signed out elsewhere, removed from the merchant, its role
+		// changed, or short of two-step verification: the session ends.
 		if err := d.Store.DeleteSession(ctx, secret); err != nil {
 			return current{}, err
 		}

@@ -487,9 +487,8 @@ func owners(t *testing.T, p *people, keyA, keyB string, owner *cognito.Tokens) {
 	if st, _ := p.api(t, "DELETE", "/v1/members/"+ownerID, owner.Access, "", nil); st != 204 {
 		t.Fatalf("an owner removes an owner who is not the last (themselves): %d", st)
 	}
-	// Removed, the former owner's token no longer counts (their
-	// credentials end with the membership).
-	if st, _ := p.api(t, "GET", "/v1/payment-links", owner.Access, "", nil); st != 401 {
+	// Removed, the former owner's token no longer reaches the merchant.
+	if st, _ := p.api(t, "GET", "/v1/payment-links", owner.Access, "", nil); st != 403 {
 		t.Fatalf("a removed member: %d", st)
 	}
 	if st, _ := p.api(t, "DELETE", "/v1/members/mem_01JUNKJUNKJUNKJUNKJUNKJUNK", keyA, "", nil); st != 404 {

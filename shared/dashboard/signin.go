@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -75,6 +76,14 @@ func (d *Dashboard) checkSignInCSRF(w http.ResponseWriter, r *http.Request) bool
 	return true
 }
 
+// signInName reports a sign-in name the dashboard takes: an e-mail address
+// (lower case). The pool would take its own user names too (each person's
+// subject), which would count apart from the e-mail in the throttles.
+func signInName(email string) bool {
+	_, err := domain.NormalEmail("email", email)
+	return err == nil
+}
+
 func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if !d.checkSignInCSRF(w, r) {
@@ -90,7 +99,10 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	if d.throttled(w, r, gates, func(status int, problem string) { d.signInForm(w, r, status, email, problem) }) {
 		return
 	}
-	step, err := d.Directory.SignIn(r.Context(), email, password)
+	step, err := cognito.Step{}, error(cognito.ErrBadCredentials)
+	if signInName(email) {
+		step, err = d.Directory.SignIn(r.Context(), email, password)
+	}
 	d.settle(r.Context(), gates, err)
 	d.next(w, r, email, step, err, false)
 }
@@ -118,14 +130,17 @@ func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
 	if !d.checkSignInCSRF(w, r) {
 		return
 	}
-	email, session := r.PostFormValue("email"), r.PostFormValue("session")
+	email, session := strings.TrimSpace(strings.ToLower(r.PostFormValue("email"))), r.PostFormValue("session")
 	gates := signInGates(r, throttleCode, email)
 	if d.throttled(w, r, gates, func(status int, problem string) {
 		d.challengeForm(w, r, status, cognito.ChallengeMFA, email, session, problem)
 	}) {
 		return
 	}
-	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeMFA, email, session, strings.TrimSpace(r.PostFormValue("code")))
+	step, err := cognito.Step{}, error(cognito.ErrExpiredStep)
+	if signInName(email) {
+		step, err = d.Directory.Respond(r.Context(), cognito.ChallengeMFA, email, session, strings.TrimSpace(r.PostFormValue("code")))
+	}
 	d.settle(r.Context(), gates, err)
 	if errors.Is(err, cognito.ErrBadCode) {
 		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, err.Error())
@@ -200,13 +215,9 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 		return
 	}
 	now := d.Now().UTC()
-	if withCode && person.MFASince == nil {
-		// TOTP set up outside the dashboard: from now on the person's
-		// tokens are had with it.
-		if err := d.Store.PersonUsesMFA(ctx, sub, now); err != nil {
-			d.fail(w, r, err)
-			return
-		}
+	if err := d.recordMFA(ctx, person, withCode, now); err != nil {
+		d.fail(w, r, err)
+		return
 	}
 	chosen, joined := person.Default()
 	if joined {
@@ -216,6 +227,12 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 		}
 	}
 	secret := token()
+	if setup != "" {
+		if setup, err = sealSetupToken(secret, setup); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
 	s := store.Session{Sub: sub, Email: strings.ToLower(person.Memberships[0].Email), Merchant: chosen.Merchant,
 		CSRF: token(), Created: now, Seen: now, Ends: now.Add(AbsoluteTimeout), MFASetupToken: setup, MFA: withCode}
 	if err := d.Store.PutSession(ctx, secret, s); err != nil {
@@ -240,6 +257,20 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 	default:
 		http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 	}
+}
+
+// recordMFA keeps the person's record true to how they signed in: TOTP set
+// up outside the dashboard counts from now on; a sign-in without the code
+// of someone recorded with TOTP means they turned it off in the pool (with
+// their own access token): none of their tokens counts as had with it.
+func (d *Dashboard) recordMFA(ctx context.Context, person domain.Person, withCode bool, now time.Time) error {
+	switch {
+	case withCode && person.MFASince == nil:
+		return d.Store.PersonUsesMFA(ctx, person.Sub, now)
+	case !withCode && person.MFASince != nil:
+		return d.Store.PersonDropsMFA(ctx, person.Sub)
+	}
+	return nil
 }
 
 // verified is the person the pool's id and access tokens name, both
@@ -285,11 +316,25 @@ func (d *Dashboard) mfaSetupPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
-	secret, err := d.Directory.AssociateTOTP(r.Context(), cur.s.MFASetupToken)
+	access, err := setupAccess(cur)
+	secret := ""
+	if err == nil {
+		secret, err = d.Directory.AssociateTOTP(r.Context(), access)
+	}
 	if d.setupExpired(w, r, err) {
 		return
 	}
 	d.mfaSetupForm(w, http.StatusOK, cur, secret, "")
+}
+
+// setupAccess is the access token the session keeps sealed for the
+// set-up; one that does not open counts as expired (sign in again).
+func setupAccess(cur current) (string, error) {
+	access, err := openSetupToken(cur.secret, cur.s.MFASetupToken)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", cognito.ErrBadCredentials, err)
+	}
+	return access, nil
 }
 
 // setupExpired ends a set-up whose access token the pool no longer takes
@@ -324,7 +369,10 @@ func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
-	err := d.Directory.VerifyTOTP(r.Context(), cur.s.MFASetupToken, strings.TrimSpace(r.PostFormValue("code")))
+	access, err := setupAccess(cur)
+	if err == nil {
+		err = d.Directory.VerifyTOTP(r.Context(), access, strings.TrimSpace(r.PostFormValue("code")))
+	}
 	if errors.Is(err, cognito.ErrBadCode) {
 		d.mfaSetupForm(w, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), err.Error())
 		return

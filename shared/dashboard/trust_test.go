@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
@@ -188,6 +190,9 @@ func TestRemovedMembersKeys(t *testing.T) {
 	tm := newTeam(t, p, "shop-a")
 	_, full := p.api(t, "POST", "/v1/api-keys", tm.admin, `{"name":"admin-full"}`, nil)
 	_, reader := p.api(t, "POST", "/v1/api-keys", tm.admin, `{"name":"admin-reader","permissions":["links:read"]}`, nil)
+	// Keys made by the admin's keys, and by those: theirs too.
+	_, child := p.api(t, "POST", "/v1/api-keys", full["secret"].(string), `{"name":"child","permissions":["keys:write","links:read"]}`, nil)
+	_, grandchild := p.api(t, "POST", "/v1/api-keys", child["secret"].(string), `{"name":"grandchild","permissions":["links:read"]}`, nil)
 	if st, _ := p.api(t, "PATCH", "/v1/members/"+tm.adminID, tm.owner, `{"role":"viewer"}`, nil); st != 200 {
 		t.Fatalf("demote: %d", st)
 	}
@@ -197,15 +202,23 @@ func TestRemovedMembersKeys(t *testing.T) {
 	if st, _ := p.api(t, "GET", "/v1/payment-links", reader["secret"].(string), "", nil); st != 200 {
 		t.Fatalf("a demoted member's key within the new role: %d", st)
 	}
+	if st, _ := p.api(t, "GET", "/v1/payment-links", child["secret"].(string), "", nil); st != 401 {
+		t.Fatalf("a key made by a demoted member's key, above the new role: %d, want 401", st)
+	}
+	if st, _ := p.api(t, "GET", "/v1/payment-links", grandchild["secret"].(string), "", nil); st != 200 {
+		t.Fatalf("a key made under a demoted member, within the new role: %d", st)
+	}
 	if st, _ := p.api(t, "DELETE", "/v1/members/"+tm.adminID, tm.owner, "", nil); st != 204 {
 		t.Fatalf("remove: %d", st)
 	}
-	if st, _ := p.api(t, "GET", "/v1/payment-links", reader["secret"].(string), "", nil); st != 401 {
-		t.Fatalf("a removed member's key: %d, want 401", st)
+	for name, k := range map[string]map[string]any{"own key": reader, "a key made under them": grandchild} {
+		if st, _ := p.api(t, "GET", "/v1/payment-links", k["secret"].(string), "", nil); st != 401 {
+			t.Fatalf("a removed member's %s: %d, want 401", name, st)
+		}
 	}
 	_, audit := p.api(t, "GET", "/v1/audit-log", tm.owner, "", nil)
-	if n := strings.Count(fmtAny(audit), "api_key.revoked"); n != 2 {
-		t.Fatalf("%d revocations in the audit log, want 2", n)
+	if n := strings.Count(fmtAny(audit), "api_key.revoked"); n != 4 {
+		t.Fatalf("%d revocations in the audit log, want 4", n)
 	}
 
 	// An owner keeps a removed member's keys by asking.
@@ -258,6 +271,7 @@ func TestConsent(t *testing.T) {
 	if st, pr := p.api(t, "GET", "/v1/payment-links", admin, "", nil); st != 200 {
 		t.Fatalf("the person's token after another merchant's invitation: %d %v", st, pr)
 	}
+	withdrawTouchesNothing(t, p, a, ownerB)
 	if st, _ := p.api(t, "GET", "/v1/payment-links", admin, "", map[string]string{"Paylinks-Merchant": "shop-b"}); st != 403 {
 		t.Fatalf("shop-b reached before joining: %d", st)
 	}
@@ -291,6 +305,25 @@ func TestConsent(t *testing.T) {
 	_ = bOwner
 }
 
+// withdrawTouchesNothing: another merchant withdrawing an invitation (or
+// removing the person) ends nothing of theirs elsewhere.
+func withdrawTouchesNothing(t *testing.T, p *people, a team, ownerB string) {
+	t.Helper()
+	st, again := p.api(t, "POST", "/v1/members", ownerB, `{"email":"`+a.ownerMail+`","role":"viewer"}`, nil)
+	if st != 201 {
+		t.Fatalf("shop-b invites shop-a's owner: %d %v", st, again)
+	}
+	if st, _ := p.api(t, "DELETE", "/v1/members/"+again["id"].(string), ownerB, "", nil); st != 204 {
+		t.Fatalf("withdraw: %d", st)
+	}
+	if st, _ := p.api(t, "GET", "/v1/payment-links", a.owner, "", nil); st != 200 {
+		t.Fatalf("shop-a's owner's token after shop-b withdrew an invitation: %d", st)
+	}
+	if st, _, _ := a.ownerB.do("GET", "/dashboard", nil); st != 200 {
+		t.Fatalf("shop-a's owner's session after shop-b withdrew an invitation: %d", st)
+	}
+}
+
 // TestMFAOnEveryPath (finding 3): with two-step verification required, a
 // member without it gets a password-only token from the pool and /v1
 // refuses it; sessions and tokens opened before the requirement end.
@@ -320,6 +353,14 @@ func TestMFAOnEveryPath(t *testing.T) {
 	if st, _ := tm.adminB.call("GET", "/v1/payment-links", "", ""); st != 401 && st != 403 {
 		t.Fatalf("admin's earlier session on /v1: %d", st)
 	}
+	// A session setting up TOTP keeps the pool's access token sealed
+	// with its cookie: no token in the table.
+	waiting := p.browser(t)
+	waiting.signInTo(tm.adminMail, "Admin-pass-2026!", "/dashboard/mfa-setup")
+	if st, _, page := waiting.do("GET", "/dashboard/mfa-setup", nil); st != 200 || !strings.Contains(page, "totp-secret") {
+		t.Fatalf("set-up page: %d\n%s", st, page)
+	}
+	scanFor(t, p, "eyJ")
 	// With the code, the owner works again, by session and by token.
 	secret := setUpTOTP(t, p, tm.ownerMail, ownerPassword)
 	nb := p.browser(t)
@@ -329,6 +370,26 @@ func TestMFAOnEveryPath(t *testing.T) {
 	}
 	if st, _ := p.api(t, "GET", "/v1/payment-links", tok, "", nil); st != 200 {
 		t.Fatalf("owner's token with the code: %d", st)
+	}
+	// The owner turns TOTP off in the pool with their own token (found
+	// probing the running system): their next sign-in without the code
+	// drops it from their record, and a password-only token counts for
+	// nothing in the merchant.
+	// (by hand: the SDK leaves false booleans out, and the pool would keep it)
+	req, _ := http.NewRequest("POST", os.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"), strings.NewReader(
+		`{"AccessToken":"`+tok+`","SoftwareTokenMfaSettings":{"Enabled":false,"PreferredMfa":false}}`))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.SetUserMFAPreference")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("turn TOTP off: %v %v", resp, err)
+	}
+	p.browser(t).signInTo(tm.ownerMail, ownerPassword, "/dashboard/mfa-setup")
+	// The API functions read the person again within their cache's bound.
+	time.Sleep(httpapi.AuthCacheTTL + time.Second)
+	noCode := p.accessToken(t, tm.ownerMail, ownerPassword).Access
+	if st, pr := p.api(t, "GET", "/v1/payment-links", noCode, "", nil); st != 403 {
+		t.Fatalf("a password-only token after TOTP was turned off: %d %v", st, pr)
 	}
 }
 
@@ -453,4 +514,31 @@ func fmtItem(it map[string]types.AttributeValue) string {
 func fmtAny(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestSignInNameIsTheEmail (found probing the running system): the pool
+// takes a person's subject as a user name too, which counted apart from
+// their e-mail in the sign-in throttles; the dashboard takes only e-mail
+// addresses, so the right password with the subject is a wrong sign-in.
+func TestSignInNameIsTheEmail(t *testing.T) {
+	p := newPeople(t)
+	tm := newTeam(t, p, "shop-a")
+	mems, err := p.env.Store.ListMembers(ctx, "shop-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mems {
+		if m.Email != tm.adminMail {
+			continue
+		}
+		b := p.browser(t)
+		_, _, page := b.do("GET", "/dashboard/sign-in", nil)
+		st, _, page := b.do("POST", "/dashboard/sign-in", url.Values{"csrf": {field(t, csrfField, page)}, "email": {m.Sub}, "password": {"Admin-pass-2026!"}})
+		if st != http.StatusUnauthorized {
+			t.Fatalf("the subject as the sign-in name: %d\n%s", st, page)
+		}
+		p.browser(t).signIn(strings.ToUpper(tm.adminMail[:1])+tm.adminMail[1:], "Admin-pass-2026!")
+		return
+	}
+	t.Fatal("no admin")
 }

@@ -86,6 +86,10 @@ type Member struct {
 	InvitedBy  Actor      `json:"invited_by" dynamodbav:"invited_by"`
 	Created    time.Time  `json:"created_at" dynamodbav:"created_at"`
 	LastSignIn *time.Time `json:"last_sign_in_at" dynamodbav:"last_sign_in_at,omitempty"`
+	// CredentialsAfter ends the person's sessions and tokens in this
+	// merchant made before it (a role change: they sign in again with the
+	// new role); their other merchants are not touched.
+	CredentialsAfter *time.Time `json:"-" dynamodbav:"credentials_after,omitempty"`
 }
 
 // Grants are the member's permissions: its role's.
@@ -168,13 +172,18 @@ func (p Person) Default() (Member, bool) {
 }
 
 // CredentialCounts reports whether a session or token made at made still
-// counts: made strictly after TokensValidAfter. Tokens are timed to the
-// second: one made in the second of a sign-out does not count.
-func (p Person) CredentialCounts(made time.Time, toSecond bool) bool {
-	if toSecond {
-		return made.Unix() > p.TokensValidAfter.Unix()
+// counts in merchant mem: made strictly after the person's
+// TokensValidAfter (a sign-out ends all) and after the membership's
+// CredentialsAfter (a role change ends those of its merchant). Tokens are
+// timed to the second: one made in the second of a sign-out does not count.
+func (p Person) CredentialCounts(mem Member, made time.Time, toSecond bool) bool {
+	after := func(mark time.Time) bool {
+		if toSecond {
+			return made.Unix() > mark.Unix()
+		}
+		return made.After(mark)
 	}
-	return made.After(p.TokensValidAfter)
+	return after(p.TokensValidAfter) && (mem.CredentialsAfter == nil || after(*mem.CredentialsAfter))
 }
 
 // TokenHadMFA reports whether a token authenticated at authTime (to the

@@ -94,7 +94,7 @@ func Missing(perms []Permission, needed []Permission) (Permission, bool) {
 func ParsePermissions(field string, names []string) ([]Permission, FieldErrors) {
 	var errs FieldErrors
 	if len(names) == 0 {
-		errs.Add(field, "must list at least one permission (leave it out for a key with every permission)")
+		errs.Add(field, "must list at least one permission (leave it out for a key with your own permissions)")
 		return nil, errs
 	}
 	out := make([]Permission, 0, len(names))

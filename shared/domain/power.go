@@ -140,16 +140,16 @@ func CanSetMFARequirement(a Authority) error {
 	return nil
 }
 
-// KeysToRevoke are the keys a member made that they may no longer hold:
-// all of them when the member leaves or is removed (grants nil), those
-// exceeding their new role's grants when their role changes.
-func KeysToRevoke[K any](keys []K, madeBy func(K) string, holds func(K) []Permission, member string, grants []Permission) []K {
+// KeysToRevoke are the keys made on a member's behalf (by them, or by a key
+// made on their behalf, and so on: each key records the member at the root
+// of its makers, so the chain holds when a key between is gone) that they
+// may no longer hold: all of them when the member leaves or is removed
+// (grants nil), those exceeding their new role's grants when their role
+// changes.
+func KeysToRevoke[K any](keys []K, behalfOf func(K) string, holds func(K) []Permission, member string, grants []Permission) []K {
 	var out []K
 	for _, k := range keys {
-		if madeBy(k) != member {
-			continue
-		}
-		if (Authority{Grants: grants}).within("", holds(k)) != nil {
+		if behalfOf(k) == member && (Authority{Grants: grants}).within("", holds(k)) != nil {
 			out = append(out, k)
 		}
 	}

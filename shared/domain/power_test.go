@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -143,21 +144,47 @@ func TestFindingsRefused(t *testing.T) {
 	}
 }
 
+// TestKeysToRevoke: over generated key trees (each key made by a member
+// or by an earlier key, recording the member at the root of its makers),
+// with keys between gone (revoked earlier), a removal revokes exactly the
+// keys made on the member's behalf, a demotion exactly those of them that
+// hold more than the new role; nothing of another member's.
 func TestKeysToRevoke(t *testing.T) {
 	type k struct {
-		by    string
-		perms []Permission
+		id, by, root string
+		perms        []Permission
 	}
-	keys := []k{{"mem_a", AllPermissions}, {"mem_a", []Permission{LinksRead}}, {"mem_b", AllPermissions}, {"key_x", []Permission{LinksRead}}}
-	by := func(x k) string { return x.by }
-	holds := func(x k) []Permission { return x.perms }
-	if got := KeysToRevoke(keys, by, holds, "mem_a", nil); len(got) != 2 {
-		t.Fatalf("removal revokes %d of mem_a's 2 keys", len(got))
-	}
-	if got := KeysToRevoke(keys, by, holds, "mem_a", Roles[RoleViewer]); len(got) != 1 || got[0].perms[0] != LinksRead || len(got[0].perms) != len(AllPermissions) {
-		t.Fatalf("a demotion to viewer revokes %v", got)
-	}
-	if got := KeysToRevoke(keys, by, holds, "mem_a", Roles[RoleAdmin]); len(got) != 0 {
-		t.Fatalf("a role with every permission revokes %v", got)
+	rng := rand.New(rand.NewPCG(8, 29))
+	for round := 0; round < 500; round++ {
+		var all []k
+		for i := 0; i < 1+rng.IntN(12); i++ {
+			x := k{id: fmt.Sprintf("key_%d", i), perms: subset(rng)}
+			x.by = []string{"mem_a", "mem_b"}[rng.IntN(2)]
+			x.root = x.by
+			if len(all) > 0 && rng.IntN(2) == 0 {
+				parent := all[rng.IntN(len(all))]
+				x.by, x.root = parent.id, parent.root
+			}
+			all = append(all, x)
+		}
+		var keys []k // some revoked before: the chain through them holds
+		for _, x := range all {
+			if rng.IntN(4) > 0 {
+				keys = append(keys, x)
+			}
+		}
+		root := func(x k) string { return x.root }
+		holds := func(x k) []Permission { return x.perms }
+		for _, grants := range [][]Permission{nil, Roles[RoleViewer], Roles[RoleFinance], AllPermissions} {
+			got := map[string]bool{}
+			for _, x := range KeysToRevoke(keys, root, holds, "mem_a", grants) {
+				got[x.id] = true
+			}
+			for _, x := range keys {
+				if want := x.root == "mem_a" && !covers(grants, x.perms); got[x.id] != want {
+					t.Fatalf("round %d grants %v: key %+v revoked %v, want %v", round, grants, x, got[x.id], want)
+				}
+			}
+		}
 	}
 }

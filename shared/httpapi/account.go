@@ -85,12 +85,12 @@ func (a *API) memberPrincipal(r *http.Request, token string) (principal, error) 
 		return principal{}, fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return a.freshOnRefusal(ctx, c.Sub, func(person domain.Person) (principal, error) {
-		if !person.CredentialCounts(c.AuthTime, true) {
-			return principal{}, errUnauthenticated
-		}
 		mem, err := pickMembership(person, r.Header.Get(MerchantHeader))
 		if err != nil {
 			return principal{}, err
+		}
+		if !person.CredentialCounts(mem, c.AuthTime, true) {
+			return principal{}, errUnauthenticated
 		}
 		return a.memberOf(ctx, mem, person.TokenHadMFA(c.AuthTime))
 	})
@@ -142,7 +142,7 @@ func (a *API) sessionPrincipal(r *http.Request, secret string) (principal, error
 	}
 	return a.freshOnRefusal(ctx, s.Sub, func(person domain.Person) (principal, error) {
 		mem, ok := domain.MembershipIn(person.Active(), s.Merchant)
-		if !ok || !person.CredentialCounts(s.Created, false) {
+		if !ok || !person.CredentialCounts(mem, s.Created, false) {
 			return principal{}, errUnauthenticated
 		}
 		return a.memberOf(ctx, mem, s.MFA)
@@ -160,7 +160,7 @@ func (a *API) memberOf(ctx context.Context, mem domain.Member, hadMFA bool) (pri
 	if m.RequireMFA && !hadMFA {
 		return principal{}, domain.ErrMFARequired
 	}
-	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem}, nil
+	return principal{merchant: m, grants: mem.Grants(), actor: mem.Actor(), member: &mem, behalfOf: mem.ID}, nil
 }
 
 // pickMembership is the person's membership in the merchant named, or
@@ -354,24 +354,16 @@ func (a *API) leave(w http.ResponseWriter, r *http.Request) error {
 	if err := domain.CanLeave(*p.member, owners); err != nil {
 		return err
 	}
-	if err := a.Store.LeaveMerchant(r.Context(), *p.member, store.NewAuditEntry(r.Context(), a.Now(), "member.left", p.member.ID, *p.member, nil)); err != nil {
-		return err
-	}
-	return a.afterMembership(w, r, *p.member, "member.left", false)
+	return a.endMembership(w, r, *p.member, "member.left", false)
 }
 
-// endMembership removes cur with its audit entry, ending the person's
-// sessions and tokens, and revokes the keys they made unless kept.
+// endMembership removes cur with its audit entry (their sessions and
+// tokens no longer reach the merchant; their other merchants are not
+// touched), and revokes the keys they made unless kept.
 func (a *API) endMembership(w http.ResponseWriter, r *http.Request, cur domain.Member, action string, keep bool) error {
-	if err := a.Store.RemoveMember(r.Context(), cur, a.Now(), store.NewAuditEntry(r.Context(), a.Now(), action, cur.ID, cur, nil)); err != nil {
+	if err := a.Store.RemoveMember(r.Context(), cur, store.NewAuditEntry(r.Context(), a.Now(), action, cur.ID, cur, nil)); err != nil {
 		return err
 	}
-	return a.afterMembership(w, r, cur, action, keep)
-}
-
-// afterMembership revokes the keys of a member who left or was removed
-// (unless kept) and answers.
-func (a *API) afterMembership(w http.ResponseWriter, r *http.Request, cur domain.Member, action string, keep bool) error {
 	a.people.Clear()
 	if !keep {
 		if err := a.revokeKeysOf(r.Context(), cur, nil); err != nil {
@@ -383,14 +375,15 @@ func (a *API) afterMembership(w http.ResponseWriter, r *http.Request, cur domain
 	return nil
 }
 
-// revokeKeysOf revokes the keys member mem made that hold more than grants
-// (all of them for nil), each with its audit entry.
+// revokeKeysOf revokes the keys made on member mem's behalf (by them or by
+// their keys) that hold more than grants (all of them for nil), each with
+// its audit entry.
 func (a *API) revokeKeysOf(ctx context.Context, mem domain.Member, grants []domain.Permission) error {
 	keys, err := a.Store.ListKeys(ctx, mem.Merchant)
 	if err != nil {
 		return err
 	}
-	for _, k := range domain.KeysToRevoke(keys, func(k merchant.Key) string { return k.CreatedBy.ID }, merchant.Key.Grants, mem.ID, grants) {
+	for _, k := range domain.KeysToRevoke(keys, func(k merchant.Key) string { return k.Member }, merchant.Key.Grants, mem.ID, grants) {
 		if err := a.Store.DeleteKey(ctx, mem.Merchant, k.ID()); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return fmt.Errorf("revoke %s's key: %w", mem.ID, err)
 		}

@@ -30,6 +30,10 @@ import (
 	"github.com/paylinks/paylinks/shared/unavailable"
 )
 
+// maxPathID is the longest id a path may name (ours are about 30
+// characters): anything longer is no resource (404), never a store error.
+const maxPathID = 128
+
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20
 
@@ -37,6 +41,10 @@ const MaxBody = 1 << 20
 // memory by a warm function, so that hot paths spend their round trip on the
 // work itself. Settings changed through this process are dropped at once.
 const authTTL = 30 * time.Second
+
+// AuthCacheTTL is authTTL: the bound within which a change of a key, a
+// merchant or a person made by another function counts.
+const AuthCacheTTL = authTTL
 
 // API serves the integrator routes.
 type API struct {
@@ -165,6 +173,9 @@ type principal struct {
 	grants   []domain.Permission
 	actor    domain.Actor
 	member   *domain.Member // a member's membership; nil for an API key
+	// behalfOf is the member behind the caller: the member, or the member
+	// a key was made on behalf of ("" for none).
+	behalfOf string
 }
 
 func principalOf(ctx context.Context) principal {
@@ -218,6 +229,12 @@ func (a *API) auth(rt Route, next http.HandlerFunc) http.HandlerFunc {
 			problem.Write(w, pr)
 			return nil
 		}
+		if len(r.PathValue("id")) > maxPathID {
+			// No id of ours is that long, and the store could not even
+			// look it up (its keys hold 1 KB at most).
+			problem.Write(w, problem.New(http.StatusNotFound, "no such resource"))
+			return nil
+		}
 		p.actor.IP, p.actor.UserAgent = addr, truncate(r.UserAgent(), 256)
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
 		r = r.WithContext(domain.WithActor(ctx, p.actor))
@@ -267,7 +284,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		if err != nil {
 			return principal{}, err
 		}
-		return principal{merchant: m, grants: k.Grants(), actor: domain.Actor{Type: domain.ActorAPIKey, ID: k.ID(), Name: keyName(k)}}, nil
+		return principal{merchant: m, grants: k.Grants(), actor: domain.Actor{Type: domain.ActorAPIKey, ID: k.ID(), Name: keyName(k)}, behalfOf: k.Member}, nil
 	case ok && a.Members != nil && strings.Count(secret, ".") == 2:
 		return a.memberPrincipal(r, secret)
 	case auth == "" && cookie != "":

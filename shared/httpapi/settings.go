@@ -318,7 +318,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k.Created = a.Now().UTC().Format(time.RFC3339)
-	k.Name, k.Permissions, k.CreatedBy = req.Name, perms, domain.ActorOf(r.Context()).Public()
+	k.Name, k.Permissions, k.CreatedBy, k.Member = req.Name, perms, domain.ActorOf(r.Context()).Public(), principalOf(r.Context()).behalfOf
 	if err := a.Store.PutKey(r.Context(), k); err != nil {
 		return err
 	}

@@ -133,6 +133,10 @@ type Key struct {
 	// CreatedBy is who made the key (a member, a key, the operator); a
 	// member's keys go when the member does.
 	CreatedBy domain.Actor `dynamodbav:"created_by,omitempty"`
+	// Member is the member the key was made on behalf of: its maker, or
+	// the member behind the key that made it ("" for the operator's and
+	// the merchant's own keys). The member's keys go when the member does.
+	Member string `dynamodbav:"member,omitempty"`
 }
 
 // Restricted reports a key limited to chosen permissions.

@@ -221,6 +221,17 @@ func (g Guard) CheckURL(raw string) error {
 	return g.checkName(strings.TrimSuffix(host, "."))
 }
 
+// asciiHost reports a host of letters, digits, '-' and '.' only (ASCII).
+func asciiHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // checkName checks a host that is not an IPv6 literal: a canonical IPv4
 // literal, or a DNS name whose last label is not numeric.
 func (g Guard) checkName(host string) error {
@@ -229,6 +240,12 @@ func (g Guard) checkName(host string) error {
 			return fmt.Errorf("%w (%s)", ErrForbiddenTarget, r)
 		}
 		return nil
+	}
+	if !asciiHost(host) {
+		// Resolvers map other scripts' digits and dots to ASCII (IDNA):
+		// 169.254.169.254 written in full-width digits reaches the
+		// metadata service. A name is given in its ASCII (punycode) form.
+		return errors.New("must name a host in ASCII: an internationalised name in its punycode (xn--) form")
 	}
 	last := host[strings.LastIndexByte(host, '.')+1:]
 	if host == "" || strings.ContainsAny(host, "%[]") || last == "" || numericLabel(last) {

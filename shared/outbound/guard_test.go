@@ -179,7 +179,9 @@ func TestGuardAllowsPublicAddresses(t *testing.T) {
 func TestGuardRefusesFindingURLs(t *testing.T) {
 	for _, u := range []string{"https://[::1%25lo]/", "https://[fe80::1%25eth0]/", "https://[::127.0.0.1]/", "https://[64:ff9b:1::a00:1]/",
 		"https://[2002:7f00:1::1]/", "https://[::1%lo]/", "https://127.1/", "https://0x7f000001/", "https://2130706433/",
-		"https://0177.0.0.1/", "https://[hooks.example.com]/", "https://[::ffff:8.8.8.8]/", "https://[::ffff:127.0.0.1]/"} {
+		"https://0177.0.0.1/", "https://[hooks.example.com]/", "https://[::ffff:8.8.8.8]/", "https://[::ffff:127.0.0.1]/",
+		// other scripts' digits and dots, which resolvers map to ASCII (found by probing the running system)
+		"https://１６９.２５４.１６９.２５４/latest/meta-data/", "https://１０.０.０.１/", "https://127。0。0。1/", "https://hooks.exämple.com/"} {
 		for _, g := range []Guard{{}, {AllowLoopback: true}} {
 			if err := g.CheckURL(u); err == nil {
 				t.Errorf("loopback=%v: %s accepted", g.AllowLoopback, u)

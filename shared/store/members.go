@@ -113,7 +113,8 @@ func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.M
 }
 
 // SetRole changes a member's role from what cur holds, and ends the
-// person's sessions and tokens (they sign in again with the new role);
+// person's sessions and tokens in the merchant (they sign in again with the
+// new role; their other merchants are not touched);
 // domain.ErrConflict when it changed since cur was read,
 // domain.ErrLastOwner when the only owner would be demoted.
 func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e AuditEntry) error {
@@ -123,12 +124,11 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 	set := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#r = :old"),
-			UpdateExpression:          aws.String("SET #r = :new"),
+			UpdateExpression:          aws.String("SET #r = :new, credentials_after = :at"),
 			ExpressionAttributeNames:  map[string]string{"#r": "role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role)), ":new": sv(string(role))}}}
+			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role)), ":new": sv(string(role)), ":at": sv(ft(at))}}}
 	}
-	items := []types.TransactWriteItem{set(membersPK(cur.Merchant), memberSK(cur.ID)), set(personPK(cur.Sub), tenant(cur.Merchant)),
-		{Update: s.endCredentials(cur.Sub, at)}}
+	items := []types.TransactWriteItem{set(membersPK(cur.Merchant), memberSK(cur.ID)), set(personPK(cur.Sub), tenant(cur.Merchant))}
 	switch {
 	case cur.Status != domain.MemberActive: // owners count once they join
 	case cur.Role == domain.RoleOwner:
@@ -136,17 +136,19 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 	case role == domain.RoleOwner:
 		items = append(items, s.owners(cur.Merchant, 1))
 	}
-	return s.memberChange(ctx, cur.Merchant, items, 3, e, "set role")
+	return s.memberChange(ctx, cur.Merchant, items, 2, e, "set role")
 }
 
-// RemoveMember deletes the member (or invitation) cur read and ends the
-// person's sessions and tokens; domain.ErrLastOwner for the only owner.
-func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, at time.Time, e AuditEntry) error {
-	items := append(s.memberDeletes(cur), types.TransactWriteItem{Update: s.endCredentials(cur.Sub, at)})
+// RemoveMember deletes the member (or invitation) cur read: removed, left
+// or withdrawn, the person's sessions and tokens no longer reach the
+// merchant (and nothing of theirs elsewhere changes); domain.ErrLastOwner
+// for the only owner.
+func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntry) error {
+	items := s.memberDeletes(cur)
 	if cur.Role == domain.RoleOwner && cur.Status == domain.MemberActive {
 		items = append(items, s.owners(cur.Merchant, -1))
 	}
-	return s.memberChange(ctx, cur.Merchant, items, 3, e, "remove member")
+	return s.memberChange(ctx, cur.Merchant, items, 2, e, "remove member")
 }
 
 // memberDeletes delete both copies of the membership cur read, while its
@@ -159,17 +161,6 @@ func (s *Store) memberDeletes(cur domain.Member) []types.TransactWriteItem {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": sv(string(cur.Role))}}}
 	}
 	return []types.TransactWriteItem{del(membersPK(cur.Merchant), memberSK(cur.ID)), del(personPK(cur.Sub), tenant(cur.Merchant))}
-}
-
-// LeaveMerchant deletes the member cur read who leaves of their own accord:
-// their sessions and tokens stay for their other merchants;
-// domain.ErrLastOwner for the only owner.
-func (s *Store) LeaveMerchant(ctx context.Context, cur domain.Member, e AuditEntry) error {
-	items := s.memberDeletes(cur)
-	if cur.Role == domain.RoleOwner {
-		items = append(items, s.owners(cur.Merchant, -1))
-	}
-	return s.memberChange(ctx, cur.Merchant, items, 2, e, "leave merchant")
 }
 
 // DeclineInvitation deletes the invitation inv (both copies) with its

@@ -88,6 +88,20 @@ func (s *Store) PersonUsesMFA(ctx context.Context, sub string, at time.Time) err
 	return nil
 }
 
+// PersonDropsMFA records that TOTP is no longer person sub's sign-in step
+// (they signed in without it): no token of theirs counts as had with it.
+func (s *Store) PersonDropsMFA(ctx context.Context, sub string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key(personPK(sub), personSK),
+		UpdateExpression:          aws.String("SET #t = :type REMOVE mfa_since"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv("person")}})
+	if err != nil {
+		return fmt.Errorf("person drops mfa: %w", err)
+	}
+	return nil
+}
+
 // JoinMerchant turns the person's invitation mem into a membership (both
 // copies, still invited when read), with its audit entry;
 // domain.ErrNotFound when there is no such invitation any more.

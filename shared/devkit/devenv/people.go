@@ -119,7 +119,7 @@ func SeedOwner(ctx context.Context, st *store.Store, dir *cognito.Directory, m, 
 		if err := st.AddMember(ctx, fresh, store.NewAuditEntry(ctx, now, "member.invited", fresh.ID, nil, fresh)); err != nil {
 			return err
 		}
-		if err := st.RemoveMember(ctx, mem, now, store.NewAuditEntry(ctx, now, "member.removed", mem.ID, mem, nil)); err != nil {
+		if err := st.RemoveMember(ctx, mem, store.NewAuditEntry(ctx, now, "member.removed", mem.ID, mem, nil)); err != nil {
 			return err
 		}
 		return dir.SetPassword(ctx, email, password)
