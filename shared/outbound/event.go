@@ -29,7 +29,8 @@ type Record struct {
 	Sequence string // the stream's sequence number
 	Old, New map[string]types.AttributeValue
 	// Written is when the change was written (the record's approximate
-	// creation time, rounded down to the second); zero when unknown.
+	// creation time, rounded down: to the second on AWS, to the minute on
+	// DynamoDB Local); zero when unknown.
 	Written time.Time
 }
 
