@@ -51,14 +51,16 @@ dev-stop:
 dev-reset:
 	@infra/local/emulators.sh reset
 
-## test: make lint, make sizes, every test against the emulators (started and stopped here), short
+## test: make lint, make sizes, every test against the emulators (started and stopped here; the
+## dashboard's browser tests after the other packages, alone beside the emulators on 2 cores), short
 ## fuzz runs, schemathesis against the running dev server; the figures are printed at the end
 test: browser-deps
 	@EMULATORS="ddb moto" infra/local/emulators.sh start
 	@mkdir -p build; rm -f build/figures.txt; rc=0; \
 	  $(MAKE) --no-print-directory lint || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/sizes.sh || rc=1; \
-	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) ./... || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v '/shared/dashboard$$') || rc=1; \
+	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt go test $(GO_TEST_FLAGS) ./shared/dashboard/ || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt FUZZTIME=$${FUZZTIME:-4s} infra/local/fuzz.sh || rc=1; \
 	  PAYLINKS_FIGURES=$(CURDIR)/build/figures.txt infra/local/cfnlint.sh || rc=1; \
 	  ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-25} infra/local/schemathesis.sh 2>&1 | tee build/schemathesis.txt | sed -n '/SUMMARY/,$$p' || rc=1; \
