@@ -34,3 +34,14 @@ func TestLongIDsAreNoResource(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyCannotLeave: leaving a merchant is a member's (DELETE
+// /v1/members/me); a key, even a full one, is refused and revoked instead.
+func TestKeyCannotLeave(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	if st, _, raw := call(t, "DELETE", srv.URL+"/v1/members/me", key, "", nil, true); st != 403 || !strings.Contains(string(raw), "member") {
+		t.Fatalf("a key leaves: %d %s", st, raw)
+	}
+}
