@@ -53,53 +53,38 @@ func (s *Store) Person(ctx context.Context, sub string) (domain.Person, error) {
 	return p, nil
 }
 
-// endCredentials is the update that ends every session and token person
-// sub had before at (the record is made when missing).
-func (s *Store) endCredentials(sub string, at time.Time) *types.Update {
-	return &types.Update{TableName: s.tbl(), Key: key(personPK(sub), personSK),
-		UpdateExpression:          aws.String("SET #t = :type, tokens_valid_after = :at"),
+// updatePerson sets expr on person sub's record (made when missing).
+func (s *Store) updatePerson(ctx context.Context, sub, expr string, values map[string]types.AttributeValue, what string) error {
+	if values == nil {
+		values = map[string]types.AttributeValue{}
+	}
+	values[":type"] = sv("person")
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(personPK(sub), personSK),
+		UpdateExpression:          aws.String("SET #t = :type" + expr),
 		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv("person"), ":at": sv(ft(at))}}
+		ExpressionAttributeValues: values})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // EndCredentials ends every session and token person sub had before at
 // (sign-out).
 func (s *Store) EndCredentials(ctx context.Context, sub string, at time.Time) error {
-	u := s.endCredentials(sub, at)
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
-	if err != nil {
-		return fmt.Errorf("end credentials: %w", err)
-	}
-	return nil
+	return s.updatePerson(ctx, sub, ", tokens_valid_after = :at", map[string]types.AttributeValue{":at": sv(ft(at))}, "end credentials")
 }
 
 // PersonUsesMFA records that TOTP is person sub's sign-in step since at
 // (kept when recorded already).
 func (s *Store) PersonUsesMFA(ctx context.Context, sub string, at time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(personPK(sub), personSK),
-		UpdateExpression:          aws.String("SET #t = :type, mfa_since = if_not_exists(mfa_since, :at)"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv("person"), ":at": sv(ft(at))}})
-	if err != nil {
-		return fmt.Errorf("person uses mfa: %w", err)
-	}
-	return nil
+	return s.updatePerson(ctx, sub, ", mfa_since = if_not_exists(mfa_since, :at)", map[string]types.AttributeValue{":at": sv(ft(at))}, "person uses mfa")
 }
 
 // PersonDropsMFA records that TOTP is no longer person sub's sign-in step
 // (they signed in without it): no token of theirs counts as had with it.
 func (s *Store) PersonDropsMFA(ctx context.Context, sub string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.tbl(), Key: key(personPK(sub), personSK),
-		UpdateExpression:          aws.String("SET #t = :type REMOVE mfa_since"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv("person")}})
-	if err != nil {
-		return fmt.Errorf("person drops mfa: %w", err)
-	}
-	return nil
+	return s.updatePerson(ctx, sub, " REMOVE mfa_since", nil, "person drops mfa")
 }
 
 // JoinMerchant turns the person's invitation mem into a membership (both
