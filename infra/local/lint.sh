@@ -86,7 +86,7 @@ check_openapi() {
     npm install --no-audit --no-fund --loglevel=error --prefix "$dir" "@redocly/cli@$REDOCLY_VERSION" >/dev/null || return 1
   fi
   REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true "$dir/node_modules/.bin/redocly" lint --format=summary \
-    shared/httpapi/openapi.json 2>&1 | grep -v '[║╔╚]'
+    shared/openapi/openapi.json 2>&1 | grep -v '[║╔╚]'
 }
 
 step gofmt check_gofmt

@@ -17,6 +17,7 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/openapi"
 )
 
 // The contract: every request these tests send and every answer they get
@@ -32,7 +33,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	doc, err := libopenapi.NewDocument(httpapi.OpenAPI)
+	doc, err := libopenapi.NewDocument(openapi.Document())
 	if err != nil {
 		fmt.Println("openapi:", err)
 		os.Exit(1)
@@ -52,7 +53,7 @@ func TestMain(m *testing.M) {
 	var raw struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
-	_ = json.Unmarshal(httpapi.OpenAPI, &raw)
+	_ = json.Unmarshal(openapi.Document(), &raw)
 	for path, ops := range raw.Paths {
 		for method := range ops {
 			specOps[strings.ToUpper(method)+" "+path] = true

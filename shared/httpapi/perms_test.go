@@ -10,6 +10,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/openapi"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -303,7 +304,7 @@ func TestOpenAPIForbiddenEveryOperation(t *testing.T) {
 			Responses  map[string]json.RawMessage `json:"responses"`
 		} `json:"paths"`
 	}
-	if err := json.Unmarshal(httpapi.OpenAPI, &doc); err != nil {
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, rt := range httpapi.AllRoutes() {

@@ -37,6 +37,7 @@ import (
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/imports"
+	"github.com/paylinks/paylinks/shared/openapi"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
@@ -225,7 +226,7 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())
 	mux.HandleFunc("GET /healthz", boot.Health)
-	mux.HandleFunc("GET /openapi.json", httpapi.OpenAPIFor(s.API.PublicBaseURL))
+	mux.HandleFunc("GET /openapi.json", openapi.Handler(s.API.PublicBaseURL))
 	if s.Outbox != nil {
 		mux.Handle("GET /dev/outbox", s.Outbox)
 	}

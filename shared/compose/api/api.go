@@ -9,6 +9,7 @@ import (
 	"github.com/paylinks/paylinks/shared/boot"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/openapi"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/spec"
 )
@@ -33,6 +34,6 @@ func Handler(a *httpapi.API) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", a.Handler())
 	mux.HandleFunc("GET /healthz", boot.Health)
-	mux.HandleFunc("GET /openapi.json", httpapi.OpenAPIFor(a.PublicBaseURL))
+	mux.HandleFunc("GET /openapi.json", openapi.Handler(a.PublicBaseURL))
 	return mux
 }

@@ -1,4 +1,4 @@
-package httpapi
+package openapi
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestOpenAPICompressed(t *testing.T) {
 		}
 		return
 	}
-	if !bytes.Equal(OpenAPI, src) {
-		t.Fatal("openapi.json.gz is not openapi.json: go test ./shared/httpapi -run TestOpenAPICompressed -update-openapi")
+	if !bytes.Equal(Document(), src) {
+		t.Fatal("openapi.json.gz is not openapi.json: go test ./shared/openapi -run TestOpenAPICompressed -update-openapi")
 	}
 }
