@@ -27,6 +27,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/paylinks/paylinks/shared/testkit"
 )
 
 // Timeout bounds each action.
@@ -53,6 +55,7 @@ type Browser struct {
 // and stops it when the test ends.
 func New(t testing.TB) *Browser {
 	t.Helper()
+	testkit.Needs(t, testkit.Chromium)
 	if os.Getenv("PAYLINKS_SKIP_BROWSER") == "1" {
 		t.Skip("PAYLINKS_SKIP_BROWSER=1")
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/spec"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit"
 	"github.com/paylinks/paylinks/shared/testkit/ddbcount"
 	"github.com/paylinks/paylinks/shared/testkit/faults"
 )
@@ -81,6 +82,7 @@ func setDefault(k, v string) {
 
 // AWSConfig is the SDK configuration pointed at the local emulators.
 func AWSConfig(t testing.TB) aws.Config {
+	testkit.Needs(t, testkit.Emulators) // the fast tier's gate: every table, queue and pool maker comes here first
 	setDefault("AWS_REGION", "us-east-1")
 	setDefault("AWS_ACCESS_KEY_ID", "local")
 	setDefault("AWS_SECRET_ACCESS_KEY", "local")
