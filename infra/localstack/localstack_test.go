@@ -35,6 +35,7 @@ import (
 	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit"
 )
 
 // The deployed stack's e-mail sender (localstack.sh deploys with
@@ -51,6 +52,7 @@ type stack struct {
 
 func deployed(t *testing.T) *stack {
 	t.Helper()
+	testkit.Needs(t, "LocalStack (make test-localstack)")
 	path := os.Getenv("PAYLINKS_LOCALSTACK_OUTPUTS")
 	if path == "" || os.Getenv("AWS_ENDPOINT_URL") == "" {
 		t.Skip("no LocalStack stack: run infra/local/localstack.sh start deploy drive (make test-localstack)")

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	queue "github.com/paylinks/paylinks/shared/spec"
+	"github.com/paylinks/paylinks/shared/testkit"
 )
 
 type resource struct {
@@ -56,6 +57,7 @@ func contextProps(t *testing.T, stage string, overrides map[string]any) *Props {
 // build synthesizes p with placeholder function zips, e-mail and SMS on.
 func build(t *testing.T, p *Props) (awscdk.Stack, error) {
 	t.Helper()
+	testkit.Needs(t, "Node.js (the CDK synthesizes the stack through jsii)")
 	dir := t.TempDir()
 	for _, f := range Functions {
 		if err := os.WriteFile(filepath.Join(dir, f.Name+".zip"), []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644); err != nil {

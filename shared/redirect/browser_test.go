@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/testkit"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // chromium finds Debian's Chromium (installed by `make test`).
 func chromium(t *testing.T) string {
+	testkit.Needs(t, testkit.Chromium)
 	if os.Getenv("PAYLINKS_SKIP_BROWSER") == "1" {
 		t.Skip("PAYLINKS_SKIP_BROWSER=1")
 	}

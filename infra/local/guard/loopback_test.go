@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paylinks/paylinks/shared/testkit"
 )
 
 // listener is one listening TCP socket of an emulator process.
@@ -385,6 +387,7 @@ func checkEmulators(t *testing.T, roots map[int]string) []listener {
 // test, DynamoDB Local and moto; under localstack.sh, LocalStack, the
 // DynamoDB Local it started and moto beside it.
 func TestRunningEmulatorsAreGuarded(t *testing.T) {
+	testkit.Needs(t, testkit.Emulators)
 	needProc(t)
 	dir := os.Getenv("PAYLINKS_RUN_DIR")
 	if dir == "" {
@@ -413,6 +416,7 @@ func freePort(t *testing.T) int {
 // make dev does, in a state directory and on ports of its own, and checks
 // them.
 func TestEmulatorsStartGuarded(t *testing.T) {
+	testkit.Needs(t, testkit.Emulators)
 	needProc(t)
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		t.Skip("runs under make test (emulators installed, AWS_ENDPOINT_URL_DYNAMODB set)")
