@@ -1,12 +1,14 @@
 // Package boot is what every function starts from: its entry in spec, the
 // configuration that entry needs (refusing to start without it), the AWS
-// clients, the store, and the few parts several functions share (queue
-// senders, PSP adapters, the merchant cache), each made on first use. A
-// function's composition asks the Env for what it uses and can get nothing
-// its spec entry does not declare; Verify checks the reverse (nothing
-// declared goes unused), so the stack's grants, derived from spec, are
-// exactly what the code uses. The dev server and the tests compose all the
-// functions on one Env (spec.All).
+// clients, the store, the clock, and the few parts several compositions
+// share in one process (queue senders, the members' token check, the API's
+// auth caches, the sandbox PSP, the workers' merchant cache), each a typed
+// accessor that makes its part once per Env on first use. A function's
+// composition asks the Env for what it uses and can get nothing its spec
+// entry does not declare; Verify checks the reverse (nothing declared goes
+// unused), so the stack's grants, derived from spec, are exactly what the
+// code uses. The dev server and the tests compose all the functions on one
+// Env (spec.All), its options set before the first composition.
 package boot
 
 import (
@@ -18,16 +20,19 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/paylinks/paylinks/shared/authcache"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/spec"
@@ -44,11 +49,24 @@ type Env struct {
 	SQS    *sqs.Client
 	Queues map[string]string // queue name (and name-dlq) -> URL
 
-	// Options of make dev and the tests; zero when deployed.
+	// Clock is the time every part composed on the Env reads (the wall
+	// clock unless a test sets another).
+	Clock Clock
+
+	// Options, the inputs of composition besides the configuration: set
+	// before the first compose call, read by the compositions as they
+	// build their parts. Zero when deployed unless said otherwise.
 	StripeAPI, MollieAPI string        // the PSPs' API bases (the real ones when empty)
 	SandboxSync          bool          // the sandbox sends its webhooks before answering (Lambda)
 	Deadline             time.Duration // of each HTTP request (8 s when zero)
 	MerchantTTL          time.Duration // workers' merchant cache (30 s when zero)
+	// AllowLoopbackWebhooks lets outbound webhooks reach loopback over http
+	// (and merchants set such endpoints): make dev, the tests, and the
+	// LocalStack stack's deliver function (EnvAllowLoopback).
+	AllowLoopbackWebhooks bool
+	// WebhookSchedule replaces outbound.Schedule, the outbound webhooks'
+	// retry delays (tests retry in seconds); nil when deployed.
+	WebhookSchedule []time.Duration
 	// InviteMail mails invitations (e-mail, temporary password) instead of
 	// the user pool: make dev and the tests (moto mails nothing).
 	InviteMail func(context.Context, string, string) error
@@ -57,9 +75,41 @@ type Env struct {
 	used      spec.Need
 	sent      map[string]bool
 	store     *store.Store
+	verifier  *identity.Verifier
+	auth      *authcache.Caches
+	sandbox   *sandbox.Provider
 	shared    map[string]any
 	merchants *merchant.Cache[string, *merchant.Merchant]
 	senders   map[string]*queue.Sender
+}
+
+// EnvAllowLoopback set to "1" in a function's environment sets
+// AllowLoopbackWebhooks. Only the stack deployed into LocalStack sets it, on
+// the deliver function (context localstack=true, refused for prod), so its
+// tests can run the receiver.
+const EnvAllowLoopback = "OUTBOUND_ALLOW_LOOPBACK"
+
+// Clock is a clock every part of an Env reads, so that a test moves the
+// time of all of them at once. The zero Clock is the wall clock.
+type Clock struct {
+	now atomic.Pointer[func() time.Time]
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	if f := c.now.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
+
+// Set makes now the clock's time (nil: the wall clock again).
+func (c *Clock) Set(now func() time.Time) {
+	if now == nil {
+		c.now.Store(nil)
+		return
+	}
+	c.now.Store(&now)
 }
 
 // ErrUndeclared is a composition reaching for something its function's
@@ -132,10 +182,44 @@ func (e *Env) pool() identity.Pool {
 }
 
 // Identity verifies members' tokens (one verifier, and one copy of the
-// pool's keys, per process).
+// pool's keys, per Env).
 func (e *Env) Identity() *identity.Verifier {
 	e.Use(spec.NeedIdentity)
-	return e.Shared("identity.verifier", func() any { return identity.NewVerifier(e.pool()) }).(*identity.Verifier)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.verifier == nil {
+		e.verifier = identity.NewVerifier(e.pool())
+	}
+	return e.verifier
+}
+
+// AuthCaches are the caches of verified keys, merchants and memberships
+// every API composed on the Env authenticates with: one set per Env, so
+// the APIs of one process see each other's changes at once.
+func (e *Env) AuthCaches() *authcache.Caches {
+	st := e.Store()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.auth == nil {
+		e.auth = authcache.New(st, e.Clock.Now)
+	}
+	return e.auth
+}
+
+// SandboxPSP is the sandbox PSP, the one PSP adapter with state (the
+// events it sent, which its FetchPayment reads): one per Env, so that the
+// checkout pages, the redirect, the webhook ingest and the refund worker of
+// one process see the same. compose/psps puts it in the registry when the
+// stage has it (Config.SandboxEnabled).
+func (e *Env) SandboxPSP() *sandbox.Provider {
+	e.Use(spec.NeedPSPs)
+	base := e.PublicBaseURL() // its pages, and the checkouts' return URLs
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sandbox == nil {
+		e.sandbox = &sandbox.Provider{BaseURL: base, Secret: e.Config.SandboxSecret, Sync: e.SandboxSync}
+	}
+	return e.sandbox
 }
 
 // Pool is the user pool the function administers (invitations, sign-in,
@@ -295,8 +379,16 @@ func FromEnvironment(ctx context.Context, name string) (*Env, error) {
 	e := New(fn, cfg, st, sqsc, queues, log)
 	e.AWS = awsCfg
 	e.SandboxSync = true
-	e.StripeAPI, e.MollieAPI = os.Getenv("STRIPE_API_BASE"), os.Getenv("MOLLIE_API_BASE")
+	fromProcess(e, os.Getenv)
 	return e, nil
+}
+
+// fromProcess sets the options a deployed function reads from its
+// environment (getenv): the PSPs' API bases (doubles in the stack deployed
+// into LocalStack) and whether outbound webhooks may reach loopback.
+func fromProcess(e *Env, getenv func(string) string) {
+	e.StripeAPI, e.MollieAPI = getenv("STRIPE_API_BASE"), getenv("MOLLIE_API_BASE")
+	e.AllowLoopbackWebhooks = getenv(EnvAllowLoopback) == "1"
 }
 
 // Sealer is the sealer the configuration names: KMS when deployed, the
