@@ -34,7 +34,7 @@ export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION
 # the browser tests' accessibility audit (shared/testkit/browser.AxeVersion names the same)
 AXE_CORE_VERSION ?= 4.14.1
 
-.PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
+.PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test test-short soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
@@ -85,9 +85,20 @@ soak:
 	  grep ' generated, ' build/schemathesis-soak.txt | sed 's/^ */schemathesis                 /'; \
 	  exit $$rc
 
-## unit: the tests that need no emulator
-unit:
-	go test -count=1 ./shared/money/ ./shared/domain/ ./shared/validate/
+## test-short: the fast tier, go test -short: no emulator, browser, build or tool outside the
+## process (under 2 minutes on 2 cores). Every AWS endpoint points at a closed port, so a test
+## that reaches an emulator fails loudly instead of passing on one left running
+test-short:
+	AWS_ENDPOINT_URL=$(CLOSED) AWS_ENDPOINT_URL_DYNAMODB=$(CLOSED) AWS_ENDPOINT_URL_DYNAMODB_STREAMS=$(CLOSED) \
+	  AWS_ENDPOINT_URL_SQS=$(CLOSED) AWS_ENDPOINT_URL_KMS=$(CLOSED) AWS_ENDPOINT_URL_SECRETS_MANAGER=$(CLOSED) \
+	  AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=$(CLOSED) AWS_ENDPOINT_URL_SESV2=$(CLOSED) AWS_ENDPOINT_URL_SNS=$(CLOSED) \
+	  go test -short -count=1 ./...
+
+# nothing listens on port 1
+CLOSED := http://127.0.0.1:1
+
+## unit: test-short's former name
+unit: test-short
 
 tools:
 	@infra/local/emulators.sh install
