@@ -38,10 +38,15 @@ AXE_CORE_VERSION ?= 4.14.1
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
-## crashes, with their data (make dev-stop stops them, make dev-reset wipes the data)
+## crashes, with their data (make dev-stop stops them, make dev-reset wipes the data).
+## Ctrl-C stops the dev server gracefully and make quietly; the stack (table, region,
+## endpoints) is recorded in $(PAYLINKS_RUN_DIR)/stack.json for go run ./infra/admin.
+## The dev server is built and then run in the recipe's place (exec): go run would
+## exit with status 1 on Ctrl-C whatever the server's own status, and make say "Error 1".
 dev:
 	@infra/local/emulators.sh start
-	@$(if $(AWS_ENDPOINT_URL),,AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(DEV_SQS_PORT)) go run ./infra/devserver
+	@go build -o "$(PAYLINKS_RUN_DIR)/bin/devserver" ./infra/devserver
+	@$(if $(AWS_ENDPOINT_URL),,AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(DEV_SQS_PORT)) exec "$(PAYLINKS_RUN_DIR)/bin/devserver" -record
 
 ## dev-stop: stop the emulators (their data stays for the next make dev)
 dev-stop:

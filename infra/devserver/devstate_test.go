@@ -43,10 +43,17 @@ type stack struct {
 	ddbPort, sqsPort, motoPt int
 	devPort                  int
 	table                    string
+	// ownMoto: the stack runs every emulator of make dev on its ports,
+	// moto too (the user pool, KMS and Secrets Manager); else the moto of
+	// make test answers those.
+	ownMoto bool
 }
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs make dev and emulators of its own (not with -short)")
+	}
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		t.Skip("runs under make test (emulators installed, AWS_ENDPOINT_URL_DYNAMODB set)")
 	}
@@ -88,15 +95,22 @@ func (s *stack) env(extra ...string) []string {
 		switch k {
 		case "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "TABLE_NAME",
 			"PORT", "DDB_PORT", "SQS_PORT", "DEV_SQS_PORT", "PAYLINKS_RUN_DIR", "PUBLIC_BASE_URL", "SANDBOX_SECRET",
-			"PAYLINKS_DEV_API_KEY", "MAKEFLAGS", "MFLAGS", "MAKELEVEL":
+			"PAYLINKS_DEV_API_KEY", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "EMULATORS":
 			continue
+		case "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SECRETS_MANAGER":
+			if s.ownMoto {
+				continue
+			}
 		}
 		env = append(env, kv)
 	}
 	env = append(env,
 		"DDB_PORT="+strconv.Itoa(s.ddbPort), "SQS_PORT="+strconv.Itoa(s.motoPt), "DEV_SQS_PORT="+strconv.Itoa(s.sqsPort),
 		"AWS_ENDPOINT_URL_DYNAMODB="+s.ddbURL(), "PAYLINKS_RUN_DIR="+s.run, "TABLE_NAME="+s.table,
-		"PORT="+strconv.Itoa(s.devPort), "EMULATORS=ddb elasticmq")
+		"PORT="+strconv.Itoa(s.devPort))
+	if !s.ownMoto {
+		env = append(env, "EMULATORS=ddb elasticmq")
+	}
 	return append(env, extra...)
 }
 

@@ -5,10 +5,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/paylinks/paylinks/shared/compose/pool"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
+	"github.com/paylinks/paylinks/shared/devkit/devstack"
 	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/service"
@@ -51,16 +55,29 @@ func devSecrets(runDir string) (devenv.Secrets, error) {
 	return sec, nil
 }
 
+// main runs the dev server until Ctrl-C (SIGINT) or SIGTERM, then stops
+// it gracefully and exits with status 0: make dev ends quietly (a second
+// Ctrl-C ends it at once). -record (make dev) records the stack in the
+// state directory for infra/admin.
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "devserver:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
+	record := flag.Bool("record", false, "record the stack in the state directory's "+devstack.File+" (make dev), where go run ./infra/admin finds it")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	err := run(ctx, stop, *record)
+	if err == nil {
+		return
+	}
+	if ctx.Err() != nil {
+		// Stopped while starting: no failure of its own.
+		fmt.Fprintf(os.Stderr, "devserver: stopped while starting (%v)\n", context.Cause(ctx))
+		return
+	}
+	fmt.Fprintln(os.Stderr, "devserver:", err)
+	os.Exit(1)
+}
+
+func run(ctx context.Context, stop context.CancelFunc, record bool) error {
 	port := env("PORT", "8080")
 	addr := "127.0.0.1:" + port
 	if os.Getenv("PUBLIC_BASE_URL") == "" {
@@ -129,22 +146,56 @@ func run() error {
 	tail := &streamlocal.Reader{DB: db, Streams: streamlocal.Client(awsCfg), Table: cfg.Table}
 	go tail.Run(ctx, log, 500*time.Millisecond, svc.Stream.Handle)
 	go devenv.Every(ctx, sweepEvery(), func(ctx context.Context) { _, _ = svc.Sweeper.Run(ctx) })
+	if record {
+		if err := recordStack(runDir, cfg.Table, awsCfg.Region, cfg.PublicBaseURL); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{Addr: addr, Handler: reqlog.Middleware(log, svc.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "\npaylinks dev server on %s\n  merchant:  demo\n  API key:   %s\n  dashboard: %s/dashboard  (%s, password %s)\n  state:     %s (make dev-reset wipes it)\n\n",
 		cfg.PublicBaseURL, key, cfg.PublicBaseURL, DemoOwner, password, runDir)
+	return serve(ctx, stop, log, srv)
+}
+
+// serve serves srv until it fails or ctx ends (Ctrl-C, SIGTERM); then it
+// lets the requests in flight finish (5 s at most), logs the stop and
+// returns nil. stop hands the signals back to their defaults, so a second
+// Ctrl-C ends the process at once.
+func serve(ctx context.Context, stop context.CancelFunc, log *slog.Logger, srv *http.Server) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
 	case err := <-errc:
-		return err
+		return fmt.Errorf("serve on %s: %w", srv.Addr, err)
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
 	}
+	stop()
+	began := time.Now()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	log.Info("dev server stopped", "cause", context.Cause(ctx).Error(), "shutdown_ms", time.Since(began).Milliseconds())
+	return nil
+}
+
+// recordStack records the stack this server runs (its table, region and
+// endpoints, the state directory) in the state directory, where go run
+// ./infra/admin finds it.
+func recordStack(runDir, table, region, url string) error {
+	abs, err := filepath.Abs(runDir)
+	if err != nil {
+		return fmt.Errorf("record the stack: %w", err)
+	}
+	return devstack.Write(runDir, devstack.Stack{Table: table, Region: region, DynamoDB: endpoint("DYNAMODB"), SQS: endpoint("SQS"),
+		Cognito: endpoint("COGNITO_IDENTITY_PROVIDER"), URL: url, RunDir: abs})
+}
+
+// endpoint is the SDK's endpoint for the service (AWS_ENDPOINT_URL_<SERVICE>,
+// else AWS_ENDPOINT_URL); "" is AWS's own.
+func endpoint(service string) string {
+	return env("AWS_ENDPOINT_URL_"+service, os.Getenv("AWS_ENDPOINT_URL"))
 }
 
 // sweepEvery is SWEEP_INTERVAL (a Go duration), one minute by default as

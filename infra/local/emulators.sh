@@ -31,14 +31,17 @@ EMULATORS="${EMULATORS:-ddb moto elasticmq}"
 
 # detached runs a server in a session of its own, so that the signals of the
 # terminal or of `make dev`'s process group (Ctrl-C, a closed terminal) stop
-# the dev server and never the emulators.
+# the dev server and never the emulators. It is called in the background
+# (`detached ... &`) and replaces that subshell with the server (exec), so
+# that no shell of emulators.sh stays behind waiting for it in make dev's
+# process group.
 # The first argument is the pid file, written by the process itself (setsid
 # may fork, so $! would name the wrong process).
 detached() {
   local pidfile="$1"; shift
   local s=()
   if command -v setsid >/dev/null 2>&1; then s=(setsid); fi
-  "${s[@]}" bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@"
+  exec "${s[@]}" bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@"
 }
 
 wanted() { case " $EMULATORS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -207,10 +210,11 @@ stop() {
 }
 
 # reset is the only command that wipes data: the tables, the queues and
-# their messages, and the dev secrets (the next make dev makes new ones).
+# their messages, the dev secrets (the next make dev makes new ones) and the
+# record of make dev's stack (stack.json, which infra/admin reads).
 reset() {
   stop
-  rm -rf "$RUN/ddb" "$RUN/elasticmq" "$RUN/elasticmq.conf" "$RUN/dev-secrets.json"
+  rm -rf "$RUN/ddb" "$RUN/elasticmq" "$RUN/elasticmq.conf" "$RUN/dev-secrets.json" "$RUN/stack.json"
   log "wiped the tables, queues, messages and dev secrets in $RUN"
 }
 
