@@ -4,10 +4,11 @@
 // seeds, structure rules, handlers against fakes. The integration tier (`make
 // test`) runs everything, against the emulators and Chromium.
 //
-// The shared helpers call the gate (testenv's table, queue and pool makers,
-// the browser, the PSP fakes' emulator-backed parts), so a test that uses them
-// needs no edit; a test that reaches something outside the process by itself
-// (its own client, a built function, a tool on the PATH) calls Needs first.
+// The shared helpers call the gate (testenv's table, queue and pool makers
+// through testenv.AWSConfig, the browser), so a test that uses them needs no
+// edit; a test that reaches something outside the process by itself (its own
+// client, a built function, a tool on the PATH) calls Needs first.
+// infra/structure's TestFastTierNeedsNothingOutsideTheProcess holds both.
 package testkit
 
 import "testing"
