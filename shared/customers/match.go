@@ -11,13 +11,19 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/store"
 )
+
+// Store is what matching needs of the table.
+type Store interface {
+	GetCustomer(ctx context.Context, merchant, id string) (*domain.CustomerRecord, error)
+	CustomerByNumber(ctx context.Context, merchant, number string) (*domain.CustomerRecord, error)
+	CustomersByEmail(ctx context.Context, merchant, email string, limit int) ([]*domain.CustomerRecord, error)
+}
 
 // ByID is the customer id's customer as a link's snapshot (its details and
 // id): one read. An unknown id is a field error on field; an archived or
 // erased customer domain.ErrCustomerArchived.
-func ByID(ctx context.Context, st *store.Store, m, id, field string) (*domain.Customer, error) {
+func ByID(ctx context.Context, st Store, m, id, field string) (*domain.Customer, error) {
 	c, err := st.GetCustomer(ctx, m, id)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, domain.FieldErrors{{Field: field, Message: "no such customer"}}
@@ -39,7 +45,7 @@ func ByID(ctx context.Context, st *store.Store, m, id, field string) (*domain.Cu
 // Match finds the customer a link's checked inline customer is (by its
 // number: one read; then its e-mail: one Query) and sets in.ID; when none
 // is, it returns a new customer to write with the link (in.ID set to it).
-func Match(ctx context.Context, st *store.Store, m string, in *domain.Customer, now time.Time) (*domain.CustomerRecord, error) {
+func Match(ctx context.Context, st Store, m string, in *domain.Customer, now time.Time) (*domain.CustomerRecord, error) {
 	in.CustomerNumber = strings.TrimSpace(in.CustomerNumber)
 	var found *domain.CustomerRecord
 	if in.CustomerNumber != "" {

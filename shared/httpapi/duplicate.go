@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -29,17 +28,12 @@ func (a *API) duplicateLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reqlog.Set(r.Context(), "duplicated_from", orig.ID)
-	l, ev, err := domain.Duplicate(orig, domain.DuplicateInput{Reference: req.Reference, ExpiresInDays: req.ExpiresInDays}, m.LinkSettings(), a.Now())
+	var out []byte
+	created, err := a.linkService().DuplicateOf(r.Context(), m, orig, domain.DuplicateInput{Reference: req.Reference, ExpiresInDays: req.ExpiresInDays},
+		a.creation(r, m, &out))
 	if err != nil {
-		return err
+		return customerError(err)
 	}
-	if l.Code, err = a.Codes.NewCode(m.ID, l.ID); err != nil {
-		return fmt.Errorf("link code: %w", err)
-	}
-	out, err := a.storeNew(r, l, ev, "duplicated", nil)
-	if err != nil {
-		return err
-	}
-	writeCreated(w, l, out)
+	a.created(w, r, created, out, "duplicated")
 	return nil
 }

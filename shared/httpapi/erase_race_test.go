@@ -18,6 +18,7 @@ import (
 	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/service"
@@ -166,7 +167,7 @@ func (x *eraseRace) newRound(t *testing.T, n int, rng *rand.Rand) *eraseRound {
 		u := l["url"].(string)
 		rd.links[l["id"].(string)] = u[strings.LastIndex(u, "/")+1:]
 		if rng.IntN(2) == 0 {
-			if _, _, err := x.env.Store.Click(t.Context(), rd.links[l["id"].(string)], time.Now()); err != nil {
+			if _, _, err := links.Click(t.Context(), x.env.Store, rd.links[l["id"].(string)], time.Now()); err != nil {
 				t.Fatalf("click: %v", err)
 			}
 		}
@@ -253,12 +254,12 @@ func (x *eraseRace) work(rng *rand.Rand, n int, ids []string, codes map[string]s
 		var err error
 		switch rng.IntN(3) {
 		case 0:
-			_, _, err = x.env.Store.Click(ctx, codes[id], now)
+			_, _, err = links.Click(ctx, x.env.Store, codes[id], now)
 		case 1:
-			_, err = x.env.Store.ApplyPSPEvent(ctx, "erase", "sandbox", domain.PaymentEvent{ID: "evt_" + strconv.FormatUint(rng.Uint64(), 36),
+			_, err = links.ApplyPayment(ctx, x.env.Store, "erase", "sandbox", domain.PaymentEvent{ID: "evt_" + strconv.FormatUint(rng.Uint64(), 36),
 				Kind: domain.PaymentSucceeded, LinkID: id, PaymentRef: "pay_" + strconv.FormatUint(rng.Uint64(), 36), Amount: &amount, At: now}, now)
 		default:
-			_, err = x.env.Store.ApplyPSPEvent(ctx, "erase", "sandbox", domain.PaymentEvent{ID: "evt_" + strconv.FormatUint(rng.Uint64(), 36),
+			_, err = links.ApplyPayment(ctx, x.env.Store, "erase", "sandbox", domain.PaymentEvent{ID: "evt_" + strconv.FormatUint(rng.Uint64(), 36),
 				Kind: domain.PaymentFailed, LinkID: id, FailureReason: "card declined", At: now}, now)
 		}
 		if err != nil && !errors.Is(err, domain.ErrConflict) {

@@ -10,10 +10,12 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/jsonstrict"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/store"
 )
 
 type createRequest struct {
@@ -36,8 +38,6 @@ type createRequest struct {
 	Reminder *struct {
 		BeforeExpiryHours *int `json:"before_expiry_hours"`
 	} `json:"reminder"`
-	// customerID is the customer resource resolveCustomer settled on.
-	customerID string
 }
 
 // decodeStrict decodes one JSON object into v: 400 when malformed, not
@@ -105,7 +105,7 @@ func (amountJSON) JSONShape() any {
 // input is the request as domain.NewLink reads it.
 func (req *createRequest) input() *domain.LinkInput {
 	in := &domain.LinkInput{Amount: req.Amount, Description: req.Description, Reference: req.Reference, ExpiresAt: req.ExpiresAt,
-		ExpiresInDays: req.ExpiresInDays, Customer: req.customerSnapshot(), RedirectURL: req.RedirectURL, Beneficiary: req.Beneficiary,
+		ExpiresInDays: req.ExpiresInDays, Customer: req.Customer.contact(), RedirectURL: req.RedirectURL, Beneficiary: req.Beneficiary,
 		EndToEndID: req.EndToEndID, PaymentMethods: req.PaymentMethods, Origin: req.Origin, Metadata: req.Metadata}
 	if req.Send != nil {
 		in.SendChannel = &req.Send.Channel
@@ -116,26 +116,29 @@ func (req *createRequest) input() *domain.LinkInput {
 	return in
 }
 
-// customerSnapshot is the link's customer: the details given (or the
-// customer's), with the customer's id.
-func (req *createRequest) customerSnapshot() *domain.Customer {
-	c := req.Customer.contact()
-	if c != nil {
-		c.ID = req.customerID
-	}
-	return c
+// linkService is the link service on the API's parts (package links owns
+// a link's life; the handlers translate).
+func (a *API) linkService() *links.Service {
+	return &links.Service{Store: a.Store, Codes: a.Codes, Send: a.Send, Now: a.Now}
 }
 
-// newSignedLink is domain.NewLink with the link's public code signed.
-func (a *API) newSignedLink(req *createRequest, m *merchant.Merchant) (*domain.Link, domain.Event, error) {
-	l, ev, err := domain.NewLink(req.input(), m.LinkSettings(), a.Now())
-	if err != nil {
-		return nil, ev, err
+// creation is what every create of a link by the API shares: the
+// request's Idempotency-Key, and its answer (the link as shown, in out)
+// written in the link's own transaction.
+func (a *API) creation(r *http.Request, m *merchant.Merchant, out *[]byte) links.Create {
+	slot := slotOf(r.Context())
+	c := links.Create{Merchant: m, Answer: func(l *domain.Link) (*store.IdempotencyDone, error) {
+		b, err := json.Marshal(a.view(l))
+		if err != nil {
+			return nil, fmt.Errorf("link view: %w", err)
+		}
+		*out = append(b, '\n')
+		return slot.answer(http.StatusCreated, *out, "application/json"), nil
+	}}
+	if slot != nil {
+		c.IdempotencyKey = slot.key
 	}
-	if l.Code, err = a.Codes.NewCode(m.ID, l.ID); err != nil {
-		return nil, ev, fmt.Errorf("link code: %w", err)
-	}
-	return l, ev, nil
+	return c
 }
 
 func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
@@ -144,69 +147,40 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req, false); err != nil {
 		return err
 	}
-	if err := a.customerByID(r, m.ID, &req); err != nil {
-		return err
+	var out []byte
+	c := a.creation(r, m, &out)
+	c.Input = req.input()
+	switch {
+	case req.CustomerID != nil && req.Customer != nil:
+		return domain.FieldErrors{{Field: "customer_id", Message: "give customer_id or customer, not both"}}
+	case req.CustomerID != nil && *req.CustomerID == "":
+		return domain.FieldErrors{{Field: "customer_id", Message: "no such customer"}}
+	case req.CustomerID != nil:
+		c.CustomerID = *req.CustomerID
 	}
-	l, ev, err := a.newSignedLink(&req, m)
+	created, err := a.linkService().Create(r.Context(), c)
 	if err != nil {
-		return err
+		return customerError(err)
 	}
-	newCustomer, err := a.matchCustomer(r, m.ID, &req, l)
-	if err != nil {
-		return err
-	}
-	slot := slotOf(r.Context())
-	sendID := ""
-	if req.Send != nil {
-		// The send is part of the link's creation: written with it (in its
-		// created event, in the same transaction), carried out by the
-		// table's stream even when the queue cannot be reached now.
-		sendID = domain.NewID("snd_", a.Now())
-		if slot != nil {
-			sendID = send.DerivedID("c", l.ID, slot.key)
-		}
-		send.Request(&ev, req.Send.Channel, sendID)
-	}
-	out, err := a.storeNew(r, l, ev, "created", newCustomer)
-	if err != nil {
-		return err
-	}
-	if req.Send != nil {
-		if why := a.Send.EnqueueSoon(r.Context(), l, req.Send.Channel, sendID); why != "" {
-			reqlog.Set(r.Context(), "send_deferred", why)
-		}
-	}
-	writeCreated(w, l, out)
+	a.created(w, r, created, out, "created")
 	return nil
 }
 
-// storeNew writes a new link with its created event in one transaction,
-// with the request's idempotent answer (the link as shown, returned) when it
-// has an Idempotency-Key, and its new customer when it has one.
-func (a *API) storeNew(r *http.Request, l *domain.Link, ev domain.Event, outcome string, newCustomer *domain.CustomerRecord) ([]byte, error) {
-	out, err := json.Marshal(a.view(l))
-	if err != nil {
-		return nil, fmt.Errorf("link view: %w", err)
-	}
-	out = append(out, '\n')
-	slot := slotOf(r.Context())
-	if newCustomer != nil {
-		err = a.Store.CreateForNewCustomer(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"), newCustomer)
-	} else {
-		err = a.Store.Create(r.Context(), l, ev, slot.answer(http.StatusCreated, out, "application/json"))
-	}
-	if err != nil {
-		return nil, customerError(err)
-	}
-	if slot != nil {
+// created answers 201 with a new link as its creation showed it, and
+// names it and the outcome in the request's log line.
+func (a *API) created(w http.ResponseWriter, r *http.Request, c *links.Created, out []byte, outcome string) {
+	if slot := slotOf(r.Context()); slot != nil {
 		slot.done = true
 	}
-	reqlog.Set(r.Context(), "link_id", l.ID)
+	reqlog.Set(r.Context(), "link_id", c.Link.ID)
 	reqlog.Set(r.Context(), "outcome", outcome)
-	return out, nil
+	if c.SendDeferred != "" {
+		reqlog.Set(r.Context(), "send_deferred", c.SendDeferred)
+	}
+	writeCreated(w, c.Link, out)
 }
 
-// writeCreated answers 201 with a new link as storeNew showed it.
+// writeCreated answers 201 with a new link as its creation showed it.
 func writeCreated(w http.ResponseWriter, l *domain.Link, out []byte) {
 	w.Header().Set("Location", "/v1/payment-links/"+l.ID)
 	w.Header().Set("Content-Type", "application/json")

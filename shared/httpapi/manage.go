@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -254,76 +253,48 @@ func (a *API) patchLink(w http.ResponseWriter, r *http.Request) error {
 	if err := req.check(); err != nil {
 		return err
 	}
-	for try := 0; ; try++ {
-		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		next := *cur
+	next, err := a.linkService().Patch(r.Context(), m.ID, r.PathValue("id"), "payment_link.updated", func(next domain.Link) (domain.Link, map[string]string, error) {
 		data := map[string]string{}
 		if req.Language != nil {
 			next.Language = *req.Language
 			data["language"] = *req.Language
 		}
 		if req.Metadata != nil {
-			meta, err := mergeMetadata(cur.Metadata, req.Metadata)
+			meta, err := mergeMetadata(next.Metadata, req.Metadata)
 			if err != nil {
-				return err
+				return next, nil, err
 			}
 			next.Metadata = meta
 			data["metadata"] = "changed"
 		}
-		next.UpdatedAt = a.Now().UTC()
-		ev := domain.NewEvent(cur.ID, "payment_link.updated", "", "", a.Now(), data)
-		err = a.Store.Transition(r.Context(), cur, &next, ev)
-		if errors.Is(err, domain.ErrConflict) && try < 5 {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		reqlog.Set(r.Context(), "link_id", cur.ID)
-		reqlog.Set(r.Context(), "outcome", "updated")
-		writeJSON(w, http.StatusOK, a.view(&next))
-		return nil
+		return next, data, nil
+	})
+	if err != nil {
+		return err
 	}
+	reqlog.Set(r.Context(), "link_id", next.ID)
+	reqlog.Set(r.Context(), "outcome", "updated")
+	writeJSON(w, http.StatusOK, a.view(next))
+	return nil
 }
 
 // archiveLink deletes a never-opened, non-dunning link for good (204), and
 // archives any other (200, hidden from default listings, kept).
 func (a *API) archiveLink(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
-	for try := 0; ; try++ {
-		cur, err := a.Store.Get(r.Context(), m.ID, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		reqlog.Set(r.Context(), "link_id", cur.ID)
-		if cur.Archived {
-			writeJSON(w, http.StatusOK, a.view(cur))
-			return nil
-		}
-		if domain.CanDelete(cur) {
-			err = a.Store.Delete(r.Context(), cur)
-			if err == nil {
-				reqlog.Set(r.Context(), "outcome", "deleted")
-				w.WriteHeader(http.StatusNoContent)
-				return nil
-			}
-		} else {
-			next := *cur
-			next.Archived = true
-			next.UpdatedAt = a.Now().UTC()
-			err = a.Store.Transition(r.Context(), cur, &next, domain.NewEvent(cur.ID, domain.EventArchived, "", "", a.Now(), nil))
-			if err == nil {
-				reqlog.Set(r.Context(), "outcome", "archived")
-				writeJSON(w, http.StatusOK, a.view(&next))
-				return nil
-			}
-		}
-		if errors.Is(err, domain.ErrConflict) && try < 5 {
-			continue // it changed (a click, a payment): decide again
-		}
+	res, err := a.linkService().Archive(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
+	reqlog.Set(r.Context(), "link_id", r.PathValue("id"))
+	switch {
+	case res.Deleted:
+		reqlog.Set(r.Context(), "outcome", "deleted")
+		w.WriteHeader(http.StatusNoContent)
+	case res.Already:
+		writeJSON(w, http.StatusOK, a.view(res.Link))
+	default:
+		reqlog.Set(r.Context(), "outcome", "archived")
+		writeJSON(w, http.StatusOK, a.view(res.Link))
+	}
+	return nil
 }

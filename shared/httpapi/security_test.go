@@ -13,6 +13,7 @@ import (
 	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/httpapi"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
@@ -54,7 +55,7 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 	}
 	delivery := store.DeliveryIDFor(ev)
 	usd := money.MustParse("USD", "0.01")
-	if _, err := env.Store.ApplyPSPEvent(t.Context(), "tenant-a", "sandbox", domain.PaymentEvent{ID: "evt_wrong", Kind: domain.PaymentSucceeded, LinkID: link,
+	if _, err := links.ApplyPayment(t.Context(), env.Store, "tenant-a", "sandbox", domain.PaymentEvent{ID: "evt_wrong", Kind: domain.PaymentSucceeded, LinkID: link,
 		PaymentRef: "pay_wrong", Amount: &usd}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -20,9 +20,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/paylinks/paylinks/shared/customers"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/imports/columns"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/send"
@@ -289,38 +289,8 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 		}
 		return "", err
 	}
-	if err := w.rowCustomerByID(ctx, m.ID, in, customerID); err != nil {
-		return fail(err)
-	}
-	l, ev, err := domain.NewLink(in, m.LinkSettings(), w.Now())
-	if err != nil {
-		return fail(err)
-	}
-	var newCustomer *domain.CustomerRecord
-	if customerID == "" {
-		// A checked row only: a refused one costs no read.
-		if newCustomer, err = w.rowCustomerMatch(ctx, m.ID, &l.Customer); err != nil {
-			return fail(err)
-		}
-	}
-	if l.Code, err = w.Codes.NewCode(m.ID, l.ID); err != nil {
-		return "", fmt.Errorf("link code: %w", err)
-	}
-	l.Origin = domain.OriginImport
-	if in.Origin != nil {
-		l.Origin = domain.Origin(*in.Origin)
-	}
-	ev.Data = map[string]string{"origin": string(l.Origin), "import_id": msg.ImportID, "row": strconv.Itoa(row.N)}
-	sendID := ""
-	if in.SendChannel != nil {
-		sendID = send.DerivedID("i", msg.ImportID, strconv.Itoa(row.N))
-		send.Request(&ev, *in.SendChannel, sendID)
-	}
-	if newCustomer != nil {
-		err = w.Store.CreateImportedForNewCustomer(ctx, l, ev, ir, newCustomer)
-	} else {
-		err = w.Store.CreateImported(ctx, l, ev, ir)
-	}
+	svc := links.Service{Store: w.Store, Codes: w.Codes, Send: w.Send, Now: w.Now}
+	created, err := svc.Create(ctx, links.Create{Merchant: m, Input: in, CustomerID: customerID, Origin: domain.OriginImport, Row: &ir})
 	switch {
 	case errors.Is(err, store.ErrRowDone):
 		return "already_done", nil
@@ -328,45 +298,25 @@ func (w *Worker) importRow(ctx context.Context, m *merchant.Merchant, msg *Messa
 		return "failed", w.Store.FailImportRow(ctx, ir, "customer_number", "belongs to another customer")
 	case errors.Is(err, domain.ErrDuplicateReference):
 		return "failed", w.Store.FailImportRow(ctx, ir, "reference", "is already used by another link")
+	case errors.Is(err, domain.ErrCustomerArchived):
+		return "failed", w.Store.FailImportRow(ctx, ir, archivedField(customerID, in.Customer), "the customer is archived or erased")
 	case err != nil:
-		return "", fmt.Errorf("create imported link: %w", err)
+		return fail(err)
 	}
-	if in.SendChannel != nil {
-		if why := w.Send.EnqueueSoon(ctx, l, *in.SendChannel, sendID); why != "" {
-			w.Log.LogAttrs(ctx, slog.LevelWarn, "import send deferred", slog.String("link_id", l.ID), slog.String("reason", why))
-		}
+	if created.SendDeferred != "" {
+		w.Log.LogAttrs(ctx, slog.LevelWarn, "import send deferred", slog.String("link_id", created.Link.ID), slog.String("reason", created.SendDeferred))
 	}
 	return "created", nil
 }
 
-// rowCustomerByID makes the row's customer the one customer_id names (the
-// link's snapshot is then its details), as the API's create does.
-func (w *Worker) rowCustomerByID(ctx context.Context, m string, in *domain.LinkInput, customerID string) error {
-	if customerID == "" {
-		return nil
+// archivedField is the row's field that named an archived or erased
+// customer: customer_id, else its number, else its e-mail.
+func archivedField(customerID string, c *domain.Customer) string {
+	switch {
+	case customerID != "":
+		return "customer_id"
+	case c != nil && strings.TrimSpace(c.CustomerNumber) != "":
+		return "customer_number"
 	}
-	snap, err := customers.ByID(ctx, w.Store, m, customerID, "customer_id")
-	if errors.Is(err, domain.ErrCustomerArchived) {
-		return domain.FieldErrors{{Field: "customer_id", Message: "the customer is archived or erased"}}
-	}
-	if err != nil {
-		return err
-	}
-	in.Customer = snap
-	return nil
-}
-
-// rowCustomerMatch matches a checked row's inline customer by
-// customer_number, then e-mail (package customers), else returns the new
-// customer to write with the row's link; c gets the id.
-func (w *Worker) rowCustomerMatch(ctx context.Context, m string, c *domain.Customer) (*domain.CustomerRecord, error) {
-	fresh, err := customers.Match(ctx, w.Store, m, c, w.Now().UTC())
-	if errors.Is(err, domain.ErrCustomerArchived) {
-		field := "customer.email"
-		if c.CustomerNumber != "" {
-			field = "customer_number"
-		}
-		return nil, domain.FieldErrors{{Field: field, Message: "the customer is archived or erased"}}
-	}
-	return fresh, err
+	return "customer.email"
 }

@@ -30,7 +30,7 @@ func BenchmarkClick(b *testing.B) {
 	l := &domain.Link{ID: id, Merchant: "demo", Code: code, Status: domain.StatusCreated, Language: "en", Origin: domain.OriginAPI,
 		Description: "bench", ExpiresAt: now.Add(24 * time.Hour), CreatedAt: now, UpdatedAt: now}
 	l.Amount, l.AmountRefunded = money.MustParse("EUR", "10.00"), money.Zero("EUR")
-	if err := env.Store.Create(b.Context(), l, domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil), nil); err != nil {
+	if err := env.Store.CreateLink(b.Context(), store.NewLink{Link: l, Event: domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil)}); err != nil {
 		b.Fatal(err)
 	}
 	h := srv.Service.PublicHandler()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -143,7 +144,7 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodHead || IsBot(r.UserAgent()) {
 		return h.preview(w, r, code, m)
 	}
-	l, outcome, err := h.Store.Click(ctx, code, h.Now())
+	l, outcome, err := links.Click(ctx, h.Store, code, h.Now())
 	if errors.Is(err, domain.ErrNotFound) {
 		return &notFound{outcome: "not_found"}
 	}
@@ -153,11 +154,11 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
 	reqlog.Set(ctx, "link_id", l.ID)
 	reqlog.Set(ctx, "merchant", l.Merchant)
 	switch outcome {
-	case store.ClickPaid:
+	case domain.ClickPaid:
 		reqlog.Set(ctx, "outcome", "already_paid")
 		render(w, http.StatusOK, h.page(l, m, "paid"))
 		return nil
-	case store.ClickExpired:
+	case domain.ClickExpired:
 		reqlog.Set(ctx, "outcome", "expired")
 		render(w, http.StatusGone, h.page(l, m, "expired"))
 		return nil

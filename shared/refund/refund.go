@@ -59,7 +59,7 @@ func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Li
 		return nil, err
 	}
 	if err := s.Queue.Send(ctx, Message{Merchant: m.ID, LinkID: l.ID, RefundID: r.ID}, 0); err != nil {
-		_, serr := s.Store.SettleRefund(context.WithoutCancel(ctx), m.ID, l.ID, r.ID, false, "", "could_not_enqueue", s.Now())
+		_, serr := s.settle(context.WithoutCancel(ctx), m.ID, l.ID, r.ID, false, "", "could_not_enqueue")
 		return nil, errors.Join(fmt.Errorf("enqueue refund %s: %w", r.ID, err), serr)
 	}
 	return r, nil
@@ -125,7 +125,7 @@ func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 			return s.Store.MarkRefundSubmitted(ctx, msg.Merchant, msg.LinkID, msg.RefundID, ref, s.Now())
 		},
 		settle: func(ok bool, ref, reason string) error {
-			_, err := s.Store.SettleRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, ok, ref, reason, s.Now())
+			_, err := s.settle(ctx, msg.Merchant, msg.LinkID, msg.RefundID, ok, ref, reason)
 			return err
 		},
 	})
@@ -172,6 +172,17 @@ func (s *Service) toPSP(ctx context.Context, c pspCall) (string, error) {
 	}
 }
 
+// settle moves a refund to its outcome once: decided on the refund as read
+// (domain.DecideRefundSettlement), written guarded on it being still
+// pending; false when it was settled already or meanwhile.
+func (s *Service) settle(ctx context.Context, merchant, linkID, id string, ok bool, ref, reason string) (bool, error) {
+	r, err := s.Store.GetRefund(ctx, merchant, linkID, id)
+	if err != nil {
+		return false, err
+	}
+	return s.Store.SettleRefund(ctx, merchant, r, domain.DecideRefundSettlement(r.Status, r.Amount.Minor(), ok), ref, reason, s.Now())
+}
+
 // Settle applies a PSP's refund webhook: the refund named by the event moves
 // to succeeded or failed once.
 func (s *Service) Settle(ctx context.Context, merchantID string, ev domain.PaymentEvent) (string, error) {
@@ -190,7 +201,7 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev domain.Payme
 	if ev.RefundID == "" || ev.LinkID == "" {
 		return "not_ours", nil
 	}
-	changed, err := s.Store.SettleRefund(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason, s.Now())
+	changed, err := s.settle(ctx, merchantID, ev.LinkID, ev.RefundID, ev.Kind == domain.RefundSucceeded, ev.RefundRef, ev.FailureReason)
 	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", nil
 	}

@@ -32,7 +32,7 @@ func paid(t *testing.T, env *testenv.Env, m *merchant.Merchant, ref string) *dom
 	l := &domain.Link{ID: id, Merchant: m.ID, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "60.00"),
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
 		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}
-	if err := env.Store.Create(t.Context(), l, domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil), nil); err != nil {
+	if err := env.Store.CreateLink(t.Context(), store.NewLink{Link: l, Event: domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	next := *l

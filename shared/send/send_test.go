@@ -15,6 +15,7 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/service"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -52,7 +53,7 @@ func setup(t *testing.T, f *flaky) (*testenv.Env, *send.Service, *domain.Link) {
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "d", Language: "en", Origin: domain.OriginAPI,
 		Customer:  domain.Customer{FirstName: "A", LastName: "B", Email: "a@example.be", Phone: "+32470000000"},
 		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}
-	if err := env.Store.Create(context.Background(), l, domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil), nil); err != nil {
+	if err := env.Store.CreateLink(context.Background(), store.NewLink{Link: l, Event: domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	return env, srv.Service.Send, l

@@ -162,7 +162,7 @@ func TestLinkChangesAudited(t *testing.T) {
 	l, ev := newLink(t, "shop", "INV-9", now)
 	actx := domain.WithActor(ctx, keyActor)
 	env.Count.Reset()
-	if err := env.Store.Create(actx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(actx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	if got := env.Count.Snapshot(); got["TransactWriteItems"] != 1 || env.Count.Total() != 1 {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,75 +12,42 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
-// ClickOutcome says what a click found.
-type ClickOutcome int
+// ClickWrite is what counting a click found: the link after the click
+// when it was counted, else the link as stored (Found; nil: no such link).
+type ClickWrite struct {
+	Counted bool
+	Link    *domain.Link
+	Found   *domain.Link
+}
 
-// Click outcomes.
-const (
-	ClickRecorded ClickOutcome = iota // counted on an opened link
-	ClickOpened                       // counted, and moved the link to clicked
-	ClickPaid                         // not counted: the link is paid
-	ClickExpired                      // not counted: the link expired
-)
-
-// maxClickTries bounds the retries of a click racing other clicks.
-const maxClickTries = 20
-
-// Click records a person opening the link behind code at now, and returns
-// the link as it is after the click. On a link that is already clicked this
-// is one UpdateItem (ALL_NEW). A click that changes the status (created or
-// declined -> clicked) is a guarded transaction with its timeline event, so
-// that concurrent first clicks produce exactly one created->clicked event.
-// Paid and expired links are returned unchanged with their outcome; unknown,
-// forged and archived codes are domain.ErrNotFound.
-func (s *Store) Click(ctx context.Context, code string, now time.Time) (*domain.Link, ClickOutcome, error) {
-	c, err := domain.ParseCode(code)
+// CountClick counts a click on the link behind code at now as
+// domain.ExpectClick decides before the link is read: one UpdateItem
+// (ALL_NEW), guarded by the decision's assumptions (the code, the link
+// clicked, not expired, not archived). It decides nothing: when the link is
+// not so, it reports the link it found (domain.DecideClick decides then;
+// a click that opens a link is a Transition with its event).
+func (s *Store) CountClick(ctx context.Context, merchant, linkID, code string, now time.Time) (ClickWrite, error) {
+	in, err := s.clickInput(merchant, linkID, code, now)
 	if err != nil {
-		return nil, 0, domain.ErrNotFound
+		return ClickWrite{}, err
 	}
-	for try := 0; try < maxClickTries; try++ {
-		in, err := s.clickInput(c.Merchant, c.LinkID, code, now)
-		if err != nil {
-			return nil, 0, err
-		}
-		out, err := s.DB.UpdateItem(ctx, in)
-		if err == nil {
-			l, err := unmarshalLink(out.Attributes)
-			return l, ClickRecorded, err
-		}
-		ccf, ok := isConditionFailed(err)
-		if !ok {
-			return nil, 0, fmt.Errorf("click %s: %w", c.LinkID, err)
-		}
-		if ccf.Item == nil {
-			return nil, 0, domain.ErrNotFound
-		}
-		cur, err := unmarshalLink(ccf.Item)
-		if err != nil {
-			return nil, 0, err
-		}
-		switch {
-		case cur.Code != code || cur.Archived:
-			return nil, 0, domain.ErrNotFound
-		case cur.Status == domain.StatusPaid:
-			return cur, ClickPaid, nil
-		case cur.Status == domain.StatusExpired || cur.ExpiredAt(now):
-			return cur, ClickExpired, nil
-		case cur.Status == domain.StatusClicked:
-			continue // changed under us (a reopened attempt); count it again
-		}
-		next := domain.Open(cur, now)
-		ev := domain.NewEvent(cur.ID, domain.EventClicked, cur.Status, domain.StatusClicked, now, nil)
-		err = s.Transition(ctx, cur, next, ev)
-		if errors.Is(err, domain.ErrConflict) {
-			continue // another click (or a payment) won; look again
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		return next, ClickOpened, nil
+	out, err := s.DB.UpdateItem(ctx, in)
+	if err == nil {
+		l, err := unmarshalLink(out.Attributes)
+		return ClickWrite{Counted: true, Link: l}, err
 	}
-	return nil, 0, fmt.Errorf("click %s: %w after %d tries", c.LinkID, domain.ErrConflict, maxClickTries)
+	ccf, ok := isConditionFailed(err)
+	if !ok {
+		return ClickWrite{}, fmt.Errorf("click %s: %w", linkID, err)
+	}
+	if ccf.Item == nil {
+		return ClickWrite{}, nil
+	}
+	cur, err := unmarshalLink(ccf.Item)
+	if err != nil {
+		return ClickWrite{}, err
+	}
+	return ClickWrite{Found: cur}, nil
 }
 
 // clickInput counts a click on a link already clicked: the status a click

@@ -29,7 +29,7 @@ func TestEraseOrderings(t *testing.T) {
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
 	l.Customer.ID = "cus_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	cur, err := env.Store.Get(ctx, "m1", l.ID)

@@ -120,18 +120,18 @@ func TestGuardsAreTheDomainsTransitions(t *testing.T) {
 		}
 	}
 	paid := domain.PaymentEvent{ID: "ev1", LinkID: "pl_1", Kind: domain.PaymentSucceeded, Amount: &amt}
-	items, err := s.applyItems("m", "sandbox", paid, now, false)
+	items, err := s.applyItems("m", "sandbox", paid, domain.ExpectPayment(paid), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	check("payment", items[0].Update, domain.FromOpen(domain.StatusPaid))
-	items, err = s.applyItems("m", "sandbox", paid, now, true)
+	items, err = s.applyItems("m", "sandbox", paid, domain.PaymentDecision{Action: domain.PaymentApply, To: domain.StatusPaid, From: domain.FromClosed(domain.StatusPaid), AfterExpiry: true}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	check("payment after expiry", items[0].Update, domain.FromClosed(domain.StatusPaid))
 	failed := domain.PaymentEvent{ID: "ev2", LinkID: "pl_1", Kind: domain.PaymentFailed}
-	if items, err = s.applyItems("m", "sandbox", failed, now, false); err != nil {
+	if items, err = s.applyItems("m", "sandbox", failed, domain.ExpectPayment(failed), now); err != nil {
 		t.Fatal(err)
 	}
 	check("decline", items[0].Update, domain.From(domain.StatusDeclined))

@@ -153,7 +153,7 @@ func TestListAcrossShards(t *testing.T) {
 	// Three links with a reference go through Create (their markers).
 	for i, ref := range []string{"ORDER-1", "ORDER-2", "ORDER-3"} {
 		l, ev := newLink(t, "big", ref, now.Add(-time.Duration(i+1)*time.Hour))
-		if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+		if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 			t.Fatal(err)
 		}
 		links = append(links, l)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -18,7 +19,7 @@ func TestFinishSendRecordsTheChannels(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	finish := func(linkID, sendID, ch, outcome string, at time.Time) domain.Event {
@@ -55,7 +56,7 @@ func TestFinishSendRecordsTheChannels(t *testing.T) {
 
 	// Deleted (archived unopened) between the send and its record.
 	gone, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, gone, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: gone, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Store.ClaimSend(ctx, "m1", gone.ID, "snd_gone", now, time.Minute); err != nil {

@@ -21,17 +21,6 @@ import (
 // (Stripe retries for 3 days, Mollie for about 26 hours).
 const pspMarkerTTL = 30 * 24 * time.Hour
 
-// Applied is what applying a PSP event did.
-type Applied string
-
-// Outcomes of ApplyPSPEvent.
-const (
-	AppliedChange    Applied = "applied"   // the link moved
-	AppliedDuplicate Applied = "duplicate" // this event was applied before
-	AppliedNoChange  Applied = "no_change" // the link's status does not allow it (e.g. a decline after paid)
-	AppliedReview    Applied = "review"    // no such link, a second payment, or not the link's money: kept for review
-)
-
 func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
 
 // RecordWebhook notes an incoming PSP event before it is enqueued. It
@@ -74,67 +63,47 @@ func (s *Store) MarkEnqueued(ctx context.Context, merchant, provider, id string)
 // maxApplyTries bounds retries of transactions that lost a race.
 const maxApplyTries = 10
 
-// ApplyPSPEvent applies a payment or decline to its link in one
-// TransactWriteItems: the guarded link update (status guard, the link's
-// currency and amount, version bump), the timeline event and the event's
-// dedupe marker. A duplicate changes nothing; a payment for an unknown link,
-// a second payment on a paid link, or one whose currency or amount is not
-// the link's (or that reports none) is kept for review (keepForReview).
-// Money that moved is never dropped.
-func (s *Store) ApplyPSPEvent(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (Applied, error) {
-	switch ev.Kind {
-	case domain.PaymentSucceeded, domain.PaymentFailed:
-	default:
-		return AppliedNoChange, nil
+// PaymentWrite is what carrying out a payment decision found.
+type PaymentWrite struct {
+	Written   bool         // the link moved, with its event and the event's marker
+	Duplicate bool         // this event was applied (or kept for review) before: nothing was written
+	Conflict  bool         // another write to the link raced this one: nothing was written, try again
+	Found     *domain.Link // the link was not as decided: the link as stored (nil: no such link)
+}
+
+// ApplyPayment carries out d (domain.ExpectPayment or domain.DecidePayment,
+// Action PaymentApply) for ev in one TransactWriteItems: the link's update,
+// guarded by every assumption of the decision (its status among d.From, a
+// payment's currency and amount the link's, a decline's attempt), the
+// timeline event and the event's dedupe marker. It decides nothing: it
+// reports what it found.
+func (s *Store) ApplyPayment(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (PaymentWrite, error) {
+	items, err := s.applyItems(merchant, provider, ev, d, now)
+	if err != nil {
+		return PaymentWrite{}, err
 	}
-	fromExpired := false
-	for try := 0; try < maxApplyTries; try++ {
-		items, err := s.applyItems(merchant, provider, ev, now, fromExpired)
-		if err != nil {
-			return "", err
-		}
-		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return AppliedChange, nil
-		}
-		var tce *types.TransactionCanceledException
-		if !errors.As(err, &tce) {
-			return "", fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
-		}
-		r := tce.CancellationReasons
-		if len(r) > 1 && aws.ToString(r[1].Code) == "ConditionalCheckFailed" {
-			return AppliedDuplicate, nil
-		}
-		if aws.ToString(r[0].Code) != "ConditionalCheckFailed" {
-			backoff(try) // TransactionConflict: another write to the link; try again
-			continue
-		}
-		if r[0].Item == nil {
-			if ev.Kind != domain.PaymentSucceeded {
-				return AppliedNoChange, nil // a decline of a link we do not know moves no money
-			}
-			return s.keepForReview(ctx, merchant, provider, ev, ReviewUnmatched, nil, now)
-		}
-		cur, err := unmarshalLink(r[0].Item)
-		if err != nil {
-			return "", err
-		}
-		switch {
-		case ev.Kind == domain.PaymentSucceeded && cur.Status == domain.StatusPaid:
-			if cur.PSPReference == ev.PaymentRef {
-				return AppliedDuplicate, nil
-			}
-			return s.keepForReview(ctx, merchant, provider, ev, ReviewSecond, cur, now)
-		case ev.Kind == domain.PaymentSucceeded && !sameMoney(ev.Amount, cur.Amount):
-			return s.keepForReview(ctx, merchant, provider, ev, ReviewMismatched, cur, now)
-		case ev.Kind == domain.PaymentSucceeded && cur.Status == domain.StatusExpired && !fromExpired:
-			fromExpired = true
-			continue
-		default:
-			return AppliedNoChange, nil
-		}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return PaymentWrite{Written: true}, nil
 	}
-	return "", fmt.Errorf("apply %s event %s: %w after %d tries", provider, ev.ID, domain.ErrConflict, maxApplyTries)
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return PaymentWrite{}, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
+	}
+	link, marker := tce.CancellationReasons[0], tce.CancellationReasons[1]
+	switch {
+	case aws.ToString(marker.Code) == "ConditionalCheckFailed":
+		return PaymentWrite{Duplicate: true}, nil
+	case aws.ToString(link.Code) != "ConditionalCheckFailed":
+		return PaymentWrite{Conflict: true}, nil // TransactionConflict: another write to the link
+	case link.Item == nil:
+		return PaymentWrite{}, nil
+	}
+	cur, err := unmarshalLink(link.Item)
+	if err != nil {
+		return PaymentWrite{}, err
+	}
+	return PaymentWrite{Found: cur}, nil
 }
 
 // backoff sleeps a little, more with each try, with jitter.
@@ -143,7 +112,7 @@ func backoff(try int) {
 	time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
 }
 
-func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, now time.Time, fromExpired bool) ([]types.TransactWriteItem, error) {
+func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) ([]types.TransactWriteItem, error) {
 	at := ev.At
 	if at.IsZero() {
 		at = now
@@ -151,25 +120,25 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 	names := map[string]string{"#status": "status", "#version": "version"}
 	values := map[string]types.AttributeValue{":one": nv(1), ":now": sv(ft(now))}
 	var update, cond string
-	var to domain.Status
-	var err error
+	to := d.To
 	data := map[string]string{"psp": provider, "psp_event_id": ev.ID}
 	if ev.PaymentRef != "" {
 		data["payment_ref"] = ev.PaymentRef
 	}
-	switch ev.Kind {
-	case domain.PaymentSucceeded:
-		to = domain.StatusPaid
+	if d.Action != domain.PaymentApply || len(d.From) == 0 {
+		return nil, fmt.Errorf("apply %s event %s: the decision %q writes nothing", provider, ev.ID, d.Action)
+	}
+	cond, err := statusGuard(names, values, d.From)
+	if err != nil {
+		return nil, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
+	}
+	switch to {
+	case domain.StatusPaid:
 		update = "SET #status = :to, paid_at = :at, psp = :psp, psp_reference = :ref, paid_after_expiry = :pae, " +
 			"#version = #version + :one, updated_at = :now REMOVE GSI2PK, GSI2SK, failure_reason"
-		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(fromExpired)
-		from := domain.FromOpen(to)
-		if fromExpired {
-			from = domain.FromClosed(to)
+		values[":at"], values[":psp"], values[":ref"], values[":pae"] = sv(ft(at)), sv(provider), sv(ev.PaymentRef), bv(d.AfterExpiry)
+		if d.AfterExpiry {
 			data["paid_after_expiry"] = "true"
-		}
-		if cond, err = statusGuard(names, values, from); err != nil {
-			return nil, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
 		}
 		// Only the link's own money pays it: same currency, same amount
 		// (amount_num compares as an exact decimal). Anything else, or no
@@ -181,22 +150,20 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, no
 			values[":currency"] = sv(ev.Amount.Currency)
 			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
 		}
-	case domain.PaymentFailed:
-		to = domain.StatusDeclined
+	case domain.StatusDeclined:
 		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now"
 		reason := ev.FailureReason
 		if reason == "" {
 			reason = "declined"
 		}
 		values[":reason"], values[":psp"] = sv(reason), sv(provider)
-		if cond, err = statusGuard(names, values, domain.From(to)); err != nil {
-			return nil, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
-		}
-		if ev.Attempt > 0 {
+		if d.Attempt > 0 {
 			cond += " AND attempt = :attempt" // a late decline of an earlier attempt changes nothing
-			values[":attempt"] = nv(ev.Attempt)
+			values[":attempt"] = nv(d.Attempt)
 		}
 		data["reason"] = reason
+	default:
+		return nil, fmt.Errorf("apply %s event %s: a payment does not move a link to %s", provider, ev.ID, to)
 	}
 	values[":to"] = sv(string(to))
 	event := domain.NewEvent(ev.LinkID, domain.EventFor(to), "", to, now, data)

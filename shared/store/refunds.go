@@ -23,9 +23,9 @@ var (
 
 // Refund statuses.
 const (
-	RefundPending   = "pending"
-	RefundSucceeded = "succeeded"
-	RefundFailed    = "failed"
+	RefundPending   = domain.RefundStatusPending
+	RefundSucceeded = domain.RefundStatusSucceeded
+	RefundFailed    = domain.RefundStatusFailed
 )
 
 // Refund is a (partial) refund of a paid link.
@@ -250,23 +250,19 @@ func (s *Store) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id str
 	return nil
 }
 
-// SettleRefund moves a pending refund to succeeded or failed in one
-// transaction with the link's counters and the timeline event: a success
-// adds to amount_refunded, a failure releases the reservation. It returns
-// false when the refund was already settled (a duplicate).
-func (s *Store) SettleRefund(ctx context.Context, merchant, linkID, id string, ok bool, ref, reason string, now time.Time) (bool, error) {
-	r, err := s.GetRefund(ctx, merchant, linkID, id)
-	if err != nil {
-		return false, err
-	}
-	if r.Status != RefundPending {
+// SettleRefund carries out d (domain.DecideRefundSettlement on r as read)
+// in one transaction: the refund's new status (guarded: still pending),
+// the link's counters by d's deltas and the timeline event. It returns
+// false when the refund was settled meanwhile (nothing was written).
+func (s *Store) SettleRefund(ctx context.Context, merchant string, r *Refund, d domain.RefundSettlement, ref, reason string, now time.Time) (bool, error) {
+	if !d.Settle {
 		return false, nil
 	}
-	status, linkUpdate, typ := RefundSucceeded, "ADD refunded_minor :amt", "refund.succeeded"
-	amt := r.Amount.Minor()
+	linkID, id, ok := r.LinkID, r.ID, d.Status == RefundSucceeded
+	status, typ := d.Status, d.EventType
+	linkUpdate, amt := "ADD refunded_minor :amt", d.RefundedDelta
 	if !ok {
-		status, linkUpdate, typ = RefundFailed, "ADD refund_committed_minor :amt", "refund.failed"
-		amt = -amt
+		linkUpdate, amt = "ADD refund_committed_minor :amt", d.CommittedDelta
 	}
 	if ref == "" {
 		ref = r.PSPReference

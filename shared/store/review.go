@@ -19,9 +19,9 @@ import (
 
 // Kinds of payments kept for review: they never move a link.
 const (
-	ReviewUnmatched  = "unmatched"  // no such link
-	ReviewSecond     = "second"     // another payment on a paid link
-	ReviewMismatched = "mismatched" // currency or amount differ from the link's (or none was reported)
+	ReviewUnmatched  = domain.ReviewUnmatched  // no such link
+	ReviewSecond     = domain.ReviewSecond     // another payment on a paid link
+	ReviewMismatched = domain.ReviewMismatched // currency or amount differ from the link's (or none was reported)
 )
 
 // States of a review payment.
@@ -126,17 +126,14 @@ func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 	return p, nil
 }
 
-// sameMoney is exact decimal equality of a reported amount and a link's.
-func sameMoney(got *money.Amount, want money.Amount) bool {
-	return got != nil && got.Currency == want.Currency && got.Value.Equal(want.Value)
-}
-
-// keepForReview stores a payment paylinks does not put on a link, in one
+// KeepForReview stores a payment paylinks does not put on a link, in one
 // transaction with the event's dedupe marker and the payment's marker (so a
 // redelivery, or another event about the same payment, keeps nothing more)
 // and, when there is a link, the link's timeline event and last_event: the
-// table's stream then tells the merchant (payment.review_opened).
-func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (Applied, error) {
+// table's stream then tells the merchant (payment.review_opened). It
+// returns false when the event or the payment is kept already (nothing was
+// written).
+func (s *Store) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
 	ref := ev.PaymentRef
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
@@ -154,22 +151,22 @@ func (s *Store) keepForReview(ctx context.Context, merchant, provider string, ev
 		it.SK = reviewSK(it.ID)
 		items, err := s.reviewItems(merchant, provider, ev, &it, link, now)
 		if err != nil {
-			return "", err
+			return false, err
 		}
 		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return AppliedReview, nil
+			return true, nil
 		}
 		reasons, ok := cancelReasons(err)
 		if !ok {
-			return "", fmt.Errorf("keep %s payment %s for review: %w", kind, ref, err)
+			return false, fmt.Errorf("keep %s payment %s for review: %w", kind, ref, err)
 		}
 		if reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed" {
-			return AppliedDuplicate, nil // this event, or this payment, is kept already
+			return false, nil // this event, or this payment, is kept already
 		}
 		backoff(try) // a concurrent write to the link: try again
 	}
-	return "", fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
+	return false, fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }
 
 func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
@@ -19,12 +20,12 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now) // EUR 120.98
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
-	pay := func(id, ref string, a *money.Amount) store.Applied {
+	pay := func(id, ref string, a *money.Amount) links.Applied {
 		t.Helper()
-		res, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: id, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
+		res, err := links.ApplyPayment(ctx, env.Store, "m1", "sandbox", domain.PaymentEvent{ID: id, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: ref, Amount: a, At: now}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,14 +35,14 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	for i, c := range []struct {
 		id, ref string
 		a       *money.Amount
-		want    store.Applied
+		want    links.Applied
 	}{
-		{"e1", "p1", &usd, store.AppliedReview},
-		{"e1", "p1", &usd, store.AppliedDuplicate}, // the same event again
-		{"e2", "p1", &usd, store.AppliedDuplicate}, // another event of the same payment
-		{"e3", "p2", &yen, store.AppliedReview},
-		{"e4", "p3", &more, store.AppliedReview},
-		{"e5", "p4", nil, store.AppliedReview},
+		{"e1", "p1", &usd, links.AppliedReview},
+		{"e1", "p1", &usd, links.AppliedDuplicate}, // the same event again
+		{"e2", "p1", &usd, links.AppliedDuplicate}, // another event of the same payment
+		{"e3", "p2", &yen, links.AppliedReview},
+		{"e4", "p3", &more, links.AppliedReview},
+		{"e5", "p4", nil, links.AppliedReview},
 	} {
 		if got := pay(c.id, c.ref, c.a); got != c.want {
 			t.Fatalf("case %d: %s, want %s", i, got, c.want)
@@ -56,7 +57,7 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 	}
 	// 120.980 EUR as a decimal with another exponent is the same money.
 	same := money.Amount{Currency: "EUR", Value: money.MustParse("EUR", "120.98").Value.Shift(1).Shift(-1)}
-	if got := pay("e6", "p5", &same); got != store.AppliedChange {
+	if got := pay("e6", "p5", &same); got != links.AppliedChange {
 		t.Fatalf("the link's money: %s", got)
 	}
 	got, _ := env.Store.Get(ctx, "m1", l.ID)
@@ -64,10 +65,10 @@ func TestPaymentAppliesOnlyWithTheLinksMoney(t *testing.T) {
 		t.Fatalf("paid %s ref %s", got.Status, got.PSPReference)
 	}
 	// A second payment on the paid link: kept, once.
-	if r := pay("e7", "p6", &same); r != store.AppliedReview {
+	if r := pay("e7", "p6", &same); r != links.AppliedReview {
 		t.Fatalf("second payment %s", r)
 	}
-	if r := pay("e8", "p6", &same); r != store.AppliedDuplicate {
+	if r := pay("e8", "p6", &same); r != links.AppliedDuplicate {
 		t.Fatalf("second payment again %s", r)
 	}
 	all, _ := env.Store.ReviewPayments(ctx, "m1", store.ReviewQuery{Limit: 10})
@@ -135,14 +136,14 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	refund := func(l *domain.Link, v string) error {
 		return env.Store.CreateRefund(ctx, l, &store.Refund{ID: domain.NewID(domain.PrefixRefund, time.Now()), Amount: money.MustParse("EUR", v), PSP: "sandbox"}, now)
 	}
 	less := money.MustParse("EUR", "100.00")
-	if r, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e0", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != store.AppliedReview {
+	if r, err := links.ApplyPayment(ctx, env.Store, "m1", "sandbox", domain.PaymentEvent{ID: "e0", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p0", Amount: &less, At: now}, now); err != nil || r != links.AppliedReview {
 		t.Fatalf("less money: %s %v", r, err)
 	}
 	unpaid, _ := env.Store.Get(ctx, "m1", l.ID)
@@ -150,7 +151,7 @@ func TestRefundsCappedByWhatWasReceived(t *testing.T) {
 		t.Fatalf("refund of a link paid with other money: %v", err)
 	}
 	a := l.Amount
-	if _, err := env.Store.ApplyPSPEvent(ctx, "m1", "sandbox", domain.PaymentEvent{ID: "e1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
+	if _, err := links.ApplyPayment(ctx, env.Store, "m1", "sandbox", domain.PaymentEvent{ID: "e1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "p1", Amount: &a, At: now}, now); err != nil {
 		t.Fatal(err)
 	}
 	stale, _ := env.Store.Get(ctx, "m1", l.ID)

@@ -47,118 +47,149 @@ func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
 	return nil
 }
 
-// Create writes a new link in one TransactWriteItems: the link, its
-// reference marker (when it has a reference) and its first timeline event.
-// The link's code needs no marker: it is (merchant, link id, tag), so the
-// link item's own attribute_not_exists(PK) makes it unique. A reused reference fails with domain.ErrDuplicateReference and
-// writes nothing.
-//
-// done, when given, stores the request's idempotent answer in the same
-// transaction, so a create with an Idempotency-Key costs no extra write.
-func (s *Store) Create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone) error {
-	return s.create(ctx, l, ev, done, nil, nil)
+// NewLink is a new link as one transaction writes it.
+type NewLink struct {
+	Link  *domain.Link
+	Event domain.Event // its created event
+	// Customer, when set, is the link's new customer, written with its
+	// index items (ErrCustomerNumberTaken when its number was taken
+	// meanwhile).
+	Customer *domain.CustomerRecord
+	// Done, when set, is the request's idempotent answer (a create with an
+	// Idempotency-Key costs no extra write).
+	Done *IdempotencyDone
+	// Row, when set, is the CSV import row it comes from: the row's marker
+	// and the import's counter (a redelivered row creates nothing: ErrRowDone).
+	Row *ImportRow
 }
 
-// CreateForNewCustomer is Create with the link's new customer (and its
-// index items) in the same transaction; ErrCustomerNumberTaken when its
-// number was taken meanwhile.
-func (s *Store) CreateForNewCustomer(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, c *domain.CustomerRecord) error {
-	return s.create(ctx, l, ev, done, nil, c)
-}
-
-// CreateImported is Create for a CSV row: the row's marker and the import's
-// counter go in the same transaction, so a redelivered row creates nothing
-// (ErrRowDone).
-func (s *Store) CreateImported(ctx context.Context, l *domain.Link, ev domain.Event, row ImportRow) error {
-	return s.create(ctx, l, ev, nil, &row, nil)
-}
-
-// CreateImportedForNewCustomer is CreateImported with the row's new
-// customer (and its index items) in the same transaction: a redelivered row
-// makes neither again (ErrRowDone); ErrCustomerNumberTaken when its number
-// was taken meanwhile.
-func (s *Store) CreateImportedForNewCustomer(ctx context.Context, l *domain.Link, ev domain.Event, row ImportRow, c *domain.CustomerRecord) error {
-	return s.create(ctx, l, ev, nil, &row, c)
-}
-
-func (s *Store) create(ctx context.Context, l *domain.Link, ev domain.Event, done *IdempotencyDone, row *ImportRow, c *domain.CustomerRecord) error {
+// CreateLink writes a new link in one TransactWriteItems: the link, its
+// reference marker (when it has a reference), its first timeline event,
+// its entry under its customer, its audit entry, and what n adds. The
+// link's code needs no marker: it is (merchant, link id, tag), so the link
+// item's own attribute_not_exists(PK) makes it unique. A reused reference
+// fails with domain.ErrDuplicateReference and writes nothing.
+func (s *Store) CreateLink(ctx context.Context, n NewLink) error {
+	l, ev := n.Link, n.Event
 	stampActor(ctx, &ev)
-	items, err := s.createItems(l, ev)
-	if err != nil {
+	var t txn
+	if err := s.createItems(&t, l, ev); err != nil {
 		return err
 	}
 	if l.Customer.ID != "" {
 		// Listed under its customer (GET /v1/customers/{id}/payment-links).
-		items = append(items, s.customerLinkPut(l.Merchant, l.Customer.ID, l.ID, l.CreatedAt))
+		t.add("", s.customerLinkPut(l.Merchant, l.Customer.ID, l.ID, l.CreatedAt))
 	}
-	customerAt := -1
-	if c != nil {
-		customerAt = len(items)
-		cs, _, err := s.customerWrites(l.Merchant, nil, c)
+	if n.Customer != nil {
+		cs, _, err := s.customerWrites(l.Merchant, nil, n.Customer)
 		if err != nil {
 			return err
 		}
-		items = append(items, cs...)
+		t.addCustomer(cs)
 	}
 	if audit, ok, err := s.eventAudit(ctx, l.Merchant, ev); err != nil {
 		return err
 	} else if ok {
-		items = append(items, audit)
+		t.add("", audit)
 	}
-	if done != nil {
-		items = append(items, types.TransactWriteItem{Update: done.update(s.tbl())})
+	if n.Done != nil {
+		t.add("", types.TransactWriteItem{Update: n.Done.update(s.tbl())})
 	}
-	rowAt := -1
-	if row != nil {
-		rowAt = len(items)
-		items = append(items, row.items(s.tbl())...)
+	if n.Row != nil {
+		for _, it := range n.Row.items(s.tbl()) {
+			t.add(failRowDone, it)
+		}
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
 	if err == nil {
 		return nil
 	}
-	if reasons, ok := cancelReasons(err); ok {
-		if rowAt >= 0 && rowAt < len(reasons) && reasons[rowAt] == "ConditionalCheckFailed" {
-			return ErrRowDone
-		}
-		if customerAt >= 0 && customerNumberTaken(err, c, customerAt) {
-			return ErrCustomerNumberTaken
-		}
-		for i, r := range reasons {
-			if r == "ConditionalCheckFailed" && i == 1 && l.Reference != "" {
-				return domain.ErrDuplicateReference
-			}
-		}
+	if refused := t.refusal(err); refused != nil {
+		return refused
 	}
 	return fmt.Errorf("create link %s: %w", l.ID, err)
 }
 
-// CreateItems returns the transaction items of Create, for callers that add
-// their own (an idempotency record) to the same transaction.
-func (s *Store) createItems(l *domain.Link, ev domain.Event) ([]types.TransactWriteItem, error) {
+// What a refused item of a link's creation means.
+const (
+	failRowDone   = "row"
+	failReference = "reference"
+	failNumber    = "customer_number"
+)
+
+// txn is a transaction's items, each with what its refusal means (""
+// when a refusal is not the caller's to hear of), so that a cancelled
+// transaction is read by what was refused, not by where it sat.
+type txn struct {
+	items []types.TransactWriteItem
+	roles []string
+}
+
+func (t *txn) add(role string, it types.TransactWriteItem) {
+	t.items, t.roles = append(t.items, it), append(t.roles, role)
+}
+
+// addCustomer adds a new customer's items (customerWrites): its number's
+// marker is refused when the number is another customer's.
+func (t *txn) addCustomer(items []types.TransactWriteItem) {
+	for _, it := range items {
+		role := ""
+		if it.Put != nil {
+			if sk, ok := it.Put.Item["SK"].(*types.AttributeValueMemberS); ok && sk.Value == customerNoSK {
+				role = failNumber
+			}
+		}
+		t.add(role, it)
+	}
+}
+
+// refusal is the error of a transaction refused by a condition of one of
+// its named items (nil for anything else).
+func (t *txn) refusal(err error) error {
+	reasons, ok := cancelReasons(err)
+	if !ok {
+		return nil
+	}
+	for i, r := range reasons {
+		if r != "ConditionalCheckFailed" || i >= len(t.roles) {
+			continue
+		}
+		switch t.roles[i] {
+		case failRowDone:
+			return ErrRowDone
+		case failNumber:
+			return ErrCustomerNumberTaken
+		case failReference:
+			return domain.ErrDuplicateReference
+		}
+	}
+	return nil
+}
+
+// createItems adds a new link's own items to t: the link, its reference
+// marker and its created event (and its reminder's schedule item).
+func (s *Store) createItems(t *txn, l *domain.Link, ev domain.Event) error {
 	l.LastEvent, l.Timeline = ev.Ref(), []string{ev.ID}
 	linkAV, err := attributevalue.MarshalMap(toItem(l))
 	if err != nil {
-		return nil, fmt.Errorf("marshal link: %w", err)
+		return fmt.Errorf("marshal link: %w", err)
 	}
 	evAV, err := attributevalue.MarshalMap(eventToItem(l.Merchant, ev))
 	if err != nil {
-		return nil, fmt.Errorf("marshal event: %w", err)
+		return fmt.Errorf("marshal event: %w", err)
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.tbl(), Item: linkAV, ConditionExpression: notExists}},
-	}
-	if l.Reference != "" { // at index 1: create reads its cancellation reason
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+	t.add("", types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: linkAV, ConditionExpression: notExists}})
+	if l.Reference != "" {
+		t.add(failReference, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
 			"PK": sv(refPK(l.Merchant, l.Reference)), "SK": sv(refSK), "type": sv("reference"), "link_id": sv(l.ID),
 		}}})
 	}
-	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
+	t.add("", types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
 	if l.ReminderAt != nil {
-		items = append(items, reminderItem(s.tbl(), l))
+		t.add("", reminderItem(s.tbl(), l))
 	}
-	return items, nil
+	return nil
 }
 
 // Get reads a merchant's link (strongly consistent).

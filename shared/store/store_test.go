@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
@@ -47,7 +48,7 @@ func TestCreateGetByIDAndCode(t *testing.T) {
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "ORDER-1", now)
 	env.Count.Reset()
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	if got := env.Count.Snapshot(); got["TransactWriteItems"] != 1 || env.Count.Total() != 1 {
@@ -86,10 +87,10 @@ func TestDuplicateReference(t *testing.T) {
 	now := time.Now().UTC()
 	a, evA := newLink(t, "m1", "ORDER-7", now)
 	b, evB := newLink(t, "m1", "ORDER-7", now)
-	if err := env.Store.Create(ctx, a, evA, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: a, Event: evA}); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.Create(ctx, b, evB, nil); !errors.Is(err, domain.ErrDuplicateReference) {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: b, Event: evB}); !errors.Is(err, domain.ErrDuplicateReference) {
 		t.Fatalf("second create: %v", err)
 	}
 	if n := countLinks(t, env, "m1"); n != 1 {
@@ -100,7 +101,7 @@ func TestDuplicateReference(t *testing.T) {
 	}
 	// Another merchant may use the same reference.
 	c, evC := newLink(t, "m2", "ORDER-7", now)
-	if err := env.Store.Create(ctx, c, evC, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: c, Event: evC}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -109,7 +110,7 @@ func TestTransitionGuards(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	paid := *l
@@ -152,18 +153,18 @@ func TestClick(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	clickOpensThenCounts(t, env, l, now)
 	// Past its expiry, a click is not counted.
-	_, outcome, err := env.Store.Click(ctx, l.Code, l.ExpiresAt.Add(time.Second))
-	if err != nil || outcome != store.ClickExpired {
+	_, outcome, err := links.Click(ctx, env.Store, l.Code, l.ExpiresAt.Add(time.Second))
+	if err != nil || outcome != domain.ClickExpired {
 		t.Fatalf("expired click: %v %v", outcome, err)
 	}
 	// Unknown and forged codes.
 	for _, code := range []string{"nope", "m1_" + "000000000000000000000000000", l.Code[:len(l.Code)-1] + "x"} {
-		if _, _, err := env.Store.Click(ctx, code, now); !errors.Is(err, domain.ErrNotFound) {
+		if _, _, err := links.Click(ctx, env.Store, code, now); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("%s: %v", code, err)
 		}
 	}
@@ -178,8 +179,8 @@ func TestClick(t *testing.T) {
 func clickOpensThenCounts(t *testing.T, env *testenv.Env, l *domain.Link, now time.Time) {
 	t.Helper()
 	env.Count.Reset()
-	got, outcome, err := env.Store.Click(ctx, l.Code, now)
-	if err != nil || outcome != store.ClickOpened || got.Status != domain.StatusClicked || got.ClickCount != 1 || got.ClickedAt == nil || got.Attempt != 1 {
+	got, outcome, err := links.Click(ctx, env.Store, l.Code, now)
+	if err != nil || outcome != domain.ClickOpen || got.Status != domain.StatusClicked || got.ClickCount != 1 || got.ClickedAt == nil || got.Attempt != 1 {
 		t.Fatalf("first click: %+v %v %v", got, outcome, err)
 	}
 	// The first click is the status change: the UpdateItem finds the link
@@ -188,8 +189,8 @@ func clickOpensThenCounts(t *testing.T, env *testenv.Env, l *domain.Link, now ti
 		t.Fatalf("first click calls %v", s)
 	}
 	env.Count.Reset()
-	got, outcome, err = env.Store.Click(ctx, l.Code, now.Add(time.Second))
-	if err != nil || outcome != store.ClickRecorded || got.ClickCount != 2 || !got.ClickedAt.Equal(now.Truncate(time.Millisecond)) {
+	got, outcome, err = links.Click(ctx, env.Store, l.Code, now.Add(time.Second))
+	if err != nil || outcome != domain.ClickCount || got.ClickCount != 2 || !got.ClickedAt.Equal(now.Truncate(time.Millisecond)) {
 		t.Fatalf("second click: %+v %v %v", got, outcome, err)
 	}
 	if s := env.Count.Snapshot(); s["UpdateItem"] != 1 || env.Count.Total() != 1 {
@@ -205,10 +206,10 @@ func TestClickPaidAndDeclined(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
-	opened, _, _ := env.Store.Click(ctx, l.Code, now)
+	opened, _, _ := links.Click(ctx, env.Store, l.Code, now)
 	declined := *opened
 	declined.Status = domain.StatusDeclined
 	declined.FailureReason = "card_declined"
@@ -216,8 +217,8 @@ func TestClickPaidAndDeclined(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A declined link may be opened again: a new attempt.
-	re, outcome, err := env.Store.Click(ctx, l.Code, now)
-	if err != nil || outcome != store.ClickOpened || re.Status != domain.StatusClicked || re.Attempt != 2 || re.ClickCount != 2 {
+	re, outcome, err := links.Click(ctx, env.Store, l.Code, now)
+	if err != nil || outcome != domain.ClickOpen || re.Status != domain.StatusClicked || re.Attempt != 2 || re.ClickCount != 2 {
 		t.Fatalf("reopen: %+v %v %v", re, outcome, err)
 	}
 	paid := *re
@@ -225,8 +226,8 @@ func TestClickPaidAndDeclined(t *testing.T) {
 	if err := env.Store.Transition(ctx, re, &paid, domain.NewEvent(l.ID, domain.EventPaid, re.Status, paid.Status, now, nil)); err != nil {
 		t.Fatal(err)
 	}
-	got, outcome, err := env.Store.Click(ctx, l.Code, now)
-	if err != nil || outcome != store.ClickPaid || got.ClickCount != 2 {
+	got, outcome, err := links.Click(ctx, env.Store, l.Code, now)
+	if err != nil || outcome != domain.ClickPaid || got.ClickCount != 2 {
 		t.Fatalf("paid click: %+v %v %v", got, outcome, err)
 	}
 }
@@ -235,7 +236,7 @@ func TestConcurrentFirstClicks(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
 	l, ev := newLink(t, "m1", "", now)
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -244,7 +245,7 @@ func TestConcurrentFirstClicks(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := env.Store.Click(ctx, l.Code, time.Now().UTC()); err != nil {
+			if _, _, err := links.Click(ctx, env.Store, l.Code, time.Now().UTC()); err != nil {
 				errs <- err
 			}
 		}()

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/spec"
@@ -33,11 +34,11 @@ func smallWorkload(t *testing.T, env *testenv.Env, m string, now time.Time) {
 		t.Fatal(err)
 	}
 	done := &store.IdempotencyDone{Merchant: m, Key: "idem-1", Answer: store.Stored{Status: 201, Body: []byte("{}"), Type: "application/json"}}
-	if err := env.Store.Create(ctx, l, ev, done); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev, Done: done}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if _, _, err := env.Store.Click(ctx, l.Code, now.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, _, err := links.Click(ctx, env.Store, l.Code, now.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,10 +49,10 @@ func smallWorkload(t *testing.T, env *testenv.Env, m string, now time.Time) {
 		t.Fatal(err)
 	}
 	paidWith := l.Amount
-	if r, err := env.Store.ApplyPSPEvent(ctx, m, "sandbox", domain.PaymentEvent{ID: "evt_1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_1", Amount: &paidWith, At: now}, now); err != nil || r != store.AppliedChange {
+	if r, err := links.ApplyPayment(ctx, env.Store, m, "sandbox", domain.PaymentEvent{ID: "evt_1", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_1", Amount: &paidWith, At: now}, now); err != nil || r != links.AppliedChange {
 		t.Fatalf("apply: %v %v", r, err)
 	}
-	if r, err := env.Store.ApplyPSPEvent(ctx, m, "sandbox", domain.PaymentEvent{ID: "evt_2", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_2", Amount: &paidWith, At: now}, now); err != nil || r != store.AppliedReview {
+	if r, err := links.ApplyPayment(ctx, env.Store, m, "sandbox", domain.PaymentEvent{ID: "evt_2", Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_2", Amount: &paidWith, At: now}, now); err != nil || r != links.AppliedReview {
 		t.Fatalf("second payment: %v %v", r, err)
 	}
 	paid, err := env.Store.Get(ctx, m, l.ID)
@@ -77,7 +78,7 @@ func smallWorkload(t *testing.T, env *testenv.Env, m string, now time.Time) {
 		t.Fatal(err)
 	}
 	row, rowEv := newLink(t, m, "", now)
-	if err := env.Store.CreateImported(ctx, row, rowEv, store.ImportRow{Merchant: m, ImportID: imp.ID, Row: 1}); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: row, Event: rowEv, Row: &store.ImportRow{Merchant: m, ImportID: imp.ID, Row: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Store.FailImportRow(ctx, store.ImportRow{Merchant: m, ImportID: imp.ID, Row: 2}, "amount", "bad"); err != nil {
@@ -216,7 +217,7 @@ func TestDeleteRemovesThePartition(t *testing.T) {
 	l, ev := newLink(t, "m1", "ORDER-DEL", now)
 	at := now.Add(time.Hour)
 	l.ReminderAt, l.ReminderChannel = &at, "email"
-	if err := env.Store.Create(ctx, l, ev, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Store.ClaimSend(ctx, "m1", l.ID, "snd_1", now, time.Minute); err != nil {
@@ -243,7 +244,7 @@ func TestDeleteRemovesThePartition(t *testing.T) {
 		t.Fatalf("%d items left in the link's partition", n)
 	}
 	again, evAgain := newLink(t, "m1", "ORDER-DEL", now)
-	if err := env.Store.Create(ctx, again, evAgain, nil); err != nil {
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: again, Event: evAgain}); err != nil {
 		t.Fatalf("the reference is still taken: %v", err)
 	}
 }

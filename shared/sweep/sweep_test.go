@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
@@ -208,9 +209,9 @@ func TestSweepStopsBeforeItsDeadlineAndCarriesOn(t *testing.T) {
 func TestPaymentRacesExpiry(t *testing.T) {
 	env := testenv.New(t)
 	now := time.Now().UTC()
-	links := seed(t, env, 100, now.Add(-time.Second), time.Millisecond, 0)
+	seeded := seed(t, env, 100, now.Add(-time.Second), time.Millisecond, 0)
 	after, before := 0, 0
-	for i, l := range links {
+	for i, l := range seeded {
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() {
@@ -220,7 +221,7 @@ func TestPaymentRacesExpiry(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ev := domain.PaymentEvent{ID: "evt_race_" + l.ID, Kind: domain.PaymentSucceeded, LinkID: l.ID, PaymentRef: "pay_" + l.ID, Amount: &l.Amount}
-			if _, err := env.Store.ApplyPSPEvent(context.Background(), "m1", "sandbox", ev, now); err != nil {
+			if _, err := links.ApplyPayment(context.Background(), env.Store, "m1", "sandbox", ev, now); err != nil {
 				t.Error(err)
 			}
 		}()

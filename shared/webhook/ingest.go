@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/psp"
@@ -185,8 +186,8 @@ func (a *Apply) Process(ctx context.Context, m queue.Message[Message]) error {
 	var err error
 	switch msg.Event.Kind {
 	case domain.PaymentSucceeded, domain.PaymentFailed:
-		var res store.Applied
-		res, err = a.Store.ApplyPSPEvent(ctx, msg.Merchant, msg.Provider, msg.Event, a.Now())
+		var res links.Applied
+		res, err = links.ApplyPayment(ctx, a.Store, msg.Merchant, msg.Provider, msg.Event, a.Now())
 		outcome = string(res)
 	case domain.CheckoutExpired:
 		err = a.Store.ClearCheckout(ctx, msg.Merchant, msg.Event.LinkID, msg.Event.CheckoutURL)

@@ -47,7 +47,7 @@ func newOpenLink(t testing.TB, st *store.Store, merchant string, exp time.Time, 
 	l := &domain.Link{ID: id, Merchant: merchant, Code: code, Status: domain.StatusCreated, Amount: money.MustParse("EUR", "40.00"),
 		AmountRefunded: money.Zero("EUR"), RefundCommitted: money.Zero("EUR"), Description: "race", Language: "en", Origin: domain.OriginAPI,
 		Customer: domain.Customer{CompanyName: "Race BV", Email: "race@example.com"}, ExpiresAt: exp.Truncate(time.Millisecond), CreatedAt: now, UpdatedAt: now}
-	if err := st.Create(context.Background(), l, domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil), nil); err != nil {
+	if err := st.CreateLink(context.Background(), store.NewLink{Link: l, Event: domain.NewEvent(id, domain.EventCreated, "", domain.StatusCreated, now, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	if clicked {
