@@ -135,31 +135,17 @@ vet:
 lint:
 	@infra/local/lint.sh
 
-## bench: the benchmarks against the emulators (started and stopped here), with the key-heat
-## stage (one merchant's workload, HEAT_SCALE) and the cost of 1,000 paid links
+## bench: the benchmarks against the emulators (started here when they do not answer, and then
+## stopped), stage by stage (infra/local/bench.sh): the operations, the key-heat stage (HEAT_SCALE),
+## the cold starts beside a hello-world floor, the sweep, throughput, clicks, the sweep among
+## BENCH_SWEEP_TOTAL links; the report on stdout, and its tables into docs/performance.md
 bench:
-	@EMULATORS="ddb moto" infra/local/emulators.sh start
-	@mkdir -p build; rm -f build/heat.json; rc=0; \
-	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./tests/perf && \
-	    go test -run '^$$' -bench 'Heat' -benchtime 1x -timeout 30m ./tests/perf && \
-	    go test -run '^$$' -bench 'SweepOp' -benchtime 3x ./tests/perf && \
-	    go test -run '^$$' -bench 'Throughput|ColdStart' -benchtime 1x -timeout 30m ./tests/perf && \
-	    go test -run '^$$' -bench 'Click' -benchtime $${BENCHTIME:-200x} ./shared/redirect && \
-	    BENCH_SWEEP_TOTAL=$${BENCH_SWEEP_TOTAL:-100000} go test -run '^$$' -bench 'Sweep/^due=1000$$/' -benchtime 1x -timeout 60m ./shared/sweep; \
-	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
-	  infra/local/emulators.sh stop; \
-	  go run ./infra/benchreport < build/bench.txt; exit $$rc
+	@infra/local/bench.sh all
 
 ## bench-heat: only what the key-heat and cost tables need (the operations, then the key-heat
-## stage), for before/after comparisons of a key layout
+## stage), for before/after comparisons of a key layout (writes no page)
 bench-heat:
-	@EMULATORS="ddb moto" infra/local/emulators.sh start
-	@mkdir -p build; rm -f build/heat.json; rc=0; \
-	  { go test -run '^$$' -bench 'Ops' -benchtime $${BENCHTIME:-200x} ./tests/perf && \
-	    go test -run '^$$' -bench 'Heat' -benchtime 1x -timeout 30m ./tests/perf; \
-	  } 2>&1 | grep -v '^{' | tee build/bench.txt || rc=1; \
-	  infra/local/emulators.sh stop; \
-	  go run ./infra/benchreport < build/bench.txt; exit $$rc
+	@infra/local/bench.sh heat
 
 CDK_VERSION ?= 2.1148.1
 CDK := npx --yes aws-cdk@$(CDK_VERSION)

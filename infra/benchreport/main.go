@@ -3,7 +3,9 @@
 // capacity, SQS calls, latency and the handler/SDK ratio; throughput at 1, 8
 // and 32 clients; cold starts and binary sizes; the sweep at 100,000 links;
 // the key heat of one merchant's workload (with build/heat.json's key
-// names); the cost of 1,000 paid links at testdata/perf/prices.json.
+// names); the cost of 1,000 paid links at testdata/perf/prices.json; how
+// long each stage of make bench took. With -doc it also writes the report
+// into a Markdown page between its bench markers (docs/performance.md).
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Result is one benchmark line: its name and metrics by unit.
@@ -37,17 +40,50 @@ type Report struct {
 	Heat       []HeatRow         `json:"heat"`
 	Cost       *Cost             `json:"cost,omitempty"`
 	Other      []Result          `json:"other"`
+	Stages     []Stage           `json:"stages"`
 }
 
-var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+// Stage is one go test command of make bench (infra/local/bench.sh) and
+// how long it took.
+type Stage struct {
+	Name    string `json:"name"`
+	Seconds int    `json:"seconds"`
+}
+
+// coldFloor is the cold-start table's floor (tests/perf testdata/hello, a
+// hello-world aws-lambda-go handler) and coldBudgetMS every function's
+// budget (issue 30).
+const (
+	coldFloor    = "hello"
+	coldBudgetMS = 50
+)
+
+var (
+	line      = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+	stageLine = regexp.MustCompile(`^bench: stage (\S+) took (\d+) s`)
+)
 
 // Parse reads benchmark lines.
 func Parse(r io.Reader) []Result {
+	results, _ := ParseAll(r)
+	return results
+}
+
+// ParseAll reads benchmark lines and bench.sh's stage lines ("bench: stage
+// ops took 95 s (exit 0)").
+func ParseAll(r io.Reader) ([]Result, []Stage) {
 	var out []Result
+	var stages []Stage
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		m := line.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		text := strings.TrimSpace(sc.Text())
+		if m := stageLine.FindStringSubmatch(text); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			stages = append(stages, Stage{Name: m[1], Seconds: n})
+			continue
+		}
+		m := line.FindStringSubmatch(text)
 		if m == nil {
 			continue
 		}
@@ -60,7 +96,7 @@ func Parse(r io.Reader) []Result {
 		}
 		out = append(out, res)
 	}
-	return out
+	return out, stages
 }
 
 func machine() map[string]string {
@@ -139,10 +175,24 @@ func table(w io.Writer, title string, head []string, rows [][]string) {
 func main() {
 	prices := flag.String("prices", "testdata/perf/prices.json", "the prices file of the cost line")
 	heat := flag.String("heat", "build/heat.json", "the key-heat stage's key names (BenchmarkHeat)")
+	doc := flag.String("doc", "", "a Markdown page to write the report into, between "+docBegin+" and "+docEnd)
+	commit := flag.String("commit", "", "the commit measured, named in the page")
 	flag.Parse()
-	rep := Build(Parse(os.Stdin), *prices, *heat, os.Stderr)
+	results, stages := ParseAll(os.Stdin)
+	rep := Build(results, *prices, *heat, os.Stderr)
+	rep.Stages = stages
 	rep.Machine = machine()
 	Print(os.Stdout, rep)
+	if *doc != "" {
+		var b strings.Builder
+		Print(&b, rep)
+		stamp := fmt.Sprintf("Written by `make bench` on %s, commit %s.", time.Now().UTC().Format("2006-01-02 15:04 MST"), *commit)
+		if err := WriteDoc(*doc, stamp, b.String()); err != nil {
+			fmt.Fprintf(os.Stderr, "benchreport: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stdout, "\nwritten: %s (its tables)\n", *doc)
+	}
 	if err := os.MkdirAll("build", 0o755); err == nil {
 		b, _ := json.MarshalIndent(rep, "", " ")
 		if err := os.WriteFile("build/bench.json", append(b, '\n'), 0o644); err == nil {
@@ -223,12 +273,7 @@ func Print(w io.Writer, rep Report) {
 	}
 	table(w, "Throughput over HTTP on loopback (closed loop; then open loop at half that rate for p50/p99)",
 		[]string{"operation/clients", "ops/s", "closed p99 ms", "open rate/s", "open p50 ms", "open p99 ms"}, rows)
-	rows = nil
-	for _, r := range rep.ColdStart {
-		rows = append(rows, []string{r.Name, get(r, "cold-ms"), get(r, "size-MB")})
-	}
-	table(w, "Cold start (exec of aws-lambda-rie to the answer of one invocation, median of 3) and linux/arm64 binary size",
-		[]string{"function", "cold ms", "size MB"}, rows)
+	printColdStart(w, rep.ColdStart)
 	rows = nil
 	for _, r := range rep.Sweep {
 		rows = append(rows, []string{r.Name, get(r, "RCU/expired"), get(r, "expired/s"), get(r, "queries")})
@@ -250,4 +295,51 @@ func Print(w io.Writer, rep Report) {
 	table(w, "Other benchmarks", []string{"benchmark", "metrics"}, rows)
 	printHeat(w, rep.Heat)
 	printCost(w, rep.Cost)
+	rows = nil
+	total := 0
+	for _, st := range rep.Stages {
+		total += st.Seconds
+		rows = append(rows, []string{st.Name, strconv.Itoa(st.Seconds)})
+	}
+	if len(rows) > 0 {
+		rows = append(rows, []string{"total", strconv.Itoa(total)})
+	}
+	table(w, "Stages of make bench (seconds)", []string{"stage", "s"}, rows)
+}
+
+// printColdStart writes the cold-start table: the floor first, then each
+// function with what it adds to the floor and whether it is within the
+// budget.
+func printColdStart(w io.Writer, rs []Result) {
+	floor, hasFloor := 0.0, false
+	for _, r := range rs {
+		if r.Name == coldFloor {
+			floor, hasFloor = r.Metrics["cold-ms"], true
+		}
+	}
+	var rows [][]string
+	var over []string
+	for _, r := range rs {
+		ms, ok := r.Metrics["cold-ms"]
+		name, added, ratio, verdict := r.Name, "-", "-", "-"
+		switch {
+		case r.Name == coldFloor:
+			name = coldFloor + " (floor)"
+		case ok:
+			if hasFloor && floor > 0 {
+				added, ratio = f(ms-floor, true), f(ms/floor, true)
+			}
+			verdict = "ok"
+			if ms > coldBudgetMS {
+				verdict = "OVER"
+				over = append(over, r.Name)
+			}
+		}
+		rows = append(rows, []string{name, get(r, "cold-ms"), added, ratio, verdict, get(r, "size-MB")})
+	}
+	table(w, fmt.Sprintf("Cold start (exec of aws-lambda-rie to the answer of one invocation, median of 3; floor: a hello-world aws-lambda-go handler; budget %d ms) and linux/arm64 binary size", coldBudgetMS),
+		[]string{"function", "cold ms", "over floor ms", "x floor", fmt.Sprintf("<= %d ms", coldBudgetMS), "size MB"}, rows)
+	if len(rows) > 0 && len(over) > 0 {
+		fmt.Fprintf(w, "  over the budget: %s\n", strings.Join(over, ", "))
+	}
 }
