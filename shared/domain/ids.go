@@ -64,10 +64,10 @@ func ValidID(prefix, id string) bool {
 	return err == nil
 }
 
-var merchantRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
+var merchantRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`) })
 
 // ValidMerchantID reports a merchant id: lowercase letters, digits and dashes.
-func ValidMerchantID(m string) bool { return merchantRe.MatchString(m) }
+func ValidMerchantID(m string) bool { return merchantRe().MatchString(m) }
 
 // ErrBadCode is returned for a public code that cannot be one of ours.
 var ErrBadCode = errors.New("malformed link code")

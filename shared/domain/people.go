@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -129,13 +130,15 @@ func roleList() string {
 // every mail system and the user pool take: letters, digits and ._%+- before
 // the @, a DNS name after it.
 func NormalEmail(field, s string) (string, error) {
-	if len(s) > 254 || !memberEmail.MatchString(s) {
+	if len(s) > 254 || !memberEmail().MatchString(s) {
 		return "", FieldErrors{{Field: field, Message: "must be an e-mail address such as ana@example.com"}}
 	}
 	return strings.ToLower(s), nil
 }
 
-var memberEmail = regexp.MustCompile(`^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
+var memberEmail = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
+})
 
 // Person is someone in the user pool as paylinks knows them: their
 // memberships (joined and invited) and when their credentials stop

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -25,7 +26,7 @@ var Max = decimal.RequireFromString("1000000000.00")
 
 // plain decimal: optional minus, digits, optional fraction. No exponent, no
 // leading plus, no leading dot, no thousands separators.
-var plainDecimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
+var plainDecimal = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`) })
 
 // Amount is an exact amount of money in one currency.
 type Amount struct {
@@ -49,7 +50,7 @@ func Parse(currency, raw string) (Amount, error) {
 	if !ok {
 		return Amount{}, &FieldError{"currency", ErrUnknownCurrency, fmt.Sprintf("%q is not an ISO 4217 currency code", currency)}
 	}
-	if len(raw) > 40 || !plainDecimal.MatchString(raw) {
+	if len(raw) > 40 || !plainDecimal().MatchString(raw) {
 		return Amount{}, &FieldError{"value", ErrInvalidValue, "must be a plain decimal such as \"12.50\""}
 	}
 	v, err := decimal.NewFromString(raw)
@@ -75,7 +76,7 @@ const MaxMinorDigits = 4
 // plain decimal from 0 to Max with at most MaxMinorDigits decimals, so
 // that every bound is a number an amount can be and the store can hold.
 func ParseBound(raw string) (decimal.Decimal, error) {
-	if len(raw) > 40 || !plainDecimal.MatchString(raw) || strings.HasPrefix(raw, "-") {
+	if len(raw) > 40 || !plainDecimal().MatchString(raw) || strings.HasPrefix(raw, "-") {
 		return decimal.Decimal{}, fmt.Errorf("%w: not a plain non-negative decimal", ErrInvalidValue)
 	}
 	v, err := decimal.NewFromString(raw)

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -121,7 +122,7 @@ func (p *Provider) CreateCheckout(ctx context.Context, m *merchant.Merchant, l *
 	return psp.Checkout{ID: out.ID, URL: href, ExpiresAt: exp.UTC(), Persist: true}, nil
 }
 
-var paymentID = regexp.MustCompile(`^tr_[A-Za-z0-9]{4,64}$`)
+var paymentID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^tr_[A-Za-z0-9]{4,64}$`) })
 
 // fetch reads a payment (with its refunds) with the merchant's key.
 func (p *Provider) fetch(ctx context.Context, m *merchant.Merchant, id string) (Payment, error) {
@@ -153,7 +154,7 @@ func (p *Provider) FetchPayment(ctx context.Context, m *merchant.Merchant, id st
 // what Mollie's API says is believed.
 func (p *Provider) ParseWebhook(ctx context.Context, m *merchant.Merchant, _ http.Header, body []byte, now time.Time) ([]domain.PaymentEvent, error) {
 	form, err := url.ParseQuery(string(body))
-	if err != nil || !paymentID.MatchString(form.Get("id")) {
+	if err != nil || !paymentID().MatchString(form.Get("id")) {
 		return nil, fmt.Errorf("%w: expected a form with id=tr_ and a payment id", psp.ErrPayload)
 	}
 	pay, err := p.fetch(ctx, m, form.Get("id"))
