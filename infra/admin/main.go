@@ -1,8 +1,13 @@
 // Command admin is the operators' tool: it performs an administration action
 // (shared/admin) by invoking a deployed stack's admin function with your
 // AWS credentials (-function, the stack's AdminFunctionName output), or,
-// without -function, directly on make dev's table with its state
-// directory's secrets. It prints the action's JSON answer.
+// without -function, directly on the table of the stack make dev recorded
+// in its state directory (PAYLINKS_RUN_DIR, .tools/run by default:
+// stack.json, shared/devkit/devstack), with that directory's secrets. With
+// neither, or when the recorded stack's table does not answer, it refuses
+// and names what it tried; it never falls back to an emulator on a default
+// port (on a shared machine, another stack's). It prints the action's JSON
+// answer, and on stderr the stack it acts on.
 //
 //	go run ./infra/admin [-function NAME] create-merchant -merchant acme -name "Acme Ltd" [-mode test|live]
 //	go run ./infra/admin [-function NAME] issue-key -merchant acme
@@ -19,9 +24,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/paylinks/paylinks/shared/admin"
@@ -29,6 +38,7 @@ import (
 	composeadmin "github.com/paylinks/paylinks/shared/compose/admin"
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
+	"github.com/paylinks/paylinks/shared/devkit/devstack"
 	"github.com/paylinks/paylinks/shared/merchant"
 )
 
@@ -46,7 +56,7 @@ func main() {
 func parse(args []string, usage io.Writer) (admin.Request, string, error) {
 	global := flag.NewFlagSet("admin", flag.ContinueOnError)
 	global.SetOutput(usage)
-	function := global.String("function", os.Getenv("PAYLINKS_ADMIN_FUNCTION"), "the deployed admin function (the stack's AdminFunctionName output); empty: make dev's table")
+	function := global.String("function", os.Getenv("PAYLINKS_ADMIN_FUNCTION"), "the deployed admin function (the stack's AdminFunctionName output); empty: the table of the stack make dev recorded in PAYLINKS_RUN_DIR")
 	if err := global.Parse(args); err != nil {
 		return admin.Request{}, "", err
 	}
@@ -68,8 +78,8 @@ func parse(args []string, usage io.Writer) (admin.Request, string, error) {
 	return r, *function, nil
 }
 
-func run(ctx context.Context, args []string, usage io.Writer) ([]byte, error) {
-	r, function, err := parse(args, usage)
+func run(ctx context.Context, args []string, stderr io.Writer) ([]byte, error) {
+	r, function, err := parse(args, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +90,7 @@ func run(ctx context.Context, args []string, usage io.Writer) ([]byte, error) {
 	if function != "" {
 		return invoke(ctx, function, r)
 	}
-	a, err := local(ctx)
+	a, err := local(ctx, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -116,35 +126,35 @@ func invoke(ctx context.Context, function string, r admin.Request) ([]byte, erro
 	return json.MarshalIndent(pretty, "", "  ")
 }
 
-// local is the administration on make dev's table: its emulator endpoint,
-// table and sealing key (the state directory's), as the dev server has them.
-func local(ctx context.Context) (*admin.Admin, error) {
-	defaults := map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:" + env("DDB_PORT", "18000"), "AWS_REGION": "us-east-1",
-		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "TABLE_NAME": "paylinks-dev", "SANDBOX_ENABLED": "1"}
-	if os.Getenv("AWS_ENDPOINT_URL") != "" {
-		delete(defaults, "AWS_ENDPOINT_URL_DYNAMODB")
+// local is the administration on the table of the stack make dev recorded
+// in its state directory: the recorded endpoints, table and region, the
+// directory's sealing key, as the dev server has them. It refuses, naming
+// what it tried, when no stack is recorded or its table does not answer.
+func local(ctx context.Context, stderr io.Writer) (*admin.Admin, error) {
+	rec, where, err := recorded()
+	if err != nil {
+		return nil, err
 	}
-	for k, v := range defaults {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
+	useStack(rec)
+	if err := reachTable(ctx, rec); err != nil {
+		return nil, fmt.Errorf("make dev's stack recorded in %s: %w (start it again with make dev under the same PAYLINKS_RUN_DIR and ports)", where, err)
 	}
+	fmt.Fprintf(stderr, "admin: make dev's stack recorded in %s: %s\n", where, rec)
 	if os.Getenv("KMS_KEY_ID") == "" && os.Getenv("LOCAL_SEAL_KEY") == "" {
-		sec, err := devenv.LoadSecrets(env("PAYLINKS_RUN_DIR", ".tools/run"))
+		sec, err := devenv.LoadSecrets(rec.RunDir)
 		if err != nil {
-			return nil, fmt.Errorf("make dev's secrets (run make dev once first): %w", err)
+			return nil, fmt.Errorf("make dev's secrets: %w", err)
 		}
 		os.Setenv("LOCAL_SEAL_KEY", sec.SealKey)
 	}
 	if os.Getenv("COGNITO_USER_POOL_ID") == "" {
-		os.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:"+env("SQS_PORT", "19324")))
 		cfg, err := config.AWS(ctx)
 		if err != nil {
 			return nil, err
 		}
 		p, err := devenv.UserPool(ctx, cfg)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("make dev's user pool at %s: %w", rec.Cognito, err)
 		}
 		os.Setenv("COGNITO_USER_POOL_ID", p.ID)
 		os.Setenv("COGNITO_CLIENT_ID", p.ClientID)
@@ -159,6 +169,72 @@ func local(ctx context.Context) (*admin.Admin, error) {
 		return nil
 	}
 	return composeadmin.New(e), nil
+}
+
+// recorded is the stack make dev recorded in the state directory
+// (PAYLINKS_RUN_DIR, else .tools/run) and the record's path; an error
+// naming both ways of naming a stack when there is none.
+func recorded() (devstack.Stack, string, error) {
+	dir, err := filepath.Abs(env("PAYLINKS_RUN_DIR", ".tools/run"))
+	if err != nil {
+		return devstack.Stack{}, "", fmt.Errorf("the state directory: %w", err)
+	}
+	rec, err := devstack.Read(dir)
+	if errors.Is(err, devstack.ErrNone) {
+		return devstack.Stack{}, "", fmt.Errorf("no stack named: no -function (or PAYLINKS_ADMIN_FUNCTION: a deployed stack's AdminFunctionName output), "+
+			"and no make dev stack at %s (make dev records its stack there; PAYLINKS_RUN_DIR names another state directory)", devstack.Path(dir))
+	}
+	if err != nil {
+		return devstack.Stack{}, "", err
+	}
+	if rec.RunDir == "" {
+		rec.RunDir = dir
+	}
+	return rec, devstack.Path(dir), nil
+}
+
+// useStack points the SDK and the admin function's configuration at the
+// recorded stack, whatever the shell's variables say of another one.
+func useStack(rec devstack.Stack) {
+	set := func(k, v string) {
+		if v == "" {
+			os.Unsetenv(k)
+			return
+		}
+		os.Setenv(k, v)
+	}
+	set("TABLE_NAME", rec.Table)
+	set("AWS_REGION", rec.Region)
+	set("AWS_ENDPOINT_URL_DYNAMODB", rec.DynamoDB)
+	set("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", rec.Cognito)
+	set("SANDBOX_ENABLED", "1")
+	// The emulators take any credentials; make dev's are these.
+	if rec.DynamoDB != "" {
+		for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"} {
+			if os.Getenv(k) == "" {
+				os.Setenv(k, v)
+			}
+		}
+	}
+}
+
+// reachTable checks that the recorded stack's table answers (10 s at most).
+func reachTable(ctx context.Context, rec devstack.Stack) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cfg, err := config.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = config.DynamoDB(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(rec.Table)})
+	var missing *ddbtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &missing):
+		return fmt.Errorf("%s: the table does not exist", rec)
+	case err != nil:
+		return fmt.Errorf("%s: not reachable: %w", rec, err)
+	}
+	return nil
 }
 
 func env(k, def string) string {

@@ -34,6 +34,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -51,9 +52,7 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs make dev and emulators of its own (not with -short)")
-	}
+	testkit.Needs(t, testkit.Emulators)
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		t.Skip("runs under make test (emulators installed, AWS_ENDPOINT_URL_DYNAMODB set)")
 	}

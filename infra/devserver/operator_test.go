@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -14,7 +16,9 @@ import (
 // docs/operations.md's operator walk-through ("After deploy"), against make dev: the
 // same commands, with no -function (make dev's table instead of a deployed
 // admin function). Create a merchant, issue its key, set its PSP, create a
-// link, open it.
+// link, open it. make dev runs on ports and a table of its own; the
+// operator's shell names only its state directory, where make dev recorded
+// the stack, and the command finds it there (and says so).
 func TestOperatorWalkthroughOnMakeDev(t *testing.T) {
 	s := newStack(t)
 	s.mustEmulators(t, "start")
@@ -22,10 +26,14 @@ func TestOperatorWalkthroughOnMakeDev(t *testing.T) {
 	admin := func(args ...string) map[string]any {
 		t.Helper()
 		c := exec.Command("go", append([]string{"run", "./infra/admin"}, args...)...)
-		c.Dir, c.Env = s.root, s.env()
+		var stderr strings.Builder
+		c.Dir, c.Env, c.Stderr = s.root, s.operatorEnv(), &stderr
 		out, err := c.Output()
 		if err != nil {
-			t.Fatalf("go run ./infra/admin %s: %v\n%s", strings.Join(args, " "), err, out)
+			t.Fatalf("go run ./infra/admin %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		}
+		if want := fmt.Sprintf("table %s at %s", s.table, s.ddbURL()); !strings.Contains(stderr.String(), want) {
+			t.Errorf("admin %v did not say it acts on make dev's stack (%s): %s", args, want, stderr.String())
 		}
 		var v map[string]any
 		if err := json.Unmarshal(out, &v); err != nil {
@@ -68,6 +76,20 @@ func TestOperatorWalkthroughOnMakeDev(t *testing.T) {
 }
 
 const devPassword = "Demo-pass-2026!"
+
+// operatorEnv is an operator's shell beside make dev: it names the state
+// directory and no endpoint, port or table.
+func (s *stack) operatorEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_ENDPOINT_URL") || strings.HasSuffix(k, "_PORT") || k == "TABLE_NAME" || k == "PAYLINKS_RUN_DIR" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "PAYLINKS_RUN_DIR="+s.run)
+}
 
 // signIn signs in to make dev's dashboard as a person would with a form.
 func (s *stack) signIn(t *testing.T, email, password string) {
