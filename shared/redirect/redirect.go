@@ -16,12 +16,22 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/reqlog"
-	"github.com/paylinks/paylinks/shared/store"
 )
+
+// Store is what the link pages need of the table: a person's click
+// (links.ClickStore), the link behind a code (previews and the thank-you
+// page), the PSP checkout of a link's attempt, and the link's merchant.
+// *store.Store is one.
+type Store interface {
+	links.ClickStore
+	GetByCode(ctx context.Context, code string) (*domain.Link, error)
+	SaveCheckout(ctx context.Context, l *domain.Link, url string, expires time.Time) error
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+}
 
 // Handler serves /l/{code}.
 type Handler struct {
-	Store         *store.Store
+	Store         Store
 	PSPs          psp.Registry
 	PublicBaseURL string
 	// Codes verifies the public codes: anything it did not sign is a 404
@@ -63,7 +73,7 @@ func (h *Handler) serving(ctx context.Context, code string, withMerchant bool) (
 }
 
 // New returns the handler.
-func New(st *store.Store, psps psp.Registry, publicBaseURL string) *Handler {
+func New(st Store, psps psp.Registry, publicBaseURL string) *Handler {
 	return &Handler{Store: st, PSPs: psps, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now,
 		merchants: &merchant.Cache[string, *merchant.Merchant]{TTL: 30 * time.Second, Load: st.GetMerchant}}
 }
