@@ -77,7 +77,8 @@ func TestOptionsFromTheProcessEnvironment(t *testing.T) {
 // compositions on one Env get the same, another Env its own.
 func TestSharedPartsOncePerEnv(t *testing.T) {
 	err := Verify("redirect", func(e *Env) {
-		if e.SandboxPSP() != e.SandboxPSP() {
+		first, second := e.SandboxPSP(), e.SandboxPSP()
+		if first != second {
 			t.Error("two sandbox PSPs on one Env")
 		}
 		e.LinkCodes()
@@ -90,7 +91,8 @@ func TestSharedPartsOncePerEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = Verify("api", func(e *Env) {
-		if e.AuthCaches() != e.AuthCaches() || e.Identity() != e.Identity() {
+		caches, verifier := e.AuthCaches(), e.Identity()
+		if caches != e.AuthCaches() || verifier != e.Identity() {
 			t.Error("the auth caches or the token check made twice on one Env")
 		}
 		e.PublicBaseURL()

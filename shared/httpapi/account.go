@@ -392,11 +392,3 @@ func (a *API) revokeKeysOf(ctx context.Context, mem domain.Member, grants []doma
 	a.keys.Clear()
 	return nil
 }
-
-// ShareAuthCaches makes a use b's caches of keys, merchants and memberships:
-// APIs composed in one process (make dev, the tests) see each other's
-// changes at once, as they would after the caches' 30 s in separate
-// functions.
-func (a *API) ShareAuthCaches(b *API) {
-	a.keys, a.merchants, a.people = b.keys, b.merchants, b.people
-}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/authcache"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/merchant"
@@ -37,14 +38,11 @@ const maxPathID = 128
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20
 
-// authTTL is how long a verified key and a merchant's settings are kept in
-// memory by a warm function, so that hot paths spend their round trip on the
-// work itself. Settings changed through this process are dropped at once.
-const authTTL = 30 * time.Second
-
-// AuthCacheTTL is authTTL: the bound within which a change of a key, a
-// merchant or a person made by another function counts.
-const AuthCacheTTL = authTTL
+// AuthCacheTTL is how long a verified key, a merchant's settings and a
+// person's memberships are kept in memory by a warm function
+// (authcache.TTL): the bound within which a change made by another function
+// counts. What is changed through this process is dropped at once.
+const AuthCacheTTL = authcache.TTL
 
 // API serves the integrator routes.
 type API struct {
@@ -77,16 +75,17 @@ type API struct {
 	people    *merchant.Cache[string, domain.Person]
 }
 
-// New returns the API over a store.
-func New(st *store.Store, publicBaseURL string) *API {
+// New returns the API over a store, authenticating with caches: the ones
+// every API of the process shares (boot.Env.AuthCaches); nil makes the
+// API its own.
+func New(st *store.Store, publicBaseURL string, caches *authcache.Caches) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]bool{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
 	a.Limits = NewLimits(0, 0)
-	a.keys = &merchant.Cache[string, merchant.Key]{TTL: authTTL, Load: func(ctx context.Context, secret string) (merchant.Key, error) {
-		return st.UseKey(ctx, secret, a.Now())
-	}}
-	a.merchants = &merchant.Cache[string, *merchant.Merchant]{TTL: authTTL, Load: st.GetMerchant}
-	a.people = &merchant.Cache[string, domain.Person]{TTL: authTTL, Load: st.Person}
+	if caches == nil {
+		caches = authcache.New(st, func() time.Time { return a.Now() })
+	}
+	a.keys, a.merchants, a.people = caches.Keys, caches.Merchants, caches.People
 	return a
 }
 

@@ -100,7 +100,6 @@ func lambdaHTTP(e *boot.Env, h http.Handler) httpFn {
 }
 
 func newSamples(t *testing.T) *samples {
-	t.Setenv(composedeliver.EnvAllowLoopback, "1") // the merchant's receiver below is on loopback
 	env := testenv.New(t)
 	hooks := make(chan outboundHook, 4)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -149,8 +148,13 @@ func newSamples(t *testing.T) *samples {
 		"send": queueFn("send", func(e *boot.Env) func(context.Context, events.SQSMessage) error {
 			return composesend.Worker(e, channel.Registry{channel.Email: s.outbox, channel.SMS: s.outbox, channel.WhatsApp: s.outbox}).Handle
 		}),
-		"import":  queueFn("import", func(e *boot.Env) func(context.Context, events.SQSMessage) error { return composeimports.New(e).Handle }),
-		"deliver": queueFn("deliver", func(e *boot.Env) func(context.Context, events.SQSMessage) error { return composedeliver.New(e).Handle }),
+		"import": queueFn("import", func(e *boot.Env) func(context.Context, events.SQSMessage) error { return composeimports.New(e).Handle }),
+		"deliver": queueFn("deliver", func(e *boot.Env) func(context.Context, events.SQSMessage) error {
+			// The merchant's receiver is on loopback, as in the LocalStack
+			// stack, whose deliver function has OUTBOUND_ALLOW_LOOPBACK=1.
+			e.AllowLoopbackWebhooks = true
+			return composedeliver.New(e).Handle
+		}),
 	}
 	return s
 }

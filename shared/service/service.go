@@ -121,7 +121,12 @@ type Service struct {
 }
 
 // New composes every function on one Env, with the same constructors the
-// functions' mains call.
+// functions' mains call. Everything the compositions read (the options, the
+// channels, the invitations' mail) is on the Env before the first of them
+// runs, so each builds its part complete: New only stores what they return
+// (infra/structure holds it to that). The parts read one clock, the Env's
+// (tests move it with s.Env.Clock.Set), and the APIs authenticate through
+// one set of caches (Env.AuthCaches).
 func New(st *store.Store, o Options) *Service {
 	if o.Log == nil {
 		o.Log = config.Logger()
@@ -135,6 +140,7 @@ func New(st *store.Store, o Options) *Service {
 		e.AWS.Region = o.UserPool.Region
 	}
 	e.StripeAPI, e.MollieAPI, e.SandboxSync, e.Deadline, e.MerchantTTL = o.StripeAPI, o.MollieAPI, o.SandboxSync, o.Deadline, o.MerchantTTL
+	e.AllowLoopbackWebhooks, e.WebhookSchedule = o.AllowLoopbackWebhooks, o.WebhookSchedule
 	s := &Service{Env: e, Store: st, Opts: o}
 	if o.Channels == nil {
 		s.Outbox = &channel.Outbox{}
@@ -142,36 +148,22 @@ func New(st *store.Store, o Options) *Service {
 		s.Opts.Channels = o.Channels
 	}
 	e.InviteMail = s.mailInvitation
-	s.PSPs, s.Sandbox = psps.New(e), psps.Sandbox(e)
+
+	s.PSPs, s.Sandbox = psps.New(e), e.SandboxPSP()
 	s.API, s.Create = composeapi.New(e), composecreate.New(e)
 	s.Refunds = composerefund.New(e)
-	s.API.Refunds = s.Refunds
 	s.Redirect = composeredirect.New(e)
 	s.Ingest = composewebhook.New(e)
 	s.Apply = composeapply.New(e)
 	s.Send = composesend.Worker(e, o.Channels)
 	s.Imports = composeimports.New(e)
-	// The worker's clock follows the API's (tests move it).
-	s.Imports.Now = func() time.Time { return s.API.Now() }
 	s.Sweeper = composesweep.New(e)
 	s.Stream = composestream.New(e)
 	s.Webhooks = composedeliver.New(e)
 	s.Account = composeaccount.New(e)
 	s.People = composepeople.New(e)
 	s.Customers = composecustomers.New(e)
-	s.Customers.ShareAuthCaches(s.API)
-	s.Customers.Now = func() time.Time { return s.API.Now() }
-	s.Account.ShareAuthCaches(s.API)
-	s.People.ShareAuthCaches(s.API)
-	s.People.Now = func() time.Time { return s.API.Now() }
-	s.Account.Now = func() time.Time { return s.API.Now() }
 	s.Dashboard = composedashboard.New(e)
-	guard := outbound.Guard{AllowLoopback: o.AllowLoopbackWebhooks}
-	s.API.WebhookGuard, s.Account.WebhookGuard = guard, guard
-	s.Webhooks.Client = guard.Client()
-	if o.WebhookSchedule != nil {
-		s.Webhooks.Schedule = o.WebhookSchedule
-	}
 	return s
 }
 

@@ -2,8 +2,6 @@
 package admin
 
 import (
-	"time"
-
 	"github.com/paylinks/paylinks/shared/admin"
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/compose/pool"
@@ -14,6 +12,6 @@ import (
 // sandbox when the stage has it.
 func New(e *boot.Env) *admin.Admin {
 	_, sandbox := e.PSPNames()["sandbox"]
-	return &admin.Admin{Store: e.Store(), Sandbox: sandbox, Now: time.Now,
-		Team: &team.Team{Store: e.Store(), Directory: pool.Directory(e), Now: time.Now}}
+	return &admin.Admin{Store: e.Store(), Sandbox: sandbox, Now: e.Clock.Now,
+		Team: &team.Team{Store: e.Store(), Directory: pool.Directory(e), Now: e.Clock.Now}}
 }

@@ -4,7 +4,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
@@ -16,12 +15,13 @@ import (
 
 // New is the integrator API.
 func New(e *boot.Env) *httpapi.API {
-	a := httpapi.New(e.Store(), e.PublicBaseURL())
+	a := httpapi.New(e.Store(), e.PublicBaseURL(), e.AuthCaches())
+	a.Now = e.Clock.Now
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	// The API records refunds and queues them; the refund worker talks to
 	// the PSP.
-	a.Refunds = &refund.Service{Store: e.Store(), Queue: e.Sender(spec.Refunds), Log: e.Log, Now: time.Now}
+	a.Refunds = &refund.Service{Store: e.Store(), Queue: e.Sender(spec.Refunds), Log: e.Log, Now: e.Clock.Now}
 	a.Send = composesend.Enqueuer(e)
 	a.Imports = e.Sender(spec.Imports)
 	a.Members = e.Identity()

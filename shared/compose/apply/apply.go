@@ -3,7 +3,6 @@ package apply
 
 import (
 	"context"
-	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/refund"
@@ -14,8 +13,8 @@ import (
 func New(e *boot.Env) *webhook.Apply {
 	// Of the refund service, the worker uses the part that records a PSP's
 	// refund outcome on the link: the store only.
-	settler := &refund.Service{Store: e.Store(), Log: e.Log, Now: time.Now}
-	return &webhook.Apply{Store: e.Store(), Log: e.Log, Now: time.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
+	settler := &refund.Service{Store: e.Store(), Log: e.Log, Now: e.Clock.Now}
+	return &webhook.Apply{Store: e.Store(), Log: e.Log, Now: e.Clock.Now, Refunds: func(ctx context.Context, msg webhook.Message) (string, error) {
 		return settler.Settle(ctx, msg.Merchant, msg.Event)
 	}}
 }

@@ -13,7 +13,8 @@ import (
 // New is the API with what creating a link uses: the store, the link-code
 // key, the rate limits and the send queue (a send asked for at creation).
 func New(e *boot.Env) *httpapi.API {
-	a := httpapi.New(e.Store(), e.PublicBaseURL())
+	a := httpapi.New(e.Store(), e.PublicBaseURL(), e.AuthCaches())
+	a.Now = e.Clock.Now
 	a.Codes = e.LinkCodes()
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	a.Send = composesend.Enqueuer(e)

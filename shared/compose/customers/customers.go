@@ -14,7 +14,8 @@ import (
 // sealer to read merchants), the public base URL (their links' views), the
 // rate limits, the members' token check and the import queue.
 func New(e *boot.Env) *httpapi.API {
-	a := httpapi.New(e.Store(), e.PublicBaseURL())
+	a := httpapi.New(e.Store(), e.PublicBaseURL(), e.AuthCaches())
+	a.Now = e.Clock.Now
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	a.Members = e.Identity()
 	// The customers' CSV import queues its rows for the import worker.

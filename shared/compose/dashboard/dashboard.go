@@ -4,7 +4,6 @@ package dashboard
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/compose/pool"
@@ -13,7 +12,7 @@ import (
 
 // New is the dashboard.
 func New(e *boot.Env) *dashboard.Dashboard {
-	return &dashboard.Dashboard{Store: e.Store(), Directory: pool.Directory(e), Tokens: e.Identity(), Now: time.Now, Log: e.Log,
+	return &dashboard.Dashboard{Store: e.Store(), Directory: pool.Directory(e), Tokens: e.Identity(), Now: e.Clock.Now, Log: e.Log,
 		LinksOrigin: dashboard.Origin(e.PublicBaseURL())}
 }
 

@@ -3,8 +3,6 @@
 package imports
 
 import (
-	"time"
-
 	"github.com/paylinks/paylinks/shared/boot"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/imports"
@@ -12,5 +10,5 @@ import (
 
 // New is the import queue's consumer.
 func New(e *boot.Env) *imports.Worker {
-	return &imports.Worker{Store: e.Store(), Codes: e.LinkCodes(), Send: composesend.Enqueuer(e), Merchants: e.Merchants(), Log: e.Log, Now: time.Now}
+	return &imports.Worker{Store: e.Store(), Codes: e.LinkCodes(), Send: composesend.Enqueuer(e), Merchants: e.Merchants(), Log: e.Log, Now: e.Clock.Now}
 }

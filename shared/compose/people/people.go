@@ -13,7 +13,8 @@ import (
 // New is the API with what managing members uses: the store, the rate
 // limits, the members' token check and the user pool.
 func New(e *boot.Env) *httpapi.API {
-	a := httpapi.New(e.Store(), "")
+	a := httpapi.New(e.Store(), "", e.AuthCaches())
+	a.Now = e.Clock.Now
 	a.Limits = httpapi.NewLimits(e.RateLimits())
 	a.Members = e.Identity()
 	a.Directory = pool.Directory(e)

@@ -10,16 +10,16 @@ import (
 )
 
 // Directory is the user pool of e, mailing invitations through
-// e.InviteMail when it is set.
+// e.InviteMail when it is set. A directory holds no state (the pool and an
+// SDK client), so each composition that calls the pool makes its own: boot
+// names no cognito type, and functions that do not call the pool do not
+// link its SDK.
 func Directory(e *boot.Env) *cognito.Directory {
-	pool := e.Pool()
-	return e.Shared("cognito.directory", func() any {
-		var mail func(ctx context.Context, inv cognito.Invitation) error
-		if e.InviteMail != nil {
-			mail = func(ctx context.Context, inv cognito.Invitation) error {
-				return e.InviteMail(ctx, inv.Email, inv.TemporaryPassword)
-			}
+	var mail func(ctx context.Context, inv cognito.Invitation) error
+	if invite := e.InviteMail; invite != nil {
+		mail = func(ctx context.Context, inv cognito.Invitation) error {
+			return invite(ctx, inv.Email, inv.TemporaryPassword)
 		}
-		return cognito.New(e.AWS, pool, mail)
-	}).(*cognito.Directory)
+	}
+	return cognito.New(e.AWS, e.Pool(), mail)
 }

@@ -1,6 +1,6 @@
 // Package psps composes the PSP adapters, for the functions that talk to
-// PSPs (the API, the redirect, the sandbox pages, the webhook ingest, the
-// refund worker) and only them.
+// PSPs (the redirect, the sandbox pages, the webhook ingest, the refund
+// worker) and only them.
 package psps
 
 import (
@@ -12,37 +12,26 @@ import (
 	"github.com/paylinks/paylinks/shared/spec"
 )
 
-type adapters struct {
-	registry psp.Registry
-	sandbox  *sandbox.Provider
-}
-
-func of(e *boot.Env) *adapters {
+// New are the PSP adapters: Stripe and Mollie (stateless: their API bases
+// and the public base URL the checkouts return to), and the Env's sandbox
+// PSP when the stage has it (boot.Env.SandboxPSP, the one adapter with
+// state, made once per Env).
+func New(e *boot.Env) psp.Registry {
 	e.Use(spec.NeedPSPs)
-	base := e.PublicBaseURL() // checkouts' return URLs, the sandbox's pages
-	return e.Shared("psps", func() any {
-		stripeAPI, mollieAPI := e.StripeAPI, e.MollieAPI
-		if stripeAPI == "" {
-			stripeAPI = "https://api.stripe.com"
-		}
-		if mollieAPI == "" {
-			mollieAPI = "https://api.mollie.com"
-		}
-		a := &adapters{registry: psp.Registry{
-			stripe.Name: &stripe.Provider{BaseURL: stripeAPI, PublicBaseURL: base},
-			mollie.Name: &mollie.Provider{BaseURL: mollieAPI, PublicBaseURL: base},
-		}, sandbox: &sandbox.Provider{BaseURL: base, Secret: e.Config.SandboxSecret, Sync: e.SandboxSync}}
-		if e.Config.SandboxEnabled {
-			a.registry[sandbox.Name] = a.sandbox
-		}
-		return a
-	}).(*adapters)
+	base := e.PublicBaseURL() // checkouts' return URLs
+	stripeAPI, mollieAPI := e.StripeAPI, e.MollieAPI
+	if stripeAPI == "" {
+		stripeAPI = "https://api.stripe.com"
+	}
+	if mollieAPI == "" {
+		mollieAPI = "https://api.mollie.com"
+	}
+	reg := psp.Registry{
+		stripe.Name: &stripe.Provider{BaseURL: stripeAPI, PublicBaseURL: base},
+		mollie.Name: &mollie.Provider{BaseURL: mollieAPI, PublicBaseURL: base},
+	}
+	if e.Config.SandboxEnabled {
+		reg[sandbox.Name] = e.SandboxPSP()
+	}
+	return reg
 }
-
-// New are the PSP adapters: Stripe, Mollie, and the sandbox when the stage
-// has it. One registry per Env.
-func New(e *boot.Env) psp.Registry { return of(e).registry }
-
-// Sandbox is the sandbox PSP (its pages serve only when the stage has it:
-// Config.SandboxEnabled).
-func Sandbox(e *boot.Env) *sandbox.Provider { return of(e).sandbox }

@@ -13,6 +13,7 @@ import (
 func New(e *boot.Env) *redirect.Handler {
 	h := redirect.New(e.Store(), psps.New(e), e.PublicBaseURL())
 	h.Codes = e.LinkCodes()
+	h.Now = e.Clock.Now
 	return h
 }
 

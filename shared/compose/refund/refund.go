@@ -3,8 +3,6 @@
 package refund
 
 import (
-	"time"
-
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/compose/psps"
 	"github.com/paylinks/paylinks/shared/refund"
@@ -14,5 +12,5 @@ import (
 // New is the refund service: it records refunds and submits them to the
 // PSP through the refunds queue.
 func New(e *boot.Env) *refund.Service {
-	return &refund.Service{Store: e.Store(), PSPs: psps.New(e), Queue: e.Sender(spec.Refunds), Merchants: e.Merchants(), Log: e.Log, Now: time.Now}
+	return &refund.Service{Store: e.Store(), PSPs: psps.New(e), Queue: e.Sender(spec.Refunds), Merchants: e.Merchants(), Log: e.Log, Now: e.Clock.Now}
 }

@@ -3,8 +3,6 @@
 package send
 
 import (
-	"time"
-
 	"github.com/paylinks/paylinks/shared/boot"
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/send"
@@ -13,7 +11,7 @@ import (
 
 // Enqueuer queues sends (Enqueue, Requested, Remind); it delivers nothing.
 func Enqueuer(e *boot.Env) *send.Service {
-	return &send.Service{Store: e.Store(), Queue: e.Sender(spec.Send), Log: e.Log, Now: time.Now}
+	return &send.Service{Store: e.Store(), Queue: e.Sender(spec.Send), Log: e.Log, Now: e.Clock.Now}
 }
 
 // Worker delivers queued sends through channels.

@@ -4,8 +4,6 @@
 package stream
 
 import (
-	"time"
-
 	"github.com/paylinks/paylinks/shared/boot"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/outbound"
@@ -18,5 +16,5 @@ import (
 func New(e *boot.Env) *outbound.Stream {
 	st := e.Store()
 	return &outbound.Stream{Store: st, Merchants: st.GetMerchant, Queue: e.Sender(spec.Webhooks), SendRequested: composesend.Enqueuer(e).Requested,
-		PublicBaseURL: e.PublicBaseURL(), Log: e.Log, Now: time.Now}
+		PublicBaseURL: e.PublicBaseURL(), Log: e.Log, Now: e.Clock.Now}
 }

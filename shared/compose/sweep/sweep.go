@@ -11,6 +11,7 @@ import (
 // New is the sweeper.
 func New(e *boot.Env) *sweep.Sweeper {
 	s := sweep.New(e.Store(), e.Log)
+	s.Now = e.Clock.Now
 	s.Remind = composesend.Enqueuer(e).Remind
 	return s
 }

@@ -13,7 +13,9 @@ import (
 
 // New is the ingest.
 func New(e *boot.Env) *webhook.Ingest {
-	return webhook.NewIngest(e.Store(), psps.New(e), e.Sender(spec.PSPEvents))
+	in := webhook.NewIngest(e.Store(), psps.New(e), e.Sender(spec.PSPEvents))
+	in.Now = e.Clock.Now
+	return in
 }
 
 // Handler is what the function serves.
