@@ -22,7 +22,6 @@ import (
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
-	"github.com/paylinks/paylinks/shared/store"
 )
 
 // MaxBody is the largest webhook accepted.
@@ -35,9 +34,18 @@ type Message struct {
 	Event    domain.PaymentEvent `json:"event"`
 }
 
+// IngestStore is what the ingest needs of the table: the merchant a
+// webhook is for, and the PSP event's record (deduped on its id) and its
+// mark once it is on the queue. *store.Store is one.
+type IngestStore interface {
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+	RecordWebhook(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (bool, error)
+	MarkEnqueued(ctx context.Context, merchant, provider, id string) error
+}
+
 // Ingest serves POST /webhooks/psp/{provider}/{merchant}.
 type Ingest struct {
-	Store     *store.Store
+	Store     IngestStore
 	PSPs      psp.Registry
 	Queue     queue.Enqueuer
 	Now       func() time.Time
@@ -45,7 +53,7 @@ type Ingest struct {
 }
 
 // NewIngest wires the ingest handler.
-func NewIngest(st *store.Store, psps psp.Registry, q queue.Enqueuer) *Ingest {
+func NewIngest(st IngestStore, psps psp.Registry, q queue.Enqueuer) *Ingest {
 	return &Ingest{Store: st, PSPs: psps, Queue: q, Now: time.Now,
 		merchants: &merchant.Cache[string, *merchant.Merchant]{TTL: 30 * time.Second, Load: st.GetMerchant}}
 }
@@ -165,9 +173,17 @@ func answer(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	fmt.Fprintf(w, "{\"status\":%d,\"message\":%q}\n", status, msg)
 }
 
+// ApplyStore is what the apply worker needs of the table: a payment or a
+// decline applied to its link (links.PaymentStore), and an expired PSP
+// session forgotten. *store.Store is one.
+type ApplyStore interface {
+	links.PaymentStore
+	ClearCheckout(ctx context.Context, merchant, linkID, sessionID string) error
+}
+
 // Apply is the SQS consumer of the PSP events queue.
 type Apply struct {
-	Store *store.Store
+	Store ApplyStore
 	Log   *slog.Logger
 	Now   func() time.Time
 	// Refunds settles refund events; nil until refunds are wired.
