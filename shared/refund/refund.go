@@ -30,9 +30,31 @@ type Message struct {
 	ReviewID string `json:"review_id,omitempty"`
 }
 
+// Store is what refunds need of the table: the link a refund is of; a
+// link's refunds (reserved, claimed for the PSP call or given back,
+// noted as submitted, read and settled); and the refunds of payments kept
+// for review (started, claimed or given back, noted as submitted,
+// settled). *store.Store is one.
+type Store interface {
+	Get(ctx context.Context, merchant, id string) (*domain.Link, error)
+
+	CreateRefund(ctx context.Context, l *domain.Link, r *store.Refund, now time.Time) error
+	ClaimRefund(ctx context.Context, merchant, linkID, id string, now time.Time, lease time.Duration) (*store.Refund, bool, error)
+	ReleaseRefundClaim(ctx context.Context, merchant, linkID, id string) error
+	MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, ref string, now time.Time) error
+	GetRefund(ctx context.Context, merchant, linkID, id string) (*store.Refund, error)
+	SettleRefund(ctx context.Context, merchant string, r *store.Refund, d domain.RefundSettlement, ref, reason string, now time.Time) (bool, error)
+
+	StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*store.ReviewPayment, error)
+	ClaimReviewRefund(ctx context.Context, merchant, id string, now time.Time, lease time.Duration) (*store.ReviewPayment, bool, error)
+	ReleaseReviewClaim(ctx context.Context, merchant, id string) error
+	MarkReviewRefundSubmitted(ctx context.Context, merchant, id string, attempt int, ref string, now time.Time) error
+	SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error)
+}
+
 // Service creates, submits and settles refunds.
 type Service struct {
-	Store     *store.Store
+	Store     Store
 	PSPs      psp.Registry
 	Queue     queue.Enqueuer
 	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
