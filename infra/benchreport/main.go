@@ -61,6 +61,11 @@ const (
 var (
 	line      = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
 	stageLine = regexp.MustCompile(`^bench: stage (\S+) took (\d+) s`)
+	// nameOnly is a benchmark's name whose figures a log line (the SDK's
+	// warnings go to the same output) pushed onto a line of their own;
+	// figures is that line.
+	nameOnly = regexp.MustCompile(`^(Benchmark\S+?-\d+)\s`)
+	figures  = regexp.MustCompile(`^\d+\s+\S+ ns/op`)
 )
 
 // Parse reads benchmark lines.
@@ -76,6 +81,7 @@ func ParseAll(r io.Reader) ([]Result, []Stage) {
 	var stages []Stage
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	pending := ""
 	for sc.Scan() {
 		text := strings.TrimSpace(sc.Text())
 		if m := stageLine.FindStringSubmatch(text); m != nil {
@@ -83,8 +89,15 @@ func ParseAll(r io.Reader) ([]Result, []Stage) {
 			stages = append(stages, Stage{Name: m[1], Seconds: n})
 			continue
 		}
+		if pending != "" && figures.MatchString(text) {
+			text = pending + " " + text
+		}
+		pending = ""
 		m := line.FindStringSubmatch(text)
 		if m == nil {
+			if n := nameOnly.FindStringSubmatch(text); n != nil {
+				pending = n[1]
+			}
 			continue
 		}
 		res := Result{Name: strings.TrimPrefix(m[1], "Benchmark"), Metrics: map[string]float64{}}

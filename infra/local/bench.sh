@@ -37,7 +37,7 @@ stage() {
   local name="$1" pkg="$2" t0=$SECONDS rc
   shift 2
   echo "bench: stage $name"
-  go test -run '^$' "$@" "$pkg" 2>&1 | grep -v '^{'
+  go test -run '^$' "$@" "$pkg" 2>&1 | grep --line-buffered -v '^{'
   rc=${PIPESTATUS[0]}
   echo "bench: stage $name took $((SECONDS - t0)) s (exit $rc)"
   return "$rc"
@@ -46,11 +46,11 @@ stage() {
 benchtime="${BENCHTIME:-200x}"
 rc=0
 {
-  stage ops ./tests/perf -bench 'Ops' -benchtime "$benchtime" &&
+  stage ops ./tests/perf -bench 'Ops' -benchtime "$benchtime" -timeout 30m &&
     stage heat ./tests/perf -bench 'Heat' -benchtime 1x -timeout 30m &&
     if [ "$what" = all ]; then
       stage cold-start ./tests/perf -bench 'ColdStart' -benchtime 1x -timeout 30m &&
-        stage sweep-op ./tests/perf -bench 'SweepOp' -benchtime 3x &&
+        stage sweep-op ./tests/perf -bench 'SweepOp' -benchtime 3x -timeout 30m &&
         stage throughput ./tests/perf -bench 'Throughput' -benchtime 1x -timeout 30m &&
         stage click ./shared/redirect -bench 'Click' -benchtime "$benchtime" &&
         BENCH_SWEEP_TOTAL="${BENCH_SWEEP_TOTAL:-100000}" stage sweep-100k ./shared/sweep -bench 'Sweep/^due=1000$/' -benchtime 1x -timeout 60m
