@@ -78,7 +78,6 @@ type Env struct {
 	verifier  *identity.Verifier
 	auth      *authcache.Caches
 	sandbox   *sandbox.Provider
-	shared    map[string]any
 	merchants *merchant.Cache[string, *merchant.Merchant]
 	senders   map[string]*queue.Sender
 }
@@ -257,19 +256,6 @@ func (e *Env) Sender(q string) *queue.Sender {
 	return s
 }
 
-// Shared is the part named key, made once per Env by make: the parts
-// several compositions share in one process (the PSP adapters).
-func (e *Env) Shared(key string, make func() any) any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if v, ok := e.shared[key]; ok {
-		return v
-	}
-	v := make()
-	e.shared[key] = v
-	return v
-}
-
 // Merchants is the workers' merchant cache: a warm worker spends its round
 // trips on the work, not on settings read a second ago.
 func (e *Env) Merchants() func(ctx context.Context, id string) (*merchant.Merchant, error) {
@@ -331,7 +317,7 @@ func New(fn spec.Function, cfg config.Config, st *store.Store, sqsc *sqs.Client,
 		log = config.Logger()
 	}
 	return &Env{Fn: fn, Config: cfg, Log: log, SQS: sqsc, Queues: queues, store: st,
-		sent: map[string]bool{}, senders: map[string]*queue.Sender{}, shared: map[string]any{}}
+		sent: map[string]bool{}, senders: map[string]*queue.Sender{}}
 }
 
 // FromEnvironment builds function name's Env from the process environment
