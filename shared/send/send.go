@@ -33,9 +33,21 @@ type Message struct {
 	Kind     string `json:"kind"` // link or reminder
 }
 
+// Store is what sending needs of the table: the link as it is now, a
+// send's claim (each send id delivered once), its outcome with its
+// timeline event or its claim given back, and the timeline entry of a
+// queued send. *store.Store is one.
+type Store interface {
+	Get(ctx context.Context, merchant, id string) (*domain.Link, error)
+	AddEvent(ctx context.Context, merchant string, ev domain.Event) error
+	ClaimSend(ctx context.Context, merchant, linkID, sendID string, now time.Time, lease time.Duration) (done bool, err error)
+	FinishSend(ctx context.Context, merchant, linkID, sendID, outcome string, ev domain.Event) error
+	ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error
+}
+
 // Service enqueues and delivers.
 type Service struct {
-	Store         *store.Store
+	Store         Store
 	Queue         queue.Enqueuer
 	Channels      channel.Registry
 	Merchants     func(ctx context.Context, id string) (*merchant.Merchant, error)
