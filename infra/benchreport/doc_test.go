@@ -11,9 +11,9 @@ import (
 // The cold-start table puts the floor first and each function beside it,
 // with what it adds, and names the functions over the budget.
 func TestColdStartTableAgainstTheFloor(t *testing.T) {
-	out := `BenchmarkColdStart/hello-2   1  1 ns/op  16.00 cold-ms  5.500 size-MB
-BenchmarkColdStart/api-2     1  1 ns/op  40.00 cold-ms  11.40 size-MB
-BenchmarkColdStart/sweep-2   1  1 ns/op  64.00 cold-ms  10.30 size-MB
+	out := `BenchmarkColdStart/hello-2   1  1 ns/op  16.00 cold-ms  0.4000 warm-ms  5.500 size-MB
+BenchmarkColdStart/api-2     1  1 ns/op  40.00 cold-ms  3.100 warm-ms  11.40 size-MB
+BenchmarkColdStart/sweep-2   1  1 ns/op  64.00 cold-ms  27.50 warm-ms  10.30 size-MB
 bench: stage ops took 95 s (exit 0)
 bench: stage cold-start took 70 s (exit 0)
 `
@@ -23,7 +23,7 @@ bench: stage cold-start took 70 s (exit 0)
 	var b bytes.Buffer
 	Print(&b, rep)
 	got := b.String()
-	for _, want := range []string{"hello (floor)", "api", "24.0", "2.50", "OVER", "over the budget: sweep", "budget 50 ms", "<= 50 ms",
+	for _, want := range []string{"hello (floor)", "api", "24.0", "2.50", "OVER", "over the budget: sweep", "budget 50 ms", "<= 50 ms", "warm ms", "27.5",
 		"Stages of make bench", "cold-start", "total"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
