@@ -14,9 +14,21 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
+// Store is what the sweep needs of the table: its cursor (the first
+// expiry bucket not yet fully swept), a page of a bucket's shard of the
+// expiry index, a due link expired, a due reminder taken out of the index
+// once handed on. *store.Store is one.
+type Store interface {
+	SweepCursor(ctx context.Context) (string, error)
+	AdvanceSweepCursor(ctx context.Context, bucket string) error
+	DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *store.Capacity) ([]store.Due, map[string]types.AttributeValue, error)
+	Expire(ctx context.Context, d store.Due, now time.Time, cap *store.Capacity) (bool, error)
+	DeleteReminder(ctx context.Context, merchant, linkID string) error
+}
+
 // Sweeper runs sweeps.
 type Sweeper struct {
-	Store *store.Store
+	Store Store
 	Log   *slog.Logger
 	Now   func() time.Time
 	// PageSize is how many due links one index query reads.
@@ -46,7 +58,7 @@ type Result struct {
 }
 
 // New returns a sweeper with the defaults.
-func New(st *store.Store, log *slog.Logger) *Sweeper {
+func New(st Store, log *slog.Logger) *Sweeper {
 	return &Sweeper{Store: st, Log: log, Now: time.Now, PageSize: 100, Margin: 5 * time.Second, Lookback: 2 * time.Hour, Workers: 4}
 }
 
