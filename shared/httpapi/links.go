@@ -14,7 +14,6 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
-	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -212,7 +211,7 @@ func (a *API) sendLink(w http.ResponseWriter, r *http.Request) error {
 	// sends twice.
 	sendID := ""
 	if slot := slotOf(r.Context()); slot != nil {
-		sendID = send.DerivedID("k", l.ID, slot.key)
+		sendID = domain.DerivedSendID("k", l.ID, slot.key)
 	}
 	id, err := a.Send.Enqueue(r.Context(), l, req.Channel, "link", sendID)
 	if err != nil {

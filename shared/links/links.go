@@ -17,7 +17,6 @@ import (
 	"github.com/paylinks/paylinks/shared/customers"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
-	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -145,7 +144,7 @@ func (s *Service) write(ctx context.Context, l *domain.Link, ev domain.Event, ne
 		// created event, in the same transaction), carried out by the
 		// table's stream even when the queue cannot be reached now.
 		sendID = s.sendID(l, c)
-		send.Request(&ev, channel, sendID)
+		domain.RequestSend(&ev, channel, sendID)
 	}
 	n := store.NewLink{Link: l, Event: ev, Customer: newCustomer, Row: c.Row}
 	if c.Answer != nil {
@@ -169,9 +168,9 @@ func (s *Service) write(ctx context.Context, l *domain.Link, ev domain.Event, ne
 func (s *Service) sendID(l *domain.Link, c Create) string {
 	switch {
 	case c.Row != nil:
-		return send.DerivedID("i", c.Row.ImportID, strconv.Itoa(c.Row.Row))
+		return domain.DerivedSendID("i", c.Row.ImportID, strconv.Itoa(c.Row.Row))
 	case c.IdempotencyKey != "":
-		return send.DerivedID("c", l.ID, c.IdempotencyKey)
+		return domain.DerivedSendID("c", l.ID, c.IdempotencyKey)
 	}
 	return domain.NewID("snd_", s.Now())
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
-	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -104,7 +103,7 @@ func TestCreateOneWriteEveryOrigin(t *testing.T) {
 	if len(snd.sent) != 2 || !strings.HasPrefix(snd.sent[0], "email snd_c") || !strings.HasPrefix(snd.sent[1], "sms snd_i") {
 		t.Fatalf("sends: %v", snd.sent)
 	}
-	if got := st.created[0].Event.Data[send.RequestedID]; "email "+got != snd.sent[0] || st.created[0].Event.Data[send.RequestedChannel] != "email" {
+	if got := st.created[0].Event.Data[domain.EventSendID]; "email "+got != snd.sent[0] || st.created[0].Event.Data[domain.EventSendChannel] != "email" {
 		t.Fatalf("the send is not written with the link: %v", st.created[0].Event.Data)
 	}
 	for _, n := range st.created {

@@ -6,8 +6,6 @@ package send
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,8 +91,8 @@ func (s *Service) Enqueue(ctx context.Context, l *domain.Link, ch, kind, sendID 
 
 // The created event's data keys of a send asked for at creation.
 const (
-	RequestedChannel = "send_channel"
-	RequestedID      = "send_id"
+	RequestedChannel = domain.EventSendChannel
+	RequestedID      = domain.EventSendID
 )
 
 // Requested queues the send a link's created event asked for (the table
@@ -199,26 +197,6 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		typ = "reminder.sent"
 	}
 	return finish("sent", typ, map[string]string{"provider_id": id})
-}
-
-// DerivedID is the send id of a send that what made it identifies (a link
-// and an Idempotency-Key, an import row): the worker sends each send id once,
-// so the request retried, or the message handled twice, sends once. kind
-// keeps the sends of different routes apart.
-func DerivedID(kind string, parts ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return "snd_" + kind + hex.EncodeToString(sum[:13])
-}
-
-// Request records a send asked for at creation in the created event
-// (RequestedChannel, RequestedID): the table's stream queues it even when
-// the queue cannot be reached at creation.
-func Request(ev *domain.Event, channel, sendID string) {
-	if ev.Data == nil {
-		ev.Data = map[string]string{}
-	}
-	ev.Data[RequestedChannel] = channel
-	ev.Data[RequestedID] = sendID
 }
 
 // EnqueueSoon queues a send recorded with its link without waiting for the

@@ -19,7 +19,7 @@ const maxDeleteItems = 100
 // (guarded: still created, same version), everything else in its partition
 // (timeline, reminder, send claims) and its reference marker.
 // domain.ErrConflict when it changed meanwhile.
-func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
+func (s *Links) Delete(ctx context.Context, cur *domain.Link) error {
 	part, err := s.queryLink(ctx, cur.Merchant, cur.ID, "", "")
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (s *Store) Delete(ctx context.Context, cur *domain.Link) error {
 
 // deleteLinkItem deletes the link item, guarded by its version and by the
 // statuses the domain lets a link be deleted in.
-func (s *Store) deleteLinkItem(cur *domain.Link) (types.TransactWriteItem, error) {
+func (s *Links) deleteLinkItem(cur *domain.Link) (types.TransactWriteItem, error) {
 	names := map[string]string{"#version": "version"}
 	values := map[string]types.AttributeValue{":v": nv(cur.Version)}
 	guard, err := statusGuard(names, values, domain.Deletable())

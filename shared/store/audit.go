@@ -55,7 +55,7 @@ type auditItem struct {
 
 // AuditPut is the write of an entry, to join a transaction (the change and
 // its record land together or not at all).
-func (s *Store) AuditPut(m string, e AuditEntry) (types.TransactWriteItem, error) {
+func (s *Core) AuditPut(m string, e AuditEntry) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(auditItem{PK: auditPK(m, shard(e.ID, AuditShards)), SK: e.ID, Type: "audit",
 		TTL: e.At.Add(AuditRetention).Unix(), ActorID: e.Actor.ID, BeforeJSON: string(e.Before), AfterJSON: string(e.After), AuditEntry: e})
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) AuditPut(m string, e AuditEntry) (types.TransactWriteItem, error
 
 // AppendAudit records an entry on its own (a change that is one call of
 // another service, such as an invitation).
-func (s *Store) AppendAudit(ctx context.Context, m string, e AuditEntry) error {
+func (s *Audit) AppendAudit(ctx context.Context, m string, e AuditEntry) error {
 	put, err := s.AuditPut(m, e)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ type AuditQuery struct {
 // ListAudit returns entries newest first and the cursor of the next page
 // ("" at the end): the merchant's audit shards merged as the listings are
 // (mergeShards, on the table's own keys), filtered by actor and resource.
-func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, string, error) {
+func (s *Audit) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, string, error) {
 	r := shardRead{base: true, from: "au_", to: "au_~", want: q.Limit + 1, values: map[string]types.AttributeValue{}}
 	if q.Cursor != "" {
 		pos, err := decodeCursor(q.Cursor, q.Merchant, "audit", validAuditID)
@@ -164,7 +164,7 @@ func stampActor(ctx context.Context, ev *domain.Event) {
 
 // actorAudit is the audit entry of a change by the actor of ctx, to join
 // the change's transaction: none (ok false) when paylinks itself acts.
-func (s *Store) actorAudit(ctx context.Context, m string, at time.Time, action, resource string, before, after any) (types.TransactWriteItem, bool, error) {
+func (s *Core) actorAudit(ctx context.Context, m string, at time.Time, action, resource string, before, after any) (types.TransactWriteItem, bool, error) {
 	if !domain.ActorOf(ctx).Acts() {
 		return types.TransactWriteItem{}, false, nil
 	}
@@ -180,7 +180,7 @@ var auditActions = map[string]string{"message.queued": "payment_link.sent"}
 // type (or its auditActions name; payment_link.duplicated for a link
 // created as another's duplicate), the resource its link, and after what
 // the event records.
-func (s *Store) eventAudit(ctx context.Context, m string, ev domain.Event) (types.TransactWriteItem, bool, error) {
+func (s *Core) eventAudit(ctx context.Context, m string, ev domain.Event) (types.TransactWriteItem, bool, error) {
 	var after any
 	if len(ev.Data) > 0 {
 		after = ev.Data

@@ -26,7 +26,7 @@ type ClickWrite struct {
 // clicked, not expired, not archived). It decides nothing: when the link is
 // not so, it reports the link it found (domain.DecideClick decides then;
 // a click that opens a link is a Transition with its event).
-func (s *Store) CountClick(ctx context.Context, merchant, linkID, code string, now time.Time) (ClickWrite, error) {
+func (s *Links) CountClick(ctx context.Context, merchant, linkID, code string, now time.Time) (ClickWrite, error) {
 	in, err := s.clickInput(merchant, linkID, code, now)
 	if err != nil {
 		return ClickWrite{}, err
@@ -52,7 +52,7 @@ func (s *Store) CountClick(ctx context.Context, merchant, linkID, code string, n
 
 // clickInput counts a click on a link already clicked: the status a click
 // moves a link to, so no transition (and no event) is needed.
-func (s *Store) clickInput(merchant, linkID, code string, now time.Time) (*dynamodb.UpdateItemInput, error) {
+func (s *Links) clickInput(merchant, linkID, code string, now time.Time) (*dynamodb.UpdateItemInput, error) {
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{":one": nv(1), ":now": sv(ft(now)), ":code": sv(code), ":false": bv(false)}
 	guard, err := statusGuard(names, values, []domain.Status{domain.StatusClicked})
@@ -73,7 +73,7 @@ func (s *Store) clickInput(merchant, linkID, code string, now time.Time) (*dynam
 
 // SaveCheckout stores the PSP session of the link's current attempt, unless
 // the attempt moved on meanwhile.
-func (s *Store) SaveCheckout(ctx context.Context, l *domain.Link, url string, expires time.Time) error {
+func (s *Links) SaveCheckout(ctx context.Context, l *domain.Link, url string, expires time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           s.tbl(),
 		Key:                 linkKey(l.Merchant, l.ID),

@@ -20,7 +20,7 @@ import (
 // or "updated"; in's field errors, ErrCustomerNumberTaken and
 // domain.ErrCustomerArchived (an erased customer) as they are. Retried on a
 // concurrent change.
-func (s *Store) ImportCustomer(ctx context.Context, in domain.CustomerInput, row ImportRow, now time.Time) (string, error) {
+func (s *Customers) ImportCustomer(ctx context.Context, in domain.CustomerInput, row ImportRow, now time.Time) (string, error) {
 	m := row.Merchant
 	for try := 0; ; try++ {
 		cur, err := s.importTarget(ctx, m, in, row)
@@ -63,7 +63,7 @@ func (s *Store) ImportCustomer(ctx context.Context, in domain.CustomerInput, row
 }
 
 // importTarget is the customer a row's customer number names (nil: none).
-func (s *Store) importTarget(ctx context.Context, m string, in domain.CustomerInput, row ImportRow) (*customerItem, error) {
+func (s *Customers) importTarget(ctx context.Context, m string, in domain.CustomerInput, row ImportRow) (*customerItem, error) {
 	if in.CustomerNumber == nil || strings.TrimSpace(*in.CustomerNumber) == "" {
 		return nil, nil
 	}

@@ -113,7 +113,7 @@ func idxKey(pk, sk string) string { return pk + "|" + sk }
 // next: the customer (conditioned on cur's version), index items put, the
 // ones it no longer has deleted, the number marker put only when absent or
 // its own.
-func (s *Store) customerWrites(m string, cur *customerItem, next *domain.CustomerRecord) ([]types.TransactWriteItem, *customerItem, error) {
+func (s *Core) customerWrites(m string, cur *customerItem, next *domain.CustomerRecord) ([]types.TransactWriteItem, *customerItem, error) {
 	idx, err := customerIndex(m, next)
 	if err != nil {
 		return nil, nil, err
@@ -174,7 +174,7 @@ func customerNumberTaken(err error, c *domain.CustomerRecord, first int) bool {
 
 // CreateCustomer writes a new customer with its index items and audit
 // entry; ErrCustomerNumberTaken when its number is another's.
-func (s *Store) CreateCustomer(ctx context.Context, m string, c *domain.CustomerRecord, e AuditEntry) error {
+func (s *Customers) CreateCustomer(ctx context.Context, m string, c *domain.CustomerRecord, e AuditEntry) error {
 	items, _, err := s.customerWrites(m, nil, c)
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (s *Store) CreateCustomer(ctx context.Context, m string, c *domain.Customer
 }
 
 // GetCustomer reads a customer (domain.ErrNotFound).
-func (s *Store) GetCustomer(ctx context.Context, m, id string) (*domain.CustomerRecord, error) {
+func (s *Customers) GetCustomer(ctx context.Context, m, id string) (*domain.CustomerRecord, error) {
 	it, err := s.getCustomerItem(ctx, m, id)
 	if err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func (s *Store) GetCustomer(ctx context.Context, m, id string) (*domain.Customer
 	return &it.CustomerRecord, nil
 }
 
-func (s *Store) getCustomerItem(ctx context.Context, m, id string) (*customerItem, error) {
+func (s *Customers) getCustomerItem(ctx context.Context, m, id string) (*customerItem, error) {
 	var it customerItem
 	if !strings.HasPrefix(id, "cus_") || len(id) > 40 {
 		return nil, domain.ErrNotFound
@@ -217,7 +217,7 @@ func (s *Store) getCustomerItem(ctx context.Context, m, id string) (*customerIte
 // UpdateCustomer changes a customer with change (given the current one;
 // its error stops the update) and records e(before, after); retried on a
 // concurrent change. ErrCustomerNumberTaken, domain.ErrNotFound.
-func (s *Store) UpdateCustomer(ctx context.Context, m, id string, change func(cur domain.CustomerRecord) (domain.CustomerRecord, error),
+func (s *Customers) UpdateCustomer(ctx context.Context, m, id string, change func(cur domain.CustomerRecord) (domain.CustomerRecord, error),
 	audit func(before, after *domain.CustomerRecord) AuditEntry) (*domain.CustomerRecord, error) {
 	for try := 0; ; try++ {
 		cur, err := s.getCustomerItem(ctx, m, id)
@@ -253,7 +253,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, m, id string, change func(cu
 
 // CustomerByNumber is the customer with a customer number (one read of
 // its marker, which holds a copy); domain.ErrNotFound.
-func (s *Store) CustomerByNumber(ctx context.Context, m, no string) (*domain.CustomerRecord, error) {
+func (s *Customers) CustomerByNumber(ctx context.Context, m, no string) (*domain.CustomerRecord, error) {
 	var x indexItem
 	if err := s.getItem(ctx, customerNoPK(m, no), customerNoSK, "customer number", &x); err != nil {
 		return nil, err
@@ -272,7 +272,7 @@ func copyOf(x indexItem) (*domain.CustomerRecord, error) {
 
 // CustomersByEmail are the customers with an e-mail address, newest first
 // (one Query; copies).
-func (s *Store) CustomersByEmail(ctx context.Context, m, email string, limit int) ([]*domain.CustomerRecord, error) {
+func (s *Customers) CustomersByEmail(ctx context.Context, m, email string, limit int) ([]*domain.CustomerRecord, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerEmailPK(m, email))},
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))})
@@ -307,7 +307,7 @@ type CustomerQuery struct {
 
 // ListCustomers pages through customers: newest first, or by name for a
 // prefix (q); by e-mail or number from their index. No Scan.
-func (s *Store) ListCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
+func (s *Customers) ListCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
 	var (
 		cs   []*domain.CustomerRecord
 		next string
@@ -351,7 +351,7 @@ func matchesPrefix(c *domain.CustomerRecord, p string) bool {
 }
 
 // latestCustomers merges the merchant's listing shards newest first.
-func (s *Store) latestCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
+func (s *Customers) latestCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
 	r := shardRead{from: "cus_", to: "cus_~", want: q.Limit + 1}
 	if q.Cursor != "" {
 		pos, err := decodeCursor(q.Cursor, q.Merchant, "customers", validCustomerID)
@@ -378,7 +378,7 @@ func (s *Store) latestCustomers(ctx context.Context, q CustomerQuery) ([]*domain
 func validCustomerID(id string) bool { return strings.HasPrefix(id, "cus_") && len(id) <= 40 }
 
 // customersAt reads customers by key, in order (gone ones left out).
-func (s *Store) customersAt(ctx context.Context, keys []map[string]types.AttributeValue) ([]*domain.CustomerRecord, error) {
+func (s *Customers) customersAt(ctx context.Context, keys []map[string]types.AttributeValue) ([]*domain.CustomerRecord, error) {
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read customers: %w", err)
@@ -409,7 +409,7 @@ func withMetadata(c *domain.CustomerRecord) {
 // searchCustomers finds customers by a name prefix: one Query of the
 // prefix's first letter's partition (begins_with on the folded names), by
 // name; the cursor is the last name entry read.
-func (s *Store) searchCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
+func (s *Customers) searchCustomers(ctx context.Context, q CustomerQuery) ([]*domain.CustomerRecord, string, error) {
 	p := domain.SearchKey(q.Q)
 	if p == "" {
 		return nil, "", nil
@@ -470,13 +470,13 @@ func first(x indexItem, p string) bool {
 }
 
 // customerLinkPut lists a link under its customer.
-func (s *Store) customerLinkPut(m, customerID, linkID string, created time.Time) types.TransactWriteItem {
+func (s *Core) customerLinkPut(m, customerID, linkID string, created time.Time) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
 		"PK": sv(customerLinksPK(m, customerID)), "SK": sv(listSK(created, linkID)), "type": sv("customer_link"), "link_id": sv(linkID)}}}
 }
 
 // CustomerLinks are the links made for a customer, newest first.
-func (s *Store) CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error) {
+func (s *Customers) CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error) {
 	ids, next, err := s.customerLinkIDs(ctx, m, customerID, limit, cursor)
 	if err != nil {
 		return nil, "", err
@@ -505,7 +505,7 @@ func (s *Store) CustomerLinks(ctx context.Context, m, customerID string, limit i
 
 // customerLinkIDs are the ids of the links made for a customer, newest
 // first, deleted ones included (their entries stay).
-func (s *Store) customerLinkIDs(ctx context.Context, m, customerID string, limit int, cursor string) ([]string, string, error) {
+func (s *Customers) customerLinkIDs(ctx context.Context, m, customerID string, limit int, cursor string) ([]string, string, error) {
 	collection := "customer-links:" + customerID
 	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerLinksPK(m, customerID))},

@@ -105,7 +105,7 @@ var ErrCustomerErased = errors.New("the delivery's customer is erased")
 // written before the erasure's marker, and listed where the erasure looks
 // for it after writing the marker (EraseCustomerLinks). ErrCustomerErased
 // when the marker exists (and the delivery does not).
-func (s *Store) PutDeliveryOf(ctx context.Context, d *Delivery, customerID string, now time.Time) (bool, error) {
+func (s *Deliveries) PutDeliveryOf(ctx context.Context, d *Delivery, customerID string, now time.Time) (bool, error) {
 	av, err := deliveryItem(d, now)
 	if err != nil {
 		return false, err
@@ -138,7 +138,7 @@ func (s *Store) PutDeliveryOf(ctx context.Context, d *Delivery, customerID strin
 }
 
 // PutDelivery records a new delivery; false when it already exists.
-func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
+func (s *Deliveries) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bool, error) {
 	av, err := deliveryItem(d, now)
 	if err != nil {
 		return false, err
@@ -154,7 +154,7 @@ func (s *Store) PutDelivery(ctx context.Context, d *Delivery, now time.Time) (bo
 }
 
 // GetDelivery reads one delivery of a merchant.
-func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery, error) {
+func (s *Deliveries) GetDelivery(ctx context.Context, merchant, id string) (*Delivery, error) {
 	if !validDeliveryID(id) {
 		return nil, domain.ErrNotFound
 	}
@@ -169,7 +169,7 @@ func (s *Store) GetDelivery(ctx context.Context, merchant, id string) (*Delivery
 // message carrier, in one UpdateItem that returns the delivery. It fails with
 // ErrDeliveryStale when the message has nothing to do and ErrDeliveryBusy
 // while another attempt runs.
-func (s *Store) ClaimDelivery(ctx context.Context, merchant, id string, gen int, carrier string, now time.Time, lease time.Duration) (*Delivery, error) {
+func (s *Deliveries) ClaimDelivery(ctx context.Context, merchant, id string, gen int, carrier string, now time.Time, lease time.Duration) (*Delivery, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(deliveryPK(merchant, id), deliverySK),
 		UpdateExpression: aws.String("SET carrier = :c, lease_until = :lease, attempts = attempts + :one, gen_attempts = gen_attempts + :one, updated_at = :now"),
@@ -209,7 +209,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, merchant, id string, gen int,
 // RecordAttempt stores an attempt's outcome and the delivery's new status
 // (next is when a pending delivery is tried again) and frees the lease,
 // guarded by generation and carrier.
-func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, status string, next time.Time, now time.Time) error {
+func (s *Deliveries) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, status string, next time.Time, now time.Time) error {
 	aav, err := attributevalue.Marshal([]Attempt{a})
 	if err != nil {
 		return fmt.Errorf("marshal attempt: %w", err)
@@ -245,7 +245,7 @@ func (s *Store) RecordAttempt(ctx context.Context, d *Delivery, a Attempt, statu
 // RetryDelivery starts a new generation of a delivery (any status): the
 // next message of that generation tries it at once, whatever older messages
 // were doing.
-func (s *Store) RetryDelivery(ctx context.Context, merchant, id string, now time.Time) (*Delivery, error) {
+func (s *Deliveries) RetryDelivery(ctx context.Context, merchant, id string, now time.Time) (*Delivery, error) {
 	if !validDeliveryID(id) {
 		return nil, domain.ErrNotFound
 	}
@@ -285,7 +285,7 @@ type DeliveryQuery struct {
 // same merge over the merchant's 64 delivery shards of the listing index
 // as List (link and status narrow it with a filter over the projection),
 // then one BatchGetItem of the page.
-func (s *Store) ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, string, error) {
+func (s *Deliveries) ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, string, error) {
 	r := shardRead{from: PrefixDelivery, to: PrefixDelivery + "~", want: q.Limit + 1, values: map[string]types.AttributeValue{}}
 	if q.Cursor != "" {
 		pos, err := decodeCursor(q.Cursor, q.Merchant, "hooks", validDeliveryID)
@@ -338,7 +338,7 @@ func validDeliveryID(id string) bool { return strings.HasPrefix(id, PrefixDelive
 
 // DisableWebhook turns a merchant's endpoint off (it answered 410 Gone);
 // setting its URL again turns it back on.
-func (s *Store) DisableWebhook(ctx context.Context, merchantID, reason string, now time.Time) error {
+func (s *Deliveries) DisableWebhook(ctx context.Context, merchantID, reason string, now time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(merchantItemPK(merchantID), "MERCHANT"),
 		UpdateExpression:         aws.String("SET webhook_disabled_at = :now, webhook_disabled_reason = :why, #version = #version + :one"),

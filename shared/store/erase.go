@@ -48,7 +48,7 @@ const erasedSK = "ERASED"
 //  3. the deliveries are scrubbed: those listed under the customer (read
 //     strongly consistent, after the marker: all of those with data), and
 //     those of the links' listing (made before the list existed).
-func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
+func (s *Customers) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
 	if err := s.markErased(ctx, m, id); err != nil {
 		return 0, 0, err
 	}
@@ -83,7 +83,7 @@ func (s *Store) EraseCustomerLinks(ctx context.Context, m, id string) (links, de
 
 // markErased writes the customer's erasure marker (kept with the time of
 // the first erasure).
-func (s *Store) markErased(ctx context.Context, m, customerID string) error {
+func (s *Customers) markErased(ctx context.Context, m, customerID string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(erasedPK(m, customerID), erasedSK),
 		UpdateExpression:         aws.String("SET #type = :t, customer_id = :c, erased_at = if_not_exists(erased_at, :now)"),
 		ExpressionAttributeNames: map[string]string{"#type": "type"},
@@ -99,7 +99,7 @@ func (s *Store) markErased(ctx context.Context, m, customerID string) error {
 // eraseLinkCustomer reduces a link's customer to its id and moves its
 // version on; false when the link is gone (deleted before it was opened).
 // A link already reduced (or now another customer's) is left as it is.
-func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
+func (s *Customers) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND customer.#id = :id AND size(customer) > :one"),
 		UpdateExpression:         aws.String("SET customer = :c, customer_search = :empty, #version = #version + :one"),
@@ -123,10 +123,10 @@ func (s *Store) eraseLinkCustomer(ctx context.Context, m, linkID, customerID str
 
 // eraseDeliveries rewrites the bodies of a link's webhook deliveries (as
 // the listing index shows them) with the customer reduced to its id.
-func (s *Store) eraseDeliveries(ctx context.Context, m, linkID, customerID string) (int, error) {
+func (s *Customers) eraseDeliveries(ctx context.Context, m, linkID, customerID string) (int, error) {
 	n, cursor := 0, ""
 	for {
-		ds, next, err := s.ListDeliveries(ctx, DeliveryQuery{Merchant: m, LinkID: linkID, Limit: 100, Cursor: cursor})
+		ds, next, err := (&Deliveries{s.Core}).ListDeliveries(ctx, DeliveryQuery{Merchant: m, LinkID: linkID, Limit: 100, Cursor: cursor})
 		if err != nil {
 			return n, err
 		}
@@ -149,7 +149,7 @@ func (s *Store) eraseDeliveries(ctx context.Context, m, linkID, customerID strin
 // eraseListedDeliveries scrubs the deliveries listed under the customer:
 // the list and each delivery read strongly consistent, so every delivery
 // written with the person's data before the marker is found.
-func (s *Store) eraseListedDeliveries(ctx context.Context, m, customerID string) (int, error) {
+func (s *Customers) eraseListedDeliveries(ctx context.Context, m, customerID string) (int, error) {
 	n := 0
 	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerDeliveriesPK(m, customerID))}}
@@ -182,7 +182,7 @@ func (s *Store) eraseListedDeliveries(ctx context.Context, m, customerID string)
 
 // scrubDelivery rewrites one delivery's body with the customer reduced to
 // its id; false when there was nothing to change (or it is gone).
-func (s *Store) scrubDelivery(ctx context.Context, m string, d Delivery, customerID string) (bool, error) {
+func (s *Customers) scrubDelivery(ctx context.Context, m string, d Delivery, customerID string) (bool, error) {
 	body, changed := scrubCustomer(d.Body, customerID)
 	if !changed {
 		return false, nil

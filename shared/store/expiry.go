@@ -40,7 +40,7 @@ func (c *Capacity) addOne(x *types.ConsumedCapacity, write bool) {
 
 // DuePage reads one page of due links from a bucket's shard of the sparse
 // expiry index (only open links are in it), oldest expiry first.
-func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *Capacity) ([]Due, map[string]types.AttributeValue, error) {
+func (s *Links) DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *Capacity) ([]Due, map[string]types.AttributeValue, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName: s.tbl(), IndexName: aws.String(IndexExpiry),
 		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK <= :now"),
@@ -67,7 +67,7 @@ func (s *Store) DuePage(ctx context.Context, bucket string, shard int, now time.
 // Expire moves a due link to expired with its timeline event, in one
 // transaction guarded by status (still open) and time (expiry passed): a
 // link paid meanwhile, or expired by another sweep, is left alone (false).
-func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity) (bool, error) {
+func (s *Links) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity) (bool, error) {
 	items, err := s.expireItems(d, now)
 	if err != nil {
 		return false, err
@@ -95,7 +95,7 @@ func (s *Store) Expire(ctx context.Context, d Due, now time.Time, cap *Capacity)
 
 // expireItems builds Expire's transaction: the link, guarded by the statuses
 // the domain lets a link expire from and by its expiry time, and its event.
-func (s *Store) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, error) {
+func (s *Links) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, error) {
 	ev := domain.NewEvent(d.ID, domain.EventExpired, "", domain.StatusExpired, now, nil)
 	evAV, err := attributevalue.MarshalMap(eventToItem(d.Merchant, ev))
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Store) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, er
 }
 
 // SweepCursor is the first expiry bucket not yet fully swept ("" if none).
-func (s *Store) SweepCursor(ctx context.Context) (string, error) {
+func (s *Links) SweepCursor(ctx context.Context) (string, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key("SWEEP", "CURSOR"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return "", fmt.Errorf("read sweep cursor: %w", err)
@@ -133,7 +133,7 @@ func (s *Store) SweepCursor(ctx context.Context) (string, error) {
 
 // AdvanceSweepCursor moves the cursor forward (never back: two sweeps at
 // once cannot undo each other's progress).
-func (s *Store) AdvanceSweepCursor(ctx context.Context, bucket string) error {
+func (s *Links) AdvanceSweepCursor(ctx context.Context, bucket string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key("SWEEP", "CURSOR"),
 		UpdateExpression:          aws.String("SET #b = :b"),
@@ -152,7 +152,7 @@ func (s *Store) AdvanceSweepCursor(ctx context.Context, bucket string) error {
 
 // PutLinks writes links (and nothing else) in batches of 25, for seeding
 // large tables in tests and benchmarks; never on a request path.
-func (s *Store) PutLinks(ctx context.Context, links []*domain.Link) error {
+func (s *Links) PutLinks(ctx context.Context, links []*domain.Link) error {
 	for i := 0; i < len(links); i += 25 {
 		var reqs []types.WriteRequest
 		for _, l := range links[i:min(i+25, len(links))] {

@@ -110,7 +110,7 @@ func guardedStatuses(t *testing.T, cond string, values map[string]types.Attribut
 
 // Every status the store guards a move with is what the domain says.
 func TestGuardsAreTheDomainsTransitions(t *testing.T) {
-	s := &Store{Table: "t"}
+	s := New(nil, "t")
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	amt := money.MustParse("EUR", "12.00")
 	check := func(what string, u *types.Update, want []domain.Status) {

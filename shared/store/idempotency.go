@@ -36,7 +36,7 @@ type Stored struct {
 // stored answer when the same request was done before, or an error:
 // ErrIdempotencyMismatch (another request used the key) or
 // ErrIdempotencyInFlight (the first is still running).
-func (s *Store) ReserveIdempotency(ctx context.Context, merchant, k, hash string, now time.Time) (*Stored, error) {
+func (s *Requests) ReserveIdempotency(ctx context.Context, merchant, k, hash string, now time.Time) (*Stored, error) {
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
 		Item: map[string]types.AttributeValue{
@@ -99,7 +99,7 @@ func (d *IdempotencyDone) update(table *string) *types.Update {
 }
 
 // CompleteIdempotency stores the answer of a reserved key.
-func (s *Store) CompleteIdempotency(ctx context.Context, d *IdempotencyDone) error {
+func (s *Requests) CompleteIdempotency(ctx context.Context, d *IdempotencyDone) error {
 	u := d.update(s.tbl())
 	err := persist(ctx, func() error {
 		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -116,7 +116,7 @@ func (s *Store) CompleteIdempotency(ctx context.Context, d *IdempotencyDone) err
 
 // ReleaseIdempotency gives a reserved key back (the request was refused
 // before any work, or failed): the next request with it runs afresh.
-func (s *Store) ReleaseIdempotency(ctx context.Context, merchant, k string) error {
+func (s *Requests) ReleaseIdempotency(ctx context.Context, merchant, k string) error {
 	err := persist(ctx, func() error {
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName:                 s.tbl(),

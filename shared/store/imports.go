@@ -36,7 +36,7 @@ type RowError struct {
 
 // CreateImport records a new import of total rows, with its audit entry
 // (import.created) in the same transaction when an actor asked for it.
-func (s *Store) CreateImport(ctx context.Context, imp *Import) error {
+func (s *Imports) CreateImport(ctx context.Context, imp *Import) error {
 	put := &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
 		"PK": sv(importPK(imp.Merchant, imp.ID)), "SK": sv(importSK), "type": sv("import"), "id": sv(imp.ID), "merchant": sv(imp.Merchant),
 		"rows_total": nv(imp.RowsTotal), "rows_done": nv(0), "rows_failed": nv(0), "created_at": sv(imp.CreatedAt),
@@ -78,7 +78,7 @@ func (r *ImportRow) items(table *string) []types.TransactWriteItem {
 }
 
 // FailImportRow records a row's error and counts it, once.
-func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg string) error {
+func (s *Imports) FailImportRow(ctx context.Context, r ImportRow, field, msg string) error {
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.tbl(), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: map[string]types.AttributeValue{
 			"PK": sv(importPK(r.Merchant, r.ImportID)), "SK": sv(importErrSK(r.Row)), "type": sv("import_error"),
@@ -100,12 +100,12 @@ func (s *Store) FailImportRow(ctx context.Context, r ImportRow, field, msg strin
 }
 
 // GetImport reads an import with its row errors.
-func (s *Store) GetImport(ctx context.Context, merchant, id string) (*Import, error) {
+func (s *Imports) GetImport(ctx context.Context, merchant, id string) (*Import, error) {
 	imp := &Import{Errors: []RowError{}}
 	if err := s.getItem(ctx, importPK(merchant, id), importSK, "import "+id, imp); err != nil {
 		return nil, err
 	}
-	rows, err := queryPrefix[RowError](ctx, s, importPK(merchant, id), "ERR#", "import errors")
+	rows, err := queryPrefix[RowError](ctx, s.Core, importPK(merchant, id), "ERR#", "import errors")
 	if err != nil {
 		return nil, err
 	}

@@ -47,15 +47,16 @@ const maxPagesPerList = 10
 // the creation bounds (filters applied by the index's projection), the
 // shards are merged by position, and the page's links are read with
 // BatchGetItem. Never a Scan.
-func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, error) {
+func (s *Links) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, error) {
 	collection := "links:" + string(q.Status)
 	var below string
+	var perRow float64
 	if q.Cursor != "" {
-		pos, err := decodeCursor(q.Cursor, q.Merchant, collection, validLinkPos)
+		pos, per, err := decodeCursorRead(q.Cursor, q.Merchant, collection, validLinkPos)
 		if err != nil {
 			return nil, "", err
 		}
-		below = pos
+		below, perRow = pos, per
 	}
 	if q.CreatedFrom.After(q.CreatedTo) {
 		return []*domain.Link{}, "", nil
@@ -63,17 +64,21 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*domain.Link, string, 
 	if q.Reference != "" {
 		return s.listByReference(ctx, q)
 	}
-	r := shardRead{from: ft(q.CreatedFrom), to: ft(q.CreatedTo) + "~", below: below, want: q.Limit + 1,
+	r := shardRead{from: ft(q.CreatedFrom), to: ft(q.CreatedTo) + "~", below: below, want: q.Limit + 1, perRow: perRow,
 		values: map[string]types.AttributeValue{}}
 	r.filter, r.names = listFilter(q, r.values)
 	for sh := 0; sh < LinkListShards; sh++ {
 		r.pks = append(r.pks, linkListShardPK(q.Merchant, sh))
 	}
-	entries, frontier, err := s.mergeShards(ctx, r)
+	res, err := mergeWith(ctx, r, s.shardReader(r))
 	if err != nil {
 		return nil, "", fmt.Errorf("list links of %s: %w", q.Merchant, err)
 	}
-	entries, next := pageOf(entries, frontier, q.Limit, q.Merchant, collection)
+	entries, pos := cutPage(res.entries, res.frontier, q.Limit)
+	next := ""
+	if pos != "" {
+		next = encodeCursorRead(q.Merchant, collection, pos, res.perRow())
+	}
 	links, err := s.linksOf(ctx, q, entries)
 	if err != nil {
 		return nil, "", err
@@ -94,7 +99,7 @@ func validLinkPos(pos string) bool {
 // linksOf reads the links of listing entries, in their order, dropping
 // those gone or no longer matching the status and archived filters (the
 // index lags the table by a moment on AWS).
-func (s *Store) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) ([]*domain.Link, error) {
+func (s *Links) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) ([]*domain.Link, error) {
 	items, err := s.batchGet(ctx, keysOf(entries))
 	if err != nil {
 		return nil, fmt.Errorf("list links of %s: %w", q.Merchant, err)
@@ -150,7 +155,7 @@ func avS(v types.AttributeValue) string {
 }
 
 // listByReference finds the one link with the reference, through its marker.
-func (s *Store) listByReference(ctx context.Context, q ListQuery) ([]*domain.Link, string, error) {
+func (s *Links) listByReference(ctx context.Context, q ListQuery) ([]*domain.Link, string, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(refPK(q.Merchant, q.Reference), refSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, "", fmt.Errorf("reference lookup: %w", err)

@@ -31,7 +31,7 @@ type memberItem struct {
 	domain.Member
 }
 
-func (s *Store) memberPuts(mem domain.Member) (member, person map[string]types.AttributeValue, err error) {
+func (s *People) memberPuts(mem domain.Member) (member, person map[string]types.AttributeValue, err error) {
 	member, err = attributevalue.MarshalMap(memberItem{PK: membersPK(mem.Merchant), SK: memberSK(mem.ID), Type: "member", Member: mem})
 	if err != nil {
 		return nil, nil, fmt.Errorf("marshal member: %w", err)
@@ -45,7 +45,7 @@ func (s *Store) memberPuts(mem domain.Member) (member, person map[string]types.A
 
 // owners changes the merchant's owner count by delta; a decrement is
 // refused (ErrLastOwner) when it would leave none.
-func (s *Store) owners(m string, delta int) types.TransactWriteItem {
+func (s *People) owners(m string, delta int) types.TransactWriteItem {
 	u := &types.Update{TableName: s.tbl(), Key: key(membersPK(m), ownersSK),
 		UpdateExpression:          aws.String("ADD n :d"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": nv(delta)}}
@@ -58,7 +58,7 @@ func (s *Store) owners(m string, delta int) types.TransactWriteItem {
 
 // AddMember writes a new member with its audit entry; domain.ErrAlreadyMember
 // when the person is a member of the merchant already.
-func (s *Store) AddMember(ctx context.Context, mem domain.Member, e AuditEntry) error {
+func (s *People) AddMember(ctx context.Context, mem domain.Member, e AuditEntry) error {
 	member, person, err := s.memberPuts(mem)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (s *Store) AddMember(ctx context.Context, mem domain.Member, e AuditEntry) 
 }
 
 // GetMember reads one member of merchant m (domain.ErrNotFound).
-func (s *Store) GetMember(ctx context.Context, m, id string) (domain.Member, error) {
+func (s *People) GetMember(ctx context.Context, m, id string) (domain.Member, error) {
 	var it memberItem
 	if err := s.getItem(ctx, membersPK(m), memberSK(id), "member", &it); err != nil {
 		return domain.Member{}, err
@@ -96,12 +96,12 @@ func (s *Store) GetMember(ctx context.Context, m, id string) (domain.Member, err
 }
 
 // ListMembers is merchant m's members, oldest first.
-func (s *Store) ListMembers(ctx context.Context, m string) ([]domain.Member, error) {
+func (s *People) ListMembers(ctx context.Context, m string) ([]domain.Member, error) {
 	return s.queryMembers(ctx, membersPK(m), memberSK(""))
 }
 
-func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.Member, error) {
-	items, err := queryPrefix[memberItem](ctx, s, pk, prefix, "members")
+func (s *People) queryMembers(ctx context.Context, pk, prefix string) ([]domain.Member, error) {
+	items, err := queryPrefix[memberItem](ctx, s.Core, pk, prefix, "members")
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Store) queryMembers(ctx context.Context, pk, prefix string) ([]domain.M
 // new role; their other merchants are not touched);
 // domain.ErrConflict when it changed since cur was read,
 // domain.ErrLastOwner when the only owner would be demoted.
-func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e AuditEntry) error {
+func (s *People) SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e AuditEntry) error {
 	if cur.Role == role {
 		return nil
 	}
@@ -143,7 +143,7 @@ func (s *Store) SetRole(ctx context.Context, cur domain.Member, role domain.Role
 // or withdrawn, the person's sessions and tokens no longer reach the
 // merchant (and nothing of theirs elsewhere changes); domain.ErrLastOwner
 // for the only owner.
-func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntry) error {
+func (s *People) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntry) error {
 	items := s.memberDeletes(cur)
 	if cur.Role == domain.RoleOwner && cur.Status == domain.MemberActive {
 		items = append(items, s.owners(cur.Merchant, -1))
@@ -153,7 +153,7 @@ func (s *Store) RemoveMember(ctx context.Context, cur domain.Member, e AuditEntr
 
 // memberDeletes delete both copies of the membership cur read, while its
 // role is still the one read.
-func (s *Store) memberDeletes(cur domain.Member) []types.TransactWriteItem {
+func (s *People) memberDeletes(cur domain.Member) []types.TransactWriteItem {
 	del := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#r = :old"),
@@ -165,7 +165,7 @@ func (s *Store) memberDeletes(cur domain.Member) []types.TransactWriteItem {
 
 // DeclineInvitation deletes the invitation inv (both copies) with its
 // audit entry; domain.ErrNotFound when it is no invitation any more.
-func (s *Store) DeclineInvitation(ctx context.Context, inv domain.Member, e AuditEntry) error {
+func (s *People) DeclineInvitation(ctx context.Context, inv domain.Member, e AuditEntry) error {
 	del := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#s = :invited"),
@@ -190,7 +190,7 @@ func (s *Store) DeclineInvitation(ctx context.Context, inv domain.Member, e Audi
 // memberChange writes a change of members (the two copies, maybe the
 // person's record, then at ownersAt the owner count if it changes) with its
 // audit entry.
-func (s *Store) memberChange(ctx context.Context, m string, items []types.TransactWriteItem, ownersAt int, e AuditEntry, what string) error {
+func (s *People) memberChange(ctx context.Context, m string, items []types.TransactWriteItem, ownersAt int, e AuditEntry, what string) error {
 	audit, err := s.AuditPut(m, e)
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func (s *Store) memberChange(ctx context.Context, m string, items []types.Transa
 
 // MemberSignedIn records when the member signed in to their merchant (a
 // member who joined: an invitation learns nothing of the person).
-func (s *Store) MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error {
+func (s *People) MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error {
 	set := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#s = :active"),

@@ -41,7 +41,7 @@ func sealBinding(merchantID string) map[string]string {
 }
 
 // merchantAV is the item of m with its secrets sealed.
-func (s *Store) merchantAV(ctx context.Context, m *merchant.Merchant) (map[string]types.AttributeValue, error) {
+func (s *Merchants) merchantAV(ctx context.Context, m *merchant.Merchant) (map[string]types.AttributeValue, error) {
 	it := merchantItem{PK: merchantItemPK(m.ID), SK: "MERCHANT", Type: "merchant", Merchant: *m}
 	sec := merchantSecrets{PSPCredentials: m.PSPCredentials, WebhookSecrets: m.WebhookSecrets, PSPWebhookSecret: m.PSPWebhookSecret}
 	if len(sec.PSPCredentials) > 0 || len(sec.WebhookSecrets) > 0 || sec.PSPWebhookSecret != "" {
@@ -72,7 +72,7 @@ type keyItem struct {
 }
 
 // PutMerchant writes a merchant's profile and settings.
-func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
+func (s *Merchants) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
 	av, err := s.merchantAV(ctx, m)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (s *Store) PutMerchant(ctx context.Context, m *merchant.Merchant) error {
 
 // UpdateMerchant writes new settings over those read at version
 // m.Version-1 (optimistic lock); domain.ErrConflict when they changed meanwhile.
-func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error {
+func (s *Merchants) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error {
 	av, err := s.merchantAV(ctx, m)
 	if err != nil {
 		return err
@@ -106,7 +106,7 @@ func (s *Store) UpdateMerchant(ctx context.Context, m *merchant.Merchant) error 
 }
 
 // GetMerchant reads a merchant.
-func (s *Store) GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error) {
+func (s *Merchants) GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error) {
 	var it merchantItem
 	if err := s.getItem(ctx, merchantItemPK(id), "MERCHANT", "merchant "+id, &it); err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func keySK(id string) string { return "KEY#" + id }
 
 // PutKey stores an API key (its hash): the lookup item and the merchant's
 // listing item, in one transaction.
-func (s *Store) PutKey(ctx context.Context, k merchant.Key) error {
+func (s *Merchants) PutKey(ctx context.Context, k merchant.Key) error {
 	look, err := attributevalue.MarshalMap(keyItem{PK: apiKeyPK(k.Hash), SK: "APIKEY", Type: "apikey", Key: k})
 	if err != nil {
 		return fmt.Errorf("marshal key: %w", err)
@@ -152,7 +152,7 @@ func (s *Store) PutKey(ctx context.Context, k merchant.Key) error {
 }
 
 // ListKeys lists a merchant's active keys (prefix and last four only).
-func (s *Store) ListKeys(ctx context.Context, merchantID string) ([]merchant.Key, error) {
+func (s *Merchants) ListKeys(ctx context.Context, merchantID string) ([]merchant.Key, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:              s.tbl(),
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :k)"),
@@ -176,7 +176,7 @@ func (s *Store) ListKeys(ctx context.Context, merchantID string) ([]merchant.Key
 }
 
 // DeleteKey revokes a merchant's key by its id.
-func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
+func (s *Merchants) DeleteKey(ctx context.Context, merchantID, id string) error {
 	keys, err := s.ListKeys(ctx, merchantID)
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func (s *Store) DeleteKey(ctx context.Context, merchantID, id string) error {
 
 // LookupKey finds the stored key of a secret (its merchant, name and
 // permissions), or domain.ErrNotFound.
-func (s *Store) LookupKey(ctx context.Context, secret string) (merchant.Key, error) {
+func (s *Merchants) LookupKey(ctx context.Context, secret string) (merchant.Key, error) {
 	h := merchant.HashKey(secret)
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(apiKeyPK(h), "APIKEY"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -227,7 +227,7 @@ const KeyUseEvery = time.Hour
 // key's recorded last use is older than KeyUseEvery (or missing), it
 // records now on both of the key's items in one transaction; otherwise it
 // writes nothing. A key revoked meanwhile is not brought back.
-func (s *Store) UseKey(ctx context.Context, secret string, now time.Time) (merchant.Key, error) {
+func (s *Merchants) UseKey(ctx context.Context, secret string, now time.Time) (merchant.Key, error) {
 	k, err := s.LookupKey(ctx, secret)
 	if err != nil {
 		return k, err

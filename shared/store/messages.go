@@ -18,7 +18,7 @@ import (
 //
 // Asked for by an actor (a send through the API), the event and its audit
 // entry are written in one transaction.
-func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) error {
+func (s *Links) AddEvent(ctx context.Context, merchant string, ev domain.Event) error {
 	stampActor(ctx, &ev)
 	av, err := attributevalue.MarshalMap(eventToItem(merchant, ev))
 	if err != nil {
@@ -50,7 +50,7 @@ func (s *Store) AddEvent(ctx context.Context, merchant string, ev domain.Event) 
 // done reports a message already delivered (or given up on): a redelivered
 // queue message sends nothing. ErrRefundClaimed-like contention is
 // domain.ErrConflict.
-func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, now time.Time, lease time.Duration) (done bool, err error) {
+func (s *Links) ClaimSend(ctx context.Context, merchant, linkID, sendID string, now time.Time, lease time.Duration) (done bool, err error) {
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
 		Item: map[string]types.AttributeValue{
@@ -76,7 +76,7 @@ func (s *Store) ClaimSend(ctx context.Context, merchant, linkID, sendID string, 
 
 // FinishSend marks a message done with its outcome and writes its timeline
 // event, in one transaction.
-func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcome string, ev domain.Event) error {
+func (s *Links) FinishSend(ctx context.Context, merchant, linkID, sendID, outcome string, ev domain.Event) error {
 	av, err := attributevalue.MarshalMap(eventToItem(merchant, ev))
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s *Store) FinishSend(ctx context.Context, merchant, linkID, sendID, outcom
 }
 
 // ReleaseSend gives a claim back after a transient failure.
-func (s *Store) ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error {
+func (s *Links) ReleaseSend(ctx context.Context, merchant, linkID, sendID string) error {
 	err := persist(ctx, func() error {
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: s.tbl(), Key: key(linkPK(merchant, linkID), sendSK(sendID)),
@@ -152,7 +152,7 @@ func reminderItem(table *string, l *domain.Link) types.TransactWriteItem {
 }
 
 // DeleteReminder removes a reminder the sweep has handed on.
-func (s *Store) DeleteReminder(ctx context.Context, merchant, linkID string) error {
+func (s *Links) DeleteReminder(ctx context.Context, merchant, linkID string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(linkPK(merchant, linkID), reminderSK)})
 	if err != nil {
 		return fmt.Errorf("delete reminder of %s: %w", linkID, err)

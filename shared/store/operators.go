@@ -39,7 +39,7 @@ type registeredItem struct {
 
 // CreateMerchant writes a new merchant and its entry in the operators'
 // register in one transaction; domain.ErrConflict when the id is taken.
-func (s *Store) CreateMerchant(ctx context.Context, m *merchant.Merchant, now time.Time) error {
+func (s *Merchants) CreateMerchant(ctx context.Context, m *merchant.Merchant, now time.Time) error {
 	av, err := s.merchantAV(ctx, m)
 	if err != nil {
 		return err
@@ -64,8 +64,8 @@ func (s *Store) CreateMerchant(ctx context.Context, m *merchant.Merchant, now ti
 }
 
 // ListMerchants is the operators' register, by id.
-func (s *Store) ListMerchants(ctx context.Context) ([]Registered, error) {
-	items, err := queryPrefix[registeredItem](ctx, s, operatorPK, registerSK(""), "merchants")
+func (s *Merchants) ListMerchants(ctx context.Context) ([]Registered, error) {
+	items, err := queryPrefix[registeredItem](ctx, s.Core, operatorPK, registerSK(""), "merchants")
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Store) ListMerchants(ctx context.Context) ([]Registered, error) {
 // SetSuspended suspends a merchant (its API answers 403, its links 404) or
 // lifts it, on the merchant and in the register at once; domain.ErrNotFound
 // for an unknown merchant.
-func (s *Store) SetSuspended(ctx context.Context, id string, suspended bool) error {
+func (s *Merchants) SetSuspended(ctx context.Context, id string, suspended bool) error {
 	set := func(k map[string]types.AttributeValue) *types.Update {
 		return &types.Update{TableName: s.tbl(), Key: k, ConditionExpression: aws.String("attribute_exists(PK)"),
 			UpdateExpression:          aws.String("SET suspended = :s"),

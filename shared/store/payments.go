@@ -26,7 +26,7 @@ func ttlAt(now time.Time, d time.Duration) int { return int(now.Add(d).Unix()) }
 // RecordWebhook notes an incoming PSP event before it is enqueued. It
 // returns true when the same event was already recorded and enqueued (a PSP
 // retry): the caller answers 2xx and does nothing else.
-func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (bool, error) {
+func (s *Payments) RecordWebhook(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, now time.Time) (bool, error) {
 	payload, _ := json.Marshal(ev)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.tbl(),
@@ -48,7 +48,7 @@ func (s *Store) RecordWebhook(ctx context.Context, merchant, provider string, ev
 }
 
 // MarkEnqueued notes that a recorded webhook is on the queue.
-func (s *Store) MarkEnqueued(ctx context.Context, merchant, provider, id string) error {
+func (s *Payments) MarkEnqueued(ctx context.Context, merchant, provider, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(pspPK(merchant, provider, id), pspIngestSK),
 		UpdateExpression:          aws.String("SET enqueued = :true"),
@@ -77,7 +77,7 @@ type PaymentWrite struct {
 // payment's currency and amount the link's, a decline's attempt), the
 // timeline event and the event's dedupe marker. It decides nothing: it
 // reports what it found.
-func (s *Store) ApplyPayment(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (PaymentWrite, error) {
+func (s *Payments) ApplyPayment(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (PaymentWrite, error) {
 	items, err := s.applyItems(merchant, provider, ev, d, now)
 	if err != nil {
 		return PaymentWrite{}, err
@@ -112,7 +112,7 @@ func backoff(try int) {
 	time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
 }
 
-func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) ([]types.TransactWriteItem, error) {
+func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) ([]types.TransactWriteItem, error) {
 	at := ev.At
 	if at.IsZero() {
 		at = now
@@ -191,7 +191,7 @@ func (s *Store) applyItems(merchant, provider string, ev domain.PaymentEvent, d 
 
 // ClearCheckout forgets an expired PSP session (named by its id, which its
 // URL contains) so the next click makes a new one.
-func (s *Store) ClearCheckout(ctx context.Context, merchant, linkID, sessionID string) error {
+func (s *Payments) ClearCheckout(ctx context.Context, merchant, linkID, sessionID string) error {
 	if sessionID == "" {
 		return nil
 	}

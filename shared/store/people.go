@@ -30,7 +30,7 @@ type personItem struct {
 
 // Person reads person sub: their memberships, joined and invited, and their
 // record (one Query).
-func (s *Store) Person(ctx context.Context, sub string) (domain.Person, error) {
+func (s *People) Person(ctx context.Context, sub string) (domain.Person, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(personPK(sub))}})
@@ -54,7 +54,7 @@ func (s *Store) Person(ctx context.Context, sub string) (domain.Person, error) {
 }
 
 // updatePerson sets expr on person sub's record (made when missing).
-func (s *Store) updatePerson(ctx context.Context, sub, expr string, values map[string]types.AttributeValue, what string) error {
+func (s *People) updatePerson(ctx context.Context, sub, expr string, values map[string]types.AttributeValue, what string) error {
 	if values == nil {
 		values = map[string]types.AttributeValue{}
 	}
@@ -71,26 +71,26 @@ func (s *Store) updatePerson(ctx context.Context, sub, expr string, values map[s
 
 // EndCredentials ends every session and token person sub had before at
 // (sign-out).
-func (s *Store) EndCredentials(ctx context.Context, sub string, at time.Time) error {
+func (s *People) EndCredentials(ctx context.Context, sub string, at time.Time) error {
 	return s.updatePerson(ctx, sub, ", tokens_valid_after = :at", map[string]types.AttributeValue{":at": sv(ft(at))}, "end credentials")
 }
 
 // PersonUsesMFA records that TOTP is person sub's sign-in step since at
 // (kept when recorded already).
-func (s *Store) PersonUsesMFA(ctx context.Context, sub string, at time.Time) error {
+func (s *People) PersonUsesMFA(ctx context.Context, sub string, at time.Time) error {
 	return s.updatePerson(ctx, sub, ", mfa_since = if_not_exists(mfa_since, :at)", map[string]types.AttributeValue{":at": sv(ft(at))}, "person uses mfa")
 }
 
 // PersonDropsMFA records that TOTP is no longer person sub's sign-in step
 // (they signed in without it): no token of theirs counts as had with it.
-func (s *Store) PersonDropsMFA(ctx context.Context, sub string) error {
+func (s *People) PersonDropsMFA(ctx context.Context, sub string) error {
 	return s.updatePerson(ctx, sub, " REMOVE mfa_since", nil, "person drops mfa")
 }
 
 // JoinMerchant turns the person's invitation mem into a membership (both
 // copies, still invited when read), with its audit entry;
 // domain.ErrNotFound when there is no such invitation any more.
-func (s *Store) JoinMerchant(ctx context.Context, mem domain.Member, at time.Time, e AuditEntry) error {
+func (s *People) JoinMerchant(ctx context.Context, mem domain.Member, at time.Time, e AuditEntry) error {
 	set := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#s = :invited AND #r = :role"),
@@ -117,7 +117,7 @@ func (s *Store) JoinMerchant(ctx context.Context, mem domain.Member, at time.Tim
 }
 
 // OwnerCount is how many owners merchant m has.
-func (s *Store) OwnerCount(ctx context.Context, m string) (int, error) {
+func (s *People) OwnerCount(ctx context.Context, m string) (int, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(membersPK(m), ownersSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return 0, fmt.Errorf("get owners: %w", err)

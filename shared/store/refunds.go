@@ -80,7 +80,7 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 // refunds hold (succeeded + pending) at or below the paid amount (what the
 // link received: only a payment of exactly its amount pays it), whatever
 // runs concurrently: domain.ErrNotPaid or domain.ErrRefundTooLarge otherwise.
-func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
+func (s *Payments) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
 	limit := l.Amount.Minor() - r.Amount.Minor()
 	if limit < 0 {
 		return domain.ErrRefundTooLarge
@@ -134,7 +134,7 @@ func (s *Store) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now
 // reserveRefundItem adds amt to what the link has committed to refunds,
 // guarded by the statuses the domain lets a link be refunded in and by limit
 // (what may be committed before amt).
-func (s *Store) reserveRefundItem(l *domain.Link, amt money.Amount, limit int64) (types.TransactWriteItem, error) {
+func (s *Payments) reserveRefundItem(l *domain.Link, amt money.Amount, limit int64) (types.TransactWriteItem, error) {
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{":amt": n64(amt.Minor()), ":limit": n64(limit)}
 	guard, err := statusGuard(names, values, domain.Refundable())
@@ -156,7 +156,7 @@ func n64(n int64) types.AttributeValue {
 }
 
 // GetRefund reads one refund.
-func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Refund, error) {
+func (s *Payments) GetRefund(ctx context.Context, merchant, linkID, id string) (*Refund, error) {
 	var it refundItem
 	if err := s.getItem(ctx, linkPK(merchant, linkID), refundSK(id), "refund "+id, &it); err != nil {
 		return nil, err
@@ -165,8 +165,8 @@ func (s *Store) GetRefund(ctx context.Context, merchant, linkID, id string) (*Re
 }
 
 // Refunds lists a link's refunds, oldest first.
-func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund, error) {
-	items, err := queryPrefix[refundItem](ctx, s, linkPK(merchant, linkID), refundSK(""), "refunds of "+linkID)
+func (s *Payments) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund, error) {
+	items, err := queryPrefix[refundItem](ctx, s.Core, linkPK(merchant, linkID), refundSK(""), "refunds of "+linkID)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (s *Store) Refunds(ctx context.Context, merchant, linkID string) ([]*Refund
 // ClaimRefund gives one worker the right to submit a pending refund to the
 // PSP for lease; a refund already submitted or settled is not claimed
 // (false). ErrRefundClaimed while another worker holds it.
-func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, now time.Time, lease time.Duration) (*Refund, bool, error) {
+func (s *Payments) ClaimRefund(ctx context.Context, merchant, linkID, id string, now time.Time, lease time.Duration) (*Refund, bool, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression:         aws.String("SET claimed_until = :until"),
@@ -221,7 +221,7 @@ func (s *Store) ClaimRefund(ctx context.Context, merchant, linkID, id string, no
 
 // MarkRefundSubmitted notes that the PSP accepted the refund and will
 // settle it later (a webhook).
-func (s *Store) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, ref string, now time.Time) error {
+func (s *Payments) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, ref string, now time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression:          aws.String("SET submitted = :true, psp_reference = :ref, updated_at = :now REMOVE claimed_until"),
@@ -239,7 +239,7 @@ func (s *Store) MarkRefundSubmitted(ctx context.Context, merchant, linkID, id, r
 }
 
 // ReleaseRefundClaim gives a claim back after a transient PSP failure.
-func (s *Store) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id string) error {
+func (s *Payments) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(linkPK(merchant, linkID), refundSK(id)),
 		UpdateExpression: aws.String("REMOVE claimed_until"),
@@ -254,7 +254,7 @@ func (s *Store) ReleaseRefundClaim(ctx context.Context, merchant, linkID, id str
 // in one transaction: the refund's new status (guarded: still pending),
 // the link's counters by d's deltas and the timeline event. It returns
 // false when the refund was settled meanwhile (nothing was written).
-func (s *Store) SettleRefund(ctx context.Context, merchant string, r *Refund, d domain.RefundSettlement, ref, reason string, now time.Time) (bool, error) {
+func (s *Payments) SettleRefund(ctx context.Context, merchant string, r *Refund, d domain.RefundSettlement, ref, reason string, now time.Time) (bool, error) {
 	if !d.Settle {
 		return false, nil
 	}

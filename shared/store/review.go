@@ -133,7 +133,7 @@ func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 // table's stream then tells the merchant (payment.review_opened). It
 // returns false when the event or the payment is kept already (nothing was
 // written).
-func (s *Store) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
 	ref := ev.PaymentRef
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
@@ -169,7 +169,7 @@ func (s *Store) KeepForReview(ctx context.Context, merchant, provider string, ev
 	return false, fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }
 
-func (s *Store) reviewItems(merchant, provider string, ev domain.PaymentEvent, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
+func (s *Payments) reviewItems(merchant, provider string, ev domain.PaymentEvent, it *reviewItem, link *domain.Link, now time.Time) ([]types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return nil, fmt.Errorf("marshal review payment: %w", err)
@@ -230,7 +230,7 @@ type ReviewPage struct {
 // ReviewPayments reads a page of a merchant's review payments, newest
 // first: a Query of its review partition, the kind as a filter (review
 // payments are exceptions: one partition holds them).
-func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQuery) (ReviewPage, error) {
+func (s *Payments) ReviewPayments(ctx context.Context, merchant string, q ReviewQuery) (ReviewPage, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
@@ -286,7 +286,7 @@ func (s *Store) ReviewPayments(ctx context.Context, merchant string, q ReviewQue
 }
 
 // GetReviewPayment reads one of a merchant's review payments.
-func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
+func (s *Payments) GetReviewPayment(ctx context.Context, merchant, id string) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
 		return nil, domain.ErrNotFound
 	}
@@ -299,7 +299,7 @@ func (s *Store) GetReviewPayment(ctx context.Context, merchant, id string) (*Rev
 
 // updateReview runs one guarded update of a review payment and returns it
 // as it is after (or, when the guard failed, as it was, with ok false).
-func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond string, values map[string]types.AttributeValue) (*ReviewPayment, bool, error) {
+func (s *Payments) updateReview(ctx context.Context, merchant, id, update, cond string, values map[string]types.AttributeValue) (*ReviewPayment, bool, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(reviewPK(merchant), reviewSK(id)),
 		UpdateExpression: aws.String(update), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
@@ -329,7 +329,7 @@ func (s *Store) updateReview(ctx context.Context, merchant, id, update, cond str
 // StartReviewRefund moves an open review payment to refunding and counts
 // the attempt. ErrReviewNotOpen when it is refunding or refunded,
 // ErrReviewNoAmount when the PSP reported no amount to give back.
-func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
+func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
 		return nil, domain.ErrNotFound
 	}
@@ -353,7 +353,7 @@ func (s *Store) StartReviewRefund(ctx context.Context, merchant, id string, now 
 // ClaimReviewRefund gives one worker the right to submit a review payment's
 // refund to the PSP for lease; false when it was submitted or settled
 // already (a duplicate message), ErrRefundClaimed while another holds it.
-func (s *Store) ClaimReviewRefund(ctx context.Context, merchant, id string, now time.Time, lease time.Duration) (*ReviewPayment, bool, error) {
+func (s *Payments) ClaimReviewRefund(ctx context.Context, merchant, id string, now time.Time, lease time.Duration) (*ReviewPayment, bool, error) {
 	p, ok, err := s.updateReview(ctx, merchant, id, "SET claimed_until = :until",
 		"#state = :refunding AND submitted = :false AND (attribute_not_exists(claimed_until) OR claimed_until < :now)",
 		map[string]types.AttributeValue{":until": sv(ft(now.Add(lease))), ":now": sv(ft(now)), ":refunding": sv(ReviewRefunding), ":false": bv(false)})
@@ -367,7 +367,7 @@ func (s *Store) ClaimReviewRefund(ctx context.Context, merchant, id string, now 
 }
 
 // ReleaseReviewClaim gives a claim back after a transient PSP failure.
-func (s *Store) ReleaseReviewClaim(ctx context.Context, merchant, id string) error {
+func (s *Payments) ReleaseReviewClaim(ctx context.Context, merchant, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.tbl(), Key: key(reviewPK(merchant), reviewSK(id)), UpdateExpression: aws.String("REMOVE claimed_until"),
 	})
@@ -379,7 +379,7 @@ func (s *Store) ReleaseReviewClaim(ctx context.Context, merchant, id string) err
 
 // MarkReviewRefundSubmitted notes that the PSP took the refund and settles
 // it later (a webhook).
-func (s *Store) MarkReviewRefundSubmitted(ctx context.Context, merchant, id string, attempt int, ref string, now time.Time) error {
+func (s *Payments) MarkReviewRefundSubmitted(ctx context.Context, merchant, id string, attempt int, ref string, now time.Time) error {
 	_, _, err := s.updateReview(ctx, merchant, id, "SET submitted = :true, refund_ref = :ref, updated_at = :now REMOVE claimed_until",
 		"#state = :refunding AND refund_attempt = :attempt", map[string]types.AttributeValue{
 			":true": bv(true), ":ref": sv(ref), ":now": sv(ft(now)), ":refunding": sv(ReviewRefunding), ":attempt": nv(attempt),
@@ -390,7 +390,7 @@ func (s *Store) MarkReviewRefundSubmitted(ctx context.Context, merchant, id stri
 // SettleReviewRefund ends a refund attempt: refunding -> refunded, or back
 // to open (with the reason) when the PSP refused. It returns false when the
 // attempt was settled already (a duplicate) or is not the current one.
-func (s *Store) SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error) {
+func (s *Payments) SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error) {
 	state, sets := ReviewRefunded, "SET #state = :to, updated_at = :now"
 	values := map[string]types.AttributeValue{":refunding": sv(ReviewRefunding), ":attempt": nv(attempt), ":now": sv(ft(now))}
 	if !ok {

@@ -59,7 +59,7 @@ func sessionPK(secret string) string {
 }
 
 // PutSession stores a new session under its cookie's secret.
-func (s *Store) PutSession(ctx context.Context, secret string, se Session) error {
+func (s *People) PutSession(ctx context.Context, secret string, se Session) error {
 	av, err := attributevalue.MarshalMap(sessionItem{PK: sessionPK(secret), SK: sessionSK, Type: "session", TTL: se.Ends.Unix(), Session: se})
 	if err != nil {
 		return fmt.Errorf("marshal session: %w", err)
@@ -72,7 +72,7 @@ func (s *Store) PutSession(ctx context.Context, secret string, se Session) error
 }
 
 // GetSession reads the session of a cookie's secret (domain.ErrNotFound).
-func (s *Store) GetSession(ctx context.Context, secret string) (Session, error) {
+func (s *People) GetSession(ctx context.Context, secret string) (Session, error) {
 	var it sessionItem
 	if err := s.getItem(ctx, sessionPK(secret), sessionSK, "session", &it); err != nil {
 		return Session{}, err
@@ -82,7 +82,7 @@ func (s *Store) GetSession(ctx context.Context, secret string) (Session, error) 
 
 // TouchSession records activity (the idle timeout starts again) and, when
 // merchant is not empty, the merchant the person switched to.
-func (s *Store) TouchSession(ctx context.Context, secret string, seen time.Time, merchant string) error {
+func (s *People) TouchSession(ctx context.Context, secret string, seen time.Time, merchant string) error {
 	expr := "SET seen_at = :seen"
 	values := map[string]types.AttributeValue{":seen": sv(seen.UTC().Format(time.RFC3339Nano))}
 	if merchant != "" {
@@ -102,7 +102,7 @@ func (s *Store) TouchSession(ctx context.Context, secret string, seen time.Time,
 
 // DeleteSession ends a session (sign-out); ending one that is gone is not
 // an error.
-func (s *Store) DeleteSession(ctx context.Context, secret string) error {
+func (s *People) DeleteSession(ctx context.Context, secret string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK)})
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -113,7 +113,7 @@ func (s *Store) DeleteSession(ctx context.Context, secret string) error {
 // RequiresMFA reads whether merchant m makes its members sign in with a
 // TOTP code, without opening its sealed secrets (the dashboard holds no
 // key to them).
-func (s *Store) RequiresMFA(ctx context.Context, m string) (bool, error) {
+func (s *People) RequiresMFA(ctx context.Context, m string) (bool, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantItemPK(m), "MERCHANT"),
 		ProjectionExpression: aws.String("require_mfa")})
 	if err != nil {
@@ -130,7 +130,7 @@ func (s *Store) RequiresMFA(ctx context.Context, m string) (bool, error) {
 
 // EndMFASetup marks a session's TOTP set up: it works as any other and no
 // longer holds the person's access token.
-func (s *Store) EndMFASetup(ctx context.Context, secret string) error {
+func (s *People) EndMFASetup(ctx context.Context, secret string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(sessionPK(secret), sessionSK),
 		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("REMOVE mfa_setup_token SET mfa = :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}})

@@ -17,8 +17,9 @@ import (
 	"github.com/paylinks/paylinks/shared/seal"
 )
 
-// Store reads and writes the single table.
-type Store struct {
+// Core is the single table: the client, the table's name, and the
+// helpers every aggregate's part shares.
+type Core struct {
 	DB    *dynamodb.Client
 	Table string
 	// Sealer seals merchants' secrets before they are written and opens
@@ -26,14 +27,57 @@ type Store struct {
 	Sealer seal.Sealer
 }
 
-// New returns a store over the named table.
-func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table: table} }
+// The table's parts, one per aggregate, each over the same Core.
+type (
+	// Links is a link's item, its timeline, sends, reminder, listing and expiry.
+	Links struct{ *Core }
+	// Customers is the merchants' customers, their import and erasure.
+	Customers struct{ *Core }
+	// People is the people of the dashboard: persons, memberships,
+	// sessions, sign-in throttling.
+	People struct{ *Core }
+	// Merchants is a merchant's settings, API keys and the operators' view.
+	Merchants struct{ *Core }
+	// Deliveries is the outbound webhook deliveries and their attempts.
+	Deliveries struct{ *Core }
+	// Payments is PSP events, payments kept for review, and refunds.
+	Payments struct{ *Core }
+	// Audit is the merchant's audit log.
+	Audit struct{ *Core }
+	// Imports is the CSV imports and their rows.
+	Imports struct{ *Core }
+	// Requests is the API's idempotency records.
+	Requests struct{ *Core }
+)
 
-func (s *Store) tbl() *string { return aws.String(s.Table) }
+// Store is the table with every part: the parts' methods are promoted, so
+// a function composed with the store hands each consumer the part (or the
+// small interface) it uses.
+type Store struct {
+	*Core
+	*Links
+	*Customers
+	*People
+	*Merchants
+	*Deliveries
+	*Payments
+	*Audit
+	*Imports
+	*Requests
+}
+
+// New returns a store over the named table.
+func New(db *dynamodb.Client, table string) *Store {
+	c := &Core{DB: db, Table: table}
+	return &Store{Core: c, Links: &Links{c}, Customers: &Customers{c}, People: &People{c}, Merchants: &Merchants{c},
+		Deliveries: &Deliveries{c}, Payments: &Payments{c}, Audit: &Audit{c}, Imports: &Imports{c}, Requests: &Requests{c}}
+}
+
+func (s *Core) tbl() *string { return aws.String(s.Table) }
 
 // getItem reads one item (consistently) into v; domain.ErrNotFound when there is
 // none. what names it in errors.
-func (s *Store) getItem(ctx context.Context, pk, sk, what string, v any) error {
+func (s *Core) getItem(ctx context.Context, pk, sk, what string, v any) error {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("get %s: %w", what, err)
@@ -69,7 +113,7 @@ type NewLink struct {
 // link's code needs no marker: it is (merchant, link id, tag), so the link
 // item's own attribute_not_exists(PK) makes it unique. A reused reference
 // fails with domain.ErrDuplicateReference and writes nothing.
-func (s *Store) CreateLink(ctx context.Context, n NewLink) error {
+func (s *Links) CreateLink(ctx context.Context, n NewLink) error {
 	l, ev := n.Link, n.Event
 	stampActor(ctx, &ev)
 	var t txn
@@ -168,7 +212,7 @@ func (t *txn) refusal(err error) error {
 
 // createItems adds a new link's own items to t: the link, its reference
 // marker and its created event (and its reminder's schedule item).
-func (s *Store) createItems(t *txn, l *domain.Link, ev domain.Event) error {
+func (s *Links) createItems(t *txn, l *domain.Link, ev domain.Event) error {
 	l.LastEvent, l.Timeline = ev.Ref(), []string{ev.ID}
 	linkAV, err := attributevalue.MarshalMap(toItem(l))
 	if err != nil {
@@ -193,7 +237,7 @@ func (s *Store) createItems(t *txn, l *domain.Link, ev domain.Event) error {
 }
 
 // Get reads a merchant's link (strongly consistent).
-func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, error) {
+func (s *Links) Get(ctx context.Context, merchant, id string) (*domain.Link, error) {
 	if !domain.ValidID(domain.PrefixLink, id) {
 		return nil, domain.ErrNotFound
 	}
@@ -208,7 +252,7 @@ func (s *Store) Get(ctx context.Context, merchant, id string) (*domain.Link, err
 }
 
 // GetByCode reads the link a public code points at.
-func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error) {
+func (s *Links) GetByCode(ctx context.Context, code string) (*domain.Link, error) {
 	c, err := domain.ParseCode(code)
 	if err != nil {
 		return nil, domain.ErrNotFound
@@ -225,7 +269,7 @@ func (s *Store) GetByCode(ctx context.Context, code string) (*domain.Link, error
 
 // queryLink reads items of a link's partition whose sort keys lie between
 // from and to (every item when from is ""), in sort key order.
-func (s *Store) queryLink(ctx context.Context, merchant, linkID, from, to string) ([]map[string]types.AttributeValue, error) {
+func (s *Links) queryLink(ctx context.Context, merchant, linkID, from, to string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	in := &dynamodb.QueryInput{
 		TableName:                 s.tbl(),
@@ -269,7 +313,7 @@ func eventsFrom(items []map[string]types.AttributeValue) ([]domain.Event, error)
 }
 
 // queryEvents reads a link's events in id order.
-func (s *Store) queryEvents(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+func (s *Links) queryEvents(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
 	items, err := s.queryLink(ctx, merchant, linkID, eventSK(""), eventSK("~"))
 	if err != nil {
 		return nil, err
@@ -280,7 +324,7 @@ func (s *Store) queryEvents(ctx context.Context, merchant, linkID string) ([]dom
 // Events returns a link's timeline, oldest first, in the order its changes
 // were committed: one Query of the link's partition reads its events and
 // the link's timeline (E#... sorts before L#...).
-func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
+func (s *Links) Events(ctx context.Context, merchant, linkID string) ([]domain.Event, error) {
 	items, err := s.queryLink(ctx, merchant, linkID, eventSK(""), linkSK(linkID))
 	if err != nil {
 		return nil, err
@@ -301,7 +345,7 @@ func (s *Store) Events(ctx context.Context, merchant, linkID string) ([]domain.E
 }
 
 // EventsOf is Events for a link already read: one Query.
-func (s *Store) EventsOf(ctx context.Context, l *domain.Link) ([]domain.Event, error) {
+func (s *Links) EventsOf(ctx context.Context, l *domain.Link) ([]domain.Event, error) {
 	evs, err := s.queryEvents(ctx, l.Merchant, l.ID)
 	if err != nil {
 		return nil, err
@@ -345,7 +389,7 @@ var optionalAttrs = []string{"GSI2PK", "GSI2SK", "paid_after_expiry", "clicked_a
 
 // transitionItems builds the guarded update of cur to next (optimistic lock on
 // cur.Version and a status guard on cur.Status) and the event put.
-func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]types.TransactWriteItem, error) {
+func (s *Links) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]types.TransactWriteItem, error) {
 	next.Version = cur.Version + 1
 	if ev != nil {
 		next.LastEvent = ev.Ref()
@@ -409,7 +453,7 @@ func (s *Store) transitionItems(cur, next *domain.Link, ev *domain.Event) ([]typ
 // Transition writes next over cur in one TransactWriteItems with its timeline
 // event. It fails with domain.ErrConflict when the link changed since cur was read
 // (version or status), and writes nothing then. next.Version is set.
-func (s *Store) Transition(ctx context.Context, cur, next *domain.Link, ev domain.Event) error {
+func (s *Links) Transition(ctx context.Context, cur, next *domain.Link, ev domain.Event) error {
 	if next.Status != cur.Status {
 		if err := domain.CheckTransition(cur.Status, next.Status); err != nil {
 			return err
@@ -441,7 +485,7 @@ func bv(b bool) types.AttributeValue   { return &types.AttributeValueMemberBOOL{
 
 // queryPrefix reads every item of partition pk whose sort key begins with
 // prefix, in sort key order (consistent, all pages), as T.
-func queryPrefix[T any](ctx context.Context, s *Store, pk, prefix, what string) ([]T, error) {
+func queryPrefix[T any](ctx context.Context, s *Core, pk, prefix, what string) ([]T, error) {
 	out := []T{}
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
@@ -480,7 +524,7 @@ func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool)
 
 // CountLinks counts a merchant's links (archived included) with a COUNT
 // Query of each listing shard; for tests and operators, never on a hot path.
-func (s *Store) CountLinks(ctx context.Context, merchant string) (int, error) {
+func (s *Links) CountLinks(ctx context.Context, merchant string) (int, error) {
 	n := 0
 	for sh := 0; sh < LinkListShards; sh++ {
 		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{

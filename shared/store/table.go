@@ -107,13 +107,13 @@ var ErrLayout = errors.New("table layout mismatch")
 // Layout) when the table has none yet (a new table); a table stamped with
 // another version is refused (ErrLayout), so no function writes keys the
 // rest of the table does not follow.
-func (s *Store) EnsureLayout(ctx context.Context) error { return s.layout(ctx, true) }
+func (s *Core) EnsureLayout(ctx context.Context) error { return s.layout(ctx, true) }
 
 // CheckLayout is EnsureLayout for a function that only reads the table: it
 // refuses another layout and leaves an unstamped table to the writers.
-func (s *Store) CheckLayout(ctx context.Context) error { return s.layout(ctx, false) }
+func (s *Core) CheckLayout(ctx context.Context) error { return s.layout(ctx, false) }
 
-func (s *Store) layout(ctx context.Context, stamp bool) error {
+func (s *Core) layout(ctx context.Context, stamp bool) error {
 	for try := 0; try < 2; try++ {
 		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(metaPK, metaSK), ConsistentRead: aws.Bool(true)})
 		if err != nil {

@@ -112,7 +112,7 @@ func (g Gate) reset(table *string, now time.Time, old int64) *types.Update {
 // wait is due it counts nothing and returns the longest wait due: the
 // caller refuses the attempt unchecked. A gate forgotten for its window
 // starts afresh (a second write, the first attempt after a quiet window).
-func (s *Store) Attempt(ctx context.Context, now time.Time, gates ...Gate) (time.Duration, error) {
+func (s *People) Attempt(ctx context.Context, now time.Time, gates ...Gate) (time.Duration, error) {
 	forgotten := map[int]int64{}
 	for try := 0; try < 4; try++ {
 		items := make([]types.TransactWriteItem, len(gates))
@@ -163,7 +163,7 @@ func due(reasons []types.CancellationReason, gates []Gate, forgotten map[int]int
 // Settle ends an attempt that did not fail: the reset gates forget their
 // failures (a success), the refunded ones get the attempt back (a success
 // elsewhere, or an attempt that could not be checked).
-func (s *Store) Settle(ctx context.Context, reset, refund []Gate) error {
+func (s *People) Settle(ctx context.Context, reset, refund []Gate) error {
 	for _, g := range reset {
 		if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(g.Key, throttleSK)}); err != nil {
 			return fmt.Errorf("reset a throttle: %w", err)
