@@ -39,9 +39,19 @@ type RetryQueue interface {
 	DeadLetter(ctx context.Context, v any) error
 }
 
+// DeliveryStore is what the delivery worker needs of the table: a
+// delivery's generation claimed for one attempt, the attempt recorded with
+// the delivery's new status, and the merchant's endpoint turned off when it
+// answers 410 Gone. *store.Store is one.
+type DeliveryStore interface {
+	ClaimDelivery(ctx context.Context, merchant, id string, gen int, carrier string, now time.Time, lease time.Duration) (*store.Delivery, error)
+	RecordAttempt(ctx context.Context, d *store.Delivery, a store.Attempt, status string, next time.Time, now time.Time) error
+	DisableWebhook(ctx context.Context, merchantID, reason string, now time.Time) error
+}
+
 // Deliverer is the delivery worker (the webhooks queue's consumer).
 type Deliverer struct {
-	Store     *store.Store
+	Store     DeliveryStore
 	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
 	Queue     RetryQueue
 	Client    *http.Client

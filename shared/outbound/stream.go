@@ -27,9 +27,18 @@ type Message struct {
 	Gen        int    `json:"gen"`
 }
 
+// StreamStore is what the stream needs of the table: an event's
+// delivery stored once, listed under its customer when its body carries
+// the customer's data (refused once the customer is erased). *store.Store
+// is one.
+type StreamStore interface {
+	PutDelivery(ctx context.Context, d *store.Delivery, now time.Time) (bool, error)
+	PutDeliveryOf(ctx context.Context, d *store.Delivery, customerID string, now time.Time) (bool, error)
+}
+
 // Stream turns the table's stream into deliveries.
 type Stream struct {
-	Store     *store.Store
+	Store     StreamStore
 	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
 	Queue     queue.Enqueuer
 	// SendRequested queues the send a link's creation asked for (a created
