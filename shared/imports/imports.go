@@ -213,9 +213,19 @@ func RowInput(header []string, row []string) (*domain.LinkInput, string, *domain
 	return in, customerID, nil
 }
 
+// Store is what an import needs of the table: a row's link made by the
+// link service (links.Store), a row's customer upserted, a row's error
+// recorded (each row once), and the merchant. *store.Store is one.
+type Store interface {
+	links.Store
+	ImportCustomer(ctx context.Context, in domain.CustomerInput, row store.ImportRow, now time.Time) (string, error)
+	FailImportRow(ctx context.Context, r store.ImportRow, field, msg string) error
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+}
+
 // Worker is the import queue's consumer.
 type Worker struct {
-	Store *store.Store
+	Store Store
 	// Codes signs the links' public codes.
 	Codes domain.CodeKey
 	// Send queues the sends asked for in the file (send_channel).
@@ -226,7 +236,7 @@ type Worker struct {
 }
 
 // New returns the worker over a store, signing codes with codes.
-func New(st *store.Store, codes domain.CodeKey, snd *send.Service) *Worker {
+func New(st Store, codes domain.CodeKey, snd *send.Service) *Worker {
 	return &Worker{Store: st, Codes: codes, Send: snd, Merchants: st.GetMerchant, Log: slog.Default(), Now: time.Now}
 }
 
