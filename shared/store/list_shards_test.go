@@ -247,8 +247,9 @@ func listBadCursors(t *testing.T, env *testenv.Env, base store.ListQuery) {
 	}
 }
 
-// listPageCalls: an unfiltered page is one Query per shard and one
-// BatchGetItem.
+// listPageCalls: an unfiltered page reads every shard at least once, the
+// shards it needs more of again (about twice as many queries as shards,
+// at most three times), and its links with one BatchGetItem.
 func listPageCalls(t *testing.T, env *testenv.Env, base store.ListQuery) {
 	t.Helper()
 	q := base
@@ -258,8 +259,9 @@ func listPageCalls(t *testing.T, env *testenv.Env, base store.ListQuery) {
 	if err != nil || len(page) != 50 || next == "" {
 		t.Fatalf("page: %d %q %v", len(page), next, err)
 	}
-	if s := env.Count.Snapshot(); s["Query"] != store.LinkListShards || s["BatchGetItem"] != 1 || env.Count.Total() != store.LinkListShards+1 {
-		t.Fatalf("a page took %v, want %d Query + 1 BatchGetItem", s, store.LinkListShards)
+	s := env.Count.Snapshot()
+	if s["Query"] < store.LinkListShards || s["Query"] > 3*store.LinkListShards || s["BatchGetItem"] != 1 || env.Count.Total() != s["Query"]+1 {
+		t.Fatalf("a page took %v, want %d to %d Query and 1 BatchGetItem", s, store.LinkListShards, 3*store.LinkListShards)
 	}
 }
 
