@@ -241,9 +241,10 @@ func (s *Core) batchGet(ctx context.Context, keys []map[string]types.AttributeVa
 // entries are read at all, the shards left share what is missing. Every
 // read starts where the shard's last one stopped, and no read asks for
 // more than want entries, so a page never reads more than the former read
-// of want entries per shard and round. Without a filter that is three
-// rounds at most, and about 80 index entries and 60 queries for a page of
-// 50 over 32 shards (TestMergeSteadyState).
+// of want entries per shard and round. Without a filter a page takes three
+// rounds once the first has found its cut (a fourth when the first found
+// fewer than want entries), and about 80 index entries and 60 queries for
+// a page of 50 over 32 shards (TestMergeSteadyState).
 
 // maxPerRow bounds the index entries per row a read is sized by.
 const maxPerRow = 1000
