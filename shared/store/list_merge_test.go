@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
 )
 
 // memEntry is an index entry of the in-memory shards: its position and
@@ -385,4 +390,81 @@ func TestMergeSteadyState(t *testing.T) {
 		below, perRow = next, res.perRow()
 	}
 	t.Logf("pages 2-200 of 50: %.1f index entries and %.1f queries per page", float64(total)/199, float64(queries)/199)
+}
+
+// TestMergeBelowAnyCursor: a page below a cursor's position lists exactly
+// the entries before it, whether the position is an entry's, one between
+// entries, or not a position the index could hold (a made-up cursor: not
+// ASCII, DEL, NUL), which is read as an inclusive bound with the entry at
+// it dropped.
+func TestMergeBelowAnyCursor(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	w := newMemWalk(t, r, 400, 50)
+	w.g.match = func(int64) bool { return true }
+	for i := range w.all {
+		w.all[i].match = true
+	}
+	for _, sh := range w.s.shards {
+		for k := range sh {
+			sh[k].match = true
+		}
+	}
+	pick := func() string { return w.all[r.IntN(len(w.all))].pos }
+	belows := []string{pick(), pick(), pick() + "0", pick() + "é", pick() + "\x7f", pick()[:20] + "\x00", "2026-", "2027", "é"}
+	for _, below := range belows {
+		r := shardRead{from: "2026-", to: "2026-~", below: below, want: 1000, pks: make([]string, w.g.shards)}
+		res, err := mergeWith(context.Background(), r, w.s.read)
+		if err != nil {
+			t.Fatalf("below %q: %v", below, err)
+		}
+		var got []string
+		for _, e := range res.entries {
+			got = append(got, e.pos)
+		}
+		want := w.expected(below)
+		if len(want) > 1000 {
+			want = want[:1000]
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("below %q: %d entries, want %d: %s", below, len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
+// TestBefore: before(p) reads exactly the positions before p.
+func TestBefore(t *testing.T) {
+	for _, c := range []struct{ p, lower, higher string }{
+		{"2026-01-01T00:00:00.000Z#pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA", "2026-01-01T00:00:00.000Z#pl_01JD3Q4ZK1W8Y6N0M5C2B7V9X@~~", "2026-01-01T00:00:00.000Z#pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"},
+		{"cus_B", "cus_A~~~", "cus_B"},
+		{"cus_B", "cus_", "cus_B0"},
+	} {
+		hi, skip := before(c.p)
+		if skip != "" || !(c.lower <= hi) || !(hi < c.higher) {
+			t.Errorf("before(%q) = %q, %q: want a bound over %q and under %q", c.p, hi, skip, c.lower, c.higher)
+		}
+	}
+	for _, p := range []string{"é", "a\x7f", "a\x00"} {
+		if hi, skip := before(p); hi != p || skip != p {
+			t.Errorf("before(%q) = %q, %q: want itself, skipped", p, hi, skip)
+		}
+	}
+}
+
+// TestCursorEntriesPerRow: a cursor carries the entries its page read per
+// row when a filter dropped some; a made-up count is a bad cursor.
+func TestCursorEntriesPerRow(t *testing.T) {
+	valid := func(string) bool { return true }
+	for per, want := range map[float64]float64{0.5: 1, 1: 1, 2.5: 2.5, 5000: maxPerRow} {
+		c := encodeCursorRead("m", "links:", "p", per)
+		pos, got, err := decodeCursorRead(c, "m", "links:", valid)
+		if err != nil || pos != "p" || got != want {
+			t.Errorf("%v entries per row: %q %v %v, want %v", per, pos, got, err, want)
+		}
+	}
+	for _, e := range []int{-5, 50, 100, maxPerRow*100 + 1} {
+		b, _ := json.Marshal(cursor{V: cursorVersion, M: "m", C: "links:", P: "p", E: e})
+		if _, _, err := decodeCursorRead(base64.RawURLEncoding.EncodeToString(b), "m", "links:", valid); !errors.Is(err, domain.ErrBadCursor) {
+			t.Errorf("e %d: %v, want ErrBadCursor", e, err)
+		}
+	}
 }

@@ -427,9 +427,14 @@ func (m *merger) run(ctx context.Context, read shardReader, asks []shardAsk) err
 
 // take records what a read of a shard returned and moves its cursor: below
 // the last entry evaluated when it stopped early, else below its range
-// (done when that was the rest of the collection).
+// (done when that was the rest of the collection). An empty range leaves
+// the cursor where it was.
 func (m *merger) take(a shardAsk, p shardPage) {
 	sh := &m.shards[a.shard]
+	if a.nothingIn {
+		sh.done = sh.done || a.lo <= m.r.from
+		return
+	}
 	m.scanned += p.scanned
 	for _, e := range p.entries {
 		if e.pos != sh.skip && e.pos <= a.hi && e.pos >= a.lo {
@@ -438,7 +443,7 @@ func (m *merger) take(a shardAsk, p shardPage) {
 		}
 	}
 	switch {
-	case p.last != "" && !a.nothingIn:
+	case p.last != "":
 		sh.top = p.last
 	case a.lo <= m.r.from:
 		sh.done = true
