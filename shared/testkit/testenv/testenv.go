@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -97,7 +99,15 @@ func AWSConfig(t testing.TB) aws.Config {
 		// and cognito-idp (the people tests).
 		setDefault("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), config.LoadOptions()...)
+	// A busy emulator on 2 cores answers late now and then: the tests' clients
+	// retry without the SDK's retry quota (which a burst of timeouts empties,
+	// failing every call after it without trying).
+	opts := append(config.LoadOptions(), awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts, o.RateLimiter = config.MaxAttempts, ratelimit.None
+		})
+	}))
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatalf("aws config: %v", err)
 	}
