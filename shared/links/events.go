@@ -49,8 +49,11 @@ func ApplyPayment(ctx context.Context, st PaymentStore, merchant, provider strin
 			return AppliedDuplicate, nil
 		case domain.PaymentReview:
 			kept, err := st.KeepForReview(ctx, merchant, provider, ev, d.Review, found, now)
-			if err != nil || !kept {
-				return AppliedDuplicate, err
+			switch {
+			case err != nil:
+				return "", err
+			case !kept:
+				return AppliedDuplicate, nil
 			}
 			return AppliedReview, nil
 		}

@@ -2,6 +2,7 @@ package links
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -250,5 +251,26 @@ func TestClickOpensOnce(t *testing.T) {
 	}
 	if _, _, err = Click(t.Context(), tb, "nonsense", now); err != domain.ErrNotFound {
 		t.Fatalf("forged code: %v", err)
+	}
+}
+
+// failingReview keeps nothing: the table refuses the review write.
+type failingReview struct{ *memTable }
+
+func (failingReview) KeepForReview(context.Context, string, string, domain.PaymentEvent, string, *domain.Link, time.Time) (bool, error) {
+	return false, errReviewDown
+}
+
+var errReviewDown = errors.New("review write refused")
+
+// TestReviewWriteFailureIsAnError: money that could not be kept for review
+// is an error (the message is retried), never reported as a duplicate.
+func TestReviewWriteFailureIsAnError(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	a := money.MustParse("EUR", "10.00")
+	got, err := ApplyPayment(t.Context(), failingReview{newMemTable()}, "m1", "sandbox",
+		domain.PaymentEvent{ID: "e1", Kind: domain.PaymentSucceeded, LinkID: "pl_gone", PaymentRef: "p1", Amount: &a}, now)
+	if !errors.Is(err, errReviewDown) || got != "" {
+		t.Fatalf("a refused review write = %q, %v", got, err)
 	}
 }

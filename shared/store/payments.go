@@ -90,6 +90,11 @@ func (s *Payments) ApplyPayment(ctx context.Context, merchant, provider string, 
 	if !errors.As(err, &tce) {
 		return PaymentWrite{}, fmt.Errorf("apply %s event %s: %w", provider, ev.ID, err)
 	}
+	if len(tce.CancellationReasons) < 2 {
+		// An emulator or a future API that names no reasons: nothing was
+		// written, and nothing says why; the same decision again.
+		return PaymentWrite{Conflict: true}, nil
+	}
 	link, marker := tce.CancellationReasons[0], tce.CancellationReasons[1]
 	switch {
 	case aws.ToString(marker.Code) == "ConditionalCheckFailed":
