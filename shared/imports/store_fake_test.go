@@ -11,6 +11,7 @@ import (
 	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/fakes"
 )
 
 // fakeStore is imports.Store in memory, with the table's guards: each
@@ -111,12 +112,7 @@ func (f *fakeStore) CreateLink(_ context.Context, n store.NewLink) error {
 func (f *fakeStore) Get(_ context.Context, _, id string) (*domain.Link, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.links[id]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	c := *l
-	return &c, nil
+	return fakes.Copy(f.links, id)
 }
 
 func (f *fakeStore) Transition(_ context.Context, cur, next *domain.Link, _ domain.Event) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/redirect"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/fakes"
 )
 
 // fakeStore is redirect.Store in memory: links by code, merchants by id,
@@ -44,22 +45,13 @@ func (f *fakeStore) writes() int {
 func (f *fakeStore) GetByCode(_ context.Context, code string) (*domain.Link, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.links[code]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	c := *l
-	return &c, nil
+	return fakes.Copy(f.links, code)
 }
 
 func (f *fakeStore) GetMerchant(_ context.Context, id string) (*merchant.Merchant, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m, ok := f.merchants[id]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	return m, nil
+	return fakes.Copy(f.merchants, id)
 }
 
 // CountClick counts a click on a link already clicked, else reports the

@@ -8,6 +8,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/fakes"
 )
 
 // fakeStore is refund.Store in memory, with the table's guards: a refund
@@ -49,12 +50,7 @@ func (f *fakeStore) refund(id string) store.Refund {
 func (f *fakeStore) Get(_ context.Context, _, id string) (*domain.Link, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.links[id]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	c := *l
-	return &c, nil
+	return fakes.Copy(f.links, id)
 }
 
 func (f *fakeStore) CreateRefund(_ context.Context, l *domain.Link, r *store.Refund, now time.Time) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/send"
+	"github.com/paylinks/paylinks/shared/testkit/fakes"
 )
 
 // fakeStore is send.Store in memory, with the table's guards: a send id is
@@ -46,12 +47,7 @@ func (f *fakeStore) types() []string {
 func (f *fakeStore) Get(_ context.Context, _, id string) (*domain.Link, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.links[id]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	c := *l
-	return &c, nil
+	return fakes.Copy(f.links, id)
 }
 
 func (f *fakeStore) AddEvent(_ context.Context, _ string, ev domain.Event) error {

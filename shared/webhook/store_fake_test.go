@@ -10,6 +10,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/fakes"
 	"github.com/paylinks/paylinks/shared/webhook"
 )
 
@@ -46,11 +47,7 @@ func (f *fakeStore) link(id string) domain.Link {
 func (f *fakeStore) GetMerchant(_ context.Context, id string) (*merchant.Merchant, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m, ok := f.merchants[id]
-	if !ok {
-		return nil, domain.ErrNotFound
-	}
-	return m, nil
+	return fakes.Copy(f.merchants, id)
 }
 
 // RecordWebhook reports an event recorded and enqueued before.
