@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/backoff"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -66,7 +66,7 @@ func ApplyPayment(ctx context.Context, st PaymentStore, merchant, provider strin
 		case w.Duplicate:
 			return AppliedDuplicate, nil
 		case w.Conflict:
-			backoff(try) // another write to the link: the same decision again
+			pause(try) // another write to the link: the same decision again
 			continue
 		}
 		found = w.Found
@@ -132,8 +132,5 @@ func Click(ctx context.Context, st ClickStore, code string, now time.Time) (*dom
 // sleep is time.Sleep (the unit tests' races need no wait).
 var sleep = time.Sleep
 
-// backoff sleeps a little, more with each try, with jitter.
-func backoff(try int) {
-	d := time.Duration(5<<min(try, 5)) * time.Millisecond
-	sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
-}
+// pause sleeps before try again (backoff.Delay).
+func pause(try int) { sleep(backoff.Delay(try)) }

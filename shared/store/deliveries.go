@@ -133,7 +133,7 @@ func (s *Deliveries) PutDeliveryOf(ctx context.Context, d *Delivery, customerID 
 		case try+1 >= maxApplyTries:
 			return false, fmt.Errorf("put delivery %s: %w after %d tries: %w", d.ID, domain.ErrConflict, maxApplyTries, err)
 		}
-		backoff(try) // TransactionConflict: the marker or the delivery is being written; try again
+		pause(try) // TransactionConflict: the marker or the delivery is being written; try again
 	}
 }
 

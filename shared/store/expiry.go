@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,30 +40,52 @@ func (c *Capacity) addOne(x *types.ConsumedCapacity, write bool) {
 	}
 }
 
-// DuePage reads one page of due links from a bucket's shard of the sparse
-// expiry index (only open links are in it), oldest expiry first.
-func (s *Links) DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *Capacity) ([]Due, map[string]types.AttributeValue, error) {
+// DueRead is one page of a bucket's shard of the expiry index.
+type DueRead struct {
+	Due []Due
+	// Next is where the next page starts (nil: the shard is drained up to
+	// the time asked).
+	Next map[string]types.AttributeValue
+	// Later is set by a peeking read that saw an entry due after the time
+	// asked: the shard holds entries still to come.
+	Later bool
+}
+
+// DuePage reads one page of due entries from a bucket's shard of the
+// sparse expiry index (only open links and pending reminders are in it),
+// oldest first. A peeking read asks for the shard's entries whatever their
+// time and keeps those due by now: the first one after it ends the read
+// and sets Later (at most one page of entries not yet due is read).
+func (s *Links) DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, peek bool, cap *Capacity) (DueRead, error) {
+	upTo := ft(now) + "~"
+	cond, values := "GSI2PK = :pk AND GSI2SK <= :now", map[string]types.AttributeValue{":pk": sv(ExpiryPK(bucket, shard)), ":now": sv(upTo)}
+	if peek {
+		cond = "GSI2PK = :pk"
+		delete(values, ":now")
+	}
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName: s.tbl(), IndexName: aws.String(IndexExpiry),
-		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK <= :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(ExpiryPK(bucket, shard)), ":now": sv(ft(now) + "~"),
-		},
-		ProjectionExpression:     aws.String("merchant, id, #type, channel"),
-		ExpressionAttributeNames: map[string]string{"#type": "type"},
-		ExclusiveStartKey:        start,
-		Limit:                    aws.Int32(limit),
-		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeValues: values,
+		ProjectionExpression:      aws.String("merchant, id, #type, channel, GSI2SK"),
+		ExpressionAttributeNames:  map[string]string{"#type": "type"},
+		ExclusiveStartKey:         start,
+		Limit:                     aws.Int32(limit),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("query expiry %s#%d: %w", bucket, shard, err)
+		return DueRead{}, fmt.Errorf("query expiry %s#%d: %w", bucket, shard, err)
 	}
 	cap.addOne(out.ConsumedCapacity, false)
-	due := make([]Due, 0, len(out.Items))
+	page := DueRead{Due: make([]Due, 0, len(out.Items)), Next: out.LastEvaluatedKey}
 	for _, it := range out.Items {
-		due = append(due, Due{Merchant: avS(it["merchant"]), ID: avS(it["id"]), Reminder: avS(it["type"]) == "reminder", Channel: avS(it["channel"])})
+		if avS(it["GSI2SK"]) > upTo {
+			page.Later, page.Next = true, nil
+			break
+		}
+		page.Due = append(page.Due, Due{Merchant: avS(it["merchant"]), ID: avS(it["id"]), Reminder: avS(it["type"]) == "reminder", Channel: avS(it["channel"])})
 	}
-	return due, out.LastEvaluatedKey, nil
+	return page, nil
 }
 
 // Expire moves a due link to expired with its timeline event, in one
@@ -122,13 +146,65 @@ func (s *Links) expireItems(d Due, now time.Time) ([]types.TransactWriteItem, er
 	}, nil
 }
 
-// SweepCursor is the first expiry bucket not yet fully swept ("" if none).
-func (s *Links) SweepCursor(ctx context.Context) (string, error) {
+// SweepState is where the sweep stands: its cursor (the first bucket not
+// yet fully swept, "" before the first sweep) and its watch of the current
+// bucket (the far shards that held entries when the bucket began).
+type SweepState struct {
+	Cursor string
+	// Watch is the bucket the watch is of ("" for none); WatchShards are
+	// its far shards that held entries still to come when it was taken.
+	Watch       string
+	WatchShards []int
+}
+
+// SweepCursor reads the sweep's state.
+func (s *Links) SweepCursor(ctx context.Context) (SweepState, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key("SWEEP", "CURSOR"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return "", fmt.Errorf("read sweep cursor: %w", err)
+		return SweepState{}, fmt.Errorf("read sweep cursor: %w", err)
 	}
-	return avS(out.Item["bucket"]), nil
+	st := SweepState{Cursor: avS(out.Item["bucket"]), Watch: avS(out.Item["watch"])}
+	if ns, ok := out.Item["watch_shards"].(*types.AttributeValueMemberNS); ok {
+		for _, n := range ns.Value {
+			v, err := strconv.Atoi(n)
+			if err != nil || v < 0 || v >= ExpiryShards {
+				return SweepState{}, fmt.Errorf("read sweep cursor: watch shard %q", n)
+			}
+			st.WatchShards = append(st.WatchShards, v)
+		}
+		sort.Ints(st.WatchShards)
+	}
+	return st, nil
+}
+
+// WatchSweep records the watch of a bucket: the far shards still holding
+// entries when it was taken. A watch of an earlier bucket never replaces a
+// later one.
+func (s *Links) WatchSweep(ctx context.Context, bucket string, shards []int) error {
+	set, remove := "SET #w = :w", " REMOVE watch_shards"
+	values := map[string]types.AttributeValue{":w": sv(bucket)}
+	if len(shards) > 0 {
+		ns := make([]string, len(shards))
+		for i, n := range shards {
+			ns[i] = strconv.Itoa(n)
+		}
+		set, remove = "SET #w = :w, watch_shards = :s", ""
+		values[":s"] = &types.AttributeValueMemberNS{Value: ns}
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.tbl(), Key: key("SWEEP", "CURSOR"),
+		UpdateExpression:          aws.String(set + remove),
+		ConditionExpression:       aws.String("attribute_not_exists(#w) OR #w <= :w"),
+		ExpressionAttributeNames:  map[string]string{"#w": "watch"},
+		ExpressionAttributeValues: values,
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record sweep watch of %s: %w", bucket, err)
+	}
+	return nil
 }
 
 // AdvanceSweepCursor moves the cursor forward (never back: two sweeps at
@@ -183,7 +259,7 @@ func (s *Links) putBatch(ctx context.Context, reqs []types.WriteRequest) error {
 			if try++; try >= seedTries || ctx.Err() != nil {
 				return fmt.Errorf("batch write links: %w", err)
 			}
-			backoff(try + 2)
+			pause(try + 2)
 			continue
 		}
 		reqs = out.UnprocessedItems[s.Table]

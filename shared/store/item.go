@@ -112,7 +112,7 @@ func toItem(l *domain.Link) linkItem {
 		SentChannels: l.SentChannels, LastSentAt: fpt(l.LastSentAt),
 	}
 	if l.Status.Open() && !l.Archived {
-		it.GSI2PK, it.GSI2SK = expiryEntry(l.Merchant, l.ID, l.ExpiresAt)
+		it.GSI2PK, it.GSI2SK = expiryEntry(l.Merchant, l.ID, l.ExpiresAt, l.UpdatedAt)
 	}
 	return it
 }

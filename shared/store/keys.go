@@ -127,12 +127,38 @@ func BucketStart(b string) (time.Time, error) { return time.Parse(bucketLayout, 
 // ExpiryPK is the expiry index partition of a bucket and shard.
 func ExpiryPK(bucket string, s int) string { return fmt.Sprintf("X#%s#%d", bucket, s) }
 
-// ExpiryShard is the write shard of a link in the expiry index.
+// ExpiryShard is the write shard of id's entry in the expiry index when it
+// is written far ahead of its time (ExpiryNear false): one of all
+// ExpiryShards.
 func ExpiryShard(id string) int { return shard(id, ExpiryShards) }
 
-// expiryEntry is the expiry index key of a link or reminder due at.
-func expiryEntry(m, id string, at time.Time) (pk, sk string) {
-	return ExpiryPK(ExpiryBucket(at), ExpiryShard(id)), ft(at) + "#" + m + "#" + id
+// ExpiryNearShards are the shards (0 to ExpiryNearShards-1, a subset of
+// every reader's 0 to ExpiryShards-1) that take the entries written near
+// their time: the sweep reads them on every run, and the other shards of
+// the current bucket only where they held entries when the bucket began
+// (SweepState.Watch), since nothing is written there after.
+const ExpiryNearShards = 4
+
+// ExpiryNear reports whether an entry due at and written at written is
+// near: its bucket is written's or the next one. A bucket's far entries
+// are all written more than an hour before the bucket begins.
+func ExpiryNear(at, written time.Time) bool {
+	return at.UTC().Truncate(ExpiryBucketSize).Before(written.UTC().Truncate(ExpiryBucketSize).Add(2 * ExpiryBucketSize))
+}
+
+// ExpiryShardAt is the write shard of id's entry due at, written at
+// written: a near shard for a near entry, else ExpiryShard.
+func ExpiryShardAt(id string, at, written time.Time) int {
+	if ExpiryNear(at, written) {
+		return shard(id, ExpiryNearShards)
+	}
+	return ExpiryShard(id)
+}
+
+// expiryEntry is the expiry index key of a link or reminder due at,
+// written at written.
+func expiryEntry(m, id string, at, written time.Time) (pk, sk string) {
+	return ExpiryPK(ExpiryBucket(at), ExpiryShardAt(id, at, written)), ft(at) + "#" + m + "#" + id
 }
 
 // The layout version item.

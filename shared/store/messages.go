@@ -143,7 +143,7 @@ func (s *Links) ReleaseSend(ctx context.Context, merchant, linkID, sendID string
 // reminderItem puts a second-chance message in the expiry index at its
 // time; the sweep hands it to the send queue when it is due.
 func reminderItem(table *string, l *domain.Link) types.TransactWriteItem {
-	g2pk, g2sk := expiryEntry(l.Merchant, l.ID, *l.ReminderAt)
+	g2pk, g2sk := expiryEntry(l.Merchant, l.ID, *l.ReminderAt, l.UpdatedAt)
 	return types.TransactWriteItem{Put: &types.Put{TableName: table, Item: map[string]types.AttributeValue{
 		"PK": sv(linkPK(l.Merchant, l.ID)), "SK": sv(reminderSK), "type": sv("reminder"),
 		"merchant": sv(l.Merchant), "id": sv(l.ID), "channel": sv(l.ReminderChannel), "at": sv(ft(*l.ReminderAt)),

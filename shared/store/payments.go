@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/paylinks/paylinks/shared/backoff"
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
@@ -111,11 +111,8 @@ func (s *Payments) ApplyPayment(ctx context.Context, merchant, provider string, 
 	return PaymentWrite{Found: cur}, nil
 }
 
-// backoff sleeps a little, more with each try, with jitter.
-func backoff(try int) {
-	d := time.Duration(5<<min(try, 5)) * time.Millisecond
-	time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2)+1)))
-}
+// pause sleeps before try again (backoff.Delay).
+func pause(try int) { time.Sleep(backoff.Delay(try)) }
 
 func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) ([]types.TransactWriteItem, error) {
 	at := ev.At
@@ -233,7 +230,7 @@ func persist(ctx context.Context, write func() error) error {
 		if _, ok := cancelReasons(err); ok || ctx.Err() != nil {
 			return err
 		}
-		backoff(try + 2)
+		pause(try + 2)
 	}
 	return err
 }

@@ -164,7 +164,7 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 		if reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed" {
 			return false, nil // this event, or this payment, is kept already
 		}
-		backoff(try) // a concurrent write to the link: try again
+		pause(try) // a concurrent write to the link: try again
 	}
 	return false, fmt.Errorf("keep %s payment %s for review: %w after %d tries", kind, ref, domain.ErrConflict, maxApplyTries)
 }

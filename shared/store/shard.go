@@ -205,7 +205,7 @@ func (s *Core) batchGet(ctx context.Context, keys []map[string]types.AttributeVa
 		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[i:min(i+100, len(keys))]}}
 		for tries := 0; len(req) > 0; tries++ {
 			if tries > 0 {
-				backoff(tries)
+				pause(tries)
 			}
 			if tries == persistTries*2 {
 				return nil, fmt.Errorf("batch get: unprocessed keys after %d tries", tries)

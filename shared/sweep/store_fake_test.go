@@ -23,8 +23,11 @@ type fakeStore struct {
 	index   map[string][]fakeEntry // by store.ExpiryPK
 	links   map[string]*domain.Link
 	cursor  string
+	watch   string         // the watch's bucket
+	watched []int          // its far shards
 	expired map[string]int // link id -> expired events written
 	queries int
+	read    []string // the partitions queried, in order
 }
 
 type fakeEntry struct {
@@ -43,13 +46,14 @@ func newFakeStore() *fakeStore {
 func (f *fakeStore) put(l *domain.Link) {
 	f.links[l.ID] = l
 	if l.Status.Open() {
-		f.add(l.ExpiresAt, store.Due{Merchant: l.Merchant, ID: l.ID})
+		f.add(l.ExpiresAt, l.UpdatedAt, store.Due{Merchant: l.Merchant, ID: l.ID})
 	}
 }
 
-// add puts d in the index, due at.
-func (f *fakeStore) add(at time.Time, d store.Due) {
-	pk := store.ExpiryPK(store.ExpiryBucket(at), store.ExpiryShard(d.ID))
+// add puts d in the index, due at and written at written (in the shard
+// the store's write rule gives it).
+func (f *fakeStore) add(at, written time.Time, d store.Due) {
+	pk := store.ExpiryPK(store.ExpiryBucket(at), store.ExpiryShardAt(d.ID, at, written))
 	kind := "l"
 	if d.Reminder {
 		kind = "r"
@@ -86,10 +90,10 @@ func (f *fakeStore) entries() int {
 	return n
 }
 
-func (f *fakeStore) SweepCursor(context.Context) (string, error) {
+func (f *fakeStore) SweepCursor(context.Context) (store.SweepState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.cursor, nil
+	return store.SweepState{Cursor: f.cursor, Watch: f.watch, WatchShards: append([]int(nil), f.watched...)}, nil
 }
 
 func (f *fakeStore) AdvanceSweepCursor(_ context.Context, bucket string) error {
@@ -101,28 +105,42 @@ func (f *fakeStore) AdvanceSweepCursor(_ context.Context, bucket string) error {
 	return nil
 }
 
-func (f *fakeStore) DuePage(_ context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *store.Capacity) ([]store.Due, map[string]types.AttributeValue, error) {
+func (f *fakeStore) WatchSweep(_ context.Context, bucket string, shards []int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if bucket >= f.watch {
+		f.watch, f.watched = bucket, append([]int(nil), shards...)
+	}
+	return nil
+}
+
+func (f *fakeStore) DuePage(_ context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, peek bool, cap *store.Capacity) (store.DueRead, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries++
+	f.read = append(f.read, store.ExpiryPK(bucket, shard))
 	after := ""
 	if k, ok := start["key"].(*types.AttributeValueMemberS); ok {
 		after = k.Value
 	}
-	var due []store.Due
-	var last string
+	var page store.DueRead
+	var read int32
 	for _, e := range f.index[store.ExpiryPK(bucket, shard)] {
-		if e.key <= after || e.at.After(now) {
+		if e.key <= after || (!peek && e.at.After(now)) {
 			continue
 		}
-		due, last = append(due, e.due), e.key
-		if len(due) == int(limit) {
-			cap.Read += 0.5
-			return due, map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: last}}, nil
+		if e.at.After(now) {
+			page.Later = true
+			break
+		}
+		page.Due = append(page.Due, e.due)
+		if read++; read == limit {
+			page.Next = map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: e.key}}
+			break
 		}
 	}
 	cap.Read += 0.5
-	return due, nil, nil
+	return page, nil
 }
 
 func (f *fakeStore) Expire(_ context.Context, d store.Due, now time.Time, cap *store.Capacity) (bool, error) {

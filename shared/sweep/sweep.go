@@ -6,6 +6,7 @@ package sweep
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,14 +15,16 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 )
 
-// Store is what the sweep needs of the table: its cursor (the first
-// expiry bucket not yet fully swept), a page of a bucket's shard of the
-// expiry index, a due link expired, a due reminder taken out of the index
-// once handed on. *store.Store is one.
+// Store is what the sweep needs of the table: its state (the cursor, the
+// first expiry bucket not yet fully swept, and the watch of the current
+// bucket), a page of a bucket's shard of the expiry index, a due link
+// expired, a due reminder taken out of the index once handed on.
+// *store.Store is one.
 type Store interface {
-	SweepCursor(ctx context.Context) (string, error)
+	SweepCursor(ctx context.Context) (store.SweepState, error)
 	AdvanceSweepCursor(ctx context.Context, bucket string) error
-	DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, cap *store.Capacity) ([]store.Due, map[string]types.AttributeValue, error)
+	WatchSweep(ctx context.Context, bucket string, shards []int) error
+	DuePage(ctx context.Context, bucket string, shard int, now time.Time, start map[string]types.AttributeValue, limit int32, peek bool, cap *store.Capacity) (store.DueRead, error)
 	Expire(ctx context.Context, d store.Due, now time.Time, cap *store.Capacity) (bool, error)
 	DeleteReminder(ctx context.Context, merchant, linkID string) error
 }
@@ -72,7 +75,8 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-s.Margin))
 		defer cancel()
 	}
-	cursor, err := s.Store.SweepCursor(ctx)
+	state, err := s.Store.SweepCursor(ctx)
+	cursor := state.Cursor
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Complete = false
@@ -90,7 +94,8 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 	last := store.ExpiryBucket(now)
 	for ; store.ExpiryBucket(b) <= last; b = b.Add(store.ExpiryBucketSize) {
 		bucket := store.ExpiryBucket(b)
-		drained, err := s.bucket(ctx, bucket, now, &res)
+		p := Plan(bucket, last, state)
+		drained, later, err := s.bucket(ctx, bucket, p, now, &res)
 		res.Buckets++
 		if err != nil {
 			return s.done(ctx, res, start, err)
@@ -98,6 +103,11 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 		if !drained {
 			res.Complete = false
 			break
+		}
+		if p.Peek {
+			if err := s.Store.WatchSweep(context.WithoutCancel(ctx), bucket, later); err != nil {
+				return s.done(ctx, res, start, err)
+			}
 		}
 		if !b.Add(store.ExpiryBucketSize).After(now) { // the whole hour is past and drained
 			if err := s.Store.AdvanceSweepCursor(context.WithoutCancel(ctx), store.ExpiryBucket(b.Add(store.ExpiryBucketSize))); err != nil {
@@ -121,19 +131,56 @@ func (s *Sweeper) done(ctx context.Context, res Result, start time.Time, err err
 	return res, nil
 }
 
+// BucketPlan is what a run reads of a bucket: which shards, and whether
+// it peeks past the run's time to take the bucket's watch.
+type BucketPlan struct {
+	Shards []int
+	Peek   bool
+}
+
+// Plan decides what a run reads of bucket, current being the bucket of
+// the run's time. A past bucket: every shard, once more before the cursor
+// leaves it (an entry written anywhere in it is swept by then). The
+// current bucket with a watch of it: the near shards, which take every
+// entry written from an hour before the bucket began, and the far shards
+// the watch names, which held entries when it was taken (nothing is
+// written to a far shard of a bucket after that). The current bucket
+// without its watch: every shard, peeking, to take the watch.
+func Plan(bucket, current string, st store.SweepState) BucketPlan {
+	all := make([]int, store.ExpiryShards)
+	for i := range all {
+		all[i] = i
+	}
+	switch {
+	case bucket < current:
+		return BucketPlan{Shards: all}
+	case st.Watch != bucket:
+		return BucketPlan{Shards: all, Peek: true}
+	}
+	shards := all[:store.ExpiryNearShards:store.ExpiryNearShards]
+	for _, n := range st.WatchShards {
+		if n >= store.ExpiryNearShards && n < store.ExpiryShards && !slices.Contains(shards, n) {
+			shards = append(shards, n)
+		}
+	}
+	return BucketPlan{Shards: shards}
+}
+
 // bucket works a bucket's shards in parallel; it reports whether every
-// shard was drained before the deadline.
-func (s *Sweeper) bucket(ctx context.Context, bucket string, now time.Time, res *Result) (bool, error) {
+// shard was drained before the deadline and, for a peeking plan, the far
+// shards that still hold entries due after now.
+func (s *Sweeper) bucket(ctx context.Context, bucket string, p BucketPlan, now time.Time, res *Result) (bool, []int, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	drained := true
 	var firstErr error
-	for shard := 0; shard < store.ExpiryShards; shard++ {
+	var later []int
+	for _, shard := range p.Shards {
 		wg.Add(1)
 		go func(shard int) {
 			defer wg.Done()
 			var part Result
-			ok, err := s.shard(ctx, bucket, shard, now, &part)
+			ok, pending, err := s.shard(ctx, bucket, shard, p.Peek, now, &part)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Expired += part.Expired
@@ -145,13 +192,17 @@ func (s *Sweeper) bucket(ctx context.Context, bucket string, now time.Time, res 
 			if !ok {
 				drained = false
 			}
+			if pending && shard >= store.ExpiryNearShards {
+				later = append(later, shard)
+			}
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
 		}(shard)
 	}
 	wg.Wait()
-	return drained && firstErr == nil, firstErr
+	slices.Sort(later)
+	return drained && firstErr == nil, later, firstErr
 }
 
 // expireAll expires a page of due links, a few at a time.
@@ -214,31 +265,33 @@ func (s *Sweeper) remind(ctx context.Context, d store.Due) error {
 	return s.Store.DeleteReminder(ctx, d.Merchant, d.ID)
 }
 
-func (s *Sweeper) shard(ctx context.Context, bucket string, shard int, now time.Time, res *Result) (bool, error) {
+// shard sweeps a bucket's shard up to now; it reports whether it was
+// drained and, peeking, whether entries due later remain in it.
+func (s *Sweeper) shard(ctx context.Context, bucket string, shard int, peek bool, now time.Time, res *Result) (drained, later bool, err error) {
 	var startKey map[string]types.AttributeValue
 	for {
 		if ctx.Err() != nil {
-			return false, nil
+			return false, false, nil
 		}
-		due, next, err := s.Store.DuePage(ctx, bucket, shard, now, startKey, s.PageSize, &res.Capacity)
+		page, err := s.Store.DuePage(ctx, bucket, shard, now, startKey, s.PageSize, peek, &res.Capacity)
 		res.Queries++
 		if err != nil {
 			if ctx.Err() != nil {
-				return false, nil
+				return false, false, nil
 			}
-			return false, err
+			return false, false, err
 		}
-		if err := s.expireAll(ctx, due, now, res); err != nil {
-			return false, err
+		if err := s.expireAll(ctx, page.Due, now, res); err != nil {
+			return false, false, err
 		}
 		if ctx.Err() != nil {
-			return false, nil
+			return false, false, nil
 		}
 		// Carry on after the last key read (it stays a valid position even
 		// though the links just expired left the index).
-		if next == nil {
-			return true, nil
+		if page.Next == nil {
+			return true, page.Later, nil
 		}
-		startKey = next
+		startKey = page.Next
 	}
 }

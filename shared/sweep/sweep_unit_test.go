@@ -95,7 +95,7 @@ func TestUnitDueReminderIsHandedOnOnce(t *testing.T) {
 	st := newFakeStore()
 	l := unitLink(domain.StatusCreated, unitNow.Add(48*time.Hour))
 	st.put(l)
-	st.add(unitNow.Add(-5*time.Minute), store.Due{Merchant: "m1", ID: l.ID, Reminder: true, Channel: "sms"})
+	st.add(unitNow.Add(-5*time.Minute), l.UpdatedAt, store.Due{Merchant: "m1", ID: l.ID, Reminder: true, Channel: "sms"})
 	var handed []store.Due
 	s := newUnitSweeper(st)
 	s.Remind = func(_ context.Context, d store.Due) error { handed = append(handed, d); return nil }
@@ -117,7 +117,7 @@ func TestUnitFailedReminderStaysForTheNextRun(t *testing.T) {
 	l := unitLink(domain.StatusCreated, unitNow.Add(48*time.Hour))
 	st.put(l)
 	at := unitNow.Add(-70 * time.Minute) // in the hour before this one
-	st.add(at, store.Due{Merchant: "m1", ID: l.ID, Reminder: true, Channel: "email"})
+	st.add(at, l.UpdatedAt, store.Due{Merchant: "m1", ID: l.ID, Reminder: true, Channel: "email"})
 	s := newUnitSweeper(st)
 	s.Remind = func(context.Context, store.Due) error { return errors.New("queue down") }
 	if _, err := s.Run(t.Context()); err == nil {

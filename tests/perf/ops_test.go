@@ -386,6 +386,22 @@ func sweepOp(due int) op {
 	}}
 }
 
+// quietSweepOp is a run of the schedule in an hour where nothing is due:
+// the first run (not measured) takes the hour's watch; every run after it
+// reads the sweep's state and the near shards (1 GetItem, 4 queries).
+func quietSweepOp() op {
+	return op{"sweep, a quiet hour", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
+		at := h.now
+		return func(tb testing.TB, i int) {
+			s := sweep.New(h.env.Store, quiet)
+			s.Now = func() time.Time { return at }
+			if res, err := s.Run(context.Background()); err != nil || res.Expired != 0 || !res.Complete {
+				tb.Fatalf("quiet sweep run %d: %+v %v", i, res, err)
+			}
+		}
+	}}
+}
+
 // measured is what runs of one op cost on average, and their latencies.
 type measured struct {
 	DynamoDB  map[string]float64 `json:"dynamodb"`
