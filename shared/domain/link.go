@@ -57,6 +57,10 @@ type Link struct {
 	Beneficiary     *Beneficiary
 	EndToEndID      string
 	PaymentMethods  []string
+	// BankReference is the structured reference a bank transfer pays the
+	// link with, in electronic form (package reference), unique within the
+	// merchant; "" for a link that offers no bank transfer.
+	BankReference   string
 	Origin          Origin
 	Metadata        map[string]string
 	ExpiresAt       time.Time

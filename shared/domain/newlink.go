@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/validate"
 )
@@ -57,6 +58,9 @@ type LinkSettings struct {
 	DefaultBeneficiary *Beneficiary
 	// AllowsRedirectHost reports a host on the redirect allow-list.
 	AllowsRedirectHost func(host string) bool
+	// ReferenceFormat is the format of a bank transfer's reference
+	// (ReferenceFormatFor); "" is the default beneficiary's default.
+	ReferenceFormat reference.Format
 }
 
 func (s *LinkSettings) allowsMethod(m string) bool {
@@ -81,12 +85,16 @@ func NewLink(in *LinkInput, s *LinkSettings, now time.Time) (*Link, Event, error
 	linkCustomer(l, in.Customer, &errs)
 	linkPayout(l, in, s, &errs)
 	linkMethods(l, in, s, &errs)
+	bank := linkBank(l, in, s, &errs)
 	linkMetadata(l, in.Metadata, &errs)
 	linkSend(l, in, now, &errs)
 	if len(errs) > 0 {
 		return nil, Event{}, errs
 	}
 	l.ID = NewID(PrefixLink, now)
+	if bank != "" {
+		l.BankReference = BankReference(l.ID, 0, bank)
+	}
 	return l, NewEvent(l.ID, EventCreated, "", StatusCreated, now, map[string]string{"origin": string(l.Origin)}), nil
 }
 

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paylinks/paylinks/shared/validate"
@@ -9,7 +10,7 @@ import (
 
 // PaymentMethods are the methods a merchant may enable.
 var PaymentMethods = []string{"card", "ideal", "bancontact", "sepa_transfer", "sepa_debit", "paypal", "apple_pay",
-	"google_pay", "klarna", "eps", "przelewy24", "kbc", "belfius", "twint", "giropay", "sofort"}
+	"google_pay", "klarna", "eps", "przelewy24", "kbc", "belfius", "twint", "giropay", "sofort", MethodBankTransfer}
 
 // SettingsInput is a change of a merchant's settings: nil members are kept
 // as they are.
@@ -40,6 +41,10 @@ type SettingsRules struct {
 	// and whether it has a signing secret.
 	WebhookURL       string
 	HasWebhookSecret bool
+	// PaymentMethods and DefaultBeneficiary are the merchant's current
+	// methods and default beneficiary.
+	PaymentMethods     []string
+	DefaultBeneficiary *Beneficiary
 }
 
 // CheckSettings checks a change of settings and returns every invalid field,
@@ -56,6 +61,7 @@ func CheckSettings(in *SettingsInput, r *SettingsRules) (*Beneficiary, FieldErro
 	}
 	checkRedirectDomains(in.RedirectDomains, &errs)
 	checkMethods(in.PaymentMethods, &errs)
+	checkBankTransfer(in, b, r, &errs)
 	checkPSP(in, r, &errs)
 	checkWebhook(in, r, &errs)
 	return b, errs
@@ -136,5 +142,35 @@ func checkWebhook(in *SettingsInput, r *SettingsRules, errs *FieldErrors) {
 	}
 	if url != "" && in.WebhookSecret == nil && !r.HasWebhookSecret {
 		errs.Add("webhook_secret", "is required with webhook_url (whsec_ and 24 to 64 random bytes in base64)")
+	}
+}
+
+// checkBankTransfer: with bank_transfer among the methods (as changed, or
+// as they are), the default beneficiary (as changed, or as it is) has a
+// BIC and a name the EPC QR code carries, so that every link made with the
+// merchant's defaults can be paid by bank. Checked when the change names
+// the methods or the default beneficiary. b is the default beneficiary as
+// CheckBeneficiary kept it.
+func checkBankTransfer(in *SettingsInput, b *Beneficiary, r *SettingsRules, errs *FieldErrors) {
+	if in.PaymentMethods == nil && in.DefaultBeneficiary == nil {
+		return
+	}
+	methods := in.PaymentMethods
+	if methods == nil {
+		methods = r.PaymentMethods
+	}
+	if !slices.Contains(methods, MethodBankTransfer) {
+		return
+	}
+	if b == nil {
+		b = r.DefaultBeneficiary
+	}
+	switch {
+	case b == nil:
+		errs.Add("default_beneficiary", "is required with bank_transfer: a name, iban and bic")
+	case b.BIC == "":
+		errs.Add("default_beneficiary.bic", "is required with bank_transfer")
+	case !BankName(b.Name):
+		errs.Add("default_beneficiary.name", "must fit the EPC QR code with bank_transfer: at most 70 characters and 227 bytes of UTF-8, no line or paragraph separator")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/customers"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
@@ -84,8 +85,9 @@ type Created struct {
 
 // Create makes a new link: its customer settled, checked (a refused link
 // costs no read), its code signed, written in one transaction with its
-// created event, new customer, idempotent answer or import row, and its
-// send queued.
+// created event, new customer, idempotent answer or import row (and the
+// marker of its bank transfer reference, unique within the merchant: a
+// taken one makes it try the next), and its send queued.
 func (s *Service) Create(ctx context.Context, c Create) (*Created, error) {
 	m := c.Merchant
 	if c.CustomerID != "" {
@@ -146,13 +148,7 @@ func (s *Service) write(ctx context.Context, l *domain.Link, ev domain.Event, ne
 		sendID = s.sendID(l, c)
 		domain.RequestSend(&ev, channel, sendID)
 	}
-	n := store.NewLink{Link: l, Event: ev, Customer: newCustomer, Row: c.Row}
-	if c.Answer != nil {
-		if n.Done, err = c.Answer(l); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.Store.CreateLink(ctx, n); err != nil {
+	if err := s.create(ctx, store.NewLink{Link: l, Event: ev, Customer: newCustomer, Row: c.Row}, c.Answer); err != nil {
 		return nil, err
 	}
 	out := &Created{Link: l}
@@ -160,6 +156,40 @@ func (s *Service) write(ctx context.Context, l *domain.Link, ev domain.Event, ne
 		out.SendDeferred = s.Send.EnqueueSoon(ctx, l, channel, sendID)
 	}
 	return out, nil
+}
+
+// maxBankTries bounds the bank references a new link tries: each is
+// another link's only by a hash collision (an OGM has 10^10 values, an RF
+// 2^105 past its first), so a fifth refusal is a fault, not bad luck.
+const maxBankTries = 5
+
+// create writes n (with the idempotent answer made of the link as
+// written); a bank reference another link of the merchant has makes the
+// link try its next one (domain.BankReference), nothing having been
+// written.
+func (s *Service) create(ctx context.Context, n store.NewLink, answer func(*domain.Link) (*store.IdempotencyDone, error)) error {
+	l := n.Link
+	for try := 0; ; try++ {
+		if answer != nil {
+			done, err := answer(l)
+			if err != nil {
+				return err
+			}
+			n.Done = done
+		}
+		err := s.Store.CreateLink(ctx, n)
+		if !errors.Is(err, store.ErrBankReferenceTaken) {
+			return err
+		}
+		if try+1 >= maxBankTries {
+			return fmt.Errorf("link %s: %d bank references tried: %w", l.ID, maxBankTries, err)
+		}
+		_, format, cerr := reference.Check(l.BankReference)
+		if cerr != nil {
+			return fmt.Errorf("link %s: bank reference: %w", l.ID, cerr)
+		}
+		l.BankReference = domain.BankReference(l.ID, try+1, format)
+	}
 }
 
 // sendID is the id of the send asked for at create: derived from the

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
@@ -27,8 +28,11 @@ type Merchant struct {
 	PaymentMethods     []string            `json:"payment_methods" dynamodbav:"payment_methods"`
 	RedirectDomains    []string            `json:"redirect_domains" dynamodbav:"redirect_domains"`
 	DefaultBeneficiary *domain.Beneficiary `json:"default_beneficiary,omitempty" dynamodbav:"default_beneficiary,omitempty"`
-	WebhookURL         string              `json:"webhook_url,omitempty" dynamodbav:"webhook_url,omitempty"`
-	WebhookSecrets     []string            `json:"-" dynamodbav:"webhook_secrets,omitempty"`
+	// BankTransfer holds the settings of bank transfers (nil: the
+	// defaults, ReferenceFormat).
+	BankTransfer   *domain.BankTransferSettings `json:"bank_transfer,omitempty" dynamodbav:"bank_transfer,omitempty"`
+	WebhookURL     string                       `json:"webhook_url,omitempty" dynamodbav:"webhook_url,omitempty"`
+	WebhookSecrets []string                     `json:"-" dynamodbav:"webhook_secrets,omitempty"`
 	// WebhookDisabledAt is set when the endpoint answered 410 Gone: no
 	// events are sent until the URL is set again.
 	WebhookDisabledAt     string `json:"-" dynamodbav:"webhook_disabled_at,omitempty"`
@@ -108,11 +112,18 @@ func (m *Merchant) AllowsRedirectHost(host string) bool {
 	return false
 }
 
+// ReferenceFormat is the format of the structured references the
+// merchant's links get for bank transfers: the one set, else be_ogm when
+// the default beneficiary's account is Belgian and rf otherwise.
+func (m *Merchant) ReferenceFormat() reference.Format {
+	return domain.ReferenceFormatFor(m.BankTransfer, m.DefaultBeneficiary)
+}
+
 // LinkSettings are the settings a new link is checked against
 // (domain.NewLink).
 func (m *Merchant) LinkSettings() *domain.LinkSettings {
 	return &domain.LinkSettings{Merchant: m.ID, PSP: m.PSP, PaymentMethods: m.PaymentMethods,
-		DefaultBeneficiary: m.DefaultBeneficiary, AllowsRedirectHost: m.AllowsRedirectHost}
+		DefaultBeneficiary: m.DefaultBeneficiary, AllowsRedirectHost: m.AllowsRedirectHost, ReferenceFormat: m.ReferenceFormat()}
 }
 
 // Key is an API key as stored: never the secret itself.

@@ -67,6 +67,7 @@ type linkItem struct {
 	Beneficiary       *domain.Beneficiary   `dynamodbav:"beneficiary,omitempty"`
 	EndToEndID        string                `dynamodbav:"end_to_end_id,omitempty"`
 	PaymentMethods    []string              `dynamodbav:"payment_methods,omitempty"`
+	BankReference     string                `dynamodbav:"bank_reference,omitempty"` // fixed at creation
 	Origin            string                `dynamodbav:"origin"`
 	Metadata          map[string]string     `dynamodbav:"metadata,omitempty"`
 	ExpiresAt         string                `dynamodbav:"expires_at"`
@@ -102,7 +103,7 @@ func toItem(l *domain.Link) linkItem {
 		RefundedMinor:  l.AmountRefunded.Minor(), CommittedMinor: l.RefundCommitted.Minor(),
 		Description: l.Description, Reference: l.Reference, Customer: l.Customer, Language: l.Language,
 		RedirectURL: l.RedirectURL, Beneficiary: l.Beneficiary, EndToEndID: l.EndToEndID,
-		PaymentMethods: l.PaymentMethods, Origin: string(l.Origin), Metadata: l.Metadata,
+		PaymentMethods: l.PaymentMethods, BankReference: l.BankReference, Origin: string(l.Origin), Metadata: l.Metadata,
 		ExpiresAt: ft(l.ExpiresAt), CreatedAt: ft(l.CreatedAt), UpdatedAt: ft(l.UpdatedAt),
 		ClickedAt: fpt(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: fpt(l.PaidAt),
 		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
@@ -135,7 +136,7 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		Amount: amt, AmountRefunded: refunded, RefundCommitted: committed,
 		Description: it.Description, Reference: it.Reference, Customer: it.Customer, Language: it.Language,
 		RedirectURL: it.RedirectURL, Beneficiary: it.Beneficiary, EndToEndID: it.EndToEndID,
-		PaymentMethods: it.PaymentMethods, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
+		PaymentMethods: it.PaymentMethods, BankReference: it.BankReference, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
 		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
 		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent, Timeline: it.Timeline,

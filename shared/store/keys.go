@@ -53,6 +53,13 @@ const reminderSK = "REM"
 func refPK(m, ref string) string { return tenant(m) + "#REF#" + ref }
 func idemPK(m, k string) string  { return tenant(m) + "#IDEM#" + k }
 
+// bankRefPK is the marker of a bank transfer's structured reference ref
+// (its electronic form, reference.Normalize) among merchant m's links.
+func bankRefPK(m, ref string) string { return tenant(m) + "#BREF#" + ref }
+
+// bankRefSK is the sort key of a bank reference's marker.
+const bankRefSK = "BREF"
+
 // pspPK is a PSP event's partition: its ingest record (SK IN) and its
 // applied marker (SK APPLIED).
 func pspPK(m, provider, evID string) string { return tenant(m) + "#PSP#" + provider + "#" + evID }

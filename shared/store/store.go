@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/seal"
 )
@@ -108,11 +109,13 @@ type NewLink struct {
 }
 
 // CreateLink writes a new link in one TransactWriteItems: the link, its
-// reference marker (when it has a reference), its first timeline event,
+// reference marker (when it has a reference), its bank reference's marker
+// (when it offers a bank transfer), its first timeline event,
 // its entry under its customer, its audit entry, and what n adds. The
 // link's code needs no marker: it is (merchant, link id, tag), so the link
 // item's own attribute_not_exists(PK) makes it unique. A reused reference
-// fails with domain.ErrDuplicateReference and writes nothing.
+// fails with domain.ErrDuplicateReference, a bank reference another link
+// has with ErrBankReferenceTaken, and neither writes anything.
 func (s *Links) CreateLink(ctx context.Context, n NewLink) error {
 	l, ev := n.Link, n.Event
 	stampActor(ctx, &ev)
@@ -156,10 +159,16 @@ func (s *Links) CreateLink(ctx context.Context, n NewLink) error {
 
 // What a refused item of a link's creation means.
 const (
-	failRowDone   = "row"
-	failReference = "reference"
-	failNumber    = "customer_number"
+	failRowDone       = "row"
+	failReference     = "reference"
+	failNumber        = "customer_number"
+	failBankReference = "bank_reference"
 )
+
+// ErrBankReferenceTaken is a new link's bank transfer reference that
+// another link of the merchant has: nothing was written, and the link may
+// be made again with its next reference (domain.BankReference).
+var ErrBankReferenceTaken = errors.New("the bank transfer reference belongs to another link of the merchant")
 
 // txn is a transaction's items, each with what its refusal means (""
 // when a refusal is not the caller's to hear of), so that a cancelled
@@ -205,13 +214,16 @@ func (t *txn) refusal(err error) error {
 			return ErrCustomerNumberTaken
 		case failReference:
 			return domain.ErrDuplicateReference
+		case failBankReference:
+			return ErrBankReferenceTaken
 		}
 	}
 	return nil
 }
 
 // createItems adds a new link's own items to t: the link, its reference
-// marker and its created event (and its reminder's schedule item).
+// and bank reference markers and its created event (and its reminder's
+// schedule item).
 func (s *Links) createItems(t *txn, l *domain.Link, ev domain.Event) error {
 	l.LastEvent, l.Timeline = ev.Ref(), []string{ev.ID}
 	linkAV, err := attributevalue.MarshalMap(toItem(l))
@@ -227,6 +239,13 @@ func (s *Links) createItems(t *txn, l *domain.Link, ev domain.Event) error {
 	if l.Reference != "" {
 		t.add(failReference, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
 			"PK": sv(refPK(l.Merchant, l.Reference)), "SK": sv(refSK), "type": sv("reference"), "link_id": sv(l.ID),
+		}}})
+	}
+	if l.BankReference != "" {
+		// Kept when the link is deleted: a transfer made late with the
+		// reference can never pay another link.
+		t.add(failBankReference, types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), ConditionExpression: notExists, Item: map[string]types.AttributeValue{
+			"PK": sv(bankRefPK(l.Merchant, reference.Normalize(l.BankReference))), "SK": sv(bankRefSK), "type": sv("bank_reference"), "link_id": sv(l.ID),
 		}}})
 	}
 	t.add("", types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}})
@@ -249,6 +268,26 @@ func (s *Links) Get(ctx context.Context, merchant, id string) (*domain.Link, err
 		return nil, domain.ErrNotFound
 	}
 	return unmarshalLink(out.Item)
+}
+
+// LinkIDByBankReference is the id of merchant's link whose bank transfer
+// reference is ref (in any written form: reference.Normalize), read from
+// its marker (one consistent GetItem); domain.ErrNotFound when none has it.
+func (s *Links) LinkIDByBankReference(ctx context.Context, merchant, ref string) (string, error) {
+	n := reference.Normalize(ref)
+	if n == "" {
+		return "", domain.ErrNotFound
+	}
+	var it struct {
+		LinkID string `dynamodbav:"link_id"`
+	}
+	if err := s.getItem(ctx, bankRefPK(merchant, n), bankRefSK, "bank reference of "+merchant, &it); err != nil {
+		return "", err
+	}
+	if it.LinkID == "" {
+		return "", fmt.Errorf("bank reference marker of %s: no link_id", merchant)
+	}
+	return it.LinkID, nil
 }
 
 // GetByCode reads the link a public code points at.
@@ -380,6 +419,7 @@ func OrderByTimeline(evs []domain.Event, timeline []string) []domain.Event {
 // fixedAttrs never change after creation (or change only through counters).
 var fixedAttrs = map[string]bool{"PK": true, "SK": true, "type": true, "id": true, "merchant": true, "code": true,
 	"created_at": true, "GSI1PK": true, "GSI1SK": true, "click_count": true, "currency": true, "amount": true, "amount_num": true,
+	"bank_reference": true,                                 // its marker holds it to the link for good
 	"refunded_minor": true, "refund_committed_minor": true, // refund counters change only by ADD
 	"sent_channels": true, "last_sent_at": true} // written by the send worker only
 
