@@ -44,9 +44,38 @@ const MaxBody = 1 << 20
 // counts. What is changed through this process is dropped at once.
 const AuthCacheTTL = authcache.TTL
 
+// Store is every read and write the API makes: the small interfaces its
+// handlers declare beside them, and who calls (API keys, merchants and
+// people through the auth caches, dashboard sessions). *store.Store, the
+// DynamoDB table, is one; the fast tier's tests run on one in memory.
+type Store interface {
+	CallerStore
+	LinkStore
+	LinkLister
+	ImportStore
+	RefundLister
+	CustomerStore
+	SettingsStore
+	KeyStore
+	MemberStore
+	DeliveryStore
+	ReviewStore
+	AuditStore
+	IdempotencyStore
+}
+
+// CallerStore is what authenticating a caller reads: keys, merchants and
+// people (authcache.Source, behind the caches) and dashboard sessions.
+type CallerStore interface {
+	authcache.Source
+	session.Store
+}
+
+var _ Store = (*store.Store)(nil)
+
 // API serves the integrator routes.
 type API struct {
-	Store         *store.Store
+	Store         Store
 	PublicBaseURL string
 	Now           func() time.Time
 	// PSPNames are the providers a merchant may choose, each with whether
@@ -78,7 +107,7 @@ type API struct {
 // New returns the API over a store, authenticating with caches: the ones
 // every API of the process shares (boot.Env.AuthCaches); nil makes the
 // API its own.
-func New(st *store.Store, publicBaseURL string, caches *authcache.Caches) *API {
+func New(st Store, publicBaseURL string, caches *authcache.Caches) *API {
 	a := &API{Store: st, PublicBaseURL: strings.TrimRight(publicBaseURL, "/"), Now: time.Now, PSPNames: map[string]bool{}, Log: slog.Default()}
 	a.WebhookGuard = outbound.Guard{}
 	a.Limits = NewLimits(0, 0)

@@ -10,6 +10,13 @@ import (
 	"github.com/paylinks/paylinks/shared/validate"
 )
 
+// AuditStore is what recording a change on its own and reading the audit
+// log use (most changes write their entry in their own transaction).
+type AuditStore interface {
+	AppendAudit(ctx context.Context, m string, e store.AuditEntry) error
+	ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, string, error)
+}
+
 // Audit records a change by the actor of ctx to resource (an id): action
 // such as "member.invited", with what it was and what it became (nil when
 // nothing; never a secret: callers pass views without them). A change that

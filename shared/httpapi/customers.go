@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"reflect"
@@ -11,6 +12,18 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/validate"
 )
+
+// CustomerStore is what the customers routes read and write.
+type CustomerStore interface {
+	GetCustomer(ctx context.Context, m, id string) (*domain.CustomerRecord, error)
+	CustomerByNumber(ctx context.Context, m, no string) (*domain.CustomerRecord, error)
+	CreateCustomer(ctx context.Context, m string, c *domain.CustomerRecord, e store.AuditEntry) error
+	UpdateCustomer(ctx context.Context, m, id string, change func(cur domain.CustomerRecord) (domain.CustomerRecord, error),
+		audit func(before, after *domain.CustomerRecord) store.AuditEntry) (*domain.CustomerRecord, error)
+	ListCustomers(ctx context.Context, q store.CustomerQuery) ([]*domain.CustomerRecord, string, error)
+	CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error)
+	EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error)
+}
 
 // CustomerRoutes are the routes of the customers function.
 var CustomerRoutes = []Route{

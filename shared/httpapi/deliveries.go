@@ -1,15 +1,27 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// DeliveryStore is what the webhook deliveries routes read and write (a
+// retry reads the merchant's endpoint fresh).
+type DeliveryStore interface {
+	ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, string, error)
+	GetDelivery(ctx context.Context, merchant, id string) (*store.Delivery, error)
+	RetryDelivery(ctx context.Context, merchant, id string, now time.Time) (*store.Delivery, error)
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+}
 
 // DeliveryView is an outbound webhook delivery as the API shows it.
 type DeliveryView struct {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/jsonstrict"
@@ -19,6 +20,15 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// IdempotencyStore is what the Idempotency-Key of a POST reserves,
+// completes with the answer, or releases (a create stores its answer in
+// the link's own transaction: LinkStore).
+type IdempotencyStore interface {
+	ReserveIdempotency(ctx context.Context, merchant, k, hash string, now time.Time) (*store.Stored, error)
+	CompleteIdempotency(ctx context.Context, d *store.IdempotencyDone) error
+	ReleaseIdempotency(ctx context.Context, merchant, k string) error
+}
 
 type idemKey struct{}
 

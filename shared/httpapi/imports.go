@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +16,12 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// ImportStore is what queueing a CSV import and reading its progress use.
+type ImportStore interface {
+	CreateImport(ctx context.Context, imp *store.Import) error
+	GetImport(ctx context.Context, merchant, id string) (*store.Import, error)
+}
 
 // MaxImportBody is the largest CSV file an import takes.
 const MaxImportBody = 5 << 20

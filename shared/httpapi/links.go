@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,14 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// LinkStore is what the link routes read and write: the link service's
+// store (create, patch, archive, duplicate: links.Store, which reads a
+// link by id and a customer by id, number or e-mail) and a link's timeline.
+type LinkStore interface {
+	links.Store
+	EventsOf(ctx context.Context, l *domain.Link) ([]domain.Event, error)
+}
 
 type createRequest struct {
 	Amount         amountJSON          `json:"amount"`

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +16,12 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/validate"
 )
+
+// LinkLister is what listing and exporting links read: a page of a
+// merchant's links.
+type LinkLister interface {
+	List(ctx context.Context, q store.ListQuery) ([]*domain.Link, string, error)
+}
 
 // Listing limits.
 const (

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,6 +14,12 @@ import (
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/validate"
 )
+
+// RefundLister is what listing a link's refunds reads (refund.Service
+// makes them, over its own store).
+type RefundLister interface {
+	Refunds(ctx context.Context, merchant, linkID string) ([]*store.Refund, error)
+}
 
 // RefundView is a refund as the API shows it.
 type RefundView struct {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -11,6 +12,12 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 )
+
+// ReviewStore is what listing the payments kept for review reads
+// (refund.Service refunds them, over its own store).
+type ReviewStore interface {
+	ReviewPayments(ctx context.Context, merchant string, q store.ReviewQuery) (store.ReviewPage, error)
+}
 
 // ReviewView is a payment kept for review as the API shows it.
 type ReviewView struct {

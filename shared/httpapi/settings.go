@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,20 @@ import (
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/validate"
 )
+
+// SettingsStore is what reading and changing a merchant's settings use.
+type SettingsStore interface {
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+	UpdateMerchant(ctx context.Context, m *merchant.Merchant) error
+}
+
+// KeyStore is what the API keys routes read and write (and what removing
+// or demoting a member revokes).
+type KeyStore interface {
+	ListKeys(ctx context.Context, merchantID string) ([]merchant.Key, error)
+	PutKey(ctx context.Context, k merchant.Key) error
+	DeleteKey(ctx context.Context, merchantID, id string) error
+}
 
 // maxActiveKeys is how many full API keys a merchant may hold at once
 // (rotation); restricted keys are not counted in it.
