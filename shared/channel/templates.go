@@ -16,12 +16,25 @@ type Data struct {
 	Description string
 	URL         string
 	Expires     time.Time
+	// Bank is how to pay by bank transfer, shown in the e-mail; nil for a
+	// link that offers none.
+	Bank *Bank
+}
+
+// Bank is a bank transfer's details as the payer copies them.
+type Bank struct {
+	Beneficiary string
+	IBAN        string // grouped by four
+	BIC         string
+	Reference   string // print form
 }
 
 type words struct {
 	subject, reminderSubject, greeting, body, reminderBody, pay, until, sms, reminderSMS string
 	months                                                                               [12]string
 	dateLayout                                                                           string
+	// The bank transfer's block of the e-mail.
+	bankTitle, bankIntro, beneficiary, reference string
 }
 
 var lang = map[string]words{
@@ -34,6 +47,8 @@ var lang = map[string]words{
 		reminderSMS: "Reminder from {{.Merchant}}: {{.Amount}} for {{.Description}} is still open: {{.URL}} (valid until {{date .Expires}})",
 		months:      [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 		dateLayout:  "{month} {day}, {year}",
+		bankTitle:   "Pay by bank transfer", bankIntro: "Transfer the exact amount with this structured reference, so that your payment is matched to this request.",
+		beneficiary: "Beneficiary", reference: "Structured reference",
 	},
 	"nl": {
 		subject: "Betaalverzoek van {{.Merchant}}: {{.Amount}}", reminderSubject: "Herinnering: je betaling aan {{.Merchant}} van {{.Amount}}",
@@ -44,6 +59,8 @@ var lang = map[string]words{
 		reminderSMS: "Herinnering van {{.Merchant}}: {{.Amount}} voor {{.Description}} staat nog open: {{.URL}} (geldig tot {{date .Expires}})",
 		months:      [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
 		dateLayout:  "{day} {month} {year}",
+		bankTitle:   "Betalen via overschrijving", bankIntro: "Schrijf het exacte bedrag over met deze gestructureerde mededeling, zodat je betaling aan dit verzoek gekoppeld wordt.",
+		beneficiary: "Begunstigde", reference: "Gestructureerde mededeling",
 	},
 	"fr": {
 		subject: "Demande de paiement de {{.Merchant}} : {{.Amount}}", reminderSubject: "Rappel : votre paiement de {{.Amount}} à {{.Merchant}}",
@@ -54,6 +71,8 @@ var lang = map[string]words{
 		reminderSMS: "Rappel de {{.Merchant}} : {{.Amount}} pour {{.Description}} reste à payer : {{.URL}} (valable jusqu'au {{date .Expires}})",
 		months:      [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 		dateLayout:  "{day} {month} {year}",
+		bankTitle:   "Payer par virement", bankIntro: "Virez le montant exact avec cette communication structurée, pour que votre paiement soit relié à cette demande.",
+		beneficiary: "Bénéficiaire", reference: "Communication structurée",
 	},
 	"de": {
 		subject: "Zahlungsaufforderung von {{.Merchant}}: {{.Amount}}", reminderSubject: "Erinnerung: Ihre Zahlung von {{.Amount}} an {{.Merchant}}",
@@ -64,6 +83,8 @@ var lang = map[string]words{
 		reminderSMS: "Erinnerung von {{.Merchant}}: {{.Amount}} für {{.Description}} ist noch offen: {{.URL}} (gültig bis {{date .Expires}})",
 		months:      [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
 		dateLayout:  "{day}. {month} {year}",
+		bankTitle:   "Per Überweisung bezahlen", bankIntro: "Überweisen Sie den genauen Betrag mit dieser Zahlungsreferenz, damit Ihre Zahlung dieser Anforderung zugeordnet wird.",
+		beneficiary: "Empfänger", reference: "Zahlungsreferenz",
 	},
 }
 
@@ -86,7 +107,8 @@ func text(w words, tmpl string, d Data) string {
 // attribute values, and its URL filter (http(s) only).
 var escapeHTML, safeURL = htmlsafe.Text, htmlsafe.FilterURL
 
-// emailHTML is the e-mail's HTML part; every %s is filled escaped.
+// emailHTML is the e-mail's HTML part; every %s is filled escaped, the
+// bank transfer's block (bankHTML) with its values escaped.
 const emailHTML = `<!doctype html>
 <html lang="%s"><head><meta charset="utf-8"><title>%s</title></head>
 <body style="font-family:Arial,sans-serif;color:#1b1f24;max-width:560px;margin:auto;padding:24px">
@@ -94,9 +116,20 @@ const emailHTML = `<!doctype html>
 <p>%s</p>
 <p style="font-size:24px;font-weight:bold">%s</p>
 <p><a href="%s" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">%s</a></p>
-<p style="color:#57606a">%s</p>
+%s<p style="color:#57606a">%s</p>
 <p style="color:#57606a;font-size:12px;word-break:break-all">%s</p>
 </body></html>
+`
+
+// bankHTML is the e-mail's bank transfer block; every %s is filled escaped.
+const bankHTML = `<h2 style="font-size:18px;margin:24px 0 8px">%s</h2>
+<p>%s</p>
+<table role="presentation" style="border-collapse:collapse;margin-bottom:16px">
+<tr><td style="color:#57606a;padding:2px 16px 2px 0">%s</td><td>%s</td></tr>
+<tr><td style="color:#57606a;padding:2px 16px 2px 0">IBAN</td><td style="font-family:monospace">%s</td></tr>
+<tr><td style="color:#57606a;padding:2px 16px 2px 0">BIC</td><td style="font-family:monospace">%s</td></tr>
+<tr><td style="color:#57606a;padding:2px 16px 2px 0">%s</td><td style="font-family:monospace;font-weight:bold">%s</td></tr>
+</table>
 `
 
 // Render builds the message of kind ("link" or "reminder") for a channel
@@ -121,8 +154,15 @@ func Render(kind, ch, language string, d Data) (Message, error) {
 	}
 	greeting, body, until := text(w, w.greeting, d), text(w, body, d), text(w, w.until, d)
 	m.Subject = text(w, subject, d)
-	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + until + "\n"
+	bankText, bankPart := "", ""
+	if b := d.Bank; b != nil {
+		bankText = w.bankTitle + "\n" + w.bankIntro + "\n" + w.beneficiary + ": " + b.Beneficiary + "\nIBAN: " + b.IBAN + "\nBIC: " + b.BIC +
+			"\n" + w.reference + ": " + b.Reference + "\n\n"
+		bankPart = fmt.Sprintf(bankHTML, escapeHTML(w.bankTitle), escapeHTML(w.bankIntro), escapeHTML(w.beneficiary), escapeHTML(b.Beneficiary),
+			escapeHTML(b.IBAN), escapeHTML(b.BIC), escapeHTML(w.reference), escapeHTML(b.Reference))
+	}
+	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + bankText + until + "\n"
 	m.HTML = fmt.Sprintf(emailHTML, escapeHTML(language), escapeHTML(m.Subject), escapeHTML(greeting), escapeHTML(body), escapeHTML(d.Amount),
-		escapeHTML(safeURL(d.URL)), escapeHTML(w.pay), escapeHTML(until), escapeHTML(d.URL))
+		escapeHTML(safeURL(d.URL)), escapeHTML(w.pay), bankPart, escapeHTML(until), escapeHTML(d.URL))
 	return m, nil
 }

@@ -130,3 +130,17 @@ func BankName(name string) bool {
 	return name != "" && len(name) <= bankNameBytes && utf8.RuneCountInString(name) <= 70 &&
 		!strings.ContainsFunc(name, func(r rune) bool { return unicode.In(r, unicode.Zl, unicode.Zp) })
 }
+
+// PrintIBAN is an IBAN in its print form: its electronic form (no spaces,
+// upper case) in groups of four.
+func PrintIBAN(iban string) string {
+	e := strings.ToUpper(strings.ReplaceAll(iban, " ", ""))
+	var b strings.Builder
+	for i, r := range e {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -237,3 +237,14 @@ func TestCheckSettingsBankTransfer(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintIBAN(t *testing.T) {
+	for in, want := range map[string]string{
+		"BE71096123456769": "BE71 0961 2345 6769", "be71 0961 2345 6769": "BE71 0961 2345 6769",
+		"NL91ABNA0417164300": "NL91 ABNA 0417 1643 00", "": "", "BE7": "BE7",
+	} {
+		if got := domain.PrintIBAN(in); got != want {
+			t.Errorf("PrintIBAN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -25,7 +25,8 @@ import (
 // request's own markup echoed back.
 func FuzzRedirectPath(f *testing.F) {
 	for _, s := range []string{"/l/demo_0ERdOSLRfJqWZqcGYm4D0RMmMAn", "/l/demo_0ERdOSLRfJqWZqcGYm4D0RMmMAn/qr.png", "/l/x/qr.svg",
-		"/l//evil.example", "/l/%2F%2Fevil.example", "/l/<script>alert(1)</script>", "/l/demo_..%2F..", "/l/demo_0ERdOSLRfJqWZqcGYm4D0RMmMAn/done"} {
+		"/l//evil.example", "/l/%2F%2Fevil.example", "/l/<script>alert(1)</script>", "/l/demo_..%2F..", "/l/demo_0ERdOSLRfJqWZqcGYm4D0RMmMAn/done",
+		"/l/demo_0ERdOSLRfJqWZqcGYm4D0RMmMAn/epc.png", "/l/x/epc.svg", "/l/<b>/epc.png"} {
 		f.Add(s, "Mozilla/5.0")
 		f.Add(s, "WhatsApp/2.23")
 	}

@@ -27,6 +27,17 @@ var messages = map[string]map[string]string{
 		"open":         "Open to pay",
 		"done_title":   "Thank you",
 		"done_body":    "Your payment is being confirmed. You will receive a confirmation from %s.",
+		"bank_title":   "Pay by bank transfer",
+		"bank_intro":   "Transfer the exact amount from your own bank, with the structured reference below: that is how your payment is matched to this request.",
+		"beneficiary":  "Beneficiary",
+		"amount":       "Amount",
+		"reference":    "Structured reference",
+		"copy":         "Copy",
+		"copied":       "Copied",
+		"qr_alt":       "EPC QR code of this transfer",
+		"qr_caption":   "Scan this code with your banking app to fill in the transfer.",
+		"pay_online":   "Pay online",
+		"online_down":  "Online payment is not available right now. Try again in a moment, or pay by bank transfer below.",
 	},
 	"nl": {
 		"pay":          "Betalen",
@@ -43,6 +54,17 @@ var messages = map[string]map[string]string{
 		"open":         "Openen om te betalen",
 		"done_title":   "Bedankt",
 		"done_body":    "Je betaling wordt bevestigd. Je ontvangt een bevestiging van %s.",
+		"bank_title":   "Betalen via overschrijving",
+		"bank_intro":   "Schrijf het exacte bedrag over vanuit je eigen bank, met de gestructureerde mededeling hieronder: zo wordt je betaling aan dit verzoek gekoppeld.",
+		"beneficiary":  "Begunstigde",
+		"amount":       "Bedrag",
+		"reference":    "Gestructureerde mededeling",
+		"copy":         "Kopiëren",
+		"copied":       "Gekopieerd",
+		"qr_alt":       "EPC-QR-code van deze overschrijving",
+		"qr_caption":   "Scan deze code met je bankapp om de overschrijving in te vullen.",
+		"pay_online":   "Online betalen",
+		"online_down":  "Online betalen lukt nu even niet. Probeer het zo opnieuw, of betaal hieronder via overschrijving.",
 	},
 	"fr": {
 		"pay":          "Payer",
@@ -59,6 +81,17 @@ var messages = map[string]map[string]string{
 		"open":         "Ouvrir pour payer",
 		"done_title":   "Merci",
 		"done_body":    "Votre paiement est en cours de confirmation. Vous recevrez une confirmation de %s.",
+		"bank_title":   "Payer par virement",
+		"bank_intro":   "Virez le montant exact depuis votre propre banque, avec la communication structurée ci-dessous : c'est elle qui relie votre paiement à cette demande.",
+		"beneficiary":  "Bénéficiaire",
+		"amount":       "Montant",
+		"reference":    "Communication structurée",
+		"copy":         "Copier",
+		"copied":       "Copié",
+		"qr_alt":       "Code QR EPC de ce virement",
+		"qr_caption":   "Scannez ce code avec l'app de votre banque pour remplir le virement.",
+		"pay_online":   "Payer en ligne",
+		"online_down":  "Le paiement en ligne est momentanément indisponible. Réessayez dans un instant, ou payez par virement ci-dessous.",
 	},
 	"de": {
 		"pay":          "Bezahlen",
@@ -75,6 +108,17 @@ var messages = map[string]map[string]string{
 		"open":         "Zum Bezahlen öffnen",
 		"done_title":   "Vielen Dank",
 		"done_body":    "Ihre Zahlung wird bestätigt. Sie erhalten eine Bestätigung von %s.",
+		"bank_title":   "Per Überweisung bezahlen",
+		"bank_intro":   "Überweisen Sie den genauen Betrag von Ihrer eigenen Bank mit der unten stehenden Zahlungsreferenz: Daran wird Ihre Zahlung dieser Anforderung zugeordnet.",
+		"beneficiary":  "Empfänger",
+		"amount":       "Betrag",
+		"reference":    "Zahlungsreferenz",
+		"copy":         "Kopieren",
+		"copied":       "Kopiert",
+		"qr_alt":       "EPC-QR-Code dieser Überweisung",
+		"qr_caption":   "Scannen Sie diesen Code mit Ihrer Banking-App, um die Überweisung auszufüllen.",
+		"pay_online":   "Online bezahlen",
+		"online_down":  "Die Online-Zahlung ist gerade nicht möglich. Versuchen Sie es gleich noch einmal oder bezahlen Sie unten per Überweisung.",
 	},
 }
 
@@ -87,7 +131,13 @@ type Page struct {
 	Description string
 	URL         string
 	QRURL       string
-	T           map[string]string
+	// Bank, on the bank transfer page (kind bank), is how to pay by
+	// transfer; Checkout is the PSP checkout beside it ("" when the link
+	// has no other method), CheckoutDown says it could not be made now.
+	Bank         *BankDetails
+	Checkout     string
+	CheckoutDown bool
+	T            map[string]string
 }
 
 // Lang picks the page language: the link's, else en.
@@ -105,7 +155,11 @@ func render(w http.ResponseWriter, status int, p Page) {
 	p.T = messages[p.Lang]
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	csp := "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
+	if p.Kind == "bank" && p.Bank != nil {
+		csp += "; script-src " + copyScriptHash()
+	}
+	w.Header().Set("Content-Security-Policy", csp)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
@@ -113,7 +167,8 @@ func render(w http.ResponseWriter, status int, p Page) {
 }
 
 // pageLayout is every page: {og} the preview's Open Graph tags, {body}
-// what follows the heading. Filled in one pass (strings.Replacer does not
+// what follows the heading, {style} and {script} the bank transfer page's
+// own. Filled in one pass (strings.Replacer does not
 // look into what it puts in), so values cannot inject placeholders.
 const pageLayout = `<!doctype html>
 <html lang="{lang}">
@@ -128,13 +183,13 @@ h1{font-size:1.4rem;margin:0 0 1rem}
 .amount{font-size:2rem;font-weight:600;margin:.5rem 0}
 .muted{color:#57606a}
 a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.5rem;background:#0b5cff;color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
-a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}
+a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}{style}
 </style>
 </head>
 <body>
 <main>
 <h1>{title}</h1>{body}
-</main>
+</main>{script}
 </body>
 </html>
 
@@ -144,7 +199,7 @@ a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}
 // unknown kind is the error page).
 func titleKey(kind string) string {
 	switch kind {
-	case "preview":
+	case "preview", "bank":
 		return "preview"
 	case "paid":
 		return "paid_title"
@@ -169,7 +224,7 @@ func pageHTML(p Page) string {
 	if p.Merchant != "" {
 		muted = `<p class="muted">` + to + `</p>`
 	}
-	var og, body string
+	var og, body, style, script string
 	switch p.Kind {
 	case "preview":
 		og = "\n" + `<meta property="og:type" content="website">` +
@@ -180,6 +235,13 @@ func pageHTML(p Page) string {
 			"\n" + `<meta name="robots" content="noindex, nofollow">`
 		body = muted + "\n" + amount + "\n" + description +
 			"\n" + `<a class="button" href="` + htmlsafe.URL(p.URL) + `">` + e(t["open"]) + `</a>`
+	case "bank":
+		if p.Bank == nil {
+			body = "<p>" + e(t["error_body"]) + "</p>"
+			break
+		}
+		style, script = bankCSS, "\n<script>"+copyScript+"</script>"
+		body = muted + "\n" + amount + "\n" + description + bankHTML(p)
 	case "paid":
 		body = muted + "\n" + amount + "\n" + description + "\n<p>" + e(t["paid_body"]) + "</p>"
 	case "expired":
@@ -194,5 +256,6 @@ func pageHTML(p Page) string {
 	default:
 		body = "<p>" + e(t["error_body"]) + "</p>"
 	}
-	return strings.NewReplacer("{lang}", e(p.Lang), "{og}", og, "{title}", e(t[titleKey(p.Kind)]), "{body}", "\n"+body).Replace(pageLayout)
+	return strings.NewReplacer("{lang}", e(p.Lang), "{og}", og, "{style}", style, "{title}", e(t[titleKey(p.Kind)]), "{body}", "\n"+body,
+		"{script}", script).Replace(pageLayout)
 }

@@ -1,7 +1,9 @@
 // Package redirect serves the customer's side of a link: GET /l/{code}
-// records a person's click and sends them to the PSP checkout; bots and HEAD
-// get a preview; paid, expired and unknown links get their pages, in the
-// link's language.
+// records a person's click and sends them to the PSP checkout, or, for a
+// link that offers a bank transfer, shows the transfer's details and EPC QR
+// code (/l/{code}/epc.png, .svg) beside a button to the checkout; bots and
+// HEAD get a preview; paid, expired and unknown links get their pages, in
+// the link's language.
 package redirect
 
 import (
@@ -84,6 +86,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{code}/done", handle(h.done))
 	mux.HandleFunc("GET /l/{code}/qr.png", handle(h.qr("png")))
 	mux.HandleFunc("GET /l/{code}/qr.svg", handle(h.qr("svg")))
+	mux.HandleFunc("GET /l/{code}/epc.png", handle(h.epcImage("png")))
+	mux.HandleFunc("GET /l/{code}/epc.svg", handle(h.epcImage("svg")))
 }
 
 // handlerFunc serves a page, or returns the error that handle answers.
@@ -171,6 +175,10 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) error {
 	case domain.ClickExpired:
 		reqlog.Set(ctx, "outcome", "expired")
 		render(w, http.StatusGone, h.page(l, m, "expired"))
+		return nil
+	}
+	if l.OffersBankTransfer() {
+		h.bankPage(ctx, w, m, l)
 		return nil
 	}
 	target, err := h.checkout(ctx, m, l)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
@@ -212,17 +213,31 @@ func (s *Service) EnqueueSoon(ctx context.Context, l *domain.Link, channel, send
 	return ""
 }
 
+// bankOf is how to pay l by bank transfer, as its e-mail shows it (nil
+// when l offers none).
+func bankOf(l *domain.Link) *channel.Bank {
+	if !l.OffersBankTransfer() || l.Beneficiary == nil {
+		return nil
+	}
+	printed, err := reference.Print(l.BankReference)
+	if err != nil {
+		printed = l.BankReference
+	}
+	return &channel.Bank{Beneficiary: l.Beneficiary.Name, IBAN: domain.PrintIBAN(l.Beneficiary.IBAN), BIC: l.Beneficiary.BIC, Reference: printed}
+}
+
 // Render is the message of kind (link or reminder) on channel ch that the
 // link's customer gets, in the link's language, from the merchant named
 // merchantName: what the worker sends and what the dashboard's preview
-// shows before sending.
+// shows before sending. The e-mail of a link that offers a bank transfer
+// shows the transfer's beneficiary, IBAN, BIC and structured reference.
 func Render(l *domain.Link, merchantName, publicBaseURL, kind, ch string) (channel.Message, error) {
 	name := l.Customer.Name()
 	if strings.TrimSpace(name) == "" {
 		name = l.Customer.Email
 	}
 	m, err := channel.Render(kind, ch, l.Language, channel.Data{Name: name, Merchant: merchantName, Amount: l.Amount.Display(l.Language),
-		Description: l.Description, URL: publicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt})
+		Description: l.Description, URL: publicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt, Bank: bankOf(l)})
 	if err != nil {
 		return channel.Message{}, fmt.Errorf("render %s %s of %s: %w", kind, ch, l.ID, err)
 	}
