@@ -33,5 +33,10 @@ type PaymentEvent struct {
 	RefundID      string        `json:"refund_id,omitempty"`
 	RefundRef     string        `json:"refund_ref,omitempty"`
 	CheckoutURL   string        `json:"checkout_url,omitempty"`
-	At            time.Time     `json:"at"`
+	// Debtor and Remittance are a bank transfer's payer and free text, as
+	// the statement reports them (ProviderBank; kept with a payment kept
+	// for review).
+	Debtor     *Debtor   `json:"debtor,omitempty"`
+	Remittance string    `json:"remittance,omitempty"`
+	At         time.Time `json:"at"`
 }

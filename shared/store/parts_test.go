@@ -48,7 +48,7 @@ func TestSplitByAggregate(t *testing.T) {
 			}
 		}
 	}
-	for _, part := range []string{"Links", "Customers", "People", "Merchants", "Deliveries", "Payments", "Audit", "Imports", "Requests"} {
+	for _, part := range []string{"Links", "Customers", "People", "Merchants", "Deliveries", "Payments", "Audit", "Imports", "Requests", "Statements"} {
 		if n := exported[part]; n == 0 || n > 30 {
 			t.Errorf("part %s has %d exported methods (1 to 30)", part, n)
 		}

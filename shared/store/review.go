@@ -29,6 +29,10 @@ const (
 	ReviewOpen      = "open"
 	ReviewRefunding = "refunding"
 	ReviewRefunded  = "refunded"
+	// A bank payment matched to a link by hand (ReviewMatching while the
+	// link's payment is being applied).
+	ReviewMatching = "matching"
+	ReviewMatched  = "matched"
 )
 
 // EventReviewOpened is the timeline and outbound event written on a link
@@ -39,6 +43,9 @@ const EventReviewOpened = "payment.review_opened"
 var (
 	ErrReviewNotOpen  = errors.New("the payment is not open for review (refunding or refunded)")
 	ErrReviewNoAmount = errors.New("the PSP reported no amount for this payment: refund it at the PSP")
+	// ErrReviewNotMatchable: only an open, unmatched bank payment is matched
+	// to a link by hand.
+	ErrReviewNotMatchable = errors.New("only an open, unmatched bank payment can be matched to a link")
 )
 
 // ReviewPayment is a PSP payment paylinks did not put on a link.
@@ -58,6 +65,10 @@ type ReviewPayment struct {
 	RefundRef     string // the PSP's refund id
 	FailureReason string // why the last refund failed
 	Submitted     bool   // the PSP accepted the refund and settles it later
+	// Debtor and Remittance are a bank payment's payer and free text (nil
+	// and "" for PSP payments).
+	Debtor     *domain.Debtor
+	Remittance string
 }
 
 // RefundKey is the refund id sent to the PSP for the current refund attempt:
@@ -99,11 +110,18 @@ type reviewItem struct {
 	FailureReason    string `dynamodbav:"failure_reason,omitempty"`
 	Submitted        bool   `dynamodbav:"submitted"`
 	ClaimedUntil     string `dynamodbav:"claimed_until,omitempty"`
+	DebtorName       string `dynamodbav:"debtor_name,omitempty"`
+	DebtorIBAN       string `dynamodbav:"debtor_iban,omitempty"`
+	Remittance       string `dynamodbav:"remittance,omitempty"`
 }
 
 func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 	p := &ReviewPayment{ID: it.ID, Merchant: it.Merchant, Kind: it.Kind, PSP: it.PSP, PSPReference: it.PSPReference, PSPEventID: it.PSPEventID,
-		LinkID: it.LinkID, State: it.State, RefundAttempt: it.RefundAttempt, RefundRef: it.RefundRef, FailureReason: it.FailureReason, Submitted: it.Submitted}
+		LinkID: it.LinkID, State: it.State, RefundAttempt: it.RefundAttempt, RefundRef: it.RefundRef, FailureReason: it.FailureReason, Submitted: it.Submitted,
+		Remittance: it.Remittance}
+	if it.DebtorName != "" || it.DebtorIBAN != "" {
+		p.Debtor = &domain.Debtor{Name: it.DebtorName, IBAN: it.DebtorIBAN}
+	}
 	if it.Currency != "" {
 		a, err := money.Parse(it.Currency, it.Amount)
 		if err != nil {
@@ -139,7 +157,10 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
 	}
 	it := reviewItem{PK: reviewPK(merchant), Type: "review_payment", Merchant: merchant,
-		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen}
+		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen, Remittance: ev.Remittance}
+	if ev.Debtor != nil {
+		it.DebtorName, it.DebtorIBAN = ev.Debtor.Name, ev.Debtor.IBAN
+	}
 	if ev.Amount != nil {
 		it.Currency, it.Amount = ev.Amount.Currency, ev.Amount.String()
 	}
@@ -335,19 +356,57 @@ func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, n
 	}
 	p, ok, err := s.updateReview(ctx, merchant, id,
 		"SET #state = :refunding, refund_attempt = refund_attempt + :one, submitted = :false, updated_at = :now REMOVE claimed_until, failure_reason",
-		"#state = :open AND attribute_exists(currency)", map[string]types.AttributeValue{
+		"#state = :open AND attribute_exists(currency) AND kind <> :reversal", map[string]types.AttributeValue{
 			":refunding": sv(ReviewRefunding), ":open": sv(ReviewOpen), ":one": nv(1), ":false": bv(false), ":now": sv(ft(now)),
+			":reversal": sv(domain.ReviewReversal),
 		})
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if p.State == ReviewOpen && p.Amount == nil {
+		switch {
+		case p.Kind == domain.ReviewReversal:
+			return p, fmt.Errorf("%w: a reversal took the money back, there is nothing to refund", ErrReviewNotOpen)
+		case p.State == ReviewOpen && p.Amount == nil:
 			return p, ErrReviewNoAmount
 		}
 		return p, ErrReviewNotOpen
 	}
 	return p, nil
+}
+
+// StartReviewMatch moves an open, unmatched bank payment to matching, for
+// link linkID, and returns it as it is after; one matching the same link
+// already (a retry) is returned as it is. ErrReviewNotMatchable (with the
+// payment as it is) for anything else.
+func (s *Payments) StartReviewMatch(ctx context.Context, merchant, id, linkID string, now time.Time) (*ReviewPayment, error) {
+	if !domain.ValidID(domain.PrefixReview, id) {
+		return nil, domain.ErrNotFound
+	}
+	p, ok, err := s.updateReview(ctx, merchant, id, "SET #state = :matching, link_id = :link, updated_at = :now",
+		"psp = :bank AND kind = :unmatched AND (#state = :open OR (#state = :matching AND link_id = :link))",
+		map[string]types.AttributeValue{":matching": sv(ReviewMatching), ":link": sv(linkID), ":now": sv(ft(now)), ":bank": sv(domain.ProviderBank),
+			":unmatched": sv(ReviewUnmatched), ":open": sv(ReviewOpen)})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return p, ErrReviewNotMatchable
+	}
+	return p, nil
+}
+
+// EndReviewMatch ends a match begun by StartReviewMatch: matched when the
+// link took the payment, else open again (and no link). It returns the
+// payment as it is after; false when it was not matching that link.
+func (s *Payments) EndReviewMatch(ctx context.Context, merchant, id, linkID string, matched bool, now time.Time) (*ReviewPayment, bool, error) {
+	update := "SET #state = :to, updated_at = :now"
+	to := ReviewMatched
+	if !matched {
+		update, to = update+" REMOVE link_id", ReviewOpen
+	}
+	return s.updateReview(ctx, merchant, id, update, "#state = :matching AND link_id = :link",
+		map[string]types.AttributeValue{":to": sv(to), ":now": sv(ft(now)), ":matching": sv(ReviewMatching), ":link": sv(linkID)})
 }
 
 // ClaimReviewRefund gives one worker the right to submit a review payment's

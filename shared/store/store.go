@@ -65,13 +65,15 @@ type Store struct {
 	*Audit
 	*Imports
 	*Requests
+	*Statements
 }
 
 // New returns a store over the named table.
 func New(db *dynamodb.Client, table string) *Store {
 	c := &Core{DB: db, Table: table}
 	return &Store{Core: c, Links: &Links{c}, Customers: &Customers{c}, People: &People{c}, Merchants: &Merchants{c},
-		Deliveries: &Deliveries{c}, Payments: &Payments{c}, Audit: &Audit{c}, Imports: &Imports{c}, Requests: &Requests{c}}
+		Deliveries: &Deliveries{c}, Payments: &Payments{c}, Audit: &Audit{c}, Imports: &Imports{c}, Requests: &Requests{c},
+		Statements: &Statements{c}}
 }
 
 func (s *Core) tbl() *string { return aws.String(s.Table) }

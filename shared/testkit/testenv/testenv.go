@@ -96,8 +96,9 @@ func AWSConfig(t testing.TB) aws.Config {
 		// configuration's tests).
 		setDefault("AWS_ENDPOINT_URL_KMS", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 		setDefault("AWS_ENDPOINT_URL_SECRETS_MANAGER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
-		// and cognito-idp (the people tests).
+		// and cognito-idp (the people tests), and S3 (the statements' files).
 		setDefault("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", os.Getenv("AWS_ENDPOINT_URL_SQS"))
+		setDefault("AWS_ENDPOINT_URL_S3", os.Getenv("AWS_ENDPOINT_URL_SQS"))
 	}
 	// A busy emulator on 2 cores answers late now and then: the tests' clients
 	// retry without the SDK's retry quota (which a burst of timeouts empties,
