@@ -27,6 +27,7 @@ type MemberStore interface {
 	SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e store.AuditEntry) error
 	RemoveMember(ctx context.Context, cur domain.Member, e store.AuditEntry) error
 	OwnerCount(ctx context.Context, m string) (int, error)
+	team.Store // an invitation
 }
 
 // AccountRoutes are the routes of the account function (the merchant's
@@ -253,18 +254,10 @@ func (a *API) inviteMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// errInviteNeedsTable is an invitation on a Store that is not the
-// DynamoDB table: package team writes the member through *store.Store.
-var errInviteNeedsTable = errors.New("inviting a member needs the DynamoDB store (team.Team writes through *store.Store)")
-
 // invite adds the person to the merchant through the team (the user pool
 // is asked only for someone not yet a member).
 func (a *API) invite(ctx context.Context, merchantID, email string, role domain.Role) (domain.Member, error) {
-	table, ok := a.Store.(*store.Store)
-	if !ok {
-		return domain.Member{}, errInviteNeedsTable
-	}
-	t := team.Team{Store: table, Directory: a.Directory, Now: a.Now}
+	t := team.Team{Store: a.Store, Directory: a.Directory, Now: a.Now}
 	mem, err := t.Invite(ctx, merchantID, email, role)
 	if err != nil {
 		return domain.Member{}, Classify(err)

@@ -228,6 +228,22 @@ func (f *fakeStore) ListMembers(_ context.Context, m string) ([]domain.Member, e
 	return out, nil
 }
 
+// AddMember adds a member with its audit entry in one write, as the
+// table does: domain.ErrAlreadyMember when the e-mail is a member already.
+func (f *fakeStore) AddMember(_ context.Context, mem domain.Member, e store.AuditEntry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, x := range f.members {
+		if x.Merchant == mem.Merchant && (x.Email == mem.Email || x.ID == mem.ID) {
+			return fmt.Errorf("%w: %s", domain.ErrAlreadyMember, mem.Merchant)
+		}
+	}
+	f.members[mem.ID] = mem
+	f.auditOf(mem.Merchant, e)
+	f.wrote("member %s", mem.ID)
+	return nil
+}
+
 func (f *fakeStore) GetMember(_ context.Context, m, mid string) (domain.Member, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

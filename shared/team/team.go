@@ -19,9 +19,16 @@ type Inviter interface {
 	Invite(ctx context.Context, email string) (username, sub string, err error)
 }
 
+// Store is what inviting needs of the table: the merchant's members, and
+// a member added with its audit entry in one write. *store.Store is one.
+type Store interface {
+	ListMembers(ctx context.Context, m string) ([]domain.Member, error)
+	AddMember(ctx context.Context, mem domain.Member, e store.AuditEntry) error
+}
+
 // Team invites people.
 type Team struct {
-	Store     *store.Store
+	Store     Store
 	Directory Inviter
 	Now       func() time.Time
 }
