@@ -221,6 +221,11 @@ func TestCheckSettingsBankTransfer(t *testing.T) {
 			want: []string{"default_beneficiary.bic: is required with bank_transfer"}},
 		{name: "a default without BIC, not enabled", in: domain.SettingsInput{DefaultBeneficiary: &noBIC}, methods: []string{"card"}},
 		{name: "a change of name alone", in: domain.SettingsInput{Name: sp("Shop")}, methods: methods, current: &noBIC},
+		{name: "a reference format", in: domain.SettingsInput{BankTransfer: &domain.BankTransferSettings{ReferenceFormat: "rf"}}},
+		{name: "an unknown reference format", in: domain.SettingsInput{BankTransfer: &domain.BankTransferSettings{ReferenceFormat: "RF"}},
+			want: []string{"bank_transfer.reference_format: must be rf (ISO 11649) or be_ogm (Belgian structured communication)"}},
+		{name: "no reference format", in: domain.SettingsInput{BankTransfer: &domain.BankTransferSettings{}},
+			want: []string{"bank_transfer.reference_format: must be rf (ISO 11649) or be_ogm (Belgian structured communication)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

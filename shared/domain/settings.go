@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/validate"
 )
 
@@ -24,6 +25,7 @@ type SettingsInput struct {
 	WebhookURL         *string
 	WebhookSecret      *string
 	RequireMFA         *bool
+	BankTransfer       *BankTransferSettings
 }
 
 // SettingsRules is what a change of settings is checked against.
@@ -62,6 +64,9 @@ func CheckSettings(in *SettingsInput, r *SettingsRules) (*Beneficiary, FieldErro
 	checkRedirectDomains(in.RedirectDomains, &errs)
 	checkMethods(in.PaymentMethods, &errs)
 	checkBankTransfer(in, b, r, &errs)
+	if in.BankTransfer != nil && !reference.Format(in.BankTransfer.ReferenceFormat).Valid() {
+		errs.Add("bank_transfer.reference_format", "must be rf (ISO 11649) or be_ogm (Belgian structured communication)")
+	}
 	checkPSP(in, r, &errs)
 	checkWebhook(in, r, &errs)
 	return b, errs

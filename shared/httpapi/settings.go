@@ -59,6 +59,9 @@ type SettingsView struct {
 	WebhookDisabledAt     *string `json:"webhook_disabled_at"`
 	WebhookDisabledReason *string `json:"webhook_disabled_reason"`
 	RequireMFA            bool    `json:"require_mfa"`
+	// BankTransfer is the reference format in effect (the default when
+	// none was set).
+	BankTransfer domain.BankTransferSettings `json:"bank_transfer"`
 }
 
 func settingsView(m *merchant.Merchant) SettingsView {
@@ -76,7 +79,8 @@ func settingsView(m *merchant.Merchant) SettingsView {
 	return SettingsView{Merchant: m.ID, Name: m.Name, Live: m.Live, DefaultBeneficiary: m.DefaultBeneficiary,
 		RedirectDomains: nz(m.RedirectDomains), PaymentMethods: nz(m.PaymentMethods), PSP: m.PSP,
 		PSPCredentialsSet: set, WebhookURL: strp(m.WebhookURL), WebhookSecretSet: len(m.WebhookSecrets) > 0,
-		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason), RequireMFA: m.RequireMFA}
+		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason), RequireMFA: m.RequireMFA,
+		BankTransfer: domain.BankTransferSettings{ReferenceFormat: string(m.ReferenceFormat())}}
 }
 
 func (a *API) getSettings(w http.ResponseWriter, r *http.Request) error {
@@ -99,6 +103,8 @@ type settingsRequest struct {
 	WebhookSecret      *string             `json:"webhook_secret"`
 	// RequireMFA makes every member sign in with a TOTP code.
 	RequireMFA *bool `json:"require_mfa"`
+	// BankTransfer sets the format of the links' bank references.
+	BankTransfer *domain.BankTransferSettings `json:"bank_transfer"`
 }
 
 // putSettings replaces the settings it is given and keeps the others. A new
@@ -121,7 +127,8 @@ func (a *API) putSettings(w http.ResponseWriter, r *http.Request) error {
 	in := domain.SettingsInput(req)
 	b, errs := domain.CheckSettings(&in, &domain.SettingsRules{Live: cur.Live, PSPs: a.PSPNames, CheckWebhookURL: a.WebhookGuard.CheckURL,
 		CheckWebhookSecret: func(s string) error { _, err := outbound.DecodeSecret(s); return err },
-		WebhookURL:         cur.WebhookURL, HasWebhookSecret: len(cur.WebhookSecrets) > 0})
+		WebhookURL:         cur.WebhookURL, HasWebhookSecret: len(cur.WebhookSecrets) > 0,
+		PaymentMethods: cur.PaymentMethods, DefaultBeneficiary: cur.DefaultBeneficiary})
 	if len(errs) > 0 {
 		return errs
 	}
@@ -171,6 +178,10 @@ func (a *API) applySettings(cur *merchant.Merchant, in *domain.SettingsInput, b 
 	}
 	if in.RequireMFA != nil {
 		next.RequireMFA = *in.RequireMFA
+	}
+	if in.BankTransfer != nil {
+		bt := *in.BankTransfer
+		next.BankTransfer = &bt
 	}
 	a.markWebhookSince(&next, cur)
 	if live, known := a.PSPNames[next.PSP]; known && !live && next.PSPWebhookSecret == "" {
