@@ -21,6 +21,7 @@ import (
 	"github.com/paylinks/paylinks/shared/cognito"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/session"
 	"github.com/paylinks/paylinks/shared/store"
@@ -51,9 +52,33 @@ type Directory interface {
 	VerifyTOTP(ctx context.Context, accessToken, code string) error
 }
 
+// Store is what the dashboard's own routes need of the table: the
+// sign-in's throttle, sessions, people and their second step, joining or
+// declining an invitation, the merchant's settings, the audit log (the
+// pages' data comes from the API). *store.Store is one.
+type Store interface {
+	Attempt(ctx context.Context, now time.Time, gates ...store.Gate) (time.Duration, error)
+	Settle(ctx context.Context, reset, refund []store.Gate) error
+	session.Store // reading, touching and ending a session
+	PutSession(ctx context.Context, secret string, se store.Session) error
+	EndMFASetup(ctx context.Context, secret string) error
+	Person(ctx context.Context, sub string) (domain.Person, error)
+	PersonUsesMFA(ctx context.Context, sub string, at time.Time) error
+	PersonDropsMFA(ctx context.Context, sub string) error
+	EndCredentials(ctx context.Context, sub string, at time.Time) error
+	MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error
+	JoinMerchant(ctx context.Context, mem domain.Member, at time.Time, e store.AuditEntry) error
+	DeclineInvitation(ctx context.Context, inv domain.Member, e store.AuditEntry) error
+	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+	RequiresMFA(ctx context.Context, m string) (bool, error)
+	AppendAudit(ctx context.Context, m string, e store.AuditEntry) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Dashboard serves /dashboard.
 type Dashboard struct {
-	Store     *store.Store
+	Store     Store
 	Directory Directory
 	Tokens    *identity.Verifier
 	Now       func() time.Time
