@@ -1,0 +1,109 @@
+package statements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/links"
+	"github.com/paylinks/paylinks/shared/store"
+)
+
+// Errors of Match, as the API answers them (409).
+var (
+	// ErrLinkPaid: the link was paid already, by another payment.
+	ErrLinkPaid = errors.New("the link is paid already")
+	// ErrLinkClosed: the link cannot be paid (archived or in a status that
+	// takes no payment).
+	ErrLinkClosed = errors.New("the link cannot take a payment")
+)
+
+// Match pays link linkID with an unmatched bank payment kept for review,
+// of exactly the link's amount, through the same guarded apply as every
+// payment: the payment is marked matching (no refund, no other match
+// meanwhile), applied to the link as the bank's payment (its reference,
+// its debtor), then matched, or open again when the link did not take it.
+// A retry of a match that was applied finishes it. Errors:
+// domain.ErrNotFound (no such review payment), store.ErrReviewNotMatchable
+// (not an open, unmatched bank payment), domain.FieldErrors on link_id (no
+// such link, another amount or currency), ErrLinkPaid, ErrLinkClosed.
+func (s *Service) Match(ctx context.Context, merchantID, reviewID, linkID string) (*store.ReviewPayment, *domain.Link, error) {
+	p, err := s.Store.GetReviewPayment(ctx, merchantID, reviewID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.PSP != domain.ProviderBank || p.Kind != store.ReviewUnmatched {
+		return p, nil, store.ErrReviewNotMatchable
+	}
+	l, err := s.matchable(ctx, merchantID, p, linkID)
+	if err != nil {
+		return p, l, err
+	}
+	if paidBy(l, p) { // by this very payment: a retry of a match applied before
+		if p.State == store.ReviewMatching {
+			p, _, err = s.Store.EndReviewMatch(ctx, merchantID, reviewID, linkID, true, s.now())
+		}
+		return p, l, err
+	}
+	if p, err = s.Store.StartReviewMatch(ctx, merchantID, reviewID, linkID, s.now()); err != nil {
+		return p, l, err
+	}
+	ev := domain.PaymentEvent{ID: "match_" + p.ID, Kind: domain.PaymentSucceeded, Type: "bank_match", LinkID: linkID, PaymentRef: p.PSPReference,
+		Amount: p.Amount, Debtor: p.Debtor, Remittance: p.Remittance, At: p.ReceivedAt}
+	// The payment's own reference: when the link does not take it, keeping
+	// it for review again finds it kept already and writes nothing.
+	if _, err := links.ApplyPayment(ctx, s.Store, merchantID, domain.ProviderBank, ev, s.now()); err != nil {
+		return p, l, err
+	}
+	if l, err = s.Store.Get(ctx, merchantID, linkID); err != nil {
+		return p, nil, err
+	}
+	matched := paidBy(l, p)
+	done, _, err := s.Store.EndReviewMatch(ctx, merchantID, reviewID, linkID, matched, s.now())
+	if err != nil {
+		return p, l, err
+	}
+	if !matched {
+		return done, l, fmt.Errorf("%w (meanwhile)", ErrLinkPaid)
+	}
+	return done, l, nil
+}
+
+// matchable is link linkID when p may pay it: the link exists, has p's
+// currency and amount and takes a payment, or p paid it already.
+func (s *Service) matchable(ctx context.Context, merchantID string, p *store.ReviewPayment, linkID string) (*domain.Link, error) {
+	if !domain.ValidID(domain.PrefixLink, linkID) {
+		return nil, domain.FieldErrors{{Field: "link_id", Message: "must be a payment link id (pl_...)"}}
+	}
+	l, err := s.Store.Get(ctx, merchantID, linkID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, domain.FieldErrors{{Field: "link_id", Message: "no such payment link"}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case paidBy(l, p):
+		return l, nil
+	case !domain.SameMoney(p.Amount, l.Amount):
+		return nil, domain.FieldErrors{{Field: "link_id", Message: fmt.Sprintf("the link is %s %s, the payment %s", l.Amount.Currency, l.Amount.String(), moneyText(p))}}
+	case l.Status == domain.StatusPaid:
+		return nil, ErrLinkPaid
+	case l.Archived || !domain.CanTransition(l.Status, domain.StatusPaid):
+		return nil, ErrLinkClosed
+	}
+	return l, nil
+}
+
+// paidBy reports a link paid by review payment p (its bank reference).
+func paidBy(l *domain.Link, p *store.ReviewPayment) bool {
+	return l.Status == domain.StatusPaid && l.PSP == domain.ProviderBank && l.PSPReference == p.PSPReference
+}
+
+func moneyText(p *store.ReviewPayment) string {
+	if p.Amount == nil {
+		return "has no amount"
+	}
+	return p.Amount.Currency + " " + p.Amount.String()
+}
