@@ -18,6 +18,8 @@ export AWS_ENDPOINT_URL_DYNAMODB ?= http://127.0.0.1:$(DDB_PORT)
 export AWS_ENDPOINT_URL_SQS ?= http://127.0.0.1:$(SQS_PORT)
 export AWS_ENDPOINT_URL_KMS ?= http://127.0.0.1:$(SQS_PORT)
 export AWS_ENDPOINT_URL_SECRETS_MANAGER ?= http://127.0.0.1:$(SQS_PORT)
+# moto's S3: the bank statements' bucket (make dev, the tests)
+export AWS_ENDPOINT_URL_S3 ?= http://127.0.0.1:$(SQS_PORT)
 endif
 # moto's cognito-idp is the members' user pool in make dev and the tests (and
 # beside LocalStack, whose free edition has no Cognito).
@@ -97,7 +99,7 @@ test-short:
 	AWS_ENDPOINT_URL=$(CLOSED) AWS_ENDPOINT_URL_DYNAMODB=$(CLOSED) AWS_ENDPOINT_URL_DYNAMODB_STREAMS=$(CLOSED) \
 	  AWS_ENDPOINT_URL_SQS=$(CLOSED) AWS_ENDPOINT_URL_KMS=$(CLOSED) AWS_ENDPOINT_URL_SECRETS_MANAGER=$(CLOSED) \
 	  AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=$(CLOSED) AWS_ENDPOINT_URL_SESV2=$(CLOSED) AWS_ENDPOINT_URL_SNS=$(CLOSED) \
-	  go test -short -count=1 ./...
+	  AWS_ENDPOINT_URL_S3=$(CLOSED) go test -short -count=1 ./...
 
 # nothing listens on port 1
 CLOSED := http://127.0.0.1:1

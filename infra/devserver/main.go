@@ -46,6 +46,9 @@ func devSecrets(runDir string) (devenv.Secrets, error) {
 	if os.Getenv("TABLE_NAME") == "" {
 		os.Setenv("TABLE_NAME", "paylinks-dev")
 	}
+	if os.Getenv("STATEMENTS_BUCKET") == "" {
+		os.Setenv("STATEMENTS_BUCKET", os.Getenv("TABLE_NAME")+"-statements")
+	}
 	os.Setenv("SANDBOX_ENABLED", "1")
 	for k, v := range map[string]string{"SANDBOX_SECRET": sec.SandboxSecret, "LINK_CODE_SECRET": sec.LinkCodeSecret, "LOCAL_SEAL_KEY": sec.SealKey} {
 		if os.Getenv(k) == "" {
@@ -112,6 +115,9 @@ func run(ctx context.Context, stop context.CancelFunc, record bool) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap queues: %w", err)
 	}
+	if _, err := devenv.StatementsBucket(ctx, awsCfg, cfg.StatementsBucket, cfg.S3Endpoint); err != nil {
+		return err
+	}
 	st := store.New(db, cfg.Table)
 	st.Sealer = boot.Sealer(cfg, awsCfg)
 	userPool, err := devenv.UserPool(ctx, awsCfg)
@@ -120,7 +126,7 @@ func run(ctx context.Context, stop context.CancelFunc, record bool) error {
 	}
 	svc := service.New(st, service.Options{PublicBaseURL: cfg.PublicBaseURL, SandboxSecret: cfg.SandboxSecret, LinkCodeKey: cfg.LinkCodeSecret,
 		SQS: sqsc, Queues: urls, Log: log, AllowLoopbackWebhooks: true, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		UserPool: userPool, AWS: awsCfg})
+		UserPool: userPool, AWS: awsCfg, StatementsBucket: cfg.StatementsBucket, S3Endpoint: cfg.S3Endpoint})
 	password, err := devenv.DevPassword(runDir)
 	if err != nil {
 		return err

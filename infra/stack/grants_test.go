@@ -12,7 +12,8 @@ import (
 
 // What each function's role may do, by kind: "table:read", "table:write",
 // "table:stream", "send:<queue>", "consume:<queue>", "kms:decrypt",
-// "kms:seal", "secret:<env var naming it>", "ses", "sns",
+// "kms:seal", "secret:<env var naming it>", "ses", "sns", "s3:<action> <the
+// statements bucket's objects it applies to>",
 // "cognito:<action>" (on the stack's user pool; "cognito:<action> on <r>"
 // on anything else).
 func grantsOf(t *testing.T, doc stackDoc, f *fnView) []string {
@@ -95,6 +96,9 @@ func grantKinds(action string, res []string, queueOf, secretOf map[string]string
 	if strings.HasPrefix(action, "cognito-idp:") {
 		return cognitoKinds(action, res, pool)
 	}
+	if strings.HasPrefix(action, "s3:") {
+		return s3Kinds(action, res)
+	}
 	if strings.HasPrefix(action, "sqs:Get") || slices.Contains(bundledActions, action) {
 		return nil
 	}
@@ -124,6 +128,23 @@ func namedKinds(prefix string, res []string, names map[string]string) []string {
 			n = "unknown " + r
 		}
 		out = append(out, prefix+n)
+	}
+	return out
+}
+
+// s3Kinds is "s3:<action> <objects>" for each resource in the statements
+// bucket ("s3:<action> on <resource>" for any other).
+func s3Kinds(action string, res []string) []string {
+	var out []string
+	for _, r := range res {
+		if objects, ok := strings.CutPrefix(r, `{"Fn::Join":["",[{"Fn::GetAtt":["StatementsBucket`); ok {
+			// ...<hash>","Arn"]},"/<objects>"]]}
+			if i := strings.Index(objects, `"/`); i >= 0 {
+				out = append(out, action+" "+strings.TrimSuffix(objects[i+2:], `"]]}`))
+				continue
+			}
+		}
+		out = append(out, action+" on "+r)
 	}
 	return out
 }
@@ -172,6 +193,8 @@ func wantGrants(f spec.Function, prod bool) (grants, env []string) {
 	add(f.Uses(spec.NeedChannels), []string{"ses", "sns"}, "EMAIL_FROM", "SMS_ENABLED")
 	add(f.Uses(spec.NeedIdentity) || f.Uses(spec.NeedIdentityAdmin), nil, "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
 	add(f.Uses(spec.NeedIdentityAdmin), []string{"cognito:AdminCreateUser", "cognito:AdminGetUser", "cognito:AdminInitiateAuth", "cognito:AdminRespondToAuthChallenge", "cognito:AdminUserGlobalSignOut"})
+	add(f.Uses(spec.NeedStatementUpload), []string{"s3:PutObject statements/*"}, "STATEMENTS_BUCKET")
+	add(f.Uses(spec.NeedStatementFiles), []string{"s3:GetObject *"}, "STATEMENTS_BUCKET")
 	add(f.Consumes != "", []string{"consume:" + f.Consumes})
 	for _, q := range f.Sends {
 		add(true, []string{"send:" + q}, spec.QueueEnv(q))
@@ -181,7 +204,7 @@ func wantGrants(f spec.Function, prod bool) (grants, env []string) {
 	}
 	slices.Sort(grants)
 	slices.Sort(env)
-	return slices.Compact(grants), env
+	return slices.Compact(grants), slices.Compact(env)
 }
 
 // Every function's role and environment are exactly what its spec entry

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/paylinks/paylinks/shared/spec"
 )
 
 // fnView is one function of a synthesized template: its environment and the
@@ -149,8 +151,8 @@ func TestProdRetainsDLQsAndKey(t *testing.T) {
 				t.Errorf("%s: DLQ %s DeletionPolicy %q UpdateReplacePolicy %q, want %s", stage, id, q.DeletionPolicy, q.UpdateReplacePolicy, want)
 			}
 		}
-		if dlqs != 6 {
-			t.Errorf("%s: %d DLQs, want 5 work-queue DLQs and the stream failure queue", stage, dlqs)
+		if dlqs != len(spec.Queues)+1 {
+			t.Errorf("%s: %d DLQs, want %d work-queue DLQs and the stream failure queue", stage, dlqs, len(spec.Queues))
 		}
 		keys := logicalIDs(doc, "AWS::KMS::Key")
 		if len(keys) != 1 {
@@ -419,7 +421,7 @@ func checkKeyGrants(t *testing.T, s stageSecrets, name string, f *fnView) {
 	switch name {
 	case "account", "admin": // the settings seal merchants' secrets
 		wantKMS = []string{"kms:Decrypt", "kms:GenerateDataKey"}
-	case "apply", "sweep", "dashboard": // they never load a merchant
+	case "apply", "sweep", "dashboard", "reconcile": // they never load a merchant
 		wantKMS = nil
 	}
 	if !slices.Equal(kmsActions, wantKMS) {
@@ -457,8 +459,8 @@ func TestOutputs(t *testing.T) {
 		stage string
 		want  []string
 	}{
-		{"dev", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "TableName", "UserPoolClientId", "UserPoolId"}},
-		{"prod", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "TableName", "UserPoolClientId", "UserPoolId"}},
+		{"dev", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "SandboxSecretArn", "StatementsBucketName", "TableName", "UserPoolClientId", "UserPoolId"}},
+		{"prod", []string{"AdminFunctionName", "ApiUrl", "KmsKeyId", "LinkCodeSecretArn", "StatementsBucketName", "TableName", "UserPoolClientId", "UserPoolId"}},
 	} {
 		_, doc := synthProps(t, contextProps(t, c.stage, nil))
 		var got []string

@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -107,6 +108,7 @@ type parts struct {
 	table   awsdynamodb.Table
 	queues  map[string]awssqs.Queue
 	dlqs    map[string]awssqs.Queue
+	bucket  awss3.Bucket // the bank statements' files
 	key     awskms.Key
 	secrets map[string]awssecretsmanager.Secret
 	users   userPool
@@ -130,6 +132,7 @@ func New(scope constructs.Construct, id string, p *Props) (awscdk.Stack, error) 
 	b := &parts{st: st, p: p, prod: prod, logs: logRetention}
 	b.table = newTable(st, prod)
 	b.queues, b.dlqs = newQueues(st, prod)
+	b.bucket = newStatementsBucket(st, prod, b.queues[spec.Statements])
 	api := awsapigatewayv2.NewHttpApi(st, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{ApiName: jsii.String("paylinks-" + p.Stage)})
 	b.base = p.PublicBaseURL
 	if b.base == "" {
@@ -275,6 +278,7 @@ func (b *parts) environment(f spec.Function) map[string]*string {
 	if b.p.LocalStack && f.Name == "deliver" {
 		env[envAllowLoopback] = jsii.String("1")
 	}
+	b.statementsEnv(f, env)
 	for _, q := range f.Sends {
 		env[spec.QueueEnv(q)] = b.queues[q].QueueUrl()
 	}
@@ -339,6 +343,7 @@ func (b *parts) grant(f spec.Function, fn awslambda.Function) {
 	if f.Uses(spec.NeedChannels) {
 		b.grantChannels(fn)
 	}
+	b.grantStatements(f, fn)
 	b.users.grantIdentity(f, fn)
 }
 
@@ -421,6 +426,8 @@ func addRoutes(st awscdk.Stack, api awsapigatewayv2.HttpApi, p *Props, routes []
 func outputs(st awscdk.Stack, api awsapigatewayv2.HttpApi, b *parts, fns map[string]awslambda.Function) {
 	awscdk.NewCfnOutput(st, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	awscdk.NewCfnOutput(st, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: b.table.TableName()})
+	awscdk.NewCfnOutput(st, jsii.String("StatementsBucketName"), &awscdk.CfnOutputProps{Value: b.bucket.BucketName(),
+		Description: jsii.String("bank statements: put a camt.053, camt.054 or CODA file at drop/<merchant>/<name> to reconcile it")})
 	awscdk.NewCfnOutput(st, jsii.String("AdminFunctionName"), &awscdk.CfnOutputProps{Value: fns["admin"].FunctionName(),
 		Description: jsii.String("the operators' function: go run ./infra/admin -function <this> ... (IAM lambda:InvokeFunction only)")})
 	awscdk.NewCfnOutput(st, jsii.String("KmsKeyId"), &awscdk.CfnOutputProps{Value: b.key.KeyId(),

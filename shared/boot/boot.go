@@ -32,6 +32,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/identity"
 	"github.com/paylinks/paylinks/shared/merchant"
+	"github.com/paylinks/paylinks/shared/objects"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/seal"
@@ -228,6 +229,28 @@ func (e *Env) Pool() identity.Pool {
 	return e.pool()
 }
 
+// StatementFiles is the statements bucket, to read the files uploaded and
+// dropped (the reconcile worker).
+func (e *Env) StatementFiles() *objects.Bucket {
+	e.Use(spec.NeedStatementFiles)
+	return e.statementsBucket()
+}
+
+// StatementUploads is the statements bucket, to keep the files uploaded
+// through the API.
+func (e *Env) StatementUploads() *objects.Bucket {
+	e.Use(spec.NeedStatementUpload)
+	return e.statementsBucket()
+}
+
+func (e *Env) statementsBucket() *objects.Bucket {
+	region := e.AWS.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	return &objects.Bucket{Name: e.Config.StatementsBucket, Region: region, Endpoint: e.Config.S3Endpoint, Credentials: e.AWS.Credentials}
+}
+
 // Deadlines is each HTTP request's deadline.
 func (e *Env) Deadlines() time.Duration {
 	if e.Deadline == 0 {
@@ -297,6 +320,7 @@ var needLabels = map[spec.Need]string{
 	spec.NeedLinkCodes: "the link-code key", spec.NeedSealer: "the sealing key (open)", spec.NeedSeal: "the sealing key (seal)",
 	spec.NeedPSPs: "the PSPs", spec.NeedRateLimits: "the rate limits", spec.NeedChannels: "the channels", spec.NeedPSPNames: "the PSPs' names",
 	spec.NeedIdentity: "the members' token check", spec.NeedIdentityAdmin: "the user pool",
+	spec.NeedStatementFiles: "the statements' files (read)", spec.NeedStatementUpload: "the statements' files (upload)",
 }
 
 func needNames(n spec.Need) string {
@@ -413,7 +437,8 @@ func Verify(name string, compose func(*Env)) error {
 
 func verify(fn spec.Function, compose func(*Env)) (err error) {
 	cfg := config.Config{Table: "verify", UserPoolID: "us-east-1_verify", UserPoolClientID: "verify", PublicBaseURL: "https://pay.example", SandboxEnabled: true,
-		SandboxSecret: []byte(strings.Repeat("s", 32)), LinkCodeSecret: []byte(strings.Repeat("c", 32)), LocalSealKey: make([]byte, 32)}
+		StatementsBucket: "verify-statements",
+		SandboxSecret:    []byte(strings.Repeat("s", 32)), LinkCodeSecret: []byte(strings.Repeat("c", 32)), LocalSealKey: make([]byte, 32)}
 	queues := map[string]string{}
 	for _, q := range spec.All().Sends {
 		queues[q], queues[q+"-dlq"] = "https://sqs.verify/"+q, "https://sqs.verify/"+q+"-dlq"

@@ -101,6 +101,8 @@ func TestSharedPartsOncePerEnv(t *testing.T) {
 		e.Sender(spec.Refunds)
 		e.Sender(spec.Send)
 		e.Sender(spec.Imports)
+		e.Sender(spec.Statements)
+		e.StatementUploads()
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,10 @@ type Config struct {
 	// is not AWS's (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER or
 	// AWS_ENDPOINT_URL: moto).
 	UserPoolID, UserPoolClientID, CognitoEndpoint string
+	// StatementsBucket keeps bank statements' files (STATEMENTS_BUCKET);
+	// S3Endpoint is S3's endpoint when it is not AWS's
+	// (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL: moto).
+	StatementsBucket, S3Endpoint string
 }
 
 // MinSecret is the shortest signing secret accepted (256 bits).
@@ -112,10 +116,25 @@ func Load(ctx context.Context, need spec.Need, secrets SecretReader) (Config, er
 	if need&spec.NeedRateLimits != 0 {
 		c.RateLimit, c.RateBurst = rateLimits(&missing)
 	}
+	if need&(spec.NeedStatementFiles|spec.NeedStatementUpload) != 0 {
+		c.StatementsBucket, c.S3Endpoint = statementsBucket(&missing)
+	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("%w: %s", ErrMissing, strings.Join(missing, "; "))
 	}
 	return c, nil
+}
+
+// statementsBucket reads STATEMENTS_BUCKET and S3's endpoint.
+func statementsBucket(missing *[]string) (bucket, endpoint string) {
+	bucket, endpoint = os.Getenv("STATEMENTS_BUCKET"), os.Getenv("AWS_ENDPOINT_URL_S3")
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	if bucket == "" {
+		*missing = append(*missing, "STATEMENTS_BUCKET")
+	}
+	return bucket, endpoint
 }
 
 // rateLimits reads RATE_LIMIT_PER_SECOND and RATE_LIMIT_BURST (zero when

@@ -17,12 +17,12 @@ import (
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
-const all = spec.NeedTable | spec.NeedPublicBaseURL | spec.NeedLinkCodes | spec.NeedSealer | spec.NeedPSPs | spec.NeedRateLimits
+const all = spec.NeedTable | spec.NeedPublicBaseURL | spec.NeedLinkCodes | spec.NeedSealer | spec.NeedPSPs | spec.NeedRateLimits | spec.NeedStatementFiles
 
 // clean empties every variable Load reads.
 func clean(t *testing.T) {
 	for _, k := range []string{"TABLE_NAME", "PUBLIC_BASE_URL", "SANDBOX_ENABLED", "SANDBOX_SECRET", "SANDBOX_SECRET_ARN",
-		"LINK_CODE_SECRET", "LINK_CODE_SECRET_ARN", "KMS_KEY_ID", "LOCAL_SEAL_KEY", "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST"} {
+		"LINK_CODE_SECRET", "LINK_CODE_SECRET_ARN", "KMS_KEY_ID", "LOCAL_SEAL_KEY", "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST", "STATEMENTS_BUCKET"} {
 		t.Setenv(k, "")
 	}
 }
@@ -38,7 +38,7 @@ func TestLoadRefusesWhatIsMissing(t *testing.T) {
 	if !errors.Is(err, config.ErrMissing) {
 		t.Fatalf("started without configuration: %v", err)
 	}
-	for _, name := range []string{"TABLE_NAME", "PUBLIC_BASE_URL", "LINK_CODE_SECRET", "SANDBOX_SECRET", "KMS_KEY_ID"} {
+	for _, name := range []string{"TABLE_NAME", "PUBLIC_BASE_URL", "LINK_CODE_SECRET", "SANDBOX_SECRET", "KMS_KEY_ID", "STATEMENTS_BUCKET"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("%s not named in %v", name, err)
 		}
@@ -50,8 +50,9 @@ func TestLoadRefusesWhatIsMissing(t *testing.T) {
 	t.Setenv("LINK_CODE_SECRET", strings.Repeat("c", 32))
 	t.Setenv("LOCAL_SEAL_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
 	t.Setenv("SANDBOX_ENABLED", "")
+	t.Setenv("STATEMENTS_BUCKET", "paylinks-statements")
 	c, err := config.Load(context.Background(), all, nil)
-	if err != nil || c.SandboxEnabled || c.PublicBaseURL != "https://pay.example" || len(c.LinkCodeSecret) != 32 {
+	if err != nil || c.SandboxEnabled || c.PublicBaseURL != "https://pay.example" || len(c.LinkCodeSecret) != 32 || c.StatementsBucket != "paylinks-statements" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	t.Setenv("RATE_LIMIT_BURST", "many")

@@ -98,6 +98,9 @@ type API struct {
 	// Directory invites people into the user pool (the people function;
 	// nil where members are not managed).
 	Directory team.Inviter
+	// Bank takes bank statements in and matches bank payments kept for
+	// review (the api function; nil elsewhere: its routes answer 404).
+	Bank BankStatements
 
 	keys      *merchant.Cache[string, merchant.Key]
 	merchants *merchant.Cache[string, *merchant.Merchant]
@@ -154,6 +157,11 @@ var Routes = []Route{
 	{Pattern: "GET /v1/payment-links/{id}/refunds", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listRefunds) }},
 	{Pattern: "GET /v1/payments/review", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listReview) }},
 	{Pattern: "POST /v1/payments/review/{id}/refund", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.refundReview)) }},
+	{Pattern: "POST /v1/payments/review/{id}/match", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.matchReview)) }},
+	{Pattern: "POST /v1/bank-statements", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.uploadStatement)) }},
+	{Pattern: "GET /v1/bank-statements", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listStatements) }},
+	{Pattern: "GET /v1/bank-statements/{id}", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.getStatement) }},
+	{Pattern: "GET /v1/bank-statements/{id}/entries", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listEntries) }},
 }
 
 // CreateRoute is the route the create function serves.

@@ -147,8 +147,11 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			return p
 		}
 		limit := int64(MaxBody)
-		if strings.HasSuffix(r.URL.Path, "/import") {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/import"):
 			limit = MaxImportBody
+		case r.URL.Path == "/v1/bank-statements":
+			limit = MaxStatementBody
 		}
 		body, err := readBodyMax(r, limit)
 		if err != nil {

@@ -32,12 +32,16 @@ type ReviewView struct {
 	ReceivedAt    string        `json:"received_at"`
 	State         string        `json:"state"`
 	FailureReason *string       `json:"failure_reason"`
+	// Debtor and Remittance are a bank payment's payer and free text (null
+	// for PSP payments).
+	Debtor     *domain.Debtor `json:"debtor"`
+	Remittance *string        `json:"remittance"`
 }
 
 func reviewView(p *store.ReviewPayment) ReviewView {
 	return ReviewView{ID: p.ID, Object: "review_payment", Kind: p.Kind, PSP: p.PSP, PSPReference: p.PSPReference, Amount: p.Amount,
 		LinkID: strp(p.LinkID), Expected: p.Expected, ReceivedAt: p.ReceivedAt.UTC().Format(time.RFC3339), State: p.State,
-		FailureReason: strp(p.FailureReason)}
+		FailureReason: strp(p.FailureReason), Debtor: p.Debtor, Remittance: strp(p.Remittance)}
 }
 
 var reviewParams = map[string]bool{"kind": true, "limit": true, "cursor": true}
@@ -53,9 +57,9 @@ func (a *API) listReview(w http.ResponseWriter, r *http.Request) error {
 	limit := pageParams(v, reviewParams, &errs)
 	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: limit, Cursor: v.Get("cursor")}
 	switch q.Kind {
-	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched:
+	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched, domain.ReviewReversal:
 	default:
-		errs.Add("kind", "must be unmatched, second or mismatched")
+		errs.Add("kind", "must be unmatched, second, mismatched or reversal")
 	}
 	if len(errs) > 0 {
 		return problem.Invalid(errs...)

@@ -5,8 +5,9 @@
 // customers:read; members' e-mails (and when they signed in) need
 // members:write or settings:write. Redact rewrites a JSON answer for a
 // caller short of either, by the shape of what paylinks answers: objects
-// named by their id prefix (cus_, mem_, pl_), customer snapshots under
-// "customer", and actors of type member.
+// named by their id prefix (cus_, mem_, pl_, py_) or their object
+// (bank_statement_entry), customer snapshots under "customer", and actors
+// of type member.
 package personal
 
 import (
@@ -32,8 +33,9 @@ func (r Rights) All() bool { return r.Customers && r.Members }
 // record, never the person.
 var customerKept = map[string]bool{"id": true, "object": true, "type": true, "archived": true, "erased": true, "created_at": true, "updated_at": true}
 
-// personFields are a link's or a payment's parts that are people's data.
-var personFields = []string{"beneficiary", "debtor", "bank_transfer"}
+// personFields are a link's or a payment's parts that are people's data
+// (a bank payment's remittance text is the payer's own words).
+var personFields = []string{"beneficiary", "debtor", "bank_transfer", "remittance"}
 
 // Redact is the JSON document body without what rights do not allow.
 // A body that is not JSON is an error (the caller answers nothing rather
@@ -77,7 +79,7 @@ func object(o map[string]any, r Rights) map[string]any {
 		if c, ok := o["customer"].(map[string]any); ok {
 			o["customer"] = keep(c, customerKept)
 		}
-		if strings.HasPrefix(id, "pl_") || strings.HasPrefix(id, "py_") {
+		if strings.HasPrefix(id, "pl_") || strings.HasPrefix(id, "py_") || o["object"] == "bank_statement_entry" {
 			for _, f := range personFields {
 				if _, ok := o[f]; ok {
 					o[f] = nil

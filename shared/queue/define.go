@@ -25,6 +25,8 @@ const (
 	Send      = spec.Send
 	Imports   = spec.Imports
 	Webhooks  = spec.Webhooks
+	// Statements is the bank statements' queue.
+	Statements = spec.Statements
 )
 
 // Defs are paylinks' queues.

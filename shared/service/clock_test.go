@@ -19,7 +19,7 @@ func TestEveryPartReadsTheEnvsClock(t *testing.T) {
 		"API": s.API.Now, "API's refunds": s.API.Refunds.Now, "Create": s.Create.Now, "Account": s.Account.Now, "People": s.People.Now,
 		"Customers": s.Customers.Now, "Dashboard": s.Dashboard.Now, "Redirect": s.Redirect.Now, "Ingest": s.Ingest.Now, "Apply": s.Apply.Now,
 		"Refunds": s.Refunds.Now, "Send": s.Send.Now, "Imports": s.Imports.Now, "Sweeper": s.Sweeper.Now, "Stream": s.Stream.Now,
-		"Webhooks": s.Webhooks.Now,
+		"Webhooks": s.Webhooks.Now, "Reconcile": s.Reconcile.Now,
 	} {
 		if got := now(); !got.Equal(at) {
 			t.Errorf("%s reads %v, not the Env's clock (%v)", name, got, at)

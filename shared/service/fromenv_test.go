@@ -48,7 +48,7 @@ func deployedEnvironment(t *testing.T, ctx context.Context, cfg aws.Config, tabl
 	}
 	for k, v := range map[string]string{"TABLE_NAME": table, "PUBLIC_BASE_URL": "https://pay.example", "KMS_KEY_ID": *key.KeyMetadata.KeyId,
 		"LINK_CODE_SECRET_ARN": *secret.ARN, "SANDBOX_ENABLED": "", "LINK_CODE_SECRET": "", "LOCAL_SEAL_KEY": "",
-		"COGNITO_USER_POOL_ID": "us-east-1_deployed", "COGNITO_CLIENT_ID": "deployed"} {
+		"COGNITO_USER_POOL_ID": "us-east-1_deployed", "COGNITO_CLIENT_ID": "deployed", "STATEMENTS_BUCKET": "paylinks-statements"} {
 		t.Setenv(k, v)
 	}
 }
@@ -113,7 +113,7 @@ func TestFromEnvAsDeployed(t *testing.T) {
 			t.Fatalf("%s started without its link-code secret: %v", fn, err)
 		}
 	}
-	for _, fn := range []string{"apply", "send", "stream", "deliver", "webhook", "refund"} {
+	for _, fn := range []string{"apply", "send", "stream", "deliver", "webhook", "refund", "reconcile"} {
 		if _, err := boot.FromEnvironment(ctx, fn); err != nil {
 			t.Fatalf("%s needs no link-code secret: %v", fn, err)
 		}

@@ -33,6 +33,7 @@ import (
 	composedeliver "github.com/paylinks/paylinks/shared/compose/deliver"
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
 	composepeople "github.com/paylinks/paylinks/shared/compose/people"
+	composereconcile "github.com/paylinks/paylinks/shared/compose/reconcile"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesandbox "github.com/paylinks/paylinks/shared/compose/sandbox"
@@ -43,6 +44,7 @@ import (
 	"github.com/paylinks/paylinks/shared/config"
 	"github.com/paylinks/paylinks/shared/devkit/seed"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/objects"
 	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
@@ -79,6 +81,9 @@ type samples struct {
 	sqs    map[string]sqsFn
 	used   map[string]bool
 	hooks  chan outboundHook
+	// bucket is the statements' bucket (moto's S3); aws signs for it.
+	bucket *objects.Bucket
+	aws    aws.Config
 }
 
 type outboundHook struct {
@@ -91,7 +96,9 @@ func (s *samples) fnEnv(name string) *boot.Env {
 	if !ok {
 		s.t.Fatalf("no function %q in spec", name)
 	}
-	return boot.New(fn, s.cfg, s.env.Store, s.env.SQS, s.env.Queues, config.Logger())
+	e := boot.New(fn, s.cfg, s.env.Store, s.env.SQS, s.env.Queues, config.Logger())
+	e.AWS = s.aws
+	return e
 }
 
 // lambdaHTTP is boot.ServeHTTP's handler, without lambda.Start.
@@ -117,6 +124,8 @@ func newSamples(t *testing.T) *samples {
 		cfg: config.Config{Table: env.Table, PublicBaseURL: "https://pay.example", SandboxEnabled: true,
 			SandboxSecret: []byte("sandbox session secret of the sample test run"), LinkCodeSecret: testenv.CodeKey,
 			UserPoolID: "us-east-1_samples", UserPoolClientID: "samples"}}
+	s.bucket, s.aws = testenv.NewBucket(t), testenv.AWSConfig(t)
+	s.cfg.StatementsBucket, s.cfg.S3Endpoint = s.bucket.Name, s.bucket.Endpoint
 	api := s.fnEnv("api")
 	create := s.fnEnv("create")
 	redirect := s.fnEnv("redirect")
@@ -149,6 +158,9 @@ func newSamples(t *testing.T) *samples {
 			return composesend.Worker(e, channel.Registry{channel.Email: s.outbox, channel.SMS: s.outbox, channel.WhatsApp: s.outbox}).Handle
 		}),
 		"import": queueFn("import", func(e *boot.Env) func(context.Context, events.SQSMessage) error { return composeimports.New(e).Handle }),
+		"reconcile": queueFn("reconcile", func(e *boot.Env) func(context.Context, events.SQSMessage) error {
+			return composereconcile.Handler(composereconcile.New(e))
+		}),
 		"deliver": queueFn("deliver", func(e *boot.Env) func(context.Context, events.SQSMessage) error {
 			// The merchant's receiver is on loopback, as in the LocalStack
 			// stack, whose deliver function has OUTBOUND_ALLOW_LOOPBACK=1.
@@ -341,6 +353,7 @@ func TestSampleEvents(t *testing.T) {
 	l = s.refund(t, l)
 	s.stream(t, ctx, l)
 	s.imports(t)
+	s.statements(t, ctx)
 	s.sweep(t, ctx)
 	s.coverage(t)
 }
@@ -528,6 +541,44 @@ func (s *samples) imports(t *testing.T) {
 	s.consume("import", "batch.json")
 	if resp = s.invoke("api", "get-import.json", 200, nil); !strings.Contains(resp.Body, `"rows_done":2,"rows_failed":0,"rows_total":2,"status":"completed"`) {
 		t.Fatalf("import: %s", resp.Body)
+	}
+}
+
+func (s *samples) statements(t *testing.T, ctx context.Context) {
+	t.Helper()
+	// reconcile: a statement uploaded through the api (a credit naming no
+	// link: kept for review), then a CODA file dropped in the bucket, S3's
+	// notification on the queue.
+	resp := s.invoke("api", "upload-statement.json", 202, nil)
+	var up struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &up)
+	s.replace("bs_01JD3Q7A1B2C3D4E5F6G7H8J9K", up.ID)
+	s.consume("reconcile", "batch.json")
+	if resp = s.invoke("api", "get-statement.json", 200, nil); !strings.Contains(resp.Body, `"status":"done"`) || !strings.Contains(resp.Body, `"review":1`) {
+		t.Fatalf("statement: %s", resp.Body)
+	}
+	if resp = s.invoke("api", "statement-entries.json", 200, nil); !strings.Contains(resp.Body, `"outcome":"review","reason":"no_reference"`) {
+		t.Fatalf("statement entries: %s", resp.Body)
+	}
+	coda, err := os.ReadFile("../bank/coda/testdata/two_statements.cod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.bucket.Put(ctx, "drop/demo/2026-11-23 statement.cod", coda, "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	s.replace("paylinks-dev-statementsbucket-1f2e3d4c5b6a", s.bucket.Name)
+	var ev events.SQSEvent
+	if err := json.Unmarshal(s.load("reconcile", "s3-drop.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.sqs["reconcile"](ctx, ev); err != nil || len(out.BatchItemFailures) != 0 {
+		t.Fatalf("reconcile a drop: %+v %v", out, err)
+	}
+	// The drop's statement is as old as S3's event (the sample's time).
+	page, err := s.env.Store.ListStatements(ctx, "demo", 10, "")
+	if err != nil || len(page.Items) != 2 || page.Items[1].Source != "drop" || page.Items[1].Status != "done" || page.Items[1].Format != "coda" {
+		t.Fatalf("statements %+v %v", page.Items, err)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	composeimports "github.com/paylinks/paylinks/shared/compose/imports"
 	composepeople "github.com/paylinks/paylinks/shared/compose/people"
 	"github.com/paylinks/paylinks/shared/compose/psps"
+	composereconcile "github.com/paylinks/paylinks/shared/compose/reconcile"
 	composeredirect "github.com/paylinks/paylinks/shared/compose/redirect"
 	composerefund "github.com/paylinks/paylinks/shared/compose/refund"
 	composesandbox "github.com/paylinks/paylinks/shared/compose/sandbox"
@@ -46,6 +47,7 @@ import (
 	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/send"
 	"github.com/paylinks/paylinks/shared/spec"
+	"github.com/paylinks/paylinks/shared/statements"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/sweep"
 	"github.com/paylinks/paylinks/shared/webhook"
@@ -91,6 +93,9 @@ type Options struct {
 	// configuration that reaches it; invitations go to the outbox.
 	UserPool identity.Pool
 	AWS      aws.Config
+	// StatementsBucket keeps bank statements' files (on moto's S3 at
+	// S3Endpoint; AWS signs its requests).
+	StatementsBucket, S3Endpoint string
 }
 
 // Service holds every function's handler over one store.
@@ -109,9 +114,11 @@ type Service struct {
 	Sweeper  *sweep.Sweeper
 	Send     *send.Service
 	Imports  *imports.Worker
-	Outbox   *channel.Outbox // when the local outbox is in use
-	Stream   *outbound.Stream
-	Webhooks *outbound.Deliverer
+	// Reconcile is the bank statements' worker.
+	Reconcile *statements.Service
+	Outbox    *channel.Outbox // when the local outbox is in use
+	Stream    *outbound.Stream
+	Webhooks  *outbound.Deliverer
 	// Account serves httpapi.AccountRoutes, People MemberRoutes, Dashboard
 	// /dashboard.
 	Account   *httpapi.API
@@ -133,7 +140,8 @@ func New(st *store.Store, o Options) *Service {
 	}
 	cfg := config.Config{Table: st.Table, PublicBaseURL: o.PublicBaseURL, SandboxEnabled: !o.DisableSandbox, SandboxSecret: o.SandboxSecret,
 		LinkCodeSecret: o.LinkCodeKey, RateLimit: o.RateLimit, RateBurst: o.RateBurst,
-		UserPoolID: o.UserPool.ID, UserPoolClientID: o.UserPool.ClientID, CognitoEndpoint: o.UserPool.Endpoint}
+		UserPoolID: o.UserPool.ID, UserPoolClientID: o.UserPool.ClientID, CognitoEndpoint: o.UserPool.Endpoint,
+		StatementsBucket: o.StatementsBucket, S3Endpoint: o.S3Endpoint}
 	e := boot.New(spec.All(), cfg, st, o.SQS, o.Queues, o.Log)
 	e.AWS = o.AWS
 	if e.AWS.Region == "" {
@@ -157,6 +165,7 @@ func New(st *store.Store, o Options) *Service {
 	s.Apply = composeapply.New(e)
 	s.Send = composesend.Worker(e, o.Channels)
 	s.Imports = composeimports.New(e)
+	s.Reconcile = composereconcile.New(e)
 	s.Sweeper = composesweep.New(e)
 	s.Stream = composestream.New(e)
 	s.Webhooks = composedeliver.New(e)
@@ -228,5 +237,5 @@ func (s *Service) Handler() http.Handler {
 // Consumers are the SQS handlers by queue name.
 func (s *Service) Consumers() map[string]queue.Handler {
 	return map[string]queue.Handler{queue.PSPEvents: s.Apply.Handle, queue.Refunds: s.Refunds.Handle, queue.Send: s.Send.Handle, queue.Imports: s.Imports.Handle,
-		queue.Webhooks: s.Webhooks.Handle}
+		queue.Webhooks: s.Webhooks.Handle, queue.Statements: composereconcile.Handler(s.Reconcile)}
 }

@@ -20,6 +20,10 @@ const (
 	Send      = "send"
 	Imports   = "imports"
 	Webhooks  = "webhooks"
+	// Statements carries bank statements to reconcile: the API's uploads,
+	// S3's notifications of files dropped in the statements bucket, and
+	// the worker's own continuations.
+	Statements = "statements"
 )
 
 // Queues are paylinks' work queues.
@@ -33,6 +37,7 @@ var Queues = []Queue{
 	// themselves; the redrive count only catches a message that keeps
 	// crashing its consumer.
 	{Name: Webhooks, ConsumerTimeout: 30 * time.Second, MaxReceiveCount: 30, Retention: 5 * 24 * time.Hour},
+	{Name: Statements, ConsumerTimeout: 300 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
 }
 
 // LookupQueue returns the definition of a queue.

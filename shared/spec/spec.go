@@ -51,6 +51,12 @@ const (
 	// AdminInitiateAuth, AdminRespondToAuthChallenge, AdminUserGlobalSignOut
 	// on the pool).
 	NeedIdentityAdmin
+	// NeedStatementFiles reads bank statements' files, uploaded and
+	// dropped (STATEMENTS_BUCKET; s3:GetObject in the statements bucket).
+	NeedStatementFiles
+	// NeedStatementUpload keeps the bank statements uploaded through the
+	// API (STATEMENTS_BUCKET; s3:PutObject under statements/ only).
+	NeedStatementUpload
 )
 
 // PSP is a provider merchants may pick.
@@ -112,8 +118,8 @@ const http = TriggerHTTP
 var Functions = []Function{
 	{Name: "api", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/v1/{proxy+}", []string{"ANY"}}, {"/openapi.json", []string{"GET"}}, {"/healthz", []string{"GET"}}},
-		Sends:  []string{Refunds, Send, Imports},
-		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedLinkCodes | NeedSealer | NeedRateLimits | NeedIdentity},
+		Sends:  []string{Refunds, Send, Imports, Statements},
+		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedLinkCodes | NeedSealer | NeedRateLimits | NeedIdentity | NeedStatementUpload},
 	{Name: "create", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/v1/payment-links", []string{"POST"}}},
 		Sends:  []string{Send},
@@ -165,6 +171,12 @@ var Functions = []Function{
 	{Name: "deliver", Timeout: 30 * time.Second, Memory: 256, Trigger: TriggerQueue, Consumes: Webhooks,
 		Sends: []string{Webhooks}, DeadLetters: []string{Webhooks},
 		Needs: NeedTable | NeedTableWrite | NeedSealer},
+	// Bank statements: uploads (the api) and files dropped in the bucket
+	// (S3's notifications) on one queue; a long statement queues its own
+	// continuation.
+	{Name: "reconcile", Timeout: 300 * time.Second, Memory: 512, Trigger: TriggerQueue, Consumes: Statements,
+		Sends: []string{Statements},
+		Needs: NeedTable | NeedTableWrite | NeedStatementFiles},
 }
 
 // Lookup returns the function named name.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"regexp"
+	"sync"
 
 	"github.com/paylinks/paylinks/shared/bank"
 	"github.com/paylinks/paylinks/shared/bank/camt"
@@ -24,8 +25,10 @@ const HeadBytes = 64 << 10
 var ErrUnknownFormat = errors.New("not a camt.053, camt.054 or CODA 2.x file")
 
 var (
-	bom        = []byte("\xef\xbb\xbf")
-	codaHeader = regexp.MustCompile(`^0000[0-9]{6}`)
+	bom = []byte("\xef\xbb\xbf")
+	// codaHeader is compiled at its first use: nothing runs at a
+	// function's start.
+	codaHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^0000[0-9]{6}`) })
 )
 
 // Detect is the format of a statement file from its first bytes (at most
@@ -41,7 +44,7 @@ func Detect(head []byte) (string, error) {
 	switch {
 	case len(b) > 0 && b[0] == '<':
 		return detectXML(b)
-	case codaHeader.Match(b):
+	case codaHeader().Match(b):
 		return bank.FormatCODA, nil
 	}
 	return "", ErrUnknownFormat

@@ -24,7 +24,7 @@ func dynamoRig(t *testing.T) (*testenv.Env, *statements.Service, *fakeQueue) {
 	bkt := testenv.NewBucket(t)
 	q := &fakeQueue{}
 	svc := &statements.Service{Store: env.Store, Files: bkt, Queue: q, Bucket: bkt.Name, Log: slog.New(slog.DiscardHandler), Chunk: 7, Workers: 4,
-		Merchants: env.Store.GetMerchant}
+		MerchantExists: env.Store.MerchantExists}
 	return env, svc, q
 }
 

@@ -11,12 +11,13 @@ import (
 )
 
 // Errors of Match, as the API answers them (409).
+// Both are domain.ErrTransition.
 var (
 	// ErrLinkPaid: the link was paid already, by another payment.
-	ErrLinkPaid = errors.New("the link is paid already")
+	ErrLinkPaid = fmt.Errorf("the link is paid already, by another payment: %w", domain.ErrTransition)
 	// ErrLinkClosed: the link cannot be paid (archived or in a status that
 	// takes no payment).
-	ErrLinkClosed = errors.New("the link cannot take a payment")
+	ErrLinkClosed = fmt.Errorf("the link takes no payment (archived): %w", domain.ErrTransition)
 )
 
 // Match pays link linkID with an unmatched bank payment kept for review,
@@ -65,7 +66,7 @@ func (s *Service) Match(ctx context.Context, merchantID, reviewID, linkID string
 		return p, l, err
 	}
 	if !matched {
-		return done, l, fmt.Errorf("%w (meanwhile)", ErrLinkPaid)
+		return done, l, ErrLinkPaid
 	}
 	return done, l, nil
 }

@@ -90,11 +90,11 @@ func (s *Service) dropped(ctx context.Context, r events.S3EventRecord) (*store.S
 		s.log().Warn("statement drop refused", "bucket", r.S3.Bucket.Name, "key", clip(key), "why", "not drop/<merchant>/<file> in the statements bucket")
 		return nil, nil
 	}
-	if _, err := s.Merchants(ctx, merchantID); errors.Is(err, domain.ErrNotFound) {
+	if ok, err := s.MerchantExists(ctx, merchantID); err != nil {
+		return nil, err
+	} else if !ok {
 		s.log().Warn("statement drop refused", "key", clip(key), "why", "no such merchant")
 		return nil, nil
-	} else if err != nil {
-		return nil, err
 	}
 	at := r.EventTime
 	if at.IsZero() {

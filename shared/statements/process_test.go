@@ -16,7 +16,6 @@ import (
 	"github.com/paylinks/paylinks/shared/bank"
 	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/domain"
-	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/statements"
@@ -40,14 +39,9 @@ func newRig() *rig {
 	r := &rig{st: newFakeStore(), files: newFakeFiles(), q: &fakeQueue{}}
 	var tick atomic.Int64 // each reading of the clock is 10 s later: a lease left by a dead worker runs out
 	r.svc = &statements.Service{Store: r.st, Files: r.files, Queue: r.q, Bucket: "bkt",
-		Now: func() time.Time { return clock.Add(time.Duration(tick.Add(1)) * 10 * time.Second) },
-		Log: slog.New(slog.DiscardHandler),
-		Merchants: func(_ context.Context, id string) (*merchant.Merchant, error) {
-			if id == "m1" {
-				return &merchant.Merchant{ID: id}, nil
-			}
-			return nil, domain.ErrNotFound
-		}}
+		Now:            func() time.Time { return clock.Add(time.Duration(tick.Add(1)) * 10 * time.Second) },
+		Log:            slog.New(slog.DiscardHandler),
+		MerchantExists: func(_ context.Context, id string) (bool, error) { return id == "m1", nil }}
 	return r
 }
 

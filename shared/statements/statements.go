@@ -28,7 +28,6 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/links"
-	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -81,9 +80,9 @@ type Service struct {
 	Files Files
 	// Queue is the statements queue: uploads and continuations.
 	Queue queue.Enqueuer
-	// Merchants reads a merchant (a file dropped for an unknown one is
-	// refused).
-	Merchants func(ctx context.Context, id string) (*merchant.Merchant, error)
+	// MerchantExists tells a merchant from none (a file dropped for an
+	// unknown one is refused); nil where nothing is dropped (the API).
+	MerchantExists func(ctx context.Context, id string) (bool, error)
 	// Bucket is the name of the bucket Files is: drops from any other are
 	// refused.
 	Bucket string

@@ -463,3 +463,14 @@ func (s *Statements) AppliedPaymentOf(ctx context.Context, merchant, provider, e
 	err := s.getItem(ctx, pspPK(merchant, provider, evID), pspAppliedSK, "applied marker of "+evID, &a)
 	return a, err
 }
+
+// MerchantExists reports a merchant (its item, nothing of it opened: no
+// sealer needed, none of its secrets read).
+func (s *Statements) MerchantExists(ctx context.Context, id string) (bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(merchantItemPK(id), "MERCHANT"),
+		ProjectionExpression: aws.String("PK")})
+	if err != nil {
+		return false, fmt.Errorf("merchant %s: %w", id, err)
+	}
+	return out.Item != nil, nil
+}

@@ -63,6 +63,12 @@ func TestStatementList(t *testing.T) {
 	if _, err := st.GetStatement(ctx, "m1", other.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("another merchant's statement: %v", err)
 	}
+	env.Merchant(t, "m1")
+	for id, want := range map[string]bool{"m1": true, "m2": false} {
+		if got, err := st.MerchantExists(ctx, id); err != nil || got != want {
+			t.Fatalf("merchant %s exists: %v %v", id, got, err)
+		}
+	}
 }
 
 // A statement is validated once, counted once per chunk (a chunk

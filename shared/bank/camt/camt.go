@@ -51,6 +51,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/paylinks/paylinks/shared/bank"
 )
@@ -75,7 +76,8 @@ var messages = map[string]struct{ format, statement string }{
 }
 
 // namespaceVersion finds the message and version a namespace names.
-var namespaceVersion = regexp.MustCompile(`camt\.(\d{3})\.(\d{3}\.\d{2})`)
+// It is compiled at its first use: nothing runs at a function's start.
+var namespaceVersion = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`camt\.(\d{3})\.(\d{3}\.\d{2})`) })
 
 // Read reads a camt.053 or camt.054 document from r, calling visit for
 // each payment (each entry, or each transaction of a batch entry) in
@@ -224,7 +226,7 @@ func (rd *reader) message(el xml.StartElement, documentNS string) error {
 		ns = documentNS
 	}
 	version := ""
-	if m := namespaceVersion.FindStringSubmatch(ns); m != nil {
+	if m := namespaceVersion().FindStringSubmatch(ns); m != nil {
 		if format := "camt." + m[1]; format != msg.format {
 			return fmt.Errorf("root: %s in the namespace of %s", el.Name.Local, format)
 		}

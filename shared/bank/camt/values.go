@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -13,12 +14,15 @@ import (
 var (
 	// amountPattern is ISO 20022's ActiveOrHistoricCurrencyAndAmount:
 	// a decimal of at most 5 fraction digits (the total is checked apart).
-	amountPattern   = regexp.MustCompile(`^[0-9]+(\.[0-9]{1,5})?$`)
-	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	// (Each compiled at its first use: nothing runs at a function's start.)
+	amountPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[0-9]{1,5})?$`) })
+	currencyPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{3}$`) })
 	// zonePattern is what may follow a date (xs:date): a time zone.
-	zonePattern = regexp.MustCompile(`^(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	zonePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(Z|[+-][0-9]{2}:[0-9]{2})?$`) })
 	// timePattern is what follows the date of a date-time (xs:dateTime).
-	timePattern = regexp.MustCompile(`^T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	timePattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	})
 )
 
 const maxAmountDigits = 18
@@ -33,14 +37,14 @@ func parseAmount(a *amtXML) (decimal.Decimal, string, error) {
 	if ccy == "" {
 		return decimal.Decimal{}, "", inElement("Ccy", errMissing)
 	}
-	if !currencyPattern.MatchString(ccy) {
+	if !currencyPattern().MatchString(ccy) {
 		return decimal.Decimal{}, "", inElement("Ccy", fmt.Errorf("%q is not a currency code", clip(ccy)))
 	}
 	v := strings.TrimSpace(a.Value)
 	if strings.HasPrefix(v, "-") {
 		return decimal.Decimal{}, "", fmt.Errorf("%q is negative", clip(v))
 	}
-	if !amountPattern.MatchString(v) || len(v)-strings.Count(v, ".") > maxAmountDigits {
+	if !amountPattern().MatchString(v) || len(v)-strings.Count(v, ".") > maxAmountDigits {
 		return decimal.Decimal{}, "", fmt.Errorf("%q is not an amount (digits, a point and at most 5 decimals)", clip(v))
 	}
 	d, err := decimal.NewFromString(v)
@@ -84,10 +88,10 @@ func parseBool(v string) (bool, error) {
 // given.
 func parseDate(d dateXML) (string, error) {
 	if v := strings.TrimSpace(d.Dt); v != "" {
-		return datePart(v, zonePattern)
+		return datePart(v, zonePattern())
 	}
 	if v := strings.TrimSpace(d.DtTm); v != "" {
-		return datePart(v, timePattern)
+		return datePart(v, timePattern())
 	}
 	return "", nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks/shared/boot"
+	"github.com/paylinks/paylinks/shared/compose/reconcile"
 	composesend "github.com/paylinks/paylinks/shared/compose/send"
 	"github.com/paylinks/paylinks/shared/httpapi"
 	"github.com/paylinks/paylinks/shared/openapi"
@@ -25,6 +26,7 @@ func New(e *boot.Env) *httpapi.API {
 	a.Send = composesend.Enqueuer(e)
 	a.Imports = e.Sender(spec.Imports)
 	a.Members = e.Identity()
+	a.Bank = reconcile.Uploads(e)
 	a.Log = e.Log
 	return a
 }

@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/paylinks/paylinks/shared/devkit/seed"
+	"github.com/paylinks/paylinks/shared/objects"
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/store"
 )
@@ -81,4 +83,15 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, table, merchantID strin
 		return "", fmt.Errorf("seed %s: %w", merchantID, err)
 	}
 	return apiKey, nil
+}
+
+// StatementsBucket makes the bank statements' bucket on the S3 emulator
+// (moto, which keeps it in memory: made again at every start) and returns
+// it.
+func StatementsBucket(ctx context.Context, awsCfg aws.Config, name, endpoint string) (*objects.Bucket, error) {
+	b := &objects.Bucket{Name: name, Region: awsCfg.Region, Endpoint: endpoint, Credentials: awsCfg.Credentials}
+	if err := b.CreateBucket(ctx); err != nil {
+		return nil, fmt.Errorf("statements bucket (is moto running? make emulators-start): %w", err)
+	}
+	return b, nil
 }
