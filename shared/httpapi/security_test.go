@@ -74,8 +74,12 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 	if err := env.Store.CreateCustomer(t.Context(), "tenant-a", &cus, store.NewAuditEntry(t.Context(), now, "customer.created", cus.ID, nil, nil)); err != nil {
 		t.Fatal(err)
 	}
+	stmt := &store.Statement{ID: domain.NewID(domain.PrefixStatement, now), Merchant: "tenant-a", Source: "api", File: "statements/tenant-a/x"}
+	if err := env.Store.CreateStatement(t.Context(), stmt, now); err != nil {
+		t.Fatal(err)
+	}
 	ids := map[string]string{"/v1/customers/{id}": cus.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
-		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID}
+		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID, "/v1/bank-statements/{id}": stmt.ID}
 	return ids
 }
 
@@ -86,7 +90,8 @@ func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
 		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`,
 		"PATCH /v1/customers/{id}":              `{"company_name":"Taken by B"}`,
-		"POST /v1/payment-links/{id}/duplicate": `{"reference":"DUP-BY-B"}`}
+		"POST /v1/payment-links/{id}/duplicate": `{"reference":"DUP-BY-B"}`,
+		"POST /v1/payments/review/{id}/match":   `{"link_id":"pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`}
 	covered := 0
 	for _, rt := range httpapi.AllRoutes() {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
