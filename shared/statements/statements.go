@@ -133,8 +133,9 @@ var (
 // bytes) and queues it for the reconcile worker: the statement is recorded
 // (processing), then the file put, then the message sent. A body that is
 // not of its type's format is domain.FieldErrors on "file"; when the file
-// cannot be kept or queued the statement is marked failed and the error
-// returned (the caller answers 503: nothing was applied).
+// cannot be kept or queued the statement is marked failed and the error is
+// domain.ErrUnavailable (the caller answers 503: nothing was applied, the
+// upload may be sent again).
 func (s *Service) Upload(ctx context.Context, merchantID, contentType string, body []byte) (*store.Statement, error) {
 	want, err := formatOfType(contentType)
 	if err != nil {
@@ -161,7 +162,7 @@ func (s *Service) Upload(ctx context.Context, merchantID, contentType string, bo
 	}
 	if err := keep(); err != nil {
 		ferr := s.Store.FailStatement(context.WithoutCancel(ctx), merchantID, st.ID, "the file could not be kept or queued: upload it again", s.now())
-		return nil, errors.Join(fmt.Errorf("upload statement %s: %w", st.ID, err), ferr)
+		return nil, errors.Join(fmt.Errorf("upload statement %s: %w: %w", st.ID, domain.ErrUnavailable, err), ferr)
 	}
 	return st, nil
 }
