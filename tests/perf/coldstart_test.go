@@ -66,13 +66,14 @@ func coldEvents(fx coldFixture) (map[string]any, error) {
 		"webhook":   httpEv("POST", "/webhooks/psp/sandbox/"+merchantID, "", map[string]string{"content-type": "application/json", "sandbox-signature": "t=1,v1=00"}, "{}"),
 		"apply": sqsEv(`{"merchant":"perf","provider":"sandbox","event":{"id":"evt_cold","kind":"payment_failed","link_id":"` + fx.linkID +
 			`","attempt":7,"at":"2026-11-23T10:00:00Z"}}`),
-		"refund":  sqsEv(`{"merchant":"perf","link_id":"` + fx.linkID + `","refund_id":"re_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`),
-		"send":    sqsEv(`{"merchant":"perf","link_id":"` + fx.linkID + `","channel":"email","send_id":"cold","kind":"link"}`),
-		"import":  sqsEv(`{"merchant":"perf","import_id":"im_01JD3Q4ZK1W8Y6N0M5C2B7V9XA","batch":0}`),
-		"deliver": sqsEv(`{"merchant":"perf","delivery_id":"msg_01JD3Q4ZK1W8Y6N0M5C2B7V9XA","gen":0}`),
-		"stream":  streamEv,
-		"sweep":   map[string]any{"version": "0", "id": "cold", "detail-type": "Scheduled Event", "source": "aws.events", "detail": map[string]any{}},
-		"admin":   map[string]any{"action": "list_merchants"},
+		"refund":    sqsEv(`{"merchant":"perf","link_id":"` + fx.linkID + `","refund_id":"re_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`),
+		"send":      sqsEv(`{"merchant":"perf","link_id":"` + fx.linkID + `","channel":"email","send_id":"cold","kind":"link"}`),
+		"import":    sqsEv(`{"merchant":"perf","import_id":"im_01JD3Q4ZK1W8Y6N0M5C2B7V9XA","batch":0}`),
+		"deliver":   sqsEv(`{"merchant":"perf","delivery_id":"msg_01JD3Q4ZK1W8Y6N0M5C2B7V9XA","gen":0}`),
+		"reconcile": sqsEv(`{"merchant":"perf","statement_id":"bs_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`),
+		"stream":    streamEv,
+		"sweep":     map[string]any{"version": "0", "id": "cold", "detail-type": "Scheduled Event", "source": "aws.events", "detail": map[string]any{}},
+		"admin":     map[string]any{"action": "list_merchants"},
 	}, nil
 }
 
