@@ -212,7 +212,7 @@ func coldEnv(h *harness, poolID, clientID string) []string {
 	env = append(env, "TABLE_NAME="+h.env.Table, "PUBLIC_BASE_URL=http://127.0.0.1:1", "SANDBOX_ENABLED=1",
 		"SANDBOX_SECRET=perf-cold-start-sandbox-secret-0123456789", "LINK_CODE_SECRET=perf-cold-start-link-code-secret-0123456789",
 		"LOCAL_SEAL_KEY="+base64.StdEncoding.EncodeToString(testenv.Sealer.Key), "AWS_LAMBDA_FUNCTION_NAME=paylinks-cold", "LOG_LEVEL=error",
-		"COGNITO_USER_POOL_ID="+poolID, "COGNITO_CLIENT_ID="+clientID)
+		"COGNITO_USER_POOL_ID="+poolID, "COGNITO_CLIENT_ID="+clientID, "STATEMENTS_BUCKET=paylinks-cold-statements")
 	for name, url := range h.env.Queues {
 		env = append(env, spec.QueueEnv(name)+"="+url)
 	}
