@@ -35,6 +35,9 @@ const ReviewReversal = "reversal"
 type Debtor struct {
 	Name string `json:"name,omitempty"`
 	IBAN string `json:"iban,omitempty"`
+	// BIC is the payer's bank, when the bank reported it (a refund by
+	// bank transfer names it).
+	BIC string `json:"bic,omitempty"`
 }
 
 // EntryOutcome is what an entry of a statement did.
@@ -79,6 +82,11 @@ type EntryPlan struct {
 	// (electronic form, each valid, in order of preference); none for a
 	// credit that names no reference.
 	References []string
+	// Payout is the end-to-end id of a booked entry that may be a payout's
+	// (a refund paid out by a bank refund file: IsPayoutEndToEndID): look
+	// the payout up first (DecidePayoutEntry); when there is none, Step
+	// stands. "" for any other entry.
+	Payout string
 }
 
 // PlanEntry decides what an entry asks for: a booked credit pays the link
@@ -88,6 +96,14 @@ type EntryPlan struct {
 // payment; anything else (a debit, an entry not booked, the reversal of a
 // debit) is ignored.
 func PlanEntry(e bank.Entry) EntryPlan {
+	p := planEntry(e)
+	if e.Booked && IsPayoutEndToEndID(e.EndToEndID) {
+		p.Payout = e.EndToEndID
+	}
+	return p
+}
+
+func planEntry(e bank.Entry) EntryPlan {
 	switch {
 	case !e.Booked:
 		return EntryPlan{Step: StepIgnore, Reason: ReasonNotBooked}
@@ -152,7 +168,7 @@ func BankPaymentEvent(e bank.Entry, linkID string, at time.Time) PaymentEvent {
 		ev.At = booked
 	}
 	if e.Party.Name != "" || e.Party.IBAN != "" {
-		ev.Debtor = &Debtor{Name: e.Party.Name, IBAN: e.Party.IBAN}
+		ev.Debtor = &Debtor{Name: e.Party.Name, IBAN: e.Party.IBAN, BIC: e.Party.BIC}
 	}
 	return ev
 }

@@ -161,7 +161,7 @@ func TestBankPaymentEvent(t *testing.T) {
 	if !ev.At.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("at %v: the booking date", ev.At)
 	}
-	if ev.Debtor == nil || *ev.Debtor != (Debtor{Name: "Jan Peeters", IBAN: "BE71096123456769"}) || ev.Remittance != "invoice 7" {
+	if ev.Debtor == nil || *ev.Debtor != (Debtor{Name: "Jan Peeters", IBAN: "BE71096123456769", BIC: "GKCCBEBB"}) || ev.Remittance != "invoice 7" {
 		t.Fatalf("debtor %+v remittance %q", ev.Debtor, ev.Remittance)
 	}
 	e.BookedOn = ""

@@ -80,3 +80,34 @@ func isSpace(r rune) bool {
 	}
 	return r >= 0x2000 && r <= 0x200A
 }
+
+// Text is s made SEPA text as Write makes it (transliterated, white space
+// made one space), leniently: a character with no rendering in the set is
+// left out instead of refused, and the text is cut to at most max
+// characters (max <= 0: no bound). It is for text written ahead of a file
+// (a payee's name as the bank reported it, a remittance naming an order),
+// so that the file later writes it as it is.
+func Text(s string, max int) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		out, ok := render(r)
+		switch {
+		case !ok:
+			continue
+		case out == " ":
+			space = b.Len() > 0
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteString(out)
+		}
+	}
+	t := b.String()
+	if max > 0 && len(t) > max {
+		t = strings.TrimRight(t[:max], " ") // the set is ASCII: bytes are characters
+	}
+	return t
+}
