@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -188,9 +189,29 @@ func TestEmulatorsRestartKeepTheirData(t *testing.T) {
 
 // devServer is one `make dev` run.
 type devServer struct {
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	cmd *exec.Cmd
+	out *bytes.Buffer
+	// log is the dev server's JSON log (its stdout), read while it runs.
+	log  *syncBuffer
 	done chan error
+}
+
+// syncBuffer is a buffer written by one goroutine and read by another.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (s *stack) makeDev(t *testing.T, extra ...string) *devServer {
@@ -198,8 +219,8 @@ func (s *stack) makeDev(t *testing.T, extra ...string) *devServer {
 	c := exec.Command("make", "-s", "-C", s.root, "dev")
 	c.Env = s.env(extra...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	d := &devServer{cmd: c, out: &bytes.Buffer{}, done: make(chan error, 1)}
-	c.Stdout, c.Stderr = io.Discard, d.out
+	d := &devServer{cmd: c, out: &bytes.Buffer{}, log: &syncBuffer{}, done: make(chan error, 1)}
+	c.Stdout, c.Stderr = d.log, d.out
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}

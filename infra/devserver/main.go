@@ -23,6 +23,7 @@ import (
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
 	"github.com/paylinks/paylinks/shared/devkit/devstack"
 	"github.com/paylinks/paylinks/shared/devkit/streamlocal"
+	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/service"
 	"github.com/paylinks/paylinks/shared/spec"
@@ -118,6 +119,8 @@ func run(ctx context.Context, stop context.CancelFunc, record bool) error {
 	if _, err := devenv.StatementsBucket(ctx, awsCfg, cfg.StatementsBucket, cfg.S3Endpoint); err != nil {
 		return err
 	}
+	drops := &devenv.DropWatch{S3: devenv.S3Client(awsCfg, cfg.S3Endpoint), Bucket: cfg.StatementsBucket, Region: awsCfg.Region,
+		Queue: &queue.Sender{SQS: sqsc, URL: urls[queue.Statements]}, Dir: runDir, Log: log}
 	st := store.New(db, cfg.Table)
 	st.Sealer = boot.Sealer(cfg, awsCfg)
 	userPool, err := devenv.UserPool(ctx, awsCfg)
@@ -147,6 +150,10 @@ func run(ctx context.Context, stop context.CancelFunc, record bool) error {
 		}
 		devenv.Consume(ctx, log, sqsc, urls, svc.Consumers())
 	}()
+	// Files dropped in the statements bucket, announced on the statements
+	// queue as S3's notification does when deployed (moto's S3 cannot
+	// notify ElasticMQ).
+	go drops.Run(ctx, dropEvery())
 	// The table's stream into the outbound webhooks, as Lambda's event
 	// source mapping does when deployed.
 	tail := &streamlocal.Reader{DB: db, Streams: streamlocal.Client(awsCfg), Table: cfg.Table}
@@ -210,6 +217,16 @@ func sweepEvery() time.Duration {
 	d, err := time.ParseDuration(os.Getenv("SWEEP_INTERVAL"))
 	if err != nil || d <= 0 {
 		return time.Minute
+	}
+	return d
+}
+
+// dropEvery is DROP_INTERVAL (a Go duration): how often the statements
+// bucket's drop/ prefix is looked at, every 3 s by default.
+func dropEvery() time.Duration {
+	d, err := time.ParseDuration(os.Getenv("DROP_INTERVAL"))
+	if err != nil || d <= 0 {
+		return devenv.DefaultDropInterval
 	}
 	return d
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -94,4 +95,14 @@ func StatementsBucket(ctx context.Context, awsCfg aws.Config, name, endpoint str
 		return nil, fmt.Errorf("statements bucket (is moto running? make emulators-start): %w", err)
 	}
 	return b, nil
+}
+
+// S3Client is an S3 client of the emulator at endpoint (path-style, as
+// moto serves buckets), or of AWS when endpoint is "".
+func S3Client(awsCfg aws.Config, endpoint string) *s3.Client {
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true
+		}
+	})
 }
