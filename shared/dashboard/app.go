@@ -18,24 +18,32 @@ type appPage struct {
 	nav     string // the navigation entry it belongs to
 	need    domain.Permission
 	byID    bool // the path names a resource ({id})
+	// or is another permission that opens the page too ("" for none): the
+	// page shows each member the parts their permissions allow.
+	or domain.Permission
 }
 
 var appPages = []appPage{
-	{"GET /dashboard", "links", "title_links", "links", domain.LinksRead, false},
-	{"GET /dashboard/{$}", "links", "title_links", "links", domain.LinksRead, false},
-	{"GET /dashboard/links", "links", "title_links", "links", domain.LinksRead, false},
-	{"GET /dashboard/links/new", "link-new", "title_link_new", "links", domain.LinksWrite, false},
-	{"GET /dashboard/links/{id}", "link", "title_link", "links", domain.LinksRead, true},
-	{"GET /dashboard/links/{id}/preview", "preview", "title_preview", "links", domain.LinksRead, true},
-	{"GET /dashboard/customers", "customers", "title_customers", "customers", domain.CustomersRead, false},
-	{"GET /dashboard/customers/new", "customer-new", "title_customer_new", "customers", domain.CustomersWrite, false},
-	{"GET /dashboard/customers/{id}", "customer", "title_customer", "customers", domain.CustomersRead, true},
-	{"GET /dashboard/import", "import", "title_import", "import", domain.LinksWrite, false},
-	{"GET /dashboard/review", "review", "title_review", "review", domain.PaymentsReview, false},
-	{"GET /dashboard/insights", "insights", "title_insights", "insights", domain.LinksRead, false},
+	{"GET /dashboard", "links", "title_links", "links", domain.LinksRead, false, ""},
+	{"GET /dashboard/{$}", "links", "title_links", "links", domain.LinksRead, false, ""},
+	{"GET /dashboard/links", "links", "title_links", "links", domain.LinksRead, false, ""},
+	{"GET /dashboard/links/new", "link-new", "title_link_new", "links", domain.LinksWrite, false, ""},
+	{"GET /dashboard/links/{id}", "link", "title_link", "links", domain.LinksRead, true, ""},
+	{"GET /dashboard/links/{id}/preview", "preview", "title_preview", "links", domain.LinksRead, true, ""},
+	{"GET /dashboard/customers", "customers", "title_customers", "customers", domain.CustomersRead, false, ""},
+	{"GET /dashboard/customers/new", "customer-new", "title_customer_new", "customers", domain.CustomersWrite, false, ""},
+	{"GET /dashboard/customers/{id}", "customer", "title_customer", "customers", domain.CustomersRead, true, ""},
+	// Import: CSV files of links or customers (links:write), bank
+	// statements (payments:review).
+	{"GET /dashboard/import", "import", "title_import", "import", domain.LinksWrite, false, domain.PaymentsReview},
+	{"GET /dashboard/review", "review", "title_review", "review", domain.PaymentsReview, false, ""},
+	{"GET /dashboard/bank-statements", "statements", "title_statements", "bank", domain.PaymentsReview, false, ""},
+	{"GET /dashboard/bank-statements/{id}", "statement", "title_statement", "bank", domain.PaymentsReview, true, ""},
+	{"GET /dashboard/refund-files", "refund-files", "title_refund_files", "bank", domain.PaymentsReview, false, ""},
+	{"GET /dashboard/insights", "insights", "title_insights", "insights", domain.LinksRead, false, ""},
 	// The settings are the administrators' (owner, admin): the API refuses
 	// any change of a role without settings:write anyway.
-	{"GET /dashboard/settings", "settings", "title_settings", "settings", domain.SettingsWrite, false},
+	{"GET /dashboard/settings", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
 }
 
 // serveApp answers an app page: 403 with the permission named when the
@@ -51,7 +59,7 @@ func (d *Dashboard) serveApp(p appPage) http.HandlerFunc {
 				return
 			}
 		}
-		if !domain.Allows(cur.member.Grants(), p.need) {
+		if !p.opensFor(cur.member.Grants()) {
 			reqlog.Set(r.Context(), "outcome", "missing_permission")
 			msg := t("missing_permission")
 			if p.need == domain.SettingsWrite {
@@ -64,6 +72,21 @@ func (d *Dashboard) serveApp(p appPage) http.HandlerFunc {
 		reqlog.Set(r.Context(), "outcome", "page_"+p.page)
 		d.page(w, http.StatusOK, page{Title: t(p.title), Signed: &cur, App: appView{Page: p.page, ID: id, Nav: p.nav}}, "")
 	}
+}
+
+// opensFor reports whether a member with the grants may open the page.
+func (p appPage) opensFor(grants []domain.Permission) bool {
+	return domain.Allows(grants, p.need) || (p.or != "" && domain.Allows(grants, p.or))
+}
+
+// pageAt is the app page served at path (GET), nil when none is.
+func pageAt(path string) *appPage {
+	for i := range appPages {
+		if appPages[i].pattern == "GET "+path {
+			return &appPages[i]
+		}
+	}
+	return nil
 }
 
 func replaceVar(s, name, value string) string { return strings.ReplaceAll(s, "{"+name+"}", value) }

@@ -48,9 +48,16 @@ func TestEveryStringInTheCatalog(t *testing.T) {
 		"status_": {"created", "clicked", "paid", "declined", "expired"}, "preset_": {"all", "created", "clicked", "paid", "declined", "expired", "archived"},
 		"channel_": {domain.ChannelEmail, domain.ChannelSMS, domain.ChannelWhatsApp}, "lang_": {"en", "nl", "fr", "de"},
 		"tab_": {"details", "events", "refunds", "share"}, "refund_": {"pending", "succeeded", "failed"},
-		"review_": {"unmatched", "second", "mismatched"}, "review_state_": {"open", "refunding", "refunded"},
+		"review_": {"unmatched", "second", "mismatched", domain.ReviewReversal}, "review_state_": {"open", "refunding", "refunded", "matching", "matched"},
 		"member_": {"invited", "active"}, "settings_": {"general", "webhooks", "keys", "members", "audit"}, "who_": {"existing", "new"},
-		"nav_": {"links", "customers", "import", "review", "insights", "settings"},
+		"nav_":              {"links", "customers", "import", "review", "bank", "insights", "settings"},
+		"outcome_":          {string(domain.EntryMatched), string(domain.EntryReview), string(domain.EntryIgnored), string(domain.EntryDuplicate)},
+		"statement_status_": {"processing", "done", "failed"}, "source_": {"api", "drop"}, "bank_tab_": {"statements", "refund_files"},
+		// An entry's reason in plain words, by outcome (docs/api.md, Bank
+		// statements; refund_paid_out and refund_returned: refunds by bank).
+		"reason_": {"matched_" + domain.ReasonPaid, "matched_refund_paid_out", "review_" + domain.ReasonNoReference, "review_" + domain.ReasonUnknownRef,
+			"review_" + domain.ReasonSecond, "review_" + domain.ReasonMismatched, "review_" + domain.ReasonReversal, "review_refund_returned",
+			"ignored_" + domain.ReasonDebit, "ignored_" + domain.ReasonNotBooked, "ignored_" + domain.ReasonReversal, "duplicate_" + domain.ReasonSeenBefore},
 	}
 	for _, o := range domain.Origins {
 		families["origin_"] = append(families["origin_"], string(o))

@@ -51,15 +51,12 @@ type appView struct {
 	Page, ID, Nav string
 }
 
-// navItems are the main navigation's pages: key, path, and the permission
-// a member needs to see it ("" for all).
-var navItems = []struct {
-	key, path string
-	need      domain.Permission
-}{
-	{"links", "/dashboard", domain.LinksRead}, {"customers", "/dashboard/customers", domain.CustomersRead},
-	{"import", "/dashboard/import", domain.LinksWrite}, {"review", "/dashboard/review", domain.PaymentsReview},
-	{"insights", "/dashboard/insights", domain.LinksRead}, {"settings", "/dashboard/settings", domain.SettingsWrite},
+// navItems are the main navigation's pages: key and path. A member sees
+// an entry exactly when its page opens for them (appPage.opensFor).
+var navItems = []struct{ key, path string }{
+	{"links", "/dashboard"}, {"customers", "/dashboard/customers"}, {"import", "/dashboard/import"},
+	{"review", "/dashboard/review"}, {"bank", "/dashboard/bank-statements"}, {"insights", "/dashboard/insights"},
+	{"settings", "/dashboard/settings"},
 }
 
 // page writes a whole page around body (HTML already escaped): the header
@@ -141,7 +138,7 @@ func mainNav(c *current, active string) string {
 	var b strings.Builder
 	b.WriteString(`<nav class="main" aria-label="` + e(t("main_nav")) + `"><ul>`)
 	for _, it := range navItems {
-		if !domain.Allows(c.member.Grants(), it.need) {
+		if p := pageAt(it.path); p == nil || !p.opensFor(c.member.Grants()) {
 			continue
 		}
 		cur := ""

@@ -62,6 +62,7 @@
       headers['Content-Type'] = 'application/json';
     }
     if (opts.idem) headers['Idempotency-Key'] = opts.idem;
+    if (opts.accept) headers.Accept = opts.accept;
     let r;
     for (let tries = 0; ; tries++) {
       try {
@@ -79,7 +80,7 @@
       location.assign('/dashboard/sign-in?next=' + encodeURIComponent(location.pathname + location.search));
       throw new Problem(401, { detail: t('signed_out_body') });
     }
-    if (opts.blob && r.ok) return { blob: await r.blob(), name: fileName(r.headers.get('Content-Disposition')) };
+    if (opts.blob && r.ok) return { blob: await r.blob(), name: fileName(r.headers.get('Content-Disposition'), opts.name) };
     const ct = r.headers.get('Content-Type') || '';
     const data = r.status === 204 ? null : ct.includes('json') ? await r.json() : await r.text();
     if (!r.ok) throw new Problem(r.status, typeof data === 'object' && data ? data : { detail: String(data) });
@@ -106,9 +107,9 @@
     }
   }
 
-  function fileName(cd) {
-    const m = /filename="([^"]+)"/.exec(cd || '');
-    return m ? m[1] : 'export.csv';
+  function fileName(cd, fallback) {
+    const m = /filename="?([^";]+)"?/.exec(cd || '');
+    return m ? m[1] : fallback || 'export.csv';
   }
 
   function download(blob, name) {
@@ -155,7 +156,9 @@
   // of its control in container when there is one.
   function alertBox(err, container) {
     const missing = err.body && err.body.missing_permission;
-    const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, missing ? t('missing_permission', { perm: missing }) : err.message));
+    // A server's failure is said plainly (its detail is for the logs).
+    const msg = missing ? t('missing_permission', { perm: missing }) : err.status >= 500 ? t('server_error') : err.message;
+    const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, msg));
     const errs = (err.body && err.body.errors) || [];
     const name = (f) => {
       const c = container && $('[data-field="' + CSS.escape(f) + '"]', container);
@@ -217,14 +220,15 @@
   const channels = () => [['email', t('channel_email')], ['sms', t('channel_sms')], ['whatsapp', t('channel_whatsapp')]];
 
   // table is a captioned table in a region that scrolls sideways on a
-  // narrow screen (the page itself never does).
-  function table(caption, cols, rows, empty) {
+  // narrow screen (the page itself never does); rowAttrs gives a row its
+  // attributes (an id to point at).
+  function table(caption, cols, rows, empty, rowAttrs) {
     if (!rows.length) return h('p', { class: 'empty' }, empty || t('nothing_here'));
     return h('div', { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: '0' },
       h('table', {},
         h('caption', { class: 'visually-hidden' }, caption),
         h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c.class }, c.label)))),
-        h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c, i) => (i === 0 && c.rowHeader ? h('th', { scope: 'row', class: c.class }, c.cell(r)) : h('td', { class: c.class }, c.cell(r)))))))));
+        h('tbody', {}, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : {}, cols.map((c, i) => (i === 0 && c.rowHeader ? h('th', { scope: 'row', class: c.class }, c.cell(r)) : h('td', { class: c.class }, c.cell(r)))))))));
   }
 
   // dialog shows a modal dialog; it resolves with the value of the button
@@ -768,7 +772,9 @@
         const body = { reason: form.reason.value.trim() };
         if (form.amount.value.trim()) body.amount = { currency: link.amount.currency, value: form.amount.value.trim().replace(',', '.') };
         const what = body.amount ? money(body.amount) : t('refund_rest');
-        if (await dialog(t('refund_confirm_title'), h('p', {}, t('refund_confirm', { amount: what })), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
+        // A link paid by bank transfer is refunded by a refund file.
+        const confirmText = link.psp === 'bank' ? t('refund_link_bank_confirm', { amount: what }) : t('refund_confirm', { amount: what });
+        if (await dialog(t('refund_confirm_title'), h('p', {}, confirmText), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
         try {
           await api('POST', '/v1/payment-links/' + link.id + '/refunds', body, { idem: idem.key });
           idem.answered();
@@ -928,7 +934,15 @@
   }
 
   // --- import --------------------------------------------------------------------
+  // The import page shows each member the parts their permissions allow:
+  // CSV files of links or customers (links:write), bank statements
+  // (payments:review).
   function pageImport() {
+    put(app, can('links:write') ? csvImport() : null, can('payments:review') ? statementImport() : null);
+    if (location.hash === '#bank-statement' && $('#bank-statement')) $('#bank-statement').focus();
+  }
+
+  function csvImport() {
     const kind = select('kind', [['links', t('import_links')], ['customers', t('import_customers')]], 'links');
     const file = h('input', { type: 'file', name: 'file', accept: '.csv,text/csv', required: true });
     const templates = h('p', {}, t('templates') + ' ',
@@ -937,7 +951,6 @@
     const form = h('form', { class: 'card wide' }, field(t('import_what'), kind, 'kind'), field(t('csv_file'), file, 'file', t('csv_hint')), templates,
       h('button', { type: 'submit' }, t('import')));
     const progress = h('div', { 'aria-live': 'polite' });
-    put(app, form, progress);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!file.files.length) {
@@ -960,7 +973,7 @@
         const im = await api('GET', '/v1/imports/' + id);
         const total = im.rows_total || 0;
         const done = (im.rows_done || 0) + (im.rows_failed || 0);
-        put(progress, h('h2', {}, t('import_progress')),
+        put(progress, h('h3', {}, t('import_progress')),
           h('label', { for: 'import-bar' }, t('import_rows', { done, total })),
           h('progress', { id: 'import-bar', max: total || 1, value: done }),
           h('p', {}, t('import_counts', { ok: im.rows_done || 0, failed: im.rows_failed || 0, status: im.status })),
@@ -971,14 +984,253 @@
           say(t('import_finished', { ok: im.rows_done || 0, failed: im.rows_failed || 0 }));
           return;
         }
-        await new Promise((r) => setTimeout(r, 700));
+        await sleep(700);
       }
     }
+    return h('section', { 'aria-labelledby': 'csv-import' }, h('h2', { id: 'csv-import' }, t('import_csv')), form, progress);
+  }
+
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const MAX_STATEMENT = 10 << 20;
+
+  // statementType is the media type the API takes a statement file as:
+  // camt is XML, CODA is text (by its name, else by its first bytes); ''
+  // when it is neither.
+  async function statementType(f) {
+    const name = f.name.toLowerCase();
+    if (/\.xml$/.test(name)) return 'application/xml';
+    if (/\.(cod|coda|txt)$/.test(name)) return 'text/plain';
+    const head = (await f.slice(0, 64).text()).replace(/^\uFEFF/, '').trimStart();
+    if (head.startsWith('<')) return 'application/xml';
+    if (head.startsWith('0000')) return 'text/plain'; // CODA's header record
+    return '';
+  }
+
+  function statementImport() {
+    const file = h('input', { type: 'file', name: 'statement', accept: '.xml,.cod,.coda,.txt,application/xml,text/xml,text/plain' });
+    const form = h('form', { class: 'card wide' }, h('p', {}, t('statement_import_intro')),
+      field(t('statement_file'), file, 'statement', t('statement_hint')), h('button', { type: 'submit' }, t('upload_statement')));
+    const out = h('div', { id: 'statement-progress' });
+    const refuse = (msg) => showError(form, new Problem(422, { detail: msg, errors: [{ field: 'statement', message: msg }] }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      put(out);
+      const f = file.files[0];
+      if (!f) return refuse(t('choose_statement'));
+      if (f.size > MAX_STATEMENT) return refuse(t('statement_too_large'));
+      const type = await statementType(f);
+      if (!type) return refuse(t('not_a_statement'));
+      let started;
+      try {
+        started = await api('POST', '/v1/bank-statements', f, { type, idem: newKey() });
+      } catch (e) {
+        if (e.status === 422) return refuse(t('not_a_statement'));
+        if (e.status === 413) return refuse(t('statement_too_large'));
+        return showError(form, e);
+      }
+      say(t('statement_reading', { entries: 0 }));
+      try {
+        await followStatement(started.id, out);
+      } catch (e) {
+        put(out, alertBox(e));
+      }
+    });
+    return h('section', { 'aria-labelledby': 'bank-statement' },
+      h('h2', { id: 'bank-statement', tabindex: '-1' }, t('statement_import')), form, out);
+  }
+
+  // followStatement shows the statement while it is read, until it is
+  // done or failed.
+  async function followStatement(id, out) {
+    for (let polls = 0; polls < 1800; polls++) {
+      const st = await api('GET', '/v1/bank-statements/' + encodeURIComponent(id));
+      const line = statementLine(st);
+      put(out, line, statementFacts(st), h('p', {}, h('a', { href: '/dashboard/bank-statements/' + st.id }, t('open_statement'))));
+      if (st.status !== 'processing') {
+        say(line.textContent);
+        return st;
+      }
+      await sleep(700);
+    }
+    return null;
+  }
+
+  // statementLine says where a statement is: being read, read, or failed
+  // (with the reader's reason).
+  function statementLine(st) {
+    if (st.status === 'failed') {
+      return h('div', { class: 'error' }, h('p', {}, t('statement_failed', { error: String(st.error || '—').replace(/\.$/, '') })));
+    }
+    return h('p', { class: 'range' }, t(st.status === 'done' ? 'statement_read' : 'statement_reading', { entries: st.entries }));
+  }
+
+  // --- bank: statements, their entries, refund files -------------------------------
+  // iban shows an account by its last four characters only.
+  function iban(s) {
+    if (!s) return '—';
+    const clean = String(s).replace(/\s+/g, '');
+    return h('span', { class: 'iban' }, h('span', { class: 'visually-hidden' }, t('iban_ending') + ' '),
+      h('span', { 'aria-hidden': 'true' }, '•••• '), clean.slice(-4));
+  }
+  const formatName = (f) => (f === 'coda' ? 'CODA' : f || '—');
+  const statementBadge = (st) => h('span', { class: 'badge b-' + st.status }, t('statement_status_' + st.status));
+  const counts = (st) => t('statement_counts', { matched: st.matched, review: st.review, ignored: st.ignored, duplicates: st.duplicates });
+
+  function statementFacts(st) {
+    const rows = [
+      [t('status'), statementBadge(st)], [t('format'), formatName(st.format)], [t('account'), iban(st.account_iban)],
+      [t('received'), when(st.created_at)], [t('source'), S['source_' + st.source] ? t('source_' + st.source) : st.source || '—'],
+      [t('entries'), String(st.entries) + ' · ' + counts(st)],
+    ];
+    return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  }
+
+  // bankNav links the bank's pages.
+  function bankNav(active) {
+    const items = [['statements', '/dashboard/bank-statements'], ['refund_files', '/dashboard/refund-files']];
+    return h('nav', { 'aria-label': t('bank_sections'), class: 'presets' }, h('ul', {}, items.map(([k, href]) =>
+      h('li', {}, h('a', { href, 'aria-current': k === active ? 'page' : null }, t('bank_tab_' + k))))));
+  }
+
+  // more is a listing's "Show more" (none at the end).
+  const more = (next, load) => (next ? button(t('show_more'), () => load(next), { class: 'secondary' }) : null);
+
+  async function pageStatements() {
+    const out = h('div', {});
+    put(app, bankNav('statements'), h('p', {}, t('statements_intro')),
+      h('p', { class: 'top-action' }, h('a', { href: '/dashboard/import#bank-statement', class: 'button' }, t('import_statement_link'))), out);
+    loading(out);
+    const all = [];
+    async function load(cursor) {
+      try {
+        const r = await api('GET', '/v1/bank-statements?' + qs({ limit: 50, cursor }));
+        all.push(...r.data);
+        put(out, table(t('statements_table'), [
+          { label: t('received'), rowHeader: true, cell: (st) => h('a', { href: '/dashboard/bank-statements/' + st.id }, when(st.created_at)) },
+          { label: t('account'), cell: (st) => iban(st.account_iban) }, { label: t('format'), cell: (st) => formatName(st.format) },
+          { label: t('entries'), class: 'num', cell: (st) => String(st.entries) }, { label: t('matched'), class: 'num', cell: (st) => String(st.matched) },
+          { label: t('to_review'), class: 'num', cell: (st) => String(st.review) }, { label: t('ignored'), class: 'num', cell: (st) => String(st.ignored) },
+          { label: t('duplicates'), class: 'num', cell: (st) => String(st.duplicates) },
+          { label: t('status'), cell: (st) => [statementBadge(st), st.error ? h('p', { class: 'field-error' }, st.error) : null] },
+        ], all, t('no_statements')), more(r.next_cursor, load));
+      } catch (e) {
+        put(out, alertBox(e));
+      }
+    }
+    await load('');
+  }
+
+  // reviewKind is the kind of review item an entry's reason opened.
+  const reviewKind = (reason) => ({ no_reference: 'unmatched', unknown_reference: 'unmatched', second: 'second', mismatched: 'mismatched', reversal: 'reversal' })[reason] || '';
+
+  function reasonText(e) {
+    const key = 'reason_' + e.outcome + '_' + e.reason;
+    return S[key] ? t(key) : e.reason;
+  }
+
+  async function pageStatement() {
+    loading(app);
+    let st;
+    try {
+      st = await api('GET', '/v1/bank-statements/' + encodeURIComponent(D.id));
+    } catch (e) {
+      put(app, alertBox(e));
+      return;
+    }
+    $('h1').textContent = t('statement_of', { date: day(st.created_at) });
+    document.title = $('h1').textContent + ' · paylinks';
+    const head = h('div', {});
+    const out = h('div', {});
+    put(app, bankNav('statements'), head, h('h2', {}, t('entries_table')), out);
+    while (st.status === 'processing') {
+      put(head, statementLine(st), statementFacts(st));
+      put(out, h('p', { class: 'muted' }, t('statement_wait')));
+      await sleep(1000);
+      st = await api('GET', '/v1/bank-statements/' + encodeURIComponent(st.id));
+    }
+    put(head, statementLine(st), statementFacts(st));
+    const all = [];
+    async function load(cursor) {
+      try {
+        const r = await api('GET', '/v1/bank-statements/' + encodeURIComponent(st.id) + '/entries?' + qs({ limit: 100, cursor }));
+        all.push(...r.data);
+        put(out, table(t('entries_table'), [
+          { label: t('booked_on'), cell: (e) => (e.booked_on ? day(e.booked_on + 'T12:00:00Z') : '—') },
+          { label: t('amount'), class: 'num', cell: (e) => (e.credit ? '+' : '−') + money(e.amount) },
+          { label: t('party'), cell: (e) => (e.debtor ? [e.debtor.name || t('unknown_payer'), h('br'), iban(e.debtor.iban)] : '—') },
+          { label: t('text'), cell: (e) => [e.reference ? h('span', { class: 'block' }, e.reference) : null, e.remittance ? h('span', { class: 'block muted' }, e.remittance) : null, !e.reference && !e.remittance ? '—' : null] },
+          { label: t('outcome'), cell: (e) => [h('span', { class: 'badge o-' + e.outcome }, t('outcome_' + e.outcome)), h('span', { class: 'block' }, reasonText(e))] },
+          { label: h('span', { class: 'visually-hidden' }, t('link')), cell: (e) => [
+            e.review_id ? h('a', { href: '/dashboard/review?' + qs({ kind: reviewKind(e.reason) }) + '#' + e.review_id, class: 'block' }, t('open_review')) : null,
+            e.link_id ? h('a', { href: '/dashboard/links/' + e.link_id, class: 'block' }, t('open_link')) : null] },
+        ], all, st.status === 'failed' ? t('statement_failed', { error: String(st.error || '—').replace(/\.$/, '') }) : t('no_entries')), more(r.next_cursor, load));
+      } catch (e) {
+        put(out, alertBox(e));
+      }
+    }
+    await load('');
+  }
+
+  async function pageRefundFiles() {
+    const out = h('div', {});
+    const result = h('div', {});
+    const create = can('payments:review') ? h('p', { class: 'top-action' }, button(t('create_refund_file'), createFile)) : null;
+    put(app, bankNav('refund_files'), h('p', {}, t('refund_files_intro')), create, result, out);
+    loading(out);
+    const all = [];
+    async function load(cursor) {
+      try {
+        const r = await api('GET', '/v1/bank-refund-files?' + qs({ limit: 50, cursor }));
+        if (!cursor) all.length = 0;
+        all.push(...r.data);
+        put(out, table(t('refund_files_table'), [
+          { label: t('created'), rowHeader: true, cell: (f) => when(f.created_at) },
+          { label: t('refunds'), class: 'num', cell: (f) => String(f.refunds) }, { label: t('total'), class: 'num', cell: (f) => money(f.total) },
+          { label: t('status'), cell: (f) => (S['refund_file_status_' + f.status] ? t('refund_file_status_' + f.status) : f.status) },
+          { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (f) => downloadButton(f) },
+        ], all, t('no_refund_files')), more(r.next_cursor, load));
+      } catch (e) {
+        put(out, alertBox(e));
+      }
+    }
+    function downloadButton(f) {
+      return button(t('download_xml'), async () => {
+        try {
+          const r = await api('GET', '/v1/bank-refund-files/' + encodeURIComponent(f.id), undefined, { accept: 'application/xml', blob: true, name: f.id + '.xml' });
+          download(r.blob, r.name);
+        } catch (e) {
+          showError(result, e);
+        }
+      }, { class: 'secondary', 'aria-label': t('download_refund_file', { id: f.id }) });
+    }
+    async function createFile() {
+      if (await dialog(t('refund_file_confirm_title'), h('p', {}, t('refund_file_confirm')), [[t('create'), 'yes', 'primary'], [t('cancel'), '']]) !== 'yes') return;
+      clearErrors(result);
+      try {
+        const f = await api('POST', '/v1/bank-refund-files', undefined, { idem: newKey() });
+        const ready = t('refund_file_ready', { n: f.refunds, total: money(f.total) });
+        put(result, h('div', { class: 'card wide' }, h('p', { class: 'range' }, ready), h('p', {}, t('refund_file_upload')), downloadButton(f),
+          f.more ? h('p', { class: 'warning' }, t('refund_file_more')) : null));
+        say(ready);
+        await load('');
+      } catch (e) {
+        if (e.status === 409) {
+          put(result, h('p', { class: 'warning', role: 'alert' }, t('refund_file_nothing')));
+          return;
+        }
+        showError(result, e);
+      }
+    }
+    await load('');
   }
 
   // --- payments to review ------------------------------------------------------------
+  // A bank payment (psp bank) shows its payer and text; an open unmatched
+  // one can be matched to a link by hand. Refunds of bank payments go back
+  // by a refund file.
   async function pageReview() {
-    const kinds = ['unmatched', 'second', 'mismatched'];
+    const kinds = ['unmatched', 'second', 'mismatched', 'reversal'];
     const p = new URLSearchParams(location.search);
     const kind = kinds.includes(p.get('kind')) ? p.get('kind') : 'unmatched';
     const nav = h('nav', { 'aria-label': t('review_kinds'), class: 'presets' }, h('ul', {}, kinds.map((k) =>
@@ -986,30 +1238,149 @@
     const results = h('div', {});
     put(app, h('p', {}, t('review_intro')), nav, results);
     loading(results);
-    try {
-      const r = await api('GET', '/v1/payments/review?' + qs({ kind, limit: 100 }));
+    const isBank = (x) => x.psp === 'bank';
+    const payerName = (x) => (x.debtor && x.debtor.name) || t('unknown_payer');
+    const target = location.hash.slice(1);
+    const all = [];
+    async function load(cursor) {
+      const r = await api('GET', '/v1/payments/review?' + qs({ kind, limit: 100, cursor }));
+      all.push(...r.data);
       put(results, table(t('review_' + kind), [
-        { label: t('received'), cell: (x) => when(x.received_at) }, { label: t('psp'), cell: (x) => x.psp },
-        { label: t('psp_reference'), cell: (x) => x.psp_reference }, { label: t('amount'), class: 'num', cell: (x) => money(x.amount) },
+        { label: t('received'), cell: (x) => when(x.received_at) },
+        { label: t('psp'), cell: (x) => [S['psp_' + x.psp] ? t('psp_' + x.psp) : x.psp, h('span', { class: 'block muted ref' }, x.psp_reference)] },
+        { label: t('payer'), cell: (x) => (isBank(x) ? [payerName(x), x.debtor && x.debtor.iban ? [h('br'), iban(x.debtor.iban)] : null,
+          x.remittance ? h('span', { class: 'block muted' }, x.remittance) : null] : '—') },
+        { label: t('amount'), class: 'num', cell: (x) => money(x.amount) },
         { label: t('expected'), class: 'num', cell: (x) => (x.expected ? money(x.expected) : '—') },
-        { label: t('link'), cell: (x) => (x.link_id ? h('a', { href: '/dashboard/links/' + x.link_id }, x.link_id) : '—') },
+        { label: t('link'), cell: (x) => (x.link_id ? h('a', { href: '/dashboard/links/' + x.link_id, class: 'ref' }, x.link_id) : '—') },
         { label: t('state'), cell: (x) => t('review_state_' + x.state) },
-        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (x) => (x.state === 'open' && can('payments:review')
-          ? button(t('refund'), () => refundReview(x), { 'aria-label': t('refund_payment', { ref: x.psp_reference }) }) : '') },
-      ], r.data, t('review_none')));
+        { label: h('span', { class: 'visually-hidden' }, t('actions')), cell: (x) => actions(x) },
+      ], all, t('review_none'), (x) => ({ id: x.id, class: x.id === target ? 'target' : null, tabindex: x.id === target ? '-1' : null })),
+      more(r.next_cursor, load));
+      const row = target && document.getElementById(target);
+      if (row) {
+        row.scrollIntoView({ block: 'center' });
+        row.focus();
+      } else if (target && r.next_cursor && all.length < 1000) {
+        await load(r.next_cursor);
+      }
+    }
+    try {
+      await load('');
     } catch (e) {
       put(results, alertBox(e));
     }
+
+    function actions(x) {
+      if (x.state !== 'open' || !can('payments:review') || x.kind === 'reversal') return '';
+      const refund = isBank(x)
+        ? button(t('refund'), () => refundReview(x), { class: 'secondary', 'aria-label': t('refund_payment_from', { name: payerName(x) }) })
+        : button(t('refund'), () => refundReview(x), { 'aria-label': t('refund_payment', { ref: x.psp_reference }) });
+      const match = isBank(x) && x.kind === 'unmatched'
+        ? button(t('match'), () => matchDialog(x, payerName(x)), { 'aria-label': t('match_payment_from', { name: payerName(x) }) }) : null;
+      return h('span', { class: 'inline' }, match, refund);
+    }
+
     async function refundReview(x) {
-      if (await dialog(t('refund_confirm_title'), h('p', {}, t('refund_review_confirm', { amount: money(x.amount), psp: x.psp })), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
+      const text = isBank(x)
+        ? t('refund_bank_confirm', { amount: money(x.amount), name: payerName(x), iban: x.debtor && x.debtor.iban ? '•••• ' + x.debtor.iban.replace(/\s+/g, '').slice(-4) : '—' })
+        : t('refund_review_confirm', { amount: money(x.amount), psp: x.psp });
+      if (await dialog(t('refund_confirm_title'), h('p', {}, text), [[t('refund'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
       try {
         await api('POST', '/v1/payments/review/' + x.id + '/refund', undefined, { idem: newKey() });
         say(t('refund_requested'));
         pageReview();
       } catch (e) {
-        showError(app, e);
+        showError(app, e.status === 409 ? new Problem(409, { detail: t('refund_conflict') }) : e);
       }
     }
+  }
+
+  // matchDialog lets the person find an open payment link of exactly the
+  // payment's amount, choose it, confirm, and match.
+  function matchDialog(x, name) {
+    const amount = money(x.amount);
+    const id = 'd' + ++uid;
+    const d = h('dialog', { 'aria-labelledby': id, class: 'wide' });
+    const close = () => d.close();
+    d.addEventListener('close', () => d.remove());
+    document.body.append(d);
+    let links = [];
+    const q = input('q', { type: 'search' });
+    const chooser = h('div', {});
+    const search = h('form', { role: 'search', 'aria-label': t('find_link') },
+      h('div', { class: 'row' }, field(t('find_link'), q, 'q', t('find_link_hint'))), h('button', { type: 'submit', class: 'secondary' }, t('find')));
+    const choose = h('form', {}, chooser, h('div', { class: 'actions' },
+      h('button', { type: 'submit' }, t('continue')), h('button', { type: 'button', class: 'secondary', onclick: close }, t('cancel'))));
+    search.addEventListener('submit', (ev) => { ev.preventDefault(); find(q.value.trim()); });
+    choose.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const picked = $('input[name=link]:checked', choose);
+      if (!picked) {
+        showError(choose, new Problem(422, { detail: t('choose_link_first') }));
+        return;
+      }
+      confirmStep(links.find((l) => l.id === picked.value));
+    });
+    function chooseStep() {
+      put(d, h('h2', { id }, t('match_title')),
+        h('p', {}, t('match_intro', { amount, name, date: day(x.received_at) }), ' ', h('strong', {}, t('match_only_exact', { amount }))),
+        x.remittance ? h('p', { class: 'muted' }, x.remittance) : null, search, choose);
+      q.focus();
+    }
+    const label = (l) => [l.description, l.reference, customerName(l.customer), t('created') + ' ' + day(l.created_at),
+      l.status !== 'created' ? t('status_' + l.status) : null].filter(Boolean).join(' · ');
+    async function find(text) {
+      loading(chooser);
+      const base = { amount_min: x.amount.value, amount_max: x.amount.value, created_from: isoDay(-366) + 'T00:00:00Z', limit: 100 };
+      try {
+        let found;
+        if (/^pl_[0-9A-Za-z]{26}$/.test(text)) found = (await onePage('/v1/payment-links/' + encodeURIComponent(text))).data;
+        else if (text) {
+          const [byRef, byCustomer] = await Promise.all([api('GET', '/v1/payment-links?' + qs(Object.assign({}, base, { reference: text }))),
+            api('GET', '/v1/payment-links?' + qs(Object.assign({}, base, { customer: text })))]);
+          found = [...byRef.data, ...byCustomer.data];
+        } else found = (await api('GET', '/v1/payment-links?' + qs(base))).data;
+        // Only a link of exactly the payment's money that can still be
+        // paid: the API would refuse any other.
+        const seen = new Set();
+        links = found.filter((l) => !seen.has(l.id) && seen.add(l.id) && l.amount.currency === x.amount.currency &&
+          Number(l.amount.value) === Number(x.amount.value) && l.status !== 'paid' && !l.archived);
+      } catch (e) {
+        put(chooser, alertBox(e));
+        return;
+      }
+      if (!links.length) {
+        put(chooser, h('p', { class: 'empty', role: 'status' }, t('match_none', { amount })));
+        return;
+      }
+      put(chooser, h('fieldset', {}, h('legend', {}, t('match_links', { amount })),
+        links.map((l) => h('div', { class: 'field check' }, h('input', { type: 'radio', name: 'link', value: l.id, id: 'm-' + l.id }),
+          h('label', { for: 'm-' + l.id }, label(l))))));
+    }
+    function confirmStep(l) {
+      const go = h('button', { type: 'button' }, t('match_payment'));
+      const box = h('div', {}, h('h2', { id }, t('match_title')),
+        h('p', {}, t('match_confirm', { amount, name, link: l.description + (l.reference ? ' (' + l.reference + ')' : '') })),
+        h('div', { class: 'actions' }, go, h('button', { type: 'button', class: 'secondary', onclick: () => { chooseStep(); } }, t('back'))));
+      put(d, box);
+      go.addEventListener('click', async () => {
+        try {
+          await api('POST', '/v1/payments/review/' + x.id + '/match', { link_id: l.id }, { idem: newKey() });
+          d.close();
+          say(t('matched_result', { link: l.description }));
+          pageReview();
+        } catch (e) {
+          const plain = e.status === 409 ? t('match_conflict') : e.status === 422 ? t('match_invalid', { amount }) : null;
+          showError(box, plain ? new Problem(e.status, { detail: plain }) : e);
+        }
+      });
+      go.focus();
+    }
+    chooseStep();
+    d.showModal();
+    q.focus();
+    find('');
   }
 
   // --- settings -------------------------------------------------------------------
@@ -1368,6 +1739,7 @@
   const pages = {
     links: pageLinks, 'link-new': pageLinkNew, link: pageLink, preview: pagePreview, customers: pageCustomers, customer: pageCustomer,
     'customer-new': pageCustomerNew, import: pageImport, review: pageReview, settings: pageSettings, insights: pageInsights,
+    statements: pageStatements, statement: pageStatement, 'refund-files': pageRefundFiles,
   };
   const run = pages[D.page];
   if (run) {
