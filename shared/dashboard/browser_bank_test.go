@@ -298,9 +298,9 @@ func TestBrowserBankStatements(t *testing.T) {
 // TestBrowserBankInbox: the bank payments waiting for review show their
 // payer (IBAN masked) and text. A finance member matches the one with no
 // reference to its link: only links of exactly its amount are offered, a
-// link is found by its reference, and a confirmation names both; the link
-// is paid by the bank. A match the link can no longer take (archived
-// meanwhile) is refused in a plain sentence. Refund says the money goes
+// link is found by its reference, and a confirmation names both, all with
+// the keyboard alone; the link is paid by the bank. A match the link can no
+// longer take (deleted meanwhile) is refused in a plain sentence. Refund says the money goes
 // back by a bank transfer file; Escape refunds nothing.
 func TestBrowserBankInbox(t *testing.T) {
 	p := newBankPeople(t)
@@ -325,37 +325,7 @@ func TestBrowserBankInbox(t *testing.T) {
 	noFullIBAN(t, b, "the review page")
 	checkPage(t, b, "review-bank")
 
-	// Match: only the links of exactly 42.00.
-	b.ClickButton("Match to a link: the payment from Els Claes")
-	b.WaitText("Only payment links of exactly €42.00 are offered.")
-	offered := b.Text("dialog fieldset")
-	if !strings.Contains(offered, "Invoice 42") || !strings.Contains(offered, "Invoice 42 bis") ||
-		strings.Contains(offered, "Almost 42") || strings.Contains(offered, "Order 10") {
-		t.Fatalf("the links offered:\n%s", offered)
-	}
-	b.Fill("Find a link", "INV-42")
-	b.ClickButton("Find")
-	testenv.Eventually(t, headless.Timeout, "only INV-42 offered", func() bool {
-		return b.Count(`dialog input[type=radio]`) == 1
-	})
-	b.Shot("review-match-dialog")
-	b.Axe(t, "the match dialog")
-	b.Click(`dialog input[type=radio]`)
-	b.ClickButton("Continue")
-	confirm := b.Text("dialog")
-	for _, want := range []string{"€42.00", "Els Claes", "Invoice 42", "INV-42"} {
-		if !strings.Contains(confirm, want) {
-			t.Errorf("the confirmation lacks %q: %q", want, confirm)
-		}
-	}
-	b.Shot("review-match-confirm")
-	b.ClickButton("Match payment")
-	b.WaitText("The payment is matched: the payment link Invoice 42 is paid.")
-	testenv.Eventually(t, 10*time.Second, "the link paid by the bank", func() bool {
-		_, l := p.api(t, "GET", "/v1/payment-links/"+target.id, demoKeys.byPeople[p], "", nil)
-		return l["status"] == "paid" && l["psp"] == "bank"
-	})
-
+	matchByKeyboard(t, p, b, target)
 	matchRefused(t, p, b, other)
 
 	// Refund: by bank transfer; Escape first.
@@ -372,6 +342,57 @@ func TestBrowserBankInbox(t *testing.T) {
 		}
 	}
 	checkPage(t, b, "review-bank-after")
+}
+
+// matchByKeyboard matches Els's 42.00 to the link target with the
+// keyboard alone: only the links of exactly 42.00 are offered, the search
+// by reference narrows them to target, a confirmation names both, and the
+// link is paid by the bank.
+func matchByKeyboard(t *testing.T, p *people, b *headless.Browser, target bankLink) {
+	t.Helper()
+	b.TabTo("Match to a link: the payment from Els Claes")
+	b.Press("Enter")
+	b.WaitText("Only payment links of exactly €42.00 are offered.")
+	offered := b.Text("dialog fieldset")
+	if !strings.Contains(offered, "Invoice 42") || !strings.Contains(offered, "Invoice 42 bis") ||
+		strings.Contains(offered, "Almost 42") || strings.Contains(offered, "Order 10") {
+		t.Fatalf("the links offered:\n%s", offered)
+	}
+	if f := b.Focused(); f != "Find a link" {
+		t.Fatalf("the match dialog opens with the focus on %q", f)
+	}
+	b.Press("INV-42")
+	b.Press("Enter")
+	testenv.Eventually(t, headless.Timeout, "only INV-42 offered", func() bool {
+		return b.Count(`dialog input[type=radio]`) == 1
+	})
+	b.Shot("review-match-dialog")
+	b.Axe(t, "the match dialog")
+	for i := 0; !strings.HasPrefix(b.Focused(), "Invoice 42 · INV-42 ·"); i++ {
+		if i == 10 {
+			t.Fatalf("Tab never reached the link offered; the focus is on %q", b.Focused())
+		}
+		b.Press("Tab")
+	}
+	b.Press("Space")
+	b.TabTo("Continue")
+	b.Press("Enter")
+	confirm := b.Text("dialog")
+	for _, want := range []string{"€42.00", "Els Claes", "Invoice 42", "INV-42"} {
+		if !strings.Contains(confirm, want) {
+			t.Errorf("the confirmation lacks %q: %q", want, confirm)
+		}
+	}
+	b.Shot("review-match-confirm")
+	if f := b.Focused(); f != "Match payment" {
+		t.Fatalf("the confirmation has the focus on %q", f)
+	}
+	b.Press("Enter")
+	b.WaitText("The payment is matched: the payment link Invoice 42 is paid.")
+	testenv.Eventually(t, 10*time.Second, "the link paid by the bank", func() bool {
+		_, l := p.api(t, "GET", "/v1/payment-links/"+target.id, demoKeys.byPeople[p], "", nil)
+		return l["status"] == "paid" && l["psp"] == "bank"
+	})
 }
 
 // matchRefused: Jan's 42.00 is offered only the open link of that amount

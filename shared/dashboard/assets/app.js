@@ -755,7 +755,12 @@
       }
       const rows = table(t('refunds'), [
         { label: t('created'), cell: (r) => when(r.created_at) }, { label: t('amount'), class: 'num', cell: (r) => money(r.amount) },
-        { label: t('reason'), cell: (r) => r.reason || '—' }, { label: t('state'), cell: (r) => h('span', { class: 'badge r-' + r.status }, t('refund_' + r.status)) },
+        { label: t('reason'), cell: (r) => r.reason || '—' },
+        { label: t('state'), cell: (r) => [h('span', { class: 'badge r-' + r.status }, t('refund_' + r.status)),
+          // A refund by bank transfer waits for a refund file, then for the
+          // statement that shows it paid.
+          r.status === 'pending' && link.psp === 'bank' ? h('span', { class: 'block muted' }, r.bank_file_id
+            ? [t('refund_in_file') + ' ', h('a', { href: '/dashboard/refund-files' }, r.bank_file_id)] : t('refund_waits_file')) : null] },
       ], list, t('no_refunds'));
       if (link.status !== 'paid') {
         put(panel, h('p', {}, t('refund_only_paid')), rows);
