@@ -50,6 +50,21 @@ type Store interface {
 	ReleaseReviewClaim(ctx context.Context, merchant, id string) error
 	MarkReviewRefundSubmitted(ctx context.Context, merchant, id string, attempt int, ref string, now time.Time) error
 	SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error)
+
+	BankStore
+}
+
+// BankStore is what refunds by bank transfer need of the table: who paid a
+// link by bank, refunds made with their payouts, the payouts waiting and
+// the files that pay them out. *store.Store is one.
+type BankStore interface {
+	LinkPayer(ctx context.Context, merchant, id string) (*domain.Debtor, error)
+	CreateBankRefund(ctx context.Context, l *domain.Link, r *store.Refund, p domain.Payout, now time.Time) error
+	StartBankReviewRefund(ctx context.Context, merchant string, cur *store.ReviewPayment, p domain.Payout, now time.Time) (*store.ReviewPayment, error)
+	WaitingPayouts(ctx context.Context, merchant string, limit int) ([]store.WaitingPayout, error)
+	FileBankRefunds(ctx context.Context, f *store.BankFile, ps []store.WaitingPayout, now time.Time) error
+	BankFiles(ctx context.Context, merchant string, limit int, cursor string) (store.BankFilePage, error)
+	GetBankFile(ctx context.Context, merchant, id string) (*store.BankFile, error)
 }
 
 // Service creates, submits and settles refunds.
@@ -68,6 +83,9 @@ const claimLease = 60 * time.Second
 // Create reserves and records a refund of amount (nil: what is left) on a
 // merchant's paid link, then enqueues it. If the enqueue fails the refund is
 // failed at once and its reservation released, and the error returned.
+//
+// A link paid by bank transfer is refunded by bank transfer (createByBank):
+// pending until a bank refund file pays it out, never queued for a PSP.
 func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Link, amount *money.Amount, reason string) (*store.Refund, error) {
 	if l.Status != domain.StatusPaid {
 		return nil, domain.ErrNotPaid
@@ -75,6 +93,9 @@ func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Li
 	a := l.RefundLeft()
 	if amount != nil {
 		a = *amount
+	}
+	if l.PSP == domain.ProviderBank {
+		return s.createByBank(ctx, m, l, a, reason)
 	}
 	r := &store.Refund{ID: domain.NewID(domain.PrefixRefund, s.Now()), Merchant: m.ID, Amount: a, Reason: reason, PSP: l.PSP}
 	if err := s.Store.CreateRefund(ctx, l, r, s.Now()); err != nil {
@@ -125,6 +146,12 @@ func (s *Service) submit(ctx context.Context, msg Message) (string, error) {
 	r, claimed, err := s.Store.ClaimRefund(ctx, msg.Merchant, msg.LinkID, msg.RefundID, s.Now(), claimLease)
 	if errors.Is(err, domain.ErrNotFound) {
 		return "unknown_refund", fmt.Errorf("%w: refund %s not found", queue.ErrPermanent, msg.RefundID)
+	}
+	if err == nil && r.PSP == domain.ProviderBank {
+		// Never queued; a message naming one changes nothing: a bank
+		// refund file pays it out.
+		_ = s.Store.ReleaseRefundClaim(context.WithoutCancel(ctx), msg.Merchant, msg.LinkID, msg.RefundID)
+		return "by_bank_file", nil
 	}
 	if err != nil {
 		return "claimed_elsewhere", err // redelivered later: by then submitted or free again
@@ -241,8 +268,13 @@ func (s *Service) Settle(ctx context.Context, merchantID string, ev domain.Payme
 // idempotency key derived from the review payment's id and attempt) and
 // settles it refunded, or open again when the PSP refuses. If the enqueue
 // fails the payment is open again at once and the error returned.
+//
+// A bank payment is refunded by bank transfer instead (refundReviewByBank).
 func (s *Service) RefundReview(ctx context.Context, m *merchant.Merchant, id string) (*store.ReviewPayment, error) {
 	p, err := s.Store.StartReviewRefund(ctx, m.ID, id, s.Now())
+	if errors.Is(err, store.ErrReviewByBank) {
+		return s.refundReviewByBank(ctx, m, p)
+	}
 	if err != nil {
 		return p, err
 	}

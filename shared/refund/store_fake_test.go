@@ -25,6 +25,7 @@ type fakeStore struct {
 	committed map[string]int64 // link id -> refunds held (succeeded + pending)
 	refunded  map[string]int64 // link id -> refunds succeeded
 	events    int              // timeline events written
+	bank      bankFake
 }
 
 var _ refund.Store = (*fakeStore)(nil)
@@ -153,6 +154,9 @@ func (f *fakeStore) StartReviewRefund(_ context.Context, _, id string, now time.
 	case p.State != store.ReviewOpen:
 		c := *p
 		return &c, store.ErrReviewNotOpen
+	case p.PSP == domain.ProviderBank:
+		c := *p
+		return &c, store.ErrReviewByBank
 	}
 	p.State, p.Submitted, p.FailureReason = store.ReviewRefunding, false, ""
 	p.RefundAttempt++

@@ -152,6 +152,7 @@ func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent,
 			values[":currency"] = sv(ev.Amount.Currency)
 			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
 		}
+		update = payerUpdate(update, values, provider, ev.Debtor)
 	case domain.StatusDeclined:
 		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now"
 		reason := ev.FailureReason
@@ -189,6 +190,28 @@ func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent,
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}, nil
+}
+
+// payerUpdate adds to the update of a link paid by bank transfer who paid
+// it (payer_name, payer_iban, payer_bic, as the bank reported them): a
+// refund by bank transfer pays that account back (Payments.LinkPayer).
+// They are personal data (docs/security.md): never logged, never in the
+// link's API answer.
+func payerUpdate(update string, values map[string]types.AttributeValue, provider string, d *domain.Debtor) string {
+	if provider != domain.ProviderBank || d == nil {
+		return update
+	}
+	var sets []string
+	for _, a := range []struct{ attr, v string }{{"payer_name", d.Name}, {"payer_iban", d.IBAN}, {"payer_bic", d.BIC}} {
+		if a.v != "" {
+			sets = append(sets, a.attr+" = :"+a.attr)
+			values[":"+a.attr] = sv(a.v)
+		}
+	}
+	if len(sets) == 0 {
+		return update
+	}
+	return strings.Replace(update, "SET ", "SET "+strings.Join(sets, ", ")+", ", 1)
 }
 
 // ClearCheckout forgets an expired PSP session (named by its id, which its

@@ -40,8 +40,13 @@ type Refund struct {
 	PSPReference  string       `json:"psp_reference,omitempty"`
 	FailureReason string       `json:"failure_reason,omitempty"`
 	Submitted     bool         `json:"-"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
+	// EndToEndID is a refund by bank transfer's end-to-end id (its payout:
+	// domain.PayoutEndToEndID), BankFileID the bank refund file that pays
+	// it out ("" until it is in one).
+	EndToEndID string    `json:"-"`
+	BankFileID string    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 type refundItem struct {
@@ -60,6 +65,8 @@ type refundItem struct {
 	FailureReason string `dynamodbav:"failure_reason,omitempty"`
 	Submitted     bool   `dynamodbav:"submitted"`
 	ClaimedUntil  string `dynamodbav:"claimed_until,omitempty"`
+	EndToEndID    string `dynamodbav:"end_to_end_id,omitempty"`
+	BankFileID    string `dynamodbav:"bank_file_id,omitempty"`
 	CreatedAt     string `dynamodbav:"created_at"`
 	UpdatedAt     string `dynamodbav:"updated_at"`
 }
@@ -72,7 +79,8 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 	c, _ := pt(it.CreatedAt)
 	u, _ := pt(it.UpdatedAt)
 	return &Refund{ID: it.ID, LinkID: it.LinkID, Merchant: it.Merchant, Amount: a, Reason: it.Reason, Status: it.Status, PSP: it.PSP,
-		PSPReference: it.PSPReference, FailureReason: it.FailureReason, Submitted: it.Submitted, CreatedAt: c, UpdatedAt: u}, nil
+		PSPReference: it.PSPReference, FailureReason: it.FailureReason, Submitted: it.Submitted, EndToEndID: it.EndToEndID, BankFileID: it.BankFileID,
+		CreatedAt: c, UpdatedAt: u}, nil
 }
 
 // CreateRefund reserves the amount on the paid link and writes the pending
@@ -81,13 +89,19 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 // link received: only a payment of exactly its amount pays it), whatever
 // runs concurrently: domain.ErrNotPaid or domain.ErrRefundTooLarge otherwise.
 func (s *Payments) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time) error {
+	return s.createRefund(ctx, l, r, now, nil)
+}
+
+// createRefund is CreateRefund with more items in its transaction (after
+// the reservation, the refund, its event and the audit entry).
+func (s *Payments) createRefund(ctx context.Context, l *domain.Link, r *Refund, now time.Time, more []types.TransactWriteItem) error {
 	limit := l.Amount.Minor() - r.Amount.Minor()
 	if limit < 0 {
 		return domain.ErrRefundTooLarge
 	}
 	it := refundItem{PK: linkPK(l.Merchant, l.ID), SK: refundSK(r.ID), Type: "refund", ID: r.ID, LinkID: l.ID, Merchant: l.Merchant,
 		Currency: r.Amount.Currency, Amount: r.Amount.String(), Reason: r.Reason, Status: RefundPending, PSP: r.PSP,
-		CreatedAt: ft(now), UpdatedAt: ft(now)}
+		EndToEndID: r.EndToEndID, CreatedAt: ft(now), UpdatedAt: ft(now)}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return err
@@ -113,6 +127,7 @@ func (s *Payments) CreateRefund(ctx context.Context, l *domain.Link, r *Refund, 
 	} else if ok {
 		items = append(items, audit)
 	}
+	items = append(items, more...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		r.Status, r.CreatedAt, r.UpdatedAt, r.LinkID = RefundPending, now, now, l.ID

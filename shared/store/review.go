@@ -46,6 +46,9 @@ var (
 	// ErrReviewNotMatchable: only an open, unmatched bank payment is matched
 	// to a link by hand.
 	ErrReviewNotMatchable = errors.New("only an open, unmatched bank payment can be matched to a link")
+	// ErrReviewByBank: an open bank payment is refunded by a bank refund
+	// file (StartBankReviewRefund), not through a PSP.
+	ErrReviewByBank = errors.New("a bank payment is refunded by bank transfer")
 )
 
 // ReviewPayment is a PSP payment paylinks did not put on a link.
@@ -69,6 +72,11 @@ type ReviewPayment struct {
 	// and "" for PSP payments).
 	Debtor     *domain.Debtor
 	Remittance string
+	// EndToEndID is the payout of a bank payment's refund (its current
+	// attempt), BankFileID the bank refund file that pays it out ("" until
+	// it is in one).
+	EndToEndID string
+	BankFileID string
 }
 
 // RefundKey is the refund id sent to the PSP for the current refund attempt:
@@ -112,15 +120,18 @@ type reviewItem struct {
 	ClaimedUntil     string `dynamodbav:"claimed_until,omitempty"`
 	DebtorName       string `dynamodbav:"debtor_name,omitempty"`
 	DebtorIBAN       string `dynamodbav:"debtor_iban,omitempty"`
+	DebtorBIC        string `dynamodbav:"debtor_bic,omitempty"`
 	Remittance       string `dynamodbav:"remittance,omitempty"`
+	EndToEndID       string `dynamodbav:"end_to_end_id,omitempty"`
+	BankFileID       string `dynamodbav:"bank_file_id,omitempty"`
 }
 
 func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 	p := &ReviewPayment{ID: it.ID, Merchant: it.Merchant, Kind: it.Kind, PSP: it.PSP, PSPReference: it.PSPReference, PSPEventID: it.PSPEventID,
 		LinkID: it.LinkID, State: it.State, RefundAttempt: it.RefundAttempt, RefundRef: it.RefundRef, FailureReason: it.FailureReason, Submitted: it.Submitted,
-		Remittance: it.Remittance}
+		Remittance: it.Remittance, EndToEndID: it.EndToEndID, BankFileID: it.BankFileID}
 	if it.DebtorName != "" || it.DebtorIBAN != "" {
-		p.Debtor = &domain.Debtor{Name: it.DebtorName, IBAN: it.DebtorIBAN}
+		p.Debtor = &domain.Debtor{Name: it.DebtorName, IBAN: it.DebtorIBAN, BIC: it.DebtorBIC}
 	}
 	if it.Currency != "" {
 		a, err := money.Parse(it.Currency, it.Amount)
@@ -159,7 +170,7 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 	it := reviewItem{PK: reviewPK(merchant), Type: "review_payment", Merchant: merchant,
 		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen, Remittance: ev.Remittance}
 	if ev.Debtor != nil {
-		it.DebtorName, it.DebtorIBAN = ev.Debtor.Name, ev.Debtor.IBAN
+		it.DebtorName, it.DebtorIBAN, it.DebtorBIC = ev.Debtor.Name, ev.Debtor.IBAN, ev.Debtor.BIC
 	}
 	if ev.Amount != nil {
 		it.Currency, it.Amount = ev.Amount.Currency, ev.Amount.String()
@@ -349,16 +360,17 @@ func (s *Payments) updateReview(ctx context.Context, merchant, id, update, cond 
 
 // StartReviewRefund moves an open review payment to refunding and counts
 // the attempt. ErrReviewNotOpen when it is refunding or refunded,
-// ErrReviewNoAmount when the PSP reported no amount to give back.
+// ErrReviewNoAmount when the PSP reported no amount to give back,
+// ErrReviewByBank (with the payment as it is) for an open bank payment.
 func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
 	if !domain.ValidID(domain.PrefixReview, id) {
 		return nil, domain.ErrNotFound
 	}
 	p, ok, err := s.updateReview(ctx, merchant, id,
 		"SET #state = :refunding, refund_attempt = refund_attempt + :one, submitted = :false, updated_at = :now REMOVE claimed_until, failure_reason",
-		"#state = :open AND attribute_exists(currency) AND kind <> :reversal", map[string]types.AttributeValue{
+		"#state = :open AND attribute_exists(currency) AND kind <> :reversal AND psp <> :bank", map[string]types.AttributeValue{
 			":refunding": sv(ReviewRefunding), ":open": sv(ReviewOpen), ":one": nv(1), ":false": bv(false), ":now": sv(ft(now)),
-			":reversal": sv(domain.ReviewReversal),
+			":reversal": sv(domain.ReviewReversal), ":bank": sv(domain.ProviderBank),
 		})
 	if err != nil {
 		return nil, err
@@ -369,6 +381,8 @@ func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, n
 			return p, fmt.Errorf("%w: a reversal took the money back, there is nothing to refund", ErrReviewNotOpen)
 		case p.State == ReviewOpen && p.Amount == nil:
 			return p, ErrReviewNoAmount
+		case p.State == ReviewOpen && p.PSP == domain.ProviderBank:
+			return p, ErrReviewByBank
 		}
 		return p, ErrReviewNotOpen
 	}
