@@ -37,19 +37,7 @@ func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.
 	if claim == store.ClaimTaken {
 		rec.Outcome, rec.Reason = domain.EntryDuplicate, domain.ReasonSeenBefore
 	} else {
-		plan := domain.PlanEntry(e)
-		if len(plan.References) > 0 {
-			rec.Reference = plan.References[0]
-		}
-		switch plan.Step {
-		case domain.StepIgnore:
-			rec.Outcome, rec.Reason = domain.EntryIgnored, plan.Reason
-		case domain.StepPay:
-			err = s.pay(ctx, st.Merchant, e, plan.References, &rec)
-		case domain.StepReversal:
-			err = s.reversal(ctx, st.Merchant, e, plan.References, &rec)
-		}
-		if err != nil {
+		if err := s.decide(ctx, st.Merchant, e, &rec); err != nil {
 			return "", err
 		}
 	}
@@ -58,6 +46,30 @@ func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.
 		return "", err
 	}
 	return got.Outcome, nil
+}
+
+// decide reconciles an entry read for the first time: a payout's debit
+// (or its money back) when its end-to-end id names one, else what its
+// plan asks.
+func (s *Service) decide(ctx context.Context, merchantID string, e bank.Entry, rec *store.StatementEntry) error {
+	plan := domain.PlanEntry(e)
+	if len(plan.References) > 0 {
+		rec.Reference = plan.References[0]
+	}
+	if plan.Payout != "" {
+		if done, err := s.payout(ctx, merchantID, e, plan.Payout, rec); err != nil || done {
+			return err
+		}
+	}
+	switch plan.Step {
+	case domain.StepIgnore:
+		rec.Outcome, rec.Reason = domain.EntryIgnored, plan.Reason
+	case domain.StepPay:
+		return s.pay(ctx, merchantID, e, plan.References, rec)
+	case domain.StepReversal:
+		return s.reversal(ctx, merchantID, e, plan.References, rec)
+	}
+	return nil
 }
 
 // record is an entry's record before its outcome is known.

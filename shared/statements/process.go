@@ -368,11 +368,14 @@ func (s *Service) chunk(ctx context.Context, st *store.Statement, chunk []item, 
 	return nil
 }
 
-// lane is the lane of an entry among n: by the first reference it names,
-// else by its identity.
+// lane is the lane of an entry among n: by the payout its end-to-end id
+// names (a refund's debit and its return), else by the first reference it
+// names, else by its identity.
 func lane(e bank.Entry, n int) int {
 	h := fnv.New32a()
-	if refs := domain.EntryReferences(e); len(refs) > 0 {
+	if domain.IsPayoutEndToEndID(e.EndToEndID) {
+		h.Write([]byte(e.EndToEndID))
+	} else if refs := domain.EntryReferences(e); len(refs) > 0 {
 		h.Write([]byte(refs[0]))
 	} else {
 		h.Write([]byte(e.Key()))

@@ -40,6 +40,7 @@ const MaxUpload = 10 << 20
 type Store interface {
 	links.PaymentStore
 	StatementStore
+	PayoutStore
 	// LinkIDByBankReference is the link whose bank transfer reference is
 	// ref (domain.ErrNotFound when none).
 	LinkIDByBankReference(ctx context.Context, merchant, ref string) (string, error)

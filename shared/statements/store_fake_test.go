@@ -41,6 +41,7 @@ type fakeStore struct {
 	// paid counts the payments written on each link (at most one).
 	paid map[string]int
 	fail func(op string, after bool) error
+	po   payoutFake
 }
 
 func newFakeStore() *fakeStore {
