@@ -289,7 +289,7 @@ drive() {
   guard || guarded=1
   lsenv PAYLINKS_LOCALSTACK_OUTPUTS="$ROOT_DIR/build/localstack-outputs.json" PAYLINKS_LOCALSTACK_MOTO="http://127.0.0.1:$SQS_PORT" \
     go test -count=1 -v -timeout 10m ./infra/localstack/ >"$RUN/drive.log" 2>&1 && rc=0 || rc=$?
-  grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+localstack_test.go)' "$RUN/drive.log" >&2 || true
+  grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+[a-z_]+_test.go)' "$RUN/drive.log" >&2 || true
   took drive "$t"
   [ "$rc" = 0 ] || return "$rc"
   return "$guarded"
