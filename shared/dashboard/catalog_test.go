@@ -54,9 +54,10 @@ func TestEveryStringInTheCatalog(t *testing.T) {
 		"outcome_":          {string(domain.EntryMatched), string(domain.EntryReview), string(domain.EntryIgnored), string(domain.EntryDuplicate)},
 		"statement_status_": {"processing", "done", "failed"}, "source_": {"api", "drop"}, "bank_tab_": {"statements", "refund_files"},
 		// An entry's reason in plain words, by outcome (docs/api.md, Bank
-		// statements; refund_paid_out and refund_returned: refunds by bank).
-		"reason_": {"matched_" + domain.ReasonPaid, "matched_refund_paid_out", "review_" + domain.ReasonNoReference, "review_" + domain.ReasonUnknownRef,
-			"review_" + domain.ReasonSecond, "review_" + domain.ReasonMismatched, "review_" + domain.ReasonReversal, "review_refund_returned",
+		// statements; the refunds' by bank: domain/payout.go).
+		"reason_": {"matched_" + domain.ReasonPaid, "matched_" + domain.ReasonRefundPaidOut, "review_" + domain.ReasonNoReference,
+			"review_" + domain.ReasonUnknownRef, "review_" + domain.ReasonSecond, "review_" + domain.ReasonMismatched, "review_" + domain.ReasonReversal,
+			"review_" + domain.ReasonRefundReturned, "review_" + domain.ReasonRefundMismatch,
 			"ignored_" + domain.ReasonDebit, "ignored_" + domain.ReasonNotBooked, "ignored_" + domain.ReasonReversal, "duplicate_" + domain.ReasonSeenBefore},
 	}
 	for _, o := range domain.Origins {
