@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/paylinks/paylinks/shared/bank/reference"
+	"github.com/paylinks/paylinks/shared/validate"
 )
 
 // MethodBankTransfer is a payment by a SEPA credit transfer the payer makes
@@ -121,7 +122,25 @@ func checkBankBeneficiary(b *Beneficiary, fromDefault bool, errs *FieldErrors) {
 	case !BankName(b.Name):
 		errs.Add("beneficiary.name", "must fit the EPC QR code with bank_transfer: at most 70 characters and "+
 			"227 bytes of UTF-8, no line or paragraph separator ("+whose+")")
+	case validate.IBAN(b.IBAN) && !SEPAAccount(b.IBAN):
+		detail := ibanCountry(b.IBAN) + " is not in it"
+		if fromDefault {
+			detail += "; the merchant's default_beneficiary"
+		}
+		errs.Add("beneficiary.iban", "must be an account in the SEPA area with bank_transfer ("+detail+")")
 	}
+}
+
+// SEPAAccount reports an IBAN a SEPA credit transfer reaches (by its
+// country; its checksum is CheckBeneficiary's).
+func SEPAAccount(iban string) bool { return validate.SEPACountry(ibanCountry(iban)) }
+
+func ibanCountry(iban string) string {
+	e := strings.ToUpper(strings.ReplaceAll(iban, " ", ""))
+	if len(e) < 2 {
+		return e
+	}
+	return e[:2]
 }
 
 // BankName reports a beneficiary name an EPC QR code carries beside the

@@ -15,6 +15,9 @@ import (
 var (
 	beAccount = domain.Beneficiary{Name: "Bakkerij Peeters", IBAN: "BE71096123456769", BIC: "GKCCBEBB"}
 	nlAccount = domain.Beneficiary{Name: "Bakkerij Jansen", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}
+	// Valid IBANs outside the SEPA area.
+	brAccount = domain.Beneficiary{Name: "Padaria Silva", IBAN: "BR1800360305000010009795493C1", BIC: "ITAUBRSPXXX"}
+	saAccount = domain.Beneficiary{Name: "Bakery", IBAN: "SA0380000000608010167519", BIC: "RIBLSARIXXX"}
 )
 
 // bankSettings are a merchant that enables methods, with a default
@@ -69,6 +72,11 @@ func TestNewLinkBankTransfer(t *testing.T) {
 			[]string{"beneficiary.bic: is required with bank_transfer (the link's beneficiary has none)"}},
 		{"a name too long for the code", withBeneficiary(bankInput("EUR", "12.50", domain.MethodBankTransfer), long), bankSettings(both, &be, ""), "",
 			[]string{"beneficiary.name: must fit the EPC QR code with bank_transfer: at most 70 characters and 227 bytes of UTF-8, no line or paragraph separator (the link's beneficiary)"}},
+		{"a Brazilian account", withBeneficiary(bankInput("EUR", "12.50", domain.MethodBankTransfer), brAccount), bankSettings(both, &be, ""), "",
+			[]string{"beneficiary.iban: must be an account in the SEPA area with bank_transfer (BR is not in it)"}},
+		{"the default is a Saudi account", bankInput("EUR", "12.50"), bankSettings(both, &saAccount, ""), "",
+			[]string{"beneficiary.iban: must be an account in the SEPA area with bank_transfer (SA is not in it; the merchant's default_beneficiary)"}},
+		{"a Brazilian account without bank transfer", withBeneficiary(bankInput("EUR", "12.50", "card"), brAccount), bankSettings(both, &be, ""), "", nil},
 		{"the link's own account", withBeneficiary(bankInput("EUR", "12.50", domain.MethodBankTransfer), nl), bankSettings(both, &be, ""), reference.BEOGM, nil},
 	}
 	for _, c := range cases {
@@ -219,6 +227,9 @@ func TestCheckSettingsBankTransfer(t *testing.T) {
 			want: []string{"default_beneficiary.bic: is required with bank_transfer"}},
 		{name: "a default without BIC while enabled", in: domain.SettingsInput{DefaultBeneficiary: &noBIC}, methods: methods, current: &be,
 			want: []string{"default_beneficiary.bic: is required with bank_transfer"}},
+		{name: "enabled with a default outside SEPA", in: domain.SettingsInput{PaymentMethods: methods, DefaultBeneficiary: &brAccount},
+			want: []string{"default_beneficiary.iban: must be an account in the SEPA area with bank_transfer (BR is not in it)"}},
+		{name: "a default outside SEPA, not enabled", in: domain.SettingsInput{DefaultBeneficiary: &brAccount}, methods: []string{"card"}},
 		{name: "a default without BIC, not enabled", in: domain.SettingsInput{DefaultBeneficiary: &noBIC}, methods: []string{"card"}},
 		{name: "a change of name alone", in: domain.SettingsInput{Name: sp("Shop")}, methods: methods, current: &noBIC},
 		{name: "a reference format", in: domain.SettingsInput{BankTransfer: &domain.BankTransferSettings{ReferenceFormat: "rf"}}},

@@ -177,5 +177,7 @@ func checkBankTransfer(in *SettingsInput, b *Beneficiary, r *SettingsRules, errs
 		errs.Add("default_beneficiary.bic", "is required with bank_transfer")
 	case !BankName(b.Name):
 		errs.Add("default_beneficiary.name", "must fit the EPC QR code with bank_transfer: at most 70 characters and 227 bytes of UTF-8, no line or paragraph separator")
+	case validate.IBAN(b.IBAN) && !SEPAAccount(b.IBAN):
+		errs.Add("default_beneficiary.iban", "must be an account in the SEPA area with bank_transfer ("+ibanCountry(b.IBAN)+" is not in it)")
 	}
 }

@@ -56,8 +56,10 @@ func Country(s string) bool {
 	return ok
 }
 
-// BIC reports an ISO 9362 code.
-func BIC(s string) bool { return bic().MatchString(s) }
+// BIC reports an ISO 9362 code: four letters of the institution, the
+// assigned ISO 3166-1 country of its fifth and sixth, a location and an
+// optional branch.
+func BIC(s string) bool { return bic().MatchString(s) && Country(s[4:6]) }
 
 // EndToEndID reports a SEPA end-to-end id (at most 35 characters of the
 // SEPA Latin set).

@@ -28,7 +28,8 @@ func TestShapes(t *testing.T) {
 			t.Errorf("phone %q: want %v", s, ok)
 		}
 	}
-	for s, ok := range map[string]bool{"GKCCBEBB": true, "DEUTDEFF500": true, "GKCCBEB": false, "gkccbebb": false} {
+	for s, ok := range map[string]bool{"GKCCBEBB": true, "DEUTDEFF500": true, "GKCCBEB": false, "gkccbebb": false,
+		"GEBAXEBB": false, "GEBAUKBB": false, "ITAUBRSPXXX": true} {
 		if BIC(s) != ok {
 			t.Errorf("bic %q: want %v", s, ok)
 		}
@@ -110,5 +111,31 @@ func TestRedirectDomain(t *testing.T) {
 		if got := RedirectDomain(d); !errors.Is(got, want) {
 			t.Errorf("%q: got %v want %v", d, got, want)
 		}
+	}
+}
+
+// TestSEPACountry: the 41 countries of the SEPA schemes' geographical
+// scope (and Gibraltar's own IBANs) are in; others, and what is not a
+// country code, are out.
+func TestSEPACountry(t *testing.T) {
+	for _, cc := range []string{"BE", "NL", "FR", "DE", "LU", "AT", "IE", "GR", "BG", "HR", "SE", "PL", "IS", "LI", "NO", "CH", "GB", "GI",
+		"MC", "SM", "VA", "AD", "AL", "ME", "MD", "MK", "RS"} {
+		if !SEPACountry(cc) {
+			t.Errorf("%s: want a SEPA country", cc)
+		}
+	}
+	for _, cc := range []string{"BR", "SA", "US", "TR", "UA", "BA", "XK", "be", "", "EU", "UK"} {
+		if SEPACountry(cc) {
+			t.Errorf("%s: not a SEPA country", cc)
+		}
+	}
+	n := 0
+	for cc := range countries {
+		if SEPACountry(cc) {
+			n++
+		}
+	}
+	if n != 42 {
+		t.Errorf("%d SEPA countries and territories, want 41 countries and Gibraltar", n)
 	}
 }
