@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -282,4 +283,33 @@ func TestPlanEntryNamesPayouts(t *testing.T) {
 	if p := PlanEntry(e); p.Payout != "" {
 		t.Errorf("another end-to-end id: %+v", p)
 	}
+}
+
+// FuzzIsPayoutEndToEndID: what it takes for a payout's end-to-end id is a
+// SEPA id of at most 35 characters that PayoutEndToEndID makes from the id
+// and attempt it names.
+func FuzzIsPayoutEndToEndID(f *testing.F) {
+	for _, s := range []string{"re-01JP8ZK3M00000000000000000", "py-01JP8ZK3M00000000000000000-3", "py-01JP8ZK3M00000000000000000-03", "NOTPROVIDED", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !IsPayoutEndToEndID(s) {
+			return
+		}
+		if len(s) > 35 || !validate.EndToEndID(s) {
+			t.Fatalf("%q taken, not a SEPA end-to-end id", s)
+		}
+		id := strings.Replace(s[:payoutIDLen], "-", "_", 1)
+		attempt := 0
+		if rest := s[payoutIDLen:]; rest != "" {
+			n, err := strconv.Atoi(rest[1:])
+			if err != nil {
+				t.Fatalf("%q: attempt %q", s, rest)
+			}
+			attempt = n
+		}
+		if PayoutEndToEndID(id, attempt) != s {
+			t.Fatalf("%q is not PayoutEndToEndID(%q, %d) = %q", s, id, attempt, PayoutEndToEndID(id, attempt))
+		}
+	})
 }

@@ -162,6 +162,9 @@ var Routes = []Route{
 	{Pattern: "GET /v1/bank-statements", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listStatements) }},
 	{Pattern: "GET /v1/bank-statements/{id}", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.getStatement) }},
 	{Pattern: "GET /v1/bank-statements/{id}/entries", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listEntries) }},
+	{Pattern: "POST /v1/bank-refund-files", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createBankFile)) }},
+	{Pattern: "GET /v1/bank-refund-files", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listBankFiles) }},
+	{Pattern: "GET /v1/bank-refund-files/{id}", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.getBankFile) }},
 }
 
 // CreateRoute is the route the create function serves.

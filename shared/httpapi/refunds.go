@@ -32,13 +32,16 @@ type RefundView struct {
 	PSP           *string      `json:"psp"`
 	PSPReference  *string      `json:"psp_reference"`
 	FailureReason *string      `json:"failure_reason"`
-	CreatedAt     string       `json:"created_at"`
-	UpdatedAt     string       `json:"updated_at"`
+	// BankFileID is the bank refund file paying a refund by bank transfer
+	// out (absent until it is in one).
+	BankFileID *string `json:"bank_file_id,omitempty"`
+	CreatedAt  string  `json:"created_at"`
+	UpdatedAt  string  `json:"updated_at"`
 }
 
 func refundView(r *store.Refund) RefundView {
 	return RefundView{ID: r.ID, Object: "refund", LinkID: r.LinkID, Amount: r.Amount, Reason: strp(r.Reason), Status: r.Status,
-		PSP: strp(r.PSP), PSPReference: strp(r.PSPReference), FailureReason: strp(r.FailureReason),
+		PSP: strp(r.PSP), PSPReference: strp(r.PSPReference), FailureReason: strp(r.FailureReason), BankFileID: strp(r.BankFileID),
 		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
@@ -90,7 +93,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 	}
 	ref, err := a.Refunds.Create(r.Context(), m, l, amt, reason)
 	if err != nil {
-		return err
+		return bankRefundProblem(err)
 	}
 	reqlog.Set(r.Context(), "outcome", "refund_created")
 	writeJSON(w, http.StatusCreated, refundView(ref))
@@ -113,4 +116,14 @@ func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 	return nil
+}
+
+// bankRefundProblem is the 422 of a refund by bank transfer that cannot be
+// made (no account of the payer known, not in euro); any other error as it
+// is.
+func bankRefundProblem(err error) error {
+	if errors.Is(err, domain.ErrNoPayee) || errors.Is(err, domain.ErrPayoutCurrency) {
+		return problem.New(http.StatusUnprocessableEntity, err.Error())
+	}
+	return err
 }

@@ -78,7 +78,8 @@ func (a *API) listReview(w http.ResponseWriter, r *http.Request) error {
 
 // refundReview: POST /v1/payments/review/{id}/refund -> 202 refunding; 409
 // unless open (or when the PSP reported no amount); 404 for another
-// merchant's id.
+// merchant's id. A bank payment is refunded by bank transfer to its debtor
+// (waiting for a bank refund file); 422 when the bank named no account.
 func (a *API) refundReview(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context())
 	if err := readJSON(r, &struct{}{}, true); err != nil {
@@ -91,7 +92,7 @@ func (a *API) refundReview(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, store.ErrReviewNotOpen), errors.Is(err, store.ErrReviewNoAmount):
 		return problem.New(http.StatusConflict, err.Error())
 	case err != nil:
-		return err
+		return bankRefundProblem(err)
 	}
 	v := reviewView(p)
 	// One more write: the refund's start is a conditional update whose new

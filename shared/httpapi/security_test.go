@@ -79,7 +79,8 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 		t.Fatal(err)
 	}
 	ids := map[string]string{"/v1/customers/{id}": cus.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
-		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID, "/v1/bank-statements/{id}": stmt.ID}
+		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID, "/v1/bank-statements/{id}": stmt.ID,
+		"/v1/bank-refund-files/{id}": bankFileOf(t, env, base, keyA, "tenant-a")}
 	return ids
 }
 

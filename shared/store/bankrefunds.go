@@ -16,7 +16,7 @@ import (
 	"github.com/paylinks/paylinks/shared/money"
 )
 
-// Refunds of bank payments (docs/data-model.md, Bank refunds): a payout is
+// Refunds of bank payments (docs/api.md, Bank refunds): a payout is
 // written with the refund that makes it, in the same transaction, twice:
 //   - M#<m>#BPO#<end-to-end id> / BPO: the payout, found by the end-to-end
 //     id a statement's debit carries;
