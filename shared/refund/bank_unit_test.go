@@ -11,6 +11,8 @@ import (
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/queue"
+	"github.com/paylinks/paylinks/shared/refund"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
@@ -273,5 +275,25 @@ func checkFiled(t *testing.T, u *unit, made map[string]bool) {
 	}
 	if len(in) != len(made) {
 		t.Fatalf("%d payouts filed, %d made", len(in), len(made))
+	}
+}
+
+// TestUnitBankRefundMessageCallsNoPSP: a refunds-queue message naming a
+// refund by bank (never sent; a hand-made one) changes nothing: no PSP
+// call, the refund still pending and free for its file.
+func TestUnitBankRefundMessageCallsNoPSP(t *testing.T) {
+	u := bankUnit(t)
+	r := u.create(t, "2.00")
+	msg := queue.Message[refund.Message]{Body: refund.Message{Merchant: "shop", LinkID: u.l.ID, RefundID: r.ID}}
+	for i := 0; i < 2; i++ {
+		if err := u.svc.Process(t.Context(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := u.st.GetRefund(t.Context(), "shop", u.l.ID, r.ID); len(u.psp.calls) != 0 || got.Status != store.RefundPending || got.Submitted {
+		t.Fatalf("PSP calls %d, refund %+v", len(u.psp.calls), got)
+	}
+	if f, _, err := u.svc.CreateBankFile(t.Context(), u.m); err != nil || f.Refunds != 1 {
+		t.Fatalf("file after the message: %v", err)
 	}
 }
