@@ -6,26 +6,37 @@
 // The document is read token by token; each small part of an entry (its
 // amount, status, dates, and each transaction of its details) is decoded
 // on its own, so neither the whole document nor a whole batch entry is
-// ever held. The format and version come from the message element and its
-// namespace (urn:iso:std:iso:20022:tech:xsd:camt.053.001.08 and the
-// like); a file with no namespace, or one that names no version, is read
-// the same way with File.Version "".
+// ever held. The root must be a Document in the namespace of one message
+// and version, exactly urn:iso:std:iso:20022:tech:xsd:camt.053.001.02 to
+// .08 or camt.054.001.02 to .08, holding that one message in the same
+// namespace; anything else (another namespace, none, a second message, an
+// element or text after the Document's end) is refused.
 //
 // Mapping (element paths below Stmt or Ntfctn):
-//   - Acct/Id/IBAN, else Acct/Id/Othr/Id: Entry.Account and File.Accounts.
+//   - Acct/Id/IBAN, else Acct/Id/Othr/Id: Entry.Account and File.Accounts,
+//     as bank.NormalizeAccount makes them (so is a party's IBAN).
 //   - Ntry/Amt and its Ccy: Amount (positive, at most 18 digits of which 5
 //     decimals) and Currency; CdtDbtInd CRDT or DBIT: Credit; RvslInd:
 //     Reversal; Sts BOOK (as text up to .05, as Sts/Cd from .06): Booked;
 //     BookgDt and ValDt (Dt or DtTm, the date as written): BookedOn,
-//     ValueOn; AcctSvcrRef, else NtryRef: EntryRef.
+//     ValueOn; AcctSvcrRef: EntryRef (NtryRef is numbered within its
+//     statement only, and not read).
 //   - Ntry/NtryDtls/TxDtls: an entry of one transaction is one Entry with
 //     that transaction's details and the entry's amount; an entry of more
 //     is a batch, one Entry per transaction (Batch 1..n) with the
 //     transaction's amount (TxDtls/Amt, else TxDtls/AmtDtls/TxAmt/Amt) and,
-//     when it gives one, its CdtDbtInd.
+//     when it gives one, its CdtDbtInd. The transactions' amounts, when
+//     they carry them, are the entry's: a batch's are in the entry's
+//     currency and, net of their directions, sum to its Amt; so do those
+//     of each NtryDtls to its Btch/TtlAmt when given, and the TtlAmts to
+//     the Amt when every NtryDtls gives one; a single transaction's amount
+//     in the entry's currency is its Amt. Else the file fails, naming the
+//     element.
 //   - Per transaction: Refs/EndToEndId (NOTPROVIDED dropped); RmtInf/Ustrd
 //     lines joined by a space: Remittance; the first
-//     RmtInf/Strd/CdtrRefInf/Ref: Reference.
+//     RmtInf/Strd/CdtrRefInf/Ref: Reference; one that is no valid
+//     structured reference (reference.Check) is also put before the
+//     remittance text (see bank.Entry).
 //   - Party, the other side: for a credit the debtor (RltdPties/Dbtr/Nm, or
 //     Dbtr/Pty/Nm from .08; DbtrAcct/Id/IBAN; RltdAgts/DbtrAgt/FinInstnId
 //     BIC or BICFI, else that of a Dbtr/Agt), for a debit the creditor
@@ -34,9 +45,8 @@
 //     side of a reversed credit (a DBIT with RvslInd) is its debtor.
 //
 // A malformed or missing amount, currency or direction, a missing status,
-// a bad date, an unknown message and a version outside .02 to .08 are
-// errors naming the entry's position in the document ("entry 12: Amt:
-// ..."). A DOCTYPE (and so any entity declaration) is refused, elements
+// a bad date and amounts that do not add up are errors naming the entry's
+// position in the document ("entry 12: Amt: ..."). A DOCTYPE (and so any entity declaration) is refused, elements
 // nest at most 64 deep and no one value, nor any one decoded part of an
 // entry, may exceed 1 MiB.
 //
@@ -45,6 +55,7 @@
 package camt
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -69,15 +80,23 @@ var (
 	errTooLarge    = fmt.Errorf("a value or entry part larger than %d bytes", maxPartBytes)
 )
 
-// messages are the message elements read, by the format they are.
-var messages = map[string]struct{ format, statement string }{
-	"BkToCstmrStmt":         {bank.FormatCamt053, "Stmt"},
-	"BkToCstmrDbtCdtNtfctn": {bank.FormatCamt054, "Ntfctn"},
+// message is a message read: its format, its element and its statements'.
+type message struct{ format, element, statement string }
+
+// messages are the messages read.
+var messages = []message{
+	{bank.FormatCamt053, "BkToCstmrStmt", "Stmt"},
+	{bank.FormatCamt054, "BkToCstmrDbtCdtNtfctn", "Ntfctn"},
 }
 
-// namespaceVersion finds the message and version a namespace names.
-// It is compiled at its first use: nothing runs at a function's start.
-var namespaceVersion = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`camt\.(\d{3})\.(\d{3}\.\d{2})`) })
+// namespacePrefix is that of every ISO 20022 message's namespace.
+const namespacePrefix = "urn:iso:std:iso:20022:tech:xsd:"
+
+// namespacePattern finds the message and version a Document's namespace
+// names. It is compiled at its first use: nothing runs at a function's start.
+var namespacePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(namespacePrefix) + `camt\.(\d{3})\.(\d{3}\.\d{2})$`)
+})
 
 // Read reads a camt.053 or camt.054 document from r, calling visit for
 // each payment (each entry, or each transaction of a batch entry) in
@@ -180,60 +199,114 @@ func (rd *reader) eachChild(fn func(xml.StartElement) error) error {
 }
 
 func (rd *reader) document() error {
-	var root xml.StartElement
+	root, err := rd.root()
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "Document" {
+		return fmt.Errorf("root: %s is not a camt Document", clip(root.Name.Local))
+	}
+	msg, version, err := namespace(root.Name.Space)
+	if err != nil {
+		return err
+	}
+	found := false
+	err = rd.eachChild(func(el xml.StartElement) error {
+		if found {
+			return fmt.Errorf("root: a second message %s in the Document (it holds one)", clip(el.Name.Local))
+		}
+		found = true
+		return rd.message(el, msg, version, root.Name.Space)
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errors.New("root: the Document holds no message")
+	}
+	return rd.afterRoot()
+}
+
+// root is the document's root element: what comes before it may be only
+// the XML declaration, comments, processing instructions and white space.
+func (rd *reader) root() (xml.StartElement, error) {
 	for {
 		tok, err := rd.dec.Token()
 		if errors.Is(err, io.EOF) {
-			return errors.New("no root element")
+			return xml.StartElement{}, errors.New("no root element")
+		}
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(bytes.TrimPrefix(t, []byte("\ufeff")))) > 0 {
+				return xml.StartElement{}, fmt.Errorf("root: text %q before the root element", clip(string(t)))
+			}
+		}
+	}
+}
+
+// afterRoot reads what follows the root's end: only comments, processing
+// instructions and white space may.
+func (rd *reader) afterRoot() error {
+	for {
+		tok, err := rd.dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if s, ok := tok.(xml.StartElement); ok {
-			root = s
-			break
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return fmt.Errorf("after the Document's end: element %s", clip(t.Name.Local))
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return fmt.Errorf("after the Document's end: text %q", clip(string(t)))
+			}
 		}
 	}
-	if root.Name.Local != "Document" {
-		if _, ok := messages[root.Name.Local]; !ok {
-			return fmt.Errorf("root: %s is neither a camt Document nor a camt.053 or camt.054 message", clip(root.Name.Local))
-		}
-		return rd.message(root, "")
-	}
-	found := false
-	err := rd.eachChild(func(el xml.StartElement) error {
-		if found {
-			return rd.dec.Skip()
-		}
-		found = true
-		return rd.message(el, root.Name.Space)
-	})
-	if err == nil && !found {
-		err = errors.New("root: the Document holds no message")
-	}
-	return err
 }
 
-// message reads a BkToCstmrStmt or BkToCstmrDbtCdtNtfctn; documentNS is
-// the namespace of the Document around it, if any.
-func (rd *reader) message(el xml.StartElement, documentNS string) error {
-	msg, ok := messages[el.Name.Local]
-	if !ok {
-		return fmt.Errorf("root: unknown message %s", clip(el.Name.Local))
-	}
-	ns := el.Name.Space
-	if ns == "" {
-		ns = documentNS
-	}
-	version := ""
-	if m := namespaceVersion().FindStringSubmatch(ns); m != nil {
-		if format := "camt." + m[1]; format != msg.format {
-			return fmt.Errorf("root: %s in the namespace of %s", el.Name.Local, format)
+// namespace is the message and version a Document's namespace names:
+// exactly urn:iso:std:iso:20022:tech:xsd:camt.053.001.02 to .08, or
+// camt.054 of the same versions.
+func namespace(ns string) (message, string, error) {
+	m := namespacePattern().FindStringSubmatch(ns)
+	if m == nil {
+		shown := ns
+		if rest, ok := strings.CutPrefix(ns, namespacePrefix); ok {
+			shown = "..." + rest
 		}
-		version = m[2]
-		if version < lowestVersion || version > newestVersion {
-			return fmt.Errorf("root: %s version %s is not read (%s to %s are)", msg.format, version, lowestVersion, newestVersion)
+		return message{}, "", fmt.Errorf("root: the Document's namespace %q is not that of camt.053 or camt.054 (%scamt.053.%s to %s)",
+			clip(shown), namespacePrefix, lowestVersion, newestVersion)
+	}
+	var msg message
+	for _, cand := range messages {
+		if cand.format == "camt."+m[1] {
+			msg = cand
 		}
+	}
+	if msg.format == "" {
+		return message{}, "", fmt.Errorf("root: the Document's namespace names camt.%s, not camt.053 or camt.054", m[1])
+	}
+	if version := m[2]; version < lowestVersion || version > newestVersion {
+		return message{}, "", fmt.Errorf("root: %s version %s is not read (%s to %s are)", msg.format, version, lowestVersion, newestVersion)
+	}
+	return msg, m[2], nil
+}
+
+// message reads the BkToCstmrStmt or BkToCstmrDbtCdtNtfctn el, which must
+// be the message msg in the Document's namespace ns.
+func (rd *reader) message(el xml.StartElement, msg message, version, ns string) error {
+	if el.Name.Local != msg.element {
+		return fmt.Errorf("root: %s in the namespace of %s (%s)", clip(el.Name.Local), msg.format, msg.element)
+	}
+	if el.Name.Space != ns {
+		return fmt.Errorf("root: %s in the namespace %q, not the Document's", msg.element, clip(el.Name.Space))
 	}
 	rd.file.Format, rd.file.Version = msg.format, version
 	return rd.eachChild(func(c xml.StartElement) error {
@@ -265,11 +338,13 @@ type acctXML struct {
 	} `xml:"Id"`
 }
 
+// number is the account's IBAN, else its other identification, as
+// bank.NormalizeAccount makes it.
 func (a acctXML) number() string {
-	if iban := strings.TrimSpace(a.ID.IBAN); iban != "" {
+	if iban := bank.NormalizeAccount(a.ID.IBAN); iban != "" {
 		return iban
 	}
-	return strings.TrimSpace(a.ID.Othr.ID)
+	return bank.NormalizeAccount(a.ID.Othr.ID)
 }
 
 // statement reads a Stmt or Ntfctn.

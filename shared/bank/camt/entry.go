@@ -49,12 +49,12 @@ type ntry struct {
 	bookgDt     dateXML
 	valDt       dateXML
 	acctSvcrRef string
-	ntryRef     string
 
 	base  bank.Entry // once checked
 	ready bool
 	first *txXML // the first transaction, until a second makes a batch
 	txs   int
+	sums  sums // of the transactions' amounts, for the checks
 }
 
 // entry reads one Ntry, visiting its payments.
@@ -80,8 +80,6 @@ func (rd *reader) entry() error {
 			return rd.decodeField(&n.rvslInd, c)
 		case "AcctSvcrRef":
 			return rd.decodeField(&n.acctSvcrRef, c)
-		case "NtryRef":
-			return rd.decodeField(&n.ntryRef, c)
 		default:
 			return rd.dec.Skip()
 		}
@@ -94,12 +92,14 @@ func (rd *reader) entry() error {
 	}
 	switch n.txs {
 	case 0:
-		return rd.visit(n.base)
+		err = rd.visit(n.base)
 	case 1:
-		return rd.emit(n, n.first, 0)
-	default:
-		return nil // each visited as read
+		err = rd.emit(n, n.first, 0)
 	}
+	if err != nil {
+		return err
+	}
+	return n.sums.checkEntry(n.base, n.txs)
 }
 
 func (rd *reader) decodeField(v any, start xml.StartElement) error {
@@ -139,42 +139,61 @@ func (n *ntry) check() error {
 		return inElement("ValDt", err)
 	}
 	e.EntryRef = strings.TrimSpace(n.acctSvcrRef)
-	if e.EntryRef == "" {
-		e.EntryRef = strings.TrimSpace(n.ntryRef)
-	}
 	n.base, n.ready = e, true
 	return nil
 }
 
 // details reads one NtryDtls: a batch's transactions are visited as they
-// are read, the first once a second shows the entry is a batch.
+// are read, the first once a second shows the entry is a batch; their
+// amounts are added up for the checks.
 func (rd *reader) details(n *ntry) error {
 	if err := n.check(); err != nil {
 		return err
 	}
-	return rd.eachChild(func(c xml.StartElement) error {
-		if c.Name.Local != "TxDtls" {
+	d := detailSums{}
+	err := rd.eachChild(func(c xml.StartElement) error {
+		switch c.Name.Local {
+		case "Btch":
+			d.batch = &batchXML{}
+			return rd.decodeField(d.batch, c)
+		case "TxDtls":
+			return rd.transaction(n, &d, c)
+		default:
 			return rd.dec.Skip()
 		}
-		t := &txXML{}
-		if err := rd.decode(t, c); err != nil {
-			return inElement(fmt.Sprintf("TxDtls %d", n.txs+1), err)
-		}
-		n.txs++
-		switch n.txs {
-		case 1:
-			n.first = t
-			return nil
-		case 2:
-			if err := rd.emit(n, n.first, 1); err != nil {
-				return err
-			}
-			n.first = nil
-			return rd.emit(n, t, 2)
-		default:
-			return rd.emit(n, t, n.txs)
-		}
 	})
+	if err != nil {
+		return err
+	}
+	if err := n.sums.addDetails(n.base, d); err != nil {
+		return inElement("NtryDtls", err)
+	}
+	return nil
+}
+
+// transaction reads the TxDtls begun by c, adding its amount to d.
+func (rd *reader) transaction(n *ntry, d *detailSums, c xml.StartElement) error {
+	t := &txXML{}
+	if err := rd.decode(t, c); err != nil {
+		return inElement(fmt.Sprintf("TxDtls %d", n.txs+1), err)
+	}
+	n.txs++
+	if err := d.add(n.base, t, n.txs); err != nil {
+		return inElement(fmt.Sprintf("TxDtls %d", n.txs), err)
+	}
+	switch n.txs {
+	case 1:
+		n.first = t
+		return nil
+	case 2:
+		if err := rd.emit(n, n.first, 1); err != nil {
+			return err
+		}
+		n.first = nil
+		return rd.emit(n, t, 2)
+	default:
+		return rd.emit(n, t, n.txs)
+	}
 }
 
 // emit visits transaction t of entry n; batch is its index in a batch, 0
@@ -298,6 +317,7 @@ func (t *txXML) entry(base bank.Entry, batch int) (bank.Entry, error) {
 			break
 		}
 	}
+	e.Remittance = bank.KeepRawReference(e.Reference, e.Remittance)
 	e.Party = t.party(e.Credit != e.Reversal)
 	return e, nil
 }
@@ -309,7 +329,7 @@ func (t *txXML) party(originalCredit bool) bank.Party {
 	if originalCredit {
 		p, acct, agent = t.RltdPties.Dbtr, t.RltdPties.DbtrAcct, t.RltdAgts.DbtrAgt
 	}
-	out := bank.Party{Name: p.name(), IBAN: strings.TrimSpace(acct.ID.IBAN), BIC: agent.bic()}
+	out := bank.Party{Name: p.name(), IBAN: bank.NormalizeAccount(acct.ID.IBAN), BIC: agent.bic()}
 	if out.BIC == "" {
 		out.BIC = p.Agt.bic()
 	}

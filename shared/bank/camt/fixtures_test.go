@@ -82,7 +82,7 @@ func nlStatement02() fixture {
 			batch(2, "19.95", "SUB-001204-2403", "Abonnement maart 2024", "B. Bakker", "NL63TRIO0212345678", "TRIONL2U"),
 			batch(3, "49.50", "SUB-001377-2403", "Abonnement maart 2024 jaarpakket", "C. Visser", "NL07KNAB0255123456", "KNABNL2H"),
 			{Account: acct, Currency: "EUR", Amount: amt("1000.00"), Booked: true, BookedOn: "2024-03-04",
-				ValueOn: "2024-03-04", EntryRef: "UITB-20240304-77", Remittance: "Factuur 88213", EndToEndID: "PAYOUT-0042",
+				ValueOn: "2024-03-04", Remittance: "Factuur 88213", EndToEndID: "PAYOUT-0042",
 				Party: bank.Party{Name: "Groothandel Noord BV", IBAN: "NL44ASNB0708123456", BIC: "ASNBNL21"}},
 			// The return of a collected credit: the other side is the debtor of that credit.
 			{Account: acct, Currency: "EUR", Amount: amt("19.95"), Booked: true, Reversal: true, BookedOn: "2024-03-04",
@@ -126,10 +126,10 @@ func deStatement04() fixture {
 				ValueOn: "2024-03-04", EntryRef: "2024030409150200417", Remittance: "RF27 7342 001 Bestellung 7342", EndToEndID: "E2E-5531",
 				Party: bank.Party{Name: "Müller Werkzeuge GmbH", IBAN: "DE50500105175401283760", BIC: "INGDDEFFXXX"}},
 			{Account: acct, Currency: "EUR", Amount: amt("500.00"), Booked: true, BookedOn: "2024-03-04", ValueOn: "2024-03-04",
-				EntryRef: "B-7781", Batch: 1, Remittance: "Rechnung 2024-118", EndToEndID: "PAYRUN-0304-1",
+				Batch: 1, Remittance: "Rechnung 2024-118", EndToEndID: "PAYRUN-0304-1",
 				Party: bank.Party{Name: "Papier & Druck KG", IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP"}},
 			{Account: acct, Currency: "EUR", Amount: amt("330.00"), Booked: true, BookedOn: "2024-03-04", ValueOn: "2024-03-04",
-				EntryRef: "B-7781", Batch: 2, Remittance: "Rechnung L-0091 Lagermiete März", EndToEndID: "PAYRUN-0304-2",
+				Batch: 2, Remittance: "Rechnung L-0091 Lagermiete März", EndToEndID: "PAYRUN-0304-2",
 				Party: bank.Party{Name: "Lagerlogistik Süd", IBAN: "DE50500105175401283760", BIC: "INGDDEFFXXX"}},
 			{Account: acct, Currency: "USD", Amount: amt("12.00"), Credit: true, ValueOn: "2024-03-06", EntryRef: "ADV-20240304-0007"},
 		},
@@ -151,8 +151,7 @@ func nlStatement08() fixture {
 			// The return of an outgoing payment: the other side is the creditor of that debit.
 			{Account: acct, Currency: "EUR", Amount: amt("45.00"), Credit: true, Booked: true, Reversal: true, BookedOn: "2024-03-04",
 				ValueOn: "2024-03-04", EntryRef: "ABNA-0304-00000977", EndToEndID: "REFUND-rf_01HQ3Z", Party: mulder},
-			{Account: acct, Currency: "EUR", Amount: amt("12.34"), Credit: true, ValueOn: "2024-03-05", EntryRef: "4",
-				Remittance: "Gift", Party: bank.Party{BIC: "DEUTNL2A"}},
+			{Account: acct, Currency: "EUR", Amount: amt("12.34"), Credit: true, ValueOn: "2024-03-05", Remittance: "Gift", Party: bank.Party{BIC: "DEUTNL2A"}},
 		},
 	}
 }
@@ -186,7 +185,7 @@ func beNotification08() fixture {
 				ValueOn: "2024-03-04", EntryRef: "KRED-0304-553", Batch: 2, Remittance: "+++123/4567/89002+++",
 				Party: bank.Party{Name: "Maes Sofie", IBAN: "BE70310180012345", BIC: "BBRUBEBB"}},
 			{Account: acct, Currency: "EUR", Amount: amt("20.00"), Credit: true, Booked: true, BookedOn: "2024-03-04",
-				EntryRef: "KRED-0304-554", Reference: "000004211820", EndToEndID: "PAY-B-9",
+				Reference: "000004211820", EndToEndID: "PAY-B-9",
 				Party: bank.Party{Name: "Claes Pieter", IBAN: "BE25001254789612"}},
 		},
 	}

@@ -2,6 +2,7 @@ package camt
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -39,10 +40,11 @@ func writeLargeBatch(w io.Writer, n int, seed uint64) error {
 	d.begin("LARGE-BATCH-1")
 	d.beginStatement("N-1", "BE68539007547034")
 	e := g.entry()
+	e.amount, e.ccy = fmt.Sprintf("%d.00", n), "EUR" // n transactions of 1.00 each
 	d.entryHead(e)
 	d.raw("<NtryDtls>")
 	for range n {
-		d.tx(e, g.tx(true))
+		d.tx(e, g.tx("1.00", "EUR"))
 	}
 	d.raw("</NtryDtls>")
 	d.entryTail()
@@ -144,7 +146,9 @@ func FuzzRead(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(statement(ns02, goodEntry)))
-	f.Add([]byte(statement("", entry(goodAmt, details(tx(`<Amt Ccy="EUR">0.40</Amt>`), tx(`<Amt Ccy="EUR">0.60</Amt>`))))))
+	f.Add([]byte(statement(ns02, entry(goodAmt, details(tx(`<Amt Ccy="EUR">0.40</Amt>`), tx(`<Amt Ccy="EUR">0.60</Amt>`))))))
+	f.Add([]byte(statementOf("M", "be68 5390 0754 7034", booked("1", "1.00", "2024-03-04",
+		`<NtryDtls><Btch><TtlAmt Ccy="EUR">1.00</TtlAmt></Btch>`+tx(`<Amt Ccy="EUR">0.40</Amt>`)+tx(`<Amt Ccy="EUR">0.60</Amt>`)+`</NtryDtls>`))))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = Read(bytes.NewReader(data), func(e bank.Entry) error {
 			if !e.Amount.IsPositive() {

@@ -79,12 +79,9 @@ type genEntry struct {
 // per transaction of a batch.
 func (g genEntry) expected(account string) []bank.Entry {
 	base := bank.Entry{
-		Account: account, Currency: g.ccy, Amount: decimal.RequireFromString(g.amount), Credit: g.credit,
+		Account: bank.NormalizeAccount(account), Currency: g.ccy, Amount: decimal.RequireFromString(g.amount), Credit: g.credit,
 		Booked: g.status == "BOOK", Reversal: g.reversal, BookedOn: g.bookedOn, ValueOn: g.valueOn,
-		EntryRef: g.acctSvcrRef,
-	}
-	if base.EntryRef == "" {
-		base.EntryRef = g.ntryRef
+		EntryRef: g.acctSvcrRef, // NtryRef is not read
 	}
 	if !g.details || len(g.txs) == 0 {
 		return []bank.Entry{base}
@@ -101,7 +98,7 @@ func (g genEntry) expected(account string) []bank.Entry {
 			e.EndToEndID = t.e2e
 		}
 		e.Reference = t.ref
-		e.Remittance = strings.Join(t.ustrd, " ")
+		e.Remittance = bank.KeepRawReference(t.ref, strings.Join(t.ustrd, " "))
 		p := t.cdtr
 		if g.credit != g.reversal {
 			p = t.dbtr
@@ -368,21 +365,19 @@ func (g gen) party() genParty {
 	}
 }
 
-func (g gen) tx(batch bool) genTx {
+// tx is a transaction; amount and ccy are its own, "" for none.
+func (g gen) tx(amount, ccy string) genTx {
 	t := genTx{
 		e2e:          []string{"NOTPROVIDED", g.text(35)}[g.r.IntN(2)],
 		ref:          g.maybe(0.5, func() string { return g.text(35) }),
 		dbtr:         g.party(),
 		cdtr:         g.party(),
 		amtInDetails: g.r.IntN(2) == 0,
+		amount:       amount,
+		ccy:          ccy,
 	}
 	for range g.r.IntN(3) {
 		t.ustrd = append(t.ustrd, g.text(140))
-	}
-	// A single transaction may carry its own amount too: the entry's
-	// (the booked one) is taken.
-	if batch || g.r.IntN(3) == 0 {
-		t.amount, t.ccy = g.amount(), g.ccy()
 	}
 	return t
 }
@@ -401,14 +396,29 @@ func (g gen) entry() genEntry {
 		ntryRef:     g.maybe(0.3, func() string { return g.text(35) }),
 		details:     g.r.IntN(5) > 0,
 	}
-	if e.details {
-		n := 1
-		if g.r.IntN(4) == 0 {
-			n = 2 + g.r.IntN(4)
-		}
-		for range n {
-			e.txs = append(e.txs, g.tx(n > 1))
-		}
+	if !e.details {
+		return e
 	}
+	if g.r.IntN(4) > 0 {
+		// A single transaction may carry its own amount too: the entry's,
+		// or one in another currency (the instructed one).
+		switch g.r.IntN(3) {
+		case 0:
+			e.txs = []genTx{g.tx("", "")}
+		case 1:
+			e.txs = []genTx{g.tx(e.amount, e.ccy)}
+		default:
+			e.txs = []genTx{g.tx(g.amount(), "JPY")}
+		}
+		return e
+	}
+	// A batch: its transactions' amounts, in its currency, sum to its own.
+	total := decimal.Zero
+	for range 2 + g.r.IntN(4) {
+		t := g.tx(g.amount(), e.ccy)
+		total = total.Add(decimal.RequireFromString(t.amount))
+		e.txs = append(e.txs, t)
+	}
+	e.amount = total.String()
 	return e
 }
