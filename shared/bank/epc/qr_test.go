@@ -241,10 +241,13 @@ func genBIC(rng *rand.Rand) string {
 	}
 	const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	const alnum = letters + "0123456789"
+	// The institution's letters, then an assigned country (ISO 3166-1).
+	countries := []string{"BE", "NL", "FR", "DE", "LU", "IT", "ES", "AT", "IE", "FI", "PT", "CH", "GB", "MC"}
 	b := make([]byte, 8, 11)
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 4; i++ {
 		b[i] = letters[rng.IntN(len(letters))]
 	}
+	copy(b[4:6], countries[rng.IntN(len(countries))])
 	b[6], b[7] = alnum[rng.IntN(len(alnum))], alnum[rng.IntN(len(alnum))]
 	if rng.IntN(2) == 0 {
 		b = append(b, alnum[rng.IntN(len(alnum))], alnum[rng.IntN(len(alnum))], alnum[rng.IntN(len(alnum))])
