@@ -132,7 +132,8 @@ func BenchmarkRead(b *testing.B) {
 
 // FuzzRead: no input makes Read panic, and every entry it yields has a
 // positive amount, a currency of three capital letters, a date or none in
-// YYYY-MM-DD, and a batch index of 0 or more.
+// YYYY-MM-DD, a batch index of 0 or more, and its account and party IBAN
+// normalised.
 func FuzzRead(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
 	if err != nil {
@@ -164,6 +165,9 @@ func FuzzRead(f *testing.F) {
 			}
 			if e.Batch < 0 {
 				t.Errorf("entry with batch %d", e.Batch)
+			}
+			if e.Account != bank.NormalizeAccount(e.Account) || e.Party.IBAN != bank.NormalizeAccount(e.Party.IBAN) {
+				t.Errorf("entry with account %q, party IBAN %q", e.Account, e.Party.IBAN)
 			}
 			return nil
 		})

@@ -21,10 +21,26 @@
 //
 // Free communication records (4) follow the new balance in the standard,
 // refer to no movement and so are checked but not read into any entry.
+//
+// A movement of amount zero moves no money and is no entry: it is read and
+// checked, and counts in the trailer's records, but is not visited (the
+// standard's amount field is 15 digits with nothing that excludes zero,
+// and statements do carry 0.00 lines; a zero credit is no payment).
+//
+// Accounts and counterparties' IBANs are given as bank.NormalizeAccount
+// makes them. A structured communication (101, 102) whose check digits are
+// wrong is kept as written: in Reference, and before the remittance text
+// (bank.KeepRawReference), so a review shows it.
+//
+// The file may start with a UTF-8 byte-order mark and end with blank lines
+// (empty, or spaces and tabs only) and a final line end, as editors and
+// transfers leave them; a blank line before a record is an error.
 package coda
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -69,15 +85,28 @@ func Read(r io.Reader, visit func(bank.Entry) error) (bank.File, error) {
 	rd.file = bank.File{Format: bank.FormatCODA, Version: "2"}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 256), maxLineBytes)
+	records, blank := 0, 0 // the records read; the first of the blank lines since the last one
 	for sc.Scan() {
 		rd.line++
-		rec, err := decode(sc.Bytes(), rd.line)
+		b := sc.Bytes()
+		if rd.line == 1 {
+			b = bytes.TrimPrefix(b, bom)
+		}
+		if len(bytes.Trim(b, " \t")) == 0 {
+			blank = cmp.Or(blank, rd.line)
+			continue
+		}
+		if blank > 0 {
+			return bank.File{}, &Error{Line: blank, Msg: "a blank line before a record (blank lines may only end the file)"}
+		}
+		rec, err := decode(b, rd.line)
 		if err != nil {
 			return bank.File{}, err
 		}
 		if err := rd.record(rec); err != nil {
 			return bank.File{}, err
 		}
+		records++
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -85,7 +114,7 @@ func Read(r io.Reader, visit func(bank.Entry) error) (bank.File, error) {
 		}
 		return bank.File{}, fmt.Errorf("coda: reading line %d: %w", rd.line+1, err)
 	}
-	if rd.line == 0 {
+	if records == 0 {
 		return bank.File{}, &Error{Line: 0, Msg: "empty file"}
 	}
 	if rd.state != wantHeader {
@@ -93,6 +122,9 @@ func Read(r io.Reader, visit func(bank.Entry) error) (bank.File, error) {
 	}
 	return rd.file, nil
 }
+
+// bom is the UTF-8 byte-order mark an editor may put at a file's start.
+var bom = []byte("\xef\xbb\xbf")
 
 // rec is one record: its 128 characters and its line number.
 type rec struct {

@@ -42,6 +42,7 @@ func FuzzRead(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
+	f.Add(append([]byte("\ufeff"), append(raw, "\r\n\r\n"...)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got []bank.Entry
 		file, err := Read(bytes.NewReader(data), func(e bank.Entry) error {
@@ -68,9 +69,10 @@ func badShape(file bank.File, got []bank.Entry) string {
 		return fmt.Sprintf("file %+v", file)
 	}
 	for _, e := range got {
-		if e.Amount.IsNegative() || !e.Booked || !isoDate.MatchString(e.BookedOn) ||
+		if !e.Amount.IsPositive() || !e.Booked || !isoDate.MatchString(e.BookedOn) ||
 			(e.ValueOn != "" && !isoDate.MatchString(e.ValueOn)) || len(e.Currency) != 3 ||
-			!slices.Contains(file.Accounts, e.Account) || (e.Reference != "" && !ogm.MatchString(e.Reference)) ||
+			!slices.Contains(file.Accounts, e.Account) || e.Account != bank.NormalizeAccount(e.Account) ||
+			e.Party.IBAN != bank.NormalizeAccount(e.Party.IBAN) || (e.Reference != "" && !ogm.MatchString(e.Reference)) ||
 			e.Batch < 0 || e.Batch > 9999 {
 			return fmt.Sprintf("entry %+v", e)
 		}

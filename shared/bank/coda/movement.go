@@ -208,8 +208,8 @@ func (m *movement) add22(x rec) {
 // The counterparty's IBAN is kept when the account is one (valid by its
 // check digits): an account number that is not is no IBAN to pay back to.
 func (m *movement) add23(x rec) {
-	if f := strings.Fields(x.at(11, 47)); len(f) > 0 && validate.IBAN(f[0]) {
-		m.iban = f[0]
+	if f := strings.Fields(x.at(11, 47)); len(f) > 0 && validate.IBAN(bank.NormalizeAccount(f[0])) {
+		m.iban = bank.NormalizeAccount(f[0])
 	}
 	m.name = strings.TrimSpace(x.at(48, 82))
 	if !m.structured {
@@ -291,7 +291,7 @@ func (m *movement) entry(st *statement) bank.Entry {
 		EntryRef:   m.ref,
 		Batch:      m.detail,
 		Reference:  m.reference,
-		Remittance: strings.Join(text, " "),
+		Remittance: bank.KeepRawReference(m.reference, strings.Join(text, " ")),
 		EndToEndID: m.endToEnd,
 		Party:      bank.Party{Name: m.name, IBAN: m.iban, BIC: m.bic},
 	}

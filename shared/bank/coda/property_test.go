@@ -90,8 +90,11 @@ func (g gen) movement(typ byte, credit bool) tMovement {
 	if g.r.IntN(4) > 0 {
 		m.valueOn = g.date()
 	}
+	if g.r.IntN(10) == 0 {
+		m.amount = decimal.Zero // read, and no entry
+	}
 	if g.r.IntN(2) == 0 {
-		m.ogm = g.digits(12)
+		m.ogm = g.digits(12) // check digits right one time in 97
 	} else {
 		m.free = g.text(149)
 	}
@@ -215,6 +218,9 @@ func TestReadLargeStreamed(t *testing.T) {
 		for range movements {
 			m := g.movement('0', g.r.IntN(2) == 0)
 			m.info, m.structuredInfo = nil, ""
+			if m.amount.IsZero() {
+				m.amount = decimal.New(1, -2) // every movement an entry
+			}
 			cw.movement(m)
 		}
 		cw.end()

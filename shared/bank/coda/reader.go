@@ -163,8 +163,11 @@ func detailOf(total, detail byte) bool {
 	return false
 }
 
-// emit visits a movement's entry.
+// emit visits a movement's entry; a movement of amount zero is none.
 func (rd *reader) emit(m *movement) error {
+	if m.amount.IsZero() {
+		return nil
+	}
 	if err := rd.visit(m.entry(&rd.st)); err != nil {
 		return fmt.Errorf("coda: line %d: visiting the movement %04d %04d: %w", m.line, m.seq, m.detail, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/paylinks/paylinks/shared/bank"
 	"github.com/paylinks/paylinks/shared/validate"
 )
 
@@ -179,8 +180,8 @@ func account(x rec, structure rune, p int) (acct, ccy string, err error) {
 		if structure == '2' {
 			end = p + 30
 		}
-		acct, ccy = strings.TrimSpace(x.at(p, end)), x.at(p+34, p+36)
-		if !validate.IBAN(acct) || strings.Contains(acct, " ") || (structure == '2') != strings.HasPrefix(acct, "BE") {
+		acct, ccy = bank.NormalizeAccount(x.at(p, end)), x.at(p+34, p+36)
+		if !validate.IBAN(acct) || strings.Contains(strings.TrimSpace(x.at(p, end)), " ") || (structure == '2') != strings.HasPrefix(acct, "BE") {
 			return "", "", x.fail(field, p, end, "%q is not the IBAN of a %s account", mask(acct), map[bool]string{true: "Belgian", false: "foreign"}[structure == '2'])
 		}
 	default:

@@ -207,11 +207,13 @@ func (cw *codaWriter) flush() error { return cw.w.Flush() }
 func expected(st tStatement, ms []tMovement) []bank.Entry {
 	var out []bank.Entry
 	for _, m := range ms {
-		if len(m.details) == 0 {
+		if len(m.details) == 0 && !m.amount.IsZero() {
 			out = append(out, expectedEntry(st, m, 0))
 		}
 		for i, d := range m.details {
-			out = append(out, expectedEntry(st, d, i+1))
+			if !d.amount.IsZero() { // a movement of nothing is no entry
+				out = append(out, expectedEntry(st, d, i+1))
+			}
 		}
 	}
 	return out
@@ -232,7 +234,7 @@ func expectedEntry(st tStatement, m tMovement, batch int) bank.Entry {
 		Account: st.account, Currency: st.currency, Amount: m.amount, Credit: m.credit, Booked: true,
 		Reversal: tx == "49" || tx == "99" || fam == "05" && tx == "58" || m.rType == '4',
 		BookedOn: m.bookedOn, ValueOn: m.valueOn, EntryRef: m.ref, Batch: batch,
-		Reference: m.ogm, Remittance: strings.Join(text, " "), EndToEndID: e2e,
+		Reference: m.ogm, Remittance: bank.KeepRawReference(m.ogm, strings.Join(text, " ")), EndToEndID: e2e,
 		Party: bank.Party{Name: m.cpName, BIC: m.bic},
 	}
 	if f := strings.Fields(m.cpAccount); len(f) > 0 && strings.HasPrefix(f[0], "BE") {
