@@ -53,6 +53,10 @@ func (s *Service) payout(ctx context.Context, merchantID string, e bank.Entry, e
 	}
 	rec.LinkID, rec.ReviewID = p.LinkID, p.ReviewID
 	rec.Outcome, rec.Reason = d.Outcome, d.Reason
+	// The other side of a payout's entry is its payee, whom the payout
+	// names, and its text the payout's: the entry keeps no second copy of
+	// them (an erasure reaches the payout from the link, not the entry).
+	rec.DebtorName, rec.DebtorIBAN, rec.Remittance = "", "", ""
 	if d.Step != domain.PayoutSettle {
 		return true, nil
 	}

@@ -45,7 +45,10 @@ const erasedSK = "ERASED"
 //     its version guard and is made again from the scrubbed link, instead
 //     of writing the old snapshot back. Later images of the link hold no
 //     data;
-//  3. the deliveries are scrubbed: those listed under the customer (read
+//  3. what the bank said of who paid the link (or is paid back) is removed
+//     (eraseLinkBank: the link's payer, its statement entries, its review
+//     payments, its settled payouts);
+//  4. the deliveries are scrubbed: those listed under the customer (read
 //     strongly consistent, after the marker: all of those with data), and
 //     those of the links' listing (made before the list existed).
 func (s *Customers) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
@@ -65,6 +68,9 @@ func (s *Customers) EraseCustomerLinks(ctx context.Context, m, id string) (links
 			}
 			if scrubbed {
 				links++
+			}
+			if _, err := s.eraseLinkBank(ctx, m, linkID); err != nil {
+				return links, deliveries, err
 			}
 			n, err := s.eraseDeliveries(ctx, m, linkID, id)
 			if err != nil {
