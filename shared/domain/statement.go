@@ -117,6 +117,13 @@ func planEntry(e bank.Entry) EntryPlan {
 	return EntryPlan{Step: StepPay, References: EntryReferences(e)}
 }
 
+// EntryClaimsIdentity reports an entry that claims its identity
+// (BankPaymentID) when read: a booked one. An entry not booked (a pending
+// camt entry) is only ever ignored (ReasonNotBooked): it claims nothing,
+// so that reading it, in any number of files, never makes its booked
+// version, or itself read again, a duplicate.
+func EntryClaimsIdentity(e bank.Entry) bool { return e.Booked }
+
 // EntryReferences are the valid structured references an entry carries, in
 // electronic form: its structured reference (camt Strd/CdtrRefInf/Ref,
 // CODA's structured communication) when its check digits verify, then

@@ -114,12 +114,19 @@ func TestEntryInvariants(t *testing.T) {
 	}
 }
 
-// checkPlan: only a booked, non-reversed credit pays; an ignored entry
+// checkPlan: only a booked, non-reversed credit pays; an entry not booked
+// is ignored (not_booked) and claims no identity; an ignored entry
 // says why and looks nothing up; references verify, in electronic form,
 // each once.
 func checkPlan(e bank.Entry, p EntryPlan) error {
 	if (p.Step == StepPay) != (e.Booked && e.Credit && !e.Reversal) {
 		return fmt.Errorf("step %s", p.Step)
+	}
+	if !e.Booked && (p.Step != StepIgnore || p.Reason != ReasonNotBooked || p.Payout != "" || EntryClaimsIdentity(e)) {
+		return fmt.Errorf("an entry not booked: %+v, claims its identity: %v", p, EntryClaimsIdentity(e))
+	}
+	if e.Booked && !EntryClaimsIdentity(e) {
+		return fmt.Errorf("a booked entry claims no identity")
 	}
 	if p.Step == StepIgnore && (p.Reason == "" || len(p.References) > 0) {
 		return fmt.Errorf("ignored with %+v", p)

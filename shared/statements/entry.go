@@ -13,7 +13,8 @@ import (
 
 // entry reconciles the entry at position i of statement st, once, and
 // returns its outcome as recorded. Each step is idempotent on the entry's
-// identity (domain.BankPaymentID): its claim is its own again, an entry
+// identity (domain.BankPaymentID), when it claims one (a booked entry:
+// one not booked is only recorded, ignored): its claim is its own again, an entry
 // recorded before (a retry) is what it was, its payment is applied or kept
 // once (the applied marker tells what it did), its record is written once.
 // An entry claimed and not recorded (a worker that died between) is
@@ -21,6 +22,14 @@ import (
 func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.Entry) (domain.EntryOutcome, error) {
 	payID := domain.BankPaymentID(e)
 	rec := record(i, e, payID)
+	if !domain.EntryClaimsIdentity(e) {
+		rec.Outcome, rec.Reason = domain.EntryIgnored, domain.ReasonNotBooked
+		got, _, err := s.Store.RecordEntry(ctx, st.Merchant, st.ID, &rec, s.now())
+		if err != nil {
+			return "", err
+		}
+		return got.Outcome, nil
+	}
 	claim, err := s.Store.ClaimEntry(ctx, st.Merchant, payID, st.ID, i, s.now())
 	if err != nil {
 		return "", err
