@@ -72,8 +72,13 @@ type Link struct {
 	PaidAfterExpiry bool
 	PSP             string
 	PSPReference    string
-	FailureReason   string
-	Archived        bool
+	// ReversedBy is the review payment (ReviewReversal) that a bank's
+	// reversal of the transfer that paid the link opened: the payer has
+	// the money back, so the link is refunded no more (RefundRefusal).
+	// "" for a link whose payment stands.
+	ReversedBy    string
+	FailureReason string
+	Archived      bool
 	// Attempt counts checkout attempts: it grows when a declined link is
 	// reopened, so each attempt gets its own PSP session.
 	Attempt int

@@ -56,6 +56,11 @@ var (
 	// ErrNoPayee: the bank reported no usable name and IBAN of whoever
 	// paid, so there is no account to send the money back to (422).
 	ErrNoPayee = errors.New("the bank did not report the payer's name and IBAN for this payment: it cannot be refunded by bank transfer")
+	// ErrPaymentReversed: the bank took the payment back (a reversal on a
+	// statement, kept for review as ReviewReversal): the payer has the
+	// money again, so a refund would pay them twice (409). RefundRefusal
+	// and ReviewRefundRefusal are its one rule.
+	ErrPaymentReversed = errors.New("the bank took this payment back (a reversal on a statement): the payer has the money again, so there is nothing to refund")
 	// ErrNothingToPayOut: no refund waits for a file (409).
 	ErrNothingToPayOut = errors.New("no bank refunds are waiting to be paid out")
 	// ErrNoPayoutAccount: the merchant's default beneficiary (name, IBAN
@@ -243,4 +248,28 @@ func DecidePayoutEntry(e bank.Entry, p *PayoutStatus) PayoutDecision {
 		return PayoutDecision{Step: PayoutNone, Outcome: EntryDuplicate, Reason: ReasonRefundSettled}
 	}
 	return PayoutDecision{Step: PayoutSettle, Outcome: EntryMatched, Reason: ReasonRefundPaidOut}
+}
+
+// RefundRefusal is why link l cannot be refunded now (nil when it can):
+// ErrNotPaid unless its status takes a refund, ErrPaymentReversed when the
+// bank took back the transfer that paid it (ReversedBy).
+func RefundRefusal(l *Link) error {
+	switch {
+	case !CanRefund(l.Status):
+		return ErrNotPaid
+	case l.ReversedBy != "":
+		return ErrPaymentReversed
+	}
+	return nil
+}
+
+// ReviewRefundRefusal is why a payment kept for review as kind cannot be
+// refunded whatever its state (nil when its kind does not forbid it): a
+// reversal is money the bank took back, ErrPaymentReversed, as for the
+// link whose payment it took back (RefundRefusal).
+func ReviewRefundRefusal(kind string) error {
+	if kind == ReviewReversal {
+		return ErrPaymentReversed
+	}
+	return nil
 }

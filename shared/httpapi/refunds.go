@@ -119,11 +119,14 @@ func (a *API) listRefunds(w http.ResponseWriter, r *http.Request) error {
 }
 
 // bankRefundProblem is the 422 of a refund by bank transfer that cannot be
-// made (no account of the payer known, not in euro); any other error as it
-// is.
+// made (no account of the payer known, not in euro), the 409 of a payment
+// the bank took back (a reversal); any other error as it is.
 func bankRefundProblem(err error) error {
-	if errors.Is(err, domain.ErrNoPayee) || errors.Is(err, domain.ErrPayoutCurrency) {
+	switch {
+	case errors.Is(err, domain.ErrNoPayee) || errors.Is(err, domain.ErrPayoutCurrency):
 		return problem.New(http.StatusUnprocessableEntity, err.Error())
+	case errors.Is(err, domain.ErrPaymentReversed):
+		return problem.New(http.StatusConflict, domain.ErrPaymentReversed.Error())
 	}
 	return err
 }

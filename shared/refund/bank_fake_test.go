@@ -47,6 +47,9 @@ func (f *fakeStore) StartBankReviewRefund(_ context.Context, _ string, cur *stor
 	switch {
 	case !ok:
 		return nil, domain.ErrNotFound
+	case domain.ReviewRefundRefusal(r.Kind) != nil:
+		c := *r
+		return &c, domain.ReviewRefundRefusal(r.Kind)
 	case r.State != store.ReviewOpen || r.PSP != domain.ProviderBank || r.RefundAttempt != p.Attempt-1:
 		c := *r
 		return &c, store.ErrReviewNotOpen

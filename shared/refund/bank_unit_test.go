@@ -297,3 +297,32 @@ func TestUnitBankRefundMessageCallsNoPSP(t *testing.T) {
 		t.Fatalf("file after the message: %v", err)
 	}
 }
+
+// A link whose bank transfer the bank took back (ReversedBy, by the
+// reversal kept for review) is refunded by no path: the link's refund and
+// the reversal's own are ErrPaymentReversed, nothing is reserved or waits.
+func TestUnitReversedBankPaymentIsNotRefunded(t *testing.T) {
+	u := bankUnit(t)
+	rev := domain.NewID(domain.PrefixReview, unitNow)
+	reviewBankPayment(u, rev, u.l.Amount.String())
+	u.st.reviews[rev].Kind, u.st.reviews[rev].LinkID = domain.ReviewReversal, u.l.ID
+	u.l.ReversedBy = rev
+	u.st.links[u.l.ID].ReversedBy = rev
+	a := money.MustParse("EUR", "5.00")
+	for _, amt := range []*money.Amount{&a, nil} {
+		if _, err := u.svc.Create(t.Context(), u.m, u.l, amt, ""); !errors.Is(err, domain.ErrPaymentReversed) {
+			t.Fatalf("refund %v of a reversed payment: %v", amt, err)
+		}
+	}
+	stale := *u.l
+	stale.ReversedBy = "" // read before the reversal: the store refuses it
+	if _, err := u.svc.Create(t.Context(), u.m, &stale, &a, ""); !errors.Is(err, domain.ErrPaymentReversed) {
+		t.Fatalf("refund of a link read before its reversal: %v", err)
+	}
+	if _, err := u.svc.RefundReview(t.Context(), u.m, rev); !errors.Is(err, domain.ErrPaymentReversed) {
+		t.Fatalf("refund of the reversal: %v", err)
+	}
+	if c, _ := u.st.counters(u.l.ID); c != 0 || len(u.st.bank.waiting) != 0 || len(u.q.sent) != 0 {
+		t.Fatalf("committed %d, %d waiting, %d queued", c, len(u.st.bank.waiting), len(u.q.sent))
+	}
+}

@@ -87,8 +87,8 @@ const claimLease = 60 * time.Second
 // A link paid by bank transfer is refunded by bank transfer (createByBank):
 // pending until a bank refund file pays it out, never queued for a PSP.
 func (s *Service) Create(ctx context.Context, m *merchant.Merchant, l *domain.Link, amount *money.Amount, reason string) (*store.Refund, error) {
-	if l.Status != domain.StatusPaid {
-		return nil, domain.ErrNotPaid
+	if err := domain.RefundRefusal(l); err != nil {
+		return nil, err
 	}
 	a := l.RefundLeft()
 	if amount != nil {

@@ -59,8 +59,10 @@ func (f *fakeStore) CreateRefund(_ context.Context, l *domain.Link, r *store.Ref
 	defer f.mu.Unlock()
 	cur, ok := f.links[l.ID]
 	switch {
-	case !ok || !domain.CanRefund(cur.Status):
+	case !ok:
 		return domain.ErrNotPaid
+	case domain.RefundRefusal(cur) != nil:
+		return domain.RefundRefusal(cur)
 	case f.committed[l.ID]+r.Amount.Minor() > cur.Amount.Minor():
 		return domain.ErrRefundTooLarge
 	}
@@ -148,6 +150,9 @@ func (f *fakeStore) StartReviewRefund(_ context.Context, _, id string, now time.
 	switch {
 	case !ok:
 		return nil, domain.ErrNotFound
+	case domain.ReviewRefundRefusal(p.Kind) != nil:
+		c := *p
+		return &c, domain.ReviewRefundRefusal(p.Kind)
 	case p.State == store.ReviewOpen && p.Amount == nil:
 		c := *p
 		return &c, store.ErrReviewNoAmount

@@ -159,6 +159,9 @@ func (s *Payments) StartBankReviewRefund(ctx context.Context, merchant string, c
 			if err != nil {
 				return nil, err
 			}
+			if err := domain.ReviewRefundRefusal(now.Kind); err != nil {
+				return now, err
+			}
 			if now.State == ReviewOpen && now.Amount == nil {
 				return now, ErrReviewNoAmount
 			}

@@ -79,6 +79,7 @@ type linkItem struct {
 	PaidAfterExpiry   bool                  `dynamodbav:"paid_after_expiry,omitempty"`
 	PSP               string                `dynamodbav:"psp,omitempty"`
 	PSPReference      string                `dynamodbav:"psp_reference,omitempty"`
+	ReversedBy        string                `dynamodbav:"reversed_by,omitempty"` // set by a reversal kept for review only
 	FailureReason     string                `dynamodbav:"failure_reason,omitempty"`
 	Archived          bool                  `dynamodbav:"archived"`
 	Attempt           int                   `dynamodbav:"attempt"`
@@ -106,7 +107,7 @@ func toItem(l *domain.Link) linkItem {
 		PaymentMethods: l.PaymentMethods, BankReference: l.BankReference, Origin: string(l.Origin), Metadata: l.Metadata,
 		ExpiresAt: ft(l.ExpiresAt), CreatedAt: ft(l.CreatedAt), UpdatedAt: ft(l.UpdatedAt),
 		ClickedAt: fpt(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: fpt(l.PaidAt),
-		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference,
+		PaidAfterExpiry: l.PaidAfterExpiry, PSP: l.PSP, PSPReference: l.PSPReference, ReversedBy: l.ReversedBy,
 		FailureReason: l.FailureReason, Archived: l.Archived, Attempt: l.Attempt,
 		CheckoutURL: l.CheckoutURL, CheckoutExpiresAt: fpt(l.CheckoutExpiresAt), Version: l.Version,
 		ReminderAt: fpt(l.ReminderAt), ReminderChannel: l.ReminderChannel, LastEvent: l.LastEvent, Timeline: l.Timeline,
@@ -137,7 +138,7 @@ func fromItem(it *linkItem) (*domain.Link, error) {
 		Description: it.Description, Reference: it.Reference, Customer: it.Customer, Language: it.Language,
 		RedirectURL: it.RedirectURL, Beneficiary: it.Beneficiary, EndToEndID: it.EndToEndID,
 		PaymentMethods: it.PaymentMethods, BankReference: it.BankReference, Origin: domain.Origin(it.Origin), Metadata: it.Metadata,
-		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference,
+		ClickCount: it.ClickCount, PaidAfterExpiry: it.PaidAfterExpiry, PSP: it.PSP, PSPReference: it.PSPReference, ReversedBy: it.ReversedBy,
 		FailureReason: it.FailureReason, Archived: it.Archived, Attempt: it.Attempt, CheckoutURL: it.CheckoutURL,
 		Version: it.Version, ReminderChannel: it.ReminderChannel, LastEvent: it.LastEvent, Timeline: it.Timeline,
 		SentChannels: it.SentChannels,

@@ -135,8 +135,10 @@ func (s *Payments) createRefund(ctx context.Context, l *domain.Link, r *Refund, 
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		if item := tce.CancellationReasons[0].Item; item != nil && !domain.CanRefund(domain.Status(avS(item["status"]))) {
-			return domain.ErrNotPaid
+		if item := tce.CancellationReasons[0].Item; item != nil {
+			if err := domain.RefundRefusal(&domain.Link{Status: domain.Status(avS(item["status"])), ReversedBy: avS(item["reversed_by"])}); err != nil {
+				return err
+			}
 		}
 		return domain.ErrRefundTooLarge
 	}
@@ -147,8 +149,9 @@ func (s *Payments) createRefund(ctx context.Context, l *domain.Link, r *Refund, 
 }
 
 // reserveRefundItem adds amt to what the link has committed to refunds,
-// guarded by the statuses the domain lets a link be refunded in and by limit
-// (what may be committed before amt).
+// guarded by the statuses the domain lets a link be refunded in, by no
+// reversal having taken its payment back (reversed_by: domain.RefundRefusal)
+// and by limit (what may be committed before amt).
 func (s *Payments) reserveRefundItem(l *domain.Link, amt money.Amount, limit int64) (types.TransactWriteItem, error) {
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{":amt": n64(amt.Minor()), ":limit": n64(limit)}
@@ -159,7 +162,7 @@ func (s *Payments) reserveRefundItem(l *domain.Link, amt money.Amount, limit int
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: s.tbl(), Key: linkKey(l.Merchant, l.ID),
 		UpdateExpression:                    aws.String("ADD refund_committed_minor :amt"),
-		ConditionExpression:                 aws.String(guard + " AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
+		ConditionExpression:                 aws.String(guard + " AND attribute_not_exists(reversed_by) AND (attribute_not_exists(refund_committed_minor) OR refund_committed_minor <= :limit)"),
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,

@@ -232,15 +232,21 @@ func (s *Payments) reviewItems(merchant, provider string, ev domain.PaymentEvent
 	if err != nil {
 		return nil, fmt.Errorf("marshal event: %w", err)
 	}
+	update := "SET last_event = :le, #version = #version + :one, updated_at = :now"
+	values := map[string]types.AttributeValue{":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now))}
+	if it.Kind == domain.ReviewReversal {
+		// The bank took the link's payment back: no refund of it from now
+		// on (domain.RefundRefusal; the reservation's guard).
+		update += ", reversed_by = :rev"
+		values[":rev"] = sv(it.ID)
+	}
 	return append(items,
 		types.TransactWriteItem{Update: &types.Update{
 			TableName: s.tbl(), Key: linkKey(merchant, link.ID),
-			UpdateExpression:         aws.String("SET last_event = :le, #version = #version + :one, updated_at = :now"),
-			ConditionExpression:      aws.String("attribute_exists(PK)"),
-			ExpressionAttributeNames: map[string]string{"#version": "version"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":le": lastEventAV(event), ":one": nv(1), ":now": sv(ft(now)),
-			},
+			UpdateExpression:          aws.String(update),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames:  map[string]string{"#version": "version"},
+			ExpressionAttributeValues: values,
 		}},
 		types.TransactWriteItem{Put: &types.Put{TableName: s.tbl(), Item: evAV, ConditionExpression: notExists}},
 	), nil
@@ -359,7 +365,8 @@ func (s *Payments) updateReview(ctx context.Context, merchant, id, update, cond 
 }
 
 // StartReviewRefund moves an open review payment to refunding and counts
-// the attempt. ErrReviewNotOpen when it is refunding or refunded,
+// the attempt. domain.ErrPaymentReversed for a reversal (the bank took
+// the money back), ErrReviewNotOpen when it is refunding or refunded,
 // ErrReviewNoAmount when the PSP reported no amount to give back,
 // ErrReviewByBank (with the payment as it is) for an open bank payment.
 func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, now time.Time) (*ReviewPayment, error) {
@@ -377,8 +384,8 @@ func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, n
 	}
 	if !ok {
 		switch {
-		case p.Kind == domain.ReviewReversal:
-			return p, fmt.Errorf("%w: a reversal took the money back, there is nothing to refund", ErrReviewNotOpen)
+		case domain.ReviewRefundRefusal(p.Kind) != nil:
+			return p, domain.ReviewRefundRefusal(p.Kind)
 		case p.State == ReviewOpen && p.Amount == nil:
 			return p, ErrReviewNoAmount
 		case p.State == ReviewOpen && p.PSP == domain.ProviderBank:

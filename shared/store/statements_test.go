@@ -315,7 +315,7 @@ func TestBankReversalReview(t *testing.T) {
 		t.Fatalf("keep reversal %v %v", kept, err)
 	}
 	a, _ := env.Store.AppliedPaymentOf(ctx, "m1", domain.ProviderBank, "bank_r")
-	if _, err := env.Store.StartReviewRefund(ctx, "m1", a.ReviewID, now); !errors.Is(err, store.ErrReviewNotOpen) {
+	if _, err := env.Store.StartReviewRefund(ctx, "m1", a.ReviewID, now); !errors.Is(err, domain.ErrPaymentReversed) {
 		t.Fatalf("a reversal refunded: %v", err)
 	}
 	if _, err := env.Store.StartReviewMatch(ctx, "m1", a.ReviewID, l.ID, now); !errors.Is(err, store.ErrReviewNotMatchable) {
