@@ -49,6 +49,33 @@ func TestBankTemplatesGolden(t *testing.T) {
 	}
 }
 
+// TestBankLabelsNameTheReference: an ISO 11649 RF reference is not called
+// by the Belgian structured communication's name (nl, fr): each language
+// names the kind of reference the e-mail carries.
+func TestBankLabelsNameTheReference(t *testing.T) {
+	exp := time.Date(2026, 12, 24, 22, 0, 0, 0, time.UTC)
+	want := map[string][2]string{ // RF label, OGM label
+		"en": {"Structured reference", "Structured reference"}, "nl": {"Betalingskenmerk", "Gestructureerde mededeling"},
+		"fr": {"Référence structurée", "Communication structurée"}, "de": {"Zahlungsreferenz", "Zahlungsreferenz"},
+	}
+	for lang, labels := range want {
+		for i, ref := range []string{"RF18 5390 0754 7034", "+++090/9337/55493+++"} {
+			d := Data{Name: "Ana", Merchant: "M", Amount: "€1.00", Description: "d", URL: "https://x.example", Expires: exp,
+				Bank: &Bank{Beneficiary: "B", IBAN: "BE71 0961 2345 6769", BIC: "GKCCBEBB", Reference: ref}}
+			m, err := Render("link", Email, lang, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(m.Text, labels[i]+": ") {
+				t.Errorf("%s %s: the text lacks %q:\n%s", lang, ref, labels[i], m.Text)
+			}
+			if other := labels[1-i]; other != labels[i] && strings.Contains(strings.ToLower(m.Text), strings.ToLower(other)) {
+				t.Errorf("%s %s: the text names %q:\n%s", lang, ref, other, m.Text)
+			}
+		}
+	}
+}
+
 // TestBankBlockEscaped: the bank block's values are escaped like the rest.
 func TestBankBlockEscaped(t *testing.T) {
 	d := Data{Name: "A", Merchant: "M", Amount: "€1.00", Description: "d", URL: "https://x.example", Expires: time.Now(),

@@ -35,6 +35,10 @@ type words struct {
 	dateLayout                                                                           string
 	// The bank transfer's block of the e-mail.
 	bankTitle, bankIntro, beneficiary, reference string
+	// bankIntroRF and referenceRF name an ISO 11649 RF reference where the
+	// language's usual words (nl, fr) name the Belgian structured
+	// communication (OGM).
+	bankIntroRF, referenceRF string
 }
 
 var lang = map[string]words{
@@ -49,6 +53,8 @@ var lang = map[string]words{
 		dateLayout:  "{month} {day}, {year}",
 		bankTitle:   "Pay by bank transfer", bankIntro: "Transfer the exact amount with this structured reference, so that your payment is matched to this request.",
 		beneficiary: "Beneficiary", reference: "Structured reference",
+		bankIntroRF: "Transfer the exact amount with this structured reference, so that your payment is matched to this request.",
+		referenceRF: "Structured reference",
 	},
 	"nl": {
 		subject: "Betaalverzoek van {{.Merchant}}: {{.Amount}}", reminderSubject: "Herinnering: je betaling aan {{.Merchant}} van {{.Amount}}",
@@ -61,6 +67,8 @@ var lang = map[string]words{
 		dateLayout:  "{day} {month} {year}",
 		bankTitle:   "Betalen via overschrijving", bankIntro: "Schrijf het exacte bedrag over met deze gestructureerde mededeling, zodat je betaling aan dit verzoek gekoppeld wordt.",
 		beneficiary: "Begunstigde", reference: "Gestructureerde mededeling",
+		bankIntroRF: "Schrijf het exacte bedrag over met dit betalingskenmerk, zodat je betaling aan dit verzoek gekoppeld wordt.",
+		referenceRF: "Betalingskenmerk",
 	},
 	"fr": {
 		subject: "Demande de paiement de {{.Merchant}} : {{.Amount}}", reminderSubject: "Rappel : votre paiement de {{.Amount}} à {{.Merchant}}",
@@ -73,6 +81,8 @@ var lang = map[string]words{
 		dateLayout:  "{day} {month} {year}",
 		bankTitle:   "Payer par virement", bankIntro: "Virez le montant exact avec cette communication structurée, pour que votre paiement soit relié à cette demande.",
 		beneficiary: "Bénéficiaire", reference: "Communication structurée",
+		bankIntroRF: "Virez le montant exact avec cette référence structurée, pour que votre paiement soit relié à cette demande.",
+		referenceRF: "Référence structurée",
 	},
 	"de": {
 		subject: "Zahlungsaufforderung von {{.Merchant}}: {{.Amount}}", reminderSubject: "Erinnerung: Ihre Zahlung von {{.Amount}} an {{.Merchant}}",
@@ -85,6 +95,8 @@ var lang = map[string]words{
 		dateLayout:  "{day}. {month} {year}",
 		bankTitle:   "Per Überweisung bezahlen", bankIntro: "Überweisen Sie den genauen Betrag mit dieser Zahlungsreferenz, damit Ihre Zahlung dieser Anforderung zugeordnet wird.",
 		beneficiary: "Empfänger", reference: "Zahlungsreferenz",
+		bankIntroRF: "Überweisen Sie den genauen Betrag mit dieser Zahlungsreferenz, damit Ihre Zahlung dieser Anforderung zugeordnet wird.",
+		referenceRF: "Zahlungsreferenz",
 	},
 }
 
@@ -156,10 +168,14 @@ func Render(kind, ch, language string, d Data) (Message, error) {
 	m.Subject = text(w, subject, d)
 	bankText, bankPart := "", ""
 	if b := d.Bank; b != nil {
-		bankText = w.bankTitle + "\n" + w.bankIntro + "\n" + w.beneficiary + ": " + b.Beneficiary + "\nIBAN: " + b.IBAN + "\nBIC: " + b.BIC +
-			"\n" + w.reference + ": " + b.Reference + "\n\n"
-		bankPart = fmt.Sprintf(bankHTML, escapeHTML(w.bankTitle), escapeHTML(w.bankIntro), escapeHTML(w.beneficiary), escapeHTML(b.Beneficiary),
-			escapeHTML(b.IBAN), escapeHTML(b.BIC), escapeHTML(w.reference), escapeHTML(b.Reference))
+		intro, label := w.bankIntro, w.reference
+		if strings.HasPrefix(b.Reference, "RF") {
+			intro, label = w.bankIntroRF, w.referenceRF
+		}
+		bankText = w.bankTitle + "\n" + intro + "\n" + w.beneficiary + ": " + b.Beneficiary + "\nIBAN: " + b.IBAN + "\nBIC: " + b.BIC +
+			"\n" + label + ": " + b.Reference + "\n\n"
+		bankPart = fmt.Sprintf(bankHTML, escapeHTML(w.bankTitle), escapeHTML(intro), escapeHTML(w.beneficiary), escapeHTML(b.Beneficiary),
+			escapeHTML(b.IBAN), escapeHTML(b.BIC), escapeHTML(label), escapeHTML(b.Reference))
 	}
 	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + bankText + until + "\n"
 	m.HTML = fmt.Sprintf(emailHTML, escapeHTML(language), escapeHTML(m.Subject), escapeHTML(greeting), escapeHTML(body), escapeHTML(d.Amount),

@@ -110,8 +110,12 @@ func bankHTML(p Page) string {
 	case p.CheckoutDown:
 		b.WriteString("\n" + `<p class="muted">` + e(t["online_down"]) + `</p>`)
 	}
+	intro, label := t["bank_intro"], t["reference"]
+	if strings.HasPrefix(d.ReferenceCopy, "RF") { // ISO 11649: not the Belgian structured communication
+		intro, label = t["bank_intro_rf"], t["reference_rf"]
+	}
 	b.WriteString("\n" + `<section class="bank" aria-labelledby="bt">` + "\n" + `<h2 id="bt">` + e(t["bank_title"]) + `</h2>` +
-		"\n<p>" + e(t["bank_intro"]) + "</p>\n<dl>")
+		"\n<p>" + e(intro) + "</p>\n<dl>")
 	row := func(id, label, shown, copied string, mono bool) {
 		class := ""
 		if mono {
@@ -128,7 +132,7 @@ func bankHTML(p Page) string {
 	row("iban", "IBAN", d.IBAN, d.IBANCopy, true)
 	row("bic", "BIC", d.BIC, "", true)
 	row("amount", t["amount"], p.Amount, d.AmountCopy, false)
-	row("ref", t["reference"], d.Reference, d.ReferenceCopy, true)
+	row("ref", label, d.Reference, d.ReferenceCopy, true)
 	b.WriteString("\n</dl>\n" + `<figure><img src="` + htmlsafe.URLPart(d.QR) + `" alt="` + e(t["qr_alt"]) + `" width="192" height="192">` +
 		`<figcaption>` + e(t["qr_caption"]) + `</figcaption></figure>` + "\n</section>")
 	return b.String()

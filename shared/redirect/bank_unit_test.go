@@ -59,6 +59,28 @@ var bankWords = map[string][]string{
 	"de": {"Per Überweisung bezahlen", "Empfänger", "Zahlungsreferenz", "Kopieren", "1234,50", "1.234,50\u00a0€", "Scannen Sie diesen Code mit Ihrer Banking-App"},
 }
 
+// TestUnitBankPageNamesTheReference: a link with an ISO 11649 RF
+// reference is not given the Belgian structured communication's name (nl,
+// fr) on its page.
+func TestUnitBankPageNamesTheReference(t *testing.T) {
+	rf := map[string]string{"en": "Structured reference", "nl": "Betalingskenmerk", "fr": "Référence structurée", "de": "Zahlungsreferenz"}
+	for lang, label := range rf {
+		u := newUnit(t)
+		l := u.bankLink(t, lang, "EUR", domain.MethodBankTransfer)
+		l.BankReference = reference.ForLink(l.ID, 0, reference.RF)
+		u.st.put(l)
+		body := u.get(t, "GET", "/l/"+l.Code, personUA).Body.String()
+		if !strings.Contains(body, ">"+htmlsafe.Text(label)+"</dt>") {
+			t.Errorf("%s: the RF reference is not called %q", lang, label)
+		}
+		for _, ogm := range []string{"Gestructureerde mededeling", "gestructureerde mededeling", "Communication structurée", "communication structurée"} {
+			if strings.Contains(body, htmlsafe.Text(ogm)) {
+				t.Errorf("%s: an RF reference called %q", lang, ogm)
+			}
+		}
+	}
+}
+
 // TestUnitBankPageInEveryLanguage: a person opening a link whose only
 // method is the bank transfer gets the page (200) in the link's language
 // with the beneficiary, the IBAN grouped by four, the BIC, the amount, the
