@@ -96,6 +96,41 @@ func decideSucceeded(l *Link, ev PaymentEvent) PaymentDecision {
 	return PaymentDecision{Action: PaymentReview, Review: ReviewMismatched}
 }
 
+// MatchAction is what matching a bank payment kept for review to a link by
+// hand does (statements.Match).
+type MatchAction string
+
+// Match actions.
+const (
+	MatchPay     MatchAction = "pay"     // the payment pays the link
+	MatchDone    MatchAction = "done"    // the link is paid by this very payment already (a retry)
+	MatchAmount  MatchAction = "amount"  // another currency or amount: refused (422)
+	MatchPaid    MatchAction = "paid"    // the link is paid by another payment: refused (409)
+	MatchRefused MatchAction = "refused" // the link's status takes no payment: refused (409)
+)
+
+// DecideMatch is what matching a payment ev (its reference and amount) to
+// l by hand does: exactly what DecidePayment does with it, so a match pays
+// the links (archived or expired ones too) a PSP's or a statement's
+// payment pays, and no other. A refused match changes nothing: the payment
+// stays kept for review.
+func DecideMatch(l *Link, ev PaymentEvent) MatchAction {
+	d := DecidePayment(l, ev)
+	switch {
+	case d.Action == PaymentDuplicate:
+		return MatchDone
+	case l == nil:
+		return MatchRefused
+	case !SameMoney(ev.Amount, l.Amount):
+		return MatchAmount
+	case d.Action == PaymentApply && d.To == StatusPaid:
+		return MatchPay
+	case d.Review == ReviewSecond:
+		return MatchPaid
+	}
+	return MatchRefused
+}
+
 // SameMoney is exact decimal equality of a reported amount and a link's.
 func SameMoney(got *money.Amount, want money.Amount) bool {
 	return got != nil && got.Currency == want.Currency && got.Value.Equal(want.Value)

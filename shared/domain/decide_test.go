@@ -212,3 +212,30 @@ func TestRefundSettlementInvariants(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchFollowsPayment: matching a payment by hand does what the
+// payment itself does (DecidePayment), whatever the link (archived,
+// expired, paid, of another amount): it pays exactly the links the
+// payment pays, is done exactly when the payment is the link's already,
+// and is refused otherwise, for another amount before anything else.
+func TestMatchFollowsPayment(t *testing.T) {
+	r := rand.New(rand.NewPCG(30, 3))
+	for i := 0; i < 20000; i++ {
+		l, ev := randomLink(r), randomPayment(r)
+		ev.Kind = PaymentSucceeded
+		m, d := DecideMatch(l, ev), DecidePayment(l, ev)
+		switch {
+		case (m == MatchPay) != (d.Action == PaymentApply):
+			t.Fatalf("link %+v, payment %+v: match %s, payment %+v", l, ev, m, d)
+		case (m == MatchDone) != (d.Action == PaymentDuplicate):
+			t.Fatalf("link %+v, payment %+v: match %s, payment %+v", l, ev, m, d)
+		case l != nil && m != MatchDone && !SameMoney(ev.Amount, l.Amount) && m != MatchAmount:
+			t.Fatalf("another amount: %s", m)
+		}
+	}
+	archived := decideLink(StatusExpired, "10.00")
+	archived.Archived = true
+	if m := DecideMatch(archived, PaymentEvent{Kind: PaymentSucceeded, Amount: eur("10.00")}); m != MatchPay {
+		t.Fatalf("an archived, expired link: %s", m)
+	}
+}

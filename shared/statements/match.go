@@ -15,9 +15,10 @@ import (
 var (
 	// ErrLinkPaid: the link was paid already, by another payment.
 	ErrLinkPaid = fmt.Errorf("the link is paid already, by another payment: %w", domain.ErrTransition)
-	// ErrLinkClosed: the link cannot be paid (archived or in a status that
-	// takes no payment).
-	ErrLinkClosed = fmt.Errorf("the link takes no payment (archived): %w", domain.ErrTransition)
+	// ErrLinkClosed: the link's status takes no payment (none is left
+	// today: domain.DecideMatch pays what a PSP's payment pays, archived
+	// and expired links too).
+	ErrLinkClosed = fmt.Errorf("the link takes no payment in its status: %w", domain.ErrTransition)
 )
 
 // Match pays link linkID with an unmatched bank payment kept for review,
@@ -50,8 +51,7 @@ func (s *Service) Match(ctx context.Context, merchantID, reviewID, linkID string
 	if p, err = s.Store.StartReviewMatch(ctx, merchantID, reviewID, linkID, s.now()); err != nil {
 		return p, l, err
 	}
-	ev := domain.PaymentEvent{ID: "match_" + p.ID, Kind: domain.PaymentSucceeded, Type: "bank_match", LinkID: linkID, PaymentRef: p.PSPReference,
-		Amount: p.Amount, Debtor: p.Debtor, Remittance: p.Remittance, At: p.ReceivedAt}
+	ev := matchEvent(p, linkID)
 	// The payment's own reference: when the link does not take it, keeping
 	// it for review again finds it kept already and writes nothing.
 	if _, err := links.ApplyPayment(ctx, s.Store, merchantID, domain.ProviderBank, ev, s.now()); err != nil {
@@ -71,8 +71,9 @@ func (s *Service) Match(ctx context.Context, merchantID, reviewID, linkID string
 	return done, l, nil
 }
 
-// matchable is link linkID when p may pay it: the link exists, has p's
-// currency and amount and takes a payment, or p paid it already.
+// matchable is link linkID when p may pay it (domain.DecideMatch: as a
+// PSP's or a statement's payment of p's money would, archived links too),
+// or p paid it already.
 func (s *Service) matchable(ctx context.Context, merchantID string, p *store.ReviewPayment, linkID string) (*domain.Link, error) {
 	if !domain.ValidID(domain.PrefixLink, linkID) {
 		return nil, domain.FieldErrors{{Field: "link_id", Message: "must be a payment link id (pl_...)"}}
@@ -84,17 +85,22 @@ func (s *Service) matchable(ctx context.Context, merchantID string, p *store.Rev
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case paidBy(l, p):
+	switch domain.DecideMatch(l, matchEvent(p, linkID)) {
+	case domain.MatchPay, domain.MatchDone:
 		return l, nil
-	case !domain.SameMoney(p.Amount, l.Amount):
+	case domain.MatchAmount:
 		return nil, domain.FieldErrors{{Field: "link_id", Message: fmt.Sprintf("the link is %s %s, the payment %s", l.Amount.Currency, l.Amount.String(), moneyText(p))}}
-	case l.Status == domain.StatusPaid:
+	case domain.MatchPaid:
 		return nil, ErrLinkPaid
-	case l.Archived || !domain.CanTransition(l.Status, domain.StatusPaid):
-		return nil, ErrLinkClosed
 	}
-	return l, nil
+	return nil, ErrLinkClosed
+}
+
+// matchEvent is the payment a match of p to link linkID applies: the bank's
+// payment, with p's reference, amount, debtor and text.
+func matchEvent(p *store.ReviewPayment, linkID string) domain.PaymentEvent {
+	return domain.PaymentEvent{ID: "match_" + p.ID, Kind: domain.PaymentSucceeded, Type: "bank_match", LinkID: linkID, PaymentRef: p.PSPReference,
+		Amount: p.Amount, Debtor: p.Debtor, Remittance: p.Remittance, At: p.ReceivedAt}
 }
 
 // paidBy reports a link paid by review payment p (its bank reference).
