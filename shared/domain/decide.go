@@ -37,6 +37,11 @@ const (
 // the write to happen; AfterExpiry marks a payment on an expired link, and
 // Attempt (when not 0) holds a decline to the checkout attempt it was for.
 // For PaymentReview, Review says why.
+//
+// A bank payment (its BookedOn) is after expiry by its booking date
+// (BookedAfterExpiry), not by the link's status: Booked is then that date's
+// midnight (UTC), and the write holds the link's expiry to AfterExpiry
+// (expires_at before Booked exactly when after expiry).
 type PaymentDecision struct {
 	Action      PaymentAction
 	To          Status
@@ -44,6 +49,7 @@ type PaymentDecision struct {
 	AfterExpiry bool
 	Attempt     int
 	Review      string
+	Booked      time.Time
 }
 
 // ExpectPayment is the decision made before the link is read (the usual
@@ -54,7 +60,9 @@ type PaymentDecision struct {
 func ExpectPayment(ev PaymentEvent) PaymentDecision {
 	switch ev.Kind {
 	case PaymentSucceeded:
-		return PaymentDecision{Action: PaymentApply, To: StatusPaid, From: FromOpen(StatusPaid)}
+		d := PaymentDecision{Action: PaymentApply, To: StatusPaid, From: FromOpen(StatusPaid)}
+		d.Booked, _ = BookedMidnight(ev.BookedOn) // a bank payment: in time, as the write checks
+		return d
 	case PaymentFailed:
 		return PaymentDecision{Action: PaymentApply, To: StatusDeclined, From: From(StatusDeclined), Attempt: max(ev.Attempt, 0)}
 	}
@@ -78,6 +86,14 @@ func DecidePayment(l *Link, ev PaymentEvent) PaymentDecision {
 }
 
 func decideSucceeded(l *Link, ev PaymentEvent) PaymentDecision {
+	d := decidePaid(l, ev)
+	if booked, ok := BookedMidnight(ev.BookedOn); ok && d.Action == PaymentApply {
+		d.Booked, d.AfterExpiry = booked, BookedAfterExpiry(ev.BookedOn, l.ExpiresAt)
+	}
+	return d
+}
+
+func decidePaid(l *Link, ev PaymentEvent) PaymentDecision {
 	switch {
 	case l == nil:
 		return PaymentDecision{Action: PaymentReview, Review: ReviewUnmatched}

@@ -166,13 +166,15 @@ func EntryAmount(e bank.Entry) *money.Amount {
 // BankPaymentEvent is the payment an entry makes to link linkID ("" when
 // no link was found): a PaymentSucceeded whose id and payment reference are
 // BankPaymentID, with the entry's exact amount, the debtor and remittance
-// text, at its booking date (at when it has none).
+// text, its booking date (BookedOn: whether it is after the link's expiry)
+// and at, when paylinks applies it (the link's paid_at: never before the
+// link was made, whatever date the bank's file says).
 func BankPaymentEvent(e bank.Entry, linkID string, at time.Time) PaymentEvent {
 	id := BankPaymentID(e)
 	ev := PaymentEvent{ID: id, Kind: PaymentSucceeded, Type: "bank_credit", LinkID: linkID, PaymentRef: id,
-		Amount: EntryAmount(e), Remittance: e.Remittance, At: at}
-	if booked, err := time.Parse(time.DateOnly, e.BookedOn); err == nil {
-		ev.At = booked
+		Amount: EntryAmount(e), Remittance: e.Remittance, BookedOn: e.BookedOn, At: at}
+	if _, ok := BookedMidnight(e.BookedOn); !ok {
+		ev.BookedOn = ""
 	}
 	if e.Party.Name != "" || e.Party.IBAN != "" {
 		ev.Debtor = &Debtor{Name: e.Party.Name, IBAN: e.Party.IBAN, BIC: e.Party.BIC}

@@ -165,14 +165,14 @@ func TestBankPaymentEvent(t *testing.T) {
 	if ev.Amount == nil || ev.Amount.String() != "1250.50" || ev.Amount.Currency != "EUR" {
 		t.Fatalf("amount %v", ev.Amount)
 	}
-	if !ev.At.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("at %v: the booking date", ev.At)
+	if !ev.At.Equal(at) || ev.BookedOn != "2026-12-01" {
+		t.Fatalf("at %v, booked on %q: when applied, and the booking date", ev.At, ev.BookedOn)
 	}
 	if ev.Debtor == nil || *ev.Debtor != (Debtor{Name: "Jan Peeters", IBAN: "BE71096123456769", BIC: "GKCCBEBB"}) || ev.Remittance != "invoice 7" {
 		t.Fatalf("debtor %+v remittance %q", ev.Debtor, ev.Remittance)
 	}
 	e.BookedOn = ""
-	if got := BankPaymentEvent(e, "", at); !got.At.Equal(at) || got.LinkID != "" {
+	if got := BankPaymentEvent(e, "", at); !got.At.Equal(at) || got.LinkID != "" || got.BookedOn != "" {
 		t.Fatalf("no booking date: %+v", got)
 	}
 	for amount, want := range map[string]string{"10.00000": "10.00", "0.001": "", "0": "", "1000000000.01": ""} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/links"
@@ -51,7 +52,7 @@ func (s *Service) Match(ctx context.Context, merchantID, reviewID, linkID string
 	if p, err = s.Store.StartReviewMatch(ctx, merchantID, reviewID, linkID, s.now()); err != nil {
 		return p, l, err
 	}
-	ev := matchEvent(p, linkID)
+	ev := matchEvent(p, linkID, s.now())
 	// The payment's own reference: when the link does not take it, keeping
 	// it for review again finds it kept already and writes nothing.
 	if _, err := links.ApplyPayment(ctx, s.Store, merchantID, domain.ProviderBank, ev, s.now()); err != nil {
@@ -85,7 +86,7 @@ func (s *Service) matchable(ctx context.Context, merchantID string, p *store.Rev
 	if err != nil {
 		return nil, err
 	}
-	switch domain.DecideMatch(l, matchEvent(p, linkID)) {
+	switch domain.DecideMatch(l, matchEvent(p, linkID, s.now())) {
 	case domain.MatchPay, domain.MatchDone:
 		return l, nil
 	case domain.MatchAmount:
@@ -96,11 +97,17 @@ func (s *Service) matchable(ctx context.Context, merchantID string, p *store.Rev
 	return nil, ErrLinkClosed
 }
 
-// matchEvent is the payment a match of p to link linkID applies: the bank's
-// payment, with p's reference, amount, debtor and text.
-func matchEvent(p *store.ReviewPayment, linkID string) domain.PaymentEvent {
+// matchEvent is the payment a match of p to link linkID at now applies:
+// the bank's payment, with p's reference, amount, debtor and text, booked
+// when the bank booked it (after the link's expiry by that date; a payment
+// kept before its booking date was: the day it was received), paid now.
+func matchEvent(p *store.ReviewPayment, linkID string, now time.Time) domain.PaymentEvent {
+	booked := p.BookedOn
+	if booked == "" {
+		booked = p.ReceivedAt.UTC().Format(time.DateOnly)
+	}
 	return domain.PaymentEvent{ID: "match_" + p.ID, Kind: domain.PaymentSucceeded, Type: "bank_match", LinkID: linkID, PaymentRef: p.PSPReference,
-		Amount: p.Amount, Debtor: p.Debtor, Remittance: p.Remittance, At: p.ReceivedAt}
+		Amount: p.Amount, Debtor: p.Debtor, Remittance: p.Remittance, BookedOn: booked, At: now}
 }
 
 // paidBy reports a link paid by review payment p (its bank reference).

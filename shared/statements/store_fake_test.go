@@ -109,10 +109,15 @@ func (f *fakeStore) ApplyPayment(_ context.Context, m, provider string, ev domai
 			w = store.PaymentWrite{}
 			return nil
 		}
-		if !slices.Contains(d.From, l.Status) || (d.To == domain.StatusPaid && !domain.SameMoney(ev.Amount, l.Amount)) {
+		if !slices.Contains(d.From, l.Status) || (d.To == domain.StatusPaid && !domain.SameMoney(ev.Amount, l.Amount)) ||
+			(!d.Booked.IsZero() && l.ExpiresAt.Before(d.Booked) != d.AfterExpiry) { // the store's guards
 			c := *l
 			w = store.PaymentWrite{Found: &c}
 			return nil
+		}
+		if d.To == domain.StatusPaid {
+			at := ev.At
+			l.PaidAt = &at
 		}
 		l.Status, l.PSP, l.PSPReference, l.PaidAfterExpiry = d.To, provider, ev.PaymentRef, d.AfterExpiry
 		l.Version++
@@ -138,7 +143,8 @@ func (f *fakeStore) KeepForReview(_ context.Context, m, provider string, ev doma
 			return nil
 		}
 		p := &store.ReviewPayment{ID: domain.NewSeqID(domain.PrefixReview, now), Merchant: m, Kind: kind, PSP: provider, PSPReference: ref,
-			PSPEventID: ev.ID, Amount: ev.Amount, ReceivedAt: now, State: store.ReviewOpen, Debtor: ev.Debtor, Remittance: ev.Remittance}
+			PSPEventID: ev.ID, Amount: ev.Amount, ReceivedAt: now, State: store.ReviewOpen, Debtor: ev.Debtor, Remittance: ev.Remittance,
+			BookedOn: ev.BookedOn}
 		if link != nil {
 			p.LinkID, p.Expected = link.ID, &link.Amount
 		}

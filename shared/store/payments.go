@@ -153,6 +153,7 @@ func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent,
 			values[":amount_num"] = &types.AttributeValueMemberN{Value: ev.Amount.Value.String()}
 		}
 		update = payerUpdate(update, values, provider, ev.Debtor)
+		cond += bookedGuard(values, d)
 	case domain.StatusDeclined:
 		update = "SET #status = :to, failure_reason = :reason, psp = :psp, #version = #version + :one, updated_at = :now"
 		reason := ev.FailureReason
@@ -190,6 +191,22 @@ func (s *Payments) applyItems(merchant, provider string, ev domain.PaymentEvent,
 		}}},
 		{Put: &types.Put{TableName: s.tbl(), Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}, nil
+}
+
+// bookedGuard is the condition holding a bank payment's decision to the
+// link's expiry (domain.PaymentDecision.Booked): the link expires before
+// the booking date exactly when the decision says after expiry. "" for a
+// PSP's payment. expires_at is written in one fixed-width UTC layout, so
+// it compares as a string.
+func bookedGuard(values map[string]types.AttributeValue, d domain.PaymentDecision) string {
+	if d.Booked.IsZero() {
+		return ""
+	}
+	values[":booked"] = sv(ft(d.Booked))
+	if d.AfterExpiry {
+		return " AND expires_at < :booked"
+	}
+	return " AND expires_at >= :booked"
 }
 
 // payerUpdate adds to the update of a link paid by bank transfer who paid

@@ -72,6 +72,9 @@ type ReviewPayment struct {
 	// and "" for PSP payments).
 	Debtor     *domain.Debtor
 	Remittance string
+	// BookedOn is a bank payment's booking date (YYYY-MM-DD; "" for a
+	// PSP's): a match by hand is after the link's expiry by it.
+	BookedOn string
 	// EndToEndID is the payout of a bank payment's refund (its current
 	// attempt), BankFileID the bank refund file that pays it out ("" until
 	// it is in one).
@@ -122,6 +125,7 @@ type reviewItem struct {
 	DebtorIBAN       string `dynamodbav:"debtor_iban,omitempty"`
 	DebtorBIC        string `dynamodbav:"debtor_bic,omitempty"`
 	Remittance       string `dynamodbav:"remittance,omitempty"`
+	BookedOn         string `dynamodbav:"booked_on,omitempty"`
 	EndToEndID       string `dynamodbav:"end_to_end_id,omitempty"`
 	BankFileID       string `dynamodbav:"bank_file_id,omitempty"`
 }
@@ -129,7 +133,7 @@ type reviewItem struct {
 func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 	p := &ReviewPayment{ID: it.ID, Merchant: it.Merchant, Kind: it.Kind, PSP: it.PSP, PSPReference: it.PSPReference, PSPEventID: it.PSPEventID,
 		LinkID: it.LinkID, State: it.State, RefundAttempt: it.RefundAttempt, RefundRef: it.RefundRef, FailureReason: it.FailureReason, Submitted: it.Submitted,
-		Remittance: it.Remittance, EndToEndID: it.EndToEndID, BankFileID: it.BankFileID}
+		Remittance: it.Remittance, BookedOn: it.BookedOn, EndToEndID: it.EndToEndID, BankFileID: it.BankFileID}
 	if it.DebtorName != "" || it.DebtorIBAN != "" {
 		p.Debtor = &domain.Debtor{Name: it.DebtorName, IBAN: it.DebtorIBAN, BIC: it.DebtorBIC}
 	}
@@ -168,7 +172,7 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
 	}
 	it := reviewItem{PK: reviewPK(merchant), Type: "review_payment", Merchant: merchant,
-		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen, Remittance: ev.Remittance}
+		Kind: kind, PSP: provider, PSPReference: ref, PSPEventID: ev.ID, ReceivedAt: ft(now), State: ReviewOpen, Remittance: ev.Remittance, BookedOn: ev.BookedOn}
 	if ev.Debtor != nil {
 		it.DebtorName, it.DebtorIBAN, it.DebtorBIC = ev.Debtor.Name, ev.Debtor.IBAN, ev.Debtor.BIC
 	}
