@@ -27,7 +27,7 @@ func TestRenderBankTransfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"BE71 0961 2345 6769", printed, "Communication structurée", "Payer par virement"} {
+	for _, want := range []string{"BE71 0961 2345 6769", printed, "Référence structurée", "Payer par virement"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("the e-mail lacks %q:\n%s", want, m.Text)
 		}
