@@ -61,6 +61,7 @@ const (
 	ReasonReversal    = ReviewReversal      // review: a reversal of a credit that paid a link; ignored: of anything else
 	ReasonDebit       = "debit"             // ignored: money out
 	ReasonNotBooked   = "not_booked"        // ignored: pending or informational
+	ReasonNoAmount    = "no_amount"         // ignored: a credit of no amount of its currency (zero, too many decimals, unknown currency)
 	ReasonSeenBefore  = "seen_before"       // duplicate
 )
 
@@ -113,6 +114,10 @@ func planEntry(e bank.Entry) EntryPlan {
 		return EntryPlan{Step: StepIgnore, Reason: ReasonReversal}
 	case !e.Credit:
 		return EntryPlan{Step: StepIgnore, Reason: ReasonDebit}
+	case EntryAmount(e) == nil:
+		// No money paylinks can hold: kept for review it could be neither
+		// matched nor refunded (the bank's own banking shows it).
+		return EntryPlan{Step: StepIgnore, Reason: ReasonNoAmount}
 	}
 	return EntryPlan{Step: StepPay, References: EntryReferences(e)}
 }

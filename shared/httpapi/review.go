@@ -89,7 +89,7 @@ func (a *API) refundReview(w http.ResponseWriter, r *http.Request) error {
 	reqlog.Set(r.Context(), "review_id", id)
 	p, err := a.Refunds.RefundReview(r.Context(), m, id)
 	switch {
-	case errors.Is(err, store.ErrReviewNotOpen), errors.Is(err, store.ErrReviewNoAmount):
+	case errors.Is(err, store.ErrReviewNotOpen), errors.Is(err, store.ErrReviewNoAmount), errors.Is(err, store.ErrReviewBankNoAmount):
 		return problem.New(http.StatusConflict, err.Error())
 	case err != nil:
 		return bankRefundProblem(err)

@@ -48,7 +48,7 @@ func (s *Service) createByBank(ctx context.Context, m *merchant.Merchant, l *dom
 // transfer to its debtor: refunding, with its payout waiting for a file.
 func (s *Service) refundReviewByBank(ctx context.Context, m *merchant.Merchant, p *store.ReviewPayment) (*store.ReviewPayment, error) {
 	if p.Amount == nil {
-		return p, store.ErrReviewNoAmount
+		return p, store.ErrReviewBankNoAmount
 	}
 	payee, err := domain.PayeeOf(p.Debtor)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -324,5 +325,22 @@ func TestUnitReversedBankPaymentIsNotRefunded(t *testing.T) {
 	}
 	if c, _ := u.st.counters(u.l.ID); c != 0 || len(u.st.bank.waiting) != 0 || len(u.q.sent) != 0 {
 		t.Fatalf("committed %d, %d waiting, %d queued", c, len(u.st.bank.waiting), len(u.q.sent))
+	}
+}
+
+// A bank payment kept with no amount (before such were refused) is not
+// refunded, and the refusal says what to do with a bank payment, not a
+// PSP's.
+func TestUnitBankReviewRefundWithoutAmount(t *testing.T) {
+	u := bankUnit(t)
+	id := domain.NewID(domain.PrefixReview, unitNow)
+	reviewBankPayment(u, id, "1.00")
+	u.st.reviews[id].Amount = nil
+	_, err := u.svc.RefundReview(t.Context(), u.m, id)
+	if !errors.Is(err, store.ErrReviewBankNoAmount) || strings.Contains(err.Error(), "PSP") || !strings.Contains(err.Error(), "your bank") {
+		t.Fatalf("refund of a bank payment with no amount: %v", err)
+	}
+	if len(u.st.bank.waiting) != 0 {
+		t.Fatalf("%d waiting", len(u.st.bank.waiting))
 	}
 }

@@ -153,6 +153,9 @@ func (f *fakeStore) StartReviewRefund(_ context.Context, _, id string, now time.
 	case domain.ReviewRefundRefusal(p.Kind) != nil:
 		c := *p
 		return &c, domain.ReviewRefundRefusal(p.Kind)
+	case p.State == store.ReviewOpen && p.Amount == nil && p.PSP == domain.ProviderBank:
+		c := *p
+		return &c, store.ErrReviewBankNoAmount
 	case p.State == store.ReviewOpen && p.Amount == nil:
 		c := *p
 		return &c, store.ErrReviewNoAmount

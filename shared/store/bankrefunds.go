@@ -163,7 +163,7 @@ func (s *Payments) StartBankReviewRefund(ctx context.Context, merchant string, c
 				return now, err
 			}
 			if now.State == ReviewOpen && now.Amount == nil {
-				return now, ErrReviewNoAmount
+				return now, ErrReviewBankNoAmount
 			}
 			return now, ErrReviewNotOpen
 		}

@@ -43,6 +43,14 @@ const EventReviewOpened = "payment.review_opened"
 var (
 	ErrReviewNotOpen  = errors.New("the payment is not open for review (refunding or refunded)")
 	ErrReviewNoAmount = errors.New("the PSP reported no amount for this payment: refund it at the PSP")
+	// ErrReviewBankNoAmount is ErrReviewNoAmount of a bank payment (kept
+	// before bank payments without an amount were refused): no refund file
+	// can pay it back.
+	ErrReviewBankNoAmount = errors.New("the bank reported no amount paylinks can pay back for this payment (zero, or not an amount of its currency): " +
+		"no refund file can hold it; if money did come in, send it back from your bank's own banking")
+	// ErrBankNoAmount: a bank payment is kept for review only with its
+	// amount (one without could be neither matched nor refunded).
+	ErrBankNoAmount = errors.New("a bank payment is kept for review only with an amount")
 	// ErrReviewNotMatchable: only an open, unmatched bank payment is matched
 	// to a link by hand.
 	ErrReviewNotMatchable = errors.New("only an open, unmatched bank payment can be matched to a link")
@@ -167,6 +175,9 @@ func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 // returns false when the event or the payment is kept already (nothing was
 // written).
 func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+	if provider == domain.ProviderBank && ev.Amount == nil {
+		return false, fmt.Errorf("keep bank payment %s for review: %w", ev.ID, ErrBankNoAmount)
+	}
 	ref := ev.PaymentRef
 	if ref == "" {
 		ref = "event:" + ev.ID // a PSP that names no payment: the event is all there is
@@ -391,13 +402,22 @@ func (s *Payments) StartReviewRefund(ctx context.Context, merchant, id string, n
 		case domain.ReviewRefundRefusal(p.Kind) != nil:
 			return p, domain.ReviewRefundRefusal(p.Kind)
 		case p.State == ReviewOpen && p.Amount == nil:
-			return p, ErrReviewNoAmount
+			return p, noAmount(p.PSP)
 		case p.State == ReviewOpen && p.PSP == domain.ProviderBank:
 			return p, ErrReviewByBank
 		}
 		return p, ErrReviewNotOpen
 	}
 	return p, nil
+}
+
+// noAmount is the refusal of a refund of a payment of provider kept with
+// no amount.
+func noAmount(provider string) error {
+	if provider == domain.ProviderBank {
+		return ErrReviewBankNoAmount
+	}
+	return ErrReviewNoAmount
 }
 
 // StartReviewMatch moves an open, unmatched bank payment to matching, for
