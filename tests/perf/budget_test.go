@@ -36,7 +36,7 @@ var rcuSpread = map[string]float64{"sweep of 1000 due": 1}
 // After a deliberate change: go test ./tests/perf -run Budget -update-budget.
 func TestRoundTripBudget(t *testing.T) {
 	got := map[string]measured{}
-	all := append(append(append([]op(nil), ops...), costOps...), sweepOp(1000), quietSweepOp(), listOp(5000))
+	all := append(append(append(append([]op(nil), ops...), costOps...), reconcileOps...), sweepOp(1000), quietSweepOp(), listOp(5000))
 	for _, o := range all {
 		h := newHarness(t)
 		n := 3
