@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -106,6 +107,11 @@ func (a *API) uploadStatement(w http.ResponseWriter, r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/xml" && mt != "text/xml" && mt != "text/plain") {
 		return problem.New(http.StatusUnsupportedMediaType, "send the statement as application/xml (camt.053, camt.054) or text/plain (CODA)")
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		// The body is read as it comes: a compressed one is never
+		// uncompressed here, nor read as a statement.
+		return problem.New(http.StatusUnsupportedMediaType, "send the statement file uncompressed: no Content-Encoding ("+clipHeader(ce)+" is not taken)")
 	}
 	body, err := readBodyMax(r, MaxStatementBody)
 	if err != nil {
@@ -241,4 +247,13 @@ func rfc3339(stored string) string {
 		return stored
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// clipHeader bounds a header's value quoted back in a problem.
+func clipHeader(v string) string {
+	const most = 40
+	if len(v) > most {
+		return v[:most] + "..."
+	}
+	return v
 }

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"strings"
 	"testing"
@@ -239,9 +241,13 @@ func TestBankStatementsRefused(t *testing.T) {
 		{"", xml, 422, "file"},
 		{camtFile(), map[string]string{"Content-Type": "text/plain"}, 422, "file"},
 		{strings.Repeat(" ", 10<<20+1), xml, 413, ""},
+		{gzipped(camtFile()), map[string]string{"Content-Type": "application/xml", "Content-Encoding": "gzip"}, 415, ""},
+		{camtFile(), map[string]string{"Content-Type": "application/xml", "Content-Encoding": "br"}, 415, ""},
+		{strings.Replace(camtFile(), `encoding="UTF-8"`, `encoding="ISO-8859-1"`, 1), xml, 422, "file"},
 	} {
 		st, _, raw := call(t, "POST", b.url+"/v1/bank-statements", b.key, c.body, c.hdr, false)
-		if st != c.want || (c.field != "" && !strings.Contains(string(raw), `"field":"`+c.field+`"`)) {
+		if st != c.want || (c.field != "" && !strings.Contains(string(raw), `"field":"`+c.field+`"`)) ||
+			(strings.Contains(c.body, "ISO-8859-1") && !strings.Contains(string(raw), "not in UTF-8")) {
 			t.Errorf("%.40q as %s: %d %s", c.body, c.hdr["Content-Type"], st, raw)
 		}
 	}
@@ -285,4 +291,13 @@ func (b *bankE2E) readsRefused() {
 	if st, _, raw := call(t, "POST", b.url+"/v1/payments/review/py_01JD3Q7A1B2C3D4E5F6G7H8J9K/match", b.key, `{"link_id":"pl_01JD3Q7A1B2C3D4E5F6G7H8J9K"}`, nil, true); st != 404 {
 		t.Errorf("match an unknown payment: %d %s", st, raw)
 	}
+}
+
+// gzipped is s compressed with gzip.
+func gzipped(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
 }

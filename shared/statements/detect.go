@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/paylinks/paylinks/shared/bank"
@@ -16,13 +17,13 @@ import (
 	"github.com/paylinks/paylinks/shared/bank/coda"
 )
 
-// HeadBytes is how much of a file Detect needs at most: the XML
-// declaration, comments and the root element's start, or CODA's first
-// record.
-const HeadBytes = 64 << 10
-
 // ErrUnknownFormat is a file that is neither camt.053, camt.054 nor CODA.
 var ErrUnknownFormat = errors.New("not a camt.053, camt.054 or CODA 2.x file")
+
+// ErrNotUTF8 is an XML statement in another encoding than UTF-8 (declared
+// so, or bytes that are no UTF-8 before its message): paylinks reads camt
+// in UTF-8, the encoding ISO 20022 messages are exchanged in.
+var ErrNotUTF8 = errors.New("is not in UTF-8: paylinks reads camt statements in UTF-8 only (the encoding of ISO 20022 messages); ask the bank for the file in UTF-8, or convert it")
 
 var (
 	bom = []byte("\xef\xbb\xbf")
@@ -31,31 +32,92 @@ var (
 	codaHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^0000[0-9]{6}`) })
 )
 
-// Detect is the format of a statement file from its first bytes (at most
-// HeadBytes are looked at): camt.053 or camt.054 by the XML message
-// element (the root, or the child of a Document root), CODA by its header
-// record (a line beginning with "0000" and a date). It reads no entry: the
-// format's reader checks the rest.
-func Detect(head []byte) (string, error) {
-	if len(head) > HeadBytes {
-		head = head[:HeadBytes]
+// codaHeaderLen is how much of a CODA file its header's test reads.
+const codaHeaderLen = 10
+
+// Detect is the format of a statement file (a body of at most MaxUpload
+// bytes; what is beyond is not looked at): camt.053 or camt.054 by the
+// XML message element (the root, or the child of a Document root), read
+// up to it whatever comes before (a declaration, comments of any length),
+// CODA by its header record (a line beginning with "0000" and a date). It
+// reads no entry: the format's reader checks the rest. ErrUnknownFormat
+// for anything else, ErrNotUTF8 for XML in another encoding.
+func Detect(body []byte) (string, error) {
+	format, _, err := DetectStream(bytes.NewReader(body))
+	return format, err
+}
+
+// DetectStream detects the format of the stream r as Detect does, reading
+// no more of it than it needs (up to the XML message's element, at most
+// MaxUpload bytes), and returns a reader of the whole stream, what was
+// read to detect it included.
+// A failure to read r is returned as it is (wrapped), neither
+// ErrUnknownFormat nor ErrNotUTF8: the file may read another time.
+func DetectStream(r io.Reader) (string, io.Reader, error) {
+	var seen bytes.Buffer
+	src := &failReader{r: io.LimitReader(r, MaxUpload)}
+	br := bufio.NewReader(io.TeeReader(src, &seen))
+	format, err := detect(br)
+	if src.err != nil {
+		return "", nil, fmt.Errorf("read the file: %w", src.err)
 	}
-	b := bytes.TrimLeft(bytes.TrimPrefix(head, bom), " \t\r\n")
+	return format, io.MultiReader(&seen, r), err
+}
+
+// failReader keeps the first error of r but io.EOF.
+type failReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && f.err == nil {
+		f.err = err
+	}
+	return n, err
+}
+
+func detect(br *bufio.Reader) (string, error) {
+	if head, _ := br.Peek(len(bom)); bytes.Equal(head, bom) {
+		_, _ = br.Discard(len(bom))
+	}
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return "", ErrUnknownFormat
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			_ = br.UnreadByte()
+			break
+		}
+	}
+	head, _ := br.Peek(codaHeaderLen)
 	switch {
-	case len(b) > 0 && b[0] == '<':
-		return detectXML(b)
-	case codaHeader().Match(b):
+	case len(head) > 0 && head[0] == '<':
+		return detectXML(br)
+	case codaHeader().Match(head):
 		return bank.FormatCODA, nil
 	}
 	return "", ErrUnknownFormat
 }
 
-func detectXML(b []byte) (string, error) {
-	dec := xml.NewDecoder(bytes.NewReader(b))
+func detectXML(r io.Reader) (string, error) {
+	dec := xml.NewDecoder(r)
+	declared := ""
+	dec.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
+		declared = label
+		return nil, ErrNotUTF8
+	}
 	depth := 0
 	for {
 		tok, err := dec.RawToken()
-		if err != nil {
+		switch {
+		case declared != "":
+			return "", fmt.Errorf("%w (it declares encoding %q)", ErrNotUTF8, declared)
+		case err != nil && strings.Contains(err.Error(), "invalid UTF-8"):
+			return "", ErrNotUTF8
+		case err != nil:
 			return "", fmt.Errorf("%w: %v", ErrUnknownFormat, err)
 		}
 		switch t := tok.(type) {
@@ -84,18 +146,6 @@ func reader(format string) func(io.Reader, func(bank.Entry) error) (bank.File, e
 		return coda.Read
 	}
 	return camt.Read
-}
-
-// detectStream detects the format of the stream r, returning a reader of
-// the whole stream (what was looked at included).
-func detectStream(r io.Reader) (string, io.Reader, error) {
-	br := bufio.NewReaderSize(r, HeadBytes)
-	head, err := br.Peek(HeadBytes)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return "", nil, fmt.Errorf("read the file: %w", err)
-	}
-	format, err := Detect(head)
-	return format, br, err
 }
 
 // Content types of statement files.

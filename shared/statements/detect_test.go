@@ -46,7 +46,8 @@ func TestDetect(t *testing.T) {
 		"1000003032530005":  "",
 		"{\"Document\": 1}": "",
 		"":                  "",
-		"<Document><" + strings.Repeat("x", statements.HeadBytes) + "/><BkToCstmrStmt></Document>": "",
+		"<Document><" + strings.Repeat("x", 70<<10) + "/><BkToCstmrStmt></Document>": "",
+		"<!--" + strings.Repeat("x", 70<<10) + "--><Document><BkToCstmrStmt>":        bank.FormatCamt053,
 	} {
 		got, err := statements.Detect([]byte(in))
 		if got != want || (want == "") != errors.Is(err, statements.ErrUnknownFormat) {
@@ -55,8 +56,8 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// Detect never panics, names only the three formats, and agrees with
-// itself on the first HeadBytes of a longer input.
+// Detect never panics, names only the three formats, and a format it
+// names from a prefix of an input is the whole input's.
 func FuzzDetect(f *testing.F) {
 	for _, s := range []string{"<Document><BkToCstmrStmt>", "0000003032530005", "<?xml version=\"1.0\"?><BkToCstmrDbtCdtNtfctn/>", "<!DOCTYPE a>"} {
 		f.Add([]byte(s))
@@ -69,16 +70,22 @@ func FuzzDetect(f *testing.F) {
 				t.Fatalf("%q and %v", got, err)
 			}
 		case "":
-			if !errors.Is(err, statements.ErrUnknownFormat) {
+			if !errors.Is(err, statements.ErrUnknownFormat) && !errors.Is(err, statements.ErrNotUTF8) {
 				t.Fatalf("no format, error %v", err)
 			}
 		default:
 			t.Fatalf("format %q", got)
 		}
-		if len(b) > statements.HeadBytes {
-			if again, _ := statements.Detect(b[:statements.HeadBytes]); again != got {
-				t.Fatalf("%q on the head, %q on the whole", again, got)
+		for _, n := range []int{len(b) / 2, len(b) - 1} {
+			if n < 0 {
+				continue
 			}
+			if head, _ := statements.Detect(b[:n]); head != "" && head != got {
+				t.Fatalf("%q on %d bytes, %q on the whole", head, n, got)
+			}
+		}
+		if errors.Is(err, statements.ErrNotUTF8) && got != "" {
+			t.Fatalf("not UTF-8 and %q", got)
 		}
 	})
 }

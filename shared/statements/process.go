@@ -230,9 +230,12 @@ func (s *Service) read(ctx context.Context, st *store.Statement, visit func(bank
 		return bank.File{}, err
 	}
 	defer rc.Close()
-	format, r, err := detectStream(rc)
-	if err != nil {
+	format, r, err := DetectStream(rc)
+	if errors.Is(err, ErrUnknownFormat) || errors.Is(err, ErrNotUTF8) {
 		return bank.File{}, &badFile{err}
+	}
+	if err != nil {
+		return bank.File{}, err
 	}
 	var visitErr error
 	file, err := reader(format)(r, func(e bank.Entry) error {

@@ -146,6 +146,9 @@ func (s *Service) Upload(ctx context.Context, merchantID, contentType string, bo
 		return nil, ErrTooLarge
 	}
 	format, err := Detect(body)
+	if errors.Is(err, ErrNotUTF8) {
+		return nil, domain.FieldErrors{{Field: "file", Message: err.Error()}}
+	}
 	if err != nil || !want[format] {
 		return nil, domain.FieldErrors{{Field: "file", Message: notOfType(contentType)}}
 	}
