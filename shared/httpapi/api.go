@@ -232,6 +232,9 @@ const MerchantHeader = "Paylinks-Merchant"
 // caller that holds needed (403 naming it otherwise).
 func (a *API) auth(rt Route, next http.HandlerFunc) http.HandlerFunc {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		// The route on the log line is this route's pattern, whatever mux
+		// (and middleware) the request came through.
+		reqlog.SetRoute(r.Context(), rt.Pattern)
 		now := time.Now()
 		addr := clientAddr(r)
 		// A well-formed key found unknown a moment ago is refused again

@@ -16,6 +16,7 @@ type fieldsKey struct{}
 type fields struct {
 	mu    sync.Mutex
 	attrs []slog.Attr
+	route string
 }
 
 // Set attaches an attribute (link_id, merchant, outcome...) to the request's
@@ -24,6 +25,19 @@ func Set(ctx context.Context, key, value string) {
 	if f, ok := ctx.Value(fieldsKey{}).(*fields); ok {
 		f.mu.Lock()
 		f.attrs = append(f.attrs, slog.String(key, value))
+		f.mu.Unlock()
+	}
+}
+
+// SetRoute names the route that answers the request (its ServeMux
+// pattern, "METHOD /path/{param}"): the log line's route. A mux reached
+// through a middleware that hands it a new request (a deadline's context)
+// sets its pattern on that request only, so the line would show the outer
+// mux's ("/v1/"); the innermost handler says which route it is.
+func SetRoute(ctx context.Context, pattern string) {
+	if f, ok := ctx.Value(fieldsKey{}).(*fields); ok && pattern != "" {
+		f.mu.Lock()
+		f.route = pattern
 		f.mu.Unlock()
 	}
 }
@@ -55,11 +69,15 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w}
 		r2 := r.WithContext(context.WithValue(r.Context(), fieldsKey{}, f))
 		next.ServeHTTP(rec, r2)
+		f.mu.Lock()
+		route := f.route
+		if route == "" {
+			route = r2.Pattern
+		}
 		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("route", r2.Pattern), slog.Int("status", rec.status),
+			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
 		}
-		f.mu.Lock()
 		attrs = append(attrs, f.attrs...)
 		f.mu.Unlock()
 		level := slog.LevelInfo
