@@ -164,6 +164,7 @@ var Routes = []Route{
 	{Pattern: "GET /v1/bank-statements/{id}/entries", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listEntries) }},
 	{Pattern: "POST /v1/bank-refund-files", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createBankFile)) }},
 	{Pattern: "GET /v1/bank-refund-files", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.listBankFiles) }},
+	{Pattern: "GET /v1/bank-refund-files/next", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.nextBankFile) }},
 	{Pattern: "GET /v1/bank-refund-files/{id}", Permission: domain.PaymentsReview, handler: func(a *API) http.HandlerFunc { return handle(a.getBankFile) }},
 }
 

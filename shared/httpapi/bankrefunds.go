@@ -54,6 +54,36 @@ func (a *API) createBankFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// NextFileView is the preview of the next bank refund file.
+type NextFileView struct {
+	Refunds int          `json:"refunds"`
+	Total   money.Amount `json:"total"`
+	More    bool         `json:"more"`
+}
+
+// nextBankFile: GET /v1/bank-refund-files/next -> 200 what POST would
+// gather now (refunds, total, more; 0 and EUR 0.00 when none waits),
+// making nothing.
+func (a *API) nextBankFile(w http.ResponseWriter, r *http.Request) error {
+	v, err := query(r)
+	if err != nil {
+		return err
+	}
+	var errs domain.FieldErrors
+	for k := range v {
+		errs.Add(k, "is not a known filter")
+	}
+	if len(errs) > 0 {
+		return problem.Invalid(errs...)
+	}
+	n, err := a.Refunds.NextBankFile(r.Context(), merchantOf(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, NextFileView{Refunds: n.Refunds, Total: n.Total, More: n.More})
+	return nil
+}
+
 var bankFileParams = map[string]bool{"limit": true, "cursor": true}
 
 // listBankFiles: GET /v1/bank-refund-files?limit=&cursor=, newest first.

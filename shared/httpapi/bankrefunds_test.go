@@ -59,8 +59,11 @@ func TestBankRefundsEndToEnd(t *testing.T) {
 	unknown, _ := reference.MakeRF("NOSUCHLINK2")
 	s := b.wantStatement("paid and unmatched", camtFile(camtCredit{amount: "12.00", ref: "P1", strd: rf}, camtCredit{amount: "3.00", ref: "P2", strd: unknown}), "done 2 1 1 0 0")
 	review := b.entries(s["id"].(string))[1].(jsonMap)["review_id"].(string)
+	b.wantNext(0, "0.00")
 	b.refundBoth(link, review)
+	b.wantNext(2, "8.00")
 	file := b.refundFile(2, "8.00")
+	b.wantNext(0, "0.00")
 	doc := b.download(file)
 	if doc.NbOfTxs != "2" || doc.CtrlSum != "8.00" || doc.Debtor != "BE71096123456769" || len(doc.Txs) != 2 ||
 		doc.Txs[0].Amt != "5.00" || doc.Txs[0].IBAN != "BE68539007547034" || doc.Txs[1].Amt != "3.00" || !strings.HasPrefix(doc.Txs[1].Ustrd, "Refund of payment py-") {
@@ -192,4 +195,16 @@ func bankFileOf(t *testing.T, env *testenv.Env, base, key, m string) string {
 		t.Fatalf("file: %d %s", st, raw)
 	}
 	return decode(t, raw)["id"].(string)
+}
+
+// wantNext holds the preview of the next refund file to n refunds of total
+// (EUR), none left over.
+func (b *bankE2E) wantNext(n int, total string) {
+	t := b.t
+	t.Helper()
+	st, _, raw := call(t, "GET", b.url+"/v1/bank-refund-files/next", b.key, "", nil, true)
+	got := decode(t, raw)
+	if st != 200 || got["refunds"] != float64(n) || got["total"].(jsonMap)["value"] != total || got["total"].(jsonMap)["currency"] != "EUR" || got["more"] != false {
+		t.Fatalf("next file: %d %s, want %d, %s", st, raw, n, total)
+	}
 }

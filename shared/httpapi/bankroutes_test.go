@@ -35,6 +35,7 @@ func TestBankRoutesLogTheirPattern(t *testing.T) {
 		{"POST", "/v1/payments/review/py_" + id + "/match", `{"link_id":"pl_` + id + `"}`, "POST /v1/payments/review/{id}/match"},
 		{"POST", "/v1/bank-refund-files", "", "POST /v1/bank-refund-files"},
 		{"GET", "/v1/bank-refund-files", "", "GET /v1/bank-refund-files"},
+		{"GET", "/v1/bank-refund-files/next", "", "GET /v1/bank-refund-files/next"},
 		{"GET", "/v1/bank-refund-files/bf_" + id, "", "GET /v1/bank-refund-files/{id}"},
 	} {
 		hdr := map[string]string{}

@@ -64,6 +64,7 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /v1/bank-statements/{id}/entries":     domain.PaymentsReview,
 		"POST /v1/bank-refund-files":               domain.PaymentsReview,
 		"GET /v1/bank-refund-files":                domain.PaymentsReview,
+		"GET /v1/bank-refund-files/next":           domain.PaymentsReview,
 		"GET /v1/bank-refund-files/{id}":           domain.PaymentsReview,
 		"GET /v1/members":                          domain.SettingsRead,
 		"POST /v1/members":                         domain.MembersWrite,

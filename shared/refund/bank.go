@@ -175,3 +175,34 @@ func (s *Service) BankFile(ctx context.Context, merchantID, id string) (*store.B
 
 // pause sleeps before try again (backoff.Delay).
 func pause(try int) { time.Sleep(backoff.Delay(try)) }
+
+// NextFile is what a bank refund file made now would hold: its refunds,
+// their total and whether more would be left waiting (none waiting: 0,
+// EUR 0.00, false).
+type NextFile struct {
+	Refunds int
+	Total   money.Amount
+	More    bool
+}
+
+// NextBankFile previews the next bank refund file: the payouts
+// CreateBankFile would gather now (domain.PlanBankFile over the same
+// waiting list), without making it nor needing the default beneficiary.
+func (s *Service) NextBankFile(ctx context.Context, merchantID string) (NextFile, error) {
+	waiting, err := s.Store.WaitingPayouts(ctx, merchantID, domain.MaxFilePayouts+1)
+	if err != nil {
+		return NextFile{}, err
+	}
+	all := make([]domain.Payout, len(waiting))
+	for i, w := range waiting {
+		all[i] = w.Payout
+	}
+	plan, err := domain.PlanBankFile(all, domain.MaxFilePayouts)
+	if errors.Is(err, domain.ErrNothingToPayOut) {
+		return NextFile{Total: money.Zero(domain.BankCurrency)}, nil
+	}
+	if err != nil {
+		return NextFile{}, err
+	}
+	return NextFile{Refunds: len(plan.Payouts), Total: plan.Total, More: plan.More}, nil
+}

@@ -344,3 +344,42 @@ func TestUnitBankReviewRefundWithoutAmount(t *testing.T) {
 		t.Fatalf("%d waiting", len(u.st.bank.waiting))
 	}
 }
+
+// The next file's preview is what CreateBankFile would gather now, without
+// making it: none waiting is 0 refunds, EUR 0.00; else the refunds and
+// total of the file made right after, more when over 99 wait; it needs no
+// default beneficiary and changes nothing.
+func TestUnitNextBankFile(t *testing.T) {
+	u := bankUnit(t)
+	u.l.Amount = money.MustParse("EUR", "1000.00")
+	if n, err := u.svc.NextBankFile(t.Context(), u.m.ID); err != nil || n.Refunds != 0 || n.Total.String() != "0.00" || n.Total.Currency != "EUR" || n.More {
+		t.Fatalf("nothing waiting: %+v %v", n, err)
+	}
+	rnd := rand.New(rand.NewPCG(31, 11))
+	for round := 0; round < 4; round++ {
+		for i := rnd.IntN(120); i > 0; i-- {
+			u.create(t, fmt.Sprintf("%d.%02d", rnd.IntN(3), 1+rnd.IntN(99)))
+		}
+		b := u.m.DefaultBeneficiary
+		u.m.DefaultBeneficiary = nil
+		n, err := u.svc.NextBankFile(t.Context(), u.m.ID)
+		u.m.DefaultBeneficiary = b
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := u.svc.NextBankFile(t.Context(), u.m.ID)
+		if fmt.Sprint(again) != fmt.Sprint(n) {
+			t.Fatalf("the preview changed something: %+v then %+v", n, again)
+		}
+		f, more, err := u.svc.CreateBankFile(t.Context(), u.m)
+		if n.Refunds == 0 {
+			if !errors.Is(err, domain.ErrNothingToPayOut) {
+				t.Fatalf("round %d: preview of none, file %v", round, err)
+			}
+			continue
+		}
+		if err != nil || f.Refunds != n.Refunds || !f.Total.Value.Equal(n.Total.Value) || more != n.More {
+			t.Fatalf("round %d: preview %+v, file %+v more %v (%v)", round, n, f, more, err)
+		}
+	}
+}
