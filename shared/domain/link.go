@@ -201,3 +201,28 @@ func Open(cur *Link, now time.Time) *Link {
 	n.UpdatedAt = now.UTC()
 	return n
 }
+
+// PaymentMethod is how a paid link was paid, "" when unknown or not paid:
+// MethodBankTransfer for a link the bank's statement (or a match) paid;
+// for a PSP's payment the method the link offered at the PSP when it
+// offered one alone (the checkout took no other), else unknown (the PSPs'
+// events do not say).
+func (l *Link) PaymentMethod() string {
+	switch {
+	case l.Status != StatusPaid:
+		return ""
+	case l.PSP == ProviderBank:
+		return MethodBankTransfer
+	}
+	atPSP := ""
+	for _, m := range l.PaymentMethods {
+		switch {
+		case m == MethodBankTransfer:
+		case atPSP != "":
+			return ""
+		default:
+			atPSP = m
+		}
+	}
+	return atPSP
+}

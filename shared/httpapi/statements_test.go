@@ -214,8 +214,11 @@ func (b *bankE2E) wantPaidByBank(id string) {
 	if l["status"] != "paid" || l["psp"] != "bank" {
 		b.t.Fatalf("link %s: %v", id, l)
 	}
-	if pm, ok := l["payment_method"]; ok && pm != "bank_transfer" {
-		b.t.Fatalf("link %s: payment_method %v", id, pm)
+	if pm, ok := l["payment_method"]; !ok || pm != "bank_transfer" {
+		b.t.Fatalf("link %s: payment_method %v (given: %v)", id, pm, ok)
+	}
+	if l["paid_at"] == nil || l["paid_at"].(string) < l["created_at"].(string) {
+		b.t.Fatalf("link %s: paid at %v, made at %v", id, l["paid_at"], l["created_at"])
 	}
 	_, _, raw := call(b.t, "GET", b.url+"/v1/payment-links/"+id+"/events", b.key, "", nil, true)
 	if !strings.Contains(string(raw), `"type":"payment_link.paid"`) || !strings.Contains(string(raw), `"psp":"bank"`) {

@@ -41,13 +41,16 @@ type View struct {
 	ClickCount      int               `json:"click_count"`
 	PaidAt          *string           `json:"paid_at"`
 	PaidAfterExpiry bool              `json:"paid_after_expiry"`
-	PSP             *string           `json:"psp"`
-	PSPReference    *string           `json:"psp_reference"`
-	FailureReason   *string           `json:"failure_reason"`
-	Archived        bool              `json:"archived"`
-	ReminderAt      *string           `json:"reminder_at"`
-	SentChannels    []string          `json:"sent_channels"`
-	LastSentAt      *string           `json:"last_sent_at"`
+	// PaymentMethod is how a paid link was paid (domain.Link.PaymentMethod:
+	// "bank_transfer" for the bank), null when unknown or not paid.
+	PaymentMethod *string  `json:"payment_method"`
+	PSP           *string  `json:"psp"`
+	PSPReference  *string  `json:"psp_reference"`
+	FailureReason *string  `json:"failure_reason"`
+	Archived      bool     `json:"archived"`
+	ReminderAt    *string  `json:"reminder_at"`
+	SentChannels  []string `json:"sent_channels"`
+	LastSentAt    *string  `json:"last_sent_at"`
 }
 
 // BankTransfer is what a payer needs to pay a link by bank transfer.
@@ -116,7 +119,7 @@ func Of(l *domain.Link, baseURL string) View {
 		Reference: strp(l.Reference), Customer: l.Customer, Language: l.Language, RedirectURL: strp(l.RedirectURL),
 		Beneficiary: l.Beneficiary, EndToEndID: strp(l.EndToEndID), PaymentMethods: methods, BankTransfer: BankTransferOf(l, baseURL), Origin: l.Origin,
 		Metadata: meta, ExpiresAt: RFC3339(l.ExpiresAt), CreatedAt: RFC3339(l.CreatedAt), UpdatedAt: RFC3339(l.UpdatedAt),
-		ClickedAt: rfcp(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: rfcp(l.PaidAt), PaidAfterExpiry: l.PaidAfterExpiry,
+		ClickedAt: rfcp(l.ClickedAt), ClickCount: l.ClickCount, PaidAt: rfcp(l.PaidAt), PaidAfterExpiry: l.PaidAfterExpiry, PaymentMethod: strp(l.PaymentMethod()),
 		PSP: strp(l.PSP), PSPReference: strp(l.PSPReference), FailureReason: strp(l.FailureReason), Archived: l.Archived, ReminderAt: rfcp(l.ReminderAt),
 		SentChannels: sentChannels(l), LastSentAt: rfcp(l.LastSentAt),
 	}
