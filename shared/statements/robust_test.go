@@ -317,7 +317,10 @@ func TestLargeStatementBoundedMemory(t *testing.T) {
 	big, bigSize, bigTook := measure(100_000)
 	t.Logf("figure: 10,000 entries (%.1f MB camt.053): live heap peak %.1f MB, %s; 100,000 entries (%.1f MB): live heap peak %.1f MB, %s",
 		float64(smallSize)/1e6, float64(small)/1e6, smallTook.Round(time.Millisecond), float64(bigSize)/1e6, float64(big)/1e6, bigTook.Round(time.Millisecond))
-	if big > small+3<<20 {
+	// Held entries would cost some 300 bytes each: 27 MB more for the 90,000
+	// more entries. 12 MB of slack leaves room for the sampler's and the
+	// collector's timing on a loaded machine (3 MB failed there once).
+	if big > small+12<<20 {
 		t.Fatalf("the heap grows with the file: %d bytes for 10,000 entries, %d for 100,000 (a %d-byte file)", small, big, bigSize)
 	}
 }
