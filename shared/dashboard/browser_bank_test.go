@@ -420,17 +420,23 @@ func matchRefused(t *testing.T, p *people, b *headless.Browser, other bankLink) 
 	b.Press("Escape")
 }
 
-// TestBrowserRefundFiles: a finance member refunds a bank payment kept for
-// review (it waits for a refund file: the API keeps it refunding); on the
-// Refund files page they create a file (its count and total shown),
-// download its XML (a pain.001 paying the payer back), and a second file
-// with nothing waiting is refused in a plain sentence.
+// TestBrowserRefundFiles: before anything is refunded, the Refund files
+// page says in a plain sentence that no refund is waiting and offers no
+// Create. A finance member refunds a bank payment kept for review (it waits
+// for a refund file: the API keeps it refunding); the page then shows what
+// the next file would hold before it is made (1 refund waiting, its total),
+// and the confirmation names that count and total. They create the file
+// (its count and total shown), download its XML (a pain.001 paying the
+// payer back), and the page says again that nothing waits, with no Create.
 func TestBrowserRefundFiles(t *testing.T) {
 	p := newBankPeople(t)
 	b, _ := signedIn(t, p, "finance")
 	bankOn(t, p)
 	file, _, _ := bankDay(t, p)
 	uploadStatement(t, p, file)
+
+	b.Go(p.srv.URL + "/dashboard/refund-files")
+	nothingWaiting(t, b, "before any refund")
 
 	b.Go(p.srv.URL + "/dashboard/review")
 	b.ClickButton("Refund the payment from Els Claes")
@@ -444,10 +450,21 @@ func TestBrowserRefundFiles(t *testing.T) {
 	b.Go(p.srv.URL + "/dashboard/bank-statements")
 	b.ClickLink("Refund files")
 	b.WaitURL("/dashboard/refund-files")
+	b.WaitText("1 refund waiting, total €42.00.")
 	b.WaitText("No refund files yet.")
+	if n := b.Count("#create-refund-file"); n != 1 {
+		t.Errorf("with a refund waiting, %d Create buttons", n)
+	}
 	checkPage(t, b, "refund-files-empty")
 
 	b.ClickButton("Create refund file")
+	confirm := b.Text("dialog")
+	for _, want := range []string{"1 refund", "€42.00"} {
+		if !strings.Contains(confirm, want) {
+			t.Errorf("the refund file's confirmation lacks %q: %q", want, confirm)
+		}
+	}
+	b.Shot("refund-files-confirm")
 	b.Axe(t, "the refund file dialog")
 	b.Click("dialog button.primary")
 	b.WaitText("Refund file ready: 1 refund(s), €42.00 in total.")
@@ -457,6 +474,7 @@ func TestBrowserRefundFiles(t *testing.T) {
 			t.Errorf("the refund files' row lacks %q: %q", want, row)
 		}
 	}
+	nothingWaiting(t, b, "after the file")
 	checkPage(t, b, "refund-files")
 	name, body := b.Download(t, `#app tbody tr button`)
 	if !strings.HasPrefix(name, "bf_") || !strings.HasSuffix(name, ".xml") {
@@ -467,12 +485,20 @@ func TestBrowserRefundFiles(t *testing.T) {
 			t.Errorf("the refund file lacks %q:\n%s", want, body)
 		}
 	}
-
-	b.ClickButton("Create refund file")
-	b.Click("dialog button.primary")
-	b.WaitText("No refunds are waiting to be paid out.")
-	b.Shot("refund-files-nothing-waiting")
 	if got := list(t, p, "/v1/bank-refund-files"); len(got) != 1 {
 		t.Errorf("the API has %d refund files, want 1", len(got))
+	}
+}
+
+// nothingWaiting: the Refund files page says no refund waits and offers
+// no Create.
+func nothingWaiting(t *testing.T, b *headless.Browser, when string) {
+	t.Helper()
+	b.WaitText("No refunds are waiting to be paid out.")
+	if n := b.Count("#create-refund-file"); n != 0 {
+		t.Errorf("%s, nothing waits but the page offers Create (%d)", when, n)
+	}
+	if txt := b.Text("#refund-next"); strings.Contains(txt, "refund waiting") || strings.Contains(txt, "refunds waiting") {
+		t.Errorf("%s, the preview still shows refunds waiting: %q", when, txt)
 	}
 }

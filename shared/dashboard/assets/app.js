@@ -1177,11 +1177,19 @@
     await load('');
   }
 
+  // refundsWaiting is the preview of the next refund file in words: its
+  // count and total.
+  const refundsWaiting = (n, total) => (n === 1 ? t('refund_next_one', { total }) : t('refund_next_many', { n, total }));
+
+  // pageRefundFiles shows what the next refund file would hold before it is
+  // made (GET /v1/bank-refund-files/next), offers Create only when a refund
+  // waits, and lists the files made.
   async function pageRefundFiles() {
     const out = h('div', {});
     const result = h('div', {});
-    const create = can('payments:review') ? h('p', { class: 'top-action' }, button(t('create_refund_file'), createFile)) : null;
-    put(app, bankNav('refund_files'), h('p', {}, t('refund_files_intro')), create, result, out);
+    const next = h('div', { id: 'refund-next', class: 'card wide' });
+    const reviewer = can('payments:review');
+    put(app, bankNav('refund_files'), h('p', {}, t('refund_files_intro')), reviewer ? next : null, result, out);
     loading(out);
     const all = [];
     async function load(cursor) {
@@ -1199,6 +1207,25 @@
         put(out, alertBox(e));
       }
     }
+    // preview shows the next file's count and total, and Create when a
+    // refund waits; it returns the preview (null when it failed).
+    async function preview() {
+      let p;
+      try {
+        p = await api('GET', '/v1/bank-refund-files/next');
+      } catch (e) {
+        put(next, alertBox(e));
+        return null;
+      }
+      if (!p.refunds) {
+        put(next, h('p', {}, t('refund_file_nothing')));
+        return p;
+      }
+      put(next, h('p', { class: 'range' }, refundsWaiting(p.refunds, money(p.total))),
+        p.more ? h('p', { class: 'warning' }, t('refund_next_more')) : null,
+        h('p', { class: 'top-action' }, button(t('create_refund_file'), createFile, { id: 'create-refund-file' })));
+      return p;
+    }
     function downloadButton(f) {
       return button(t('download_xml'), async () => {
         try {
@@ -1210,24 +1237,31 @@
       }, { class: 'secondary', 'aria-label': t('download_refund_file', { id: f.id }) });
     }
     async function createFile() {
-      if (await dialog(t('refund_file_confirm_title'), h('p', {}, t('refund_file_confirm')), [[t('create'), 'yes', 'primary'], [t('cancel'), '']]) !== 'yes') return;
       clearErrors(result);
+      // The count and total named are those of now: another member may
+      // have made a file since the page was shown.
+      const p = await preview();
+      if (!p || !p.refunds) return;
+      const what = p.refunds === 1 ? t('refund_file_confirm_one', { total: money(p.total) }) : t('refund_file_confirm_many', { n: p.refunds, total: money(p.total) });
+      const body = [h('p', {}, what), p.more ? h('p', { class: 'warning' }, t('refund_next_more')) : null];
+      if (await dialog(t('refund_file_confirm_title'), body, [[t('create'), 'yes', 'primary'], [t('cancel'), '']]) !== 'yes') return;
       try {
         const f = await api('POST', '/v1/bank-refund-files', undefined, { idem: newKey() });
         const ready = t('refund_file_ready', { n: f.refunds, total: money(f.total) });
         put(result, h('div', { class: 'card wide' }, h('p', { class: 'range' }, ready), h('p', {}, t('refund_file_upload')), downloadButton(f),
           f.more ? h('p', { class: 'warning' }, t('refund_file_more')) : null));
         say(ready);
-        await load('');
+        await Promise.all([load(''), preview()]);
       } catch (e) {
         if (e.status === 409) {
           put(result, h('p', { class: 'warning', role: 'alert' }, t('refund_file_nothing')));
+          await preview();
           return;
         }
         showError(result, e);
       }
     }
-    await load('');
+    await Promise.all(reviewer ? [load(''), preview()] : [load('')]);
   }
 
   // --- payments to review ------------------------------------------------------------
