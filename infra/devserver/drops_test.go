@@ -53,17 +53,29 @@ func TestDroppedStatementPaysItsLink(t *testing.T) {
 	if n1, n2 := announced(d, "drop/demo/day 1.xml"), announced(d, "drop/demo/day-2.xml"); n1 != 0 || n2 != 1 {
 		t.Errorf("after the restart day 1.xml was announced %d times (want 0), day-2.xml %d (want 1)", n1, n2)
 	}
+	// The link is paid before its statement's checkpoint counts it.
+	var page map[string]any
+	if !waitFor(20*time.Second, func() bool { page = s.droppedDone(t, key); return page == nil }) {
+		t.Errorf("statements after two drops (want 2, done, from drop/, each its entry matched): %v", page)
+	}
+}
+
+// droppedDone is nil when the merchant has two statements, both dropped,
+// done and of one matched entry; else the page it read.
+func (s *stack) droppedDone(t *testing.T, key string) map[string]any {
+	t.Helper()
 	code, page := s.api(t, key, "GET", "/v1/bank-statements?limit=10", nil)
 	data, _ := page["data"].([]any)
 	if code != 200 || len(data) != 2 {
-		t.Fatalf("statements after two drops: %d %v", code, page)
+		return page
 	}
 	for _, x := range data {
 		st := x.(map[string]any)
 		if st["source"] != "drop" || st["status"] != "done" || st["matched"] != 1.0 || st["entries"] != 1.0 {
-			t.Errorf("statement %v", st)
+			return page
 		}
 	}
+	return nil
 }
 
 // enableBankTransfer turns bank_transfer on in the demo merchant's
