@@ -39,31 +39,16 @@ func TestBankTransferFlowOnMakeDev(t *testing.T) {
 	s.makeDev(t, "PAYLINKS_DEV_API_KEY="+key)
 	hooks := newHookSink(t)
 	s.enableBankTransfer(t, key)
-	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
-	_, set := s.api(t, key, "GET", "/v1/settings", nil)
-	for _, readOnly := range []string{"live", "merchant", "psp_credentials_set", "webhook_disabled_at", "webhook_disabled_reason", "webhook_secret_set"} {
-		delete(set, readOnly)
-	}
-	set["webhook_url"], set["webhook_secret"] = hooks.URL+"/hooks", secret
-	if code, out := s.api(t, key, "PUT", "/v1/settings", set); code != 200 {
-		t.Fatalf("webhook settings: %d %v", code, out)
-	}
+	s.setWebhook(t, key, hooks.URL+"/hooks")
 
 	a, b, c := s.bankLink(t, key, "41.20"), s.bankLink(t, key, "10.00"), s.bankLink(t, key, "15.00")
 	checkPageAndQR(t, s, key, a, "41.20")
-
-	entry := func(amount, ref, acctRef string, credit bool) bank.Entry {
-		return bank.Entry{Account: "BE71096123456769", Currency: "EUR", Amount: decimal.RequireFromString(amount), Credit: credit, Booked: true,
-			BookedOn: time.Now().UTC().Format("2006-01-02"), EntryRef: acctRef, Reference: ref,
-			Party: bank.Party{Name: "Jan Peeters", IBAN: "BE68539007547034"}}
-	}
-	unknown := "RF18539007547034"
-	file := camtgen.Of("BE71096123456769", []bank.Entry{
-		entry("41.20", a.ref, "FLOW-1", true),  // pays a
-		entry("10.01", b.ref, "FLOW-2", true),  // mismatched
-		entry("3.00", unknown, "FLOW-3", true), // unmatched: no such link
-		entry("41.20", a.ref, "FLOW-4", true),  // second payment of a
-		entry("15.00", "", "FLOW-5", true),     // no reference: matched by hand to c
+	file := camtgen.Of(flowAccount, []bank.Entry{
+		flowEntry("41.20", a.ref, "FLOW-1", true),             // pays a
+		flowEntry("10.01", b.ref, "FLOW-2", true),             // mismatched
+		flowEntry("3.00", "RF18539007547034", "FLOW-3", true), // unmatched: no such link
+		flowEntry("41.20", a.ref, "FLOW-4", true),             // second payment of a
+		flowEntry("15.00", "", "FLOW-5", true),                // no reference: matched by hand to c
 	})
 	st := s.uploadStatement(t, key, file)
 	if st["matched"] != 1.0 || st["review"] != 4.0 || st["duplicates"] != 0.0 {
@@ -76,56 +61,94 @@ func TestBankTransferFlowOnMakeDev(t *testing.T) {
 	if again["duplicates"] != 5.0 || again["matched"] != 0.0 || again["review"] != 0.0 {
 		t.Fatalf("the same file again: %v", again)
 	}
-
-	code, page := s.api(t, key, "GET", "/v1/payments/review?limit=50", nil)
-	var noRef string
-	kinds := map[string]int{}
-	for _, x := range page["data"].([]any) {
-		p := x.(map[string]any)
-		kinds[fmt.Sprint(p["kind"])]++
-		if amt, _ := p["amount"].(map[string]any); p["kind"] == "unmatched" && amt["value"] == "15.00" {
-			noRef = p["id"].(string)
-		}
-	}
-	if code != 200 || kinds["unmatched"] != 2 || kinds["mismatched"] != 1 || kinds["second"] != 1 || noRef == "" {
-		t.Fatalf("review: %d %v (%v)", code, kinds, page)
-	}
-	if code, out := s.api(t, key, "POST", "/v1/payments/review/"+noRef+"/match", map[string]string{"link_id": b.id}); code != 422 {
-		t.Errorf("a match of 15.00 to a link of 10.00: %d %v", code, out)
-	}
-	if code, out := s.api(t, key, "POST", "/v1/payments/review/"+noRef+"/match", map[string]string{"link_id": c.id}); code != 200 {
-		t.Fatalf("match by hand: %d %v", code, out)
-	}
-	if st := s.linkStatus(t, key, c.id); st != "paid" {
-		t.Errorf("the link matched by hand: %s", st)
-	}
-
-	code, r := s.api(t, key, "POST", "/v1/payment-links/"+a.id+"/refunds", map[string]any{"reason": "returned goods"})
-	if code != 201 || r["status"] != "pending" {
-		t.Fatalf("refund by bank: %d %v", code, r)
-	}
-	code, next := s.api(t, key, "GET", "/v1/bank-refund-files/next", nil)
-	if total, _ := next["total"].(map[string]any); code != 200 || next["refunds"] != 1.0 || total["value"] != "41.20" || next["more"] != false {
-		t.Fatalf("the next refund file: %d %v", code, next)
-	}
-	code, f := s.api(t, key, "POST", "/v1/bank-refund-files", map[string]any{})
-	if total, _ := f["total"].(map[string]any); code != 201 || f["refunds"] != 1.0 || total["value"] != "41.20" {
-		t.Fatalf("refund file: %d %v", code, f)
-	}
-	e2e := s.refundFileEndToEnd(t, key, f["id"].(string))
-	debit := entry("41.20", "", "FLOW-6", false)
-	debit.EndToEndID, debit.Party = e2e, bank.Party{Name: "Jan Peeters", IBAN: "BE68539007547034"}
-	if out := s.uploadStatement(t, key, camtgen.Of("BE71096123456769", []bank.Entry{debit})); out["matched"] != 1.0 {
-		t.Fatalf("the statement with the refund's debit: %v", out)
-	}
-	_, rs := s.api(t, key, "GET", "/v1/payment-links/"+a.id+"/refunds", nil)
-	if data, _ := rs["data"].([]any); len(data) != 1 || data[0].(map[string]any)["status"] != "succeeded" {
-		t.Fatalf("the refund after its debit: %v", rs)
-	}
+	s.matchByHand(t, key, "15.00", b, c)
+	s.refundByBank(t, key, a, "41.20")
 	for _, want := range []string{"payment_link.paid " + a.id, "payment_link.paid " + c.id, "refund.succeeded " + a.id} {
 		if !waitFor(30*time.Second, func() bool { return hooks.has(want) }) {
 			t.Errorf("no webhook %q in 30 s (got %v)", want, hooks.seen())
 		}
+	}
+}
+
+// flowAccount is the demo merchant's account in the flow's statements.
+const flowAccount = "BE71096123456769"
+
+// flowEntry is a booked entry of today on the merchant's account, from
+// (or to) one payer.
+func flowEntry(amount, ref, acctRef string, credit bool) bank.Entry {
+	return bank.Entry{Account: flowAccount, Currency: "EUR", Amount: decimal.RequireFromString(amount), Credit: credit, Booked: true,
+		BookedOn: time.Now().UTC().Format("2006-01-02"), EntryRef: acctRef, Reference: ref,
+		Party: bank.Party{Name: "Jan Peeters", IBAN: "BE68539007547034"}}
+}
+
+// setWebhook aims the demo merchant's outbound webhooks at url.
+func (s *stack) setWebhook(t *testing.T, key, url string) {
+	t.Helper()
+	_, set := s.api(t, key, "GET", "/v1/settings", nil)
+	for _, readOnly := range []string{"live", "merchant", "psp_credentials_set", "webhook_disabled_at", "webhook_disabled_reason", "webhook_secret_set"} {
+		delete(set, readOnly)
+	}
+	set["webhook_url"] = url
+	set["webhook_secret"] = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	if code, out := s.api(t, key, "PUT", "/v1/settings", set); code != 200 {
+		t.Fatalf("webhook settings: %d %v", code, out)
+	}
+}
+
+// matchByHand finds the unmatched payment of amount in review (beside one
+// mismatched, one second and another unmatched), refuses its match to
+// wrong (another amount) and matches it to right, which is then paid.
+func (s *stack) matchByHand(t *testing.T, key, amount string, wrong, right bankLinkRef) {
+	t.Helper()
+	code, page := s.api(t, key, "GET", "/v1/payments/review?limit=50", nil)
+	var id string
+	kinds := map[string]int{}
+	for _, x := range page["data"].([]any) {
+		p := x.(map[string]any)
+		kinds[fmt.Sprint(p["kind"])]++
+		if amt, _ := p["amount"].(map[string]any); p["kind"] == "unmatched" && amt["value"] == amount {
+			id = p["id"].(string)
+		}
+	}
+	if code != 200 || kinds["unmatched"] != 2 || kinds["mismatched"] != 1 || kinds["second"] != 1 || id == "" {
+		t.Fatalf("review: %d %v (%v)", code, kinds, page)
+	}
+	if code, out := s.api(t, key, "POST", "/v1/payments/review/"+id+"/match", map[string]string{"link_id": wrong.id}); code != 422 {
+		t.Errorf("a match of %s to a link of another amount: %d %v", amount, code, out)
+	}
+	if code, out := s.api(t, key, "POST", "/v1/payments/review/"+id+"/match", map[string]string{"link_id": right.id}); code != 200 {
+		t.Fatalf("match by hand: %d %v", code, out)
+	}
+	if st := s.linkStatus(t, key, right.id); st != "paid" {
+		t.Errorf("the link matched by hand: %s", st)
+	}
+}
+
+// refundByBank refunds paid link l by bank: pending, previewed, filed in a
+// pain.001, then succeeded by a statement's debit carrying its end-to-end
+// id.
+func (s *stack) refundByBank(t *testing.T, key string, l bankLinkRef, amount string) {
+	t.Helper()
+	code, r := s.api(t, key, "POST", "/v1/payment-links/"+l.id+"/refunds", map[string]any{"reason": "returned goods"})
+	if code != 201 || r["status"] != "pending" {
+		t.Fatalf("refund by bank: %d %v", code, r)
+	}
+	code, next := s.api(t, key, "GET", "/v1/bank-refund-files/next", nil)
+	if total, _ := next["total"].(map[string]any); code != 200 || next["refunds"] != 1.0 || total["value"] != amount || next["more"] != false {
+		t.Fatalf("the next refund file: %d %v", code, next)
+	}
+	code, f := s.api(t, key, "POST", "/v1/bank-refund-files", map[string]any{})
+	if total, _ := f["total"].(map[string]any); code != 201 || f["refunds"] != 1.0 || total["value"] != amount {
+		t.Fatalf("refund file: %d %v", code, f)
+	}
+	debit := flowEntry(amount, "", "FLOW-6", false)
+	debit.EndToEndID = s.refundFileEndToEnd(t, key, f["id"].(string))
+	if out := s.uploadStatement(t, key, camtgen.Of(flowAccount, []bank.Entry{debit})); out["matched"] != 1.0 {
+		t.Fatalf("the statement with the refund's debit: %v", out)
+	}
+	_, rs := s.api(t, key, "GET", "/v1/payment-links/"+l.id+"/refunds", nil)
+	if data, _ := rs["data"].([]any); len(data) != 1 || data[0].(map[string]any)["status"] != "succeeded" {
+		t.Fatalf("the refund after its debit: %v", rs)
 	}
 }
 
