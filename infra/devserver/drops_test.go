@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/paylinks/paylinks/shared/devkit/devenv"
+	"github.com/paylinks/paylinks/shared/testkit/camtgen"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -159,7 +160,7 @@ func (s *stack) s3(t *testing.T) *s3.Client {
 // drop puts a camt.053 of one booked credit of amount naming ref at key.
 func (s *stack) drop(t *testing.T, c *s3.Client, bucket, key, ref, amount, entryRef string) {
 	t.Helper()
-	body := []byte(fmt.Sprintf(camtOneCredit, entryRef, amount, entryRef, ref))
+	body := camtgen.OneCredit(flowAccount, amount, entryRef, ref)
 	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body),
 		ContentType: aws.String("application/xml")})
 	if err != nil {
@@ -179,30 +180,3 @@ func (s *stack) stopDev(t *testing.T, d *devServer) {
 		t.Fatalf("make dev still running 20 s after Ctrl-C:\n%s", d.out)
 	}
 }
-
-// camtOneCredit is a camt.053.001.08 statement (ISO 20022
-// BankToCustomerStatementV08) of one booked credit: message id, amount,
-// the bank's entry reference, the structured creditor reference.
-const camtOneCredit = `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
-  <BkToCstmrStmt>
-    <GrpHdr><MsgId>%s</MsgId><CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm></GrpHdr>
-    <Stmt>
-      <Id>STMT-DEV</Id>
-      <CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm>
-      <Acct><Id><IBAN>BE71096123456769</IBAN></Id><Ccy>EUR</Ccy></Acct>
-      <Ntry>
-        <Amt Ccy="EUR">%s</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-12-01</Dt></BookgDt>
-        <AcctSvcrRef>%s</AcctSvcrRef>
-        <NtryDtls><TxDtls>
-          <RltdPties><Dbtr><Pty><Nm>Jan Peeters</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id></DbtrAcct></RltdPties>
-          <RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>%s</Ref></CdtrRefInf></Strd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>
-`

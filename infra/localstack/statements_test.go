@@ -18,6 +18,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/seal"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/camtgen"
 )
 
 // TestDroppedStatementPaysItsLink: a camt.053 put in the deployed
@@ -49,10 +50,10 @@ func TestDroppedStatementPaysItsLink(t *testing.T) {
 
 	bucket := s.output(t, "StatementsBucketName")
 	objKey := "drop/" + id + "/statement 1.xml"
-	file := fmt.Sprintf(camtOneCredit, "LS-"+id, "63.10", "LS-"+id, strings.ReplaceAll(link.BankTransfer.Reference, " ", ""))
+	file := camtgen.OneCredit("BE71096123456769", "63.10", "LS-"+id, strings.ReplaceAll(link.BankTransfer.Reference, " ", ""))
 	c := s3.NewFromConfig(s.cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(s.endpoint.String()), true })
 	start := time.Now()
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objKey), Body: bytes.NewReader([]byte(file)),
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objKey), Body: bytes.NewReader(file),
 		ContentType: aws.String("application/xml")}); err != nil {
 		t.Fatalf("put %s in %s: %v", objKey, bucket, err)
 	}
@@ -97,30 +98,3 @@ func (s *stack) enableBankTransfer(t *testing.T, ctx context.Context, id string)
 		t.Fatalf("settings of %s: %v", id, err)
 	}
 }
-
-// camtOneCredit is a camt.053.001.08 statement (ISO 20022
-// BankToCustomerStatementV08) of one booked credit: message id, amount,
-// the bank's entry reference, the structured creditor reference.
-const camtOneCredit = `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
-  <BkToCstmrStmt>
-    <GrpHdr><MsgId>%s</MsgId><CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm></GrpHdr>
-    <Stmt>
-      <Id>STMT-LS</Id>
-      <CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm>
-      <Acct><Id><IBAN>BE71096123456769</IBAN></Id><Ccy>EUR</Ccy></Acct>
-      <Ntry>
-        <Amt Ccy="EUR">%s</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-12-01</Dt></BookgDt>
-        <AcctSvcrRef>%s</AcctSvcrRef>
-        <NtryDtls><TxDtls>
-          <RltdPties><Dbtr><Pty><Nm>Jan Peeters</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id></DbtrAcct></RltdPties>
-          <RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>%s</Ref></CdtrRefInf></Strd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>
-`

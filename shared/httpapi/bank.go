@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -140,25 +141,10 @@ func (a *API) listStatements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := query(r)
-	if err != nil {
-		return err
-	}
-	var errs domain.FieldErrors
-	limit := pageParams(v, statementParams, &errs)
-	if len(errs) > 0 {
-		return problem.Invalid(errs...)
-	}
-	page, err := bank.Statements(r.Context(), merchantOf(r.Context()).ID, limit, v.Get("cursor"))
-	if err != nil {
-		return err
-	}
-	data := make([]StatementView, len(page.Items))
-	for i := range page.Items {
-		data[i] = statementView(&page.Items[i])
-	}
-	writePage(w, r, data, page.Next)
-	return nil
+	return listing(w, r, statementParams, nil, func(v url.Values, limit int) ([]StatementView, string, error) {
+		page, err := bank.Statements(r.Context(), merchantOf(r.Context()).ID, limit, v.Get("cursor"))
+		return views(page.Items, statementView), page.Next, err
+	})
 }
 
 // getStatement: GET /v1/bank-statements/{id}.
@@ -182,25 +168,10 @@ func (a *API) listEntries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := query(r)
-	if err != nil {
-		return err
-	}
-	var errs domain.FieldErrors
-	limit := pageParams(v, statementParams, &errs)
-	if len(errs) > 0 {
-		return problem.Invalid(errs...)
-	}
-	page, err := bank.Entries(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"), limit, v.Get("cursor"))
-	if err != nil {
-		return err
-	}
-	data := make([]EntryView, len(page.Items))
-	for i := range page.Items {
-		data[i] = entryView(&page.Items[i])
-	}
-	writePage(w, r, data, page.Next)
-	return nil
+	return listing(w, r, statementParams, nil, func(v url.Values, limit int) ([]EntryView, string, error) {
+		page, err := bank.Entries(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"), limit, v.Get("cursor"))
+		return views(page.Items, entryView), page.Next, err
+	})
 }
 
 // matchReview: POST /v1/payments/review/{id}/match {"link_id"} -> 200 the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -88,25 +89,10 @@ var bankFileParams = map[string]bool{"limit": true, "cursor": true}
 
 // listBankFiles: GET /v1/bank-refund-files?limit=&cursor=, newest first.
 func (a *API) listBankFiles(w http.ResponseWriter, r *http.Request) error {
-	v, err := query(r)
-	if err != nil {
-		return err
-	}
-	var errs domain.FieldErrors
-	limit := pageParams(v, bankFileParams, &errs)
-	if len(errs) > 0 {
-		return problem.Invalid(errs...)
-	}
-	page, err := a.Refunds.BankFiles(r.Context(), merchantOf(r.Context()).ID, limit, v.Get("cursor"))
-	if err != nil {
-		return err
-	}
-	data := make([]BankFileView, len(page.Items))
-	for i := range page.Items {
-		data[i] = bankFileView(&page.Items[i])
-	}
-	writePage(w, r, data, page.Next)
-	return nil
+	return listing(w, r, bankFileParams, nil, func(v url.Values, limit int) ([]BankFileView, string, error) {
+		page, err := a.Refunds.BankFiles(r.Context(), merchantOf(r.Context()).ID, limit, v.Get("cursor"))
+		return views(page.Items, bankFileView), page.Next, err
+	})
 }
 
 // getBankFile: GET /v1/bank-refund-files/{id} -> the file as JSON or, with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
@@ -48,32 +49,20 @@ var reviewParams = map[string]bool{"kind": true, "limit": true, "cursor": true}
 
 // listReview: GET /v1/payments/review?kind=&limit=&cursor=, newest first.
 func (a *API) listReview(w http.ResponseWriter, r *http.Request) error {
-	m := merchantOf(r.Context())
-	v, err := query(r)
-	if err != nil {
-		return err
-	}
-	var errs domain.FieldErrors
-	limit := pageParams(v, reviewParams, &errs)
-	q := store.ReviewQuery{Kind: v.Get("kind"), Limit: limit, Cursor: v.Get("cursor")}
-	switch q.Kind {
+	return listing(w, r, reviewParams, checkReviewKind, func(v url.Values, limit int) ([]ReviewView, string, error) {
+		q := store.ReviewQuery{Kind: v.Get("kind"), Limit: limit, Cursor: v.Get("cursor")}
+		page, err := a.Store.ReviewPayments(r.Context(), merchantOf(r.Context()).ID, q)
+		return views(page.Items, reviewView), page.Next, err
+	})
+}
+
+// checkReviewKind checks a review listing's kind filter.
+func checkReviewKind(v url.Values, errs *domain.FieldErrors) {
+	switch v.Get("kind") {
 	case "", store.ReviewUnmatched, store.ReviewSecond, store.ReviewMismatched, domain.ReviewReversal:
 	default:
 		errs.Add("kind", "must be unmatched, second, mismatched or reversal")
 	}
-	if len(errs) > 0 {
-		return problem.Invalid(errs...)
-	}
-	page, err := a.Store.ReviewPayments(r.Context(), m.ID, q)
-	if err != nil {
-		return err
-	}
-	data := make([]ReviewView, len(page.Items))
-	for i := range page.Items {
-		data[i] = reviewView(&page.Items[i])
-	}
-	writePage(w, r, data, page.Next)
-	return nil
 }
 
 // refundReview: POST /v1/payments/review/{id}/refund -> 202 refunding; 409

@@ -1,12 +1,10 @@
 package perf
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/shopspring/decimal"
 
+	"github.com/paylinks/paylinks/shared/bank"
 	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/compose/reconcile"
 	"github.com/paylinks/paylinks/shared/config"
@@ -29,65 +29,36 @@ import (
 	"github.com/paylinks/paylinks/shared/queue"
 	"github.com/paylinks/paylinks/shared/statements"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/camtgen"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
 // statementAccount is the merchant's account the statements are of.
 const statementAccount = "BE71096123456769"
 
-// stmtEntry is one entry of a generated statement.
-type stmtEntry struct {
-	credit, booked bool
-	amount         string // as the bank writes it
-	entryRef       string // the bank's own reference (AcctSvcrRef): the entry's identity
-	ref            string // structured creditor reference, "" for none
-	remittance     string // unstructured text, "" for none
+// credit is entry i of a statement: a booked credit of amount (EUR) with
+// the bank's own reference entryRef (the entry's identity), from payer
+// i%977.
+func credit(i int, amount, entryRef string) bank.Entry {
+	return bank.Entry{Currency: "EUR", Amount: decimal.RequireFromString(amount), Credit: true, Booked: true, BookedOn: "2026-12-01",
+		EntryRef: entryRef, Party: bank.Party{Name: payer(i), IBAN: "BE68539007547034"}}
 }
 
-// writeStatement writes a camt.053.001.08 statement (ISO 20022
-// BankToCustomerStatementV08, written from its message definition) of n
-// entries, entry(i) each, streaming: one entry is held at a time.
-func writeStatement(w io.Writer, n int, entry func(i int) stmtEntry) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
-<BkToCstmrStmt>
-<GrpHdr><MsgId>PERF-%d</MsgId><CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm></GrpHdr>
-<Stmt><Id>PERF</Id><CreDtTm>2026-12-02T05:00:00+01:00</CreDtTm>
-<Acct><Id><IBAN>%s</IBAN></Id><Ccy>EUR</Ccy></Acct>
-`, n, statementAccount)
-	for i := 0; i < n; i++ {
-		e := entry(i)
-		dir, sts := "DBIT", "PDNG"
-		if e.credit {
-			dir = "CRDT"
-		}
-		if e.booked {
-			sts = "BOOK"
-		}
-		fmt.Fprintf(bw, "<Ntry><Amt Ccy=\"EUR\">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>%s</Cd></Sts><BookgDt><Dt>2026-12-01</Dt></BookgDt>"+
-			"<AcctSvcrRef>%s</AcctSvcrRef><NtryDtls><TxDtls>", e.amount, dir, sts, xmlText(e.entryRef))
-		fmt.Fprintf(bw, "<RltdPties><Dbtr><Pty><Nm>Payer %d</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id></DbtrAcct></RltdPties>", i%977)
-		if e.remittance != "" || e.ref != "" {
-			bw.WriteString("<RmtInf>")
-			if e.remittance != "" {
-				fmt.Fprintf(bw, "<Ustrd>%s</Ustrd>", xmlText(e.remittance))
-			}
-			if e.ref != "" {
-				fmt.Fprintf(bw, "<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>%s</Ref></CdtrRefInf></Strd>", xmlText(e.ref))
-			}
-			bw.WriteString("</RmtInf>")
-		}
-		bw.WriteString("</TxDtls></NtryDtls></Ntry>\n")
-	}
-	bw.WriteString("</Stmt>\n</BkToCstmrStmt>\n</Document>\n")
-	return bw.Flush()
+// payer is the name of entry i's payer.
+func payer(i int) string { return fmt.Sprintf("Payer %d", i%977) }
+
+// debit is entry i of a statement: a booked debit of amount (EUR) with the
+// bank's own reference entryRef, to no creditor named.
+func debit(i int, amount, entryRef string) bank.Entry {
+	e := credit(i, amount, entryRef)
+	e.Credit, e.Party = false, bank.Party{}
+	return e
 }
 
-func xmlText(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
+// writeStatement writes a camt.053 statement of the merchant's account of
+// n entries, entry(i) each, streaming (camtgen.Write).
+func writeStatement(w io.Writer, n int, entry func(i int) bank.Entry) error {
+	return camtgen.Write(w, statementAccount, n, entry)
 }
 
 // memQueue is the statements queue in memory: the continuations a
@@ -304,28 +275,32 @@ func newBenchStatement(n int) *benchStatement {
 func linkAmount(j int) string { return fmt.Sprintf("%d.%02d", 10+j%500, j%100) }
 
 // entry is entry i of the statement, paying links (by index).
-func (s *benchStatement) entry(links []*domain.Link) func(i int) stmtEntry {
-	var one func(i int) stmtEntry
-	one = func(i int) stmtEntry {
-		e := stmtEntry{credit: true, booked: true, amount: fmt.Sprintf("%d.%02d", 5+i%300, i%100), entryRef: fmt.Sprintf("PERF%09d", i)}
+func (s *benchStatement) entry(links []*domain.Link) func(i int) bank.Entry {
+	var one func(i int) bank.Entry
+	one = func(i int) bank.Entry {
+		e := credit(i, fmt.Sprintf("%d.%02d", 5+i%300, i%100), fmt.Sprintf("PERF%09d", i))
 		switch kindOf(i) {
 		case "match":
 			j := s.matchOf[i]
-			e.amount, e.ref, e.remittance = linkAmount(j), links[j].BankReference, "invoice "+strconv.Itoa(j)
+			e.Amount, e.Reference, e.Remittance = decimal.RequireFromString(linkAmount(j)), links[j].BankReference, "invoice "+strconv.Itoa(j)
 		case "unknown-ref":
-			e.ref = reference.ForLink(fmt.Sprintf("pl_%026d", i), 0, reference.RF) // no link has it
+			e.Reference = reference.ForLink(fmt.Sprintf("pl_%026d", i), 0, reference.RF) // no link has it
 		case "text":
-			e.remittance = "order " + strconv.Itoa(i) + " thanks"
+			e.Remittance = "order " + strconv.Itoa(i) + " thanks"
 		case "duplicate": // an earlier entry read again (the same identity)
 			k := i - 1 - i%7
 			for k > 0 && kindOf(k) == "duplicate" {
 				k--
 			}
-			return one(max(k, 0))
+			d := one(max(k, 0))
+			if d.Credit { // named after its position, as credits are (its identity is its reference)
+				d.Party.Name = payer(i)
+			}
+			return d
 		case "debit":
-			e.credit, e.remittance = false, "supplier "+strconv.Itoa(i)
+			e.Credit, e.Party, e.Remittance = false, bank.Party{}, "supplier "+strconv.Itoa(i)
 		case "pending":
-			e.booked = false
+			e.Booked = false
 		}
 		return e
 	}
@@ -472,27 +447,36 @@ func reconcileOp(kind string, per int) op {
 		recs := make([]events.S3EventRecord, n)
 		var seen []byte // the statement whose entries come again (duplicates)
 		for i := range recs {
-			entry := func(k int) stmtEntry {
-				return stmtEntry{credit: true, booked: true, amount: "12.34", entryRef: fmt.Sprintf("R%d-%d", i, k), remittance: "order " + strconv.Itoa(k)}
+			entry := func(k int) bank.Entry {
+				e := credit(k, "12.34", fmt.Sprintf("R%d-%d", i, k))
+				e.Remittance = "order " + strconv.Itoa(k)
+				return e
 			}
 			switch kind {
 			case "matched credits":
 				links := r.bankLinks(tb, per, func(int) string { return "12.34" })
-				entry = func(k int) stmtEntry {
-					return stmtEntry{credit: true, booked: true, amount: "12.34", entryRef: fmt.Sprintf("R%d-%d", i, k), ref: links[k].BankReference}
+				entry = func(k int) bank.Entry {
+					e := credit(k, "12.34", fmt.Sprintf("R%d-%d", i, k))
+					e.Reference = links[k].BankReference
+					return e
 				}
 			case "credits naming no link":
-				entry = func(k int) stmtEntry {
-					return stmtEntry{credit: true, booked: true, amount: "12.34", entryRef: fmt.Sprintf("R%d-%d", i, k),
-						ref: reference.ForLink(domain.NewID(domain.PrefixLink, time.Now()), 0, reference.RF)}
+				entry = func(k int) bank.Entry {
+					e := credit(k, "12.34", fmt.Sprintf("R%d-%d", i, k))
+					e.Reference = reference.ForLink(domain.NewID(domain.PrefixLink, time.Now()), 0, reference.RF)
+					return e
 				}
 			case "duplicates":
-				entry = func(k int) stmtEntry {
-					return stmtEntry{credit: true, booked: true, amount: "12.34", entryRef: fmt.Sprintf("D-%d", k), remittance: "order " + strconv.Itoa(k)}
+				entry = func(k int) bank.Entry {
+					e := credit(k, "12.34", fmt.Sprintf("D-%d", k))
+					e.Remittance = "order " + strconv.Itoa(k)
+					return e
 				}
 			case "debits":
-				entry = func(k int) stmtEntry {
-					return stmtEntry{amount: "12.34", entryRef: fmt.Sprintf("R%d-%d", i, k), remittance: "supplier " + strconv.Itoa(k), booked: true}
+				entry = func(k int) bank.Entry {
+					e := debit(k, "12.34", fmt.Sprintf("R%d-%d", i, k))
+					e.Remittance = "supplier " + strconv.Itoa(k)
+					return e
 				}
 			}
 			var file bytes.Buffer

@@ -38,14 +38,19 @@ var translit = func() map[rune]string {
 // are kept, others transliterated (é to e, ß to ss, & to +, quotes to '),
 // white space of any kind made one space, and spaces at either end
 // dropped. A character with no rendering in the set is an error naming it.
-func sanitize(s string) (string, error) {
+func sanitize(s string) (string, error) { return rewrite(s, true) }
+
+// rewrite is s in the SEPA set as sanitize makes it; a character with no
+// rendering is an error when strict, else left out.
+func rewrite(s string, strict bool) (string, error) {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
 		out, ok := render(r)
 		switch {
-		case !ok:
+		case !ok && strict:
 			return "", fmt.Errorf("character %q (%U) is outside the SEPA character set", r, r)
+		case !ok: // lenient: left out
 		case out == " ":
 			space = b.Len() > 0
 		default:
@@ -88,24 +93,7 @@ func isSpace(r rune) bool {
 // (a payee's name as the bank reported it, a remittance naming an order),
 // so that the file later writes it as it is.
 func Text(s string, max int) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		out, ok := render(r)
-		switch {
-		case !ok:
-			continue
-		case out == " ":
-			space = b.Len() > 0
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteString(out)
-		}
-	}
-	t := b.String()
+	t, _ := rewrite(s, false) // leniently: no error
 	if max > 0 && len(t) > max {
 		t = strings.TrimRight(t[:max], " ") // the set is ASCII: bytes are characters
 	}

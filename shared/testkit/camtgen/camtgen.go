@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/paylinks/paylinks/shared/bank"
 )
 
@@ -57,8 +59,10 @@ func writeNtry(w *bufio.Writer, e bank.Entry) {
 		fmt.Fprintf(w, "          <Refs><EndToEndId>%s</EndToEndId></Refs>\n", esc(e.EndToEndID))
 	}
 	if e.Party.Name != "" || e.Party.IBAN != "" {
-		role := "Dbtr" // a credit's other side, and a reversed credit's
-		if !e.Credit && !e.Reversal {
+		// A credit's other side is its debtor, a debit's its creditor; a
+		// reversal keeps the roles of the entry it returns.
+		role := "Dbtr"
+		if e.Credit == e.Reversal {
 			role = "Cdtr"
 		}
 		fmt.Fprintf(w, "          <RltdPties><%s><Pty><Nm>%s</Nm></Pty></%s><%sAcct><Id><IBAN>%s</IBAN></Id></%sAcct></RltdPties>\n",
@@ -88,4 +92,14 @@ func Of(acct string, entries []bank.Entry) []byte {
 	var b strings.Builder
 	_ = Write(&b, acct, len(entries), func(i int) bank.Entry { return entries[i] })
 	return []byte(b.String())
+}
+
+// OneCredit is a statement of account acct holding one booked credit of
+// amount (EUR, a decimal: it panics on another), booked 2026-12-01, from
+// Jan Peeters (BE68539007547034), with the bank's entry reference entryRef
+// and the structured creditor reference ref: the drop a test makes to pay
+// a bank_transfer link.
+func OneCredit(acct, amount, entryRef, ref string) []byte {
+	return Of(acct, []bank.Entry{{Currency: "EUR", Amount: decimal.RequireFromString(amount), Credit: true, Booked: true,
+		BookedOn: "2026-12-01", EntryRef: entryRef, Reference: ref, Party: bank.Party{Name: "Jan Peeters", IBAN: "BE68539007547034"}}})
 }
