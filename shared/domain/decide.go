@@ -56,8 +56,12 @@ type PaymentDecision struct {
 // case costs no read): the payment applies to an open link with its
 // money, a decline to an open link's current attempt. The write's condition
 // checks every assumption; when one does not hold, DecidePayment decides
-// on the link the store found.
+// on the link the store found. A payment naming no link (a bank credit
+// whose reference is no link's) is decided on none at once.
 func ExpectPayment(ev PaymentEvent) PaymentDecision {
+	if ev.LinkID == "" {
+		return DecidePayment(nil, ev) // no link to write to: decided on none, with no write tried first
+	}
 	switch ev.Kind {
 	case PaymentSucceeded:
 		d := PaymentDecision{Action: PaymentApply, To: StatusPaid, From: FromOpen(StatusPaid)}

@@ -107,10 +107,23 @@ func TestPaymentInvariants(t *testing.T) {
 	// an open link with the event's money.
 	for _, k := range []PaymentKind{PaymentSucceeded, PaymentFailed} {
 		l := decideLink(StatusCreated, "10.00")
-		e := ExpectPayment(PaymentEvent{Kind: k, Amount: eur("10.00")})
-		d := DecidePayment(l, PaymentEvent{Kind: k, Amount: eur("10.00")})
+		e := ExpectPayment(PaymentEvent{Kind: k, Amount: eur("10.00"), LinkID: l.ID})
+		d := DecidePayment(l, PaymentEvent{Kind: k, Amount: eur("10.00"), LinkID: l.ID})
 		if e.Action != d.Action || e.To != d.To || !slices.Equal(e.From, d.From) {
 			t.Fatalf("%s: expected %+v, decided %+v", k, e, d)
+		}
+	}
+	// A payment naming no link is decided on none before any write: it is
+	// never applied (there is nothing to write to), and a succeeded one is
+	// kept for review.
+	for i := 0; i < 2000; i++ {
+		ev := randomPayment(r)
+		e, d := ExpectPayment(ev), DecidePayment(nil, ev)
+		if e.Action != d.Action || e.Review != d.Review || e.Action == PaymentApply {
+			t.Fatalf("%+v naming no link: expected %+v, decided on none %+v", ev, e, d)
+		}
+		if ev.Kind == PaymentSucceeded && e.Action != PaymentReview {
+			t.Fatalf("%+v naming no link: %+v, not kept for review", ev, e)
 		}
 	}
 }

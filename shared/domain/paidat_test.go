@@ -37,7 +37,7 @@ func TestBankPaidAfterExpiryInvariant(t *testing.T) {
 			l.ExpiresAt = base.Add(time.Duration(r.IntN(96*60)-48*60) * time.Minute)
 		}
 		ev := randomPayment(r)
-		ev.Kind = PaymentSucceeded
+		ev.Kind, ev.LinkID = PaymentSucceeded, "pl_1"
 		ev.BookedOn = base.AddDate(0, 0, r.IntN(5)-2).Format(time.DateOnly)
 		d := DecidePayment(l, ev)
 		if d.Action != PaymentApply {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/bank"
 	"github.com/paylinks/paylinks/shared/domain"
@@ -12,24 +14,141 @@ import (
 )
 
 // entry reconciles the entry at position i of statement st, once, and
-// returns its outcome as recorded. Each step is idempotent on the entry's
-// identity (domain.BankPaymentID), when it claims one (a booked entry:
-// one not booked is only recorded, ignored): its claim is its own again, an entry
-// recorded before (a retry) is what it was, its payment is applied or kept
-// once (the applied marker tells what it did), its record is written once.
-// An entry claimed and not recorded (a worker that died between) is
-// decided again: nothing after it in its lane ran meanwhile.
-func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.Entry) (domain.EntryOutcome, error) {
+// returns its outcome as recorded. look is what the table held of the
+// entry's chunk before it began (chunk.lookup); records of what changes
+// nothing go in batch, written before the chunk's checkpoint.
+//
+// An entry read for the first time (its identity unclaimed in look) takes
+// the short way (first): a payment is one transaction with its claim and
+// record, a debit one conditional claim. Anything else, and whatever finds
+// the table changed since look (another reader claimed the entry, a retry
+// of this chunk), takes the long way (again), where each step is
+// idempotent on the entry's identity (domain.BankPaymentID): its claim is
+// its own again, an entry recorded before is what it was, its payment is
+// applied or kept once (the applied marker tells what it did).
+func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.Entry, look store.EntryLookup, batch *records) (domain.EntryOutcome, error) {
 	payID := domain.BankPaymentID(e)
 	rec := record(i, e, payID)
 	if !domain.EntryClaimsIdentity(e) {
 		rec.Outcome, rec.Reason = domain.EntryIgnored, domain.ReasonNotBooked
-		got, _, err := s.Store.RecordEntry(ctx, st.Merchant, st.ID, &rec, s.now())
-		if err != nil {
-			return "", err
-		}
-		return got.Outcome, nil
+		return batch.add(rec), nil
 	}
+	claim, claimed := look.Claims[payID]
+	switch {
+	case claimed && (claim.Statement != st.ID || claim.Index != i):
+		return batch.add(duplicate(rec)), nil
+	case !claimed:
+		o, done, err := s.first(ctx, st, e, rec, look, batch)
+		if err != nil || done {
+			return o, err
+		}
+	}
+	return s.again(ctx, st, i, e)
+}
+
+// first reconciles an entry nobody had read when its chunk began, when it
+// is a credit to pay with or a debit to ignore (done false for the rest,
+// and when another reader has claimed it since).
+func (s *Service) first(ctx context.Context, st *store.Statement, e bank.Entry, rec store.StatementEntry, look store.EntryLookup, batch *records) (domain.EntryOutcome, bool, error) {
+	plan := domain.PlanEntry(e)
+	if plan.Payout != "" {
+		return "", false, nil
+	}
+	switch plan.Step {
+	case domain.StepIgnore:
+		claim, err := s.Store.ClaimEntry(ctx, st.Merchant, rec.PaymentID, st.ID, rec.Index, s.now())
+		switch {
+		case err != nil:
+			return "", false, err
+		case claim == store.ClaimTaken:
+			return batch.add(duplicate(rec)), true, nil
+		case claim == store.ClaimAgain:
+			return "", false, nil
+		}
+		rec.Outcome, rec.Reason = domain.EntryIgnored, plan.Reason
+		return batch.add(rec), true, nil
+	case domain.StepPay:
+		ref, linkID := "", ""
+		for _, r := range plan.References {
+			if id, ok := look.Links[r]; ok {
+				ref, linkID = r, id
+				break
+			}
+		}
+		rec.Reference = ref
+		if ref == "" && len(plan.References) > 0 {
+			rec.Reference = plan.References[0]
+		}
+		read := &readPayments{Store: s.Store, read: &store.EntryRead{Statement: st.ID, PaymentID: rec.PaymentID, Record: &rec}, referenced: len(plan.References) > 0}
+		ev := domain.BankPaymentEvent(e, linkID, s.now())
+		res, err := links.ApplyPayment(ctx, read, st.Merchant, domain.ProviderBank, ev, s.now())
+		switch {
+		case err != nil:
+			return "", false, err
+		case res == links.AppliedChange, res == links.AppliedReview:
+			return rec.Outcome, true, nil
+		case res == links.AppliedDuplicate:
+			return "", false, nil // read since, or paid before the entry's claim was kept
+		}
+		return "", false, fmt.Errorf("payment %s: %s", ev.ID, res)
+	}
+	return "", false, nil
+}
+
+// readPayments is the table as links.ApplyPayment sees it for an entry read
+// for the first time: its payment is written with the entry's claim and its
+// record, which says what the payment did (matched, or kept for review and
+// why).
+type readPayments struct {
+	Store
+	read       *store.EntryRead
+	referenced bool
+}
+
+func (p *readPayments) ApplyPayment(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (store.PaymentWrite, error) {
+	r := p.read.Record
+	r.Outcome, r.Reason, r.LinkID, r.ReviewID = domain.EntryMatched, domain.ReasonPaid, ev.LinkID, ""
+	return p.Store.ApplyPaymentRead(ctx, merchant, provider, ev, d, now, p.read)
+}
+
+func (p *readPayments) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+	r := p.read.Record
+	r.Outcome, r.Reason = domain.EntryOutcomeOfPayment(kind, p.referenced)
+	r.LinkID = ev.LinkID
+	return p.Store.KeepForReviewRead(ctx, merchant, provider, ev, kind, link, now, p.read)
+}
+
+// duplicate is the record of an entry read before (in this file or
+// another): what it is, and nothing of the person who paid (their name,
+// IBAN and text stay on the first reading's record alone, which erasure
+// reaches).
+func duplicate(rec store.StatementEntry) store.StatementEntry {
+	rec.Outcome, rec.Reason = domain.EntryDuplicate, domain.ReasonSeenBefore
+	rec.DebtorName, rec.DebtorIBAN, rec.Remittance = "", "", ""
+	return rec
+}
+
+// records are the records of a chunk's entries that change nothing, written
+// in one batch before its checkpoint.
+type records struct {
+	mu   sync.Mutex
+	recs []store.StatementEntry
+}
+
+// add keeps rec for the batch and returns its outcome.
+func (b *records) add(rec store.StatementEntry) domain.EntryOutcome {
+	b.mu.Lock()
+	b.recs = append(b.recs, rec)
+	b.mu.Unlock()
+	return rec.Outcome
+}
+
+// again reconciles the entry the long way, each step on its own: its
+// claim, then (a claim of its own from before) its record as it was, or
+// what it does, decided again.
+func (s *Service) again(ctx context.Context, st *store.Statement, i int, e bank.Entry) (domain.EntryOutcome, error) {
+	payID := domain.BankPaymentID(e)
+	rec := record(i, e, payID)
 	claim, err := s.Store.ClaimEntry(ctx, st.Merchant, payID, st.ID, i, s.now())
 	if err != nil {
 		return "", err
@@ -44,7 +163,7 @@ func (s *Service) entry(ctx context.Context, st *store.Statement, i int, e bank.
 		}
 	}
 	if claim == store.ClaimTaken {
-		rec.Outcome, rec.Reason = domain.EntryDuplicate, domain.ReasonSeenBefore
+		rec = duplicate(rec)
 	} else {
 		if err := s.decide(ctx, st.Merchant, e, &rec); err != nil {
 			return "", err

@@ -324,6 +324,11 @@ func (s *Service) chunk(ctx context.Context, st *store.Statement, chunk []item, 
 		l := lane(chunk[k].e, workers)
 		lanes[l] = append(lanes[l], k)
 	}
+	look, err := s.lookup(ctx, st.Merchant, chunk)
+	if err != nil {
+		return err
+	}
+	batch := &records{}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -337,7 +342,7 @@ func (s *Service) chunk(ctx context.Context, st *store.Statement, chunk []item, 
 		go func() {
 			defer wg.Done()
 			for _, k := range ks {
-				o, err := s.entry(ctx, st, chunk[k].i, chunk[k].e)
+				o, err := s.entry(ctx, st, chunk[k].i, chunk[k].e, look, batch)
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("entry %d: %w", chunk[k].i+1, err))
@@ -350,6 +355,9 @@ func (s *Service) chunk(ctx context.Context, st *store.Statement, chunk []item, 
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := s.Store.RecordEntries(ctx, st.Merchant, st.ID, batch.recs, s.now()); err != nil {
 		return err
 	}
 	var c store.StatementCounts
@@ -369,6 +377,26 @@ func (s *Service) chunk(ctx context.Context, st *store.Statement, chunk []item, 
 			slog.Int("entries", st.Entries))
 	}
 	return nil
+}
+
+// lookup reads what the table holds of a chunk's entries in one batch: the
+// claims of the identities of those that claim one, and the links of the
+// references of credits.
+func (s *Service) lookup(ctx context.Context, merchantID string, chunk []item) (store.EntryLookup, error) {
+	var payIDs, refs []string
+	for _, it := range chunk {
+		if !domain.EntryClaimsIdentity(it.e) {
+			continue
+		}
+		payIDs = append(payIDs, domain.BankPaymentID(it.e))
+		if plan := domain.PlanEntry(it.e); plan.Step == domain.StepPay && plan.Payout == "" {
+			refs = append(refs, plan.References...)
+		}
+	}
+	if len(payIDs) == 0 {
+		return store.EntryLookup{}, nil
+	}
+	return s.Store.LookupEntries(ctx, merchantID, payIDs, refs)
 }
 
 // lane is the lane of an entry among n: by the payout its end-to-end id

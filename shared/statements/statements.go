@@ -63,6 +63,10 @@ type StatementStore interface {
 	LeaseStatement(ctx context.Context, merchant, id, holder string, until, now time.Time) (bool, error)
 	ReleaseStatement(ctx context.Context, merchant, id, holder string) error
 	ClaimEntry(ctx context.Context, merchant, payID, id string, index int, now time.Time) (store.Claim, error)
+	LookupEntries(ctx context.Context, merchant string, payIDs, refs []string) (store.EntryLookup, error)
+	RecordEntries(ctx context.Context, merchant, id string, recs []store.StatementEntry, now time.Time) error
+	ApplyPaymentRead(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time, read *store.EntryRead) (store.PaymentWrite, error)
+	KeepForReviewRead(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time, read *store.EntryRead) (bool, error)
 	StatementEntry(ctx context.Context, merchant, id string, index int) (*store.StatementEntry, error)
 	RecordEntry(ctx context.Context, merchant, id string, e *store.StatementEntry, now time.Time) (*store.StatementEntry, bool, error)
 	StatementEntries(ctx context.Context, merchant, id string, limit int, cursor string) (store.EntryPage, error)

@@ -95,12 +95,41 @@ func (f *fakeStore) Get(_ context.Context, m, id string) (*domain.Link, error) {
 	return fakes.Copy(f.links, k(m, id))
 }
 
-func (f *fakeStore) ApplyPayment(_ context.Context, m, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, _ time.Time) (store.PaymentWrite, error) {
+func (f *fakeStore) ApplyPayment(ctx context.Context, m, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (store.PaymentWrite, error) {
+	return f.ApplyPaymentRead(ctx, m, provider, ev, d, now, nil)
+}
+
+// readTaken reports an entry read claimed or recorded already (the
+// transaction's conditions on its two items); nil reads nothing.
+func (f *fakeStore) readTaken(m string, read *store.EntryRead) bool {
+	if read == nil {
+		return false
+	}
+	_, claimed := f.claims[k(m, read.PaymentID)]
+	_, recorded := f.records[k(m, read.Statement, fmt.Sprint(read.Record.Index))]
+	return claimed || recorded
+}
+
+// keepRead writes an entry read's claim and record (with the payment's
+// write).
+func (f *fakeStore) keepRead(m string, read *store.EntryRead) {
+	if read == nil {
+		return
+	}
+	f.recorded++
+	if f.lean {
+		return
+	}
+	f.claims[k(m, read.PaymentID)] = fmt.Sprintf("%s#%d", read.Statement, read.Record.Index)
+	f.records[k(m, read.Statement, fmt.Sprint(read.Record.Index))] = *read.Record
+}
+
+func (f *fakeStore) ApplyPaymentRead(_ context.Context, m, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, _ time.Time, read *store.EntryRead) (store.PaymentWrite, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var w store.PaymentWrite
 	err := f.write("apply", func() error {
-		if _, ok := f.applied[k(m, provider, ev.ID)]; ok {
+		if _, ok := f.applied[k(m, provider, ev.ID)]; ok || f.readTaken(m, read) {
 			w = store.PaymentWrite{Duplicate: true}
 			return nil
 		}
@@ -123,13 +152,18 @@ func (f *fakeStore) ApplyPayment(_ context.Context, m, provider string, ev domai
 		l.Version++
 		f.paid[k(m, l.ID)]++
 		f.applied[k(m, provider, ev.ID)] = store.AppliedPayment{LinkID: ev.LinkID, Kind: string(ev.Kind)}
+		f.keepRead(m, read)
 		w = store.PaymentWrite{Written: true}
 		return nil
 	})
 	return w, err
 }
 
-func (f *fakeStore) KeepForReview(_ context.Context, m, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+func (f *fakeStore) KeepForReview(ctx context.Context, m, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+	return f.KeepForReviewRead(ctx, m, provider, ev, kind, link, now, nil)
+}
+
+func (f *fakeStore) KeepForReviewRead(_ context.Context, m, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time, read *store.EntryRead) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ref := ev.PaymentRef
@@ -139,7 +173,7 @@ func (f *fakeStore) KeepForReview(_ context.Context, m, provider string, ev doma
 	kept := false
 	err := f.write("review", func() error {
 		_, seen := f.applied[k(m, provider, ev.ID)]
-		if _, kept := f.payRefs[k(m, provider, ref)]; seen || kept {
+		if _, kept := f.payRefs[k(m, provider, ref)]; seen || kept || f.readTaken(m, read) {
 			return nil
 		}
 		p := &store.ReviewPayment{ID: domain.NewSeqID(domain.PrefixReview, now), Merchant: m, Kind: kind, PSP: provider, PSPReference: ref,
@@ -151,6 +185,10 @@ func (f *fakeStore) KeepForReview(_ context.Context, m, provider string, ev doma
 		f.reviews[k(m, p.ID)] = p
 		f.payRefs[k(m, provider, ref)] = p.ID
 		f.applied[k(m, provider, ev.ID)] = store.AppliedPayment{LinkID: ev.LinkID, Kind: kind, ReviewID: p.ID}
+		if read != nil {
+			read.Record.ReviewID = p.ID
+		}
+		f.keepRead(m, read)
 		kept = true
 		return nil
 	})
@@ -316,6 +354,45 @@ func (f *fakeStore) ClaimEntry(_ context.Context, m, payID, id string, index int
 		return store.ClaimAgain, err
 	}
 	return store.ClaimNew, err
+}
+
+func (f *fakeStore) LookupEntries(_ context.Context, m string, payIDs, refs []string) (store.EntryLookup, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	look := store.EntryLookup{Claims: map[string]store.EntryClaim{}, Links: map[string]string{}}
+	for _, id := range payIDs {
+		if c, ok := f.claims[k(m, id)]; ok {
+			st, idx, _ := strings.Cut(c, "#")
+			var i int
+			fmt.Sscan(idx, &i)
+			look.Claims[id] = store.EntryClaim{Statement: st, Index: i}
+		}
+	}
+	for _, ref := range refs {
+		if id, ok := f.bankRefs[k(m, ref)]; ok {
+			look.Links[ref] = id
+		}
+	}
+	return look, nil
+}
+
+// RecordEntries puts the records whole, as a batch does (no condition:
+// the same record again writes the same).
+func (f *fakeStore) RecordEntries(_ context.Context, m, id string, recs []store.StatementEntry, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.write("records", func() error {
+		for _, e := range recs {
+			key := k(m, id, fmt.Sprint(e.Index))
+			if _, ok := f.records[key]; !ok {
+				f.recorded++
+			}
+			if !f.lean {
+				f.records[key] = e
+			}
+		}
+		return nil
+	})
 }
 
 func (f *fakeStore) StatementEntry(_ context.Context, m, id string, index int) (*store.StatementEntry, error) {

@@ -305,29 +305,16 @@ func (s *Payments) FileBankRefunds(ctx context.Context, f *BankFile, ps []Waitin
 	return nil
 }
 
-// unlist takes payouts off the waiting list (25 deletes a request,
-// retrying what DynamoDB leaves unprocessed). A payout left on it by a
-// failure is taken off by the next file, whose claim of it fails.
+// unlist takes payouts off the waiting list (batches of deletes). A
+// payout left on it by a failure is taken off by the next file, whose
+// claim of it fails.
 func (s *Payments) unlist(ctx context.Context, merchant string, ps []WaitingPayout) error {
-	for i := 0; i < len(ps); i += 25 {
-		var reqs []types.WriteRequest
-		for _, p := range ps[i:min(i+25, len(ps))] {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(waitingPK(merchant), waitingSK(p.CreatedAt, p.EndToEndID))}})
-		}
-		req := map[string][]types.WriteRequest{s.Table: reqs}
-		for try := 0; len(req) > 0; try++ {
-			if try == maxApplyTries {
-				return fmt.Errorf("take payouts off the list of %s: %w: requests left unprocessed", merchant, domain.ErrUnavailable)
-			}
-			if try > 0 {
-				pause(try)
-			}
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if err != nil {
-				return fmt.Errorf("take payouts off the list of %s: %w", merchant, err)
-			}
-			req = out.UnprocessedItems
-		}
+	reqs := make([]types.WriteRequest, 0, len(ps))
+	for _, p := range ps {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(waitingPK(merchant), waitingSK(p.CreatedAt, p.EndToEndID))}})
+	}
+	if err := s.batchWrite(ctx, "waiting payouts of "+merchant, reqs); err != nil {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return nil
 }

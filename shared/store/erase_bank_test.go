@@ -95,7 +95,8 @@ type bankHistory struct {
 }
 
 // newBankHistory makes customers with bank_transfer links of merchant m
-// and a statement in which some are paid (some twice), then refunds by
+// and a statement in which some are paid (some twice), an overlapping
+// statement that reads some of them again, then refunds by
 // bank some paid links, pays some of those out by a second statement
 // (a debit naming the payout), and leaves the rest owed.
 func newBankHistory(t *testing.T, env *testenv.Env, svc *statements.Service, rng *rand.Rand, m string, n int) *bankHistory {
@@ -125,6 +126,8 @@ func newBankHistory(t *testing.T, env *testenv.Env, svc *statements.Service, rng
 		}
 	}
 	process(t, svc, m, camtgen.Of("BE68539007547034", credits))
+	// An overlapping file: the entries read before are duplicates in it.
+	process(t, svc, m, camtgen.Of("BE68539007547034", credits[rng.IntN(len(credits)):]))
 	now := time.Now().UTC()
 	for i, pl := range paidLinks {
 		if rng.IntN(2) == 0 {

@@ -238,31 +238,9 @@ func (s *Links) PutLinks(ctx context.Context, links []*domain.Link) error {
 			}
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
 		}
-		if err := s.putBatch(ctx, reqs); err != nil {
+		if err := s.batchWrite(ctx, "links", reqs); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// seedTries bounds the retries of a seeding batch a busy emulator did not
-// answer in time (the SDK's own three attempts each).
-const seedTries = 8
-
-// putBatch writes one batch and what it leaves unprocessed, trying again
-// (with backoff) a batch that failed in transit: the writes are puts of
-// whole items, so writing one twice changes nothing.
-func (s *Links) putBatch(ctx context.Context, reqs []types.WriteRequest) error {
-	for try := 0; len(reqs) > 0; {
-		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
-		if err != nil {
-			if try++; try >= seedTries || ctx.Err() != nil {
-				return fmt.Errorf("batch write links: %w", err)
-			}
-			pause(try + 2)
-			continue
-		}
-		reqs = out.UnprocessedItems[s.Table]
 	}
 	return nil
 }

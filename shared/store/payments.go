@@ -78,9 +78,23 @@ type PaymentWrite struct {
 // timeline event and the event's dedupe marker. It decides nothing: it
 // reports what it found.
 func (s *Payments) ApplyPayment(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time) (PaymentWrite, error) {
+	return s.apply(ctx, merchant, provider, ev, d, now, nil)
+}
+
+// apply is ApplyPayment, with the claim and record of the statement entry
+// the payment was read from in the same transaction when read is not nil
+// (Statements.ApplyPaymentRead).
+func (s *Payments) apply(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, d domain.PaymentDecision, now time.Time, read *EntryRead) (PaymentWrite, error) {
 	items, err := s.applyItems(merchant, provider, ev, d, now)
 	if err != nil {
 		return PaymentWrite{}, err
+	}
+	if read != nil {
+		more, err := read.items(s.tbl(), merchant, now)
+		if err != nil {
+			return PaymentWrite{}, err
+		}
+		items = append(items, more...)
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
@@ -96,8 +110,9 @@ func (s *Payments) ApplyPayment(ctx context.Context, merchant, provider string, 
 		return PaymentWrite{Conflict: true}, nil
 	}
 	link, marker := tce.CancellationReasons[0], tce.CancellationReasons[1]
+	reasons, _ := cancelReasons(err)
 	switch {
-	case aws.ToString(marker.Code) == "ConditionalCheckFailed":
+	case aws.ToString(marker.Code) == "ConditionalCheckFailed", readRefused(read, reasons):
 		return PaymentWrite{Duplicate: true}, nil
 	case aws.ToString(link.Code) != "ConditionalCheckFailed":
 		return PaymentWrite{Conflict: true}, nil // TransactionConflict: another write to the link

@@ -175,6 +175,13 @@ func reviewFromItem(it *reviewItem) (*ReviewPayment, error) {
 // returns false when the event or the payment is kept already (nothing was
 // written).
 func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time) (bool, error) {
+	return s.keep(ctx, merchant, provider, ev, kind, link, now, nil)
+}
+
+// keep is KeepForReview, with the claim and record of the statement entry
+// the payment was read from in the same transaction when read is not nil
+// (Statements.KeepForReviewRead).
+func (s *Payments) keep(ctx context.Context, merchant, provider string, ev domain.PaymentEvent, kind string, link *domain.Link, now time.Time, read *EntryRead) (bool, error) {
 	if provider == domain.ProviderBank && ev.Amount == nil {
 		return false, fmt.Errorf("keep bank payment %s for review: %w", ev.ID, ErrBankNoAmount)
 	}
@@ -200,6 +207,14 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 		if err != nil {
 			return false, err
 		}
+		if read != nil {
+			read.Record.ReviewID = it.ID
+			more, err := read.items(s.tbl(), merchant, now)
+			if err != nil {
+				return false, err
+			}
+			items = append(items, more...)
+		}
 		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
 			return true, nil
@@ -208,8 +223,8 @@ func (s *Payments) KeepForReview(ctx context.Context, merchant, provider string,
 		if !ok {
 			return false, fmt.Errorf("keep %s payment %s for review: %w", kind, ref, err)
 		}
-		if reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed" {
-			return false, nil // this event, or this payment, is kept already
+		if reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed" || readRefused(read, reasons) {
+			return false, nil // this event, or this payment, is kept already; or the entry was read before
 		}
 		pause(try) // a concurrent write to the link: try again
 	}

@@ -200,9 +200,19 @@ func keysOf(entries []shardEntry) []map[string]types.AttributeValue {
 // unprocessed keys again) and returns them in the order of keys; an item
 // that is gone is nil.
 func (s *Core) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	return s.batchRead(ctx, keys, false)
+}
+
+// batchGetConsistent is batchGet with strongly consistent reads (what was
+// written before it began is read).
+func (s *Core) batchGetConsistent(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	return s.batchRead(ctx, keys, true)
+}
+
+func (s *Core) batchRead(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
 	found := make(map[string]map[string]types.AttributeValue, len(keys))
 	for i := 0; i < len(keys); i += 100 {
-		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[i:min(i+100, len(keys))]}}
+		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[i:min(i+100, len(keys))], ConsistentRead: aws.Bool(consistent)}}
 		for tries := 0; len(req) > 0; tries++ {
 			if tries > 0 {
 				pause(tries)

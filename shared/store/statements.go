@@ -201,12 +201,15 @@ func (s *Statements) ListStatements(ctx context.Context, merchant string, limit 
 	for i, r := range refs {
 		keys[i] = key(statementPK(merchant, strings.TrimPrefix(avS(r["SK"]), statementListSK(""))), statementSK)
 	}
-	got, err := s.batchGet(ctx, keys, "statements of "+merchant)
+	got, err := s.batchGetConsistent(ctx, keys)
 	if err != nil {
-		return StatementPage{}, err
+		return StatementPage{}, fmt.Errorf("read statements of %s: %w", merchant, err)
 	}
 	byID := map[string]Statement{}
 	for _, item := range got {
+		if item == nil {
+			continue // gone only when its TTL took it first
+		}
 		var st Statement
 		if err := attributevalue.UnmarshalMap(item, &st); err != nil {
 			return StatementPage{}, fmt.Errorf("unmarshal statement: %w", err)
@@ -220,28 +223,6 @@ func (s *Statements) ListStatements(ctx context.Context, merchant string, limit 
 		}
 	}
 	return page, nil
-}
-
-// batchGet reads the items of keys (at most 100), consistently, retrying
-// what DynamoDB leaves unprocessed.
-func (s *Statements) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, what string) ([]map[string]types.AttributeValue, error) {
-	var items []map[string]types.AttributeValue
-	req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for try := 0; len(req) > 0; try++ {
-		if try == maxApplyTries {
-			return nil, fmt.Errorf("read %s: %w: keys left unprocessed", what, domain.ErrUnavailable)
-		}
-		if try > 0 {
-			pause(try)
-		}
-		out, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", what, err)
-		}
-		items = append(items, out.Responses[s.Table]...)
-		req = out.UnprocessedKeys
-	}
-	return items, nil
 }
 
 // StartStatement records what the first, validating read of a statement's
@@ -326,10 +307,7 @@ const (
 // ClaimEntry records that statement id's entry at index is the payment
 // payID's first reading, and says whether it is.
 func (s *Statements) ClaimEntry(ctx context.Context, merchant, payID, id string, index int, now time.Time) (Claim, error) {
-	out, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: map[string]types.AttributeValue{
-		"PK": sv(entryMarkerPK(merchant, payID)), "SK": sv(entryMarkerSK), "type": sv("bank_entry"), "statement": sv(id), "idx": nv(index),
-		"at": sv(ft(now)), "ttl": nv(ttlAt(now, StatementTTL)),
-	},
+	out, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: entryClaimItem(merchant, payID, id, index, now),
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR (statement = :s AND idx = :i)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": sv(id), ":i": nv(index)},
 		ReturnValues:              types.ReturnValueAllOld,
@@ -382,11 +360,10 @@ func (s *Statements) ReleaseStatement(ctx context.Context, merchant, id, holder 
 // entry was recorded before (a retry), the record as it was is returned
 // with false and nothing is written.
 func (s *Statements) RecordEntry(ctx context.Context, merchant, id string, e *StatementEntry, now time.Time) (*StatementEntry, bool, error) {
-	av, err := attributevalue.MarshalMap(e)
+	av, err := entryRecordItem(merchant, id, e, now)
 	if err != nil {
-		return nil, false, fmt.Errorf("marshal statement entry: %w", err)
+		return nil, false, err
 	}
-	av["PK"], av["SK"], av["type"], av["ttl"] = sv(statementPK(merchant, id)), sv(statementEntrySK(e.Index)), sv("bank_statement_entry"), nv(ttlAt(now, StatementTTL))
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if ccf, ok := isConditionFailed(err); ok {
