@@ -273,3 +273,8 @@ func ReviewRefundRefusal(kind string) error {
 	}
 	return nil
 }
+
+// RefundWithdrawnReversed is the failure reason of a refund by bank
+// transfer withdrawn because the bank took the payment it was to pay back
+// (a reversal) before any file held it: the payer has the money again.
+const RefundWithdrawnReversed = "payment_reversed"

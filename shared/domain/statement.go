@@ -188,11 +188,20 @@ func BankPaymentEvent(e bank.Entry, linkID string, at time.Time) PaymentEvent {
 }
 
 // ReversalTakesBack reports a reversal entry that returns the payment of l,
-// the link its reference names (nil: none): l was paid by a bank transfer
-// of exactly the entry's amount. Such a reversal is kept for review
+// the link its reference names (nil: none), which payer paid (nil: not
+// known): l was paid by a bank transfer of exactly the entry's amount, and
+// when both the payer's account and the entry's other side are known, from
+// that account (a reversal of another person's transfer naming the same
+// reference is not this link's). Such a reversal is kept for review
 // (ReviewReversal); any other is ignored.
-func ReversalTakesBack(l *Link, e bank.Entry) bool {
-	return l != nil && l.Status == StatusPaid && l.PSP == ProviderBank && SameMoney(EntryAmount(e), l.Amount)
+func ReversalTakesBack(l *Link, payer *Debtor, e bank.Entry) bool {
+	if l == nil || l.Status != StatusPaid || l.PSP != ProviderBank || !SameMoney(EntryAmount(e), l.Amount) {
+		return false
+	}
+	if payer == nil || payer.IBAN == "" || e.Party.IBAN == "" {
+		return true
+	}
+	return bank.NormalizeAccount(payer.IBAN) == bank.NormalizeAccount(e.Party.IBAN)
 }
 
 // EntryOutcomeOfPayment is the outcome of a credit whose payment was

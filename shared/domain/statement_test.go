@@ -192,20 +192,30 @@ func TestReversalTakesBack(t *testing.T) {
 	rev.Credit, rev.Reversal = false, true
 	less := rev
 	less.Amount = decimal.RequireFromString("9.99")
+	rev.Party.IBAN = "BE68539007547034"
+	other := rev
+	other.Party.IBAN = "NL91ABNA0417164300"
+	unnamed := rev
+	unnamed.Party.IBAN = ""
+	payer := &Debtor{Name: "A", IBAN: "be68 5390 0754 7034"}
 	cases := []struct {
-		name string
-		l    *Link
-		e    bank.Entry
-		want bool
+		name  string
+		l     *Link
+		payer *Debtor
+		e     bank.Entry
+		want  bool
 	}{
-		{"the bank payment of the link", paidByBank, rev, true},
-		{"no link", nil, rev, false},
-		{"another amount", paidByBank, less, false},
-		{"a link paid at a PSP", paidByPSP, rev, false},
-		{"a link not paid", decideLink(StatusClicked, "10.00"), rev, false},
+		{"the bank payment of the link", paidByBank, payer, rev, true},
+		{"the payer not known", paidByBank, nil, rev, true},
+		{"the reversal names no account", paidByBank, payer, unnamed, true},
+		{"another person's account", paidByBank, payer, other, false},
+		{"no link", nil, payer, rev, false},
+		{"another amount", paidByBank, payer, less, false},
+		{"a link paid at a PSP", paidByPSP, payer, rev, false},
+		{"a link not paid", decideLink(StatusClicked, "10.00"), payer, rev, false},
 	}
 	for _, c := range cases {
-		if got := ReversalTakesBack(c.l, c.e); got != c.want {
+		if got := ReversalTakesBack(c.l, c.payer, c.e); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -286,12 +286,41 @@ func (s *Service) reversal(ctx context.Context, merchantID string, e bank.Entry,
 	if err != nil {
 		return err
 	}
-	if !domain.ReversalTakesBack(l, e) {
+	payer, err := s.Store.LinkPayer(ctx, merchantID, linkID)
+	if err != nil {
+		return err
+	}
+	if !domain.ReversalTakesBack(l, payer, e) {
 		return nil
 	}
 	ev := domain.BankPaymentEvent(e, linkID, s.now())
 	if _, err := s.Store.KeepForReview(ctx, merchantID, domain.ProviderBank, ev, domain.ReviewReversal, l, s.now()); err != nil {
 		return err
 	}
+	if err := s.withdrawHeld(ctx, merchantID, linkID); err != nil {
+		return err
+	}
 	return s.applied(ctx, merchantID, ev.ID, true, rec)
+}
+
+// withdrawHeld fails the link's refunds by bank transfer that its reversal
+// held before any file did (store.Refund.HeldBy): the payer has the money
+// back, so they are never paid out; the link's reservation is released and
+// refund.failed tells the merchant (domain.RefundWithdrawnReversed). Each
+// once: only a pending refund settles, so a retry changes nothing.
+func (s *Service) withdrawHeld(ctx context.Context, merchantID, linkID string) error {
+	refunds, err := s.Store.Refunds(ctx, merchantID, linkID)
+	if err != nil {
+		return err
+	}
+	for _, r := range refunds {
+		if r.HeldBy == "" {
+			continue
+		}
+		d := domain.DecideRefundSettlement(r.Status, r.Amount.Minor(), false)
+		if _, err := s.Store.SettleRefund(ctx, merchantID, r, d, "", domain.RefundWithdrawnReversed, s.now()); err != nil {
+			return fmt.Errorf("withdraw refund %s: %w", r.ID, err)
+		}
+	}
+	return nil
 }

@@ -79,18 +79,7 @@ func TestReconcileOnDynamoDB(t *testing.T) {
 		entryOf("3.00", func(e *bank.Entry) { e.Remittance, e.EntryRef = "gift", "D4" }),
 		entryOf("3.00", func(e *bank.Entry) { e.Credit, e.EntryRef = false, "D5" }),
 	})
-	up := func() *store.Statement {
-		st, err := svc.Upload(ctx, "m1", "application/xml", file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		drainAll(t, svc, q)
-		got, err := svc.Statement(ctx, "m1", st.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	up := func() *store.Statement { return upload(t, svc, q, file) }
 	first := up()
 	if got := fmt.Sprintln(first.Status, first.Format, first.Entries, first.Matched, first.Review, first.Ignored, first.Duplicates); got != "done camt.053 5 2 2 1 0\n" {
 		t.Fatalf("statement %s", got)
@@ -136,7 +125,7 @@ func TestReconcileUnderFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.take()
-	env.Faults.Set(faults.Rule{Name: "reset", Rate: 0.4, Err: faults.ConnectionReset, Ops: []string{"PutItem", "TransactWriteItems"}})
+	env.Faults.Set(faults.Rule{Name: "reset", Rate: 0.4, Err: faults.ConnectionReset, Ops: []string{"PutItem", "TransactWriteItems", "BatchWriteItem", "BatchGetItem"}})
 	failures := 0
 	for tries := 0; ; tries++ {
 		if tries == 200 {

@@ -16,6 +16,8 @@ import (
 type PayoutStore interface {
 	PayoutByEndToEnd(ctx context.Context, merchant, e2e string) (*domain.Payout, error)
 	GetRefund(ctx context.Context, merchant, linkID, id string) (*store.Refund, error)
+	Refunds(ctx context.Context, merchant, linkID string) ([]*store.Refund, error)
+	LinkPayer(ctx context.Context, merchant, id string) (*domain.Debtor, error)
 	SettleRefund(ctx context.Context, merchant string, r *store.Refund, d domain.RefundSettlement, ref, reason string, now time.Time) (bool, error)
 	SettleReviewRefund(ctx context.Context, merchant, id string, attempt int, ok bool, ref, reason string, now time.Time) (bool, error)
 }

@@ -93,3 +93,32 @@ func (f *fakeStore) SettleReviewRefund(_ context.Context, m, id string, attempt 
 	})
 	return changed, err
 }
+
+func (f *fakeStore) Refunds(_ context.Context, m, linkID string) ([]*store.Refund, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*store.Refund
+	for key, r := range f.po.refunds {
+		if key == k(m, r.ID) && r.LinkID == linkID {
+			c := *r
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// LinkPayer: the fake keeps no payer (the reversal's account is then not
+// checked against one).
+func (f *fakeStore) LinkPayer(context.Context, string, string) (*domain.Debtor, error) {
+	return nil, nil
+}
+
+// hold holds link's unfiled bank refunds for reversal rev, as the
+// reversal's transaction does (the lock held).
+func (f *fakeStore) hold(m, linkID, rev string) {
+	for key, r := range f.po.refunds {
+		if key == k(m, r.ID) && r.LinkID == linkID && r.EndToEndID != "" && r.Status == store.RefundPending && r.BankFileID == "" && r.HeldBy == "" {
+			r.HeldBy = rev
+		}
+	}
+}

@@ -185,6 +185,9 @@ func (f *fakeStore) KeepForReviewRead(_ context.Context, m, provider string, ev 
 		f.reviews[k(m, p.ID)] = p
 		f.payRefs[k(m, provider, ref)] = p.ID
 		f.applied[k(m, provider, ev.ID)] = store.AppliedPayment{LinkID: ev.LinkID, Kind: kind, ReviewID: p.ID}
+		if kind == domain.ReviewReversal && link != nil {
+			f.hold(m, link.ID, p.ID)
+		}
 		if read != nil {
 			read.Record.ReviewID = p.ID
 		}

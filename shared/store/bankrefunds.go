@@ -238,7 +238,7 @@ func (f *BankFile) fromStored() error {
 
 // claimItem claims payout p for file id on its refund: guarded on the
 // refund being pending (a review payment refunding at p's attempt), with
-// p's end-to-end id and in no file yet.
+// p's end-to-end id, in no file yet and held by no reversal.
 func (s *Payments) claimItem(merchant, id string, p domain.Payout, now time.Time) types.TransactWriteItem {
 	values := map[string]types.AttributeValue{":f": sv(id), ":e2e": sv(p.EndToEndID), ":now": sv(ft(now))}
 	u := &types.Update{TableName: s.tbl(), UpdateExpression: aws.String("SET bank_file_id = :f, updated_at = :now"),
@@ -250,7 +250,7 @@ func (s *Payments) claimItem(merchant, id string, p domain.Payout, now time.Time
 		values[":refunding"], values[":attempt"] = sv(ReviewRefunding), nv(p.Attempt)
 	} else {
 		u.Key = key(linkPK(merchant, p.LinkID), refundSK(p.RefundID))
-		u.ConditionExpression = aws.String("#s = :pending AND end_to_end_id = :e2e AND attribute_not_exists(bank_file_id)")
+		u.ConditionExpression = aws.String("#s = :pending AND end_to_end_id = :e2e AND attribute_not_exists(bank_file_id) AND attribute_not_exists(held_by)")
 		u.ExpressionAttributeNames = map[string]string{"#s": "status"}
 		values[":pending"] = sv(RefundPending)
 	}
@@ -303,6 +303,34 @@ func (s *Payments) FileBankRefunds(ctx context.Context, f *BankFile, ps []Waitin
 	// off: not an error of this file.
 	_ = s.unlist(ctx, f.Merchant, ps)
 	return nil
+}
+
+// holdItems hold the bank refunds of link l that no file holds yet for
+// reversal rev (review payment): each guarded on being pending and in no
+// file, so that a file and the reversal never both take one, and taken
+// off the waiting list. They go in the reversal's own transaction
+// (Payments.keep).
+func (s *Payments) holdItems(ctx context.Context, l *domain.Link, rev string) ([]types.TransactWriteItem, error) {
+	refunds, err := s.Refunds(ctx, l.Merchant, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var items []types.TransactWriteItem
+	for _, r := range refunds {
+		if r.EndToEndID == "" || r.Status != RefundPending || r.BankFileID != "" || r.HeldBy != "" {
+			continue
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: s.tbl(), Key: key(linkPK(l.Merchant, l.ID), refundSK(r.ID)),
+			UpdateExpression:          aws.String("SET held_by = :rev"),
+			ConditionExpression:       aws.String("#s = :pending AND attribute_not_exists(bank_file_id)"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rev": sv(rev), ":pending": sv(RefundPending)},
+		}}, types.TransactWriteItem{Delete: &types.Delete{ // its place on the waiting list (written at the refund's creation)
+			TableName: s.tbl(), Key: key(waitingPK(l.Merchant), waitingSK(ft(r.CreatedAt), r.EndToEndID)),
+		}})
+	}
+	return items, nil
 }
 
 // unlist takes payouts off the waiting list (batches of deletes). A

@@ -43,10 +43,14 @@ type Refund struct {
 	// EndToEndID is a refund by bank transfer's end-to-end id (its payout:
 	// domain.PayoutEndToEndID), BankFileID the bank refund file that pays
 	// it out ("" until it is in one).
-	EndToEndID string    `json:"-"`
-	BankFileID string    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	EndToEndID string `json:"-"`
+	BankFileID string `json:"-"`
+	// HeldBy is the reversal (its review payment) that took back the
+	// payment a refund by bank transfer was to pay back, before any file
+	// held the refund: no file ever will (the bank has the money back).
+	HeldBy    string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type refundItem struct {
@@ -67,6 +71,7 @@ type refundItem struct {
 	ClaimedUntil  string `dynamodbav:"claimed_until,omitempty"`
 	EndToEndID    string `dynamodbav:"end_to_end_id,omitempty"`
 	BankFileID    string `dynamodbav:"bank_file_id,omitempty"`
+	HeldBy        string `dynamodbav:"held_by,omitempty"`
 	CreatedAt     string `dynamodbav:"created_at"`
 	UpdatedAt     string `dynamodbav:"updated_at"`
 }
@@ -80,7 +85,7 @@ func refundFromItem(it *refundItem) (*Refund, error) {
 	u, _ := pt(it.UpdatedAt)
 	return &Refund{ID: it.ID, LinkID: it.LinkID, Merchant: it.Merchant, Amount: a, Reason: it.Reason, Status: it.Status, PSP: it.PSP,
 		PSPReference: it.PSPReference, FailureReason: it.FailureReason, Submitted: it.Submitted, EndToEndID: it.EndToEndID, BankFileID: it.BankFileID,
-		CreatedAt: c, UpdatedAt: u}, nil
+		HeldBy: it.HeldBy, CreatedAt: c, UpdatedAt: u}, nil
 }
 
 // CreateRefund reserves the amount on the paid link and writes the pending

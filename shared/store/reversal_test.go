@@ -55,3 +55,67 @@ func TestReversalStopsRefunds(t *testing.T) {
 		t.Fatalf("the reversal's refund by bank: %v", err)
 	}
 }
+
+// TestReversalHoldsUnfiledRefunds: money the bank took back is not paid
+// out again. A reversal holds the link's bank refunds that no file holds
+// yet (held_by, in the reversal's own transaction), and a file never
+// claims a held refund; a refund a file held before the reversal stays in
+// it (the file may be at the bank already). Both orders, and every
+// refund of the link, whatever their number.
+func TestReversalHoldsUnfiledRefunds(t *testing.T) {
+	for _, filedFirst := range []int{0, 1, 2} {
+		env := testenv.New(t)
+		now := time.Now().UTC()
+		l := bankPaidLink(t, env, "m1", now)
+		var refunds []*store.Refund
+		for i := 0; i < 3; i++ {
+			r, err := bankRefund(t, env, l, "1.00", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refunds = append(refunds, r)
+		}
+		filed := map[string]bool{}
+		if filedFirst > 0 {
+			w, err := env.Store.WaitingPayouts(ctx, "m1", filedFirst)
+			if err != nil || len(w) != filedFirst {
+				t.Fatalf("waiting %+v %v", w, err)
+			}
+			if err := env.Store.FileBankRefunds(ctx, &store.BankFile{ID: domain.NewID(domain.PrefixBankFile, now), Merchant: "m1", Refunds: len(w),
+				Total: l.Amount, XML: "<x/>"}, w, now); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range w {
+				filed[p.RefundID] = true
+			}
+		}
+		a := l.Amount
+		if ok, err := env.Store.KeepForReview(ctx, "m1", domain.ProviderBank, domain.PaymentEvent{ID: "bank_rev", Kind: domain.PaymentSucceeded,
+			PaymentRef: "bank_rev", Amount: &a, Debtor: bankPayer, At: now}, domain.ReviewReversal, l, now); err != nil || !ok {
+			t.Fatalf("keep the reversal: %v %v", ok, err)
+		}
+		for _, r := range refunds {
+			got, err := env.Store.GetRefund(ctx, "m1", l.ID, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held := got.HeldBy != ""; held == filed[r.ID] || got.Status != store.RefundPending {
+				t.Errorf("filed first %d: refund %s filed %v: held by %q, %s", filedFirst, r.ID, filed[r.ID], got.HeldBy, got.Status)
+			}
+		}
+		w, err := env.Store.WaitingPayouts(ctx, "m1", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w) > 0 {
+			err := env.Store.FileBankRefunds(ctx, &store.BankFile{ID: domain.NewID(domain.PrefixBankFile, now.Add(time.Second)), Merchant: "m1",
+				Refunds: len(w), Total: l.Amount, XML: "<x/>"}, w, now)
+			if !errors.Is(err, store.ErrPayoutsTaken) {
+				t.Errorf("filed first %d: a file of the held payouts: %v", filedFirst, err)
+			}
+		}
+		if w, _ := env.Store.WaitingPayouts(ctx, "m1", 10); len(w) != 0 {
+			t.Errorf("filed first %d: still waiting %+v", filedFirst, w)
+		}
+	}
+}

@@ -207,6 +207,13 @@ func (s *Payments) keep(ctx context.Context, merchant, provider string, ev domai
 		if err != nil {
 			return false, err
 		}
+		if kind == domain.ReviewReversal && link != nil {
+			holds, err := s.holdItems(ctx, link, it.ID)
+			if err != nil {
+				return false, err
+			}
+			items = append(items, holds...)
+		}
 		if read != nil {
 			read.Record.ReviewID = it.ID
 			more, err := read.items(s.tbl(), merchant, now)
