@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paylinks/paylinks/shared/brand"
 	"github.com/paylinks/paylinks/shared/htmlsafe"
 )
 
@@ -19,6 +20,22 @@ type Data struct {
 	// Bank is how to pay by bank transfer, shown in the e-mail; nil for a
 	// link that offers none.
 	Bank *Bank
+	// Brand is the merchant's logo, colour and support contact, shown in
+	// the e-mail; nil for paylinks' own look.
+	Brand *Brand
+}
+
+// Brand is what an e-mail shows of the merchant's brand; each part is
+// shown only when set.
+type Brand struct {
+	// LogoURL is the logo on the customer pages' host (http or https;
+	// anything else is left out).
+	LogoURL string
+	// Accent is the pay button's colour, "#rrggbb" (anything else: the
+	// default colour).
+	Accent       string
+	SupportEmail string
+	SupportPhone string
 }
 
 // Bank is a bank transfer's details as the payer copies them.
@@ -39,6 +56,8 @@ type words struct {
 	// language's usual words (nl, fr) name the Belgian structured
 	// communication (OGM).
 	bankIntroRF, referenceRF string
+	// support introduces the merchant's support contact.
+	support string
 }
 
 var lang = map[string]words{
@@ -55,6 +74,7 @@ var lang = map[string]words{
 		beneficiary: "Beneficiary", reference: "Structured reference",
 		bankIntroRF: "Transfer the exact amount with this structured reference, so that your payment is matched to this request.",
 		referenceRF: "Structured reference",
+		support:     "Questions? Contact {{.Merchant}}:",
 	},
 	"nl": {
 		subject: "Betaalverzoek van {{.Merchant}}: {{.Amount}}", reminderSubject: "Herinnering: je betaling aan {{.Merchant}} van {{.Amount}}",
@@ -69,6 +89,7 @@ var lang = map[string]words{
 		beneficiary: "Begunstigde", reference: "Gestructureerde mededeling",
 		bankIntroRF: "Schrijf het exacte bedrag over met dit betalingskenmerk, zodat je betaling aan dit verzoek gekoppeld wordt.",
 		referenceRF: "Betalingskenmerk",
+		support:     "Vragen? Neem contact op met {{.Merchant}}:",
 	},
 	"fr": {
 		subject: "Demande de paiement de {{.Merchant}} : {{.Amount}}", reminderSubject: "Rappel : votre paiement de {{.Amount}} à {{.Merchant}}",
@@ -83,6 +104,7 @@ var lang = map[string]words{
 		beneficiary: "Bénéficiaire", reference: "Communication structurée",
 		bankIntroRF: "Virez le montant exact avec cette référence structurée, pour que votre paiement soit relié à cette demande.",
 		referenceRF: "Référence structurée",
+		support:     "Des questions ? Contactez {{.Merchant}} :",
 	},
 	"de": {
 		subject: "Zahlungsaufforderung von {{.Merchant}}: {{.Amount}}", reminderSubject: "Erinnerung: Ihre Zahlung von {{.Amount}} an {{.Merchant}}",
@@ -97,6 +119,7 @@ var lang = map[string]words{
 		beneficiary: "Empfänger", reference: "Zahlungsreferenz",
 		bankIntroRF: "Überweisen Sie den genauen Betrag mit dieser Zahlungsreferenz, damit Ihre Zahlung dieser Anforderung zugeordnet wird.",
 		referenceRF: "Zahlungsreferenz",
+		support:     "Fragen? Kontaktieren Sie {{.Merchant}}:",
 	},
 }
 
@@ -124,13 +147,17 @@ var escapeHTML, safeURL = htmlsafe.Text, htmlsafe.FilterURL
 const emailHTML = `<!doctype html>
 <html lang="%s"><head><meta charset="utf-8"><title>%s</title></head>
 <body style="font-family:Arial,sans-serif;color:#1b1f24;max-width:560px;margin:auto;padding:24px">
-<p>%s</p>
+%s<p>%s</p>
 <p>%s</p>
 <p style="font-size:24px;font-weight:bold">%s</p>
-<p><a href="%s" style="display:inline-block;background:#0b5cff;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">%s</a></p>
+<p><a href="%s" style="display:inline-block;background:%s;color:#fff;padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">%s</a></p>
 %s<p style="color:#57606a">%s</p>
-<p style="color:#57606a;font-size:12px;word-break:break-all">%s</p>
+%s<p style="color:#57606a;font-size:12px;word-break:break-all">%s</p>
 </body></html>
+`
+
+// logoHTML is the e-mail's logo block: its URL and its alt text, escaped.
+const logoHTML = `<p><img src="%s" alt="%s" style="display:block;max-height:48px;max-width:200px;border:0"></p>
 `
 
 // bankHTML is the e-mail's bank transfer block; every %s is filled escaped.
@@ -177,8 +204,47 @@ func Render(kind, ch, language string, d Data) (Message, error) {
 		bankPart = fmt.Sprintf(bankHTML, escapeHTML(w.bankTitle), escapeHTML(intro), escapeHTML(w.beneficiary), escapeHTML(b.Beneficiary),
 			escapeHTML(b.IBAN), escapeHTML(b.BIC), escapeHTML(label), escapeHTML(b.Reference))
 	}
-	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + bankText + until + "\n"
-	m.HTML = fmt.Sprintf(emailHTML, escapeHTML(language), escapeHTML(m.Subject), escapeHTML(greeting), escapeHTML(body), escapeHTML(d.Amount),
-		escapeHTML(safeURL(d.URL)), escapeHTML(w.pay), bankPart, escapeHTML(until), escapeHTML(d.URL))
+	logoPart, supportText, supportPart := brandParts(w, d)
+	m.Text = greeting + "\n\n" + body + "\n\n" + w.pay + ": " + d.URL + "\n\n" + bankText + until + "\n" + supportText
+	m.HTML = fmt.Sprintf(emailHTML, escapeHTML(language), escapeHTML(m.Subject), logoPart, escapeHTML(greeting), escapeHTML(body), escapeHTML(d.Amount),
+		escapeHTML(safeURL(d.URL)), accentOf(d.Brand), escapeHTML(w.pay), bankPart, escapeHTML(until), supportPart, escapeHTML(d.URL))
 	return m, nil
+}
+
+// accentOf is the pay button's colour: the brand's when it is "#rrggbb",
+// else the default.
+func accentOf(b *Brand) string {
+	if b != nil {
+		if c, ok := brand.ParseColor(b.Accent); ok {
+			return c.String()
+		}
+	}
+	return brand.DefaultAccent
+}
+
+// brandParts are the e-mail's logo block and its support contact as text
+// and as HTML, each "" when the brand has none.
+func brandParts(w words, d Data) (logo, supportText, supportHTML string) {
+	b := d.Brand
+	if b == nil {
+		return "", "", ""
+	}
+	if b.LogoURL != "" && safeURL(b.LogoURL) == b.LogoURL {
+		logo = fmt.Sprintf(logoHTML, escapeHTML(b.LogoURL), escapeHTML(d.Merchant))
+	}
+	var texts, links []string
+	if b.SupportEmail != "" {
+		texts = append(texts, b.SupportEmail)
+		links = append(links, `<a href="mailto:`+escapeHTML(b.SupportEmail)+`" style="color:#1b1f24">`+escapeHTML(b.SupportEmail)+`</a>`)
+	}
+	if b.SupportPhone != "" {
+		texts = append(texts, b.SupportPhone)
+		links = append(links, `<a href="tel:`+escapeHTML(b.SupportPhone)+`" style="color:#1b1f24">`+escapeHTML(b.SupportPhone)+`</a>`)
+	}
+	if len(texts) == 0 {
+		return logo, "", ""
+	}
+	intro := text(w, w.support, d)
+	return logo, "\n" + intro + " " + strings.Join(texts, " · ") + "\n",
+		`<p style="color:#57606a">` + escapeHTML(intro) + " " + strings.Join(links, " · ") + "</p>\n"
 }

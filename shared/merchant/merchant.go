@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/bank/reference"
+	"github.com/paylinks/paylinks/shared/brand"
 	"github.com/paylinks/paylinks/shared/domain"
 )
 
@@ -54,6 +55,10 @@ type Merchant struct {
 	// RequireMFA makes every member of the merchant sign in to the
 	// dashboard with a TOTP code (set up at their next sign-in).
 	RequireMFA bool `json:"-" dynamodbav:"require_mfa,omitempty"`
+	// Brand is what the customer pages and e-mails show of the merchant
+	// (nil: paylinks' own look); the logo's pixels are a separate item
+	// (store.Merchants.PutLogo).
+	Brand *brand.Settings `json:"brand,omitempty" dynamodbav:"brand,omitempty"`
 }
 
 // PreviousSecretWindow is how long a rotated-out outbound webhook secret
