@@ -357,43 +357,20 @@ type BankFilePage struct {
 // BankFiles reads a page of a merchant's bank refund files, newest first,
 // without their XML.
 func (s *Payments) BankFiles(ctx context.Context, merchant string, limit int, cursor string) (BankFilePage, error) {
-	if limit <= 0 {
-		limit = 50
-	}
-	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(limit + 1)),
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ProjectionExpression:      aws.String("SK, id, merchant, #status, refunds, currency, #total, created_at"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status", "#total": "total"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(bankFilePK(merchant))},
-	}
-	if cursor != "" {
-		pos, err := decodeCursor(cursor, merchant, "bank_files", func(p string) bool {
+	items, next, err := readPage[BankFile](ctx, s.Core, partitionPage{Merchant: merchant, Collection: "bank_files", PK: bankFilePK(merchant), Newest: true,
+		Limit: limit, Cursor: cursor, Valid: func(p string) bool {
 			return domain.ValidID(domain.PrefixBankFile, strings.TrimPrefix(p, bankFileSK("")))
-		})
-		if err != nil {
-			return BankFilePage{}, err
-		}
-		in.ExclusiveStartKey = key(bankFilePK(merchant), pos)
-	}
-	out, err := s.DB.Query(ctx, in)
+		},
+		Projection: "id, merchant, #status, refunds, currency, #total, created_at", Names: map[string]string{"#status": "status", "#total": "total"}})
 	if err != nil {
-		return BankFilePage{}, fmt.Errorf("list bank files of %s: %w", merchant, err)
+		return BankFilePage{}, err
 	}
-	var items []BankFile
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return BankFilePage{}, fmt.Errorf("unmarshal bank files: %w", err)
-	}
-	page := BankFilePage{Items: make([]BankFile, 0, min(len(items), limit))}
-	for i := range items[:min(len(items), limit)] {
+	for i := range items {
 		if err := items[i].fromStored(); err != nil {
 			return BankFilePage{}, err
 		}
-		page.Items = append(page.Items, items[i])
 	}
-	if len(items) > limit {
-		page.Next = encodeCursor(merchant, "bank_files", bankFileSK(items[limit-1].ID))
-	}
-	return page, nil
+	return BankFilePage{Items: items, Next: next}, nil
 }
 
 // GetBankFile reads one of a merchant's bank refund files, with its XML

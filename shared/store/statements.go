@@ -169,37 +169,23 @@ type StatementPage struct {
 // ListStatements reads a page of a merchant's statements, newest first: a
 // Query of its list, then one BatchGetItem of the statements.
 func (s *Statements) ListStatements(ctx context.Context, merchant string, limit int, cursor string) (StatementPage, error) {
-	if limit <= 0 {
-		limit = 50
+	type listed struct {
+		SK string `dynamodbav:"SK"`
 	}
-	in := &dynamodb.QueryInput{TableName: s.tbl(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(limit + 1)),
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(statementListPK(merchant))},
-	}
-	if cursor != "" {
-		pos, err := decodeCursor(cursor, merchant, "statements", func(p string) bool {
+	refs, next, err := readPage[listed](ctx, s.Core, partitionPage{Merchant: merchant, Collection: "statements", PK: statementListPK(merchant), Newest: true,
+		Limit: limit, Cursor: cursor, Valid: func(p string) bool {
 			return domain.ValidID(domain.PrefixStatement, strings.TrimPrefix(p, statementListSK("")))
-		})
-		if err != nil {
-			return StatementPage{}, err
-		}
-		in.ExclusiveStartKey = key(statementListPK(merchant), pos)
-	}
-	out, err := s.DB.Query(ctx, in)
+		}})
 	if err != nil {
-		return StatementPage{}, fmt.Errorf("list statements of %s: %w", merchant, err)
+		return StatementPage{}, err
 	}
-	page := StatementPage{Items: []Statement{}}
-	refs := out.Items[:min(len(out.Items), limit)]
-	if len(out.Items) > limit {
-		page.Next = encodeCursor(merchant, "statements", avS(refs[len(refs)-1]["SK"]))
-	}
+	page := StatementPage{Items: []Statement{}, Next: next}
 	if len(refs) == 0 {
 		return page, nil
 	}
 	keys := make([]map[string]types.AttributeValue, len(refs))
 	for i, r := range refs {
-		keys[i] = key(statementPK(merchant, strings.TrimPrefix(avS(r["SK"]), statementListSK(""))), statementSK)
+		keys[i] = key(statementPK(merchant, strings.TrimPrefix(r.SK, statementListSK(""))), statementSK)
 	}
 	got, err := s.batchGetConsistent(ctx, keys)
 	if err != nil {
@@ -388,40 +374,15 @@ type EntryPage struct {
 // StatementEntries reads a page of a statement's entries, in the order of
 // the file (one Query of the statement's partition).
 func (s *Statements) StatementEntries(ctx context.Context, merchant, id string, limit int, cursor string) (EntryPage, error) {
-	if limit <= 0 {
-		limit = 50
-	}
-	collection := "statement_entries:" + id
-	in := &dynamodb.QueryInput{TableName: s.tbl(), Limit: aws.Int32(int32(limit + 1)),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :e)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(statementPK(merchant, id)), ":e": sv("E#")},
-	}
-	if cursor != "" {
-		pos, err := decodeCursor(cursor, merchant, collection, func(p string) bool {
+	items, next, err := readPage[StatementEntry](ctx, s.Core, partitionPage{Merchant: merchant, Collection: "statement_entries:" + id,
+		PK: statementPK(merchant, id), Prefix: "E#", Limit: limit, Cursor: cursor, Valid: func(p string) bool {
 			n, err := strconv.Atoi(strings.TrimPrefix(p, "E#"))
 			return err == nil && n >= 0 && p == statementEntrySK(n)
-		})
-		if err != nil {
-			return EntryPage{}, err
-		}
-		in.ExclusiveStartKey = key(statementPK(merchant, id), pos)
-	}
-	out, err := s.DB.Query(ctx, in)
+		}})
 	if err != nil {
-		return EntryPage{}, fmt.Errorf("list entries of statement %s: %w", id, err)
+		return EntryPage{}, err
 	}
-	var items []StatementEntry
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return EntryPage{}, fmt.Errorf("unmarshal statement entries: %w", err)
-	}
-	page := EntryPage{Items: items[:min(len(items), limit)]}
-	if page.Items == nil {
-		page.Items = []StatementEntry{}
-	}
-	if len(items) > limit {
-		page.Next = encodeCursor(merchant, collection, statementEntrySK(items[limit-1].Index))
-	}
-	return page, nil
+	return EntryPage{Items: items, Next: next}, nil
 }
 
 // AppliedPayment is what the applied marker of a payment event says: the
