@@ -139,12 +139,21 @@ func EntryReferences(e bank.Entry) []string {
 		out = append(out, n)
 	}
 	for _, r := range reference.Find(e.Remittance) {
+		if len(out) == MaxEntryReferences {
+			break
+		}
 		if !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
+
+// MaxEntryReferences bounds the references an entry is looked up by: a
+// SEPA remittance text is 140 characters (a handful of references at
+// most), and a file whose entries each carry hundreds of lines of text
+// must not make each entry hundreds of lookups.
+const MaxEntryReferences = 10
 
 // BankPaymentID is the payment id of an entry: the same for the same entry
 // in every file (bank.Entry.Key), so applying it twice is a duplicate.

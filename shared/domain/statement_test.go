@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,6 +238,37 @@ func TestEntryOutcomeOfPayment(t *testing.T) {
 	for _, c := range cases {
 		if o, r := EntryOutcomeOfPayment(c.kind, c.referenced); o != c.outcome || r != c.reason {
 			t.Errorf("EntryOutcomeOfPayment(%q, %v) = %s %s, want %s %s", c.kind, c.referenced, o, r, c.outcome, c.reason)
+		}
+	}
+}
+
+// TestEntryReferencesBounded: an entry whose text names many references
+// (hundreds of remittance lines) is looked up by MaxEntryReferences at
+// most, its structured reference first and kept, the text's in order.
+func TestEntryReferencesBounded(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 9))
+	for i := 0; i < 300; i++ {
+		var text []string
+		for j := 0; j < r.IntN(40); j++ {
+			ref := reference.ForLink(fmt.Sprintf("pl_%026d", r.IntN(1e9)), 0, []reference.Format{reference.RF, reference.BEOGM}[r.IntN(2)])
+			printed, _ := reference.Print(ref)
+			text = append(text, "invoice "+printed)
+		}
+		e := credit("10.00")
+		structured := reference.ForLink("pl_structured0000000000000", 0, reference.RF)
+		e.Reference, e.Remittance = structured, strings.Join(text, " ")
+		got := EntryReferences(e)
+		if len(got) > MaxEntryReferences || len(got) == 0 || got[0] != structured {
+			t.Fatalf("%d looked up: %q", len(got), got)
+		}
+		want := []string{structured}
+		for _, ref := range reference.Find(e.Remittance) {
+			if !slices.Contains(want, ref) {
+				want = append(want, ref)
+			}
+		}
+		if n := min(len(want), MaxEntryReferences); !slices.Equal(got, want[:n]) {
+			t.Fatalf("looked up by %q, want the first %d of %q", got, n, want)
 		}
 	}
 }
