@@ -21,7 +21,7 @@ type Store interface {
 }
 
 // ByID is the customer id's customer as a link's snapshot (its details and
-// id): one read. An unknown id is a field error on field; an archived or
+// id): one read (two for a merged customer's id: the kept customer's). An unknown id is a field error on field; an archived or
 // erased customer domain.ErrCustomerArchived.
 func ByID(ctx context.Context, st Store, m, id, field string) (*domain.Customer, error) {
 	c, err := st.GetCustomer(ctx, m, id)
@@ -30,6 +30,13 @@ func ByID(ctx context.Context, st Store, m, id, field string) (*domain.Customer,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c.MergedInto != "" {
+		// A merged customer's id stands for the customer it was merged
+		// into (one more read).
+		if c, err = st.GetCustomer(ctx, m, c.MergedInto); err != nil {
+			return nil, err
+		}
 	}
 	if c.Archived || c.Erased {
 		return nil, domain.ErrCustomerArchived

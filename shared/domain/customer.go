@@ -39,8 +39,16 @@ type CustomerRecord struct {
 	Metadata       map[string]string `json:"metadata" dynamodbav:"metadata,omitempty"`
 	Archived       bool              `json:"archived" dynamodbav:"archived"`
 	Erased         bool              `json:"erased" dynamodbav:"erased"`
-	Created        time.Time         `json:"created_at" dynamodbav:"created_at"`
-	Updated        time.Time         `json:"updated_at" dynamodbav:"updated_at"`
+	// MergedFrom are the customers merged into this one (their links,
+	// details and references moved here): an erasure reaches what still
+	// names them (webhook deliveries sent before the merge).
+	MergedFrom []string `json:"merged_from,omitempty" dynamodbav:"merged_from,omitempty"`
+	// MergedInto is, on a merged customer's tombstone, the customer it
+	// was merged into; Merging while its links are still being moved.
+	MergedInto string    `json:"merged_into,omitempty" dynamodbav:"merged_into,omitempty"`
+	Merging    bool      `json:"-" dynamodbav:"merging,omitempty"`
+	Created    time.Time `json:"created_at" dynamodbav:"created_at"`
+	Updated    time.Time `json:"updated_at" dynamodbav:"updated_at"`
 }
 
 // Contact is the customer's details as a link's snapshot holds them.

@@ -64,8 +64,8 @@ type customerItem struct {
 	PK      string   `dynamodbav:"PK"`
 	SK      string   `dynamodbav:"SK"`
 	Type    string   `dynamodbav:"type"`
-	GSI1PK  string   `dynamodbav:"GSI1PK"`
-	GSI1SK  string   `dynamodbav:"GSI1SK"`
+	GSI1PK  string   `dynamodbav:"GSI1PK,omitempty"` // none on a merged customer's tombstone
+	GSI1SK  string   `dynamodbav:"GSI1SK,omitempty"`
 	Version int      `dynamodbav:"version"`
 	Idx     []string `dynamodbav:"idx,omitempty"` // "PK|SK" of its index items
 	domain.CustomerRecord
@@ -86,7 +86,7 @@ type indexItem struct {
 
 // customerIndex is the index items of c in merchant m.
 func customerIndex(m string, c *domain.CustomerRecord) ([]indexItem, error) {
-	if c.Erased {
+	if c.Erased || c.MergedInto != "" {
 		return nil, nil
 	}
 	cp, err := json.Marshal(c)
@@ -118,8 +118,11 @@ func (s *Core) customerWrites(m string, cur *customerItem, next *domain.Customer
 	if err != nil {
 		return nil, nil, err
 	}
-	it := &customerItem{PK: customerPK(m, next.ID), SK: customerSK, Type: "customer",
-		GSI1PK: customerListShardPK(m, shard(next.ID, CustomerListShards)), GSI1SK: next.ID, CustomerRecord: *next}
+	it := &customerItem{PK: customerPK(m, next.ID), SK: customerSK, Type: "customer", CustomerRecord: *next}
+	if next.MergedInto == "" {
+		// A merged customer's tombstone leaves the listing.
+		it.GSI1PK, it.GSI1SK = customerListShardPK(m, shard(next.ID, CustomerListShards)), next.ID
+	}
 	if len(it.Metadata) == 0 {
 		// No empty map in the table: a stream record's empty map reads
 		// back as nothing (withMetadata shows {}).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,44 +53,107 @@ const erasedSK = "ERASED"
 //     strongly consistent, after the marker: all of those with data), and
 //     those of the links' listing (made before the list existed).
 func (s *Customers) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
-	if err := s.markErased(ctx, m, id); err != nil {
-		return 0, 0, err
+	c, err := s.EraseCustomerData(ctx, m, id)
+	return c.Links, c.Deliveries, err
+}
+
+// EraseCustomerData is EraseCustomerLinks counting everything it changed
+// (ErasurePreview's counts, taken before, are these).
+func (s *Customers) EraseCustomerData(ctx context.Context, m, id string) (ErasureCounts, error) {
+	return s.erasure(ctx, m, id, false)
+}
+
+// ErasureCounts are what an erasure of a customer changes: links whose
+// snapshot holds the person's data, records of what a bank said of the
+// people around those links (payers, statement entries, review payments,
+// settled payouts), and webhook deliveries holding the person's data.
+type ErasureCounts struct {
+	Links       int `json:"links"`
+	BankRecords int `json:"bank_records"`
+	Deliveries  int `json:"webhook_deliveries"`
+}
+
+// ErasurePreview counts what erasing customer id would change, walking
+// what the erasure walks with the same functions, writing nothing.
+func (s *Customers) ErasurePreview(ctx context.Context, m, id string) (ErasureCounts, error) {
+	return s.erasure(ctx, m, id, true)
+}
+
+// eraser is one erasure (or its preview, dry): the customer's id and the
+// ids of the customers merged into it, which older deliveries still name.
+type eraser struct {
+	*Customers
+	dry bool
+	ids []string
+}
+
+// erasure walks the customer's links (see EraseCustomerLinks), changing
+// them unless dry, and counts what it changes (or would).
+func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (ErasureCounts, error) {
+	var n ErasureCounts
+	e := &eraser{Customers: s, dry: dry, ids: []string{id}}
+	if c, err := s.GetCustomer(ctx, m, id); err == nil {
+		e.ids = append(e.ids, c.MergedFrom...)
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return n, err
+	}
+	for _, cid := range e.ids {
+		if err := e.markErased(ctx, m, cid); err != nil {
+			return n, err
+		}
 	}
 	cursor := ""
 	for {
 		ids, next, err := s.customerLinkIDs(ctx, m, id, 100, cursor)
 		if err != nil {
-			return links, deliveries, err
+			return n, err
 		}
 		for _, linkID := range ids {
-			scrubbed, err := s.eraseLinkCustomer(ctx, m, linkID, id)
-			if err != nil {
-				return links, deliveries, err
+			if err := e.eraseLink(ctx, m, linkID, &n); err != nil {
+				return n, err
 			}
-			if scrubbed {
-				links++
-			}
-			if _, err := s.eraseLinkBank(ctx, m, linkID); err != nil {
-				return links, deliveries, err
-			}
-			n, err := s.eraseDeliveries(ctx, m, linkID, id)
-			if err != nil {
-				return links, deliveries, err
-			}
-			deliveries += n
 		}
 		if next == "" {
 			break
 		}
 		cursor = next
 	}
-	n, err := s.eraseListedDeliveries(ctx, m, id)
-	return links, deliveries + n, err
+	for _, cid := range e.ids {
+		d, err := e.eraseListedDeliveries(ctx, m, cid)
+		if err != nil {
+			return n, err
+		}
+		n.Deliveries += d
+	}
+	return n, nil
+}
+
+// eraseLink erases the person from one link, its bank records and its
+// deliveries, counting into n.
+func (e *eraser) eraseLink(ctx context.Context, m, linkID string, n *ErasureCounts) error {
+	scrubbed, err := e.eraseLinkCustomer(ctx, m, linkID, e.ids[0])
+	if err != nil {
+		return err
+	}
+	if scrubbed {
+		n.Links++
+	}
+	b, err := e.eraseLinkBank(ctx, m, linkID)
+	if err != nil {
+		return err
+	}
+	n.BankRecords += b
+	d, err := e.eraseDeliveries(ctx, m, linkID)
+	n.Deliveries += d
+	return err
 }
 
 // markErased writes the customer's erasure marker (kept with the time of
 // the first erasure).
-func (s *Customers) markErased(ctx context.Context, m, customerID string) error {
+func (s *eraser) markErased(ctx context.Context, m, customerID string) error {
+	if s.dry {
+		return nil
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(erasedPK(m, customerID), erasedSK),
 		UpdateExpression:         aws.String("SET #type = :t, customer_id = :c, erased_at = if_not_exists(erased_at, :now)"),
 		ExpressionAttributeNames: map[string]string{"#type": "type"},
@@ -105,7 +169,16 @@ func (s *Customers) markErased(ctx context.Context, m, customerID string) error 
 // eraseLinkCustomer reduces a link's customer to its id and moves its
 // version on; false when the link is gone (deleted before it was opened).
 // A link already reduced (or now another customer's) is left as it is.
-func (s *Customers) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
+func (s *eraser) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
+	if s.dry {
+		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: linkKey(m, linkID), ConsistentRead: aws.Bool(true),
+			ProjectionExpression: aws.String("customer")})
+		if err != nil {
+			return false, fmt.Errorf("erasure preview of link %s: %w", linkID, err)
+		}
+		c, ok := out.Item["customer"].(*types.AttributeValueMemberM)
+		return ok && avS(c.Value["ID"]) == customerID && len(c.Value) > 1, nil
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND customer.#id = :id AND size(customer) > :one"),
 		UpdateExpression:         aws.String("SET customer = :c, customer_search = :empty, #version = #version + :one"),
@@ -129,7 +202,7 @@ func (s *Customers) eraseLinkCustomer(ctx context.Context, m, linkID, customerID
 
 // eraseDeliveries rewrites the bodies of a link's webhook deliveries (as
 // the listing index shows them) with the customer reduced to its id.
-func (s *Customers) eraseDeliveries(ctx context.Context, m, linkID, customerID string) (int, error) {
+func (s *eraser) eraseDeliveries(ctx context.Context, m, linkID string) (int, error) {
 	n, cursor := 0, ""
 	for {
 		ds, next, err := (&Deliveries{s.Core}).ListDeliveries(ctx, DeliveryQuery{Merchant: m, LinkID: linkID, Limit: 100, Cursor: cursor})
@@ -137,7 +210,7 @@ func (s *Customers) eraseDeliveries(ctx context.Context, m, linkID, customerID s
 			return n, err
 		}
 		for _, d := range ds {
-			changed, err := s.scrubDelivery(ctx, m, d, customerID)
+			changed, err := s.scrubDelivery(ctx, m, d)
 			if err != nil {
 				return n, err
 			}
@@ -155,7 +228,7 @@ func (s *Customers) eraseDeliveries(ctx context.Context, m, linkID, customerID s
 // eraseListedDeliveries scrubs the deliveries listed under the customer:
 // the list and each delivery read strongly consistent, so every delivery
 // written with the person's data before the marker is found.
-func (s *Customers) eraseListedDeliveries(ctx context.Context, m, customerID string) (int, error) {
+func (s *eraser) eraseListedDeliveries(ctx context.Context, m, customerID string) (int, error) {
 	n := 0
 	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerDeliveriesPK(m, customerID))}}
@@ -174,7 +247,7 @@ func (s *Customers) eraseListedDeliveries(ctx context.Context, m, customerID str
 			if err != nil {
 				return n, err
 			}
-			changed, err := s.scrubDelivery(ctx, m, d, customerID)
+			changed, err := s.scrubDelivery(ctx, m, d)
 			if err != nil {
 				return n, err
 			}
@@ -188,10 +261,10 @@ func (s *Customers) eraseListedDeliveries(ctx context.Context, m, customerID str
 
 // scrubDelivery rewrites one delivery's body with the customer reduced to
 // its id; false when there was nothing to change (or it is gone).
-func (s *Customers) scrubDelivery(ctx context.Context, m string, d Delivery, customerID string) (bool, error) {
-	body, changed := scrubCustomer(d.Body, customerID)
-	if !changed {
-		return false, nil
+func (s *eraser) scrubDelivery(ctx context.Context, m string, d Delivery) (bool, error) {
+	body, changed := scrubCustomer(d.Body, s.ids...)
+	if !changed || s.dry {
+		return changed, nil
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(deliveryPK(m, d.ID), deliverySK),
 		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),
@@ -206,8 +279,8 @@ func (s *Customers) scrubDelivery(ctx context.Context, m string, d Delivery, cus
 }
 
 // scrubCustomer replaces, anywhere in a JSON document, an object under
-// "customer" whose id is customerID by {"id": customerID}.
-func scrubCustomer(body, customerID string) (string, bool) {
+// "customer" whose id is one of ids by {"id": <its id>}.
+func scrubCustomer(body string, ids ...string) (string, bool) {
 	var v any
 	if json.Unmarshal([]byte(body), &v) != nil {
 		return body, false
@@ -218,8 +291,8 @@ func scrubCustomer(body, customerID string) (string, bool) {
 		switch t := x.(type) {
 		case map[string]any:
 			for k, c := range t {
-				if cm, ok := c.(map[string]any); ok && k == "customer" && cm["id"] == customerID && len(cm) > 1 {
-					t[k] = map[string]any{"id": customerID}
+				if cm, ok := c.(map[string]any); ok && k == "customer" && len(cm) > 1 && slices.Contains(ids, fmt.Sprint(cm["id"])) {
+					t[k] = map[string]any{"id": cm["id"]}
 					changed = true
 					continue
 				}

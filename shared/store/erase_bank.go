@@ -43,7 +43,7 @@ type bankErasure struct {
 // eraseLinkBank removes the bank's personal data around link id of
 // merchant m (see above) and returns the number of items changed. Run
 // again, it changes nothing more.
-func (s *Customers) eraseLinkBank(ctx context.Context, m, linkID string) (int, error) {
+func (s *eraser) eraseLinkBank(ctx context.Context, m, linkID string) (int, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: linkKey(m, linkID), ConsistentRead: aws.Bool(true),
 		ProjectionExpression: aws.String("psp, psp_reference")})
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Customers) eraseLinkBank(ctx context.Context, m, linkID string) (int, e
 
 // eraseBankPayment scrubs the statement entry of bank payment ref (by its
 // identity marker) and notes the review payment made of it, if any.
-func (s *Customers) eraseBankPayment(ctx context.Context, e *bankErasure, m, ref string) error {
+func (s *eraser) eraseBankPayment(ctx context.Context, e *bankErasure, m, ref string) error {
 	marker, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: key(entryMarkerPK(m, ref), entryMarkerSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("erase bank payment %s: read its entry marker: %w", ref, err)
@@ -116,7 +116,7 @@ func (s *Customers) eraseBankPayment(ctx context.Context, e *bankErasure, m, ref
 
 // eraseSettledPayouts removes the payee from the payouts of link id's
 // refunds by bank transfer that are settled.
-func (s *Customers) eraseSettledPayouts(ctx context.Context, e *bankErasure, m, linkID string) error {
+func (s *eraser) eraseSettledPayouts(ctx context.Context, e *bankErasure, m, linkID string) error {
 	rs, err := (&Payments{s.Core}).Refunds(ctx, m, linkID)
 	if err != nil {
 		return fmt.Errorf("erase payouts of %s: %w", linkID, err)
@@ -130,7 +130,7 @@ func (s *Customers) eraseSettledPayouts(ctx context.Context, e *bankErasure, m, 
 		if err != nil {
 			return fmt.Errorf("erase payout %s: %w", r.EndToEndID, err)
 		}
-		if created := avS(rec.Item["created_at"]); created != "" {
+		if created := avS(rec.Item["created_at"]); created != "" && !s.dry {
 			// A settled refund's place on the waiting list is stale (a file
 			// would not claim it): it goes, with the payee it names.
 			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.tbl(), Key: key(waitingPK(m), waitingSK(created, r.EndToEndID))}); err != nil {
@@ -146,8 +146,11 @@ func (s *Customers) eraseSettledPayouts(ctx context.Context, e *bankErasure, m, 
 
 // removeAttrs removes attrs from the item at k when it holds any of them
 // (an item gone, or already without them, is left as it is), counting the
-// items changed.
-func (s *Customers) removeAttrs(ctx context.Context, e *bankErasure, k map[string]types.AttributeValue, attrs ...string) error {
+// items changed; a preview (dry) counts the items holding any.
+func (s *eraser) removeAttrs(ctx context.Context, e *bankErasure, k map[string]types.AttributeValue, attrs ...string) error {
+	if s.dry {
+		return s.countAttrs(ctx, e, k, attrs...)
+	}
 	names := map[string]string{}
 	remove, cond := "REMOVE ", ""
 	for i, a := range attrs {
@@ -169,5 +172,28 @@ func (s *Customers) removeAttrs(ctx context.Context, e *bankErasure, k map[strin
 		return err
 	}
 	e.scrubbed++
+	return nil
+}
+
+// countAttrs counts the item at k when it holds any of attrs.
+func (s *eraser) countAttrs(ctx context.Context, e *bankErasure, k map[string]types.AttributeValue, attrs ...string) error {
+	names := map[string]string{}
+	proj := ""
+	for i, a := range attrs {
+		n := "#a" + strconv.Itoa(i)
+		names[n] = a
+		if i > 0 {
+			proj += ", "
+		}
+		proj += n
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: k, ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String(proj), ExpressionAttributeNames: names})
+	if err != nil {
+		return err
+	}
+	if len(out.Item) > 0 {
+		e.scrubbed++
+	}
 	return nil
 }

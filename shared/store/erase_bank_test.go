@@ -45,9 +45,7 @@ func TestEraseReachesBankData(t *testing.T) {
 		env.Merchant(t, m)
 		h := newBankHistory(t, env, svc, rng, m, 2+rng.IntN(2))
 		target := h.customers[rng.IntN(len(h.customers))]
-		if _, _, err := env.Store.EraseCustomerLinks(ctx, m, target); err != nil {
-			t.Fatal(err)
-		}
+		previewIsErasure(t, env, m, target)
 		items := scanMerchant(t, env, m)
 		for _, p := range h.payers {
 			where := holding(items, p.name, p.iban)
@@ -280,4 +278,28 @@ func holding(items map[string]string, name, iban string) []string {
 		}
 	}
 	return keys
+}
+
+// previewIsErasure erases customer id of m after previewing it: the
+// preview writes nothing and counts what the erasure then changes.
+func previewIsErasure(t *testing.T, env *testenv.Env, m, id string) {
+	t.Helper()
+	before := scanMerchant(t, env, m)
+	preview, err := env.Store.ErasurePreview(ctx, m, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := scanMerchant(t, env, m); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("the erasure preview wrote to the table")
+	}
+	done, err := env.Store.EraseCustomerData(ctx, m, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done != preview || done.Links == 0 {
+		t.Fatalf("the erasure changed %+v, its preview said %+v", done, preview)
+	}
+	if again, err := env.Store.ErasurePreview(ctx, m, id); err != nil || again != (store.ErasureCounts{}) {
+		t.Fatalf("the preview after the erasure: %+v %v", again, err)
+	}
 }
