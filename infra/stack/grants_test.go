@@ -309,6 +309,7 @@ func TestRoutesReachTheirFunctions(t *testing.T) {
 		"ANY /v1/webhook-deliveries": "account", "ANY /v1/webhook-deliveries/{proxy+}": "account", "ANY /v1/audit-log": "account",
 		"ANY /v1/customers": "customers", "ANY /v1/customers/{proxy+}": "customers",
 		"GET /dashboard": "dashboard", "GET /dashboard/{proxy+}": "dashboard", "POST /dashboard": "dashboard", "POST /dashboard/{proxy+}": "dashboard",
+		"GET /": "dashboard", "GET /favicon.ico": "dashboard",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes %v,\n want %v", got, want)

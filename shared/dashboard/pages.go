@@ -91,6 +91,7 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>` + e(p.Title) + ` · paylinks</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="` + assetPath["app.css"] + `">
 </head>
 <body>

@@ -432,6 +432,13 @@ func (s *samples) api(t *testing.T, l *domain.Link) {
 	if resp = s.invoke("dashboard", "sign-in-page.json", 200, nil); !strings.Contains(resp.Body, `name="password"`) || !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'self'") {
 		t.Fatalf("dashboard sign-in: %v %s", resp.Headers, resp.Body)
 	}
+	// The site's root leads to the dashboard; the favicon is an SVG.
+	if resp = s.invoke("dashboard", "root.json", 302, nil); resp.Headers["Location"] != "/dashboard" {
+		t.Fatalf("root: %v", resp.Headers)
+	}
+	if resp = s.invoke("dashboard", "favicon.json", 200, nil); resp.Headers["Content-Type"] != "image/svg+xml" || !strings.Contains(resp.Body, "<svg") {
+		t.Fatalf("favicon: %v %s", resp.Headers, resp.Body)
+	}
 }
 
 func (s *samples) send(t *testing.T, l *domain.Link) {

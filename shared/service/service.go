@@ -223,6 +223,9 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle(httpapi.MembersPath+"/", s.bounded(composepeople.Handler(s.People)))
 	mux.Handle("/dashboard", s.bounded(composedashboard.Handler(s.Dashboard)))
 	mux.Handle("/dashboard/", s.bounded(composedashboard.Handler(s.Dashboard)))
+	// The site's root and favicon: the dashboard's function's, as deployed.
+	mux.Handle("GET /{$}", s.bounded(composedashboard.Handler(s.Dashboard)))
+	mux.Handle("GET /favicon.ico", s.bounded(composedashboard.Handler(s.Dashboard)))
 	mux.Handle("/l/", s.PublicHandler())
 	mux.Handle("/sandbox/", s.SandboxHandler())
 	mux.Handle("/webhooks/", s.WebhookHandler())

@@ -137,7 +137,8 @@ var Functions = []Function{
 		Sends:  []string{Imports},
 		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedSealer | NeedRateLimits | NeedIdentity},
 	{Name: "dashboard", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
-		Routes: []Route{{"/dashboard", []string{"GET", "POST"}}, {"/dashboard/{proxy+}", []string{"GET", "POST"}}},
+		// The site's root (a redirect to /dashboard) and its favicon too.
+		Routes: []Route{{"/dashboard", []string{"GET", "POST"}}, {"/dashboard/{proxy+}", []string{"GET", "POST"}}, {"/", []string{"GET"}}, {"/favicon.ico", []string{"GET"}}},
 		Needs:  NeedTable | NeedTableWrite | NeedPublicBaseURL | NeedIdentity | NeedIdentityAdmin},
 	{Name: "redirect", Timeout: 10 * time.Second, Memory: 256, Trigger: http,
 		Routes: []Route{{"/l/{proxy+}", []string{"GET", "HEAD"}}},

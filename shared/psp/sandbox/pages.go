@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -79,73 +81,165 @@ func (p *Pages) result(pay bool) http.HandlerFunc {
 	}
 }
 
+// done is the page after Pay or Decline (when the link has no redirect
+// URL to go to), in the link's language, with a way back to the merchant.
 func (p *Pages) done(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	result := "paid"
-	if r.URL.Query().Get("result") == "declined" {
-		result = "declined"
+	s, l, ok := p.session(w, r)
+	if !ok {
+		return
 	}
-	writeDone(w, result)
+	v := doneView{Lang: lang(l), Paid: r.URL.Query().Get("result") != "declined", Merchant: s.Merchant}
+	var domains []string
+	if m, err := p.Merchants(r.Context(), s.Merchant); err == nil {
+		if m.Name != "" {
+			v.Merchant = m.Name
+		}
+		domains = m.RedirectDomains
+	}
+	v.Back, v.ToMerchant = back(l, domains, v.Paid)
+	if !v.Paid {
+		v.Retry = l.Code
+	}
+	pageHeaders(w)
+	writeDone(w, v)
 }
 
-// donePage is the page after Pay or Decline; {result} is escaped.
+// pageHeaders are the sandbox pages' headers: HTML, never cached, a CSP
+// that lets in only their inline style and the favicon, no referrer (the
+// session token is in the URL) and no sniffing.
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// pageStyle is both pages' style.
+const pageStyle = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#eef1f5;color:#1b1f24}
+main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+@media (max-width:30rem){main{margin:1rem;padding:1.25rem}}
+.badge{display:inline-block;background:#ffe08a;border-radius:4px;padding:.1rem .5rem;font-size:.8rem;font-weight:600}
+.amount{font-size:2rem;font-weight:600;margin:.5rem 0}
+.muted{color:#57606a}
+form{display:inline}
+button,a.button{display:inline-block;font:inherit;font-weight:600;padding:.75rem 1.5rem;border-radius:8px;border:0;margin:1rem .5rem 0 0;cursor:pointer;text-decoration:none}
+button:focus,a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}
+.pay{background:#0a7d32;color:#fff}.decline{background:#b3261e;color:#fff}
+a.button{background:#0b5cff;color:#fff}a.button.secondary{background:#fff;color:#0b5cff;box-shadow:inset 0 0 0 2px #0b5cff}`
+
+// donePage is the page after Pay or Decline; its placeholders are filled
+// escaped in one pass.
 const donePage = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sandbox: {result}</title>
-<style>body{font-family:system-ui,sans-serif;background:#eef1f5}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px}</style></head>
-<body><main><h1 id="result">{heading}</h1>
-<p>{next}</p></main></body>
-</html>
-`
-
-// writeDone writes the thank-you or declined page.
-func writeDone(w io.Writer, result string) {
-	heading, next := "Payment declined", "Open the payment link again to retry."
-	if result == "paid" {
-		heading, next = "Thank you, payment received", "You may close this page."
-	}
-	_, _ = strings.NewReplacer("{result}", htmlsafe.Text(result), "{heading}", heading, "{next}", next).WriteString(w, donePage)
-}
-
-// checkoutPage is the hosted checkout; its placeholders are filled escaped
-// in one pass (values cannot inject placeholders).
-const checkoutPage = `<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>Sandbox checkout</title>
+<title>{heading}</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#eef1f5;color:#1b1f24}
-main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
-.badge{display:inline-block;background:#ffe08a;border-radius:4px;padding:.1rem .5rem;font-size:.8rem;font-weight:600}
-.amount{font-size:2rem;font-weight:600;margin:.5rem 0}
-form{display:inline}
-button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border-radius:8px;border:0;margin:1rem .5rem 0 0;cursor:pointer}
-button:focus{outline:3px solid #1b1f24;outline-offset:2px}
-.pay{background:#0a7d32;color:#fff}.decline{background:#b3261e;color:#fff}
+{style}
 </style>
 </head>
 <body>
 <main>
-<span class="badge">SANDBOX</span>
-<h1>Checkout</h1>
-<p>Payment to {merchant}</p>
-<p class="amount" id="amount">{amount}</p>
-<p id="description">{description}</p>
-<form method="post" action="/sandbox/checkout/{session}/pay"><button class="pay" id="pay" type="submit">Pay</button></form>
-<form method="post" action="/sandbox/checkout/{session}/decline"><button class="decline" id="decline" type="submit">Decline</button></form>
+<span class="badge">{badge}</span>
+<h1 id="result" data-result="{result}">{heading}</h1>
+<p>{body}</p>
+<p>{links}</p>
 </main>
 </body>
 </html>
 `
 
-// writeCheckout writes the hosted checkout page.
+// doneView is what the page after Pay or Decline shows.
+type doneView struct {
+	Lang       string
+	Paid       bool
+	Merchant   string
+	Back       way
+	ToMerchant bool   // Back reaches the merchant (else the link's page)
+	Retry      string // the link's code: a declined link is paid again there
+}
+
+// wayHref is a way's href, escaped for a double-quoted attribute.
+func wayHref(w way) string {
+	if w.Href != "" {
+		return htmlsafe.URL(w.Href)
+	}
+	return "/l/" + htmlsafe.Text(url.PathEscape(w.Code))
+}
+
+// writeDone writes the thank-you or declined page.
+func writeDone(w io.Writer, v doneView) {
+	t := words[v.Lang]
+	if t == nil {
+		v.Lang, t = "en", words["en"]
+	}
+	result, heading, body := "paid", t["paid_title"], fmt.Sprintf(t["paid_body"], v.Merchant)
+	if !v.Paid {
+		result, heading, body = "declined", t["declined_title"], t["declined_body"]
+	}
+	backLabel := t["back_to_link"]
+	if v.ToMerchant {
+		backLabel = fmt.Sprintf(t["back_to"], v.Merchant)
+	}
+	var links string
+	switch {
+	case v.Paid:
+		links = `<a class="button" id="back" href="` + wayHref(v.Back) + `">` + htmlsafe.Text(backLabel) + `</a>`
+	default:
+		links = `<a class="button" id="retry" href="` + wayHref(way{Code: v.Retry}) + `">` + htmlsafe.Text(t["retry"]) + `</a>`
+		if v.ToMerchant {
+			links += "\n" + `<a class="button secondary" id="back" href="` + wayHref(v.Back) + `">` + htmlsafe.Text(backLabel) + `</a>`
+		}
+	}
+	_, _ = strings.NewReplacer("{lang}", v.Lang, "{style}", pageStyle, "{badge}", htmlsafe.Text(t["badge"]), "{result}", result,
+		"{heading}", htmlsafe.Text(heading), "{body}", htmlsafe.Text(body), "{links}", links).WriteString(w, donePage)
+}
+
+// checkoutPage is the hosted checkout; its placeholders are filled escaped
+// in one pass (values cannot inject placeholders).
+const checkoutPage = `<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{title}</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
+<style>
+{style}
+</style>
+</head>
+<body>
+<main>
+<span class="badge">{badge}</span>
+<h1>{heading}</h1>
+<p>{to}</p>
+<p class="amount" id="amount">{amount}</p>
+<p id="description">{description}</p>
+<p class="muted">{note}</p>
+<form method="post" action="/sandbox/checkout/{session}/pay"><button class="pay" id="pay" type="submit">{pay}</button></form>
+<form method="post" action="/sandbox/checkout/{session}/decline"><button class="decline" id="decline" type="submit">{decline}</button></form>
+</main>
+</body>
+</html>
+`
+
+// writeCheckout writes the hosted checkout page in the view's language.
 func writeCheckout(w io.Writer, v checkoutView) {
-	_, _ = strings.NewReplacer("{merchant}", htmlsafe.Text(v.Merchant), "{amount}", htmlsafe.Text(v.Amount),
-		"{description}", htmlsafe.Text(v.Description), "{session}", htmlsafe.URLPart(v.Session)).WriteString(w, checkoutPage)
+	t := words[v.Lang]
+	if t == nil {
+		v.Lang, t = "en", words["en"]
+	}
+	e := htmlsafe.Text
+	_, _ = strings.NewReplacer("{lang}", v.Lang, "{style}", pageStyle, "{title}", e(t["title"]), "{badge}", e(t["badge"]),
+		"{heading}", e(t["heading"]), "{to}", e(fmt.Sprintf(t["to"], v.Merchant)), "{amount}", e(v.Amount),
+		"{description}", e(v.Description), "{note}", e(t["test_note"]), "{pay}", e(t["pay"]), "{decline}", e(t["decline"]),
+		"{session}", htmlsafe.URLPart(v.Session)).WriteString(w, checkoutPage)
 }
 
 // redeliver sends a webhook the sandbox sent before again (tests, demos).
@@ -163,6 +257,7 @@ func (p *Pages) redeliver(w http.ResponseWriter, r *http.Request) {
 }
 
 type checkoutView struct {
+	Lang        string
 	Session     string
 	Amount      string
 	Description string
@@ -181,11 +276,9 @@ func (p *Pages) checkout(w http.ResponseWriter, r *http.Request) {
 		name = m.Name
 	}
 	reqlog.Set(r.Context(), "outcome", "checkout_shown")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	pageHeaders(w)
 	writeCheckout(w, checkoutView{
-		Session: r.PathValue("session"), Amount: l.Amount.Display("en"), Description: l.Description,
+		Lang: lang(l), Session: r.PathValue("session"), Amount: l.Amount.Display(lang(l)), Description: l.Description,
 		Merchant: name, Status: string(l.Status), Attempt: s.Attempt,
 	})
 }
