@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/favicon"
 	"github.com/paylinks/paylinks/shared/htmlsafe"
 	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -138,7 +139,7 @@ const donePage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>{heading}</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml">
+` + favicon.Link + `
 <style>
 {style}
 </style>
@@ -209,7 +210,7 @@ const checkoutPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>{title}</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml">
+` + favicon.Link + `
 <style>
 {style}
 </style>
