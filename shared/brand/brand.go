@@ -95,3 +95,13 @@ func Check(cur Settings, in Input) (Settings, domain.FieldErrors) {
 	}
 	return next, errs
 }
+
+// LogoPath is where the customer pages serve the logo of a link's
+// merchant (code is the link's public code), versioned by its ETag so
+// that it can be cached for long: "" when there is no logo.
+func (s *Settings) LogoPath(code string) string {
+	if s == nil || s.Logo == nil {
+		return ""
+	}
+	return "/l/" + code + "/logo.png?v=" + s.Logo.ETag
+}

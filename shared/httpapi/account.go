@@ -36,6 +36,11 @@ type MemberStore interface {
 var AccountRoutes = []Route{
 	{Pattern: "GET /v1/settings", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getSettings) }},
 	{Pattern: "PUT /v1/settings", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putSettings) }},
+	{Pattern: "GET /v1/settings/brand", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getBrand) }},
+	{Pattern: "PUT /v1/settings/brand", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putBrand) }},
+	{Pattern: "GET /v1/settings/brand/logo", Permission: domain.SettingsRead, handler: func(a *API) http.HandlerFunc { return handle(a.getLogo) }},
+	{Pattern: "PUT /v1/settings/brand/logo", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.putLogo) }},
+	{Pattern: "DELETE /v1/settings/brand/logo", Permission: domain.SettingsWrite, handler: func(a *API) http.HandlerFunc { return handle(a.deleteLogo) }},
 	{Pattern: "GET /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.listKeys) }},
 	{Pattern: "POST /v1/api-keys", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return a.keyGrant(a.idempotent(handle(a.createKey))) }},
 	{Pattern: "DELETE /v1/api-keys/{id}", Permission: domain.KeysWrite, handler: func(a *API) http.HandlerFunc { return handle(a.revokeKey) }},

@@ -56,6 +56,7 @@ type Store interface {
 	RefundLister
 	CustomerStore
 	SettingsStore
+	BrandStore
 	KeyStore
 	MemberStore
 	DeliveryStore

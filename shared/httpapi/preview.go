@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/send"
@@ -38,7 +39,7 @@ func (a *API) previewLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := Preview{Object: "payment_link_preview", Link: a.view(l), Merchant: m.Name, Messages: []PreviewMessage{}}
 	for _, ch := range []string{domain.ChannelEmail, domain.ChannelSMS, domain.ChannelWhatsApp} {
-		msg, err := send.Render(l, m.Name, a.PublicBaseURL, "link", ch)
+		msg, err := send.Render(l, m, a.PublicBaseURL, "link", ch)
 		if err != nil {
 			return err
 		}
@@ -50,7 +51,8 @@ func (a *API) previewLink(w http.ResponseWriter, r *http.Request) error {
 
 // previewEmail answers GET /v1/payment-links/{id}/preview/email: the
 // e-mail's HTML as the customer's mail program shows it, for the
-// dashboard's preview frame. Its own policy: nothing loads, nothing runs
+// dashboard's preview frame. Its own policy: nothing loads but images of
+// the customer pages' origin (the merchant's logo), nothing runs
 // (sandbox), only the e-mail's inline styles apply, framed by this origin
 // only.
 func (a *API) previewEmail(w http.ResponseWriter, r *http.Request) error {
@@ -59,16 +61,26 @@ func (a *API) previewEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg, err := send.Render(l, m.Name, a.PublicBaseURL, "link", domain.ChannelEmail)
+	msg, err := send.Render(l, m, a.PublicBaseURL, "link", domain.ChannelEmail)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"+a.logoSource()+"; sandbox; frame-ancestors 'self'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(msg.HTML))
 	return nil
+}
+
+// logoSource is " " and the customer pages' origin, which serves the
+// merchant's logo that a branded e-mail shows ("" when unknown).
+func (a *API) logoSource() string {
+	u, err := url.Parse(a.PublicBaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return " " + u.Scheme + "://" + u.Host
 }

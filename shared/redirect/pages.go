@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/paylinks/paylinks/shared/brand"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/htmlsafe"
 )
@@ -40,6 +41,7 @@ var messages = map[string]map[string]string{
 		"qr_caption":    "Scan this code with your banking app to fill in the transfer.",
 		"pay_online":    "Pay online",
 		"online_down":   "Online payment is not available right now. Try again in a moment, or pay by bank transfer below.",
+		"support":       "Questions? Contact %s:",
 	},
 	"nl": {
 		"pay":           "Betalen",
@@ -69,6 +71,7 @@ var messages = map[string]map[string]string{
 		"qr_caption":    "Scan deze code met je bankapp om de overschrijving in te vullen.",
 		"pay_online":    "Online betalen",
 		"online_down":   "Online betalen lukt nu even niet. Probeer het zo opnieuw, of betaal hieronder via overschrijving.",
+		"support":       "Vragen? Neem contact op met %s:",
 	},
 	"fr": {
 		"pay":           "Payer",
@@ -98,6 +101,7 @@ var messages = map[string]map[string]string{
 		"qr_caption":    "Scannez ce code avec l'app de votre banque pour remplir le virement.",
 		"pay_online":    "Payer en ligne",
 		"online_down":   "Le paiement en ligne est momentanément indisponible. Réessayez dans un instant, ou payez par virement ci-dessous.",
+		"support":       "Des questions ? Contactez %s :",
 	},
 	"de": {
 		"pay":           "Bezahlen",
@@ -127,6 +131,7 @@ var messages = map[string]map[string]string{
 		"qr_caption":    "Scannen Sie diesen Code mit Ihrer Banking-App, um die Überweisung auszufüllen.",
 		"pay_online":    "Online bezahlen",
 		"online_down":   "Die Online-Zahlung ist gerade nicht möglich. Versuchen Sie es gleich noch einmal oder bezahlen Sie unten per Überweisung.",
+		"support":       "Fragen? Kontaktieren Sie %s:",
 	},
 }
 
@@ -145,7 +150,11 @@ type Page struct {
 	Bank         *BankDetails
 	Checkout     string
 	CheckoutDown bool
-	T            map[string]string
+	// Brand is the merchant's brand (nil: paylinks' own look); LogoPath
+	// is where this page's logo is served ("" for none).
+	Brand    *brand.Settings
+	LogoPath string
+	T        map[string]string
 }
 
 // Lang picks the page language: the link's, else en.
@@ -184,20 +193,19 @@ const pageLayout = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">{og}
 <title>{title}</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1b1f24}
 main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
 h1{font-size:1.4rem;margin:0 0 1rem}
 .amount{font-size:2rem;font-weight:600;margin:.5rem 0}
 .muted{color:#57606a}
-a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.5rem;background:#0b5cff;color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
+a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.5rem;background:{accent};color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
 a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}{style}
 </style>
 </head>
 <body>
-<main>
-<h1>{title}</h1>{body}
+<main>{logo}
+<h1>{title}</h1>{body}{support}
 </main>{script}
 </body>
 </html>
@@ -265,6 +273,7 @@ func pageHTML(p Page) string {
 	default:
 		body = "<p>" + e(t["error_body"]) + "</p>"
 	}
-	return strings.NewReplacer("{lang}", e(p.Lang), "{og}", og, "{style}", style, "{title}", e(t[titleKey(p.Kind)]), "{body}", "\n"+body,
-		"{script}", script).Replace(pageLayout)
+	logo, support, brandStyle := brandHTML(p)
+	return strings.NewReplacer("{lang}", e(p.Lang), "{og}", og, "{style}", style+brandStyle, "{title}", e(t[titleKey(p.Kind)]), "{body}", "\n"+body,
+		"{script}", script, "{accent}", p.Brand.Accent(), "{logo}", logo, "{support}", support).Replace(pageLayout)
 }

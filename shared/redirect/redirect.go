@@ -29,6 +29,8 @@ type Store interface {
 	GetByCode(ctx context.Context, code string) (*domain.Link, error)
 	SaveCheckout(ctx context.Context, l *domain.Link, url string, expires time.Time) error
 	GetMerchant(ctx context.Context, id string) (*merchant.Merchant, error)
+	// GetLogo is the merchant's cleaned logo and its ETag.
+	GetLogo(ctx context.Context, merchantID string) ([]byte, string, error)
 }
 
 // Handler serves /l/{code}.
@@ -42,6 +44,7 @@ type Handler struct {
 	Now       func() time.Time
 	merchants *merchant.Cache[string, *merchant.Merchant]
 	qrs       qrCache
+	logos     logoCache
 }
 
 // verify refuses a code this deployment did not sign: the not-found page.
@@ -88,6 +91,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /l/{code}/qr.svg", handle(h.qr("svg")))
 	mux.HandleFunc("GET /l/{code}/epc.png", handle(h.epcImage("png")))
 	mux.HandleFunc("GET /l/{code}/epc.svg", handle(h.epcImage("svg")))
+	mux.HandleFunc("GET /l/{code}/logo.png", handle(h.logo))
 }
 
 // handlerFunc serves a page, or returns the error that handle answers.
@@ -256,7 +260,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, code string, m
 func (h *Handler) page(l *domain.Link, m *merchant.Merchant, kind string) Page {
 	lang := Lang(l)
 	return Page{Lang: lang, Kind: kind, Merchant: m.Name, Amount: l.Amount.Display(lang), Description: l.Description,
-		URL: h.PublicBaseURL + "/l/" + l.Code, QRURL: h.PublicBaseURL + "/l/" + l.Code + "/qr.png"}
+		URL: h.PublicBaseURL + "/l/" + l.Code, QRURL: h.PublicBaseURL + "/l/" + l.Code + "/qr.png", Brand: m.Brand, LogoPath: m.Brand.LogoPath(l.Code)}
 }
 
 // langHint picks a page language from Accept-Language when no link is known.

@@ -2,6 +2,8 @@ package redirect_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 
@@ -18,9 +20,10 @@ type fakeStore struct {
 	mu        sync.Mutex
 	links     map[string]*domain.Link // by code
 	merchants map[string]*merchant.Merchant
-	clicks    int // CountClick calls
-	opened    int // Transition calls
-	checkouts int // SaveCheckout calls
+	clicks    int               // CountClick calls
+	opened    int               // Transition calls
+	checkouts int               // SaveCheckout calls
+	logos     map[string][]byte // by merchant
 }
 
 var _ redirect.Store = (*fakeStore)(nil)
@@ -85,6 +88,19 @@ func (f *fakeStore) Transition(_ context.Context, cur, next *domain.Link, _ doma
 	c := *next
 	f.links[cur.Code] = &c
 	return nil
+}
+
+// GetLogo is the merchant's logo and its ETag (the PNG's SHA-256, as
+// brand.SanitizePNG makes it).
+func (f *fakeStore) GetLogo(_ context.Context, merchantID string) ([]byte, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	png, ok := f.logos[merchantID]
+	if !ok {
+		return nil, "", domain.ErrNotFound
+	}
+	sum := sha256.Sum256(png)
+	return png, hex.EncodeToString(sum[:8]), nil
 }
 
 func (f *fakeStore) SaveCheckout(_ context.Context, l *domain.Link, url string, expires time.Time) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/paylinks/paylinks/shared/bank/reference"
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/send"
 )
@@ -23,7 +24,7 @@ func TestRenderBankTransfer(t *testing.T) {
 		ExpiresAt: unitNow.Add(time.Hour), Beneficiary: &domain.Beneficiary{Name: "Bakkerij Peeters", IBAN: "BE71096123456769", BIC: "GKCCBEBB"},
 		BankReference: reference.ForLink(id, 0, reference.RF)}
 	printed, _ := reference.Print(l.BankReference)
-	m, err := send.Render(l, "Bakkerij Peeters", "https://links.example", "link", channel.Email)
+	m, err := send.Render(l, &merchant.Merchant{Name: "Bakkerij Peeters"}, "https://links.example", "link", channel.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestRenderBankTransfer(t *testing.T) {
 		}
 	}
 	l.BankReference = ""
-	if m, _ = send.Render(l, "Bakkerij Peeters", "https://links.example", "link", channel.Email); strings.Contains(m.Text, "BE71") {
+	if m, _ = send.Render(l, &merchant.Merchant{Name: "Bakkerij Peeters"}, "https://links.example", "link", channel.Email); strings.Contains(m.Text, "BE71") {
 		t.Fatalf("a link without transfer shows its account:\n%s", m.Text)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paylinks/paylinks/shared/bank/reference"
+	"github.com/paylinks/paylinks/shared/brand"
 	"github.com/paylinks/paylinks/shared/channel"
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/merchant"
@@ -180,7 +181,7 @@ func (s *Service) deliver(ctx context.Context, msg Message) (string, error) {
 		_ = s.Store.ReleaseSend(ctx, msg.Merchant, msg.LinkID, msg.SendID)
 		return "error", err
 	}
-	rendered, err := Render(l, m.Name, s.PublicBaseURL, msg.Kind, msg.Channel)
+	rendered, err := Render(l, m, s.PublicBaseURL, msg.Kind, msg.Channel)
 	if err != nil {
 		return finish("failed", "message.failed", map[string]string{"reason": "render"})
 	}
@@ -227,20 +228,35 @@ func bankOf(l *domain.Link) *channel.Bank {
 }
 
 // Render is the message of kind (link or reminder) on channel ch that the
-// link's customer gets, in the link's language, from the merchant named
-// merchantName: what the worker sends and what the dashboard's preview
-// shows before sending. The e-mail of a link that offers a bank transfer
-// shows the transfer's beneficiary, IBAN, BIC and structured reference.
-func Render(l *domain.Link, merchantName, publicBaseURL, kind, ch string) (channel.Message, error) {
+// link's customer gets, in the link's language, from merchant mc: what
+// the worker sends and what the dashboard's preview shows before sending.
+// The e-mail of a link that offers a bank transfer shows the transfer's
+// beneficiary, IBAN, BIC and structured reference; that of a branded
+// merchant its logo, accent colour and support contact.
+func Render(l *domain.Link, mc *merchant.Merchant, publicBaseURL, kind, ch string) (channel.Message, error) {
 	name := l.Customer.Name()
 	if strings.TrimSpace(name) == "" {
 		name = l.Customer.Email
 	}
-	m, err := channel.Render(kind, ch, l.Language, channel.Data{Name: name, Merchant: merchantName, Amount: l.Amount.Display(l.Language),
-		Description: l.Description, URL: publicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt, Bank: bankOf(l)})
+	m, err := channel.Render(kind, ch, l.Language, channel.Data{Name: name, Merchant: mc.Name, Amount: l.Amount.Display(l.Language),
+		Description: l.Description, URL: publicBaseURL + "/l/" + l.Code, Expires: l.ExpiresAt, Bank: bankOf(l), Brand: brandOf(mc.Brand, l.Code, publicBaseURL)})
 	if err != nil {
 		return channel.Message{}, fmt.Errorf("render %s %s of %s: %w", kind, ch, l.ID, err)
 	}
 	m.To = l.Customer.Address(ch)
 	return m, nil
+}
+
+// brandOf is what the e-mails of the link coded code show of brand b (nil
+// when nothing is set): its logo as an absolute URL on the customer pages'
+// host.
+func brandOf(b *brand.Settings, code, publicBaseURL string) *channel.Brand {
+	if b.Empty() {
+		return nil
+	}
+	out := &channel.Brand{Accent: b.Accent(), SupportEmail: b.SupportEmail, SupportPhone: b.SupportPhone}
+	if p := b.LogoPath(code); p != "" {
+		out.LogoURL = publicBaseURL + p
+	}
+	return out
 }
