@@ -32,7 +32,12 @@ GO_TEST_FLAGS ?= -count=1 -timeout 25m
 STATICCHECK_VERSION ?= v0.8.2
 GOCYCLO_VERSION ?= v0.6.0
 REDOCLY_VERSION ?= 2.77.0
-export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION
+# the dashboard's ES modules: tsc --noEmit and eslint (from npm, exact versions)
+TYPESCRIPT_VERSION ?= 7.0.2
+ESLINT_VERSION ?= 10.15.0
+ESLINT_JS_VERSION ?= 10.0.1
+GLOBALS_VERSION ?= 17.14.0
+export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION TYPESCRIPT_VERSION ESLINT_VERSION ESLINT_JS_VERSION GLOBALS_VERSION
 # the browser tests' accessibility audit (shared/testkit/browser.AxeVersion names the same)
 AXE_CORE_VERSION ?= 4.14.1
 
@@ -133,7 +138,8 @@ fmt:
 vet:
 	go vet ./...
 
-## lint: gofmt, go vet, a go mod tidy diff, staticcheck, gocyclo -over 20 (each runs; any failure fails)
+## lint: gofmt, go vet, a go mod tidy diff, staticcheck, gocyclo -over 20, redocly on openapi.json, tsc --noEmit
+## and eslint on the dashboard's modules (each runs; any failure fails)
 lint:
 	@infra/local/lint.sh
 

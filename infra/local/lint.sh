@@ -5,12 +5,20 @@
 # failed; the exit status is 1 when any failed. The tools are pinned by the
 # Makefile (STATICCHECK_VERSION, GOCYCLO_VERSION) and installed from the Go
 # module proxy with `go install` into .tools/<tool>-<version>/; the OpenAPI
-# document is linted with @redocly/cli (REDOCLY_VERSION, from npm).
+# document is linted with @redocly/cli (REDOCLY_VERSION, from npm), and the
+# dashboard's ES modules (shared/dashboard/assets) with tsc --noEmit (their
+# // @ts-check JSDoc types, TYPESCRIPT_VERSION) and eslint's recommended
+# rules (ESLINT_VERSION, ESLINT_JS_VERSION, GLOBALS_VERSION), all from npm
+# at pinned exact versions into .tools/<tool>-<version>/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${STATICCHECK_VERSION:?pinned in the Makefile: run make lint}"
 : "${GOCYCLO_VERSION:?pinned in the Makefile: run make lint}"
 : "${REDOCLY_VERSION:?pinned in the Makefile: run make lint}"
+: "${TYPESCRIPT_VERSION:?pinned in the Makefile: run make lint}"
+: "${ESLINT_VERSION:?pinned in the Makefile: run make lint}"
+: "${ESLINT_JS_VERSION:?pinned in the Makefile: run make lint}"
+: "${GLOBALS_VERSION:?pinned in the Makefile: run make lint}"
 CYCLO_OVER="${CYCLO_OVER:-20}"
 TOOLS="$PWD/.tools"
 log() { printf 'lint: %s\n' "$*" >&2; }
@@ -89,10 +97,42 @@ check_openapi() {
     shared/openapi/openapi.json 2>&1 | grep -v '[║╔╚]'
 }
 
+# npm_tool <dir> <bin> <package@version...>: the node_modules of dir under
+# .tools/, the packages installed there once (exact versions, no scripts).
+npm_tool() {
+  local dir="$TOOLS/$1" bin="$2"; shift 2
+  if [ ! -x "$dir/node_modules/.bin/$bin" ]; then
+    log "installing $* from npm"
+    mkdir -p "$dir"
+    npm install --no-audit --no-fund --loglevel=error --ignore-scripts --save-exact --prefix "$dir" "$@" >/dev/null || return 1
+  fi
+  printf '%s\n' "$dir/node_modules"
+}
+
+DASHBOARD_JS=shared/dashboard/assets
+
+# The dashboard's modules type-checked (tsconfig.json there: checkJs, the
+# API's types from openapi.d.ts), nothing emitted.
+check_tsc() {
+  local mods
+  mods="$(npm_tool "typescript-$TYPESCRIPT_VERSION" tsc "typescript@$TYPESCRIPT_VERSION")" || return 1
+  "$mods/.bin/tsc" --noEmit -p "$DASHBOARD_JS/tsconfig.json"
+}
+
+# The dashboard's modules against eslint's recommended rules (the flat
+# config eslint.config.mjs there); a warning fails too.
+check_eslint() {
+  local mods
+  mods="$(npm_tool "eslint-$ESLINT_VERSION" eslint "eslint@$ESLINT_VERSION" "@eslint/js@$ESLINT_JS_VERSION" "globals@$GLOBALS_VERSION")" || return 1
+  (cd "$DASHBOARD_JS" && PAYLINKS_ESLINT_MODULES="$mods" "$mods/.bin/eslint" --max-warnings 0 .)
+}
+
 step gofmt check_gofmt
 step "go vet" go vet ./...
 step "go mod tidy" check_tidy
 step "staticcheck $STATICCHECK_VERSION" check_staticcheck
 step "gocyclo -over $CYCLO_OVER" check_cyclo
 step "redocly lint $REDOCLY_VERSION (openapi.json)" check_openapi
+step "tsc $TYPESCRIPT_VERSION --noEmit (dashboard modules)" check_tsc
+step "eslint $ESLINT_VERSION (dashboard modules)" check_eslint
 exit $rc

@@ -15,7 +15,7 @@ import (
 	"github.com/paylinks/paylinks/shared/imports/columns"
 )
 
-//go:embed assets/app.css assets/app.js
+//go:embed assets/app.css assets/*.js assets/pages/*.js
 var assetFiles embed.FS
 
 //go:embed strings/*.json
@@ -36,21 +36,37 @@ var (
 )
 
 func addAsset(name, contentType string, body []byte) {
+	assets[servedName(name, body)] = asset{body: body, contentType: contentType}
+	assetPath[name] = "/dashboard/assets/" + servedName(name, body)
+}
+
+// servedName is the name a file is served under: its path with / as -,
+// and the first 4 bytes of its hash before the extension.
+func servedName(name string, body []byte) string {
 	h := sha256.Sum256(body)
 	ext := path.Ext(name)
-	served := strings.TrimSuffix(name, ext) + "-" + hex.EncodeToString(h[:4]) + ext
-	assets[served] = asset{body: body, contentType: contentType}
-	assetPath[name] = "/dashboard/assets/" + served
+	return strings.ReplaceAll(strings.TrimSuffix(name, ext), "/", "-") + "-" + hex.EncodeToString(h[:4]) + ext
 }
 
 func init() {
-	for name, ct := range map[string]string{"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"} {
-		body, err := assetFiles.ReadFile("assets/" + name)
-		if err != nil {
-			panic(fmt.Errorf("dashboard asset %s: %w", name, err))
-		}
-		addAsset(name, ct, body)
+	css, err := assetFiles.ReadFile("assets/app.css")
+	if err != nil {
+		panic(fmt.Errorf("dashboard asset app.css: %w", err))
 	}
+	addAsset("app.css", "text/css; charset=utf-8", css)
+	src, err := moduleSources(assetFiles, "assets")
+	if err != nil {
+		panic(err)
+	}
+	mods, err := buildModules(src)
+	if err != nil {
+		panic(err)
+	}
+	for name, m := range mods {
+		assets[path.Base(m.path)] = asset{body: m.body, contentType: "text/javascript; charset=utf-8"}
+		assetPath[name] = m.path
+	}
+	modules = mods
 	addAsset("payment-links-template.csv", "text/csv; charset=utf-8", template(columns.Links, map[string]string{
 		"amount": "12.50", "currency": "EUR", "description": "Invoice 2026-113", "reference": "ORDER-8812", "expires_in_days": "30",
 		"first_name": "Ana", "last_name": "Peeters", "email": "ana@example.be", "phone": "+32470123456", "language": "nl", "country": "BE",

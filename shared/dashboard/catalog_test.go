@@ -20,7 +20,9 @@ func TestEveryStringInTheCatalog(t *testing.T) {
 		t.Fatalf("the English catalog has %d strings", len(en))
 	}
 	files, _ := filepath.Glob("*.go")
-	files = append(files, "assets/app.js")
+	scripts, _ := filepath.Glob("assets/*.js")
+	pageScripts, _ := filepath.Glob("assets/pages/*.js")
+	files = append(append(files, scripts...), pageScripts...)
 	goUse := regexp.MustCompile(`\bt\("([a-z_]+)"\)`)
 	jsUse := regexp.MustCompile(`\bt\('([a-z_]+)'[,)]`)
 	n := 0

@@ -82,7 +82,12 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 			`" data-links-template="` + e(assetPath["payment-links-template.csv"]) + `" data-customers-template="` + e(assetPath["customers-template.csv"]) +
 			`"><noscript><p>` + e(t("noscript")) + `</p></noscript></div>`
 		tail = `<script type="application/json" id="strings">` + catalogJSON["en"] + `</script>
-<script src="` + assetPath["app.js"] + `" defer></script>
+`
+		for _, href := range preloads(modules, p.App.Page) {
+			tail += `<link rel="modulepreload" href="` + e(href) + `">
+`
+		}
+		tail += `<script type="module" src="` + assetPath["app.js"] + `"></script>
 `
 	}
 	html := `<!doctype html>

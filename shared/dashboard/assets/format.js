@@ -1,0 +1,81 @@
+// @ts-check
+// Formatting for people: money, dates, names, statuses, an IBAN by its
+// last four; in the page's language.
+import { S, lang, t } from './i18n.js';
+import { h } from './dom.js';
+
+/**
+ * money is an amount in its currency.
+ * @param {{ currency: string, value: string } | null | undefined} m
+ * @returns {string}
+ */
+export const money = (m) => {
+  if (!m) return '';
+  try {
+    return new Intl.NumberFormat(lang, { style: 'currency', currency: m.currency }).format(Number(m.value));
+  } catch {
+    return m.currency + ' ' + m.value;
+  }
+};
+/**
+ * when is a moment, date and time ('—' for none).
+ * @param {string | null | undefined} s
+ * @returns {string}
+ */
+export const when = (s) => (s ? new Date(s).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+/**
+ * day is a moment's date ('—' for none).
+ * @param {string | null | undefined} s
+ * @returns {string}
+ */
+export const day = (s) => (s ? new Date(s).toLocaleDateString(lang, { dateStyle: 'medium' }) : '—');
+/**
+ * isoDay is the UTC day (YYYY-MM-DD) offsetDays after from (now).
+ * @param {number} offsetDays
+ * @param {string} [from]
+ * @returns {string}
+ */
+export const isoDay = (offsetDays, from) => {
+  const d = from ? new Date(from) : new Date();
+  d.setUTCDate(d.getUTCDate() + offsetDays);
+  return d.toISOString().slice(0, 10);
+};
+/** @param {string} m a payment method @returns {string} */
+export const methodName = (m) => (S['method_' + m] ? t('method_' + m) : m);
+/**
+ * customerName is how a customer is named: company, person, e-mail or id.
+ * @param {{ company_name?: string | null, first_name?: string | null, last_name?: string | null, email?: string | null, id?: string } | null | undefined} c
+ * @returns {string}
+ */
+export const customerName = (c) => (c ? c.company_name || [c.first_name, c.last_name].filter(Boolean).join(' ') || c.email || c.id || '' : '');
+// deletedOnArchive foretells, for the confirmation's words, what the
+// server decides (domain.CanDelete): a link never opened and not a
+// dunning one is deleted rather than archived.
+/** @param {import('./openapi').PaymentLink} l @returns {boolean} */
+export const deletedOnArchive = (l) => l.status === 'created' && l.origin !== 'dunning';
+/** @param {string} status @returns {HTMLSpanElement} */
+export const badge = (status) => h('span', { class: 'badge s-' + status }, t('status_' + status));
+/** @param {import('./openapi').PaymentLink} l @returns {string | undefined} */
+export const lastActivity = (l) => [l.updated_at, l.clicked_at, l.paid_at, l.last_sent_at].filter(Boolean).sort().pop();
+
+/** @param {import('./openapi').Event} e @returns {string} */
+export function eventLabel(e) {
+  const k = 'event_' + e.type.replace(/[.]/g, '_');
+  return S[k] ? t(k) : e.type;
+}
+/** @param {import('./openapi').Actor | null | undefined} a @returns {string} */
+export const actorName = (a) => (a ? (a.type === 'system' ? t('actor_system') : a.name || a.id || a.type) : '');
+
+// iban shows an account by its last four characters only.
+/**
+ * @param {string | null | undefined} s
+ * @returns {HTMLSpanElement | string}
+ */
+export function iban(s) {
+  if (!s) return '—';
+  const clean = String(s).replace(/\s+/g, '');
+  return h('span', { class: 'iban' }, h('span', { class: 'visually-hidden' }, t('iban_ending') + ' '),
+    h('span', { 'aria-hidden': 'true' }, '•••• '), clean.slice(-4));
+}
+/** @param {string | null | undefined} f a statement's format @returns {string} */
+export const formatName = (f) => (f === 'coda' ? 'CODA' : f || '—');

@@ -1,0 +1,55 @@
+// @ts-check
+// A link's address, QR code and send menu.
+import { api, newKey } from './api.js';
+import { button, channels, dialog } from './ui.js';
+import { can } from './context.js';
+import { h } from './dom.js';
+import { t } from './i18n.js';
+
+// afterCreate is the send menu of a new link: e-mail, SMS, WhatsApp, copy
+// the link, its QR code; it can be closed.
+/** @param {import('./openapi').PaymentLink} link */
+export async function afterCreate(link) {
+  const body = h('div', { class: 'share' }, shareBlock(link, true));
+  await dialog(t('link_created_title'), body, [[t('close'), 'close']]);
+}
+
+// shareBlock: the link's address with Copy link, its QR code (PNG, SVG)
+// and, while it is open, a send per channel.
+/**
+ * @param {import('./openapi').PaymentLink} link
+ * @param {boolean} withSend
+ * @returns {HTMLDivElement}
+ */
+export function shareBlock(link, withSend) {
+  const url = h('input', { type: 'text', readonly: true, value: link.url, 'aria-label': t('link_address') });
+  const copied = h('span', { role: 'status', class: 'muted' });
+  const out = h('div', {},
+    h('div', { class: 'copy' }, url, button(t('copy_link'), async () => {
+      try {
+        await navigator.clipboard.writeText(link.url);
+      } catch {
+        url.select();
+        document.execCommand('copy');
+      }
+      copied.textContent = t('copied');
+    }), copied),
+    h('figure', { class: 'qr' }, h('img', { src: link.qr_url.replace(/\.svg$/, '.png'), alt: t('qr_alt', { description: link.description }), width: 160, height: 160 }),
+      h('figcaption', {}, h('a', { href: link.qr_url.replace(/\.(png|svg)$/, '') + '.png', download: link.id + '.png' }, t('qr_png')), ' · ',
+        h('a', { href: link.qr_url.replace(/\.(png|svg)$/, '') + '.svg', download: link.id + '.svg' }, t('qr_svg')))));
+  const open = !['paid', 'expired'].includes(link.status) && !link.archived;
+  if (withSend && open && can('links:send')) {
+    const done = h('p', { role: 'status', class: 'muted' });
+    out.append(h('div', { class: 'send-menu', role: 'group', 'aria-label': t('send') },
+      channels().map(([ch, label]) => button(t('send_by', { channel: label }), async (ev) => {
+        try {
+          await api('POST', '/v1/payment-links/' + link.id + '/send', { channel: ch }, { idem: newKey() });
+          done.textContent = t('send_queued', { channel: label });
+        } catch (e) {
+          done.textContent = e.message;
+        }
+        ev.target.focus();
+      })), done));
+  }
+  return out;
+}
