@@ -106,3 +106,31 @@ func brandLogo(t *testing.T, base, key string) {
 		t.Fatalf("deleted logo: %d", st)
 	}
 }
+
+// TestBrandedPreview: the dashboard's preview of a branded merchant's link
+// shows the e-mail as sent (logo on the customer pages' host, accent,
+// support contact), and the preview frame's policy lets that one origin's
+// images load, nothing else.
+func TestBrandedPreview(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	srv := env.Serve(t)
+	call(t, "PUT", srv.URL+"/v1/settings/brand", key, `{"accent_color":"#1a7f37","support_email":"help@shop.example"}`, nil, true)
+	_, _, raw := call(t, "PUT", srv.URL+"/v1/settings/brand/logo", key, string(logoPNG(t, 20, 20)), map[string]string{"Content-Type": "image/png"}, false)
+	etag := decode(t, raw)["logo"].(map[string]any)["etag"].(string)
+	_, _, raw = call(t, "POST", srv.URL+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"5"},"description":"d","customer":{"first_name":"Ana","last_name":"Peeters","email":"ana@example.be"}}`, nil, true)
+	l := decode(t, raw)
+	if l["url"] == nil {
+		t.Fatalf("create: %s", raw)
+	}
+	code := l["url"].(string)[strings.LastIndex(l["url"].(string), "/")+1:]
+	st, h, html := call(t, "GET", srv.URL+"/v1/payment-links/"+l["id"].(string)+"/preview/email", key, "", nil, false)
+	for _, want := range []string{`src="` + srv.URL + "/l/" + code + "/logo.png?v=" + etag + `"`, "background:#1a7f37", "mailto:help@shop.example"} {
+		if st != 200 || !strings.Contains(string(html), want) {
+			t.Errorf("preview lacks %q: %d\n%s", want, st, html)
+		}
+	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src data: "+srv.URL+";") || !strings.Contains(csp, "sandbox") {
+		t.Errorf("preview CSP %q", csp)
+	}
+}
