@@ -69,27 +69,28 @@ type logoCache struct {
 
 const logoCacheSize = 64
 
-func (c *logoCache) get(ctx context.Context, st Store, merchantID, etag string) ([]byte, error) {
+// get is the merchant's logo and its ETag: the one of that etag when
+// cached, else the stored one (which a merchant read before a change names
+// no more).
+func (c *logoCache) get(ctx context.Context, st Store, merchantID, etag string) ([]byte, string, error) {
 	key := merchantID + "/" + etag
 	c.mu.Lock()
 	png, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
-		return png, nil
+		return png, etag, nil
 	}
 	png, got, err := st.GetLogo(ctx, merchantID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if got == etag {
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= logoCacheSize {
-			c.m = map[string][]byte{}
-		}
-		c.m[key] = png
-		c.mu.Unlock()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= logoCacheSize {
+		c.m = map[string][]byte{}
 	}
-	return png, nil
+	c.m[merchantID+"/"+got] = png
+	c.mu.Unlock()
+	return png, got, nil
 }
 
 // logo serves the merchant's logo of a link's code from the pages' own
@@ -103,8 +104,9 @@ func (h *Handler) logo(w http.ResponseWriter, r *http.Request) error {
 	if m.Brand == nil || m.Brand.Logo == nil {
 		return &notFound{outcome: "no_logo", plain: true}
 	}
-	etag := m.Brand.Logo.ETag
-	png, err := h.logos.get(r.Context(), h.Store, m.ID, etag)
+	// The stored logo's own ETag labels the bytes, even when the merchant
+	// read (cached for 30 s) still names the one before a change.
+	png, etag, err := h.logos.get(r.Context(), h.Store, m.ID, m.Brand.Logo.ETag)
 	if err != nil {
 		return plainNotFound(err)
 	}

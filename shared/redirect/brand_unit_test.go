@@ -113,3 +113,22 @@ func serve(u *unit, req *http.Request) *httptest.ResponseRecorder {
 	u.mux.ServeHTTP(rec, req)
 	return rec
 }
+
+// TestUnitLogoChangedMeanwhile: while the merchant read the pages hold
+// still names the logo before a change, the logo route labels the bytes it
+// serves with their own ETag, and never caches them for long under the
+// old version.
+func TestUnitLogoChangedMeanwhile(t *testing.T) {
+	u := newUnit(t)
+	old := brandShop(t, u)
+	code := u.link(t, domain.StatusCreated)
+	if rec := u.get(t, "GET", "/l/"+code, "WhatsApp/2"); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	newer := bytes.Repeat([]byte{1}, 10)
+	u.st.logos["shop"] = newer
+	rec := u.get(t, "GET", "/l/"+code+"/logo.png?v="+old.Logo.ETag, personUA)
+	if !bytes.Equal(rec.Body.Bytes(), newer) || rec.Header().Get("ETag") == `"`+old.Logo.ETag+`"` || rec.Header().Get("Cache-Control") != "public, max-age=300" {
+		t.Fatalf("served %d bytes as %v", rec.Body.Len(), rec.Header())
+	}
+}
