@@ -89,7 +89,11 @@ export const newKey = () => crypto.randomUUID();
  * @returns {{ key: string, answered: (e?: { status?: number }) => void }}
  */
 export function attempt() {
-  const a = { key: newKey(), /** @param {{ status?: number }} [e] */ answered(e) { if (!e || (e.status >= 400 && e.status < 500)) a.key = newKey(); } };
+  const a = {
+    key: newKey(),
+    /** @param {{ status?: number }} [e] */
+    answered(e) { if (!e || (e.status >= 400 && e.status < 500)) a.key = newKey(); },
+  };
   return a;
 }
 /**

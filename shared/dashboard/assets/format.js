@@ -6,7 +6,7 @@ import { h } from './dom.js';
 
 /**
  * money is an amount in its currency.
- * @param {{ currency: string, value: string } | null | undefined} m
+ * @param {{ currency: string, value: string | number } | null | undefined} m
  * @returns {string}
  */
 export const money = (m) => {

@@ -18,7 +18,8 @@ export function typeahead(onPick) {
   /** @type {import('./openapi').CustomerResource[]} */
   let items = [];
   let active = -1;
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   const show = () => {
     put(list, ...items.map((c, i) => h('li', { role: 'option', id: listId + '-' + i, 'aria-selected': i === active ? 'true' : 'false',
       onmousedown: (ev) => { ev.preventDefault(); pick(i); } }, customerName(c), c.email ? h('span', { class: 'muted' }, ' · ' + c.email) : null)));
@@ -27,6 +28,7 @@ export function typeahead(onPick) {
     if (active >= 0) box.setAttribute('aria-activedescendant', listId + '-' + active);
     else box.removeAttribute('aria-activedescendant');
   };
+  /** @param {number} i */
   const pick = (i) => {
     const c = items[i];
     box.value = customerName(c);

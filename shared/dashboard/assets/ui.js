@@ -33,6 +33,7 @@ export function alertBox(err, container) {
   const msg = missing ? t('missing_permission', { perm: missing }) : err.status >= 500 ? t('server_error') : err.message;
   const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, msg));
   const errs = (err.body && err.body.errors) || [];
+  /** @param {string} f @returns {string} */
   const name = (f) => {
     const c = container && $('[data-field="' + CSS.escape(f) + '"]', container);
     const l = c && c.id && $('label[for="' + CSS.escape(c.id) + '"]', container);
@@ -164,6 +165,7 @@ export function table(caption, cols, rows, empty, rowAttrs) {
 export function dialog(title, body, actions) {
   return new Promise((resolve) => {
     const id = nextId('d');
+    /** @type {HTMLDialogElement} */
     const d = h('dialog', { 'aria-labelledby': id },
       h('h2', { id }, title), body,
       h('div', { class: 'actions' }, actions.map(([label, value, cls]) => h('button', { type: 'button', class: cls, onclick: () => d.close(value) }, label))));

@@ -20,6 +20,7 @@ export default function pageCustomerNew() {
   const idem = attempt();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    /** @type {Record<string, string>} */
     const body = {};
     for (const k of ['first_name', 'last_name', 'company_name', 'email', 'phone', 'language', 'country', 'customer_number']) {
       const v = controls(form)[k].value.trim();

@@ -18,7 +18,9 @@ export default async function pageCustomers() {
   put(app, top, form, results);
   /** @type {import('../openapi').CustomerResource[]} */
   const all = [];
+  /** @type {string | null} */
   let next = null;
+  /** @param {string} cursor */
   async function load(cursor) {
     try {
       const r = q.startsWith('cus_') ? await onePage('/v1/customers/' + encodeURIComponent(q))

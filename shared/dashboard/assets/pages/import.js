@@ -40,7 +40,9 @@ function csvImport() {
   });
   // column is the file's column an error's field names: the import
   // reports some as the API's JSON fields (amount.value, customer.email).
+  /** @param {string | null | undefined} f @returns {string} */
   const column = (f) => (f ? f.replace(/^customer\./, '').replace(/^amount\.value$/, 'amount').replace(/^amount\.currency$/, 'currency') : '—');
+  /** @param {string} id */
   async function follow(id) {
     for (let polls = 0; polls < 3000; polls++) {
       /** @type {import('../openapi').Import} */
@@ -71,6 +73,7 @@ function statementImport() {
   const form = h('form', { class: 'card wide' }, h('p', {}, t('statement_import_intro')),
     field(t('statement_file'), file, 'statement', t('statement_hint')), h('button', { type: 'submit' }, t('upload_statement')));
   const out = h('div', { id: 'statement-progress' });
+  /** @param {string} msg */
   const refuse = (msg) => showError(form, new Problem(422, { detail: msg, errors: [{ field: 'statement', message: msg }] }));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -54,6 +54,16 @@ export default async function pageInsights() {
   const paid = sent.filter((l) => l.status === 'paid' || l.paid_at);
   const funnel = barChart(t('funnel'), [[t('funnel_sent'), sent.length], [t('funnel_opened'), opened.length], [t('funnel_paid'), paid.length]], (v) => String(v));
   const currency = mostCommonCurrency(links);
+  /**
+   * A group's figures: links (sent, for a channel), opened, paid, the paid
+   * volume in the currency, the median hours to pay.
+   * @typedef {{ key: string, links: number, opened: number, paid: number, volume: number, median: number | null }} Group
+   */
+  /**
+   * @param {(l: import('../openapi').PaymentLink) => string[]} keyOf
+   * @param {string[]} keys
+   * @returns {Group[]}
+   */
   const group = (keyOf, keys) => keys.map((k) => {
     const ls = links.filter((l) => keyOf(l).includes(k));
     const s = ls.filter((l) => (l.sent_channels || []).length || keyOf === langOf);
@@ -62,11 +72,15 @@ export default async function pageInsights() {
     return { key: k, links: s.length, opened: s.filter((l) => l.clicked_at).length, paid: ls.filter((l) => l.paid_at).length,
       volume: pd.reduce((a, l) => a + Number(l.amount.value), 0), median: hours.length ? hours[Math.floor(hours.length / 2)] : null };
   });
+  /** @param {import('../openapi').PaymentLink} l @returns {string[]} */
   const chOf = (l) => l.sent_channels || [];
+  /** @param {import('../openapi').PaymentLink} l @returns {string[]} */
   const langOf = (l) => [l.language];
   const byChannel = group(chOf, ['email', 'sms', 'whatsapp']);
   const byLang = group(langOf, ['en', 'nl', 'fr', 'de']);
+  /** @param {number} v */
   const fmtMoney = (v) => money({ currency, value: v.toFixed(2) });
+  /** @type {Record<string, number>} */
   const perDay = {};
   for (const l of links) {
     if (!l.paid_at || l.amount.currency !== currency) continue;
@@ -76,6 +90,11 @@ export default async function pageInsights() {
   const days = [];
   const nDays = Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
   for (let i = 0; i <= nDays; i++) days.push(isoDay(i, from + 'T00:00:00Z'));
+  /**
+   * @param {string} caption
+   * @param {Group[]} rows
+   * @param {'channel' | 'language'} label
+   */
   const groupTable = (caption, rows, label) => table(caption, [
     { label: t(label), rowHeader: true, cell: (r) => t((label === 'channel' ? 'channel_' : 'lang_') + r.key) },
     { label: label === 'channel' ? t('funnel_sent') : t('links'), class: 'num', cell: (r) => String(r.links) },
@@ -98,7 +117,12 @@ export default async function pageInsights() {
       columnChart(t('per_day', { currency }), days.map((d) => [d, perDay[d] || 0]), fmtMoney)));
 }
 
+/**
+ * @param {import('../openapi').PaymentLink[]} links
+ * @returns {string}
+ */
 function mostCommonCurrency(links) {
+  /** @type {Record<string, number>} */
   const n = {};
   for (const l of links) n[l.amount.currency] = (n[l.amount.currency] || 0) + 1;
   return Object.entries(n).sort((a, b) => b[1] - a[1]).map(([c]) => c)[0] || 'EUR';

@@ -15,6 +15,7 @@ export default async function pageLinkNew() {
   let customer = null; // the existing customer chosen
   const form = h('form', { class: 'card wide', novalidate: true });
   const who = h('fieldset', {}, h('legend', {}, t('customer')));
+  /** @param {'existing' | 'new'} v */
   const mode = (v) => h('label', { class: 'inline' }, h('input', { type: 'radio', name: 'who', value: v, checked: v === 'existing', onchange: drawWho }), ' ', t('who_' + v));
   const picked = h('p', { class: 'picked', 'aria-live': 'polite' });
   // The link speaks its customer's language unless the person picks
@@ -86,6 +87,7 @@ export default async function pageLinkNew() {
       return;
     }
     const days = Math.round((Date.parse(f.expires.value + 'T00:00:00Z') - Date.parse(isoDay(0) + 'T00:00:00Z')) / 86400000);
+    /** @type {import('../openapi').CreatePaymentLink} */
     const body = {
       amount: { currency: f.currency.value, value: f.amount.value.trim().replace(',', '.') },
       description: f.description.value.trim(), origin: 'dashboard', expires_in_days: days,
@@ -97,7 +99,7 @@ export default async function pageLinkNew() {
     if (reminder.checked) body.reminder = { before_expiry_hours: 24 };
     if (isNew) {
       body.customer = { language: f.language.value };
-      for (const k of ['first_name', 'last_name', 'company_name', 'email', 'phone']) if (f[k].value.trim()) body.customer[k] = f[k].value.trim();
+      for (const k of /** @type {const} */ (['first_name', 'last_name', 'company_name', 'email', 'phone'])) if (f[k].value.trim()) body.customer[k] = f[k].value.trim();
     } else {
       body.customer_id = customer.id;
     }

@@ -41,13 +41,14 @@ export default async function pageLink() {
   put(app, head, actions, tablist, panel);
   choose(current);
 
+  /** @param {string} k */
   function choose(k) {
     current = k;
     shown++;
     tabButtons.forEach((b, i) => { b.setAttribute('aria-selected', tabs[i] === k ? 'true' : 'false'); b.tabIndex = tabs[i] === k ? 0 : -1; });
     panel.setAttribute('aria-labelledby', 'tab-' + k);
     history.replaceState(null, '', '#' + k);
-    ({ details, events, refunds, share })[k]();
+    /** @type {Record<string, () => unknown>} */ ({ details, events, refunds, share })[k]();
   }
 
   function details() {
@@ -127,6 +128,7 @@ export default async function pageLink() {
     const idem = attempt();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      /** @type {import('../openapi').Operations['createRefund']['request']} */
       const body = { reason: form.reason.value.trim() };
       if (form.amount.value.trim()) body.amount = { currency: link.amount.currency, value: form.amount.value.trim().replace(',', '.') };
       const what = body.amount ? money(body.amount) : t('refund_rest');

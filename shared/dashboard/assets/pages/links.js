@@ -20,6 +20,7 @@ export default async function pageLinks() {
     status: p.get('status') || '', customer: p.get('customer') || '', amount_min: p.get('amount_min') || '',
     amount_max: p.get('amount_max') || '', origin: p.get('origin') || '', channel: p.get('channel') || '',
   };
+  /** @param {Record<string, string>} over */
   const here = (over) => '?' + qs(Object.assign({}, st, over));
   const presets = h('nav', { 'aria-label': t('presets'), class: 'presets' },
     h('ul', {}, PRESETS.map((k) => h('li', {}, h('a', { href: here({ preset: k, status: '' }), 'aria-current': k === st.preset ? 'page' : null }, t('preset_' + k))))));
@@ -53,8 +54,13 @@ export default async function pageLinks() {
   /** @type {import('../openapi').PaymentLink[]} */
   const links = [];
   const selected = new Set();
+  /** @type {string | null} */
   let next = null;
 
+  /**
+   * @param {string} cursor
+   * @returns {Promise<{ data: import('../openapi').PaymentLink[], next_cursor: string | null }>}
+   */
   async function fetchPage(cursor) {
     if (st.q && /^pl_[0-9A-Za-z]{26}$/.test(st.q)) return onePage('/v1/payment-links/' + encodeURIComponent(st.q));
     if (st.q) {
@@ -69,6 +75,10 @@ export default async function pageLinks() {
     return api('GET', '/v1/payment-links?' + qs(Object.assign({}, query, { cursor })));
   }
 
+  /**
+   * @param {string} cursor
+   * @param {boolean} [focusMore]
+   */
   async function load(cursor, focusMore) {
     try {
       const page = await fetchPage(cursor);
@@ -88,6 +98,7 @@ export default async function pageLinks() {
     can('links:write') ? button(t('archive'), () => bulkArchive()) : null,
     can('exports:read') ? button(t('export'), () => bulkExport()) : null,
     can('links:send') ? button(t('send'), () => bulkSend()) : null);
+  /** @type {HTMLInputElement | null} */
   let allBox = null;
 
   function sync() {
@@ -95,6 +106,7 @@ export default async function pageLinks() {
     if (allBox) allBox.checked = links.length > 0 && selected.size === links.length;
   }
 
+  /** @param {boolean} [focusMore] */
   function draw(focusMore) {
     allBox = h('input', { type: 'checkbox', 'aria-label': t('select_all'), checked: links.length > 0 && selected.size === links.length,
       onchange: (ev) => {
@@ -102,6 +114,7 @@ export default async function pageLinks() {
         inputs('input[data-row]', results).forEach((c) => { c.checked = ev.target.checked; });
         sync();
       } });
+    /** @type {Array<import('../ui').Column<import('../openapi').PaymentLink>>} */
     const cols = [
       { label: allBox, class: 'check', cell: (l) => h('input', { type: 'checkbox', 'data-row': l.id, 'aria-label': t('select_link', { name: l.description }), checked: selected.has(l.id),
         onchange: (ev) => { ev.target.checked ? selected.add(l.id) : selected.delete(l.id); sync(); } }) },
@@ -126,6 +139,7 @@ export default async function pageLinks() {
     }
   }
 
+  /** @param {import('../openapi').PaymentLink} l */
   function marks(l) {
     const out = [];
     if (l.refund_state && l.refund_state !== 'none') out.push(h('span', { class: 'mark', title: t('refunded'), role: 'img', 'aria-label': t('refunded') }, '↺'));
@@ -142,6 +156,12 @@ export default async function pageLinks() {
   // eachLink calls call for each link, one after the other, and says how
   // many went through (doneKey) and which were refused and why; it
   // returns the ids that went through.
+  /**
+   * @param {import('../openapi').PaymentLink[]} list
+   * @param {(l: import('../openapi').PaymentLink) => Promise<unknown>} call
+   * @param {string} doneKey
+   * @returns {Promise<Set<string>>}
+   */
   async function eachLink(list, call, doneKey) {
     const done = new Set();
     const refused = [];

@@ -10,6 +10,11 @@ import { money, when } from '../format.js';
 
 // refundsWaiting is the preview of the next refund file in words: its
 // count and total.
+/**
+ * @param {number} n
+ * @param {string} total
+ * @returns {string}
+ */
 const refundsWaiting = (n, total) => (n === 1 ? t('refund_next_one', { total }) : t('refund_next_many', { n, total }));
 
 // pageRefundFiles shows what the next refund file would hold before it is
@@ -24,6 +29,7 @@ export default async function pageRefundFiles() {
   loading(out);
   /** @type {import('../openapi').BankRefundFile[]} */
   const all = [];
+  /** @param {string} cursor */
   async function load(cursor) {
     try {
       const r = await api('GET', '/v1/bank-refund-files?' + qs({ limit: 50, cursor }));
@@ -59,6 +65,7 @@ export default async function pageRefundFiles() {
       h('p', { class: 'top-action' }, button(t('create_refund_file'), createFile, { id: 'create-refund-file' })));
     return p;
   }
+  /** @param {import('../openapi').BankRefundFile} f */
   function downloadButton(f) {
     return button(t('download_xml'), async () => {
       try {

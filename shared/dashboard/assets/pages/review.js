@@ -19,11 +19,14 @@ export default async function pageReview() {
   const results = h('div', {});
   put(app, h('p', {}, t('review_intro')), nav, results);
   loading(results);
+  /** @param {import('../openapi').ReviewPayment} x */
   const isBank = (x) => x.psp === 'bank';
+  /** @param {import('../openapi').ReviewPayment} x @returns {string} */
   const payerName = (x) => (x.debtor && x.debtor.name) || t('unknown_payer');
   const target = location.hash.slice(1);
   /** @type {import('../openapi').ReviewPayment[]} */
   const all = [];
+  /** @param {string} cursor @returns {Promise<void>} */
   async function load(cursor) {
     const r = await api('GET', '/v1/payments/review?' + qs({ kind, limit: 100, cursor }));
     all.push(...r.data);
@@ -53,6 +56,7 @@ export default async function pageReview() {
     put(results, alertBox(e));
   }
 
+  /** @param {import('../openapi').ReviewPayment} x */
   function actions(x) {
     if (x.state !== 'open' || !can('payments:review') || x.kind === 'reversal') return '';
     const refund = isBank(x)
@@ -63,6 +67,7 @@ export default async function pageReview() {
     return h('span', { class: 'inline' }, match, refund);
   }
 
+  /** @param {import('../openapi').ReviewPayment} x */
   async function refundReview(x) {
     const text = isBank(x)
       ? t('refund_bank_confirm', { amount: money(x.amount), name: payerName(x), iban: x.debtor && x.debtor.iban ? '•••• ' + x.debtor.iban.replace(/\s+/g, '').slice(-4) : '—' })
@@ -80,6 +85,10 @@ export default async function pageReview() {
 
 // matchDialog lets the person find an open payment link of exactly the
 // payment's amount, choose it, confirm, and match.
+/**
+ * @param {import('../openapi').ReviewPayment} x
+ * @param {string} name the payer's
+ */
 function matchDialog(x, name) {
   const amount = money(x.amount);
   const id = nextId('d');
@@ -111,12 +120,15 @@ function matchDialog(x, name) {
       x.remittance ? h('p', { class: 'muted' }, x.remittance) : null, search, choose);
     q.focus();
   }
+  /** @param {import('../openapi').PaymentLink} l */
   const label = (l) => [l.description, l.reference, customerName(l.customer), t('created') + ' ' + day(l.created_at),
     l.status !== 'created' ? t('status_' + l.status) : null].filter(Boolean).join(' · ');
+  /** @param {string} text */
   async function find(text) {
     loading(chooser);
     const base = { amount_min: x.amount.value, amount_max: x.amount.value, created_from: isoDay(-366) + 'T00:00:00Z', limit: 100 };
     try {
+      /** @type {import('../openapi').PaymentLink[]} */
       let found;
       if (/^pl_[0-9A-Za-z]{26}$/.test(text)) found = (await onePage('/v1/payment-links/' + encodeURIComponent(text))).data;
       else if (text) {
@@ -141,6 +153,7 @@ function matchDialog(x, name) {
       links.map((l) => h('div', { class: 'field check' }, h('input', { type: 'radio', name: 'link', value: l.id, id: 'm-' + l.id }),
         h('label', { for: 'm-' + l.id }, label(l))))));
   }
+  /** @param {import('../openapi').PaymentLink} l */
   function confirmStep(l) {
     const go = h('button', { type: 'button' }, t('match_payment'));
     const box = h('div', {}, h('h2', { id }, t('match_title')),

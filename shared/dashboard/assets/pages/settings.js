@@ -28,6 +28,10 @@ export default async function pageSettings() {
   audit(boxes.audit);
 }
 
+/**
+ * @param {import('../openapi').Settings} s
+ * @returns {HTMLFormElement}
+ */
 function generalForm(s) {
   const b = s.default_beneficiary || {};
   const methods = (D.methods || '').split(' ').filter(Boolean);
@@ -54,6 +58,7 @@ function generalForm(s) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = controls(form);
+    /** @type {import('../openapi').SettingsUpdate} */
     const body = {
       name: f.name.value.trim(),
       redirect_domains: f.domains.value.split(/\s+/).map((x) => x.trim()).filter(Boolean),
@@ -89,6 +94,7 @@ function generalForm(s) {
   return form;
 }
 
+/** @param {HTMLElement} box */
 async function deliveries(box) {
   const out = h('div', {});
   box.append(out);
@@ -112,6 +118,7 @@ async function deliveries(box) {
   }
 }
 
+/** @param {HTMLElement} box */
 async function keys(box) {
   const out = h('div', {});
   const all = ['links:read', 'links:write', 'links:send', 'refunds:write', 'payments:review', 'exports:read', 'customers:read', 'customers:write',
@@ -124,9 +131,10 @@ async function keys(box) {
   const idem = attempt();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    /** @type {import('../openapi').ApiKeyRequest} */
     const body = { name: form.key_name.value.trim() };
     const chosen = inputs('input[name=perm]', form).filter((c) => c.checked).map((c) => c.value);
-    if (chosen.length) body.permissions = chosen;
+    if (chosen.length) body.permissions = /** @type {import('../openapi').Permission[]} */ (chosen);
     try {
       const k = await api('POST', '/v1/api-keys', body, { idem: idem.key });
       idem.answered();
@@ -159,6 +167,7 @@ async function keys(box) {
   list();
 }
 
+/** @param {HTMLElement} box */
 async function members(box) {
   const roles = ['owner', 'admin', 'finance', 'operator', 'viewer'];
   const out = h('div', {});
@@ -213,11 +222,13 @@ async function members(box) {
   list();
 }
 
+/** @param {HTMLElement} box */
 async function audit(box) {
   const out = h('div', {});
   box.append(out);
   /** @type {import('../openapi').AuditEntry[]} */
   const all = [];
+  /** @param {string} cursor */
   async function load(cursor) {
     try {
       const r = await api('GET', '/v1/audit-log?' + qs({ limit: 50, cursor }));

@@ -9,8 +9,16 @@ import { bankNav, statementFacts, statementLine } from '../bank.js';
 import { day, iban, money } from '../format.js';
 
 // reviewKind is the kind of review item an entry's reason opened.
+/**
+ * @param {string} reason
+ * @returns {string}
+ */
 const reviewKind = (reason) => ({ no_reference: 'unmatched', unknown_reference: 'unmatched', second: 'second', mismatched: 'mismatched', reversal: 'reversal' })[reason] || '';
 
+/**
+ * @param {import('../openapi').BankStatementEntry} e
+ * @returns {string}
+ */
 function reasonText(e) {
   const key = 'reason_' + e.outcome + '_' + e.reason;
   return S[key] ? t(key) : e.reason;
@@ -40,6 +48,7 @@ export default async function pageStatement() {
   put(head, statementLine(st), statementFacts(st));
   /** @type {import('../openapi').BankStatementEntry[]} */
   const all = [];
+  /** @param {string} cursor */
   async function load(cursor) {
     try {
       const r = await api('GET', '/v1/bank-statements/' + encodeURIComponent(st.id) + '/entries?' + qs({ limit: 100, cursor }));

@@ -15,6 +15,7 @@ export default async function pageStatements() {
   loading(out);
   /** @type {import('../openapi').BankStatement[]} */
   const all = [];
+  /** @param {string} cursor */
   async function load(cursor) {
     try {
       const r = await api('GET', '/v1/bank-statements?' + qs({ limit: 50, cursor }));
