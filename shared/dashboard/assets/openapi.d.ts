@@ -160,6 +160,31 @@ export type Beneficiary = {
   name?: string;
 };
 
+export type Brand = {
+  /** The merchant's colour of the pay button (null: the default). */
+  accent_color: string | null;
+  accent_color_in_effect: string;
+  logo: null | {
+    bytes: number;
+    etag: string;
+    height: number;
+    /** Where the dashboard reads it (GET /v1/settings/brand/logo). */
+    url: string;
+    width: number;
+  };
+  object: "brand";
+  support_email: string | null;
+  support_phone: string | null;
+};
+
+export type BrandUpdate = {
+  /** `#rrggbb` (either case), "" for the default. */
+  accent_color?: string | null;
+  support_email?: string | null;
+  /** E.164, such as +32470123456. */
+  support_phone?: string | null;
+};
+
 export type CreatePaymentLink = {
   amount: MoneyInput;
   beneficiary?: Beneficiary;
@@ -549,6 +574,11 @@ export interface Operations {
     };
     response: Refund;
   };
+  /** DELETE /v1/settings/brand/logo */
+  deleteBrandLogo: {
+    request: never;
+    response: Brand;
+  };
   /** POST /v1/payment-links/{id}/duplicate */
   duplicatePaymentLink: {
     request: {
@@ -581,6 +611,16 @@ export interface Operations {
   getBankStatement: {
     request: never;
     response: BankStatement;
+  };
+  /** GET /v1/settings/brand */
+  getBrand: {
+    request: never;
+    response: Brand;
+  };
+  /** GET /v1/settings/brand/logo */
+  getBrandLogo: {
+    request: never;
+    response: never;
   };
   /** GET /v1/customers/{id} */
   getCustomer: {
@@ -649,6 +689,11 @@ export interface Operations {
   };
   /** GET /l/{code}/epc.svg */
   linkEPCSVG: {
+    request: never;
+    response: never;
+  };
+  /** GET /l/{code}/logo.png */
+  linkLogo: {
     request: never;
     response: never;
   };
@@ -800,6 +845,16 @@ export interface Operations {
   pspWebhook: {
     request: unknown;
     response: WebhookAck;
+  };
+  /** PUT /v1/settings/brand */
+  putBrand: {
+    request: BrandUpdate;
+    response: Brand;
+  };
+  /** PUT /v1/settings/brand/logo */
+  putBrandLogo: {
+    request: never;
+    response: Brand;
   };
   /** PUT /v1/settings */
   putSettings: {
