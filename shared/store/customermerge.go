@@ -54,6 +54,9 @@ func (s *Customers) MergeCustomer(ctx context.Context, m, fromID, intoID string,
 		if err != nil {
 			return nil, 0, err
 		}
+		if from.MergedInto != "" && from.MergedInto != intoID {
+			return nil, 0, domain.ErrMergedElsewhere
+		}
 		into, err := s.getCustomerItem(ctx, m, intoID)
 		if errors.Is(err, domain.ErrNotFound) {
 			return nil, 0, ErrMergeTarget

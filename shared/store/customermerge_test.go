@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,5 +188,39 @@ func checkMergedIndex(t *testing.T, env *testenv.Env, from, into *domain.Custome
 	other := &domain.CustomerRecord{ID: domain.NewID("cus_", time.Now())}
 	if _, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, other.ID, time.Now(), mergeAudit(time.Now())); !errors.Is(err, store.ErrMergeTarget) {
 		t.Fatalf("merging into an unknown customer: %v", err)
+	}
+}
+
+// TestEraseAfterMerge: a webhook delivery sent before a merge names the
+// merged customer's id with its data; erasing the kept customer scrubs it
+// (through merged_from), and the preview counted it first.
+func TestEraseAfterMerge(t *testing.T) {
+	env := testenv.New(t)
+	env.Merchant(t, "m1")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	from := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Quintessa", LastName: "Vandermarkt",
+		Email: "q@private.example", Metadata: map[string]string{}, Created: now, Updated: now}
+	into := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "company", CompanyName: "Keep BV", Metadata: map[string]string{}, Created: now, Updated: now}
+	links := seedCustomerLinks(t, env, "m1", from, 1, now)
+	seedCustomerLinks(t, env, "m1", into, 1, now)
+	body := `{"type":"payment_link.created","data":{"link":{"id":"` + links[0] + `","customer":{"id":"` + from.ID + `","first_name":"Quintessa","email":"q@private.example"}}}}`
+	d := &store.Delivery{ID: domain.NewID("msg_", now), Merchant: "m1", EventID: domain.NewID("ev_", now), EventType: domain.EventCreated, LinkID: links[0], Body: body}
+	if created, err := env.Store.PutDeliveryOf(ctx, d, from.ID, now); !created || err != nil {
+		t.Fatalf("delivery: %v %v", created, err)
+	}
+	if _, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now)); err != nil {
+		t.Fatal(err)
+	}
+	preview, err := env.Store.ErasurePreview(ctx, "m1", into.ID)
+	if err != nil || preview.Deliveries == 0 || preview.Links != 2 {
+		t.Fatalf("preview: %+v %v", preview, err)
+	}
+	done, err := env.Store.EraseCustomerData(ctx, "m1", into.ID)
+	if err != nil || done != preview {
+		t.Fatalf("erasure %+v, preview %+v: %v", done, preview, err)
+	}
+	got, err := env.Store.GetDelivery(ctx, "m1", d.ID)
+	if err != nil || strings.Contains(got.Body, "Quintessa") || strings.Contains(got.Body, "private.example") {
+		t.Fatalf("the delivery after erasing the kept customer: %v %s", err, got.Body)
 	}
 }

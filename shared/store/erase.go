@@ -85,13 +85,27 @@ type eraser struct {
 	*Customers
 	dry bool
 	ids []string
+	// counted are the items a preview counted: the erasure changes an
+	// item once, however many ways reach it.
+	counted map[string]bool
+}
+
+// countOnce reports whether a preview counts the item at pk, sk now (false
+// when it already did).
+func (s *eraser) countOnce(pk, sk string) bool {
+	k := idxKey(pk, sk)
+	if s.counted[k] {
+		return false
+	}
+	s.counted[k] = true
+	return true
 }
 
 // erasure walks the customer's links (see EraseCustomerLinks), changing
 // them unless dry, and counts what it changes (or would).
 func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (ErasureCounts, error) {
 	var n ErasureCounts
-	e := &eraser{Customers: s, dry: dry, ids: []string{id}}
+	e := &eraser{Customers: s, dry: dry, ids: []string{id}, counted: map[string]bool{}}
 	if c, err := s.GetCustomer(ctx, m, id); err == nil {
 		e.ids = append(e.ids, c.MergedFrom...)
 	} else if !errors.Is(err, domain.ErrNotFound) {
@@ -264,7 +278,7 @@ func (s *eraser) eraseListedDeliveries(ctx context.Context, m, customerID string
 func (s *eraser) scrubDelivery(ctx context.Context, m string, d Delivery) (bool, error) {
 	body, changed := scrubCustomer(d.Body, s.ids...)
 	if !changed || s.dry {
-		return changed, nil
+		return changed && s.countOnce(deliveryPK(m, d.ID), deliverySK), nil
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: key(deliveryPK(m, d.ID), deliverySK),
 		ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),

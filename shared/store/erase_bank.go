@@ -192,7 +192,7 @@ func (s *eraser) countAttrs(ctx context.Context, e *bankErasure, k map[string]ty
 	if err != nil {
 		return err
 	}
-	if len(out.Item) > 0 {
+	if len(out.Item) > 0 && s.countOnce(avS(k["PK"]), avS(k["SK"])) {
 		e.scrubbed++
 	}
 	return nil
