@@ -26,6 +26,7 @@ type SettingsInput struct {
 	WebhookSecret      *string
 	RequireMFA         *bool
 	BankTransfer       *BankTransferSettings
+	TimeZone           *string
 }
 
 // SettingsRules is what a change of settings is checked against.
@@ -69,6 +70,11 @@ func CheckSettings(in *SettingsInput, r *SettingsRules) (*Beneficiary, FieldErro
 	}
 	checkPSP(in, r, &errs)
 	checkWebhook(in, r, &errs)
+	if in.TimeZone != nil {
+		if _, err := LoadTimeZone(*in.TimeZone); err != nil || *in.TimeZone == "" {
+			errs.Add("time_zone", TimeZoneMessage)
+		}
+	}
 	return b, errs
 }
 

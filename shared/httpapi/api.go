@@ -52,6 +52,7 @@ type Store interface {
 	CallerStore
 	LinkStore
 	LinkLister
+	LinkSetReader
 	ImportStore
 	RefundLister
 	CustomerStore
@@ -144,6 +145,8 @@ var Routes = []Route{
 	{Pattern: CreateRoute, Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createLink)) }},
 	{Pattern: "GET /v1/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listLinks) }},
 	{Pattern: "POST /v1/payment-links/import", Permission: domain.LinksWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.importLinks)) }},
+	{Pattern: "GET /v1/payment-links/summary", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.summarizeLinks) }},
+	{Pattern: "GET /v1/insights", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.insights) }},
 	{Pattern: "GET /v1/payment-links/export", Permission: domain.ExportsRead, AlsoNeeds: []domain.Permission{domain.LinksRead}, handler: func(a *API) http.HandlerFunc { return handle(a.exportLinks) }},
 	{Pattern: "GET /v1/imports/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getImport) }},
 	{Pattern: "GET /v1/payment-links/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getLink) }},

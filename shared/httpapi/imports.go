@@ -99,7 +99,7 @@ func (a *API) exportLinks(w http.ResponseWriter, r *http.Request) error {
 	}
 	ids := values["id"]
 	values.Del("id")
-	q, err := parseListQuery(values, m.ID, a.Now())
+	q, err := parseListQuery(values, m, a.Now())
 	if err != nil {
 		return err
 	}

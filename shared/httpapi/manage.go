@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/money"
 	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -33,13 +34,20 @@ const (
 var listParams = map[string]bool{"origin": true, "channel": true, "status": true, "customer": true, "reference": true, "amount_min": true, "amount_max": true,
 	"created_from": true, "created_to": true, "archived": true, "limit": true, "cursor": true}
 
-// parseListQuery reads the list filters of docs/api.md; 422 naming the parameter.
-func parseListQuery(v url.Values, merchantID string, now time.Time) (store.ListQuery, error) {
+// parseListQuery reads the list filters of docs/api.md (days in the
+// merchant's time zone); 422 naming the parameter.
+func parseListQuery(v url.Values, m *merchant.Merchant, now time.Time) (store.ListQuery, error) {
+	return parseListFilters(v, m, now, listParams)
+}
+
+// parseListFilters is parseListQuery with the parameters known: the
+// listing's, or its filters alone (a summary).
+func parseListFilters(v url.Values, m *merchant.Merchant, now time.Time, known map[string]bool) (store.ListQuery, error) {
 	var errs domain.FieldErrors
-	q := store.ListQuery{Merchant: merchantID, Limit: pageParams(v, listParams, &errs), Cursor: v.Get("cursor")}
+	q := store.ListQuery{Merchant: m.ID, Limit: pageParams(v, known, &errs), Cursor: v.Get("cursor")}
 	q.Status, q.Customer, q.Reference = parseListText(v, &errs)
 	q.AmountMin, q.AmountMax = parseAmountRange(v, &errs)
-	q.CreatedFrom, q.CreatedTo = parseCreatedRange(v, now, &errs)
+	q.CreatedFrom, q.CreatedTo = parseCreatedRange(v, now, m.Location(), &errs)
 	q.Archived = parseArchived(v, &errs)
 	q.Origin, q.Channel = domain.Origin(v.Get("origin")), v.Get("channel")
 	if q.Origin != "" && !q.Origin.Valid() {
@@ -90,23 +98,32 @@ func parseAmountRange(v url.Values, errs *domain.FieldErrors) (lo, hi *decimal.D
 	return lo, hi
 }
 
-// parseCreatedRange reads created_from and created_to: the window ends now
-// and spans defaultWindow unless they say otherwise.
-func parseCreatedRange(v url.Values, now time.Time, errs *domain.FieldErrors) (from, to time.Time) {
-	parse := func(name string, def time.Time) time.Time {
+// parseCreatedRange reads created_from and created_to, each an instant
+// (RFC 3339) or a day (YYYY-MM-DD) in loc: created_from a day's first
+// instant, created_to its last. The window ends now and spans
+// defaultWindow unless they say otherwise.
+func parseCreatedRange(v url.Values, now time.Time, loc *time.Location, errs *domain.FieldErrors) (from, to time.Time) {
+	parse := func(name string, def time.Time, end bool) time.Time {
 		s := v.Get(name)
 		if s == "" {
 			return def
 		}
+		if d, ok := domain.ParseDay(s); ok {
+			first, last := domain.DayBounds(d, d, loc)
+			if end {
+				return last.UTC()
+			}
+			return first.UTC()
+		}
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			errs.Add(name, "must be an RFC 3339 time")
+			errs.Add(name, "must be a day (YYYY-MM-DD, in the merchant's time zone) or an RFC 3339 time")
 			return def
 		}
 		return t.UTC()
 	}
-	from = parse("created_from", now.Add(-defaultWindow))
-	to = parse("created_to", now)
+	from = parse("created_from", now.Add(-defaultWindow), false)
+	to = parse("created_to", now, true)
 	if v.Get("created_from") == "" && v.Get("created_to") != "" {
 		from = to.Add(-defaultWindow)
 	}
@@ -183,7 +200,7 @@ func (a *API) listLinks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := parseListQuery(values, m.ID, a.Now())
+	q, err := parseListQuery(values, m, a.Now())
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,8 @@ func TestRoutePermissions(t *testing.T) {
 	want := map[string]domain.Permission{
 		"POST /v1/payment-links":                   domain.LinksWrite,
 		"GET /v1/payment-links":                    domain.LinksRead,
+		"GET /v1/payment-links/summary":            domain.LinksRead,
+		"GET /v1/insights":                         domain.LinksRead,
 		"POST /v1/payment-links/import":            domain.LinksWrite,
 		"GET /v1/payment-links/export":             domain.ExportsRead,
 		"GET /v1/imports/{id}":                     domain.LinksRead,

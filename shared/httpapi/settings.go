@@ -62,6 +62,9 @@ type SettingsView struct {
 	// BankTransfer is the reference format in effect (the default when
 	// none was set).
 	BankTransfer domain.BankTransferSettings `json:"bank_transfer"`
+	// TimeZone is the zone the merchant's days are in (IANA name; the
+	// default when none was set).
+	TimeZone string `json:"time_zone"`
 }
 
 func settingsView(m *merchant.Merchant) SettingsView {
@@ -80,7 +83,7 @@ func settingsView(m *merchant.Merchant) SettingsView {
 		RedirectDomains: nz(m.RedirectDomains), PaymentMethods: nz(m.PaymentMethods), PSP: m.PSP,
 		PSPCredentialsSet: set, WebhookURL: strp(m.WebhookURL), WebhookSecretSet: len(m.WebhookSecrets) > 0,
 		WebhookDisabledAt: strp(m.WebhookDisabledAt), WebhookDisabledReason: strp(m.WebhookDisabledReason), RequireMFA: m.RequireMFA,
-		BankTransfer: domain.BankTransferSettings{ReferenceFormat: string(m.ReferenceFormat())}}
+		BankTransfer: domain.BankTransferSettings{ReferenceFormat: string(m.ReferenceFormat())}, TimeZone: m.Zone()}
 }
 
 func (a *API) getSettings(w http.ResponseWriter, r *http.Request) error {
@@ -105,6 +108,8 @@ type settingsRequest struct {
 	RequireMFA *bool `json:"require_mfa"`
 	// BankTransfer sets the format of the links' bank references.
 	BankTransfer *domain.BankTransferSettings `json:"bank_transfer"`
+	// TimeZone sets the zone of the merchant's days (IANA name).
+	TimeZone *string `json:"time_zone"`
 }
 
 // putSettings replaces the settings it is given and keeps the others. A new
@@ -182,6 +187,9 @@ func (a *API) applySettings(cur *merchant.Merchant, in *domain.SettingsInput, b 
 	if in.BankTransfer != nil {
 		bt := *in.BankTransfer
 		next.BankTransfer = &bt
+	}
+	if in.TimeZone != nil {
+		next.TimeZone = *in.TimeZone
 	}
 	a.markWebhookSince(&next, cur)
 	if live, known := a.PSPNames[next.PSP]; known && !live && next.PSPWebhookSecret == "" {

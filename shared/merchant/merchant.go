@@ -55,10 +55,31 @@ type Merchant struct {
 	// RequireMFA makes every member of the merchant sign in to the
 	// dashboard with a TOTP code (set up at their next sign-in).
 	RequireMFA bool `json:"-" dynamodbav:"require_mfa,omitempty"`
+	// TimeZone is the IANA zone the merchant's days are in ("" until set:
+	// domain.DefaultTimeZone).
+	TimeZone string `json:"time_zone,omitempty" dynamodbav:"time_zone,omitempty"`
 	// Brand is what the customer pages and e-mails show of the merchant
 	// (nil: paylinks' own look); the logo's pixels are a separate item
 	// (store.Merchants.PutLogo).
 	Brand *brand.Settings `json:"brand,omitempty" dynamodbav:"brand,omitempty"`
+}
+
+// Zone is the name of the merchant's time zone (the default until set).
+func (m *Merchant) Zone() string {
+	if m.TimeZone == "" {
+		return domain.DefaultTimeZone
+	}
+	return m.TimeZone
+}
+
+// Location is the merchant's time zone; a stored name that no longer
+// loads (a zone the database dropped) is the default.
+func (m *Merchant) Location() *time.Location {
+	loc, err := domain.LoadTimeZone(m.TimeZone)
+	if err != nil {
+		loc, _ = domain.LoadTimeZone("")
+	}
+	return loc
 }
 
 // PreviousSecretWindow is how long a rotated-out outbound webhook secret

@@ -28,6 +28,9 @@ type ListQuery struct {
 	CreatedFrom time.Time
 	CreatedTo   time.Time
 	Archived    bool
+	// AnyArchived reads archived links and the others (Archived is then
+	// not looked at): insights (EachLink).
+	AnyArchived bool
 	// Origin and Channel (a channel the link was sent on) are applied to
 	// the page's links as read: such a page may hold fewer than Limit
 	// links, and its cursor carries on.
@@ -113,7 +116,7 @@ func (s *Links) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) 
 		if err != nil {
 			return nil, err
 		}
-		if l.Archived != q.Archived || (q.Status != "" && l.Status != q.Status) || !q.wants(l) {
+		if !q.archivedOK(l) || (q.Status != "" && l.Status != q.Status) || !q.wants(l) {
 			continue
 		}
 		links = append(links, l)
@@ -124,8 +127,11 @@ func (s *Links) linksOf(ctx context.Context, q ListQuery, entries []shardEntry) 
 // listFilter is the filter expression of a listing's filters (over the
 // listing index's projected attributes); it adds their names and values.
 func listFilter(q ListQuery, values map[string]types.AttributeValue) (string, map[string]string) {
-	filter := []string{"archived = :archived"}
-	values[":archived"] = bv(q.Archived)
+	var filter []string
+	if !q.AnyArchived {
+		filter = append(filter, "archived = :archived")
+		values[":archived"] = bv(q.Archived)
+	}
 	var names map[string]string
 	if q.Status != "" {
 		filter = append(filter, "#status = :status")
@@ -170,7 +176,7 @@ func (s *Links) listByReference(ctx context.Context, q ListQuery) ([]*domain.Lin
 	if err != nil {
 		return nil, "", err
 	}
-	match := l.Archived == q.Archived &&
+	match := q.archivedOK(l) &&
 		(q.Status == "" || l.Status == q.Status) &&
 		(q.Customer == "" || strings.Contains(CustomerSearch(l.Customer), strings.ToLower(q.Customer))) &&
 		(q.AmountMin == nil || !l.Amount.Value.LessThan(*q.AmountMin)) &&
@@ -181,6 +187,9 @@ func (s *Links) listByReference(ctx context.Context, q ListQuery) ([]*domain.Lin
 	}
 	return []*domain.Link{l}, "", nil
 }
+
+// archivedOK applies the archived filter.
+func (q ListQuery) archivedOK(l *domain.Link) bool { return q.AnyArchived || l.Archived == q.Archived }
 
 // wants applies the filters the listing index does not hold.
 func (q ListQuery) wants(l *domain.Link) bool {

@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/testenv"
+)
+
+// TestEachLinkGenerated: over generated merchants (links spread evenly,
+// on a few shards or at random; ties; archived ones) and filters, EachLink
+// hands over exactly the links the listing's filters select (the oracle,
+// expectList), newest first, each once; with a bound under the set's size
+// it hands over the newest `bound` and says the set is partial, complete
+// from the last one's creation. AnyArchived adds the archived links. It
+// never scans.
+func TestEachLinkGenerated(t *testing.T) {
+	env := testenv.New(t)
+	r := rand.New(rand.NewPCG(32, 7))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var cases []*listCase
+	var all []*domain.Link
+	for i := range 6 {
+		c := genListCase(t, r, i, now)
+		c.m = fmt.Sprintf("set-%d", i)
+		for _, l := range c.links {
+			l.Merchant = c.m
+			l.Code, _ = testenv.CodeKey.NewCode(c.m, l.ID)
+		}
+		cases = append(cases, c)
+		all = append(all, c.links...)
+	}
+	putLinks(t, env, all)
+	env.Count.Reset()
+	for _, c := range cases {
+		c.q.Merchant = c.m
+		want := expectList(c.links, c.q)
+		before := env.Count.Snapshot()
+		checkSet(t, env.Store, c.name, c.q, 0, want)
+		after := env.Count.Snapshot()
+		testenv.Figure(t, "link set of %d of %d links (%s): %d Query, %d BatchGetItem", len(want), len(c.links), c.name,
+			after["Query"]-before["Query"], after["BatchGetItem"]-before["BatchGetItem"])
+		bound := 1 + r.IntN(max(len(want), 1))
+		checkSet(t, env.Store, c.name, c.q, bound, want)
+		q := c.q
+		q.AnyArchived = true
+		q.Archived = false
+		wantAny := mergeIDs(expectList(c.links, q), expectList(c.links, withArchived(q)), c.links)
+		checkSet(t, env.Store, c.name+" any archived", q, 0, wantAny)
+	}
+	if s := env.Count.Snapshot(); s["Scan"] != 0 {
+		t.Fatalf("EachLink scanned: %v", s)
+	}
+}
+
+func withArchived(q store.ListQuery) store.ListQuery {
+	q.Archived, q.AnyArchived = true, false
+	return q
+}
+
+// mergeIDs is a and b's ids, newest first.
+func mergeIDs(a, b []string, links []*domain.Link) []string {
+	pos := map[string]string{}
+	for _, l := range links {
+		pos[l.ID] = linkPos(l)
+	}
+	out := append(slices.Clone(a), b...)
+	slices.SortFunc(out, func(x, y string) int { return strings.Compare(pos[y], pos[x]) })
+	return out
+}
+
+// checkSet reads q's set with the bound and compares it with want (the
+// whole set, newest first).
+func checkSet(t *testing.T, st *store.Store, name string, q store.ListQuery, bound int, want []string) {
+	t.Helper()
+	var got []string
+	var created []time.Time
+	set, err := st.EachLink(ctx, q, bound, func(l *domain.Link) {
+		got = append(got, l.ID)
+		created = append(created, l.CreatedAt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound > 0 && bound < len(want) {
+		// The newest `bound`, or (a sparse filter's reads ran out) fewer,
+		// complete from the last one's creation.
+		if !set.Partial || set.Read > bound || set.Read == 0 || set.CompleteFrom.After(created[len(created)-1]) {
+			t.Fatalf("%s, bound %d of %d: %+v", name, bound, len(want), set)
+		}
+		want = want[:set.Read]
+	} else if set.Partial || set.Read != len(want) {
+		t.Fatalf("%s: %+v, want %d complete", name, set, len(want))
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("%s (bound %d): %d links\n got %v\nwant %v", name, bound, len(got), got, want)
+	}
+}
