@@ -301,6 +301,54 @@ export type Import = {
   status: "processing" | "completed";
 };
 
+export type Insights = {
+  channels: Array<InsightsGroup>;
+  /** When partial: the figures hold every link made at or after it. */
+  complete_from: string | null;
+  /** Every day of the period, first to last. */
+  days: Array<InsightsDay>;
+  from: string;
+  headline: InsightsGroup;
+  languages: Array<InsightsGroup>;
+  /** The most links one answer reads (100,000). */
+  limit: number;
+  links_read: number;
+  object: "insights";
+  /** The amounts of the period's links still payable (created, clicked or declined, not archived), per currency. */
+  open_amount: Array<Money>;
+  /** The period's links paid after its last day: with the days, they add up to the headline. */
+  paid_after_period: InsightsDay;
+  /** The set held more links than `limit` (or more than the bounded index reads reached): the figures are the newest links', complete from `complete_from`. */
+  partial: boolean;
+  time_zone: string;
+  to: string;
+};
+
+export type InsightsDay = {
+  day?: string;
+  /** Links made that day. */
+  links: number;
+  /** Links of the period paid that day. */
+  paid: number;
+  /** One amount per currency, by currency code. */
+  paid_volume: Array<Money>;
+};
+
+export type InsightsGroup = {
+  /** paid / links (0 for no links), to 4 decimals. */
+  conversion: number;
+  /** The channel (email, sms, whatsapp, several, not_sent) or language. */
+  key?: string;
+  links: number;
+  /** Median of the paid links' time from the last send before the payment (else the creation) to the payment; null when none is paid. */
+  median_time_to_pay_seconds: number | null;
+  opened: number;
+  paid: number;
+  /** One amount per currency, by currency code. */
+  paid_volume: Array<Money>;
+  sent: number;
+};
+
 export type Member = {
   created_at: string;
   /** Shown only with members:write or settings:write */
@@ -379,6 +427,42 @@ export type PaymentLinkPreview = {
   object: "payment_link_preview";
 };
 
+export type PaymentLinkSummary = {
+  /** When partial: the figures hold every link made at or after it. */
+  complete_from: string | null;
+  count: number;
+  /** The window's first instant as applied. */
+  created_from: string;
+  /** The window's last instant as applied. */
+  created_to: string;
+  currencies: Array<{
+    count: number;
+    currency: string;
+    /** Created, clicked or declined, not archived: still payable. */
+    open: {
+      amount: Money;
+      count: number;
+    };
+    paid: {
+      amount: Money;
+      count: number;
+    };
+    /** Links with a refund that succeeded, and the amount refunded. */
+    refunded: {
+      amount: Money;
+      count: number;
+    };
+    total: Money;
+  }>;
+  /** The most links one answer reads (100,000). */
+  limit: number;
+  links_read: number;
+  object: "payment_link_summary";
+  /** The set held more links than `limit` (or more than the bounded index reads reached): the figures are the newest links', complete from `complete_from`. */
+  partial: boolean;
+  time_zone: string;
+};
+
 /** A permission (docs/permissions.md). */
 export type Permission = "links:read" | "links:write" | "links:send" | "refunds:write" | "payments:review" | "exports:read" | "customers:read" | "customers:write" | "customers:erase" | "settings:read" | "settings:write" | "keys:write" | "members:write" | "audit:read";
 
@@ -450,6 +534,8 @@ export type Settings = {
   redirect_domains: Array<string>;
   /** Every member signs in to the dashboard with a TOTP code (set up at their next sign-in). */
   require_mfa: boolean;
+  /** The IANA time zone the merchant's days are in (Europe/Brussels until set): the days of the listing's created_from/created_to, the summary's and the insights'. */
+  time_zone: string;
   /** When the endpoint answered 410 Gone and was turned off; setting webhook_url again turns it back on. */
   webhook_disabled_at?: string | null;
   webhook_disabled_reason?: string | null;
@@ -468,6 +554,8 @@ export type SettingsUpdate = {
   redirect_domains?: Array<string>;
   /** Require two-step verification (TOTP) of every member. Owner members only (403 for anyone else, keys included). When on, no member acts on /v1 without two-step verification: sessions and tokens had without the code stop counting. */
   require_mfa?: boolean;
+  /** An IANA time zone name, such as Europe/Brussels (422 `time_zone` for one the time zone database does not hold). */
+  time_zone?: string;
   /** whsec_ followed by 24 to 64 random bytes in base64; the previous secret keeps signing beside it during a rotation. */
   webhook_secret?: string;
   /** https URL that receives the events (Standard Webhooks); it may not resolve to a loopback, private, link-local or metadata address. Setting it re-enables a disabled endpoint. */
@@ -631,6 +719,11 @@ export interface Operations {
   getImport: {
     request: never;
     response: Import;
+  };
+  /** GET /v1/insights */
+  getInsights: {
+    request: never;
+    response: Insights;
   };
   /** GET /v1/payment-links/{id} */
   getPaymentLink: {
@@ -893,6 +986,11 @@ export interface Operations {
       object: "message";
       status: "queued";
     };
+  };
+  /** GET /v1/payment-links/summary */
+  summarizePaymentLinks: {
+    request: never;
+    response: PaymentLinkSummary;
   };
   /** PATCH /v1/customers/{id} */
   updateCustomer: {
