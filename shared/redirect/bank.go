@@ -97,7 +97,8 @@ button.copy{margin-left:.5rem;padding:.1rem .5rem;font:inherit;font-size:.85rem;
 button.copy:focus{outline:3px solid #1b1f24;outline-offset:2px}
 figure{margin:1rem 0 0;text-align:center}
 figure img{width:12rem;height:12rem;image-rendering:pixelated}
-figcaption{color:#57606a;font-size:.9rem}`
+figcaption{color:#57606a;font-size:.9rem}
+@media (max-width:30rem){main{margin:1rem .5rem;padding:1.25rem}dl{grid-template-columns:1fr;gap:.15rem}dd{margin-bottom:.6rem}button.copy{white-space:nowrap}}`
 
 // bankHTML is the bank transfer part of the page p (its checkout button
 // first when it has one), every value escaped.
