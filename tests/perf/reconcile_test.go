@@ -245,6 +245,16 @@ func kindOf(i int) string {
 	return "debit"
 }
 
+// sourceOf is the earlier entry a duplicate (entry i) reads again: the
+// nearest one before i-i%7 that is no duplicate itself.
+func sourceOf(i int) int {
+	k := i - 1 - i%7
+	for k > 0 && kindOf(k) == "duplicate" {
+		k--
+	}
+	return max(k, 0)
+}
+
 // benchStatement is the benchmark's statement of n entries: its entries,
 // the links they pay (matchOf: entry -> link index), and the outcomes
 // expected.
@@ -264,7 +274,11 @@ func newBenchStatement(n int) *benchStatement {
 		case "unknown-ref", "text":
 			s.want.Review++
 		case "duplicate":
-			s.want.Duplicates++
+			if kindOf(sourceOf(i)) == "pending" {
+				s.want.Ignored++ // a pending entry claims nothing: read again, it is ignored again
+			} else {
+				s.want.Duplicates++
+			}
 		default:
 			s.want.Ignored++
 		}
@@ -288,11 +302,7 @@ func (s *benchStatement) entry(links []*domain.Link) func(i int) bank.Entry {
 		case "text":
 			e.Remittance = "order " + strconv.Itoa(i) + " thanks"
 		case "duplicate": // an earlier entry read again (the same identity)
-			k := i - 1 - i%7
-			for k > 0 && kindOf(k) == "duplicate" {
-				k--
-			}
-			d := one(max(k, 0))
+			d := one(sourceOf(i))
 			if d.Credit { // named after its position, as credits are (its identity is its reference)
 				d.Party.Name = payer(i)
 			}
@@ -366,7 +376,7 @@ func benchReconcileOnce(b *testing.B, n int) {
 	rssMB, rssOK := hwmMB()
 	if got.Status != store.StatementDone || got.Entries != n || got.Matched != st.want.Matched || got.Review != st.want.Review ||
 		got.Duplicates != st.want.Duplicates || got.Ignored != st.want.Ignored {
-		b.Fatalf("statement %+v, want done, %d entries, %+v", got, n, st.want)
+		b.Errorf("statement %+v, want done, %d entries, %+v", got, n, st.want) // the figures below are reported all the same
 	}
 	calls := env.Count.Snapshot()
 	totalCalls := 0
