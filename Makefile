@@ -146,7 +146,8 @@ lint:
 ## bench: the benchmarks against the emulators (started here when they do not answer, and then
 ## stopped), stage by stage (infra/local/bench.sh): the operations, the key-heat stage (HEAT_SCALE),
 ## the cold starts beside a hello-world floor, the sweep, throughput, clicks, the sweep among
-## BENCH_SWEEP_TOTAL links; the report on stdout, and its tables into docs/performance.md
+## BENCH_SWEEP_TOTAL links, a bank statement of BENCH_RECONCILE_ENTRIES entries reconciled; the
+## report on stdout, and its tables into docs/performance.md
 bench:
 	@infra/local/bench.sh all
 
