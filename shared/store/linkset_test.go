@@ -102,3 +102,40 @@ func checkSet(t *testing.T, st *store.Store, name string, q store.ListQuery, bou
 		t.Fatalf("%s (bound %d): %d links\n got %v\nwant %v", name, bound, len(got), got, want)
 	}
 }
+
+// TestEachLinkLargeSetCalls: a set of 20,000 links spread over the shards
+// is read whole in 200 BatchGetItem calls (100 links each) and a bounded
+// number of queries (the merge's rounds: each shard's share of the bound
+// in its first read); a bound of 5,000 reads the newest 5,000 in 50.
+func TestEachLinkLargeSetCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 20,000 links")
+	}
+	env := testenv.New(t)
+	r := rand.New(rand.NewPCG(32, 9))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	links := make([]*domain.Link, 20_000)
+	for i := range links {
+		links[i] = shardLink(t, r, "big", now.Add(-time.Duration(r.Int64N(int64(80*24*time.Hour)))).Truncate(time.Millisecond), -1)
+	}
+	putLinks(t, env, links)
+	q := store.ListQuery{Merchant: "big", CreatedFrom: now.Add(-90 * 24 * time.Hour), CreatedTo: now, AnyArchived: true}
+	for _, bound := range []int{0, 5000} {
+		env.Count.Reset()
+		start := time.Now()
+		n := 0
+		set, err := env.Store.EachLink(ctx, q, bound, func(*domain.Link) { n++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := env.Count.Snapshot()
+		want := len(links)
+		if bound > 0 {
+			want = bound
+		}
+		testenv.Figure(t, "link set of %d links (bound %d): %d Query, %d BatchGetItem, %d Scan in %v", n, bound, s["Query"], s["BatchGetItem"], s["Scan"], time.Since(start).Round(time.Millisecond))
+		if n != want || set.Read != want || set.Partial != (bound > 0) || s["Scan"] != 0 || s["BatchGetItem"] != want/100 || s["Query"] > 10*store.LinkListShards {
+			t.Errorf("bound %d: %d links, %+v, calls %v", bound, n, set, s)
+		}
+	}
+}
