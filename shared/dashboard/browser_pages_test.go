@@ -563,67 +563,6 @@ func openAsPerson(t *testing.T, link map[string]any) {
 	}
 }
 
-// TestBrowserInsights: of the demo links, the one sent by e-mail (Dutch)
-// was opened and paid, and one not sent (English) was paid: the funnel, the
-// per-channel and per-language charts and tables say so, in their text
-// alternatives and cells.
-func TestBrowserInsights(t *testing.T) {
-	p := newPeople(t)
-	p.srv.Consume(t)
-	b, _ := signedIn(t, p, "viewer")
-	d := seedDemoLinks(t, p)
-	sent := d.sent["id"].(string)
-	openAsPerson(t, d.sent)
-	testenv.Eventually(t, 10*time.Second, "the sent link opened", func() bool {
-		_, l := p.api(t, "GET", "/v1/payment-links/"+sent, demoKeys.byPeople[p], "", nil)
-		return l["clicked_at"] != nil
-	})
-	pay(t, p, sent, "12.50")
-
-	b.Go(p.srv.URL + "/dashboard/insights")
-	b.WaitText("Conversion funnel")
-	b.WaitText("Per language")
-	checkPage(t, b, "insights")
-	charts := map[string]string{
-		"#i-funnel ~ figure svg":  "Conversion funnel: Sent 1, Opened 1, Paid 1",
-		"#i-channel ~ figure svg": "Paid volume per channel: E-mail €12.50, SMS €0.00, WhatsApp €0.00",
-		"#i-lang ~ figure svg":    "Paid volume per language: English €950.00, Dutch €12.50, French €0.00, German €0.00",
-	}
-	for sel, want := range charts {
-		if got := b.Attr(sel, "aria-label"); got != want {
-			t.Errorf("the chart %s says %q, want %q", sel, got, want)
-		}
-	}
-	today := time.Now().UTC().Format("2006-01-02")
-	if got := b.Attr("#i-day ~ figure svg", "aria-label"); !strings.Contains(got, today+" €962.50") {
-		t.Errorf("the per-day chart says %q, want %s €962.50", got, today)
-	}
-	// Sent, opened, paid, conversion, volume, as the charts.
-	cells := func(sel, row string) string {
-		r := rowWith(b.Text(sel), row)
-		return strings.Join(strings.Fields(r), " ")
-	}
-	if got := strings.Join(strings.Fields(b.Text("#i-channel ~ .table-wrap thead")), " "); got != "Channel Sent Opened Paid Conversion Paid volume Median time to pay" {
-		t.Errorf("the per-channel table's columns: %q", got)
-	}
-	if got := cells("#i-channel ~ .table-wrap tbody", "E-mail"); !strings.HasPrefix(got, "E-mail 1 1 1 100% €12.50") {
-		t.Errorf("the per-channel table's e-mail row: %q", got)
-	}
-	if got := cells("#i-channel ~ .table-wrap tbody", "SMS"); !strings.HasPrefix(got, "SMS 0 0 0 — €0.00") {
-		t.Errorf("the per-channel table's SMS row: %q", got)
-	}
-	if got := cells("#i-lang ~ .table-wrap tbody", "Dutch"); !strings.HasPrefix(got, "Dutch 1 1 1 100% €12.50") {
-		t.Errorf("the per-language table's Dutch row: %q", got)
-	}
-	if got := cells("#i-lang ~ .table-wrap tbody", "English"); !strings.HasPrefix(got, "English 3 0 1 33% €950.00") {
-		t.Errorf("the per-language table's English row: %q", got)
-	}
-	// A crafted period of millions of days is cut to a year, said so.
-	b.Go(p.srv.URL + "/dashboard/insights?from=2000-01-01&to=9999-12-31")
-	b.WaitText("A period is at most 366 days")
-	b.WaitText("Paid per day")
-}
-
 // TestBrowserPreview: a link's preview shows the e-mail in a sandboxed
 // frame (whose document has the link's URL) and the SMS and WhatsApp
 // texts, each with the link's URL, as the API renders them.

@@ -1,129 +1,115 @@
 // @ts-check
-// Insights: the funnel, per channel, per language, per day.
+// Insights: the figures of GET /v1/insights (computed by the API): the
+// headline, the funnel, per channel, per language, per day.
 import { alertBox, field, input, loading, table } from '../ui.js';
 import { api, qs } from '../api.js';
 import { app } from '../context.js';
-import { barChart, columnChart } from '../charts.js';
+import { barRows, dayChart } from '../charts.js';
 import { day, isoDay, money } from '../format.js';
 import { h, put } from '../dom.js';
 import { t } from '../i18n.js';
 
-const MAX_INSIGHT_PAGES = 20;
 const MAX_INSIGHT_DAYS = 366;
+const dayRe = /^\d{4}-\d{2}-\d{2}$/;
 
-export default async function pageInsights() {
+/**
+ * period is the address's period (from, to), each '' when not given (the
+ * API's default: the overview's 90 days ending today), cut to a year.
+ * @returns {{ from: string, to: string, clamped: boolean }}
+ */
+function period() {
   const p = new URLSearchParams(location.search);
-  // A period is a valid day range of at most a year (a crafted address
-  // must not draw millions of days).
-  const dayRe = /^\d{4}-\d{2}-\d{2}$/;
-  let to = dayRe.test(p.get('to') || '') && !isNaN(Date.parse(p.get('to'))) ? p.get('to') : isoDay(0);
-  let from = dayRe.test(p.get('from') || '') && !isNaN(Date.parse(p.get('from'))) ? p.get('from') : isoDay(-30, to + 'T00:00:00Z');
+  /** @param {string} k */
+  const valid = (k) => (dayRe.test(p.get(k) || '') && !isNaN(Date.parse(p.get(k) || '')) ? p.get(k) || '' : '');
+  let from = valid('from');
+  let to = valid('to');
   let clamped = false;
-  if (from > to) [from, to] = [to, from];
-  if (to > isoDay(0)) to = isoDay(0); // no link is made in the future
-  if (from > to) from = to;
-  if (Date.parse(to) - Date.parse(from) > MAX_INSIGHT_DAYS * 86400000) {
-    from = isoDay(-MAX_INSIGHT_DAYS, to + 'T00:00:00Z');
+  if (from && to && from > to) [from, to] = [to, from];
+  if (to && to > isoDay(0)) to = isoDay(0); // no link is made in the future
+  if (from && to && from > to) from = to;
+  if (from && Date.parse(to || isoDay(0)) - Date.parse(from) > (MAX_INSIGHT_DAYS - 1) * 86400000) {
+    from = isoDay(-(MAX_INSIGHT_DAYS - 1), (to || isoDay(0)) + 'T00:00:00Z');
     clamped = true;
   }
+  return { from, to, clamped };
+}
+
+/**
+ * @param {import('../openapi').Money[]} ms
+ * @returns {string}
+ */
+const monies = (ms) => (ms && ms.length ? ms.map(money).join(', ') : '—');
+
+/**
+ * @param {import('../openapi').Money[]} ms
+ * @param {string} currency
+ * @returns {number}
+ */
+const amountIn = (ms, currency) => Number((ms || []).find((m) => m.currency === currency)?.value || 0);
+
+/** @param {number | null} secs */
+const duration = (secs) => (secs === null || secs === undefined ? '—' : t('hours', { n: (secs / 3600).toFixed(1) }));
+
+/** @param {number} c */
+const percent = (c) => Math.round(c * 100) + '%';
+
+export default async function pageInsights() {
+  const { from, to, clamped } = period();
+  const fromIn = input('from', { type: 'date', value: from });
+  const toIn = input('to', { type: 'date', value: to });
   const form = h('form', { method: 'get', class: 'filters', 'aria-label': t('period') },
-    h('div', { class: 'row' }, field(t('from'), input('from', { type: 'date', value: from }), 'created_from'), field(t('to'), input('to', { type: 'date', value: to }), 'created_to')),
+    h('div', { class: 'row' }, field(t('from'), fromIn, 'from'), field(t('to'), toIn, 'to')),
     h('button', { type: 'submit' }, t('apply')));
+  const range = h('p', { class: 'range' });
   const out = h('div', {});
-  put(app, form, h('p', { class: 'range' }, t('insights_range', { from: day(from + 'T00:00:00Z'), to: day(to + 'T00:00:00Z') })), out);
+  put(app, form, range, out);
   loading(out);
-  /** @type {import('../openapi').PaymentLink[]} */
-  const links = [];
-  let cursor = '';
-  let truncated = false;
+  /** @type {import('../openapi').Insights} */
+  let r;
   try {
-    for (let i = 0; ; i++) {
-      if (i === MAX_INSIGHT_PAGES) { truncated = true; break; }
-      /** @type {import('../openapi').Operations['listPaymentLinks']['response']} */
-      const r = await api('GET', '/v1/payment-links?' + qs({ created_from: from + 'T00:00:00Z', created_to: to + 'T23:59:59Z', limit: 500, cursor }));
-      links.push(...r.data);
-      if (!r.next_cursor) break;
-      cursor = r.next_cursor;
-    }
+    r = await api('GET', '/v1/insights?' + qs({ from, to }));
   } catch (e) {
     put(out, alertBox(e));
     return;
   }
-  const sent = links.filter((l) => (l.sent_channels || []).length);
-  const opened = sent.filter((l) => l.clicked_at);
-  const paid = sent.filter((l) => l.status === 'paid' || l.paid_at);
-  const funnel = barChart(t('funnel'), [[t('funnel_sent'), sent.length], [t('funnel_opened'), opened.length], [t('funnel_paid'), paid.length]], (v) => String(v));
-  const currency = mostCommonCurrency(links);
-  /**
-   * A group's figures: links (sent, for a channel), opened, paid, the paid
-   * volume in the currency, the median hours to pay.
-   * @typedef {{ key: string, links: number, opened: number, paid: number, volume: number, median: number | null }} Group
-   */
-  /**
-   * @param {(l: import('../openapi').PaymentLink) => string[]} keyOf
-   * @param {string[]} keys
-   * @returns {Group[]}
-   */
-  const group = (keyOf, keys) => keys.map((k) => {
-    const ls = links.filter((l) => keyOf(l).includes(k));
-    const s = ls.filter((l) => (l.sent_channels || []).length || keyOf === langOf);
-    const pd = ls.filter((l) => l.paid_at && l.amount.currency === currency);
-    const hours = pd.map((l) => (Date.parse(l.paid_at) - Date.parse(l.last_sent_at && l.last_sent_at < l.paid_at ? l.last_sent_at : l.created_at)) / 3600000).sort((a, b) => a - b);
-    return { key: k, links: s.length, opened: s.filter((l) => l.clicked_at).length, paid: ls.filter((l) => l.paid_at).length,
-      volume: pd.reduce((a, l) => a + Number(l.amount.value), 0), median: hours.length ? hours[Math.floor(hours.length / 2)] : null };
-  });
-  /** @param {import('../openapi').PaymentLink} l @returns {string[]} */
-  const chOf = (l) => l.sent_channels || [];
-  /** @param {import('../openapi').PaymentLink} l @returns {string[]} */
-  const langOf = (l) => [l.language];
-  const byChannel = group(chOf, ['email', 'sms', 'whatsapp']);
-  const byLang = group(langOf, ['en', 'nl', 'fr', 'de']);
+  for (const [el, v] of /** @type {Array<[HTMLInputElement, string]>} */ ([[fromIn, r.from], [toIn, r.to]])) {
+    el.value = v;
+    el.setAttribute('value', v);
+  }
+  put(range, t('insights_range', { from: day(r.from + 'T12:00:00Z'), to: day(r.to + 'T12:00:00Z') }));
+  const hd = r.headline;
+  // The charts' currency: the one most paid in, else the most open.
+  const currency = (hd.paid_volume[0] || r.open_amount[0] || { currency: 'EUR' }).currency;
   /** @param {number} v */
   const fmtMoney = (v) => money({ currency, value: v.toFixed(2) });
-  /** @type {Record<string, number>} */
-  const perDay = {};
-  for (const l of links) {
-    if (!l.paid_at || l.amount.currency !== currency) continue;
-    const d = l.paid_at.slice(0, 10);
-    perDay[d] = (perDay[d] || 0) + Number(l.amount.value);
-  }
-  const days = [];
-  const nDays = Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
-  for (let i = 0; i <= nDays; i++) days.push(isoDay(i, from + 'T00:00:00Z'));
-  /**
-   * @param {string} caption
-   * @param {Group[]} rows
-   * @param {'channel' | 'language'} label
-   */
+  /** @param {string} caption @param {import('../openapi').InsightsGroup[]} rows @param {'channel' | 'language'} label */
   const groupTable = (caption, rows, label) => table(caption, [
-    { label: t(label), rowHeader: true, cell: (r) => t((label === 'channel' ? 'channel_' : 'lang_') + r.key) },
-    { label: label === 'channel' ? t('funnel_sent') : t('links'), class: 'num', cell: (r) => String(r.links) },
-    { label: t('funnel_opened'), class: 'num', cell: (r) => String(r.opened) }, { label: t('funnel_paid'), class: 'num', cell: (r) => String(r.paid) },
-    { label: t('conversion_rate'), class: 'num', cell: (r) => (r.links ? Math.round((100 * r.paid) / r.links) + '%' : '—') },
-    { label: t('paid_volume'), class: 'num', cell: (r) => fmtMoney(r.volume) },
-    { label: t('time_to_pay'), class: 'num', cell: (r) => (r.median === null ? '—' : t('hours', { n: r.median.toFixed(1) })) },
+    { label: t(label), rowHeader: true, cell: (g) => t((label === 'channel' ? 'channel_' : 'lang_') + g.key) },
+    { label: t('links'), class: 'num', cell: (g) => String(g.links) },
+    { label: t('funnel_opened'), class: 'num', cell: (g) => String(g.opened) }, { label: t('funnel_paid'), class: 'num', cell: (g) => String(g.paid) },
+    { label: t('conversion_rate'), class: 'num', cell: (g) => (g.links ? percent(g.conversion) : '—') },
+    { label: t('paid_volume'), class: 'num', cell: (g) => (g.paid_volume.length ? monies(g.paid_volume) : fmtMoney(0)) },
+    { label: t('time_to_pay'), class: 'num', cell: (g) => duration(g.median_time_to_pay_seconds) },
   ], rows);
+  /** @param {string} dt @param {string | Node} dd @param {string} [note] */
+  const figure = (dt, dd, note) => h('div', {}, h('dt', {}, dt), h('dd', {}, dd, note ? h('small', {}, note) : null));
   put(out,
     clamped ? h('p', { class: 'warning' }, t('insights_clamped', { n: MAX_INSIGHT_DAYS })) : null,
-    truncated ? h('p', { class: 'warning' }, t('insights_truncated', { n: links.length })) : null,
-    h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')), funnel),
+    r.partial ? h('p', { class: 'warning' }, t('insights_partial', { n: r.links_read, from: day(r.complete_from) })) : null,
+    h('section', { 'aria-labelledby': 'i-head' }, h('h2', { id: 'i-head', class: 'visually-hidden' }, t('insights_headline')),
+      h('dl', { class: 'headline', id: 'i-headline' },
+        figure(t('paid_volume'), monies(hd.paid_volume)),
+        figure(t('open_amount'), monies(r.open_amount)),
+        figure(t('conversion_rate'), percent(hd.conversion), t('insights_paid_of', { paid: hd.paid, links: hd.links })),
+        figure(t('time_to_pay'), duration(hd.median_time_to_pay_seconds)))),
+    h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')),
+      barRows(t('funnel'), [[t('links'), hd.links], [t('funnel_sent'), hd.sent], [t('funnel_opened'), hd.opened], [t('funnel_paid'), hd.paid]], (v) => String(v))),
     h('section', { 'aria-labelledby': 'i-channel' }, h('h2', { id: 'i-channel' }, t('per_channel')),
-      barChart(t('paid_volume_per', { what: t('channel').toLowerCase() }), byChannel.map((r) => [t('channel_' + r.key), r.volume]), fmtMoney),
-      groupTable(t('per_channel_table'), byChannel, 'channel')),
+      barRows(t('paid_volume_per', { what: t('channel').toLowerCase() }), r.channels.map((g) => [t('channel_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
+      groupTable(t('per_channel_table'), r.channels, 'channel')),
     h('section', { 'aria-labelledby': 'i-lang' }, h('h2', { id: 'i-lang' }, t('per_language')),
-      barChart(t('paid_volume_per', { what: t('language').toLowerCase() }), byLang.map((r) => [t('lang_' + r.key), r.volume]), fmtMoney),
-      groupTable(t('per_language_table'), byLang, 'language')),
+      barRows(t('paid_volume_per', { what: t('language').toLowerCase() }), r.languages.map((g) => [t('lang_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
+      groupTable(t('per_language_table'), r.languages, 'language')),
     h('section', { 'aria-labelledby': 'i-day' }, h('h2', { id: 'i-day' }, t('per_day', { currency })),
-      columnChart(t('per_day', { currency }), days.map((d) => [d, perDay[d] || 0]), fmtMoney)));
-}
-
-/**
- * @param {import('../openapi').PaymentLink[]} links
- * @returns {string}
- */
-function mostCommonCurrency(links) {
-  /** @type {Record<string, number>} */
-  const n = {};
-  for (const l of links) n[l.amount.currency] = (n[l.amount.currency] || 0) + 1;
-  return Object.entries(n).sort((a, b) => b[1] - a[1]).map(([c]) => c)[0] || 'EUR';
+      dayChart(t('per_day', { currency }), r.days.map((d) => [d.day || '', amountIn(d.paid_volume, currency)]), fmtMoney, (d) => day(d + 'T12:00:00Z'))));
 }
