@@ -80,6 +80,14 @@ func TestListDaysInMerchantTimeZone(t *testing.T) {
 	if got, want := list(day), ids[3]+","+ids[2]; got != want {
 		t.Errorf("UTC's 2026-10-25: %s, want %s", got, want)
 	}
+	// A day the zone left out holds nothing (Samoa skipped 2011-12-30).
+	if st, _, raw := call3(t, "PUT", srv.URL+"/v1/settings", key, `{"time_zone":"Pacific/Apia"}`); st != 200 {
+		t.Fatalf("set Apia: %d %s", st, raw)
+	}
+	if got := list("created_from=2011-12-30&created_to=2011-12-30"); got != "" {
+		t.Errorf("Apia's missing day: %s", got)
+	}
+	call3(t, "PUT", srv.URL+"/v1/settings", key, `{"time_zone":"UTC"}`)
 	// An instant is still an instant.
 	if got, want := list("created_from=2026-10-24T22%3A00%3A00%2B00%3A00&created_to=2026-10-24T22%3A00%3A00Z"), ids[1]; got != want {
 		t.Errorf("instants: %s, want %s", got, want)
