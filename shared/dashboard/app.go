@@ -43,7 +43,14 @@ var appPages = []appPage{
 	{"GET /dashboard/insights", "insights", "title_insights", "insights", domain.LinksRead, false, ""},
 	// The settings are the administrators' (owner, admin): the API refuses
 	// any change of a role without settings:write anyway.
+	// Each part of the settings is a page of its own (settingsPages),
+	// with the same permission.
 	{"GET /dashboard/settings", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
+	{"GET /dashboard/settings/payments", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
+	{"GET /dashboard/settings/webhooks", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
+	{"GET /dashboard/settings/keys", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
+	{"GET /dashboard/settings/team", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
+	{"GET /dashboard/settings/audit", "settings", "title_settings", "settings", domain.SettingsWrite, false, ""},
 }
 
 // serveApp answers an app page: 403 with the permission named when the

@@ -368,11 +368,15 @@ func TestBrowserSettings(t *testing.T) {
 	b.WaitText("Merchant name")
 	checkPage(t, b, "settings")
 	settingsGeneral(t, p, b, key)
+	b.ClickLink("API keys")
+	b.WaitText("Create key")
 	settingsKey(t, p, b)
+	b.ClickLink("Team")
+	b.WaitText("Invite")
 	settingsMember(t, p, b)
 
 	// The audit log names the owner for each change.
-	b.ClickLink("Settings") // the page again, with what changed since
+	b.ClickLink("Audit log")
 	b.WaitText("member.removed")
 	log := b.Text("#audit tbody")
 	for _, action := range []string{"settings.updated", "api_key.created", "member.invited", "member.role_changed", "member.removed"} {
@@ -386,11 +390,16 @@ func TestBrowserSettings(t *testing.T) {
 	refused(t, p, f, "Settings", "/dashboard/settings", "Only owners and administrators open the settings.")
 }
 
-// settingsGeneral: a bad IBAN is marked on its field and nothing saved;
-// then name, beneficiary and a redirect domain are saved.
+// settingsGeneral: the name is saved on the merchant's page; on the
+// payments' page a bad IBAN is marked on its field and nothing saved; then
+// beneficiary and a redirect domain are saved.
 func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	t.Helper()
 	b.Fill("Merchant name", "Demo Bakery BV")
+	b.ClickButton("Save settings")
+	b.WaitText("Settings saved.")
+	b.ClickLink("Payments and provider")
+	b.WaitText("Account holder")
 	b.Fill("Account holder", "Demo Bakery BV")
 	b.Fill("IBAN", "BE00 1234 5678")
 	b.Fill("Redirect-URL domains", "shop.example")
@@ -400,7 +409,7 @@ func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	}
 	b.Shot("settings-bad-iban")
 	b.Axe(t, "the settings with a bad IBAN")
-	if _, s := p.api(t, "GET", "/v1/settings", key, "", nil); s["name"] == "Demo Bakery BV" {
+	if _, s := p.api(t, "GET", "/v1/settings", key, "", nil); s["default_beneficiary"] != nil {
 		t.Fatalf("settings with a bad IBAN were saved: %v", s)
 	}
 	ibanErr := b.Text(`input[name=b_iban] ~ p.field-error`)
@@ -409,7 +418,7 @@ func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	b.Fill("Provider credentials", "api_key=sk_sandbox_secret_value")
 	b.ClickButton("Save settings")
 	b.WaitText("Settings saved.")
-	if txt := b.Text("#general"); strings.Contains(txt, ibanErr) {
+	if txt := b.Text("#payments"); strings.Contains(txt, ibanErr) {
 		t.Fatalf("the IBAN's error stays after the settings are saved:\n%s", txt)
 	}
 	_, s := p.api(t, "GET", "/v1/settings", key, "", nil)
@@ -422,7 +431,7 @@ func settingsGeneral(t *testing.T, p *people, b *headless.Browser, key string) {
 	if set, _ := s["psp_credentials_set"].([]any); len(set) != 1 || set[0] != "api_key" {
 		t.Fatalf("the credentials set: %v", s["psp_credentials_set"])
 	}
-	b.ClickLink("Settings")
+	b.ClickLink("Payments and provider") // the page again, with what changed since
 	b.WaitText("Set now: api_key.")
 	if strings.Contains(b.Text("body"), "sk_sandbox_secret_value") {
 		t.Fatal("the page shows the provider's secret")
@@ -530,7 +539,7 @@ func settingsDeliveries(t *testing.T, p *people, b *headless.Browser, key string
 		return failed != nil
 	})
 	before := hits.Load()
-	b.ClickLink("Settings") // the page again, with what changed since
+	b.ClickLink("Webhooks") // the page again, with what changed since
 	b.WaitText("Failed")
 	if row := rowWith(b.Text("#webhooks tbody"), l["id"].(string)); !strings.Contains(row, "Failed") || !strings.Contains(row, "payment_link.created") {
 		t.Fatalf("the deliveries list: %q", row)
