@@ -183,8 +183,8 @@ func TestBrowserNewLink(t *testing.T) {
 
 	b.Fill("Description", "Verjaardagstaart")
 	b.ClickButton("Create payment link")
-	b.WaitText("Amount: must be a plain decimal")
-	if fe := b.Text(`input[name=amount][aria-invalid=true] ~ .field-error`); !strings.Contains(fe, "plain decimal") {
+	b.WaitText("Amount: Type an amount such as 12.50.")
+	if fe := b.Text(`input[name=amount][aria-invalid=true] ~ .field-error`); !strings.Contains(fe, "such as 12.50") {
 		t.Fatalf("the amount's own error: %q", fe)
 	}
 	if n := countLinks(t, p, key); n != 4 {
@@ -345,12 +345,17 @@ func TestBrowserLinkDetails(t *testing.T) {
 		t.Fatalf("language after the update: %v", l["language"])
 	}
 	o.ClickButton("Duplicate")
-	o.WaitText("Created")
+	o.WaitURL("/dashboard/links/new")
+	o.WaitText("Chosen: ACME NV")
+	o.ClickButton("Create payment link")
+	o.WaitText("Payment link created: send it")
+	o.ClickButton("Close")
+	o.WaitText("Provider reference")
 	if strings.Contains(o.URL(), id) {
 		t.Fatalf("Duplicate stayed on the original: %s", o.URL())
 	}
 	o.WaitText("Consulting May")
-	o.ClickButton("Archive")
+	o.ClickButton("Delete")
 	o.WaitText("This link was never opened: it will be deleted, not archived.")
 	o.Click(`dialog button.danger`)
 	o.WaitURL("/dashboard")

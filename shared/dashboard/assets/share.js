@@ -1,7 +1,7 @@
 // @ts-check
 // A link's address, QR code and send menu.
 import { api, newKey } from './api.js';
-import { button, channels, dialog } from './ui.js';
+import { button, channels, dialog, field, input, showError } from './ui.js';
 import { can } from './context.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -40,8 +40,10 @@ export function shareBlock(link, withSend) {
   const open = !['paid', 'expired'].includes(link.status) && !link.archived;
   if (withSend && open && can('links:send')) {
     const done = h('p', { role: 'status', class: 'muted' });
-    out.append(h('div', { class: 'send-menu', role: 'group', 'aria-label': t('send') },
-      channels().map(([ch, label]) => button(t('send_by', { channel: label }), async (ev) => {
+    const c = link.customer || {};
+    /** @type {Record<string, 'email' | 'phone'>} */
+    const needs = { email: 'email', sms: 'phone', whatsapp: 'phone' };
+    const sends = channels().map(([ch, label]) => button(t('send_by', { channel: label }), async (ev) => {
         try {
           await api('POST', '/v1/payment-links/' + link.id + '/send', { channel: ch }, { idem: newKey() });
           done.textContent = t('send_queued', { channel: label });
@@ -49,7 +51,41 @@ export function shareBlock(link, withSend) {
           done.textContent = e.message;
         }
         ev.target.focus();
-      })), done));
+      }, { disabled: !c[needs[ch]] }));
+    out.append(h('div', { class: 'send-menu', role: 'group', 'aria-label': t('send') }, sends,
+      missingAddress(c, 'phone'), missingAddress(c, 'email'), done));
   }
   return out;
+}
+
+// missingAddress says why a channel is off (the customer has no phone or
+// no e-mail) and, for a member who may change customers, adds the address
+// inline (PATCH /v1/customers/{id}) for the customer's next links (a link
+// keeps the customer as it was made: this one's buttons stay off).
+/**
+ * @param {Partial<import('./openapi').CustomerSnapshot>} c
+ * @param {'email' | 'phone'} kind
+ * @returns {HTMLElement | null}
+ */
+function missingAddress(c, kind) {
+  if (c[kind]) return null;
+  const reason = h('p', { class: 'reason' }, t(kind === 'phone' ? 'no_phone_reason' : 'no_email_reason'));
+  if (!c.id || !can('customers:write')) return reason;
+  const ctl = input(kind, kind === 'phone' ? { type: 'tel', autocomplete: 'off' } : { type: 'email', autocomplete: 'off' });
+  const form = h('form', { class: 'add-address', novalidate: true },
+    field(t(kind === 'phone' ? 'phone_number' : 'email_address'), ctl, kind, kind === 'phone' ? t('phone_hint') : undefined),
+    h('button', { type: 'submit', class: 'secondary' }, t(kind === 'phone' ? 'add_phone' : 'add_email')));
+  const box = h('div', { class: 'missing-address' }, reason, form);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const cus = await api('PATCH', '/v1/customers/' + encodeURIComponent(c.id), { [kind]: ctl.value.trim() });
+      const added = h('p', { role: 'status', class: 'muted', tabindex: '-1' }, t(kind === 'phone' ? 'phone_added' : 'email_added', { value: cus[kind] }));
+      box.replaceChildren(added);
+      added.focus();
+    } catch (e) {
+      showError(form, e);
+    }
+  });
+  return box;
 }

@@ -2,7 +2,7 @@
 // Page furniture: the status line, errors on forms, labelled fields,
 // tables, dialogs, Show more.
 import { $, $$, h, nextId, put } from './dom.js';
-import { t } from './i18n.js';
+import { S, t } from './i18n.js';
 
 /**
  * @typedef {import('./dom').Kid} Kid
@@ -30,17 +30,36 @@ export function say(msg) {
 export function alertBox(err, container) {
   const missing = err.body && err.body.missing_permission;
   // A server's failure is said plainly (its detail is for the logs).
-  const msg = missing ? t('missing_permission', { perm: missing }) : err.status >= 500 ? t('server_error') : err.message;
-  const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, msg));
   const errs = (err.body && err.body.errors) || [];
+  const own = /^[A-Z]/.test(err.message) || Object.values(S).includes(err.message);
+  const msg = missing ? t('missing_permission', { perm: missing }) : err.status >= 500 ? t('server_error') : errs.length && !own ? t('fe_invalid_fields') : err.message;
+  const box = h('div', { class: 'error', role: 'alert' }, h('p', {}, msg));
   /** @param {string} f @returns {string} */
   const name = (f) => {
     const c = container && $('[data-field="' + CSS.escape(f) + '"]', container);
     const l = c && c.id && $('label[for="' + CSS.escape(c.id) + '"]', container);
     return l ? l.textContent : f;
   };
-  if (errs.length) box.append(h('ul', {}, errs.map((e) => h('li', {}, name(e.field) + ': ' + e.message))));
+  if (errs.length) box.append(h('ul', {}, errs.map((e) => h('li', {}, name(e.field) + ': ' + words(e)))));
   return box;
+}
+
+// words is what a person reads for a field error of the API: the
+// catalog's string for the field and rule (fe_<field>_required, then
+// fe_<field>, indices left out: redirect_domains[2] is fe_redirect_domains),
+// the API's own text only when the catalog has none; a message already
+// from the catalog (the page's own check) is kept.
+/**
+ * @param {{ field: string, message: string }} fe
+ * @returns {string}
+ */
+export function words(fe) {
+  // The API's messages are lower-case phrases; a sentence is the page's.
+  if (/^[A-Z]/.test(fe.message) || Object.values(S).includes(fe.message)) return fe.message;
+  const key = 'fe_' + fe.field.replace(/\[\d+\]/g, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+  const required = /^is required\b/.test(fe.message);
+  for (const k of [required ? key + '_required' : '', key, required ? 'fe_required' : '']) if (k && S[k]) return S[k];
+  return fe.message;
 }
 
 // showError puts err above the form (or container) and marks the fields
@@ -66,16 +85,23 @@ export function showError(container, err) {
   clearErrors(container);
   const box = alertBox(err, container);
   container.prepend(box);
+  /** @type {HTMLElement[]} */
+  const marked = [];
   for (const fe of (err.body && err.body.errors) || []) {
     const input = $('[data-field="' + CSS.escape(fe.field) + '"]', container);
-    if (!input) continue;
+    if (!input || marked.includes(input)) continue;
+    marked.push(input);
     const id = input.id + '-error';
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', [id, document.getElementById(input.id + '-hint') ? input.id + '-hint' : ''].join(' ').trim());
-    input.closest('.field').append(h('p', { class: 'field-error', id }, fe.message));
+    input.closest('.field').append(h('p', { class: 'field-error', id }, words(fe)));
   }
   box.setAttribute('tabindex', '-1');
-  box.focus();
+  // The focus goes to the first field in error (in the page's order),
+  // else to the alert.
+  const firstField = marked.filter((el) => !el.closest('[hidden]'))
+    .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))[0];
+  (firstField || box).focus();
 }
 
 /**

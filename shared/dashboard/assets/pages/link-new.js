@@ -68,7 +68,8 @@ export default async function pageLinkNew() {
   } catch {
     methods.append(h('p', { class: 'muted' }, t('methods_default')));
   }
-  if (p.get('customer')) {
+  if (p.get('from')) await fillFrom(p.get('from'));
+  else if (p.get('customer')) {
     try {
       customer = await api('GET', '/v1/customers/' + encodeURIComponent(p.get('customer')));
       picked.textContent = t('customer_chosen', { name: customerName(customer) });
@@ -77,6 +78,30 @@ export default async function pageLinkNew() {
       showError(form, e);
     }
   }
+  // fillFrom fills the form from the link duplicated (its customer,
+  // amount, description, language, methods, redirect); the reference is
+  // the person's to give (references are unique).
+  /** @param {string} id */
+  async function fillFrom(id) {
+    try {
+      /** @type {import('../openapi').PaymentLink} */
+      const l = await api('GET', '/v1/payment-links/' + encodeURIComponent(id));
+      const f = controls(form);
+      f.amount.value = l.amount.value;
+      f.currency.value = l.amount.currency;
+      f.description.value = l.description;
+      if (l.redirect_url) f.redirect_url.value = l.redirect_url;
+      if (l.language) { f.language.value = l.language; langTouched = true; }
+      if (l.payment_methods && l.payment_methods.length) inputs('input[name=methods]', form).forEach((c) => { c.checked = l.payment_methods.includes(c.value); });
+      if (l.customer && l.customer.id) {
+        customer = /** @type {import('../openapi').CustomerResource} */ (l.customer);
+        picked.textContent = t('customer_chosen', { name: customerName(l.customer) });
+      }
+    } catch (e) {
+      showError(form, e);
+    }
+  }
+
   const idem = attempt();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -4,7 +4,7 @@ import { $, h, put } from '../dom.js';
 import { D, app, can } from '../context.js';
 import { actorName, badge, customerName, deletedOnArchive, eventLabel, lastActivity, methodName, money, when } from '../format.js';
 import { alertBox, button, dialog, field, input, languages, loading, say, select, showError, table } from '../ui.js';
-import { api, attempt, newKey } from '../api.js';
+import { Problem, api, attempt, newKey } from '../api.js';
 import { shareBlock } from '../share.js';
 import { t } from '../i18n.js';
 
@@ -19,12 +19,15 @@ export default async function pageLink() {
     return;
   }
   $('h1').textContent = link.description;
-  const head = h('div', { class: 'link-head' }, badge(link.status), h('strong', { class: 'amount' }, money(link.amount)),
-    link.amount_refunded && Number(link.amount_refunded.value) > 0 ? h('span', { class: 'muted' }, t('refunded_amount', { amount: money(link.amount_refunded) })) : null);
+  const head = h('div', { class: 'link-head' });
+  drawHead(Number((link.amount_refunded || {}).value || 0));
+  // A link never opened is deleted, not archived (the server decides;
+  // the button says which).
+  const deletes = deletedOnArchive(link);
   const actions = h('div', { class: 'actions' },
     h('a', { href: '/dashboard/links/' + link.id + '/preview', class: 'button secondary' }, t('preview')),
     can('links:write') ? button(t('duplicate'), duplicate, { class: 'secondary' }) : null,
-    can('links:write') && !link.archived ? button(t('archive'), archive, { class: 'danger' }) : null);
+    can('links:write') && !link.archived ? button(deletes ? t('delete') : t('archive'), archive, { class: 'danger' }) : null);
   const tabs = ['details', 'events', 'refunds', 'share'];
   const tablist = h('div', { role: 'tablist', 'aria-label': t('link_sections') });
   const panel = h('div', { role: 'tabpanel', id: 'panel', tabindex: '0' });
@@ -40,6 +43,14 @@ export default async function pageLink() {
   tablist.append(...tabButtons);
   put(app, head, actions, tablist, panel);
   choose(current);
+
+  // drawHead shows the status, the amount and what was refunded (the
+  // refunds asked for, pending or done).
+  /** @param {number} refunded */
+  function drawHead(refunded) {
+    put(head, badge(link.status), h('strong', { class: 'amount' }, money(link.amount)),
+      refunded > 0 ? h('span', { class: 'muted' }, t('refunded_amount', { amount: money({ currency: link.amount.currency, value: String(refunded) }) })) : null);
+  }
 
   /** @param {string} k */
   function choose(k) {
@@ -99,10 +110,15 @@ export default async function pageLink() {
   async function refunds() {
     loading(panel);
     const mine = shown;
+    /** @type {import('../openapi').Refund[]} */
     let list;
     try {
-      list = (await api('GET', '/v1/payment-links/' + link.id + '/refunds')).data;
+      // The link and its refunds are read again each time: what is left
+      // follows every refund without a reload.
+      const [l, r] = await Promise.all([api('GET', '/v1/payment-links/' + link.id), api('GET', '/v1/payment-links/' + link.id + '/refunds')]);
       if (mine !== shown) return;
+      link = l;
+      list = r.data;
     } catch (e) {
       put(panel, alertBox(e));
       return;
@@ -120,9 +136,19 @@ export default async function pageLink() {
       put(panel, h('p', {}, t('refund_only_paid')), rows);
       return;
     }
-    const left = Number(link.amount.value) - Number((link.amount_refunded || {}).value || 0);
-    const form = h('form', { class: 'card' }, h('h2', {}, t('refund_title')),
-      field(t('amount'), input('amount', { inputmode: 'decimal', placeholder: t('refund_rest') }), 'amount.value', t('refund_left', { amount: money({ currency: link.amount.currency, value: String(left) }) })),
+    // What is left: the link's amount less every refund not failed (a
+    // pending one holds its amount), in ten-thousandths (exact).
+    const units = (/** @type {string | number} */ v) => Math.round(Number(v) * 10000);
+    const asked = list.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + units(r.amount.value), 0);
+    const left = Math.max(0, units(link.amount.value) - asked);
+    const leftMoney = { currency: link.amount.currency, value: String(left / 10000) };
+    drawHead(asked / 10000);
+    if (left === 0) {
+      put(panel, h('p', {}, t('refund_nothing_left')), h('h2', {}, t('refunds')), rows);
+      return;
+    }
+    const form = h('form', { class: 'card', novalidate: true }, h('h2', {}, t('refund_title')),
+      field(t('amount'), input('amount', { inputmode: 'decimal', placeholder: t('refund_rest'), 'data-max': leftMoney.value }), 'amount.value', t('refund_left', { amount: money(leftMoney) })),
       field(t('reason'), input('reason', { maxlength: 200, required: true }), 'reason'),
       h('button', { type: 'submit', class: 'danger' }, t('refund')));
     const idem = attempt();
@@ -131,6 +157,12 @@ export default async function pageLink() {
       /** @type {import('../openapi').Operations['createRefund']['request']} */
       const body = { reason: form.reason.value.trim() };
       if (form.amount.value.trim()) body.amount = { currency: link.amount.currency, value: form.amount.value.trim().replace(',', '.') };
+      // Never more than what is left: said at the field, nothing asked.
+      if (body.amount && units(body.amount.value) > left) {
+        const msg = t('refund_too_much', { amount: money(leftMoney) });
+        showError(form, new Problem(422, { detail: msg, errors: [{ field: 'amount.value', message: msg }] }));
+        return;
+      }
       const what = body.amount ? money(body.amount) : t('refund_rest');
       // A link paid by bank transfer is refunded by a refund file.
       const confirmText = link.psp === 'bank' ? t('refund_link_bank_confirm', { amount: what }) : t('refund_confirm', { amount: what });
@@ -139,8 +171,7 @@ export default async function pageLink() {
         await api('POST', '/v1/payment-links/' + link.id + '/refunds', body, { idem: idem.key });
         idem.answered();
         say(t('refund_requested'));
-        link = await api('GET', '/v1/payment-links/' + link.id);
-        refunds();
+        await refunds();
       } catch (e) {
         idem.answered(e);
         showError(form, e);
@@ -153,19 +184,16 @@ export default async function pageLink() {
     put(panel, shareBlock(link, true));
   }
 
-  async function duplicate() {
-    try {
-      const copy = await api('POST', '/v1/payment-links/' + link.id + '/duplicate', {}, { idem: newKey() });
-      location.assign('/dashboard/links/' + copy.id);
-    } catch (e) {
-      showError(app, e);
-    }
+  // Duplicate opens the new-link form filled from this link: nothing is
+  // made until the person sends it.
+  function duplicate() {
+    location.assign('/dashboard/links/new?from=' + encodeURIComponent(link.id));
   }
 
   async function archive() {
-    const deletes = deletedOnArchive(link);
     const body = h('p', {}, deletes ? t('archive_one_deletes') : t('archive_one'));
-    if (await dialog(t('archive_title'), body, [[t('archive'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
+    const verb = deletes ? t('delete') : t('archive');
+    if (await dialog(deletes ? t('delete_title') : t('archive_title'), body, [[verb, 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
     try {
       await api('POST', '/v1/payment-links/' + link.id + '/archive', undefined, { idem: newKey() });
       location.assign(deletes ? '/dashboard' : '/dashboard/links/' + link.id);
