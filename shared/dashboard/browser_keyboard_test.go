@@ -25,7 +25,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.Press(memberPassword)
 	b.Press("Enter")
 	b.WaitURL("/dashboard")
-	b.WaitText("4 link(s) shown.")
+	b.WaitText("4 of 4 links shown.")
 
 	b.Press("Tab")
 	if f := b.Focused(); f != "Skip to content" {
@@ -35,7 +35,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.TabTo("Search")
 
 	b.Go(p.srv.URL + "/dashboard")
-	b.WaitText("4 link(s) shown.")
+	b.WaitText("4 of 4 links shown.")
 	b.TabTo("New payment link")
 	b.Press("Enter")
 	b.WaitURL("/dashboard/links/new")

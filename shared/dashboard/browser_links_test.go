@@ -101,7 +101,7 @@ func TestBrowserLinksOverview(t *testing.T) {
 	overviewFilters(t, p, b, d)
 
 	b.Go(p.srv.URL + "/dashboard")
-	b.WaitText("4 link(s) shown.")
+	b.WaitText("4 of 4 links shown.")
 	b.Click(`input[aria-label="Select Consulting May"]`)
 	b.Click(`input[aria-label="Select Workshop"]`)
 	b.WaitText("2 selected")
@@ -134,7 +134,7 @@ func TestBrowserLinksOverview(t *testing.T) {
 
 	// Archive the never-opened link: the confirmation says it is deleted.
 	b.Go(p.srv.URL + "/dashboard")
-	b.WaitText("4 link(s) shown.")
+	b.WaitText("4 of 4 links shown.")
 	b.Click(`input[aria-label="Select Never opened"]`)
 	b.ClickButton("Archive")
 	if txt := b.Text("dialog"); !strings.Contains(txt, "1 of them were never opened: they will be deleted, not archived.") {
@@ -375,7 +375,7 @@ func TestBrowserExportManyLinks(t *testing.T) {
 	key := demoKeys.byPeople[p]
 	importLinks(t, p, key, "Many", 230)
 	b.Go(p.srv.URL + "/dashboard")
-	b.WaitText("230 link(s) shown.")
+	b.WaitText("230 of 230 links shown.")
 	b.Click(`input[aria-label="Select Many 7"]`)
 	if f := b.Focused(); f != "Select Many 7" {
 		t.Fatalf("after ticking a box the focus is on %q", f)
@@ -398,32 +398,33 @@ func TestBrowserExportManyLinks(t *testing.T) {
 }
 
 // overviewFilters: the Paid preset, search by e-mail, by reference and by
-// link id, the origin filter among the advanced ones, the channel filter.
+// link id (a search says how many it found), the origin filter among the
+// advanced ones, the channel filter.
 func overviewFilters(t *testing.T, p *people, b *headless.Browser, d demoLinks) {
 	t.Helper()
 	b.ClickLink("Paid")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 of 1 links shown.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") || strings.Contains(rows, "Workshop") {
 		t.Fatalf("the Paid preset:\n%s", rows)
 	}
 	b.ClickLink("All")
-	b.WaitText("4 link(s) shown.")
+	b.WaitText("4 of 4 links shown.")
 
 	b.Fill("Search", "ana@example.be")
 	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 link(s) found.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
 		t.Fatalf("search by e-mail:\n%s", rows)
 	}
 	b.Fill("Search", "ORD-2")
 	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 link(s) found.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Consulting May") {
 		t.Fatalf("search by reference:\n%s", rows)
 	}
 	b.Fill("Search", d.workshop["id"].(string))
 	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 link(s) found.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Workshop") {
 		t.Fatalf("search by link id:\n%s", rows)
 	}
@@ -431,12 +432,12 @@ func overviewFilters(t *testing.T, p *people, b *headless.Browser, d demoLinks) 
 	b.Click("details summary")
 	b.Select("Origin", "Dashboard")
 	b.ClickButton("Apply")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 of 1 links shown.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Workshop") {
 		t.Fatalf("the origin filter:\n%s", rows)
 	}
 	b.Go(p.srv.URL + "/dashboard?preset=all&channel=email")
-	b.WaitText("1 link(s) shown.")
+	b.WaitText("1 of 1 links shown.")
 	if rows := b.Text("tbody"); !strings.Contains(rows, "Taart voor Ana") {
 		t.Fatalf("the channel filter:\n%s", rows)
 	}
@@ -453,7 +454,7 @@ func TestBrowserBulkArchiveWithinTheRateLimit(t *testing.T) {
 	key := demoKeys.byPeople[p]
 	importLinks(t, p, key, "Bulk", 20)
 	b.Go(p.srv.URL + "/dashboard")
-	b.WaitText("20 link(s) shown.")
+	b.WaitText("20 of 20 links shown.")
 	b.Click(`input[aria-label="Select all the links shown"]`)
 	b.ClickButton("Archive")
 	b.Click(`dialog button.danger`)

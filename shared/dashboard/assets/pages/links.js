@@ -1,56 +1,97 @@
 // @ts-check
-// The payment links overview: presets, filters, the table, bulk archive,
-// export and send.
+// The payment links overview: presets, compact filters, the filtered set's
+// count and sums (from the API's summary), the table, bulk archive, export
+// and send. Days are the merchant's time zone's (the summary says which).
 import { $, h, inputs, put } from '../dom.js';
 import { api, download, newKey, onePage, qs } from '../api.js';
 import { app, can } from '../context.js';
-import { badge, customerName, day, deletedOnArchive, isoDay, lastActivity, money, when } from '../format.js';
+import { badge, customerName, deletedOnArchive, lastActivity, money } from '../format.js';
 import { button, channels, dialog, field, input, loading, say, select, showError, table } from '../ui.js';
-import { t } from '../i18n.js';
+import { typeahead } from '../typeahead.js';
+import { lang, t } from '../i18n.js';
 
 const PRESETS = ['all', 'created', 'clicked', 'paid', 'declined', 'expired', 'archived'];
 const EXPORT_CHUNK = 200;
 const ORIGINS = ['api', 'import', 'dashboard', 'dunning', 'invoice', 'first_payment', 'card_renewal'];
 
+/**
+ * zoneDay is the day (YYYY-MM-DD) of an instant in the time zone.
+ * @param {string} instant
+ * @param {string} zone
+ * @returns {string}
+ */
+const zoneDay = (instant, zone) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+/**
+ * dayName is a day (YYYY-MM-DD) for people.
+ * @param {string} d
+ * @returns {string}
+ */
+const dayName = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(lang, { dateStyle: 'medium', timeZone: 'UTC' });
+
 export default async function pageLinks() {
   const p = new URLSearchParams(location.search);
   const st = {
     preset: PRESETS.includes(p.get('preset')) ? p.get('preset') : 'all',
-    from: p.get('from') || isoDay(-90), to: p.get('to') || isoDay(0), q: p.get('q') || '',
+    from: p.get('from') || '', to: p.get('to') || '', q: p.get('q') || '',
     status: p.get('status') || '', customer: p.get('customer') || '', amount_min: p.get('amount_min') || '',
     amount_max: p.get('amount_max') || '', origin: p.get('origin') || '', channel: p.get('channel') || '',
   };
+  /** @type {string | undefined} the merchant's time zone, once the summary says it */
+  let zone;
+  /** @param {string | null | undefined} s @returns {string} */
+  const day = (s) => (s ? new Date(s).toLocaleDateString(lang, { dateStyle: 'medium', timeZone: zone }) : '—');
+  /** @param {string | null | undefined} s @returns {string} */
+  const when = (s) => (s ? new Date(s).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }) : '—');
   /** @param {Record<string, string>} over */
   const here = (over) => '?' + qs(Object.assign({}, st, over));
   const presets = h('nav', { 'aria-label': t('presets'), class: 'presets' },
     h('ul', {}, PRESETS.map((k) => h('li', {}, h('a', { href: here({ preset: k, status: '' }), 'aria-current': k === st.preset ? 'page' : null }, t('preset_' + k))))));
-  const advancedOpen = st.status || st.customer || st.amount_min || st.amount_max || st.origin || st.channel;
-  const filters = h('form', { method: 'get', class: 'filters', role: 'search', 'aria-label': t('filters') },
-    h('input', { type: 'hidden', name: 'preset', value: st.preset }),
-    h('div', { class: 'row' },
-      field(t('search'), input('q', { value: st.q, type: 'search' }), 'q', t('search_hint')),
-      field(t('from'), input('from', { type: 'date', value: st.from, required: true }), 'created_from'),
-      field(t('to'), input('to', { type: 'date', value: st.to, required: true }), 'created_to')),
-    h('details', { open: advancedOpen ? true : null },
-      h('summary', {}, t('advanced_filters')),
-      h('div', { class: 'row' },
-        field(t('status'), select('status', [['', t('any')], ...['created', 'clicked', 'paid', 'declined', 'expired'].map((s) => [s, t('status_' + s)])], st.status), 'status'),
-        field(t('customer'), input('customer', { value: st.customer }), 'customer'),
-        field(t('amount_from'), input('amount_min', { value: st.amount_min, inputmode: 'decimal' }), 'amount_min'),
-        field(t('amount_to'), input('amount_max', { value: st.amount_max, inputmode: 'decimal' }), 'amount_max'),
-        field(t('origin'), select('origin', [['', t('any')], ...ORIGINS.map((o) => [o, t('origin_' + o)])], st.origin), 'origin'),
-        field(t('channel'), select('channel', [['', t('any')], ...channels()], st.channel), 'channel'))),
-    h('button', { type: 'submit' }, t('apply')));
-  const range = h('p', { class: 'range' }, t('range_shown', { from: day(st.from + 'T00:00:00Z'), to: day(st.to + 'T00:00:00Z') }));
-  const results = h('div', { id: 'results' });
-  put(app, presets, filters, range, results);
 
-  const query = {
-    created_from: st.from + 'T00:00:00Z', created_to: st.to + 'T23:59:59Z', limit: 500,
+  // The customer filter: a type-ahead over the customers; a pick filters
+  // by the customer's e-mail (else name), typed text as it stands.
+  const customer = h('input', { type: 'hidden', name: 'customer', value: st.customer });
+  const ta = typeahead((c) => { customer.value = c.email || customerName(c); });
+  const box = /** @type {HTMLInputElement} */ ($('input', ta.el));
+  const boxLabel = $('label', ta.el);
+  if (boxLabel) boxLabel.textContent = t('customer');
+  box.removeAttribute('name');
+  box.value = st.customer;
+  box.addEventListener('input', () => { customer.value = box.value.trim(); });
+
+  const advancedOpen = !!(st.status || st.amount_min || st.amount_max || st.origin || st.channel);
+  const more = h('details', { class: 'more-filters', open: advancedOpen ? true : null },
+    h('summary', {}, t('advanced_filters')),
+    h('div', { class: 'row' },
+      field(t('status'), select('status', [['', t('any')], ...['created', 'clicked', 'paid', 'declined', 'expired'].map((s) => [s, t('status_' + s)])], st.status), 'status'),
+      field(t('amount_from'), input('amount_min', { value: st.amount_min, inputmode: 'decimal' }), 'amount_min'),
+      field(t('amount_to'), input('amount_max', { value: st.amount_max, inputmode: 'decimal' }), 'amount_max'),
+      field(t('origin'), select('origin', [['', t('any')], ...ORIGINS.map((o) => [o, t('origin_' + o)])], st.origin), 'origin'),
+      field(t('channel'), select('channel', [['', t('any')], ...channels()], st.channel), 'channel')));
+  const from = input('from', { type: 'date', value: st.from });
+  const to = input('to', { type: 'date', value: st.to });
+  const filters = h('form', { method: 'get', class: 'filters', role: 'search', 'aria-label': t('filters') },
+    h('input', { type: 'hidden', name: 'preset', value: st.preset }), customer,
+    h('div', { class: 'filter-row' },
+      h('div', { class: 'grow' }, field(t('search'), input('q', { value: st.q, type: 'search' }), 'q', t('search_hint'))),
+      h('div', { class: 'grow' }, ta.el),
+      field(t('from'), from, 'created_from'),
+      field(t('to'), to, 'created_to'),
+      h('div', { class: 'filter-actions' }, h('button', { type: 'submit' }, t('apply'))),
+      more));
+  const range = h('p', { class: 'range' });
+  const sums = h('div', { class: 'sums', 'aria-live': 'polite' });
+  const results = h('div', { id: 'results' });
+  put(app, h('div', { class: 'overview-top' }, presets, range), filters, sums, results);
+
+  const filterQuery = {
+    created_from: st.from, created_to: st.to,
     status: ['created', 'clicked', 'paid', 'declined', 'expired'].includes(st.preset) ? st.preset : st.status,
     archived: st.preset === 'archived' ? 'true' : '', customer: st.customer, amount_min: st.amount_min, amount_max: st.amount_max,
     origin: st.origin, channel: st.channel,
   };
+  const query = Object.assign({ limit: 500 }, filterQuery);
+  /** @type {import('../openapi').PaymentLinkSummary | null} */
+  let summary = null;
   /** @type {import('../openapi').PaymentLink[]} */
   const links = [];
   const selected = new Set();
@@ -75,13 +116,28 @@ export default async function pageLinks() {
     return api('GET', '/v1/payment-links?' + qs(Object.assign({}, query, { cursor })));
   }
 
+  // showWindow fills the date filters and the range with the window the
+  // summary says was applied, as days of the merchant's zone.
+  /** @param {import('../openapi').PaymentLinkSummary} s */
+  function showWindow(s) {
+    zone = s.time_zone;
+    const a = zoneDay(s.created_from, zone);
+    const b = zoneDay(s.created_to, zone);
+    if (!from.value) from.value = a;
+    if (!to.value) to.value = b;
+    put(range, t('range_shown', { from: dayName(a), to: dayName(b) }));
+  }
+
   /**
    * @param {string} cursor
    * @param {boolean} [focusMore]
    */
   async function load(cursor, focusMore) {
     try {
-      const page = await fetchPage(cursor);
+      const [page, s] = await Promise.all([fetchPage(cursor),
+        summary ? summary : api('GET', '/v1/payment-links/summary?' + qs(filterQuery))]);
+      if (!summary) showWindow(s);
+      summary = s;
       links.push(...page.data);
       next = page.next_cursor;
       draw(focusMore);
@@ -91,10 +147,25 @@ export default async function pageLinks() {
     }
   }
 
+  // drawSums says how many links are shown of how many the filters select,
+  // and their sums per currency, from the summary (a search by text has
+  // no summary: it says how many it found).
+  function drawSums() {
+    if (!summary || st.q) {
+      put(sums, h('p', {}, t('links_found', { n: links.length })));
+      return;
+    }
+    const s = summary;
+    put(sums, h('p', {}, h('strong', {}, t('shown_of', { n: links.length, total: s.count }))),
+      s.currencies.length ? h('ul', {}, s.currencies.map((c) => h('li', {},
+        t('sum_currency', { currency: c.currency, count: c.count, total: money(c.total), paid: money(c.paid.amount), open: money(c.open.amount) })))) : null,
+      s.partial ? h('p', { class: 'muted' }, t('sums_partial', { from: when(s.complete_from) })) : null);
+  }
+
   // The bulk bar and its live count stay put; ticking a box updates them
   // in place (the focus stays on the box).
   const count = h('span', { 'aria-live': 'polite' }, t('selected_count', { n: 0 }));
-  const bulk = h('div', { class: 'bulk', role: 'group', 'aria-label': t('bulk_actions') }, count,
+  const bulk = h('div', { class: 'bulk', role: 'group', 'aria-label': t('bulk_actions'), hidden: true }, count,
     can('links:write') ? button(t('archive'), () => bulkArchive()) : null,
     can('exports:read') ? button(t('export'), () => bulkExport()) : null,
     can('links:send') ? button(t('send'), () => bulkSend()) : null);
@@ -103,6 +174,7 @@ export default async function pageLinks() {
 
   function sync() {
     count.textContent = t('selected_count', { n: selected.size });
+    bulk.hidden = selected.size === 0;
     if (allBox) allBox.checked = links.length > 0 && selected.size === links.length;
   }
 
@@ -119,17 +191,17 @@ export default async function pageLinks() {
       { label: allBox, class: 'check', cell: (l) => h('input', { type: 'checkbox', 'data-row': l.id, 'aria-label': t('select_link', { name: l.description }), checked: selected.has(l.id),
         onchange: (ev) => { ev.target.checked ? selected.add(l.id) : selected.delete(l.id); sync(); } }) },
       { label: t('description'), cell: (l) => h('a', { href: '/dashboard/links/' + encodeURIComponent(l.id) }, l.description) },
-      { label: t('status'), cell: (l) => badge(l.status) },
+      { label: t('status'), cell: (l) => (l.archived ? h('span', { class: 'badge s-archived', title: t('status_' + l.status) }, t('link_archived')) : badge(l.status)) },
       { label: t('amount'), class: 'num', cell: (l) => money(l.amount) },
-      { label: t('customer'), cell: (l) => [customerName(l.customer), l.customer && l.customer.email ? h('span', { class: 'muted block' }, l.customer.email) : null] },
-      { label: t('created'), cell: (l) => day(l.created_at) },
-      { label: t('expires'), cell: (l) => day(l.expires_at) },
-      { label: t('last_activity'), cell: (l) => when(lastActivity(l)) },
-      { label: h('span', { class: 'visually-hidden' }, t('marks')), cell: (l) => marks(l) },
+      { label: t('customer'), class: 'cust', cell: (l) => [customerName(l.customer), l.customer && l.customer.email ? h('span', { class: 'muted' }, ' ' + l.customer.email) : null] },
+      { label: t('created'), class: 'nowrap', cell: (l) => day(l.created_at) },
+      { label: t('expires'), class: 'nowrap', cell: (l) => day(l.expires_at) },
+      { label: t('last_activity'), class: 'nowrap', cell: (l) => when(lastActivity(l)) },
+      { label: [h('span', { 'aria-hidden': 'true', title: t('marks') }, '↺ ✉'), h('span', { class: 'visually-hidden' }, t('marks'))], class: 'nowrap', cell: (l) => marks(l) },
     ];
-    const more = next ? button(t('show_more'), () => { load(next, true); }, { id: 'show-more' }) : null;
-    put(results, bulk, h('p', { class: 'muted' }, t('showing', { n: links.length })),
-      table(t('payment_links'), cols, links, t('no_links')), more);
+    const showMore = next ? button(t('show_more'), () => { load(next, true); }, { id: 'show-more' }) : null;
+    drawSums();
+    put(results, bulk, table(t('payment_links'), cols, links, t('no_links')), showMore);
     sync();
     if (focusMore) {
       // After "Show more": the focus goes on to the button again, or to
