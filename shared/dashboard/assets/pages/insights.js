@@ -47,8 +47,12 @@ const monies = (ms) => (ms && ms.length ? ms.map(money).join(', ') : '—');
  */
 const amountIn = (ms, currency) => Number((ms || []).find((m) => m.currency === currency)?.value || 0);
 
-/** @param {number | null} secs */
-const duration = (secs) => (secs === null || secs === undefined ? '—' : t('hours', { n: (secs / 3600).toFixed(1) }));
+/**
+ * duration is a time to pay: minutes under an hour, else hours.
+ * @param {number | null} secs
+ */
+const duration = (secs) => (secs === null || secs === undefined ? '—'
+  : secs < 60 ? t('under_a_minute') : secs < 3600 ? t('minutes', { n: Math.round(secs / 60) }) : t('hours', { n: (secs / 3600).toFixed(1) }));
 
 /** @param {number} c */
 const percent = (c) => Math.round(c * 100) + '%';
