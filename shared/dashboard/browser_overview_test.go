@@ -80,6 +80,8 @@ func TestBrowserOverviewAtAGlance(t *testing.T) {
 	b.WaitText("24 of 24")
 	if n := b.VisibleWithin("tbody tr", 800); n < 12 {
 		t.Errorf("%d rows visible at 1280×800, want at least 12", n)
+	} else {
+		t.Logf("%d rows visible at 1280×800", n)
 	}
 	if n := b.Count(".bulk:not([hidden])"); n != 0 {
 		t.Errorf("the bulk bar shows with nothing selected")
