@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -22,7 +23,11 @@ type CustomerStore interface {
 		audit func(before, after *domain.CustomerRecord) store.AuditEntry) (*domain.CustomerRecord, error)
 	ListCustomers(ctx context.Context, q store.CustomerQuery) ([]*domain.CustomerRecord, string, error)
 	CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error)
-	EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error)
+	EraseCustomerData(ctx context.Context, m, id string) (store.ErasureCounts, error)
+	ErasurePreview(ctx context.Context, m, id string) (store.ErasureCounts, error)
+	MergeCustomer(ctx context.Context, m, from, into string, now time.Time,
+		audit func(from, into *domain.CustomerRecord) []store.AuditEntry) (*domain.CustomerRecord, int, error)
+	CustomerTotals(ctx context.Context, m, id string) (totals []domain.CurrencyTotals, counted int, complete bool, err error)
 }
 
 // CustomerRoutes are the routes of the customers function.
@@ -31,11 +36,14 @@ var CustomerRoutes = []Route{
 	{Pattern: "GET /v1/customers", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.listCustomers) }},
 	{Pattern: "POST /v1/customers/import", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.importCustomers)) }},
 	{Pattern: "GET /v1/customers/export", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.exportCustomers) }},
-	{Pattern: "GET /v1/customers/{id}", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return handle(a.getCustomer) }},
-	{Pattern: "PATCH /v1/customers/{id}", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchCustomer) }},
-	{Pattern: "POST /v1/customers/{id}/archive", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.archiveCustomer)) }},
-	{Pattern: "POST /v1/customers/{id}/erase", Permission: domain.CustomersErase, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.eraseCustomer)) }},
-	{Pattern: "GET /v1/customers/{id}/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.customerLinks) }},
+	{Pattern: "GET /v1/customers/{id}", Permission: domain.CustomersRead, handler: func(a *API) http.HandlerFunc { return customerHandle(a.getCustomer) }},
+	{Pattern: "PATCH /v1/customers/{id}", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return customerHandle(a.patchCustomer) }},
+	{Pattern: "POST /v1/customers/{id}/archive", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(customerHandle(a.archiveCustomer)) }},
+	{Pattern: "POST /v1/customers/{id}/erase", Permission: domain.CustomersErase, handler: func(a *API) http.HandlerFunc { return a.idempotent(customerHandle(a.eraseCustomer)) }},
+	{Pattern: "GET /v1/customers/{id}/erasure-preview", Permission: domain.CustomersErase, handler: func(a *API) http.HandlerFunc { return customerHandle(a.erasurePreview) }},
+	{Pattern: "POST /v1/customers/{id}/merge", Permission: domain.CustomersWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(customerHandle(a.mergeCustomer)) }},
+	{Pattern: "GET /v1/customers/{id}/payment-links", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return customerHandle(a.customerLinks) }},
+	{Pattern: "GET /v1/customers/{id}/totals", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return customerHandle(a.customerTotals) }},
 }
 
 // CustomersPath is the path (and subtree) CustomerRoutes serve.
@@ -115,6 +123,9 @@ func customerError(err error) error {
 func (a *API) updateCustomer(r *http.Request, id string, change func(domain.CustomerRecord) (domain.CustomerRecord, error)) (*domain.CustomerRecord, error) {
 	now := a.Now().UTC()
 	c, err := a.Store.UpdateCustomer(r.Context(), merchantOf(r.Context()).ID, id, func(cur domain.CustomerRecord) (domain.CustomerRecord, error) {
+		if cur.MergedInto != "" {
+			return cur, errMerged{&cur}
+		}
 		if cur.Erased {
 			return cur, domain.ErrCustomerArchived
 		}
@@ -129,7 +140,7 @@ func (a *API) updateCustomer(r *http.Request, id string, change func(domain.Cust
 }
 
 func (a *API) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.Store.GetCustomer(r.Context(), merchantOf(r.Context()).ID, r.PathValue("id"))
+	c, err := a.liveCustomer(r)
 	if err != nil {
 		return err
 	}
@@ -202,7 +213,7 @@ func (a *API) customerLinks(w http.ResponseWriter, r *http.Request) error {
 		return errs
 	}
 	m := merchantOf(r.Context()).ID
-	if _, err := a.Store.GetCustomer(r.Context(), m, r.PathValue("id")); err != nil {
+	if _, err := a.liveCustomer(r); err != nil {
 		return err
 	}
 	links, next, err := a.Store.CustomerLinks(r.Context(), m, r.PathValue("id"), limit, v.Get("cursor"))
@@ -225,10 +236,10 @@ func (a *API) customerLinks(w http.ResponseWriter, r *http.Request) error {
 func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
 	m := merchantOf(r.Context()).ID
 	id := r.PathValue("id")
-	if _, err := a.Store.GetCustomer(r.Context(), m, id); err != nil {
+	if _, err := a.liveCustomer(r); err != nil {
 		return err
 	}
-	links, deliveries, err := a.Store.EraseCustomerLinks(r.Context(), m, id)
+	n, err := a.Store.EraseCustomerData(r.Context(), m, id)
 	if err != nil {
 		return err
 	}
@@ -240,7 +251,7 @@ func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return next, nil
 	}, func(before, after *domain.CustomerRecord) store.AuditEntry {
-		return store.NewAuditEntry(r.Context(), now, "customer.erased", id, nil, map[string]any{"links": links, "webhook_deliveries": deliveries})
+		return store.NewAuditEntry(r.Context(), now, "customer.erased", id, nil, map[string]any{"links": n.Links, "bank_records": n.BankRecords, "webhook_deliveries": n.Deliveries})
 	})
 	if err != nil {
 		return err

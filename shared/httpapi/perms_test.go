@@ -86,6 +86,9 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/customers/{id}/archive":          domain.CustomersWrite,
 		"GET /v1/customers/{id}/payment-links":     domain.LinksRead,
 		"POST /v1/customers/{id}/erase":            domain.CustomersErase,
+		"GET /v1/customers/{id}/erasure-preview":   domain.CustomersErase,
+		"POST /v1/customers/{id}/merge":            domain.CustomersWrite,
+		"GET /v1/customers/{id}/totals":            domain.LinksRead,
 		"POST /v1/customers/import":                domain.CustomersWrite,
 		"GET /v1/customers/export":                 domain.CustomersRead,
 	}

@@ -189,7 +189,7 @@ func seedPeople(t *testing.T, env *testenv.Env, base, full string) walkIDs {
 func routesInWalkOrder() []httpapi.Route {
 	var first, last []httpapi.Route
 	for _, rt := range httpapi.AllRoutes() {
-		if strings.Contains(rt.Pattern, "/erase") || strings.HasPrefix(rt.Pattern, "DELETE") || strings.Contains(rt.Pattern, "/archive") {
+		if strings.Contains(rt.Pattern, "/erase") || strings.HasPrefix(rt.Pattern, "DELETE") || strings.Contains(rt.Pattern, "/archive") || strings.Contains(rt.Pattern, "/merge") {
 			last = append(last, rt)
 		} else {
 			first = append(first, rt)
@@ -203,7 +203,7 @@ func walkRequest(pattern string, ids walkIDs) (string, string) {
 	method, path, _ := strings.Cut(pattern, " ")
 	id := ids.link
 	switch {
-	case strings.Contains(path, "/customers/{id}/erase"), strings.Contains(path, "/customers/{id}/archive"):
+	case strings.Contains(path, "/customers/{id}/erase"), strings.Contains(path, "/customers/{id}/archive"), strings.Contains(path, "/customers/{id}/merge"):
 		id = ids.spare
 	case strings.HasPrefix(path, "/v1/customers/"):
 		id = ids.customer
@@ -237,6 +237,8 @@ func walkBody(pattern string, ids walkIDs) string {
 		return `{"reason":"walk"}`
 	case "PUT /v1/settings":
 		return `{"name":"Hooks"}`
+	case "POST /v1/customers/{id}/merge":
+		return `{"into":"` + ids.customer + `"}`
 	case "POST /v1/api-keys":
 		return `{"name":"walk"}`
 	case "POST /v1/members":

@@ -91,6 +91,7 @@ func everyRouteRefusesB(t *testing.T, srvURL, keyB string, ids map[string]string
 	bodies := map[string]string{"PATCH": `{"language":"de"}`, "POST /v1/payment-links/{id}/refunds": `{"amount":{"currency":"EUR","value":"1.00"}}`,
 		"POST /v1/payment-links/{id}/send": `{"channel":"email"}`, "PATCH /v1/members/{id}": `{"role":"owner"}`,
 		"PATCH /v1/customers/{id}":              `{"company_name":"Taken by B"}`,
+		"POST /v1/customers/{id}/merge":         `{"into":"cus_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`,
 		"POST /v1/payment-links/{id}/duplicate": `{"reference":"DUP-BY-B"}`,
 		"POST /v1/payments/review/{id}/match":   `{"link_id":"pl_01JD3Q4ZK1W8Y6N0M5C2B7V9XA"}`}
 	covered := 0
