@@ -121,6 +121,7 @@ func TestBrowserNewLinkChannels(t *testing.T) {
 	b.Press("ArrowUp")
 	b.Press("Enter")
 	b.WaitText("Chosen: Bob Smith")
+	b.WaitText("No phone number for this customer: add one to send by SMS or WhatsApp.")
 	b.Fill("Amount", "10.00")
 	b.Fill("Description", "Phone later")
 	b.ClickButton("Create payment link")
@@ -133,17 +134,51 @@ func TestBrowserNewLinkChannels(t *testing.T) {
 	b.Fill("Phone number", "+32470111222")
 	b.ClickButton("Add the phone number")
 	b.WaitText("Phone number +32470111222 added to the customer")
+	b.ClickButton("Close")
+	b.WaitText("Provider reference")
 	_, found := p.api(t, "GET", "/v1/customers?email=bob@example.com", key, "", nil)
 	cs, _ := found["data"].([]any)
 	if len(cs) != 1 || cs[0].(map[string]any)["phone"] != "+32470111222" {
 		t.Fatalf("the customer's phone: %v", found)
 	}
+
+	// A customer without an e-mail, chosen on the form: told there, the
+	// address added before the link is made, the link goes by e-mail.
+	if st, c := p.api(t, "POST", "/v1/customers", key, `{"first_name":"Pia","last_name":"Janssens","phone":"+32470999888"}`, nil); st != 201 {
+		t.Fatalf("the customer without e-mail: %d %v", st, c)
+	}
+	b.Go(p.srv.URL + "/dashboard/links/new")
+	b.WaitText("Find a customer")
+	b.Fill("Find a customer", "Pia")
+	b.WaitText("Pia Janssens")
+	// Picked with the mouse: a key event's Enter injected by the test
+	// reaches the form apart from its keydown (TestBrowserNewLink covers
+	// the keyboard).
+	b.Click(`[role=option]`)
+	b.WaitText("No e-mail address for this customer: add one to send by e-mail.")
+	b.Fill("E-mail address", "pia@example.be")
+	b.ClickButton("Add the e-mail address")
+	b.WaitText("E-mail address pia@example.be added to the customer: this link can go by e-mail.")
+	if n := b.Count(".error"); n != 0 {
+		t.Fatalf("the form was sent while the e-mail was added")
+	}
+	checkPage(t, b, "new-link-email-added")
+	b.Fill("Amount", "15.00")
+	b.Fill("Description", "Mail now")
+	b.ClickButton("Create payment link")
+	b.WaitText("Payment link created: send it")
+	if n := b.Count(`.send-menu button[disabled]`); n != 0 {
+		t.Fatalf("%d send buttons disabled for a customer with both addresses", n)
+	}
+	b.ClickButton("Send by E-mail")
+	b.WaitText("Sending by E-mail.")
 }
 
 // TestBrowserDuplicateAndDelete: Duplicate opens the new-link form filled
 // from the link (nothing made until it is sent), the amount and reference
 // changed, origin dashboard, ending in the send menu; the copy, never
-// opened, offers Delete (not Archive) and is deleted.
+// opened, offers Delete (not Archive) and is deleted; the bulk message
+// counts the archived and the deleted apart.
 func TestBrowserDuplicateAndDelete(t *testing.T) {
 	p := newPeople(t)
 	p.srv.Consume(t)
@@ -190,4 +225,11 @@ func TestBrowserDuplicateAndDelete(t *testing.T) {
 	b.Click(`dialog button.danger`)
 	b.WaitURL("/dashboard")
 	testenv.Eventually(t, 5*time.Second, "the copy deleted", func() bool { return countLinks(t, p, key) == 4 })
+
+	b.WaitText("Never opened")
+	b.Click(`input[aria-label="Select Consulting May"]`)
+	b.Click(`input[aria-label="Select Never opened"]`)
+	b.ClickButton("Archive")
+	b.Click(`dialog button.danger`)
+	b.WaitText("1 archived, 1 deleted.")
 }

@@ -145,7 +145,7 @@ func TestBrowserLinksOverview(t *testing.T) {
 	}
 	b.Shot("archive-dialog")
 	b.Click(`dialog button.danger`)
-	b.WaitText("1 archived.")
+	b.WaitText("1 deleted.")
 	if st, _ := p.api(t, "GET", "/v1/payment-links/"+d.unopened["id"].(string), demoKeys.byPeople[p], "", nil); st != 404 {
 		t.Fatalf("the never-opened link after archiving: %d (want deleted)", st)
 	}
@@ -458,7 +458,7 @@ func TestBrowserBulkArchiveWithinTheRateLimit(t *testing.T) {
 	b.Click(`input[aria-label="Select all the links shown"]`)
 	b.ClickButton("Archive")
 	b.Click(`dialog button.danger`)
-	b.WaitText("20 archived.")
+	b.WaitText("20 deleted.")
 	if txt := b.Text("#status"); strings.Contains(txt, "refused") {
 		t.Fatalf("a bulk archive within the limit: %q", txt)
 	}

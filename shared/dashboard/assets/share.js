@@ -53,39 +53,49 @@ export function shareBlock(link, withSend) {
         ev.target.focus();
       }, { disabled: !c[needs[ch]] }));
     out.append(h('div', { class: 'send-menu', role: 'group', 'aria-label': t('send') }, sends,
-      missingAddress(c, 'phone'), missingAddress(c, 'email'), done));
+      missingAddress(c, 'phone', 'phone_added'), missingAddress(c, 'email', 'email_added'), done));
   }
   return out;
 }
 
 // missingAddress says why a channel is off (the customer has no phone or
 // no e-mail) and, for a member who may change customers, adds the address
-// inline (PATCH /v1/customers/{id}) for the customer's next links (a link
-// keeps the customer as it was made: this one's buttons stay off).
+// inline (PATCH /v1/customers/{id}); c takes the address. A link keeps its
+// customer as it was made: added in the send menu, the address serves the
+// customer's next links (addedKey says which), added on the new-link form
+// it serves the link made next. A group, not a form: it may sit in one.
 /**
  * @param {Partial<import('./openapi').CustomerSnapshot>} c
  * @param {'email' | 'phone'} kind
+ * @param {string} addedKey the catalog's words once added ({value})
  * @returns {HTMLElement | null}
  */
-function missingAddress(c, kind) {
+export function missingAddress(c, kind, addedKey) {
   if (c[kind]) return null;
   const reason = h('p', { class: 'reason' }, t(kind === 'phone' ? 'no_phone_reason' : 'no_email_reason'));
   if (!c.id || !can('customers:write')) return reason;
-  const ctl = input(kind, kind === 'phone' ? { type: 'tel', autocomplete: 'off' } : { type: 'email', autocomplete: 'off' });
-  const form = h('form', { class: 'add-address', novalidate: true },
+  // Its own name: on the new-link form the new customer's fields are
+  // named email and phone.
+  const ctl = input('add_' + kind, kind === 'phone' ? { type: 'tel', autocomplete: 'off' } : { type: 'email', autocomplete: 'off' });
+  const group = h('div', { class: 'add-address', role: 'group', 'aria-label': t(kind === 'phone' ? 'add_phone' : 'add_email') },
     field(t(kind === 'phone' ? 'phone_number' : 'email_address'), ctl, kind, kind === 'phone' ? t('phone_hint') : undefined),
-    h('button', { type: 'submit', class: 'secondary' }, t(kind === 'phone' ? 'add_phone' : 'add_email')));
-  const box = h('div', { class: 'missing-address' }, reason, form);
-  form.addEventListener('submit', async (ev) => {
+    button(t(kind === 'phone' ? 'add_phone' : 'add_email'), add, { class: 'secondary' }));
+  const box = h('div', { class: 'missing-address' }, reason, group);
+  ctl.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
     ev.preventDefault();
+    add();
+  });
+  async function add() {
     try {
       const cus = await api('PATCH', '/v1/customers/' + encodeURIComponent(c.id), { [kind]: ctl.value.trim() });
-      const added = h('p', { role: 'status', class: 'muted', tabindex: '-1' }, t(kind === 'phone' ? 'phone_added' : 'email_added', { value: cus[kind] }));
+      c[kind] = cus[kind];
+      const added = h('p', { role: 'status', class: 'muted', tabindex: '-1' }, t(addedKey, { value: cus[kind] }));
       box.replaceChildren(added);
       added.focus();
     } catch (e) {
-      showError(form, e);
+      showError(group, e);
     }
-  });
+  }
   return box;
 }

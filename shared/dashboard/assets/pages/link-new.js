@@ -1,7 +1,7 @@
 // @ts-check
 // A new payment link.
 import { Problem, api, attempt } from '../api.js';
-import { afterCreate } from '../share.js';
+import { afterCreate, missingAddress } from '../share.js';
 import { app } from '../context.js';
 import { clearErrors, field, input, languages, say, select, showError } from '../ui.js';
 import { controls, h, inputs, put } from '../dom.js';
@@ -18,12 +18,20 @@ export default async function pageLinkNew() {
   /** @param {'existing' | 'new'} v */
   const mode = (v) => h('label', { class: 'inline' }, h('input', { type: 'radio', name: 'who', value: v, checked: v === 'existing', onchange: drawWho }), ' ', t('who_' + v));
   const picked = h('p', { class: 'picked', 'aria-live': 'polite' });
+  // reach: the chosen customer's missing phone or e-mail (those channels
+  // are off), with a way to add it before the link is made.
+  const reach = h('div', { class: 'reach' });
+  /** @param {import('../openapi').CustomerResource} c */
+  const choose = (c) => {
+    customer = c;
+    picked.textContent = t('customer_chosen', { name: customerName(c) });
+    put(reach, missingAddress(c, 'phone', 'phone_added_now'), missingAddress(c, 'email', 'email_added_now'));
+  };
   // The link speaks its customer's language unless the person picks
   // another (then the new link's language is changed to it).
   let langTouched = false;
   const search = typeahead((c) => {
-    customer = c;
-    picked.textContent = t('customer_chosen', { name: customerName(c) });
+    choose(c);
     if (c.language && !langTouched) controls(form).language.value = c.language;
   });
   const inline = h('div', { class: 'row' },
@@ -32,7 +40,7 @@ export default async function pageLinkNew() {
     field(t('company_name'), input('company_name', { autocomplete: 'off' }), 'customer.company_name'),
     field(t('email'), input('email', { type: 'email', autocomplete: 'off' }), 'customer.email'),
     field(t('phone'), input('phone', { type: 'tel', autocomplete: 'off' }), 'customer.phone', t('phone_hint')));
-  const existing = h('div', {}, search.el, picked);
+  const existing = h('div', {}, search.el, picked, reach);
   who.append(h('div', { class: 'modes' }, mode('existing'), mode('new')), existing, inline);
   function drawWho() {
     const isNew = inputs('input[name=who]:checked', form)[0].value === 'new';
@@ -71,8 +79,7 @@ export default async function pageLinkNew() {
   if (p.get('from')) await fillFrom(p.get('from'));
   else if (p.get('customer')) {
     try {
-      customer = await api('GET', '/v1/customers/' + encodeURIComponent(p.get('customer')));
-      picked.textContent = t('customer_chosen', { name: customerName(customer) });
+      choose(await api('GET', '/v1/customers/' + encodeURIComponent(p.get('customer'))));
       if (customer.language) controls(form).language.value = customer.language;
     } catch (e) {
       showError(form, e);
@@ -93,10 +100,8 @@ export default async function pageLinkNew() {
       if (l.redirect_url) f.redirect_url.value = l.redirect_url;
       if (l.language) { f.language.value = l.language; langTouched = true; }
       if (l.payment_methods && l.payment_methods.length) inputs('input[name=methods]', form).forEach((c) => { c.checked = l.payment_methods.includes(c.value); });
-      if (l.customer && l.customer.id) {
-        customer = /** @type {import('../openapi').CustomerResource} */ (l.customer);
-        picked.textContent = t('customer_chosen', { name: customerName(l.customer) });
-      }
+      // The customer as they are now (the link holds them as they were).
+      if (l.customer && l.customer.id) choose(await api('GET', '/v1/customers/' + encodeURIComponent(l.customer.id)));
     } catch (e) {
       showError(form, e);
     }
@@ -136,6 +141,8 @@ export default async function pageLinkNew() {
         link = await api('PATCH', '/v1/payment-links/' + link.id, { language: f.language.value });
       }
       say(t('link_created'));
+      // The send menu says now what the link can go by.
+      reach.replaceChildren();
       await afterCreate(link);
       location.assign('/dashboard/links/' + link.id);
     } catch (e) {

@@ -231,7 +231,7 @@ export default async function pageLinks() {
   /**
    * @param {import('../openapi').PaymentLink[]} list
    * @param {(l: import('../openapi').PaymentLink) => Promise<unknown>} call
-   * @param {string} doneKey
+   * @param {string | ((n: number) => string)} doneKey a catalog key, or the words for n done
    * @returns {Promise<Set<string>>}
    */
   async function eachLink(list, call, doneKey) {
@@ -245,7 +245,7 @@ export default async function pageLinks() {
         refused.push(l.description + ': ' + e.message);
       }
     }
-    say(t(doneKey, { n: done.size }) + (refused.length ? ' ' + t('refused_result', { n: refused.length }) + ' ' + refused.join('; ') : ''));
+    say((typeof doneKey === 'string' ? t(doneKey, { n: done.size }) : doneKey(done.size)) + (refused.length ? ' ' + t('refused_result', { n: refused.length }) + ' ' + refused.join('; ') : ''));
     return done;
   }
 
@@ -255,8 +255,15 @@ export default async function pageLinks() {
     const deleted = list.filter(deletedOnArchive).length;
     const body = h('div', {}, h('p', {}, t('archive_confirm', { n: list.length })),
       deleted ? h('p', { class: 'warning' }, t('archive_deletes', { n: deleted })) : null);
-    if (await dialog(t('archive_title'), body, [[t('archive'), 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
-    const archived = await eachLink(list, (l) => api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: newKey() }), 'archived_result');
+    // Every one never opened: each is deleted, and the button says so.
+    const verb = deleted === list.length ? t('delete') : t('archive');
+    if (await dialog(t('archive_title'), body, [[verb, 'yes', 'danger'], [t('cancel'), '']]) !== 'yes') return;
+    // The server deletes a never-opened link (204) and archives the others
+    // (200): the message counts each.
+    let gone = 0;
+    const archived = await eachLink(list, async (l) => {
+      if (await api('POST', '/v1/payment-links/' + l.id + '/archive', undefined, { idem: newKey() }) === null) gone++;
+    }, (n) => (gone === 0 ? t('archived_result', { n }) : gone === n ? t('deleted_result', { n }) : t('archived_deleted_result', { a: n - gone, d: gone })));
     links.splice(0, links.length, ...links.filter((l) => !archived.has(l.id)));
     archived.forEach((id) => selected.delete(id));
     draw(true);
