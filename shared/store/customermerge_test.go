@@ -186,7 +186,10 @@ func checkMergedIndex(t *testing.T, env *testenv.Env, from, into *domain.Custome
 		t.Fatalf("merging again: %d moved, %v", moved, err)
 	}
 	other := &domain.CustomerRecord{ID: domain.NewID("cus_", time.Now())}
-	if _, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, other.ID, time.Now(), mergeAudit(time.Now())); !errors.Is(err, store.ErrMergeTarget) {
+	if _, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, other.ID, time.Now(), mergeAudit(time.Now())); !errors.Is(err, domain.ErrMergedElsewhere) {
+		t.Fatalf("merging the merged customer elsewhere: %v", err)
+	}
+	if _, _, err := env.Store.MergeCustomer(ctx, "m1", into.ID, other.ID, time.Now(), mergeAudit(time.Now())); !errors.Is(err, store.ErrMergeTarget) {
 		t.Fatalf("merging into an unknown customer: %v", err)
 	}
 }
