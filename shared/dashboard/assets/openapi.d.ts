@@ -235,6 +235,14 @@ export type CustomerInput = {
   type?: "person" | "company";
 };
 
+export type CustomerMerge = {
+  customer: CustomerResource;
+  /** Links moved by this call (0 when merging again) */
+  links_moved: number;
+  /** The merged customer's id (now a tombstone) */
+  merged: string;
+};
+
 export type CustomerResource = {
   address: Address | null;
   archived: boolean;
@@ -248,6 +256,10 @@ export type CustomerResource = {
   id: string;
   language?: string;
   last_name?: string;
+  /** The customers merged into this one (POST /v1/customers/{id}/merge). */
+  merged_from?: Array<string>;
+  /** On a merged customer only: the customer it was merged into. */
+  merged_into?: string;
   metadata: Record<string, string>;
   phone?: string;
   type: "person" | "company";
@@ -268,11 +280,42 @@ export type CustomerSnapshot = {
   phone?: string;
 };
 
+export type CustomerTally = {
+  amount: Money;
+  count: number;
+};
+
+export type CustomerTotals = {
+  /** false when the customer has more links than the totals read (1,000, newest first) */
+  complete: boolean;
+  customer_id: string;
+  links_counted: number;
+  totals: Array<{
+    currency: string;
+    open: CustomerTally;
+    paid: CustomerTally;
+    refunded: CustomerTally;
+  }>;
+};
+
 export type Debtor = {
   /** The payer's bank, when the bank reported it */
   bic?: string;
   iban?: string;
   name?: string;
+};
+
+export type ErasurePreview = {
+  /** Payers of bank payments, statement entries, review payments and settled payouts whose personal data is removed */
+  bank_records: number;
+  /** The customer's own fields holding personal data, removed */
+  customer_fields: Array<string>;
+  customer_id: string;
+  erased: boolean;
+  /** Links whose customer snapshot is reduced to the id */
+  links: number;
+  /** Webhook deliveries whose body is rewritten */
+  webhook_deliveries: number;
 };
 
 export type Event = {
@@ -662,6 +705,16 @@ export interface Operations {
     };
     response: Refund;
   };
+  /** GET /v1/customers/{id}/erasure-preview */
+  customerErasurePreview: {
+    request: never;
+    response: ErasurePreview;
+  };
+  /** GET /v1/customers/{id}/totals */
+  customerTotals: {
+    request: never;
+    response: CustomerTotals;
+  };
   /** DELETE /v1/settings/brand/logo */
   deleteBrandLogo: {
     request: never;
@@ -908,6 +961,14 @@ export interface Operations {
       link_id: string;
     };
     response: ReviewPayment;
+  };
+  /** POST /v1/customers/{id}/merge */
+  mergeCustomer: {
+    request: {
+      /** The id of the customer to keep */
+      into: string;
+    };
+    response: CustomerMerge;
   };
   /** GET /l/{code} */
   openLink: {
