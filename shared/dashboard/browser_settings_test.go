@@ -56,6 +56,7 @@ func TestBrowserSettingsSubPages(t *testing.T) {
 	b.WaitText("Accent colour")
 	settingsBrand(t, p, b, key)
 	checkPage(t, b, "settings-merchant")
+	settingsTimeZone(t, p, b, key)
 
 	settingsDeliveriesPaged(t, p, b, key)
 	settingsKeyCopy(t, b)
@@ -115,6 +116,21 @@ func settingsBrand(t *testing.T, p *people, b *headless.Browser, key string) {
 	b.WaitText("The logo is saved.")
 	if n := b.Count("img.logo"); n != 1 {
 		t.Errorf("the logo is shown %d times", n)
+	}
+}
+
+// settingsTimeZone: the merchant's time zone is chosen on the merchant's
+// page (Europe/Brussels by default) and saved with the settings.
+func settingsTimeZone(t *testing.T, p *people, b *headless.Browser, key string) {
+	t.Helper()
+	if n := b.Count(`select[name=time_zone] option[selected][value="Europe/Brussels"]`); n != 1 {
+		t.Errorf("Europe/Brussels is chosen in %d time zone lists", n)
+	}
+	b.Select("Time zone", "America/New York")
+	b.ClickButton("Save settings")
+	b.WaitText("Settings saved.")
+	if _, s := p.api(t, "GET", "/v1/settings", key, "", nil); s["time_zone"] != "America/New_York" {
+		t.Fatalf("the API's time zone: %v", s["time_zone"])
 	}
 }
 

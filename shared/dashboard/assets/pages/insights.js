@@ -109,10 +109,10 @@ export default async function pageInsights() {
     h('section', { 'aria-labelledby': 'i-funnel' }, h('h2', { id: 'i-funnel' }, t('funnel')), h('p', { class: 'muted' }, t('funnel_hint')),
       barRows(t('funnel'), [[t('links'), hd.links], [t('funnel_sent'), hd.sent], [t('funnel_opened'), hd.opened], [t('funnel_paid'), hd.paid]], (v) => String(v))),
     h('section', { 'aria-labelledby': 'i-channel' }, h('h2', { id: 'i-channel' }, t('per_channel')),
-      barRows(t('paid_volume_per', { what: t('channel').toLowerCase() }), r.channels.map((g) => [t('channel_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
+      barRows(t('paid_volume_per_channel'), r.channels.map((g) => [t('channel_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
       groupTable(t('per_channel_table'), r.channels, 'channel')),
     h('section', { 'aria-labelledby': 'i-lang' }, h('h2', { id: 'i-lang' }, t('per_language')),
-      barRows(t('paid_volume_per', { what: t('language').toLowerCase() }), r.languages.map((g) => [t('lang_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
+      barRows(t('paid_volume_per_language'), r.languages.map((g) => [t('lang_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
       groupTable(t('per_language_table'), r.languages, 'language')),
     h('section', { 'aria-labelledby': 'i-day' }, h('h2', { id: 'i-day' }, t('per_day', { currency })),
       dayChart(t('per_day', { currency }), r.days.map((d) => [d.day || '', amountIn(d.paid_volume, currency)]), fmtMoney, (d) => day(d + 'T12:00:00Z'))));

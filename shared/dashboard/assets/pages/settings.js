@@ -49,6 +49,7 @@ function generalForm(s, part) {
   const methods = (D.methods || '').split(' ').filter(Boolean);
   const parts = {
     merchant: () => [field(t('merchant_name'), input('name', { value: s.name || '' }), 'name'),
+      field(t('time_zone'), select('time_zone', zones(s.time_zone), s.time_zone), 'time_zone', t('time_zone_hint')),
       h('div', { class: 'field check' }, h('input', { type: 'checkbox', name: 'require_mfa', id: 'require_mfa', checked: s.require_mfa }), h('label', { for: 'require_mfa' }, t('require_mfa')))],
     payments: () => [h('fieldset', {}, h('legend', {}, t('beneficiary')),
       h('div', { class: 'row' },
@@ -85,6 +86,24 @@ function generalForm(s, part) {
 }
 
 /**
+ * zones are the time zones the browser knows (IANA names, the API's
+ * time_zone), with the merchant's own first when the browser lacks it.
+ * @param {string} current
+ * @returns {Array<[string, string]>}
+ */
+function zones(current) {
+  /** @type {string[]} */
+  let all = [];
+  try {
+    all = /** @type {any} */ (Intl).supportedValuesOf('timeZone');
+  } catch {
+    all = [];
+  }
+  if (current && !all.includes(current)) all = [current, ...all];
+  return all.map((z) => [z, z.replace(/_/g, ' ')]);
+}
+
+/**
  * settingsBody is the PUT of the form's fields (those it has).
  * @param {import('../openapi').Settings} s
  * @param {Record<string, any>} f the form's controls
@@ -95,6 +114,7 @@ function settingsBody(s, f, form) {
   /** @type {import('../openapi').SettingsUpdate} */
   const body = {};
   if (f.name) Object.assign(body, { name: f.name.value.trim(), require_mfa: f.require_mfa.checked });
+  if (f.time_zone && f.time_zone.value !== s.time_zone) body.time_zone = f.time_zone.value;
   if (f.domains) {
     body.redirect_domains = f.domains.value.split(/\s+/).map((/** @type {string} */ x) => x.trim()).filter(Boolean);
     body.payment_methods = inputs('input[name=pm]', form).filter((c) => c.checked).map((c) => c.value);
