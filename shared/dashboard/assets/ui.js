@@ -181,14 +181,20 @@ export function table(caption, cols, rows, empty, rowAttrs) {
 }
 
 // dialog shows a modal dialog; it resolves with the value of the button
-// used ('' when closed with Escape).
+// used ('' when closed with Escape). A gate holds the button of its value
+// off until its input's text passes ok (a deliberate confirmation: the
+// input has the focus, Enter there confirms once it passes).
+/**
+ * @typedef {{ value: string, input: HTMLInputElement, ok: (text: string) => boolean }} Gate
+ */
 /**
  * @param {string} title
  * @param {Kid} body
  * @param {Array<[string, string, string?]>} actions label, value, class
+ * @param {Gate} [gate]
  * @returns {Promise<string>}
  */
-export function dialog(title, body, actions) {
+export function dialog(title, body, actions, gate) {
   return new Promise((resolve) => {
     const id = nextId('d');
     /** @type {HTMLDialogElement} */
@@ -202,6 +208,17 @@ export function dialog(title, body, actions) {
     // removes by itself.
     const safe = actions.findIndex(([, value]) => value === '');
     if (safe >= 0) $$('.actions button', d)[safe].focus();
+    if (!gate) return;
+    const held = /** @type {HTMLButtonElement} */ ($$('.actions button', d)[actions.findIndex(([, value]) => value === gate.value)]);
+    const check = () => { held.disabled = !gate.ok(gate.input.value); };
+    check();
+    gate.input.addEventListener('input', check);
+    gate.input.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Enter') return;
+      ev.preventDefault();
+      if (!held.disabled) d.close(gate.value);
+    });
+    gate.input.focus();
   });
 }
 

@@ -1,33 +1,66 @@
 // @ts-check
-// A new customer.
+// A new customer, and the customer's form (the customer's page edits with
+// it).
 import { api, attempt } from '../api.js';
 import { app } from '../context.js';
 import { controls, h, put } from '../dom.js';
 import { field, input, languages, select, showError } from '../ui.js';
 import { t } from '../i18n.js';
 
+/** The fields the form holds, as the API names them. */
+const FIELDS = /** @type {const} */ (['first_name', 'last_name', 'company_name', 'email', 'phone', 'language', 'country', 'customer_number']);
+
+/**
+ * customerForm is the customer's fields filled with c's values (empty for
+ * a new customer) and a submit button labelled submit, then more (a
+ * Cancel); the API's errors name the fields.
+ * @param {Partial<import('../openapi').CustomerResource>} c
+ * @param {string} submit
+ * @param {import('../dom').Kid} [more]
+ * @returns {HTMLFormElement}
+ */
+export function customerForm(c, submit, more) {
+  /** @param {typeof FIELDS[number]} k @returns {string} */
+  const v = (k) => String(c[k] || '');
+  return h('form', { class: 'card wide', novalidate: true },
+    h('div', { class: 'row' },
+      field(t('first_name'), input('first_name', { value: v('first_name') }), 'first_name'), field(t('last_name'), input('last_name', { value: v('last_name') }), 'last_name'),
+      field(t('company_name'), input('company_name', { value: v('company_name') }), 'company_name')),
+    h('div', { class: 'row' },
+      field(t('email'), input('email', { type: 'email', value: v('email') }), 'email'),
+      field(t('phone'), input('phone', { type: 'tel', value: v('phone') }), 'phone', t('phone_hint')),
+      field(t('language'), select('language', languages(), v('language') || 'en'), 'language'),
+      field(t('country'), input('country', { maxlength: 2, placeholder: 'BE', value: v('country') }), 'country'),
+      field(t('customer_number'), input('customer_number', { value: v('customer_number') }), 'customer_number')),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit' }, submit), more));
+}
+
+/**
+ * customerChanges is what the form holds that differs from c: each field
+ * changed, '' for one emptied (the API then clears it).
+ * @param {HTMLFormElement} form
+ * @param {Partial<import('../openapi').CustomerResource>} c
+ * @returns {Record<string, string>}
+ */
+export function customerChanges(form, c) {
+  /** @type {Record<string, string>} */
+  const body = {};
+  for (const k of FIELDS) {
+    const v = controls(form)[k].value.trim();
+    const now = k === 'country' ? v.toUpperCase() : v;
+    if (now !== String(c[k] || '')) body[k] = now;
+  }
+  return body;
+}
+
 export default function pageCustomerNew() {
-  const form = h('form', { class: 'card wide', novalidate: true },
-    h('div', { class: 'row' },
-      field(t('first_name'), input('first_name'), 'first_name'), field(t('last_name'), input('last_name'), 'last_name'),
-      field(t('company_name'), input('company_name'), 'company_name')),
-    h('div', { class: 'row' },
-      field(t('email'), input('email', { type: 'email' }), 'email'), field(t('phone'), input('phone', { type: 'tel' }), 'phone', t('phone_hint')),
-      field(t('language'), select('language', languages(), 'en'), 'language'), field(t('country'), input('country', { maxlength: 2, placeholder: 'BE' }), 'country'),
-      field(t('customer_number'), input('customer_number'), 'customer_number')),
-    h('button', { type: 'submit' }, t('create_customer')));
+  const form = customerForm({}, t('create_customer'));
   put(app, form);
   const idem = attempt();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    /** @type {Record<string, string>} */
-    const body = {};
-    for (const k of ['first_name', 'last_name', 'company_name', 'email', 'phone', 'language', 'country', 'customer_number']) {
-      const v = controls(form)[k].value.trim();
-      if (v) body[k] = k === 'country' ? v.toUpperCase() : v;
-    }
     try {
-      const c = await api('POST', '/v1/customers', body, { idem: idem.key });
+      const c = await api('POST', '/v1/customers', customerChanges(form, {}), { idem: idem.key });
       location.assign('/dashboard/customers/' + c.id);
     } catch (e) {
       idem.answered(e);
