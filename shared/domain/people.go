@@ -91,6 +91,9 @@ type Member struct {
 	// merchant made before it (a role change: they sign in again with the
 	// new role); their other merchants are not touched.
 	CredentialsAfter *time.Time `json:"-" dynamodbav:"credentials_after,omitempty"`
+	// Language is the dashboard's language the member chose (one of
+	// Languages; "" until they choose: their browser's).
+	Language string `json:"language,omitempty" dynamodbav:"language,omitempty"`
 }
 
 // Grants are the member's permissions: its role's.

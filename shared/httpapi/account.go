@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,6 +28,7 @@ type MemberStore interface {
 	SetRole(ctx context.Context, cur domain.Member, role domain.Role, at time.Time, e store.AuditEntry) error
 	RemoveMember(ctx context.Context, cur domain.Member, e store.AuditEntry) error
 	OwnerCount(ctx context.Context, m string) (int, error)
+	SetMemberLanguage(ctx context.Context, mem domain.Member, lang string) error
 	team.Store // an invitation
 }
 
@@ -58,6 +60,8 @@ var MemberRoutes = []Route{
 	{Pattern: "PATCH /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.patchMember) }},
 	{Pattern: "DELETE /v1/members/{id}", Permission: domain.MembersWrite, handler: func(a *API) http.HandlerFunc { return handle(a.removeMember) }},
 	{Pattern: "DELETE /v1/members/me", MemberOnly: true, handler: func(a *API) http.HandlerFunc { return handle(a.leave) }},
+	{Pattern: "GET /v1/members/me", MemberOnly: true, handler: func(a *API) http.HandlerFunc { return handle(a.getMe) }},
+	{Pattern: "PATCH /v1/members/me", MemberOnly: true, handler: func(a *API) http.HandlerFunc { return handle(a.patchMe) }},
 }
 
 // MembersPath is the path (and subtree) MemberRoutes serve.
@@ -372,6 +376,71 @@ func (a *API) leave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.endMembership(w, r, *p.member, "member.left", false)
+}
+
+// me is the member calling (an API key is no member: 403).
+func me(r *http.Request) (domain.Member, error) {
+	p := principalOf(r.Context())
+	if p.member == nil {
+		return domain.Member{}, problem.New(http.StatusForbidden, "an API key is not a member: /v1/members/me is a member's own")
+	}
+	return *p.member, nil
+}
+
+// getMe is the member calling as they are in the merchant they act in:
+// e-mail, role, and the dashboard language they chose.
+func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
+	mem, err := me(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mem)
+	return nil
+}
+
+type meRequest struct {
+	Language json.RawMessage `json:"language"`
+}
+
+// patchMe sets the calling member's dashboard language: one of en, nl,
+// fr, de, or null for their browser's.
+func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
+	mem, err := me(r)
+	if err != nil {
+		return err
+	}
+	var req meRequest
+	if err := readJSON(r, &req, false); err != nil {
+		return err
+	}
+	lang, err := memberLanguage(req.Language)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.SetMemberLanguage(r.Context(), mem, lang); err != nil {
+		return err
+	}
+	a.people.Forget(mem.Sub)
+	mem.Language = lang
+	reqlog.Set(r.Context(), "outcome", "member_language_set")
+	writeJSON(w, http.StatusOK, mem)
+	return nil
+}
+
+// memberLanguage reads PATCH /v1/members/me's language: a language code,
+// or null ("": the browser's); required.
+func memberLanguage(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 {
+		return "", domain.FieldErrors{{Field: "language", Message: "is required (null for the browser's)"}}
+	}
+	if string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", domain.FieldErrors{{Field: "language", Message: "must be a string or null"}}
+	}
+	return domain.ParseLanguage("language", s)
 }
 
 // endMembership removes cur with its audit entry (their sessions and

@@ -295,6 +295,20 @@ func (f *fakeStore) SetRole(_ context.Context, cur domain.Member, role domain.Ro
 	return nil
 }
 
+// SetMemberLanguage sets the dashboard language of an active member.
+func (f *fakeStore) SetMemberLanguage(_ context.Context, cur domain.Member, lang string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mem, ok := f.members[mkey(cur.Merchant, cur.ID)]
+	if !ok || mem.Status != domain.MemberActive {
+		return fmt.Errorf("%w: member %s", domain.ErrNotFound, cur.ID)
+	}
+	mem.Language = lang
+	f.members[mkey(cur.Merchant, cur.ID)] = mem
+	f.wrote("SetMemberLanguage %s %s", cur.ID, lang)
+	return nil
+}
+
 func (f *fakeStore) RemoveMember(_ context.Context, cur domain.Member, e store.AuditEntry) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -78,6 +78,8 @@ func TestRoutePermissions(t *testing.T) {
 		"PATCH /v1/members/{id}":                   domain.MembersWrite,
 		"DELETE /v1/members/{id}":                  domain.MembersWrite,
 		"DELETE /v1/members/me":                    "", // members only, whatever their role
+		"GET /v1/members/me":                       "", // members only, whatever their role
+		"PATCH /v1/members/me":                     "", // members only, whatever their role
 		"GET /v1/audit-log":                        domain.AuditRead,
 		"POST /v1/customers":                       domain.CustomersWrite,
 		"GET /v1/customers":                        domain.CustomersRead,

@@ -213,12 +213,39 @@ func (s *People) memberChange(ctx context.Context, m string, items []types.Trans
 // MemberSignedIn records when the member signed in to their merchant (a
 // member who joined: an invitation learns nothing of the person).
 func (s *People) MemberSignedIn(ctx context.Context, mem domain.Member, at time.Time) error {
+	return s.updateMembership(ctx, mem, "SET last_sign_in_at = :at", nil, map[string]types.AttributeValue{":at": sv(ft(at))}, "member signed in")
+}
+
+// SetMemberLanguage sets the dashboard language of a member who joined
+// (one of domain.Languages; "" removes it: their browser's again), in
+// both copies of the membership; domain.ErrNotFound when they are not a
+// member.
+func (s *People) SetMemberLanguage(ctx context.Context, mem domain.Member, lang string) error {
+	names := map[string]string{"#lang": "language"}
+	if lang == "" {
+		return s.updateMembership(ctx, mem, "REMOVE #lang", names, nil, "member language")
+	}
+	return s.updateMembership(ctx, mem, "SET #lang = :lang", names, map[string]types.AttributeValue{":lang": sv(lang)}, "member language")
+}
+
+// updateMembership applies update (with its names and values) to both
+// copies of an active membership (the team's and the person's) in one
+// transaction.
+func (s *People) updateMembership(ctx context.Context, mem domain.Member, update string, names map[string]string, values map[string]types.AttributeValue, what string) error {
 	set := func(pk, sk string) types.TransactWriteItem {
+		vals := map[string]types.AttributeValue{":active": sv(string(domain.MemberActive))}
+		for k, v := range values {
+			vals[k] = v
+		}
+		nm := map[string]string{"#s": "status"}
+		for k, v := range names {
+			nm[k] = v
+		}
 		return types.TransactWriteItem{Update: &types.Update{TableName: s.tbl(), Key: key(pk, sk),
 			ConditionExpression:       aws.String("#s = :active"),
-			UpdateExpression:          aws.String("SET last_sign_in_at = :at"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":active": sv(string(domain.MemberActive)), ":at": sv(ft(at))}}}
+			UpdateExpression:          aws.String(update),
+			ExpressionAttributeNames:  nm,
+			ExpressionAttributeValues: vals}}
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		set(membersPK(mem.Merchant), memberSK(mem.ID)), set(personPK(mem.Sub), tenant(mem.Merchant))}})
@@ -226,7 +253,7 @@ func (s *People) MemberSignedIn(ctx context.Context, mem domain.Member, at time.
 		return fmt.Errorf("%w: member %s", domain.ErrNotFound, mem.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("member signed in: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -398,6 +398,8 @@ export type Member = {
   email?: string;
   id: string;
   invited_by: Actor;
+  /** The dashboard's language the member chose (absent until they choose: their browser's) */
+  language?: "en" | "nl" | "fr" | "de";
   /** When they last signed in to this merchant (null while invited); shown only with members:write or settings:write */
   last_sign_in_at?: string | null;
   role: Role;
@@ -778,6 +780,11 @@ export interface Operations {
     request: never;
     response: Insights;
   };
+  /** GET /v1/members/me */
+  getMe: {
+    request: never;
+    response: Member;
+  };
   /** GET /v1/payment-links/{id} */
   getPaymentLink: {
     request: never;
@@ -1057,6 +1064,14 @@ export interface Operations {
   updateCustomer: {
     request: CustomerInput;
     response: CustomerResource;
+  };
+  /** PATCH /v1/members/me */
+  updateMe: {
+    request: {
+      /** The dashboard's language; null: the browser's */
+      language: "en" | "nl" | "fr" | "de" | null;
+    };
+    response: Member;
   };
   /** PATCH /v1/members/{id} */
   updateMember: {
