@@ -11,6 +11,7 @@ import { S, t } from '../i18n.js';
 import { typeahead } from '../typeahead.js';
 
 /** @typedef {import('../openapi').CustomerResource} Customer */
+/** @typedef {{ n: number, more: boolean } | null} Listed how many links a customer has (the first 100 read), null unknown */
 
 export default async function pageCustomer() {
   loading(app);
@@ -53,12 +54,11 @@ function draw(c, message) {
     ? h('form', { method: 'get', action: '/dashboard/links/new', class: 'top-action' }, h('input', { type: 'hidden', name: 'customer', value: c.id }),
       h('button', { type: 'submit' }, h('span', { 'aria-hidden': 'true' }, '+ '), t('new_payment_link')))
     : null;
-  const totals = h('section', { class: 'totals', 'aria-label': t('customer_totals') });
+  const totals = h('div', { class: 'totals' });
   const links = h('div', {});
+  const listed = drawLinks(links, c);
   // panel holds the edit form or the merge's choice, under the buttons.
   const panel = h('div', {});
-  /** @type {{ n: number, more: boolean }} */
-  const listed = { n: 0, more: false };
   // Erase is offered to those who manage customers too: the server
   // decides, and says which permission a refusal lacks.
   const actions = c.erased ? null : h('div', { class: 'customer-actions', role: 'group', 'aria-label': t('customer_actions') },
@@ -71,7 +71,6 @@ function draw(c, message) {
     actions, panel, h('h2', {}, t('payment_links')), plus, links);
   if (message) say(message);
   drawTotals(totals, c);
-  drawLinks(links, c, listed);
 }
 
 /**
@@ -101,25 +100,25 @@ async function drawTotals(box, c) {
 }
 
 /**
- * drawLinks puts the customer's payment links (the first 100) and keeps
- * how many there are in listed (the merge's confirmation says it).
+ * drawLinks puts the customer's payment links (the first 100) and
+ * resolves with how many there are (the merge's confirmation says it).
  * @param {HTMLElement} box
  * @param {Customer} c
- * @param {{ n: number, more: boolean }} listed
+ * @returns {Promise<Listed>}
  */
-async function drawLinks(box, c, listed) {
+async function drawLinks(box, c) {
   try {
     /** @type {import('../openapi').Operations['listCustomerLinks']['response']} */
     const r = await api('GET', '/v1/customers/' + c.id + '/payment-links?limit=100');
-    listed.n = r.data.length;
-    listed.more = !!r.next_cursor;
     put(box, table(t('payment_links'), [
       { label: t('description'), cell: (l) => h('a', { href: '/dashboard/links/' + l.id }, l.description) },
       { label: t('status'), cell: (l) => badge(l.status) }, { label: t('amount'), class: 'num', cell: (l) => money(l.amount) },
       { label: t('created'), cell: (l) => day(l.created_at) },
     ], r.data, t('no_links')));
+    return { n: r.data.length, more: !!r.next_cursor };
   } catch (e) {
     put(box, alertBox(e));
+    return null;
   }
 }
 
@@ -160,7 +159,7 @@ function edit(c, panel) {
  * opens with how many links moved.
  * @param {Customer} c
  * @param {HTMLElement} panel
- * @param {{ n: number, more: boolean }} listed
+ * @param {Promise<Listed>} listed
  */
 function merge(c, panel, listed) {
   /** @type {Customer | null} */
@@ -184,7 +183,8 @@ function merge(c, panel, listed) {
       return;
     }
     const kept = into;
-    const n = listed.more ? t('merge_links_more', { n: listed.n }) : String(listed.n);
+    const l = await listed;
+    const n = !l ? '—' : l.more ? t('merge_links_more', { n: l.n }) : String(l.n);
     const body = h('div', {},
       h('p', {}, t('merge_confirm', { name: named(c), into: named(kept) })),
       h('ul', {}, h('li', {}, t('merge_moves_links', { n })), h('li', {}, t('merge_moves_history')), h('li', {}, t('merge_moves_details'))),
