@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/reqlog"
@@ -57,27 +56,32 @@ var appPages = []appPage{
 // member's role lacks it (the API would refuse its calls).
 func (d *Dashboard) serveApp(p appPage) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cur := currentOf(r)
+		cur, l := currentOf(r), langOf(r)
 		id := ""
 		if p.byID {
 			id = r.PathValue("id")
 			if len(id) > 64 {
-				d.page(w, http.StatusNotFound, page{Title: t("not_found"), Signed: &cur}, "<p>"+e(t("not_found_body"))+"</p>")
+				d.page(w, r, http.StatusNotFound, page{Title: l.t("not_found"), Signed: &cur}, "<p>"+e(l.t("not_found_body"))+"</p>")
 				return
 			}
 		}
 		if !p.opensFor(cur.member.Grants()) {
 			reqlog.Set(r.Context(), "outcome", "missing_permission")
-			msg := t("missing_permission")
+			msg := l.tf("missing_permission", "perm", string(p.need))
 			if p.need == domain.SettingsWrite {
-				msg = t("admin_only")
+				msg = l.t("admin_only")
 			}
-			d.page(w, http.StatusForbidden, page{Title: t("forbidden"), Signed: &cur, App: appView{Nav: p.nav}},
-				"<p>"+e(replaceVar(msg, "perm", string(p.need)))+"</p>")
+			d.page(w, r, http.StatusForbidden, page{Title: l.t("forbidden"), Signed: &cur, App: appView{Nav: p.nav}},
+				"<p>"+e(msg)+"</p>")
+			return
+		}
+		m, err := d.Store.GetMerchant(r.Context(), cur.member.Merchant)
+		if err != nil {
+			d.fail(w, r, err)
 			return
 		}
 		reqlog.Set(r.Context(), "outcome", "page_"+p.page)
-		d.page(w, http.StatusOK, page{Title: t(p.title), Signed: &cur, App: appView{Page: p.page, ID: id, Nav: p.nav}}, "")
+		d.page(w, r, http.StatusOK, page{Title: l.t(p.title), Signed: &cur, App: appView{Page: p.page, ID: id, Nav: p.nav, Zone: m.Zone()}}, "")
 	}
 }
 
@@ -95,5 +99,3 @@ func pageAt(path string) *appPage {
 	}
 	return nil
 }
-
-func replaceVar(s, name, value string) string { return strings.ReplaceAll(s, "{"+name+"}", value) }

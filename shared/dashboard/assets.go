@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -88,12 +89,16 @@ func init() {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			panic(fmt.Errorf("dashboard strings %s: %w", e.Name(), err))
 		}
-		lang := strings.TrimSuffix(e.Name(), ".json")
-		js, err := json.Marshal(m)
+		catalog[strings.TrimSuffix(e.Name(), ".json")] = m
+	}
+	for lang, m := range catalog {
+		page := maps.Clone(catalog["en"])
+		maps.Copy(page, m)
+		js, err := json.Marshal(page)
 		if err != nil {
-			panic(fmt.Errorf("dashboard strings %s: %w", e.Name(), err))
+			panic(fmt.Errorf("dashboard strings %s: %w", lang, err))
 		}
-		catalog[lang], catalogJSON[lang] = m, string(js)
+		catalogJSON[lang] = string(js)
 	}
 }
 

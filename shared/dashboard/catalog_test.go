@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,6 +100,95 @@ func TestOtherLanguagesOnlyTranslate(t *testing.T) {
 			}
 			if strings.Join(vars.FindAllString(en, -1), ",") != strings.Join(vars.FindAllString(v, -1), ",") {
 				t.Errorf("%s: %s has other placeholders than English", lang, k)
+			}
+		}
+	}
+}
+
+// sameInEveryLanguage are the English strings a translation keeps as they
+// are: names of products, payment methods and standards, paylinks, a
+// string of placeholders only, and "min", the same abbreviation in all four.
+var sameInEveryLanguage = map[string]string{
+	"bic": "standard", "iban": "standard", "ip": "standard", "origin_api": "standard", "actor_system": "product name",
+	"channel_sms": "standard", "channel_whatsapp": "product name",
+	"method_apple_pay": "product name", "method_google_pay": "product name", "method_bancontact": "product name",
+	"method_ideal": "product name", "method_paypal": "product name", "method_klarna": "product name", "method_eps": "product name",
+	"method_przelewy24": "product name", "method_kbc": "product name", "method_belfius": "product name",
+	"method_twint": "product name", "method_giropay": "product name", "method_sofort": "product name",
+	"customer_and_email": "placeholders only", "minutes": "min in every language",
+}
+
+// sameWord are the strings that are the same word in a language as in
+// English: loanwords its speakers use in a business application (Webhooks,
+// Dashboard, Team, Link, Status, Bank, Code, Format...) and words both
+// languages share (fr Description, Message, Action; de Name, Details),
+// each checked in its place.
+var sameWord = map[string][]string{
+	"nl": {"channel_email", "settings_webhooks", "origin_dashboard", "code", "status", "bank", "nav_bank", "bank_sections",
+		"link", "links", "settings_team", "filters", "brand_logo"},
+	"fr": {"channel_email", "settings_webhooks", "description", "hours", "message", "action", "actions", "page_n", "format"},
+	"de": {"code", "nav_import", "title_import", "origin_import", "bank", "nav_bank", "bank_sections", "key_name", "name", "link", "links",
+		"role_admin", "settings_webhooks", "settings_team", "brand_logo", "status", "tab_details", "format", "origin_dashboard"},
+}
+
+// TestCatalogsComplete: the dashboard speaks en, nl, fr and de, each
+// catalog whole: every English key in every other catalog and no other
+// key, each with the same {placeholders} as English, and no value left in
+// English where the language has its own word (only the names and the
+// loanwords above may equal the English).
+func TestCatalogsComplete(t *testing.T) {
+	vars := regexp.MustCompile(`\{[a-z_]+\}`)
+	placeholders := func(s string) string {
+		v := vars.FindAllString(s, -1)
+		slices.Sort(v)
+		return strings.Join(v, ",")
+	}
+	en := catalog["en"]
+	for _, lang := range domain.Languages[1:] {
+		strs, ok := catalog[lang]
+		if !ok {
+			t.Errorf("no catalog strings/%s.json", lang)
+			continue
+		}
+		same := map[string]bool{}
+		for _, k := range sameWord[lang] {
+			same[k] = true
+		}
+		var missing, untranslated []string
+		for k, v := range en {
+			got, ok := strs[k]
+			switch {
+			case !ok || strings.TrimSpace(got) == "":
+				missing = append(missing, k)
+			case placeholders(got) != placeholders(v):
+				t.Errorf("%s: %s has {%s}, English {%s}", lang, k, placeholders(got), placeholders(v))
+			case got == v && sameInEveryLanguage[k] == "" && !same[k]:
+				untranslated = append(untranslated, k)
+			}
+		}
+		for k := range strs {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s: %s is not an English key", lang, k)
+			}
+		}
+		slices.Sort(missing)
+		slices.Sort(untranslated)
+		if len(missing) > 0 {
+			t.Errorf("%s lacks %d keys: %s", lang, len(missing), strings.Join(missing, " "))
+		}
+		if len(untranslated) > 0 {
+			t.Errorf("%s leaves %d values in English: %s", lang, len(untranslated), strings.Join(untranslated, " "))
+		}
+	}
+	for k := range sameInEveryLanguage {
+		if _, ok := en[k]; !ok {
+			t.Errorf("the allow-list names %s, no English key", k)
+		}
+	}
+	for lang, keys := range sameWord {
+		for _, k := range keys {
+			if _, ok := en[k]; !ok {
+				t.Errorf("the %s allow-list names %s, no English key", lang, k)
 			}
 		}
 	}

@@ -106,7 +106,12 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST /dashboard/invitations", d.inviteeSession(d.answerInvitation))
 	mux.HandleFunc("GET /dashboard/assets/{name}", serveAsset)
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
-		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("not_found_body"))+"</p>")
+		// Not found in the language of the person's session, if any.
+		if cur, err := d.load(r); err == nil && chosenLanguage(cur) != "" {
+			r = withLanguage(r, chosenLanguage(cur))
+		}
+		l := langOf(r)
+		d.page(w, r, http.StatusNotFound, page{Title: l.t("not_found")}, "<p>"+e(l.t("not_found_body"))+"</p>")
 	})
 	return headers(mux, d.LinksOrigin)
 }
@@ -171,6 +176,7 @@ type reach struct{ setup, noMerchant bool }
 
 func (d *Dashboard) sessionFor(next http.HandlerFunc, allowed reach) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		l := langOf(r)
 		cur, err := d.load(r)
 		if err != nil {
 			if !errors.Is(err, session.ErrNone) {
@@ -187,12 +193,12 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, allowed reach) http.Handle
 				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
-			d.page(w, http.StatusForbidden, page{Title: t("signed_out")}, "<p>"+e(t("signed_out_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
+			d.page(w, r, http.StatusForbidden, page{Title: l.t("signed_out")}, "<p>"+e(l.t("signed_out_body"))+` <a href="/dashboard/sign-in">`+e(l.t("sign_in"))+"</a></p>")
 			return
 		}
 		if r.Method == http.MethodPost && !session.SameToken(r.PostFormValue("csrf"), cur.s.CSRF) {
 			reqlog.Set(r.Context(), "outcome", "csrf_refused")
-			d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+"</p>")
+			d.page(w, r, http.StatusForbidden, page{Title: l.t("csrf")}, "<p>"+e(l.t("csrf_body"))+"</p>")
 			return
 		}
 		if cur.s.Merchant == "" && !allowed.noMerchant {
@@ -200,7 +206,7 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, allowed reach) http.Handle
 				http.Redirect(w, r, "/dashboard/invitations", http.StatusSeeOther)
 				return
 			}
-			d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
+			d.page(w, r, http.StatusForbidden, page{Title: l.t("no_access")}, "<p>"+e(l.t("no_access_body"))+"</p>")
 			return
 		}
 		if cur.s.MFASetupToken != "" && !allowed.setup {
@@ -208,11 +214,14 @@ func (d *Dashboard) sessionFor(next http.HandlerFunc, allowed reach) http.Handle
 				http.Redirect(w, r, "/dashboard/mfa-setup", http.StatusSeeOther)
 				return
 			}
-			d.page(w, http.StatusForbidden, page{Title: t("mfa_setup"), Signed: &cur}, "<p>"+e(t("mfa_setup_first"))+"</p>")
+			d.page(w, r, http.StatusForbidden, page{Title: l.t("mfa_setup"), Signed: &cur}, "<p>"+e(l.t("mfa_setup_first"))+"</p>")
 			return
 		}
 		reqlog.Set(r.Context(), "merchant", cur.member.Merchant)
 		reqlog.Set(r.Context(), "actor", cur.member.ID)
+		if lang := chosenLanguage(cur); lang != "" {
+			r = withLanguage(r, lang)
+		}
 		ctx := domain.WithActor(context.WithValue(r.Context(), currentKey{}, cur), withOrigin(cur.member.Actor(), r))
 		next(w, r.WithContext(ctx))
 	}
@@ -284,7 +293,8 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "5")
 	}
-	d.page(w, status, page{Title: t("error")}, "<p>"+e(t("error_body"))+"</p>")
+	l := langOf(r)
+	d.page(w, r, status, page{Title: l.t("error")}, "<p>"+e(l.t("error_body"))+"</p>")
 }
 
 // token is a new random secret (256 bits, URL-safe).

@@ -16,19 +16,19 @@ import (
 // nothing of the person's account.
 
 func (d *Dashboard) invitationsPage(w http.ResponseWriter, r *http.Request) {
-	cur := currentOf(r)
+	cur, l := currentOf(r), langOf(r)
 	invites := cur.person.Invitations()
 	var b strings.Builder
 	if len(invites) == 0 {
-		b.WriteString("<p>" + e(t("no_invitations")) + ` <a href="/dashboard">` + e(t("nav_links")) + "</a></p>")
+		b.WriteString("<p>" + e(l.t("no_invitations")) + ` <a href="/dashboard">` + e(l.t("nav_links")) + "</a></p>")
 	} else {
-		b.WriteString("<p>" + e(t("invitations_body")) + "</p><ul class=\"invitations\">")
+		b.WriteString("<p>" + e(l.t("invitations_body")) + "</p><ul class=\"invitations\">")
 		for _, m := range invites {
 			name := d.merchantName(r, m.Merchant)
-			b.WriteString(`<li class="card"><h2>` + e(name) + `</h2><p>` + e(tf("invited_as", "role", t("role_"+string(m.Role)))) + `</p>` +
+			b.WriteString(`<li class="card"><h2>` + e(name) + `</h2><p>` + e(l.tf("invited_as", "role", l.t("role_"+string(m.Role)))) + `</p>` +
 				`<form method="post" action="/dashboard/invitations">` + hidden("csrf", cur.s.CSRF) + hidden("merchant", m.Merchant) +
-				`<button type="submit" name="answer" value="join">` + e(tf("join", "merchant", name)) + `</button> ` +
-				`<button type="submit" name="answer" value="decline" class="secondary" aria-label="` + e(tf("decline_merchant", "merchant", name)) + `">` + e(t("decline")) + `</button></form></li>`)
+				`<button type="submit" name="answer" value="join">` + e(l.tf("join", "merchant", name)) + `</button> ` +
+				`<button type="submit" name="answer" value="decline" class="secondary" aria-label="` + e(l.tf("decline_merchant", "merchant", name)) + `">` + e(l.t("decline")) + `</button></form></li>`)
 		}
 		b.WriteString("</ul>")
 	}
@@ -36,9 +36,9 @@ func (d *Dashboard) invitationsPage(w http.ResponseWriter, r *http.Request) {
 	if cur.s.Merchant != "" {
 		signed = &cur
 	} else {
-		b.WriteString(`<form method="post" action="/dashboard/sign-out">` + hidden("csrf", cur.s.CSRF) + `<button type="submit" class="secondary">` + e(t("sign_out")) + `</button></form>`)
+		b.WriteString(`<form method="post" action="/dashboard/sign-out">` + hidden("csrf", cur.s.CSRF) + `<button type="submit" class="secondary">` + e(l.t("sign_out")) + `</button></form>`)
 	}
-	d.page(w, http.StatusOK, page{Title: t("invitations"), Signed: signed}, b.String())
+	d.page(w, r, http.StatusOK, page{Title: l.t("invitations"), Signed: signed}, b.String())
 }
 
 // merchantName is the merchant's name, else its id.
@@ -53,11 +53,11 @@ func (d *Dashboard) merchantName(r *http.Request, id string) string {
 // form names; a person who had joined no merchant works in the one they
 // join.
 func (d *Dashboard) answerInvitation(w http.ResponseWriter, r *http.Request) {
-	cur := currentOf(r)
+	cur, l := currentOf(r), langOf(r)
 	inv, ok := domain.MembershipIn(cur.person.Invitations(), r.PostFormValue("merchant"))
 	answer := r.PostFormValue("answer")
 	if !ok || (answer != "join" && answer != "decline") {
-		d.page(w, http.StatusNotFound, page{Title: t("not_found")}, "<p>"+e(t("no_such_invitation"))+` <a href="/dashboard/invitations">`+e(t("invitations"))+"</a></p>")
+		d.page(w, r, http.StatusNotFound, page{Title: l.t("not_found")}, "<p>"+e(l.t("no_such_invitation"))+` <a href="/dashboard/invitations">`+e(l.t("invitations"))+"</a></p>")
 		return
 	}
 	ctx := domain.WithActor(r.Context(), withOrigin(inv.Actor(), r))

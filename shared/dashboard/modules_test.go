@@ -82,7 +82,7 @@ func TestAppPageLoadsTheEntryAsModule(t *testing.T) {
 	for _, p := range appPages {
 		rec := httptest.NewRecorder()
 		cur := current{member: domain.Member{Email: "a@example.be", Role: domain.RoleOwner, Merchant: "demo"}}
-		(&Dashboard{}).page(rec, 200, page{Title: "x", Signed: &cur, App: appView{Page: p.page, Nav: p.nav}}, "")
+		(&Dashboard{}).page(rec, httptest.NewRequest("GET", "/dashboard", nil), 200, page{Title: "x", Signed: &cur, App: appView{Page: p.page, Nav: p.nav}}, "")
 		html := rec.Body.String()
 		scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(html, -1)
 		want := []string{`<script type="application/json" id="strings">`, `<script type="module" src="` + assetPath["app.js"] + `">`}

@@ -8,12 +8,21 @@ import (
 	"testing"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/merchant"
 	"github.com/paylinks/paylinks/shared/store"
 )
 
+// oneMerchant is a Store whose only use here is the merchant an app page
+// reads (its time zone).
+type oneMerchant struct{ Store }
+
+func (oneMerchant) GetMerchant(_ context.Context, id string) (*merchant.Merchant, error) {
+	return &merchant.Merchant{ID: id, TimeZone: "Europe/Brussels"}, nil
+}
+
 // answer is the status and body of an app page for a member of the role.
 func answer(p appPage, role domain.Role) (int, string) {
-	d := &Dashboard{}
+	d := &Dashboard{Store: oneMerchant{}}
 	cur := current{s: store.Session{CSRF: "csrf"}, member: domain.Member{Merchant: "m", Role: role, Email: "x@example.com"}}
 	path := strings.TrimPrefix(strings.ReplaceAll(p.pattern, "{$}", ""), "GET ")
 	path = strings.ReplaceAll(path, "{id}", "x_1")

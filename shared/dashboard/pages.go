@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -14,16 +15,25 @@ var e = htmlsafe.Text
 
 // catalog holds the dashboard's strings by language, one file per
 // language in strings/ (the pages' scripts get the same file): English is
-// complete and the fallback; nl, fr and de are added beside it.
+// complete and the fallback; nl, fr and de beside it (TestCatalogsComplete
+// holds them whole).
 var catalog = map[string]map[string]string{}
 
-// catalogJSON is each catalog as the pages' scripts read it, made once
-// (json.Marshal escapes <, > and &: safe inside a script element).
+// catalogJSON is each language's catalog as the pages' scripts read it,
+// made once: the language's strings over English's (json.Marshal escapes
+// <, > and &: safe inside a script element).
 var catalogJSON = map[string]string{}
 
-// t is the English string of key (the key itself when missing, which a
-// test forbids).
-func t(key string) string {
+// words is a language of the dashboard (en, nl, fr, de): the strings of a
+// page in it.
+type words string
+
+// t is the string of key in the language (English's when its catalog
+// lacks it, the key itself when English does too, which a test forbids).
+func (l words) t(key string) string {
+	if s, ok := catalog[string(l)][key]; ok {
+		return s
+	}
 	if s, ok := catalog["en"][key]; ok {
 		return s
 	}
@@ -31,12 +41,57 @@ func t(key string) string {
 }
 
 // tf is t with its {name} placeholders filled, pairs of name and value.
-func tf(key string, pairs ...string) string {
-	s := t(key)
+func (l words) tf(key string, pairs ...string) string {
+	s := l.t(key)
 	for i := 0; i+1 < len(pairs); i += 2 {
 		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
 	}
 	return s
+}
+
+type langKey struct{}
+
+// withLanguage is the request with the language its pages speak.
+func withLanguage(r *http.Request, lang string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), langKey{}, words(lang)))
+}
+
+// langOf is the language of the request's pages: the member's choice
+// (session), else the browser's (Accept-Language); English when that has
+// no catalog.
+func langOf(r *http.Request) words {
+	l, ok := r.Context().Value(langKey{}).(words)
+	if !ok {
+		l = browserLanguage(r)
+	}
+	if _, ok := catalog[string(l)]; !ok {
+		return "en"
+	}
+	return l
+}
+
+// browserLanguage is the language the browser asks for, English when it
+// names none the dashboard speaks.
+func browserLanguage(r *http.Request) words {
+	if l := domain.PreferredLanguage(r.Header.Get("Accept-Language")); l != "" {
+		return words(l)
+	}
+	return "en"
+}
+
+// chosenLanguage is the language the signed-in person chose in the
+// merchant they work in ("" for none: the browser's); one with no
+// merchant yet, the first they chose in any.
+func chosenLanguage(cur current) string {
+	if cur.member.Language != "" || cur.s.Merchant != "" {
+		return cur.member.Language
+	}
+	for _, m := range cur.person.Memberships {
+		if m.Language != "" {
+			return m.Language
+		}
+	}
+	return ""
 }
 
 type page struct {
@@ -46,9 +101,10 @@ type page struct {
 	App appView
 }
 
-// appView is what a page's script reads: which page, about what.
+// appView is what a page's script reads: which page, about what, and the
+// merchant's time zone (the dates it shows).
 type appView struct {
-	Page, ID, Nav string
+	Page, ID, Nav, Zone string
 }
 
 // navItems are the main navigation's pages: key and path. A member sees
@@ -63,12 +119,13 @@ var navItems = []struct{ key, path string }{
 // (merchant switch, person, Sign out, New payment link), the navigation,
 // and for an app page the script with the catalog and the session's CSRF
 // token.
-func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string) {
+func (d *Dashboard) page(w http.ResponseWriter, r *http.Request, status int, p page, body string) {
+	l := langOf(r)
 	var head, nav, tail string
 	if c := p.Signed; c != nil {
-		head = d.header(c)
+		head = header(l, c, p.App.Page != "")
 		if c.s.MFASetupToken == "" {
-			nav = mainNav(c, p.App.Nav)
+			nav = mainNav(l, c, p.App.Nav)
 		}
 	}
 	if p.App.Page != "" {
@@ -79,9 +136,9 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 		}
 		body += `<div id="app" data-page="` + e(p.App.Page) + `" data-id="` + e(p.App.ID) + `" data-csrf="` + e(c.s.CSRF) +
 			`" data-perms="` + e(strings.Join(grants, " ")) + `" data-methods="` + e(strings.Join(domain.PaymentMethods, " ")) +
-			`" data-links-template="` + e(assetPath["payment-links-template.csv"]) + `" data-customers-template="` + e(assetPath["customers-template.csv"]) +
-			`"><noscript><p>` + e(t("noscript")) + `</p></noscript></div>`
-		tail = `<script type="application/json" id="strings">` + catalogJSON["en"] + `</script>
+			`" data-zone="` + e(p.App.Zone) + `" data-links-template="` + e(assetPath["payment-links-template.csv"]) + `" data-customers-template="` + e(assetPath["customers-template.csv"]) +
+			`"><noscript><p>` + e(l.t("noscript")) + `</p></noscript></div>`
+		tail = `<script type="application/json" id="strings">` + catalogJSON[string(l)] + `</script>
 `
 		for _, href := range preloads(modules, p.App.Page) {
 			tail += `<link rel="modulepreload" href="` + e(href) + `">
@@ -91,7 +148,7 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 `
 	}
 	html := `<!doctype html>
-<html lang="en">
+<html lang="` + string(l) + `">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -100,7 +157,7 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 <link rel="stylesheet" href="` + assetPath["app.css"] + `">
 </head>
 <body>
-<a class="skip" href="#main">` + e(t("skip")) + `</a>
+<a class="skip" href="#main">` + e(l.t("skip")) + `</a>
 <header><a class="brand" href="/dashboard">paylinks</a>` + head + `</header>
 ` + nav + `<main id="main" tabindex="-1">
 <h1>` + e(p.Title) + `</h1>
@@ -115,11 +172,17 @@ func (d *Dashboard) page(w http.ResponseWriter, status int, p page, body string)
 	_, _ = w.Write([]byte(html))
 }
 
-// header is the signed-in person's part of the header.
-func (d *Dashboard) header(c *current) string {
+// languageNames are the dashboard's languages in their own words, as a
+// language picker names them.
+var languageNames = map[string]string{"en": "English", "nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
+
+// header is the signed-in person's part of the header; on a page with its
+// script, the language picker too (the script saves the choice through
+// PATCH /v1/members/me).
+func header(l words, c *current, scripted bool) string {
 	var b strings.Builder
 	if c.s.MFASetupToken == "" && domain.Allows(c.member.Grants(), domain.LinksWrite) {
-		b.WriteString(`<form method="get" action="/dashboard/links/new"><button type="submit">` + e(t("new_payment_link")) + `</button></form>`)
+		b.WriteString(`<form method="get" action="/dashboard/links/new"><button type="submit">` + e(l.t("new_payment_link")) + `</button></form>`)
 	}
 	if len(c.all) > 1 {
 		var opts strings.Builder
@@ -131,18 +194,44 @@ func (d *Dashboard) header(c *current) string {
 			opts.WriteString(`<option value="` + e(m.Merchant) + `"` + sel + `>` + e(m.Merchant) + ` (` + e(string(m.Role)) + `)</option>`)
 		}
 		b.WriteString(`<form method="post" action="/dashboard/merchant">` + hidden("csrf", c.s.CSRF) +
-			`<label for="merchant">` + e(t("merchant")) + `</label><select id="merchant" name="merchant">` + opts.String() + `</select>` +
-			`<button type="submit">` + e(t("switch")) + `</button></form>`)
+			`<label for="merchant">` + e(l.t("merchant")) + `</label><select id="merchant" name="merchant">` + opts.String() + `</select>` +
+			`<button type="submit">` + e(l.t("switch")) + `</button></form>`)
 	}
-	b.WriteString(`<span class="who">` + e(c.member.Email) + ` · ` + e(string(c.member.Role)) + ` ` + e(t("of")) + ` <strong>` + e(c.member.Merchant) + `</strong></span>`)
-	b.WriteString(`<form method="post" action="/dashboard/sign-out">` + hidden("csrf", c.s.CSRF) + `<button type="submit">` + e(t("sign_out")) + `</button></form>`)
+	if scripted {
+		b.WriteString(languagePicker(l, c.member.Language))
+	}
+	b.WriteString(`<span class="who">` + e(c.member.Email) + ` · ` + e(l.t("role_"+string(c.member.Role))) + ` ` + e(l.t("of")) + ` <strong>` + e(c.member.Merchant) + `</strong></span>`)
+	b.WriteString(`<form method="post" action="/dashboard/sign-out">` + hidden("csrf", c.s.CSRF) + `<button type="submit">` + e(l.t("sign_out")) + `</button></form>`)
 	return b.String()
 }
 
+// languagePicker is the form that sets the member's language: each
+// language by its own name, or the browser's (chosen: the member's
+// choice, "" for none).
+func languagePicker(l words, chosen string) string {
+	opt := func(value, label, lang string) string {
+		sel, attr := "", ""
+		if value == chosen {
+			sel = " selected"
+		}
+		if lang != "" {
+			attr = ` lang="` + lang + `"`
+		}
+		return `<option value="` + e(value) + `"` + attr + sel + `>` + e(label) + `</option>`
+	}
+	var opts strings.Builder
+	opts.WriteString(opt("", l.t("language_browser"), ""))
+	for _, lang := range domain.Languages {
+		opts.WriteString(opt(lang, languageNames[lang], lang))
+	}
+	return `<form id="language-form" class="language"><label for="language-pick">` + e(l.t("language")) + `</label>` +
+		`<select id="language-pick" name="language">` + opts.String() + `</select><button type="submit">` + e(l.t("apply")) + `</button></form>`
+}
+
 // mainNav lists the pages the member's role opens.
-func mainNav(c *current, active string) string {
+func mainNav(l words, c *current, active string) string {
 	var b strings.Builder
-	b.WriteString(`<nav class="main" aria-label="` + e(t("main_nav")) + `"><ul>`)
+	b.WriteString(`<nav class="main" aria-label="` + e(l.t("main_nav")) + `"><ul>`)
 	for _, it := range navItems {
 		if p := pageAt(it.path); p == nil || !p.opensFor(c.member.Grants()) {
 			continue
@@ -151,7 +240,7 @@ func mainNav(c *current, active string) string {
 		if it.key == active {
 			cur = ` aria-current="page"`
 		}
-		b.WriteString(`<li><a href="` + it.path + `"` + cur + `>` + e(t("nav_"+it.key)) + `</a></li>`)
+		b.WriteString(`<li><a href="` + it.path + `"` + cur + `>` + e(l.t("nav_"+it.key)) + `</a></li>`)
 	}
 	b.WriteString(`</ul></nav>
 `)

@@ -56,12 +56,12 @@ func nextField(r *http.Request) string {
 }
 
 func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
-	csrf := signInCSRF(w, r)
-	d.page(w, status, page{Title: t("sign_in")}, errorBox(problem)+
+	csrf, l := signInCSRF(w, r), langOf(r)
+	d.page(w, r, status, page{Title: l.t("sign_in")}, errorBox(problem)+
 		`<form method="post" action="/dashboard/sign-in" class="card">`+hidden("csrf", csrf)+nextField(r)+
-		field("email", t("email"), "email", email, "username", problem != "")+
-		field("password", t("password"), "password", "", "current-password", problem != "")+
-		`<button type="submit">`+e(t("sign_in"))+`</button></form>`)
+		field("email", l.t("email"), "email", email, "username", problem != "")+
+		field("password", l.t("password"), "password", "", "current-password", problem != "")+
+		`<button type="submit">`+e(l.t("sign_in"))+`</button></form>`)
 }
 
 // checkSignInCSRF refuses a sign-in form without the browser's token: a
@@ -69,8 +69,9 @@ func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status in
 func (d *Dashboard) checkSignInCSRF(w http.ResponseWriter, r *http.Request) bool {
 	c, err := r.Cookie(preCSRFCookie)
 	if err != nil || !session.SameToken(r.PostFormValue("csrf"), c.Value) {
+		l := langOf(r)
 		reqlog.Set(r.Context(), "outcome", "csrf_refused")
-		d.page(w, http.StatusForbidden, page{Title: t("csrf")}, "<p>"+e(t("csrf_body"))+` <a href="/dashboard/sign-in">`+e(t("sign_in"))+"</a></p>")
+		d.page(w, r, http.StatusForbidden, page{Title: l.t("csrf")}, "<p>"+e(l.t("csrf_body"))+` <a href="/dashboard/sign-in">`+e(l.t("sign_in"))+"</a></p>")
 		return false
 	}
 	return true
@@ -92,7 +93,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(strings.ToLower(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	if email == "" || password == "" {
-		d.signInForm(w, r, http.StatusUnprocessableEntity, email, t("enter_both"))
+		d.signInForm(w, r, http.StatusUnprocessableEntity, email, langOf(r).t("enter_both"))
 		return
 	}
 	gates := signInGates(r, throttlePassword, email)
@@ -114,7 +115,7 @@ func (d *Dashboard) newPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	email, session, pw := r.PostFormValue("email"), r.PostFormValue("session"), r.PostFormValue("new_password")
 	if pw != r.PostFormValue("confirm_password") {
-		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, t("passwords_differ"))
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, langOf(r).t("passwords_differ"))
 		return
 	}
 	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeNewPassword, email, session, pw)
@@ -164,28 +165,28 @@ func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, s
 		d.challengeForm(w, r, http.StatusOK, step.Challenge, email, step.Session, "")
 	default:
 		reqlog.Set(r.Context(), "outcome", "unsupported_challenge")
-		d.signInForm(w, r, http.StatusUnauthorized, email, t("unsupported_challenge"))
+		d.signInForm(w, r, http.StatusUnauthorized, email, langOf(r).t("unsupported_challenge"))
 	}
 }
 
 func markUnavailable(err error) error { return errors.Join(domain.ErrUnavailable, err) }
 
 func (d *Dashboard) challengeForm(w http.ResponseWriter, r *http.Request, status int, challenge, email, session, problem string) {
-	csrf := signInCSRF(w, r)
+	csrf, l := signInCSRF(w, r), langOf(r)
 	common := hidden("csrf", csrf) + hidden("email", email) + hidden("session", session) + nextField(r)
 	if challenge == cognito.ChallengeMFA {
-		d.page(w, status, page{Title: t("mfa")}, errorBox(problem)+
+		d.page(w, r, status, page{Title: l.t("mfa")}, errorBox(problem)+
 			`<form method="post" action="/dashboard/sign-in/mfa" class="card">`+common+
-			`<p>`+e(t("mfa_body"))+`</p>`+field("code", t("code"), "text", "", "one-time-code", problem != "")+
-			`<button type="submit">`+e(t("continue"))+`</button></form>`)
+			`<p>`+e(l.t("mfa_body"))+`</p>`+field("code", l.t("code"), "text", "", "one-time-code", problem != "")+
+			`<button type="submit">`+e(l.t("continue"))+`</button></form>`)
 		return
 	}
-	d.page(w, status, page{Title: t("new_password")}, errorBox(problem)+
+	d.page(w, r, status, page{Title: l.t("new_password")}, errorBox(problem)+
 		`<form method="post" action="/dashboard/sign-in/new-password" class="card">`+common+
-		`<p>`+e(t("new_password_body"))+`</p>`+
-		field("new_password", t("new_password_field"), "password", "", "new-password", problem != "")+
-		field("confirm_password", t("confirm_password"), "password", "", "new-password", problem != "")+
-		`<button type="submit">`+e(t("set_password"))+`</button></form>`)
+		`<p>`+e(l.t("new_password_body"))+`</p>`+
+		field("new_password", l.t("new_password_field"), "password", "", "new-password", problem != "")+
+		field("confirm_password", l.t("confirm_password"), "password", "", "new-password", problem != "")+
+		`<button type="submit">`+e(l.t("set_password"))+`</button></form>`)
 }
 
 // start opens a session for the person the pool's tokens name: tokens
@@ -206,7 +207,8 @@ func (d *Dashboard) start(w http.ResponseWriter, r *http.Request, tokens *cognit
 	}
 	if len(person.Memberships) == 0 {
 		reqlog.Set(ctx, "outcome", "not_a_member")
-		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("no_access_body"))+"</p>")
+		l := langOf(r)
+		d.page(w, r, http.StatusForbidden, page{Title: l.t("no_access")}, "<p>"+e(l.t("no_access_body"))+"</p>")
 		return
 	}
 	setup, err := d.mfaSetupNeeded(r, person.Active(), tokens.Access)
@@ -324,7 +326,7 @@ func (d *Dashboard) mfaSetupPage(w http.ResponseWriter, r *http.Request) {
 	if d.setupExpired(w, r, err) {
 		return
 	}
-	d.mfaSetupForm(w, http.StatusOK, cur, secret, "")
+	d.mfaSetupForm(w, r, http.StatusOK, cur, secret, "")
 }
 
 // setupAccess is the access token the session keeps sealed for the
@@ -353,14 +355,15 @@ func (d *Dashboard) setupExpired(w http.ResponseWriter, r *http.Request, err err
 	return true
 }
 
-func (d *Dashboard) mfaSetupForm(w http.ResponseWriter, status int, cur current, secret, problem string) {
+func (d *Dashboard) mfaSetupForm(w http.ResponseWriter, r *http.Request, status int, cur current, secret, problem string) {
+	l := langOf(r)
 	uri := "otpauth://totp/paylinks:" + cur.s.Email + "?secret=" + secret + "&issuer=paylinks"
-	d.page(w, status, page{Title: t("mfa_setup"), Signed: &cur}, errorBox(problem)+
-		`<p>`+e(t("mfa_setup_body"))+`</p><p><code id="totp-secret">`+e(secret)+`</code></p>`+
+	d.page(w, r, status, page{Title: l.t("mfa_setup"), Signed: &cur}, errorBox(problem)+
+		`<p>`+e(l.t("mfa_setup_body"))+`</p><p><code id="totp-secret">`+e(secret)+`</code></p>`+
 		`<p class="muted">`+e(uri)+`</p>`+
 		`<form method="post" action="/dashboard/mfa-setup" class="card">`+hidden("csrf", cur.s.CSRF)+hidden("secret", secret)+
-		field("code", t("code"), "text", "", "one-time-code", problem != "")+
-		`<button type="submit">`+e(t("continue"))+`</button></form>`)
+		field("code", l.t("code"), "text", "", "one-time-code", problem != "")+
+		`<button type="submit">`+e(l.t("continue"))+`</button></form>`)
 }
 
 func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
@@ -374,7 +377,7 @@ func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
 		err = d.Directory.VerifyTOTP(r.Context(), access, strings.TrimSpace(r.PostFormValue("code")))
 	}
 	if errors.Is(err, cognito.ErrBadCode) {
-		d.mfaSetupForm(w, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), err.Error())
+		d.mfaSetupForm(w, r, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), err.Error())
 		return
 	}
 	if d.setupExpired(w, r, err) {
@@ -425,7 +428,8 @@ func (d *Dashboard) switchMerchant(w http.ResponseWriter, r *http.Request) {
 	cur := currentOf(r)
 	want := r.PostFormValue("merchant")
 	if _, ok := domain.MembershipIn(cur.all, want); !ok {
-		d.page(w, http.StatusForbidden, page{Title: t("no_access")}, "<p>"+e(t("not_member_of"))+"</p>")
+		l := langOf(r)
+		d.page(w, r, http.StatusForbidden, page{Title: l.t("no_access")}, "<p>"+e(l.t("not_member_of"))+"</p>")
 		return
 	}
 	if err := d.Store.TouchSession(r.Context(), cur.secret, d.Now(), want); err != nil {

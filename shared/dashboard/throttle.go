@@ -58,7 +58,7 @@ func (d *Dashboard) throttled(w http.ResponseWriter, r *http.Request, gates []st
 	secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
 	reqlog.Set(r.Context(), "outcome", "sign_in_throttled")
 	w.Header().Set("Retry-After", secs)
-	form(http.StatusTooManyRequests, strings.ReplaceAll(t("sign_in_throttled"), "{seconds}", secs))
+	form(http.StatusTooManyRequests, langOf(r).tf("sign_in_throttled", "seconds", secs))
 	return true
 }
 

@@ -12,6 +12,7 @@
 import { app, D } from './context.js';
 import { put } from './dom.js';
 import { alertBox } from './ui.js';
+import { languagePicker } from './language.js';
 
 /** @type {Record<string, () => Promise<{ default: () => unknown }>>} */
 const pages = {
@@ -31,6 +32,7 @@ const pages = {
   'refund-files': () => import('./pages/refund-files.js'),
 };
 
+languagePicker();
 const load = Object.hasOwn(pages, D.page) ? pages[D.page] : null;
 if (load) {
   load().then((m) => m.default()).catch((e) => { put(app, alertBox(e)); });

@@ -1,8 +1,13 @@
 // @ts-check
 // Formatting for people: money, dates, names, statuses, an IBAN by its
-// last four; in the page's language.
-import { S, lang, t } from './i18n.js';
+// last four; in the page's language (its Intl locale) and, for dates, in
+// the merchant's time zone (the server puts it in #app's data-zone).
+import { S, locale, t } from './i18n.js';
+import { D } from './context.js';
 import { h } from './dom.js';
+
+/** zone is the merchant's time zone (undefined: the browser's, where none is said). */
+export const zone = D.zone || undefined;
 
 /**
  * money is an amount in its currency.
@@ -12,23 +17,44 @@ import { h } from './dom.js';
 export const money = (m) => {
   if (!m) return '';
   try {
-    return new Intl.NumberFormat(lang, { style: 'currency', currency: m.currency }).format(Number(m.value));
+    return new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(Number(m.value));
   } catch {
     return m.currency + ' ' + m.value;
   }
 };
 /**
- * when is a moment, date and time ('—' for none).
- * @param {string | null | undefined} s
+ * number is a count or figure in the page's locale.
+ * @param {number} n
+ * @param {Intl.NumberFormatOptions} [opts]
  * @returns {string}
  */
-export const when = (s) => (s ? new Date(s).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+export const number = (n, opts) => new Intl.NumberFormat(locale, opts).format(n);
 /**
- * day is a moment's date ('—' for none).
+ * when is a moment, date and time in the merchant's zone ('—' for none).
  * @param {string | null | undefined} s
  * @returns {string}
  */
-export const day = (s) => (s ? new Date(s).toLocaleDateString(lang, { dateStyle: 'medium' }) : '—');
+export const when = (s) => (s ? new Date(s).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }) : '—');
+/**
+ * day is a moment's date in the merchant's zone ('—' for none).
+ * @param {string | null | undefined} s
+ * @returns {string}
+ */
+export const day = (s) => (s ? new Date(s).toLocaleDateString(locale, { dateStyle: 'medium', timeZone: zone }) : '—');
+/**
+ * dayName is a calendar day (YYYY-MM-DD: a booking date, a day of the
+ * merchant's) for people, that day whatever the zone.
+ * @param {string | null | undefined} d
+ * @returns {string}
+ */
+export const dayName = (d) => (d ? new Date(d + 'T12:00:00Z').toLocaleDateString(locale, { dateStyle: 'medium', timeZone: 'UTC' }) : '—');
+/**
+ * zoneDay is the day (YYYY-MM-DD) of an instant in the merchant's zone.
+ * @param {string} instant
+ * @returns {string}
+ */
+export const zoneDay = (instant) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
 /**
  * isoDay is the UTC day (YYYY-MM-DD) offsetDays after from (now).
  * @param {number} offsetDays

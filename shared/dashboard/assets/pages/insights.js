@@ -5,7 +5,7 @@ import { alertBox, field, input, loading, table } from '../ui.js';
 import { api, qs } from '../api.js';
 import { app } from '../context.js';
 import { barRows, dayChart } from '../charts.js';
-import { day, isoDay, money } from '../format.js';
+import { day, dayName, isoDay, money, number } from '../format.js';
 import { h, put } from '../dom.js';
 import { t } from '../i18n.js';
 
@@ -52,10 +52,10 @@ const amountIn = (ms, currency) => Number((ms || []).find((m) => m.currency === 
  * @param {number | null} secs
  */
 const duration = (secs) => (secs === null || secs === undefined ? '—'
-  : secs < 60 ? t('under_a_minute') : secs < 3600 ? t('minutes', { n: Math.round(secs / 60) }) : t('hours', { n: (secs / 3600).toFixed(1) }));
+  : secs < 60 ? t('under_a_minute') : secs < 3600 ? t('minutes', { n: Math.round(secs / 60) }) : t('hours', { n: number(secs / 3600, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }));
 
 /** @param {number} c */
-const percent = (c) => Math.round(c * 100) + '%';
+const percent = (c) => number(c, { style: 'percent', maximumFractionDigits: 0 });
 
 export default async function pageInsights() {
   const { from, to, clamped } = period();
@@ -80,7 +80,7 @@ export default async function pageInsights() {
     el.value = v;
     el.setAttribute('value', v);
   }
-  put(range, t('insights_range', { from: day(r.from + 'T12:00:00Z'), to: day(r.to + 'T12:00:00Z') }));
+  put(range, t('insights_range', { from: dayName(r.from), to: dayName(r.to) }));
   const hd = r.headline;
   // The charts' currency: the one most paid in, else the most open.
   const currency = (hd.paid_volume[0] || r.open_amount[0] || { currency: 'EUR' }).currency;
@@ -115,5 +115,5 @@ export default async function pageInsights() {
       barRows(t('paid_volume_per_language'), r.languages.map((g) => [t('lang_' + g.key), amountIn(g.paid_volume, currency)]), fmtMoney),
       groupTable(t('per_language_table'), r.languages, 'language')),
     h('section', { 'aria-labelledby': 'i-day' }, h('h2', { id: 'i-day' }, t('per_day', { currency })),
-      dayChart(t('per_day', { currency }), r.days.map((d) => [d.day || '', amountIn(d.paid_volume, currency)]), fmtMoney, (d) => day(d + 'T12:00:00Z'))));
+      dayChart(t('per_day', { currency }), r.days.map((d) => [d.day || '', amountIn(d.paid_volume, currency)]), fmtMoney, dayName)));
 }

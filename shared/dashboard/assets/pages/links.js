@@ -1,32 +1,18 @@
 // @ts-check
 // The payment links overview: presets, compact filters, the filtered set's
 // count and sums (from the API's summary), the table, bulk archive, export
-// and send. Days are the merchant's time zone's (the summary says which).
+// and send. Days are the merchant's time zone's (format.js).
 import { $, h, inputs, put } from '../dom.js';
 import { api, download, newKey, onePage, qs } from '../api.js';
 import { app, can } from '../context.js';
-import { badge, customerName, deletedOnArchive, lastActivity, money } from '../format.js';
+import { badge, customerName, day, dayName, deletedOnArchive, lastActivity, money, when, zoneDay } from '../format.js';
 import { button, channels, dialog, field, input, loading, say, select, showError, table } from '../ui.js';
 import { typeahead } from '../typeahead.js';
-import { lang, t } from '../i18n.js';
+import { t } from '../i18n.js';
 
 const PRESETS = ['all', 'created', 'clicked', 'paid', 'declined', 'expired', 'archived'];
 const EXPORT_CHUNK = 200;
 const ORIGINS = ['api', 'import', 'dashboard', 'dunning', 'invoice', 'first_payment', 'card_renewal'];
-
-/**
- * zoneDay is the day (YYYY-MM-DD) of an instant in the time zone.
- * @param {string} instant
- * @param {string} zone
- * @returns {string}
- */
-const zoneDay = (instant, zone) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
-/**
- * dayName is a day (YYYY-MM-DD) for people.
- * @param {string} d
- * @returns {string}
- */
-const dayName = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(lang, { dateStyle: 'medium', timeZone: 'UTC' });
 
 export default async function pageLinks() {
   const p = new URLSearchParams(location.search);
@@ -36,12 +22,6 @@ export default async function pageLinks() {
     status: p.get('status') || '', customer: p.get('customer') || '', amount_min: p.get('amount_min') || '',
     amount_max: p.get('amount_max') || '', origin: p.get('origin') || '', channel: p.get('channel') || '',
   };
-  /** @type {string | undefined} the merchant's time zone, once the summary says it */
-  let zone;
-  /** @param {string | null | undefined} s @returns {string} */
-  const day = (s) => (s ? new Date(s).toLocaleDateString(lang, { dateStyle: 'medium', timeZone: zone }) : '—');
-  /** @param {string | null | undefined} s @returns {string} */
-  const when = (s) => (s ? new Date(s).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }) : '—');
   /** @param {Record<string, string>} over */
   const here = (over) => '?' + qs(Object.assign({}, st, over));
   const presets = h('nav', { 'aria-label': t('presets'), class: 'presets' },
@@ -120,9 +100,8 @@ export default async function pageLinks() {
   // summary says was applied, as days of the merchant's zone.
   /** @param {import('../openapi').PaymentLinkSummary} s */
   function showWindow(s) {
-    zone = s.time_zone;
-    const a = zoneDay(s.created_from, zone);
-    const b = zoneDay(s.created_to, zone);
+    const a = zoneDay(s.created_from);
+    const b = zoneDay(s.created_to);
     if (!from.value) from.value = a;
     if (!to.value) to.value = b;
     put(range, t('range_shown', { from: dayName(a), to: dayName(b) }));

@@ -6,7 +6,7 @@ import { S, t } from '../i18n.js';
 import { alertBox, loading, more, table } from '../ui.js';
 import { api, qs, sleep } from '../api.js';
 import { bankNav, statementFacts, statementLine } from '../bank.js';
-import { day, iban, money } from '../format.js';
+import { day, dayName, iban, money } from '../format.js';
 
 // reviewKind is the kind of review item an entry's reason opened.
 /**
@@ -54,7 +54,7 @@ export default async function pageStatement() {
       const r = await api('GET', '/v1/bank-statements/' + encodeURIComponent(st.id) + '/entries?' + qs({ limit: 100, cursor }));
       all.push(...r.data);
       put(out, table(t('entries_table'), [
-        { label: t('booked_on'), cell: (e) => (e.booked_on ? day(e.booked_on + 'T12:00:00Z') : '—') },
+        { label: t('booked_on'), cell: (e) => dayName(e.booked_on) },
         { label: t('amount'), class: 'num', cell: (e) => (e.credit ? '+' : '−') + money(e.amount) },
         { label: t('party'), cell: (e) => (e.debtor ? [e.debtor.name || t('unknown_payer'), h('br'), iban(e.debtor.iban)] : '—') },
         { label: t('text'), cell: (e) => [e.reference ? h('span', { class: 'block' }, e.reference) : null, e.remittance ? h('span', { class: 'block muted' }, e.remittance) : null, !e.reference && !e.remittance ? '—' : null] },
