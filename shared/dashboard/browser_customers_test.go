@@ -115,6 +115,23 @@ func TestBrowserCustomerPage(t *testing.T) {
 	b.ClickButton("Close")
 	b.WaitText("Provider reference")
 
+	// A company's page edited into a person's.
+	_, solo := p.api(t, "POST", "/v1/customers", key, `{"company_name":"Solo BV","email":"solo@example.be"}`, nil)
+	b.Go(p.srv.URL + "/dashboard/customers/" + solo["id"].(string))
+	b.WaitText("solo@example.be")
+	b.ClickButton("Edit")
+	b.Fill("Company name", "")
+	b.Fill("First name", "Sofie")
+	b.Fill("Last name", "Solo")
+	b.ClickButton("Save changes")
+	b.WaitText("Customer saved.")
+	if h1 := b.Text("h1"); h1 != "Sofie Solo" {
+		t.Errorf("the customer made a person is titled %q", h1)
+	}
+	if _, c := p.api(t, "GET", "/v1/customers/"+solo["id"].(string), key, "", nil); c["type"] != "person" || c["company_name"] != nil {
+		t.Errorf("the API's customer made a person: %v", c)
+	}
+
 	// Merge the second Buyer BV into the first.
 	b.Go(p.srv.URL + "/dashboard/customers/" + dup)
 	b.WaitText("finance@buyer.example")

@@ -37,7 +37,9 @@ export function customerForm(c, submit, more) {
 
 /**
  * customerChanges is what the form holds that differs from c: each field
- * changed, '' for one emptied (the API then clears it).
+ * changed, '' for one emptied (the API then clears it). An existing
+ * customer left with only a company name becomes a company, one left with
+ * only a first and last name a person (the API decides a new one's type).
  * @param {HTMLFormElement} form
  * @param {Partial<import('../openapi').CustomerResource>} c
  * @returns {Record<string, string>}
@@ -45,11 +47,16 @@ export function customerForm(c, submit, more) {
 export function customerChanges(form, c) {
   /** @type {Record<string, string>} */
   const body = {};
+  /** @type {Record<string, string>} */
+  const now = {};
   for (const k of FIELDS) {
     const v = controls(form)[k].value.trim();
-    const now = k === 'country' ? v.toUpperCase() : v;
-    if (now !== String(c[k] || '')) body[k] = now;
+    now[k] = k === 'country' ? v.toUpperCase() : v;
+    if (now[k] !== String(c[k] || '')) body[k] = now[k];
   }
+  const person = now.first_name !== '' || now.last_name !== '';
+  const type = now.company_name && !person ? 'company' : !now.company_name && person ? 'person' : c.type;
+  if (c.type && type !== c.type) body.type = type;
   return body;
 }
 
