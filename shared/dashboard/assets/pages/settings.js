@@ -93,7 +93,7 @@ function generalForm(s, part) {
  */
 function zones(current) {
   /** @type {string[]} */
-  let all = [];
+  let all;
   try {
     all = /** @type {any} */ (Intl).supportedValuesOf('timeZone');
   } catch {
