@@ -170,7 +170,7 @@ build/functions/%.zip: FORCE
 
 FORCE:
 
-## sizes: make -j build, then each function's linked packages, binary and zip size (fails at 13 MB)
+## sizes: make -j build, then each function's linked packages, binary and zip size (fails at 12 MB)
 sizes:
 	@infra/local/sizes.sh
 

@@ -353,9 +353,9 @@ func FromEnvironment(ctx context.Context, name string) (*Env, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown function %q", name)
 	}
-	awsCfg, err := config.AWS(ctx)
+	awsCfg, err := config.Function()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	cfg, err := config.Load(ctx, fn.Needs, config.SecretsManager(awsCfg))
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -229,6 +230,43 @@ func AWS(ctx context.Context) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, LoadOptions()...)
 	if err != nil {
 		return cfg, fmt.Errorf("load aws config: %w", err)
+	}
+	return cfg, nil
+}
+
+// ErrNoEnvCredentials: a function found no credentials in its environment
+// (Lambda always sets them; make dev and the tests set their own).
+var ErrNoEnvCredentials = errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+
+// Function is the SDK configuration of a function: region, credentials and
+// endpoints from the environment only, as Lambda gives them (the role's
+// keys and session token in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+// AWS_SESSION_TOKEN). Unlike AWS, it does not link the shared-file, SSO,
+// STS and container credential providers a function never calls (about
+// 450 KB of each binary: docs/performance.md, Function sizes); the
+// endpoint variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) are
+// read as LoadDefaultConfig reads them, through the environment as a
+// configuration source.
+func Function() (aws.Config, error) {
+	env, err := awsconfig.NewEnvConfig()
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("read aws environment: %w", err)
+	}
+	if !env.Credentials.HasKeys() {
+		return aws.Config{}, ErrNoEnvCredentials
+	}
+	if env.Region == "" {
+		return aws.Config{}, errors.New("AWS_REGION is not set")
+	}
+	cfg := aws.Config{
+		Region:           env.Region,
+		Credentials:      aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: env.Credentials}),
+		HTTPClient:       HTTPClient(),
+		RetryMaxAttempts: MaxAttempts,
+		ConfigSources:    []any{env},
+	}
+	if env.BaseEndpoint != "" {
+		cfg.BaseEndpoint = aws.String(env.BaseEndpoint)
 	}
 	return cfg, nil
 }
