@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/paylinks/paylinks/shared/domain"
 )
@@ -189,6 +190,33 @@ func TestCatalogsComplete(t *testing.T) {
 		for _, k := range keys {
 			if _, ok := en[k]; !ok {
 				t.Errorf("the %s allow-list names %s, no English key", lang, k)
+			}
+		}
+	}
+}
+
+// namedBeside are the controls whose accessible name (an aria-label) says
+// more than their visible text: visible key, name key.
+var namedBeside = [][2]string{
+	{"retry", "retry_delivery"}, {"revoke", "revoke_key"}, {"change_role", "change_role_of"}, {"remove", "remove_member"},
+	{"refund", "refund_payment_from"}, {"refund", "refund_payment"}, {"match", "match_payment_from"},
+	{"download_xml", "download_refund_file"}, {"decline", "decline_merchant"},
+}
+
+// TestAccessibleNamesHoldTheirText: in every language a control's
+// accessible name holds its visible words together and in order (WCAG
+// 2.5.3 Label in Name, axe's label-content-name-mismatch: "Rolle von
+// {email} ändern" for a button reading "Rolle ändern" fails it).
+func TestAccessibleNamesHoldTheirText(t *testing.T) {
+	words := func(s string) []string {
+		s = regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(strings.ToLower(s), " x ")
+		return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	for lang, strs := range catalog {
+		for _, pair := range namedBeside {
+			visible, name := strings.Join(words(strs[pair[0]]), " "), " "+strings.Join(words(strs[pair[1]]), " ")+" "
+			if strs[pair[0]] != "" && !strings.Contains(name, " "+visible+" ") {
+				t.Errorf("%s: %s %q does not hold %s %q", lang, pair[1], strs[pair[1]], pair[0], strs[pair[0]])
 			}
 		}
 	}
