@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The dashboard's script is ES modules without a bundler (assets/*.js, the
@@ -31,7 +32,11 @@ var modules map[string]module
 
 // importRe finds a relative import specifier: import ... from './x.js',
 // import './x.js', export ... from './x.js' and import('./x.js').
-var importRe = regexp.MustCompile(`(\bfrom\s*|(?m:^import\s*)|\bimport\s*\(\s*)(['"])(\.\.?/[^'"\s]+)(['"])`)
+// Made at first use (infra/structure: nothing compiled at package
+// initialisation).
+var importRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\bfrom\s*|(?m:^import\s*)|\bimport\s*\(\s*)(['"])(\.\.?/[^'"\s]+)(['"])`)
+})
 
 // importAt is an import in a module's text: the byte offsets of the
 // match and of its parts (importRe's submatches).
@@ -44,7 +49,7 @@ func (m importAt) part(body []byte, i int) string { return string(body[m[2*i]:m[
 // types, as {import('./openapi').PaymentLink} does, and imports nothing.
 func importsIn(body []byte) []importAt {
 	var out []importAt
-	for _, m := range importRe.FindAllSubmatchIndex(body, -1) {
+	for _, m := range importRe().FindAllSubmatchIndex(body, -1) {
 		before := body[:m[0]]
 		line := bytes.TrimSpace(before[bytes.LastIndexByte(before, '\n')+1:])
 		if bytes.HasPrefix(line, []byte("//")) || bytes.HasPrefix(line, []byte("*")) ||
