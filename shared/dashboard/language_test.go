@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -32,6 +33,9 @@ func (b *browser) getWith(path, acceptLanguage string) (int, string) {
 		req.Header.Set("Accept-Language", acceptLanguage)
 	}
 	resp, raw := b.send(req)
+	for _, c := range resp.Cookies() {
+		b.cookies[c.Name] = c
+	}
 	return resp.StatusCode, string(raw)
 }
 
@@ -160,5 +164,25 @@ func TestMemberLanguage(t *testing.T) {
 		if st, pr := p.api(t, method, "/v1/members/me", key, `{"language":"nl"}`, nil); st != 403 {
 			t.Errorf("an API key: %s /v1/members/me: %d %v", method, st, pr)
 		}
+	}
+}
+
+// TestSignInRefusalInTheBrowsersLanguage: the sign-in's refusal (a wrong
+// password) is said in the page's language, not in the user pool's
+// English.
+func TestSignInRefusalInTheBrowsersLanguage(t *testing.T) {
+	p := newPeople(t)
+	email := demoMember(t, p, "viewer")
+	nl := catalogOf(t, "nl")
+	b := p.browser(t)
+	_, page := b.getWith("/dashboard/sign-in", "nl-BE")
+	form := url.Values{"csrf": {field(t, csrfField, page)}, "email": {email}, "password": {"Not-the-password-2026!"}}
+	req, _ := http.NewRequest("POST", b.base+"/dashboard/sign-in", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "nl-BE")
+	resp, raw := b.send(req)
+	if want := nl["sign_in_wrong"]; want == "" || resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(raw), html.EscapeString(want)) ||
+		strings.Contains(string(raw), "password is wrong") {
+		t.Fatalf("a wrong password, in Dutch: %d\n%s", resp.StatusCode, raw)
 	}
 }

@@ -120,7 +120,7 @@ func (d *Dashboard) newPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	step, err := d.Directory.Respond(r.Context(), cognito.ChallengeNewPassword, email, session, pw)
 	if errors.Is(err, cognito.ErrWeakPassword) {
-		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, err.Error())
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeNewPassword, email, session, langOf(r).t(refusal(err)))
 		return
 	}
 	d.next(w, r, email, step, err, false)
@@ -144,7 +144,7 @@ func (d *Dashboard) mfa(w http.ResponseWriter, r *http.Request) {
 	}
 	d.settle(r.Context(), gates, err)
 	if errors.Is(err, cognito.ErrBadCode) {
-		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, err.Error())
+		d.challengeForm(w, r, http.StatusUnprocessableEntity, cognito.ChallengeMFA, email, session, langOf(r).t(refusal(err)))
 		return
 	}
 	d.next(w, r, email, step, err, true)
@@ -156,7 +156,7 @@ func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, s
 	switch {
 	case errors.Is(err, cognito.ErrBadCredentials), errors.Is(err, cognito.ErrExpiredStep):
 		reqlog.Set(r.Context(), "outcome", "sign_in_refused")
-		d.signInForm(w, r, http.StatusUnauthorized, email, err.Error())
+		d.signInForm(w, r, http.StatusUnauthorized, email, langOf(r).t(refusal(err)))
 	case err != nil:
 		d.fail(w, r, markUnavailable(err))
 	case step.Tokens != nil:
@@ -167,6 +167,20 @@ func (d *Dashboard) next(w http.ResponseWriter, r *http.Request, email string, s
 		reqlog.Set(r.Context(), "outcome", "unsupported_challenge")
 		d.signInForm(w, r, http.StatusUnauthorized, email, langOf(r).t("unsupported_challenge"))
 	}
+}
+
+// refusal is the catalog key of what the user pool refused, for the
+// person in the page's language.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, cognito.ErrWeakPassword):
+		return "password_weak"
+	case errors.Is(err, cognito.ErrBadCode):
+		return "code_wrong"
+	case errors.Is(err, cognito.ErrExpiredStep):
+		return "sign_in_expired"
+	}
+	return "sign_in_wrong"
 }
 
 func markUnavailable(err error) error { return errors.Join(domain.ErrUnavailable, err) }
@@ -377,7 +391,7 @@ func (d *Dashboard) mfaSetup(w http.ResponseWriter, r *http.Request) {
 		err = d.Directory.VerifyTOTP(r.Context(), access, strings.TrimSpace(r.PostFormValue("code")))
 	}
 	if errors.Is(err, cognito.ErrBadCode) {
-		d.mfaSetupForm(w, r, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), err.Error())
+		d.mfaSetupForm(w, r, http.StatusUnprocessableEntity, cur, r.PostFormValue("secret"), langOf(r).t(refusal(err)))
 		return
 	}
 	if d.setupExpired(w, r, err) {
