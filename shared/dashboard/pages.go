@@ -191,7 +191,7 @@ func header(l words, c *current, scripted bool) string {
 			if m.Merchant == c.member.Merchant {
 				sel = " selected"
 			}
-			opts.WriteString(`<option value="` + e(m.Merchant) + `"` + sel + `>` + e(m.Merchant) + ` (` + e(string(m.Role)) + `)</option>`)
+			opts.WriteString(`<option value="` + e(m.Merchant) + `"` + sel + `>` + e(m.Merchant) + ` (` + e(l.t("role_"+string(m.Role))) + `)</option>`)
 		}
 		b.WriteString(`<form method="post" action="/dashboard/merchant">` + hidden("csrf", c.s.CSRF) +
 			`<label for="merchant">` + e(l.t("merchant")) + `</label><select id="merchant" name="merchant">` + opts.String() + `</select>` +
