@@ -31,8 +31,8 @@ func drawn(loading string) string {
 // picker and applies it with the keyboard, as a person would (the picker
 // is labelled in the page's language, words); the page comes back in lang.
 func chooseLanguage(b *headless.Browser, words map[string]string, name, lang string) {
-	b.Select(words["language"], name)
-	b.TabTo(words["apply"])
+	b.Select(words["dashboard_language"], name)
+	b.TabTo(words["language_save"])
 	b.Press("Enter")
 	b.WaitTrue("the page in "+lang, `document.documentElement.lang === '`+lang+`' && document.readyState === 'complete'`)
 }

@@ -224,8 +224,8 @@ func languagePicker(l words, chosen string) string {
 	for _, lang := range domain.Languages {
 		opts.WriteString(opt(lang, languageNames[lang], lang))
 	}
-	return `<form id="language-form" class="language"><label for="language-pick">` + e(l.t("language")) + `</label>` +
-		`<select id="language-pick" name="language">` + opts.String() + `</select><button type="submit">` + e(l.t("apply")) + `</button></form>`
+	return `<form id="language-form" class="language"><label for="language-pick">` + e(l.t("dashboard_language")) + `</label>` +
+		`<select id="language-pick" name="language">` + opts.String() + `</select><button type="submit">` + e(l.t("language_save")) + `</button></form>`
 }
 
 // mainNav lists the pages the member's role opens.
