@@ -117,7 +117,9 @@ func TestPayEndToEnd(t *testing.T) {
 	checkout := w.click(url)
 	page, _ := http.Get(checkout)
 	html, _ := io.ReadAll(page.Body)
-	if !strings.Contains(string(html), "€120.98") || !strings.Contains(string(html), `id="pay"`) {
+	// The customer is Dutch: the sandbox's checkout speaks Dutch and writes
+	// the amount as Dutch does.
+	if !strings.Contains(string(html), `<html lang="nl">`) || !strings.Contains(string(html), "120,98") || !strings.Contains(string(html), `id="pay"`) {
 		t.Fatalf("checkout page: %s", html)
 	}
 	resp := w.press(checkout, "pay")
