@@ -17,12 +17,13 @@ const TimeZoneMessage = "must be an IANA time zone name, such as Europe/Brussels
 
 // LoadTimeZone is the zone of an IANA name ("" is DefaultTimeZone). "Local"
 // and names with a path step are refused: they name the host's files, not
-// a zone.
+// a zone; so are the files a host's zoneinfo directory holds beside the
+// zones (hostOnlyZone), which the built-in database lacks.
 func LoadTimeZone(name string) (*time.Location, error) {
 	if name == "" {
 		name = DefaultTimeZone
 	}
-	if name == "Local" || len(name) > 64 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+	if name == "Local" || len(name) > 64 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") || hostOnlyZone(name) {
 		return nil, fmt.Errorf("time zone %q: %s", name, TimeZoneMessage)
 	}
 	loc, err := time.LoadLocation(name)
@@ -30,6 +31,14 @@ func LoadTimeZone(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("time zone %q: %w", name, err)
 	}
 	return loc, nil
+}
+
+// hostOnlyZone reports a name that a host's zoneinfo directory may answer
+// (time.LoadLocation reads it before the built-in database) and the IANA
+// database, built in, does not hold: the host's own zone ("localtime"), the
+// POSIX default rules and the posix/ and right/ copies of every zone.
+func hostOnlyZone(name string) bool {
+	return name == "localtime" || name == "posixrules" || strings.HasPrefix(name, "posix/") || strings.HasPrefix(name, "right/")
 }
 
 // Day is a calendar day, in no zone of its own.

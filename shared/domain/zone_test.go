@@ -120,6 +120,20 @@ func TestLoadTimeZone(t *testing.T) {
 	}
 }
 
+// TestLoadTimeZoneRefusesHostFiles: the names a host's zoneinfo directory
+// holds beside the IANA zones (its own zone as "localtime", the POSIX
+// default rules, the posix/ and right/ copies) are not zones a merchant
+// chooses: the built-in database, all a Lambda runtime has, holds none of
+// them, so a name accepted on one host would be read as the default on
+// another while the settings still showed it.
+func TestLoadTimeZoneRefusesHostFiles(t *testing.T) {
+	for _, bad := range []string{"localtime", "posixrules", "posix/Europe/Brussels", "right/UTC", "right/Europe/Brussels", "posix/UTC"} {
+		if _, err := LoadTimeZone(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
 func TestParseDay(t *testing.T) {
 	for _, bad := range []string{"", "2026-2-01", "2026-02-30", "26-02-01", "2026-02-01T00:00:00Z", "1969-12-31", "2026/02/01", "+2026-02-01"} {
 		if _, ok := ParseDay(bad); ok {
