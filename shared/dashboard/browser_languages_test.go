@@ -42,7 +42,7 @@ func chooseLanguage(b *headless.Browser, words map[string]string, name, lang str
 // anything; picks Nederlands in the header (keyboard only) and reads the
 // overview, a link and the settings in Dutch: real Dutch words, € 12,50,
 // dates and times in the merchant's time zone (one whose day differs from
-// UTC's); then every dashboard page, in Dutch, French and German each, has
+// UTC's; the new link's expiry counts from the merchant's today too); then every dashboard page, in Dutch, French and German each, has
 // no serious or critical axe violation, the overview fits a 390 px phone,
 // and no page logs an error.
 func TestBrowserLanguages(t *testing.T) {
@@ -76,6 +76,12 @@ func TestBrowserLanguages(t *testing.T) {
 	b.WaitTrue("the overview drawn", drawn(nl["loading"]))
 	dutchOverview(t, b, loc, d.sent["description"].(string))
 	dutchLink(t, p, b, loc, d.sent["id"].(string))
+	b.Go(p.srv.URL + "/dashboard/links/new")
+	b.WaitTrue("the new link's form drawn", drawn(nl["loading"]))
+	today := time.Now().In(loc)
+	if got, want := b.Attr(`input[name="expires"]`, "min"), today.AddDate(0, 0, 1).Format(time.DateOnly); got != want {
+		t.Errorf("the expiry's first day is %s, want the day after the merchant's today, %s", got, want)
+	}
 	b.Go(p.srv.URL + "/dashboard/settings")
 	b.WaitTrue("the settings drawn", drawn(nl["loading"]))
 	for _, want := range []string{"Instellingen", "Handelaar en huisstijl", "Tijdzone", loc.String(), "Accentkleur"} {

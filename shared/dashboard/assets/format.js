@@ -56,13 +56,14 @@ export const dayName = (d) => (d ? new Date(d + 'T12:00:00Z').toLocaleDateString
 export const zoneDay = (instant) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
 /**
- * isoDay is the UTC day (YYYY-MM-DD) offsetDays after from (now).
+ * isoDay is the day (YYYY-MM-DD) offsetDays after from's UTC day, or
+ * after today in the merchant's zone.
  * @param {number} offsetDays
  * @param {string} [from]
  * @returns {string}
  */
 export const isoDay = (offsetDays, from) => {
-  const d = from ? new Date(from) : new Date();
+  const d = new Date(from || zoneDay(new Date().toISOString()) + 'T00:00:00Z');
   d.setUTCDate(d.getUTCDate() + offsetDays);
   return d.toISOString().slice(0, 10);
 };
