@@ -37,13 +37,21 @@ func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
-// Email reports a plain address such as "ana@example.be" (no display name).
+// Email reports a plain address such as "ana@example.be" (no display name)
+// with a domain name, not a bracketed IP literal, and no character that
+// draws nothing (invisible: zero-width and format characters, bidi
+// controls among them), which net/mail's UTF-8 atoms let through: an
+// address payers see must read as what it is.
 func Email(s string) bool {
-	if len(s) > 254 {
+	if len(s) > 254 || strings.IndexFunc(s, invisible) >= 0 {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == "" && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, "[")
 }
 
 // Phone reports an E.164 number.

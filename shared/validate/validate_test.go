@@ -17,6 +17,26 @@ func TestIBAN(t *testing.T) {
 	}
 }
 
+// TestEmailRefusesHiddenCharacters: an address payers see (a merchant's
+// support e-mail on the customer pages and e-mails) or the dashboard shows
+// holds no bidirectional control that reverses what follows it, no
+// invisible format character that makes two addresses look the same, and
+// no bracketed IP literal in place of a domain; net/mail's RFC 6532 atoms
+// took them all.
+func TestEmailRefusesHiddenCharacters(t *testing.T) {
+	for _, bad := range []string{"help@shop.be\u202e", "help\u202e@shop.be", "help@shop.be\u2066", "he\u200blp@shop.be",
+		"help@sh\u200dop.be", "help@shop.be\ufeff", "help\u00ad@shop.be", "help@[127.0.0.1]", "help@[IPv6:::1]"} {
+		if Email(bad) {
+			t.Errorf("%+q accepted", bad)
+		}
+	}
+	for _, ok := range []string{"ana@example.be", "émile@exemple.fr", "a.b+c@sub.example.com"} {
+		if !Email(ok) {
+			t.Errorf("%q refused", ok)
+		}
+	}
+}
+
 func TestShapes(t *testing.T) {
 	for s, ok := range map[string]bool{"ana@example.be": true, "a.b+c@sub.example.com": true, "Ana <ana@example.be>": false, "ana@localhost": false, "ana": false, "": false} {
 		if Email(s) != ok {
