@@ -20,9 +20,14 @@ type Store interface {
 	CustomersByEmail(ctx context.Context, merchant, email string, limit int) ([]*domain.CustomerRecord, error)
 }
 
+// maxMergeSteps bounds the merges ByID follows from one id: a chain longer
+// than this is refused on the field, naming where it got to.
+const maxMergeSteps = 16
+
 // ByID is the customer id's customer as a link's snapshot (its details and
-// id): one read (two for a merged customer's id: the kept customer's). An unknown id is a field error on field; an archived or
-// erased customer domain.ErrCustomerArchived.
+// id): one read, and one more for each merge the id went through (A merged
+// into B, then B into C: A stands for C). An unknown id is a field error
+// on field; an archived or erased customer domain.ErrCustomerArchived.
 func ByID(ctx context.Context, st Store, m, id, field string) (*domain.Customer, error) {
 	c, err := st.GetCustomer(ctx, m, id)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -31,9 +36,12 @@ func ByID(ctx context.Context, st Store, m, id, field string) (*domain.Customer,
 	if err != nil {
 		return nil, err
 	}
-	if c.MergedInto != "" {
+	for step := 0; c.MergedInto != ""; step++ {
 		// A merged customer's id stands for the customer it was merged
-		// into (one more read).
+		// into, and so on to the one kept last.
+		if step == maxMergeSteps {
+			return nil, domain.FieldErrors{{Field: field, Message: "was merged into " + c.MergedInto + " through too many merges: use that id"}}
+		}
 		if c, err = st.GetCustomer(ctx, m, c.MergedInto); err != nil {
 			return nil, err
 		}

@@ -177,3 +177,36 @@ func previewThenErase(t *testing.T, base, key, id string) {
 		t.Fatalf("preview after the erasure: %v", p)
 	}
 }
+
+// TestLinkForACustomerMergedTwice: A merged into B, then B into C; A's id
+// still stands for the customer kept at the end of the chain: a link made
+// for it is C's, as a link for B's id is.
+// Before, the create followed one step only and refused the link as made
+// for an archived customer (409).
+func TestLinkForACustomerMergedTwice(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop-chain")
+	base := env.Serve(t).URL
+	post := func(path, body string, want int) jsonMap {
+		t.Helper()
+		st, _, raw := call(t, "POST", base+path, key, body, nil, true)
+		if st != want {
+			t.Fatalf("POST %s %s: %d %s, want %d", path, body, st, raw, want)
+		}
+		return decode(t, raw)
+	}
+	ids := make([]string, 4)
+	for i := range ids {
+		ids[i] = post("/v1/customers", `{"first_name":"Chain","last_name":"`+fmt.Sprint(i)+`"}`, 201)["id"].(string)
+	}
+	for i := 0; i+1 < len(ids); i++ {
+		post("/v1/customers/"+ids[i]+"/merge", `{"into":"`+ids[i+1]+`"}`, 200)
+	}
+	kept := ids[len(ids)-1]
+	for _, merged := range ids[:len(ids)-1] {
+		l := post("/v1/payment-links", `{"amount":{"currency":"EUR","value":"1.00"},"description":"Later","customer_id":"`+merged+`"}`, 201)
+		if c := l["customer"].(jsonMap); c["id"] != kept || c["last_name"] != "3" {
+			t.Errorf("a link for %s (merged into the chain ending at %s): %v", merged, kept, c)
+		}
+	}
+}
