@@ -42,15 +42,19 @@ func chooseLanguage(b *headless.Browser, words map[string]string, name, lang str
 // anything; picks Nederlands in the header (keyboard only) and reads the
 // overview, a link and the settings in Dutch: real Dutch words, € 12,50,
 // dates and times in the merchant's time zone (one whose day differs from
-// UTC's; the new link's expiry counts from the merchant's today too); then every dashboard page, in Dutch, French and German each, has
-// no serious or critical axe violation, the overview fits a 390 px phone,
-// and no page logs an error.
+// UTC's; the new link's expiry counts from the merchant's today too);
+// then every dashboard page (a bank statement read, payments to review in
+// the inbox), in Dutch, French and German each, has no serious or
+// critical axe violation, the overview fits a 390 px phone, and no page
+// logs an error.
 func TestBrowserLanguages(t *testing.T) {
-	p := newPeople(t)
-	p.srv.Consume(t)
+	p := newBankPeople(t)
 	email := demoMember(t, p, "owner")
 	key := demoKeys.byPeople[p]
 	d := seedDemoLinks(t, p)
+	bankOn(t, p)
+	day, _, _ := bankDay(t, p)
+	statement := uploadStatement(t, p, day)["id"].(string)
 	loc := overviewZone(t, time.Now())
 	if st, s := p.api(t, "PUT", "/v1/settings", key, `{"time_zone":"`+loc.String()+`"}`, nil); st != 200 {
 		t.Fatalf("time zone: %d %v", st, s)
@@ -91,7 +95,7 @@ func TestBrowserLanguages(t *testing.T) {
 	}
 	b.NoErrors(t)
 
-	pages := languagePages(t, p, d.sent["id"].(string))
+	pages := append(languagePages(t, p, d.sent["id"].(string)), "/dashboard/bank-statements/"+statement)
 	for _, lang := range []struct{ code, name string }{{"nl", "Nederlands"}, {"fr", "Français"}, {"de", "Deutsch"}} {
 		words := catalogOf(t, lang.code)
 		b.Go(p.srv.URL + "/dashboard")
