@@ -6,8 +6,23 @@ import { S, locale, t } from './i18n.js';
 import { D } from './context.js';
 import { h } from './dom.js';
 
-/** zone is the merchant's time zone (undefined: the browser's, where none is said). */
-export const zone = D.zone || undefined;
+/**
+ * knownZone is z when the browser's Intl knows that zone (undefined
+ * otherwise: the browser's own zone rather than a page that throws).
+ * @param {string | undefined} z
+ * @returns {string | undefined}
+ */
+const knownZone = (z) => {
+  if (!z) return undefined;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: z });
+    return z;
+  } catch {
+    return undefined;
+  }
+};
+/** zone is the merchant's time zone (the server's data-zone). */
+export const zone = knownZone(D.zone);
 
 /**
  * money is an amount in its currency.
