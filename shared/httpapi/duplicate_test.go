@@ -253,3 +253,36 @@ func sameJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+// TestDuplicateForAnArchivedCustomer: an archived customer gets no new
+// link, and a duplicate is a new link: duplicating one of theirs is 409 as
+// a create for them is, nothing written; an erased customer's link too.
+// Before, the duplicate copied the link's snapshot without reading the
+// customer and made the link (201).
+func TestDuplicateForAnArchivedCustomer(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	base := env.Serve(t).URL
+	for _, end := range []string{"archive", "erase"} {
+		st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}`, nil, true)
+		if st != 201 {
+			t.Fatalf("customer: %d %s", st, raw)
+		}
+		cus := decode(t, raw)["id"].(string)
+		st, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Invoice","customer_id":"`+cus+`"}`, nil, true)
+		if st != 201 {
+			t.Fatalf("link: %d %s", st, raw)
+		}
+		id := decode(t, raw)["id"].(string)
+		if st, _, raw := call(t, "POST", base+"/v1/customers/"+cus+"/"+end, key, "", nil, true); st != 200 {
+			t.Fatalf("%s: %d %s", end, st, raw)
+		}
+		if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true); st != 409 {
+			t.Errorf("duplicate after the customer's %s: %d %s, want 409", end, st, raw)
+		}
+		_, _, raw = call(t, "GET", base+"/v1/customers/"+cus+"/payment-links", key, "", nil, true)
+		if n := len(decode(t, raw)["data"].([]any)); n != 1 {
+			t.Errorf("after the customer's %s and a refused duplicate, %d links: %s", end, n, raw)
+		}
+	}
+}

@@ -115,8 +115,16 @@ func (s *Service) Create(ctx context.Context, c Create) (*Created, error) {
 }
 
 // DuplicateOf makes a new link from one of the merchant's links in any
-// status (domain.Duplicate: the create's checks), written as a create.
+// status (domain.Duplicate: the create's checks), written as a create. Its
+// customer is read first (customers.ByID, following merges): an archived or
+// erased customer gets no new link (domain.ErrCustomerArchived), as with a
+// create for them.
 func (s *Service) DuplicateOf(ctx context.Context, m *merchant.Merchant, orig *domain.Link, in domain.DuplicateInput, c Create) (*Created, error) {
+	if orig.Customer.ID != "" {
+		if _, err := customers.ByID(ctx, s.Store, m.ID, orig.Customer.ID, "customer_id"); err != nil {
+			return nil, err
+		}
+	}
 	l, ev, err := domain.Duplicate(orig, in, m.LinkSettings(), s.Now())
 	if err != nil {
 		return nil, err

@@ -287,7 +287,8 @@ var ops = []op{
 			}
 		}
 	}},
-	// A duplicate reads its original (one GetItem) and writes the new link
+	// A duplicate reads its original and its customer (two GetItem: an
+	// archived or erased customer gets no new link) and writes the new link
 	// as a create does (one transaction).
 	{"duplicate", func(tb testing.TB, h *harness, n int) func(testing.TB, int) {
 		l := h.paid(tb, "120.98")
