@@ -286,6 +286,9 @@ func (a *API) auth(rt Route, next http.HandlerFunc) http.HandlerFunc {
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
 		r = r.WithContext(domain.WithActor(ctx, p.actor))
 		if rights := rightsOf(p.grants); !rights.All() {
+			if p.member != nil {
+				rights.Self = p.member.ID
+			}
 			// Short of the right to people's data: the answer is kept and
 			// written without it.
 			x := &redacting{w: w, header: http.Header{}}

@@ -3,7 +3,7 @@
 // links carry, the debtors and beneficiaries of payments, all of it inside
 // webhook payloads and audit entries too) needs links:read or
 // customers:read; members' e-mails (and when they signed in) need
-// members:write or settings:write. Redact rewrites a JSON answer for a
+// members:write or settings:write, but for the member calling's own. Redact rewrites a JSON answer for a
 // caller short of either, by the shape of what paylinks answers: objects
 // named by their id prefix (cus_, mem_, pl_, py_) or their object
 // (bank_statement_entry), customer snapshots under "customer", and actors
@@ -23,6 +23,9 @@ type Rights struct {
 	Customers bool
 	// Members: members:write or settings:write (members' e-mails).
 	Members bool
+	// Self is the member calling ("" for an API key): their own e-mail and
+	// sign-in are theirs to read whatever their role.
+	Self string
 }
 
 // All reports rights to everything: nothing to redact.
@@ -87,7 +90,7 @@ func object(o map[string]any, r Rights) map[string]any {
 			}
 		}
 	}
-	if !r.Members {
+	if !r.Members && (id == "" || id != r.Self) {
 		if t, _ := o["type"].(string); t == "member" {
 			delete(o, "name")
 		}

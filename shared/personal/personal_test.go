@@ -99,3 +99,24 @@ func TestRedactRefusesWhatIsNotJSON(t *testing.T) {
 		t.Fatalf("numbers are kept as written: %s %v", out, err)
 	}
 }
+
+// TestRedactKeepsTheCallersOwn: a member short of the right to members'
+// e-mails still reads their own (their record, an actor naming them); any
+// other member's is taken out, and an API key (no Self) reads none.
+func TestRedactKeepsTheCallersOwn(t *testing.T) {
+	other := map[string]any{"id": "mem_02", "email": "other@team.example", "invited_by": map[string]any{"type": "member", "id": "mem_02", "name": "other@team.example"}}
+	body, _ := json.Marshal(map[string]any{"data": []any{member(), other}, "created_by": actor()})
+	for _, c := range []struct {
+		self             string
+		mine, otherShown bool
+	}{{"mem_01", true, false}, {"mem_02", false, true}, {"", false, false}} {
+		out, err := Redact(body, Rights{Customers: true, Self: c.self})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		if strings.Contains(s, memMail) != c.mine || strings.Contains(s, "other@team.example") != c.otherShown {
+			t.Errorf("self %q: %s", c.self, s)
+		}
+	}
+}
