@@ -28,14 +28,7 @@ func TestCustomerMerge(t *testing.T) {
 	key := env.Merchant(t, "shop-a")
 	srv := env.Serve(t)
 	base := srv.URL
-	post := func(path, body string, want int) jsonMap {
-		t.Helper()
-		st, _, raw := call(t, "POST", base+path, key, body, nil, true)
-		if st != want {
-			t.Fatalf("POST %s %s: %d %s, want %d", path, body, st, raw, want)
-		}
-		return decode(t, raw)
-	}
+	post := poster(t, base, key)
 	a := post("/v1/customers", `{"company_name":"Buyer BV","email":"ap@buyer.example","customer_number":"B-1"}`, 201)["id"].(string)
 	b := post("/v1/customers", `{"company_name":"Buyer B.V.","email":"office@buyer.example","phone":"+32470123456"}`, 201)["id"].(string)
 	link := func(cus, cur, value string) string {
@@ -84,6 +77,19 @@ func TestCustomerMerge(t *testing.T) {
 		t.Fatalf("search after the merge: %s", raw)
 	}
 	previewThenErase(t, base, key, b)
+}
+
+// poster POSTs body to base+path with key, wanting the status want, and
+// decodes the answer.
+func poster(t *testing.T, base, key string) func(path, body string, want int) jsonMap {
+	return func(path, body string, want int) jsonMap {
+		t.Helper()
+		st, _, raw := call(t, "POST", base+path, key, body, nil, true)
+		if st != want {
+			t.Fatalf("POST %s %s: %d %s, want %d", path, body, st, raw, want)
+		}
+		return decode(t, raw)
+	}
 }
 
 // markPaid makes a link paid with refunded minor units refunded (as the
@@ -186,15 +192,7 @@ func previewThenErase(t *testing.T, base, key, id string) {
 func TestLinkForACustomerMergedTwice(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop-chain")
-	base := env.Serve(t).URL
-	post := func(path, body string, want int) jsonMap {
-		t.Helper()
-		st, _, raw := call(t, "POST", base+path, key, body, nil, true)
-		if st != want {
-			t.Fatalf("POST %s %s: %d %s, want %d", path, body, st, raw, want)
-		}
-		return decode(t, raw)
-	}
+	post := poster(t, env.Serve(t).URL, key)
 	ids := make([]string, 4)
 	for i := range ids {
 		ids[i] = post("/v1/customers", `{"first_name":"Chain","last_name":"`+fmt.Sprint(i)+`"}`, 201)["id"].(string)
