@@ -134,3 +134,29 @@ func TestBrandedPreview(t *testing.T) {
 		t.Errorf("preview CSP %q", csp)
 	}
 }
+
+// TestLogoForASettingsReader: the logo is the settings' to read: a key
+// holding settings:read alone (no right to customers' data) gets the PNG as
+// the owner does, and its ETag's 304. Before, the answer went through the
+// redaction of people's data, which refuses what is not JSON: 500.
+func TestLogoForASettingsReader(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	base := env.Serve(t).URL
+	if st, _, raw := call(t, "PUT", base+"/v1/settings/brand/logo", key, string(logoPNG(t, 30, 20)), map[string]string{"Content-Type": "image/png"}, false); st != 200 {
+		t.Fatalf("logo: %d %s", st, raw)
+	}
+	st, _, raw := call(t, "POST", base+"/v1/api-keys", key, `{"name":"brand reader","permissions":["settings:read"]}`, nil, true)
+	if st != 201 {
+		t.Fatalf("key: %d %s", st, raw)
+	}
+	reader := decode(t, raw)["secret"].(string)
+	_, _, want := call(t, "GET", base+"/v1/settings/brand/logo", key, "", nil, false)
+	st, h, got := call(t, "GET", base+"/v1/settings/brand/logo", reader, "", nil, false)
+	if st != 200 || h.Get("Content-Type") != "image/png" || !bytes.Equal(got, want) {
+		t.Fatalf("the logo for settings:read alone: %d %s %q", st, h.Get("Content-Type"), got)
+	}
+	if st, _, raw := call(t, "GET", base+"/v1/settings/brand/logo", reader, "", map[string]string{"If-None-Match": h.Get("ETag")}, false); st != 304 {
+		t.Fatalf("If-None-Match for settings:read alone: %d %s", st, raw)
+	}
+}
