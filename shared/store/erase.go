@@ -116,21 +116,14 @@ func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (Erasur
 			return n, err
 		}
 	}
-	cursor := ""
-	for {
-		ids, next, err := s.customerLinkIDs(ctx, m, id, 100, cursor)
-		if err != nil {
+	// The links still listed under a customer merged into this one first
+	// (a merge not finished moves them here after), then its own: a link
+	// the merge moves meanwhile is either scrubbed where it was or found
+	// here afterwards.
+	for _, cid := range append(slices.Clone(e.ids[1:]), id) {
+		if err := e.eraseListedLinks(ctx, m, cid, &n); err != nil {
 			return n, err
 		}
-		for _, linkID := range ids {
-			if err := e.eraseLink(ctx, m, linkID, &n); err != nil {
-				return n, err
-			}
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
 	}
 	for _, cid := range e.ids {
 		d, err := e.eraseListedDeliveries(ctx, m, cid)
@@ -142,10 +135,31 @@ func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (Erasur
 	return n, nil
 }
 
-// eraseLink erases the person from one link, its bank records and its
-// deliveries, counting into n.
-func (e *eraser) eraseLink(ctx context.Context, m, linkID string, n *ErasureCounts) error {
-	scrubbed, err := e.eraseLinkCustomer(ctx, m, linkID, e.ids[0])
+// eraseListedLinks erases the person from every link listed under
+// customer cid (the customer erased, or one merged into it).
+func (e *eraser) eraseListedLinks(ctx context.Context, m, cid string, n *ErasureCounts) error {
+	cursor := ""
+	for {
+		ids, next, err := e.customerLinkIDs(ctx, m, cid, 100, cursor)
+		if err != nil {
+			return err
+		}
+		for _, linkID := range ids {
+			if err := e.eraseLink(ctx, m, linkID, cid, n); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// eraseLink erases the person from one link listed under customer cid,
+// its bank records and its deliveries, counting into n.
+func (e *eraser) eraseLink(ctx context.Context, m, linkID, cid string, n *ErasureCounts) error {
+	scrubbed, err := e.eraseLinkCustomer(ctx, m, linkID, cid)
 	if err != nil {
 		return err
 	}
