@@ -119,8 +119,19 @@ func (s *Customers) beginMerge(ctx context.Context, m string, from, into *custom
 		}
 		items = append(items, a)
 	}
+	// The kept customer's erasure has not begun (its marker, written
+	// before the erasure reads merged_from): else its links would move in
+	// after the erasure walked them.
+	erasing := len(items)
+	items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(),
+		Key: key(erasedPK(m, into.ID), erasedSK), ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if reasons, ok := cancelReasons(err); ok {
+		if erasing < len(reasons) && reasons[erasing] == "ConditionalCheckFailed" {
+			gone := into.CustomerRecord
+			gone.Erased = true
+			return domain.CheckMerge(&from.CustomerRecord, &gone)
+		}
 		if customerNumberTaken(err, &kept, len(withoutPutKeys(fromItems, intoItems))) {
 			return ErrCustomerNumberTaken
 		}

@@ -106,12 +106,18 @@ func (s *eraser) countOnce(pk, sk string) bool {
 func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (ErasureCounts, error) {
 	var n ErasureCounts
 	e := &eraser{Customers: s, dry: dry, ids: []string{id}, counted: map[string]bool{}}
+	// The customer's marker before reading whom it absorbed: a merge into
+	// it is refused from the marker on (beginMerge), so one that began
+	// before is in merged_from as read here.
+	if err := e.markErased(ctx, m, id); err != nil {
+		return n, err
+	}
 	if c, err := s.GetCustomer(ctx, m, id); err == nil {
 		e.ids = append(e.ids, c.MergedFrom...)
 	} else if !errors.Is(err, domain.ErrNotFound) {
 		return n, err
 	}
-	for _, cid := range e.ids {
+	for _, cid := range e.ids[1:] {
 		if err := e.markErased(ctx, m, cid); err != nil {
 			return n, err
 		}

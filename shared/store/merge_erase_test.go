@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -49,5 +50,39 @@ func TestEraseDuringAMerge(t *testing.T) {
 	}
 	if n, err := env.Store.ErasurePreview(ctx, "m1", into.ID); err != nil || n.Links != 0 {
 		t.Fatalf("left to erase: %+v %v", n, err)
+	}
+}
+
+// TestMergeIntoACustomerBeingErased: once B's erasure has begun (its
+// marker written, the erasure stopped right after), a merge into B is
+// refused (into: is erased) and writes nothing, so no merge can begin
+// after the erasure read whom B absorbed. Before, the merge went through
+// and moved A's links, data and all, under B.
+func TestMergeIntoACustomerBeingErased(t *testing.T) {
+	env := testenv.New(t)
+	env.Merchant(t, "m1")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	from := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Zora", LastName: "Mergeling",
+		Email: "zora@example.be", Metadata: map[string]string{}, Created: now, Updated: now}
+	into := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
+		Metadata: map[string]string{}, Created: now, Updated: now}
+	links := seedCustomerLinks(t, env, "m1", from, 3, now)
+	seedCustomerLinks(t, env, "m1", into, 1, now)
+	// The erasure stops after its marker: its read of the customer fails.
+	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
+	if _, err := env.Store.EraseCustomerData(ctx, "m1", into.ID); err == nil {
+		t.Fatal("the erasure did not stop")
+	}
+	env.Faults.Set()
+	_, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now))
+	var fe domain.FieldErrors
+	if !errors.As(err, &fe) || fe[0].Field != "into" {
+		t.Fatalf("a merge into a customer being erased: %v", err)
+	}
+	if got := listed(t, env, "m1", from.ID); len(got) != len(links) {
+		t.Fatalf("the refused merge moved links: %d left of %d", len(got), len(links))
+	}
+	if c, err := env.Store.GetCustomer(ctx, "m1", from.ID); err != nil || c.MergedInto != "" {
+		t.Fatalf("the refused merge wrote the tombstone: %+v %v", c, err)
 	}
 }
