@@ -106,9 +106,12 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST /dashboard/invitations", d.inviteeSession(d.answerInvitation))
 	mux.HandleFunc("GET /dashboard/assets/{name}", serveAsset)
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
-		// Not found in the language of the person's session, if any.
-		if cur, err := d.load(r); err == nil && chosenLanguage(cur) != "" {
-			r = withLanguage(r, chosenLanguage(cur))
+		// Not found in the language of the person's session, if any (a
+		// request with no session cookie reads nothing).
+		if session.Secret(r) != "" {
+			if cur, err := d.load(r); err == nil && chosenLanguage(cur) != "" {
+				r = withLanguage(r, chosenLanguage(cur))
+			}
 		}
 		l := langOf(r)
 		d.page(w, r, http.StatusNotFound, page{Title: l.t("not_found")}, "<p>"+e(l.t("not_found_body"))+"</p>")
