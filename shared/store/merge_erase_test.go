@@ -22,10 +22,7 @@ func TestEraseDuringAMerge(t *testing.T) {
 	env := testenv.New(t)
 	env.Merchant(t, "m1")
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	from := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Zora", LastName: "Mergeling",
-		Email: "zora@example.be", Phone: "+32470999111", Metadata: map[string]string{}, Created: now, Updated: now}
-	into := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
-		Metadata: map[string]string{}, Created: now, Updated: now}
+	from, into := mergedAndKept(now)
 	links := append(seedCustomerLinks(t, env, "m1", from, 30, now), seedCustomerLinks(t, env, "m1", into, 2, now)...)
 	// The merge stops after its first step: its listing's reads fail.
 	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"Query"}})
@@ -62,10 +59,7 @@ func TestMergeIntoACustomerBeingErased(t *testing.T) {
 	env := testenv.New(t)
 	env.Merchant(t, "m1")
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	from := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Zora", LastName: "Mergeling",
-		Email: "zora@example.be", Metadata: map[string]string{}, Created: now, Updated: now}
-	into := &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
-		Metadata: map[string]string{}, Created: now, Updated: now}
+	from, into := mergedAndKept(now)
 	links := seedCustomerLinks(t, env, "m1", from, 3, now)
 	seedCustomerLinks(t, env, "m1", into, 1, now)
 	// The erasure stops after its marker: its read of the customer fails.
@@ -85,4 +79,14 @@ func TestMergeIntoACustomerBeingErased(t *testing.T) {
 	if c, err := env.Store.GetCustomer(ctx, "m1", from.ID); err != nil || c.MergedInto != "" {
 		t.Fatalf("the refused merge wrote the tombstone: %+v %v", c, err)
 	}
+}
+
+// mergedAndKept are the customer a test merges (a person with a name, an
+// e-mail and a phone) and the one it keeps.
+func mergedAndKept(now time.Time) (from, into *domain.CustomerRecord) {
+	from = &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Zora", LastName: "Mergeling",
+		Email: "zora@example.be", Phone: "+32470999111", Metadata: map[string]string{}, Created: now, Updated: now}
+	into = &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
+		Metadata: map[string]string{}, Created: now, Updated: now}
+	return from, into
 }
