@@ -37,11 +37,20 @@ func TestLongIDsAreNoResource(t *testing.T) {
 
 // TestKeyCannotLeave: leaving a merchant is a member's (DELETE
 // /v1/members/me); a key, even a full one, is refused and revoked instead.
+// GET and PATCH /v1/members/me are a member's too.
 func TestKeyCannotLeave(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop")
 	srv := env.Serve(t)
 	if st, _, raw := call(t, "DELETE", srv.URL+"/v1/members/me", key, "", nil, true); st != 403 || !strings.Contains(string(raw), "member") {
 		t.Fatalf("a key leaves: %d %s", st, raw)
+	}
+	// Nor has a key a member's own page or dashboard language (the
+	// member's side: shared/dashboard's TestMemberLanguage
+	// and TestMembersMeIsTheirOwn).
+	for _, c := range []struct{ method, body string }{{"GET", ""}, {"PATCH", `{"language":"nl"}`}} {
+		if st, _, raw := call(t, c.method, srv.URL+"/v1/members/me", key, c.body, nil, true); st != 403 || !strings.Contains(string(raw), "member") {
+			t.Fatalf("a key's %s /v1/members/me: %d %s", c.method, st, raw)
+		}
 	}
 }
