@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	headless "github.com/paylinks/paylinks/shared/testkit/browser"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -77,6 +78,18 @@ func TestBrowserCustomerPage(t *testing.T) {
 	}
 	checkPage(t, b, "customer")
 
+	customerEdit(t, p, b, key, kept)
+	customerMadePerson(t, p, b, key)
+	customerMerge(t, p, b, kept, dup)
+	customerOperatorRefused(t, p, key, kept)
+	customerErase(t, p, b, key, kept)
+}
+
+// customerEdit: a bad phone is refused on its field in words and nothing
+// changes; a good one and a number are saved, and the customer's next link
+// goes by SMS.
+func customerEdit(t *testing.T, p *people, b *headless.Browser, key, kept string) {
+	t.Helper()
 	// Edit: a bad phone, then a good one.
 	b.ClickButton("Edit")
 	b.WaitText("Save changes")
@@ -114,7 +127,12 @@ func TestBrowserCustomerPage(t *testing.T) {
 	b.WaitText("Sending by SMS.")
 	b.ClickButton("Close")
 	b.WaitText("Provider reference")
+}
 
+// customerMadePerson: a company left with a first and last name only is
+// a person.
+func customerMadePerson(t *testing.T, p *people, b *headless.Browser, key string) {
+	t.Helper()
 	// A company's page edited into a person's.
 	_, solo := p.api(t, "POST", "/v1/customers", key, `{"company_name":"Solo BV","email":"solo@example.be"}`, nil)
 	b.Go(p.srv.URL + "/dashboard/customers/" + solo["id"].(string))
@@ -131,7 +149,13 @@ func TestBrowserCustomerPage(t *testing.T) {
 	if _, c := p.api(t, "GET", "/v1/customers/"+solo["id"].(string), key, "", nil); c["type"] != "person" || c["company_name"] != nil {
 		t.Errorf("the API's customer made a person: %v", c)
 	}
+}
 
+// customerMerge: the second Buyer BV is merged into the first after the
+// confirmation; links and totals follow, the old address shows the kept
+// customer, the audit log holds the merge.
+func customerMerge(t *testing.T, p *people, b *headless.Browser, kept, dup string) {
+	t.Helper()
 	// Merge the second Buyer BV into the first.
 	b.Go(p.srv.URL + "/dashboard/customers/" + dup)
 	b.WaitText("finance@buyer.example")
@@ -162,7 +186,12 @@ func TestBrowserCustomerPage(t *testing.T) {
 	// The audit log holds the merge.
 	b.Go(p.srv.URL + "/dashboard/settings/audit")
 	b.WaitText("customer.merged")
+}
 
+// customerOperatorRefused: the server refuses an operator's erasure and
+// the page says why.
+func customerOperatorRefused(t *testing.T, p *people, key, kept string) {
+	t.Helper()
 	// An operator may change customers but not erase them: the server
 	// refuses, and the page says why.
 	o, _ := signedIn(t, p, "operator")
@@ -178,7 +207,12 @@ func TestBrowserCustomerPage(t *testing.T) {
 	if _, c := p.api(t, "GET", "/v1/customers/"+kept, key, "", nil); c["erased"] != false {
 		t.Fatalf("the operator's erasure changed the customer: %v", c)
 	}
+}
 
+// customerErase: the erasure with the keyboard alone, after a confirmation
+// that names what goes and holds off until the name is typed.
+func customerErase(t *testing.T, p *people, b *headless.Browser, key, kept string) {
+	t.Helper()
 	// Erase, with the keyboard alone.
 	b.Go(p.srv.URL + "/dashboard/customers/" + kept)
 	b.WaitText("Extra pallets")
