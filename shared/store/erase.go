@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -49,9 +51,16 @@ const erasedSK = "ERASED"
 //  3. what the bank said of who paid the link (or is paid back) is removed
 //     (eraseLinkBank: the link's payer, its statement entries, its review
 //     payments, its settled payouts);
-//  4. the deliveries are scrubbed: those listed under the customer (read
-//     strongly consistent, after the marker: all of those with data), and
-//     those of the links' listing (made before the list existed).
+//  4. the deliveries are scrubbed: those of the links' listing (made
+//     before the customer's list existed), and those listed under the
+//     customer (read strongly consistent, after the marker: all of those
+//     with data).
+//
+// The links of a page of the customer's listing are worked on at once
+// (eraseWorkers at a time, each link's steps in the order above), the
+// deliveries' listing is read once for all of them, and what is read by
+// key is read in batches: a customer with hundreds of links is erased (or
+// previewed) within one request.
 func (s *Customers) EraseCustomerLinks(ctx context.Context, m, id string) (links, deliveries int, err error) {
 	c, err := s.EraseCustomerData(ctx, m, id)
 	return c.Links, c.Deliveries, err
@@ -85,15 +94,42 @@ type eraser struct {
 	*Customers
 	dry bool
 	ids []string
+	mu  sync.Mutex // guards counted and links (links are erased at once)
 	// counted are the items a preview counted: the erasure changes an
 	// item once, however many ways reach it.
 	counted map[string]bool
+	// links are the ids of the links walked, whose deliveries are scrubbed.
+	links map[string]bool
+}
+
+// eraseWorkers is how many links (or deliveries, or shards of the
+// deliveries' listing) an erasure works on at once.
+const eraseWorkers = 8
+
+// eachBounded runs f(0) .. f(n-1), at most limit at a time, and returns
+// their errors joined.
+func eachBounded(n, limit int, f func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // countOnce reports whether a preview counts the item at pk, sk now (false
 // when it already did).
 func (s *eraser) countOnce(pk, sk string) bool {
 	k := idxKey(pk, sk)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.counted[k] {
 		return false
 	}
@@ -105,7 +141,7 @@ func (s *eraser) countOnce(pk, sk string) bool {
 // them unless dry, and counts what it changes (or would).
 func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (ErasureCounts, error) {
 	var n ErasureCounts
-	e := &eraser{Customers: s, dry: dry, ids: []string{id}, counted: map[string]bool{}}
+	e := &eraser{Customers: s, dry: dry, ids: []string{id}, counted: map[string]bool{}, links: map[string]bool{}}
 	// The customer's marker before reading whom it absorbed: a merge into
 	// it is refused from the marker on (beginMerge), so one that began
 	// before is in merged_from as read here.
@@ -131,6 +167,11 @@ func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (Erasur
 			return n, err
 		}
 	}
+	d, err := e.eraseLinksDeliveries(ctx, m)
+	n.Deliveries += d
+	if err != nil {
+		return n, err
+	}
 	for _, cid := range e.ids {
 		d, err := e.eraseListedDeliveries(ctx, m, cid)
 		if err != nil {
@@ -142,7 +183,8 @@ func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (Erasur
 }
 
 // eraseListedLinks erases the person from every link listed under
-// customer cid (the customer erased, or one merged into it).
+// customer cid (the customer erased, or one merged into it), a page of
+// the listing at a time, and notes the links for their deliveries.
 func (e *eraser) eraseListedLinks(ctx context.Context, m, cid string, n *ErasureCounts) error {
 	cursor := ""
 	for {
@@ -150,10 +192,29 @@ func (e *eraser) eraseListedLinks(ctx context.Context, m, cid string, n *Erasure
 		if err != nil {
 			return err
 		}
-		for _, linkID := range ids {
-			if err := e.eraseLink(ctx, m, linkID, cid, n); err != nil {
-				return err
+		// A preview reads the page's links at once; the erasure's update
+		// of each returns the link.
+		heads := make([]map[string]types.AttributeValue, len(ids))
+		if e.dry && len(ids) > 0 {
+			keys := make([]map[string]types.AttributeValue, len(ids))
+			for i, linkID := range ids {
+				keys[i] = linkKey(m, linkID)
 			}
+			if heads, err = e.batchGetConsistent(ctx, keys); err != nil {
+				return fmt.Errorf("erasure preview of the links of %s: %w", cid, err)
+			}
+		}
+		err = eachBounded(len(ids), eraseWorkers, func(i int) error {
+			c, err := e.eraseLink(ctx, m, ids[i], cid, heads[i])
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			n.Links += c.Links
+			n.BankRecords += c.BankRecords
+			e.links[ids[i]] = true
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		if next == "" {
 			return nil
@@ -162,24 +223,19 @@ func (e *eraser) eraseListedLinks(ctx context.Context, m, cid string, n *Erasure
 	}
 }
 
-// eraseLink erases the person from one link listed under customer cid,
-// its bank records and its deliveries, counting into n.
-func (e *eraser) eraseLink(ctx context.Context, m, linkID, cid string, n *ErasureCounts) error {
-	scrubbed, err := e.eraseLinkCustomer(ctx, m, linkID, cid)
+// eraseLink erases the person from one link listed under customer cid
+// and its bank records (a preview given the link as read), counting them.
+func (e *eraser) eraseLink(ctx context.Context, m, linkID, cid string, link map[string]types.AttributeValue) (ErasureCounts, error) {
+	var n ErasureCounts
+	scrubbed, link, err := e.eraseLinkCustomer(ctx, m, linkID, cid, link)
 	if err != nil {
-		return err
+		return n, err
 	}
 	if scrubbed {
 		n.Links++
 	}
-	b, err := e.eraseLinkBank(ctx, m, linkID)
-	if err != nil {
-		return err
-	}
-	n.BankRecords += b
-	d, err := e.eraseDeliveries(ctx, m, linkID)
-	n.Deliveries += d
-	return err
+	n.BankRecords, err = e.eraseLinkBank(ctx, m, linkID, link)
+	return n, err
 }
 
 // markErased writes the customer's erasure marker (kept with the time of
@@ -203,17 +259,14 @@ func (s *eraser) markErased(ctx context.Context, m, customerID string) error {
 // eraseLinkCustomer reduces a link's customer to its id and moves its
 // version on; false when the link is gone (deleted before it was opened).
 // A link already reduced (or now another customer's) is left as it is.
-func (s *eraser) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string) (bool, error) {
+// It returns the link as it is after (nil when gone); a preview is given
+// the link as read and tells whether it would change it.
+func (s *eraser) eraseLinkCustomer(ctx context.Context, m, linkID, customerID string, link map[string]types.AttributeValue) (bool, map[string]types.AttributeValue, error) {
 	if s.dry {
-		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: linkKey(m, linkID), ConsistentRead: aws.Bool(true),
-			ProjectionExpression: aws.String("customer")})
-		if err != nil {
-			return false, fmt.Errorf("erasure preview of link %s: %w", linkID, err)
-		}
-		c, ok := out.Item["customer"].(*types.AttributeValueMemberM)
-		return ok && avS(c.Value["ID"]) == customerID && len(c.Value) > 1, nil
+		c, ok := link["customer"].(*types.AttributeValueMemberM)
+		return ok && avS(c.Value["ID"]) == customerID && len(c.Value) > 1, link, nil
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: linkKey(m, linkID),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND customer.#id = :id AND size(customer) > :one"),
 		UpdateExpression:         aws.String("SET customer = :c, customer_search = :empty, #version = #version + :one"),
 		ExpressionAttributeNames: map[string]string{"#id": "ID", "#version": "version"},
@@ -223,40 +276,84 @@ func (s *eraser) eraseLinkCustomer(ctx context.Context, m, linkID, customerID st
 			":one":   nv(1),
 			":empty": sv(""),
 		},
+		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, ok := isConditionFailed(err); ok {
-		return ccf.Item != nil, nil
+		return ccf.Item != nil, ccf.Item, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("erase link %s: %w", linkID, err)
+		return false, nil, fmt.Errorf("erase link %s: %w", linkID, err)
 	}
-	return true, nil
+	return true, out.Attributes, nil
 }
 
-// eraseDeliveries rewrites the bodies of a link's webhook deliveries (as
-// the listing index shows them) with the customer reduced to its id.
-func (s *eraser) eraseDeliveries(ctx context.Context, m, linkID string) (int, error) {
-	n, cursor := 0, ""
-	for {
-		ds, next, err := (&Deliveries{s.Core}).ListDeliveries(ctx, DeliveryQuery{Merchant: m, LinkID: linkID, Limit: 100, Cursor: cursor})
-		if err != nil {
-			return n, err
-		}
-		for _, d := range ds {
-			changed, err := s.scrubDelivery(ctx, m, d)
-			if err != nil {
-				return n, err
-			}
-			if changed {
-				n++
-			}
-		}
-		if next == "" {
-			return n, nil
-		}
-		cursor = next
+// eraseLinksDeliveries rewrites the bodies of the webhook deliveries of
+// the links walked, as the deliveries' listing shows them: its shards
+// read once each for all the links.
+func (s *eraser) eraseLinksDeliveries(ctx context.Context, m string) (int, error) {
+	if len(s.links) == 0 {
+		return 0, nil
 	}
+	var mu sync.Mutex
+	var keys []map[string]types.AttributeValue
+	err := eachBounded(DeliveryListShards, eraseWorkers, func(sh int) error {
+		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: s.tbl(), IndexName: aws.String(IndexList),
+			KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to"),
+			ProjectionExpression:   aws.String("PK, SK, link_id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": sv(deliveryListShardPK(m, sh)), ":from": sv(PrefixDelivery), ":to": sv(PrefixDelivery + "~"),
+			}})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("deliveries of the customer's links: %w", err)
+			}
+			mu.Lock()
+			for _, it := range page.Items {
+				if s.links[avS(it["link_id"])] {
+					keys = append(keys, map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]})
+				}
+			}
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return s.scrubDeliveries(ctx, m, keys)
+}
+
+// scrubDeliveries reads the deliveries at keys (strongly consistent, in
+// batches) and scrubs them, counting those changed.
+func (s *eraser) scrubDeliveries(ctx context.Context, m string, keys []map[string]types.AttributeValue) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	items, err := s.batchGetConsistent(ctx, keys)
+	if err != nil {
+		return 0, fmt.Errorf("erase deliveries: %w", err)
+	}
+	var mu sync.Mutex
+	n := 0
+	err = eachBounded(len(items), eraseWorkers, func(i int) error {
+		if items[i] == nil {
+			return nil
+		}
+		var d Delivery
+		if err := attributevalue.UnmarshalMap(items[i], &d); err != nil {
+			return fmt.Errorf("unmarshal delivery: %w", err)
+		}
+		changed, err := s.scrubDelivery(ctx, m, d)
+		if changed {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+		return err
+	})
+	return n, err
 }
 
 // eraseListedDeliveries scrubs the deliveries listed under the customer:
@@ -272,22 +369,14 @@ func (s *eraser) eraseListedDeliveries(ctx context.Context, m, customerID string
 		if err != nil {
 			return n, fmt.Errorf("deliveries of customer %s: %w", customerID, err)
 		}
-		for _, it := range page.Items {
-			var d Delivery
-			err := s.getItem(ctx, deliveryPK(m, avS(it["delivery_id"])), deliverySK, "delivery", &d)
-			if errors.Is(err, domain.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return n, err
-			}
-			changed, err := s.scrubDelivery(ctx, m, d)
-			if err != nil {
-				return n, err
-			}
-			if changed {
-				n++
-			}
+		keys := make([]map[string]types.AttributeValue, len(page.Items))
+		for i, it := range page.Items {
+			keys[i] = key(deliveryPK(m, avS(it["delivery_id"])), deliverySK)
+		}
+		d, err := s.scrubDeliveries(ctx, m, keys)
+		n += d
+		if err != nil {
+			return n, err
 		}
 	}
 	return n, nil

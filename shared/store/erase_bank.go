@@ -41,20 +41,16 @@ type bankErasure struct {
 }
 
 // eraseLinkBank removes the bank's personal data around link id of
-// merchant m (see above) and returns the number of items changed. Run
-// again, it changes nothing more.
-func (s *eraser) eraseLinkBank(ctx context.Context, m, linkID string) (int, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.tbl(), Key: linkKey(m, linkID), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String("psp, psp_reference")})
-	if err != nil {
-		return 0, fmt.Errorf("erase bank data of %s: read the link: %w", linkID, err)
-	}
-	if out.Item == nil {
+// merchant m (see above), given the link as read (nil when it is gone),
+// and returns the number of items changed. Run again, it changes nothing
+// more.
+func (s *eraser) eraseLinkBank(ctx context.Context, m, linkID string, link map[string]types.AttributeValue) (int, error) {
+	if link == nil {
 		return 0, nil
 	}
 	e := &bankErasure{payments: map[string]bool{}, reviews: map[string]bool{}}
-	if avS(out.Item["psp"]) == domain.ProviderBank {
-		if ref := avS(out.Item["psp_reference"]); ref != "" {
+	if avS(link["psp"]) == domain.ProviderBank {
+		if ref := avS(link["psp_reference"]); ref != "" {
 			e.payments[ref] = true
 		}
 		if err := s.removeAttrs(ctx, e, linkKey(m, linkID), "payer_name", "payer_iban", "payer_bic"); err != nil {
