@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/problem"
 	"github.com/paylinks/paylinks/shared/reqlog"
 	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/validate"
@@ -241,7 +242,7 @@ func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
 	}
 	n, err := a.Store.EraseCustomerData(r.Context(), m, id)
 	if err != nil {
-		return err
+		return erasureUnderWay(r, err)
 	}
 	now := a.Now().UTC()
 	c, err := a.Store.UpdateCustomer(r.Context(), m, id, func(cur domain.CustomerRecord) (domain.CustomerRecord, error) {
@@ -254,9 +255,24 @@ func (a *API) eraseCustomer(w http.ResponseWriter, r *http.Request) error {
 		return store.NewAuditEntry(r.Context(), now, "customer.erased", id, nil, map[string]any{"links": n.Links, "bank_records": n.BankRecords, "webhook_deliveries": n.Deliveries})
 	})
 	if err != nil {
-		return err
+		return erasureUnderWay(r, err)
 	}
 	reqlog.Set(r.Context(), "outcome", "customer_erased")
 	writeJSON(w, http.StatusOK, c)
 	return nil
+}
+
+// erasureUnderWay is the answer to an erasure that began (its marker
+// written, part of the data perhaps erased) and stopped on a dependency
+// that did not answer in time (the request's deadline among them): not
+// the generic "nothing was changed", but that posting again finishes it
+// (the erasure resumes where it is). Any other error is returned as it is.
+func erasureUnderWay(r *http.Request, err error) error {
+	if !errors.Is(Classify(err), domain.ErrUnavailable) {
+		return err
+	}
+	reqlog.Set(r.Context(), "error", err.Error())
+	p := problem.New(http.StatusServiceUnavailable, "the erasure is under way and did not finish in time; part of the person's data may already be erased: post again after the Retry-After seconds to finish it")
+	p.RetryAfter = problem.RetryAfter
+	return p
 }
