@@ -122,15 +122,24 @@ func (s *Customers) beginMerge(ctx context.Context, m string, from, into *custom
 	// The kept customer's erasure has not begun (its marker, written
 	// before the erasure reads merged_from): else its links would move in
 	// after the erasure walked them.
+	// Nor has the merged customer's: its details would move to the kept
+	// one, its links out from under the erasure's walk.
 	erasing := len(items)
-	items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(),
-		Key: key(erasedPK(m, into.ID), erasedSK), ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	for _, id := range []string{into.ID, from.ID} {
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(),
+			Key: key(erasedPK(m, id), erasedSK), ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if reasons, ok := cancelReasons(err); ok {
 		if erasing < len(reasons) && reasons[erasing] == "ConditionalCheckFailed" {
 			gone := into.CustomerRecord
 			gone.Erased = true
 			return domain.CheckMerge(&from.CustomerRecord, &gone)
+		}
+		if erasing+1 < len(reasons) && reasons[erasing+1] == "ConditionalCheckFailed" {
+			gone := from.CustomerRecord
+			gone.Erased = true
+			return domain.CheckMerge(&gone, &into.CustomerRecord)
 		}
 		if customerNumberTaken(err, &kept, len(withoutPutKeys(fromItems, intoItems))) {
 			return ErrCustomerNumberTaken

@@ -480,7 +480,7 @@ func (s *Core) customerLinkPut(m, customerID, linkID string, created time.Time) 
 
 // CustomerLinks are the links made for a customer, newest first.
 func (s *Customers) CustomerLinks(ctx context.Context, m, customerID string, limit int, cursor string) ([]*domain.Link, string, error) {
-	ids, next, err := s.customerLinkIDs(ctx, m, customerID, limit, cursor)
+	ids, next, err := s.customerLinkIDs(ctx, m, customerID, limit, cursor, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -508,11 +508,11 @@ func (s *Customers) CustomerLinks(ctx context.Context, m, customerID string, lim
 
 // customerLinkIDs are the ids of the links made for a customer, newest
 // first, deleted ones included (their entries stay).
-func (s *Customers) customerLinkIDs(ctx context.Context, m, customerID string, limit int, cursor string) ([]string, string, error) {
+func (s *Customers) customerLinkIDs(ctx context.Context, m, customerID string, limit int, cursor string, consistent bool) ([]string, string, error) {
 	collection := "customer-links:" + customerID
 	in := &dynamodb.QueryInput{TableName: s.tbl(), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(customerLinksPK(m, customerID))},
-		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)), ConsistentRead: aws.Bool(consistent)}
 	if cursor != "" {
 		pos, err := decodeCursor(cursor, m, collection, validLinkPos)
 		if err != nil {

@@ -188,7 +188,7 @@ func (s *Customers) erasure(ctx context.Context, m, id string, dry bool) (Erasur
 func (e *eraser) eraseListedLinks(ctx context.Context, m, cid string, n *ErasureCounts) error {
 	cursor := ""
 	for {
-		ids, next, err := e.customerLinkIDs(ctx, m, cid, 100, cursor)
+		ids, next, err := e.customerLinkIDs(ctx, m, cid, 100, cursor, true) // consistent: a link moved in by a merge, or made just before the marker, is seen
 		if err != nil {
 			return err
 		}

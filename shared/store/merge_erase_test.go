@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/shared/domain"
+	"github.com/paylinks/paylinks/shared/store"
 	"github.com/paylinks/paylinks/shared/testkit/faults"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
@@ -89,4 +90,64 @@ func mergedAndKept(now time.Time) (from, into *domain.CustomerRecord) {
 	into = &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
 		Metadata: map[string]string{}, Created: now, Updated: now}
 	return from, into
+}
+
+// TestMergeFromACustomerBeingErased: a customer whose erasure has begun
+// (its marker written, the walk not done) is not merged away: its details
+// would move to the kept customer and its links out from under the
+// erasure's walk, which then answers done with the person's data kept
+// elsewhere. The merge is refused (422 id) and writes nothing.
+func TestMergeFromACustomerBeingErased(t *testing.T) {
+	env := testenv.New(t)
+	env.Merchant(t, "m1")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	from, into := mergedAndKept(now)
+	links := seedCustomerLinks(t, env, "m1", from, 3, now)
+	seedCustomerLinks(t, env, "m1", into, 1, now)
+	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
+	if _, err := env.Store.EraseCustomerData(ctx, "m1", from.ID); err == nil {
+		t.Fatal("the erasure did not stop")
+	}
+	env.Faults.Set()
+	_, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now))
+	var fe domain.FieldErrors
+	if !errors.As(err, &fe) || fe[0].Field != "id" {
+		t.Fatalf("a merge of a customer being erased: %v", err)
+	}
+	if got := listed(t, env, "m1", from.ID); len(got) != len(links) {
+		t.Fatalf("the refused merge moved links: %d left of %d", len(got), len(links))
+	}
+	if c, err := env.Store.GetCustomer(ctx, "m1", into.ID); err != nil || c.Email != "" || c.Phone != "" {
+		t.Fatalf("the refused merge gave the kept customer the erased one's details: %+v %v", c, err)
+	}
+}
+
+// TestNoLinkForACustomerBeingErased: once a customer's erasure has begun,
+// no link is made for it (the erasure walks its listing once: a link
+// listed after the walk would keep the person's data after the erasure
+// answered). The create is refused as for an erased customer and writes
+// nothing.
+func TestNoLinkForACustomerBeingErased(t *testing.T) {
+	env := testenv.New(t)
+	env.Merchant(t, "m1")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	c, _ := mergedAndKept(now)
+	seedCustomerLinks(t, env, "m1", c, 1, now)
+	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
+	if _, err := env.Store.EraseCustomerData(ctx, "m1", c.ID); err == nil {
+		t.Fatal("the erasure did not stop")
+	}
+	env.Faults.Set()
+	l, ev := newLink(t, "m1", "", now.Add(time.Second))
+	l.Customer = c.Contact()
+	l.Customer.ID = c.ID
+	if err := env.Store.CreateLink(ctx, store.NewLink{Link: l, Event: ev}); !errors.Is(err, domain.ErrCustomerArchived) {
+		t.Fatalf("a link for a customer being erased: %v", err)
+	}
+	if _, err := env.Store.Links.Get(ctx, "m1", l.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("the refused create wrote its link: %v", err)
+	}
+	if got := listed(t, env, "m1", c.ID); len(got) != 1 {
+		t.Fatalf("the customer lists %d links", len(got))
+	}
 }

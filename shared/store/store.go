@@ -128,6 +128,11 @@ func (s *Links) CreateLink(ctx context.Context, n NewLink) error {
 	if l.Customer.ID != "" {
 		// Listed under its customer (GET /v1/customers/{id}/payment-links).
 		t.add("", s.customerLinkPut(l.Merchant, l.Customer.ID, l.ID, l.CreatedAt))
+		// Not made for a customer whose erasure has begun: the erasure
+		// walks the listing once, and a link listed after its walk would
+		// keep the person's data after the erasure answered.
+		t.add(failErasing, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(),
+			Key: key(erasedPK(l.Merchant, l.Customer.ID), erasedSK), ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	}
 	if n.Customer != nil {
 		cs, _, err := s.customerWrites(l.Merchant, nil, n.Customer)
@@ -165,6 +170,7 @@ const (
 	failReference     = "reference"
 	failNumber        = "customer_number"
 	failBankReference = "bank_reference"
+	failErasing       = "customer_erasing"
 )
 
 // ErrBankReferenceTaken is a new link's bank transfer reference that
@@ -218,6 +224,8 @@ func (t *txn) refusal(err error) error {
 			return domain.ErrDuplicateReference
 		case failBankReference:
 			return ErrBankReferenceTaken
+		case failErasing:
+			return domain.ErrCustomerArchived
 		}
 	}
 	return nil
