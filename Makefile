@@ -48,12 +48,15 @@ AXE_CORE_VERSION ?= 4.14.1
 ## crashes, with their data (make dev-stop stops them, make dev-reset wipes the data).
 ## Ctrl-C stops the dev server gracefully and make quietly; the stack (table, region,
 ## endpoints) is recorded in $(PAYLINKS_RUN_DIR)/stack.json for go run ./infra/admin.
-## The dev server is built and then run in the recipe's place (exec): go run would
-## exit with status 1 on Ctrl-C whatever the server's own status, and make say "Error 1".
+## The dev server is built and then run by a shell that ignores Ctrl-C itself (the server
+## takes it and stops gracefully; go run would exit with status 1 whatever the server's own
+## status, and make say "Error 1"): make, interrupted too, then waits for that shell, which
+## outlives the server. Run in the recipe's place (exec), the server could be gone before make
+## handled the interrupt, and make 4.3 then stopped with "wait: No child processes".
 dev:
 	@infra/local/emulators.sh start
 	@go build -o "$(PAYLINKS_RUN_DIR)/bin/devserver" ./infra/devserver
-	@$(if $(AWS_ENDPOINT_URL),,AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(DEV_SQS_PORT)) exec "$(PAYLINKS_RUN_DIR)/bin/devserver" -record
+	@trap "" INT; $(if $(AWS_ENDPOINT_URL),,AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(DEV_SQS_PORT)) "$(PAYLINKS_RUN_DIR)/bin/devserver" -record
 
 ## dev-stop: stop the emulators (their data stays for the next make dev)
 dev-stop:
