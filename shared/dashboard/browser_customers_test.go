@@ -6,6 +6,7 @@ import (
 	"time"
 
 	headless "github.com/paylinks/paylinks/shared/testkit/browser"
+	"github.com/paylinks/paylinks/shared/testkit/faults"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -256,5 +257,44 @@ func saysAll(t *testing.T, what, text string, wants ...string) {
 		if !strings.Contains(text, want) {
 			t.Errorf("%s lacks %q:\n%s", what, want, text)
 		}
+	}
+}
+
+// TestBrowserEraseUnfinished: an erasure that stops once begun (the API's
+// 503: the customer's links could not be read in time) is said as it is,
+// part of the data perhaps erased already and Erase personal data to be
+// chosen again, not the generic "nothing was changed"; chosen again, it
+// finishes. Before, the page said nothing was changed.
+func TestBrowserEraseUnfinished(t *testing.T) {
+	p := newPeople(t)
+	b, _ := signedIn(t, p, "owner")
+	key := demoKeys.byPeople[p]
+	_, c := p.api(t, "POST", "/v1/customers", key, `{"first_name":"Half","last_name":"Way","email":"half@example.be"}`, nil)
+	id := c["id"].(string)
+	if st, l := p.api(t, "POST", "/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"7.00"},"description":"Half an invoice","customer_id":"`+id+`"}`, nil); st != 201 {
+		t.Fatalf("link: %d %v", st, l)
+	}
+	erase := func() {
+		b.Go(p.srv.URL + "/dashboard/customers/" + id)
+		b.WaitText("Half an invoice")
+		b.ClickButton("Erase personal data")
+		b.WaitText("This cannot be undone")
+		b.Fill("Type the customer's name, Half Way, to confirm", "Half Way")
+	}
+	erase()
+	p.env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.Throttled, Ops: []string{"Query"}})
+	b.Click(`dialog button.danger`)
+	b.WaitText("The erasure has begun but did not finish in time")
+	p.env.Faults.Set()
+	if msg := b.Text(`#app [role=alert]`); strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, "Choose Erase personal data again") {
+		t.Fatalf("the unfinished erasure says %q", msg)
+	}
+	b.Shot("erase-unfinished")
+	b.Axe(t, "the unfinished erasure")
+	erase()
+	b.Click(`dialog button.danger`)
+	b.WaitText("Personal data erased.")
+	if _, c := p.api(t, "GET", "/v1/customers/"+id, key, "", nil); c["erased"] != true || c["email"] != nil {
+		t.Fatalf("the API's customer after the second erasure: %v", c)
 	}
 }

@@ -244,6 +244,9 @@ async function erase(c, panel) {
     const erased = await api('POST', '/v1/customers/' + c.id + '/erase', undefined, { idem: newKey() });
     draw(erased, t('customer_erased_done'));
   } catch (e) {
-    put(panel, alertBox(e));
+    // 503 once the erasure has begun: part of the data may be erased
+    // already, and erasing again finishes it (not the generic "nothing
+    // was changed").
+    put(panel, e.status === 503 ? h('div', { class: 'error', role: 'alert' }, h('p', {}, t('erase_unfinished'))) : alertBox(e));
   }
 }
