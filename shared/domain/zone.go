@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -16,14 +17,15 @@ const DefaultTimeZone = "Europe/Brussels"
 const TimeZoneMessage = "must be an IANA time zone name, such as Europe/Brussels"
 
 // LoadTimeZone is the zone of an IANA name ("" is DefaultTimeZone). "Local"
-// and names with a path step are refused: they name the host's files, not
-// a zone; so are the files a host's zoneinfo directory holds beside the
+// and names with a path step (.., ./, //, a leading /) are refused: they
+// name the host's files, not a zone (the built-in database answers only
+// the exact name); so are the files a host's zoneinfo directory holds beside the
 // zones (hostOnlyZone), which the built-in database lacks.
 func LoadTimeZone(name string) (*time.Location, error) {
 	if name == "" {
 		name = DefaultTimeZone
 	}
-	if name == "Local" || len(name) > 64 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") || hostOnlyZone(name) {
+	if name == "Local" || len(name) > 64 || path.Clean(name) != name || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "/") || hostOnlyZone(name) {
 		return nil, fmt.Errorf("time zone %q: %s", name, TimeZoneMessage)
 	}
 	loc, err := time.LoadLocation(name)

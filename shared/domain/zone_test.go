@@ -127,7 +127,8 @@ func TestLoadTimeZone(t *testing.T) {
 // them, so a name accepted on one host would be read as the default on
 // another while the settings still showed it.
 func TestLoadTimeZoneRefusesHostFiles(t *testing.T) {
-	for _, bad := range []string{"localtime", "posixrules", "posix/Europe/Brussels", "right/UTC", "right/Europe/Brussels", "posix/UTC"} {
+	for _, bad := range []string{"localtime", "posixrules", "posix/Europe/Brussels", "right/UTC", "right/Europe/Brussels", "posix/UTC",
+		"./Europe/Brussels", "Europe//Brussels", "Europe/./Brussels", "Europe/Brussels/", ".", "Europe/../Europe/Paris"} {
 		if _, err := LoadTimeZone(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
