@@ -51,34 +51,47 @@ func TestEraseDuringAMerge(t *testing.T) {
 	}
 }
 
-// TestMergeIntoACustomerBeingErased: once B's erasure has begun (its
-// marker written, the erasure stopped right after), a merge into B is
-// refused (into: is erased) and writes nothing, so no merge can begin
-// after the erasure read whom B absorbed. Before, the merge went through
-// and moved A's links, data and all, under B.
-func TestMergeIntoACustomerBeingErased(t *testing.T) {
-	env := testenv.New(t)
-	env.Merchant(t, "m1")
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	from, into := mergedAndKept(now)
-	links := seedCustomerLinks(t, env, "m1", from, 3, now)
-	seedCustomerLinks(t, env, "m1", into, 1, now)
-	// The erasure stops after its marker: its read of the customer fails.
-	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
-	if _, err := env.Store.EraseCustomerData(ctx, "m1", into.ID); err == nil {
-		t.Fatal("the erasure did not stop")
-	}
-	env.Faults.Set()
-	_, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now))
-	var fe domain.FieldErrors
-	if !errors.As(err, &fe) || fe[0].Field != "into" {
-		t.Fatalf("a merge into a customer being erased: %v", err)
-	}
-	if got := listed(t, env, "m1", from.ID); len(got) != len(links) {
-		t.Fatalf("the refused merge moved links: %d left of %d", len(got), len(links))
-	}
-	if c, err := env.Store.GetCustomer(ctx, "m1", from.ID); err != nil || c.MergedInto != "" {
-		t.Fatalf("the refused merge wrote the tombstone: %+v %v", c, err)
+// TestMergeWithACustomerBeingErased: once either customer's erasure has
+// begun (its marker written, the erasure stopped right after), the merge
+// is refused and writes nothing: into B (into: is erased), so no merge
+// begins after the erasure read whom B absorbed; or of A (id: is erased),
+// whose details would move to the kept customer and whose links would
+// leave the erasure's walk, which then answered done with the person's
+// data kept elsewhere. Before, both merges went through.
+func TestMergeWithACustomerBeingErased(t *testing.T) {
+	for _, erasing := range []string{"into", "id"} {
+		t.Run(erasing, func(t *testing.T) {
+			env := testenv.New(t)
+			env.Merchant(t, "m1")
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			from, into := mergedAndKept(now)
+			links := seedCustomerLinks(t, env, "m1", from, 3, now)
+			seedCustomerLinks(t, env, "m1", into, 1, now)
+			erased := into
+			if erasing == "id" {
+				erased = from
+			}
+			// The erasure stops after its marker: its read of the customer fails.
+			env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
+			if _, err := env.Store.EraseCustomerData(ctx, "m1", erased.ID); err == nil {
+				t.Fatal("the erasure did not stop")
+			}
+			env.Faults.Set()
+			_, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now))
+			var fe domain.FieldErrors
+			if !errors.As(err, &fe) || fe[0].Field != erasing {
+				t.Fatalf("a merge with a customer being erased: %v", err)
+			}
+			if got := listed(t, env, "m1", from.ID); len(got) != len(links) {
+				t.Fatalf("the refused merge moved links: %d left of %d", len(got), len(links))
+			}
+			if c, err := env.Store.GetCustomer(ctx, "m1", from.ID); err != nil || c.MergedInto != "" {
+				t.Fatalf("the refused merge wrote the tombstone: %+v %v", c, err)
+			}
+			if c, err := env.Store.GetCustomer(ctx, "m1", into.ID); err != nil || c.Email != "" || c.Phone != "" {
+				t.Fatalf("the refused merge gave the kept customer the merged one's details: %+v %v", c, err)
+			}
+		})
 	}
 }
 
@@ -90,36 +103,6 @@ func mergedAndKept(now time.Time) (from, into *domain.CustomerRecord) {
 	into = &domain.CustomerRecord{ID: domain.NewID("cus_", now), Type: "person", FirstName: "Kept", LastName: "Erasable",
 		Metadata: map[string]string{}, Created: now, Updated: now}
 	return from, into
-}
-
-// TestMergeFromACustomerBeingErased: a customer whose erasure has begun
-// (its marker written, the walk not done) is not merged away: its details
-// would move to the kept customer and its links out from under the
-// erasure's walk, which then answers done with the person's data kept
-// elsewhere. The merge is refused (422 id) and writes nothing.
-func TestMergeFromACustomerBeingErased(t *testing.T) {
-	env := testenv.New(t)
-	env.Merchant(t, "m1")
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	from, into := mergedAndKept(now)
-	links := seedCustomerLinks(t, env, "m1", from, 3, now)
-	seedCustomerLinks(t, env, "m1", into, 1, now)
-	env.Faults.Set(faults.Rule{Name: "stop", Rate: 1, Err: faults.ConnectionReset, Ops: []string{"GetItem"}})
-	if _, err := env.Store.EraseCustomerData(ctx, "m1", from.ID); err == nil {
-		t.Fatal("the erasure did not stop")
-	}
-	env.Faults.Set()
-	_, _, err := env.Store.MergeCustomer(ctx, "m1", from.ID, into.ID, now, mergeAudit(now))
-	var fe domain.FieldErrors
-	if !errors.As(err, &fe) || fe[0].Field != "id" {
-		t.Fatalf("a merge of a customer being erased: %v", err)
-	}
-	if got := listed(t, env, "m1", from.ID); len(got) != len(links) {
-		t.Fatalf("the refused merge moved links: %d left of %d", len(got), len(links))
-	}
-	if c, err := env.Store.GetCustomer(ctx, "m1", into.ID); err != nil || c.Email != "" || c.Phone != "" {
-		t.Fatalf("the refused merge gave the kept customer the erased one's details: %+v %v", c, err)
-	}
 }
 
 // TestNoLinkForACustomerBeingErased: once a customer's erasure has begun,
