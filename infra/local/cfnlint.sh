@@ -49,8 +49,14 @@ mkdir -p build
 cp "$tpl" build/paylinks-prod.template.json
 
 rc=0
-# cfn-lint: exit status bit 2 = errors, 4 = warnings, 8 = informational.
-"$VENV/bin/cfn-lint" --format parseable "$tpl" >"$work/cfnlint.txt" || true
+# cfn-lint: exit status bit 2 = errors, 4 = warnings, 8 = informational;
+# anything else (1: it failed, 126/127: it could not run) is no lint.
+lint=0
+"$VENV/bin/cfn-lint" --format parseable "$tpl" >"$work/cfnlint.txt" || lint=$?
+if [ "$lint" -ne 0 ] && [ $((lint & ~14)) -ne 0 ]; then
+  log "cfn-lint did not run (exit status $lint)"
+  exit 1
+fi
 errors=$(grep -c ':E[0-9]' "$work/cfnlint.txt" || true)
 warnings=$(grep -c ':W[0-9]' "$work/cfnlint.txt" || true)
 if [ -s "$work/cfnlint.txt" ]; then sed "s|$tpl|paylinks-prod.template.json|" "$work/cfnlint.txt" >&2; fi
