@@ -130,15 +130,15 @@ button:focus,a.button:focus{outline:3px solid #1b1f24;outline-offset:2px}
 .pay{background:#0a7d32;color:#fff}.decline{background:#b3261e;color:#fff}
 a.button{background:#0b5cff;color:#fff}a.button.secondary{background:#fff;color:#0b5cff;box-shadow:inset 0 0 0 2px #0b5cff}`
 
-// donePage is the page after Pay or Decline; its placeholders are filled
-// escaped in one pass.
-const donePage = `<!doctype html>
+// pageTop is the start of both pages, up to the test-mode badge: its
+// placeholders {lang}, {title}, {style} and {badge} are filled with theirs.
+const pageTop = `<!doctype html>
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>{heading}</title>
+<title>{title}</title>
 ` + favicon.Link + `
 <style>
 {style}
@@ -147,7 +147,11 @@ const donePage = `<!doctype html>
 <body>
 <main>
 <span class="badge">{badge}</span>
-<h1 id="result" data-result="{result}">{heading}</h1>
+`
+
+// donePage is the page after Pay or Decline; its placeholders are filled
+// escaped in one pass.
+const donePage = pageTop + `<h1 id="result" data-result="{result}">{heading}</h1>
 <p>{body}</p>
 <p>{links}</p>
 </main>
@@ -198,27 +202,12 @@ func writeDone(w io.Writer, v doneView) {
 		}
 	}
 	_, _ = strings.NewReplacer("{lang}", v.Lang, "{style}", pageStyle, "{badge}", htmlsafe.Text(t["badge"]), "{result}", result,
-		"{heading}", htmlsafe.Text(heading), "{body}", htmlsafe.Text(body), "{links}", links).WriteString(w, donePage)
+		"{title}", htmlsafe.Text(heading), "{heading}", htmlsafe.Text(heading), "{body}", htmlsafe.Text(body), "{links}", links).WriteString(w, donePage)
 }
 
 // checkoutPage is the hosted checkout; its placeholders are filled escaped
 // in one pass (values cannot inject placeholders).
-const checkoutPage = `<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{title}</title>
-` + favicon.Link + `
-<style>
-{style}
-</style>
-</head>
-<body>
-<main>
-<span class="badge">{badge}</span>
-<h1>{heading}</h1>
+const checkoutPage = pageTop + `<h1>{heading}</h1>
 <p>{to}</p>
 <p class="amount" id="amount">{amount}</p>
 <p id="description">{description}</p>
