@@ -286,3 +286,33 @@ func TestDuplicateForAnArchivedCustomer(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateTakesTheCustomerAsTheyAreNow: a duplicate is made for the
+// link's customer as a create for their id would be: a phone added since
+// the original is on the copy. Before, the copy kept the original's
+// snapshot (and, for a customer merged away meanwhile, its id).
+func TestDuplicateTakesTheCustomerAsTheyAreNow(t *testing.T) {
+	env := testenv.New(t)
+	key := env.Merchant(t, "shop")
+	base := env.Serve(t).URL
+	st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}`, nil, true)
+	if st != 201 {
+		t.Fatalf("customer: %d %s", st, raw)
+	}
+	cus := decode(t, raw)["id"].(string)
+	st, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Invoice","customer_id":"`+cus+`"}`, nil, true)
+	if st != 201 {
+		t.Fatalf("link: %d %s", st, raw)
+	}
+	id := decode(t, raw)["id"].(string)
+	if st, _, raw := call(t, "PATCH", base+"/v1/customers/"+cus, key, `{"phone":"+32470123456"}`, nil, true); st != 200 {
+		t.Fatalf("edit: %d %s", st, raw)
+	}
+	st, _, raw = call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
+	if st != 201 {
+		t.Fatalf("duplicate: %d %s", st, raw)
+	}
+	if c := decode(t, raw)["customer"].(jsonMap); c["id"] != cus || c["phone"] != "+32470123456" || c["email"] != "ana@example.com" {
+		t.Fatalf("the copy's customer: %v", c)
+	}
+}

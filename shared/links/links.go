@@ -116,16 +116,23 @@ func (s *Service) Create(ctx context.Context, c Create) (*Created, error) {
 
 // DuplicateOf makes a new link from one of the merchant's links in any
 // status (domain.Duplicate: the create's checks), written as a create. Its
-// customer is read first (customers.ByID, following merges): an archived or
-// erased customer gets no new link (domain.ErrCustomerArchived), as with a
-// create for them.
+// customer is read first (customers.ByID, following merges) and the copy is
+// made for them as they are now; an archived or erased customer gets no new
+// link (domain.ErrCustomerArchived), as with a create for them.
 func (s *Service) DuplicateOf(ctx context.Context, m *merchant.Merchant, orig *domain.Link, in domain.DuplicateInput, c Create) (*Created, error) {
+	src := orig
 	if orig.Customer.ID != "" {
-		if _, err := customers.ByID(ctx, s.Store, m.ID, orig.Customer.ID, "customer_id"); err != nil {
+		// The customer as they are now, as a create for their id takes
+		// them: an edit since, or the customer kept by a merge since.
+		cur, err := customers.ByID(ctx, s.Store, m.ID, orig.Customer.ID, "customer_id")
+		if err != nil {
 			return nil, err
 		}
+		now := *orig
+		now.Customer = *cur
+		src = &now
 	}
-	l, ev, err := domain.Duplicate(orig, in, m.LinkSettings(), s.Now())
+	l, ev, err := domain.Duplicate(src, in, m.LinkSettings(), s.Now())
 	if err != nil {
 		return nil, err
 	}
