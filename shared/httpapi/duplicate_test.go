@@ -264,23 +264,14 @@ func TestDuplicateForAnArchivedCustomer(t *testing.T) {
 	key := env.Merchant(t, "shop")
 	base := env.Serve(t).URL
 	for _, end := range []string{"archive", "erase"} {
-		st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}`, nil, true)
-		if st != 201 {
-			t.Fatalf("customer: %d %s", st, raw)
-		}
-		cus := decode(t, raw)["id"].(string)
-		st, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Invoice","customer_id":"`+cus+`"}`, nil, true)
-		if st != 201 {
-			t.Fatalf("link: %d %s", st, raw)
-		}
-		id := decode(t, raw)["id"].(string)
+		cus, id := customerWithLink(t, base, key)
 		if st, _, raw := call(t, "POST", base+"/v1/customers/"+cus+"/"+end, key, "", nil, true); st != 200 {
 			t.Fatalf("%s: %d %s", end, st, raw)
 		}
 		if st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true); st != 409 {
 			t.Errorf("duplicate after the customer's %s: %d %s, want 409", end, st, raw)
 		}
-		_, _, raw = call(t, "GET", base+"/v1/customers/"+cus+"/payment-links", key, "", nil, true)
+		_, _, raw := call(t, "GET", base+"/v1/customers/"+cus+"/payment-links", key, "", nil, true)
 		if n := len(decode(t, raw)["data"].([]any)); n != 1 {
 			t.Errorf("after the customer's %s and a refused duplicate, %d links: %s", end, n, raw)
 		}
@@ -295,24 +286,31 @@ func TestDuplicateTakesTheCustomerAsTheyAreNow(t *testing.T) {
 	env := testenv.New(t)
 	key := env.Merchant(t, "shop")
 	base := env.Serve(t).URL
-	st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}`, nil, true)
-	if st != 201 {
-		t.Fatalf("customer: %d %s", st, raw)
-	}
-	cus := decode(t, raw)["id"].(string)
-	st, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Invoice","customer_id":"`+cus+`"}`, nil, true)
-	if st != 201 {
-		t.Fatalf("link: %d %s", st, raw)
-	}
-	id := decode(t, raw)["id"].(string)
+	cus, id := customerWithLink(t, base, key)
 	if st, _, raw := call(t, "PATCH", base+"/v1/customers/"+cus, key, `{"phone":"+32470123456"}`, nil, true); st != 200 {
 		t.Fatalf("edit: %d %s", st, raw)
 	}
-	st, _, raw = call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
+	st, _, raw := call(t, "POST", base+"/v1/payment-links/"+id+"/duplicate", key, "", nil, true)
 	if st != 201 {
 		t.Fatalf("duplicate: %d %s", st, raw)
 	}
 	if c := decode(t, raw)["customer"].(jsonMap); c["id"] != cus || c["phone"] != "+32470123456" || c["email"] != "ana@example.com" {
 		t.Fatalf("the copy's customer: %v", c)
 	}
+}
+
+// customerWithLink makes a customer (Ana Lopez, ana@example.com) and a link
+// for their id: the customer's id and the link's.
+func customerWithLink(t *testing.T, base, key string) (cus, id string) {
+	t.Helper()
+	st, _, raw := call(t, "POST", base+"/v1/customers", key, `{"first_name":"Ana","last_name":"Lopez","email":"ana@example.com"}`, nil, true)
+	if st != 201 {
+		t.Fatalf("customer: %d %s", st, raw)
+	}
+	cus = decode(t, raw)["id"].(string)
+	st, _, raw = call(t, "POST", base+"/v1/payment-links", key, `{"amount":{"currency":"EUR","value":"9.00"},"description":"Invoice","customer_id":"`+cus+`"}`, nil, true)
+	if st != 201 {
+		t.Fatalf("link: %d %s", st, raw)
+	}
+	return cus, decode(t, raw)["id"].(string)
 }
