@@ -329,6 +329,37 @@ export type Event = {
   type: string;
 };
 
+/** An event of the merchant, as its outbound webhook carries it: the same type, timestamp and data, with its id, which is the webhook's webhook-id header. */
+export type FeedEvent = {
+  data: {
+    deleted?: boolean;
+    event_id: string;
+    link: PaymentLink;
+    refund?: {
+      amount: Money;
+      id: string;
+      reason?: string;
+      status: "succeeded" | "failed";
+    };
+    /** For payment.review_opened: the payment kept for review (the link did not move) */
+    review?: {
+      amount: Money | null;
+      expected: Money | null;
+      id: string;
+      kind: "unmatched" | "second" | "mismatched";
+      psp: string;
+      psp_reference: string;
+      state: "open";
+    };
+    /** The link's version after the change: keep the highest seen per link. */
+    sequence: number;
+  };
+  /** The event's id: the webhook-id of its outbound webhook (also when no endpoint is set). */
+  id: string;
+  timestamp: string;
+  type: "payment_link.created" | "payment_link.clicked" | "payment_link.paid" | "payment_link.declined" | "payment_link.expired" | "payment_link.archived" | "refund.succeeded" | "refund.failed" | "payment.review_opened";
+};
+
 export type Import = {
   created_at?: string;
   errors?: Array<{
@@ -770,6 +801,11 @@ export interface Operations {
     request: never;
     response: CustomerResource;
   };
+  /** GET /v1/events/{id} */
+  getEvent: {
+    request: never;
+    response: FeedEvent;
+  };
   /** GET /v1/imports/{id} */
   getImport: {
     request: never;
@@ -912,6 +948,17 @@ export interface Operations {
     request: never;
     response: {
       data: Array<CustomerResource>;
+      next_cursor: string | null;
+    };
+  };
+  /** GET /v1/events */
+  listEvents: {
+    request: never;
+    response: {
+      data: Array<FeedEvent>;
+      /** More settled events follow now; when false, poll again later with next_cursor. */
+      has_more: boolean;
+      /** Pass as `after` to read on: the id of the last event this page read (your `after` when it read none; null on an empty feed). */
       next_cursor: string | null;
     };
   };
