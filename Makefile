@@ -40,8 +40,11 @@ GLOBALS_VERSION ?= 17.14.0
 export STATICCHECK_VERSION GOCYCLO_VERSION REDOCLY_VERSION TYPESCRIPT_VERSION ESLINT_VERSION ESLINT_JS_VERSION GLOBALS_VERSION
 # the browser tests' accessibility audit (shared/testkit/browser.AxeVersion names the same)
 AXE_CORE_VERSION ?= 4.14.1
+# clients-go: the Go client's generator (infra/local/clients.sh go, from the Go module proxy)
+OAPI_CODEGEN_VERSION ?= v2.8.2
+export OAPI_CODEGEN_VERSION
 
-.PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test test-short soak unit tools browser-deps emulators-start emulators-stop fmt vet lint bench bench-heat build sizes synth deploy diff FORCE
+.PHONY: localstack-start localstack-stop test-localstack dev dev-stop dev-reset test test-short soak unit tools browser-deps emulators-start emulators-stop fmt vet lint clients bench bench-heat build sizes synth deploy diff FORCE
 
 ## dev: the whole system on 127.0.0.1:$(PORT) with the sandbox PSP. Its SQS is ElasticMQ
 ## (queues and messages on disk); the emulators keep running when the dev server exits or
@@ -145,6 +148,10 @@ vet:
 ## and eslint on the dashboard's modules (each runs; any failure fails)
 lint:
 	@infra/local/lint.sh
+
+## clients: regenerate the API clients from shared/openapi/openapi.json (infra/local/clients.sh)
+clients:
+	@infra/local/clients.sh
 
 ## bench: the benchmarks against the emulators (started here when they do not answer, and then
 ## stopped), stage by stage (infra/local/bench.sh): the operations, the key-heat stage (HEAT_SCALE),
