@@ -289,6 +289,21 @@ func (e BankTransferSettingsReferenceFormat) Valid() bool {
 	}
 }
 
+// Defines values for BrandObject.
+const (
+	BrandObjectBrand BrandObject = "brand"
+)
+
+// Valid indicates whether the value is a known member of the BrandObject enum.
+func (e BrandObject) Valid() bool {
+	switch e {
+	case BrandObjectBrand:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatePaymentLinkOrigin.
 const (
 	CreatePaymentLinkOriginApi          CreatePaymentLinkOrigin = "api"
@@ -472,6 +487,21 @@ func (e FeedEventType) Valid() bool {
 	}
 }
 
+// Defines values for ImportObject.
+const (
+	ImportObjectImport ImportObject = "import"
+)
+
+// Valid indicates whether the value is a known member of the ImportObject enum.
+func (e ImportObject) Valid() bool {
+	switch e {
+	case ImportObjectImport:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportStatus.
 const (
 	ImportStatusCompleted  ImportStatus = "completed"
@@ -565,6 +595,21 @@ func (e PaymentLinkLanguage) Valid() bool {
 	case PaymentLinkLanguageFr:
 		return true
 	case PaymentLinkLanguageNl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentLinkObject.
+const (
+	PaymentLinkObjectPaymentLink PaymentLinkObject = "payment_link"
+)
+
+// Valid indicates whether the value is a known member of the PaymentLinkObject enum.
+func (e PaymentLinkObject) Valid() bool {
+	switch e {
+	case PaymentLinkObjectPaymentLink:
 		return true
 	default:
 		return false
@@ -667,6 +712,21 @@ func (e PaymentLinkPreviewMessagesChannel) Valid() bool {
 	}
 }
 
+// Defines values for PaymentLinkPreviewObject.
+const (
+	PaymentLinkPreviewObjectPaymentLinkPreview PaymentLinkPreviewObject = "payment_link_preview"
+)
+
+// Valid indicates whether the value is a known member of the PaymentLinkPreviewObject enum.
+func (e PaymentLinkPreviewObject) Valid() bool {
+	switch e {
+	case PaymentLinkPreviewObjectPaymentLinkPreview:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentLinkSummaryObject.
 const (
 	PaymentLinkSummaryObjectPaymentLinkSummary PaymentLinkSummaryObject = "payment_link_summary"
@@ -730,6 +790,21 @@ func (e Permission) Valid() bool {
 	case SettingsRead:
 		return true
 	case SettingsWrite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefundObject.
+const (
+	RefundObjectRefund RefundObject = "refund"
+)
+
+// Valid indicates whether the value is a known member of the RefundObject enum.
+func (e RefundObject) Valid() bool {
+	switch e {
+	case RefundObjectRefund:
 		return true
 	default:
 		return false
@@ -871,6 +946,21 @@ func (e Status) Valid() bool {
 	case StatusExpired:
 		return true
 	case StatusPaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryObject.
+const (
+	WebhookDeliveryObjectWebhookDelivery WebhookDeliveryObject = "webhook_delivery"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryObject enum.
+func (e WebhookDeliveryObject) Valid() bool {
+	switch e {
+	case WebhookDeliveryObjectWebhookDelivery:
 		return true
 	default:
 		return false
@@ -1315,6 +1405,36 @@ func (e SendPaymentLinkJSONBodyChannel) Valid() bool {
 	}
 }
 
+// Defines values for SendPaymentLink202JSONResponseBodyObject.
+const (
+	Message SendPaymentLink202JSONResponseBodyObject = "message"
+)
+
+// Valid indicates whether the value is a known member of the SendPaymentLink202JSONResponseBodyObject enum.
+func (e SendPaymentLink202JSONResponseBodyObject) Valid() bool {
+	switch e {
+	case Message:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendPaymentLink202JSONResponseBodyStatus.
+const (
+	Queued SendPaymentLink202JSONResponseBodyStatus = "queued"
+)
+
+// Valid indicates whether the value is a known member of the SendPaymentLink202JSONResponseBodyStatus enum.
+func (e SendPaymentLink202JSONResponseBodyStatus) Valid() bool {
+	switch e {
+	case Queued:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListReviewPaymentsParamsKind.
 const (
 	ListReviewPaymentsParamsKindMismatched ListReviewPaymentsParamsKind = "mismatched"
@@ -1604,10 +1724,13 @@ type Brand struct {
 		Url   string `json:"url"`
 		Width int    `json:"width"`
 	} `json:"logo"`
-	Object       interface{} `json:"object"`
+	Object       BrandObject `json:"object"`
 	SupportEmail *string     `json:"support_email"`
 	SupportPhone *string     `json:"support_phone"`
 }
+
+// BrandObject defines model for Brand.Object.
+type BrandObject string
 
 // BrandUpdate defines model for BrandUpdate.
 type BrandUpdate struct {
@@ -1854,12 +1977,15 @@ type Import struct {
 		Row     int    `json:"row"`
 	} `json:"errors,omitempty"`
 	Id         string       `json:"id"`
-	Object     interface{}  `json:"object"`
+	Object     ImportObject `json:"object"`
 	RowsDone   *int         `json:"rows_done,omitempty"`
 	RowsFailed *int         `json:"rows_failed,omitempty"`
 	RowsTotal  int          `json:"rows_total"`
 	Status     ImportStatus `json:"status"`
 }
+
+// ImportObject defines model for Import.Object.
+type ImportObject string
 
 // ImportStatus defines model for Import.Status.
 type ImportStatus string
@@ -1991,7 +2117,7 @@ type PaymentLink struct {
 	// LastSentAt When the latest message of the link went out.
 	LastSentAt      *time.Time        `json:"last_sent_at,omitempty"`
 	Metadata        map[string]string `json:"metadata"`
-	Object          interface{}       `json:"object"`
+	Object          PaymentLinkObject `json:"object"`
 	Origin          PaymentLinkOrigin `json:"origin"`
 	PaidAfterExpiry bool              `json:"paid_after_expiry"`
 	PaidAt          *time.Time        `json:"paid_at"`
@@ -2017,6 +2143,9 @@ type PaymentLink struct {
 // PaymentLinkLanguage defines model for PaymentLink.Language.
 type PaymentLinkLanguage string
 
+// PaymentLinkObject defines model for PaymentLink.Object.
+type PaymentLinkObject string
+
 // PaymentLinkOrigin defines model for PaymentLink.Origin.
 type PaymentLinkOrigin string
 
@@ -2040,11 +2169,14 @@ type PaymentLinkPreview struct {
 		// To The customer's address on the channel; empty when they have none (a send would be refused).
 		To string `json:"to"`
 	} `json:"messages"`
-	Object interface{} `json:"object"`
+	Object PaymentLinkPreviewObject `json:"object"`
 }
 
 // PaymentLinkPreviewMessagesChannel defines model for PaymentLinkPreview.Messages.Channel.
 type PaymentLinkPreviewMessagesChannel string
+
+// PaymentLinkPreviewObject defines model for PaymentLinkPreview.Object.
+type PaymentLinkPreviewObject string
 
 // PaymentLinkSummary defines model for PaymentLinkSummary.
 type PaymentLinkSummary struct {
@@ -2115,12 +2247,12 @@ type Refund struct {
 	Amount Money `json:"amount"`
 
 	// BankFileId A refund of a bank payment: the bank refund file that pays it out, once it is in one (the refund stays pending until a statement shows its debit)
-	BankFileId    *string     `json:"bank_file_id,omitempty"`
-	CreatedAt     time.Time   `json:"created_at"`
-	FailureReason *string     `json:"failure_reason,omitempty"`
-	Id            string      `json:"id"`
-	LinkId        string      `json:"link_id"`
-	Object        interface{} `json:"object"`
+	BankFileId    *string      `json:"bank_file_id,omitempty"`
+	CreatedAt     time.Time    `json:"created_at"`
+	FailureReason *string      `json:"failure_reason,omitempty"`
+	Id            string       `json:"id"`
+	LinkId        string       `json:"link_id"`
+	Object        RefundObject `json:"object"`
 
 	// Psp bank for a refund of a link paid by bank transfer: pending until a bank refund file pays it out and a statement shows its debit
 	Psp          *string      `json:"psp,omitempty"`
@@ -2129,6 +2261,9 @@ type Refund struct {
 	Status       RefundStatus `json:"status"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 }
+
+// RefundObject defines model for Refund.Object.
+type RefundObject string
 
 // RefundStatus defines model for Refund.Status.
 type RefundStatus string
@@ -2251,10 +2386,10 @@ type WebhookDelivery struct {
 	EventType  string           `json:"event_type"`
 
 	// Id Also the webhook-id header, the same on every attempt.
-	Id            string      `json:"id"`
-	LinkId        string      `json:"link_id"`
-	NextAttemptAt *string     `json:"next_attempt_at"`
-	Object        interface{} `json:"object"`
+	Id            string                `json:"id"`
+	LinkId        string                `json:"link_id"`
+	NextAttemptAt *string               `json:"next_attempt_at"`
+	Object        WebhookDeliveryObject `json:"object"`
 
 	// Payload The body POSTed to the endpoint, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>).
 	Payload   WebhookEvent          `json:"payload"`
@@ -2262,6 +2397,9 @@ type WebhookDelivery struct {
 	Status    WebhookDeliveryStatus `json:"status"`
 	UpdatedAt string                `json:"updated_at"`
 }
+
+// WebhookDeliveryObject defines model for WebhookDelivery.Object.
+type WebhookDeliveryObject string
 
 // WebhookDeliveryStatus defines model for WebhookDelivery.Status.
 type WebhookDeliveryStatus string
@@ -2622,6 +2760,12 @@ type SendPaymentLinkParams struct {
 
 // SendPaymentLinkJSONBodyChannel defines parameters for SendPaymentLink.
 type SendPaymentLinkJSONBodyChannel string
+
+// SendPaymentLink202JSONResponseBodyObject defines parameters for SendPaymentLink.
+type SendPaymentLink202JSONResponseBodyObject string
+
+// SendPaymentLink202JSONResponseBodyStatus defines parameters for SendPaymentLink.
+type SendPaymentLink202JSONResponseBodyStatus string
 
 // ListReviewPaymentsParams defines parameters for ListReviewPayments.
 type ListReviewPaymentsParams struct {
@@ -15508,11 +15652,11 @@ type SendPaymentLinkResponse struct {
 	HTTPResponse *http.Response
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *struct {
-		Channel string      `json:"channel"`
-		Id      string      `json:"id"`
-		LinkId  string      `json:"link_id"`
-		Object  interface{} `json:"object"`
-		Status  interface{} `json:"status"`
+		Channel string                                   `json:"channel"`
+		Id      string                                   `json:"id"`
+		LinkId  string                                   `json:"link_id"`
+		Object  SendPaymentLink202JSONResponseBodyObject `json:"object"`
+		Status  SendPaymentLink202JSONResponseBodyStatus `json:"status"`
 	}
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
@@ -15540,11 +15684,11 @@ type SendPaymentLinkResponse struct {
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
 func (r SendPaymentLinkResponse) GetJSON202() *struct {
-	Channel string      `json:"channel"`
-	Id      string      `json:"id"`
-	LinkId  string      `json:"link_id"`
-	Object  interface{} `json:"object"`
-	Status  interface{} `json:"status"`
+	Channel string                                   `json:"channel"`
+	Id      string                                   `json:"id"`
+	LinkId  string                                   `json:"link_id"`
+	Object  SendPaymentLink202JSONResponseBodyObject `json:"object"`
+	Status  SendPaymentLink202JSONResponseBodyStatus `json:"status"`
 } {
 	return r.JSON202
 }
@@ -24848,11 +24992,11 @@ func ParseSendPaymentLinkResponse(rsp *http.Response) (*SendPaymentLinkResponse,
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
 		var dest struct {
-			Channel string      `json:"channel"`
-			Id      string      `json:"id"`
-			LinkId  string      `json:"link_id"`
-			Object  interface{} `json:"object"`
-			Status  interface{} `json:"status"`
+			Channel string                                   `json:"channel"`
+			Id      string                                   `json:"id"`
+			LinkId  string                                   `json:"link_id"`
+			Object  SendPaymentLink202JSONResponseBodyObject `json:"object"`
+			Status  SendPaymentLink202JSONResponseBodyStatus `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

@@ -7,7 +7,8 @@
 //   - type [T, "null"]: type T, nullable true;
 //   - oneOf/anyOf with a {"type": "null"} member: the other member, nullable
 //     (a $ref as allOf [ref], since 3.0 ignores a $ref's siblings);
-//   - const v: enum [v];
+//   - const v: enum [v] (of type string when v is a string and no type is
+//     given);
 //   - type "null" alone: nullable, enum [null];
 //   - contentEncoding binary: format binary;
 //   - a $ref's siblings (3.1 reads a description beside it): dropped;
@@ -128,6 +129,11 @@ func schema(n map[string]any, at string) error {
 	if c, ok := n["const"]; ok {
 		delete(n, "const")
 		n["enum"] = []any{c}
+		if _, typed := n["type"]; !typed {
+			if _, isString := c.(string); isString {
+				n["type"] = "string"
+			}
+		}
 	}
 	if enc, ok := n["contentEncoding"]; ok {
 		if enc != "binary" {

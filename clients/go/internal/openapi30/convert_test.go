@@ -37,6 +37,7 @@ func TestConvertRewrites(t *testing.T) {
 	cases := []struct{ name, in, want string }{
 		{"type and null", `{"type":["string","null"],"maxLength":3}`, `{"type":"string","nullable":true,"maxLength":3}`},
 		{"null alone", `{"type":"null","description":"d"}`, `{"nullable":true,"enum":[null],"description":"d"}`},
+		{"untyped string const", `{"const":"refund"}`, `{"type":"string","enum":["refund"]}`},
 		{"type list of one", `{"type":["integer"]}`, `{"type":"integer"}`},
 		{"const", `{"type":"string","const":"payment_link"}`, `{"type":"string","enum":["payment_link"]}`},
 		{"ref or null", `{"oneOf":[{"$ref":"#/components/schemas/B"},{"type":"null"}]}`,
