@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	paylinks "github.com/paylinks/paylinks/clients/go"
+	"github.com/paylinks/paylinks/clients/go/api"
+)
+
+// listenArgs are listen's settings from its flags.
+type listenArgs struct {
+	forwardTo, types, secret, stateDir string
+	interval                           time.Duration
+}
+
+func (c *cli) listenArgs(args []string) (listenArgs, error) {
+	var a listenArgs
+	fs := c.newFlags("listen")
+	fs.StringVar(&a.forwardTo, "forward-to", "", "the URL each event is POSTed to, signed (http://localhost:3000/hooks)")
+	fs.StringVar(&a.types, "types", "", "comma-separated event types: only those (default all)")
+	fs.StringVar(&a.secret, "secret", "", "the whsec_ secret to sign with (default: one generated once and kept in the state)")
+	fs.StringVar(&a.stateDir, "state-dir", "", "where the last event and the secret are kept (default <user config dir>/paylinks)")
+	fs.DurationVar(&a.interval, "interval", time.Second, "how often the feed is read when it has nothing new")
+	if err := fs.Parse(args); err != nil {
+		return a, flagError(err)
+	}
+	if fs.NArg() > 0 {
+		return a, fmt.Errorf("%w: listen takes no argument %q", errUsage, fs.Arg(0))
+	}
+	if a.forwardTo == "" {
+		return a, fmt.Errorf("%w: listen needs --forward-to", errUsage)
+	}
+	if u, err := url.Parse(a.forwardTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return a, fmt.Errorf("%w: --forward-to %q is not an http(s) URL", errUsage, a.forwardTo)
+	}
+	if a.secret != "" {
+		if _, err := paylinks.SignWebhook(a.secret, "check", time.Now(), nil); err != nil {
+			return a, fmt.Errorf("%w: --secret: %v", errUsage, err)
+		}
+	}
+	if a.interval <= 0 {
+		return a, fmt.Errorf("%w: --interval must be positive", errUsage)
+	}
+	for t := range strings.SplitSeq(a.types, ",") {
+		if a.types != "" && !api.FeedEventType(strings.TrimSpace(t)).Valid() {
+			return a, fmt.Errorf("%w: --types: %q is not an event type", errUsage, t)
+		}
+	}
+	return a, nil
+}
+
+// listener forwards the feed's events to one URL.
+type listener struct {
+	c     *cli
+	pc    *paylinks.Client
+	a     listenArgs
+	path  string
+	state listenState
+	hc    *http.Client
+}
+
+func (c *cli) listen(ctx context.Context, args []string) error {
+	a, err := c.listenArgs(args)
+	if err != nil {
+		return err
+	}
+	pc, err := c.g.client()
+	if err != nil {
+		return err
+	}
+	if a.stateDir == "" {
+		if a.stateDir, err = defaultStateDir(); err != nil {
+			return err
+		}
+	}
+	l := &listener{c: c, pc: pc, a: a, path: statePath(a.stateDir, c.g.apiURL, c.g.apiKey),
+		hc: &http.Client{Timeout: 10 * time.Second}}
+	if l.state, err = loadState(l.path); err != nil {
+		return err
+	}
+	l.state.APIURL, l.state.KeyPrefix = c.g.apiURL, keyPrefix(c.g.apiKey)
+	switch {
+	case a.secret != "":
+		l.state.Secret = a.secret
+	case l.state.Secret == "":
+		l.state.Secret = paylinks.NewWebhookSecret()
+	}
+	if err := l.state.save(l.path); err != nil {
+		return err
+	}
+	from := "the feed's oldest event"
+	if l.state.LastEventID != "" {
+		from = "after " + l.state.LastEventID
+	}
+	fmt.Fprintf(c.stdout, "Forwarding the events of %s to %s, from %s.\nWebhook signing secret: %s\n",
+		c.g.apiURL, a.forwardTo, from, l.state.Secret)
+	return l.loop(ctx)
+}
+
+// loop reads the feed until ctx ends (Ctrl-C): all it has, then again
+// every interval.
+func (l *listener) loop(ctx context.Context) error {
+	for {
+		err := l.drain(ctx)
+		if ctx.Err() != nil {
+			fmt.Fprintln(l.c.stdout, "Stopped.")
+			return nil
+		}
+		var pe *paylinks.Error
+		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && pe.Status != http.StatusTooManyRequests {
+			return fmt.Errorf("reading the event feed: %w", err)
+		}
+		if err != nil {
+			fmt.Fprintf(l.c.stderr, "reading the event feed: %v (trying again)\n", err)
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(l.c.stdout, "Stopped.")
+			return nil
+		case <-time.After(l.a.interval):
+		}
+	}
+}
+
+// drain forwards every settled event after the last one, saving each as
+// the last once it is forwarded (whatever the endpoint answered).
+func (l *listener) drain(ctx context.Context) error {
+	params := api.ListEventsParams{}
+	if l.state.LastEventID != "" {
+		after := l.state.LastEventID
+		params.After = &after
+	}
+	if l.a.types != "" {
+		types := strings.ReplaceAll(l.a.types, " ", "")
+		params.Types = &types
+	}
+	for ev, err := range l.pc.Events(ctx, params) {
+		if err != nil {
+			return err
+		}
+		outcome := l.forward(ctx, ev)
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted mid-forward: sent again on the next start
+		}
+		fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), ev.Type, ev.Data.Link.Id, outcome)
+		l.state.LastEventID = ev.Id
+		if err := l.state.save(l.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forward POSTs the event's webhook, signed, and says how it went: the
+// status the endpoint answered, or the error.
+func (l *listener) forward(ctx context.Context, ev paylinks.Event) string {
+	body, err := ev.WebhookBody()
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	h, err := paylinks.SignWebhook(l.state.Secret, ev.Id, time.Now(), body)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.a.forwardTo, bytes.NewReader(body))
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	req.Header = h
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "paylinks-listen")
+	resp, err := l.hc.Do(req)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	resp.Body.Close()
+	return fmt.Sprintf("-> %d", resp.StatusCode)
+}
