@@ -9,6 +9,10 @@
 # first (the source document is not edited); oapi-codegen is pinned by the
 # Makefile (OAPI_CODEGEN_VERSION) and installed from the Go module proxy into
 # .tools/oapi-codegen-<version>/.
+#
+# ts: clients/ts/src/openapi.ts, by openapi-typescript as pinned in
+# clients/ts/package-lock.json (npm ci into clients/ts/node_modules first,
+# when it is missing or older than the lock file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${OAPI_CODEGEN_VERSION:?pinned in the Makefile: run make clients}"
@@ -30,17 +34,36 @@ gen_go() {
   log "go: $out/api.gen.go"
 }
 
+# ts_deps: clients/ts/node_modules as the lock file has it.
+ts_deps() {
+  local stamp="$ROOT/clients/ts/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$ROOT/clients/ts/package-lock.json" -nt "$stamp" ]; then
+    log "npm ci in clients/ts"
+    (cd "$ROOT/clients/ts" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
+# gen_ts [DIR]: the TypeScript client's generated types into DIR/openapi.ts (clients/ts/src).
+gen_ts() {
+  local out="${1:-$ROOT/clients/ts/src}"
+  ts_deps
+  mkdir -p "$out"
+  "$ROOT/clients/ts/node_modules/.bin/openapi-typescript" shared/openapi/openapi.json --output "$out/openapi.ts" >/dev/null
+  log "ts: $out/openapi.ts"
+}
+
 steps=() out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
-    go) steps+=("$1"); shift ;;
-    *) echo "clients.sh: unknown step or flag $1 (steps: go)" >&2; exit 2 ;;
+    go|ts) steps+=("$1"); shift ;;
+    *) echo "clients.sh: unknown step or flag $1 (steps: go, ts)" >&2; exit 2 ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || steps=(go)
+[ ${#steps[@]} -gt 0 ] || steps=(go ts)
 for s in "${steps[@]}"; do
   case "$s" in
     go) gen_go "$out" ;;
+    ts) gen_ts "$out" ;;
   esac
 done

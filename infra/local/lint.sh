@@ -127,6 +127,24 @@ check_eslint() {
   (cd "$DASHBOARD_JS" && PAYLINKS_ESLINT_MODULES="$mods" "$mods/.bin/eslint" --max-warnings 0 .)
 }
 
+# The TypeScript client (clients/ts): its types generated anew into a temp
+# dir (infra/local/clients.sh ts, openapi-typescript as its lock file pins)
+# must be the committed src/openapi.ts, and the package type-checks (its own
+# pinned TypeScript, which openapi-typescript needs too; no emit).
+check_ts_client() {
+  local tmp ok=0
+  tmp="$(mktemp -d)" || return 1
+  if ! infra/local/clients.sh ts --out "$tmp"; then
+    ok=1
+  elif ! cmp -s "$tmp/openapi.ts" clients/ts/src/openapi.ts; then
+    echo "clients/ts/src/openapi.ts differs from what openapi.json generates (run make clients and commit it):"
+    diff -u clients/ts/src/openapi.ts "$tmp/openapi.ts" | head -40
+    ok=1
+  fi
+  rm -rf "$tmp"
+  [ $ok -eq 0 ] && clients/ts/node_modules/.bin/tsc --noEmit -p clients/ts/tsconfig.json
+}
+
 step gofmt check_gofmt
 step "go vet" go vet ./...
 step "go mod tidy" check_tidy
@@ -135,4 +153,5 @@ step "gocyclo -over $CYCLO_OVER" check_cyclo
 step "redocly lint $REDOCLY_VERSION (openapi.json)" check_openapi
 step "tsc $TYPESCRIPT_VERSION --noEmit (dashboard modules)" check_tsc
 step "eslint $ESLINT_VERSION (dashboard modules)" check_eslint
+step "TypeScript client: generated types as committed, tsc --noEmit" check_ts_client
 exit $rc
