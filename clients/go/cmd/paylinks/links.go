@@ -37,6 +37,9 @@ func (c *cli) createArgs(args []string) (api.CreatePaymentLink, bool, error) {
 	currency := fs.String("currency", "EUR", "the currency (ISO 4217)")
 	description := fs.String("description", "", "what is paid for")
 	reference := fs.String("reference", "", "your reference")
+	person := fs.String("customer", "", `the customer's first and last name ("Ana Peeters")`)
+	company := fs.String("company", "", "the customer's company name")
+	email := fs.String("email", "", "the customer's e-mail address")
 	asJSON := fs.Bool("json", false, "print the link's JSON")
 	if err := fs.Parse(args); err != nil {
 		return api.CreatePaymentLink{}, false, flagError(err)
@@ -61,7 +64,36 @@ func (c *cli) createArgs(args []string) (api.CreatePaymentLink, bool, error) {
 	if *reference != "" {
 		body.Reference = reference
 	}
+	cust, err := customer(*person, *company, *email)
+	if err != nil {
+		return api.CreatePaymentLink{}, false, err
+	}
+	body.Customer = cust
 	return body, *asJSON, nil
+}
+
+// customer is the link's customer from the flags (nil when none is
+// given): the name's last word is the last name.
+func customer(person, company, email string) (*api.Customer, error) {
+	if person == "" && company == "" && email == "" {
+		return nil, nil
+	}
+	cu := &api.Customer{}
+	if person = strings.TrimSpace(person); person != "" {
+		i := strings.LastIndex(person, " ")
+		if i < 0 {
+			return nil, fmt.Errorf("%w: --customer %q needs a first and a last name", errUsage, person)
+		}
+		first, last := strings.TrimSpace(person[:i]), person[i+1:]
+		cu.FirstName, cu.LastName = &first, &last
+	}
+	if company != "" {
+		cu.CompanyName = &company
+	}
+	if email != "" {
+		cu.Email = &email
+	}
+	return cu, nil
 }
 
 func (c *cli) linksCreate(ctx context.Context, args []string) error {

@@ -26,7 +26,8 @@ import (
 const usage = `usage: paylinks [--api-url URL] [--api-key KEY] <command> [flags]
 
 commands:
-  links create --amount 12.50 --currency EUR --description TEXT [--reference R] [--json]
+  links create --amount 12.50 --currency EUR --description TEXT [--customer "First Last"]
+               [--company NAME] [--email E] [--reference R] [--json]
   links get <id>
   links list [--status S] [--limit N] [--all] [--json]
   listen --forward-to URL [--types a,b] [--secret whsec_...] [--state-dir DIR]
@@ -92,7 +93,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "paylinks: %v\n%s", err, usage)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "paylinks: %v\n", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "paylinks: ") { // the client's errors name it already
+			msg = "paylinks: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
 		return 1
 	}
 }

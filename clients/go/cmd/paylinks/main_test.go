@@ -46,6 +46,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"links", "create", "--amount", "1e3", "--description", "x"}, `--amount "1e3" is not a decimal`},
 		{[]string{"links", "create", "--amount", "1", "--description", "x", "extra"}, `takes no argument "extra"`},
 		{[]string{"links", "create", "--colour", "red"}, "flag provided but not defined: -colour"},
+		{[]string{"links", "create", "--amount", "1", "--description", "x", "--customer", "Cher"}, `--customer "Cher" needs a first and a last name`},
 		{[]string{"links", "get"}, "links get takes one link id"},
 		{[]string{"links", "get", "a", "b"}, "links get takes one link id"},
 		{[]string{"links", "list", "--status", "lost"}, `--status "lost" is none of`},
@@ -93,9 +94,18 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "POST" && r.URL.Path == "/v1/payment-links":
 		var b struct {
-			Amount struct{ Currency, Value string }
+			Amount   struct{ Currency, Value string }
+			Customer *struct {
+				FirstName string `json:"first_name"`
+				LastName  string `json:"last_name"`
+			}
 		}
 		_ = json.NewDecoder(r.Body).Decode(&b)
+		if b.Customer == nil || b.Customer.FirstName != "Ana Maria" || b.Customer.LastName != "Peeters" {
+			w.WriteHeader(422)
+			_, _ = io.WriteString(w, `{"type":"about:blank","title":"Unprocessable Entity","status":422,"errors":[{"field":"customer","message":"is required"}]}`)
+			return
+		}
 		w.WriteHeader(201)
 		fmt.Fprintf(w, `{"id":"pl_new","status":"created","amount":{"currency":%q,"value":%q},"url":"http://x/l/abc","idem":%q}`,
 			b.Amount.Currency, b.Amount.Value, r.Header.Get("Idempotency-Key"))
@@ -149,14 +159,18 @@ func TestLinksCommands(t *testing.T) {
 	srv := httptest.NewServer(&fakeAPI{})
 	defer srv.Close()
 	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000")
-	code, out, errOut := runArgs(context.Background(), e, "links", "create", "--amount", "12.50", "--currency", "eur", "--description", "x")
+	code, out, errOut := runArgs(context.Background(), e, "links", "create", "--amount", "12.50", "--currency", "eur", "--description", "x", "--customer", "Ana Maria Peeters")
 	if code != 0 || !strings.HasPrefix(out, "pl_new\tcreated\t12.50 EUR\thttp://x/l/abc") {
 		t.Errorf("links create: %d %q %q", code, out, errOut)
 	}
-	code, out, _ = runArgs(context.Background(), e, "links", "create", "--amount", "3", "--description", "x", "--json")
+	code, out, _ = runArgs(context.Background(), e, "links", "create", "--amount", "3", "--description", "x", "--json", "--customer", "Ana Maria Peeters")
 	var l map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &l) != nil || l["id"] != "pl_new" {
 		t.Errorf("links create --json: %d %q", code, out)
+	}
+	code, _, errOut = runArgs(context.Background(), e, "links", "create", "--amount", "3", "--description", "x")
+	if code != 1 || errOut != "paylinks: 422 Unprocessable Entity; customer: is required\n" {
+		t.Errorf("links create refused: %d %q", code, errOut)
 	}
 	code, out, errOut = runArgs(context.Background(), e, "links", "list")
 	if code != 0 || out != "pl_1\tpaid\t1.00 EUR\tone\n" || !strings.Contains(errOut, "--all") {

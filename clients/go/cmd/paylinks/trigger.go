@@ -55,8 +55,9 @@ func (c *cli) trigger(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	first, last := "Test", "Payer"
 	l, err := pc.CreateLink(ctx, api.CreatePaymentLink{Amount: api.MoneyInput{Currency: "EUR", Value: "12.50"},
-		Description: "paylinks trigger " + name}, nil)
+		Description: "paylinks trigger " + name, Customer: &api.Customer{FirstName: &first, LastName: &last}}, nil)
 	if err != nil {
 		return err
 	}
