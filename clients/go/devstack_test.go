@@ -84,7 +84,27 @@ func TestDevLinksCreateReadAndEveryPage(t *testing.T) {
 		}
 		break
 	}
-	// Every page with 2 links a page: newest first, so the 5 come in the first 3 pages.
+	ids := d.allPages(t, want)
+	n := 0
+	for l, err := range d.c.Links(ctx, api.ListPaymentLinksParams{Limit: ptr(2)}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ids[l.Id] {
+			t.Errorf("Links gave %s, All did not", l.Id)
+		}
+		n++
+	}
+	if n != len(ids) {
+		t.Errorf("Links read %d links, All %d", n, len(ids))
+	}
+}
+
+// allPages lists every link, 2 a page, with All; want (5 new links) come in
+// the first 3 pages, newest first. It returns the ids listed.
+func (d *devAPI) allPages(t *testing.T, want map[string]bool) map[string]bool {
+	t.Helper()
+	ctx := context.Background()
 	pages, seen := 0, 0
 	page := func(ctx context.Context, cursor *string) ([]api.PaymentLink, *string, error) {
 		pages++
@@ -110,21 +130,15 @@ func TestDevLinksCreateReadAndEveryPage(t *testing.T) {
 	if seen != 5 || pages < 3 {
 		t.Errorf("all pages: %d of the 5 links in %d pages", seen, pages)
 	}
-	n := 0
-	for l, err := range d.c.Links(ctx, api.ListPaymentLinksParams{Limit: ptr(2)}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ids[l.Id] {
-			t.Errorf("Links gave %s, All did not", l.Id)
-		}
-		n++
-	}
-	if n != len(ids) {
-		t.Errorf("Links read %d links, All %d", n, len(ids))
-	}
+	return ids
+}
 
-	// The same Idempotency-Key twice is one link; a bad request is an *Error naming the field.
+// The same Idempotency-Key twice is one link; a bad request is an *Error
+// naming the field; an unknown link a 404 *Error.
+func TestDevIdempotencyAndErrors(t *testing.T) {
+	d := dev(t)
+	ctx := context.Background()
+	run := fmt.Sprintf("idem %d", time.Now().UnixNano())
 	key := paylinks.IdempotencyKey()
 	body := api.CreatePaymentLink{Amount: api.MoneyInput{Currency: "EUR", Value: "3.00"}, Description: run + " idem",
 		Customer: &api.Customer{CompanyName: ptr("Acme")}}
