@@ -114,6 +114,10 @@ func (l *listener) loop(ctx context.Context) error {
 			return nil
 		}
 		var pe *paylinks.Error
+		if errors.As(err, &pe) && pe.Status == http.StatusNotFound && l.state.LastEventID != "" {
+			return fmt.Errorf("reading the event feed after %s, the last event forwarded: %w (no longer in the feed? "+
+				"remove %s to start from its oldest event)", l.state.LastEventID, err, l.path)
+		}
 		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && pe.Status != http.StatusTooManyRequests {
 			return fmt.Errorf("reading the event feed: %w", err)
 		}

@@ -283,9 +283,18 @@ func TestListenForwardsAndResumes(t *testing.T) {
 		t.Errorf("the second start:\n%s", out)
 	}
 	rv.mu.Lock()
-	defer rv.mu.Unlock()
 	if fmt.Sprint(rv.ids) != "[whd_1 whd_2 whd_3 whd_4 whd_5]" || len(rv.errs) > 0 {
 		t.Errorf("forwarded %v (errors %v), want each event once, signed", rv.ids, rv.errs)
+	}
+	rv.mu.Unlock()
+
+	// The last event gone from the feed: listen stops and says how to start over.
+	api.mu.Lock()
+	api.events = api.events[:2]
+	api.mu.Unlock()
+	code, _, errOut := runArgs(context.Background(), e, "listen", "--forward-to", hook.URL, "--state-dir", dir)
+	if code != 1 || !strings.Contains(errOut, "after whd_5, the last event forwarded") || !strings.Contains(errOut, "remove "+dir) {
+		t.Errorf("a last event no longer in the feed: %d %q", code, errOut)
 	}
 }
 
