@@ -230,6 +230,19 @@ func TestDevWebhookVerifies(t *testing.T) {
 	d := dev(t)
 	ctx := context.Background()
 	hooks := newWebhooks(t)
+	before, err := d.c.API.GetSettingsWithResponse(ctx)
+	if err != nil || before.JSON200 == nil {
+		t.Fatalf("read the settings: %v", err)
+	}
+	t.Cleanup(func() { // the endpoint as it was ("" clears it); the secret is write-only
+		url := ""
+		if before.JSON200.WebhookUrl != nil {
+			url = *before.JSON200.WebhookUrl
+		}
+		if _, err := d.c.API.PutSettingsWithResponse(ctx, api.PutSettingsJSONRequestBody{WebhookUrl: &url}); err != nil {
+			t.Errorf("set the webhook endpoint back: %v", err)
+		}
+	})
 	secret := paylinks.NewWebhookSecret()
 	s, err := d.c.API.PutSettingsWithResponse(ctx, api.PutSettingsJSONRequestBody{WebhookUrl: ptr(hooks.srv.URL + "/paylinks"), WebhookSecret: &secret})
 	if err != nil || s.JSON200 == nil || !s.JSON200.WebhookSecretSet {
