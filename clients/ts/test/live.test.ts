@@ -150,8 +150,11 @@ describe("the client against a running paylinks", { skip }, () => {
     assert.deepEqual(after.amount_refunded, { currency: "EUR", value: "10.00" });
   });
 
-  it("verifies the webhooks the merchant's endpoint receives", async () => {
+  it("verifies the webhooks the merchant's endpoint receives", async (t) => {
     const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
+    // The endpoint as it was afterwards ("" clears it; the secret is write-only), not left at this closed server.
+    const was = (await paylinks.settings.get()).webhook_url ?? "";
+    t.after(() => paylinks.settings.update({ webhook_url: was }).then(() => undefined));
     const set = await paylinks.settings.update({ webhook_url: url, webhook_secret: secret });
     assert.equal(set.webhook_url, url);
     assert.equal(set.webhook_secret_set, true);
