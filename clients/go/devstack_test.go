@@ -328,6 +328,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the paylinks command the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		_ = os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // cli runs the paylinks command (built once) against the dev API and
 // returns its standard output; it fails the test when the command fails.
 func cli(t *testing.T, d *devAPI, args ...string) string {
