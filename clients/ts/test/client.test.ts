@@ -73,7 +73,7 @@ describe("errors", () => {
 
   it("makes a PaylinksError of an answer that is no problem document", async () => {
     const c = createPaylinksClient({ baseUrl: api.url, apiKey: "sk_test_x", maxRetries: 0 });
-    const err = await c.events.get("whd_1").catch((e: unknown) => e);
+    const err = await c.events.get("msg_1").catch((e: unknown) => e);
     assert.ok(err instanceof PaylinksError);
     assert.equal(err.status, 500);
     assert.equal(err.problem, undefined);
@@ -175,25 +175,25 @@ describe("pagination", () => {
     const ev = (id: string) => ({ id, type: "payment_link.created", timestamp: "2026-12-07T13:00:00Z", data: { event_id: "ev", sequence: 1, link: link("pl_1") } });
     const api = await fakeAPI((req, res) => {
       const after = new URL(req.url, "http://x").searchParams.get("after");
-      if (after === "whd_0") {
-        json(res, 200, { data: [ev("whd_1"), ev("whd_2")], next_cursor: "whd_2", has_more: true });
-      } else if (after === "whd_2") {
-        json(res, 200, { data: [ev("whd_3")], next_cursor: "whd_3", has_more: false });
+      if (after === "msg_0") {
+        json(res, 200, { data: [ev("msg_1"), ev("msg_2")], next_cursor: "msg_2", has_more: true });
+      } else if (after === "msg_2") {
+        json(res, 200, { data: [ev("msg_3")], next_cursor: "msg_3", has_more: false });
       } else {
         json(res, 404, { type: "about:blank", title: "Not Found", status: 404 });
       }
     });
     try {
       const c = createPaylinksClient({ baseUrl: api.url, apiKey: "sk_test_x" });
-      const it = c.events.readAll({ after: "whd_0", types: "payment_link.created" });
+      const it = c.events.readAll({ after: "msg_0", types: "payment_link.created" });
       const ids: string[] = [];
       let r = await it.next();
       while (!r.done) {
         ids.push(r.value.id);
         r = await it.next();
       }
-      assert.deepEqual(ids, ["whd_1", "whd_2", "whd_3"]);
-      assert.equal(r.value, "whd_3");
+      assert.deepEqual(ids, ["msg_1", "msg_2", "msg_3"]);
+      assert.equal(r.value, "msg_3");
       assert.ok(api.seen.every((s) => s.url.includes("types=payment_link.created")));
     } finally {
       await api.close();

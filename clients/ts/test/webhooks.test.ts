@@ -6,11 +6,11 @@ import { verifyWebhook, WebhookVerificationError } from "../src/index.js";
 // this verification and that signing are held to the same bytes.
 const SECRET = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const ROTATED = "whsec_cGF5bGlua3MtdHMtY2xpZW50LXJvdGF0ZWQtc2VjcmV0";
-const ID = "whd_01JF0000000000000000000000";
+const ID = "msg_01JF0000000000000000000000";
 const TS = 1765115000;
 const BODY = `{"type":"payment_link.paid","timestamp":"2025-12-07T13:43:20Z","data":{"event_id":"ev_1","sequence":3,"link":{"id":"pl_1"}}}`;
-const SIG = "v1,5hk1ksliN7XMH/Tr4wuw56Ck6TjYufBhhmQEAavcuTM=";
-const SIG_ROTATED = "v1,cyDAKNbE+upzovrNKosX4+WgtAVswNguKDieyKy/XWo=";
+const SIG = "v1,tgSpaRwPb0mDTctGNHgVllii+3Nk/27Bb/rqhsPyUJY=";
+const SIG_ROTATED = "v1,NamgX+Gw5EtKLWZMUbgtFi3dXkayVhvbbTv+1rcrxxo=";
 const AT = new Date((TS + 30) * 1000);
 
 function headers(signature: string, ts = TS): Record<string, string> {
