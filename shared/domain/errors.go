@@ -17,6 +17,9 @@ var (
 	ErrConflict = errors.New("link changed concurrently")
 	// ErrBadCursor is a listing cursor that the listing did not hand out.
 	ErrBadCursor = errors.New("invalid cursor")
+	// ErrUnknownFeedEvent is an event feed's `after` that names no event the
+	// feed holds (never one of the merchant's, or no longer kept).
+	ErrUnknownFeedEvent = errors.New("no such event in the feed")
 	// ErrNotPaid is a refund of a link that is not paid.
 	ErrNotPaid = errors.New("only a paid link can be refunded")
 	// ErrRefundTooLarge is a refund above what is left to refund.

@@ -64,6 +64,7 @@ type Store interface {
 	ReviewStore
 	AuditStore
 	IdempotencyStore
+	FeedStore
 }
 
 // CallerStore is what authenticating a caller reads: keys, merchants and
@@ -156,6 +157,8 @@ var Routes = []Route{
 	{Pattern: "GET /v1/payment-links/{id}/preview", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.previewLink) }},
 	{Pattern: "GET /v1/payment-links/{id}/preview/email", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.previewEmail) }},
 	{Pattern: "GET /v1/payment-links/{id}/events", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listEvents) }},
+	{Pattern: "GET /v1/events", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listFeed) }},
+	{Pattern: "GET /v1/events/{id}", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.getFeedEvent) }},
 	{Pattern: "POST /v1/payment-links/{id}/send", Permission: domain.LinksSend, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.sendLink)) }},
 	{Pattern: "POST /v1/payment-links/{id}/refunds", Permission: domain.RefundsWrite, handler: func(a *API) http.HandlerFunc { return a.idempotent(handle(a.createRefund)) }},
 	{Pattern: "GET /v1/payment-links/{id}/refunds", Permission: domain.LinksRead, handler: func(a *API) http.HandlerFunc { return handle(a.listRefunds) }},

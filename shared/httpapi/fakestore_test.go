@@ -47,6 +47,7 @@ type fakeStore struct {
 	// beforeCreate, when set, runs as CreateLink starts (outside the lock):
 	// a test holds a create there to see its Idempotency-Key in flight.
 	beforeCreate func()
+	feed         []store.FeedEvent // the event feed (fakefeed_test.go)
 }
 
 var _ httpapi.Store = (*fakeStore)(nil)

@@ -170,7 +170,8 @@ func checkRefundPayload(t *testing.T, ev *Event) {
 // record it failed on is where Lambda retries.
 func TestStreamReadsAMerchantOncePerBatch(t *testing.T) {
 	reads, fail := 0, false
-	s := &Stream{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
+	st := newFakeStore()
+	s := &Stream{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now, Store: st,
 		Merchants: func(_ context.Context, id string) (*merchant.Merchant, error) {
 			reads++
 			if fail {
@@ -185,6 +186,9 @@ func TestStreamReadsAMerchantOncePerBatch(t *testing.T) {
 	}
 	if seq := s.Handle(context.Background(), recs); seq != "" || reads != 1 {
 		t.Fatalf("failed at %q, %d merchant reads for 5 records of one merchant", seq, reads)
+	}
+	if len(st.feed) != 5 || len(st.deliveries) != 0 {
+		t.Fatalf("a merchant without an endpoint: %d events in the feed (want 5), %d deliveries (want 0)", len(st.feed), len(st.deliveries))
 	}
 	reads, fail = 0, true
 	if seq := s.Handle(context.Background(), recs); seq != "0" || reads != 1 {

@@ -21,6 +21,8 @@ type fakeStore struct {
 	ofCustomer map[string][]string        // customer id -> delivery ids
 	erased     map[string]bool            // customer ids
 	disabled   []string                   // DisableWebhook reasons
+	feed       []store.FeedEvent          // the event feed, in the order written
+	feedIDs    map[string]bool
 }
 
 var (
@@ -30,7 +32,7 @@ var (
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{deliveries: map[string]*store.Delivery{}, leases: map[string]time.Time{},
-		ofCustomer: map[string][]string{}, erased: map[string]bool{}}
+		ofCustomer: map[string][]string{}, erased: map[string]bool{}, feedIDs: map[string]bool{}}
 }
 
 func (f *fakeStore) delivery(id string) store.Delivery {
@@ -66,6 +68,24 @@ func (f *fakeStore) PutDeliveryOf(_ context.Context, d *store.Delivery, customer
 		f.ofCustomer[customerID] = append(f.ofCustomer[customerID], d.ID)
 	}
 	return created, nil
+}
+
+// PutFeedEvent appends the event to the feed once, refusing a body with
+// an erased customer's data as PutDeliveryOf does.
+func (f *fakeStore) PutFeedEvent(_ context.Context, ev *store.FeedEvent, customerID string, now func() time.Time) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if customerID != "" && f.erased[customerID] {
+		return false, store.ErrCustomerErased
+	}
+	if f.feedIDs[ev.ID] {
+		return false, nil
+	}
+	f.feedIDs[ev.ID] = true
+	c := *ev
+	c.At = now().Format(time.RFC3339Nano)
+	f.feed = append(f.feed, c)
+	return true, nil
 }
 
 func (f *fakeStore) ClaimDelivery(_ context.Context, _, id string, gen int, carrier string, now time.Time, lease time.Duration) (*store.Delivery, error) {

@@ -34,6 +34,9 @@ type Message struct {
 type StreamStore interface {
 	PutDelivery(ctx context.Context, d *store.Delivery, now time.Time) (bool, error)
 	PutDeliveryOf(ctx context.Context, d *store.Delivery, customerID string, now time.Time) (bool, error)
+	// PutFeedEvent writes the event into the merchant's event feed
+	// (GET /v1/events), every event whether or not an endpoint is set.
+	PutFeedEvent(ctx context.Context, ev *store.FeedEvent, customerID string, now func() time.Time) (bool, error)
 }
 
 // Stream turns the table's stream into deliveries.
@@ -102,6 +105,19 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 	if err != nil {
 		return fmt.Errorf("merchant %s: %w", ev.Link.Merchant, err)
 	}
+	fe := &store.FeedEvent{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, Type: ev.Type, LinkID: ev.Link.ID}
+	err = s.put(ctx, ev, func(body, customerID string) error {
+		fe.Body = body
+		_, err := s.Store.PutFeedEvent(ctx, fe, customerID, s.Now)
+		return err
+	})
+	if errors.Is(err, errUnrenderable) {
+		s.Log.LogAttrs(ctx, slog.LevelError, "event unrenderable", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	if !m.WebhookEnabled() {
 		return nil
 	}
@@ -112,11 +128,16 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 	}
 	d := &store.Delivery{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, EventID: ev.ID, EventType: ev.Type,
 		LinkID: ev.Link.ID, Sequence: ev.Sequence}
-	created, err := s.put(ctx, ev, d)
-	if errors.Is(err, errUnrenderable) {
-		s.Log.LogAttrs(ctx, slog.LevelError, "event unrenderable", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
-		return nil
-	}
+	var created bool
+	err = s.put(ctx, ev, func(body, customerID string) error {
+		d.Body = body
+		if customerID == "" {
+			created, err = s.Store.PutDelivery(ctx, d, s.Now())
+		} else {
+			created, err = s.Store.PutDeliveryOf(ctx, d, customerID, s.Now())
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -158,7 +179,8 @@ func beforeEndpoint(m *merchant.Merchant, ev *Event) bool {
 // errUnrenderable is an event Body cannot render: a bug, logged, skipped.
 var errUnrenderable = errors.New("event unrenderable")
 
-// put stores the event's delivery d with its body; false when it existed.
+// put renders the event's body and stores it with write: the feed's event
+// or the delivery (each keyed by the event: written once).
 //
 // A body holds the link as sent, with the customer's snapshot (name,
 // e-mail), and the image it is made from may be older than an erasure of
@@ -167,42 +189,40 @@ var errUnrenderable = errors.New("event unrenderable")
 // interleaving because both sides go through the customer's erasure
 // marker, which the erasure writes before anything else
 // (store.EraseCustomerLinks):
-//   - a body with a customer's data is written only by
-//     store.PutDeliveryOf: one transaction that checks the marker is
-//     absent, puts the delivery and lists it under the customer. So it
-//     commits before the marker exists, and the erasure, which reads that
-//     list (strongly consistent) after writing the marker, finds and scrubs
-//     it; a delivery whose write would come after the marker is refused;
+//   - a body with a customer's data is written only with the customer's id
+//     (store.PutDeliveryOf, store.PutFeedEvent): one transaction that
+//     checks the marker is absent, puts the item and lists it under the
+//     customer. So it commits before the marker exists, and the erasure,
+//     which reads that list (strongly consistent) after writing the
+//     marker, finds and scrubs it; an item whose write would come after
+//     the marker is refused;
 //   - refused (ErrCustomerErased), the body is made again with the
-//     customer reduced to its id, as the erasure leaves links and
-//     deliveries, and stored with a plain put.
+//     customer reduced to its id, as the erasure leaves links, deliveries
+//     and the feed, and written without the customer's id.
 //
 // A link whose snapshot is already only the id (or has no customer) needs
-// no check. The worker sends the stored body, never a link image, so what
-// leaves after an erasure is what is stored after it.
-func (s *Stream) put(ctx context.Context, ev *Event, d *store.Delivery) (bool, error) {
+// no check. The worker sends the stored body and the feed serves it, never
+// a link image, so what leaves after an erasure is what is stored after it.
+func (s *Stream) put(ctx context.Context, ev *Event, write func(body, customerID string) error) error {
 	body, err := Body(ev, s.PublicBaseURL)
 	if err != nil {
-		return false, fmt.Errorf("%w: %w", errUnrenderable, err)
+		return fmt.Errorf("%w: %w", errUnrenderable, err)
 	}
-	d.Body = string(body)
 	c := ev.Link.Customer
 	if c.ID == "" || c == (domain.Customer{ID: c.ID}) {
-		return s.Store.PutDelivery(ctx, d, s.Now())
+		return write(string(body), "")
 	}
-	created, err := s.Store.PutDeliveryOf(ctx, d, c.ID, s.Now())
-	if !errors.Is(err, store.ErrCustomerErased) {
-		return created, err
+	if err := write(string(body), c.ID); !errors.Is(err, store.ErrCustomerErased) {
+		return err
 	}
 	erased := *ev.Link
 	erased.Customer = domain.Customer{ID: c.ID}
 	scrubbed := *ev
 	scrubbed.Link = &erased
 	if body, err = Body(&scrubbed, s.PublicBaseURL); err != nil {
-		return false, fmt.Errorf("%w: %w", errUnrenderable, err)
+		return fmt.Errorf("%w: %w", errUnrenderable, err)
 	}
-	d.Body = string(body)
-	return s.Store.PutDelivery(ctx, d, s.Now())
+	return write(string(body), "")
 }
 
 // FromLambda converts the records of a Lambda DynamoDB stream event.

@@ -96,6 +96,9 @@ func From(err error) *Problem {
 		return &Problem{Type: typeFor(409), Title: "Conflict", Status: 409, Detail: err.Error(), Errors: []domain.FieldError{{Field: "reference", Message: "is already used by another link"}}}
 	case errors.Is(err, domain.ErrBadCursor):
 		return &Problem{Type: typeFor(400), Title: "Bad Request", Status: 400, Detail: "the cursor is not one this listing handed out", Errors: []domain.FieldError{{Field: "cursor", Message: "is invalid"}}}
+	case errors.Is(err, domain.ErrUnknownFeedEvent):
+		return &Problem{Type: typeFor(404), Title: "Not Found", Status: 404, Detail: "the event named by after is not in the feed (unknown, or older than the feed keeps); read from the start without after",
+			Errors: []domain.FieldError{{Field: "after", Message: "is not an event of the feed"}}}
 	case errors.Is(err, domain.ErrConflict):
 		return New(http.StatusConflict, "the link changed concurrently; retry")
 	case errors.Is(err, domain.ErrNotSendable):

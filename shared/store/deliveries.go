@@ -114,9 +114,7 @@ func (s *Deliveries) PutDeliveryOf(ctx context.Context, d *Delivery, customerID 
 		{ConditionCheck: &types.ConditionCheck{TableName: s.tbl(), Key: key(erasedPK(d.Merchant, customerID), erasedSK),
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Put: &types.Put{TableName: s.tbl(), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{Put: &types.Put{TableName: s.tbl(), Item: map[string]types.AttributeValue{
-			"PK": sv(customerDeliveriesPK(d.Merchant, customerID)), "SK": sv(d.ID), "type": sv("customer_delivery"),
-			"delivery_id": sv(d.ID), "link_id": sv(d.LinkID)}}},
+		{Put: &types.Put{TableName: s.tbl(), Item: customerDeliveryItem(d.Merchant, customerID, d.ID, d.LinkID)}},
 	}
 	for try := 0; ; try++ {
 		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})

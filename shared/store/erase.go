@@ -20,8 +20,9 @@ import (
 // Erasure markers and the customer's list of deliveries: each customer's
 // its own partition.
 //   - M#<m>#CUSX#<customer> / ERASED: the customer's erasure has begun;
-//   - M#<m>#CUSD#<customer> / <delivery id>: a delivery whose body was
-//     written with the customer's data (PutDeliveryOf).
+//   - M#<m>#CUSD#<customer> / <delivery id>: a delivery, or the feed's
+//     event of the same id, whose body was written with the customer's
+//     data (PutDeliveryOf, PutFeedEvent).
 func erasedPK(m, customerID string) string             { return tenant(m) + "#CUSX#" + customerID }
 func customerDeliveriesPK(m, customerID string) string { return tenant(m) + "#CUSD#" + customerID }
 
@@ -370,16 +371,55 @@ func (s *eraser) eraseListedDeliveries(ctx context.Context, m, customerID string
 			return n, fmt.Errorf("deliveries of customer %s: %w", customerID, err)
 		}
 		keys := make([]map[string]types.AttributeValue, len(page.Items))
+		feedKeys := make([]map[string]types.AttributeValue, len(page.Items))
 		for i, it := range page.Items {
 			keys[i] = key(deliveryPK(m, avS(it["delivery_id"])), deliverySK)
+			feedKeys[i] = key(feedEventPK(m, avS(it["delivery_id"])), feedEventSK)
 		}
 		d, err := s.scrubDeliveries(ctx, m, keys)
 		n += d
 		if err != nil {
 			return n, err
 		}
+		if err := s.scrubFeedEvents(ctx, m, feedKeys); err != nil {
+			return n, err
+		}
 	}
 	return n, nil
+}
+
+// scrubFeedEvents rewrites the body of each feed event at keys (the
+// copies of the deliveries listed under the customer, as the event feed
+// serves them; an id listed may have no event, or no delivery) with the
+// customer reduced to its id. A preview counts the deliveries only: the
+// feed's events are the same events.
+func (s *eraser) scrubFeedEvents(ctx context.Context, m string, keys []map[string]types.AttributeValue) error {
+	if s.dry {
+		return nil
+	}
+	items, err := s.batchGetConsistent(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("feed events of the customer: %w", err)
+	}
+	return eachBounded(len(items), eraseWorkers, func(i int) error {
+		if items[i] == nil {
+			return nil
+		}
+		body, changed := scrubCustomer(avS(items[i]["body"]), s.ids...)
+		if !changed {
+			return nil
+		}
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: keys[i],
+			ConditionExpression: aws.String("attribute_exists(PK)"), UpdateExpression: aws.String("SET body = :b"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(body)}})
+		if _, gone := isConditionFailed(err); gone {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("erase feed event %s: %w", avS(items[i]["id"]), err)
+		}
+		return nil
+	})
 }
 
 // scrubDelivery rewrites one delivery's body with the customer reduced to

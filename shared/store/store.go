@@ -66,6 +66,7 @@ type Store struct {
 	*Imports
 	*Requests
 	*Statements
+	*Feed
 }
 
 // New returns a store over the named table.
@@ -73,7 +74,7 @@ func New(db *dynamodb.Client, table string) *Store {
 	c := &Core{DB: db, Table: table}
 	return &Store{Core: c, Links: &Links{c}, Customers: &Customers{c}, People: &People{c}, Merchants: &Merchants{c},
 		Deliveries: &Deliveries{c}, Payments: &Payments{c}, Audit: &Audit{c}, Imports: &Imports{c}, Requests: &Requests{c},
-		Statements: &Statements{c}}
+		Statements: &Statements{c}, Feed: &Feed{Core: c}}
 }
 
 func (s *Core) tbl() *string { return aws.String(s.Table) }
