@@ -151,7 +151,7 @@ check_ts_client() {
 
 # The Go client (clients/go, a module of its own that go vet ./... here does
 # not reach): its generated package made anew into a temp dir
-# (infra/local/clients.sh go) must be the committed api/api.gen.go; go vet,
+# (infra/local/clients.sh go) must be the committed api/*.gen.go; go vet,
 # staticcheck and the go mod tidy diff in that module (gofmt and gocyclo
 # above cover its files, gocyclo without the generated *.gen.go).
 check_go_client() {
@@ -159,10 +159,14 @@ check_go_client() {
   tmp="$(mktemp -d)" || return 1
   if ! infra/local/clients.sh go --out "$tmp"; then
     ok=1
-  elif ! cmp -s "$tmp/api.gen.go" clients/go/api/api.gen.go; then
-    echo "clients/go/api/api.gen.go differs from what openapi.json generates (run make clients and commit it):"
-    diff -u clients/go/api/api.gen.go "$tmp/api.gen.go" | head -40
-    ok=1
+  else
+    for f in types.gen.go client.gen.go; do
+      if ! cmp -s "$tmp/$f" "clients/go/api/$f"; then
+        echo "clients/go/api/$f differs from what openapi.json generates (run make clients and commit it):"
+        diff -u "clients/go/api/$f" "$tmp/$f" | head -40
+        ok=1
+      fi
+    done
   fi
   rm -rf "$tmp"
   (cd clients/go && go vet ./...) || ok=1

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -110,6 +111,12 @@ func loadTierRule(t *testing.T, root string) *tierRule {
 		}
 		if d.IsDir() {
 			if path != root && (slices.Contains(tierSkipped, d.Name()) || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			// A directory with a go.mod of its own (the clients under
+			// clients/) is another module, outside this one's go test
+			// ./...: its tests gate themselves (they skip under -short).
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); path != root && err == nil {
 				return filepath.SkipDir
 			}
 			return nil
