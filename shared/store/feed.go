@@ -223,7 +223,9 @@ type FeedPage struct {
 // position order. It reads After's event (1 GetItem), the shards' heads (1
 // BatchGetItem; an UpdateItem per shard whose seal is behind), a first
 // Query per shard (a few entries each, more only for a shard the merge
-// empties) and the page's events (BatchGetItem, 100 at a time).
+// empties) and the page's events (BatchGetItem, 100 at a time): the seals
+// and the queries each go to every shard at once, so a page waits for
+// about five round trips (TestFeedPageRoundTrips counts them).
 func (s *Feed) ReadFeed(ctx context.Context, q FeedQuery, now time.Time) (FeedPage, error) {
 	page := FeedPage{Next: q.After}
 	from := ""
@@ -303,7 +305,7 @@ func (s *Feed) seal(ctx context.Context, m string, now time.Time) (int64, error)
 	}
 	bound := now.Add(-s.settle()).UnixNano()
 	b := &types.AttributeValueMemberN{Value: strconv.FormatInt(bound, 10)}
-	err = eachBounded(FeedShards, 8, func(sh int) error {
+	err = eachBounded(FeedShards, FeedShards, func(sh int) error {
 		if sealed[sh] >= bound {
 			return nil
 		}
@@ -350,7 +352,7 @@ func (m *feedMerge) start(ctx context.Context, from string) error {
 	for sh := range m.shards {
 		m.shards[sh].last = from
 	}
-	return eachBounded(FeedShards, 8, func(sh int) error { return m.fill(ctx, sh) })
+	return eachBounded(FeedShards, FeedShards, func(sh int) error { return m.fill(ctx, sh) })
 }
 
 // fill reads the next entries of shard sh after what it read.

@@ -298,3 +298,51 @@ func TestFeedEventsLoseAnErasedCustomersData(t *testing.T) {
 		t.Fatalf("the refused event was written: %v", err)
 	}
 }
+
+// TestFeedPageRoundTrips: the round trips of a page of the feed. With 400
+// events spread over the shards, a page of 50 from the start is 1
+// BatchGetItem of the heads, 1 UpdateItem per shard (their first seal), 1
+// Query per shard (no shard needs a second read: each first read holds
+// more than the page takes of it) and 1 BatchGetItem of the events; the
+// next page, within the seal's reuse, writes nothing and adds the after
+// event's GetItem.
+func TestFeedPageRoundTrips(t *testing.T) {
+	env := testenv.New(t)
+	st := env.Store
+	const m = "feedrt"
+	for i := range 400 {
+		if _, err := st.PutFeedEvent(ctx, feedEventFor(m, 0, i), "", time.Now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // the default lag: a second
+	env.Count.Reset()
+	page, err := st.ReadFeed(ctx, store.FeedQuery{Merchant: m, Limit: 50}, time.Now())
+	if err != nil || len(page.Events) != 50 || !page.More {
+		t.Fatalf("first page: %d events, more %v, %v", len(page.Events), page.More, err)
+	}
+	first := env.Count.Snapshot()
+	want := map[string]int{"BatchGetItem": 2, "UpdateItem": store.FeedShards, "Query": store.FeedShards}
+	if fmt.Sprint(first) != fmt.Sprint(want) {
+		t.Fatalf("first page: %v, want %v", first, want)
+	}
+	env.Count.Reset()
+	if _, err := st.ReadFeed(ctx, store.FeedQuery{Merchant: m, After: page.Next, Limit: 50}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	next := env.Count.Snapshot()
+	want = map[string]int{"GetItem": 1, "BatchGetItem": 2, "Query": store.FeedShards}
+	if fmt.Sprint(next) != fmt.Sprint(want) {
+		t.Fatalf("next page: %v, want %v", next, want)
+	}
+	testenv.Figure(t, "event feed page of 50 (of 400 events): first %d DynamoDB calls (%v), next %d (%v)",
+		total(first), first, total(next), next)
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, c := range calls {
+		n += c
+	}
+	return n
+}

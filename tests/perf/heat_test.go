@@ -17,6 +17,7 @@ import (
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/imports"
 	"github.com/paylinks/paylinks/shared/money"
+	"github.com/paylinks/paylinks/shared/outbound"
 	"github.com/paylinks/paylinks/shared/psp"
 	"github.com/paylinks/paylinks/shared/psp/sandbox"
 	"github.com/paylinks/paylinks/shared/refund"
@@ -68,6 +69,8 @@ func BenchmarkHeat(b *testing.B) {
 	r.gets(b, 500*sc)
 	r.timelines(b, 100*sc)
 	r.listPages(b, 20*sc)
+	r.streamRecords(b)
+	r.feedPages(b, 20*sc)
 	r.heat.End()
 	rep, err := r.heat.Report()
 	if err != nil {
@@ -349,6 +352,59 @@ func (r *heatRun) listPages(b *testing.B, n int) {
 		cursor = ""
 		if v.NextCursor != nil {
 			cursor = *v.NextCursor
+		}
+	}
+}
+
+// streamRecords hands the stream handler a record per link made, as the
+// table's stream carries a link's change (in batches of 100, as the
+// stream's event source mapping): each writes its event into the
+// merchant's feed (and its delivery). The feed's own keys (FEED#<n>) are
+// what this phase is for: the delivery's and the customer's keys were
+// there before.
+func (r *heatRun) streamRecords(b *testing.B) {
+	imgs := linkImages(b, r.harness)
+	recs := make([]outbound.Record, 0, len(imgs))
+	for _, img := range imgs {
+		recs = append(recs, outbound.Record{Name: "INSERT", Sequence: fmt.Sprint(len(recs) + 1), New: img})
+	}
+	r.heat.Phase("stream", len(recs))
+	for i := 0; i < len(recs); i += 100 {
+		if failed := r.svc.Stream.Handle(context.Background(), recs[i:min(i+100, len(recs))]); failed != "" {
+			b.Fatalf("stream record %s failed", failed)
+		}
+	}
+}
+
+// feedPages reads the event feed a page of 100 at a time, from its start
+// (after the second events take to settle).
+func (r *heatRun) feedPages(b *testing.B, n int) {
+	time.Sleep(1100 * time.Millisecond)
+	r.heat.Phase("feed page", n)
+	after := ""
+	for i := 0; i < n; i++ {
+		path := "/v1/events?limit=100"
+		if after != "" {
+			path += "&after=" + url.QueryEscape(after)
+		}
+		rec := r.do(b, "GET", path, "", nil)
+		if rec.Code != 200 {
+			b.Fatalf("feed: %d %s", rec.Code, rec.Body)
+		}
+		var v struct {
+			Data       []json.RawMessage `json:"data"`
+			NextCursor *string           `json:"next_cursor"`
+			HasMore    bool              `json:"has_more"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 && len(v.Data) != 100 {
+			b.Fatalf("the feed's first page holds %d events", len(v.Data))
+		}
+		after = ""
+		if v.HasMore && v.NextCursor != nil {
+			after = *v.NextCursor
 		}
 	}
 }
