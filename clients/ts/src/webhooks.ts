@@ -34,19 +34,29 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   return undefined;
 }
 
+// secretKey is the key of a whsec_ secret: 24 to 64 bytes in base64 after
+// the prefix, as the Go client (ErrWebhookSecret) and the server's secrets.
 function secretKey(secret: string): Buffer {
-  const b64 = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  if (!secret.startsWith(SECRET_PREFIX)) {
+    throw new WebhookVerificationError("the secret is not whsec_ followed by base64 (the prefix is part of it)");
+  }
+  const b64 = secret.slice(SECRET_PREFIX.length);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
     throw new WebhookVerificationError("the secret is not whsec_ followed by base64");
   }
-  return Buffer.from(b64, "base64");
+  const key = Buffer.from(b64, "base64");
+  if (key.length < 24 || key.length > 64) {
+    throw new WebhookVerificationError(`the secret's key is ${key.length} bytes, not 24 to 64 bytes`);
+  }
+  return key;
 }
 
 /**
  * Checks a received webhook and returns its parsed event. body must be the
  * raw bytes (or their UTF-8 text) as received, before any JSON parsing.
  * Throws WebhookVerificationError when a header is missing, the timestamp
- * is more than 5 minutes from now (either way), or no v1 signature matches.
+ * is more than 5 minutes from now (either way), no v1 signature matches, or
+ * the secret is not whsec_ followed by 24 to 64 bytes in base64.
  */
 export function verifyWebhook(secret: string, headers: WebhookHeaders, body: string | Uint8Array, now: Date = new Date()): WebhookEvent {
   const id = header(headers, "webhook-id");

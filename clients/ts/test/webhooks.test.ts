@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
 import { verifyWebhook, WebhookVerificationError } from "../src/index.js";
 
@@ -61,5 +62,22 @@ describe("verifyWebhook", () => {
 
   it("refuses a secret that is not base64", () => {
     assert.throws(() => verifyWebhook("whsec_not base64!", headers(SIG), BODY, AT), /base64/);
+  });
+
+  it("refuses a secret without whsec_ or of fewer than 24 or more than 64 bytes, as the Go client does", () => {
+    // The base64 alone is the same key, yet refused: a secret pasted
+    // without its prefix may be another value altogether (the API key).
+    assert.throws(() => verifyWebhook(SECRET.slice("whsec_".length), headers(SIG), BODY, AT), /whsec_/);
+    assert.throws(() => verifyWebhook("whsec_" + Buffer.alloc(23, 7).toString("base64"), headers(SIG), BODY, AT), /24 to 64 bytes/);
+    assert.throws(() => verifyWebhook("whsec_" + Buffer.alloc(65, 7).toString("base64"), headers(SIG), BODY, AT), /24 to 64 bytes/);
+    assert.throws(() => verifyWebhook("whsec_AA==", headers(SIG), BODY, AT), WebhookVerificationError);
+  });
+
+  it("refuses a signed body that is not JSON, and an old timestamp however well signed", () => {
+    const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
+    const sign = (ts: number, body: string) => "v1," + createHmac("sha256", key).update(`${ID}.${ts}.${body}`).digest("base64");
+    assert.throws(() => verifyWebhook(SECRET, headers(sign(TS, "not json"), TS), "not json", AT), /not JSON/);
+    const old = TS - 3600;
+    assert.throws(() => verifyWebhook(SECRET, headers(sign(old, BODY), old), BODY, AT), /from now/);
   });
 });
