@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	paylinks "github.com/paylinks/paylinks/clients/go"
 	"github.com/paylinks/paylinks/clients/go/api"
@@ -81,7 +83,7 @@ func (c *cli) listen(ctx context.Context, args []string) error {
 		}
 	}
 	l := &listener{c: c, pc: pc, a: a, path: statePath(a.stateDir, c.g.apiURL, c.g.apiKey),
-		hc: &http.Client{Timeout: 10 * time.Second}}
+		hc: &http.Client{Timeout: 10 * time.Second, CheckRedirect: answerRedirects}}
 	if l.state, err = loadState(l.path); err != nil {
 		return err
 	}
@@ -153,7 +155,8 @@ func (l *listener) drain(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted mid-forward: sent again on the next start
 		}
-		fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), ev.Type, ev.Data.Link.Id, outcome)
+		fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), printable(string(ev.Type)),
+			printable(ev.Data.Link.Id), printable(outcome))
 		l.state.LastEventID = ev.Id
 		if err := l.state.save(l.path); err != nil {
 			return err
@@ -186,4 +189,21 @@ func (l *listener) forward(ctx context.Context, ev paylinks.Event) string {
 	}
 	resp.Body.Close()
 	return fmt.Sprintf("-> %d", resp.StatusCode)
+}
+
+// answerRedirects makes a redirect the receiver's answer, as paylinks'
+// own sender takes it (it follows none): an endpoint that redirects works
+// under listen only if it works in production, and an event is never
+// posted to wherever a redirect points.
+func answerRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// printable is s with its control characters escaped (\x1b...): what
+// listen prints of an event comes from the API, which --api-url may name
+// wrongly, and must not drive the terminal.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }

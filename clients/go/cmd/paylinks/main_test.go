@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -326,5 +327,64 @@ func TestStatePathPerAPIAndKey(t *testing.T) {
 	}
 	if strings.Contains(a, "abcdefgh") {
 		t.Errorf("the key is in the file name %s", a)
+	}
+}
+
+// listenOnce runs listen until out holds want (or 5 s), then stops it.
+func listenOnce(t *testing.T, e func(string) string, forwardTo, dir, want string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncWriter
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"listen", "--forward-to", forwardTo, "--state-dir", dir, "--interval", "20ms"}, e, &out, &errOut)
+	}()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("listen did not print %q in 5 s: %q %q", want, out.String(), errOut.String())
+			break
+		}
+	}
+	cancel()
+	<-done
+	return out.String()
+}
+
+// A receiver that redirects is told so, as paylinks' own sender (which
+// follows no redirect) would tell it: listen posts the event nowhere else.
+func TestListenFollowsNoRedirect(t *testing.T) {
+	api := &fakeAPI{}
+	api.add(1)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	var moved atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		moved.Add(1)
+		w.WriteHeader(204)
+	}))
+	defer other.Close()
+	hook := httptest.NewServer(http.RedirectHandler(other.URL+"/moved", http.StatusTemporaryRedirect))
+	defer hook.Close()
+	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000")
+	out := listenOnce(t, e, hook.URL+"/hooks", t.TempDir(), "pl_1  ")
+	if !strings.Contains(out, "pl_1  -> 307") || moved.Load() != 0 {
+		t.Errorf("a receiver answering 307: output %q, %d posts to where it pointed", out, moved.Load())
+	}
+}
+
+// An API that is not paylinks' (a hostile --api-url) cannot drive the
+// terminal: what listen prints of an event has its control characters
+// escaped.
+func TestListenPrintsNoControlCharacter(t *testing.T) {
+	api := &fakeAPI{events: []string{`{"id":"whd_1","type":"payment_link.paid\u001b]0;owned\u0007","timestamp":"2026-12-07T10:00:00Z",` +
+		`"data":{"event_id":"ev_1","sequence":2,"link":{"id":"pl_1\u001b[2J\r\nfake line","amount":{"currency":"EUR","value":"12.50"}}}}`}}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	defer hook.Close()
+	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000")
+	out := listenOnce(t, e, hook.URL, t.TempDir(), "fake line")
+	if strings.ContainsAny(out, "\x1b\x07\r") || strings.Contains(out, "\nfake line") {
+		t.Errorf("listen printed control characters of the API's answer: %q", out)
 	}
 }
