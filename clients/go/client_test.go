@@ -268,3 +268,29 @@ func TestEventsReadUntilHasMoreIsFalse(t *testing.T) {
 		t.Errorf("webhook body\n%s\nwant\n%s", b, want)
 	}
 }
+
+// An answer with more to read but a cursor that does not move (never
+// paylinks': a page that looked at nothing has has_more false) ends the
+// reading with an error instead of asking for the same page forever.
+func TestEventsStopAtACursorThatDoesNotMove(t *testing.T) {
+	ev := `{"id":"whd_1","type":"payment_link.paid","timestamp":"2026-12-07T10:00:00Z","data":{"event_id":"e","sequence":1,"link":{"id":"pl_1"}}}`
+	for name, page := range map[string]string{
+		"empty page":     `{"data":[],"next_cursor":"whd_0","has_more":true}`,
+		"the same event": `{"data":[` + ev + `],"next_cursor":"whd_1","has_more":true}`,
+	} {
+		rec := &recorder{answers: []func(http.ResponseWriter, *http.Request){status(200, page)}}
+		c := newTest(t, rec)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		after := "whd_0"
+		var last error
+		n := 0
+		for _, err := range c.Events(ctx, api.ListEventsParams{After: &after}) {
+			n++
+			last = err
+		}
+		cancel()
+		if last == nil || !strings.Contains(last.Error(), "does not move") || len(rec.reqs) > 2 || n > 2 {
+			t.Errorf("%s: %d events, %d requests, last error %v", name, n, len(rec.reqs), last)
+		}
+	}
+}

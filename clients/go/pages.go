@@ -151,6 +151,12 @@ func (c *Client) Events(ctx context.Context, params api.ListEventsParams) iter.S
 			if !page.HasMore || page.NextCursor == nil {
 				return
 			}
+			if params.After != nil && *page.NextCursor == *params.After {
+				// Never paylinks' answer (has_more is false on a page that
+				// moved nowhere): asked again, it would answer the same.
+				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: has_more with a cursor that does not move (%q)", *params.After))
+				return
+			}
 			params.After = page.NextCursor
 		}
 	}
