@@ -138,6 +138,13 @@ func (c *Client) Events(ctx context.Context, params api.ListEventsParams) iter.S
 				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: %w", err))
 				return
 			}
+			if stuck := params.After != nil && page.NextCursor != nil && *page.NextCursor == *params.After; stuck && (page.HasMore || len(page.Data) > 0) {
+				// Never paylinks' answer: a page's cursor is the last event
+				// it looked at, so one that moved nowhere holds no event and
+				// has nothing more; asked again, it would answer the same.
+				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: events or has_more with a cursor that does not move (%q)", *params.After))
+				return
+			}
 			for _, raw := range page.Data {
 				ev := Event{Raw: raw}
 				if err := json.Unmarshal(raw, &ev.FeedEvent); err != nil {
@@ -149,12 +156,6 @@ func (c *Client) Events(ctx context.Context, params api.ListEventsParams) iter.S
 				}
 			}
 			if !page.HasMore || page.NextCursor == nil {
-				return
-			}
-			if params.After != nil && *page.NextCursor == *params.After {
-				// Never paylinks' answer (has_more is false on a page that
-				// moved nowhere): asked again, it would answer the same.
-				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: has_more with a cursor that does not move (%q)", *params.After))
 				return
 			}
 			params.After = page.NextCursor
