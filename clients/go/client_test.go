@@ -294,3 +294,23 @@ func TestEventsStopAtACursorThatDoesNotMove(t *testing.T) {
 		}
 	}
 }
+
+// A list whose next_cursor is the cursor it was asked with ends with an
+// error, as the TypeScript client's paginate does, instead of reading the
+// same page forever.
+func TestLinksStopAtACursorThatDoesNotMove(t *testing.T) {
+	rec := &recorder{answers: []func(http.ResponseWriter, *http.Request){
+		status(200, `{"data":[{"id":"pl_1","status":"paid","amount":{"currency":"EUR","value":"1.00"}}],"next_cursor":"c1"}`)}}
+	c := newTest(t, rec)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var last error
+	n := 0
+	for _, err := range c.Links(ctx, api.ListPaymentLinksParams{}) {
+		n++
+		last = err
+	}
+	if last == nil || !strings.Contains(last.Error(), "does not move") || len(rec.reqs) != 2 || n != 2 {
+		t.Errorf("%d items, %d requests, last error %v", n, len(rec.reqs), last)
+	}
+}

@@ -27,6 +27,12 @@ func All[T any](ctx context.Context, page PageFunc[T]) iter.Seq2[T, error] {
 				yield(zero, err)
 				return
 			}
+			if cursor != nil && next != nil && *next == *cursor {
+				// Asked again, the page would be the same one.
+				var zero T
+				yield(zero, fmt.Errorf("paylinks: next_cursor %q does not move", *cursor))
+				return
+			}
 			for _, it := range items {
 				if !yield(it, nil) {
 					return
