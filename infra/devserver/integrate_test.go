@@ -15,7 +15,8 @@ package main
 // With which environment: PAYLINKS_API_URL and PAYLINKS_API_KEY (the make
 // dev's), GOBIN a directory of the test put first on PATH, and
 // XDG_CONFIG_HOME a directory of the test (where paylinks listen keeps its
-// state).
+// state). The receivers of the document listen on 127.0.0.1:3000: the test
+// fails at once when that port is taken.
 //
 //   - sh blocks run with bash (set -euo pipefail) in the repository's root;
 //     the shell variables a block sets are there for the next ones, as in one
@@ -41,9 +42,11 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -198,17 +201,19 @@ var integrateChecks = map[string]check{
 	"trigger": has(`^pl_\w+\n$`),
 }
 
-// TestIntegrateDoc: see the top of this file.
-func TestIntegrateDoc(t *testing.T) {
+// integrateBlocks reads docs/integrate.md's blocks: every block that runs
+// has a check in integrateChecks and every check a block; ids are the
+// blocks that run by their id.
+func integrateBlocks(t *testing.T) (blocks []docBlock, ids map[string]docBlock) {
+	t.Helper()
 	md, err := os.ReadFile("../../docs/integrate.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := parseDocBlocks(string(md))
-	if err != nil {
+	if blocks, err = parseDocBlocks(string(md)); err != nil {
 		t.Fatalf("docs/integrate.md: %v", err)
 	}
-	ids := map[string]docBlock{}
+	ids = map[string]docBlock{}
 	for _, b := range blocks {
 		if b.norun {
 			continue
@@ -227,17 +232,39 @@ func TestIntegrateDoc(t *testing.T) {
 		}
 	}
 	if t.Failed() {
-		return
+		t.FailNow()
 	}
-	s := newStack(t)
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Fatalf("the TypeScript blocks need node 20 and npm: %v", err)
-	}
-	for _, tool := range []string{"curl", "jq", "openssl"} {
+	return blocks, ids
+}
+
+// TestIntegrateDocBlocksHaveChecks: in the fast tier too, the document's
+// blocks and the checks of TestIntegrateDoc are the same set.
+func TestIntegrateDocBlocksHaveChecks(t *testing.T) {
+	integrateBlocks(t)
+}
+
+// needIntegrateTools fails the test when what the document uses is missing:
+// npm and node, curl, jq, openssl, and port 3000 of 127.0.0.1 (its
+// receivers', as a reader's would be).
+func needIntegrateTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"npm", "node", "curl", "jq", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("docs/integrate.md needs %s: %v", tool, err)
 		}
 	}
+	l, err := net.Listen("tcp", "127.0.0.1:3000")
+	if err != nil {
+		t.Fatalf("docs/integrate.md's receivers need port 3000 of 127.0.0.1: %v", err)
+	}
+	l.Close()
+}
+
+// TestIntegrateDoc: see the top of this file.
+func TestIntegrateDoc(t *testing.T) {
+	blocks, ids := integrateBlocks(t)
+	s := newStack(t)
+	needIntegrateTools(t)
 	r := &docRun{t: t, root: s.root, dir: t.TempDir(), outs: map[string]string{}, running: map[string]*bgProc{}, blockOf: ids}
 	built := make(chan error, 1)
 	go func() { built <- r.build(blocks) }() // while make dev starts
@@ -259,6 +286,9 @@ func TestIntegrateDoc(t *testing.T) {
 			continue
 		}
 		r.stop(b.stop...)
+		if r.failures > 0 {
+			return
+		}
 		if b.background {
 			r.startBackground(b)
 		} else {
@@ -521,4 +551,35 @@ func (r *docRun) stop(ids ...string) {
 // stopAll checks and stops every background block still running.
 func (r *docRun) stopAll() {
 	r.stop(slices.Sorted(maps.Keys(r.running))...)
+}
+
+// TestParseDocBlocks: the convention of TestIntegrateDoc as parseDocBlocks
+// reads it; a block that neither runs nor says norun, a running block
+// without an id, an unknown attribute and an unclosed block are refused.
+func TestParseDocBlocks(t *testing.T) {
+	md := "# T\n\n```sh norun\nmake dev\n```\n\ntext\n\n```go id=hooks background\npackage main\n```\n\n" +
+		"```ts id=feed stop=hooks stop=other\nconsole.log(1);\n```\n"
+	got, err := parseDocBlocks(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []docBlock{
+		{lang: "sh", line: 3, norun: true, code: "make dev\n"},
+		{lang: "go", id: "hooks", line: 9, background: true, code: "package main\n"},
+		{lang: "ts", id: "feed", line: 13, stop: []string{"hooks", "other"}, code: "console.log(1);\n"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parseDocBlocks:\n got %+v\nwant %+v", got, want)
+	}
+	for _, bad := range []string{
+		"```\nplain\n```\n",             // no language, not norun
+		"```json id=x\n{}\n```\n",       // a language that does not run
+		"```sh\necho\n```\n",            // runs, no id
+		"```sh id=x later\necho\n```\n", // unknown attribute
+		"```sh id=x\necho\n",            // not closed
+	} {
+		if _, err := parseDocBlocks(bad); err == nil {
+			t.Errorf("parseDocBlocks accepted %q", bad)
+		}
+	}
 }
