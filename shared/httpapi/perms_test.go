@@ -44,6 +44,8 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /v1/payment-links/{id}/archive":      domain.LinksWrite,
 		"POST /v1/payment-links/{id}/duplicate":    domain.LinksWrite,
 		"GET /v1/payment-links/{id}/events":        domain.LinksRead,
+		"GET /v1/events":                           domain.LinksRead,
+		"GET /v1/events/{id}":                      domain.LinksRead,
 		"GET /v1/payment-links/{id}/preview":       domain.LinksRead,
 		"GET /v1/payment-links/{id}/preview/email": domain.LinksRead,
 		"POST /v1/payment-links/{id}/send":         domain.LinksSend,
