@@ -42,7 +42,9 @@ var personFields = []string{"beneficiary", "debtor", "bank_transfer", "remittanc
 
 // Redact is the JSON document body without what rights do not allow.
 // A body that is not JSON is an error (the caller answers nothing rather
-// than something unredacted).
+// than something unredacted). A body with nothing to take out is returned
+// as written, byte for byte (the event feed serves the webhooks' own
+// bytes); one redacted is encoded again.
 func Redact(body []byte, rights Rights) ([]byte, error) {
 	if rights.All() || len(bytes.TrimSpace(body)) == 0 {
 		return body, nil
@@ -53,65 +55,89 @@ func Redact(body []byte, rights Rights) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("redact: %w", err)
 	}
-	out, err := json.Marshal(walk(v, rights))
+	rd := &redaction{Rights: rights}
+	v = rd.walk(v)
+	if !rd.changed {
+		return body, nil
+	}
+	out, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("redact: %w", err)
 	}
 	return append(out, '\n'), nil
 }
 
-func walk(v any, r Rights) any {
+// redaction is one Redact's walk: the rights it applies and whether it
+// took anything out.
+type redaction struct {
+	Rights
+	changed bool
+}
+
+func (rd *redaction) walk(v any) any {
 	switch x := v.(type) {
 	case []any:
 		for i := range x {
-			x[i] = walk(x[i], r)
+			x[i] = rd.walk(x[i])
 		}
 		return x
 	case map[string]any:
-		return object(x, r)
+		return rd.object(x)
 	}
 	return v
 }
 
-func object(o map[string]any, r Rights) map[string]any {
+func (rd *redaction) object(o map[string]any) map[string]any {
 	id, _ := o["id"].(string)
-	if !r.Customers {
+	if !rd.Customers {
 		if strings.HasPrefix(id, "cus_") {
-			return keep(o, customerKept)
+			return rd.keep(o, customerKept)
 		}
 		if c, ok := o["customer"].(map[string]any); ok {
-			o["customer"] = keep(c, customerKept)
+			o["customer"] = rd.keep(c, customerKept)
 		}
 		if strings.HasPrefix(id, "pl_") || strings.HasPrefix(id, "py_") || o["object"] == "bank_statement_entry" {
 			for _, f := range personFields {
-				if _, ok := o[f]; ok {
-					o[f] = nil
+				if v, ok := o[f]; ok && v != nil {
+					o[f], rd.changed = nil, true
 				}
 			}
 		}
 	}
-	if !r.Members && (id == "" || id != r.Self) {
+	if !rd.Members && (id == "" || id != rd.Self) {
 		if t, _ := o["type"].(string); t == "member" {
-			delete(o, "name")
+			rd.drop(o, "name")
 		}
 		if strings.HasPrefix(id, "mem_") {
-			delete(o, "email")
-			delete(o, "last_sign_in_at")
+			rd.drop(o, "email", "last_sign_in_at")
 		}
 	}
 	for k, v := range o {
-		o[k] = walk(v, r)
+		o[k] = rd.walk(v)
 	}
 	return o
 }
 
+// drop deletes o's fields named.
+func (rd *redaction) drop(o map[string]any, names ...string) {
+	for _, n := range names {
+		if _, ok := o[n]; ok {
+			delete(o, n)
+			rd.changed = true
+		}
+	}
+}
+
 // keep is o with only the fields kept.
-func keep(o map[string]any, kept map[string]bool) map[string]any {
+func (rd *redaction) keep(o map[string]any, kept map[string]bool) map[string]any {
 	out := map[string]any{}
 	for k, v := range o {
 		if kept[k] {
 			out[k] = v
 		}
+	}
+	if len(out) != len(o) {
+		rd.changed = true
 	}
 	return out
 }

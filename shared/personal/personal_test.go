@@ -95,7 +95,8 @@ func TestRedactRefusesWhatIsNotJSON(t *testing.T) {
 	if _, err := Redact([]byte("first_name\nQuintessa\n"), Rights{}); err == nil {
 		t.Fatal("a CSV was passed as redacted")
 	}
-	if out, err := Redact([]byte(`{"a":1.50}`), Rights{}); err != nil || string(out) != "{\"a\":1.50}\n" {
+	in := `{"a":1.50,"customer":{"id":"cus_01","email":"x@y.example"}}`
+	if out, err := Redact([]byte(in), Rights{}); err != nil || string(out) != "{\"a\":1.50,\"customer\":{\"id\":\"cus_01\"}}\n" {
 		t.Fatalf("numbers are kept as written: %s %v", out, err)
 	}
 }
@@ -118,5 +119,27 @@ func TestRedactKeepsTheCallersOwn(t *testing.T) {
 		if strings.Contains(s, memMail) != c.mine || strings.Contains(s, "other@team.example") != c.otherShown {
 			t.Errorf("self %q: %s", c.self, s)
 		}
+	}
+}
+
+// TestRedactLeavesAnUntouchedAnswerAsWritten: an answer with nothing the
+// caller may not read goes out byte for byte as written (the event feed
+// promises the webhook's own bytes, its id first, also to a key holding
+// only links:read); one with something taken out is the rest re-encoded.
+func TestRedactLeavesAnUntouchedAnswerAsWritten(t *testing.T) {
+	feed := `{"data":[{"id":"msg_01","type":"payment_link.paid","timestamp":"2026-12-07T10:00:00Z","data":{"event_id":"ev_01",` +
+		`"sequence":2,"link":{"id":"pl_01","description":"a\u003cb","customer":{"id":"cus_01","first_name":"` + custName + `"},"beneficiary":null}}}],"next_cursor":"msg_01","has_more":false}` + "\n"
+	for _, r := range []Rights{{Customers: true}, {Customers: true, Self: "mem_01"}} {
+		if out, err := Redact([]byte(feed), r); err != nil || string(out) != feed {
+			t.Errorf("%+v: nothing to take out, yet\n%s\nwas\n%s", r, out, feed)
+		}
+	}
+	plain := `{"z":1,"a":[{"id":"pl_01","customer":null,"beneficiary":null}]}`
+	if out, err := Redact([]byte(plain), Rights{}); err != nil || string(out) != plain {
+		t.Errorf("no person's data at all, yet\n%s\nwas\n%s", out, plain)
+	}
+	out, err := Redact([]byte(feed), Rights{})
+	if err != nil || strings.Contains(string(out), custName) || !strings.Contains(string(out), `"customer":{"id":"cus_01"}`) {
+		t.Errorf("a customer's name without the right: %s %v", out, err)
 	}
 }
