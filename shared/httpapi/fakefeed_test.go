@@ -131,11 +131,17 @@ func TestFastFeedShowsWhatTheCallerMayRead(t *testing.T) {
 			wantProblem(t, "a review event by id without payments:review", one, 403, "")
 		}
 		wantProblem(t, "another merchant's event", f.do(c, "GET", "/v1/events/msg_99", ""), 404, "")
-		// The webhook's own bytes with the id first, whatever the key
-		// holds besides links:read (none of it takes anything out).
-		first := f.do(c, "GET", "/v1/events/msg_00", "")
-		if want := `{"id":"msg_00",` + f.st.feed[0].Body[1:]; strings.TrimSpace(string(first.body)) != want {
-			t.Fatalf("%v: msg_00 is\n%s\nnot the webhook's bytes\n%s", perms, first.body, want)
-		}
+		wantWebhookBytes(t, f, c, perms)
+	}
+}
+
+// wantWebhookBytes: the feed's first event is the webhook's own bytes with
+// the id first, whatever the key holds besides links:read (none of it
+// takes anything out).
+func wantWebhookBytes(t *testing.T, f *fastAPI, c caller, perms []domain.Permission) {
+	t.Helper()
+	first := f.do(c, "GET", "/v1/events/msg_00", "")
+	if want := `{"id":"msg_00",` + f.st.feed[0].Body[1:]; strings.TrimSpace(string(first.body)) != want {
+		t.Fatalf("%v: msg_00 is\n%s\nnot the webhook's bytes\n%s", perms, first.body, want)
 	}
 }
