@@ -125,46 +125,83 @@ type eventsPage struct {
 	HasMore    bool              `json:"has_more"`
 }
 
+// EventPage is a page of the event feed: its events and NextCursor, the
+// last event the feed looked at ("" on an empty feed), which is where to
+// read on from: with a types filter it moves over the events left out
+// too, past the last event of the page.
+type EventPage struct {
+	Events     []Event
+	NextCursor string
+	HasMore    bool
+}
+
+// EventPages iterates over the pages of the event feed from after
+// params.After (nil: its oldest event), reading while has_more is true.
+func (c *Client) EventPages(ctx context.Context, params api.ListEventsParams) iter.Seq2[EventPage, error] {
+	return func(yield func(EventPage, error) bool) {
+		for {
+			page, err := c.eventPage(ctx, &params)
+			if err != nil {
+				yield(EventPage{}, err)
+				return
+			}
+			if !yield(page, nil) || !page.HasMore {
+				return
+			}
+			params.After = &page.NextCursor
+		}
+	}
+}
+
+// eventPage reads one page of the feed.
+func (c *Client) eventPage(ctx context.Context, params *api.ListEventsParams) (EventPage, error) {
+	resp, err := c.API.ListEvents(ctx, params)
+	if err != nil {
+		return EventPage{}, err
+	}
+	var page eventsPage
+	err = json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if err != nil {
+		return EventPage{}, fmt.Errorf("paylinks: GET /v1/events: %w", err)
+	}
+	out := EventPage{HasMore: page.HasMore && page.NextCursor != nil}
+	if page.NextCursor != nil {
+		out.NextCursor = *page.NextCursor
+	}
+	if params.After != nil && out.NextCursor == *params.After && (out.HasMore || len(page.Data) > 0) {
+		// Never paylinks' answer: a page's cursor is the last event it
+		// looked at, so one that moved nowhere holds no event and has
+		// nothing more; asked again, it would answer the same.
+		return EventPage{}, fmt.Errorf("paylinks: GET /v1/events: events or has_more with a cursor that does not move (%q)", *params.After)
+	}
+	for _, raw := range page.Data {
+		ev := Event{Raw: raw}
+		if err := json.Unmarshal(raw, &ev.FeedEvent); err != nil {
+			return EventPage{}, fmt.Errorf("paylinks: GET /v1/events: %w", err)
+		}
+		out.Events = append(out.Events, ev)
+	}
+	return out, nil
+}
+
 // Events iterates over the event feed from after params.After (nil: its
 // oldest event), oldest first, reading pages until has_more is false: the
 // events that have settled by then. To follow the feed, call it again after
-// the last event's Id (paylinks listen polls so, about once a second).
+// the last event's Id, or, with a types filter, EventPages and after the
+// last page's NextCursor (paylinks listen polls so, about once a second).
 func (c *Client) Events(ctx context.Context, params api.ListEventsParams) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		for {
-			resp, err := c.API.ListEvents(ctx, &params)
+		for page, err := range c.EventPages(ctx, params) {
 			if err != nil {
 				yield(Event{}, err)
 				return
 			}
-			var page eventsPage
-			err = json.NewDecoder(resp.Body).Decode(&page)
-			resp.Body.Close()
-			if err != nil {
-				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: %w", err))
-				return
-			}
-			if stuck := params.After != nil && page.NextCursor != nil && *page.NextCursor == *params.After; stuck && (page.HasMore || len(page.Data) > 0) {
-				// Never paylinks' answer: a page's cursor is the last event
-				// it looked at, so one that moved nowhere holds no event and
-				// has nothing more; asked again, it would answer the same.
-				yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: events or has_more with a cursor that does not move (%q)", *params.After))
-				return
-			}
-			for _, raw := range page.Data {
-				ev := Event{Raw: raw}
-				if err := json.Unmarshal(raw, &ev.FeedEvent); err != nil {
-					yield(Event{}, fmt.Errorf("paylinks: GET /v1/events: %w", err))
-					return
-				}
+			for _, ev := range page.Events {
 				if !yield(ev, nil) {
 					return
 				}
 			}
-			if !page.HasMore || page.NextCursor == nil {
-				return
-			}
-			params.After = page.NextCursor
 		}
 	}
 }

@@ -117,7 +117,7 @@ func (l *listener) loop(ctx context.Context) error {
 		}
 		var pe *paylinks.Error
 		if errors.As(err, &pe) && pe.Status == http.StatusNotFound && l.state.LastEventID != "" {
-			return fmt.Errorf("reading the event feed after %s, the last event forwarded: %w (no longer in the feed? "+
+			return fmt.Errorf("reading the event feed after %s, the last event read: %w (no longer in the feed? "+
 				"remove %s to start from its oldest event)", l.state.LastEventID, err, l.path)
 		}
 		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && pe.Status != http.StatusTooManyRequests {
@@ -136,7 +136,8 @@ func (l *listener) loop(ctx context.Context) error {
 }
 
 // drain forwards every settled event after the last one, saving each as
-// the last once it is forwarded (whatever the endpoint answered).
+// the last once it is forwarded (whatever the endpoint answered), and then
+// the feed's cursor.
 func (l *listener) drain(ctx context.Context) error {
 	params := api.ListEventsParams{}
 	if l.state.LastEventID != "" {
@@ -147,22 +148,38 @@ func (l *listener) drain(ctx context.Context) error {
 		types := strings.ReplaceAll(l.a.types, " ", "")
 		params.Types = &types
 	}
-	for ev, err := range l.pc.Events(ctx, params) {
+	for page, err := range l.pc.EventPages(ctx, params) {
 		if err != nil {
 			return err
 		}
-		outcome := l.forward(ctx, ev)
-		if ctx.Err() != nil {
-			return ctx.Err() // interrupted mid-forward: sent again on the next start
+		for _, ev := range page.Events {
+			if err := l.forwardAndKeep(ctx, ev); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), printable(string(ev.Type)),
-			printable(ev.Data.Link.Id), printable(outcome))
-		l.state.LastEventID = ev.Id
-		if err := l.state.save(l.path); err != nil {
-			return err
+		// The cursor moves over the events --types leaves out too: the
+		// next poll reads on from it, not through them again.
+		if page.NextCursor != "" && page.NextCursor != l.state.LastEventID {
+			l.state.LastEventID = page.NextCursor
+			if err := l.state.save(l.path); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// forwardAndKeep forwards ev, prints how it went and keeps it as the last
+// event forwarded.
+func (l *listener) forwardAndKeep(ctx context.Context, ev paylinks.Event) error {
+	outcome := l.forward(ctx, ev)
+	if ctx.Err() != nil {
+		return ctx.Err() // interrupted mid-forward: sent again on the next start
+	}
+	fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), printable(string(ev.Type)),
+		printable(ev.Data.Link.Id), printable(outcome))
+	l.state.LastEventID = ev.Id
+	return l.state.save(l.path)
 }
 
 // forward POSTs the event's webhook, signed, and says how it went: the

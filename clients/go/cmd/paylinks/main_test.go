@@ -137,13 +137,24 @@ func (f *fakeAPI) feed(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	end := min(start+2, len(f.events))
+	page := f.events[start:end]
+	if types := r.URL.Query().Get("types"); types != "" {
+		page = nil // the events of those types among the two looked at
+		for _, e := range f.events[start:end] {
+			for t := range strings.SplitSeq(types, ",") {
+				if strings.Contains(e, `"type":"`+t+`"`) {
+					page = append(page, e)
+				}
+			}
+		}
+	}
 	next := "null"
 	if end > 0 {
 		next = fmt.Sprintf("%q", fmt.Sprintf("whd_%d", end))
 	} else if after != "" {
 		next = fmt.Sprintf("%q", after)
 	}
-	fmt.Fprintf(w, `{"data":[%s],"next_cursor":%s,"has_more":%v}`, strings.Join(f.events[start:end], ","), next, end < len(f.events))
+	fmt.Fprintf(w, `{"data":[%s],"next_cursor":%s,"has_more":%v}`, strings.Join(page, ","), next, end < len(f.events))
 }
 
 func (f *fakeAPI) add(n int) {
@@ -294,7 +305,7 @@ func TestListenForwardsAndResumes(t *testing.T) {
 	api.events = api.events[:2]
 	api.mu.Unlock()
 	code, _, errOut := runArgs(context.Background(), e, "listen", "--forward-to", hook.URL, "--state-dir", dir)
-	if code != 1 || !strings.Contains(errOut, "after whd_5, the last event forwarded") || !strings.Contains(errOut, "remove "+dir) {
+	if code != 1 || !strings.Contains(errOut, "after whd_5, the last event read") || !strings.Contains(errOut, "remove "+dir) {
 		t.Errorf("a last event no longer in the feed: %d %q", code, errOut)
 	}
 }
@@ -386,5 +397,52 @@ func TestListenPrintsNoControlCharacter(t *testing.T) {
 	out := listenOnce(t, e, hook.URL, t.TempDir(), "fake line")
 	if strings.ContainsAny(out, "\x1b\x07\r") || strings.Contains(out, "\nfake line") {
 		t.Errorf("listen printed control characters of the API's answer: %q", out)
+	}
+}
+
+// With --types, listen keeps the feed's cursor (the last event the feed
+// looked at), not only the last event it forwarded: the next poll, and
+// the next start, read on from there rather than through every event of
+// other types again (the whole feed, each second, while none of the
+// types comes).
+func TestListenWithTypesKeepsTheFeedsCursor(t *testing.T) {
+	api := &fakeAPI{}
+	api.add(6) // all payment_link.paid
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	defer hook.Close()
+	dir := t.TempDir()
+	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncWriter
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"listen", "--forward-to", hook.URL, "--types", "refund.succeeded", "--state-dir", dir, "--interval", "20ms"}, e, &out, &errOut)
+	}()
+	polls := func() (fromStart, fromEnd int) {
+		api.mu.Lock()
+		defer api.mu.Unlock()
+		for _, r := range api.reqs {
+			switch r.URL.Query().Get("after") {
+			case "":
+				fromStart++
+			case "whd_6":
+				fromEnd++
+			}
+		}
+		return
+	}
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, fromEnd := polls(); fromEnd >= 3 {
+			break
+		}
+	}
+	cancel()
+	<-done
+	fromStart, fromEnd := polls()
+	st, _ := loadState(statePath(dir, srv.URL, "sk_test_fake0000000000"))
+	if fromStart != 1 || fromEnd < 3 || st.LastEventID != "whd_6" {
+		t.Errorf("%d polls from the start, %d after whd_6, kept %q; want 1, 3 or more, whd_6 (%s)", fromStart, fromEnd, st.LastEventID, errOut.String())
 	}
 }

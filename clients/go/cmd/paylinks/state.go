@@ -13,7 +13,7 @@ import (
 
 // listenState is what listen keeps between runs, per API URL and key
 // prefix: the local webhook secret it signs with and the last event it
-// forwarded.
+// read (forwarded, or with --types passed over: the feed's cursor).
 type listenState struct {
 	APIURL      string `json:"api_url"`
 	KeyPrefix   string `json:"key_prefix"`
