@@ -87,12 +87,13 @@ func VerifyWebhook(secret string, headers http.Header, body []byte, now time.Tim
 	if err != nil {
 		return nil, err
 	}
-	id, tsText, sigs := headers.Get("webhook-id"), headers.Get("webhook-timestamp"), headers.Get("webhook-signature")
-	if id == "" || tsText == "" || sigs == "" {
+	// Every line of webhook-signature (a proxy may split the header).
+	id, tsText, sigs := headers.Get("webhook-id"), headers.Get("webhook-timestamp"), strings.Join(headers.Values("webhook-signature"), " ")
+	if id == "" || tsText == "" || strings.TrimSpace(sigs) == "" {
 		return nil, fmt.Errorf("%w: webhook-id, webhook-timestamp and webhook-signature are needed", ErrWebhookHeaders)
 	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
+	if err != nil || strings.TrimLeft(tsText, "0123456789") != "" {
 		return nil, fmt.Errorf("%w: webhook-timestamp %q is not Unix seconds", ErrWebhookHeaders, tsText)
 	}
 	if d := now.Sub(time.Unix(ts, 0)); d > WebhookTolerance || d < -WebhookTolerance {

@@ -83,3 +83,27 @@ func TestVerifyWebhook(t *testing.T) {
 	c.Set("webhook-signature", "v1,"+h.Get("webhook-signature")[3:10])
 	bad("a truncated signature", secret, c, body, now, ErrWebhookSignature)
 }
+
+// The signatures of every webhook-signature line count (a proxy may split
+// the header), and a timestamp is digits only, as the TypeScript client
+// reads them; a signed body that is not JSON is an error.
+func TestVerifyWebhookAsTheTypeScriptClient(t *testing.T) {
+	secret, other := NewWebhookSecret(), NewWebhookSecret()
+	now := time.Unix(1_800_000_000, 0)
+	h, _ := SignWebhook(secret, "msg_1", now, []byte(body))
+	ho, _ := SignWebhook(other, "msg_1", now, []byte(body))
+	lines := h.Clone()
+	lines["Webhook-Signature"] = []string{ho.Get("webhook-signature"), h.Get("webhook-signature")}
+	if _, err := VerifyWebhook(secret, lines, []byte(body), now); err != nil {
+		t.Errorf("the matching signature on the header's second line: %v", err)
+	}
+	plus := h.Clone()
+	plus.Set("webhook-timestamp", "+"+h.Get("webhook-timestamp"))
+	if _, err := VerifyWebhook(secret, plus, []byte(body), now); !errors.Is(err, ErrWebhookHeaders) {
+		t.Errorf("a timestamp with a sign: %v, want %v", err, ErrWebhookHeaders)
+	}
+	hn, _ := SignWebhook(secret, "msg_1", now, []byte("not json"))
+	if ev, err := VerifyWebhook(secret, hn, []byte("not json"), now); err == nil || ev != nil {
+		t.Errorf("a signed body that is not JSON: %v %v", ev, err)
+	}
+}
