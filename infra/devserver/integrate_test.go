@@ -172,7 +172,7 @@ func linkOf(id string, outs map[string]string) string {
 // integrateChecks: what each block of docs/integrate.md shows.
 var integrateChecks = map[string]check{
 	"curl-create": has(`\{"id":"pl_\w+","status":"created","url":"http://127\.0\.0\.1:\d+/l/demo_\w+"\}`),
-	"curl-pay":    has(`Pay: 303`, `$curl-create is paid`),
+	"curl-pay":    has(`^302 http://127\.0\.0\.1:\d+/sandbox/checkout/cs_\S+\nPay: 303\n`, `$curl-create is paid`),
 	"curl-settings": has(
 		`\{"webhook_url":"http://127\.0\.0\.1:3000/hooks","webhook_secret_set":true\}`),
 	"curl-feed": has(`msg_\w+\tpayment_link\.created\t$curl-create\tcreated`,
