@@ -335,11 +335,11 @@ func (r *docRun) build(blocks []docBlock) error {
 	if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644); err != nil {
 		return err
 	}
-	if out, err := r.command(mod, nil, "go", "mod", "tidy"); err != nil {
+	if out, err := r.command(mod, "go", "mod", "tidy"); err != nil {
 		return fmt.Errorf("go mod tidy of the Go blocks: %w\n%s", err, out)
 	}
 	for _, id := range goIDs {
-		if out, err := r.command(mod, nil, "go", "build", "-o", filepath.Join(r.dir, "programs", id), "./"+id); err != nil {
+		if out, err := r.command(mod, "go", "build", "-o", filepath.Join(r.dir, "programs", id), "./"+id); err != nil {
 			return fmt.Errorf("the Go block id=%s does not build: %w\n%s", id, err, out)
 		}
 	}
@@ -354,26 +354,40 @@ func (r *docRun) build(blocks []docBlock) error {
 func (r *docRun) buildTS(app string) error {
 	client := filepath.Join(r.dir, "ts", "client")
 	src := filepath.Join(r.root, "clients", "ts")
-	if out, err := r.command(r.dir, nil, "mkdir", "-p", client); err != nil {
-		return fmt.Errorf("%w: %s", err, out)
+	if err := os.CopyFS(filepath.Join(client, "src"), os.DirFS(filepath.Join(src, "src"))); err != nil {
+		return fmt.Errorf("copy clients/ts/src: %w", err)
 	}
-	for _, f := range []string{"package.json", "package-lock.json", "tsconfig.json", "src"} {
-		if out, err := r.command(r.dir, nil, "cp", "-R", filepath.Join(src, f), client); err != nil {
-			return fmt.Errorf("copy clients/ts/%s: %w: %s", f, err, out)
+	files := map[string]string{}
+	for _, f := range []string{"package.json", "package-lock.json", "tsconfig.json"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			return err
 		}
+		files[f] = string(b)
 	}
-	steps := [][]string{
+	if err := writeFiles(client, files); err != nil {
+		return err
+	}
+	for _, s := range [][]string{
 		{client, "npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"},
 		{client, "npm", "run", "build"},
-		{app, "mkdir", "-p", "node_modules/@paylinks"},
-		{app, "ln", "-s", client, "node_modules/@paylinks/client"},
-		{app, "ln", "-s", filepath.Join(client, "node_modules", "@types"), "node_modules/@types"},
-		{app, "node", filepath.Join(client, "node_modules", "typescript", "bin", "tsc"), "-p", "."},
-	}
-	for _, s := range steps {
-		if out, err := r.command(s[0], nil, s[1], s[2:]...); err != nil {
-			return fmt.Errorf("%s: %w\n%s", strings.Join(s[1:], " "), err, lastLines(out, 60))
+	} {
+		if out, err := r.command(s[0], s[1], s[2:]...); err != nil {
+			return fmt.Errorf("%s in a copy of clients/ts: %w\n%s", strings.Join(s[1:], " "), err, lastLines(out, 60))
 		}
+	}
+	modules := filepath.Join(app, "node_modules")
+	if err := os.MkdirAll(filepath.Join(modules, "@paylinks"), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(client, filepath.Join(modules, "@paylinks", "client")); err != nil {
+		return err
+	}
+	if err := os.Symlink(filepath.Join(client, "node_modules", "@types"), filepath.Join(modules, "@types")); err != nil {
+		return err
+	}
+	if out, err := r.command(app, "node", filepath.Join(client, "node_modules", "typescript", "bin", "tsc"), "-p", "."); err != nil {
+		return fmt.Errorf("the TypeScript blocks do not compile: %w\n%s", err, lastLines(out, 60))
 	}
 	return nil
 }
@@ -390,14 +404,13 @@ func writeFiles(dir string, files map[string]string) error {
 	return nil
 }
 
-// command runs name in dir with the environment of the test and extra,
-// within 3 minutes, and returns its output.
-func (r *docRun) command(dir string, extra []string, name string, args ...string) (string, error) {
+// command runs name in dir with the environment of the test, within 3
+// minutes, and returns its output.
+func (r *docRun) command(dir, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, name, args...)
 	c.Dir = dir
-	c.Env = append(os.Environ(), extra...)
 	out, err := c.CombinedOutput()
 	return string(out), err
 }
