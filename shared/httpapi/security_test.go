@@ -54,6 +54,10 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 		t.Fatal(err)
 	}
 	delivery := store.DeliveryIDFor(ev)
+	if _, err := env.Store.PutFeedEvent(context.Background(), &store.FeedEvent{ID: delivery, Merchant: "tenant-a", Type: "payment_link.paid", LinkID: link,
+		Body: `{"type":"payment_link.paid","timestamp":"2026-12-07T10:00:00Z","data":{"event_id":"` + ev + `","sequence":2,"link":{}}}`}, "", time.Now); err != nil {
+		t.Fatal(err)
+	}
 	usd := money.MustParse("USD", "0.01")
 	if _, err := links.ApplyPayment(t.Context(), env.Store, "tenant-a", "sandbox", domain.PaymentEvent{ID: "evt_wrong", Kind: domain.PaymentSucceeded, LinkID: link,
 		PaymentRef: "pay_wrong", Amount: &usd}, time.Now()); err != nil {
@@ -80,7 +84,7 @@ func resourcesOfA(t *testing.T, env *testenv.Env, base, keyA string) map[string]
 	}
 	ids := map[string]string{"/v1/customers/{id}": cus.ID, "/v1/payment-links/{id}": link, "/v1/imports/{id}": imp, "/v1/api-keys/{id}": keyID, "/v1/webhook-deliveries/{id}": delivery,
 		"/v1/payments/review/{id}": review, "/v1/members/{id}": mem.ID, "/v1/bank-statements/{id}": stmt.ID,
-		"/v1/bank-refund-files/{id}": bankFileOf(t, env, base, keyA, "tenant-a")}
+		"/v1/bank-refund-files/{id}": bankFileOf(t, env, base, keyA, "tenant-a"), "/v1/events/{id}": delivery}
 	return ids
 }
 
