@@ -94,7 +94,7 @@ func (a *API) getFeedEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !feedVisible(p.grants, ev.Type) {
-		return problem.Forbidden(domain.PaymentsReview)
+		return domain.ErrNotFound // as the feed leaves it out: whether it exists does not show either
 	}
 	body, err := feedEventJSON(ev)
 	if err != nil {

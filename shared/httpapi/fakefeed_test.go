@@ -128,7 +128,7 @@ func TestFastFeedShowsWhatTheCallerMayRead(t *testing.T) {
 		}
 		if !reviews {
 			wantProblem(t, "review events by type without payments:review", byType, 403, "")
-			wantProblem(t, "a review event by id without payments:review", one, 403, "")
+			wantProblem(t, "a review event by id without payments:review (not there for them: its existence does not show)", one, 404, "")
 		}
 		wantProblem(t, "another merchant's event", f.do(c, "GET", "/v1/events/msg_99", ""), 404, "")
 		wantWebhookBytes(t, f, c, perms)
