@@ -15,6 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,7 +57,31 @@ func (g *globals) client() (*paylinks.Client, error) {
 	if g.apiKey == "" {
 		return nil, errors.New("no API key: pass --api-key or set PAYLINKS_API_KEY")
 	}
+	if err := checkAPIURL(g.apiURL); err != nil {
+		return nil, err
+	}
 	return paylinks.New(strings.TrimRight(g.apiURL, "/"), g.apiKey)
+}
+
+// checkAPIURL refuses an API URL the key would travel to in clear text
+// (http to anything but this machine) or that is not an http(s) URL.
+func checkAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--api-url %q is not an http(s) URL", raw)
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("--api-url %q: the API key would cross the network in clear text; use https (http is for this machine only: localhost, 127.0.0.1, ::1)", raw)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // cli is one run of the command: its environment and its output.

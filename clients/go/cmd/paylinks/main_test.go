@@ -74,6 +74,24 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// The API key never crosses the network in clear text: http is refused
+// for any host but this machine's, before any request.
+func TestAPIURLKeepsTheKeyOffPlainHTTP(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"http://127.0.0.1:8080": true, "http://localhost:8080/": true, "http://[::1]:8080": true, "https://pay.example.com": true,
+		"http://pay.example.com": false, "http://10.0.0.5:8080": false, "http://127.0.0.1.nip.io": false, "ftp://127.0.0.1": false, "127.0.0.1:8080": false,
+	} {
+		err := checkAPIURL(u)
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	code, _, errOut := runArgs(context.Background(), env("PAYLINKS_API_KEY", "sk_test_fake0000000000", "PAYLINKS_API_URL", "http://pay.example.com"), "links", "get", "pl_1")
+	if code != 1 || !strings.Contains(errOut, "clear text") {
+		t.Errorf("links get over http to another host: %d %q", code, errOut)
+	}
+}
+
 // fakeAPI answers the requests of links and listen like the API.
 type fakeAPI struct {
 	mu     sync.Mutex
