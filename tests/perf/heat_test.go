@@ -333,24 +333,36 @@ func (r *heatRun) timelines(b *testing.B, n int) {
 // when it runs out.
 func (r *heatRun) listPages(b *testing.B, n int) {
 	r.heat.Phase("list page", n)
+	r.pages(b, n, "/v1/payment-links?limit=50", "cursor")
+}
+
+// pages reads n pages of a listing at path, each after the one before
+// (its next_cursor as the param; from the start again when a page says no
+// more follows: next_cursor null, or has_more false where it is given).
+func (r *heatRun) pages(b *testing.B, n int, path, param string) {
 	cursor := ""
 	for i := 0; i < n; i++ {
-		path := "/v1/payment-links?limit=50"
+		p := path
 		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
+			p += "&" + param + "=" + url.QueryEscape(cursor)
 		}
-		rec := r.do(b, "GET", path, "", nil)
+		rec := r.do(b, "GET", p, "", nil)
 		if rec.Code != 200 {
-			b.Fatalf("list: %d %s", rec.Code, rec.Body)
+			b.Fatalf("%s: %d %s", p, rec.Code, rec.Body)
 		}
 		var v struct {
-			NextCursor *string `json:"next_cursor"`
+			Data       []json.RawMessage `json:"data"`
+			NextCursor *string           `json:"next_cursor"`
+			HasMore    *bool             `json:"has_more"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 			b.Fatal(err)
 		}
+		if i == 0 && len(v.Data) == 0 {
+			b.Fatalf("%s: the first page is empty", p)
+		}
 		cursor = ""
-		if v.NextCursor != nil {
+		if v.NextCursor != nil && (v.HasMore == nil || *v.HasMore) {
 			cursor = *v.NextCursor
 		}
 	}
@@ -381,30 +393,5 @@ func (r *heatRun) streamRecords(b *testing.B) {
 func (r *heatRun) feedPages(b *testing.B, n int) {
 	time.Sleep(1100 * time.Millisecond)
 	r.heat.Phase("feed page", n)
-	after := ""
-	for i := 0; i < n; i++ {
-		path := "/v1/events?limit=100"
-		if after != "" {
-			path += "&after=" + url.QueryEscape(after)
-		}
-		rec := r.do(b, "GET", path, "", nil)
-		if rec.Code != 200 {
-			b.Fatalf("feed: %d %s", rec.Code, rec.Body)
-		}
-		var v struct {
-			Data       []json.RawMessage `json:"data"`
-			NextCursor *string           `json:"next_cursor"`
-			HasMore    bool              `json:"has_more"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
-			b.Fatal(err)
-		}
-		if i == 0 && len(v.Data) != 100 {
-			b.Fatalf("the feed's first page holds %d events", len(v.Data))
-		}
-		after = ""
-		if v.HasMore && v.NextCursor != nil {
-			after = *v.NextCursor
-		}
-	}
+	r.pages(b, n, "/v1/events?limit=100", "after")
 }
