@@ -3,6 +3,7 @@ package openapi30
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -96,7 +97,7 @@ func TestConvertRefuses(t *testing.T) {
 // TestConvertTheDocument: paylinks' own document converts, and nothing of
 // 3.1 is left in what oapi-codegen reads.
 func TestConvertTheDocument(t *testing.T) {
-	in, err := os.ReadFile("../../../../shared/openapi/openapi.json")
+	in, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "shared", "openapi", "openapi.json")) // the repository's document
 	if err != nil {
 		t.Skipf("outside the paylinks repository: %v", err)
 	}
