@@ -309,18 +309,22 @@ func (s *Feed) seal(ctx context.Context, m string, now time.Time) (int64, error)
 		if sealed[sh] >= bound {
 			return nil
 		}
-		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: keys[sh],
-			UpdateExpression:          aws.String("SET sealed = :b, #t = :type"),
-			ConditionExpression:       aws.String("attribute_not_exists(sealed) OR sealed < :b"),
-			ExpressionAttributeNames:  map[string]string{"#t": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":b": b, ":type": sv("feed_head")}})
-		if _, ok := isConditionFailed(err); ok {
-			return nil // sealed further by another reader meanwhile
+		for try := 0; ; try++ {
+			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: keys[sh],
+				UpdateExpression:          aws.String("SET sealed = :b, #t = :type"),
+				ConditionExpression:       aws.String("attribute_not_exists(sealed) OR sealed < :b"),
+				ExpressionAttributeNames:  map[string]string{"#t": "type"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":b": b, ":type": sv("feed_head")}})
+			var conflict *types.TransactionConflictException
+			switch _, sealedFurther := isConditionFailed(err); {
+			case err == nil, sealedFurther: // sealed further by another reader meanwhile: as good
+				return nil
+			case errors.As(err, &conflict) && try+1 < maxFeedTries:
+				pause(try) // a writer's transaction checks the head right now: the SDK does not retry this one
+			default:
+				return fmt.Errorf("seal feed shard %d of %s: %w", sh, m, err)
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("seal feed shard %d of %s: %w", sh, m, err)
-		}
-		return nil
 	})
 	return bound, err
 }

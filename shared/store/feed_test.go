@@ -10,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/paylinks/paylinks/shared/domain"
 	"github.com/paylinks/paylinks/shared/store"
+	"github.com/paylinks/paylinks/shared/testkit/faults"
 	"github.com/paylinks/paylinks/shared/testkit/testenv"
 )
 
@@ -345,4 +349,32 @@ func total(calls map[string]int) int {
 		n += c
 	}
 	return n
+}
+
+// TestFeedSealRetriesATransactionConflict: a head being checked by a
+// writer's transaction answers a reader's seal with TransactionConflict,
+// which the SDK does not retry: the seal tries again, and the page is read
+// (half the seals conflicting here).
+func TestFeedSealRetriesATransactionConflict(t *testing.T) {
+	env := testenv.New(t)
+	st := env.Store
+	st.Feed.SealLag = 10 * time.Millisecond
+	const m = "feedc"
+	for i := range 5 {
+		if _, err := st.PutFeedEvent(ctx, feedEventFor(m, 0, i), "", time.Now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	env.Faults.Set(faults.Rule{Name: "conflict", Ops: []string{"UpdateItem"}, Rate: 0.5, Err: func() error {
+		return &types.TransactionConflictException{Message: aws.String("injected: transaction conflict")}
+	}})
+	defer env.Faults.Set()
+	page, err := st.ReadFeed(ctx, store.FeedQuery{Merchant: m, Limit: 10}, time.Now())
+	if err != nil || len(page.Events) != 5 {
+		t.Fatalf("a page with conflicting seals: %d events, %v", len(page.Events), err)
+	}
+	if env.Faults.Injected()["conflict"] == 0 {
+		t.Fatal("no seal met a conflict: the test tried nothing")
+	}
 }
