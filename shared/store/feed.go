@@ -382,6 +382,8 @@ func (m *feedMerge) fill(ctx context.Context, sh int) error {
 	c.buf = append(c.buf, got...)
 	if len(got) > 0 {
 		c.last = got[len(got)-1].Pos
+	} else if sk := avS(out.LastEvaluatedKey["SK"]); sk > c.last {
+		c.last = sk // read on from where DynamoDB stopped, even with nothing returned
 	}
 	c.done = len(out.LastEvaluatedKey) == 0
 	return nil
