@@ -304,17 +304,33 @@ func (s *Feed) seal(ctx context.Context, m string, now time.Time) (int64, error)
 		return low, nil
 	}
 	bound := now.Add(-s.settle()).UnixNano()
-	b := &types.AttributeValueMemberN{Value: strconv.FormatInt(bound, 10)}
-	err = eachBounded(FeedShards, FeedShards, func(sh int) error {
-		if sealed[sh] >= bound {
-			return nil
+	var behind []int
+	for sh, n := range sealed {
+		if n < bound {
+			behind = append(behind, sh)
 		}
+	}
+	// Every shard behind in one transaction (one call; in a quiet merchant
+	// it commits); when another reader sealed one further meanwhile, or a
+	// writer's transaction holds a head, each is sealed on its own.
+	items := make([]types.TransactWriteItem, len(behind))
+	for i, sh := range behind {
+		items[i] = types.TransactWriteItem{Update: s.sealUpdate(keys[sh], bound)}
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var conflict *types.TransactionConflictException
+	if _, cancelled := cancelReasons(err); err != nil && !cancelled && !errors.As(err, &conflict) {
+		return 0, fmt.Errorf("seal the feed of %s: %w", m, err)
+	} else if err == nil {
+		return bound, nil
+	}
+	err = eachBounded(len(behind), len(behind), func(i int) error {
+		sh := behind[i]
 		for try := 0; ; try++ {
-			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.tbl(), Key: keys[sh],
-				UpdateExpression:          aws.String("SET sealed = :b, #t = :type"),
-				ConditionExpression:       aws.String("attribute_not_exists(sealed) OR sealed < :b"),
-				ExpressionAttributeNames:  map[string]string{"#t": "type"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":b": b, ":type": sv("feed_head")}})
+			u := s.sealUpdate(keys[sh], bound)
+			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+				ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+				ExpressionAttributeValues: u.ExpressionAttributeValues})
 			var conflict *types.TransactionConflictException
 			switch _, sealedFurther := isConditionFailed(err); {
 			case err == nil, sealedFurther: // sealed further by another reader meanwhile: as good
@@ -327,6 +343,17 @@ func (s *Feed) seal(ctx context.Context, m string, now time.Time) (int64, error)
 		}
 	})
 	return bound, err
+}
+
+// sealUpdate seals the shard whose head is at key to bound, unless it is
+// sealed there or further already.
+func (s *Feed) sealUpdate(key map[string]types.AttributeValue, bound int64) *types.Update {
+	return &types.Update{TableName: s.tbl(), Key: key,
+		UpdateExpression:         aws.String("SET sealed = :b, #t = :type"),
+		ConditionExpression:      aws.String("attribute_not_exists(sealed) OR sealed < :b"),
+		ExpressionAttributeNames: map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": &types.AttributeValueMemberN{Value: strconv.FormatInt(bound, 10)},
+			":type": sv("feed_head")}}
 }
 
 // feedEntry is an entry of a shard: the event's position, id and type.
