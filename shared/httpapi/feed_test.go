@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +24,18 @@ type feedEvent struct {
 	st   string
 }
 
+// readFeedPage reads a page of the feed as a client does: a 503 (a
+// dependency slow to answer; on a loaded machine, DynamoDB Local) is
+// asked again after its Retry-After, at most three times in all.
 func readFeedPage(t *testing.T, base, key, query string) ([]feedEvent, jsonMap) {
 	t.Helper()
-	st, _, raw := call(t, "GET", base+"/v1/events"+query, key, "", nil, true)
+	st, hdr, raw := call(t, "GET", base+"/v1/events"+query, key, "", nil, true)
+	for try := 1; st == 503 && try < 3; try++ {
+		wait, _ := strconv.Atoi(hdr.Get("Retry-After"))
+		t.Logf("GET /v1/events%s: 503 (Retry-After %q), asked again", query, hdr.Get("Retry-After"))
+		time.Sleep(time.Duration(max(wait, 1)) * time.Second)
+		st, hdr, raw = call(t, "GET", base+"/v1/events"+query, key, "", nil, true)
+	}
 	if st != 200 {
 		t.Fatalf("GET /v1/events%s: %d %s", query, st, raw)
 	}
