@@ -52,7 +52,7 @@ type Feed struct {
 // FeedShards is the number of shards of a merchant's feed. Readers read
 // every shard; the count may grow (entries stay where they are), never
 // shrink.
-const FeedShards = 32
+const FeedShards = 16
 
 // FeedRetention is how long the feed keeps an event (the contract says at
 // least 30 days; DynamoDB's TTL removes items some time after).
