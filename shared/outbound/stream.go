@@ -106,7 +106,8 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 		return fmt.Errorf("merchant %s: %w", ev.Link.Merchant, err)
 	}
 	fe := &store.FeedEvent{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, Type: ev.Type, LinkID: ev.Link.ID}
-	err = s.put(ctx, ev, func(body, customerID string) error {
+	b := &bodies{ev: ev, baseURL: s.PublicBaseURL}
+	err = s.put(ctx, b, func(body, customerID string) error {
 		fe.Body = body
 		_, err := s.Store.PutFeedEvent(ctx, fe, customerID, s.Now)
 		return err
@@ -129,7 +130,7 @@ func (s *Stream) handle(ctx context.Context, r Record, merchantOf func(context.C
 	d := &store.Delivery{ID: store.DeliveryIDFor(ev.ID), Merchant: m.ID, EventID: ev.ID, EventType: ev.Type,
 		LinkID: ev.Link.ID, Sequence: ev.Sequence}
 	var created bool
-	err = s.put(ctx, ev, func(body, customerID string) error {
+	err = s.put(ctx, b, func(body, customerID string) error {
 		d.Body = body
 		if customerID == "" {
 			created, err = s.Store.PutDelivery(ctx, d, s.Now())
@@ -179,7 +180,7 @@ func beforeEndpoint(m *merchant.Merchant, ev *Event) bool {
 // errUnrenderable is an event Body cannot render: a bug, logged, skipped.
 var errUnrenderable = errors.New("event unrenderable")
 
-// put renders the event's body and stores it with write: the feed's event
+// put stores the record's body (b, rendered once) with write: the feed's event
 // or the delivery (each keyed by the event: written once).
 //
 // A body holds the link as sent, with the customer's snapshot (name,
@@ -203,26 +204,63 @@ var errUnrenderable = errors.New("event unrenderable")
 // A link whose snapshot is already only the id (or has no customer) needs
 // no check. The worker sends the stored body and the feed serves it, never
 // a link image, so what leaves after an erasure is what is stored after it.
-func (s *Stream) put(ctx context.Context, ev *Event, write func(body, customerID string) error) error {
-	body, err := Body(ev, s.PublicBaseURL)
+func (s *Stream) put(_ context.Context, b *bodies, write func(body, customerID string) error) error {
+	body, err := b.full()
 	if err != nil {
-		return fmt.Errorf("%w: %w", errUnrenderable, err)
-	}
-	c := ev.Link.Customer
-	if c.ID == "" || c == (domain.Customer{ID: c.ID}) {
-		return write(string(body), "")
-	}
-	if err := write(string(body), c.ID); !errors.Is(err, store.ErrCustomerErased) {
 		return err
 	}
-	erased := *ev.Link
-	erased.Customer = domain.Customer{ID: c.ID}
-	scrubbed := *ev
-	scrubbed.Link = &erased
-	if body, err = Body(&scrubbed, s.PublicBaseURL); err != nil {
-		return fmt.Errorf("%w: %w", errUnrenderable, err)
+	c := b.ev.Link.Customer
+	if c.ID == "" || c == (domain.Customer{ID: c.ID}) {
+		return write(body, "")
 	}
-	return write(string(body), "")
+	if !b.erased {
+		err := write(body, c.ID)
+		if !errors.Is(err, store.ErrCustomerErased) {
+			return err
+		}
+		b.erased = true // the delivery after the feed's event goes straight to the scrubbed body
+	}
+	if body, err = b.scrubbed(); err != nil {
+		return err
+	}
+	return write(body, "")
+}
+
+// bodies renders a record's event once for both its writes (the feed's
+// event and the delivery): the body as sent, and the body with the
+// customer reduced to its id once the customer's erasure is met.
+type bodies struct {
+	ev           *Event
+	baseURL      string
+	body, scrub  string
+	erased       bool
+	rendered, sc bool
+}
+
+func (b *bodies) full() (string, error) {
+	if !b.rendered {
+		raw, err := Body(b.ev, b.baseURL)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errUnrenderable, err)
+		}
+		b.body, b.rendered = string(raw), true
+	}
+	return b.body, nil
+}
+
+func (b *bodies) scrubbed() (string, error) {
+	if !b.sc {
+		erased := *b.ev.Link
+		erased.Customer = domain.Customer{ID: erased.Customer.ID}
+		ev := *b.ev
+		ev.Link = &erased
+		raw, err := Body(&ev, b.baseURL)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errUnrenderable, err)
+		}
+		b.scrub, b.sc = string(raw), true
+	}
+	return b.scrub, nil
 }
 
 // FromLambda converts the records of a Lambda DynamoDB stream event.
