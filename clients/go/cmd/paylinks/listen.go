@@ -136,7 +136,7 @@ func (l *listener) loop(ctx context.Context) error {
 }
 
 // drain forwards every settled event after the last one, saving each as
-// the last once it is forwarded (whatever the endpoint answered), and then
+// the last once the endpoint answered it (whatever it answered), and then
 // the feed's cursor.
 func (l *listener) drain(ctx context.Context) error {
 	params := api.ListEventsParams{}
@@ -170,42 +170,66 @@ func (l *listener) drain(ctx context.Context) error {
 }
 
 // forwardAndKeep forwards ev, prints how it went and keeps it as the last
-// event forwarded.
+// event forwarded. Whatever the endpoint answers is its answer (as from
+// paylinks' own sender, which listen stands in for); an endpoint that does
+// not answer at all (not started yet, restarting) is tried again, with the
+// wait doubling from --interval up to 30 s, so no event is passed over
+// while the local server is down.
 func (l *listener) forwardAndKeep(ctx context.Context, ev paylinks.Event) error {
-	outcome := l.forward(ctx, ev)
-	if ctx.Err() != nil {
-		return ctx.Err() // interrupted mid-forward: sent again on the next start
+	wait := l.a.interval
+	for {
+		outcome, answered := l.forward(ctx, ev)
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted mid-forward: sent again on the next start
+		}
+		if !answered {
+			outcome += fmt.Sprintf(" (no answer: trying again in %s)", wait)
+		}
+		fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), printable(string(ev.Type)),
+			printable(ev.Data.Link.Id), printable(outcome))
+		if answered {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, max(l.a.interval, maxForwardWait))
 	}
-	fmt.Fprintf(l.c.stdout, "%s  %-22s  %s  %s\n", ev.Timestamp.UTC().Format(time.RFC3339), printable(string(ev.Type)),
-		printable(ev.Data.Link.Id), printable(outcome))
 	l.state.LastEventID = ev.Id
 	return l.state.save(l.path)
 }
 
+// maxForwardWait is the longest wait between two tries of an endpoint that
+// does not answer.
+const maxForwardWait = 30 * time.Second
+
 // forward POSTs the event's webhook, signed, and says how it went: the
-// status the endpoint answered, or the error.
-func (l *listener) forward(ctx context.Context, ev paylinks.Event) string {
+// status the endpoint answered, or the error; answered is false when the
+// endpoint could not be reached or did not answer in time.
+func (l *listener) forward(ctx context.Context, ev paylinks.Event) (outcome string, answered bool) {
 	body, err := ev.WebhookBody()
 	if err != nil {
-		return "error: " + err.Error()
+		return "error: " + err.Error(), true
 	}
 	h, err := paylinks.SignWebhook(l.state.Secret, ev.Id, time.Now(), body)
 	if err != nil {
-		return "error: " + err.Error()
+		return "error: " + err.Error(), true
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.a.forwardTo, bytes.NewReader(body))
 	if err != nil {
-		return "error: " + err.Error()
+		return "error: " + err.Error(), true
 	}
 	req.Header = h
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "paylinks-listen")
 	resp, err := l.hc.Do(req)
 	if err != nil {
-		return "error: " + err.Error()
+		return "error: " + err.Error(), false
 	}
 	resp.Body.Close()
-	return fmt.Sprintf("-> %d", resp.StatusCode)
+	return fmt.Sprintf("-> %d", resp.StatusCode), true
 }
 
 // answerRedirects makes a redirect the receiver's answer, as paylinks'

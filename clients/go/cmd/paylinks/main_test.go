@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -462,5 +463,71 @@ func TestListenWithTypesKeepsTheFeedsCursor(t *testing.T) {
 	st, _ := loadState(statePath(dir, srv.URL, "sk_test_fake0000000000"))
 	if fromStart != 1 || fromEnd < 3 || st.LastEventID != "whd_6" {
 		t.Errorf("%d polls from the start, %d after whd_6, kept %q; want 1, 3 or more, whd_6 (%s)", fromStart, fromEnd, st.LastEventID, errOut.String())
+	}
+}
+
+// A local server that is not up yet (or restarting) loses no event: listen
+// keeps the event it could not deliver, says so, and tries it again until
+// the server answers; the events then arrive once each, in order.
+func TestListenKeepsAnEventUntilTheEndpointAnswers(t *testing.T) {
+	api := &fakeAPI{}
+	api.add(2)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	dir := t.TempDir()
+	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000")
+	// A port nothing listens on yet.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncWriter
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"listen", "--forward-to", "http://" + addr + "/hooks", "--state-dir", dir, "--interval", "20ms"}, e, &out, &errOut)
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("listen did not get to %s in 5 s: %q %q", what, out.String(), errOut.String())
+			}
+		}
+	}
+	waitFor("a second try of the first event", func() bool { return strings.Count(out.String(), "pl_1  error: ") >= 2 })
+	if st, _ := loadState(statePath(dir, srv.URL, "sk_test_fake0000000000")); st.LastEventID != "" {
+		t.Errorf("an event no endpoint answered was kept as forwarded: %+v", st)
+	}
+	if !strings.Contains(out.String(), "(no answer: trying again in ") || strings.Contains(out.String(), "pl_2") {
+		t.Errorf("output while the endpoint is down:\n%s", out.String())
+	}
+
+	rv := &received{}
+	hl, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the port was taken meanwhile: %v", err)
+	}
+	hook := &httptest.Server{Listener: hl, Config: &http.Server{Handler: rv.handler(func() string {
+		st, _ := loadState(statePath(dir, srv.URL, "sk_test_fake0000000000"))
+		return st.Secret
+	})}}
+	hook.Start()
+	defer hook.Close()
+	waitFor("both events forwarded", func() bool { return rv.count() >= 2 })
+	time.Sleep(60 * time.Millisecond) // a few more polls: nothing is sent twice
+	cancel()
+	<-done
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	if fmt.Sprint(rv.ids) != "[whd_1 whd_2]" || len(rv.errs) > 0 {
+		t.Errorf("forwarded %v (errors %v), want each event once, in order", rv.ids, rv.errs)
+	}
+	if !strings.Contains(out.String(), "pl_1  -> 204") || !strings.Contains(out.String(), "pl_2  -> 204") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }
