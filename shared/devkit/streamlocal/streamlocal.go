@@ -53,6 +53,7 @@ func (r *Reader) Once(ctx context.Context, h Handler) (int, error) {
 				return n, fmt.Errorf("get records of %s: %w", id, err)
 			}
 			if len(out.Records) > 0 {
+				restoreEmptyMaps(out.Records)
 				recs, err := outbound.FromStreams(out.Records)
 				if err != nil {
 					return n, err
@@ -80,6 +81,42 @@ func (r *Reader) Once(ctx context.Context, h Handler) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// restoreEmptyMaps puts back the empty maps of the records' images and
+// keys: DynamoDB Local's stream writes an item's empty map ({"M":{}}) as {},
+// which the SDK reads as a nil value; DynamoDB Streams (and Lambda's event)
+// have the map. A nil left in would fail the record's conversion, and the
+// reader would retry it forever with the rest of the stream behind it.
+func restoreEmptyMaps(recs []types.Record) {
+	for _, r := range recs {
+		if r.Dynamodb == nil {
+			continue
+		}
+		for _, m := range []map[string]types.AttributeValue{r.Dynamodb.Keys, r.Dynamodb.NewImage, r.Dynamodb.OldImage} {
+			restoreInMap(m)
+		}
+	}
+}
+
+func restoreInMap(m map[string]types.AttributeValue) {
+	for k, v := range m {
+		m[k] = restored(v)
+	}
+}
+
+func restored(v types.AttributeValue) types.AttributeValue {
+	switch v := v.(type) {
+	case nil:
+		return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}
+	case *types.AttributeValueMemberM:
+		restoreInMap(v.Value)
+	case *types.AttributeValueMemberL:
+		for i, e := range v.Value {
+			v.Value[i] = restored(e)
+		}
+	}
+	return v
 }
 
 func (r *Reader) discover(ctx context.Context) error {
