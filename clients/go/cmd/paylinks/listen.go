@@ -27,7 +27,8 @@ func (c *cli) listenArgs(args []string) (listenArgs, error) {
 	fs := c.newFlags("listen")
 	fs.StringVar(&a.forwardTo, "forward-to", "", "the URL each event is POSTed to, signed (http://localhost:3000/hooks)")
 	fs.StringVar(&a.types, "types", "", "comma-separated event types: only those (default all)")
-	fs.StringVar(&a.secret, "secret", "", "the whsec_ secret to sign with (default: one generated once and kept in the state)")
+	fs.StringVar(&a.secret, "secret", c.getenv("PAYLINKS_WEBHOOK_SECRET"),
+		"the whsec_ secret to sign with ($PAYLINKS_WEBHOOK_SECRET; default: one generated once and kept in the state)")
 	fs.StringVar(&a.stateDir, "state-dir", "", "where the last event and the secret are kept (default <user config dir>/paylinks)")
 	fs.DurationVar(&a.interval, "interval", time.Second, "how often the feed is read when it has nothing new")
 	if err := fs.Parse(args); err != nil {

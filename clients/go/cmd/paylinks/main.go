@@ -36,7 +36,8 @@ commands:
   trigger payment_link.paid|payment_link.created|payment_link.clicked|payment_link.declined
 
 --api-url defaults to $PAYLINKS_API_URL, else http://127.0.0.1:8080;
---api-key to $PAYLINKS_API_KEY. Every flag is also accepted after the command.
+--api-key to $PAYLINKS_API_KEY; listen's --secret to $PAYLINKS_WEBHOOK_SECRET (kept out of
+the process list). Every flag is also accepted after the command.
 `
 
 // errUsage is a command line that does not say what to do; run prints the

@@ -531,3 +531,32 @@ func TestListenKeepsAnEventUntilTheEndpointAnswers(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// The secret can come from $PAYLINKS_WEBHOOK_SECRET, out of the process
+// list; a malformed one is refused as --secret is.
+func TestListenTakesTheSecretFromTheEnvironment(t *testing.T) {
+	api := &fakeAPI{}
+	api.add(1)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	secret := paylinks.NewWebhookSecret()
+	rv := &received{}
+	hook := httptest.NewServer(rv.handler(func() string { return secret }))
+	defer hook.Close()
+	dir := t.TempDir()
+	e := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000", "PAYLINKS_WEBHOOK_SECRET", secret)
+	out := listenOnce(t, e, hook.URL+"/hooks", dir, "pl_1  -> 204")
+	if !strings.Contains(out, "Webhook signing secret: "+secret+"\n") {
+		t.Errorf("output:\n%s", out)
+	}
+	if st, _ := loadState(statePath(dir, srv.URL, "sk_test_fake0000000000")); st.Secret != secret {
+		t.Errorf("kept secret %q, want the environment's", st.Secret)
+	}
+	bad := env("PAYLINKS_API_URL", srv.URL, "PAYLINKS_API_KEY", "sk_test_fake0000000000", "PAYLINKS_WEBHOOK_SECRET", "s3cret")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // a secret taken would listen on
+	defer cancel()
+	if code, _, errOut := runArgs(ctx, bad, "listen", "--forward-to", hook.URL, "--state-dir", dir); code != 2 ||
+		!strings.Contains(errOut, "--secret: webhook secret must be whsec_") {
+		t.Errorf("a malformed $PAYLINKS_WEBHOOK_SECRET: %d %q", code, errOut)
+	}
+}
