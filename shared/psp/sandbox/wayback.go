@@ -46,8 +46,10 @@ func validHost(h string) bool {
 // merchant's site (the redirect URL thanks for a payment). With neither,
 // the link's own page, in the link's language.
 func back(l *domain.Link, domains []string, paid bool) (way, bool) {
-	if _, ok := httpsURL(l.RedirectURL); ok && paid {
-		return way{Href: l.RedirectURL}, true
+	if u, ok := httpsURL(l.RedirectURL); ok && paid {
+		// As parsed: the scheme in lower case (a link made with
+		// "HTTPS://..." is an https link all the same).
+		return way{Href: u.String()}, true
 	}
 	if s := site(l.RedirectURL, domains); s != "" {
 		return way{Href: s}, true
